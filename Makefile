@@ -1,0 +1,35 @@
+# Tessera top-level build. Each component contributes a fragment (*.mk) that adds
+# its outputs to ALL and its host tools to HOST_ALL; test suites are scripts in
+# tests/suites/ run in name order by tests/run.sh.
+.DEFAULT_GOAL := all
+O ?= build
+export O
+ALL :=
+HOST_ALL :=
+
+include kernel/kernel.mk
+-include guests/guests.mk
+-include servers/servers.mk
+-include tests/unit/unit.mk
+-include boot/boot.mk
+
+.PHONY: all deps test run bench clean iso
+all: $(ALL) $(HOST_ALL)
+
+deps:
+	@bash scripts/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/run.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all $(O)/tessera.iso
+	@bash scripts/qemu.sh --iso $(O)/tessera.iso --interactive
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/bench.sh
+
+clean:
+	rm -rf $(O)
