@@ -1,0 +1,67 @@
+/* Domains and vCPUs: ownership of memory, capabilities and run state. */
+#ifndef TESSERA_DOMAIN_H
+#define TESSERA_DOMAIN_H
+
+#include "types.h"
+#include "vcpu_arch.h"
+#include "spinlock.h"
+
+#define MAX_VCPUS 8
+#define MAX_DOMAINS 1024
+
+/* Capabilities (see docs/capabilities.md); a domain never gets more than its creator. */
+#define CAP_BUILD    (1u << 0)
+#define CAP_IO       (1u << 1)
+#define CAP_XENSTORE (1u << 2)
+#define CAP_CONSOLE  (1u << 3)
+#define CAP_SCHED    (1u << 4)
+#define CAP_ALL      0x1fu
+
+struct domain;
+
+struct vcpu {
+    struct domain *domain;
+    unsigned id;
+    unsigned processor;                 /* pCPU it runs on */
+    bool     online;
+    bool     blocked;
+    struct vcpu_info *vcpu_info;        /* hypervisor view of the registered vcpu_info */
+    mfn_t    vcpu_info_mfn;             /* INVALID_MFN while it is the shared_info slot */
+    struct arch_vcpu arch;
+};
+
+enum domain_state { DOM_RUNNING, DOM_PAUSED, DOM_SHUTDOWN, DOM_DYING };
+
+struct domain {
+    domid_t  id;
+    uint32_t caps;
+    enum domain_state state;
+    unsigned shutdown_reason;           /* SHUTDOWN_* once state == DOM_SHUTDOWN */
+    spinlock_t lock;                    /* page list, counts, page types of its frames */
+    uint64_t tot_pages, max_pages;
+    uint32_t page_list;                 /* head of owned frames linked by page_info.next */
+    mfn_t    shared_info_mfn;
+    struct shared_info *shared_info;
+    uint64_t vm_assist;
+    unsigned nr_vcpus;
+    struct vcpu *vcpu[MAX_VCPUS];
+    char     name[32];
+};
+
+extern struct domain *domain_table[MAX_DOMAINS];
+
+struct domain *domain_create(domid_t id, uint32_t caps, unsigned nr_vcpus, uint64_t max_pages);
+void domain_destroy(struct domain *d);
+struct domain *domain_lookup(domid_t id);
+/* Allocate one frame owned by d (counts toward tot_pages); INVALID_MFN on failure. */
+mfn_t domain_alloc_page(struct domain *d);
+void domain_shutdown(struct domain *d, unsigned reason);
+void domain_crash(struct domain *d, const char *why);
+
+/* The vCPU running on this pCPU. */
+struct vcpu *current_vcpu(void);
+#define current (current_vcpu())
+
+static inline bool has_cap(const struct domain *d, uint32_t cap) { return (d->caps & cap) == cap; }
+
+#endif

@@ -1,0 +1,32 @@
+/* The hypervisor's virtual memory layout: everything lives inside Xen's reserved
+ * range 0xFFFF800000000000-0xFFFF87FFFFFFFFFF (L4 slots 256-271); guests own the rest. */
+#ifndef TESSERA_LAYOUT_H
+#define TESSERA_LAYOUT_H
+
+#define HV_VIRT_START      0xFFFF800000000000UL
+#define HV_VIRT_END        0xFFFF880000000000UL
+#define HV_L4_FIRST        256
+#define HV_L4_LAST         271
+
+/* Slot 256: the guest-readable machine-to-phys table (read-only, user). */
+#define RO_MPT_VIRT_START  0xFFFF800000000000UL
+#define RO_MPT_VIRT_END    0xFFFF804000000000UL
+/* Slot 260: per-pCPU GDT windows: 14 pages of the running vCPU's GDT frames,
+ * then the pCPU's own page (entries 7168..7679) and a spare. */
+#define GDT_WINDOW_START   0xFFFF820000000000UL
+#define GDT_WINDOW_SIZE    (16UL * 4096)
+#define GDT_WINDOW(cpu)    (GDT_WINDOW_START + (uint64_t)(cpu) * GDT_WINDOW_SIZE)
+#define FIRST_RESERVED_GDT_ENTRY 7168
+/* Slot 261: the hypervisor image (like Xen's XEN_VIRT_START). */
+#define HV_IMAGE_VIRT      0xFFFF82D080000000UL
+#define HV_IMAGE_PHYS      0x200000UL
+/* Slots 262-271: direct map of all machine memory (supervisor only). */
+#define DIRECTMAP_START    0xFFFF830000000000UL
+#define DIRECTMAP_END      0xFFFF880000000000UL
+
+/* Hypervisor selectors in the reserved GDT page (Xen's values). */
+#define HV_CS   0xe008
+#define HV_DS   0xe010
+#define HV_TSS  0xe040
+
+#endif
