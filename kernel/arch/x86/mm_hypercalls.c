@@ -1,0 +1,419 @@
+/* The PV MMU hypercalls: mmu_update, mmuext_op, update_va_mapping, vm_assist.
+ * Each batch element is decoded and checked completely before it changes any
+ * state; a batch stops at the first failing element and reports how many
+ * completed through `done` (Xen semantics).  We have no continuations, so a
+ * batch is bounded by MMU_BATCH_MAX instead (-E2BIG above it). */
+#include "mm.h"
+#include "pt.h"
+#include "domain.h"
+#include "flush.h"
+#include "guest_access.h"
+#include "lib.h"
+
+#define MMU_UPDATE_PREEMPTED 0x80000000u   /* Xen's continuation marker in count */
+
+/* Who the `foreigndom` argument names.  Only the caller itself is supported:
+ * naming oneself by id is -ESRCH (Xen), an unknown domain -ESRCH, and any
+ * other domain (incl. DOMID_IO/DOMID_XEN) needs privilege we do not grant yet. */
+static int check_pg_owner(const struct domain *d, domid_t id)
+{
+    if (id == DOMID_SELF)
+        return 0;
+    if (id == d->id)
+        return -ESRCH;
+    if (id == DOMID_IO || id == DOMID_XEN)
+        return -EPERM;
+    return domain_lookup(id) ? -EPERM : -ESRCH;
+}
+
+/* Argument checks shared by both batch hypercalls. */
+static int check_batch(uint64_t array, uint32_t count, size_t elem, uint64_t pdone)
+{
+    if (count & MMU_UPDATE_PREEMPTED)
+        return -EINVAL;                   /* only our own continuations set it */
+    if (count && !guest_range_ok(array, (size_t)count * elem))
+        return -EFAULT;
+    if (pdone && !guest_range_ok(pdone, sizeof(uint32_t)))
+        return -EFAULT;
+    if (count > MMU_BATCH_MAX)
+        return -E2BIG;
+    return 0;
+}
+
+/* `done` is a 32-bit count in Xen's ABI. */
+static long report_done(uint64_t pdone, uint32_t done, long rc)
+{
+    if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
+        return -EFAULT;
+    return rc;
+}
+
+/* ---- mmu_update ---- */
+
+static int mmu_normal_update(struct domain *d, uint64_t ptr, uint64_t val, bool preserve_ad)
+{
+    mfn_t m = ptr >> PAGE_SHIFT;
+    unsigned off = ptr & (PAGE_SIZE - 1);
+
+    if ((off & 7) || !mfn_valid(m))
+        return -EINVAL;
+    struct page_info *pg = mfn_to_page(m);
+    if (get_page(pg, d))
+        return -EINVAL;
+    int rc;
+    if (pg->type_count && pg->type >= PGT_l1 && pg->type <= PGT_l4) {
+        rc = pt_update_entry(d, m, off / 8, val, preserve_ad);
+    } else if (!(rc = get_page_type(pg, PGT_writable))) {
+        /* Not a page table in use: an ordinary store (Linux writes its
+         * unpinned tables this way). */
+        __atomic_store_n((uint64_t *)mfn_to_virt(m) + off / 8, val, __ATOMIC_RELAXED);
+        put_page_type(pg);
+    } else {
+        rc = -EINVAL;
+    }
+    put_page(pg);
+    return rc;
+}
+
+static int mmu_machphys_update(struct domain *d, uint64_t ptr, uint64_t pfn)
+{
+    mfn_t m = ptr >> PAGE_SHIFT;
+
+    if (!mfn_valid(m) || get_page(mfn_to_page(m), d))
+        return -EINVAL;
+    if (m2p_table)
+        m2p_table[m] = pfn;
+    put_page(mfn_to_page(m));
+    return 0;
+}
+
+static int mmu_update_one(struct domain *d, const struct mmu_update *req)
+{
+    uint64_t ptr = req->ptr & ~3UL;
+
+    switch (req->ptr & 3) {
+    case MMU_NORMAL_PT_UPDATE:
+    case MMU_PT_UPDATE_NO_TRANSLATE:     /* same thing for a non-translated guest */
+        return mmu_normal_update(d, ptr, req->val, false);
+    case MMU_PT_UPDATE_PRESERVE_AD:
+        return mmu_normal_update(d, ptr, req->val, true);
+    default:
+        return mmu_machphys_update(d, ptr, req->val);
+    }
+}
+
+long do_mmu_update(uint64_t reqs, uint64_t count64, uint64_t pdone, uint64_t domid, uint64_t a5)
+{
+    struct domain *d = current->domain;
+    uint32_t count = (uint32_t)count64, i;
+    int rc = check_batch(reqs, count, sizeof(struct mmu_update), pdone);
+
+    (void)a5;
+    if (rc)
+        return rc;
+    /* Upper 16 bits: page-table owner + 1 (0 = self); lower: page owner. */
+    uint32_t pt_dom = (uint32_t)domid >> 16;
+    if (pt_dom && pt_dom - 1 != d->id)
+        return domain_lookup((domid_t)(pt_dom - 1)) ? -EPERM : -ESRCH;
+    if ((rc = check_pg_owner(d, (domid_t)domid)))
+        return rc;
+
+    for (i = 0; i < count; i++) {
+        struct mmu_update req;
+        if (copy_from_guest(&req, reqs + (uint64_t)i * sizeof(req), sizeof(req))) {
+            rc = -EFAULT;
+            break;
+        }
+        spin_lock(&d->lock);
+        rc = mmu_update_one(d, &req);
+        spin_unlock(&d->lock);
+        if (rc)
+            break;
+    }
+    return report_done(pdone, i, rc);
+}
+
+/* ---- mmuext_op ---- */
+
+/* vCPU bitmap of the *_MULTI flushes: a guest pointer to words of 64 bits. */
+static int read_vcpumask(const struct domain *d, uint64_t ptr, uint64_t *mask)
+{
+    if (copy_from_guest(mask, ptr, sizeof(*mask)))
+        return -EFAULT;
+    if (d->nr_vcpus < 64)
+        *mask &= (1UL << d->nr_vcpus) - 1;
+    return 0;
+}
+
+/* Flush the TLBs of the vCPUs in mask: just our own when that is all it names. */
+static void flush_vcpus(struct domain *d, uint64_t mask, bool one, uint64_t va)
+{
+    struct vcpu *v = current;
+
+    if (!mask)
+        return;
+    if (mask == (1UL << v->id)) {
+        if (one)
+            flush_tlb_one_local(va);
+        else
+            flush_tlb_local();
+    } else {
+        flush_tlb_domain(d);
+    }
+}
+
+static int pin_table(struct domain *d, mfn_t m, enum page_type t)
+{
+    if (!mfn_valid(m))
+        return -EINVAL;
+    struct page_info *pg = mfn_to_page(m);
+    if (pg->owner != d->id)
+        return -EINVAL;
+    if (pg->flags & PGF_pinned)
+        return -EINVAL;                   /* Xen: "already pinned" */
+    int rc = get_page_and_type(m, d, t);
+    if (!rc)
+        pg->flags |= PGF_pinned;
+    return rc;
+}
+
+static int unpin_table(struct domain *d, mfn_t m)
+{
+    if (!mfn_valid(m))
+        return -EINVAL;
+    struct page_info *pg = mfn_to_page(m);
+    if (pg->owner != d->id || !(pg->flags & PGF_pinned))
+        return -EINVAL;
+    pg->flags &= ~PGF_pinned;
+    put_page_and_type(pg);
+    return 0;
+}
+
+static int new_baseptr(struct vcpu *v, mfn_t m)
+{
+    mfn_t old = v->arch.guest_table;
+
+    if (m == old && old != INVALID_MFN) {
+        arch_load_guest_cr3(v);
+        return 0;
+    }
+    int rc = get_root_table(v->domain, m);
+    if (rc)
+        return rc;
+    v->arch.guest_table = m;
+    arch_load_guest_cr3(v);
+    /* Only now, with CR3 off the old table, may it lose its last type ref. */
+    if (old != INVALID_MFN)
+        put_page_and_type(mfn_to_page(old));
+    return 0;
+}
+
+static int new_user_baseptr(struct vcpu *v, mfn_t m)
+{
+    mfn_t old = v->arch.guest_table_user;
+    mfn_t want = m ? m : INVALID_MFN;     /* mfn 0 means "no user table" */
+
+    if (want == old)
+        return 0;
+    if (m) {
+        int rc = get_root_table(v->domain, m);
+        if (rc)
+            return rc;
+    }
+    v->arch.guest_table_user = want;
+    if (!v->arch.kernel_mode)
+        arch_load_guest_cr3(v);
+    if (old != INVALID_MFN)
+        put_page_and_type(mfn_to_page(old));
+    return 0;
+}
+
+static int set_ldt(struct vcpu *v, uint64_t base, uint32_t ents)
+{
+    if (!ents)
+        base = 0;
+    if (ents > 8192 ||
+        (ents && ((base & (PAGE_SIZE - 1)) || !guest_range_ok(base, (size_t)ents * 8))))
+        return -EINVAL;
+    v->arch.ldt_base = base;              /* the trap code maps it on use */
+    v->arch.ldt_ents = ents;
+    return 0;
+}
+
+static int page_clear_or_copy(struct domain *d, mfn_t dst, mfn_t src, bool copy)
+{
+    if (!mfn_valid(dst) || (copy && !mfn_valid(src)))
+        return -EINVAL;
+    if (copy && get_page(mfn_to_page(src), d))
+        return -EINVAL;
+    int rc = get_page_and_type(dst, d, PGT_writable) ? -EINVAL : 0;
+    if (!rc) {
+        if (copy)
+            memcpy(mfn_to_virt(dst), mfn_to_virt(src), PAGE_SIZE);
+        else
+            memset(mfn_to_virt(dst), 0, PAGE_SIZE);
+        put_page_and_type(mfn_to_page(dst));
+    }
+    if (copy)
+        put_page(mfn_to_page(src));
+    return rc;
+}
+
+/* Operations that change the frame table; called with d->lock held. */
+static int mmuext_locked(struct vcpu *v, const struct mmuext_op *op)
+{
+    struct domain *d = v->domain;
+
+    switch (op->cmd) {
+    case MMUEXT_PIN_L1_TABLE:
+    case MMUEXT_PIN_L2_TABLE:
+    case MMUEXT_PIN_L3_TABLE:
+    case MMUEXT_PIN_L4_TABLE:
+        return pin_table(d, op->arg1.mfn, PGT_l1 + (op->cmd - MMUEXT_PIN_L1_TABLE));
+    case MMUEXT_UNPIN_TABLE:
+        return unpin_table(d, op->arg1.mfn);
+    case MMUEXT_NEW_BASEPTR:
+        return new_baseptr(v, op->arg1.mfn);
+    case MMUEXT_NEW_USER_BASEPTR:
+        return new_user_baseptr(v, op->arg1.mfn);
+    case MMUEXT_CLEAR_PAGE:
+        return page_clear_or_copy(d, op->arg1.mfn, 0, false);
+    case MMUEXT_COPY_PAGE:
+        return page_clear_or_copy(d, op->arg1.mfn, op->arg2.src_mfn, true);
+    }
+    return -ENOSYS;
+}
+
+static int mmuext_one(struct vcpu *v, const struct mmuext_op *op)
+{
+    struct domain *d = v->domain;
+    uint64_t va = op->arg1.linear_addr, mask;
+    bool va_ok = guest_range_ok(va, 1);   /* Xen silently skips other addresses */
+    int rc;
+
+    switch (op->cmd) {
+    case MMUEXT_TLB_FLUSH_LOCAL:
+        flush_tlb_local();
+        return 0;
+    case MMUEXT_INVLPG_LOCAL:
+        if (va_ok)
+            flush_tlb_one_local(va);
+        return 0;
+    case MMUEXT_TLB_FLUSH_MULTI:
+    case MMUEXT_INVLPG_MULTI:
+        /* arg2 is a guest handle: its 64-bit pointer value. */
+        if (read_vcpumask(d, op->arg2.src_mfn, &mask))
+            return -EINVAL;               /* Xen maps the fault to -EINVAL here */
+        if (op->cmd == MMUEXT_TLB_FLUSH_MULTI || va_ok)
+            flush_vcpus(d, mask, op->cmd == MMUEXT_INVLPG_MULTI, va);
+        return 0;
+    case MMUEXT_TLB_FLUSH_ALL:
+        flush_tlb_domain(d);
+        return 0;
+    case MMUEXT_INVLPG_ALL:
+        if (va_ok)
+            flush_tlb_domain(d);
+        return 0;
+    case MMUEXT_FLUSH_CACHE:
+    case MMUEXT_FLUSH_CACHE_GLOBAL:
+        return -EACCES;                   /* no cache-flush permission for anyone yet */
+    case MMUEXT_SET_LDT:
+        return set_ldt(v, va, op->arg2.nr_ents);
+    case MMUEXT_MARK_SUPER:
+    case MMUEXT_UNMARK_SUPER:
+        return -EOPNOTSUPP;
+    }
+    spin_lock(&d->lock);
+    rc = mmuext_locked(v, op);
+    spin_unlock(&d->lock);
+    return rc;
+}
+
+long do_mmuext_op(uint64_t ops, uint64_t count64, uint64_t pdone, uint64_t domid, uint64_t a5)
+{
+    struct vcpu *v = current;
+    uint32_t count = (uint32_t)count64, i;
+    int rc = check_batch(ops, count, sizeof(struct mmuext_op), pdone);
+
+    (void)a5;
+    if (rc)
+        return rc;
+    if ((rc = check_pg_owner(v->domain, (domid_t)domid)))
+        return rc;
+    for (i = 0; i < count; i++) {
+        struct mmuext_op op;
+        if (copy_from_guest(&op, ops + (uint64_t)i * sizeof(op), sizeof(op))) {
+            rc = -EFAULT;
+            break;
+        }
+        if ((rc = mmuext_one(v, &op)))
+            break;
+    }
+    return report_done(pdone, i, rc);
+}
+
+/* ---- update_va_mapping ---- */
+
+long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4, uint64_t a5)
+{
+    struct vcpu *v = current;
+    struct domain *d = v->domain;
+    uint64_t kind = flags & UVMF_FLUSHTYPE_MASK, target = flags & ~UVMF_FLUSHTYPE_MASK;
+    uint64_t mask = 1UL << v->id;
+    mfn_t l1;
+    int rc;
+
+    (void)a4; (void)a5;
+    /* Decode everything first: Xen would apply the update and then fail on a
+     * bad bitmap pointer; we refuse before changing anything. */
+    if (kind != UVMF_NONE && target != UVMF_LOCAL && target != UVMF_ALL &&
+        read_vcpumask(d, target, &mask))
+        return -EFAULT;
+    if (!guest_range_ok(va, 1))
+        return -EINVAL;
+
+    spin_lock(&d->lock);
+    rc = pt_walk_l1(d, v->arch.guest_table, va, &l1);
+    if (!rc)
+        rc = pt_update_entry(d, l1, pt_index(va, 1), val, false);
+    spin_unlock(&d->lock);
+    if (rc)
+        return rc;
+
+    if (kind == UVMF_NONE)
+        return 0;
+    if (target == UVMF_ALL)
+        flush_tlb_domain(d);
+    else
+        flush_vcpus(d, mask, kind == UVMF_INVLPG, va);
+    return 0;
+}
+
+/* ---- vm_assist ---- */
+
+/* Assists a 64-bit PV guest may toggle.  Xen also accepts 1 (4gb_segments_notify),
+ * 4 (architectural_iopl) and 32 (m2p_strict); we refuse them until their
+ * behaviour exists rather than silently ignore them. */
+#define VMASST_VALID ((1UL << VMASST_TYPE_4gb_segments) |          \
+                      (1UL << VMASST_TYPE_writable_pagetables) |  \
+                      (1UL << VMASST_TYPE_pae_extended_cr3) |     \
+                      (1UL << VMASST_TYPE_runstate_update_flag))
+
+long do_vm_assist(uint64_t cmd, uint64_t type, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    struct domain *d = current->domain;
+    uint32_t t = (uint32_t)type;
+
+    (void)a3; (void)a4; (void)a5;
+    if (t >= 64 || !(VMASST_VALID & (1UL << t)))
+        return -EINVAL;
+    switch ((uint32_t)cmd) {
+    case VMASST_CMD_enable:
+        __atomic_or_fetch(&d->vm_assist, 1UL << t, __ATOMIC_RELAXED);
+        return 0;
+    case VMASST_CMD_disable:
+        __atomic_and_fetch(&d->vm_assist, ~(1UL << t), __ATOMIC_RELAXED);
+        return 0;
+    }
+    return -ENOSYS;
+}

@@ -1,0 +1,414 @@
+/* Page types and reference counts (see docs/page-types.md): the rules that keep
+ * a PV guest from ever holding a writable mapping of one of its page tables or
+ * descriptor tables, of a frame it does not own, or of the hypervisor.
+ *
+ * Every function here expects the owning domain's d->lock to be held (except
+ * mm_relinquish, which takes it).  Frames only ever reference frames of the
+ * same domain, so one lock covers a whole validation cascade. */
+#include "mm.h"
+#include "pt.h"
+#include "domain.h"
+#include "flush.h"
+#include "lib.h"
+
+#define PTE_AD (PTE_A | PTE_D)
+
+static bool is_table_type(unsigned t) { return t >= PGT_l1 && t <= PGT_l4; }
+static unsigned type_level(unsigned t) { return t - PGT_l1 + 1; }
+static enum page_type level_type(unsigned level) { return (enum page_type)(PGT_l1 + level - 1); }
+
+/* ---- general references ---- */
+
+int get_page(struct page_info *pg, const struct domain *d)
+{
+    if (pg->owner != d->id || (pg->flags & PGF_free) ||
+        !(pg->flags & (PGF_allocated | PGF_xenheap)))
+        return -EINVAL;
+    if (pg->count == UINT32_MAX)
+        return -EINVAL;
+    pg->count++;
+    return 0;
+}
+
+void put_page(struct page_info *pg)
+{
+    ASSERT(pg->count > 0);
+    pg->count--;
+}
+
+/* ---- entry validation: taking and dropping the references an entry holds ---- */
+
+/* A present L1 entry holds a general reference on its frame, plus a writable
+ * type reference if it maps the frame writable.  Error codes follow Xen's
+ * get_page_from_l1e: bad flags -EINVAL, no RAM frame (MMIO) -EPERM, a frame
+ * that is not ours or cannot be made writable -EBUSY. */
+static int get_l1e(const struct domain *d, uint64_t e)
+{
+    uint64_t allowed = L1_GUEST_ALLOWED;
+
+    if (has_cap(d, CAP_IO))             /* may choose caching for device memory */
+        allowed |= PTE_CACHE_ATTRS;
+    if (e & PTE_FLAGS_MASK & ~allowed)
+        return -EINVAL;
+    mfn_t m = pte_mfn(e);
+    if (!mfn_valid(m))
+        return -EPERM;
+    struct page_info *pg = mfn_to_page(m);
+    if (get_page(pg, d))
+        return -EBUSY;
+    if ((pg->flags & PGF_xenheap) && (e & PTE_CACHE_ATTRS)) {
+        put_page(pg);
+        return -EACCES;
+    }
+    if ((e & PTE_RW) &&
+        ((pg->flags & PGF_readonly) || get_page_type(pg, PGT_writable))) {
+        put_page(pg);
+        return -EBUSY;
+    }
+    return 0;
+}
+
+static void put_l1e(uint64_t e)
+{
+    if (!pte_present(e))
+        return;
+    struct page_info *pg = mfn_to_page(pte_mfn(e));
+    if (e & PTE_RW)
+        put_page_type(pg);
+    put_page(pg);
+}
+
+/* A present L2/L3/L4 entry holds a general and a type reference on the next
+ * lower table, which validates it if it was not already that type.  No
+ * superpages, no linear (self) maps: both fail the type check with -EINVAL. */
+static int get_lne(const struct domain *d, uint64_t e, unsigned level)
+{
+    if (e & PTE_FLAGS_MASK & ~LN_GUEST_ALLOWED)
+        return -EINVAL;
+    mfn_t m = pte_mfn(e);
+    if (!mfn_valid(m))
+        return -EINVAL;
+    struct page_info *pg = mfn_to_page(m);
+    if (get_page(pg, d))
+        return -EINVAL;
+    int rc = get_page_type(pg, level_type(level - 1));
+    if (rc)
+        put_page(pg);
+    return rc;
+}
+
+static void put_lne(uint64_t e)
+{
+    if (pte_present(e))
+        put_page_and_type(mfn_to_page(pte_mfn(e)));
+}
+
+static int get_entry(const struct domain *d, unsigned level, uint64_t e)
+{
+    if (!pte_present(e))
+        return 0;        /* swap entries etc.: never interpreted by hardware */
+    return level == 1 ? get_l1e(d, e) : get_lne(d, e, level);
+}
+
+static void put_entry(unsigned level, uint64_t e)
+{
+    if (level == 1)
+        put_l1e(e);
+    else
+        put_lne(e);
+}
+
+/* The guest kernel runs in ring 3, so every guest entry gets U; an L1 entry
+ * written without U is remembered as a kernel mapping (Xen's adjust_guest_l*e). */
+static uint64_t adjust_entry(unsigned level, uint64_t e)
+{
+    if (!pte_present(e))
+        return e;
+    if (level == 1)
+        return (e & PTE_US) ? e : (e | PTE_US | PTE_GUEST_KERNEL);
+    if (level == 4)
+        return e | PTE_US | PTE_A;
+    return e | PTE_US;
+}
+
+/* ---- whole-frame validation ---- */
+
+static int validate_table(const struct domain *d, mfn_t m, unsigned level)
+{
+    uint64_t *t = mfn_to_virt(m);
+    unsigned i;
+    int rc = 0;
+
+    for (i = 0; i < PT_ENTRIES; i++) {
+        if (level == 4 && l4_slot_is_hv(i)) {
+            /* The guest's values here are ignored: Linux copies them from its
+             * own L4 into every new one. */
+            __atomic_store_n(&t[i], hv_l4e(i), __ATOMIC_RELAXED);
+            continue;
+        }
+        uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
+        rc = get_entry(d, level, e);
+        if (rc)
+            break;
+        if (pte_present(e))
+            __atomic_store_n(&t[i], adjust_entry(level, e), __ATOMIC_RELAXED);
+    }
+    if (!rc)
+        return 0;
+    dprintk("d%u: mfn %#lx slot %u bad as L%u entry (%d)\n", d->id, m, i, level, rc);
+    while (i-- > 0)
+        if (!(level == 4 && l4_slot_is_hv(i)))
+            put_entry(level, t[i]);
+    return rc;
+}
+
+/* Drop the references held by the entries of a table whose last type
+ * reference went away. The entries stay as they are: the guest owns them. */
+static void devalidate_table(mfn_t m, unsigned level)
+{
+    uint64_t *t = mfn_to_virt(m);
+
+    for (unsigned i = 0; i < PT_ENTRIES; i++)
+        if (!(level == 4 && l4_slot_is_hv(i)))
+            put_entry(level, __atomic_load_n(&t[i], __ATOMIC_RELAXED));
+}
+
+static int validate_descriptors(mfn_t m)
+{
+    uint64_t *t = mfn_to_virt(m);
+
+    for (unsigned i = 0; i < PT_ENTRIES; i++) {
+        uint64_t desc = t[i];
+        if (!check_descriptor(&desc))
+            return -EINVAL;
+        if (desc != t[i])
+            t[i] = desc;     /* fixed up, e.g. DPL raised */
+    }
+    return 0;
+}
+
+static int validate_frame(struct page_info *pg, enum page_type t)
+{
+    mfn_t m = page_to_mfn(pg);
+
+    if (t == PGT_seg_desc)
+        return validate_descriptors(m);
+    if (!is_table_type(t))
+        return 0;
+    const struct domain *d = domain_lookup(pg->owner);
+    if (!d)
+        return -EINVAL;
+    return validate_table(d, m, type_level(t));
+}
+
+/* ---- type references ---- */
+
+static bool type_permitted(const struct page_info *pg, enum page_type t)
+{
+    if (pg->flags & PGF_readonly)
+        return false;                    /* boot modules: read-only mappings only */
+    if (pg->flags & PGF_xenheap)
+        return t == PGT_writable;        /* shared_info & co. never become tables */
+    return t != PGT_none;
+}
+
+int get_page_type(struct page_info *pg, enum page_type t)
+{
+    if (pg->type_count) {
+        if (pg->type != t || pg->type_count == UINT32_MAX)
+            return -EINVAL;
+        pg->type_count++;
+        return 0;
+    }
+    if (!type_permitted(pg, t))
+        return -EINVAL;
+    if (pg->type != PGT_none && pg->type != t) {
+        /* The old use may live on in TLBs and paging-structure caches:
+         * writable mappings dropped without a flush (Linux does that with
+         * update_va_mapping), or a table the CPU still walks.  Flush before
+         * the frame is trusted (or written) in its new role. */
+        struct domain *owner = domain_lookup(pg->owner);
+        if (owner)
+            flush_tlb_domain(owner);
+    }
+    /* Set type and count before validating so that a table that refers to
+     * itself (at any level) sees a type conflict. */
+    uint8_t prev = pg->type;
+    pg->type = t;
+    pg->type_count = 1;
+    pg->flags &= ~PGF_validated;
+    int rc = validate_frame(pg, t);
+    if (rc) {
+        pg->type = prev;                 /* still owes a flush if it did before */
+        pg->type_count = 0;
+        return rc;
+    }
+    pg->flags |= PGF_validated;
+    return 0;
+}
+
+void put_page_type(struct page_info *pg)
+{
+    ASSERT(pg->type_count > 0);
+    if (--pg->type_count)
+        return;
+    /* Devalidate at once: Linux remaps a table writable right after the
+     * unpin/CR3 switch that dropped its last type reference. */
+    if (is_table_type(pg->type) && (pg->flags & PGF_validated))
+        devalidate_table(page_to_mfn(pg), type_level(pg->type));
+    /* The type stays (unvalidated) so that the next type change knows a
+     * flush is due. */
+    pg->flags &= ~PGF_validated;
+}
+
+int get_page_and_type(mfn_t m, const struct domain *d, enum page_type t)
+{
+    if (!mfn_valid(m))
+        return -EINVAL;
+    struct page_info *pg = mfn_to_page(m);
+    int rc = get_page(pg, d);
+    if (rc)
+        return rc;
+    rc = get_page_type(pg, t);
+    if (rc)
+        put_page(pg);
+    return rc;
+}
+
+void put_page_and_type(struct page_info *pg)
+{
+    put_page_type(pg);
+    put_page(pg);
+}
+
+int get_root_table(struct domain *d, mfn_t m)
+{
+    return get_page_and_type(m, d, PGT_l4);
+}
+
+/* ---- updating one entry of a live table ---- */
+
+/* Level (1..4) of a table of d that is in use, or 0. */
+static unsigned live_table_level(const struct domain *d, mfn_t table)
+{
+    if (!mfn_valid(table))
+        return 0;
+    const struct page_info *pg = mfn_to_page(table);
+    if (pg->owner != d->id || !pg->type_count || !is_table_type(pg->type) ||
+        !(pg->flags & PGF_validated))
+        return 0;
+    return type_level(pg->type);
+}
+
+/* Checks common to both update forms; on success *slot and *level are set. */
+static int prepare_update(struct domain *d, mfn_t table, unsigned idx,
+                          uint64_t **slot, unsigned *level)
+{
+    *level = live_table_level(d, table);
+    if (!*level || idx >= PT_ENTRIES)
+        return -EINVAL;
+    if (*level == 4 && l4_slot_is_hv(idx))
+        return -EINVAL;                  /* Xen: "L4 update in Xen-private area" */
+    *slot = (uint64_t *)mfn_to_virt(table) + idx;
+    return 0;
+}
+
+int pt_update_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t val,
+                    bool preserve_ad)
+{
+    uint64_t *slot, old;
+    unsigned level;
+    int rc = prepare_update(d, table, idx, &slot, &level);
+    if (rc)
+        return rc;
+    rc = get_entry(d, level, val);
+    if (rc)
+        return rc;
+    val = adjust_entry(level, val);
+    if (preserve_ad) {
+        /* The CPU may set A/D concurrently: merge them in atomically. */
+        old = __atomic_load_n(slot, __ATOMIC_RELAXED);
+        while (!__atomic_compare_exchange_n(slot, &old, val | (old & PTE_AD), false,
+                                            __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+            ;
+    } else {
+        old = __atomic_exchange_n(slot, val, __ATOMIC_SEQ_CST);
+    }
+    /* Only A/D can have changed under us, so old's references are the ones held. */
+    put_entry(level, old);
+    return 0;
+}
+
+int pt_cmpxchg_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t *old,
+                     uint64_t val)
+{
+    uint64_t *slot;
+    unsigned level;
+    int rc = prepare_update(d, table, idx, &slot, &level);
+    if (rc)
+        return rc;
+    rc = get_entry(d, level, val);
+    if (rc)
+        return rc;
+    uint64_t expect = *old;
+    if (!__atomic_compare_exchange_n(slot, &expect, adjust_entry(level, val), false,
+                                     __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+        put_entry(level, val);
+        *old = expect;
+        return -EAGAIN;
+    }
+    put_entry(level, *old);
+    return 0;
+}
+
+/* ---- walking ---- */
+
+int pt_walk_l1(const struct domain *d, mfn_t l4, uint64_t va, mfn_t *l1)
+{
+    mfn_t m = l4;
+
+    for (unsigned level = 4; level > 1; level--) {
+        if (live_table_level(d, m) != level)
+            return -EINVAL;
+        unsigned idx = pt_index(va, level);
+        if (level == 4 && l4_slot_is_hv(idx))
+            return -EINVAL;
+        uint64_t e = __atomic_load_n((uint64_t *)mfn_to_virt(m) + idx, __ATOMIC_RELAXED);
+        if (!pte_present(e) || (e & PTE_PSE))
+            return -EINVAL;
+        m = pte_mfn(e);
+    }
+    if (live_table_level(d, m) != 1)
+        return -EINVAL;
+    *l1 = m;
+    return 0;
+}
+
+/* ---- teardown ---- */
+
+static void drop_root(mfn_t *slot)
+{
+    if (*slot != INVALID_MFN)
+        put_page_and_type(mfn_to_page(*slot));
+    *slot = INVALID_MFN;
+}
+
+void mm_relinquish(struct domain *d)
+{
+    spin_lock(&d->lock);
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpu[i];
+        if (!v)
+            continue;
+        drop_root(&v->arch.guest_table);
+        drop_root(&v->arch.guest_table_user);
+    }
+    for (uint32_t m = d->page_list; m != ~0u; m = frame_table[m].next) {
+        struct page_info *pg = mfn_to_page(m);
+        if (pg->flags & PGF_pinned) {
+            pg->flags &= ~PGF_pinned;
+            put_page_and_type(pg);
+        }
+    }
+    spin_unlock(&d->lock);
+}
