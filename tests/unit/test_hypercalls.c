@@ -1,2 +1,305 @@
+/* mmu_update, mmuext_op, update_va_mapping and vm_assist: argument checking,
+ * batch/done semantics, and the page-table sequences Linux performs. */
 #include "unit.h"
-void test_hypercalls(void) {}
+
+static struct page_info *pg(mfn_t m) { return mfn_to_page(m); }
+
+static struct mmu_update reqs[8];
+static struct mmuext_op ops[8];
+static uint32_t done;
+static uint64_t vmask;
+#define BAD_PTR 0x1000UL                  /* never mapped in the fake guest */
+#define HV_PTR  0xFFFF800000001000UL      /* inside the hypervisor's range */
+
+static void map_args(void)
+{
+    fake_guest_map(reqs, sizeof(reqs), false);
+    fake_guest_map(ops, sizeof(ops), false);
+    fake_guest_map(&done, sizeof(done), true);
+    fake_guest_map(&vmask, sizeof(vmask), false);
+}
+
+static long mmu(unsigned n) { done = 99; return do_mmu_update((uint64_t)reqs, n, (uint64_t)&done, DOMID_SELF, 0); }
+static long ext(unsigned n) { done = 99; return do_mmuext_op((uint64_t)ops, n, (uint64_t)&done, DOMID_SELF, 0); }
+static long ext1(unsigned cmd, uint64_t a1, uint64_t a2)
+{
+    ops[0] = (struct mmuext_op){ .cmd = cmd };
+    ops[0].arg1.mfn = a1;
+    ops[0].arg2.src_mfn = a2;
+    return ext(1);
+}
+static uint64_t slot_ma(mfn_t m, unsigned idx) { return (m << PAGE_SHIFT) + idx * 8; }
+
+/* L4[0] -> L3[0] -> L2[0] -> L1, data frame mapped RW at L1[0]; VA 0 .. 2 MiB. */
+struct tree { mfn_t l4, l3, l2, l1, data; };
+static struct tree build_tree(void)
+{
+    struct tree t = { fake_alloc(&dom1), fake_alloc(&dom1), fake_alloc(&dom1),
+                      fake_alloc(&dom1), fake_alloc(&dom1) };
+    fake_table(t.l4)[0] = pte(t.l3, PTE_P | PTE_RW);
+    fake_table(t.l3)[0] = pte(t.l2, PTE_P | PTE_RW);
+    fake_table(t.l2)[0] = pte(t.l1, PTE_P | PTE_RW);
+    fake_table(t.l1)[0] = pte(t.data, RW_FLAGS);
+    return t;
+}
+
+static void test_mmu_update_args(void)
+{
+    fake_reset();
+    map_args();
+    struct tree t = build_tree();
+    mfn_t f = fake_alloc(&dom1);
+    CHECK_EQ(ext1(MMUEXT_PIN_L4_TABLE, t.l4, 0), 0, "setup: pin L4");
+
+    reqs[0] = (struct mmu_update){ slot_ma(f, 3), 0x1234 };
+    CHECK_EQ(do_mmu_update(BAD_PTR, 1, 0, DOMID_SELF, 0), -EFAULT, "mmu_update: unmapped request array");
+    CHECK_EQ(do_mmu_update(HV_PTR, 1, 0, DOMID_SELF, 0), -EFAULT, "mmu_update: request array in hypervisor range");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, 1, BAD_PTR, DOMID_SELF, 0), -EFAULT, "mmu_update: bad done pointer");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, 1, HV_PTR, DOMID_SELF, 0), -EFAULT, "mmu_update: done in hypervisor range");
+    CHECK(fake_table(f)[3] == 0, "mmu_update: nothing applied on bad pointers");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, MMU_BATCH_MAX + 1, 0, DOMID_SELF, 0), -E2BIG, "mmu_update: count above limit");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, 0x80000001u, 0, DOMID_SELF, 0), -EINVAL, "mmu_update: continuation bit");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, ~0UL, 0, DOMID_SELF, 0), -EINVAL, "mmu_update: count ~0 fails fast");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, 0x7FFFFFFF, 0, DOMID_SELF, 0), -E2BIG, "mmu_update: count 2^31-1 fails fast");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, 1, 0, dom1.id, 0), -ESRCH, "mmu_update: own domid by number");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, 1, 0, dom2.id, 0), -EPERM, "mmu_update: foreign domain");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, 1, 0, 77, 0), -ESRCH, "mmu_update: unknown domain");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, 1, 0, DOMID_IO, 0), -EPERM, "mmu_update: DOMID_IO");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, 1, 0, DOMID_SELF | ((dom2.id + 1u) << 16), 0), -EPERM,
+             "mmu_update: foreign page-table owner");
+    CHECK(fake_table(f)[3] == 0, "mmu_update: nothing applied on bad domids");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, 1, 0, DOMID_SELF | ((dom1.id + 1u) << 16), 0), 0,
+             "mmu_update: self as page-table owner");
+    CHECK_EQ(fake_table(f)[3], 0x1234, "mmu_update: plain store into an untyped frame");
+    CHECK(pg(f)->type_count == 0 && pg(f)->count == 0, "mmu_update: plain store keeps no refs");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, 0, (uint64_t)&done, DOMID_SELF, 0), 0, "mmu_update: count 0");
+    CHECK_EQ(done, 0, "mmu_update: count 0 reports done 0");
+
+    /* Batch: good, bad, good -> stops at the bad one. */
+    reqs[0] = (struct mmu_update){ slot_ma(t.l1, 1), pte(f, RO_FLAGS) };
+    reqs[1] = (struct mmu_update){ slot_ma(t.l1, 2), pte(t.l1, RW_FLAGS) };
+    reqs[2] = (struct mmu_update){ slot_ma(t.l1, 3), pte(f, RO_FLAGS) };
+    CHECK_EQ(mmu(3), -EBUSY, "mmu_update: writable map of an in-use L1 refused");
+    CHECK_EQ(done, 1, "mmu_update: done counts completed requests");
+    CHECK(fake_table(t.l1)[1] != 0 && fake_table(t.l1)[2] == 0 && fake_table(t.l1)[3] == 0,
+          "mmu_update: batch stops at the failing request");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, 1, 0, DOMID_SELF, 0), 0, "mmu_update: NULL done is fine");
+
+    reqs[0] = (struct mmu_update){ slot_ma(t.l1, 1) + 4, 0 };
+    CHECK_EQ(mmu(1), -EINVAL, "mmu_update: misaligned slot refused");
+    reqs[0] = (struct mmu_update){ slot_ma(fake_alloc(&dom2), 1), 0 };
+    CHECK_EQ(mmu(1), -EINVAL, "mmu_update: foreign table frame refused");
+    reqs[0] = (struct mmu_update){ slot_ma(FAKE_FRAMES + 3, 1), 0 };
+    CHECK_EQ(mmu(1), -EINVAL, "mmu_update: frame outside RAM refused");
+    reqs[0] = (struct mmu_update){ slot_ma(fake_hv_frame(), 1), 0 };
+    CHECK_EQ(mmu(1), -EINVAL, "mmu_update: hypervisor frame refused");
+    reqs[0] = (struct mmu_update){ slot_ma(t.l4, 260), 0 };
+    CHECK_EQ(mmu(1), -EINVAL, "mmu_update: write to L4 hypervisor slot refused");
+    reqs[0] = (struct mmu_update){ slot_ma(t.l2, 1), pte(t.data, PTE_P | PTE_PSE) };
+    CHECK_EQ(mmu(1), -EINVAL, "mmu_update: L2 superpage refused");
+    reqs[0] = (struct mmu_update){ slot_ma(t.l1, 4), pte(f, RW_FLAGS | PTE_PCD) };
+    CHECK_EQ(mmu(1), -EINVAL, "mmu_update: PCD refused");
+    reqs[0] = (struct mmu_update){ slot_ma(t.l1, 4), pte(FAKE_FRAMES + 9, RO_FLAGS) };
+    CHECK_EQ(mmu(1), -EPERM, "mmu_update: MMIO frame refused");
+
+    /* Preserve A/D. */
+    fake_table(t.l1)[1] |= PTE_D;
+    reqs[0] = (struct mmu_update){ slot_ma(t.l1, 1) | MMU_PT_UPDATE_PRESERVE_AD, pte(f, PTE_P | PTE_US) };
+    CHECK_EQ(mmu(1), 0, "mmu_update: PRESERVE_AD");
+    CHECK_EQ(fake_table(t.l1)[1], pte(f, PTE_P | PTE_US | PTE_A | PTE_D), "mmu_update: A/D kept");
+
+    /* Machphys. */
+    reqs[0] = (struct mmu_update){ slot_ma(f, 0) | MMU_MACHPHYS_UPDATE, 42 };
+    CHECK_EQ(mmu(1), 0, "mmu_update: MACHPHYS_UPDATE");
+    CHECK_EQ(m2p_table[f], 42, "mmu_update: M2P entry set");
+    reqs[0] = (struct mmu_update){ slot_ma(fake_alloc(&dom2), 0) | MMU_MACHPHYS_UPDATE, 42 };
+    CHECK_EQ(mmu(1), -EINVAL, "mmu_update: MACHPHYS of a foreign frame refused");
+
+    /* A request array ending in unmapped memory. */
+    fake_guest_unmap_all();
+    fake_guest_map(reqs, 2 * sizeof(reqs[0]), false);
+    fake_guest_map(&done, sizeof(done), true);
+    reqs[0] = (struct mmu_update){ slot_ma(f, 5), 5 };
+    reqs[1] = (struct mmu_update){ slot_ma(f, 6), 6 };
+    CHECK_EQ(mmu(1000), -EFAULT, "mmu_update: array runs into unmapped memory");
+    CHECK(done == 2 && fake_table(f)[6] == 6, "mmu_update: requests before the fault applied");
+    CHECK(!dom1.lock.locked, "mmu_update: lock released");
+}
+
+static void test_mmuext(void)
+{
+    fake_reset();
+    map_args();
+    struct tree t = build_tree();
+    mfn_t f = fake_alloc(&dom1);
+
+    CHECK_EQ(do_mmuext_op(BAD_PTR, 1, 0, DOMID_SELF, 0), -EFAULT, "mmuext: unmapped op array");
+    ops[0] = (struct mmuext_op){ .cmd = MMUEXT_PIN_L1_TABLE, .arg1.mfn = t.l1 };
+    CHECK_EQ(do_mmuext_op((uint64_t)ops, 1, BAD_PTR, DOMID_SELF, 0), -EFAULT, "mmuext: bad done pointer");
+    CHECK(!(pg(t.l1)->flags & PGF_pinned), "mmuext: nothing applied on a bad done pointer");
+    CHECK_EQ(do_mmuext_op((uint64_t)ops, MMU_BATCH_MAX + 1, 0, DOMID_SELF, 0), -E2BIG, "mmuext: count above limit");
+    CHECK_EQ(do_mmuext_op((uint64_t)ops, 1, 0, dom2.id, 0), -EPERM, "mmuext: foreign domain");
+    CHECK_EQ(do_mmuext_op((uint64_t)ops, 1, 0, 77, 0), -ESRCH, "mmuext: unknown domain");
+    CHECK_EQ(ext1(99, 0, 0), -ENOSYS, "mmuext: unknown command");
+    CHECK_EQ(done, 0, "mmuext: done 0 after failing first op");
+
+    CHECK_EQ(ext1(MMUEXT_PIN_L1_TABLE, t.l1, 0), 0, "mmuext: PIN_L1");
+    CHECK_EQ(ext1(MMUEXT_PIN_L1_TABLE, t.l1, 0), -EINVAL, "mmuext: double pin refused");
+    CHECK_EQ(ext1(MMUEXT_PIN_L2_TABLE, t.l1, 0), -EINVAL, "mmuext: pin L1 frame as L2 refused");
+    CHECK_EQ(pg(t.l1)->type_count, 1, "mmuext: failed pins leave the type count alone");
+    CHECK_EQ(ext1(MMUEXT_PIN_L2_TABLE, t.data, 0), -EINVAL, "mmuext: pin writably mapped frame refused");
+    CHECK_EQ(ext1(MMUEXT_PIN_L1_TABLE, FAKE_FRAMES + 1, 0), -EINVAL, "mmuext: pin outside RAM refused");
+    CHECK_EQ(ext1(MMUEXT_PIN_L1_TABLE, fake_alloc(&dom2), 0), -EINVAL, "mmuext: pin foreign frame refused");
+    CHECK_EQ(ext1(MMUEXT_UNPIN_TABLE, f, 0), -EINVAL, "mmuext: unpin of unpinned frame refused");
+    CHECK_EQ(ext1(MMUEXT_UNPIN_TABLE, t.l1, 0), 0, "mmuext: UNPIN");
+    CHECK(pg(t.l1)->type_count == 0 && pg(t.data)->type_count == 0, "mmuext: unpin drops refs");
+
+    /* Linux's boot dance: pin new L4, unpin the builder's L4 while it is in
+     * CR3, switch, then map the old L4 writable. */
+    CHECK_EQ(ext1(MMUEXT_PIN_L4_TABLE, t.l4, 0), 0, "boot: pin builder L4");
+    CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, t.l4, 0), 0, "boot: builder L4 in CR3");
+    CHECK(vcpu0.arch.guest_table == t.l4 && n_load_cr3 == 1, "boot: NEW_BASEPTR loads CR3");
+    mfn_t l4b = fake_alloc(&dom1), l3b = fake_alloc(&dom1);
+    fake_table(l4b)[511] = pte(l3b, PTE_P | PTE_RW);
+    fake_table(l3b)[0] = pte(t.l2, PTE_P | PTE_RW);      /* share the L2 */
+    ops[0] = (struct mmuext_op){ .cmd = MMUEXT_PIN_L4_TABLE, .arg1.mfn = l4b };
+    ops[1] = (struct mmuext_op){ .cmd = MMUEXT_UNPIN_TABLE, .arg1.mfn = t.l4 };
+    CHECK_EQ(ext(2), 0, "boot: pin new L4 and unpin old in one batch");
+    CHECK_EQ(done, 2, "boot: done = 2");
+    CHECK(pg(t.l4)->type == PGT_l4 && pg(t.l4)->type_count == 1, "boot: old L4 kept alive by CR3");
+    CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, l4b, 0), 0, "boot: NEW_BASEPTR to new L4");
+    CHECK(pg(t.l4)->type_count == 0 && pg(t.l3)->type_count == 0, "boot: old L4 and L3 devalidated at once");
+    CHECK_EQ(pg(t.l2)->type_count, 1, "boot: shared L2 still referenced by new L3");
+    reqs[0] = (struct mmu_update){ slot_ma(t.l1, 5), pte(t.l4, RW_FLAGS) };
+    reqs[1] = (struct mmu_update){ slot_ma(t.l1, 6), pte(t.l3, RW_FLAGS) };
+    CHECK_EQ(mmu(2), 0, "boot: old L4/L3 mapped writable again");
+    CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, t.l4, 0), -EINVAL, "NEW_BASEPTR to a writably mapped frame refused");
+    CHECK_EQ(vcpu0.arch.guest_table, l4b, "failed NEW_BASEPTR keeps the old one");
+    CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, INVALID_MFN, 0), -EINVAL, "NEW_BASEPTR to INVALID_MFN refused");
+
+    CHECK_EQ(ext1(MMUEXT_NEW_USER_BASEPTR, t.l3, 0), -EINVAL, "NEW_USER_BASEPTR to an L3 refused");
+    mfn_t ul4 = fake_alloc(&dom1);
+    CHECK_EQ(ext1(MMUEXT_NEW_USER_BASEPTR, ul4, 0), 0, "NEW_USER_BASEPTR");
+    CHECK(vcpu0.arch.guest_table_user == ul4 && pg(ul4)->type == PGT_l4 && pg(ul4)->type_count == 1,
+          "user L4 typed and referenced");
+    CHECK_EQ(ext1(MMUEXT_NEW_USER_BASEPTR, 0, 0), 0, "NEW_USER_BASEPTR 0 = none");
+    CHECK(vcpu0.arch.guest_table_user == INVALID_MFN && pg(ul4)->type_count == 0, "user L4 released");
+
+    /* Flushes. */
+    int l = n_flush_local, o = n_flush_one, dd = n_flush_domain;
+    CHECK_EQ(ext1(MMUEXT_TLB_FLUSH_LOCAL, 0, 0), 0, "TLB_FLUSH_LOCAL");
+    CHECK_EQ(ext1(MMUEXT_INVLPG_LOCAL, 0x5000, 0), 0, "INVLPG_LOCAL");
+    CHECK_EQ(ext1(MMUEXT_INVLPG_LOCAL, HV_PTR, 0), 0, "INVLPG_LOCAL of a hypervisor address ignored");
+    CHECK(n_flush_local == l + 1 && n_flush_one == o + 1 && last_flush_va == 0x5000, "local flushes done");
+    vmask = 1;
+    CHECK_EQ(ext1(MMUEXT_TLB_FLUSH_MULTI, 0, (uint64_t)&vmask), 0, "TLB_FLUSH_MULTI self");
+    CHECK_EQ(n_flush_local, l + 2, "FLUSH_MULTI of self flushes locally");
+    vmask = 3;
+    CHECK_EQ(ext1(MMUEXT_INVLPG_MULTI, 0x6000, (uint64_t)&vmask), 0, "INVLPG_MULTI two vCPUs");
+    CHECK_EQ(n_flush_domain, dd + 1, "INVLPG_MULTI of others flushes the domain");
+    CHECK_EQ(ext1(MMUEXT_TLB_FLUSH_MULTI, 0, BAD_PTR), -EINVAL, "FLUSH_MULTI with bad mask pointer");
+    CHECK_EQ(ext1(MMUEXT_TLB_FLUSH_ALL, 0, 0), 0, "TLB_FLUSH_ALL");
+    CHECK_EQ(ext1(MMUEXT_INVLPG_ALL, 0x6000, 0), 0, "INVLPG_ALL");
+    CHECK_EQ(n_flush_domain, dd + 3, "ALL flushes reach the domain");
+    CHECK_EQ(ext1(MMUEXT_FLUSH_CACHE, 0, 0), -EACCES, "FLUSH_CACHE refused");
+    CHECK_EQ(ext1(MMUEXT_MARK_SUPER, f, 0), -EOPNOTSUPP, "MARK_SUPER unsupported");
+
+    /* SET_LDT. */
+    CHECK_EQ(ext1(MMUEXT_SET_LDT, 0, 0), 0, "SET_LDT(0,0)");
+    CHECK_EQ(ext1(MMUEXT_SET_LDT, 0x10000, 16), 0, "SET_LDT page-aligned");
+    CHECK(vcpu0.arch.ldt_base == 0x10000 && vcpu0.arch.ldt_ents == 16, "SET_LDT stored");
+    CHECK_EQ(ext1(MMUEXT_SET_LDT, 0x10008, 16), -EINVAL, "SET_LDT unaligned refused");
+    CHECK_EQ(ext1(MMUEXT_SET_LDT, 0x10000, 8193), -EINVAL, "SET_LDT > 8192 entries refused");
+    CHECK_EQ(ext1(MMUEXT_SET_LDT, HYPERVISOR_VIRT_START, 1), -EINVAL, "SET_LDT in hypervisor range refused");
+    CHECK_EQ(ext1(MMUEXT_SET_LDT, 0x7FFFFFFFF000UL, 1024), -EINVAL, "SET_LDT crossing the canonical hole refused");
+    CHECK(vcpu0.arch.ldt_base == 0x10000 && vcpu0.arch.ldt_ents == 16, "failed SET_LDT changes nothing");
+    CHECK_EQ(ext1(MMUEXT_SET_LDT, 0x12345, 0), 0, "SET_LDT with 0 entries ignores the address");
+    CHECK(vcpu0.arch.ldt_base == 0 && vcpu0.arch.ldt_ents == 0, "SET_LDT cleared");
+
+    /* CLEAR_PAGE / COPY_PAGE. */
+    fake_table(f)[0] = 77;
+    CHECK_EQ(ext1(MMUEXT_COPY_PAGE, ul4, f), 0, "COPY_PAGE");
+    CHECK_EQ(fake_table(ul4)[0], 77, "COPY_PAGE copied");
+    CHECK_EQ(ext1(MMUEXT_CLEAR_PAGE, f, 0), 0, "CLEAR_PAGE");
+    CHECK_EQ(fake_table(f)[0], 0, "CLEAR_PAGE cleared");
+    CHECK_EQ(ext1(MMUEXT_CLEAR_PAGE, l4b, 0), -EINVAL, "CLEAR_PAGE of an in-use L4 refused");
+
+    /* Teardown. */
+    reqs[0] = (struct mmu_update){ slot_ma(t.l1, 5), 0 };
+    reqs[1] = (struct mmu_update){ slot_ma(t.l1, 6), 0 };
+    CHECK_EQ(mmu(2), 0, "unmap old L4/L3");
+    mm_relinquish(&dom1);
+    CHECK(fake_all_counts_zero(), "mmuext: refcounts zero after teardown");
+}
+
+static void test_update_va_mapping(void)
+{
+    fake_reset();
+    map_args();
+    struct tree t = build_tree();
+    mfn_t f = fake_alloc(&dom1);
+    CHECK_EQ(ext1(MMUEXT_PIN_L4_TABLE, t.l4, 0), 0, "uvm setup: pin L4");
+    CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, t.l4, 0), 0, "uvm setup: load L4");
+
+    CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RW_FLAGS), UVMF_NONE, 0, 0), 0, "update_va_mapping: map page");
+    CHECK_EQ(fake_table(t.l1)[1], pte(f, RW_FLAGS | PTE_US | PTE_GUEST_KERNEL), "update_va_mapping: entry installed");
+    CHECK(pg(f)->type == PGT_writable && pg(f)->type_count == 1, "update_va_mapping: writable ref taken");
+    int o = n_flush_one, l = n_flush_local, dd = n_flush_domain;
+    CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RO_FLAGS), UVMF_INVLPG, 0, 0), 0, "update_va_mapping: make RO + invlpg");
+    CHECK(n_flush_one == o + 1 && last_flush_va == 0x1000, "update_va_mapping: local invlpg");
+    CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RO_FLAGS), UVMF_TLB_FLUSH | UVMF_ALL, 0, 0), 0, "update_va_mapping: flush all");
+    CHECK_EQ(n_flush_domain, dd + 1, "update_va_mapping: UVMF_ALL flushes the domain");
+    CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RO_FLAGS), UVMF_TLB_FLUSH, 0, 0), 0, "update_va_mapping: local flush");
+    CHECK_EQ(n_flush_local, l + 1, "update_va_mapping: local TLB flush");
+    vmask = 2;
+    CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RO_FLAGS), UVMF_INVLPG | (uint64_t)&vmask, 0, 0), 0,
+             "update_va_mapping: vCPU bitmap");
+    CHECK_EQ(n_flush_domain, dd + 2, "update_va_mapping: bitmap naming another vCPU flushes the domain");
+    CHECK_EQ(do_update_va_mapping(0x1000, 0, UVMF_INVLPG | BAD_PTR, 0, 0), -EFAULT,
+             "update_va_mapping: bad bitmap pointer");
+    CHECK(pte_present(fake_table(t.l1)[1]), "update_va_mapping: nothing changed on bad bitmap");
+    CHECK_EQ(ext1(MMUEXT_PIN_L1_TABLE, f, 0), 0, "f pinned as L1 (mapped RO)");
+    CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RW_FLAGS), 0, 0, 0), -EBUSY,
+             "update_va_mapping: writable map of a pinned L1 refused");
+    CHECK_EQ(do_update_va_mapping(0x200000, pte(f, RO_FLAGS), 0, 0, 0), -EINVAL, "update_va_mapping: no L1 -> -EINVAL");
+    CHECK_EQ(do_update_va_mapping(HYPERVISOR_VIRT_START, 0, 0, 0, 0), -EINVAL, "update_va_mapping: hypervisor VA refused");
+    CHECK_EQ(do_update_va_mapping(0x0000800000000000UL, 0, 0, 0, 0), -EINVAL, "update_va_mapping: non-canonical VA refused");
+    CHECK_EQ(do_update_va_mapping(0x2000, pte(fake_alloc(&dom2), RO_FLAGS), 0, 0, 0), -EBUSY,
+             "update_va_mapping: foreign frame refused");
+    CHECK_EQ(do_update_va_mapping(0x2000, pte(f, RO_FLAGS | PTE_PWT), 0, 0, 0), -EINVAL,
+             "update_va_mapping: PWT refused");
+    CHECK_EQ(do_update_va_mapping(0x2000, 0xdead0000UL, 0, 0, 0), 0, "update_va_mapping: non-present entry");
+    CHECK_EQ(fake_table(t.l1)[2], 0xdead0000UL, "update_va_mapping: non-present stored as is");
+    vcpu0.arch.guest_table = INVALID_MFN;
+    CHECK_EQ(do_update_va_mapping(0x1000, 0, 0, 0, 0), -EINVAL, "update_va_mapping: no CR3 -> -EINVAL");
+    vcpu0.arch.guest_table = t.l4;
+    CHECK(!dom1.lock.locked, "update_va_mapping: lock released");
+    CHECK_EQ(do_update_va_mapping(0x1000, 0, 0, 0, 0), 0, "unmap");
+    CHECK_EQ(ext1(MMUEXT_UNPIN_TABLE, f, 0), 0, "unpin f");
+    CHECK_EQ(ext1(MMUEXT_UNPIN_TABLE, t.l4, 0), 0, "unpin L4 (still CR3)");
+    mm_relinquish(&dom1);
+    CHECK(fake_all_counts_zero(), "update_va_mapping: refcounts zero after teardown");
+}
+
+static void test_vm_assist(void)
+{
+    fake_reset();
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_writable_pagetables, 0, 0, 0), 0, "vm_assist: enable writable_pagetables");
+    CHECK(dom1.vm_assist & (1UL << VMASST_TYPE_writable_pagetables), "vm_assist: bit set");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag, 0, 0, 0), 0, "vm_assist: enable runstate_update_flag");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_4gb_segments, 0, 0, 0), 0, "vm_assist: enable 4gb_segments");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_pae_extended_cr3, 0, 0, 0), 0, "vm_assist: enable pae_extended_cr3");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_disable, VMASST_TYPE_writable_pagetables, 0, 0, 0), 0, "vm_assist: disable");
+    CHECK(!(dom1.vm_assist & (1UL << VMASST_TYPE_writable_pagetables)), "vm_assist: bit cleared");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, 6, 0, 0, 0), -EINVAL, "vm_assist: unknown type");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, 64, 0, 0, 0), -EINVAL, "vm_assist: type 64");
+    CHECK_EQ(do_vm_assist(7, VMASST_TYPE_writable_pagetables, 0, 0, 0), -ENOSYS, "vm_assist: unknown command");
+}
+
+void test_hypercalls(void)
+{
+    test_mmu_update_args();
+    test_mmuext();
+    test_update_va_mapping();
+    test_vm_assist();
+}

@@ -26,15 +26,18 @@ static int check_pg_owner(const struct domain *d, domid_t id)
     return domain_lookup(id) ? -EPERM : -ESRCH;
 }
 
-/* Argument checks shared by both batch hypercalls. */
+/* Argument checks shared by both batch hypercalls.  `done` is written (0)
+ * up front so that a bad pointer fails before anything is applied. */
 static int check_batch(uint64_t array, uint32_t count, size_t elem, uint64_t pdone)
 {
-    if (count & MMU_UPDATE_PREEMPTED)
-        return -EINVAL;                   /* only our own continuations set it */
+    static const uint32_t zero;
+
     if (count && !guest_range_ok(array, (size_t)count * elem))
         return -EFAULT;
-    if (pdone && !guest_range_ok(pdone, sizeof(uint32_t)))
+    if (pdone && copy_to_guest(pdone, &zero, sizeof(zero)))
         return -EFAULT;
+    if (count & MMU_UPDATE_PREEMPTED)
+        return -EINVAL;                   /* only Xen's own continuations set it */
     if (count > MMU_BATCH_MAX)
         return -E2BIG;
     return 0;
