@@ -1,0 +1,33 @@
+# servers/xenstore: the xenstored program, its host test tools, unit tests
+# and libFuzzer target. Outputs go to $(O)/host/xenstore/.
+XS_O := $(O)/host/xenstore
+XS_DIR := servers/xenstore
+XS_CORE := tree perms store watch conn domain proto journal server ring
+XS_CORE_SRC := $(XS_CORE:%=$(XS_DIR)/%.c) servers/lib/xsring.c
+XS_HDRS := $(wildcard $(XS_DIR)/*.h) servers/lib/xsring.h
+XS_CFLAGS := $(HOST_CFLAGS) -I$(XS_DIR) -Iservers/lib
+
+XS_BINS := $(XS_O)/xenstored $(XS_O)/xs-unit $(XS_O)/xs-ringc $(XS_O)/xsmsg $(XS_O)/xs-fuzz
+HOST_ALL += $(XS_BINS)
+
+$(XS_O)/xenstored: $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c $(XS_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c
+
+$(XS_O)/xs-unit: $(XS_CORE_SRC) $(XS_DIR)/test/unit.c $(XS_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_CORE_SRC) $(XS_DIR)/test/unit.c
+
+$(XS_O)/xs-ringc: $(XS_DIR)/test/ringc.c $(XS_DIR)/ring_host.c servers/lib/xsring.c $(XS_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_DIR)/test/ringc.c $(XS_DIR)/ring_host.c servers/lib/xsring.c
+
+$(XS_O)/xsmsg: $(XS_DIR)/test/xsmsg.c $(XS_DIR)/test/wire.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_DIR)/test/xsmsg.c
+
+# libFuzzer target (clang): the message parser behind a connection.
+$(XS_O)/xs-fuzz: $(XS_CORE_SRC) $(XS_DIR)/test/fuzz.c $(XS_HDRS)
+	@mkdir -p $(@D)
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(XS_DIR) -Iservers/lib \
+		-fsanitize=fuzzer,address,undefined -o $@ $(XS_CORE_SRC) $(XS_DIR)/test/fuzz.c

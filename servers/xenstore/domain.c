@@ -1,0 +1,107 @@
+/*
+ * domain.c: the domain table: which domains are introduced (and so have a
+ * ring connection), their ring coordinates (for recovery), device-model
+ * targets, and the per-domain node count behind the node quota.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "xs.h"
+
+static const struct xs_domain_hooks *hooks_of(struct xs_server *s);
+
+struct xs_domain *domain_get(struct xs_server *s, uint32_t domid, bool create)
+{
+	if (domid >= XS_DOMID_LIMIT)
+		return NULL;
+	if (!s->doms[domid] && create) {
+		struct xs_domain *d = calloc(1, sizeof(*d));
+		if (!d)
+			abort();
+		d->domid = domid;
+		d->target = -1;
+		s->doms[domid] = d;
+	}
+	return s->doms[domid];
+}
+
+void domain_nodes_adjust(struct xs_server *s, uint32_t owner, long delta)
+{
+	struct xs_domain *d = domain_get(s, owner, true);
+	if (d)
+		d->nodes += delta;
+}
+
+int64_t conn_target(const struct xs_conn *c)
+{
+	if (c->domid >= XS_DOMID_LIMIT || !c->srv->doms[c->domid])
+		return -1;
+	return c->srv->doms[c->domid]->target;
+}
+
+static void fire_special(struct xs_server *s, unsigned idx)
+{
+	watch_fire(s, s->special[idx].name, false, s->special[idx].perms, s->special[idx].nperms);
+}
+
+int domain_introduce(struct xs_server *s, uint32_t domid, uint64_t mfn, uint32_t port)
+{
+	if (domid == 0 || domid >= XS_DOMID_LIMIT)
+		return -EINVAL;
+	struct xs_domain *d = domain_get(s, domid, true);
+	if (d->introduced)
+		return (d->mfn == mfn && d->port == port) ? 0 : -EEXIST;
+	const struct xs_domain_hooks *h = hooks_of(s);
+	struct xs_conn *c = h->introduce ? h->introduce(h->ctx, s, domid, mfn, port) : NULL;
+	if (!c)
+		return -EINVAL;
+	d->introduced = true;
+	d->shutdown = false;
+	d->mfn = mfn;
+	d->port = port;
+	d->conn = c;
+	journal_domain(s, d, true);
+	if (!s->replaying)
+		fire_special(s, 0);
+	return 0;
+}
+
+int domain_release(struct xs_server *s, uint32_t domid)
+{
+	if (domid == 0 || domid >= XS_DOMID_LIMIT)
+		return -EINVAL;
+	struct xs_domain *d = domain_get(s, domid, false);
+	if (!d || !d->introduced)
+		return -ENOENT;
+	struct xs_conn *c = d->conn;
+	d->introduced = false;
+	d->conn = NULL;
+	d->target = -1;
+	journal_domain(s, d, false);
+	if (c) {
+		const struct xs_domain_hooks *h = hooks_of(s);
+		if (h->release)
+			h->release(h->ctx, c);
+		xs_conn_free(c);
+	}
+	if (!s->replaying)
+		fire_special(s, 1);
+	return 0;
+}
+
+int domain_set_target(struct xs_server *s, uint32_t domid, uint32_t target)
+{
+	if (domid >= XS_DOMID_LIMIT || target >= XS_DOMID_LIMIT)
+		return -EINVAL;
+	struct xs_domain *d = domain_get(s, domid, false);
+	if (!d || !d->introduced)
+		return -ENOENT;
+	d->target = target;
+	journal_domain(s, d, true);
+	return 0;
+}
+
+static const struct xs_domain_hooks *hooks_of(struct xs_server *s)
+{
+	return &s->hooks;
+}

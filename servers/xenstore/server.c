@@ -1,0 +1,110 @@
+/*
+ * server.c: the server object: defaults, the initial tree (a root node owned
+ * by domain 0 with no access for others, and the two special watch nodes),
+ * recovery from the state directory, and teardown.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xs.h"
+
+void xs_config_default(struct xs_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->quota_nodes = 1000;
+	cfg->quota_entry_size = 2048;
+	cfg->quota_watches = 128;
+	cfg->quota_transactions = 10;
+	cfg->quota_perms = 5;
+	cfg->outq_limit = 256 * 1024;
+	cfg->outq_events = 1024;
+}
+
+struct xs_server *xs_server_new(const struct xs_config *cfg)
+{
+	struct xs_server *s = calloc(1, sizeof(*s));
+	if (!s)
+		abort();
+	s->cfg = *cfg;
+	s->logging = cfg->verbose;
+	s->doms = calloc(XS_DOMID_LIMIT, sizeof(*s->doms));
+	if (!s->doms)
+		abort();
+	htab_init(&s->tree);
+	s->next_txid = 1;
+	static const struct xs_perm none0 = { 0, XS_PERM_NONE };
+	struct xs_node *root = node_new("/");
+	node_set_perms(root, &none0, 1);
+	store_apply_put(s, root);
+	s->special[0].name = "@introduceDomain";
+	s->special[1].name = "@releaseDomain";
+	for (int i = 0; i < 2; i++) {
+		s->special[i].perms = malloc(sizeof(none0));
+		if (!s->special[i].perms)
+			abort();
+		s->special[i].perms[0] = none0;
+		s->special[i].nperms = 1;
+	}
+	return s;
+}
+
+void xs_server_set_hooks(struct xs_server *s, const struct xs_domain_hooks *hooks)
+{
+	if (hooks)
+		s->hooks = *hooks;
+	else
+		memset(&s->hooks, 0, sizeof(s->hooks));
+}
+
+int xs_server_recover(struct xs_server *s, const struct xs_domain_hooks *hooks)
+{
+	xs_server_set_hooks(s, hooks);
+	if (!s->cfg.state_dir)
+		return 0;
+	return journal_open(s);
+}
+
+void xs_server_maybe_compact(struct xs_server *s)
+{
+	if (journal_size(s) > 4u * 1024 * 1024)
+		journal_compact(s);
+}
+
+const struct xs_stats *xs_server_stats(const struct xs_server *s)
+{
+	return &s->stats;
+}
+
+void xs_server_free(struct xs_server *s)
+{
+	if (!s)
+		return;
+	journal_close(s);  /* teardown is not a change of state */
+	while (s->conns) {
+		struct xs_conn *c = s->conns;
+		if (c->is_domain && s->hooks.release)
+			s->hooks.release(s->hooks.ctx, c);
+		xs_conn_free(c);
+	}
+	htab_free(&s->tree);
+	for (uint32_t d = 0; d < XS_DOMID_LIMIT; d++)
+		free(s->doms[d]);
+	free(s->doms);
+	for (int i = 0; i < 2; i++)
+		free(s->special[i].perms);
+	free(s);
+}
+
+void xs_log(struct xs_server *s, const char *fmt, ...)
+{
+	FILE *f = s->cfg.log ? s->cfg.log : stderr;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("xenstored: ", f);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+	fflush(f);
+	va_end(ap);
+}

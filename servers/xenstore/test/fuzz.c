@@ -1,0 +1,55 @@
+/*
+ * fuzz.c: libFuzzer target for the message parser. The input is a byte
+ * stream split between a privileged and an unprivileged connection (first
+ * byte of each chunk picks one and its length) and fed through the same
+ * framing and dispatch as a socket or ring. A small tree exists beforehand.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "xenstored.h"
+
+static void drain(struct xs_conn *c)
+{
+	const void *d;
+	size_t n;
+	while ((n = xs_conn_out_peek(c, &d)))
+		xs_conn_out_advance(c, n);
+}
+
+static void feed_msg(struct xs_conn *c, uint32_t type, const char *p, uint32_t len)
+{
+	struct xsd_sockmsg h = { type, 1, 0, len };
+	xs_conn_message(c, &h, p);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct xs_config cfg;
+	xs_config_default(&cfg);
+	cfg.quota_nodes = 50;
+	struct xs_server *s = xs_server_new(&cfg);
+	struct xs_conn *conns[2] = {
+		xs_conn_new(s, 0, true, false, NULL, NULL),
+		xs_conn_new(s, 5, false, false, NULL, NULL),
+	};
+	feed_msg(conns[0], XS_WRITE, "/local/domain/5/a\0v", 19);
+	feed_msg(conns[0], XS_SET_PERMS, "/local/domain/5\0n5\0", 19);
+	feed_msg(conns[0], XS_WATCH, "/\0w\0", 4);
+	drain(conns[0]);
+	size_t off = 0;
+	while (off < size) {
+		uint8_t sel = data[off++];
+		size_t len = (size_t)(sel >> 1) * 4 + 1;
+		if (len > size - off)
+			len = size - off;
+		struct xs_conn *c = conns[sel & 1];
+		if (!xs_conn_dead(c))
+			xs_conn_feed(c, data + off, len);
+		off += len;
+		drain(conns[0]);
+		drain(conns[1]);
+	}
+	xs_server_free(s);
+	return 0;
+}

@@ -1,0 +1,173 @@
+/*
+ * wire.h: a tiny scripted xenstore client for tests, shared by xsmsg (Unix
+ * socket) and xs-ringc (host domain ring). It reads commands from stdin, one
+ * per line, sends them on one connection and prints each reply as
+ * "TYPE payload" with NUL bytes shown as '|'. Commands:
+ *   [@T] TYPE [arg...]   request; args are NUL-terminated strings except the
+ *                        value of WRITE; '' is an empty argument; @T sends the
+ *                        request inside the last transaction started
+ *   WAIT                 print the next message (or TIMEOUT)
+ *   RAW hex...           send raw bytes, print nothing
+ *   EXPECTEOF            print messages until the server closes (EOF) or TIMEOUT
+ * Replies to a request are awaited by req_id; watch events that arrive in
+ * between are printed as they come.
+ */
+#ifndef TESSERA_XS_TEST_WIRE_H
+#define TESSERA_XS_TEST_WIRE_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xen/io/xs_wire.h>
+
+static const char *const wire_names[] = {
+	"CONTROL", "DIRECTORY", "READ", "GET_PERMS", "WATCH", "UNWATCH",
+	"TRANSACTION_START", "TRANSACTION_END", "INTRODUCE", "RELEASE",
+	"GET_DOMAIN_PATH", "WRITE", "MKDIR", "RM", "SET_PERMS", "WATCH_EVENT",
+	"ERROR", "IS_DOMAIN_INTRODUCED", "RESUME", "SET_TARGET", "RESTRICT",
+	"RESET_WATCHES", "DIRECTORY_PART",
+};
+
+struct wire_io {
+	int (*send)(void *ctx, const void *buf, size_t len);
+	/* 1: got a message (payload malloc'd), 0: timeout, -1: EOF/error */
+	int (*recv)(void *ctx, struct xsd_sockmsg *h, char **payload, int timeout_ms);
+	void *ctx;
+};
+
+static int wire_type(const char *name)
+{
+	for (size_t i = 0; i < sizeof(wire_names) / sizeof(wire_names[0]); i++)
+		if (!strcmp(name, wire_names[i]))
+			return (int)i;
+	char *end;
+	long v = strtol(name, &end, 0);
+	return *end ? -1 : (int)v;
+}
+
+static void wire_print(const struct xsd_sockmsg *h, const char *p)
+{
+	if (h->type < sizeof(wire_names) / sizeof(wire_names[0]))
+		fputs(wire_names[h->type], stdout);
+	else
+		printf("TYPE%u", h->type);
+	if (h->len)
+		putchar(' ');
+	for (uint32_t i = 0; i < h->len; i++)
+		putchar(p[i] ? p[i] : '|');
+	putchar('\n');
+	fflush(stdout);
+}
+
+static int wire_hex(const char *s, char *out, size_t max)
+{
+	size_t n = 0;
+	while (*s && n < max) {
+		unsigned v;
+		if (sscanf(s, "%2x", &v) != 1)
+			return -1;
+		out[n++] = (char)v;
+		s += 2;
+	}
+	return (int)n;
+}
+
+/* Returns 0 if every command ran (replies may be errors), 1 on I/O failure. */
+static int wire_script(struct wire_io *io, FILE *in, uint32_t req_base)
+{
+	char line[8192];
+	uint32_t req_id = req_base, last_tx = 0;
+	static char buf[sizeof(struct xsd_sockmsg) + 65536];
+	while (fgets(line, sizeof(line), in)) {
+		char *tok[256];
+		int nt = 0;
+		for (char *t = strtok(line, " \t\n"); t && nt < 256; t = strtok(NULL, " \t\n"))
+			tok[nt++] = t;
+		if (!nt || tok[0][0] == '#')
+			continue;
+		struct xsd_sockmsg h;
+		char *p;
+		if (!strcmp(tok[0], "WAIT") || !strcmp(tok[0], "EXPECTEOF")) {
+			bool all = tok[0][0] == 'E';
+			for (;;) {
+				int r = io->recv(io->ctx, &h, &p, 2000);
+				if (r <= 0) {
+					puts(r ? "EOF" : "TIMEOUT");
+					fflush(stdout);
+					break;
+				}
+				wire_print(&h, p);
+				free(p);
+				if (!all)
+					break;
+			}
+			continue;
+		}
+		if (!strcmp(tok[0], "RAW")) {
+			size_t len = 0;
+			for (int i = 1; i < nt; i++) {
+				int n = wire_hex(tok[i], buf + len, sizeof(buf) - len);
+				if (n < 0)
+					return 1;
+				len += (size_t)n;
+			}
+			if (io->send(io->ctx, buf, len))
+				return 1;
+			continue;
+		}
+		int first = 0;
+		uint32_t tx = 0;
+		if (!strcmp(tok[0], "@T")) {
+			tx = last_tx;
+			first = 1;
+		}
+		if (first >= nt)
+			return 1;
+		int type = wire_type(tok[first]);
+		if (type < 0) {
+			fprintf(stderr, "unknown type %s\n", tok[first]);
+			return 1;
+		}
+		size_t len = sizeof(h);
+		for (int i = first + 1; i < nt; i++) {
+			const char *a = strcmp(tok[i], "''") ? tok[i] : "";
+			size_t al = strlen(a);
+			bool nul = !(type == XS_WRITE && i == nt - 1 && i > first + 1);
+			memcpy(buf + len, a, al);
+			len += al;
+			if (nul)
+				buf[len++] = '\0';
+		}
+		if (type == XS_TRANSACTION_START && nt == first + 1)
+			buf[len++] = '\0';
+		h.type = (uint32_t)type;
+		h.req_id = ++req_id;
+		h.tx_id = tx;
+		h.len = (uint32_t)(len - sizeof(h));
+		memcpy(buf, &h, sizeof(h));
+		if (io->send(io->ctx, buf, len))
+			return 1;
+		for (;;) {
+			struct xsd_sockmsg r;
+			int rc = io->recv(io->ctx, &r, &p, 5000);
+			if (rc <= 0) {
+				puts(rc ? "EOF" : "TIMEOUT");
+				fflush(stdout);
+				break;
+			}
+			wire_print(&r, p);
+			bool mine = r.type != XS_WATCH_EVENT && r.req_id == req_id;
+			if (mine && r.type == XS_TRANSACTION_START)
+				last_tx = (uint32_t)strtoul(p, NULL, 10);
+			free(p);
+			if (mine)
+				break;
+		}
+	}
+	return 0;
+}
+
+#endif
