@@ -22,14 +22,14 @@ $(XENINC)/xen:
 
 $(O)/kernel/%.c.o: kernel/%.c | $(XENINC)/xen
 	@mkdir -p $(dir $@)
-	$(KCC) $(K_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC $<"; $(KCC) $(K_CFLAGS) -MMD -MP -c $< -o $@
 
 $(O)/kernel/%.S.o: kernel/%.S | $(XENINC)/xen
 	@mkdir -p $(dir $@)
-	$(KCC) $(K_CFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
+	@echo "  AS $<"; $(KCC) $(K_CFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
 
 $(O)/tessera.elf: $(K_OBJS) kernel/arch/x86/linker.ld
-	$(KLD) -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
+	@echo "  LD $@"; $(KLD) -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	  -T kernel/arch/x86/linker.ld -o $@ $(K_OBJS)
 
 -include $(K_OBJS:.o=.d)

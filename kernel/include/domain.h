@@ -37,6 +37,7 @@ struct domain {
     uint32_t caps;
     enum domain_state state;
     unsigned shutdown_reason;           /* SHUTDOWN_* once state == DOM_SHUTDOWN */
+    int      shutdown_code;             /* SCHEDOP_shutdown_code, -1 = none */
     spinlock_t lock;                    /* page list, counts, page types of its frames */
     uint64_t tot_pages, max_pages;
     uint32_t page_list;                 /* head of owned frames linked by page_info.next */

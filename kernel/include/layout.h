@@ -16,7 +16,6 @@
 #define GDT_WINDOW_START   0xFFFF820000000000UL
 #define GDT_WINDOW_SIZE    (16UL * 4096)
 #define GDT_WINDOW(cpu)    (GDT_WINDOW_START + (uint64_t)(cpu) * GDT_WINDOW_SIZE)
-#define FIRST_RESERVED_GDT_ENTRY 7168
 /* Slot 261: the hypervisor image (like Xen's XEN_VIRT_START). */
 #define HV_IMAGE_VIRT      0xFFFF82D080000000UL
 #define HV_IMAGE_PHYS      0x200000UL

@@ -21,7 +21,7 @@ struct arch_vcpu {
     uint64_t kernel_ss, kernel_sp;     /* stack_switch */
     uint64_t fs_base, gs_base_kernel, gs_base_user;
     uint16_t ds, es, fs, gs;           /* guest data selectors */
-    struct trap_bounce_entry traps[256];
+    struct trap_bounce_entry *traps;   /* 256 entries, one page of its own */
     uint64_t event_callback, failsafe_callback, syscall_callback;
     uint64_t syscall32_callback, sysenter_callback;
     uint8_t  syscall_mask_events, syscall32_mask_events, sysenter_mask_events;

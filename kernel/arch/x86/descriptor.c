@@ -1,0 +1,103 @@
+/* Segment descriptors a PV guest may install in its GDT/LDT.  Code and data
+ * descriptors are accepted with their DPL raised to 3 (the guest kernel runs in
+ * ring 3); not-present and type-0 entries are harmless; call gates must target a
+ * guest code selector and get DPL 0 so their use traps; everything else (TSS, LDT,
+ * interrupt/trap gates) is refused. */
+#include "types.h"
+#include "pt.h"
+#include "layout.h"
+
+#define SEG_P      (1u << 15)
+#define SEG_S      (1u << 12)
+#define SEG_DPL    (3u << 13)
+#define SEG_TYPE   (0xfu << 8)
+#define TYPE_CALL_GATE_64 (0xcu << 8)
+
+static bool gate_selector_ok(uint16_t sel)
+{
+    if ((sel >> 3) >= FIRST_RESERVED_GDT_ENTRY)
+        return sel == FLAT_KERNEL_CS || sel == FLAT_RING3_CS32;
+    return (sel & ~3u) != 0;
+}
+
+bool check_descriptor(uint64_t *desc)
+{
+    uint32_t a = (uint32_t)*desc, b = (uint32_t)(*desc >> 32);
+    if (!(b & SEG_P))
+        return true;
+    b = (b & ~SEG_DPL) | (3u << 13);
+    if (!(b & SEG_S)) {
+        if ((b & SEG_TYPE) == 0)
+            return true;
+        if ((b & SEG_TYPE) != TYPE_CALL_GATE_64 || !gate_selector_ok((uint16_t)(a >> 16)))
+            return false;
+        b &= ~SEG_DPL;
+    }
+    *desc = ((uint64_t)b << 32) | a;
+    return true;
+}
+
+/* ---- set_gdt / update_descriptor ---- */
+#include "mm.h"
+#include "domain.h"
+#include "hypercall.h"
+#include "guest_access.h"
+#include "percpu.h"
+
+long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    struct vcpu *v = current;
+    struct domain *d = v->domain;
+    unsigned long frames[MAX_GDT_FRAMES];
+    if (entries > FIRST_RESERVED_GDT_ENTRY)
+        return -EINVAL;
+    unsigned n = ((unsigned)entries + 511) / 512;
+    if (n && copy_from_guest(frames, frame_list, n * sizeof(frames[0])))
+        return -EFAULT;
+    spin_lock(&d->lock);
+    for (unsigned i = 0; i < n; i++) {
+        if (!mfn_valid(frames[i]) || get_page_and_type(frames[i], d, PGT_seg_desc)) {
+            while (i--)
+                put_page_and_type(mfn_to_page(frames[i]));
+            spin_unlock(&d->lock);
+            return -EINVAL;
+        }
+    }
+    unsigned old = (v->arch.gdt_ents + 511) / 512;
+    for (unsigned i = 0; i < old; i++)
+        put_page_and_type(mfn_to_page(v->arch.gdt_frames[i]));
+    for (unsigned i = 0; i < n; i++)
+        v->arch.gdt_frames[i] = frames[i];
+    v->arch.gdt_ents = (unsigned)entries;
+    spin_unlock(&d->lock);
+    load_guest_gdt(v);
+    return 0;
+}
+
+long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    struct domain *d = current->domain;
+    mfn_t m = maddr >> PAGE_SHIFT;
+    if ((maddr & 7) || !mfn_valid(m) || !check_descriptor(&desc))
+        return -EINVAL;
+    struct page_info *pg = mfn_to_page(m);
+    spin_lock(&d->lock);
+    enum page_type t = pg->type == PGT_seg_desc && pg->type_count ? PGT_seg_desc : PGT_writable;
+    if (get_page_and_type(m, d, t)) {
+        spin_unlock(&d->lock);
+        return -EINVAL;
+    }
+    __atomic_store_n((uint64_t *)((char *)mfn_to_virt(m) + (maddr & (PAGE_SIZE - 1))), desc, __ATOMIC_RELAXED);
+    put_page_and_type(pg);
+    spin_unlock(&d->lock);
+    return 0;
+}
+
+/* Drop the GDT frames' type references (domain teardown). */
+void gdt_release(struct vcpu *v)
+{
+    unsigned old = (v->arch.gdt_ents + 511) / 512;
+    for (unsigned i = 0; i < old; i++)
+        put_page_and_type(mfn_to_page(v->arch.gdt_frames[i]));
+    v->arch.gdt_ents = 0;
+}

@@ -1,0 +1,191 @@
+/* Entry and exit: the 256 IDT stubs, the syscall entry (hypercalls from the guest
+ * kernel, system calls from guest user mode), the return to the guest, and the
+ * fault-tolerant guest-memory copy primitives with their exception-table entries.
+ * Every entry builds a struct cpu_regs (regs.h); from guest mode it is the one at
+ * the top of the pCPU stack. */
+#define HV_DS 0xe010
+#define FLAT_KERNEL_SS 0xe02b
+#define FLAT_KERNEL_CS 0xe033
+
+.macro SAVE_GPRS
+    push %rdi
+    push %rsi
+    push %rdx
+    push %rcx
+    push %rax
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    push %rbx
+    push %rbp
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+.endm
+
+.macro RESTORE_GPRS
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbp
+    pop %rbx
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rax
+    pop %rcx
+    pop %rdx
+    pop %rsi
+    pop %rdi
+.endm
+
+    .text
+common_entry:
+    testb $3, 24(%rsp)            /* CS of the interrupted context */
+    jnz 0f
+    /* A fault on the exit iretq itself runs with the guest's GS base loaded. */
+    push %rax
+    leaq guest_iretq(%rip), %rax
+    cmpq %rax, 24(%rsp)
+    pop %rax
+    jne 1f
+0:  swapgs
+1:  cld
+    SAVE_GPRS
+    mov %rsp, %rdi
+    call trap_dispatch
+    .globl return_to_guest
+return_to_guest:
+    RESTORE_GPRS
+    testb $3, 24(%rsp)
+    jz 2f
+    swapgs
+2:  add $16, %rsp
+guest_iretq:
+    iretq
+
+/* The CPU refused the guest frame (bad selector or address): rebuild a register
+ * frame from the live registers and let iret_fault() deal with the domain. */
+iret_fixup:
+    pushq $0
+    pushq $0x102
+    SAVE_GPRS
+    cld
+    mov %rsp, %rdi
+    call iret_fault
+    jmp return_to_guest
+
+/* void enter_frame(struct cpu_regs *frame): leave the hypervisor through frame. */
+    .globl enter_frame
+enter_frame:
+    mov %rdi, %rsp
+    jmp return_to_guest
+
+    .globl syscall_entry
+syscall_entry:
+    swapgs
+    mov %rsp, %gs:0
+    mov %gs:8, %rsp
+    pushq $FLAT_KERNEL_SS
+    pushq %gs:0
+    pushq %r11
+    pushq $FLAT_KERNEL_CS
+    pushq %rcx
+    pushq $0
+    pushq $0x100
+    SAVE_GPRS
+    mov %rsp, %rdi
+    call syscall_dispatch
+    jmp return_to_guest
+
+    .globl syscall32_entry
+syscall32_entry:
+    swapgs
+    mov %rsp, %gs:0
+    mov %gs:8, %rsp
+    pushq $FLAT_KERNEL_SS
+    pushq %gs:0
+    pushq %r11
+    pushq $0xe023
+    pushq %rcx
+    pushq $0
+    pushq $0x101
+    SAVE_GPRS
+    mov %rsp, %rdi
+    call syscall_dispatch
+    jmp return_to_guest
+
+/* The IDT stubs: push a zero error code where the CPU pushes none, then the vector. */
+.macro STUB vec
+    .align 16
+stub_\vec:
+    .if (\vec == 8 || (\vec >= 10 && \vec <= 14) || \vec == 17 || \vec == 21 || \vec == 29 || \vec == 30)
+    .else
+    pushq $0
+    .endif
+    pushq $\vec
+    jmp common_entry
+.endm
+
+.altmacro
+.macro STUBS from, to
+    STUB \from
+    .if \to - \from
+    STUBS %(\from + 1), \to
+    .endif
+.endm
+    STUBS 0, 63
+    STUBS 64, 127
+    STUBS 128, 191
+    STUBS 192, 255
+
+.macro STUBADDR vec
+    .quad stub_\vec
+.endm
+.macro STUBADDRS from, to
+    STUBADDR \from
+    .if \to - \from
+    STUBADDRS %(\from + 1), \to
+    .endif
+.endm
+    .section .rodata
+    .align 8
+    .globl entry_stubs
+entry_stubs:
+    STUBADDRS 0, 63
+    STUBADDRS 64, 127
+    STUBADDRS 128, 191
+    STUBADDRS 192, 255
+.noaltmacro
+
+    .text
+/* size_t raw_copy(void *dst, const void *src, size_t n): bytes NOT copied. */
+    .globl raw_copy
+raw_copy:
+    mov %rdx, %rcx
+10: rep movsb
+    xor %eax, %eax
+    ret
+11: mov %rcx, %rax
+    ret
+
+/* int raw_cmpxchg8(uint64_t *p, uint64_t *old, uint64_t new): 0 or -EFAULT(-14). */
+    .globl raw_cmpxchg8
+raw_cmpxchg8:
+    mov (%rsi), %rax
+12: lock cmpxchg %rdx, (%rdi)
+    mov %rax, (%rsi)
+    xor %eax, %eax
+    ret
+13: mov $-14, %eax
+    ret
+
+    .section __ex_table, "a"
+    .quad guest_iretq, iret_fixup
+    .quad 10b, 11b
+    .quad 12b, 13b
+    .previous

@@ -1,0 +1,274 @@
+/* Builds the first domain from the first boot module, as Xen's toolstack lays
+ * out a PV guest: kernel loaded by p_paddr, then (mapped, read-only) a multiboot
+ * module package with the remaining boot modules, start_info, the p2m list, the
+ * bootstrap page tables (L4, L3s, L2s, L1s), a boot stack and at least 512 KiB
+ * of slack, all mapped 4 KiB at VIRT_BASE and ending on a 4 MiB boundary.  The
+ * L4 is pinned before the vCPU starts, so the tree is validated from the start. */
+#include "lib.h"
+#include "mm.h"
+#include "domain.h"
+#include "elf.h"
+#include "bootinfo.h"
+#include "layout.h"
+#include "sched.h"
+#include "pt.h"
+
+#define MiB (1UL << 20)
+#define PTE_L1_RW  (PTE_P | PTE_RW | PTE_A)
+#define PTE_L1_RO  (PTE_P | PTE_A)
+#define PTE_UPPER  (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D)
+
+struct build {
+    struct domain *d;
+    uint64_t nr_pages;
+    mfn_t *p2m;                 /* hypervisor-side copy while building */
+    uint64_t v_start, v_end;
+    uint64_t next_pfn;
+    uint64_t mods_pfn, mods_pages, mods_len;
+    uint64_t si_pfn, p2m_pfn, p2m_pages, pt_pfn, pt_frames, stack_pfn;
+    unsigned nl1, nl2, nl3;
+};
+
+static void *pfn_virt(struct build *b, uint64_t pfn) { return mfn_to_virt(b->p2m[pfn]); }
+static void *pa_virt(uint64_t pa, void *ctx) { return pfn_virt(ctx, pa >> PAGE_SHIFT); }
+
+static unsigned span_count(uint64_t s, uint64_t e, unsigned shift)
+{
+    return (unsigned)(((e - 1) >> shift) - (s >> shift) + 1);
+}
+
+/* Page-table frames needed to map [v_start, v_end) with 4 KiB pages. */
+static void layout(struct build *b, uint64_t after_kernel_pfn)
+{
+    uint64_t pfn = after_kernel_pfn;
+    b->mods_pfn = pfn;  pfn += b->mods_pages;
+    b->si_pfn = pfn++;
+    b->p2m_pfn = pfn;   b->p2m_pages = ALIGN_UP(b->nr_pages * 8, PAGE_SIZE) >> PAGE_SHIFT;
+    pfn += b->p2m_pages;
+    b->pt_pfn = pfn;
+    b->pt_frames = 1;
+    for (;;) {
+        uint64_t end = b->v_start + (b->pt_pfn + b->pt_frames + 1) * PAGE_SIZE + 512 * 1024;
+        b->v_end = ALIGN_UP(end, 4 * MiB);
+        b->nl1 = span_count(b->v_start, b->v_end, 21);
+        b->nl2 = span_count(b->v_start, b->v_end, 30);
+        b->nl3 = span_count(b->v_start, b->v_end, 39);
+        uint64_t need = 1 + b->nl3 + b->nl2 + b->nl1;
+        if (need <= b->pt_frames)
+            break;
+        b->pt_frames = need;
+    }
+    b->stack_pfn = b->pt_pfn + b->pt_frames;
+    b->next_pfn = b->stack_pfn + 1;
+}
+
+static void build_page_tables(struct build *b)
+{
+    uint64_t l4 = b->pt_pfn, l3 = l4 + 1, l2 = l3 + b->nl3, l1 = l2 + b->nl2;
+    uint64_t base3 = ALIGN_DOWN(b->v_start, 1UL << 39), base2 = ALIGN_DOWN(b->v_start, 1UL << 30);
+    uint64_t base1 = ALIGN_DOWN(b->v_start, 1UL << 21);
+    for (uint64_t va = b->v_start; va < b->v_end; va += PAGE_SIZE) {
+        uint64_t pfn = (va - b->v_start) >> PAGE_SHIFT;
+        uint64_t i3 = l3 + ((va - base3) >> 39), i2 = l2 + ((va - base2) >> 30), i1 = l1 + ((va - base1) >> 21);
+        ((uint64_t *)pfn_virt(b, l4))[pt_index(va, 4)] = (b->p2m[i3] << PAGE_SHIFT) | PTE_UPPER;
+        ((uint64_t *)pfn_virt(b, i3))[pt_index(va, 3)] = (b->p2m[i2] << PAGE_SHIFT) | PTE_UPPER;
+        ((uint64_t *)pfn_virt(b, i2))[pt_index(va, 2)] = (b->p2m[i1] << PAGE_SHIFT) | PTE_UPPER;
+        bool ro = (pfn >= b->pt_pfn && pfn < b->pt_pfn + b->pt_frames) ||
+                  (pfn >= b->mods_pfn + 1 && pfn < b->mods_pfn + b->mods_pages);
+        ((uint64_t *)pfn_virt(b, i1))[pt_index(va, 1)] = (b->p2m[pfn] << PAGE_SHIFT) | (ro ? PTE_L1_RO : PTE_L1_RW);
+    }
+}
+
+/* Module package: descriptor page(s) then each module, page aligned (Xen's
+ * struct xen_multiboot_mod_list with addresses relative to the package). */
+static uint64_t mods_size(void)
+{
+    uint64_t sz = PAGE_SIZE;
+    for (unsigned i = 1; i < boot_info.nr_mods; i++)
+        sz += ALIGN_UP(boot_info.mods[i].end - boot_info.mods[i].start, PAGE_SIZE);
+    return boot_info.nr_mods > 1 ? sz : 0;
+}
+
+static const char *skip_word(const char *s)
+{
+    while (*s && *s != ' ') s++;
+    while (*s == ' ') s++;
+    return s;
+}
+
+static void fill_modules(struct build *b)
+{
+    if (!b->mods_pages)
+        return;
+    struct xen_multiboot_mod_list *list = pfn_virt(b, b->mods_pfn);
+    char *strings = (char *)&list[boot_info.nr_mods];      /* after the terminator */
+    uint64_t off = PAGE_SIZE;
+    for (unsigned i = 1; i < boot_info.nr_mods; i++) {
+        struct boot_module *m = &boot_info.mods[i];
+        uint64_t len = m->end - m->start;
+        for (uint64_t done = 0; done < len; done += PAGE_SIZE) {
+            uint64_t pfn = b->mods_pfn + (off + done) / PAGE_SIZE;
+            memcpy(pfn_virt(b, pfn), (void *)(DIRECTMAP_START + m->start + done), MIN(PAGE_SIZE, len - done));
+            mfn_to_page(b->p2m[pfn])->flags |= PGF_readonly;
+        }
+        const char *cl = skip_word(m->cmdline);
+        size_t cl_len = MIN(strlen(cl), (size_t)200);
+        list[i - 1] = (struct xen_multiboot_mod_list){ (uint32_t)off, (uint32_t)(off + len - 1),
+                                                       (uint32_t)(strings - (char *)list), 0 };
+        memcpy(strings, cl, cl_len);
+        strings += cl_len + 1;
+        off += ALIGN_UP(len, PAGE_SIZE);
+    }
+    b->mods_len = off;
+}
+
+static void fill_hypercall_page(struct build *b, const struct xen_elf_info *ei)
+{
+    if (!ei->hypercall_page)
+        return;
+    uint8_t *p = pfn_virt(b, (ei->hypercall_page - b->v_start) >> PAGE_SHIFT);
+    for (unsigned i = 0; i < PAGE_SIZE / 32; i++, p += 32) {
+        static const uint8_t stub[] = { 0x51, 0x41, 0x53, 0xb8, 0, 0, 0, 0, 0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3 };
+        static const uint8_t iret[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, 23, 0, 0, 0, 0x0f, 0x05 };
+        memset(p, 0xcc, 32);
+        if (i == __HYPERVISOR_iret) {
+            memcpy(p, iret, sizeof(iret));
+        } else {
+            memcpy(p, stub, sizeof(stub));
+            p[4] = (uint8_t)i;
+        }
+    }
+}
+
+static void fill_start_info(struct build *b, const struct xen_elf_info *ei, const char *cmdline)
+{
+    start_info_t *si = pfn_virt(b, b->si_pfn);
+    memcpy(si->magic, "xen-3.0-x86_64", 15);
+    si->nr_pages = b->nr_pages;
+    si->shared_info = b->d->shared_info_mfn << PAGE_SHIFT;
+    si->flags = SIF_PRIVILEGED | SIF_INITDOMAIN;
+    si->pt_base = b->v_start + b->pt_pfn * PAGE_SIZE;
+    si->nr_pt_frames = b->pt_frames;
+    si->mfn_list = b->v_start + b->p2m_pfn * PAGE_SIZE;
+    if (b->mods_pages) {
+        si->flags |= SIF_MULTIBOOT_MOD | SIF_MOD_START_PFN;
+        si->mod_start = b->mods_pfn;
+        si->mod_len = b->mods_len;
+    }
+    size_t n = MIN(strlen(cmdline), (size_t)MAX_GUEST_CMDLINE - 1);
+    memcpy(si->cmd_line, cmdline, n);
+    uint64_t *p2m = pfn_virt(b, b->p2m_pfn);
+    for (uint64_t i = 0; i < b->p2m_pages * 512; i++) {
+        if (i % 512 == 0)
+            p2m = pfn_virt(b, b->p2m_pfn + i / 512);
+        p2m[i % 512] = i < b->nr_pages ? b->p2m[i] : ~0UL;
+    }
+    (void)ei;
+}
+
+static int alloc_memory(struct build *b)
+{
+    /* The temporary p2m must be linear in the direct map, i.e. physically
+     * contiguous; the allocator hands out ascending frames, so at boot it is. */
+    static mfn_t chunk_mfn[4096];
+    uint64_t p2m_bytes = ALIGN_UP(b->nr_pages * sizeof(mfn_t), PAGE_SIZE);
+    if (p2m_bytes > ARRAY_SIZE(chunk_mfn) * PAGE_SIZE)
+        return -ENOMEM;
+    unsigned nchunks = (unsigned)(p2m_bytes / PAGE_SIZE);
+    for (unsigned i = 0; i < nchunks; i++) {
+        chunk_mfn[i] = frame_alloc();
+        if (chunk_mfn[i] == INVALID_MFN || (i && chunk_mfn[i] != chunk_mfn[i - 1] + 1))
+            return -ENOMEM;
+    }
+    b->p2m = mfn_to_virt(chunk_mfn[0]);
+    for (uint64_t pfn = 0; pfn < b->nr_pages; pfn++) {
+        mfn_t m = domain_alloc_page(b->d);
+        if (m == INVALID_MFN)
+            return -ENOMEM;
+        b->p2m[pfn] = m;
+        m2p_table[m] = pfn;
+    }
+    return 0;
+}
+
+static void free_temp_p2m(struct build *b)
+{
+    uint64_t pages = ALIGN_UP(b->nr_pages * sizeof(mfn_t), PAGE_SIZE) >> PAGE_SHIFT;
+    mfn_t first = ((uint64_t)b->p2m - DIRECTMAP_START) >> PAGE_SHIFT;
+    for (uint64_t i = 0; i < pages; i++)
+        frame_free(first + i);
+}
+
+static void init_vcpu(struct build *b, const struct xen_elf_info *ei, mfn_t l4)
+{
+    struct vcpu *v = b->d->vcpu[0];
+    struct cpu_regs *r = &v->arch.regs;
+    memset(r, 0, sizeof(*r));
+    r->rip = ei->entry;
+    r->rsp = b->v_start + (b->stack_pfn + 1) * PAGE_SIZE;
+    r->rsi = b->v_start + b->si_pfn * PAGE_SIZE;
+    r->rflags = X86_EFLAGS_IF | X86_EFLAGS_MBS;
+    r->cs = FLAT_KERNEL_CS;
+    r->ss = FLAT_KERNEL_SS;
+    v->arch.kernel_mode = true;
+    v->arch.kernel_ss = FLAT_KERNEL_SS;
+    v->arch.kernel_sp = r->rsp;
+    v->arch.guest_table = l4;
+    v->online = true;
+}
+
+/* Build domain 0 from boot module 0; returns the domain or NULL (logged). */
+struct domain *build_first_domain(void)
+{
+    struct boot_module *km = &boot_info.mods[0];
+    struct xen_elf_info ei;
+    const char *why;
+    const uint8_t *img = (const uint8_t *)(DIRECTMAP_START + km->start);
+    if (boot_info.nr_mods == 0)
+        panic("no boot module: nothing to run");
+    if (elf_parse(img, km->end - km->start, &ei, &why))
+        panic("first boot module: %s", why);
+
+    const char *mem = cmdline_get("dom0_mem");
+    uint64_t mem_bytes = mem ? strtoul(mem, NULL, 10) * MiB : 32 * MiB;
+    uint64_t need = ALIGN_UP(ei.pend, PAGE_SIZE) + mods_size() + 8 * MiB;
+    uint64_t nr_pages = MAX(mem_bytes, need) >> PAGE_SHIFT;
+
+    struct domain *d = domain_create(0, CAP_ALL, 1, nr_pages);
+    if (!d)
+        panic("cannot create domain 0");
+    memcpy(d->name, "Domain-0", 9);
+    struct build b = { .d = d, .nr_pages = nr_pages, .v_start = ei.virt_base,
+                       .mods_pages = mods_size() >> PAGE_SHIFT };
+    if (alloc_memory(&b))
+        panic("not enough memory for domain 0 (%lu pages)", nr_pages);
+    layout(&b, ALIGN_UP(ei.pend, PAGE_SIZE) >> PAGE_SHIFT);
+    if (b.next_pfn + 128 > nr_pages || b.v_end - b.v_start > nr_pages * PAGE_SIZE)
+        panic("domain 0 image does not fit in %lu pages", nr_pages);
+
+    elf_load(img, &ei, pa_virt, &b);
+    fill_hypercall_page(&b, &ei);
+    fill_modules(&b);
+    fill_start_info(&b, &ei, skip_word(km->cmdline));
+    build_page_tables(&b);
+
+    mfn_t l4 = b.p2m[b.pt_pfn];
+    spin_lock(&d->lock);
+    int rc = get_page_and_type(l4, d, PGT_l4);
+    if (!rc) {
+        mfn_to_page(l4)->flags |= PGF_pinned;
+        rc = get_root_table(d, l4);
+    }
+    spin_unlock(&d->lock);
+    if (rc)
+        panic("domain 0 bootstrap page tables failed validation (%d)", rc);
+    init_vcpu(&b, &ei, l4);
+    free_temp_p2m(&b);
+
+    printk("tessera: domain 0: %lu pages, entry %lx, virt %lx-%lx, %u modules%s\n",
+           nr_pages, ei.entry, b.v_start, b.v_end, boot_info.nr_mods - 1,
+           ei.hypercall_page ? ", hypercall page" : "");
+    d->state = DOM_RUNNING;
+    sched_add_vcpu(d->vcpu[0]);
+    return d;
+}

@@ -1,0 +1,154 @@
+/* Domain and vCPU lifecycle: creation with a capability set, the domain's frame
+ * list, shutdown and crash, and destruction that returns every frame. */
+#include "lib.h"
+#include "domain.h"
+#include "mm.h"
+#include "sched.h"
+#include "layout.h"
+#include <xen/sched.h>
+
+struct domain *domain_table[MAX_DOMAINS];
+
+/* Domains and vCPUs live in hypervisor frames (one page each). */
+static void *alloc_hv_page(void)
+{
+    mfn_t m = frame_alloc();
+    return m == INVALID_MFN ? NULL : mfn_to_virt(m);
+}
+
+static void free_hv_page(void *p)
+{
+    frame_free(((uint64_t)p - DIRECTMAP_START) >> PAGE_SHIFT);
+}
+
+struct domain *domain_lookup(domid_t id)
+{
+    return id < MAX_DOMAINS ? domain_table[id] : NULL;
+}
+
+static void init_shared_info(struct domain *d)
+{
+    struct shared_info *s = d->shared_info;
+    for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+        s->vcpu_info[i].evtchn_upcall_mask = 1;
+}
+
+struct domain *domain_create(domid_t id, uint32_t caps, unsigned nr_vcpus, uint64_t max_pages)
+{
+    BUILD_BUG_ON(sizeof(struct domain) > PAGE_SIZE);
+    BUILD_BUG_ON(sizeof(struct vcpu) > PAGE_SIZE);
+    if (id >= MAX_DOMAINS || domain_table[id] || !nr_vcpus || nr_vcpus > MAX_VCPUS)
+        return NULL;
+    struct domain *d = alloc_hv_page();
+    if (!d)
+        return NULL;
+    d->id = id;
+    d->caps = caps;
+    d->state = DOM_PAUSED;
+    d->max_pages = max_pages;
+    d->page_list = ~0u;
+    d->shared_info_mfn = frame_alloc();
+    if (d->shared_info_mfn == INVALID_MFN)
+        goto fail;
+    struct page_info *pg = mfn_to_page(d->shared_info_mfn);
+    pg->owner = id;
+    pg->flags = PGF_xenheap;
+    d->shared_info = mfn_to_virt(d->shared_info_mfn);
+    init_shared_info(d);
+    for (unsigned i = 0; i < nr_vcpus; i++) {
+        struct vcpu *v = alloc_hv_page();
+        if (!v)
+            goto fail;
+        d->vcpu[i] = v;
+        d->nr_vcpus++;
+        v->arch.traps = alloc_hv_page();
+        if (!v->arch.traps)
+            goto fail;
+        v->domain = d;
+        v->id = i;
+        v->vcpu_info = &d->shared_info->vcpu_info[i];
+        v->vcpu_info_mfn = INVALID_MFN;
+        v->arch.guest_table = INVALID_MFN;
+        v->arch.guest_table_user = INVALID_MFN;
+        v->arch.debugreg[6] = 0xffff0ff0;
+        v->arch.debugreg[7] = 0x400;
+        *(uint16_t *)&v->arch.fpu_area[0] = 0x37f;           /* FCW after FNINIT */
+        *(uint32_t *)&v->arch.fpu_area[24] = 0x1f80;         /* MXCSR default */
+    }
+    domain_table[id] = d;
+    return d;
+fail:
+    domain_destroy(d);
+    return NULL;
+}
+
+/* A frame for the domain: owned, allocated, mapped in nothing yet. */
+mfn_t domain_alloc_page(struct domain *d)
+{
+    if (d->tot_pages >= d->max_pages)
+        return INVALID_MFN;
+    mfn_t m = frame_alloc();
+    if (m == INVALID_MFN)
+        return m;
+    struct page_info *pg = mfn_to_page(m);
+    pg->owner = d->id;
+    pg->flags = PGF_allocated;
+    pg->next = d->page_list;
+    d->page_list = (uint32_t)m;
+    d->tot_pages++;
+    return m;
+}
+
+void domain_shutdown(struct domain *d, unsigned reason)
+{
+    static const char *const names[] = { "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset" };
+    if (d->state == DOM_SHUTDOWN || d->state == DOM_DYING)
+        return;
+    d->state = DOM_SHUTDOWN;
+    d->shutdown_reason = reason;
+    printk("tessera: domain %u shut down: %s\n", d->id, reason < ARRAY_SIZE(names) ? names[reason] : "unknown");
+}
+
+void domain_crash(struct domain *d, const char *why)
+{
+    printk("tessera: domain %u crashed: %s\n", d->id, why);
+    domain_shutdown(d, SHUTDOWN_crash);
+}
+
+void arch_domain_teardown(struct domain *d);
+
+/* Return every frame.  Page-table types are dropped first so references held by
+ * table entries are released before the frames go back to the allocator. */
+void domain_destroy(struct domain *d)
+{
+    d->state = DOM_DYING;
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        sched_remove_vcpu(d->vcpu[i]);
+    arch_domain_teardown(d);
+    for (uint32_t m = d->page_list; m != ~0u;) {
+        uint32_t next = mfn_to_page(m)->next;
+        frame_free(m);
+        m = next;
+    }
+    if (d->shared_info_mfn != INVALID_MFN && d->shared_info_mfn)
+        frame_free(d->shared_info_mfn);
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        if (d->vcpu[i]->arch.traps)
+            free_hv_page(d->vcpu[i]->arch.traps);
+        free_hv_page(d->vcpu[i]);
+    }
+    if (domain_table[d->id] == d)
+        domain_table[d->id] = NULL;
+    printk("tessera: domain %u destroyed, free frames %lu\n", d->id, frames_free_count());
+    free_hv_page(d);
+}
+
+/* Domains that shut down and have no controller are destroyed (the first domain). */
+void domains_reap(void)
+{
+    for (unsigned i = 0; i < MAX_DOMAINS; i++) {
+        struct domain *d = domain_table[i];
+        if (d && d->state == DOM_SHUTDOWN)
+            domain_destroy(d);
+    }
+}

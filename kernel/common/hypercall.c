@@ -1,0 +1,65 @@
+/* The one hypercall table, indexed by number and bounds-checked; anything not in
+ * it is -ENOSYS.  Also multicall, which runs entries of the same table. */
+#include "lib.h"
+#include "hypercall.h"
+#include "guest_access.h"
+#include "domain.h"
+
+static hypercall_fn *const table[NR_HYPERCALLS] = {
+    [__HYPERVISOR_set_trap_table]    = do_set_trap_table,
+    [__HYPERVISOR_mmu_update]        = do_mmu_update,
+    [__HYPERVISOR_set_gdt]           = do_set_gdt,
+    [__HYPERVISOR_stack_switch]      = do_stack_switch,
+    [__HYPERVISOR_set_callbacks]     = do_set_callbacks,
+    [__HYPERVISOR_fpu_taskswitch]    = do_fpu_taskswitch,
+    [__HYPERVISOR_set_debugreg]      = do_set_debugreg,
+    [__HYPERVISOR_get_debugreg]      = do_get_debugreg,
+    [__HYPERVISOR_update_descriptor] = do_update_descriptor,
+    [__HYPERVISOR_memory_op]         = do_memory_op,
+    [__HYPERVISOR_multicall]         = do_multicall,
+    [__HYPERVISOR_update_va_mapping] = do_update_va_mapping,
+    [__HYPERVISOR_xen_version]       = do_xen_version,
+    [__HYPERVISOR_console_io]        = do_console_io,
+    [__HYPERVISOR_vm_assist]         = do_vm_assist,
+    [__HYPERVISOR_iret]              = do_iret,
+    [__HYPERVISOR_set_segment_base]  = do_set_segment_base,
+    [__HYPERVISOR_mmuext_op]         = do_mmuext_op,
+    [__HYPERVISOR_sched_op]          = do_sched_op,
+    [__HYPERVISOR_callback_op]       = do_callback_op,
+    [__HYPERVISOR_physdev_op]        = do_physdev_op,
+};
+
+long hypercall_invoke(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    if (nr >= NR_HYPERCALLS || !table[nr])
+        return -ENOSYS;
+    return table[nr](a1, a2, a3, a4, a5);
+}
+
+/* Entries run in order; each result goes back into its entry.  The hypercall
+ * itself fails only for a bad list pointer; iret and nested multicalls are refused
+ * per entry (-EINVAL), as Xen does. */
+#define MULTICALL_MAX 1024
+
+long do_multicall(uint64_t list, uint64_t count, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    if (count > MULTICALL_MAX)
+        return -EINVAL;
+    for (uint64_t i = 0; i < count; i++) {
+        struct multicall_entry e;
+        uint64_t at = list + i * sizeof(e);
+        if (copy_from_guest(&e, at, sizeof(e)))
+            return -EFAULT;
+        long rc;
+        if (e.op == __HYPERVISOR_multicall || e.op == __HYPERVISOR_iret)
+            rc = -EINVAL;
+        else
+            rc = hypercall_invoke((unsigned)MIN(e.op, (uint64_t)NR_HYPERCALLS), e.args[0], e.args[1],
+                                  e.args[2], e.args[3], e.args[4]);
+        if (copy_to_guest(at + offsetof(struct multicall_entry, result), &rc, sizeof(rc)))
+            return -EFAULT;
+        if (current->domain->state != DOM_RUNNING)
+            break;
+    }
+    return 0;
+}

@@ -1,0 +1,18 @@
+/* Scheduling: which vCPU runs on this pCPU, context switches, idle. */
+#ifndef TESSERA_SCHED_H
+#define TESSERA_SCHED_H
+
+#include "types.h"
+
+struct vcpu;
+
+bool vcpu_runnable(const struct vcpu *v);
+/* Pick the next vCPU and load it into the guest frame; idles until one is runnable. */
+void schedule(void);
+void sched_add_vcpu(struct vcpu *v);
+void sched_remove_vcpu(struct vcpu *v);
+void irq_dispatch(unsigned vec);
+/* Start running guests on this pCPU (never returns). */
+_Noreturn void sched_start(void);
+
+#endif
