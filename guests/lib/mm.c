@@ -1,0 +1,88 @@
+/* Page-table walking and small MMU helpers over the guest's own kernel mapping. */
+#include "lib.h"
+
+#ifndef ARENA_PAGES
+#define ARENA_PAGES 64
+#endif
+static char arena[ARENA_PAGES][4096] ALIGNED_PAGE;
+static unsigned arena_next;
+
+void *alloc_page(void)
+{
+    if (arena_next >= ARENA_PAGES) {
+        printf("FAIL - page arena exhausted\n");
+        checks_failed++;
+        guest_exit();
+    }
+    void *p = arena[arena_next++];
+    memset(p, 0, 4096);
+    return p;
+}
+
+static uint64_t *table_va(uint64_t entry)
+{
+    uint64_t mfn = (entry & PTE_ADDR_MASK) >> PAGE_SHIFT;
+    uint64_t pfn = m2p(mfn);
+    if (pfn >= start_info->nr_pages)
+        return NULL;
+    return pfn_to_va(pfn);
+}
+
+uint64_t *pte_ptr(uint64_t va)
+{
+    uint64_t *t = cur_l4;
+    for (int level = 4; level > 1; level--) {
+        unsigned idx = (va >> (12 + 9 * (level - 1))) & 511;
+        uint64_t e = t[idx];
+        if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
+            return NULL;
+        t = table_va(e);
+        if (!t)
+            return NULL;
+    }
+    return &t[(va >> 12) & 511];
+}
+
+uint64_t pte_maddr(uint64_t va)
+{
+    uint64_t *p = pte_ptr(va);
+    if (!p)
+        return 0;
+    uint64_t pfn = va_to_pfn(p);
+    return (pfn_to_mfn(pfn) << PAGE_SHIFT) | ((uint64_t)p & 4095);
+}
+
+static long set_prot(void *va, uint64_t flags)
+{
+    uint64_t pte = (va_to_mfn(va) << PAGE_SHIFT) | flags;
+    return HYPERVISOR_update_va_mapping((uint64_t)va, pte, UVMF_INVLPG);
+}
+
+long set_page_ro(void *va) { return set_prot(va, _PAGE_PRESENT | _PAGE_ACCESSED); }
+long set_page_rw(void *va) { return set_prot(va, _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY); }
+
+long mmu_update1(uint64_t ptr, uint64_t val)
+{
+    mmu_update_t u = { .ptr = ptr, .val = val };
+    return HYPERVISOR_mmu_update(&u, 1, NULL, DOMID_SELF);
+}
+
+long mmuext1(unsigned cmd, uint64_t arg1, uint64_t arg2)
+{
+    struct mmuext_op op = { .cmd = cmd };
+    op.arg1.mfn = arg1;
+    op.arg2.nr_ents = arg2;
+    return HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
+}
+
+long mmuext_pin(unsigned level, void *va)
+{
+    static const unsigned cmds[] = { 0, MMUEXT_PIN_L1_TABLE, MMUEXT_PIN_L2_TABLE,
+                                     MMUEXT_PIN_L3_TABLE, MMUEXT_PIN_L4_TABLE };
+    return mmuext1(cmds[level], va_to_mfn(va), 0);
+}
+
+long mmuext_unpin(void *va)
+{
+    return mmuext1(MMUEXT_UNPIN_TABLE, va_to_mfn(va), 0);
+}
