@@ -162,7 +162,7 @@ static bool decode_modrm(struct insn *in, struct cpu_regs *r, bool *rip_rel, uns
 static bool classify(struct insn *in, unsigned opc, unsigned sub, unsigned *imm_bytes)
 {
     unsigned full = in->rex_w ? 8 : in->opsz16 ? 2 : 4;
-    unsigned imm_full = in->opsz16 ? 2 : 4;
+    unsigned imm_full = (in->opsz16 && !in->rex_w) ? 2 : 4;   /* REX.W wins over 0x66 */
 
     *imm_bytes = 0;
     in->size = (opc & 1) ? full : 1;    /* even opcodes are the byte forms */
