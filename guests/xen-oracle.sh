@@ -16,7 +16,7 @@ zcat "$xengz" >"$tmp/xen"
 qemu-system-x86_64 -accel tcg -cpu max,la57=off -m 512 -smp 1 -display none -no-reboot \
   -kernel "$tmp/xen" \
   -append "console=com1 com1=115200,8n1 dom0_mem=64M loglvl=all guest_loglvl=all smap=0 noreboot" \
-  -initrd "$elf" -serial "file:$log" -monitor none &
+  -initrd "$elf xen-oracle" -serial "file:$log" -monitor none &
 qpid=$!
 for _ in $(seq 1 ${TIMEOUT:-240}); do
   sleep 1

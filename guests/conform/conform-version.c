@@ -25,7 +25,7 @@ static void test_boot_state(void)
     DOMU_ONLY(CHECK_EQ("start_info magic is xen-3.0-x86_64", strcmp(start_info->magic, "xen-3.0-x86_64"), 0));
     CHECK_EQ("start_info is page aligned", si & 4095, 0);
     CHECK("start_info lies after the kernel image", si >= (uint64_t)_image_end);
-    DOMU_ONLY(CHECK_EQ("no SIF_PRIVILEGED/SIF_INITDOMAIN for a PV guest",
+    DOMU_ONLY(CHECK_EQ("start_info.flags has no SIF_PRIVILEGED/SIF_INITDOMAIN",
              start_info->flags & (SIF_PRIVILEGED | SIF_INITDOMAIN), 0));
     /* libxc order: start_info, xenstore page, console page, L4 L3 L2 L1..., boot stack. */
     uint64_t si_pfn = va_to_pfn(start_info);
@@ -41,8 +41,10 @@ static void test_boot_state(void)
     uint64_t l1s = (map_end - VIRT_BASE) >> 21;
     CHECK_EQ("nr_pt_frames = L4 + L3 + L2 + one L1 per 2 MiB mapped", start_info->nr_pt_frames,
              3 + l1s);
-    CHECK("mfn_list lies in the mapped kernel area before start_info",
-          start_info->mfn_list >= (uint64_t)_image_end && start_info->mfn_list < si);
+    check_result("mfn_list lies in the mapped kernel area before start_info",
+                 start_info->mfn_list >= (uint64_t)_image_end && start_info->mfn_list < si,
+                 "mfn_list 0x%lx, image end %p, start_info 0x%lx",
+                 (unsigned long)start_info->mfn_list, _image_end, (unsigned long)si);
     CHECK_EQ("nr_pages covers the mapped region", start_info->nr_pages >= va_to_pfn((void *)map_end), 1);
     bool nul = false;
     for (unsigned i = 0; i < sizeof(start_info->cmd_line); i++)

@@ -69,6 +69,13 @@ int vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
         }
         while (*fmt >= '0' && *fmt <= '9')
             width = width * 10 + (*fmt++ - '0');
+        int prec = -1;
+        if (*fmt == '.') {
+            prec = 0;
+            fmt++;
+            while (*fmt >= '0' && *fmt <= '9')
+                prec = prec * 10 + (*fmt++ - '0');
+        }
         while (*fmt == 'l' || *fmt == 'z') {
             lng++;
             fmt++;
@@ -95,12 +102,14 @@ int vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
             const char *s = va_arg(ap, const char *);
             if (!s)
                 s = "(null)";
-            int n = (int)strlen(s);
+            int n = 0;
+            while (s[n] && (prec < 0 || n < prec))
+                n++;
             if (!left)
-                for (; n < width; width--)
+                for (int w = n; w < width; width--)
                     put(&o, ' ');
-            while (*s)
-                put(&o, *s++);
+            for (int k = 0; k < n; k++)
+                put(&o, s[k]);
             if (left)
                 for (; n < width; width--)
                     put(&o, ' ');
