@@ -5,7 +5,6 @@
 #include "guest_access.h"
 #include "domain.h"
 
-#define CONSOLE_WRITE_MAX 65536
 #define LINE_MAX 256
 
 struct line_buf { char buf[LINE_MAX]; unsigned len; };
@@ -39,9 +38,9 @@ long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t a4, u
         return -EPERM;
     switch (cmd) {
     case CONSOLEIO_write: {
-        uint32_t n = (uint32_t)count;
-        if (n > CONSOLE_WRITE_MAX)
-            return -EINVAL;
+        uint32_t n = (uint32_t)count;          /* Xen's count is an unsigned int */
+        if (n > INT32_MAX)
+            return -E2BIG;
         char chunk[128];
         for (uint32_t done = 0; done < n;) {
             uint32_t k = MIN(n - done, (uint32_t)sizeof(chunk));
@@ -54,7 +53,7 @@ long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t a4, u
         return 0;
     }
     case CONSOLEIO_read:
-        return 0;           /* no input is routed to domains through console_io */
+        return (uint32_t)count > INT32_MAX ? -E2BIG : 0;           /* no input is routed to domains through console_io */
     default:
         return -ENOSYS;
     }

@@ -1,6 +1,7 @@
 /* Builds the first domain from the first boot module, as Xen's toolstack lays
  * out a PV guest: kernel loaded by p_paddr, then (mapped, read-only) a multiboot
- * module package with the remaining boot modules, start_info, the p2m list, the
+ * module package with the remaining boot modules, the p2m list, start_info, the
+ * xenstore and console pages, the
  * bootstrap page tables (L4, L3s, L2s, L1s), a boot stack and at least 512 KiB
  * of slack, all mapped 4 KiB at VIRT_BASE and ending on a 4 MiB boundary.  The
  * L4 is pinned before the vCPU starts, so the tree is validated from the start. */
@@ -25,7 +26,7 @@ struct build {
     uint64_t v_start, v_end;
     uint64_t next_pfn;
     uint64_t mods_pfn, mods_pages, mods_len;
-    uint64_t si_pfn, p2m_pfn, p2m_pages, pt_pfn, pt_frames, stack_pfn;
+    uint64_t si_pfn, store_pfn, console_pfn, p2m_pfn, p2m_pages, pt_pfn, pt_frames, stack_pfn;
     unsigned nl1, nl2, nl3;
 };
 
@@ -42,9 +43,11 @@ static void layout(struct build *b, uint64_t after_kernel_pfn)
 {
     uint64_t pfn = after_kernel_pfn;
     b->mods_pfn = pfn;  pfn += b->mods_pages;
-    b->si_pfn = pfn++;
     b->p2m_pfn = pfn;   b->p2m_pages = ALIGN_UP(b->nr_pages * 8, PAGE_SIZE) >> PAGE_SHIFT;
     pfn += b->p2m_pages;
+    b->si_pfn = pfn++;
+    b->store_pfn = pfn++;
+    b->console_pfn = pfn++;
     b->pt_pfn = pfn;
     b->pt_frames = 1;
     for (;;) {
@@ -146,7 +149,9 @@ static void fill_start_info(struct build *b, const struct xen_elf_info *ei, cons
     memcpy(si->magic, "xen-3.0-x86_64", 15);
     si->nr_pages = b->nr_pages;
     si->shared_info = b->d->shared_info_mfn << PAGE_SHIFT;
-    si->flags = SIF_PRIVILEGED | SIF_INITDOMAIN;
+    si->flags = 0;          /* no dom0 here: privilege is the capability set */
+    si->store_mfn = b->p2m[b->store_pfn];
+    si->console.domU.mfn = b->p2m[b->console_pfn];
     si->pt_base = b->v_start + b->pt_pfn * PAGE_SIZE;
     si->nr_pt_frames = b->pt_frames;
     si->mfn_list = b->v_start + b->p2m_pfn * PAGE_SIZE;

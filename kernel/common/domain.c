@@ -6,6 +6,7 @@
 #include "sched.h"
 #include "layout.h"
 #include <xen/sched.h>
+#include "time.h"
 
 struct domain *domain_table[MAX_DOMAINS];
 
@@ -31,6 +32,7 @@ static void init_shared_info(struct domain *d)
     struct shared_info *s = d->shared_info;
     for (unsigned i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
         s->vcpu_info[i].evtchn_upcall_mask = 1;
+    update_wallclock(d);
 }
 
 struct domain *domain_create(domid_t id, uint32_t caps, unsigned nr_vcpus, uint64_t max_pages)
@@ -68,6 +70,7 @@ struct domain *domain_create(domid_t id, uint32_t caps, unsigned nr_vcpus, uint6
         v->id = i;
         v->vcpu_info = &d->shared_info->vcpu_info[i];
         v->vcpu_info_mfn = INVALID_MFN;
+        update_vcpu_time(v);
         v->arch.guest_table = INVALID_MFN;
         v->arch.guest_table_user = INVALID_MFN;
         v->arch.debugreg[6] = 0xffff0ff0;

@@ -7,6 +7,7 @@
 #include "domain.h"
 #include "percpu.h"
 #include "sched.h"
+#include "time.h"
 
 void paging_init(void);
 void pic_disable(void);
@@ -35,6 +36,7 @@ void start_hv(uint32_t magic, uint64_t info)
     frames_init();
     pic_disable();
     cpu_init(0);
+    time_init();
     for (unsigned i = 0; i < boot_info.nr_mods; i++)
         printk("tessera: module %u: %lx-%lx \"%s\"\n", i, boot_info.mods[i].start,
                boot_info.mods[i].end, boot_info.mods[i].cmdline);

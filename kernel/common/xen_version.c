@@ -51,12 +51,16 @@ long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64
             return -EFAULT;
         if (fi.submap_idx != 0)
             return -EINVAL;
-        fi.submap = (1u << XENFEAT_pae_pgdir_above_4gb) | (1u << XENFEAT_mmu_pt_update_preserve_ad) |
-                    (1u << XENFEAT_highmem_assist) | (1u << XENFEAT_gnttab_map_avail_bits);
+        /* What Xen 4.17 reports to a PV domU; no dom0 bit: nobody is all-powerful here. */
+        fi.submap = (1u << XENFEAT_mmu_pt_update_preserve_ad) | (1u << XENFEAT_highmem_assist) |
+                    (1u << XENFEAT_gnttab_map_avail_bits) | (1u << XENFEAT_memory_op_vnode_supported) |
+                    (1u << XENFEAT_not_direct_mapped);
+        if (d->vm_assist & (1u << VMASST_TYPE_pae_extended_cr3))
+            fi.submap |= 1u << XENFEAT_pae_pgdir_above_4gb;
         return copy_to_guest(arg, &fi, sizeof(fi)) ? -EFAULT : 0;
     }
     case XENVER_pagesize:
-        return PAGE_SIZE;
+        return arg ? -EINVAL : (long)PAGE_SIZE;
     case XENVER_guest_handle: {
         xen_domain_handle_t h;
         memset(h, 0, sizeof(h));

@@ -7,6 +7,7 @@
 #include "traps.h"
 #include "flush.h"
 #include "layout.h"
+#include "time.h"
 
 extern uint64_t *idle_pg_table;
 
@@ -84,5 +85,6 @@ void arch_load_vcpu(struct vcpu *v)
     fxrstor(v->arch.fpu_area);
     if (v->arch.fpu_ts)
         write_cr0(read_cr0() | CR0_TS);
+    update_vcpu_time(v);
     *guest_regs() = v->arch.regs;
 }

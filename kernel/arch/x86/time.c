@@ -1,0 +1,101 @@
+/* Time: the TSC calibrated against PIT channel 2, the scale (mul/shift) that
+ * turns TSC deltas into nanoseconds exactly as pvclock guests compute them, the
+ * boot wallclock from the CMOS RTC, and the per-vCPU vcpu_time_info. */
+#include "lib.h"
+#include "arch.h"
+#include "time.h"
+#include "domain.h"
+
+static uint64_t boot_tsc, tsc_hz;
+static uint32_t scale_mul;
+static int8_t scale_shift;
+static uint64_t boot_wall_sec;
+
+static uint64_t calibrate_tsc(void)
+{
+    const uint32_t pit_hz = 1193182, count = pit_hz / 50;     /* 20 ms */
+    outb(0x61, (inb(0x61) & ~0x02) | 0x01);                   /* gate on, speaker off */
+    outb(0x43, 0xb0);                                         /* ch2, lo/hi, mode 0 */
+    outb(0x42, count & 0xff);
+    outb(0x42, count >> 8);
+    uint64_t t0 = rdtsc();
+    while (!(inb(0x61) & 0x20))
+        pause();
+    return (rdtsc() - t0) * 50;
+}
+
+/* Choose shift and 32-bit mul with ns = ((delta << shift) * mul) >> 32. */
+static void set_scale(uint64_t hz)
+{
+    int shift = 0;
+    uint64_t tps = hz;
+    while (tps > 2000000000UL) { tps >>= 1; shift--; }
+    while (tps <= 1000000000UL) { tps <<= 1; shift++; }
+    scale_mul = (uint32_t)((1000000000UL << 32) / tps);
+    scale_shift = (int8_t)shift;
+}
+
+static uint64_t scale_delta(uint64_t delta)
+{
+    delta = scale_shift < 0 ? delta >> -scale_shift : delta << scale_shift;
+    return (uint64_t)(((unsigned __int128)delta * scale_mul) >> 32);
+}
+
+static unsigned bcd(unsigned v) { return (v & 15) + (v >> 4) * 10; }
+static unsigned cmos(unsigned reg) { outb(0x70, (uint8_t)reg); return inb(0x71); }
+
+static uint64_t rtc_seconds(void)
+{
+    while (cmos(0x0a) & 0x80)
+        pause();
+    unsigned s = cmos(0), mi = cmos(2), h = cmos(4), d = cmos(7), mo = cmos(8), y = cmos(9);
+    if (!(cmos(0x0b) & 4)) {
+        s = bcd(s); mi = bcd(mi); h = bcd(h & 0x7f); d = bcd(d); mo = bcd(mo); y = bcd(y);
+    }
+    y += 2000;
+    /* days since 1970-01-01 (civil-from-days inverse) */
+    int64_t yy = y - (mo <= 2), era = yy / 400;
+    int64_t yoe = yy - era * 400, mp = (mo + 9) % 12;
+    int64_t doy = (153 * mp + 2) / 5 + d - 1, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = era * 146097 + doe - 719468;
+    return (uint64_t)days * 86400 + h * 3600 + mi * 60 + s;
+}
+
+void time_init(void)
+{
+    tsc_hz = calibrate_tsc();
+    boot_tsc = rdtsc();
+    set_scale(tsc_hz);
+    boot_wall_sec = rtc_seconds();
+    printk("tessera: TSC %lu kHz, wallclock %lu\n", tsc_hz / 1000, boot_wall_sec);
+}
+
+uint64_t tsc_khz(void) { return tsc_hz / 1000; }
+uint64_t now_ns(void) { return scale_delta(rdtsc() - boot_tsc); }
+
+void update_vcpu_time(struct vcpu *v)
+{
+    struct vcpu_time_info *t = &v->vcpu_info->time;
+    uint64_t tsc = rdtsc();
+    t->version++;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    t->tsc_timestamp = tsc;
+    t->system_time = scale_delta(tsc - boot_tsc);
+    t->tsc_to_system_mul = scale_mul;
+    t->tsc_shift = scale_shift;
+    t->flags = 1;                       /* XEN_PVCLOCK_TSC_STABLE_BIT: one time base */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    t->version++;
+}
+
+void update_wallclock(struct domain *d)
+{
+    struct shared_info *s = d->shared_info;
+    s->wc_version++;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    s->wc_sec = (uint32_t)boot_wall_sec;
+    s->wc_sec_hi = (uint32_t)(boot_wall_sec >> 32);
+    s->wc_nsec = 0;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    s->wc_version++;
+}
