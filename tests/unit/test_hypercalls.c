@@ -292,6 +292,24 @@ static void test_vm_assist(void)
     CHECK_EQ(do_vm_assist(VMASST_CMD_disable, VMASST_TYPE_writable_pagetables, 0, 0, 0), 0, "vm_assist: disable");
     CHECK(!(dom1.vm_assist & (1UL << VMASST_TYPE_writable_pagetables)), "vm_assist: bit cleared");
     CHECK_EQ(do_vm_assist(VMASST_CMD_enable, 6, 0, 0, 0), -EINVAL, "vm_assist: unknown type");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, 31, 0, 0, 0), -EINVAL, "vm_assist: type 31");
+    CHECK_EQ(do_vm_assist(2, 6, 0, 0, 0), -EINVAL, "vm_assist: type checked before command");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_architectural_iopl, 0, 0, 0), 0, "vm_assist: architectural_iopl");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_4gb_segments_notify, 0, 0, 0), 0, "vm_assist: 4gb_segments_notify");
+
+    /* m2p_strict: user L4s lose the read-only M2P slot, kernel L4s keep it. */
+    map_args();
+    mfn_t kl4 = fake_alloc(&dom1), ul4 = fake_alloc(&dom1);
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_m2p_strict, 0, 0, 0), 0, "vm_assist: enable m2p_strict");
+    CHECK_EQ(ext1(MMUEXT_NEW_USER_BASEPTR, ul4, 0), 0, "m2p_strict: NEW_USER_BASEPTR");
+    CHECK_EQ(fake_table(ul4)[256], 0, "m2p_strict: user L4 has no M2P");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_disable, VMASST_TYPE_m2p_strict, 0, 0, 0), 0, "vm_assist: disable m2p_strict");
+    CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, ul4, 0), 0, "m2p_strict off: same L4 as kernel L4");
+    CHECK_EQ(fake_table(ul4)[256], HV_L4E(256), "m2p_strict off: kernel L4 gets the M2P back");
+    CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, kl4, 0), 0, "another kernel L4");
+    CHECK_EQ(fake_table(kl4)[256], HV_L4E(256), "kernel L4 has the M2P");
+    mm_relinquish(&dom1);
+    CHECK(fake_all_counts_zero(), "vm_assist: refcounts zero after teardown");
     CHECK_EQ(do_vm_assist(VMASST_CMD_enable, 64, 0, 0, 0), -EINVAL, "vm_assist: type 64");
     CHECK_EQ(do_vm_assist(7, VMASST_TYPE_writable_pagetables, 0, 0, 0), -ENOSYS, "vm_assist: unknown command");
 }

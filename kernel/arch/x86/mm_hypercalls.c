@@ -192,6 +192,25 @@ static int unpin_table(struct domain *d, mfn_t m)
     return 0;
 }
 
+/* The read-only M2P (L4 slot 256): present in kernel L4s; with the m2p_strict
+ * assist removed from user L4s, so guest user mode cannot read it (Xen's
+ * fill_ro_mpt/zap_ro_mpt). */
+#define RO_MPT_SLOT 256
+static bool m2p_strict(const struct domain *d)
+{
+    return d->vm_assist & (1UL << VMASST_TYPE_m2p_strict);
+}
+
+static void set_ro_mpt(mfn_t l4, bool present)
+{
+    uint64_t *e = (uint64_t *)mfn_to_virt(l4) + RO_MPT_SLOT;
+
+    if (!present)
+        __atomic_store_n(e, 0, __ATOMIC_RELAXED);
+    else if (!__atomic_load_n(e, __ATOMIC_RELAXED))
+        __atomic_store_n(e, hv_l4e(RO_MPT_SLOT), __ATOMIC_RELAXED);
+}
+
 static int new_baseptr(struct vcpu *v, mfn_t m)
 {
     mfn_t old = v->arch.guest_table;
@@ -203,6 +222,8 @@ static int new_baseptr(struct vcpu *v, mfn_t m)
     int rc = get_root_table(v->domain, m);
     if (rc)
         return rc;
+    if (!m2p_strict(v->domain))
+        set_ro_mpt(m, true);
     v->arch.guest_table = m;
     arch_load_guest_cr3(v);
     /* Only now, with CR3 off the old table, may it lose its last type ref. */
@@ -222,6 +243,8 @@ static int new_user_baseptr(struct vcpu *v, mfn_t m)
         int rc = get_root_table(v->domain, m);
         if (rc)
             return rc;
+        if (m2p_strict(v->domain))
+            set_ro_mpt(m, false);
     }
     v->arch.guest_table_user = want;
     if (!v->arch.kernel_mode)
@@ -394,13 +417,17 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4
 
 /* ---- vm_assist ---- */
 
-/* Assists a 64-bit PV guest may toggle.  Xen also accepts 1 (4gb_segments_notify),
- * 4 (architectural_iopl) and 32 (m2p_strict); we refuse them until their
- * behaviour exists rather than silently ignore them. */
+/* Assists a 64-bit PV guest may toggle (Xen's PV64 set).  Segment and
+ * pae_extended_cr3 assists mean nothing to a 64-bit guest; writable page
+ * tables are always on; architectural_iopl and runstate_update_flag are read
+ * by their users from d->vm_assist; m2p_strict is handled at CR3 loads. */
 #define VMASST_VALID ((1UL << VMASST_TYPE_4gb_segments) |          \
+                      (1UL << VMASST_TYPE_4gb_segments_notify) |  \
                       (1UL << VMASST_TYPE_writable_pagetables) |  \
                       (1UL << VMASST_TYPE_pae_extended_cr3) |     \
-                      (1UL << VMASST_TYPE_runstate_update_flag))
+                      (1UL << VMASST_TYPE_architectural_iopl) |   \
+                      (1UL << VMASST_TYPE_runstate_update_flag) | \
+                      (1UL << VMASST_TYPE_m2p_strict))
 
 long do_vm_assist(uint64_t cmd, uint64_t type, uint64_t a3, uint64_t a4, uint64_t a5)
 {
