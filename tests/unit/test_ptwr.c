@@ -199,6 +199,14 @@ static void test_rmw_forms(void)
     R.rax = (uint64_t)-64 + 5; R.rdi = slot_va(4);
     rc = run(INSN(0xf0, 0x48, 0x0f, 0xb3, 0x07), slot_va(3));       /* btr %rax,(%rdi): previous word */
     CHECK(EMULATED(rc, 5) && !(fake_table(T)[3] & PTE_A), "ptwr: btr with negative register offset");
+    /* Byte cmpxchg on byte 0 of slot 3 (clears P when it matches). */
+    R.rdi = slot_va(3); R.rax = fake_table(T)[3] & 0xff; R.rcx = 0;
+    rc = run(INSN(0xf0, 0x0f, 0xb0, 0x0f), slot_va(3));             /* lock cmpxchg %cl,(%rdi) */
+    CHECK(EMULATED(rc, 4) && (R.rflags & 0x40) && !pte_present(fake_table(T)[3]), "ptwr: byte cmpxchg");
+    /* 0x66 with REX.W: the immediate stays 32 bits. */
+    R.rdi = slot_va(3);
+    rc = run(INSN(0x66, 0x48, 0xc7, 0x07, 0x00, 0x10, 0x00, 0x00), slot_va(3));
+    CHECK(EMULATED(rc, 8) && fake_table(T)[3] == 0x1000, "ptwr: 0x66 + REX.W mov imm32");
     teardown("ptwr rmw: refcounts zero after teardown");
 }
 
