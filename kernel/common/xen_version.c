@@ -54,7 +54,7 @@ long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64
         /* What Xen 4.17 reports to a PV domU; no dom0 bit: nobody is all-powerful here. */
         fi.submap = (1u << XENFEAT_mmu_pt_update_preserve_ad) | (1u << XENFEAT_highmem_assist) |
                     (1u << XENFEAT_gnttab_map_avail_bits) | (1u << XENFEAT_memory_op_vnode_supported) |
-                    (1u << XENFEAT_not_direct_mapped);
+                    (1u << XENFEAT_direct_mapped);        /* PV: gfn == mfn */
         if (d->vm_assist & (1u << VMASST_TYPE_pae_extended_cr3))
             fi.submap |= 1u << XENFEAT_pae_pgdir_above_4gb;
         return copy_to_guest(arg, &fi, sizeof(fi)) ? -EFAULT : 0;
