@@ -11,6 +11,7 @@ include kernel/kernel.mk
 -include guests/guests.mk
 -include servers/servers.mk
 -include tests/unit/unit.mk
+-include $(wildcard tests/unit/*/unit.mk)
 -include boot/boot.mk
 
 .PHONY: all deps test run bench clean iso

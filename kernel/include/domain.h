@@ -47,6 +47,9 @@ struct domain {
     unsigned nr_vcpus;
     struct vcpu *vcpu[MAX_VCPUS];
     char     name[32];
+    domid_t  parent;                    /* creator (DOMID_INVALID for the first domain) */
+    struct evtchn_domain *evtchn;       /* event_channel.c */
+    struct grant_table *gnttab;         /* grant_table.c */
 };
 
 extern struct domain *domain_table[MAX_DOMAINS];

@@ -12,6 +12,9 @@ void schedule(void);
 void sched_add_vcpu(struct vcpu *v);
 void sched_remove_vcpu(struct vcpu *v);
 void irq_dispatch(unsigned vec);
+/* An event became pending for v: wake it if blocked or polling, and make it
+ * notice (IPI) if it runs on another pCPU. */
+void vcpu_kick(struct vcpu *v);
 /* Start running guests on this pCPU (never returns). */
 _Noreturn void sched_start(void);
 
