@@ -5,6 +5,7 @@
 #include "types.h"
 #include "vcpu_arch.h"
 #include "spinlock.h"
+#include "sched_policy.h"
 
 #define MAX_VCPUS 8
 #define MAX_DOMAINS 1024
@@ -27,6 +28,7 @@ struct vcpu {
     bool     blocked;
     struct vcpu_info *vcpu_info;        /* hypervisor view of the registered vcpu_info */
     mfn_t    vcpu_info_mfn;             /* INVALID_MFN while it is the shared_info slot */
+    struct sched_vcpu sched;
     struct arch_vcpu arch;
 };
 
@@ -47,6 +49,7 @@ struct domain {
     unsigned nr_vcpus;
     struct vcpu *vcpu[MAX_VCPUS];
     char     name[32];
+    struct sched_domain sched;
     domid_t  parent;                    /* creator (DOMID_INVALID for the first domain) */
     struct evtchn_domain *evtchn;       /* event_channel.c */
     struct grant_table *gnttab;         /* grant_table.c */
