@@ -52,8 +52,9 @@ void xs_conn_free(struct xs_conn *c)
 		s->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	if (c->domid < XS_DOMID_LIMIT && s->doms[c->domid] && s->doms[c->domid]->conn == c)
-		s->doms[c->domid]->conn = NULL;
+	struct xs_domain *d = domain_get(s, c->domid, false);
+	if (d && d->conn == c)
+		d->conn = NULL;
 	free(c);
 }
 

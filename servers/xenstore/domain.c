@@ -14,15 +14,23 @@ struct xs_domain *domain_get(struct xs_server *s, uint32_t domid, bool create)
 {
 	if (domid >= XS_DOMID_LIMIT)
 		return NULL;
-	if (!s->doms[domid] && create) {
+	struct xs_domain **blk = s->doms[domid / 128];
+	if (!blk) {
+		if (!create)
+			return NULL;
+		blk = s->doms[domid / 128] = calloc(128, sizeof(*blk));
+		if (!blk)
+			abort();
+	}
+	if (!blk[domid % 128] && create) {
 		struct xs_domain *d = calloc(1, sizeof(*d));
 		if (!d)
 			abort();
 		d->domid = domid;
 		d->target = -1;
-		s->doms[domid] = d;
+		blk[domid % 128] = d;
 	}
-	return s->doms[domid];
+	return blk[domid % 128];
 }
 
 void domain_nodes_adjust(struct xs_server *s, uint32_t owner, long delta)
@@ -34,9 +42,8 @@ void domain_nodes_adjust(struct xs_server *s, uint32_t owner, long delta)
 
 int64_t conn_target(const struct xs_conn *c)
 {
-	if (c->domid >= XS_DOMID_LIMIT || !c->srv->doms[c->domid])
-		return -1;
-	return c->srv->doms[c->domid]->target;
+	struct xs_domain *d = domain_get(c->srv, c->domid, false);
+	return d ? d->target : -1;
 }
 
 static void fire_special(struct xs_server *s, unsigned idx)

@@ -627,8 +627,8 @@ int journal_compact(struct xs_server *s)
 		enc_special(j, s, k);
 		rec_end(j);
 	}
-	for (uint32_t d = 0; d < XS_DOMID_LIMIT; d++) {
-		struct xs_domain *dom = s->doms[d];
+	for (uint32_t d = 0; d < XS_DOMID_LIMIT; d += s->doms[d / 128] ? 1 : 128) {
+		struct xs_domain *dom = domain_get(s, d, false);
 		if (!dom || !dom->introduced)
 			continue;
 		enc_domain(j, dom, true);

@@ -473,10 +473,12 @@ static int do_set_perms(struct req *r)
 		free(perms);
 		return -EPERM;
 	}
+	/* the event is checked against the old perms (as Xen does): whoever
+	 * could see the node learns that its access changed */
 	struct xs_node *m = node_dup(n);
+	view_event(&r->v, path, false, m->perms, m->nperms);
 	node_set_perms(m, perms, np);
 	view_put(&r->v, m);
-	view_event(&r->v, path, false, perms, np);
 	free(perms);
 	ok(r);
 	return 0;

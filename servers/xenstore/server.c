@@ -29,9 +29,6 @@ struct xs_server *xs_server_new(const struct xs_config *cfg)
 		abort();
 	s->cfg = *cfg;
 	s->logging = cfg->verbose;
-	s->doms = calloc(XS_DOMID_LIMIT, sizeof(*s->doms));
-	if (!s->doms)
-		abort();
 	htab_init(&s->tree);
 	s->next_txid = 1;
 	static const struct xs_perm none0 = { 0, XS_PERM_NONE };
@@ -89,9 +86,13 @@ void xs_server_free(struct xs_server *s)
 		xs_conn_free(c);
 	}
 	htab_free(&s->tree);
-	for (uint32_t d = 0; d < XS_DOMID_LIMIT; d++)
-		free(s->doms[d]);
-	free(s->doms);
+	for (uint32_t b = 0; b < (XS_DOMID_LIMIT + 127) / 128; b++) {
+		if (!s->doms[b])
+			continue;
+		for (uint32_t i = 0; i < 128; i++)
+			free(s->doms[b][i]);
+		free(s->doms[b]);
+	}
 	for (int i = 0; i < 2; i++)
 		free(s->special[i].perms);
 	free(s);

@@ -160,7 +160,7 @@ struct xs_server {
 	struct xs_htab tree;
 	uint64_t gen;
 	struct xs_conn *conns;
-	struct xs_domain **doms;      /* indexed by domid, XS_DOMID_LIMIT entries */
+	struct xs_domain **doms[(XS_DOMID_LIMIT + 127) / 128]; /* two-level, by domid */
 	struct xs_special special[2]; /* @introduceDomain, @releaseDomain */
 	uint32_t next_txid;
 	struct xs_config cfg;

@@ -158,7 +158,8 @@ static const struct xs_domain_hooks hooks = { hook_introduce, hook_release, NULL
 
 static struct xs_conn *domconn(uint32_t domid)
 {
-	return srv->doms[domid] ? srv->doms[domid]->conn : NULL;
+	struct xs_domain *d = domain_get(srv, domid, false);
+	return d ? d->conn : NULL;
 }
 
 static void fresh(struct xs_config *cfg)
@@ -414,7 +415,9 @@ static void test_watches(void)
 	rq(p, 0, "WRITE", "/secret/x", "1");
 	check_str(events(d5), "", "no event for a node the watcher cannot read");
 	rq(p, 0, "SET_PERMS", "/secret/x", "r0");
-	check_str(events(d5), "/secret/x|s|;", "set_perms fires, and now the node is readable");
+	check_str(events(d5), "", "set_perms event is checked against the old perms");
+	rq(p, 0, "WRITE", "/secret/x", "2");
+	check_str(events(d5), "/secret/x|s|;", "once readable, changes are delivered");
 	/* special watches */
 	rq(w, 0, "WATCH", "@introduceDomain", "in");
 	rq(w, 0, "WATCH", "@releaseDomain", "out");

@@ -3,9 +3,10 @@
  * socket) and xs-ringc (host domain ring). It reads commands from stdin, one
  * per line, sends them on one connection and prints each reply as
  * "TYPE payload" with NUL bytes shown as '|'. Commands:
- *   [@T] TYPE [arg...]   request; args are NUL-terminated strings except the
+ *   [@T|@N] TYPE [arg...] request; args are NUL-terminated strings except the
  *                        value of WRITE; '' is an empty argument; @T sends the
- *                        request inside the last transaction started
+ *                        request inside the last transaction started, @N in
+ *                        transaction id N
  *   WAIT                 print the next message (or TIMEOUT)
  *   RAW hex...           send raw bytes, print nothing
  *   EXPECTEOF            print messages until the server closes (EOF) or TIMEOUT
@@ -122,6 +123,9 @@ static int wire_script(struct wire_io *io, FILE *in, uint32_t req_base)
 		uint32_t tx = 0;
 		if (!strcmp(tok[0], "@T")) {
 			tx = last_tx;
+			first = 1;
+		} else if (tok[0][0] == '@' && tok[0][1] >= '0' && tok[0][1] <= '9') {
+			tx = (uint32_t)strtoul(tok[0] + 1, NULL, 10);
 			first = 1;
 		}
 		if (first >= nt)
