@@ -220,6 +220,7 @@ int main(void)
     test_pagetype();
     test_hypercalls();
     test_ptwr();
+    test_random();
     printf("%d passed, %d failed\n", unit_passed, unit_failed);
     return unit_failed ? 1 : 0;
 }

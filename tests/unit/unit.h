@@ -43,5 +43,6 @@ static inline uint64_t pte(mfn_t m, uint64_t flags) { return (m << PAGE_SHIFT) |
 void test_pagetype(void);
 void test_hypercalls(void);
 void test_ptwr(void);
+void test_random(void);
 
 #endif
