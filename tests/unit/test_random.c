@@ -124,6 +124,14 @@ static void random_step(void)
         n_ok[0] += do_mmu_update((uint64_t)&req, 1, 0, DOMID_SELF, 0) == 0;
         return;
     }
+    if (r < 58) {                /* the compare-exchange path ptwr uses */
+        unsigned k = rnd() % 4;
+        uint64_t old = rnd() % 3 ? fake_table(m)[k] : rnd();
+        spin_lock(&dom1.lock);
+        pt_cmpxchg_entry(&dom1, m, k, &old, random_entry(role ? role : 1));
+        spin_unlock(&dom1.lock);
+        return;
+    }
     op = (struct mmuext_op){ 0 };
     op.arg1.mfn = m;
     if (r < 70)
