@@ -10,6 +10,7 @@ pkgs=(
   musl-tools
   clang lld llvm libclang-rt-14-dev
   python3
+  xen-utils-4.17
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -31,3 +31,15 @@ $(XS_O)/xs-fuzz: $(XS_CORE_SRC) $(XS_DIR)/test/fuzz.c $(XS_HDRS)
 	@mkdir -p $(@D)
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(XS_DIR) -Iservers/lib \
 		-fsanitize=fuzzer,address,undefined -o $@ $(XS_CORE_SRC) $(XS_DIR)/test/fuzz.c
+
+# Benchmark client and the shim that lets Xen's daemons run without Xen.
+XS_BINS_BENCH := $(XS_O)/xs-bench $(XS_O)/xenshim.so
+HOST_ALL += $(XS_BINS_BENCH)
+
+$(XS_O)/xs-bench: $(XS_DIR)/test/bench.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XS_CFLAGS) -o $@ $<
+
+$(XS_O)/xenshim.so: $(XS_DIR)/test/xenshim.c
+	@mkdir -p $(@D)
+	$(HOSTCC) $(XS_CFLAGS) -shared -fPIC -o $@ $< -ldl
