@@ -217,6 +217,7 @@ void unit_check_eq(long got, long want, const char *name, const char *file, int 
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    debug_log = getenv("UNIT_VERBOSE") != NULL;     /* show the core's dprintk lines */
     test_pagetype();
     test_hypercalls();
     test_ptwr();

@@ -130,8 +130,10 @@ long do_mmu_update(uint64_t reqs, uint64_t count64, uint64_t pdone, uint64_t dom
         spin_lock(&d->lock);
         rc = mmu_update_one(d, &req);
         spin_unlock(&d->lock);
-        if (rc)
+        if (rc) {
+            dprintk("d%u: mmu_update[%u] ptr %#lx val %#lx: %d\n", d->id, i, req.ptr, req.val, rc);
             break;
+        }
     }
     return report_done(pdone, i, rc);
 }
@@ -372,8 +374,11 @@ long do_mmuext_op(uint64_t ops, uint64_t count64, uint64_t pdone, uint64_t domid
             rc = -EFAULT;
             break;
         }
-        if ((rc = mmuext_one(v, &op)))
+        if ((rc = mmuext_one(v, &op))) {
+            dprintk("d%u: mmuext_op[%u] cmd %u arg %#lx: %d\n", v->domain->id, i, op.cmd,
+                    op.arg1.mfn, rc);
             break;
+        }
     }
     return report_done(pdone, i, rc);
 }
@@ -403,8 +408,10 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4
     if (!rc)
         rc = pt_update_entry(d, l1, pt_index(va, 1), val, false);
     spin_unlock(&d->lock);
-    if (rc)
+    if (rc) {
+        dprintk("d%u: update_va_mapping %#lx val %#lx: %d\n", d->id, va, val, rc);
         return rc;
+    }
 
     if (kind == UVMF_NONE)
         return 0;

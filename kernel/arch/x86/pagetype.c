@@ -215,7 +215,9 @@ static bool type_permitted(const struct page_info *pg, enum page_type t)
 int get_page_type(struct page_info *pg, enum page_type t)
 {
     if (pg->type_count) {
-        if (pg->type != t || pg->type_count == UINT32_MAX)
+        /* Not yet validated means "being validated further up this call
+         * chain": a reference back into it would be a cycle. */
+        if (pg->type != t || pg->type_count == UINT32_MAX || !(pg->flags & PGF_validated))
             return -EINVAL;
         pg->type_count++;
         return 0;

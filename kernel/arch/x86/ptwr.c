@@ -394,8 +394,10 @@ int ptwr_do_page_fault(struct cpu_regs *regs, uint64_t addr)
     bool ok = target_l1(v, addr, &table) &&
               update_entry(d, table, addr, &in, src, bit, acc, &old_op, &res);
     spin_unlock(&d->lock);
-    if (!ok)
+    if (!ok) {
+        dprintk("d%u: ptwr at %#lx: write to %#lx not emulated\n", d->id, regs->rip, addr);
         return 0;
+    }
 
     if (in.kind == OP_XCHG)
         write_reg(regs, &in, in.reg, old_op);
