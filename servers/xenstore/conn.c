@@ -194,10 +194,15 @@ void xs_conn_message(struct xs_conn *c, const struct xsd_sockmsg *hdr, const cha
 
 size_t xs_conn_feed(struct xs_conn *c, const void *buf, size_t len)
 {
+	return xs_conn_feed_n(c, buf, len, ~0u);
+}
+
+size_t xs_conn_feed_n(struct xs_conn *c, const void *buf, size_t len, unsigned max_msgs)
+{
 	const char *p = buf;
 	size_t used = 0;
 	const size_t hl = sizeof(struct xsd_sockmsg);
-	while (used < len && !c->dead && !xs_conn_throttled(c)) {
+	while (used < len && max_msgs && !c->dead && !xs_conn_throttled(c)) {
 		if (c->in_have < hl) {
 			size_t n = hl - c->in_have;
 			if (n > len - used)
@@ -221,6 +226,7 @@ size_t xs_conn_feed(struct xs_conn *c, const void *buf, size_t len)
 		used += want;
 		if (c->in_have - hl == c->in_hdr.hdr.len) {
 			c->in_have = 0;
+			max_msgs--;
 			xs_conn_message(c, &c->in_hdr.hdr, c->in);
 		}
 	}

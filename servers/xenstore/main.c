@@ -22,6 +22,9 @@
 #include "ring_host.h"
 #include "xenstored.h"
 
+/* Requests taken from one client per round of the poll loop. */
+#define MSGS_PER_ROUND 32
+
 struct listener {
 	int fd;
 	uint32_t domid;
@@ -156,7 +159,8 @@ static bool sock_input(struct sock *k, bool readable)
 		k->rend = (size_t)r;
 	}
 	if (k->rstart < k->rend)
-		k->rstart += xs_conn_feed(k->c, k->rbuf + k->rstart, k->rend - k->rstart);
+		k->rstart += xs_conn_feed_n(k->c, k->rbuf + k->rstart, k->rend - k->rstart,
+					    MSGS_PER_ROUND);
 	return !xs_conn_dead(k->c);
 }
 

@@ -75,6 +75,8 @@ bool xs_conn_throttled(const struct xs_conn *c);
 /* Stream transports: feed bytes; returns how many were consumed (fewer than
  * len when the connection throttles or dies). */
 size_t xs_conn_feed(struct xs_conn *c, const void *buf, size_t len);
+/* The same, processing at most max_msgs complete messages (fairness). */
+size_t xs_conn_feed_n(struct xs_conn *c, const void *buf, size_t len, unsigned max_msgs);
 /* Message transports: one complete message, hdr->len <= XENSTORE_PAYLOAD_MAX. */
 void xs_conn_message(struct xs_conn *c, const struct xsd_sockmsg *hdr, const char *payload);
 

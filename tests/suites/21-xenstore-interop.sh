@@ -168,6 +168,32 @@ if kill -0 "$SRV_PID" 2>/dev/null && grep -q "xenstored: hello-from-test" "$T/se
   ok "server alive after malformed input; CONTROL print reached its log"
 else bad "server died or did not log"; fi
 
+# --- a client that floods requests and never reads slows only itself ---
+cat >"$T/flood.py" <<'PY'
+import socket, struct, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.setblocking(False)
+req = b"".join(struct.pack("<IIII", 2, i, 0, 11) + b"/vm/1/name\0" for i in range(60000))
+sent, deadline = 0, time.time() + 3
+while sent < len(req) and time.time() < deadline:
+    try:
+        sent += s.send(req[sent:sent + 65536])
+    except BlockingIOError:
+        time.sleep(0.01)
+print("blocked" if sent < len(req) else "all-sent", flush=True)
+open(sys.argv[2], "w").write("ready")
+time.sleep(60)
+PY
+python3 "$T/flood.py" "$T/sock" "$T/flood.ready" >"$T/flood.out" 2>&1 &
+fpid=$!
+for _ in $(seq 200); do [ -s "$T/flood.ready" ] && break; sleep 0.05; done
+expect "flooding client is stalled by the server (stopped reading its requests)" 0 "blocked" cat "$T/flood.out"
+expect "another client is served while the flood is stalled" 0 "guest1" timeout 10 xenstore-read /vm/1/name
+expect "and can write" 0 "" timeout 10 xenstore-write /vm/1/flood-ok 1
+kill "$fpid"; wait "$fpid" 2>/dev/null
+expect "server fine after the flooder hangs up" 0 "1" timeout 10 xenstore-read /vm/1/flood-ok
+
 # --- domain ring connection, then kill -9 and restart ---
 xenstore-write /local/domain/7 "" && xenstore-chmod /local/domain/7 n7
 expect "ring client: watch + initial event" 0 \

@@ -32,6 +32,10 @@ seeds = {
   "domain": b"\xfe" + msg(8, b"3\0" + b"100\0" + b"2\0") + msg(17, b"3\0") + msg(19, b"3\0" + b"5\0"),
   "control": b"\xfe" + msg(0, b"quota\0") + msg(21, b"\0"),
 }
+# 0xaa: a ring page: req_cons, req_prod, rsp_cons, rsp_prod, then req[] bytes
+ring_req = msg(2, b"a\0") + msg(11, b"b\0v") + msg(4, b"b\0t\0")
+seeds["ring"] = b"\xaa" + struct.pack("<IIII", 0, len(ring_req), 0, 0) + ring_req
+seeds["ring-wrap"] = b"\xaa" + struct.pack("<IIII", 1020, 1020 + len(ring_req), 4000, 4000) + ring_req
 for k, v in seeds.items():
     open(os.path.join(d, k), "wb").write(v)
 PY

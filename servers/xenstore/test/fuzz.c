@@ -3,6 +3,8 @@
  * stream split between a privileged and an unprivileged connection (first
  * byte of each chunk picks one and its length) and fed through the same
  * framing and dispatch as a socket or ring. A small tree exists beforehand.
+ * Inputs starting with 0xAA instead fill a domain ring page (indices and
+ * request bytes chosen by the input) served by the ring transport.
  */
 #include <stdint.h>
 #include <string.h>
@@ -23,6 +25,30 @@ static void feed_msg(struct xs_conn *c, uint32_t type, const char *p, uint32_t l
 	xs_conn_message(c, &h, p);
 }
 
+static void fuzz_ring(struct xs_server *s, const uint8_t *data, size_t size)
+{
+	static struct xenstore_domain_interface page;
+	memset(&page, 0, sizeof(page));
+	uint32_t idx[4] = { 0, 0, 0, 0 };
+	memcpy(idx, data, size < sizeof(idx) ? size : sizeof(idx));
+	data += size < sizeof(idx) ? size : sizeof(idx);
+	size -= size < sizeof(idx) ? size : sizeof(idx);
+	page.req_cons = idx[0];
+	page.req_prod = idx[1];
+	page.rsp_cons = idx[2];
+	page.rsp_prod = idx[3];
+	memcpy(page.req, data, size < sizeof(page.req) ? size : sizeof(page.req));
+	struct xs_conn *c = xs_conn_new(s, 5, false, true, NULL, NULL);
+	struct xs_ring *r = xs_ring_new(c, &page, NULL, NULL);
+	for (int i = 0; i < 4; i++) {
+		xs_ring_service(r, 4);
+		page.rsp_cons = page.rsp_prod;  /* the guest reads everything */
+		xs_ring_flush(r);
+	}
+	xs_ring_free(r);
+	xs_conn_free(c);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct xs_config cfg;
@@ -38,6 +64,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	feed_msg(conns[0], XS_WATCH, "/\0w\0", 4);
 	drain(conns[0]);
 	size_t off = 0;
+	if (size && data[0] == 0xAA) {
+		fuzz_ring(s, data + 1, size - 1);
+		off = size;
+	}
 	while (off < size) {
 		uint8_t sel = data[off++];
 		size_t len = (size_t)(sel >> 1) * 4 + 1;
