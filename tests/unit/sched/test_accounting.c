@@ -1,0 +1,140 @@
+/* Runstate accounting (Xen's vcpu_runstate_info) and the API's edges:
+ * parameter validation, yield, placement, idempotent wake/sleep. */
+#include <stdio.h>
+#include <string.h>
+#include "sched_test.h"
+
+static struct sim S;
+static struct domain D[4];
+static struct simv V[8];
+
+static uint64_t rs_total(const struct vcpu *v, uint64_t now)
+{
+    struct vcpu_runstate_info r;
+    sp_get_runstate(v, &r);
+    return r.time[0] + r.time[1] + r.time[2] + r.time[3] + (now - r.state_entry_time);
+}
+
+static uint64_t rs_running(const struct vcpu *v, uint64_t now)
+{
+    uint64_t t = v->sched.time[RUNSTATE_running];
+    return v->sched.runstate == RUNSTATE_running ? t + now - v->sched.state_entry_time : t;
+}
+
+/* Mixed load on 2 pCPUs: hogs, wakers, a capped domain, a late sleeper. */
+static void runstate_sums(void)
+{
+    sim_init(&S, 2);
+    for (unsigned i = 0; i < 4; i++)
+        dom_init(&D[i], (domid_t)(i + 1), 128 * (i + 1), i == 3 ? 30 : 0);
+    sim_add(&S, &V[0], &D[0], 0, SIM_HOG, -1);
+    sim_add(&S, &V[1], &D[1], 0, SIM_HOG, -1);
+    sim_add(&S, &V[2], &D[2], 0, SIM_PERIODIC, -1);
+    V[2].period = 3 * MS + 7 * US, V[2].burst = V[2].burst_left = 700 * US;
+    sim_add(&S, &V[3], &D[3], 0, SIM_HOG, -1);
+    sim_add(&S, &V[4], &D[0], 1, SIM_SLEEPER, -1);
+    sim_run(&S, S.now + 2 * SEC);
+    sim_wake(&S, &V[4], -1, true);
+    sim_run(&S, S.now + 3 * SEC);
+    bool sums = true, running = true;
+    for (unsigned i = 0; i < 5; i++) {
+        sums &= rs_total(&V[i].v, S.now) == S.now - V[i].t0;
+        running &= rs_running(&V[i].v, S.now) == V[i].ran;
+    }
+    CHECK(sums, "runstate times (+ the current state) sum to the elapsed time");
+    CHECK(running, "runstate running time equals the time the vCPU actually ran");
+    CHECK(V[4].v.sched.time[RUNSTATE_offline] == 2 * SEC && V[4].v.sched.time[RUNSTATE_blocked] == 0,
+          "a vCPU never runnable until woken was offline until then");
+    CHECK(V[2].v.sched.time[RUNSTATE_blocked] > 2 * SEC, "the waker spends most time blocked");
+    CHECK(V[0].v.sched.time[RUNSTATE_runnable] > 1 * SEC, "a hog sharing its pCPU spends time runnable");
+}
+
+static void runstate_edges(void)
+{
+    sim_init(&S, 1);
+    dom_init(&D[0], 1, 256, 0);
+    struct vcpu *v = &V[0].v;
+    memset(&V[0], 0, sizeof(V[0]));
+    v->domain = &D[0];
+    uint64_t t = S.now;
+    sp_wake(v, 0, t, false);       /* never initialised: done lazily */
+    CHECK(v->sched.runstate == RUNSTATE_runnable && v->sched.state_entry_time == t,
+          "lazy init on first wake: runnable from now");
+    v->online = false;
+    sp_sleep(v, t + 5);
+    CHECK(v->sched.runstate == RUNSTATE_offline && v->sched.time[RUNSTATE_runnable] == 5,
+          "sleep of an offline vCPU: offline, runnable time recorded");
+    sp_set_runstate(v, RUNSTATE_blocked, t + 3);   /* earlier than the last change */
+    CHECK(v->sched.time[RUNSTATE_offline] == 0 && v->sched.state_entry_time == t + 5,
+          "a time in the past never makes a negative interval");
+    sp_set_runstate(v, 7, t + 9);
+    CHECK(v->sched.runstate == RUNSTATE_blocked, "an invalid runstate is ignored");
+    sp_sleep(v, t + 9);
+    sp_sleep(v, t + 9);
+    CHECK(!v->sched.on_runq && D[0].sched.nr_active == 0, "sleep twice is harmless");
+    v->online = true;
+    sp_wake(v, 0, t + 10, true);
+    sp_wake(v, 0, t + 11, true);
+    CHECK(D[0].sched.nr_active == 1 && v->sched.warp_until == t + 10 + SCHED_WARP_LIMIT_NS,
+          "wake of a runnable vCPU changes nothing");
+}
+
+static void params(void)
+{
+    sim_init(&S, 2);
+    struct domain *d = &D[0];
+    dom_init(d, 1, 0, 0);
+    CHECK(sp_set_params(d, 0, 0) == -EINVAL, "weight 0 refused");
+    CHECK(sp_set_params(d, 65536, 0) == -EINVAL, "weight 65536 refused");
+    CHECK(sp_set_params(d, 1, 201) == -EINVAL, "cap above 100 * nr_cpus refused");
+    CHECK(d->sched.weight == 0 && d->sched.cap == 0, "a refused call changes nothing");
+    CHECK(sp_set_params(d, 1, 200) == 0 && d->sched.weight == 1 && d->sched.cap == 200,
+          "weight 1, cap 200 on 2 pCPUs accepted");
+    CHECK(sp_set_params(d, 65535, 0) == 0 && d->sched.weight == 65535 && d->sched.cap == 0,
+          "weight 65535, cap 0 (uncapped) accepted");
+}
+
+static void yield(void)
+{
+    uint64_t slice;
+    sim_init(&S, 1);
+    dom_init(&D[0], 1, 256, 0);
+    dom_init(&D[1], 2, 256, 0);
+    sim_add(&S, &V[0], &D[0], 0, SIM_HOG, 0);
+    sim_add(&S, &V[1], &D[1], 0, SIM_HOG, 0);
+    struct vcpu *a = S.curr[0], *b = a == &V[0].v ? &V[1].v : &V[0].v;
+    CHECK(sp_pick(0, a, S.now, &slice) == a, "without a yield the running vCPU stays");
+    sp_yield(a, S.now);
+    CHECK(sp_pick(0, a, S.now, &slice) == b, "after a yield the other vCPU runs");
+    sp_sleep(b, S.now);
+    sp_yield(a, S.now);
+    CHECK(sp_pick(0, a, S.now, &slice) == a, "a yield with nobody else keeps running");
+}
+
+/* Wakes go to the least loaded pCPU that schedules; never to one that does not. */
+static void placement(void)
+{
+    sim_init(&S, 4);
+    for (unsigned i = 0; i < 3; i++)
+        dom_init(&D[i], (domid_t)(i + 1), 256, 0);
+    sim_add(&S, &V[0], &D[0], 0, SIM_HOG, 0);
+    sim_add(&S, &V[1], &D[1], 0, SIM_HOG, 0);
+    CHECK(sp_choose_cpu(&V[2].v, 0) == 0, "pCPUs that never picked are not chosen");
+    CHECK(sp_choose_cpu(&V[2].v, 9) == 0, "an out-of-range cur_cpu is safe");
+    sp_pick(2, NULL, S.now, &(uint64_t){0});
+    CHECK(sp_choose_cpu(&V[2].v, 0) == 2, "an idle pCPU that schedules is chosen");
+    CHECK(sp_choose_cpu(&V[2].v, 3) == 3, "an empty cur_cpu is kept");
+}
+
+void test_accounting(void)
+{
+    runstate_sums();
+    runstate_edges();
+}
+
+void test_api(void)
+{
+    params();
+    yield();
+    placement();
+}
