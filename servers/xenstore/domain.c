@@ -96,6 +96,19 @@ int domain_release(struct xs_server *s, uint32_t domid)
 	return 0;
 }
 
+void xs_server_domain_state(struct xs_server *s, uint32_t domid, bool shutdown, bool gone)
+{
+	struct xs_domain *d = domain_get(s, domid, false);
+	if (!d || !d->introduced)
+		return;
+	if (gone) {
+		domain_release(s, domid);
+	} else if (shutdown && !d->shutdown) {
+		d->shutdown = true;
+		fire_special(s, 1);
+	}
+}
+
 int domain_set_target(struct xs_server *s, uint32_t domid, uint32_t target)
 {
 	if (domid >= XS_DOMID_LIMIT || target >= XS_DOMID_LIMIT)

@@ -59,6 +59,10 @@ struct xs_server *xs_server_new(const struct xs_config *cfg);
 int xs_server_recover(struct xs_server *s, const struct xs_domain_hooks *hooks);
 void xs_server_set_hooks(struct xs_server *s, const struct xs_domain_hooks *hooks);
 void xs_server_free(struct xs_server *s);
+/* The runtime saw a domain change state (VIRQ_DOM_EXC in Xen terms): a
+ * domain that shut down fires @releaseDomain once (until RESUME); one that is
+ * gone is released (connection dropped, @releaseDomain). */
+void xs_server_domain_state(struct xs_server *s, uint32_t domid, bool shutdown, bool gone);
 /* Write a snapshot and truncate the journal when it has grown. */
 void xs_server_maybe_compact(struct xs_server *s);
 const struct xs_stats *xs_server_stats(const struct xs_server *s);

@@ -431,7 +431,13 @@ static void test_watches(void)
 	check_str(rq(p, 0, "INTRODUCE", "9", "4096", "5"), "INTRODUCE OK|", "re-introduce with same ring: OK");
 	check_str(events(w), "", "re-introduce does not fire again");
 	check_str(rq(p, 0, "INTRODUCE", "9", "8192", "5"), "ERROR EEXIST|", "re-introduce with another ring: EEXIST");
+	xs_server_domain_state(srv, 9, true, false);
+	check_str(events(w), "@releaseDomain|out|;", "domain shutdown fires @releaseDomain");
+	xs_server_domain_state(srv, 9, true, false);
+	check_str(events(w), "", "only once per shutdown");
 	check_str(rq(p, 0, "RESUME", "9"), "RESUME OK|", "resume");
+	xs_server_domain_state(srv, 9, true, false);
+	check_str(events(w), "@releaseDomain|out|;", "after RESUME a new shutdown fires again");
 	check_str(rq(p, 0, "RELEASE", "9"), "RELEASE OK|", "release");
 	check_str(events(w), "@releaseDomain|out|;", "@releaseDomain fires");
 	check_str(rq(p, 0, "IS_DOMAIN_INTRODUCED", "9"), "IS_DOMAIN_INTRODUCED F|", "IS_DOMAIN_INTRODUCED F after release");
