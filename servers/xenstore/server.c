@@ -20,6 +20,7 @@ void xs_config_default(struct xs_config *cfg)
 	cfg->quota_perms = 5;
 	cfg->outq_limit = 256 * 1024;
 	cfg->outq_events = 1024;
+	cfg->journal_limit = 4u * 1024 * 1024;
 }
 
 struct xs_server *xs_server_new(const struct xs_config *cfg)
@@ -65,7 +66,7 @@ int xs_server_recover(struct xs_server *s, const struct xs_domain_hooks *hooks)
 
 void xs_server_maybe_compact(struct xs_server *s)
 {
-	if (journal_size(s) > 4u * 1024 * 1024)
+	if (journal_size(s) > s->cfg.journal_limit)
 		journal_compact(s);
 }
 

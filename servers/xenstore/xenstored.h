@@ -27,6 +27,7 @@ struct xs_config {
 	unsigned outq_events;        /* queued watch events before new ones drop */
 	const char *state_dir;       /* NULL: no persistence */
 	bool sync;                   /* fdatasync the journal after each record */
+	size_t journal_limit;        /* compact when the journal grows past this */
 	FILE *log;                   /* CONTROL print/log output; NULL: stderr */
 	bool verbose;                /* log every request (CONTROL log on|off) */
 };

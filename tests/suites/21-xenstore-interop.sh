@@ -66,6 +66,13 @@ expect "xenstore-rm with a missing parent fails" 1 "xenstore-rm: could not remov
 expect "empty value" 0 "" xenstore-write /vm/1/empty ""
 expect "empty value reads back empty" 0 "" xenstore-read /vm/1/empty
 
+for i in $(seq -w 1 300); do echo "WRITE /many/child-with-a-long-name-$i ''"; done | "$B/xsmsg" "$T/sock" >/dev/null
+expect "300 children (over 4096 bytes): libxenstore falls back to DIRECTORY_PART" 0 \
+  "300 child-with-a-long-name-001 child-with-a-long-name-300" \
+  sh -c "xenstore-list /many | awk 'NR==1{f=\$0} {l=\$0} END{print NR, f, l}'"
+expect "raw DIRECTORY of it is E2BIG" 0 "ERROR E2BIG|" sh -c "echo 'DIRECTORY /many' | $B/xsmsg $T/sock"
+xenstore-rm /many
+
 # --- permissions ---
 expect "root is n0" 0 '1 = "" . . . . . . . . . . . . . . . . . . . . . . . . . . .  (n0)' \
   sh -c 'xenstore-rm /vm/1/empty && xenstore-ls -p /vm | head -n 1'
