@@ -42,12 +42,18 @@ static uint32_t dom_weight(const struct domain *d)
     return w ? w : SCHED_DEFAULT_WEIGHT;        /* 0 = not set yet */
 }
 
-static uint64_t vt_delta(const struct vcpu *v, uint64_t ran)
+/* Virtual time for running `ran` ns; *rem carries the division's remainder so
+ * that short runs of heavy-weight vCPUs are not systematically undercharged. */
+static uint64_t vt_delta(const struct vcpu *v, uint64_t ran, uint64_t *rem)
 {
     uint32_t n = __atomic_load_n(&v->domain->sched.nr_active, RELAXED);
+    uint32_t w = dom_weight(v->domain);
     if (ran > (1ULL << 40))     /* ~18 min: keeps the product below 2^64 */
         ran = 1ULL << 40;
-    return ran * SCHED_DEFAULT_WEIGHT * (n ? n : 1) / dom_weight(v->domain);
+    uint64_t num = ran * SCHED_DEFAULT_WEIGHT * (n ? n : 1) + (rem ? *rem : 0);
+    if (rem)
+        *rem = num % w;
+    return num / w;
 }
 
 static bool warped(const struct vcpu *v, uint64_t now) { return now < v->sched.warp_until; }
@@ -164,7 +170,7 @@ static void charge(struct sp_rq *rq, uint64_t now)
         return;
     uint64_t ran = now - v->sched.run_start;
     v->sched.run_start = now;
-    v->sched.vtime += vt_delta(v, ran);
+    v->sched.vtime += vt_delta(v, ran, &v->sched.vtime_rem);
     if (capped(v))
         __atomic_fetch_sub(&v->domain->sched.budget, (int64_t)ran, __ATOMIC_ACQ_REL);
 }
@@ -345,7 +351,7 @@ static bool curr_key(struct sp_rq *rq, const struct vcpu *curr, uint64_t now, ui
     uint64_t ran = now > curr->sched.run_start ? now - curr->sched.run_start : 0;
     if (capped(curr) && budget_of(curr) <= (int64_t)ran)
         return false;                   /* out of budget: anyone else may have the CPU */
-    *key = key_of(curr, curr->sched.vtime + vt_delta(curr, ran), now);
+    *key = key_of(curr, curr->sched.vtime + vt_delta(curr, ran, NULL), now);
     return true;
 }
 
@@ -369,6 +375,45 @@ bool sp_should_preempt(unsigned cpu, struct vcpu *curr, uint64_t now)
 }
 
 /* ---- placement and parameters ---- */
+
+/* The queue (not cpu) with the most members, among those with a waiting one. */
+static struct sp_rq *busiest_other(unsigned cpu)
+{
+    struct sp_rq *best = NULL;
+    for (unsigned c = 0; c < sp_nr_cpus; c++) {
+        struct sp_rq *rq = &rqs[c];
+        if (c != cpu && rq->nr >= (rq->curr ? 2u : 1u) && (!best || rq->nr > best->nr))
+            best = rq;
+    }
+    return best;
+}
+
+struct vcpu *sp_steal(unsigned cpu, uint64_t now)
+{
+    if (cpu >= sp_nr_cpus)
+        return NULL;
+    struct sp_rq *from = busiest_other(cpu), *to = &rqs[cpu];
+    if (!from)
+        return NULL;
+    charge(from, now);
+    update_throttling(from, now);
+    struct vcpu *v = NULL;
+    uint64_t bkey = 0;
+    for (struct vcpu *m = from->head; m; m = m->sched.next) {
+        uint64_t k = key_of(m, m->sched.vtime, now);
+        if (m != from->curr && !m->sched.throttled && (!v || vt_before(k, bkey)))
+            v = m, bkey = k;
+    }
+    if (!v)
+        return NULL;
+    rq_remove(from, v);
+    charge(to, now);
+    update_min(to);
+    place_vtime(to, v, cpu);        /* keeps its lag, relative to the new queue */
+    v->sched.cpu = cpu;
+    rq_append(to, v);
+    return v;
+}
 
 unsigned sp_choose_cpu(struct vcpu *v, unsigned cur_cpu)
 {

@@ -39,6 +39,7 @@ struct sched_vcpu {
     uint64_t time[4];
     /* policy-private */
     uint64_t run_start;         /* charged up to here while running */
+    uint64_t vtime_rem;         /* remainder of the vtime division (exact long-run shares) */
     bool     inited;            /* sp_vcpu_init done (sp_* do it lazily otherwise) */
     bool     queued_before;     /* vtime is meaningful relative to some queue */
     bool     throttled;         /* out of cap budget at the last look */
@@ -79,6 +80,11 @@ int  sp_set_params(struct domain *d, uint32_t weight, uint32_t cap);
  * pCPU that has called sp_pick, cur_cpu on ties.  Reads other queues without
  * their locks: a hint, any answer is safe. */
 unsigned sp_choose_cpu(struct vcpu *v, unsigned cur_cpu);
+/* Optional work stealing, for an idle cpu (sp_pick returned NULL): needs the
+ * locks of cpu AND of every other queue (sched.c's one global lock).  Moves one
+ * waiting vCPU from the most loaded queue with somebody waiting to cpu and
+ * returns it (set v->processor = cpu, then sp_pick again), or NULL. */
+struct vcpu *sp_steal(unsigned cpu, uint64_t now);
 /* SCHEDOP_yield: v gives up its warp and lets other runnable vCPUs on its
  * queue go first at the next sp_pick. */
 void sp_yield(struct vcpu *v, uint64_t now);

@@ -37,6 +37,7 @@ struct sim {
     uint64_t now;
     unsigned ncpu;
     bool     use_preempt;           /* consult sp_should_preempt on wakes */
+    bool     steal;                 /* an idle pCPU calls sp_steal */
     struct vcpu *curr[SCHED_MAX_CPUS];
     uint64_t slice_end[SCHED_MAX_CPUS];     /* 0 = no deadline */
     uint64_t idle[SCHED_MAX_CPUS];

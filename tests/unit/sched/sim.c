@@ -57,6 +57,11 @@ static void repick(struct sim *s, unsigned c)
 {
     uint64_t slice;
     struct vcpu *next = sp_pick(c, s->curr[c], s->now, &slice);
+    struct vcpu *stolen = !next && s->steal ? sp_steal(c, s->now) : NULL;
+    if (stolen) {
+        stolen->processor = c;
+        next = sp_pick(c, NULL, s->now, &slice);
+    }
     s->curr[c] = next;
     s->slice_end[c] = slice ? s->now + slice : 0;
     s->n_picks++;

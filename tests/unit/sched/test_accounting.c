@@ -126,8 +126,24 @@ static void placement(void)
     CHECK(sp_choose_cpu(&V[2].v, 3) == 3, "an empty cur_cpu is kept");
 }
 
+/* Many short runs of a heavy-weight vCPU are charged as much as one long run. */
+static void vtime_exact(void)
+{
+    uint64_t slice;
+    sim_init(&S, 1);
+    dom_init(&D[0], 1, 65535, 0);
+    struct vcpu *v = &sim_add(&S, &V[0], &D[0], 0, SIM_HOG, 0)->v;
+    uint64_t vt0 = v->sched.vtime, t = S.now;
+    for (unsigned i = 0; i < 1000; i++)
+        sp_pick(0, v, t += 1 * US, &slice);
+    uint64_t want = 1000 * US * SCHED_DEFAULT_WEIGHT / 65535;
+    check(v->sched.vtime - vt0 == want, "vtime of 1000 runs of 1 us at weight 65535 is exact",
+          "got %lu want %lu", v->sched.vtime - vt0, want);
+}
+
 void test_accounting(void)
 {
+    vtime_exact();
     runstate_sums();
     runstate_edges();
 }

@@ -140,8 +140,36 @@ static void migration(void)
     share_is(V[3].ran - r, 2 * SEC, 250000, 80000, "migrated vCPU gets its 1/4 on the new pCPU");
 }
 
+/* Two hogs share pCPU 0 while pCPU 1's only vCPU sleeps: stealing puts one
+ * of them on pCPU 1, and keeps it there. */
+static void stealing(bool steal)
+{
+    sim_init(&S, 2);
+    S.steal = steal;
+    for (unsigned i = 0; i < 3; i++)
+        dom_init(&D[i], (domid_t)(i + 1), 256, 0);
+    sim_add(&S, &V[0], &D[0], 0, SIM_HOG, 0);
+    sim_add(&S, &V[1], &D[1], 0, SIM_HOG, 0);
+    sim_add(&S, &V[2], &D[2], 0, SIM_HOG, 1);
+    sim_run(&S, S.now + 1 * SEC);
+    sim_block(&S, &V[2]);
+    V[2].kind = SIM_SLEEPER;
+    uint64_t r0 = V[0].ran, r1 = V[1].ran;
+    sim_run(&S, S.now + 2 * SEC);
+    if (steal) {
+        CHECK(V[0].ran - r0 >= 2 * SEC - SCHED_QUANTUM_NS && V[1].ran - r1 >= 2 * SEC - SCHED_QUANTUM_NS,
+              "sp_steal: an idle pCPU takes a waiting hog; both run all the time");
+        CHECK(V[0].v.sched.cpu != V[1].v.sched.cpu && S.idle[1] <= 1 * MS,
+              "sp_steal: the hogs end up on different pCPUs, pCPU 1 stops idling");
+    } else {
+        CHECK(V[0].ran - r0 <= 1 * SEC + SCHED_QUANTUM_NS, "without sp_steal the hogs keep sharing pCPU 0");
+    }
+}
+
 void test_fairness(void)
 {
+    stealing(false);
+    stealing(true);
     weights_1_2();
     weights_1_1_2();
     weight_unset();
