@@ -43,3 +43,12 @@ $(XS_O)/xs-bench: $(XS_DIR)/test/bench.c
 $(XS_O)/xenshim.so: $(XS_DIR)/test/xenshim.c
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XS_CFLAGS) -shared -fPIC -o $@ $< -ldl
+
+# The same program statically linked with musl, as the service runtime loads it.
+XS_MUSL_INC := $(XS_O)/musl-inc
+$(XS_O)/xenstored-static: $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c $(XS_HDRS)
+	@mkdir -p $(@D) $(XS_MUSL_INC)
+	@ln -sfn /usr/include/xen $(XS_MUSL_INC)/xen
+	musl-gcc -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(XS_DIR) -Iservers/lib \
+		-isystem $(XS_MUSL_INC) -o $@ $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c
+HOST_ALL += $(XS_O)/xenstored-static

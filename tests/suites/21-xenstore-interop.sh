@@ -229,6 +229,20 @@ expect "RELEASE domain 7" 0 "RELEASE OK|" sh -c "echo 'RELEASE 7' | $B/xsmsg $T/
 expect "released domain is gone" 0 "IS_DOMAIN_INTRODUCED F|" \
   sh -c "echo 'IS_DOMAIN_INTRODUCED 7' | $B/xsmsg $T/sock"
 
+# --- the musl-static build (what the service runtime loads) behaves the same ---
+if [ -x "$B/xenstored-static" ] && ! readelf -l "$B/xenstored-static" | grep -q INTERP; then
+  "$B/xenstored-static" -s "$T/msock" -u "5:$T/msock5" 2>>"$T/server.log" &
+  mpid=$!
+  for _ in $(seq 100); do [ -S "$T/msock5" ] && break; sleep 0.05; done
+  expect "musl-static xenstored: write" 0 "" env XENSTORED_PATH="$T/msock" xenstore-write /a/b c
+  expect "musl-static xenstored: ls" 0 'b = "c"' env XENSTORED_PATH="$T/msock" xenstore-ls /a
+  expect "musl-static xenstored: permission denial" 1 "xenstore-read: couldn't read path /a/b" \
+    env XENSTORED_PATH="$T/msock5" xenstore-read /a/b
+  kill "$mpid"; wait "$mpid" 2>/dev/null
+else
+  bad "musl-static xenstored not built or not static"
+fi
+
 kill "$SRV_PID"; wait "$SRV_PID" 2>/dev/null; src=$?; SRV_PID=
 [ "$src" -eq 0 ] && ok "clean shutdown on SIGTERM" || bad "exit status $src on SIGTERM"
 echo "$pass passed, $fail failed"
