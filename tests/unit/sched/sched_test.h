@@ -62,5 +62,6 @@ void test_latency(void);
 void test_caps(void);
 void test_accounting(void);
 void test_api(void);
+void test_random(void);
 
 #endif

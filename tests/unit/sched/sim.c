@@ -193,6 +193,7 @@ int main(void)
     test_latency();
     test_caps();
     test_accounting();
+    test_random();
     printf("%d passed, %d failed\n", t_passed, t_failed);
     return t_failed ? 1 : 0;
 }
