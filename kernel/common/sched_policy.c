@@ -89,10 +89,12 @@ static void cap_refill(struct domain *d, uint64_t now)
 
 static bool capped(const struct vcpu *v) { return __atomic_load_n(&v->domain->sched.cap, RELAXED); }
 
-static int64_t budget_of(const struct vcpu *v)
+static int64_t budget_of_domain(const struct domain *d)
 {
-    return __atomic_load_n(&v->domain->sched.budget, RELAXED);
+    return __atomic_load_n(&d->sched.budget, RELAXED);
 }
+
+static int64_t budget_of(const struct vcpu *v) { return budget_of_domain(v->domain); }
 
 static bool cap_exhausted(const struct vcpu *v) { return capped(v) && budget_of(v) <= 0; }
 
@@ -380,7 +382,7 @@ bool sp_should_preempt(unsigned cpu, struct vcpu *curr, uint64_t now)
 static struct sp_rq *busiest_other(unsigned cpu)
 {
     struct sp_rq *best = NULL;
-    for (unsigned c = 0; c < sp_nr_cpus; c++) {
+    for (unsigned c = 0; c < SCHED_MAX_CPUS; c++) {
         struct sp_rq *rq = &rqs[c];
         if (c != cpu && rq->nr >= (rq->curr ? 2u : 1u) && (!best || rq->nr > best->nr))
             best = rq;
@@ -390,7 +392,7 @@ static struct sp_rq *busiest_other(unsigned cpu)
 
 struct vcpu *sp_steal(unsigned cpu, uint64_t now)
 {
-    if (cpu >= sp_nr_cpus)
+    if (cpu >= SCHED_MAX_CPUS)
         return NULL;
     struct sp_rq *from = busiest_other(cpu), *to = &rqs[cpu];
     if (!from)
@@ -415,14 +417,15 @@ struct vcpu *sp_steal(unsigned cpu, uint64_t now)
     return v;
 }
 
+/* Every pCPU that schedules counts, whether or not sp_init was told about it. */
 unsigned sp_choose_cpu(struct vcpu *v, unsigned cur_cpu)
 {
     (void)v;
-    if (cur_cpu >= sp_nr_cpus)
+    if (cur_cpu >= SCHED_MAX_CPUS)
         cur_cpu = 0;
     unsigned best = cur_cpu;
     unsigned bn = __atomic_load_n(&rqs[cur_cpu].nr, RELAXED);
-    for (unsigned c = 0; c < sp_nr_cpus && bn; c++) {
+    for (unsigned c = 0; c < SCHED_MAX_CPUS && bn; c++) {
         if (c == cur_cpu || !__atomic_load_n(&rqs[c].alive, RELAXED))
             continue;
         unsigned n = __atomic_load_n(&rqs[c].nr, RELAXED);
@@ -437,8 +440,15 @@ int sp_set_params(struct domain *d, uint32_t weight, uint32_t cap)
     if (weight < 1 || weight > 65535 || cap > 100 * sp_nr_cpus)
         return -EINVAL;
     __atomic_store_n(&d->sched.weight, weight, RELAXED);
-    /* A new cap starts with a full period's budget (and forgives old debt). */
-    __atomic_store_n(&d->sched.budget, (int64_t)cap_quota(cap), RELAXED);
-    __atomic_store_n(&d->sched.cap, cap, RELAXED);
+    uint32_t old = __atomic_load_n(&d->sched.cap, RELAXED);
+    if (cap != old) {
+        /* A first cap starts with a full period's budget; a changed one keeps
+         * any debt (re-setting parameters must not wipe it) but no more than
+         * the new quota. */
+        int64_t quota = (int64_t)cap_quota(cap);
+        int64_t b = old ? MIN(budget_of_domain(d), quota) : quota;
+        __atomic_store_n(&d->sched.budget, b, RELAXED);
+        __atomic_store_n(&d->sched.cap, cap, RELAXED);
+    }
     return 0;
 }

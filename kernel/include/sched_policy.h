@@ -56,6 +56,8 @@ struct sched_domain {
     uint64_t period_idx;        /* cap: period the budget belongs to */
 };
 
+/* Once at boot, before any other sp_* call: empties every queue; nr_cpus
+ * bounds caps (100 * nr_cpus). */
 void sp_init(unsigned nr_cpus);
 /* Optional, once at vCPU creation before any other sp_* call on it: runstate
  * offline since `now`.  Without it the first sp_* call on v does it. */
@@ -77,8 +79,8 @@ bool sp_should_preempt(unsigned cpu, struct vcpu *curr, uint64_t now);
 void sp_set_runstate(struct vcpu *v, int state, uint64_t now);
 int  sp_set_params(struct domain *d, uint32_t weight, uint32_t cap);
 /* Where should v (not runnable now) be queued when it wakes?  The least loaded
- * pCPU that has called sp_pick, cur_cpu on ties.  Reads other queues without
- * their locks: a hint, any answer is safe. */
+ * pCPU that has called sp_pick, cur_cpu on ties (0 if cur_cpu is out of
+ * range).  Reads other queues without their locks: a hint, any answer is safe. */
 unsigned sp_choose_cpu(struct vcpu *v, unsigned cur_cpu);
 /* Optional work stealing, for an idle cpu (sp_pick returned NULL): needs the
  * locks of cpu AND of every other queue (sched.c's one global lock).  Moves one

@@ -120,7 +120,7 @@ static void placement(void)
     sim_add(&S, &V[0], &D[0], 0, SIM_HOG, 0);
     sim_add(&S, &V[1], &D[1], 0, SIM_HOG, 0);
     CHECK(sp_choose_cpu(&V[2].v, 0) == 0, "pCPUs that never picked are not chosen");
-    CHECK(sp_choose_cpu(&V[2].v, 9) == 0, "an out-of-range cur_cpu is safe");
+    CHECK(sp_choose_cpu(&V[2].v, 99) == 0, "an out-of-range cur_cpu is safe");
     sp_pick(2, NULL, S.now, &(uint64_t){0});
     CHECK(sp_choose_cpu(&V[2].v, 0) == 2, "an idle pCPU that schedules is chosen");
     CHECK(sp_choose_cpu(&V[2].v, 3) == 3, "an empty cur_cpu is kept");

@@ -72,8 +72,23 @@ static void cap_change(void)
     check_ppm(ppm(V[0].ran - r, 1 * SEC), 990000, 1000000, "uncapped again: the whole pCPU");
 }
 
+/* Re-setting the same parameters does not wipe a capped domain's debt. */
+static void cap_debt_kept(void)
+{
+    sim_init(&S, 1);
+    dom_init(&D[0], 1, 256, 20);
+    D[0].sched.budget = -5 * (int64_t)MS;
+    CHECK(sp_set_params(&D[0], 512, 20) == 0 && D[0].sched.budget == -5 * (int64_t)MS,
+          "changing only the weight keeps the cap debt");
+    CHECK(sp_set_params(&D[0], 512, 30) == 0 && D[0].sched.budget == -5 * (int64_t)MS,
+          "changing the cap keeps the debt too");
+    CHECK(sp_set_params(&D[0], 512, 0) == 0 && sp_set_params(&D[0], 512, 10) == 0 &&
+          D[0].sched.budget == 1 * (int64_t)MS, "a new cap on an uncapped domain: a full period's budget");
+}
+
 void test_caps(void)
 {
+    cap_debt_kept();
     cap_alone();
     cap_with_hog();
     cap_above_share();
