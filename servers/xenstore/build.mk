@@ -2,7 +2,7 @@
 # and libFuzzer target. Outputs go to $(O)/host/xenstore/.
 XS_O := $(O)/host/xenstore
 XS_DIR := servers/xenstore
-XS_CORE := tree perms store watch conn domain proto journal server ring
+XS_CORE := tree perms store watch conn domain proto proto_node proto_session journal replay server ring
 XS_CORE_SRC := $(XS_CORE:%=$(XS_DIR)/%.c) servers/lib/xsring.c
 XS_HDRS := $(wildcard $(XS_DIR)/*.h) servers/lib/xsring.h
 XS_CFLAGS := $(HOST_CFLAGS) -I$(XS_DIR) -Iservers/lib
@@ -52,3 +52,14 @@ $(XS_O)/xenstored-static: $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c 
 	musl-gcc -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(XS_DIR) -Iservers/lib \
 		-isystem $(XS_MUSL_INC) -o $@ $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c
 HOST_ALL += $(XS_O)/xenstored-static
+
+# Built on demand by the test suites (not part of all).
+$(XS_O)/xs-unit-asan: $(XS_CORE_SRC) $(XS_DIR)/test/unit.c $(XS_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-I$(XS_DIR) -Iservers/lib -o $@ $(XS_CORE_SRC) $(XS_DIR)/test/unit.c
+
+$(XS_O)/xs-fuzz-canary: $(XS_CORE_SRC) $(XS_DIR)/test/fuzz.c $(XS_HDRS)
+	@mkdir -p $(@D)
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -DXS_FUZZ_CANARY -I$(XS_DIR) -Iservers/lib \
+		-fsanitize=fuzzer,address -o $@ $(XS_CORE_SRC) $(XS_DIR)/test/fuzz.c

@@ -17,22 +17,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "xs.h"
+#include "journal.h"
 
-enum {
-	J_EPOCH = 1, J_BEGIN, J_END, J_NODE, J_DEL, J_WATCH, J_DOM, J_SPECIAL, J_OUT, J_REQCONS,
-};
 
-struct xs_journal {
-	char *dir;
-	int fd;
-	uint64_t epoch;
-	size_t size;
-	int depth;
-	char *buf;
-	size_t len, cap;
-	size_t rec;   /* start of the record being built */
-};
 
 static void need(struct xs_journal *j, size_t n)
 {
@@ -74,7 +61,7 @@ static void put_perms(struct xs_journal *j, const struct xs_perm *p, uint32_t np
 	}
 }
 
-static uint32_t checksum(const char *p, size_t n)
+uint32_t journal_checksum(const char *p, size_t n)
 {
 	uint32_t h = 2166136261u;
 	while (n--)
@@ -93,7 +80,7 @@ static void rec_begin(struct xs_journal *j, uint8_t kind)
 static void rec_end(struct xs_journal *j)
 {
 	uint32_t blen = (uint32_t)(j->len - j->rec - 8);
-	uint32_t sum = checksum(j->buf + j->rec + 8, blen);
+	uint32_t sum = journal_checksum(j->buf + j->rec + 8, blen);
 	memcpy(j->buf + j->rec, &blen, 4);
 	memcpy(j->buf + j->rec + 4, &sum, 4);
 }
@@ -289,278 +276,6 @@ size_t journal_size(const struct xs_server *s)
 	return s->journal ? s->journal->size : 0;
 }
 
-/* ---- replay ---- */
-
-struct cur {
-	const char *p;
-	size_t left;
-	bool bad;
-};
-
-static const void *take(struct cur *c, size_t n)
-{
-	if (c->bad || c->left < n) {
-		c->bad = true;
-		return NULL;
-	}
-	const void *r = c->p;
-	c->p += n;
-	c->left -= n;
-	return r;
-}
-
-static uint8_t get_u8(struct cur *c) { const uint8_t *p = take(c, 1); return p ? *p : 0; }
-static uint32_t get_u32(struct cur *c)
-{
-	uint32_t v = 0;
-	const void *p = take(c, 4);
-	if (p)
-		memcpy(&v, p, 4);
-	return v;
-}
-static uint64_t get_u64(struct cur *c)
-{
-	uint64_t v = 0;
-	const void *p = take(c, 8);
-	if (p)
-		memcpy(&v, p, 8);
-	return v;
-}
-static const char *get_bytes(struct cur *c, uint32_t *len)
-{
-	*len = get_u32(c);
-	return take(c, *len);
-}
-static char *get_str(struct cur *c)
-{
-	uint32_t len;
-	const char *p = get_bytes(c, &len);
-	return p ? strndup(p, len) : NULL;
-}
-static struct xs_perm *get_perms(struct cur *c, uint32_t *np)
-{
-	*np = get_u32(c);
-	if (c->bad || *np > c->left / 5)
-		return c->bad = true, NULL;
-	struct xs_perm *p = calloc(*np ? *np : 1, sizeof(*p));
-	if (!p)
-		abort();
-	for (uint32_t i = 0; i < *np; i++) {
-		p[i].id = get_u32(c);
-		p[i].perm = get_u8(c) & 3;
-	}
-	return p;
-}
-
-static struct xs_conn *dom_conn(struct xs_server *s, uint32_t domid)
-{
-	struct xs_domain *d = domain_get(s, domid, false);
-	return d ? d->conn : NULL;
-}
-
-static void apply(struct xs_server *s, struct cur *c, uint64_t *epoch)
-{
-	uint8_t kind = get_u8(c);
-	switch (kind) {
-	case J_EPOCH:
-		*epoch = get_u64(c);
-		break;
-	case J_NODE: {
-		char *path = get_str(c);
-		uint32_t np, vlen, clen;
-		struct xs_perm *p = get_perms(c, &np);
-		const char *v = get_bytes(c, &vlen);
-		const char *ch = get_bytes(c, &clen);
-		if (!c->bad && path && path[0] == '/') {
-			struct xs_node *n = node_new(path);
-			node_set_perms(n, p, np);
-			node_set_value(n, v, vlen);
-			n->children = malloc(clen ? clen : 1);
-			if (!n->children)
-				abort();
-			memcpy(n->children, ch, clen);
-			n->clen = clen;
-			store_apply_put(s, n);
-		}
-		free(path);
-		free(p);
-		break;
-	}
-	case J_DEL: {
-		char *path = get_str(c);
-		if (!c->bad && path && strcmp(path, "/"))
-			store_apply_del(s, path);
-		free(path);
-		break;
-	}
-	case J_WATCH: {
-		uint32_t domid = get_u32(c);
-		uint8_t add = get_u8(c);
-		char *path = get_str(c), *token = get_str(c);
-		uint32_t rel = get_u32(c);
-		struct xs_conn *conn = dom_conn(s, domid);
-		if (!c->bad && conn && path && token) {
-			if (add)
-				watch_add(conn, path, token, rel);
-			else
-				watch_del(conn, path, token);
-		}
-		free(path);
-		free(token);
-		break;
-	}
-	case J_DOM: {
-		uint32_t domid = get_u32(c);
-		uint8_t add = get_u8(c);
-		uint64_t mfn = get_u64(c);
-		uint32_t port = get_u32(c);
-		int64_t target = (int64_t)get_u64(c);
-		if (c->bad)
-			break;
-		if (add) {
-			struct xs_domain *d = domain_get(s, domid, false);
-			if (!d || !d->introduced)
-				domain_introduce(s, domid, mfn, port);
-			d = domain_get(s, domid, false);
-			if (d && d->introduced) {
-				d->target = target;
-				if (d->conn)
-					d->conn->restored = true;
-			}
-		} else {
-			domain_release(s, domid);
-		}
-		break;
-	}
-	case J_SPECIAL: {
-		uint8_t idx = get_u8(c);
-		uint32_t np;
-		struct xs_perm *p = get_perms(c, &np);
-		if (!c->bad && idx < 2 && np) {
-			free(s->special[idx].perms);
-			s->special[idx].perms = p;
-			s->special[idx].nperms = np;
-			p = NULL;
-		}
-		free(p);
-		break;
-	}
-	case J_OUT: {
-		uint32_t domid = get_u32(c), start = get_u32(c), len;
-		const char *b = get_bytes(c, &len);
-		struct xs_conn *conn = dom_conn(s, domid);
-		if (!c->bad && conn) {
-			conn->out_total = start;
-			conn_enqueue_raw(conn, b, len);
-		}
-		break;
-	}
-	case J_REQCONS: {
-		uint32_t domid = get_u32(c), v = get_u32(c), n;
-		const char *part = get_bytes(c, &n);
-		struct xs_conn *conn = dom_conn(s, domid);
-		const size_t hl = sizeof(struct xsd_sockmsg);
-		if (!c->bad && conn && n <= hl + XENSTORE_PAYLOAD_MAX) {
-			conn->have_req_cons = true;
-			conn->req_cons = v;
-			conn->in_have = n;
-			memcpy(conn->in_hdr.raw, part, n < hl ? n : hl);
-			if (n > hl)
-				memcpy(conn->in, part + hl, n - hl);
-		}
-		break;
-	}
-	default:
-		break;
-	}
-}
-
-/* Split a buffer into records; returns the offset of the first bad one. */
-static bool next_record(const char *buf, size_t len, size_t off, struct cur *out, size_t *next)
-{
-	uint32_t blen, sum;
-	if (len - off < 8)
-		return false;
-	memcpy(&blen, buf + off, 4);
-	memcpy(&sum, buf + off + 4, 4);
-	if (blen == 0 || blen > len - off - 8 || checksum(buf + off + 8, blen) != sum)
-		return false;
-	out->p = buf + off + 8;
-	out->left = blen;
-	out->bad = false;
-	*next = off + 8 + blen;
-	return true;
-}
-
-/* Replay one file. stop_epoch: if non-NULL, the file must start with this
- * epoch or it is ignored. Returns the byte length of its valid prefix. */
-static size_t replay(struct xs_server *s, const char *buf, size_t len, uint64_t *epoch,
-		     const uint64_t *want_epoch)
-{
-	size_t off = 0, next;
-	struct cur c;
-	bool first = true;
-	while (next_record(buf, len, off, &c, &next)) {
-		uint8_t kind = (uint8_t)c.p[0];
-		if (first && want_epoch) {
-			uint64_t e = 0;
-			apply(s, &c, &e);
-			if (kind != J_EPOCH || e != *want_epoch)
-				return 0;
-			first = false;
-			off = next;
-			continue;
-		}
-		first = false;
-		if (kind == J_BEGIN) {
-			/* find END; apply the batch only if it is complete */
-			size_t o = next, n2;
-			struct cur c2;
-			bool complete = false;
-			while (next_record(buf, len, o, &c2, &n2)) {
-				if ((uint8_t)c2.p[0] == J_END) {
-					complete = true;
-					break;
-				}
-				o = n2;
-			}
-			if (!complete)
-				return off;
-			o = next;
-			while (next_record(buf, len, o, &c2, &n2) && (uint8_t)c2.p[0] != J_END) {
-				apply(s, &c2, epoch);
-				o = n2;
-			}
-			off = n2;
-			continue;
-		}
-		apply(s, &c, epoch);
-		off = next;
-	}
-	return off;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	struct stat st;
-	char *buf = NULL;
-	if (!fstat(fd, &st) && (buf = malloc((size_t)st.st_size + 1))) {
-		size_t got = 0;
-		while (got < (size_t)st.st_size) {
-			ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-		}
-		*len = got;
-	}
-	close(fd);
-	return buf;
-}
-
 static char *join(const char *dir, const char *name)
 {
 	char *p;
@@ -580,16 +295,16 @@ int journal_open(struct xs_server *s)
 	size_t len = 0;
 	uint64_t epoch = 0;
 	s->replaying = true;
-	char *buf = slurp(snap, &len);
+	char *buf = journal_slurp(snap, &len);
 	if (buf) {
-		replay(s, buf, len, &epoch, NULL);
+		journal_replay(s, buf, len, &epoch, NULL);
 		free(buf);
 	}
 	uint64_t snap_epoch = epoch;
 	len = 0;
-	buf = slurp(jp, &len);
+	buf = journal_slurp(jp, &len);
 	if (buf) {
-		replay(s, buf, len, &epoch, &snap_epoch);
+		journal_replay(s, buf, len, &epoch, &snap_epoch);
 		free(buf);
 	}
 	s->replaying = false;

@@ -21,17 +21,14 @@ if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "FAIL - xs-unit exited $rc"
 
 # The same tests with sanitizers: any memory error fails the run.
 asan=$O/host/xenstore/xs-unit-asan
-src="servers/xenstore"
-if gcc -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=all \
-     -I$src -Iservers/lib -o "$asan" $src/{tree,perms,store,watch,conn,domain,proto,journal,server,ring}.c \
-     servers/lib/xsring.c $src/test/unit.c 2>"$O/host/xenstore/asan-build.log"; then
+if make --no-print-directory -s O="$O" "$asan" >"$O/host/xenstore/asan-build.log" 2>&1; then
   if aout=$("$asan" 2>&1) && echo "$aout" | grep -q '^[0-9]* passed, 0 failed$'; then
     echo "ok - unit tests clean under ASan/UBSan"; p=$((p + 1))
   else
     echo "FAIL - unit tests under ASan/UBSan"; echo "$aout" | grep -v '^ok' | head -20; f=$((f + 1))
   fi
 else
-  echo "FAIL - could not build the ASan unit binary"; f=$((f + 1))
+  echo "FAIL - could not build the ASan unit binary"; tail -5 "$O/host/xenstore/asan-build.log"; f=$((f + 1))
 fi
 echo "$p passed, $f failed"
 [ "$f" -eq 0 ]

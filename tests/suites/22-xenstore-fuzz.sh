@@ -43,14 +43,11 @@ PY
 if [ ! -x "$B/xs-fuzz" ]; then
   bad "$B/xs-fuzz not built"; echo "$pass passed, $fail failed"; exit 1
 fi
-src=servers/xenstore
-if clang -std=gnu11 -g -O1 -D_GNU_SOURCE -DXS_FUZZ_CANARY -I$src -Iservers/lib \
-     -fsanitize=fuzzer,address -o "$T/xs-fuzz-canary" \
-     $src/{tree,perms,store,watch,conn,domain,proto,journal,server,ring}.c servers/lib/xsring.c \
-     $src/test/fuzz.c 2>"$T/canary-build.log"; then
-  "$T/xs-fuzz-canary" -runs=100 -artifact_prefix="$T/artifacts/" "$T/corpus" >"$T/canary.log" 2>&1
+canary=$B/xs-fuzz-canary
+if make --no-print-directory -s O="$O" "$canary" >"$T/canary-build.log" 2>&1; then
+  "$canary" -runs=100 -artifact_prefix="$T/artifacts/" "$T/corpus" >"$T/canary.log" 2>&1
   rc=$?
-  if [ "$rc" -ne 0 ] && grep -q "deadly signal\|ILL\|trap" "$T/canary.log"; then
+  if [ "$rc" -ne 0 ] && grep -q "deadly signal" "$T/canary.log"; then
     ok "self-test: planted crash reached through the parser is reported (exit $rc)"
   else
     bad "self-test: planted crash not detected (exit $rc)"; tail -5 "$T/canary.log"
