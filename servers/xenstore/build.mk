@@ -6,6 +6,8 @@ XS_CORE := tree perms store watch conn domain proto proto_node proto_session jou
 XS_CORE_SRC := $(XS_CORE:%=$(XS_DIR)/%.c) servers/lib/xsring.c
 XS_HDRS := $(wildcard $(XS_DIR)/*.h) servers/lib/xsring.h
 XS_CFLAGS := $(HOST_CFLAGS) -I$(XS_DIR) -Iservers/lib
+XS_UNIT_SRC := $(wildcard $(XS_DIR)/test/unit*.c)
+XS_HDRS += $(XS_DIR)/test/unit.h
 
 XS_BINS := $(XS_O)/xenstored $(XS_O)/xs-unit $(XS_O)/xs-ringc $(XS_O)/xsmsg $(XS_O)/xs-fuzz
 HOST_ALL += $(XS_BINS)
@@ -14,9 +16,9 @@ $(XS_O)/xenstored: $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c $(XS_HD
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c
 
-$(XS_O)/xs-unit: $(XS_CORE_SRC) $(XS_DIR)/test/unit.c $(XS_HDRS)
+$(XS_O)/xs-unit: $(XS_CORE_SRC) $(XS_UNIT_SRC) $(XS_HDRS)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_CORE_SRC) $(XS_DIR)/test/unit.c
+	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_CORE_SRC) $(XS_UNIT_SRC)
 
 $(XS_O)/xs-ringc: $(XS_DIR)/test/ringc.c $(XS_DIR)/ring_host.c servers/lib/xsring.c $(XS_HDRS)
 	@mkdir -p $(@D)
@@ -54,10 +56,10 @@ $(XS_O)/xenstored-static: $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c 
 HOST_ALL += $(XS_O)/xenstored-static
 
 # Built on demand by the test suites (not part of all).
-$(XS_O)/xs-unit-asan: $(XS_CORE_SRC) $(XS_DIR)/test/unit.c $(XS_HDRS)
+$(XS_O)/xs-unit-asan: $(XS_CORE_SRC) $(XS_UNIT_SRC) $(XS_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=all \
-		-I$(XS_DIR) -Iservers/lib -o $@ $(XS_CORE_SRC) $(XS_DIR)/test/unit.c
+		-I$(XS_DIR) -Iservers/lib -o $@ $(XS_CORE_SRC) $(XS_UNIT_SRC)
 
 $(XS_O)/xs-fuzz-canary: $(XS_CORE_SRC) $(XS_DIR)/test/fuzz.c $(XS_HDRS)
 	@mkdir -p $(@D)
