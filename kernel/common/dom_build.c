@@ -239,7 +239,7 @@ struct domain *build_first_domain(void)
     uint64_t need = ALIGN_UP(ei.pend, PAGE_SIZE) + mods_size() + 8 * MiB;
     uint64_t nr_pages = MAX(mem_bytes, need) >> PAGE_SHIFT;
 
-    struct domain *d = domain_create(0, CAP_ALL, 1, nr_pages);
+    struct domain *d = domain_create(0, DOMID_INVALID, CAP_ALL, 1, nr_pages);
     if (!d)
         panic("cannot create domain 0");
     memcpy(d->name, "Domain-0", 9);
@@ -273,7 +273,6 @@ struct domain *build_first_domain(void)
     printk("tessera: domain 0: %lu pages, entry %lx, virt %lx-%lx, %u modules%s\n",
            nr_pages, ei.entry, b.v_start, b.v_end, boot_info.nr_mods - 1,
            ei.hypercall_page ? ", hypercall page" : "");
-    d->state = DOM_RUNNING;
-    sched_add_vcpu(d->vcpu[0]);
+    domain_unpause(d);
     return d;
 }

@@ -7,6 +7,9 @@
 #include "layout.h"
 #include <xen/sched.h>
 #include "time.h"
+#include "event.h"
+#include "grant.h"
+#include "arch.h"
 
 struct domain *domain_table[MAX_DOMAINS];
 
@@ -35,7 +38,7 @@ static void init_shared_info(struct domain *d)
     update_wallclock(d);
 }
 
-struct domain *domain_create(domid_t id, uint32_t caps, unsigned nr_vcpus, uint64_t max_pages)
+struct domain *domain_create(domid_t id, domid_t parent, uint32_t caps, unsigned nr_vcpus, uint64_t max_pages)
 {
     BUILD_BUG_ON(sizeof(struct domain) > PAGE_SIZE);
     BUILD_BUG_ON(sizeof(struct vcpu) > PAGE_SIZE);
@@ -48,7 +51,10 @@ struct domain *domain_create(domid_t id, uint32_t caps, unsigned nr_vcpus, uint6
     d->caps = caps;
     d->state = DOM_PAUSED;
     d->max_pages = max_pages;
+    d->parent = parent;
+    d->shutdown_code = -1;
     d->page_list = ~0u;
+    d->sched.weight = SCHED_DEFAULT_WEIGHT;
     d->shared_info_mfn = frame_alloc();
     if (d->shared_info_mfn == INVALID_MFN)
         goto fail;
@@ -71,6 +77,8 @@ struct domain *domain_create(domid_t id, uint32_t caps, unsigned nr_vcpus, uint6
         v->vcpu_info = &d->shared_info->vcpu_info[i];
         v->vcpu_info_mfn = INVALID_MFN;
         update_vcpu_time(v);
+        v->periodic_period = 10 * 1000 * 1000ULL;      /* Xen's default tick until stopped */
+        v->periodic_next = now_ns() + v->periodic_period;
         v->arch.guest_table = INVALID_MFN;
         v->arch.guest_table_user = INVALID_MFN;
         v->arch.debugreg[6] = 0xffff0ff0;
@@ -78,7 +86,11 @@ struct domain *domain_create(domid_t id, uint32_t caps, unsigned nr_vcpus, uint6
         *(uint16_t *)&v->arch.fpu_area[0] = 0x37f;           /* FCW after FNINIT */
         *(uint32_t *)&v->arch.fpu_area[24] = 0x1f80;         /* MXCSR default */
     }
+    if (evtchn_domain_init(d))
+        goto fail;
     domain_table[id] = d;
+    for (unsigned i = 0; i < nr_vcpus; i++)
+        sched_add_vcpu(d->vcpu[i]);
     return d;
 fail:
     domain_destroy(d);
@@ -110,6 +122,11 @@ void domain_shutdown(struct domain *d, unsigned reason)
     d->state = DOM_SHUTDOWN;
     d->shutdown_reason = reason;
     printk("tessera: domain %u shut down: %s\n", d->id, reason < ARRAY_SIZE(names) ? names[reason] : "unknown");
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        sched_update_vcpu(d->vcpu[i]);
+    struct domain *p = domain_lookup(d->parent);
+    if (p)
+        send_guest_global_virq(p, VIRQ_DOM_EXC);      /* the builder reaps it */
 }
 
 void domain_crash(struct domain *d, const char *why)
@@ -126,7 +143,23 @@ void domain_destroy(struct domain *d)
 {
     d->state = DOM_DYING;
     for (unsigned i = 0; i < d->nr_vcpus; i++)
+        if (d->vcpu[i])
+            sched_update_vcpu(d->vcpu[i]);
+    while (domain_running_anywhere(d))
+        pause();                          /* other pCPUs switch away after the kick */
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
         sched_remove_vcpu(d->vcpu[i]);
+    if (d->evtchn)
+        evtchn_domain_destroy(d);
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpu[i];
+        if (v->vcpu_info_mfn != INVALID_MFN) {
+            spin_lock(&d->lock);
+            put_page_and_type(mfn_to_page(v->vcpu_info_mfn));
+            spin_unlock(&d->lock);
+            v->vcpu_info_mfn = INVALID_MFN;
+        }
+    }
     arch_domain_teardown(d);
     for (uint32_t m = d->page_list; m != ~0u;) {
         uint32_t next = mfn_to_page(m)->next;
@@ -146,12 +179,34 @@ void domain_destroy(struct domain *d)
     free_hv_page(d);
 }
 
-/* Domains that shut down and have no controller are destroyed (the first domain). */
+/* Domains that shut down with no living parent to reap them are destroyed here
+ * (the first domain, orphans). */
 void domains_reap(void)
 {
     for (unsigned i = 0; i < MAX_DOMAINS; i++) {
         struct domain *d = domain_table[i];
-        if (d && d->state == DOM_SHUTDOWN)
+        if (d && d->state == DOM_SHUTDOWN && !domain_lookup(d->parent))
             domain_destroy(d);
     }
+}
+
+void domain_pause(struct domain *d)
+{
+    if (d->state != DOM_RUNNING)
+        return;
+    d->state = DOM_PAUSED;
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        sched_update_vcpu(d->vcpu[i]);
+    while (domain_running_anywhere(d))
+        pause();
+}
+
+void domain_unpause(struct domain *d)
+{
+    if (d->state != DOM_PAUSED)
+        return;
+    d->state = DOM_RUNNING;
+    d->has_run = true;
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        sched_update_vcpu(d->vcpu[i]);
 }

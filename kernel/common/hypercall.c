@@ -27,6 +27,9 @@ static hypercall_fn *const table[NR_HYPERCALLS] = {
     [__HYPERVISOR_sched_op]          = do_sched_op,
     [__HYPERVISOR_callback_op]       = do_callback_op,
     [__HYPERVISOR_physdev_op]        = do_physdev_op,
+    [__HYPERVISOR_set_timer_op]      = do_set_timer_op,
+    [__HYPERVISOR_vcpu_op]           = do_vcpu_op,
+    [__HYPERVISOR_event_channel_op]  = do_event_channel_op,
 };
 
 long hypercall_invoke(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)

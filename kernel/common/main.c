@@ -8,6 +8,8 @@
 #include "percpu.h"
 #include "sched.h"
 #include "time.h"
+#include "apic.h"
+#include "sched_policy.h"
 
 void paging_init(void);
 void pic_disable(void);
@@ -37,6 +39,10 @@ void start_hv(uint32_t magic, uint64_t info)
     pic_disable();
     cpu_init(0);
     time_init();
+    acpi_find_cpus();
+    lapic_init();
+    sp_init(nr_cpus);
+    smp_boot_aps();
     for (unsigned i = 0; i < boot_info.nr_mods; i++)
         printk("tessera: module %u: %lx-%lx \"%s\"\n", i, boot_info.mods[i].start,
                boot_info.mods[i].end, boot_info.mods[i].cmdline);

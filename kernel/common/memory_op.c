@@ -7,6 +7,7 @@
 #include "mm.h"
 #include "bootinfo.h"
 #include "layout.h"
+#include "flush.h"
 #include <xen/memory.h>
 
 #define MEMOP_EXTENT_SHIFT 6
@@ -47,6 +48,7 @@ static bool release_page(struct domain *d, mfn_t m)
         return false;
     if (!unlink_page(d, m))
         return false;
+    flush_tlb_domain(d);          /* no stale read-only TLB entry may outlive the frame */
     frame_free(m);
     return true;
 }

@@ -1,105 +1,231 @@
-/* The scheduler (round-robin over runnable vCPUs for now), the idle loop and
- * the exit path every return to a guest takes.  Domains that shut down with no
- * controlling domain to reap them are destroyed here, off their own page tables. */
+/* Scheduling mechanics: which vCPU runs on each pCPU, waking and blocking,
+ * context switches, the idle loop, interrupts and IPIs, TLB shootdowns, and the
+ * exit path every return to a guest takes.  The policy (who is next, for how
+ * long) is sched_policy.c.  One scheduler lock covers all run queues: simple and
+ * enough for the CPU counts we run on. */
 #include "lib.h"
 #include "arch.h"
 #include "domain.h"
 #include "sched.h"
+#include "sched_policy.h"
 #include "percpu.h"
 #include "traps.h"
 #include "mm.h"
 #include "bootinfo.h"
+#include "apic.h"
+#include "time.h"
+#include "flush.h"
+#include "event.h"
+#include "guest_access.h"
+#include <xen/vcpu.h>
 
-#define MAX_RUNQ 256
+struct pcpu_sched {
+    struct vcpu *curr;
+    volatile bool need_resched;
+    volatile bool flush_req;
+};
 
-static struct vcpu *runq[MAX_RUNQ];
-static unsigned nr_runq, rr_next;
+static struct pcpu_sched ps[NR_CPUS];
+static spinlock_t sched_lock = SPINLOCK_INIT;
 static bool exit_when_idle;
+static unsigned next_home;
 
 void arch_save_vcpu(struct vcpu *v);
 void arch_load_vcpu(struct vcpu *v);
 void load_idle_cr3(void);
 void domains_reap(void);
+void timer_set_slice_end(uint64_t deadline);
+bool timer_interrupt(void);
+void timer_reprogram_local(void);
+void vcpu_timer_remove(struct vcpu *v);
+void runstate_publish(struct vcpu *v);
 
 bool vcpu_runnable(const struct vcpu *v)
 {
     return v->online && !v->blocked && v->domain->state == DOM_RUNNING;
 }
 
+/* Bring v's queue membership in line with its state (sched_lock held). */
+static int sync_vcpu(struct vcpu *v, uint64_t now, bool woken)
+{
+    bool run = vcpu_runnable(v);
+    if (run && !v->sched.on_runq) {
+        /* A vCPU still loaded on a pCPU (its state not saved yet) stays there. */
+        unsigned cpu = ps[v->processor].curr == v ? v->processor : sp_choose_cpu(v, v->processor);
+        v->processor = cpu;
+        sp_wake(v, cpu, now, woken);
+        return (int)cpu;
+    }
+    if (!run && v->sched.on_runq)
+        sp_sleep(v, now);
+    return -1;
+}
+
+static void poke(unsigned cpu, bool preempt)
+{
+    if (cpu == smp_processor_id()) {
+        if (preempt)
+            ps[cpu].need_resched = true;
+    } else {
+        send_ipi(cpu, VEC_IPI_KICK);
+    }
+}
+
+/* Re-evaluate v after a change of its domain's or its own state. */
+void sched_update_vcpu(struct vcpu *v)
+{
+    spin_lock(&sched_lock);
+    int cpu = sync_vcpu(v, now_ns(), false);
+    unsigned running_on = v->processor;
+    bool running = ps[running_on].curr == v;
+    spin_unlock(&sched_lock);
+    if (cpu >= 0)
+        poke((unsigned)cpu, true);
+    if (running && !vcpu_runnable(v))
+        poke(running_on, true);
+}
+
 void sched_add_vcpu(struct vcpu *v)
 {
-    if (nr_runq < MAX_RUNQ)
-        runq[nr_runq++] = v;
+    spin_lock(&sched_lock);
+    v->processor = next_home % nr_cpus;
+    v->timer_cpu = v->processor;
+    next_home++;
+    sp_vcpu_init(v, now_ns());
+    spin_unlock(&sched_lock);
+    sched_update_vcpu(v);
 }
 
 void sched_remove_vcpu(struct vcpu *v)
 {
-    for (unsigned i = 0; i < nr_runq; i++)
-        if (runq[i] == v) {
-            runq[i] = runq[--nr_runq];
-            break;
-        }
-    if (this_cpu()->curr == v)
-        this_cpu()->curr = NULL;
+    spin_lock(&sched_lock);
+    if (v->sched.on_runq)
+        sp_sleep(v, now_ns());
+    spin_unlock(&sched_lock);
+    vcpu_timer_remove(v);
 }
 
-static struct vcpu *pick_next(void)
+/* Is any pCPU still running (or about to return to) one of d's vCPUs? */
+bool domain_running_anywhere(const struct domain *d)
 {
-    for (unsigned i = 0; i < nr_runq; i++) {
-        struct vcpu *v = runq[(rr_next + i) % nr_runq];
-        if (vcpu_runnable(v)) {
-            rr_next = (rr_next + i + 1) % nr_runq;
-            return v;
-        }
-    }
-    return NULL;
+    for (unsigned c = 0; c < nr_cpus; c++)
+        if (ps[c].curr && ps[c].curr->domain == d)
+            return true;
+    return false;
 }
 
-static void idle_until_runnable(void)
+void vcpu_kick(struct vcpu *v)
 {
-    bool said = false;
-    for (;;) {
-        domains_reap();
-        struct vcpu *n = pick_next();
-        if (n) {
-            this_cpu()->curr = n;
-            arch_load_vcpu(n);
-            return;
-        }
-        if (!nr_runq && !said) {
-            printk("tessera: no domains left, hypervisor still running (free frames %lu)\n",
-                   frames_free_count());
-            said = true;
-            if (exit_when_idle)
-                outl(0xf4, 0);          /* QEMU isa-debug-exit: test runs end here */
-        }
-        sti_hlt();
+    int target = -1;
+    bool preempt = false;
+    spin_lock(&sched_lock);
+    uint64_t now = now_ns();
+    if (v->blocked) {
+        v->blocked = false;
+        v->polling = false;
+        v->poll_deadline = 0;
+        target = sync_vcpu(v, now, true);
+        if (target >= 0)
+            preempt = !ps[target].curr || sp_should_preempt((unsigned)target, ps[target].curr, now);
+    } else if (ps[v->processor].curr == v) {
+        target = (int)v->processor;          /* make it see the upcall now */
     }
+    spin_unlock(&sched_lock);
+    if (target >= 0)
+        poke((unsigned)target, preempt);
 }
 
+void sched_yield(void)
+{
+    spin_lock(&sched_lock);
+    sp_yield(current, now_ns());
+    spin_unlock(&sched_lock);
+    ps[smp_processor_id()].need_resched = true;
+}
+
+/* Block the current vCPU until an event (or a poll/timeout) wakes it. */
+void vcpu_block_current(void)
+{
+    struct vcpu *v = current;
+    spin_lock(&sched_lock);
+    v->blocked = true;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (v->vcpu_info->evtchn_upcall_pending && !v->polling)
+        v->blocked = false;
+    else
+        sync_vcpu(v, now_ns(), false);
+    spin_unlock(&sched_lock);
+    ps[smp_processor_id()].need_resched = true;
+}
+
+/* Choose and load the next vCPU on this pCPU; returns once one is loaded. */
 void schedule(void)
 {
-    struct percpu *pc = this_cpu();
-    struct vcpu *prev = pc->curr;
-    if (prev && vcpu_runnable(prev)) {
-        struct vcpu *n = pick_next();
-        if (!n || n == prev)
+    unsigned cpu = smp_processor_id();
+    for (;;) {
+        spin_lock(&sched_lock);
+        uint64_t now = now_ns(), slice = 0;
+        struct vcpu *prev = ps[cpu].curr;
+        if (prev)
+            sync_vcpu(prev, now, false);
+        struct vcpu *next = sp_pick(cpu, prev, now, &slice);
+        if (!next) {
+            struct vcpu *stolen = sp_steal(cpu, now);
+            if (stolen) {
+                stolen->processor = cpu;
+                next = sp_pick(cpu, prev, now, &slice);
+            }
+        }
+        ps[cpu].need_resched = false;
+        if (next != prev) {
+            if (prev && prev->domain->state != DOM_DYING)
+                arch_save_vcpu(prev);
+            ps[cpu].curr = next;
+            this_cpu()->curr = next;
+        }
+        spin_unlock(&sched_lock);
+        timer_set_slice_end(slice ? now + slice : 0);
+        if (next) {
+            if (next != prev) {
+                arch_load_vcpu(next);
+                runstate_publish(next);
+                if (prev && prev->domain->state != DOM_DYING)
+                    runstate_publish(prev);
+            }
             return;
-        arch_save_vcpu(prev);
-        pc->curr = n;
-        arch_load_vcpu(n);
-        return;
+        }
+        if (prev)
+            load_idle_cr3();
+        idle();
     }
-    if (prev && prev->domain->state != DOM_DYING)
-        arch_save_vcpu(prev);
-    pc->curr = NULL;
-    load_idle_cr3();
-    idle_until_runnable();
+}
+
+static void idle_report(void)
+{
+    static bool said;
+    for (unsigned i = 0; i < MAX_DOMAINS; i++)
+        if (domain_table[i]) { said = false; return; }
+    if (said || smp_processor_id() != 0)
+        return;
+    said = true;
+    printk("tessera: no domains left, hypervisor still running (free frames %lu)\n", frames_free_count());
+    if (exit_when_idle)
+        outl(0xf4, 0);                  /* QEMU isa-debug-exit: test runs end here */
+}
+
+/* Nothing to run here: reap dead domains, report, and wait for an interrupt. */
+void idle(void)
+{
+    domains_reap();
+    idle_report();
+    if (!ps[smp_processor_id()].need_resched)
+        sti_hlt();
 }
 
 void exit_to_guest(struct vcpu *v, struct cpu_regs *r)
 {
-    if (!v || this_cpu()->curr != v || !vcpu_runnable(v)) {
+    unsigned cpu = smp_processor_id();
+    if (ps[cpu].need_resched || !v || ps[cpu].curr != v || !vcpu_runnable(v)) {
         schedule();
         v = current;
         r = guest_regs();
@@ -109,16 +235,81 @@ void exit_to_guest(struct vcpu *v, struct cpu_regs *r)
         create_bounce_frame(v, r, v->arch.event_callback, false, 0, true);
 }
 
+static void service_flush(void)
+{
+    unsigned cpu = smp_processor_id();
+    if (ps[cpu].flush_req) {
+        flush_tlb_local();
+        ps[cpu].flush_req = false;
+    }
+}
+
+void spin_wait_hook(void) { service_flush(); }
+
+void flush_tlb_domain(struct domain *d)
+{
+    unsigned me = smp_processor_id();
+    bool sent[NR_CPUS] = { false };
+    flush_tlb_local();
+    for (unsigned c = 0; c < nr_cpus; c++) {
+        struct vcpu *cv = ps[c].curr;
+        if (c != me && cv && cv->domain == d) {
+            ps[c].flush_req = true;
+            send_ipi(c, VEC_IPI_FLUSH);
+            sent[c] = true;
+        }
+    }
+    for (unsigned c = 0; c < nr_cpus; c++)
+        while (sent[c] && ps[c].flush_req) {
+            pause();
+            service_flush();
+        }
+}
+
 void irq_dispatch(unsigned vec)
 {
-    (void)vec;   /* no device interrupts are enabled yet; spurious ones are ignored */
+    unsigned cpu = smp_processor_id();
+    switch (vec) {
+    case VEC_TIMER:
+        lapic_eoi();
+        if (timer_interrupt())
+            ps[cpu].need_resched = true;
+        break;
+    case VEC_IPI_KICK:
+        lapic_eoi();
+        timer_reprogram_local();
+        ps[cpu].need_resched = true;
+        break;
+    case VEC_IPI_FLUSH:
+        lapic_eoi();
+        service_flush();
+        break;
+    case VEC_SPURIOUS:
+        break;
+    default:
+        lapic_eoi();
+    }
 }
 
 _Noreturn void sched_start(void)
 {
     exit_when_idle = cmdline_has("exit_when_idle");
     schedule();
-    struct vcpu *v = current;
-    exit_to_guest(v, guest_regs());
+    exit_to_guest(current, guest_regs());
     enter_frame(guest_regs());
+}
+
+/* Copy v's runstate to the guest's registered area (on v's kernel page tables). */
+void runstate_publish(struct vcpu *v)
+{
+    if (!v->runstate_guest || v != this_cpu()->curr)
+        return;
+    struct vcpu_runstate_info r = { .state = v->sched.runstate, .state_entry_time = v->sched.state_entry_time };
+    memcpy(r.time, v->sched.time, sizeof(r.time));
+    bool user = !v->arch.kernel_mode;
+    if (user)
+        write_cr3(v->arch.guest_table << PAGE_SHIFT);
+    copy_to_guest(v->runstate_guest, &r, sizeof(r));
+    if (user)
+        arch_load_guest_cr3(v);
 }

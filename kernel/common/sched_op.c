@@ -1,10 +1,42 @@
-/* sched_op: yield, block, shutdown (with reason and code). */
+/* sched_op: yield, block, poll, shutdown (with reason and code), remote shutdown. */
 #include "lib.h"
 #include "hypercall.h"
 #include "guest_access.h"
 #include "domain.h"
 #include "sched.h"
+#include "event.h"
+#include "time.h"
 #include <xen/sched.h>
+
+void vcpu_timer_changed(struct vcpu *v);
+
+static long poll(struct vcpu *v, uint64_t arg)
+{
+    struct sched_poll p;
+    struct domain *d = v->domain;
+    if (copy_from_guest(&p, arg, sizeof(p)))
+        return -EFAULT;
+    if (p.nr_ports > ARRAY_SIZE(v->poll_list))
+        return -EINVAL;
+    evtchn_port_t ports[ARRAY_SIZE(v->poll_list)];
+    if (p.nr_ports && copy_from_guest(ports, (uint64_t)p.ports.p, p.nr_ports * sizeof(ports[0])))
+        return -EFAULT;
+    for (unsigned i = 0; i < p.nr_ports; i++) {
+        if (!evtchn_port_valid(d, ports[i]))
+            return -EINVAL;
+        if (evtchn_port_is_pending(d, ports[i]))
+            return 0;
+    }
+    memcpy(v->poll_list, ports, p.nr_ports * sizeof(ports[0]));
+    v->poll_nr = p.nr_ports;
+    v->polling = true;
+    if (p.timeout) {
+        v->poll_deadline = p.timeout < now_ns() ? now_ns() : p.timeout;
+        vcpu_timer_changed(v);
+    }
+    vcpu_block_current();
+    return 0;
+}
 
 long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
@@ -12,15 +44,15 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t 
     struct domain *d = v->domain;
     switch (cmd) {
     case SCHEDOP_yield:
-        schedule();
+        sched_yield();          /* the switch happens on the way out, after rax is set */
         return 0;
     case SCHEDOP_block:
         /* Unmask and sleep until an event is pending; return at once if one is. */
         v->vcpu_info->evtchn_upcall_mask = 0;
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        if (!v->vcpu_info->evtchn_upcall_pending)
-            v->blocked = true;
+        vcpu_block_current();
         return 0;
+    case SCHEDOP_poll:
+        return poll(v, arg);
     case SCHEDOP_shutdown: {
         struct sched_shutdown s;
         if (copy_from_guest(&s, arg, sizeof(s)))
@@ -33,6 +65,18 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t 
         if (copy_from_guest(&s, arg, sizeof(s)))
             return -EFAULT;
         d->shutdown_code = (uint8_t)s.reason;
+        return 0;
+    }
+    case SCHEDOP_remote_shutdown: {
+        struct sched_remote_shutdown s;
+        if (copy_from_guest(&s, arg, sizeof(s)))
+            return -EFAULT;
+        struct domain *t = domain_lookup(s.domain_id);
+        if (!t)
+            return -ESRCH;
+        if (t == d || !has_cap(d, CAP_BUILD) || t->parent != d->id)
+            return -EPERM;
+        domain_shutdown(t, (uint8_t)s.reason);
         return 0;
     }
     case SCHEDOP_pin_override:

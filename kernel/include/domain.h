@@ -28,6 +28,17 @@ struct vcpu {
     bool     blocked;
     struct vcpu_info *vcpu_info;        /* hypervisor view of the registered vcpu_info */
     mfn_t    vcpu_info_mfn;             /* INVALID_MFN while it is the shared_info slot */
+    bool     polling;                   /* SCHEDOP_poll in progress */
+    unsigned poll_nr;                   /* ports being polled (Xen's limit: 128) */
+    uint32_t poll_list[128];
+    /* timers (timer.c); all deadlines in ns of system time, 0 = off */
+    unsigned timer_cpu;                 /* pCPU whose list holds this vCPU's timers */
+    struct vcpu *timer_next;
+    bool     on_timer_list;
+    uint64_t singleshot_deadline;
+    uint64_t periodic_period, periodic_next;
+    uint64_t poll_deadline;
+    uint64_t runstate_guest;            /* guest VA of vcpu_runstate_info, 0 = none */
     struct sched_vcpu sched;
     struct arch_vcpu arch;
 };
@@ -51,13 +62,16 @@ struct domain {
     char     name[32];
     struct sched_domain sched;
     domid_t  parent;                    /* creator (DOMID_INVALID for the first domain) */
+    bool     has_run;                   /* unpaused at least once: no more foreign mapping */
     struct evtchn_domain *evtchn;       /* event_channel.c */
     struct grant_table *gnttab;         /* grant_table.c */
 };
 
 extern struct domain *domain_table[MAX_DOMAINS];
 
-struct domain *domain_create(domid_t id, uint32_t caps, unsigned nr_vcpus, uint64_t max_pages);
+struct domain *domain_create(domid_t id, domid_t parent, uint32_t caps, unsigned nr_vcpus, uint64_t max_pages);
+void domain_pause(struct domain *d);
+void domain_unpause(struct domain *d);
 void domain_destroy(struct domain *d);
 struct domain *domain_lookup(domid_t id);
 /* Allocate one frame owned by d (counts toward tot_pages); INVALID_MFN on failure. */

@@ -5,6 +5,7 @@
 #include "types.h"
 
 struct vcpu;
+struct domain;
 
 bool vcpu_runnable(const struct vcpu *v);
 /* Pick the next vCPU and load it into the guest frame; idles until one is runnable. */
@@ -17,5 +18,12 @@ void irq_dispatch(unsigned vec);
 void vcpu_kick(struct vcpu *v);
 /* Start running guests on this pCPU (never returns). */
 _Noreturn void sched_start(void);
+/* Re-evaluate v after its or its domain's state changed (pause, shutdown, online). */
+void sched_update_vcpu(struct vcpu *v);
+void vcpu_block_current(void);
+/* Give up the pCPU on the way back to the guest. */
+void sched_yield(void);
+bool domain_running_anywhere(const struct domain *d);
+void idle(void);
 
 #endif

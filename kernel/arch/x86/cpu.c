@@ -7,13 +7,15 @@
 #include "percpu.h"
 #include "domain.h"
 #include "mm.h"
+#include "apic.h"
 
-#define NR_CPUS_MAX 64
 #define STACK_SIZE (16 * 1024)
 
-static struct percpu cpus[1];
-static uint8_t stacks[1][STACK_SIZE] __attribute__((aligned(4096)));
-static uint8_t ist_stacks[1][3][4096] __attribute__((aligned(4096)));
+struct percpu cpus[NR_CPUS];
+static uint8_t stacks[NR_CPUS][STACK_SIZE] __attribute__((aligned(4096)));
+static uint8_t ist_stacks[NR_CPUS][3][4096] __attribute__((aligned(4096)));
+
+uint64_t cpu_stack_top(unsigned id) { return (uint64_t)&stacks[id][STACK_SIZE]; }
 static uint64_t idt[256 * 2] __attribute__((aligned(16)));
 static mfn_t zero_mfn = INVALID_MFN;
 

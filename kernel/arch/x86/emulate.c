@@ -7,6 +7,7 @@
 #include "domain.h"
 #include "traps.h"
 #include "guest_access.h"
+#include "sched.h"
 
 int set_debugreg(struct vcpu *v, unsigned reg, uint64_t value);
 
@@ -201,7 +202,7 @@ bool emulate_privileged_op(struct vcpu *v, struct cpu_regs *r)
         return true;
     }
     if (op == 0xf4) {                      /* hlt: block until an event */
-        v->blocked = !v->vcpu_info->evtchn_upcall_pending;
+        vcpu_block_current();
         r->rip += i + 1;
         return true;
     }

@@ -7,6 +7,7 @@
 #include "layout.h"
 #include "bootinfo.h"
 #include "flush.h"
+#include "spinlock.h"
 
 #define HP_P   0x001UL
 #define HP_RW  0x002UL
@@ -28,8 +29,17 @@ void *mfn_to_virt(mfn_t m) { return (void *)(DIRECTMAP_START + (m << PAGE_SHIFT)
 static void *phys_to_virt(paddr_t p) { return directmap_live ? (void *)(DIRECTMAP_START + p) : (void *)p; }
 
 /* Boot allocator: zeroed, physically contiguous pages before the frame allocator exists. */
+static bool frames_ready;
+
 static paddr_t boot_alloc(size_t bytes)
 {
+    if (frames_ready) {                       /* after boot: page tables from the frame pool */
+        ASSERT(bytes <= PAGE_SIZE);
+        mfn_t m = frame_alloc();
+        if (m == INVALID_MFN)
+            panic("out of memory for hypervisor page tables");
+        return m << PAGE_SHIFT;
+    }
     bytes = ALIGN_UP(bytes, PAGE_SIZE);
     if (balloc_next + bytes > balloc_end)
         panic("boot allocator exhausted");
@@ -139,6 +149,7 @@ void paging_init(void)
  * allocator to the frame allocator (kept in ascending order of allocation). */
 void frames_init(void)
 {
+    frames_ready = true;
     for (unsigned i = boot_info.nr_mem; i-- > 0;) {
         struct mem_region *r = &boot_info.mem[i];
         paddr_t s = MAX(ALIGN_UP(r->start, PAGE_SIZE), balloc_next);
@@ -149,6 +160,24 @@ void frames_init(void)
 }
 
 uint64_t hv_l4e(unsigned slot) { return idle_pg_table[slot]; }
+
+/* Make [pa, pa+len) reachable through the direct map (ACPI tables, the LAPIC):
+ * 2 MiB pages, uncached for device memory.  Only adds entries under the existing
+ * slot-262+ L3s, so guest L4s see it without change. */
+void *map_phys(paddr_t pa, size_t len, bool uncached)
+{
+    static spinlock_t lock = SPINLOCK_INIT;
+    spin_lock(&lock);
+    for (paddr_t p = ALIGN_DOWN(pa, 1UL << 21); p < pa + len; p += 1UL << 21) {
+        uint64_t va = DIRECTMAP_START + p;
+        uint64_t *l3 = table_at(idle_pg_table[(va >> 39) & 511] & HP_ADDR);
+        paddr_t l2 = next_table(l3, (va >> 30) & 511, HP_P | HP_RW);
+        if (!(table_at(l2)[(va >> 21) & 511] & HP_P))
+            map_2m(va, p, HP_P | HP_RW | HP_A | HP_D | HP_NX | (uncached ? 0x18 : 0));
+    }
+    spin_unlock(&lock);
+    return (void *)(DIRECTMAP_START + pa);
+}
 
 /* Map (or with mfn INVALID_MFN unmap) page `page` of pCPU `cpu`'s GDT window. */
 void gdt_window_set(unsigned cpu, unsigned page, mfn_t mfn)
@@ -161,4 +190,3 @@ void gdt_window_set(unsigned cpu, unsigned page, mfn_t mfn)
 
 void flush_tlb_local(void) { write_cr3(read_cr3()); }
 void flush_tlb_one_local(uint64_t va) { invlpg(va); }
-void flush_tlb_domain(struct domain *d) { (void)d; flush_tlb_local(); }
