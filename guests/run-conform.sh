@@ -16,19 +16,20 @@ extra_p=0 extra_f=0
 fail() { echo "FAIL - $name: $*"; extra_f=$((extra_f + 1)); }
 ok()   { echo "ok - $name: $*"; extra_p=$((extra_p + 1)); }
 
-if [ ! -f "$O/tessera.elf" ] || [ ! -f "$elf" ]; then
-  fail "missing $O/tessera.elf or $elf (run make first)"
+hv=${TESSERA_ELF:-$O/tessera.elf}
+if [ ! -f "$hv" ] || [ ! -f "$elf" ]; then
+  fail "missing $hv or $elf (run make first)"
   echo "$extra_p passed, $extra_f failed"; exit 1
 fi
 if [ "$mode" = --iso ]; then
   iso=$O/test-logs/$name.iso
-  if ! bash scripts/mkiso.sh "$iso" "$O/tessera.elf" "$elf" >"$log.mkiso" 2>&1; then
+  if ! bash scripts/mkiso.sh "$iso" "$hv" "$elf" >"$log.mkiso" 2>&1; then
     fail "scripts/mkiso.sh failed: $(tail -n 3 "$log.mkiso" | tr '\n' ' ')"
     echo "$extra_p passed, $extra_f failed"; exit 1
   fi
   bash scripts/qemu.sh --iso "$iso" --timeout "${CONFORM_TIMEOUT:-120}" --log "$log" >/dev/null 2>&1
 else
-  bash scripts/qemu.sh --kernel "$O/tessera.elf" --module "$elf" \
+  bash scripts/qemu.sh --kernel "$hv" --module "$elf" \
     --timeout "${CONFORM_TIMEOUT:-120}" --log "$log" >/dev/null 2>&1
 fi
 

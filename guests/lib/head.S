@@ -103,7 +103,7 @@ trap_entry_\vec:
 /* Software interrupts and callbacks (pseudo vectors >= 0x100). */
 TRAPSTUB 0x80, 0
 TRAPSTUB 0x81, 0
-TRAPSTUB 0x82, 0
+TRAPSTUB 0x85, 0
 TRAPSTUB 0x100, 0   /* syscall callback */
 TRAPSTUB 0x101, 0   /* failsafe callback (frame has ds/es/fs/gs; see traps.c) */
 TRAPSTUB 0x102, 0   /* event callback */

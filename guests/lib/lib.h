@@ -69,16 +69,17 @@ struct trap_info_rec {
     uint64_t cr2;                       /* vcpu_info.arch.cr2 when the handler ran */
     uint8_t  mask_in_handler;           /* evtchn_upcall_mask seen by the handler */
     uint64_t rax;                       /* guest rax at the trap */
+    uint64_t ex_start, ex_end;          /* the TRY_ASM block that caught it */
 };
 extern volatile struct trap_info_rec last_trap;
 /* Install the runtime's trap table (all 32 exceptions, 0x80 DPL 3, 0x81 DPL 0,
- * 0x82 DPL 3 + mask) and callbacks. */
+ * 0x85 DPL 3 + mask) and callbacks. */
 void traps_init(void);
 extern trap_info_t trap_table[];
 /* TRY_ASM(insn, operands...): run `insn` (asm text, may use operands after a ':'
  * as in asm()) with an exception-table entry: a trap whose RIP is the start of insn
- * (fault) or its end (trap-style: int3, int n, syscall) is recorded in last_trap and
- * execution resumes after insn. Evaluates to the number of traps taken. */
+ * or end, or anywhere between (fault or trap inside the block) is recorded in last_trap
+ * and execution resumes after the block (ex_start/ex_end tell where it was). Evaluates to the number of traps taken. */
 #define TRY_ASM(insn, ...) ({                                                     \
         last_trap.count = 0;                                                      \
         asm volatile("8880: " insn "\n8881:\n\t"                               \
@@ -97,7 +98,7 @@ extern char trap_entry_0[], trap_entry_1[], trap_entry_2[], trap_entry_3[], trap
     trap_entry_20[], trap_entry_21[], trap_entry_22[], trap_entry_23[], trap_entry_24[],
     trap_entry_25[], trap_entry_26[], trap_entry_27[], trap_entry_28[], trap_entry_29[],
     trap_entry_30[], trap_entry_31[], trap_entry_0x80[], trap_entry_0x81[],
-    trap_entry_0x82[], trap_entry_0x100[], trap_entry_0x101[], trap_entry_0x102[];
+    trap_entry_0x85[], trap_entry_0x100[], trap_entry_0x101[], trap_entry_0x102[];
 struct kjmp { uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip; };
 int ksetjmp(struct kjmp *j) __attribute__((returns_twice));
 void klongjmp(struct kjmp *j, int v) __attribute__((noreturn));

@@ -17,7 +17,7 @@ trap_info_t trap_table[] = {
     ENT(30, 0, 0), ENT(31, 0, 0),
     ENT(0x80, 3, 0),
     ENT(0x81, 0, 0),
-    ENT(0x82, 3, 4),
+    ENT(0x85, 3, 4),
     { 0, 0, 0, 0 },
 };
 
@@ -96,7 +96,9 @@ void trap_dispatch(struct trap_regs *r)
         return;
     uint64_t rip = *frame_rip(r);
     for (const struct extable *e = __extable_start; e < __extable_end; e++) {
-        if (rip == e->start || rip == e->end) {
+        if (rip >= e->start && rip <= e->end) {
+            last_trap.ex_start = e->start;
+            last_trap.ex_end = e->end;
             *frame_rip(r) = e->end;
             return;
         }
