@@ -2,7 +2,14 @@
  * Each batch element is decoded and checked completely before it changes any
  * state; a batch stops at the first failing element and reports how many
  * completed through `done` (Xen semantics).  We have no continuations, so a
- * batch is bounded by MMU_BATCH_MAX instead (-E2BIG above it). */
+ * batch is bounded by MMU_BATCH_MAX instead (-E2BIG above it).
+ *
+ * `foreigndom` may name, besides DOMID_SELF, a domain the caller created and
+ * that has not run yet, if the caller holds CAP_BUILD (docs/capabilities.md):
+ * mmu_update then lets the caller's L1 entries map that domain's frames and
+ * set their M2P entries; mmuext_op pins/unpins, clears and copies that
+ * domain's frames.  Foreign batches hold the build lock throughout and each
+ * element both domains' locks. */
 #include "mm.h"
 #include "pt.h"
 #include "domain.h"
@@ -12,18 +19,68 @@
 
 #define MMU_UPDATE_PREEMPTED 0x80000000u   /* Xen's continuation marker in count */
 
-/* Who the `foreigndom` argument names.  Only the caller itself is supported:
- * naming oneself by id is -ESRCH (Xen), an unknown domain -ESRCH, and any
- * other domain (incl. DOMID_IO/DOMID_XEN) needs privilege we do not grant yet. */
-static int check_pg_owner(const struct domain *d, domid_t id)
+/* ---- the build lock and lock pairs ---- */
+
+static spinlock_t build_lock = SPINLOCK_INIT;
+
+int build_lock_acquire(void)
 {
+    const struct domain *me = current->domain;
+
+    while (__atomic_exchange_n(&build_lock.locked, 1, __ATOMIC_ACQUIRE)) {
+        if (me->state != DOM_RUNNING)
+            return -EAGAIN;               /* the holder may be waiting for us to leave */
+        __builtin_ia32_pause();
+        if (spin_wait_hook)
+            spin_wait_hook();
+    }
+    return 0;
+}
+
+void build_lock_release(void)
+{
+    spin_unlock(&build_lock);
+}
+
+void mm_lock_pair(struct domain *a, struct domain *b)
+{
+    if (!b || b == a) {
+        spin_lock(&a->lock);
+    } else {
+        spin_lock(a->id < b->id ? &a->lock : &b->lock);
+        spin_lock(a->id < b->id ? &b->lock : &a->lock);
+    }
+}
+
+void mm_unlock_pair(struct domain *a, struct domain *b)
+{
+    if (b && b != a)
+        spin_unlock(&b->lock);
+    spin_unlock(&a->lock);
+}
+
+/* ---- foreigndom ---- */
+
+/* Who `foreigndom` names (build lock held unless DOMID_SELF).  Naming oneself
+ * by id is -ESRCH (Xen), an unknown domain -ESRCH; DOMID_IO/DOMID_XEN, a
+ * domain the caller did not create or that has run, or a caller without
+ * CAP_BUILD: -EPERM. */
+static int get_pg_owner(struct domain *d, domid_t id, struct domain **pg)
+{
+    *pg = d;
     if (id == DOMID_SELF)
         return 0;
     if (id == d->id)
         return -ESRCH;
     if (id == DOMID_IO || id == DOMID_XEN)
         return -EPERM;
-    return domain_lookup(id) ? -EPERM : -ESRCH;
+    struct domain *t = domain_lookup(id);
+    if (!t)
+        return -ESRCH;
+    if (!has_cap(d, CAP_BUILD) || t->parent != d->id || t->has_run || t->state == DOM_DYING)
+        return -EPERM;
+    *pg = t;
+    return 0;
 }
 
 /* Argument checks shared by both batch hypercalls.  `done` is written (0)
@@ -53,7 +110,9 @@ static long report_done(uint64_t pdone, uint32_t done, long rc)
 
 /* ---- mmu_update ---- */
 
-static int mmu_normal_update(struct domain *d, uint64_t ptr, uint64_t val, bool preserve_ad)
+/* A checked store into a table of d (its L1 entries may map pg_owner's frames). */
+static int mmu_normal_update(struct domain *d, const struct domain *pg_owner, uint64_t ptr,
+                             uint64_t val, bool preserve_ad)
 {
     mfn_t m = ptr >> PAGE_SHIFT;
     unsigned off = ptr & (PAGE_SIZE - 1);
@@ -65,7 +124,7 @@ static int mmu_normal_update(struct domain *d, uint64_t ptr, uint64_t val, bool 
         return -EINVAL;
     int rc;
     if (pg->type_count && pg->type >= PGT_l1 && pg->type <= PGT_l4) {
-        rc = pt_update_entry(d, m, off / 8, val, preserve_ad);
+        rc = pt_update_entry_foreign(d, pg_owner, m, off / 8, val, preserve_ad);
     } else if (!(rc = get_page_type(pg, PGT_writable))) {
         /* Not a page table in use: an ordinary store (Linux writes its
          * unpinned tables this way). */
@@ -78,11 +137,12 @@ static int mmu_normal_update(struct domain *d, uint64_t ptr, uint64_t val, bool 
     return rc;
 }
 
-static int mmu_machphys_update(struct domain *d, uint64_t ptr, uint64_t pfn)
+/* The M2P entry of a frame of pg_owner. */
+static int mmu_machphys_update(const struct domain *pg_owner, uint64_t ptr, uint64_t pfn)
 {
     mfn_t m = ptr >> PAGE_SHIFT;
 
-    if (!mfn_valid(m) || get_page(mfn_to_page(m), d))
+    if (!mfn_valid(m) || get_page(mfn_to_page(m), pg_owner))
         return -EINVAL;
     if (m2p_table)
         m2p_table[m] = pfn;
@@ -90,25 +150,52 @@ static int mmu_machphys_update(struct domain *d, uint64_t ptr, uint64_t pfn)
     return 0;
 }
 
-static int mmu_update_one(struct domain *d, const struct mmu_update *req)
+static int mmu_update_one(struct domain *d, const struct domain *pg_owner,
+                          const struct mmu_update *req)
 {
     uint64_t ptr = req->ptr & ~3UL;
 
     switch (req->ptr & 3) {
     case MMU_NORMAL_PT_UPDATE:
     case MMU_PT_UPDATE_NO_TRANSLATE:     /* same thing for a non-translated guest */
-        return mmu_normal_update(d, ptr, req->val, false);
+        return mmu_normal_update(d, pg_owner, ptr, req->val, false);
     case MMU_PT_UPDATE_PRESERVE_AD:
-        return mmu_normal_update(d, ptr, req->val, true);
+        return mmu_normal_update(d, pg_owner, ptr, req->val, true);
     default:
-        return mmu_machphys_update(d, ptr, req->val);
+        return mmu_machphys_update(pg_owner, ptr, req->val);
     }
+}
+
+static long mmu_update_batch(struct domain *d, struct domain *pg_owner, uint64_t reqs,
+                             uint32_t count, uint32_t *done)
+{
+    int rc = 0;
+    uint32_t i;
+
+    for (i = 0; i < count; i++) {
+        struct mmu_update req;
+        if (copy_from_guest(&req, reqs + (uint64_t)i * sizeof(req), sizeof(req))) {
+            rc = -EFAULT;
+            break;
+        }
+        mm_lock_pair(d, pg_owner);
+        rc = mmu_update_one(d, pg_owner, &req);
+        mm_unlock_pair(d, pg_owner);
+        if (rc) {
+            dprintk("d%u: mmu_update[%u] ptr %#lx val %#lx (pg_owner d%u): %d\n", d->id, i,
+                    req.ptr, req.val, pg_owner->id, rc);
+            break;
+        }
+    }
+    *done = i;
+    return rc;
 }
 
 long do_mmu_update(uint64_t reqs, uint64_t count64, uint64_t pdone, uint64_t domid, uint64_t a5)
 {
-    struct domain *d = current->domain;
-    uint32_t count = (uint32_t)count64, i;
+    struct domain *d = current->domain, *pg_owner;
+    uint32_t count = (uint32_t)count64, done = 0;
+    bool foreign = (domid_t)domid != DOMID_SELF;
     int rc = check_batch(reqs, count, sizeof(struct mmu_update), pdone);
 
     (void)a5;
@@ -118,24 +205,13 @@ long do_mmu_update(uint64_t reqs, uint64_t count64, uint64_t pdone, uint64_t dom
     uint32_t pt_dom = (uint32_t)domid >> 16;
     if (pt_dom && pt_dom - 1 != d->id)
         return domain_lookup((domid_t)(pt_dom - 1)) ? -EPERM : -ESRCH;
-    if ((rc = check_pg_owner(d, (domid_t)domid)))
+    if (foreign && (rc = build_lock_acquire()))
         return rc;
-
-    for (i = 0; i < count; i++) {
-        struct mmu_update req;
-        if (copy_from_guest(&req, reqs + (uint64_t)i * sizeof(req), sizeof(req))) {
-            rc = -EFAULT;
-            break;
-        }
-        spin_lock(&d->lock);
-        rc = mmu_update_one(d, &req);
-        spin_unlock(&d->lock);
-        if (rc) {
-            dprintk("d%u: mmu_update[%u] ptr %#lx val %#lx: %d\n", d->id, i, req.ptr, req.val, rc);
-            break;
-        }
-    }
-    return report_done(pdone, i, rc);
+    if (!(rc = get_pg_owner(d, (domid_t)domid, &pg_owner)))
+        rc = mmu_update_batch(d, pg_owner, reqs, count, &done);
+    if (foreign)
+        build_lock_release();
+    return report_done(pdone, done, rc);
 }
 
 /* ---- mmuext_op ---- */
@@ -287,11 +363,10 @@ static int page_clear_or_copy(struct domain *d, mfn_t dst, mfn_t src, bool copy)
     return rc;
 }
 
-/* Operations that change the frame table; called with d->lock held. */
-static int mmuext_locked(struct vcpu *v, const struct mmuext_op *op)
+/* Operations that change the frame table, with the locks of v's domain and of
+ * pg_owner (whose frames pins, clears and copies apply to) held. */
+static int mmuext_locked(struct vcpu *v, struct domain *d, const struct mmuext_op *op)
 {
-    struct domain *d = v->domain;
-
     switch (op->cmd) {
     case MMUEXT_PIN_L1_TABLE:
     case MMUEXT_PIN_L2_TABLE:
@@ -352,34 +427,70 @@ static int mmuext_one(struct vcpu *v, const struct mmuext_op *op)
         return -EOPNOTSUPP;
     }
     spin_lock(&d->lock);
-    rc = mmuext_locked(v, op);
+    rc = mmuext_locked(v, d, op);
     spin_unlock(&d->lock);
+    return rc;
+}
+
+/* An operation on the frames of pg_owner, a domain the caller builds: only
+ * pins, unpins, clears and copies apply there (validated against pg_owner's
+ * ownership); the rest concern the caller's own vCPU: -EPERM (Xen). */
+static int mmuext_foreign(struct domain *d, struct domain *pg_owner, const struct mmuext_op *op)
+{
+    int rc;
+
+    switch (op->cmd) {
+    case MMUEXT_PIN_L1_TABLE:
+    case MMUEXT_PIN_L2_TABLE:
+    case MMUEXT_PIN_L3_TABLE:
+    case MMUEXT_PIN_L4_TABLE:
+    case MMUEXT_UNPIN_TABLE:
+    case MMUEXT_CLEAR_PAGE:
+    case MMUEXT_COPY_PAGE:
+        break;
+    case MMUEXT_MARK_SUPER:
+    case MMUEXT_UNMARK_SUPER:
+        return -EOPNOTSUPP;
+    default:
+        /* 14 is unused in Xen's numbering */
+        return op->cmd <= MMUEXT_FLUSH_CACHE_GLOBAL && op->cmd != 14 ? -EPERM : -ENOSYS;
+    }
+    mm_lock_pair(d, pg_owner);
+    rc = mmuext_locked(current, pg_owner, op);
+    mm_unlock_pair(d, pg_owner);
     return rc;
 }
 
 long do_mmuext_op(uint64_t ops, uint64_t count64, uint64_t pdone, uint64_t domid, uint64_t a5)
 {
     struct vcpu *v = current;
-    uint32_t count = (uint32_t)count64, i;
+    struct domain *pg_owner;
+    uint32_t count = (uint32_t)count64, i = 0;
+    bool foreign = (domid_t)domid != DOMID_SELF;
     int rc = check_batch(ops, count, sizeof(struct mmuext_op), pdone);
 
     (void)a5;
     if (rc)
         return rc;
-    if ((rc = check_pg_owner(v->domain, (domid_t)domid)))
+    if (foreign && (rc = build_lock_acquire()))
         return rc;
-    for (i = 0; i < count; i++) {
+    if ((rc = get_pg_owner(v->domain, (domid_t)domid, &pg_owner)))
+        count = 0;
+    for (; i < count; i++) {
         struct mmuext_op op;
         if (copy_from_guest(&op, ops + (uint64_t)i * sizeof(op), sizeof(op))) {
             rc = -EFAULT;
             break;
         }
-        if ((rc = mmuext_one(v, &op))) {
-            dprintk("d%u: mmuext_op[%u] cmd %u arg %#lx: %d\n", v->domain->id, i, op.cmd,
-                    op.arg1.mfn, rc);
+        rc = pg_owner == v->domain ? mmuext_one(v, &op) : mmuext_foreign(v->domain, pg_owner, &op);
+        if (rc) {
+            dprintk("d%u: mmuext_op[%u] cmd %u arg %#lx (pg_owner d%u): %d\n", v->domain->id, i,
+                    op.cmd, op.arg1.mfn, pg_owner->id, rc);
             break;
         }
     }
+    if (foreign)
+        build_lock_release();
     return report_done(pdone, i, rc);
 }
 
@@ -424,25 +535,17 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4
 
 /* ---- vm_assist ---- */
 
-/* Assists a 64-bit PV guest may toggle (Xen's PV64 set).  Segment and
+/* Assists a 64-bit PV guest may toggle: VMASST_PV64_VALID (pt.h).  Segment and
  * pae_extended_cr3 assists mean nothing to a 64-bit guest; writable page
  * tables are always on; architectural_iopl and runstate_update_flag are read
  * by their users from d->vm_assist; m2p_strict is handled at CR3 loads. */
-#define VMASST_VALID ((1UL << VMASST_TYPE_4gb_segments) |          \
-                      (1UL << VMASST_TYPE_4gb_segments_notify) |  \
-                      (1UL << VMASST_TYPE_writable_pagetables) |  \
-                      (1UL << VMASST_TYPE_pae_extended_cr3) |     \
-                      (1UL << VMASST_TYPE_architectural_iopl) |   \
-                      (1UL << VMASST_TYPE_runstate_update_flag) | \
-                      (1UL << VMASST_TYPE_m2p_strict))
-
 long do_vm_assist(uint64_t cmd, uint64_t type, uint64_t a3, uint64_t a4, uint64_t a5)
 {
     struct domain *d = current->domain;
     uint32_t t = (uint32_t)type;
 
     (void)a3; (void)a4; (void)a5;
-    if (t >= 64 || !(VMASST_VALID & (1UL << t)))
+    if (t >= 64 || !(VMASST_PV64_VALID & (1UL << t)))
         return -EINVAL;
     switch ((uint32_t)cmd) {
     case VMASST_CMD_enable:

@@ -3,8 +3,13 @@
  * descriptor tables, of a frame it does not own, or of the hypervisor.
  *
  * Every function here expects the owning domain's d->lock to be held (except
- * mm_relinquish, which takes it).  Frames only ever reference frames of the
- * same domain, so one lock covers a whole validation cascade. */
+ * mm_relinquish, which takes it).  Tables only ever reference frames of the
+ * same domain, so one lock covers a whole validation cascade.  The one
+ * exception is a builder's L1 entry mapping a frame of a domain it created
+ * that has not run yet (foreign mmu_update, docs/capabilities.md): those are
+ * made with both domains' locks held, and removing one flushes the builder's
+ * TLBs before the frame's references go, so that no stale mapping outlives
+ * them (the frame may become the new domain's page table, or be freed). */
 #include "mm.h"
 #include "pt.h"
 #include "domain.h"
@@ -39,10 +44,12 @@ void put_page(struct page_info *pg)
 /* ---- entry validation: taking and dropping the references an entry holds ---- */
 
 /* A present L1 entry holds a general reference on its frame, plus a writable
- * type reference if it maps the frame writable.  Error codes follow Xen's
- * get_page_from_l1e: bad flags -EINVAL, no RAM frame (MMIO) -EPERM, a frame
- * that is not ours or cannot be made writable -EBUSY. */
-static int get_l1e(const struct domain *d, uint64_t e)
+ * type reference if it maps the frame writable.  The frame must belong to
+ * pg_owner: d itself, or for a builder's foreign update the domain it builds.
+ * Error codes follow Xen's get_page_from_l1e: bad flags -EINVAL, no RAM frame
+ * (MMIO) -EPERM, a frame that is not pg_owner's or cannot be made writable
+ * -EBUSY. */
+static int get_l1e(const struct domain *d, const struct domain *pg_owner, uint64_t e)
 {
     uint64_t allowed = L1_GUEST_ALLOWED;
 
@@ -54,7 +61,7 @@ static int get_l1e(const struct domain *d, uint64_t e)
     if (!mfn_valid(m))
         return -EPERM;
     struct page_info *pg = mfn_to_page(m);
-    if (get_page(pg, d))
+    if (get_page(pg, pg_owner))
         return -EBUSY;
     if ((pg->flags & PGF_xenheap) && (e & PTE_CACHE_ATTRS)) {
         put_page(pg);
@@ -66,6 +73,15 @@ static int get_l1e(const struct domain *d, uint64_t e)
         return -EBUSY;
     }
     return 0;
+}
+
+/* Does this entry of an L1 table owned by `owner` map another domain's frame
+ * through a foreign update (grant mappings carry PTE_GNTTAB and are not)? */
+static bool l1e_is_foreign(uint64_t e, domid_t owner)
+{
+    if (!pte_present(e) || (e & PTE_GNTTAB) || !mfn_valid(pte_mfn(e)))
+        return false;
+    return mfn_to_page(pte_mfn(e))->owner != owner;
 }
 
 static void put_l1e(uint64_t e)
@@ -103,11 +119,12 @@ static void put_lne(uint64_t e)
         put_page_and_type(mfn_to_page(pte_mfn(e)));
 }
 
-static int get_entry(const struct domain *d, unsigned level, uint64_t e)
+static int get_entry(const struct domain *d, const struct domain *pg_owner,
+                     unsigned level, uint64_t e)
 {
     if (!pte_present(e))
         return 0;        /* swap entries etc.: never interpreted by hardware */
-    return level == 1 ? get_l1e(d, e) : get_lne(d, e, level);
+    return level == 1 ? get_l1e(d, pg_owner, e) : get_lne(d, e, level);
 }
 
 static void put_entry(unsigned level, uint64_t e)
@@ -147,7 +164,7 @@ static int validate_table(const struct domain *d, mfn_t m, unsigned level)
             continue;
         }
         uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
-        rc = get_entry(d, level, e);
+        rc = get_entry(d, d, level, e);
         if (rc)
             break;
         if (pte_present(e))
@@ -162,12 +179,30 @@ static int validate_table(const struct domain *d, mfn_t m, unsigned level)
     return rc;
 }
 
+/* Before the entries of L1 table m let go of foreign frames: flush the TLBs
+ * of the table's owner once if any entry maps one. */
+static void flush_if_foreign(mfn_t m)
+{
+    const uint64_t *t = mfn_to_virt(m);
+    domid_t owner = mfn_to_page(m)->owner;
+
+    for (unsigned i = 0; i < PT_ENTRIES; i++)
+        if (l1e_is_foreign(__atomic_load_n(&t[i], __ATOMIC_RELAXED), owner)) {
+            struct domain *d = domain_lookup(owner);
+            if (d)
+                flush_tlb_domain(d);
+            return;
+        }
+}
+
 /* Drop the references held by the entries of a table whose last type
  * reference went away. The entries stay as they are: the guest owns them. */
 static void devalidate_table(mfn_t m, unsigned level)
 {
     uint64_t *t = mfn_to_virt(m);
 
+    if (level == 1)
+        flush_if_foreign(m);
     for (unsigned i = 0; i < PT_ENTRIES; i++)
         if (!(level == 4 && l4_slot_is_hv(i)))
             put_entry(level, __atomic_load_n(&t[i], __ATOMIC_RELAXED));
@@ -315,15 +350,26 @@ static int prepare_update(struct domain *d, mfn_t table, unsigned idx,
     return 0;
 }
 
-int pt_update_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t val,
-                    bool preserve_ad)
+/* The old entry of an L1 slot is gone from the table: if it mapped a foreign
+ * frame, no TLB of d may keep it once the frame's references are dropped. */
+static void put_old_entry(struct domain *d, unsigned level, uint64_t old)
+{
+    if (level == 1 && l1e_is_foreign(old, d->id))
+        flush_tlb_domain(d);
+    put_entry(level, old);
+}
+
+int pt_update_entry_foreign(struct domain *d, const struct domain *pg_owner, mfn_t table,
+                            unsigned idx, uint64_t val, bool preserve_ad)
 {
     uint64_t *slot, old;
     unsigned level;
     int rc = prepare_update(d, table, idx, &slot, &level);
     if (rc)
         return rc;
-    rc = get_entry(d, level, val);
+    if (level > 1 && pg_owner != d)
+        return -EINVAL;                  /* Xen: only L1 entries may name pg_owner's frames */
+    rc = get_entry(d, pg_owner, level, val);
     if (rc)
         return rc;
     val = adjust_entry(level, val);
@@ -337,8 +383,14 @@ int pt_update_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t val,
         old = __atomic_exchange_n(slot, val, __ATOMIC_SEQ_CST);
     }
     /* Only A/D can have changed under us, so old's references are the ones held. */
-    put_entry(level, old);
+    put_old_entry(d, level, old);
     return 0;
+}
+
+int pt_update_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t val,
+                    bool preserve_ad)
+{
+    return pt_update_entry_foreign(d, d, table, idx, val, preserve_ad);
 }
 
 int pt_cmpxchg_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t *old,
@@ -349,7 +401,7 @@ int pt_cmpxchg_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t *old,
     int rc = prepare_update(d, table, idx, &slot, &level);
     if (rc)
         return rc;
-    rc = get_entry(d, level, val);
+    rc = get_entry(d, d, level, val);
     if (rc)
         return rc;
     uint64_t expect = *old;
@@ -359,8 +411,27 @@ int pt_cmpxchg_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t *old,
         *old = expect;
         return -EAGAIN;
     }
-    put_entry(level, *old);
+    put_old_entry(d, level, *old);
     return 0;
+}
+
+/* Does a validated L1 table of d still map a frame of domain `owner` (other
+ * than through a grant)?  Scans d's frame list: used only at a domain's first
+ * unpause and destruction, not on any fast path. */
+bool mm_maps_foreign(const struct domain *d, domid_t owner)
+{
+    for (uint32_t m = d->page_list; m != ~0u; m = frame_table[m].next) {
+        const struct page_info *pg = mfn_to_page(m);
+        if (pg->type != PGT_l1 || !pg->type_count || !(pg->flags & PGF_validated))
+            continue;
+        const uint64_t *t = mfn_to_virt(m);
+        for (unsigned i = 0; i < PT_ENTRIES; i++) {
+            uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
+            if (l1e_is_foreign(e, d->id) && mfn_to_page(pte_mfn(e))->owner == owner)
+                return true;
+        }
+    }
+    return false;
 }
 
 /* ---- walking ---- */
