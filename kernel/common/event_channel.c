@@ -83,32 +83,33 @@ static void mark_sel(struct vcpu *v, unsigned sel)
         vcpu_kick(v);
 }
 
-/* A masked port became pending: no upcall, but a vCPU may sit in SCHEDOP_poll
- * on it (Linux polls masked spinlock-kick ports).  We cannot tell pollers from
- * blockers, so every blocked vCPU of d gets a kick; a blocker re-checks and
- * sleeps again.  Masked events are rare, so the spurious wake-ups are too. */
-static void wake_pollers(struct domain *d)
+/* Wake d's vCPUs in SCHEDOP_poll that wait for port, masked or not (a guest
+ * polls masked ports, e.g. Linux's spinlock kicks).  As in Xen, a single-port
+ * poll waits for its port and a multi-port poll for any port of d. */
+static void wake_pollers(struct domain *d, evtchn_port_t port)
 {
     for (unsigned i = 0; i < d->nr_vcpus && i < MAX_VCPUS; i++) {
         struct vcpu *v = d->vcpu[i];
-        if (v && __atomic_load_n(&v->blocked, __ATOMIC_SEQ_CST))
-            vcpu_kick(v);
+        if (!v || !__atomic_load_n(&v->polling, __ATOMIC_SEQ_CST))
+            continue;
+        if (v->poll_nr == 1 && v->poll_list[0] != port)
+            continue;
+        vcpu_kick(v);
     }
 }
 
-/* Raise port of d towards vCPU vcpu_id (Xen's event_2l set_pending). */
+/* Raise port of d towards vCPU vcpu_id (Xen's event_2l set_pending).  The
+ * pending bit is set before anything else is looked at (seq_cst): a poller
+ * publishes `polling` and then re-reads pending, so one of us sees the other. */
 static void raise_port(struct domain *d, unsigned vcpu_id, evtchn_port_t port)
 {
     struct shared_info *s = d->shared_info;
     if (!s || bit_test_and_set(s->evtchn_pending, port))
         return;
-    if (bit_test(s->evtchn_mask, port)) {
-        wake_pollers(d);
-        return;
-    }
     struct vcpu *v = domain_vcpu(d, vcpu_id);
-    if (v)
+    if (v && !bit_test(s->evtchn_mask, port))
         mark_sel(v, port / WORD_BITS);
+    wake_pollers(d, port);
 }
 
 /* EVTCHNOP_unmask: clear the mask; a port pending meanwhile is delivered now. */
