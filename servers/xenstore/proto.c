@@ -169,7 +169,7 @@ void proto_dispatch(struct xs_conn *c, const struct xsd_sockmsg *hdr, char *payl
 			 .v = { .srv = c->srv, .conn = c, .txn = NULL } };
 	int e;
 	if (hdr->type >= XS_TYPE_COUNT || !handlers[hdr->type].fn) {
-		e = -EINVAL;
+		e = -ENOSYS;  /* as Xen, for unknown and server-only types */
 		goto fail;
 	}
 	unsigned flags = handlers[hdr->type].flags;

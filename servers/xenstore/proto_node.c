@@ -48,7 +48,7 @@ int do_directory_part(struct req *r)
 	if (e)
 		return e;
 	if (off > n->clen)
-		return -EINVAL;
+		off = n->clen;  /* as Xen: an empty, complete list */
 	char *buf = malloc(XENSTORE_PAYLOAD_MAX + 1);
 	if (!buf)
 		return -ENOMEM;
@@ -274,27 +274,16 @@ int do_get_perms(struct req *r)
 {
 	const char *arg = req_onearg(r);
 	char path[PATH_BUF], buf[XENSTORE_PAYLOAD_MAX];
-	const struct xs_perm *p;
-	uint32_t np;
+	const struct xs_node *n;
 	if (!arg)
 		return -EINVAL;
-	int e = req_canon(r->c, arg, path, true, NULL);
+	/* special nodes are not readable this way (EINVAL, as in Xen 4.17) */
+	int e = req_canon(r->c, arg, path, false, NULL);
+	if (!e)
+		e = req_get(r, path, XS_PERM_READ, &n);
 	if (e)
 		return e;
-	if (path[0] == '@') {
-		int i = special_index(r->c->srv, path);
-		if (i < 0)
-			return -ENOENT;
-		p = r->c->srv->special[i].perms;
-		np = r->c->srv->special[i].nperms;
-	} else {
-		const struct xs_node *n;
-		if ((e = req_get(r, path, XS_PERM_READ, &n)))
-			return e;
-		p = n->perms;
-		np = n->nperms;
-	}
-	size_t len = perms_format(p, np, buf, sizeof(buf));
+	size_t len = perms_format(n->perms, n->nperms, buf, sizeof(buf));
 	conn_reply(r->c, r->h, XS_GET_PERMS, buf, len);
 	return 0;
 }

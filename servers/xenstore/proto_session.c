@@ -69,6 +69,12 @@ int do_domain_op(struct req *r)
 	uint32_t domid, other;
 	struct xs_server *s = r->c->srv;
 	char buf[64];
+	if (n >= 1 && r->h->type == XS_GET_DOMAIN_PATH) {
+		/* as Xen: the number is not validated (atoi) */
+		snprintf(buf, sizeof(buf), "/local/domain/%d", atoi(a[0]));
+		conn_reply_str(r->c, r->h, buf);
+		return 0;
+	}
 	if (n < 1 || req_domid(a[0], &domid))
 		return -EINVAL;
 	switch (r->h->type) {
@@ -94,10 +100,6 @@ int do_domain_op(struct req *r)
 			return e;
 		break;
 	}
-	case XS_GET_DOMAIN_PATH:
-		snprintf(buf, sizeof(buf), "/local/domain/%u", domid);
-		conn_reply_str(r->c, r->h, buf);
-		return 0;
 	case XS_IS_DOMAIN_INTRODUCED: {
 		struct xs_domain *d = domain_get(s, domid, false);
 		conn_reply_str(r->c, r->h, (domid == 0 || (d && d->introduced)) ? "T" : "F");

@@ -77,7 +77,15 @@ void test_tree(void)
 	}
 	check(ended && count == 300 && same_gen && rounds > 2,
 	      "DIRECTORY_PART pages 300 children (%u) with a stable generation", count);
-	check_str(rq(p, 0, "DIRECTORY_PART", "/many", "99999"), "ERROR EINVAL|", "DIRECTORY_PART offset past end: EINVAL");
+	{
+		const char *r = rq(p, 0, "DIRECTORY_PART", "/many", "99999");
+		const char *q = r + strlen("DIRECTORY_PART ");
+		const char *digits = q;
+		while (*q >= '0' && *q <= '9')
+			q++;
+		check(!strncmp(r, "DIRECTORY_PART ", 15) && q > digits && !strcmp(q, "||"),
+		      "DIRECTORY_PART offset past end: empty complete list, as Xen");
+	}
 }
 
 void test_perms(void)
