@@ -1,0 +1,519 @@
+/* Grant tables v1: map_grant_ref / unmap_grant_ref (PV host mappings through
+ * the caller's page tables, and device mappings), grant copy, and the
+ * teardown of every mapping when either side dies.
+ *
+ * A host mapping is an L1 entry holding exactly the references a normal L1
+ * entry holds (a general reference on the granted frame, plus a writable type
+ * reference if RW), so pagetype.c releases them correctly if the guest
+ * overwrites the entry or its L1 loses its type; unmap notices that the slot
+ * no longer holds the mapping and does not drop them again.  Status codes per
+ * op follow Xen 4.17 (xen/common/grant_table.c, xen/arch/x86/pv/grant_table.c). */
+#include "grant.h"
+#include "grant_priv.h"
+#include "pt.h"
+#include "flush.h"
+#include "guest_access.h"
+#include "lib.h"
+
+#define PTE_AD (PTE_A | PTE_D)
+
+/* ---- maptrack ---- */
+
+/* Take a free handle, adding a maptrack frame if needed; false when full. */
+static bool maptrack_get(struct grant_table *gt, unsigned *handle)
+{
+    if (gt->maptrack_free == MT_NONE) {
+        if (gt->maptrack_limit >= MAPTRACK_MAX)
+            return false;
+        mfn_t m = frame_alloc();
+        if (m == INVALID_MFN)
+            return false;
+        unsigned base = gt->maptrack_limit;
+        gt->maptrack[base / MAPTRACK_PER_FRAME] = m;
+        gt->maptrack_limit += MAPTRACK_PER_FRAME;
+        for (unsigned i = MAPTRACK_PER_FRAME; i-- > 0;) {   /* lowest handle first */
+            gnttab_maptrack_entry(gt, base + i)->ref = gt->maptrack_free;
+            gt->maptrack_free = base + i;
+        }
+    }
+    *handle = gt->maptrack_free;
+    gt->maptrack_free = gnttab_maptrack_entry(gt, *handle)->ref;
+    gt->maptrack_used++;
+    return true;
+}
+
+static void maptrack_put(struct grant_table *gt, unsigned handle)
+{
+    struct maptrack *mt = gnttab_maptrack_entry(gt, handle);
+    mt->flags = 0;
+    mt->ref = gt->maptrack_free;
+    gt->maptrack_free = handle;
+    gt->maptrack_used--;
+}
+
+static bool mt_live(const struct maptrack *mt)
+{
+    return mt->flags & (GNTMAP_host_map | GNTMAP_device_map);
+}
+
+/* ---- host mappings (PTEs) ---- */
+
+/* The PTE of a host mapping, as Xen builds it (grant_to_pte_flags plus
+ * adjust_guest_l1e): P A D NX and Xen's grant marker (bit 62, which guests can
+ * never write, so no guest entry can look like ours); U always, since the
+ * guest kernel runs in ring 3, and bit 52 unless it is an application
+ * mapping; RW unless read-only; GNTMAP_guest_avail bits into bits 9-11. */
+static uint64_t grant_pte(mfn_t mfn, uint32_t flags)
+{
+    uint64_t e = (mfn << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D | PTE_NX | PTE_GNTTAB | PTE_US;
+
+    if (!(flags & GNTMAP_application_map))
+        e |= PTE_GUEST_KERNEL;
+    if (!(flags & GNTMAP_readonly))
+        e |= PTE_RW;
+    e |= ((uint64_t)(flags >> _GNTMAP_guest_avail0) << 9) & PTE_AVAIL;
+    return e;
+}
+
+/* An L1 table of d in use (typed, counted, validated): its entries hold references. */
+static bool live_l1(const struct domain *d, mfn_t m)
+{
+    if (!mfn_valid(m))
+        return false;
+    const struct page_info *pg = mfn_to_page(m);
+    return pg->owner == d->id && pg->type == PGT_l1 && pg->type_count &&
+           (pg->flags & PGF_validated);
+}
+
+static uint64_t *slot_of(uint64_t maddr)
+{
+    return (uint64_t *)mfn_to_virt(maddr >> PAGE_SHIFT) + ((maddr & ~PAGE_MASK) >> 3);
+}
+
+/* Find the L1 slot for a host mapping: a virtual address in the caller's
+ * current kernel page tables, or (GNTMAP_contains_pte) the machine address
+ * of the entry.  Xen answers GNTST_general_error for both failures. */
+static bool resolve_slot(struct domain *ld, uint64_t addr, uint32_t flags, uint64_t *maddr)
+{
+    if (flags & GNTMAP_contains_pte) {
+        if ((addr & 7) || !live_l1(ld, addr >> PAGE_SHIFT))
+            return false;
+        *maddr = addr;
+        return true;
+    }
+    mfn_t l4 = current->arch.guest_table, l1;
+    if (!guest_range_ok(addr & PAGE_MASK, PAGE_SIZE) || l4 == INVALID_MFN ||
+        pt_walk_l1(ld, l4, addr, &l1))
+        return false;
+    *maddr = (l1 << PAGE_SHIFT) | (pt_index(addr, 1) * sizeof(uint64_t));
+    return true;
+}
+
+/* Write the mapping.  Like Xen, whatever the slot held is replaced and its
+ * references dropped (after a flush, so no stale TLB entry outlives them). */
+static void install_pte(struct domain *ld, uint64_t maddr, uint64_t pte)
+{
+    uint64_t old = __atomic_exchange_n(slot_of(maddr), pte, __ATOMIC_SEQ_CST);
+
+    if (pte_present(old)) {
+        flush_tlb_domain(ld);
+        gnttab_put_frame_refs(pte_mfn(old), old & PTE_RW);
+    }
+}
+
+/* Clear the mapping's PTE if the slot still holds it (A/D aside).  True when
+ * it did: the caller then owes a flush and the entry's references.  False
+ * when the guest replaced the entry or its L1 lost its type: pagetype.c has
+ * already dropped the references then. */
+static bool clear_pte(struct domain *ld, const struct maptrack *mt)
+{
+    if (!live_l1(ld, mt->pte_maddr >> PAGE_SHIFT))
+        return false;
+    uint64_t *slot = slot_of(mt->pte_maddr);
+    uint64_t want = grant_pte(mt->mfn, mt->flags);
+    uint64_t cur = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    do {
+        if ((cur ^ want) & ~PTE_AD)
+            return false;
+    } while (!__atomic_compare_exchange_n(slot, &cur, 0, false, __ATOMIC_SEQ_CST,
+                                          __ATOMIC_RELAXED));
+    return true;
+}
+
+/* ---- map ---- */
+
+/* With ld and rd locked; handle already taken.  Order of checks and status
+ * codes as Xen's map_grant_ref. */
+static int map_locked(struct domain *ld, struct domain *rd, struct gnttab_map_grant_ref *op,
+                      unsigned handle)
+{
+    uint32_t flags = op->flags;
+    bool ro = flags & GNTMAP_readonly, dev = flags & GNTMAP_device_map;
+    bool host = flags & GNTMAP_host_map;
+    mfn_t mfn;
+    uint64_t maddr = 0;
+    int rc;
+
+    if (dev && (rc = gnttab_pin(rd, op->ref, ld->id, ro, true, PIN_DEV, &mfn)))
+        return rc;
+    if (host && (rc = gnttab_pin(rd, op->ref, ld->id, ro, true, PIN_HOST, &mfn))) {
+        if (dev)
+            gnttab_unpin(rd, op->ref, ro, PIN_DEV);
+        return rc;
+    }
+    rc = GNTST_general_error;                     /* Xen: "could not pin grant frame" */
+    if (dev && gnttab_get_frame_refs(rd, mfn, !ro))
+        goto unpin;
+    if (host && gnttab_get_frame_refs(rd, mfn, !ro))
+        goto put_dev;
+    if (host && !resolve_slot(ld, op->host_addr, flags, &maddr))
+        goto put_host;
+    struct maptrack *mt = gnttab_maptrack_entry(ld->gnttab, handle);
+    mt->host_addr = op->host_addr;
+    mt->pte_maddr = maddr;
+    mt->mfn = (uint32_t)mfn;
+    mt->ref = op->ref;
+    mt->dom = rd->id;
+    mt->flags = flags & MT_KEEP;
+    if (host)
+        install_pte(ld, maddr, grant_pte(mfn, flags));
+    op->handle = handle;
+    op->dev_bus_addr = mfn << PAGE_SHIFT;
+    return GNTST_okay;
+put_host:
+    if (host)
+        gnttab_put_frame_refs(mfn, !ro);
+put_dev:
+    if (dev)
+        gnttab_put_frame_refs(mfn, !ro);
+unpin:
+    if (host)
+        gnttab_unpin(rd, op->ref, ro, PIN_HOST);
+    if (dev)
+        gnttab_unpin(rd, op->ref, ro, PIN_DEV);
+    return rc;
+}
+
+static int map_one(struct domain *ld, struct gnttab_map_grant_ref *op)
+{
+    unsigned handle;
+
+    if (!(op->flags & (GNTMAP_device_map | GNTMAP_host_map)))
+        return GNTST_bad_gntref;
+    struct domain *rd = gnttab_peer(op->dom);
+    if (!rd)
+        return GNTST_bad_domain;
+    gnttab_lock_pair(ld, rd);
+    int rc = GNTST_no_space;
+    if (maptrack_get(ld->gnttab, &handle)) {
+        rc = map_locked(ld, rd, op, handle);
+        if (rc)
+            maptrack_put(ld->gnttab, handle);
+    }
+    gnttab_unlock_pair(ld, rd);
+    return rc;
+}
+
+long gnttab_map(uint64_t uop, unsigned count)
+{
+    struct domain *ld = current->domain;
+    struct gnttab_map_grant_ref op;
+
+    if (count && !guest_range_ok(uop, (size_t)count * sizeof(op)))
+        return -EFAULT;
+    for (unsigned i = 0; i < count; i++, uop += sizeof(op)) {
+        if (copy_from_guest(&op, uop, sizeof(op)))
+            return -EFAULT;
+        spin_lock(&gnttab_lock);
+        op.status = (int16_t)map_one(ld, &op);
+        spin_unlock(&gnttab_lock);
+        if (copy_to_guest(uop, &op, sizeof(op)))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+/* ---- unmap ---- */
+
+/* What an unmap took away, to be released after the TLB flush. */
+struct unmap_rec {
+    uint32_t mfn;
+    grant_ref_t ref;
+    domid_t  rd;
+    uint16_t done;            /* GNTMAP_host_map / GNTMAP_device_map */
+    bool     ro;
+    bool     pte_held;        /* the PTE was still ours: drop its references */
+};
+
+/* Release references and pins of a mapping part already taken out of use. */
+static void unmap_complete(struct domain *ld, const struct unmap_rec *r)
+{
+    struct domain *rd = domain_lookup(r->rd);
+
+    if (!r->done)
+        return;
+    ASSERT(rd && rd->gnttab);
+    gnttab_lock_pair(ld, rd);
+    if (r->done & GNTMAP_device_map) {
+        gnttab_put_frame_refs(r->mfn, !r->ro);
+        gnttab_unpin(rd, r->ref, r->ro, PIN_DEV);
+    }
+    if (r->done & GNTMAP_host_map) {
+        if (r->pte_held)
+            gnttab_put_frame_refs(r->mfn, !r->ro);
+        gnttab_unpin(rd, r->ref, r->ro, PIN_HOST);
+    }
+    gnttab_unlock_pair(ld, rd);
+}
+
+static bool same_host_addr(const struct maptrack *mt, uint64_t addr)
+{
+    if (mt->flags & GNTMAP_contains_pte)
+        return addr == mt->host_addr;
+    return (addr >> PAGE_SHIFT) == (mt->host_addr >> PAGE_SHIFT);
+}
+
+/* First half of an unmap (ld locked): checks, PTE cleared, maptrack updated.
+ * A zero host_addr or dev_bus_addr leaves that part mapped (Xen). */
+static int unmap_begin(struct domain *ld, const struct gnttab_unmap_grant_ref *op,
+                       struct unmap_rec *r, bool *flush)
+{
+    struct grant_table *gt = ld->gnttab;
+
+    if (op->handle >= gt->maptrack_limit)
+        return GNTST_bad_handle;
+    struct maptrack *mt = gnttab_maptrack_entry(gt, op->handle);
+    if (!mt_live(mt))
+        return GNTST_bad_handle;
+    bool dev = op->dev_bus_addr && (mt->flags & GNTMAP_device_map);
+    bool host = op->host_addr && (mt->flags & GNTMAP_host_map);
+    if (dev && op->dev_bus_addr != (uint64_t)mt->mfn << PAGE_SHIFT)
+        return GNTST_bad_dev_addr;
+    if (host && !same_host_addr(mt, op->host_addr))
+        return GNTST_general_error;      /* Xen: the PTE there does not map the grant */
+    *r = (struct unmap_rec){ .mfn = mt->mfn, .ref = mt->ref, .rd = mt->dom,
+                             .ro = mt->flags & GNTMAP_readonly };
+    if (host) {
+        /* Flush even when the guest already replaced the PTE: it may not
+         * have flushed, and the grant is released below. */
+        r->pte_held = clear_pte(ld, mt);
+        *flush = true;
+        mt->flags &= ~GNTMAP_host_map;
+        r->done |= GNTMAP_host_map;
+    }
+    if (dev) {
+        mt->flags &= ~GNTMAP_device_map;
+        r->done |= GNTMAP_device_map;
+    }
+    if (!mt_live(mt))
+        maptrack_put(gt, op->handle);
+    return GNTST_okay;
+}
+
+/* Up to UNMAP_CHUNK unmaps: clear, flush once, then release.  -EFAULT or 0. */
+static long unmap_chunk(struct domain *ld, uint64_t uop, unsigned n)
+{
+    struct unmap_rec recs[UNMAP_CHUNK];
+    struct gnttab_unmap_grant_ref op;
+    unsigned i, started = 0;
+    bool flush = false;
+    long rc = 0;
+
+    for (i = 0; i < n; i++, uop += sizeof(op)) {
+        if (copy_from_guest(&op, uop, sizeof(op))) {
+            rc = -EFAULT;
+            break;
+        }
+        recs[i].done = 0;
+        spin_lock(&ld->lock);
+        op.status = (int16_t)unmap_begin(ld, &op, &recs[i], &flush);
+        spin_unlock(&ld->lock);
+        started++;
+        if (copy_to_guest(uop + offsetof(struct gnttab_unmap_grant_ref, status),
+                          &op.status, sizeof(op.status))) {
+            rc = -EFAULT;
+            break;
+        }
+    }
+    if (flush)
+        flush_tlb_domain(ld);
+    for (i = 0; i < started; i++)
+        unmap_complete(ld, &recs[i]);
+    return rc;
+}
+
+long gnttab_unmap(uint64_t uop, unsigned count)
+{
+    struct domain *ld = current->domain;
+    const size_t sz = sizeof(struct gnttab_unmap_grant_ref);
+    long rc = 0;
+
+    if (count && !guest_range_ok(uop, (size_t)count * sz))
+        return -EFAULT;
+    for (unsigned i = 0; i < count && !rc; i += UNMAP_CHUNK) {
+        spin_lock(&gnttab_lock);
+        rc = unmap_chunk(ld, uop + i * sz, MIN(count - i, UNMAP_CHUNK));
+        spin_unlock(&gnttab_lock);
+    }
+    return rc;
+}
+
+/* ---- teardown ---- */
+
+/* Drop the mappings h holds of grants of domain `of` (DOMID_INVALID: all). */
+static void release_holder(struct domain *h, domid_t of)
+{
+    struct grant_table *gt = h->gnttab;
+    bool flush = false;
+    unsigned i;
+
+    spin_lock(&h->lock);
+    for (i = 0; i < gt->maptrack_limit; i++) {
+        struct maptrack *mt = gnttab_maptrack_entry(gt, i);
+        if (!mt_live(mt) || (of != DOMID_INVALID && mt->dom != of) ||
+            !(mt->flags & GNTMAP_host_map))
+            continue;
+        flush = true;
+        if (clear_pte(h, mt))
+            mt->flags |= MT_PTE_HELD;
+    }
+    spin_unlock(&h->lock);
+    if (flush)
+        flush_tlb_domain(h);
+    for (i = 0; i < gt->maptrack_limit; i++) {
+        struct maptrack *mt = gnttab_maptrack_entry(gt, i);
+        if (!mt_live(mt) || (of != DOMID_INVALID && mt->dom != of))
+            continue;
+        struct unmap_rec r = { .mfn = mt->mfn, .ref = mt->ref, .rd = mt->dom,
+                               .ro = mt->flags & GNTMAP_readonly,
+                               .pte_held = mt->flags & MT_PTE_HELD,
+                               .done = mt->flags & (GNTMAP_host_map | GNTMAP_device_map) };
+        maptrack_put(gt, i);
+        unmap_complete(h, &r);
+    }
+}
+
+void gnttab_release_mappings(struct domain *d)
+{
+    release_holder(d, DOMID_INVALID);
+    for (unsigned id = 0; id < MAX_DOMAINS && d->gnttab->nr_pinned; id++) {
+        struct domain *o = domain_lookup((domid_t)id);
+        if (o && o != d && o->gnttab && o->gnttab->maptrack_used)
+            release_holder(o, d->id);
+    }
+}
+
+/* ---- copy ---- */
+
+struct copy_buf {
+    struct domain *d;
+    mfn_t mfn;
+    bool  pinned, have_page, have_type;
+};
+
+/* Xen: a frame (not a gref) may only be named as DOMID_SELF's. */
+static int copy_domain(domid_t id, bool is_gref, struct domain **d)
+{
+    if (id != DOMID_SELF && !is_gref)
+        return GNTST_permission_denied;
+    *d = id == DOMID_SELF ? current->domain : gnttab_peer(id);
+    return *d ? GNTST_okay : GNTST_bad_domain;
+}
+
+static void copy_release(struct copy_buf *b, grant_ref_t ref, bool rw)
+{
+    if (b->have_type)
+        put_page_type(mfn_to_page(b->mfn));
+    if (b->have_page)
+        put_page(mfn_to_page(b->mfn));
+    if (b->pinned)
+        gnttab_unpin(b->d, ref, !rw, PIN_HOST);
+    b->pinned = b->have_page = b->have_type = false;
+}
+
+/* Pin the grant (or check the frame), take a reference and, for the
+ * destination, a writable type (Xen's gnttab_copy_claim_buf). */
+static int copy_claim(domid_t ldom, const struct gnttab_copy_ptr *p, bool is_gref, bool rw,
+                      struct copy_buf *b)
+{
+    int rc;
+
+    if (is_gref) {
+        if ((rc = gnttab_pin(b->d, p->u.ref, ldom, !rw, false, PIN_HOST, &b->mfn)))
+            return rc;
+        b->pinned = true;
+    } else {
+        b->mfn = p->u.gmfn;
+        if (!mfn_valid(b->mfn))
+            return GNTST_bad_page;
+    }
+    if (get_page(mfn_to_page(b->mfn), b->d)) {
+        rc = is_gref ? GNTST_bad_domain : GNTST_bad_page;
+        goto fail;
+    }
+    b->have_page = true;
+    if (rw) {
+        struct page_info *pg = mfn_to_page(b->mfn);
+        if ((pg->flags & PGF_readonly) || get_page_type(pg, PGT_writable)) {
+            rc = GNTST_general_error;
+            goto fail;
+        }
+        b->have_type = true;
+    }
+    return GNTST_okay;
+fail:
+    copy_release(b, p->u.ref, rw);
+    return rc;
+}
+
+static int copy_locked(domid_t ldom, const struct gnttab_copy *op, struct copy_buf *src,
+                       struct copy_buf *dst)
+{
+    int rc = copy_claim(ldom, &op->source, op->flags & GNTCOPY_source_gref, false, src);
+    if (rc)
+        return rc;
+    rc = copy_claim(ldom, &op->dest, op->flags & GNTCOPY_dest_gref, true, dst);
+    if (!rc) {
+        if (op->source.offset + op->len > PAGE_SIZE || op->dest.offset + op->len > PAGE_SIZE)
+            rc = GNTST_bad_copy_arg;
+        else
+            memmove((char *)mfn_to_virt(dst->mfn) + op->dest.offset,
+                    (char *)mfn_to_virt(src->mfn) + op->source.offset, op->len);
+        copy_release(dst, op->dest.u.ref, true);
+    }
+    copy_release(src, op->source.u.ref, false);
+    return rc;
+}
+
+static int copy_one(const struct gnttab_copy *op)
+{
+    struct copy_buf src = { 0 }, dst = { 0 };
+    int rc = copy_domain(op->source.domid, op->flags & GNTCOPY_source_gref, &src.d);
+    if (!rc)
+        rc = copy_domain(op->dest.domid, op->flags & GNTCOPY_dest_gref, &dst.d);
+    if (rc)
+        return rc;
+    gnttab_lock_pair(src.d, dst.d);
+    rc = copy_locked(current->domain->id, op, &src, &dst);
+    gnttab_unlock_pair(src.d, dst.d);
+    return rc;
+}
+
+long gnttab_copy(uint64_t uop, unsigned count)
+{
+    struct gnttab_copy op;
+
+    if (count && !guest_range_ok(uop, (size_t)count * sizeof(op)))
+        return -EFAULT;
+    for (unsigned i = 0; i < count; i++, uop += sizeof(op)) {
+        if (copy_from_guest(&op, uop, sizeof(op)))
+            return -EFAULT;
+        spin_lock(&gnttab_lock);
+        op.status = (int16_t)copy_one(&op);
+        spin_unlock(&gnttab_lock);
+        if (copy_to_guest(uop + offsetof(struct gnttab_copy, status), &op.status,
+                          sizeof(op.status)))
+            return -EFAULT;
+    }
+    return 0;
+}

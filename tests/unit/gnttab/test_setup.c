@@ -1,0 +1,149 @@
+/* setup_table, query_size, get/set_version and the dispatcher's argument checks. */
+#include <string.h>
+#include "gt_unit.h"
+
+static void test_query_size(void)
+{
+    fake_reset();
+    struct gnttab_query_size q = { .dom = DOMID_SELF };
+    CHECK_EQ(hc(&dom1, GNTTABOP_query_size, &q, 1), 0, "query_size DOMID_SELF returns 0");
+    CHECK_EQ(q.status, GNTST_okay, "query_size status okay");
+    CHECK_EQ(q.nr_frames, 1, "a new table has one frame");
+    CHECK_EQ(q.max_nr_frames, 32, "max_nr_frames is 32");
+    q = (struct gnttab_query_size){ .dom = 2 };
+    hc(&dom1, GNTTABOP_query_size, &q, 1);
+    CHECK_EQ(q.status, GNTST_okay, "query_size of a child by its builder");
+    q = (struct gnttab_query_size){ .dom = 2 };
+    hc(&dom3, GNTTABOP_query_size, &q, 1);
+    CHECK_EQ(q.status, GNTST_permission_denied, "query_size of a stranger refused");
+    q = (struct gnttab_query_size){ .dom = 1 };
+    hc(&dom2, GNTTABOP_query_size, &q, 1);
+    CHECK_EQ(q.status, GNTST_permission_denied, "query_size of the parent (no CAP_BUILD) refused");
+    dom3.caps = CAP_BUILD;
+    q = (struct gnttab_query_size){ .dom = 2 };
+    hc(&dom3, GNTTABOP_query_size, &q, 1);
+    CHECK_EQ(q.status, GNTST_permission_denied, "CAP_BUILD over a domain one did not build refused");
+    dom3.caps = 0;
+    q = (struct gnttab_query_size){ .dom = 77 };
+    hc(&dom1, GNTTABOP_query_size, &q, 1);
+    CHECK_EQ(q.status, GNTST_bad_domain, "query_size of an unknown domain: bad_domain");
+    q = (struct gnttab_query_size){ .dom = 1 };
+    hc(&dom1, GNTTABOP_query_size, &q, 1);
+    CHECK_EQ(q.status, GNTST_okay, "query_size naming oneself by id");
+    CHECK_EQ(hc(&dom1, GNTTABOP_query_size, &q, 2), -EINVAL, "query_size count 2: -EINVAL");
+    CHECK_EQ(hc(&dom1, GNTTABOP_query_size, (void *)0x1000, 1), -EFAULT, "query_size bad pointer: -EFAULT");
+}
+
+static void test_versions(void)
+{
+    fake_reset();
+    struct gnttab_get_version g = { .dom = DOMID_SELF, .version = 7 };
+    CHECK_EQ(hc(&dom1, GNTTABOP_get_version, &g, 1), 0, "get_version self");
+    CHECK_EQ(g.version, 1, "version is 1");
+    g = (struct gnttab_get_version){ .dom = 2 };
+    CHECK_EQ(hc(&dom1, GNTTABOP_get_version, &g, 1), 0, "get_version of a child");
+    g = (struct gnttab_get_version){ .dom = 77 };
+    CHECK_EQ(hc(&dom1, GNTTABOP_get_version, &g, 1), -ESRCH, "get_version unknown domain: -ESRCH");
+    g = (struct gnttab_get_version){ .dom = 2 };
+    CHECK_EQ(hc(&dom3, GNTTABOP_get_version, &g, 1), -EPERM, "get_version of a stranger: -EPERM");
+    CHECK_EQ(hc(&dom1, GNTTABOP_get_version, (void *)0x1000, 1), -EFAULT, "get_version bad pointer");
+
+    struct gnttab_set_version s = { .version = 1 };
+    CHECK_EQ(hc(&dom1, GNTTABOP_set_version, &s, 1), 0, "set_version 1 accepted");
+    s.version = 2;
+    CHECK_EQ(hc(&dom1, GNTTABOP_set_version, &s, 1), -ENOSYS, "set_version 2: -ENOSYS (v2 disabled)");
+    CHECK_EQ(s.version, 1, "set_version 2 reports version 1");
+    s.version = 0;
+    CHECK_EQ(hc(&dom1, GNTTABOP_set_version, &s, 1), -EINVAL, "set_version 0: -EINVAL");
+    s.version = 3;
+    CHECK_EQ(hc(&dom1, GNTTABOP_set_version, &s, 1), -EINVAL, "set_version 3: -EINVAL");
+    CHECK_EQ(hc(&dom1, GNTTABOP_set_version, (void *)0x1000, 1), -EFAULT, "set_version bad pointer");
+}
+
+static int setup(struct domain *caller, domid_t dom, uint32_t n, xen_pfn_t *list)
+{
+    struct gnttab_setup_table op = { .dom = dom, .nr_frames = n, .status = 99 };
+    set_xen_guest_handle(op.frame_list, list);
+    long rc = hc(caller, GNTTABOP_setup_table, &op, 1);
+    return rc ? 1000 + (int)rc : op.status;
+}
+
+static void test_setup_table(void)
+{
+    fake_reset();
+    xen_pfn_t list[40];
+    memset(list, 0xff, sizeof(list));
+    CHECK_EQ(setup(&dom1, DOMID_SELF, 1, list), GNTST_okay, "setup_table 1 frame");
+    mfn_t f0 = list[0];
+    CHECK_EQ(f0, dom1.gnttab->frames[0], "setup_table returns the frame's MFN");
+    CHECK(pg(f0)->owner == 1 && pg(f0)->flags == PGF_xenheap, "grant frame shared with its owner (xenheap)");
+    CHECK(list[1] == (xen_pfn_t)~0UL, "only nr_frames entries written");
+    memcpy(frame(f0), "keep me", 8);
+    CHECK_EQ(setup(&dom1, DOMID_SELF, 4, list), GNTST_okay, "setup_table grows to 4");
+    CHECK(list[0] == f0 && !memcmp(frame(f0), "keep me", 8), "growing keeps frame 0 and its contents");
+    CHECK(list[1] != list[2] && list[2] != list[3] && list[3] != f0, "4 distinct frames");
+    CHECK(pg(list[3])->owner == 1 && pg(list[3])->flags == PGF_xenheap, "new frames shared too");
+    struct gnttab_query_size q = { .dom = DOMID_SELF };
+    hc(&dom1, GNTTABOP_query_size, &q, 1);
+    CHECK_EQ(q.nr_frames, 4, "query_size sees 4 frames");
+    CHECK_EQ(setup(&dom1, DOMID_SELF, 2, list), GNTST_okay, "setup_table with fewer frames");
+    CHECK_EQ(dom1.gnttab->nr_frames, 4, "table never shrinks");
+    CHECK_EQ(setup(&dom1, DOMID_SELF, 0, list), GNTST_okay, "setup_table 0 frames");
+    CHECK_EQ(setup(&dom1, DOMID_SELF, 33, list), GNTST_general_error, "33 frames: general_error");
+    CHECK_EQ(setup(&dom1, DOMID_SELF, 32, list), GNTST_okay, "32 frames allowed");
+    CHECK_EQ(gnttab_nr_entries(dom1.gnttab), 32 * 512, "16384 entries");
+    CHECK_EQ(setup(&dom1, 2, 2, list), GNTST_okay, "builder sets up its child's table");
+    CHECK(pg(list[1])->owner == 2, "child's frames owned by the child");
+    CHECK_EQ(setup(&dom3, 2, 1, list), GNTST_permission_denied, "stranger refused");
+    CHECK_EQ(setup(&dom2, 1, 1, list), GNTST_permission_denied, "child cannot set up parent's table");
+    CHECK_EQ(setup(&dom1, 77, 1, list), GNTST_bad_domain, "unknown domain: bad_domain");
+    CHECK_EQ(setup(&dom1, DOMID_SELF, 2, (xen_pfn_t *)0xFFFF800000000000UL), 1000 - EFAULT,
+             "frame_list outside guest space: -EFAULT");
+    CHECK_EQ(setup(&dom1, DOMID_SELF, 2, (xen_pfn_t *)0x1000), GNTST_bad_virt_addr,
+             "unmapped frame_list: bad_virt_addr");
+    struct gnttab_setup_table op = { .dom = DOMID_SELF, .nr_frames = 1 };
+    set_xen_guest_handle(op.frame_list, list);
+    CHECK_EQ(hc(&dom1, GNTTABOP_setup_table, &op, 0), -EINVAL, "setup_table count 0: -EINVAL");
+    CHECK_EQ(hc(&dom1, GNTTABOP_setup_table, (void *)0x1000, 1), -EFAULT, "setup_table bad uop: -EFAULT");
+    /* Frame list inside the faulting range after the range check passed. */
+    fake_bad_guest_lo = (uint64_t)&list[0];
+    fake_bad_guest_hi = (uint64_t)&list[1];
+    CHECK_EQ(setup(&dom1, DOMID_SELF, 1, list), GNTST_bad_virt_addr, "unwritable frame_list: bad_virt_addr");
+    fake_bad_guest_lo = fake_bad_guest_hi = 0;
+
+    /* The owner may map grant frames writable, never use them as tables. */
+    spin_lock(&dom1.lock);
+    CHECK_EQ(get_page_and_type(f0, &dom1, PGT_writable), 0, "owner may map a grant frame writable");
+    put_page_and_type(pg(f0));
+    CHECK(get_page_and_type(f0, &dom1, PGT_l1) != 0, "grant frame never becomes a page table");
+    CHECK(get_page(pg(f0), &dom2) != 0, "another domain cannot reference a grant frame");
+    spin_unlock(&dom1.lock);
+}
+
+static void test_dispatch(void)
+{
+    fake_reset();
+    char buf[64] = { 0 };
+    CHECK_EQ(hc(&dom1, GNTTABOP_dump_table, buf, 1), -ENOSYS, "dump_table: -ENOSYS (as Xen)");
+    CHECK_EQ(hc(&dom1, GNTTABOP_transfer, buf, 1), -ENOSYS, "transfer: -ENOSYS");
+    CHECK_EQ(hc(&dom1, 99, buf, 1), -ENOSYS, "unknown op: -ENOSYS");
+    CHECK_EQ(hc(&dom1, GNTTABOP_query_size | (1u << 12), buf, 1), -EINVAL, "continuation bits in cmd: -EINVAL");
+    CHECK_EQ(hc(&dom1, GNTTABOP_map_grant_ref, buf, 0x80000000u), -EINVAL, "negative count: -EINVAL");
+    CHECK_EQ(hc(&dom1, GNTTABOP_map_grant_ref, buf, 513), -EINVAL, "map batch of 513: -EINVAL");
+    CHECK_EQ(hc(&dom1, GNTTABOP_unmap_grant_ref, buf, 513), -EINVAL, "unmap batch of 513: -EINVAL");
+    CHECK_EQ(hc(&dom1, GNTTABOP_copy, buf, 513), -EINVAL, "copy batch of 513: -EINVAL");
+    CHECK_EQ(hc(&dom1, GNTTABOP_map_grant_ref, buf, 0), 0, "empty map batch: 0");
+    CHECK_EQ(hc(&dom1, GNTTABOP_map_grant_ref, (void *)0x1000, 2), -EFAULT, "map bad uop: -EFAULT");
+    CHECK_EQ(hc(&dom1, GNTTABOP_unmap_grant_ref, (void *)0x1000, 2), -EFAULT, "unmap bad uop: -EFAULT");
+    CHECK_EQ(hc(&dom1, GNTTABOP_copy, (void *)0x1000, 2), -EFAULT, "copy bad uop: -EFAULT");
+    CHECK_EQ(hc(&dom1, GNTTABOP_map_grant_ref, (void *)0xFFFF800000000000UL, 1), -EFAULT,
+             "map uop in the hypervisor range: -EFAULT");
+}
+
+void test_setup(void)
+{
+    test_query_size();
+    test_versions();
+    test_setup_table();
+    test_dispatch();
+}

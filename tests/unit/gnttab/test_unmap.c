@@ -1,0 +1,151 @@
+/* unmap_grant_ref: handles, address checks, partial unmaps, GTF flags as the
+ * last mapping of a kind goes, flush before release, and mappings the guest
+ * destroyed behind our back (no double release). */
+#include <string.h>
+#include "gt_unit.h"
+
+#define PA GTF_permit_access
+
+static void test_unmap_basic(void)
+{
+    fake_reset();
+    mfn_t l1 = fake_page_tables(&dom1);
+    mfn_t data = fake_alloc(&dom2);
+    grant(&dom2, 8, 1, data, PA);
+    grant_handle_t h;
+    map1(&dom1, 2, 8, GNTMAP_host_map, gva(0), &h, NULL);
+    CHECK_EQ(unmap1(&dom1, 5000, gva(0), 0), GNTST_bad_handle, "handle past the maptrack: bad_handle");
+    CHECK_EQ(unmap1(&dom1, 7, gva(0), 0), GNTST_bad_handle, "free handle: bad_handle");
+    CHECK_EQ(unmap1(&dom1, h, gva(3), 0), GNTST_general_error, "wrong host_addr: general_error");
+    CHECK_EQ(l1e(l1, 0), gpte(data, true), "wrong host_addr leaves the mapping");
+    CHECK_EQ(unmap1(&dom1, h, 0, 0), GNTST_okay, "host_addr 0 and bus 0: nothing to do, okay");
+    CHECK_EQ(l1e(l1, 0), gpte(data, true), "... and the mapping stays");
+    CHECK_EQ(unmap1(&dom1, h, 0, data << PAGE_SHIFT), GNTST_okay,
+             "bus address on a host-only mapping: ignored");
+    CHECK_EQ(l1e(l1, 0), gpte(data, true), "... mapping still there");
+    int f = n_flush[1];
+    flush_watch = data;
+    CHECK_EQ(unmap1(&dom1, h, gva(0) + 123, 0), GNTST_okay, "unmap (offset within the page is fine)");
+    CHECK_EQ(l1e(l1, 0), 0, "PTE cleared");
+    CHECK(n_flush[1] == f + 1, "unmap flushes the domain's TLBs");
+    CHECK_EQ(flush_watch_count, 1, "references still held at flush time");
+    CHECK(pg(data)->count == 0 && pg(data)->type_count == 0, "references dropped after the flush");
+    CHECK_EQ(gflags(&dom2, 8), PA, "GTF_reading/GTF_writing cleared");
+    CHECK_EQ(unmap1(&dom1, h, gva(0), 0), GNTST_bad_handle, "second unmap: bad_handle");
+    CHECK(counts_zero(&dom2), "no references left on the granter's frames");
+}
+
+static void test_unmap_kinds(void)
+{
+    fake_reset();
+    fake_page_tables(&dom1);
+    mfn_t data = fake_alloc(&dom2);
+    grant(&dom2, 8, 1, data, PA);
+    grant_handle_t rw, ro, both;
+    map1(&dom1, 2, 8, GNTMAP_host_map, gva(0), &rw, NULL);
+    map1(&dom1, 2, 8, GNTMAP_host_map | GNTMAP_readonly, gva(1), &ro, NULL);
+    CHECK_EQ(unmap1(&dom1, rw, gva(0), 0), GNTST_okay, "unmap the RW mapping");
+    CHECK_EQ(gflags(&dom2, 8), PA | GTF_reading, "last writer gone: GTF_writing cleared, reading stays");
+    CHECK(pg(data)->count == 1 && pg(data)->type_count == 0, "RO mapping's reference remains");
+    /* Linux's revoke: cmpxchg flags to 0 only if not reading/writing. */
+    CHECK(gflags(&dom2, 8) & (GTF_reading | GTF_writing), "granter sees the frame in use");
+    CHECK_EQ(unmap1(&dom1, ro, gva(1), 0), GNTST_okay, "unmap the RO mapping");
+    CHECK_EQ(gflags(&dom2, 8), PA, "last mapping gone: flags clear, granter may revoke");
+
+    map1(&dom1, 2, 8, GNTMAP_host_map | GNTMAP_device_map, gva(2), &both, NULL);
+    CHECK_EQ(unmap1(&dom1, both, 0, 0x1000), GNTST_bad_dev_addr, "wrong bus address: bad_dev_addr");
+    CHECK_EQ(unmap1(&dom1, both, gva(2), 0), GNTST_okay, "unmap the host part only");
+    CHECK_EQ(gflags(&dom2, 8), PA | GTF_reading | GTF_writing, "device part keeps the entry pinned");
+    CHECK(pg(data)->count == 1 && pg(data)->type_count == 1, "device part's references remain");
+    CHECK_EQ(unmap1(&dom1, both, gva(2), 0), GNTST_okay, "host part again: nothing left to do");
+    CHECK_EQ(unmap1(&dom1, both, 0, data << PAGE_SHIFT), GNTST_okay, "unmap the device part");
+    CHECK(gflags(&dom2, 8) == PA && counts_zero(&dom2), "everything released");
+    CHECK_EQ(unmap1(&dom1, both, 0, data << PAGE_SHIFT), GNTST_bad_handle, "handle freed with its last part");
+}
+
+/* The guest replaces or loses the PTE itself: pagetype.c drops the references;
+ * unmap must not drop them again. */
+static void test_unmap_behind_our_back(void)
+{
+    fake_reset();
+    mfn_t l1 = fake_page_tables(&dom1);
+    mfn_t data = fake_alloc(&dom2), own = fake_alloc(&dom1);
+    grant(&dom2, 8, 1, data, PA);
+    grant_handle_t h;
+    map1(&dom1, 2, 8, GNTMAP_host_map, gva(0), &h, NULL);
+    spin_lock(&dom1.lock);
+    CHECK_EQ(pt_update_entry(&dom1, l1, 0, 0, false), 0, "guest clears the grant PTE by mmu_update");
+    spin_unlock(&dom1.lock);
+    CHECK(pg(data)->count == 0 && pg(data)->type_count == 0, "pagetype dropped the mapping's references");
+    CHECK_EQ(unmap1(&dom1, h, gva(0), 0), GNTST_okay, "unmap after the guest cleared it");
+    CHECK(pg(data)->count == 0 && gflags(&dom2, 8) == PA, "no double release; flags cleared");
+
+    map1(&dom1, 2, 8, GNTMAP_host_map | GNTMAP_readonly, gva(1), &h, NULL);
+    spin_lock(&dom1.lock);
+    CHECK_EQ(pt_update_entry(&dom1, l1, 1, (own << PAGE_SHIFT) | PTE_P, false), 0,
+             "guest overwrites the grant PTE with its own frame");
+    spin_unlock(&dom1.lock);
+    CHECK_EQ(unmap1(&dom1, h, gva(1), 0), GNTST_okay, "unmap after the overwrite");
+    CHECK_EQ(l1e(l1, 1), (own << PAGE_SHIFT) | PTE_P | PTE_US | PTE_GUEST_KERNEL,
+             "the guest's own entry is left alone");
+    CHECK(pg(data)->count == 0 && pg(own)->count == 1, "references as the entries say");
+
+    /* The guest cannot forge a grant PTE (bit 62, foreign frame). */
+    spin_lock(&dom1.lock);
+    CHECK(pt_update_entry(&dom1, l1, 2, gpte(data, true), false) != 0, "guest cannot write a grant PTE");
+    spin_unlock(&dom1.lock);
+
+    /* The L1 loses its type (address space torn down): references go with it. */
+    map1(&dom1, 2, 8, GNTMAP_host_map, gva(3), &h, NULL);
+    mfn_t l4 = dom1.vcpu[0]->arch.guest_table;
+    dom1.vcpu[0]->arch.guest_table = INVALID_MFN;
+    spin_lock(&dom1.lock);
+    put_page_and_type(pg(l4));
+    spin_unlock(&dom1.lock);
+    CHECK(pg(data)->count == 0 && pg(data)->type_count == 0, "devalidated L1 released the grant PTE");
+    CHECK_EQ(unmap1(&dom1, h, gva(3), 0), GNTST_okay, "unmap after the L1 was devalidated");
+    CHECK(counts_zero(&dom2) && gflags(&dom2, 8) == PA, "no double release after devalidation");
+}
+
+static void test_unmap_batch(void)
+{
+    fake_reset();
+    mfn_t l1 = fake_page_tables(&dom1);
+    mfn_t data = fake_alloc(&dom2);
+    grant(&dom2, 8, 1, data, PA);
+    enum { N = 40 };
+    struct gnttab_unmap_grant_ref ops[N];
+    for (unsigned i = 0; i < N; i++) {
+        grant_handle_t h;
+        map1(&dom1, 2, 8, GNTMAP_host_map, gva(i), &h, NULL);
+        ops[i] = (struct gnttab_unmap_grant_ref){ .host_addr = gva(i), .handle = h, .status = 99 };
+    }
+    CHECK_EQ(pg(data)->count, N, "40 mappings of one grant");
+    ops[5].handle = 3000;
+    int f = n_flush[1];
+    CHECK_EQ(hc(&dom1, GNTTABOP_unmap_grant_ref, ops, N), 0, "batch of 40 unmaps returns 0");
+    unsigned ok = 0;
+    for (unsigned i = 0; i < N; i++)
+        ok += ops[i].status == GNTST_okay;
+    CHECK(ok == N - 1 && ops[5].status == GNTST_bad_handle, "per-op status in an unmap batch");
+    CHECK_EQ(n_flush[1] - f, 2, "one flush per 32 unmaps");
+    CHECK(l1e(l1, 5) != 0 && pg(data)->count == 1, "the bad op's mapping remains");
+    CHECK_EQ(gflags(&dom2, 8), PA | GTF_reading | GTF_writing, "still pinned by it");
+
+    struct gnttab_unmap_grant_ref two[2] = {
+        { .host_addr = gva(5), .handle = 5 }, { .host_addr = gva(6), .handle = 6 } };
+    fake_bad_guest_lo = (uint64_t)&two[1];
+    fake_bad_guest_hi = (uint64_t)(&two[1] + 1);
+    CHECK_EQ(hc(&dom1, GNTTABOP_unmap_grant_ref, two, 2), -EFAULT, "unreadable op: -EFAULT");
+    fake_bad_guest_lo = fake_bad_guest_hi = 0;
+    CHECK(two[0].status == GNTST_okay && l1e(l1, 5) == 0 && counts_zero(&dom2) &&
+          gflags(&dom2, 8) == PA, "ops before the fault are completed");
+}
+
+void test_unmap(void)
+{
+    test_unmap_basic();
+    test_unmap_kinds();
+    test_unmap_behind_our_back();
+    test_unmap_batch();
+}
