@@ -100,6 +100,8 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t domid
 long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t domid, uint64_t a5);
 long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4, uint64_t a5);
 long do_vm_assist(uint64_t cmd, uint64_t type, uint64_t a3, uint64_t a4, uint64_t a5);
+/* Install (present) or remove the read-only M2P slot of an L4 (m2p_strict). */
+void mm_set_ro_mpt(mfn_t l4, bool present);
 
 /* --- ptwr.c --- */
 /* Write fault by the guest kernel on a present read-only mapping: emulate the

@@ -279,7 +279,7 @@ static bool m2p_strict(const struct domain *d)
     return d->vm_assist & (1UL << VMASST_TYPE_m2p_strict);
 }
 
-static void set_ro_mpt(mfn_t l4, bool present)
+void mm_set_ro_mpt(mfn_t l4, bool present)
 {
     uint64_t *e = (uint64_t *)mfn_to_virt(l4) + RO_MPT_SLOT;
 
@@ -301,7 +301,7 @@ static int new_baseptr(struct vcpu *v, mfn_t m)
     if (rc)
         return rc;
     if (!m2p_strict(v->domain))
-        set_ro_mpt(m, true);
+        mm_set_ro_mpt(m, true);
     v->arch.guest_table = m;
     arch_load_guest_cr3(v);
     /* Only now, with CR3 off the old table, may it lose its last type ref. */
@@ -322,7 +322,7 @@ static int new_user_baseptr(struct vcpu *v, mfn_t m)
         if (rc)
             return rc;
         if (m2p_strict(v->domain))
-            set_ro_mpt(m, false);
+            mm_set_ro_mpt(m, false);
     }
     v->arch.guest_table_user = want;
     if (!v->arch.kernel_mode)
