@@ -261,13 +261,14 @@ static void close_locked(struct domain *d, evtchn_port_t port, struct chan *ch, 
     case ECS_VIRQ:
         ed->virq_port[virq_is_global(ch->virq) ? 0 : ch->vcpu][ch->virq] = 0;
         break;
-    case ECS_INTERDOMAIN: {
-        struct chan *pch = chan_of(peer->evtchn, ch->remote_port);
-        pch->state = ECS_UNBOUND;
-        pch->remote_dom = d->id;
-        pch->remote_port = 0;
+    case ECS_INTERDOMAIN:
+        if (peer) {
+            struct chan *pch = chan_of(peer->evtchn, ch->remote_port);
+            pch->state = ECS_UNBOUND;
+            pch->remote_dom = d->id;
+            pch->remote_port = 0;
+        }
         break;
-    }
     }
     /* A stale pending bit would fire at once when the port is reused. */
     if (d->shared_info)
@@ -292,6 +293,8 @@ static long close_port(struct domain *d, evtchn_port_t port)
          * down (close, destroy) needs d's lock too. */
         if (ch->state == ECS_INTERDOMAIN)
             peer = ch->remote_dom == d->id ? d : domain_lookup(ch->remote_dom);
+        if (peer && !peer->evtchn)
+            peer = NULL;                /* cannot happen: bindings die first */
         if (peer && !lock_peer(d, peer)) {
             spin_unlock(&ed->lock);
             __builtin_ia32_pause();
@@ -438,6 +441,8 @@ static long send_locked(struct domain *d, evtchn_port_t port)
         /* Alive while the binding exists, and it cannot go while we hold
          * d's lock; the peer's notify vCPU may change under us, harmlessly. */
         struct domain *rd = ch->remote_dom == d->id ? d : domain_lookup(ch->remote_dom);
+        if (!rd || !rd->evtchn)
+            return 0;                   /* cannot happen: bindings die first */
         struct chan *rch = chan_of(rd->evtchn, ch->remote_port);
         raise_port(rd, __atomic_load_n(&rch->vcpu, __ATOMIC_RELAXED), ch->remote_port);
         return 0;
