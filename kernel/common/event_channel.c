@@ -322,8 +322,8 @@ void evtchn_domain_destroy(struct domain *d)
     spin_unlock(&ed->lock);
     for (evtchn_port_t p = 1; p < valid; p++)
         close_port(d, p);
-    /* No peer holds a binding now, so nobody can reach ed any more; the
-     * lock/unlock waits out a sender that found a binding just before. */
+    /* Each binding was closed under the peer's lock as well, so no peer is
+     * still raising into d; the lock/unlock waits out any other holder. */
     spin_lock(&ed->lock);
     d->evtchn = NULL;
     spin_unlock(&ed->lock);
@@ -343,16 +343,17 @@ static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
         return -ESRCH;
     if (!controls(c, d))
         return -EPERM;
-    if (!d->evtchn)
+    struct evtchn_domain *ed = d->evtchn;
+    if (!ed)
         return -EINVAL;
     domid_t remote = a->remote_dom == DOMID_SELF ? c->id : a->remote_dom;
-    spin_lock(&d->evtchn->lock);
-    int port = get_free_port(d, d->evtchn);
+    spin_lock(&ed->lock);
+    int port = get_free_port(d, ed);
     if (port > 0) {
-        *chan_of(d->evtchn, port) = (struct chan){ .state = ECS_UNBOUND, .remote_dom = remote };
+        *chan_of(ed, port) = (struct chan){ .state = ECS_UNBOUND, .remote_dom = remote };
         a->port = port;
     }
-    spin_unlock(&d->evtchn->lock);
+    spin_unlock(&ed->lock);
     return port < 0 ? port : 0;
 }
 
@@ -459,11 +460,12 @@ static long send_locked(struct domain *d, evtchn_port_t port)
 
 static long evtchn_send(struct domain *d, evtchn_port_t port)
 {
-    if (!d->evtchn)
+    struct evtchn_domain *ed = d->evtchn;
+    if (!ed)
         return -EINVAL;
-    spin_lock(&d->evtchn->lock);
+    spin_lock(&ed->lock);
     long rc = send_locked(d, port);
-    spin_unlock(&d->evtchn->lock);
+    spin_unlock(&ed->lock);
     return rc;
 }
 
@@ -500,14 +502,15 @@ static long evtchn_status(struct evtchn_status *a)
     struct domain *d = lookup_any(a->dom);
     if (!d)
         return -ESRCH;
-    if (!d->evtchn)
+    struct evtchn_domain *ed = d->evtchn;
+    if (!ed)
         return -EINVAL;
-    spin_lock(&d->evtchn->lock);
-    struct chan *ch = chan_valid(d->evtchn, a->port);
+    spin_lock(&ed->lock);
+    struct chan *ch = chan_valid(ed, a->port);
     long rc = !ch ? -EINVAL : !controls(current->domain, d) ? -EPERM : 0;
     if (!rc)
         fill_status(a, ch);
-    spin_unlock(&d->evtchn->lock);
+    spin_unlock(&ed->lock);
     return rc;
 }
 
