@@ -222,6 +222,7 @@ int main(void)
     test_hypercalls();
     test_ptwr();
     test_random();
+    test_foreign();
     printf("%d passed, %d failed\n", unit_passed, unit_failed);
     return unit_failed ? 1 : 0;
 }

@@ -44,5 +44,6 @@ void test_pagetype(void);
 void test_hypercalls(void);
 void test_ptwr(void);
 void test_random(void);
+void test_foreign(void);
 
 #endif
