@@ -150,10 +150,21 @@ void vcpu_block_current(void)
     spin_lock(&sched_lock);
     v->blocked = true;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (v->vcpu_info->evtchn_upcall_pending && !v->polling)
+    /* Re-check under the lock: a sender sets the pending bit before it kicks,
+     * and the kick takes this lock, so no wake-up can fall in between. */
+    bool wake = false;
+    if (v->polling) {
+        for (unsigned i = 0; i < v->poll_nr && !wake; i++)
+            wake = evtchn_port_is_pending(v->domain, v->poll_list[i]);   /* lock-free read */
+    } else {
+        wake = v->vcpu_info->evtchn_upcall_pending;
+    }
+    if (wake) {
         v->blocked = false;
-    else
+        v->polling = false;
+    } else {
         sync_vcpu(v, now_ns(), false);
+    }
     spin_unlock(&sched_lock);
     ps[smp_processor_id()].need_resched = true;
 }

@@ -21,12 +21,10 @@ static long poll(struct vcpu *v, uint64_t arg)
     evtchn_port_t ports[ARRAY_SIZE(v->poll_list)];
     if (p.nr_ports && copy_from_guest(ports, (uint64_t)p.ports.p, p.nr_ports * sizeof(ports[0])))
         return -EFAULT;
-    for (unsigned i = 0; i < p.nr_ports; i++) {
+    for (unsigned i = 0; i < p.nr_ports; i++)
         if (!evtchn_port_valid(d, ports[i]))
             return -EINVAL;
-        if (evtchn_port_is_pending(d, ports[i]))
-            return 0;
-    }
+    /* Publish the poll set before looking at the ports (see vcpu_block_current). */
     memcpy(v->poll_list, ports, p.nr_ports * sizeof(ports[0]));
     v->poll_nr = p.nr_ports;
     v->polling = true;

@@ -12,7 +12,7 @@ void spin_wait_hook(void) __attribute__((weak));
 static inline void spin_lock(spinlock_t *l)
 {
     while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-        while (l->locked) {
+        while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
             __builtin_ia32_pause();
             if (spin_wait_hook)
                 spin_wait_hook();
