@@ -401,7 +401,8 @@ long do_grant_table_op(uint64_t cmd64, uint64_t uop, uint64_t count64, uint64_t 
 
     if ((int)count < 0)
         return -EINVAL;
-    if (cmd >> GNTTABOP_CMD_BITS)
+    if ((cmd >> GNTTABOP_CMD_BITS) &&
+        (cmd & ((1u << GNTTABOP_CMD_BITS) - 1)) != GNTTABOP_cache_flush)
         return -EINVAL;           /* continuation bits: only cache_flush takes them */
     switch (cmd) {
     case GNTTABOP_map_grant_ref:

@@ -128,6 +128,9 @@ static void test_dispatch(void)
     CHECK_EQ(hc(&dom1, GNTTABOP_transfer, buf, 1), -ENOSYS, "transfer: -ENOSYS");
     CHECK_EQ(hc(&dom1, 99, buf, 1), -ENOSYS, "unknown op: -ENOSYS");
     CHECK_EQ(hc(&dom1, GNTTABOP_query_size | (1u << 12), buf, 1), -EINVAL, "continuation bits in cmd: -EINVAL");
+    CHECK_EQ(hc(&dom1, GNTTABOP_cache_flush | (1u << 12), buf, 1), -ENOSYS,
+             "cache_flush may carry continuation bits (-ENOSYS here)");
+    CHECK_EQ(hc(&dom1, GNTTABOP_unmap_and_replace, buf, 1), -ENOSYS, "unmap_and_replace: -ENOSYS");
     CHECK_EQ(hc(&dom1, GNTTABOP_map_grant_ref, buf, 0x80000000u), -EINVAL, "negative count: -EINVAL");
     CHECK_EQ(hc(&dom1, GNTTABOP_map_grant_ref, buf, 513), -EINVAL, "map batch of 513: -EINVAL");
     CHECK_EQ(hc(&dom1, GNTTABOP_unmap_grant_ref, buf, 513), -EINVAL, "unmap batch of 513: -EINVAL");

@@ -22,6 +22,10 @@ static void test_granter_dies(void)
           map1(&dom1, 1, 8, GNTMAP_host_map, gva(3), &h[3], NULL) == GNTST_okay,
           "backend maps three frontend grants and one of its own");
     int fl = n_flush[1];
+    dom2.state = DOM_DYING;
+    gnttab_domain_destroy(&dom2);
+    CHECK(counts_zero(&dom2), "dead domain's frames unreferenced before they are freed");
+    CHECK(dom2.gnttab == NULL, "dead domain's table gone");
     fake_destroy(&dom2);
     CHECK(l1e(l1, 0) == 0 && l1e(l1, 1) == 0 && l1e(l1, 2) == 0, "survivor's PTEs of the dead domain's grants cleared");
     CHECK_EQ(l1e(l1, 3), gpte(own, true), "survivor's mapping of its own grant stays");
@@ -91,8 +95,44 @@ static void test_no_leak(void)
     CHECK_EQ(frames_free_count(), all, "every frame back after all domains died");
 }
 
+/* Out of memory: growing or creating a table fails cleanly. */
+static void test_out_of_memory(void)
+{
+    fake_reset();
+    uint64_t base = frames_free_count();
+    mfn_t hoard = ~0u, m;
+    while ((m = frame_alloc()) != INVALID_MFN) {        /* take all but 5 frames */
+        pg(m)->next = (uint32_t)hoard;
+        hoard = m;
+        if (frames_free_count() == 5)
+            break;
+    }
+    xen_pfn_t list[4];
+    struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 4 };
+    set_xen_guest_handle(st.frame_list, list);
+    hc(&dom1, GNTTABOP_setup_table, &st, 1);
+    CHECK_EQ(st.status, GNTST_general_error, "no memory to grow: general_error");
+    CHECK(dom1.gnttab->nr_frames == 1 && frames_free_count() == 5, "failed growth leaves no trace");
+    st.nr_frames = 2;
+    hc(&dom1, GNTTABOP_setup_table, &st, 1);
+    CHECK(st.status == GNTST_okay && frames_free_count() == 2, "growth by one frame fits (3 frames)");
+    struct domain extra;
+    memset(&extra, 0, sizeof(extra));
+    extra.id = 9;
+    extra.page_list = ~0u;
+    CHECK_EQ(gnttab_domain_init(&extra), -ENOMEM, "init without memory: -ENOMEM");
+    CHECK(extra.gnttab == NULL && frames_free_count() == 2, "failed init leaves no trace");
+    while (hoard != ~0u) {
+        m = hoard;
+        hoard = pg(m)->next;
+        frame_free(m);
+    }
+    CHECK_EQ(frames_free_count(), base - 3, "hoard returned");
+}
+
 void test_teardown(void)
 {
+    test_out_of_memory();
     test_granter_dies();
     test_grantee_dies();
     test_no_leak();
