@@ -37,8 +37,10 @@ fi
 sed -n 's/^(d0) //p' "$log" | tr -d '\r' | grep -E '^(ok|FAIL|#)' || true
 summary=$(sed -n 's/^(d0) //p' "$log" | tr -d '\r' | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
 if [ -z "$summary" ]; then
+  # Count what it did print, then fail the run.
+  p=$(sed -n 's/^(d0) //p' "$log" | grep -c '^ok - ' || true)
+  f=$(sed -n 's/^(d0) //p' "$log" | grep -c '^FAIL - ' || true)
   fail "guest did not finish (no 'N passed, M failed' line); last log lines: $(tail -n 5 "$log" | tr '\n' '|')"
-  p=0 f=0
 else
   ok "guest finished ($summary)"
   p=${summary%% passed*}; f=${summary#*, }; f=${f%% failed}

@@ -17,21 +17,21 @@ static void test_maps(void)
     memset(map, 0xff, sizeof(map));
     struct xen_memory_map mm = { .nr_entries = 8 };
     set_xen_guest_handle(mm.buffer, (void *)map);
-    CHECK_EQ("XENMEM_memory_map = 0", HYPERVISOR_memory_op(XENMEM_memory_map, &mm), 0);
-    CHECK_EQ("one entry", mm.nr_entries, 1);
-    CHECK("it is RAM from 0 covering nr_pages",
-          map[0].addr == 0 && map[0].type == 1 && map[0].size >= start_info->nr_pages * 4096);
+    DOMU_ONLY(CHECK_EQ("XENMEM_memory_map = 0", HYPERVISOR_memory_op(XENMEM_memory_map, &mm), 0));
+    DOMU_ONLY(CHECK_EQ("one entry", mm.nr_entries, 1));
+    DOMU_ONLY(CHECK("it is RAM from 0 covering nr_pages",
+          map[0].addr == 0 && map[0].type == 1 && map[0].size >= start_info->nr_pages * 4096));
     CHECK_EQ("XENMEM_memory_map(NULL) = -EFAULT", HYPERVISOR_memory_op(XENMEM_memory_map, NULL), -XEN_EFAULT);
     mm.nr_entries = 8;
     set_xen_guest_handle(mm.buffer, (void *)UNMAPPED_VA);
-    CHECK_EQ("XENMEM_memory_map with an unmapped buffer = -EFAULT",
-             HYPERVISOR_memory_op(XENMEM_memory_map, &mm), -XEN_EFAULT);
+    DOMU_ONLY(CHECK_EQ("XENMEM_memory_map with an unmapped buffer = -EFAULT",
+             HYPERVISOR_memory_op(XENMEM_memory_map, &mm), -XEN_EFAULT));
 
     struct xen_machphys_mapping mp = { 0 };
     CHECK_EQ("XENMEM_machphys_mapping = 0", HYPERVISOR_memory_op(XENMEM_machphys_mapping, &mp), 0);
     CHECK_EQ("v_start = 0xffff800000000000", mp.v_start, 0xffff800000000000UL);
     CHECK_EQ("v_end = 0xffff804000000000", mp.v_end, 0xffff804000000000UL);
-    CHECK_EQ("max_mfn = (256 GiB / 8) - 1", mp.max_mfn, (0x4000000000UL / 8) - 1);
+    DOMU_ONLY(CHECK_EQ("max_mfn = (256 GiB / 8) - 1", mp.max_mfn, (0x4000000000UL / 8) - 1));
     CHECK_EQ("XENMEM_machphys_mapping(read-only M2P) = -EFAULT",
              HYPERVISOR_memory_op(XENMEM_machphys_mapping, HYPERVISOR_VIRT_START), -XEN_EFAULT);
 
@@ -42,8 +42,10 @@ static void test_maps(void)
             top = p2m[i];
     check_result("XENMEM_maximum_ram_page is above every frame we own", maxram > (long)top,
                  "got %ld, highest mfn 0x%lx", maxram, top);
-    CHECK_EQ("XENMEM_maximum_ram_page with an argument = -EINVAL",
-             HYPERVISOR_memory_op(XENMEM_maximum_ram_page, &mp), -XEN_EINVAL);
+    CHECK_EQ("XENMEM_maximum_ram_page ignores its argument",
+             HYPERVISOR_memory_op(XENMEM_maximum_ram_page, &mp), maxram);
+    CHECK_EQ("XENMEM_maximum_ram_page with a continuation index (cmd | 1<<6) = -EINVAL",
+             HYPERVISOR_memory_op(XENMEM_maximum_ram_page | (1 << 6), NULL), -XEN_EINVAL);
 
     domid_t self = DOMID_SELF, nobody = 1000;
     long cur = HYPERVISOR_memory_op(XENMEM_current_reservation, &self);
@@ -95,10 +97,11 @@ static void test_maps(void)
     set_xen_guest_handle(r.extent_start, (xen_pfn_t *)UNMAPPED_VA);
     CHECK_EQ("decrease_reservation with an unmapped extent list = 0",
              HYPERVISOR_memory_op(XENMEM_decrease_reservation, &r), 0);
-    CHECK_EQ("increase_reservation(NULL) = -EFAULT",
-             HYPERVISOR_memory_op(XENMEM_increase_reservation, NULL), -XEN_EFAULT);
-    CHECK_EQ("increase_reservation(hypervisor address) = -EFAULT",
-             HYPERVISOR_memory_op(XENMEM_increase_reservation, HV_DIRECTMAP), -XEN_EFAULT);
+    /* Reservation ops report the number of extents done: a bad argument pointer is 0. */
+    CHECK_EQ("increase_reservation(NULL) = 0 extents",
+             HYPERVISOR_memory_op(XENMEM_increase_reservation, NULL), 0);
+    CHECK_EQ("increase_reservation(hypervisor address) = 0 extents",
+             HYPERVISOR_memory_op(XENMEM_increase_reservation, HV_DIRECTMAP), 0);
     CHECK_EQ("current_reservation unchanged at the end", HYPERVISOR_memory_op(XENMEM_current_reservation, &self),
              cur);
 }

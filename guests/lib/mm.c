@@ -71,7 +71,7 @@ long mmuext1(unsigned cmd, uint64_t arg1, uint64_t arg2)
 {
     struct mmuext_op op = { .cmd = cmd };
     op.arg1.mfn = arg1;
-    op.arg2.nr_ents = arg2;
+    op.arg2.src_mfn = arg2;             /* all 64 bits: nr_ents, or a vcpumask pointer */
     return HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
 }
 
