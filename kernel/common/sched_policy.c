@@ -315,6 +315,18 @@ static uint64_t slice_for(const struct vcpu *v, bool throttled_waiting, uint64_t
     return MAX(slice, SCHED_MIN_SLICE_NS);
 }
 
+/* Idle: wake at the next refill if a capped vCPU waits here; every quantum
+ * while another queue has work to spare (for sp_steal); otherwise never. */
+static uint64_t idle_slice(const struct sp_rq *rq, bool throttled, uint64_t now)
+{
+    if (throttled)
+        return MAX(SCHED_CAP_PERIOD_NS - now % SCHED_CAP_PERIOD_NS, SCHED_MIN_SLICE_NS);
+    for (unsigned c = 0; c < SCHED_MAX_CPUS; c++)
+        if (&rqs[c] != rq && __atomic_load_n(&rqs[c].nr, RELAXED) >= 2)
+            return SCHED_QUANTUM_NS;
+    return 0;
+}
+
 struct vcpu *sp_pick(unsigned cpu, struct vcpu *prev, uint64_t now, uint64_t *slice_ns)
 {
     (void)prev;                         /* the queue knows who ran: rq->curr */
@@ -333,8 +345,7 @@ struct vcpu *sp_pick(unsigned cpu, struct vcpu *prev, uint64_t now, uint64_t *sl
         sp_set_runstate(old, RUNSTATE_runnable, now);
     rq->curr = next;
     if (!next) {
-        if (throttled)
-            *slice_ns = MAX(SCHED_CAP_PERIOD_NS - now % SCHED_CAP_PERIOD_NS, SCHED_MIN_SLICE_NS);
+        *slice_ns = idle_slice(rq, throttled, now);
         return NULL;
     }
     if (next != old) {
@@ -378,13 +389,14 @@ bool sp_should_preempt(unsigned cpu, struct vcpu *curr, uint64_t now)
 
 /* ---- placement and parameters ---- */
 
-/* The queue (not cpu) with the most members, among those with a waiting one. */
-static struct sp_rq *busiest_other(unsigned cpu)
+/* The most loaded queue, if it has at least two members more than `to`
+ * (moving one then evens things out rather than just swapping roles). */
+static struct sp_rq *busiest_other(const struct sp_rq *to)
 {
     struct sp_rq *best = NULL;
     for (unsigned c = 0; c < SCHED_MAX_CPUS; c++) {
         struct sp_rq *rq = &rqs[c];
-        if (c != cpu && rq->nr >= (rq->curr ? 2u : 1u) && (!best || rq->nr > best->nr))
+        if (rq != to && rq->nr >= to->nr + 2 && (!best || rq->nr > best->nr))
             best = rq;
     }
     return best;
@@ -394,7 +406,7 @@ struct vcpu *sp_steal(unsigned cpu, uint64_t now)
 {
     if (cpu >= SCHED_MAX_CPUS)
         return NULL;
-    struct sp_rq *from = busiest_other(cpu), *to = &rqs[cpu];
+    struct sp_rq *to = &rqs[cpu], *from = busiest_other(to);
     if (!from)
         return NULL;
     charge(from, now);

@@ -71,7 +71,8 @@ void sp_sleep(struct vcpu *v, uint64_t now);
 /* Charge `prev` (may be NULL = idle) up to now, then choose what runs next on cpu:
  * returns the vCPU (NULL = idle) and how long it may run before a preemption check.
  * Idle: *slice_ns = 0 means nothing to wait for (sleep until a wake), otherwise
- * re-pick after it (a capped vCPU's budget refills then). */
+ * re-pick after it (a capped vCPU's budget refills then, or another queue has
+ * work sp_steal could take). */
 struct vcpu *sp_pick(unsigned cpu, struct vcpu *prev, uint64_t now, uint64_t *slice_ns);
 /* Should `curr` be preempted in favour of something on cpu's queue (after a wake)? */
 bool sp_should_preempt(unsigned cpu, struct vcpu *curr, uint64_t now);
@@ -82,10 +83,11 @@ int  sp_set_params(struct domain *d, uint32_t weight, uint32_t cap);
  * pCPU that has called sp_pick, cur_cpu on ties (0 if cur_cpu is out of
  * range).  Reads other queues without their locks: a hint, any answer is safe. */
 unsigned sp_choose_cpu(struct vcpu *v, unsigned cur_cpu);
-/* Optional work stealing, for an idle cpu (sp_pick returned NULL): needs the
- * locks of cpu AND of every other queue (sched.c's one global lock).  Moves one
- * waiting vCPU from the most loaded queue with somebody waiting to cpu and
- * returns it (set v->processor = cpu, then sp_pick again), or NULL. */
+/* Optional load balancing: needs the locks of cpu AND of every other queue
+ * (sched.c's one global lock).  If some queue has at least two vCPUs more than
+ * cpu's, moves its best waiting vCPU to cpu and returns it (set v->processor =
+ * cpu), else NULL.  Call it before sp_pick when cpu would idle, or before
+ * every sp_pick. */
 struct vcpu *sp_steal(unsigned cpu, uint64_t now);
 /* SCHEDOP_yield: v gives up its warp and lets other runnable vCPUs on its
  * queue go first at the next sp_pick. */

@@ -54,6 +54,8 @@ struct simv *sim_add(struct sim *s, struct simv *sv, struct domain *d, unsigned 
 void sim_run(struct sim *s, uint64_t until);
 void sim_wake(struct sim *s, struct simv *sv, int cpu, bool woken);
 void sim_block(struct sim *s, struct simv *sv);
+/* Schedule on pCPU c now (as after a timer or IPI). */
+void sim_pick(struct sim *s, unsigned c);
 /* ran * 1e6 / total */
 uint64_t ppm(uint64_t part, uint64_t total);
 

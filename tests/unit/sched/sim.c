@@ -53,15 +53,13 @@ void dom_init(struct domain *d, domid_t id, uint32_t weight, uint32_t cap)
     }
 }
 
-static void repick(struct sim *s, unsigned c)
+void sim_pick(struct sim *s, unsigned c)
 {
     uint64_t slice;
-    struct vcpu *next = sp_pick(c, s->curr[c], s->now, &slice);
-    struct vcpu *stolen = !next && s->steal ? sp_steal(c, s->now) : NULL;
-    if (stolen) {
+    struct vcpu *stolen = s->steal ? sp_steal(c, s->now) : NULL;
+    if (stolen)
         stolen->processor = c;
-        next = sp_pick(c, NULL, s->now, &slice);
-    }
+    struct vcpu *next = sp_pick(c, s->curr[c], s->now, &slice);
     s->curr[c] = next;
     s->slice_end[c] = slice ? s->now + slice : 0;
     s->n_picks++;
@@ -87,7 +85,7 @@ void sim_wake(struct sim *s, struct simv *sv, int cpu, bool woken)
     sv->n_wakes += woken;
     sv->burst_left = sv->burst;
     if (!s->curr[c] || (s->use_preempt && sp_should_preempt(c, s->curr[c], s->now)))
-        repick(s, c);
+        sim_pick(s, c);
 }
 
 void sim_block(struct sim *s, struct simv *sv)
@@ -96,7 +94,7 @@ void sim_block(struct sim *s, struct simv *sv)
     sp_sleep(&sv->v, s->now);
     for (unsigned c = 0; c < s->ncpu; c++)
         if (s->curr[c] == &sv->v)
-            repick(s, c);
+            sim_pick(s, c);
 }
 
 struct simv *sim_add(struct sim *s, struct simv *sv, struct domain *d, unsigned id,
@@ -167,7 +165,7 @@ static void handle_events(struct sim *s)
     }
     for (unsigned c = 0; c < s->ncpu; c++)
         if (s->slice_end[c] && s->slice_end[c] <= s->now)
-            repick(s, c);
+            sim_pick(s, c);
     for (unsigned i = 0; i < s->nv; i++)
         if (sleeping_periodic(s->v[i]) && s->v[i]->next_wake <= s->now)
             sim_wake(s, s->v[i], -1, true);

@@ -166,8 +166,29 @@ static void stealing(bool steal)
     }
 }
 
+/* Four hogs all started on pCPU 0 of two: balancing before every pick
+ * spreads them 2 + 2 and then leaves them alone. */
+static void balancing(void)
+{
+    sim_init(&S, 2);
+    S.steal = true;
+    for (unsigned i = 0; i < 4; i++) {
+        dom_init(&D[i], (domid_t)(i + 1), 256, 0);
+        sim_add(&S, &V[i], &D[i], 0, SIM_HOG, 0);
+    }
+    sim_pick(&S, 1);
+    sim_run(&S, S.now + 10 * SEC);
+    for (unsigned i = 0; i < 4; i++)
+        share_is(V[i].ran, 10 * SEC, 500000, 20000, "sp_steal before every pick: 4 hogs on 2 pCPUs, 1/2 each");
+    unsigned on0 = 0;
+    for (unsigned i = 0; i < 4; i++)
+        on0 += V[i].v.sched.cpu == 0;
+    CHECK(on0 == 2, "balanced 2 + 2");
+}
+
 void test_fairness(void)
 {
+    balancing();
     stealing(false);
     stealing(true);
     weights_1_2();

@@ -23,9 +23,10 @@ static uint64_t rnd(uint64_t n)
 static void do_pick(unsigned c)
 {
     uint64_t slice;
+    struct vcpu *v = rnd(2) ? sp_steal(c, now) : NULL;
+    if (v)
+        v->processor = c;
     curr[c] = sp_pick(c, curr[c], now, &slice);
-    if (!curr[c] && rnd(2) && sp_steal(c, now))
-        curr[c] = sp_pick(c, NULL, now, &slice);
 }
 
 static void do_sleep(struct vcpu *v)
