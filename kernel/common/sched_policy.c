@@ -22,6 +22,8 @@
 struct sp_rq {
     struct vcpu *head;          /* runnable vCPUs here, the running one included */
     struct vcpu *curr;          /* running since curr->sched.run_start; NULL = idle */
+    struct vcpu *loaded;        /* last returned by sp_pick: its state may still be
+                                 * on this pCPU even after sp_sleep (compare only) */
     uint64_t min_vtime;         /* monotonic floor: min vtime of eligible members */
     unsigned nr;                /* members; read lock-free by sp_choose_cpu */
     bool     alive;             /* sp_pick has run here: this pCPU schedules */
@@ -343,7 +345,7 @@ struct vcpu *sp_pick(unsigned cpu, struct vcpu *prev, uint64_t now, uint64_t *sl
         v->sched.yielded = false;       /* a yield lasts one decision */
     if (old && old != next)
         sp_set_runstate(old, RUNSTATE_runnable, now);
-    rq->curr = next;
+    rq->curr = rq->loaded = next;
     if (!next) {
         *slice_ns = idle_slice(rq, throttled, now);
         return NULL;
@@ -415,7 +417,8 @@ struct vcpu *sp_steal(unsigned cpu, uint64_t now)
     uint64_t bkey = 0;
     for (struct vcpu *m = from->head; m; m = m->sched.next) {
         uint64_t k = key_of(m, m->sched.vtime, now);
-        if (m != from->curr && !m->sched.throttled && (!v || vt_before(k, bkey)))
+        if (m != from->curr && m != from->loaded && !m->sched.throttled &&
+            (!v || vt_before(k, bkey)))
             v = m, bkey = k;
     }
     if (!v)

@@ -86,7 +86,8 @@ unsigned sp_choose_cpu(struct vcpu *v, unsigned cur_cpu);
 /* Optional load balancing: needs the locks of cpu AND of every other queue
  * (sched.c's one global lock).  If some queue has at least two vCPUs more than
  * cpu's, moves its best waiting vCPU to cpu and returns it (set v->processor =
- * cpu), else NULL.  Call it before sp_pick when cpu would idle, or before
+ * cpu), else NULL.  Never the vCPU its pCPU's last sp_pick returned: that one
+ * may not have been saved yet.  Call it before sp_pick when cpu would idle, or before
  * every sp_pick. */
 struct vcpu *sp_steal(unsigned cpu, uint64_t now);
 /* SCHEDOP_yield: v gives up its warp and lets other runnable vCPUs on its

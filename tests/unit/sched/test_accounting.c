@@ -148,8 +148,33 @@ void test_accounting(void)
     runstate_edges();
 }
 
+/* A vCPU that blocked and was woken again before its pCPU rescheduled is
+ * still loaded there: another pCPU must not steal it. */
+static void steal_not_loaded(void)
+{
+    uint64_t slice;
+    sim_init(&S, 2);
+    for (unsigned i = 0; i < 3; i++) {
+        dom_init(&D[i], (domid_t)(i + 1), 256, 0);
+        sim_add(&S, &V[i], &D[i], 0, SIM_SLEEPER, 0);
+        V[i].v.blocked = false;
+        sp_wake(&V[i].v, 0, S.now, false);
+    }
+    struct vcpu *x = sp_pick(0, NULL, S.now, &slice);
+    x->blocked = true;
+    sp_sleep(x, S.now + 1 * US);
+    x->blocked = false;
+    sp_wake(x, 0, S.now + 2 * US, true);      /* warped: the best candidate */
+    sp_pick(1, NULL, S.now + 3 * US, &slice);
+    struct vcpu *st = sp_steal(1, S.now + 3 * US);
+    CHECK(st && st != x && st->sched.cpu == 1 && x->sched.cpu == 0,
+          "sp_steal skips a vCPU whose pCPU has not rescheduled since running it");
+    CHECK(!sp_steal(1, S.now + 4 * US), "sp_steal stops once the difference is below two");
+}
+
 void test_api(void)
 {
+    steal_not_loaded();
     params();
     yield();
     placement();
