@@ -264,7 +264,7 @@ struct vcpu_refs {
     mfn_t gdt[MAX_GDT_FRAMES];
 };
 
-static bool canonical(uint64_t a) { return (uint64_t)(((int64_t)a << 16) >> 16) == a; }
+static bool canonical(uint64_t a) { return (uint64_t)((int64_t)(a << 16) >> 16) == a; }
 
 /* Xen's arch_set_info_guest checks for a 64-bit PV vCPU that is not yet up. */
 static long check_context(const struct vcpu *v, const struct vcpu_guest_context *c)
