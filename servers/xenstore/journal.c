@@ -271,6 +271,22 @@ void journal_req_cons(struct xs_server *s, const struct xs_conn *c, uint32_t v)
 	emitted(s);
 }
 
+static void enc_txid(struct xs_journal *j, const struct xs_conn *c)
+{
+	rec_begin(j, J_TXID);
+	put_u32(j, c->domid);
+	put_u32(j, c->next_txid);
+}
+
+void journal_txid(struct xs_server *s, const struct xs_conn *c)
+{
+	struct xs_journal *j = active(s);
+	if (!j || !c->is_domain)
+		return;
+	enc_txid(j, c);
+	emitted(s);
+}
+
 size_t journal_size(const struct xs_server *s)
 {
 	return s->journal ? s->journal->size : 0;
@@ -355,6 +371,8 @@ int journal_compact(struct xs_server *s)
 			enc_watch(j, d, w, true);
 			rec_end(j);
 		}
+		enc_txid(j, c);
+		rec_end(j);
 		uint32_t pending = 0;
 		for (struct xs_outbuf *b = c->out; b; b = b->next)
 			pending += b->len - b->off;

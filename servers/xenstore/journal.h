@@ -10,7 +10,7 @@
 /* A record is [u32 body length][u32 checksum of body][body]; the body's first
  * byte is one of these. */
 enum {
-	J_EPOCH = 1, J_BEGIN, J_END, J_NODE, J_DEL, J_WATCH, J_DOM, J_SPECIAL, J_OUT, J_REQCONS,
+	J_EPOCH = 1, J_BEGIN, J_END, J_NODE, J_DEL, J_WATCH, J_DOM, J_SPECIAL, J_OUT, J_REQCONS, J_TXID,
 };
 
 struct xs_journal {

@@ -96,15 +96,16 @@ int req_domid(const char *s, uint32_t *out)
 	return 0;
 }
 
-/* Errno for a node that does not exist: EACCES if the caller may not read
+/* Errno for a node that does not exist: EACCES if the caller lacks perm on
  * the nearest existing ancestor (so absence leaks nothing), else ENOENT. */
-int req_missing(struct req *r, const char *path)
+int req_missing(struct req *r, const char *path, unsigned perm)
 {
 	char *p = path_parent(path);
 	for (;;) {
 		const struct xs_node *a = view_get(&r->v, p);
 		if (a) {
-			int e = (perm_for_conn(r->c, a->perms, a->nperms) & XS_PERM_READ) ? -ENOENT : -EACCES;
+			unsigned have = perm_for_conn(r->c, a->perms, a->nperms);
+			int e = (have & perm) == perm ? -ENOENT : -EACCES;
 			free(p);
 			return e;
 		}
@@ -122,7 +123,7 @@ int req_get(struct req *r, const char *path, unsigned perm, const struct xs_node
 {
 	const struct xs_node *n = view_get(&r->v, path);
 	if (!n)
-		return req_missing(r, path);
+		return req_missing(r, path, perm);
 	if ((perm_for_conn(r->c, n->perms, n->nperms) & perm) != perm)
 		return -EACCES;
 	*out = n;

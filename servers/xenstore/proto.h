@@ -27,9 +27,9 @@ const char *req_onearg(struct req *r);
  * the length of the prefix added to a relative path. 0 or -EINVAL. */
 int req_canon(struct xs_conn *c, const char *in, char *out, bool special, size_t *rel);
 int req_domid(const char *s, uint32_t *out);
-/* Errno for a missing node: EACCES if the nearest existing ancestor is
- * unreadable to the caller, else ENOENT. */
-int req_missing(struct req *r, const char *path);
+/* Errno for a missing node: EACCES if the caller lacks perm on the nearest
+ * existing ancestor, else ENOENT. */
+int req_missing(struct req *r, const char *path, unsigned perm);
 /* Look a node up and check the caller has all of perm. */
 int req_get(struct req *r, const char *path, unsigned perm, const struct xs_node **out);
 void req_ok(struct req *r);

@@ -70,6 +70,15 @@ int do_directory_part(struct req *r)
 	return 0;
 }
 
+/* Xen's entry-size quota (-S) applies to the node as stored: a 24-byte
+ * header, 8 bytes per permission, the value and the child names. */
+static bool too_big(const struct req *r, uint32_t nperms, size_t vlen, size_t clen)
+{
+	if (r->c->privileged)
+		return false;
+	return 24 + 8 * (size_t)nperms + vlen + clen >= r->c->srv->cfg.quota_entry_size;
+}
+
 static uint32_t new_owner(const struct xs_conn *c, uint32_t parent_owner)
 {
 	return c->privileged ? parent_owner : c->domid;
@@ -97,6 +106,26 @@ static int create_node(struct req *r, const char *path, const char *val, uint32_
 		free(anc);
 		return -ENOSPC;
 	}
+	/* Every record this creates or grows must fit, before anything changes. */
+	size_t plen = strlen(path), alen = strlen(anc);
+	size_t pos = !strcmp(anc, "/") ? 0 : alen;
+	for (size_t p = pos, first = 1; p < plen; first = 0) {
+		size_t next = p + 1;
+		while (next < plen && path[next] != '/')
+			next++;
+		size_t leaf = next - p;  /* "/name": the name plus its NUL */
+		bool ok = first ? !too_big(r, a->nperms, a->vlen, a->clen + leaf)
+				: !too_big(r, a->nperms, 0, leaf);
+		if (!ok) {
+			free(anc);
+			return -ENOSPC;
+		}
+		p = next;
+	}
+	if (too_big(r, a->nperms, vlen, 0)) {
+		free(anc);
+		return -ENOSPC;
+	}
 	/* Walk down from the existing ancestor creating each level. */
 	struct xs_perm *perms = NULL;
 	uint32_t np = a->nperms;
@@ -107,8 +136,6 @@ static int create_node(struct req *r, const char *path, const char *val, uint32_
 		memcpy(perms, a->perms, np * sizeof(*perms));
 		perms[0].id = owner;
 	}
-	size_t plen = strlen(path), alen = strlen(anc);
-	size_t pos = !strcmp(anc, "/") ? 0 : alen;
 	struct xs_node *parent = node_dup(a);
 	while (pos < plen) {
 		size_t next = pos + 1;
@@ -150,12 +177,12 @@ int do_write(struct req *r)
 	int e = req_canon(r->c, r->p, path, false, NULL);
 	if (e)
 		return e;
-	if (!r->c->privileged && vlen > r->c->srv->cfg.quota_entry_size)
-		return -ENOSPC;
 	const struct xs_node *n = view_get(&r->v, path);
 	if (n) {
 		if (!(perm_for_conn(r->c, n->perms, n->nperms) & XS_PERM_WRITE))
 			return -EACCES;
+		if (too_big(r, n->nperms, vlen, n->clen))
+			return -ENOSPC;
 		struct xs_node *m = node_dup(n);
 		node_set_value(m, val, vlen);
 		view_put(&r->v, m);
@@ -228,9 +255,11 @@ int do_rm(struct req *r)
 		return -EINVAL;
 	const struct xs_node *n = view_get(&r->v, path);
 	if (!n) {
+		/* not an error if the parent exists (and we could write there) */
+		if ((e = req_missing(r, path, XS_PERM_WRITE)) == -EACCES)
+			return e;
 		char *par = path_parent(path);
-		const struct xs_node *p = view_get(&r->v, par);
-		e = p ? 0 : req_missing(r, par);
+		e = view_get(&r->v, par) ? 0 : -ENOENT;
 		free(par);
 		if (!e)
 			req_ok(r);
@@ -327,6 +356,10 @@ int do_set_perms(struct req *r)
 	if (!r->c->privileged && n->nperms && perms[0].id != n->perms[0].id) {
 		free(perms);
 		return -EPERM;
+	}
+	if (too_big(r, np, n->vlen, n->clen)) {
+		free(perms);
+		return -ENOSPC;
 	}
 	/* the event is checked against the old perms (as Xen does): whoever
 	 * could see the node learns that its access changed */

@@ -39,7 +39,8 @@ int do_transaction_start(struct req *r)
 	char buf[16];
 	if (r->v.txn)
 		return -EBUSY;
-	if (!r->c->privileged && r->c->ntxns >= r->c->srv->cfg.quota_transactions)
+	/* as Xen: quota N admits N + 1 open transactions */
+	if (!r->c->privileged && r->c->ntxns > r->c->srv->cfg.quota_transactions)
 		return -ENOSPC;
 	struct xs_txn *t = txn_start(r->c);
 	snprintf(buf, sizeof(buf), "%u", t->id);

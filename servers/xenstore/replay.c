@@ -192,6 +192,13 @@ static void apply(struct xs_server *s, struct cur *c, uint64_t *epoch)
 		}
 		break;
 	}
+	case J_TXID: {
+		uint32_t domid = get_u32(c), next = get_u32(c);
+		struct xs_conn *conn = dom_conn(s, domid);
+		if (!c->bad && conn)
+			conn->next_txid = next;
+		break;
+	}
 	default:
 		break;
 	}

@@ -31,7 +31,6 @@ struct xs_server *xs_server_new(const struct xs_config *cfg)
 	s->cfg = *cfg;
 	s->logging = cfg->verbose;
 	htab_init(&s->tree);
-	s->next_txid = 1;
 	static const struct xs_perm none0 = { 0, XS_PERM_NONE };
 	struct xs_node *root = node_new("/");
 	node_set_perms(root, &none0, 1);

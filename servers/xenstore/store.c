@@ -145,23 +145,17 @@ struct xs_txn *txn_find(struct xs_conn *c, uint32_t id)
 	return NULL;
 }
 
-static bool txid_in_use(struct xs_server *s, uint32_t id)
-{
-	for (struct xs_conn *c = s->conns; c; c = c->next)
-		if (txn_find(c, id))
-			return true;
-	return false;
-}
-
 struct xs_txn *txn_start(struct xs_conn *c)
 {
-	struct xs_server *s = c->srv;
 	struct xs_txn *t = calloc(1, sizeof(*t));
 	if (!t)
 		abort();
 	do {
-		t->id = s->next_txid++;
-	} while (t->id == 0 || txid_in_use(s, t->id));
+		t->id = ++c->next_txid;
+	} while (t->id == 0 || txn_find(c, t->id));
+	/* a domain connection's counter survives restarts, so an id the guest
+	 * still holds from before is never handed out again */
+	journal_txid(c->srv, c);
 	htab_init(&t->over);
 	htab_init(&t->reads);
 	t->etail = &t->events;

@@ -16,7 +16,8 @@ int watch_add(struct xs_conn *c, const char *path, const char *token, size_t rel
 	for (struct xs_watch *w = c->watches; w; w = w->next)
 		if (!strcmp(w->path, path) && !strcmp(w->token, token))
 			return -EEXIST;
-	if (!c->privileged && c->nwatches >= c->srv->cfg.quota_watches)
+	/* Xen compares before counting the new one: quota N admits N + 1 */
+	if (!c->privileged && c->nwatches > c->srv->cfg.quota_watches)
 		return -E2BIG;
 	struct xs_watch *w = calloc(1, sizeof(*w));
 	if (!w)

@@ -129,6 +129,7 @@ struct xs_conn {
 	unsigned nwatches;
 	struct xs_txn *txns;
 	unsigned ntxns;
+	uint32_t next_txid; /* transaction ids are per connection, as in Xen */
 	uint32_t in_have;
 	union {
 		struct xsd_sockmsg hdr;
@@ -162,7 +163,6 @@ struct xs_server {
 	struct xs_conn *conns;
 	struct xs_domain **doms[(XS_DOMID_LIMIT + 127) / 128]; /* two-level, by domid */
 	struct xs_special special[2]; /* @introduceDomain, @releaseDomain */
-	uint32_t next_txid;
 	struct xs_config cfg;
 	struct xs_journal *journal;
 	struct xs_domain_hooks hooks;
@@ -224,6 +224,7 @@ void journal_special(struct xs_server *s, unsigned idx);
 void journal_batch(struct xs_server *s, bool begin);
 void journal_output(struct xs_server *s, const struct xs_conn *c, const void *buf, size_t len);
 void journal_req_cons(struct xs_server *s, const struct xs_conn *c, uint32_t v);
+void journal_txid(struct xs_server *s, const struct xs_conn *c);
 int journal_open(struct xs_server *s);      /* loads snapshot+journal, then compacts */
 int journal_compact(struct xs_server *s);
 void journal_close(struct xs_server *s);

@@ -27,6 +27,7 @@ void test_journal(void)
 	struct xs_conn *d3 = domconn(3);
 	rq(d3, 0, "WATCH", "/keep", "persist");
 	events(d3);
+	check_str(rq(d3, 0, "TRANSACTION_START", ""), "TRANSACTION_START 1|", "domain opens transaction 1");
 	const char *r = rq(p, 0, "TRANSACTION_START", "");
 	uint32_t t = (uint32_t)atoi(r + strlen("TRANSACTION_START "));
 	rq(p, t, "WRITE", "/keep/tx", "1");
@@ -45,6 +46,8 @@ void test_journal(void)
 	check_str(rq(p, 0, "IS_DOMAIN_INTRODUCED", "3"), "IS_DOMAIN_INTRODUCED T|", "domain connection survives");
 	d3 = domconn(3);
 	check(d3 && d3->nwatches == 1, "its watch survives");
+	check_str(rq(d3, 1, "READ", "/keep/a"), "ERROR EAGAIN|", "its open transaction is gone: EAGAIN, so the guest retries");
+	check_str(rq(d3, 0, "TRANSACTION_START", ""), "TRANSACTION_START 2|", "and transaction ids are not reused");
 	events(d3);
 	rq(p, 0, "WRITE", "/keep/new", "x");
 	check_str(events(d3), "/keep/new|persist|;", "and fires after the restart");
