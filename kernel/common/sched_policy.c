@@ -418,7 +418,7 @@ struct vcpu *sp_steal(unsigned cpu, uint64_t now)
     for (struct vcpu *m = from->head; m; m = m->sched.next) {
         uint64_t k = key_of(m, m->sched.vtime, now);
         if (m != from->curr && m != from->loaded && !m->sched.throttled &&
-            (!v || vt_before(k, bkey)))
+            sp_cpu_allowed(m, cpu) && (!v || vt_before(k, bkey)))
             v = m, bkey = k;
     }
     if (!v)
@@ -432,21 +432,30 @@ struct vcpu *sp_steal(unsigned cpu, uint64_t now)
     return v;
 }
 
-/* Every pCPU that schedules counts, whether or not sp_init was told about it. */
+bool sp_cpu_allowed(const struct vcpu *v, unsigned cpu)
+{
+    uint64_t a = v->sched.affinity;
+    return cpu < SCHED_MAX_CPUS && (!a || (a >> cpu) & 1);
+}
+
+/* Every pCPU that schedules counts, whether or not sp_init was told about it.
+ * cur_cpu is kept if allowed and no allowed pCPU is less loaded. */
 unsigned sp_choose_cpu(struct vcpu *v, unsigned cur_cpu)
 {
-    (void)v;
     if (cur_cpu >= SCHED_MAX_CPUS)
         cur_cpu = 0;
+    bool have = sp_cpu_allowed(v, cur_cpu);
     unsigned best = cur_cpu;
-    unsigned bn = __atomic_load_n(&rqs[cur_cpu].nr, RELAXED);
+    unsigned bn = have ? __atomic_load_n(&rqs[cur_cpu].nr, RELAXED) : ~0u;
     for (unsigned c = 0; c < SCHED_MAX_CPUS && bn; c++) {
-        if (c == cur_cpu || !__atomic_load_n(&rqs[c].alive, RELAXED))
+        if (c == cur_cpu || !sp_cpu_allowed(v, c) || !__atomic_load_n(&rqs[c].alive, RELAXED))
             continue;
         unsigned n = __atomic_load_n(&rqs[c].nr, RELAXED);
         if (n < bn)
             best = c, bn = n;
     }
+    if (bn == ~0u && v->sched.affinity)     /* no allowed pCPU schedules yet */
+        best = (unsigned)__builtin_ctzll(v->sched.affinity);
     return best;
 }
 

@@ -44,6 +44,8 @@ struct sched_vcpu {
     bool     queued_before;     /* vtime is meaningful relative to some queue */
     bool     throttled;         /* out of cap budget at the last look */
     bool     yielded;           /* SCHEDOP_yield: let others go first once */
+    uint64_t affinity;          /* pCPUs allowed (bit n = pCPU n); 0 = all.  Set by
+                                 * sched.c; used by sp_choose_cpu and sp_steal */
 };
 
 /* Per-domain policy parameters, embedded in struct domain as `sched`. */
@@ -83,6 +85,8 @@ int  sp_set_params(struct domain *d, uint32_t weight, uint32_t cap);
  * pCPU that has called sp_pick, cur_cpu on ties (0 if cur_cpu is out of
  * range).  Reads other queues without their locks: a hint, any answer is safe. */
 unsigned sp_choose_cpu(struct vcpu *v, unsigned cur_cpu);
+/* Is cpu allowed by v->sched.affinity? */
+bool sp_cpu_allowed(const struct vcpu *v, unsigned cpu);
 /* Optional load balancing: needs the locks of cpu AND of every other queue
  * (sched.c's one global lock).  If some queue has at least two vCPUs more than
  * cpu's, moves its best waiting vCPU to cpu and returns it (set v->processor =

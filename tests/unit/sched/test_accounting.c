@@ -172,8 +172,39 @@ static void steal_not_loaded(void)
     CHECK(!sp_steal(1, S.now + 4 * US), "sp_steal stops once the difference is below two");
 }
 
+/* Affinity: placement and stealing only use allowed pCPUs. */
+static void affinity(void)
+{
+    sim_init(&S, 2);
+    S.steal = true;
+    dom_init(&D[0], 1, 256, 0);
+    dom_init(&D[1], 2, 512, 0);
+    struct simv *a = sim_add(&S, &V[0], &D[0], 0, SIM_SLEEPER, 0);
+    struct simv *b = sim_add(&S, &V[1], &D[1], 0, SIM_SLEEPER, 0);
+    sim_pick(&S, 1);
+    a->v.sched.affinity = b->v.sched.affinity = 1u << 0;
+    CHECK(sp_cpu_allowed(&a->v, 0) && !sp_cpu_allowed(&a->v, 1) && !sp_cpu_allowed(&a->v, 64),
+          "sp_cpu_allowed follows the mask");
+    a->kind = b->kind = SIM_HOG;
+    sim_wake(&S, a, -1, false);
+    sim_wake(&S, b, -1, false);
+    CHECK(a->v.sched.cpu == 0 && b->v.sched.cpu == 0, "pinned to pCPU 0: both placed there, pCPU 1 idle");
+    sim_run(&S, S.now + 10 * SEC);
+    check_ppm(ppm(a->ran, 10 * SEC), 330000, 336667, "pinned 1:2 on one of two pCPUs: 1/3 (sp_steal respects affinity)");
+    CHECK(S.idle[1] == 10 * SEC, "the other pCPU stays idle");
+    struct vcpu *c = &V[2].v;
+    memset(&V[2], 0, sizeof(V[2]));
+    c->domain = &D[0];
+    sp_vcpu_init(c, S.now);
+    c->sched.affinity = 1u << 1;
+    CHECK(sp_choose_cpu(c, 0) == 1, "allowed only on pCPU 1: chosen although pCPU 0 is cur_cpu");
+    c->sched.affinity = 1ull << 40;
+    CHECK(sp_choose_cpu(c, 0) == 40, "allowed only on a pCPU that never scheduled: that one anyway");
+}
+
 void test_api(void)
 {
+    affinity();
     steal_not_loaded();
     params();
     yield();
