@@ -48,6 +48,7 @@ static void step(void)
     case 0: case 1: do_pick(c); break;
     case 2:
         if (!v->sched.on_runq) {
+            v->sched.affinity = rnd(3) ? 0 : rnd(16);
             v->blocked = false, v->online = true;
             sp_wake(v, sp_choose_cpu(v, c), now, rnd(2));
         }
@@ -75,6 +76,7 @@ static bool consistent(const char **why)
                  : v->sched.runstate == RUNSTATE_blocked ? RUNSTATE_blocked : RUNSTATE_offline;
         if (running > 1) { *why = "running on two pCPUs"; return false; }
         if (running && !v->sched.on_runq) { *why = "running but not runnable"; return false; }
+        if (v->sched.on_runq && !sp_cpu_allowed(v, v->sched.cpu)) { *why = "queued on a pCPU outside its affinity"; return false; }
         if (v->sched.runstate != want) { *why = "runstate disagrees"; return false; }
         const uint64_t *t = v->sched.time;
         if (t[0] + t[1] + t[2] + t[3] + now - v->sched.state_entry_time != now) {
