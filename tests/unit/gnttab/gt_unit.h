@@ -58,5 +58,6 @@ void test_map(void);
 void test_unmap(void);
 void test_copy(void);
 void test_teardown(void);
+void test_random(void);
 
 #endif
