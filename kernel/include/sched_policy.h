@@ -62,7 +62,7 @@ struct sched_domain {
  * bounds caps (100 * nr_cpus). */
 void sp_init(unsigned nr_cpus);
 /* Optional, once at vCPU creation before any other sp_* call on it: runstate
- * offline since `now`.  Without it the first sp_* call on v does it. */
+ * offline since `now`, affinity all.  Without it the first sp_* call does it. */
 void sp_vcpu_init(struct vcpu *v, uint64_t now);
 /* v becomes runnable on cpu (woken by an event if `woken`: gets the warp). */
 void sp_wake(struct vcpu *v, unsigned cpu, uint64_t now, bool woken);
@@ -82,17 +82,17 @@ bool sp_should_preempt(unsigned cpu, struct vcpu *curr, uint64_t now);
 void sp_set_runstate(struct vcpu *v, int state, uint64_t now);
 int  sp_set_params(struct domain *d, uint32_t weight, uint32_t cap);
 /* Where should v (not runnable now) be queued when it wakes?  The least loaded
- * pCPU that has called sp_pick, cur_cpu on ties (0 if cur_cpu is out of
- * range).  Reads other queues without their locks: a hint, any answer is safe. */
+ * pCPU allowed by v's affinity that has called sp_pick; cur_cpu on ties (0 if
+ * cur_cpu is out of range).  Reads other queues without their locks: a hint. */
 unsigned sp_choose_cpu(struct vcpu *v, unsigned cur_cpu);
 /* Is cpu allowed by v->sched.affinity? */
 bool sp_cpu_allowed(const struct vcpu *v, unsigned cpu);
-/* Optional load balancing: needs the locks of cpu AND of every other queue
+/* Optional load balancing, called by cpu itself around its sp_pick (when it
+ * would idle, or always), with the locks of cpu AND of every other queue
  * (sched.c's one global lock).  If some queue has at least two vCPUs more than
- * cpu's, moves its best waiting vCPU to cpu and returns it (set v->processor =
- * cpu), else NULL.  Never the vCPU its pCPU's last sp_pick returned: that one
- * may not have been saved yet.  Call it before sp_pick when cpu would idle, or before
- * every sp_pick. */
+ * cpu's, moves its best waiting vCPU allowed on cpu there and returns it (set
+ * v->processor = cpu, then sp_pick), else NULL.  Never takes the vCPU another
+ * pCPU's last sp_pick returned: its state may not be saved yet. */
 struct vcpu *sp_steal(unsigned cpu, uint64_t now);
 /* SCHEDOP_yield: v gives up its warp and lets other runnable vCPUs on its
  * queue go first at the next sp_pick. */
