@@ -16,6 +16,8 @@
 #define GNTTAB_BATCH_MAX     512u     /* ops per hypercall; no continuations */
 #define MAPTRACK_MAX         1024u    /* mappings a domain may hold */
 #define UNMAP_CHUNK          32u      /* unmaps per TLB flush (Xen's batch size) */
+#define GNTTAB_PIN_MAX       128u     /* pins of one kind per entry: Xen's 8-bit
+                                         counters refuse once bit 7 is set */
 
 /* The hypervisor's per-grant state: who has it pinned and how often.  Only one
  * domain (the one the entry names) can pin an entry; the frame is latched at

@@ -159,8 +159,8 @@ int gnttab_pin(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro, bool m
     uint16_t *ctr = pin_counter(a, ro, kind);
     if (was_pinned && a->domid != ldom)
         return GNTST_general_error;
-    if (*ctr == UINT16_MAX)
-        return GNTST_general_error;
+    if (*ctr >= GNTTAB_PIN_MAX)
+        return GNTST_general_error;   /* Xen: "risk of counter overflow" */
     if (!was_pinned || (!ro && !write_pinned(a))) {
         int rc = set_status(e, was_pinned, ro, map, ldom);
         if (rc)

@@ -158,29 +158,54 @@ static void test_map_replace(void)
     CHECK_EQ(l1e(l1, 0), gpte(data, true), "slot holds the grant mapping");
 }
 
+/* Xen's pin counters are 8 bits wide and refuse a pin once bit 7 is set:
+ * 128 mappings of one kind per grant entry. */
+static void test_pin_limit(void)
+{
+    fake_reset();
+    mfn_t data = fake_alloc(&dom2);
+    grant(&dom2, 8, 1, data, PA);
+    unsigned ok = 0;
+    for (unsigned i = 0; i < 128; i++)
+        ok += map1(&dom1, 2, 8, GNTMAP_device_map | GNTMAP_readonly, 0, NULL, NULL) == GNTST_okay;
+    CHECK_EQ(ok, 128, "128 read-only device maps of one entry");
+    CHECK_EQ(map1(&dom1, 2, 8, GNTMAP_device_map | GNTMAP_readonly, 0, NULL, NULL), GNTST_general_error,
+             "129th of the same kind: general_error (pin counter full)");
+    CHECK_EQ(map1(&dom1, 2, 8, GNTMAP_device_map, 0, NULL, NULL), GNTST_okay,
+             "another kind of pin still fits");
+    mfn_t x = fake_alloc(&dom1);
+    CHECK_EQ(copy1(&dom1, GNTCOPY_source_gref, 2, 8, 0, DOMID_SELF, x, 0, 8), GNTST_okay,
+             "copies use host pins, unaffected");
+    CHECK_EQ(pg(data)->count, 129, "one reference per mapping");
+}
+
 static void test_maptrack_limit(void)
 {
     fake_reset();
     mfn_t data = fake_alloc(&dom2);
-    grant(&dom2, 8, 1, data, PA | GTF_readonly);
+    for (unsigned r = 0; r < 8; r++)
+        grant(&dom2, 8 + r, 1, data, PA | GTF_readonly);
     unsigned ok = 0;
     grant_handle_t h = 0, maxh = 0;
     for (unsigned i = 0; i < 1024; i++) {
-        ok += map1(&dom1, 2, 8, GNTMAP_device_map | GNTMAP_readonly, 0, &h, NULL) == GNTST_okay;
+        ok += map1(&dom1, 2, 8 + i / 128, GNTMAP_device_map | GNTMAP_readonly, 0, &h, NULL) == GNTST_okay;
         maxh = h > maxh ? h : maxh;
     }
     CHECK_EQ(ok, 1024, "1024 mappings fit");
     CHECK_EQ(maxh, 1023, "handles 0..1023");
-    CHECK_EQ(map1(&dom1, 2, 8, GNTMAP_device_map | GNTMAP_readonly, 0, NULL, NULL), GNTST_no_space,
+    grant(&dom2, 16, 1, data, PA | GTF_readonly);
+    CHECK_EQ(map1(&dom1, 2, 16, GNTMAP_device_map | GNTMAP_readonly, 0, NULL, NULL), GNTST_no_space,
              "1025th mapping: no_space");
+    CHECK_EQ(gflags(&dom2, 16), PA | GTF_readonly, "no_space leaves the entry alone");
     CHECK_EQ(pg(data)->count, 1024, "one reference per mapping");
     CHECK_EQ(unmap1(&dom1, 500, 0, data << PAGE_SHIFT), GNTST_okay, "unmap one");
-    CHECK_EQ(map1(&dom1, 2, 8, GNTMAP_device_map | GNTMAP_readonly, 0, &h, NULL), GNTST_okay,
+    CHECK_EQ(map1(&dom1, 2, 16, GNTMAP_device_map | GNTMAP_readonly, 0, &h, NULL), GNTST_okay,
              "a freed handle is reused");
     CHECK_EQ(h, 500, "the freed handle");
     for (unsigned i = 0; i < 1024; i++)
         unmap1(&dom1, i, 0, data << PAGE_SHIFT);
-    CHECK(pg(data)->count == 0 && gflags(&dom2, 8) == (PA | GTF_readonly), "all unmapped: counts and flags clear");
+    CHECK(pg(data)->count == 0 && gflags(&dom2, 8) == (PA | GTF_readonly) &&
+          gflags(&dom2, 16) == (PA | GTF_readonly), "all unmapped: counts and flags clear");
     CHECK_EQ(dom1.gnttab->maptrack_used, 0, "maptrack empty");
 }
 
@@ -216,6 +241,7 @@ void test_map(void)
     test_map_basic();
     test_map_refusals();
     test_map_replace();
+    test_pin_limit();
     test_maptrack_limit();
     test_map_batch();
 }

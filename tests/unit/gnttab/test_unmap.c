@@ -113,7 +113,7 @@ static void test_unmap_batch(void)
     mfn_t l1 = fake_page_tables(&dom1);
     mfn_t data = fake_alloc(&dom2);
     grant(&dom2, 8, 1, data, PA);
-    enum { N = 40 };
+    enum { N = 40 };   /* host pins of one kind: at most 128 */
     struct gnttab_unmap_grant_ref ops[N];
     for (unsigned i = 0; i < N; i++) {
         grant_handle_t h;
