@@ -117,7 +117,8 @@ static void install_pte(struct domain *ld, uint64_t maddr, uint64_t pte)
 
     if (pte_present(old)) {
         flush_tlb_domain(ld);
-        gnttab_put_frame_refs(pte_mfn(old), old & PTE_RW);
+        if (mfn_valid(pte_mfn(old)))
+            gnttab_put_frame_refs(pte_mfn(old), old & PTE_RW);
     }
 }
 
