@@ -361,12 +361,16 @@ int do_set_perms(struct req *r)
 		free(perms);
 		return -ENOSPC;
 	}
-	/* the event is checked against the old perms (as Xen does): whoever
-	 * could see the node learns that its access changed */
+	/* the event carries the old perms (as in Xen): whoever could see the
+	 * node learns that its access changed; so does whoever can now */
 	struct xs_node *m = node_dup(n);
-	view_event(&r->v, path, false, m->perms, m->nperms);
+	struct xs_perm *old = m->perms;
+	uint32_t nold = m->nperms;
+	m->perms = NULL;
 	node_set_perms(m, perms, np);
 	view_put(&r->v, m);
+	view_event(&r->v, path, false, old, nold);
+	free(old);
 	free(perms);
 	req_ok(r);
 	return 0;

@@ -2,8 +2,9 @@
  * watch.c: per-connection watches and event delivery. An event on a path
  * reaches every watch on that path or an ancestor (or, for the nodes of a
  * removed subtree, the watches on exactly those nodes), provided the watcher
- * may read the node; special events (@introduceDomain, @releaseDomain) are
- * checked against the special node's permissions.
+ * may read the node or its parent (see may_see); special events
+ * (@introduceDomain, @releaseDomain) are checked against the special node's
+ * permissions.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -81,7 +82,18 @@ static bool may_see(struct xs_server *s, struct xs_conn *c, const char *path,
 						     s->special[i].nperms) & XS_PERM_READ;
 		return false;
 	}
-	return perm_for_conn(c, p, np) & XS_PERM_READ;
+	/* as Xen: readable under the perms the event carries (the old ones for
+	 * SET_PERMS, the last ones for a removed node), or under the node's
+	 * current perms, or under its parent's */
+	if (perm_for_conn(c, p, np) & XS_PERM_READ)
+		return true;
+	const struct xs_node *n = htab_get(&s->tree, path);
+	if (n && (perm_for_conn(c, n->perms, n->nperms) & XS_PERM_READ))
+		return true;
+	char *parent = path_parent(path);
+	n = htab_get(&s->tree, parent);
+	free(parent);
+	return n && (perm_for_conn(c, n->perms, n->nperms) & XS_PERM_READ);
 }
 
 void watch_fire(struct xs_server *s, const char *path, bool exact,

@@ -266,6 +266,19 @@ if [ -x "$XEN_XSD" ]; then
     bad "differential, domain 5: replies differ from Xen 4.17 C xenstored"; head -30 "$T/domdiff.out"
     diff "$T/setup.xen" "$T/setup.ours" | head -5; tail -3 "$T/xen/log"
   fi
+  # watch events crossing connections: which ones may a domain see?
+  for who in xen ours; do
+    if [ $who = xen ]; then sock=$T/xen/socket; rings=$T/xrings; else sock=$T/dsock; rings=$T/drings; fi
+    "$B/xs-ringc" "$rings" 5 <"$T/evA.txt" >"$T/evA.$who"
+    "$B/xsmsg" "$sock" <"$T/evP.txt" >"$T/evP.$who"
+    echo DRAIN | "$B/xs-ringc" "$rings" 5 >"$T/evB.$who"
+  done
+  if [ "$(grep -c WATCH_EVENT "$T/evB.xen")" -ge 10 ] && cmp -s "$T/evA.xen" "$T/evA.ours" &&
+     cmp -s "$T/evP.xen" "$T/evP.ours" && diff -u "$T/evB.xen" "$T/evB.ours" >"$T/evdiff.out"; then
+    ok "differential, events to domain 5: the same $(grep -c WATCH_EVENT "$T/evB.ours") events as Xen 4.17 C xenstored"
+  else
+    bad "differential, events to domain 5 differ from Xen 4.17 C xenstored"; head -30 "$T/evdiff.out"
+  fi
   kill "$xpid" "$dpid" 2>/dev/null; wait "$xpid" "$dpid" 2>/dev/null
 else
   bad "Xen's xenstored ($XEN_XSD) missing: install xen-utils-4.17 (scripts/deps.sh)"

@@ -112,3 +112,36 @@ dom += "".join("WRITE rel/q/n%04d v\n" % i for i in range(1000))
 dom += "RM rel\nREAD rel/x\n"
 open(os.path.join(out, "setup.txt"), "w").write(setup)
 open(os.path.join(out, "dom5.txt"), "w").write(dom)
+
+evA = """WATCH /pub w1
+WATCH /priv w2
+WATCH /shared w3
+WATCH rel w4
+WATCH /ro w5
+WATCH /home w6
+"""
+evP = """WRITE /pub/x a
+WRITE /priv/x b
+WRITE /shared/x c
+WRITE /shared/y c
+SET_PERMS /priv/x n9 r5
+WRITE /priv/x d
+SET_PERMS /priv/x n9
+WRITE /priv/x e
+WRITE /ro/x e
+RM /shared
+WRITE /local/domain/5/y e
+RM /pub/x
+MKDIR /home/a/b
+SET_PERMS /home/a n9
+RM /home/a
+SET_PERMS /pub n9
+WRITE /pub/z 1
+TRANSACTION_START
+@T WRITE /ro/t 1
+@T WRITE /priv/t 1
+@T RM /local/domain/5/y
+@T TRANSACTION_END T
+"""
+open(os.path.join(out, "evA.txt"), "w").write(evA)
+open(os.path.join(out, "evP.txt"), "w").write(evP)

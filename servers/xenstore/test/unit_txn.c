@@ -117,9 +117,17 @@ void test_watches(void)
 	rq(p, 0, "WRITE", "/secret/x", "1");
 	check_str(events(d5), "", "no event for a node the watcher cannot read");
 	rq(p, 0, "SET_PERMS", "/secret/x", "r0");
-	check_str(events(d5), "", "set_perms event is checked against the old perms");
+	check_str(events(d5), "/secret/x|s|;", "set_perms making the node readable fires");
 	rq(p, 0, "WRITE", "/secret/x", "2");
 	check_str(events(d5), "/secret/x|s|;", "once readable, changes are delivered");
+	rq(p, 0, "SET_PERMS", "/secret/x", "n0");
+	check_str(events(d5), "/secret/x|s|;", "set_perms hiding the node still fires (old perms)");
+	rq(p, 0, "WRITE", "/secret/x", "3");
+	check_str(events(d5), "", "then it is hidden");
+	rq(p, 0, "SET_PERMS", "/secret", "r0");
+	events(d5);
+	rq(p, 0, "WRITE", "/secret/x", "4");
+	check_str(events(d5), "/secret/x|s|;", "an unreadable node under a readable parent fires (as Xen)");
 	/* special watches */
 	rq(w, 0, "WATCH", "@introduceDomain", "in");
 	rq(w, 0, "WATCH", "@releaseDomain", "out");

@@ -10,6 +10,7 @@
  *   WAIT                 print the next message (or TIMEOUT)
  *   RAW hex...           send raw bytes, print nothing
  *   EXPECTEOF            print messages until the server closes (EOF) or TIMEOUT
+ *   DRAIN                print messages until none arrives for 300 ms
  * Replies to a request are awaited by req_id; watch events that arrive in
  * between are printed as they come.
  */
@@ -104,6 +105,13 @@ static int wire_script(struct wire_io *io, FILE *in, uint32_t req_base)
 				free(p);
 				if (!all)
 					break;
+			}
+			continue;
+		}
+		if (!strcmp(tok[0], "DRAIN")) {
+			while (io->recv(io->ctx, &h, &p, 300) > 0) {
+				wire_print(&h, p);
+				free(p);
 			}
 			continue;
 		}
