@@ -125,7 +125,7 @@ static void install_pte(struct domain *ld, uint64_t maddr, uint64_t pte)
 /* Clear the mapping's PTE if the slot still holds it (A/D aside).  True when
  * it did: the caller then owes a flush and the entry's references.  False
  * when the guest replaced the entry or its L1 lost its type: pagetype.c has
- * already dropped the references then. */
+ * already dropped the references then (and should have flushed). */
 static bool clear_pte(struct domain *ld, const struct maptrack *mt)
 {
     if (!live_l1(ld, mt->pte_maddr >> PAGE_SHIFT))
@@ -290,14 +290,15 @@ static int unmap_begin(struct domain *ld, const struct gnttab_unmap_grant_ref *o
     bool host = op->host_addr && (mt->flags & GNTMAP_host_map);
     if (dev && op->dev_bus_addr != (uint64_t)mt->mfn << PAGE_SHIFT)
         return GNTST_bad_dev_addr;
-    if (host && !same_host_addr(mt, op->host_addr))
-        return GNTST_general_error;      /* Xen: the PTE there does not map the grant */
+    /* Xen: the entry at host_addr must still be the mapping.  If the guest
+     * replaced it (or its L1 lost its type) the references went with it and
+     * the grant stays pinned until the guest dies, as in Xen. */
+    if (host && (!same_host_addr(mt, op->host_addr) || !clear_pte(ld, mt)))
+        return GNTST_general_error;
     *r = (struct unmap_rec){ .mfn = mt->mfn, .ref = mt->ref, .rd = mt->dom,
                              .ro = mt->flags & GNTMAP_readonly };
     if (host) {
-        /* Flush even when the guest already replaced the PTE: it may not
-         * have flushed, and the grant is released below. */
-        r->pte_held = clear_pte(ld, mt);
+        r->pte_held = true;
         *flush = true;
         mt->flags &= ~GNTMAP_host_map;
         r->done |= GNTMAP_host_map;

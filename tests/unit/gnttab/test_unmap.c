@@ -63,29 +63,32 @@ static void test_unmap_kinds(void)
     CHECK_EQ(unmap1(&dom1, both, 0, data << PAGE_SHIFT), GNTST_bad_handle, "handle freed with its last part");
 }
 
-/* The guest replaces or loses the PTE itself: pagetype.c drops the references;
- * unmap must not drop them again. */
+/* The guest replaces or loses the PTE itself: pagetype.c drops the references.
+ * As in Xen, unmap then fails (general_error) and the grant stays pinned until
+ * the guest dies; nothing is released twice. */
 static void test_unmap_behind_our_back(void)
 {
     fake_reset();
     mfn_t l1 = fake_page_tables(&dom1);
     mfn_t data = fake_alloc(&dom2), own = fake_alloc(&dom1);
     grant(&dom2, 8, 1, data, PA);
-    grant_handle_t h;
-    map1(&dom1, 2, 8, GNTMAP_host_map, gva(0), &h, NULL);
+    grant_handle_t h0, h1, h3;
+    map1(&dom1, 2, 8, GNTMAP_host_map, gva(0), &h0, NULL);
     spin_lock(&dom1.lock);
     CHECK_EQ(pt_update_entry(&dom1, l1, 0, 0, false), 0, "guest clears the grant PTE by mmu_update");
     spin_unlock(&dom1.lock);
     CHECK(pg(data)->count == 0 && pg(data)->type_count == 0, "pagetype dropped the mapping's references");
-    CHECK_EQ(unmap1(&dom1, h, gva(0), 0), GNTST_okay, "unmap after the guest cleared it");
-    CHECK(pg(data)->count == 0 && gflags(&dom2, 8) == PA, "no double release; flags cleared");
+    CHECK_EQ(unmap1(&dom1, h0, gva(0), 0), GNTST_general_error,
+             "unmap after the guest cleared it: general_error (Xen)");
+    CHECK(pg(data)->count == 0 && gflags(&dom2, 8) == (PA | GTF_reading | GTF_writing),
+          "no double release; the grant stays pinned");
 
-    map1(&dom1, 2, 8, GNTMAP_host_map | GNTMAP_readonly, gva(1), &h, NULL);
+    map1(&dom1, 2, 8, GNTMAP_host_map | GNTMAP_readonly, gva(1), &h1, NULL);
     spin_lock(&dom1.lock);
     CHECK_EQ(pt_update_entry(&dom1, l1, 1, (own << PAGE_SHIFT) | PTE_P, false), 0,
              "guest overwrites the grant PTE with its own frame");
     spin_unlock(&dom1.lock);
-    CHECK_EQ(unmap1(&dom1, h, gva(1), 0), GNTST_okay, "unmap after the overwrite");
+    CHECK_EQ(unmap1(&dom1, h1, gva(1), 0), GNTST_general_error, "unmap after the overwrite: general_error");
     CHECK_EQ(l1e(l1, 1), (own << PAGE_SHIFT) | PTE_P | PTE_US | PTE_GUEST_KERNEL,
              "the guest's own entry is left alone");
     CHECK(pg(data)->count == 0 && pg(own)->count == 1, "references as the entries say");
@@ -96,15 +99,20 @@ static void test_unmap_behind_our_back(void)
     spin_unlock(&dom1.lock);
 
     /* The L1 loses its type (address space torn down): references go with it. */
-    map1(&dom1, 2, 8, GNTMAP_host_map, gva(3), &h, NULL);
+    map1(&dom1, 2, 8, GNTMAP_host_map, gva(3), &h3, NULL);
     mfn_t l4 = dom1.vcpu[0]->arch.guest_table;
     dom1.vcpu[0]->arch.guest_table = INVALID_MFN;
     spin_lock(&dom1.lock);
     put_page_and_type(pg(l4));
     spin_unlock(&dom1.lock);
     CHECK(pg(data)->count == 0 && pg(data)->type_count == 0, "devalidated L1 released the grant PTE");
-    CHECK_EQ(unmap1(&dom1, h, gva(3), 0), GNTST_okay, "unmap after the L1 was devalidated");
-    CHECK(counts_zero(&dom2) && gflags(&dom2, 8) == PA, "no double release after devalidation");
+    CHECK_EQ(unmap1(&dom1, h3, gva(3), 0), GNTST_general_error, "unmap after the L1 was devalidated");
+    CHECK_EQ(dom1.gnttab->maptrack_used, 3, "the three stale mappings stay tracked");
+
+    /* The grantee's death releases the pins without touching the references. */
+    fake_destroy(&dom1);
+    CHECK(counts_zero(&dom2) && gflags(&dom2, 8) == PA && dom2.gnttab->nr_pinned == 0,
+          "grantee's death releases stale mappings, no double release");
 }
 
 static void test_unmap_batch(void)
