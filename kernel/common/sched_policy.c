@@ -25,6 +25,7 @@ struct sp_rq {
     struct vcpu *loaded;        /* last returned by sp_pick: its state may still be
                                  * on this pCPU even after sp_sleep (compare only) */
     uint64_t min_vtime;         /* monotonic floor: min vtime of eligible members */
+    uint64_t min_svc;           /* the same for svc */
     unsigned nr;                /* members; read lock-free by sp_choose_cpu */
     bool     alive;             /* sp_pick has run here: this pCPU schedules */
 } __attribute__((aligned(64)));
@@ -174,26 +175,32 @@ static void charge(struct sp_rq *rq, uint64_t now)
         return;
     uint64_t ran = now - v->sched.run_start;
     v->sched.run_start = now;
-    v->sched.vtime += vt_delta(v, ran, &v->sched.vtime_rem);
+    uint64_t d = vt_delta(v, ran, &v->sched.vtime_rem);
+    v->sched.vtime += d;
+    v->sched.svc += d;
     if (capped(v))
         __atomic_fetch_sub(&v->domain->sched.budget, (int64_t)ran, __ATOMIC_ACQ_REL);
 }
 
-/* Raise the queue's floor to the smallest vtime among members that may run
- * (throttled ones would drag it down and hand credit to wakers). */
+/* Raise the queue's floors to the smallest vtime and svc among members that
+ * may run (throttled ones would drag them down and hand credit to wakers). */
 static void update_min(struct sp_rq *rq)
 {
     bool any = false;
-    uint64_t m = 0;
+    uint64_t m = 0, ms = 0;
     for (struct vcpu *v = rq->head; v; v = v->sched.next) {
         if (v->sched.throttled)
             continue;
         if (!any || vt_before(v->sched.vtime, m))
             m = v->sched.vtime;
+        if (!any || vt_before(v->sched.svc, ms))
+            ms = v->sched.svc;
         any = true;
     }
     if (any && vt_before(rq->min_vtime, m))
         rq->min_vtime = m;
+    if (any && vt_before(rq->min_svc, ms))
+        rq->min_svc = ms;
 }
 
 /* Sleeping (or sitting out a cap) must not bank credit: at most one quantum
@@ -203,20 +210,25 @@ static void clamp_to_floor(struct sp_rq *rq, struct vcpu *v)
     uint64_t floor = rq->min_vtime - SCHED_QUANTUM_NS;
     if (vt_before(v->sched.vtime, floor))
         v->sched.vtime = floor;
+    floor = rq->min_svc - SCHED_QUANTUM_NS;
+    if (vt_before(v->sched.svc, floor))
+        v->sched.svc = floor;
 }
 
 /* ---- wake and sleep ---- */
 
-/* A vCPU arriving from another queue keeps its lag relative to that queue's floor. */
-static void place_vtime(struct sp_rq *rq, struct vcpu *v, unsigned cpu)
+/* A vCPU arriving from another queue keeps its lag relative to that queue's
+ * floor; svc, being global, stays as it is. */
+static void rebase_vtime(struct sp_rq *rq, struct vcpu *v, unsigned cpu)
 {
     struct sched_vcpu *s = &v->sched;
-    if (!s->queued_before)
+    if (!s->queued_before) {
         s->vtime = rq->min_vtime;
-    else if (s->cpu != cpu && s->cpu < SCHED_MAX_CPUS)
+        s->svc = rq->min_svc;
+    } else if (s->cpu != cpu && s->cpu < SCHED_MAX_CPUS) {
         s->vtime = s->vtime - __atomic_load_n(&rqs[s->cpu].min_vtime, RELAXED)
                    + rq->min_vtime;
-    clamp_to_floor(rq, v);
+    }
 }
 
 void sp_wake(struct vcpu *v, unsigned cpu, uint64_t now, bool woken)
@@ -227,7 +239,8 @@ void sp_wake(struct vcpu *v, unsigned cpu, uint64_t now, bool woken)
     struct sp_rq *rq = &rqs[cpu];
     charge(rq, now);                    /* the floor must reflect the running vCPU */
     update_min(rq);
-    place_vtime(rq, v, cpu);
+    rebase_vtime(rq, v, cpu);
+    clamp_to_floor(rq, v);
     v->sched.warp_until = woken ? now + SCHED_WARP_LIMIT_NS : 0;
     v->sched.throttled = false;
     v->sched.yielded = false;
@@ -404,32 +417,96 @@ static struct sp_rq *busiest_other(const struct sp_rq *to)
     return best;
 }
 
-struct vcpu *sp_steal(unsigned cpu, uint64_t now)
+/* Move waiting vCPU v from its queue to cpu's (all locks held). */
+static void move_to(struct vcpu *v, unsigned cpu, uint64_t now)
 {
-    if (cpu >= SCHED_MAX_CPUS)
-        return NULL;
-    struct sp_rq *to = &rqs[cpu], *from = busiest_other(to);
-    if (!from)
-        return NULL;
+    struct sp_rq *from = &rqs[v->sched.cpu], *to = &rqs[cpu];
+    if (from->curr == v) {              /* only ever cpu's own, being descheduled */
+        charge(from, now);
+        from->curr = NULL;
+        sp_set_runstate(v, RUNSTATE_runnable, now);
+    }
+    rq_remove(from, v);
+    charge(to, now);
+    update_min(to);
+    rebase_vtime(to, v, cpu);
+    clamp_to_floor(to, v);              /* keeps its lag, within the usual bound */
+    v->sched.cpu = cpu;
+    v->processor = cpu;
+    rq_append(to, v);
+}
+
+/* May m leave its queue for cpu?  Not if its pCPU may still hold its state. */
+static bool movable(const struct vcpu *m, unsigned cpu)
+{
+    const struct sp_rq *rq = &rqs[m->sched.cpu];
+    return m != rq->curr && m != rq->loaded && !m->sched.throttled && sp_cpu_allowed(m, cpu);
+}
+
+static struct vcpu *steal_from(struct sp_rq *from, unsigned cpu, uint64_t now)
+{
     charge(from, now);
     update_throttling(from, now);
     struct vcpu *v = NULL;
     uint64_t bkey = 0;
     for (struct vcpu *m = from->head; m; m = m->sched.next) {
         uint64_t k = key_of(m, m->sched.vtime, now);
-        if (m != from->curr && m != from->loaded && !m->sched.throttled &&
-            sp_cpu_allowed(m, cpu) && (!v || vt_before(k, bkey)))
+        if (movable(m, cpu) && (!v || vt_before(k, bkey)))
             v = m, bkey = k;
     }
-    if (!v)
-        return NULL;
-    rq_remove(from, v);
-    charge(to, now);
-    update_min(to);
-    place_vtime(to, v, cpu);        /* keeps its lag, relative to the new queue */
-    v->sched.cpu = cpu;
-    rq_append(to, v);
+    if (v)
+        move_to(v, cpu, now);
     return v;
+}
+
+/* The waiting vCPU with the least service on a queue with one member more
+ * than `to`, allowed on cpu. */
+static struct vcpu *most_behind(const struct sp_rq *to, unsigned cpu, uint64_t now)
+{
+    struct vcpu *u = NULL;
+    for (unsigned c = 0; c < SCHED_MAX_CPUS; c++) {
+        struct sp_rq *q = &rqs[c];
+        if (q == to || q->nr != to->nr + 1)
+            continue;
+        charge(q, now);
+        update_throttling(q, now);
+        for (struct vcpu *m = q->head; m; m = m->sched.next)
+            if (movable(m, cpu) && (!u || vt_before(m->sched.svc, u->sched.svc)))
+                u = m;
+    }
+    return u;
+}
+
+/* An imbalance of one (3 vCPUs on 2 pCPUs) cannot be evened out by moving a
+ * vCPU, only by taking turns: swap the vCPU with the most service here for
+ * the one with the least on a busier queue once they are a quantum apart. */
+static struct vcpu *rotate(unsigned cpu, uint64_t now)
+{
+    struct sp_rq *to = &rqs[cpu];
+    charge(to, now);
+    update_throttling(to, now);
+    struct vcpu *u = most_behind(to, cpu, now), *x = NULL;
+    if (!u)
+        return NULL;
+    for (struct vcpu *m = to->head; m; m = m->sched.next)
+        if (!m->sched.throttled && sp_cpu_allowed(m, u->sched.cpu) &&
+            (!x || vt_before(x->sched.svc, m->sched.svc)))
+            x = m;
+    if (!x || !vt_before(u->sched.svc + SCHED_QUANTUM_NS, x->sched.svc))
+        return NULL;
+    unsigned qcpu = u->sched.cpu;
+    move_to(u, cpu, now);
+    move_to(x, qcpu, now);
+    return u;
+}
+
+struct vcpu *sp_steal(unsigned cpu, uint64_t now)
+{
+    if (cpu >= SCHED_MAX_CPUS)
+        return NULL;
+    struct sp_rq *to = &rqs[cpu], *from = busiest_other(to);
+    struct vcpu *v = from ? steal_from(from, cpu, now) : NULL;
+    return v ? v : rotate(cpu, now);
 }
 
 bool sp_cpu_allowed(const struct vcpu *v, unsigned cpu)

@@ -40,6 +40,8 @@ struct sched_vcpu {
     /* policy-private */
     uint64_t run_start;         /* charged up to here while running */
     uint64_t vtime_rem;         /* remainder of the vtime division (exact long-run shares) */
+    uint64_t svc;               /* weighted service, like vtime but never rebased to a
+                                 * queue: compared across pCPUs by sp_steal */
     bool     inited;            /* sp_vcpu_init done (sp_* do it lazily otherwise) */
     bool     queued_before;     /* vtime is meaningful relative to some queue */
     bool     throttled;         /* out of cap budget at the last look */
@@ -87,12 +89,15 @@ int  sp_set_params(struct domain *d, uint32_t weight, uint32_t cap);
 unsigned sp_choose_cpu(struct vcpu *v, unsigned cur_cpu);
 /* Is cpu allowed by v->sched.affinity? */
 bool sp_cpu_allowed(const struct vcpu *v, unsigned cpu);
-/* Optional load balancing, called by cpu itself around its sp_pick (when it
- * would idle, or always), with the locks of cpu AND of every other queue
- * (sched.c's one global lock).  If some queue has at least two vCPUs more than
- * cpu's, moves its best waiting vCPU allowed on cpu there and returns it (set
- * v->processor = cpu, then sp_pick), else NULL.  Never takes the vCPU another
- * pCPU's last sp_pick returned: its state may not be saved yet. */
+/* Optional load balancing, called by cpu itself in its scheduling path just
+ * before sp_pick (when it would idle, or always), with the locks of cpu AND of
+ * every other queue (sched.c's one global lock), and cpu saves the vCPU it ran
+ * before dropping them.  If some queue has two vCPUs more than cpu's, moves its
+ * best waiting vCPU here; else, if one has one more, swaps its vCPU with the
+ * least service for the one here with the most once they are a quantum apart
+ * (turn-taking: 3 hogs on 2 pCPUs get 2/3 each).  Returns the vCPU moved here
+ * or NULL.  Sets v->processor of every vCPU it moves.  Never takes the vCPU
+ * another pCPU's last sp_pick returned: its state may not be saved yet. */
 struct vcpu *sp_steal(unsigned cpu, uint64_t now);
 /* SCHEDOP_yield: v gives up its warp and lets other runnable vCPUs on its
  * queue go first at the next sp_pick. */

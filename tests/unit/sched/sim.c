@@ -40,6 +40,8 @@ void sim_init(struct sim *s, unsigned ncpu)
     s->now = 1000 * SEC;            /* system time is far from 0 in real life */
     s->use_preempt = true;
     sp_init(ncpu);
+    for (unsigned c = 0; c < ncpu; c++)
+        sim_pick(s, c);             /* every pCPU enters the scheduler at boot */
 }
 
 void dom_init(struct domain *d, domid_t id, uint32_t weight, uint32_t cap)

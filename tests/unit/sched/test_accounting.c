@@ -114,14 +114,20 @@ static void yield(void)
 /* Wakes go to the least loaded pCPU that schedules; never to one that does not. */
 static void placement(void)
 {
-    sim_init(&S, 4);
-    for (unsigned i = 0; i < 3; i++)
+    uint64_t slice;
+    sp_init(4);                     /* no pCPU has scheduled yet */
+    for (unsigned i = 0; i < 3; i++) {
         dom_init(&D[i], (domid_t)(i + 1), 256, 0);
-    sim_add(&S, &V[0], &D[0], 0, SIM_HOG, 0);
-    sim_add(&S, &V[1], &D[1], 0, SIM_HOG, 0);
+        memset(&V[i], 0, sizeof(V[i]));
+        V[i].v.domain = &D[i];
+        V[i].v.online = true;
+    }
+    sp_wake(&V[0].v, 0, 1000, false);
+    sp_wake(&V[1].v, 0, 1000, false);
+    sp_pick(0, NULL, 1000, &slice);
     CHECK(sp_choose_cpu(&V[2].v, 0) == 0, "pCPUs that never picked are not chosen");
     CHECK(sp_choose_cpu(&V[2].v, 99) == 0, "an out-of-range cur_cpu is safe");
-    sp_pick(2, NULL, S.now, &(uint64_t){0});
+    sp_pick(2, NULL, 1000, &slice);
     CHECK(sp_choose_cpu(&V[2].v, 0) == 2, "an idle pCPU that schedules is chosen");
     CHECK(sp_choose_cpu(&V[2].v, 3) == 3, "an empty cur_cpu is kept");
 }
@@ -140,7 +146,6 @@ static void vtime_exact(void)
     check(v->sched.vtime - vt0 == want, "vtime of 1000 runs of 1 us at weight 65535 is exact",
           "got %lu want %lu", v->sched.vtime - vt0, want);
 }
-
 void test_accounting(void)
 {
     vtime_exact();

@@ -4,7 +4,7 @@
 #include "sched_test.h"
 
 static struct sim S;
-static struct domain D[4];
+static struct domain D[8];
 static struct simv V[8];
 
 /* share of `ran` over `total` is want_ppm within rel_ppm (relative, ppm of want) */
@@ -186,8 +186,38 @@ static void balancing(void)
     CHECK(on0 == 2, "balanced 2 + 2");
 }
 
+/* More hogs than pCPUs with sp_steal before every pick: they take turns, so
+ * each gets its share of the machine, not of the pCPU it started on. */
+static void rotation(unsigned ncpu, unsigned nv, const uint32_t *w, const uint64_t *want,
+                     const char *name)
+{
+    sim_init(&S, ncpu);
+    S.steal = true;
+    for (unsigned i = 0; i < nv; i++)
+        dom_init(&D[i], (domid_t)(i + 1), w[i], 0);
+    for (unsigned i = 0; i < nv; i++)
+        sim_add(&S, &V[i], &D[i], 0, SIM_HOG, -1);
+    sim_run(&S, S.now + 10 * SEC);
+    for (unsigned i = 0; i < nv; i++) {
+        char buf[120];
+        snprintf(buf, sizeof(buf), "%s: vCPU %u gets %lu ppm of a pCPU (+-2%%; %lu)", name, i,
+                 want[i], ppm(V[i].ran, 10 * SEC));
+        share_is(V[i].ran, 10 * SEC, want[i], 20000, buf);
+    }
+}
+
+static void rotations(void)
+{
+    static const uint32_t eq[8] = { 256, 256, 256, 256, 256, 256, 256, 256 };
+    static const uint32_t w112[3] = { 256, 256, 512 };
+    rotation(2, 3, eq, (const uint64_t[]){ 666667, 666667, 666667 }, "3 hogs on 2 pCPUs");
+    rotation(4, 5, eq, (const uint64_t[]){ 800000, 800000, 800000, 800000, 800000 }, "5 hogs on 4 pCPUs");
+    rotation(2, 3, w112, (const uint64_t[]){ 500000, 500000, 1000000 }, "weights 1:1:2 on 2 pCPUs");
+}
+
 void test_fairness(void)
 {
+    rotations();
     balancing();
     stealing(false);
     stealing(true);

@@ -93,8 +93,33 @@ static void warp_api(void)
           "runstates follow the switch");
 }
 
+/* SMP with balancing before every pick: 3 hogs and a 5 ms waker on 2 pCPUs. */
+static void smp_waker(void)
+{
+    sim_init(&S, 2);
+    S.steal = true;
+    for (unsigned i = 0; i < 4; i++)
+        dom_init(&D[i], (domid_t)(i + 1), 256, 0);
+    for (unsigned i = 0; i < 3; i++)
+        sim_add(&S, &V[i], &D[i], 0, SIM_HOG, -1);
+    struct simv *w = sim_add(&S, &V[3], &D[3], 0, SIM_PERIODIC, -1);
+    w->period = 5 * MS;
+    w->burst = w->burst_left = 100 * US;
+    sim_run(&S, S.now + 10 * SEC);
+    check(w->max_lat <= SCHED_QUANTUM_NS && w->n_immediate * 10 >= w->n_wakes * 9,
+          "2 pCPUs, 3 hogs + waker, balancing: waker runs at once, never later than a quantum",
+          "max %lu ns, immediate %lu of %lu", w->max_lat, w->n_immediate, w->n_wakes);
+    uint64_t fair = (20 * SEC - w->ran) / 3;
+    bool ok = true;
+    for (unsigned i = 0; i < 3; i++)
+        ok &= V[i].ran * 100 >= fair * 97 && V[i].ran * 100 <= fair * 103;
+    check(ok, "2 pCPUs, 3 hogs + waker, balancing: hogs share the rest evenly (+-3%)",
+          "%lu %lu %lu, fair %lu", V[0].ran, V[1].ran, V[2].ran, fair);
+}
+
 void test_latency(void)
 {
+    smp_waker();
     periodic_vs_hogs(1, 100 * US, true, "1 hog + 5 ms waker");
     periodic_vs_hogs(3, 100 * US, true, "3 hogs + 5 ms waker");
     periodic_vs_hogs(3, 100 * US, false, "3 hogs + 5 ms waker, no wake preemption");
