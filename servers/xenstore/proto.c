@@ -47,8 +47,24 @@ static bool valid_chars(const char *s)
 	return true;
 }
 
+/* Length of a leading "/local/domain/<up to 5 digits>/", else 0. */
+static size_t local_prefix(const char *p)
+{
+	static const char pre[] = "/local/domain/";
+	size_t i = sizeof(pre) - 1, digits = 0;
+	if (strncmp(p, pre, i))
+		return 0;
+	while (p[i] >= '0' && p[i] <= '9' && digits < 5) {
+		i++;
+		digits++;
+	}
+	return (digits && p[i] == '/') ? i + 1 : 0;
+}
+
 /* Canonicalise a client path into out. rel (optional) gets the length of
- * the prefix added to a relative path, 0 for absolute ones. */
+ * the prefix added to a relative path, 0 for absolute ones. As in Xen, a
+ * path may be at most XENSTORE_REL_PATH_MAX long once a leading
+ * /local/domain/<id>/ is discounted (and never longer than ABS_PATH_MAX). */
 int req_canon(struct xs_conn *c, const char *in, char *out, bool special, size_t *rel)
 {
 	size_t len = strlen(in);
@@ -64,19 +80,23 @@ int req_canon(struct xs_conn *c, const char *in, char *out, bool special, size_t
 	}
 	if (strstr(in, "//") || (len > 1 && in[len - 1] == '/'))
 		return -EINVAL;
+	int n;
 	if (in[0] == '/') {
 		if (len > XENSTORE_ABS_PATH_MAX)
 			return -EINVAL;
 		memcpy(out, in, len + 1);
-		return 0;
+		n = (int)len;
+	} else {
+		if (len > XENSTORE_REL_PATH_MAX)
+			return -EINVAL;
+		n = snprintf(out, PATH_BUF, "/local/domain/%u/%s", c->domid, in);
+		if (n < 0 || n > XENSTORE_ABS_PATH_MAX)
+			return -EINVAL;
+		if (rel)
+			*rel = (size_t)n - len;
 	}
-	if (len > XENSTORE_REL_PATH_MAX || in[len - 1] == '/')
+	if ((size_t)n - local_prefix(out) > XENSTORE_REL_PATH_MAX)
 		return -EINVAL;
-	int n = snprintf(out, PATH_BUF, "/local/domain/%u/%s", c->domid, in);
-	if (n < 0 || n > XENSTORE_ABS_PATH_MAX)
-		return -EINVAL;
-	if (rel)
-		*rel = (size_t)n - len;
 	return 0;
 }
 

@@ -110,6 +110,18 @@ dom += "".join("WATCH rel/wq t%d\n" % i for i in range(130))
 dom += "RESET_WATCHES\n"
 dom += "".join("WRITE rel/q/n%04d v\n" % i for i in range(1000))
 dom += "RM rel\nREAD rel/x\n"
+
+def long_path(prefix, n):
+    """prefix + n characters of 200-character components"""
+    seg = "a" * n
+    return prefix + "/".join(seg[i:i + 200] for i in range(0, n, 200))
+
+# path length limits: 2048 once /local/domain/<id>/ is discounted, 3072 in all
+for n in (2030, 2035, 2040, 2100, 3100):
+    setup += "WRITE %s v\n" % long_path("/p/", n)
+    setup += "WRITE %s v\n" % long_path("/local/domain/7/", n)
+    dom += "WRITE %s v\n" % long_path("/home/", n)
+    dom += "WRITE %s v\n" % long_path("", n)
 open(os.path.join(out, "setup.txt"), "w").write(setup)
 open(os.path.join(out, "dom5.txt"), "w").write(dom)
 

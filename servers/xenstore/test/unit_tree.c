@@ -33,6 +33,16 @@ void test_tree(void)
 		big[0] = '/';
 		big[sizeof(big) - 1] = '\0';
 		check_str(rq(p, 0, "WRITE", big, "v"), "ERROR EINVAL|", "path longer than XENSTORE_ABS_PATH_MAX: EINVAL");
+		char p2[2200];
+		strcpy(p2, "/local/domain/5/");
+		size_t l = strlen(p2);
+		for (size_t i = 0; i < 2048; i++)
+			p2[l + i] = (i % 100 == 99) ? '/' : 'b';
+		p2[l + 2048] = '\0';
+		check_str(rq(p, 0, "WRITE", p2, "v"), "WRITE OK|", "2048 characters below /local/domain/5/: fine");
+		memmove(p2 + 1, p2 + l, 2049);
+		p2[0] = '/';
+		check_str(rq(p, 0, "WRITE", p2, "v"), "ERROR EINVAL|", "2049 characters elsewhere: EINVAL (as Xen)");
 	}
 	/* value with an embedded NUL and an empty value */
 	{
