@@ -1,8 +1,11 @@
 /* The PV MMU hypercalls: mmu_update, mmuext_op, update_va_mapping, vm_assist.
  * Each batch element is decoded and checked completely before it changes any
  * state; a batch stops at the first failing element and reports how many
- * completed through `done` (Xen semantics).  We have no continuations, so a
- * batch is bounded by MMU_BATCH_MAX instead (-E2BIG above it).
+ * completed through `done`, written last (Xen semantics: only the start of
+ * the array is checked up front, a failure to write `done` is ignored, the
+ * continuation bit in the count is masked off).  We have no continuations:
+ * after MMU_BATCH_MAX elements a batch stops with -E2BIG instead, `done`
+ * telling the caller where to resume.
  *
  * `foreigndom` may name, besides DOMID_SELF, a domain the caller created and
  * that has not run yet, if the caller holds CAP_BUILD (docs/capabilities.md):
@@ -83,28 +86,36 @@ static int get_pg_owner(struct domain *d, domid_t id, struct domain **pg)
     return 0;
 }
 
-/* Argument checks shared by both batch hypercalls.  `done` is written (0)
- * up front so that a bad pointer fails before anything is applied. */
-static int check_batch(uint64_t array, uint32_t count, size_t elem, uint64_t pdone)
+/* Batch arguments as Xen takes them: the continuation bit is masked off (a
+ * resumed batch reads the count done so far from `done`), and only the start
+ * of the array is checked (a bad element fails with -EFAULT when reached). */
+static int start_batch(uint64_t array, uint32_t *count, uint64_t pdone, uint32_t *done0)
 {
-    static const uint32_t zero;
-
-    if (count && !guest_range_ok(array, (size_t)count * elem))
+    *done0 = 0;
+    if (*count & MMU_UPDATE_PREEMPTED) {
+        *count &= ~MMU_UPDATE_PREEMPTED;
+        if (pdone && copy_from_guest(done0, pdone, sizeof(*done0)))
+            *done0 = 0;
+    }
+    if (*count && !guest_range_ok(array, 1))
         return -EFAULT;
-    if (pdone && copy_to_guest(pdone, &zero, sizeof(zero)))
-        return -EFAULT;
-    if (count & MMU_UPDATE_PREEMPTED)
-        return -EINVAL;                   /* only Xen's own continuations set it */
-    if (count > MMU_BATCH_MAX)
-        return -E2BIG;
     return 0;
 }
 
-/* `done` is a 32-bit count in Xen's ABI. */
+/* Element i of a batch: -E2BIG once MMU_BATCH_MAX are done (there are no
+ * continuations; the caller resubmits the rest), -EFAULT if unreadable. */
+static int batch_elem(uint64_t array, uint32_t i, void *elem, size_t size)
+{
+    if (i >= MMU_BATCH_MAX)
+        return -E2BIG;
+    return copy_from_guest(elem, array + (uint64_t)i * size, size) ? -EFAULT : 0;
+}
+
+/* `done` (a 32-bit count) is written last; Xen ignores a failure to write it. */
 static long report_done(uint64_t pdone, uint32_t done, long rc)
 {
-    if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
-        return -EFAULT;
+    if (pdone)
+        (void)copy_to_guest(pdone, &done, sizeof(done));
     return rc;
 }
 
@@ -174,10 +185,8 @@ static long mmu_update_batch(struct domain *d, struct domain *pg_owner, uint64_t
 
     for (i = 0; i < count; i++) {
         struct mmu_update req;
-        if (copy_from_guest(&req, reqs + (uint64_t)i * sizeof(req), sizeof(req))) {
-            rc = -EFAULT;
+        if ((rc = batch_elem(reqs, i, &req, sizeof(req))))
             break;
-        }
         mm_lock_pair(d, pg_owner);
         rc = mmu_update_one(d, pg_owner, &req);
         mm_unlock_pair(d, pg_owner);
@@ -194,9 +203,9 @@ static long mmu_update_batch(struct domain *d, struct domain *pg_owner, uint64_t
 long do_mmu_update(uint64_t reqs, uint64_t count64, uint64_t pdone, uint64_t domid, uint64_t a5)
 {
     struct domain *d = current->domain, *pg_owner;
-    uint32_t count = (uint32_t)count64, done = 0;
+    uint32_t count = (uint32_t)count64, done = 0, done0;
     bool foreign = (domid_t)domid != DOMID_SELF;
-    int rc = check_batch(reqs, count, sizeof(struct mmu_update), pdone);
+    int rc = start_batch(reqs, &count, pdone, &done0);
 
     (void)a5;
     if (rc)
@@ -211,7 +220,7 @@ long do_mmu_update(uint64_t reqs, uint64_t count64, uint64_t pdone, uint64_t dom
         rc = mmu_update_batch(d, pg_owner, reqs, count, &done);
     if (foreign)
         build_lock_release();
-    return report_done(pdone, done, rc);
+    return report_done(pdone, done0 + done, rc);
 }
 
 /* ---- mmuext_op ---- */
@@ -465,23 +474,24 @@ long do_mmuext_op(uint64_t ops, uint64_t count64, uint64_t pdone, uint64_t domid
 {
     struct vcpu *v = current;
     struct domain *pg_owner;
-    uint32_t count = (uint32_t)count64, i = 0;
+    uint32_t count = (uint32_t)count64, i = 0, done0;
     bool foreign = (domid_t)domid != DOMID_SELF;
-    int rc = check_batch(ops, count, sizeof(struct mmuext_op), pdone);
+    int rc = start_batch(ops, &count, pdone, &done0);
 
     (void)a5;
     if (rc)
         return rc;
     if (foreign && (rc = build_lock_acquire()))
         return rc;
-    if ((rc = get_pg_owner(v->domain, (domid_t)domid, &pg_owner)))
-        count = 0;
+    if ((rc = get_pg_owner(v->domain, (domid_t)domid, &pg_owner))) {
+        if (foreign)
+            build_lock_release();
+        return rc;                        /* Xen leaves `done` alone here */
+    }
     for (; i < count; i++) {
         struct mmuext_op op;
-        if (copy_from_guest(&op, ops + (uint64_t)i * sizeof(op), sizeof(op))) {
-            rc = -EFAULT;
+        if ((rc = batch_elem(ops, i, &op, sizeof(op))))
             break;
-        }
         rc = pg_owner == v->domain ? mmuext_one(v, &op) : mmuext_foreign(v->domain, pg_owner, &op);
         if (rc) {
             dprintk("d%u: mmuext_op[%u] cmd %u arg %#lx (pg_owner d%u): %d\n", v->domain->id, i,
@@ -491,7 +501,7 @@ long do_mmuext_op(uint64_t ops, uint64_t count64, uint64_t pdone, uint64_t domid
     }
     if (foreign)
         build_lock_release();
-    return report_done(pdone, i, rc);
+    return report_done(pdone, done0 + i, rc);
 }
 
 /* ---- update_va_mapping ---- */
