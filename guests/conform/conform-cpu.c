@@ -478,6 +478,9 @@ static void test_descriptors(void)
     CHECK_EQ("make the GDT page read-only = 0", set_page_ro(gdt), 0);
     CHECK_EQ("set_gdt entries 7169 (> 14 pages) = -EINVAL", HYPERVISOR_set_gdt(frames, 7169), -XEN_EINVAL);
     CHECK_EQ("set_gdt(NULL frame list) = -EFAULT", HYPERVISOR_set_gdt(NULL, 16), -XEN_EFAULT);
+    CHECK_EQ("set_gdt(unmapped frame list) = -EFAULT", HYPERVISOR_set_gdt(UNMAPPED_VA, 16), -XEN_EFAULT);
+    CHECK_EQ("set_gdt(hypervisor address) = -EFAULT", HYPERVISOR_set_gdt(0xffff830000000000UL, 16),
+             -XEN_EFAULT);
     unsigned long badf[1] = { 0x7fffffffUL };
     CHECK_EQ("set_gdt of a frame not owned = -EINVAL", HYPERVISOR_set_gdt(badf, 16), -XEN_EINVAL);
     unsigned long ptf[1] = { va_to_mfn((void *)start_info->pt_base) };
@@ -695,12 +698,8 @@ static void test_user_mode(void)
 /* Last, because a hypervisor that trusts QEMU's wrong #GP error code may crash us. */
 static void test_soft_int_dpl3(void)
 {
-    section("partial trap-table updates; rejected updates; software interrupt through a DPL-3 entry");
+    section("rejected trap-table updates; software interrupt through a DPL-3 entry");
     unsigned n;
-    trap_info_t only80[2] = { { 0x80, 3, FLAT_KERNEL_CS, (unsigned long)trap_entry_0x80 }, { 0, 0, 0, 0 } };
-    CHECK_EQ("set_trap_table with only vector 0x80 = 0", HYPERVISOR_set_trap_table(only80), 0);
-    n = TRY_ASM("ud2");
-    CHECK("a one-entry update keeps the other vectors (#UD still delivered)", n == 1 && last_trap.vector == 6);
     n = TRY_ASM("wrmsr", : : "c"(MSR_GS_BASE), "a"(0), "d"(0x8000));
     CHECK("wrmsr GS_BASE non-canonical: #GP(0)", n == 1 && last_trap.vector == 13 && last_trap.ec == 0);
     trap_info_t bad[2] = { { 0x81, 3, FLAT_KERNEL_CS, NONCANON_VA }, { 0, 0, 0, 0 } };
@@ -713,8 +712,16 @@ static void test_soft_int_dpl3(void)
     CHECK("trap table intact after the rejected updates (0x81 back to DPL 0 -> #GP)",
           n == 1 && last_trap.vector == 13 && (last_trap.ec == 0x40a || last_trap.ec == 0x812));
     /* Updating a single entry: make 0x81 DPL 3. */
-    trap_info_t one[2] = { { 0x81, 3, FLAT_KERNEL_CS, (unsigned long)trap_entry_0x81 }, { 0, 0, 0, 0 } };
-    CHECK_EQ("set_trap_table with one entry = 0", HYPERVISOR_set_trap_table(one), 0);
+    /* The whole table again, with 0x81 at DPL 3 (a one-entry update is checked last). */
+    static trap_info_t full[64];
+    unsigned k;
+    for (k = 0; trap_table[k].address; k++) {
+        full[k] = trap_table[k];
+        if (full[k].vector == 0x81)
+            full[k].flags = 3;
+    }
+    full[k] = trap_table[k];
+    CHECK_EQ("set_trap_table making 0x81 DPL 3 = 0", HYPERVISOR_set_trap_table(full), 0);
     n = TRY_ASM("int $0x81");
     /* On hardware this is delivered as vector 0x81; under QEMU's TCG the #GP error code
      * names vector 0x102, so Xen (which trusts it) forwards #GP(0x812). Either way the
@@ -724,8 +731,7 @@ static void test_soft_int_dpl3(void)
                             (last_trap.vector == 13 && last_trap.ec == 0x812)),
                  "n %u vector 0x%lx ec 0x%lx", n, (unsigned long)last_trap.vector,
                  (unsigned long)last_trap.ec);
-    one[0].flags = 0;
-    HYPERVISOR_set_trap_table(one);
+    HYPERVISOR_set_trap_table(trap_table);
 }
 
 void test_main(void)
@@ -744,9 +750,16 @@ void test_main(void)
     test_descriptors();
     test_user_mode();
     test_soft_int_dpl3();
-    /* Last of all: a hypervisor that blocks on hlt instead of raising #GP hangs here. */
+    /* Near the end: a hypervisor that blocks on hlt instead of raising #GP hangs here. */
     section("hlt");
     unsigned n;
     n = TRY_ASM("hlt");
     CHECK("hlt: #GP(0)", n == 1 && last_trap.vector == 13 && last_trap.ec == 0);
+    /* Last: a hypervisor that replaces the whole table on a one-entry update loses the
+     * #UD handler and crashes the domain here. */
+    section("one-entry trap-table update");
+    trap_info_t only80[2] = { { 0x80, 3, FLAT_KERNEL_CS, (unsigned long)trap_entry_0x80 }, { 0, 0, 0, 0 } };
+    CHECK_EQ("set_trap_table with only vector 0x80 = 0", HYPERVISOR_set_trap_table(only80), 0);
+    n = TRY_ASM("ud2");
+    CHECK("a one-entry update keeps the other vectors (#UD still delivered)", n == 1 && last_trap.vector == 6);
 }

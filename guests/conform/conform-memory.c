@@ -22,6 +22,16 @@ static void test_maps(void)
     DOMU_ONLY(CHECK("it is RAM from 0 covering nr_pages",
           map[0].addr == 0 && map[0].type == 1 && map[0].size >= start_info->nr_pages * 4096));
     CHECK_EQ("XENMEM_memory_map(NULL) = -EFAULT", HYPERVISOR_memory_op(XENMEM_memory_map, NULL), -XEN_EFAULT);
+    static char ro[4096] ALIGNED_PAGE;
+    set_page_ro(ro);
+    mm.nr_entries = 8;
+    set_xen_guest_handle(mm.buffer, (void *)ro);
+    DOMU_ONLY(CHECK_EQ("XENMEM_memory_map into a read-only buffer = -EFAULT",
+                       HYPERVISOR_memory_op(XENMEM_memory_map, &mm), -XEN_EFAULT));
+    CHECK_EQ("XENMEM_machphys_mapping into a read-only page = -EFAULT",
+             HYPERVISOR_memory_op(XENMEM_machphys_mapping, ro), -XEN_EFAULT);
+    CHECK_EQ("XENMEM_current_reservation with an unmapped domid pointer = -EFAULT",
+             HYPERVISOR_memory_op(XENMEM_current_reservation, UNMAPPED_VA), -XEN_EFAULT);
     mm.nr_entries = 8;
     set_xen_guest_handle(mm.buffer, (void *)UNMAPPED_VA);
     DOMU_ONLY(CHECK_EQ("XENMEM_memory_map with an unmapped buffer = -EFAULT",
@@ -76,8 +86,11 @@ static void test_maps(void)
         CHECK_EQ("current_reservation back", HYPERVISOR_memory_op(XENMEM_current_reservation, &self), cur);
         CHECK_EQ("decrease_reservation of it again = 0 (no longer ours)",
                  HYPERVISOR_memory_op(XENMEM_decrease_reservation, &r), 0);
-        CHECK_EQ("mapping the released frame = -EPERM or -EINVAL",
-                 mmu_update1((mfn << 12) | MMU_MACHPHYS_UPDATE, 0) == -XEN_EINVAL ? 1 : 0, 1);
+        CHECK_EQ("MACHPHYS_UPDATE of the released frame = -EINVAL",
+                 mmu_update1((mfn << 12) | MMU_MACHPHYS_UPDATE, 0), -XEN_EINVAL);
+        static char win[4096] ALIGNED_PAGE;
+        CHECK_EQ("mapping the released frame = -EBUSY (owned by nobody)",
+                 HYPERVISOR_update_va_mapping((uint64_t)win, (mfn << 12) | 0x63, UVMF_INVLPG), -XEN_EBUSY);
     }
     list[0] = start_info->nr_pages + 7;
     rc = HYPERVISOR_memory_op(XENMEM_populate_physmap, &r);

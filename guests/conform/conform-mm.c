@@ -51,6 +51,8 @@ static void test_mmu_update(void)
     DOMU_ONLY(CHECK_EQ("map a frame beyond RAM (not owned) = -EPERM",
              mmu_update1(l1_slot(a), (BAD_MFN << 12) | PTE_RW), -XEN_EPERM));
     uint64_t *l4 = cur_l4;
+    DOMU_ONLY(CHECK_EQ("map a RAM frame the hypervisor owns (MFN 0x200) = -EBUSY",
+                       mmu_update1(l1_slot(a), (0x200UL << 12) | PTE_RO), -XEN_EBUSY));
     CHECK_EQ("writable mapping of the (pinned) L4 = -EBUSY",
              mmu_update1(l1_slot(a), (mfn_of(l4) << 12) | PTE_RW), -XEN_EBUSY);
     CHECK_EQ("A unchanged after the rejections", *(volatile uint64_t *)a, 0xaaaa);
@@ -73,6 +75,14 @@ static void test_mmu_update(void)
     CHECK_EQ("mmu_update(hypervisor address, 1) = -EFAULT",
              HYPERVISOR_mmu_update(HV_DIRECTMAP, 1, NULL, DOMID_SELF), -XEN_EFAULT);
     CHECK_EQ("mmu_update count 0 = 0", HYPERVISOR_mmu_update(NULL, 0, NULL, DOMID_SELF), 0);
+    {
+        mmu_update_t one = { .ptr = (mfn << 12) | MMU_MACHPHYS_UPDATE, .val = pfn };
+        unsigned int d1 = 0;
+        CHECK_EQ("mmu_update count with the continuation bit (0x80000001) acts as 1 = 0",
+                 HYPERVISOR_mmu_update(&one, 0x80000001UL, NULL, DOMID_SELF), 0);
+        CHECK_EQ("mmu_update done pointer gets the count", HYPERVISOR_mmu_update(&one, 1, &d1, DOMID_SELF), 0);
+        CHECK_EQ("... done = 1", d1, 1);
+    }
     CHECK_EQ("mmu_update for a non-existent domain (1000) = -ESRCH",
              HYPERVISOR_mmu_update(NULL, 0, NULL, 1000), -XEN_ESRCH);
 
@@ -233,6 +243,12 @@ static void test_pins(void)
              HYPERVISOR_mmuext_op(ops, 0x7fffffff, &done, DOMID_SELF), -XEN_EFAULT);
     CHECK_EQ("... done = 2", done, 2);
     CHECK_EQ("mmuext_op(NULL, 1) = -EFAULT", HYPERVISOR_mmuext_op(NULL, 1, NULL, DOMID_SELF), -XEN_EFAULT);
+    CHECK_EQ("mmuext_op(hypervisor address, 1) = -EFAULT",
+             HYPERVISOR_mmuext_op(HV_DIRECTMAP, 1, NULL, DOMID_SELF), -XEN_EFAULT);
+    CHECK_EQ("mmuext_op count 1 with an unmapped done pointer = 0 (op done)",
+             HYPERVISOR_mmuext_op(ops, 1, UNMAPPED_VA, DOMID_SELF), 0);
+    CHECK_EQ("mmuext_op for a non-existent domain (1000) = -ESRCH",
+             HYPERVISOR_mmuext_op(ops, 1, NULL, 1000), -XEN_ESRCH);
 }
 
 static void test_ptwr(void)
@@ -296,6 +312,12 @@ static void test_multicall(void)
     CHECK_EQ("multicall huge count running off the array = -EFAULT", HYPERVISOR_multicall(e, 0xffffffff),
              -XEN_EFAULT);
     CHECK("... after running the 2 valid entries", e[0].result == 0x40011 && e[1].result == 0x40011);
+    /* A read-only call list: the first entry runs, writing its result back fails. */
+    multicall_entry_t *rol = alloc_page();
+    rol[0].op = __HYPERVISOR_xen_version;
+    rol[1].op = __HYPERVISOR_xen_version;
+    set_page_ro(rol);
+    CHECK_EQ("multicall on a read-only list = -EFAULT", HYPERVISOR_multicall(rol, 2), -XEN_EFAULT);
     mc[0].op = __HYPERVISOR_update_va_mapping; mc[0].args[0] = UNMAPPED_VA;
     mc[0].args[1] = 0; mc[0].args[2] = 0;
     CHECK_EQ("multicall whose entry fails still returns 0", HYPERVISOR_multicall(mc, 1), 0);
