@@ -86,7 +86,7 @@ struct domain *domain_create(domid_t id, domid_t parent, uint32_t caps, unsigned
         *(uint16_t *)&v->arch.fpu_area[0] = 0x37f;           /* FCW after FNINIT */
         *(uint32_t *)&v->arch.fpu_area[24] = 0x1f80;         /* MXCSR default */
     }
-    if (evtchn_domain_init(d))
+    if (evtchn_domain_init(d) || gnttab_domain_init(d))
         goto fail;
     domain_table[id] = d;
     for (unsigned i = 0; i < nr_vcpus; i++)
@@ -145,12 +145,16 @@ void domain_destroy(struct domain *d)
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         if (d->vcpu[i])
             sched_update_vcpu(d->vcpu[i]);
-    while (domain_running_anywhere(d))
+    while (domain_running_anywhere(d)) {
         pause();                          /* other pCPUs switch away after the kick */
+        spin_wait_hook();                 /* ... and may need our shootdown answer first */
+    }
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         sched_remove_vcpu(d->vcpu[i]);
     if (d->evtchn)
         evtchn_domain_destroy(d);
+    if (d->gnttab)
+        gnttab_domain_destroy(d);
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpu[i];
         if (v->vcpu_info_mfn != INVALID_MFN) {
@@ -197,8 +201,10 @@ void domain_pause(struct domain *d)
     d->state = DOM_PAUSED;
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         sched_update_vcpu(d->vcpu[i]);
-    while (domain_running_anywhere(d))
+    while (domain_running_anywhere(d)) {
         pause();
+        spin_wait_hook();
+    }
 }
 
 void domain_unpause(struct domain *d)

@@ -30,6 +30,7 @@ static hypercall_fn *const table[NR_HYPERCALLS] = {
     [__HYPERVISOR_set_timer_op]      = do_set_timer_op,
     [__HYPERVISOR_vcpu_op]           = do_vcpu_op,
     [__HYPERVISOR_event_channel_op]  = do_event_channel_op,
+    [__HYPERVISOR_grant_table_op]    = do_grant_table_op,
 };
 
 long hypercall_invoke(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
