@@ -180,9 +180,20 @@ static void test_bad_tables(void)
     fake_table(t.l4)[5] = pte(t.l4, PTE_P | PTE_RW);
     CHECK_EQ(pin(t.l4, PGT_l4), -EINVAL, "L4 self-map (linear page table) refused");
     fake_table(t.l4)[5] = 0;
+    fake_table(t.l2)[5] = pte(t.l2, PTE_P | PTE_RW);
+    CHECK_EQ(pin(t.l2, PGT_l2), -EINVAL, "L2 writable self-map refused");
     fake_table(t.l2)[5] = pte(t.l2, PTE_P);
-    CHECK_EQ(pin(t.l2, PGT_l2), -EINVAL, "L2 self-map refused");
+    uint32_t l2count = pg(t.l2)->count;
+    CHECK_EQ(pin(t.l2, PGT_l2), 0, "L2 read-only self-map accepted (Xen's pv-linear-pt)");
+    CHECK_EQ(pg(t.l2)->count, l2count + 1, "L2 self-map holds no reference of its own (only the pin's)");
+    unpin(t.l2);
+    CHECK(pg(t.l2)->count == l2count && pg(t.l2)->type_count == 0, "L2 self-map: unpin drops all");
+    mfn_t other_l2 = fake_alloc(&dom1);
+    CHECK_EQ(pin(other_l2, PGT_l2), 0, "another L2 pinned");
+    fake_table(t.l2)[5] = pte(other_l2, PTE_P);
+    CHECK_EQ(pin(t.l2, PGT_l2), -EINVAL, "L2 linear entry to another L2 refused");
     fake_table(t.l2)[5] = 0;
+    unpin(other_l2);
     fake_table(t.l1)[5] = pte(t.l1, RW_FLAGS);
     CHECK_EQ(pin(t.l2, PGT_l2), -EBUSY, "L1 mapping itself writable refused (through L2)");
     fake_table(t.l1)[5] = pte(t.l1, RO_FLAGS);
@@ -250,7 +261,14 @@ static void test_update_entry(void)
     CHECK_EQ(pt_update_entry(&dom1, t.l2, 0, pte(l1b, PTE_P | PTE_RW), false), 0, "swap L2 entry to new L1");
     CHECK(pg(t.l1)->type_count == 0 && pg(t.data)->type_count == 0, "old L1 devalidated at once");
     CHECK(pg(l1b)->type == PGT_l1 && pg(l1b)->type_count == 1, "new L1 validated");
-    CHECK_EQ(pt_update_entry(&dom1, t.l3, 0, pte(t.l3, PTE_P), false), -EINVAL, "L3 self-map via update refused");
+    CHECK_EQ(pt_update_entry(&dom1, t.l3, 0, pte(t.l3, PTE_P | PTE_RW), false), -EINVAL,
+             "L3 writable self-map via update refused");
+    uint64_t keep = fake_table(t.l3)[0];
+    uint32_t l3count = pg(t.l3)->count;
+    CHECK_EQ(pt_update_entry(&dom1, t.l3, 7, pte(t.l3, PTE_P), false), 0, "L3 read-only self-map via update");
+    CHECK_EQ(pg(t.l3)->count, l3count, "L3 self-map via update takes no reference");
+    CHECK_EQ(pt_update_entry(&dom1, t.l3, 7, 0, false), 0, "L3 self-map removed");
+    CHECK(pg(t.l3)->count == l3count && fake_table(t.l3)[0] == keep, "L3 self-map removal drops nothing");
     uint64_t old = 12345;
     CHECK_EQ(pt_cmpxchg_entry(&dom1, l1b, 0, &old, pte(other, RO_FLAGS)), -EAGAIN, "cmpxchg mismatch");
     CHECK(old == 0 && pg(other)->count == 0, "cmpxchg mismatch reports current value, takes no refs");

@@ -96,12 +96,22 @@ static void put_l1e(uint64_t e)
 
 /* A present L2/L3/L4 entry holds a general and a type reference on the next
  * lower table, which validates it if it was not already that type.  No
- * superpages, no linear (self) maps: both fail the type check with -EINVAL. */
-static int get_lne(const struct domain *d, uint64_t e, unsigned level)
+ * superpages (PSE is a bad flag).  A read-only entry pointing back at its own
+ * table (a linear self-map) is accepted and holds nothing, as with Xen's
+ * default pv-linear-pt; writable self-maps, and linear entries to other
+ * tables of the same level, fail the type check with -EINVAL. */
+static bool is_self_map(uint64_t e, mfn_t table)
+{
+    return pte_mfn(e) == table;
+}
+
+static int get_lne(const struct domain *d, uint64_t e, unsigned level, mfn_t table)
 {
     if (e & PTE_FLAGS_MASK & ~LN_GUEST_ALLOWED)
         return -EINVAL;
     mfn_t m = pte_mfn(e);
+    if (is_self_map(e, table))
+        return (e & PTE_RW) ? -EINVAL : 0;
     if (!mfn_valid(m))
         return -EINVAL;
     struct page_info *pg = mfn_to_page(m);
@@ -113,26 +123,27 @@ static int get_lne(const struct domain *d, uint64_t e, unsigned level)
     return rc;
 }
 
-static void put_lne(uint64_t e)
+static void put_lne(uint64_t e, mfn_t table)
 {
-    if (pte_present(e))
+    if (pte_present(e) && !is_self_map(e, table))
         put_page_and_type(mfn_to_page(pte_mfn(e)));
 }
 
+/* Take the references entry e of `table` (at `level`) holds. */
 static int get_entry(const struct domain *d, const struct domain *pg_owner,
-                     unsigned level, uint64_t e)
+                     unsigned level, uint64_t e, mfn_t table)
 {
     if (!pte_present(e))
         return 0;        /* swap entries etc.: never interpreted by hardware */
-    return level == 1 ? get_l1e(d, pg_owner, e) : get_lne(d, e, level);
+    return level == 1 ? get_l1e(d, pg_owner, e) : get_lne(d, e, level, table);
 }
 
-static void put_entry(unsigned level, uint64_t e)
+static void put_entry(unsigned level, uint64_t e, mfn_t table)
 {
     if (level == 1)
         put_l1e(e);
     else
-        put_lne(e);
+        put_lne(e, table);
 }
 
 /* The guest kernel runs in ring 3, so every guest entry gets U; an L1 entry
@@ -164,7 +175,7 @@ static int validate_table(const struct domain *d, mfn_t m, unsigned level)
             continue;
         }
         uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
-        rc = get_entry(d, d, level, e);
+        rc = get_entry(d, d, level, e, m);
         if (rc)
             break;
         if (pte_present(e))
@@ -175,7 +186,7 @@ static int validate_table(const struct domain *d, mfn_t m, unsigned level)
     dprintk("d%u: mfn %#lx slot %u bad as L%u entry (%d)\n", d->id, m, i, level, rc);
     while (i-- > 0)
         if (!(level == 4 && l4_slot_is_hv(i)))
-            put_entry(level, t[i]);
+            put_entry(level, t[i], m);
     return rc;
 }
 
@@ -205,7 +216,7 @@ static void devalidate_table(mfn_t m, unsigned level)
         flush_if_foreign(m);
     for (unsigned i = 0; i < PT_ENTRIES; i++)
         if (!(level == 4 && l4_slot_is_hv(i)))
-            put_entry(level, __atomic_load_n(&t[i], __ATOMIC_RELAXED));
+            put_entry(level, __atomic_load_n(&t[i], __ATOMIC_RELAXED), m);
 }
 
 static int validate_descriptors(mfn_t m)
@@ -352,11 +363,11 @@ static int prepare_update(struct domain *d, mfn_t table, unsigned idx,
 
 /* The old entry of an L1 slot is gone from the table: if it mapped a foreign
  * frame, no TLB of d may keep it once the frame's references are dropped. */
-static void put_old_entry(struct domain *d, unsigned level, uint64_t old)
+static void put_old_entry(struct domain *d, unsigned level, uint64_t old, mfn_t table)
 {
     if (level == 1 && l1e_is_foreign(old, d->id))
         flush_tlb_domain(d);
-    put_entry(level, old);
+    put_entry(level, old, table);
 }
 
 int pt_update_entry_foreign(struct domain *d, const struct domain *pg_owner, mfn_t table,
@@ -369,7 +380,7 @@ int pt_update_entry_foreign(struct domain *d, const struct domain *pg_owner, mfn
         return rc;
     if (level > 1 && pg_owner != d)
         return -EINVAL;                  /* Xen: only L1 entries may name pg_owner's frames */
-    rc = get_entry(d, pg_owner, level, val);
+    rc = get_entry(d, pg_owner, level, val, table);
     if (rc)
         return rc;
     val = adjust_entry(level, val);
@@ -383,7 +394,7 @@ int pt_update_entry_foreign(struct domain *d, const struct domain *pg_owner, mfn
         old = __atomic_exchange_n(slot, val, __ATOMIC_SEQ_CST);
     }
     /* Only A/D can have changed under us, so old's references are the ones held. */
-    put_old_entry(d, level, old);
+    put_old_entry(d, level, old, table);
     return 0;
 }
 
@@ -401,17 +412,17 @@ int pt_cmpxchg_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t *old,
     int rc = prepare_update(d, table, idx, &slot, &level);
     if (rc)
         return rc;
-    rc = get_entry(d, d, level, val);
+    rc = get_entry(d, d, level, val, table);
     if (rc)
         return rc;
     uint64_t expect = *old;
     if (!__atomic_compare_exchange_n(slot, &expect, adjust_entry(level, val), false,
                                      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
-        put_entry(level, val);
+        put_entry(level, val, table);
         *old = expect;
         return -EAGAIN;
     }
-    put_old_entry(d, level, *old);
+    put_old_entry(d, level, *old, table);
     return 0;
 }
 
