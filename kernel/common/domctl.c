@@ -455,6 +455,75 @@ static long domctl_set_vcpu_context(struct domain *t, const struct xen_domctl_vc
     return set_context(t, t->vcpu[vc->vcpu], (uint64_t)vc->ctxt.p);
 }
 
+/* ---- getvcpucontext ---- */
+
+static void save_regs(const struct vcpu *v, struct cpu_user_regs *u)
+{
+    const struct cpu_regs *r = &v->arch.regs;
+
+    *u = (struct cpu_user_regs){
+        .r15 = r->r15, .r14 = r->r14, .r13 = r->r13, .r12 = r->r12, .rbp = r->rbp,
+        .rbx = r->rbx, .r11 = r->r11, .r10 = r->r10, .r9 = r->r9, .r8 = r->r8,
+        .rax = r->rax, .rcx = r->rcx, .rdx = r->rdx, .rsi = r->rsi, .rdi = r->rdi,
+        .rip = r->rip, .cs = (uint16_t)r->cs, .rsp = r->rsp, .ss = (uint16_t)r->ss,
+        .rflags = (r->rflags & ~X86_EFLAGS_IOPL) | ((uint64_t)v->arch.iopl << 12),
+        .ds = v->arch.ds, .es = v->arch.es, .fs = v->arch.fs, .gs = v->arch.gs,
+    };
+}
+
+/* The inverse of load_context/install_refs, into the static buffer. */
+static void save_context(const struct vcpu *v)
+{
+    const struct arch_vcpu *a = &v->arch;
+
+    memset(&ctxt, 0, sizeof(ctxt));
+    memcpy(&ctxt.fpu_ctxt, a->fpu_area, sizeof(ctxt.fpu_ctxt));
+    ctxt.flags = VGCF_i387_valid | (a->kernel_mode ? VGCF_in_kernel : 0) |
+                 (v->online ? VGCF_online : 0) |
+                 (a->syscall_mask_events ? VGCF_syscall_disables_events : 0);
+    save_regs(v, &ctxt.user_regs);
+    for (unsigned i = 0; i < ARRAY_SIZE(ctxt.trap_ctxt); i++)
+        ctxt.trap_ctxt[i] = (struct trap_info){ (uint8_t)i, a->traps[i].flags, a->traps[i].cs,
+                                                a->traps[i].address };
+    ctxt.ldt_base = a->ldt_base;
+    ctxt.ldt_ents = a->ldt_ents;
+    for (unsigned i = 0; i < (a->gdt_ents + 511) / 512; i++)
+        ctxt.gdt_frames[i] = a->gdt_frames[i];
+    ctxt.gdt_ents = a->gdt_ents;
+    ctxt.kernel_ss = a->kernel_ss;
+    ctxt.kernel_sp = a->kernel_sp;
+    ctxt.ctrlreg[0] = a->fpu_ts ? 8 : 0;
+    ctxt.ctrlreg[3] = xen_pfn_to_cr3(a->guest_table);
+    ctxt.ctrlreg[1] = a->guest_table_user == INVALID_MFN ? 0 : xen_pfn_to_cr3(a->guest_table_user);
+    ctxt.ctrlreg[4] = a->vcr4;
+    memcpy(ctxt.debugreg, a->debugreg, sizeof(ctxt.debugreg));
+    ctxt.event_callback_eip = a->event_callback;
+    ctxt.failsafe_callback_eip = a->failsafe_callback;
+    ctxt.syscall_callback_eip = a->syscall_callback;
+    ctxt.vm_assist = v->domain->vm_assist;
+    ctxt.fs_base = a->fs_base;
+    ctxt.gs_base_kernel = a->gs_base_kernel;
+    ctxt.gs_base_user = a->gs_base_user;
+}
+
+/* Xen: -ENODATA for a vCPU that never got a context; a running domain is
+ * paused while its registers are read. */
+static long domctl_get_vcpu_context(struct domain *t, const struct xen_domctl_vcpucontext *vc)
+{
+    if (vc->vcpu >= t->nr_vcpus || !t->vcpu[vc->vcpu])
+        return -EINVAL;
+    struct vcpu *v = t->vcpu[vc->vcpu];
+    if (v->arch.guest_table == INVALID_MFN)
+        return -XEN_ENODATA;
+    bool was_running = t->state == DOM_RUNNING;
+    if (was_running)
+        domain_pause(t);
+    save_context(v);
+    if (was_running)
+        domain_unpause(t);
+    return copy_to_guest((uint64_t)vc->ctxt.p, &ctxt, sizeof(ctxt)) ? -EFAULT : 0;
+}
+
 /* ---- dispatch ---- */
 
 /* Operations on a domain the caller created (t). */
@@ -468,6 +537,7 @@ static long domain_op(struct domain *me, struct domain *t, struct xen_domctl *op
     case XEN_DOMCTL_max_vcpus:            /* fixed at createdomain, as in Xen 4.17 */
         return op->u.max_vcpus.max == t->nr_vcpus ? 0 : -EINVAL;
     case XEN_DOMCTL_setvcpucontext:       return domctl_set_vcpu_context(t, &op->u.vcpucontext);
+    case XEN_DOMCTL_getvcpucontext:       return domctl_get_vcpu_context(t, &op->u.vcpucontext);
     case XEN_DOMCTL_scheduler_op:         return sched_op(me, t, op, copyback);
     case TESSERA_DOMCTL_set_capabilities: return set_caps(me, t, op);
     case TESSERA_DOMCTL_get_capabilities: return get_caps(t, op, copyback);

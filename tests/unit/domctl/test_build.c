@@ -167,6 +167,28 @@ static void set_context(const struct child *c)
     CHECK(!c->d->vcpu[1]->online, "setvcpucontext: vCPU 1 stays down");
 }
 
+/* getvcpucontext gives back what setvcpucontext installed. */
+static void get_context(const struct child *c)
+{
+    static struct vcpu_guest_context out;
+    fake_guest_map(&out, sizeof(out), true);
+    memset(&dc.u, 0, sizeof(dc.u));
+    dc.u.vcpucontext.vcpu = 1;
+    dc.u.vcpucontext.ctxt.p = &out;
+    CHECK_EQ(domctl(XEN_DOMCTL_getvcpucontext, c->id), -XEN_ENODATA, "getvcpucontext: vCPU without context");
+    dc.u.vcpucontext.vcpu = 0;
+    dc.u.vcpucontext.ctxt.p = (void *)&ctx;              /* mapped read-only */
+    CHECK_EQ(domctl(XEN_DOMCTL_getvcpucontext, c->id), -EFAULT, "getvcpucontext: read-only buffer");
+    dc.u.vcpucontext.ctxt.p = &out;
+    CHECK_EQ(domctl(XEN_DOMCTL_getvcpucontext, c->id), 0, "getvcpucontext: vCPU 0");
+    CHECK(out.user_regs.rip == ctx.user_regs.rip && out.user_regs.rsi == ctx.user_regs.rsi &&
+          out.ctrlreg[3] == ctx.ctrlreg[3] && out.kernel_sp == ctx.kernel_sp &&
+          (out.flags & (VGCF_in_kernel | VGCF_online)) == (VGCF_in_kernel | VGCF_online) &&
+          out.trap_ctxt[14].address == ctx.trap_ctxt[14].address &&
+          (out.user_regs.rflags & X86_EFLAGS_IOPL) == X86_EFLAGS_IOPL,
+          "getvcpucontext: what setvcpucontext installed");
+}
+
 static void after_start(const struct child *c, mfn_t bl1)
 {
     CHECK_EQ(domctl(XEN_DOMCTL_unpausedomain, c->id), 0, "build: unpausedomain");
@@ -177,6 +199,8 @@ static void after_start(const struct child *c, mfn_t bl1)
              "after run: foreign MACHPHYS refused");
     CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, c->pfn[0], c->id), -EPERM, "after run: foreign unpin refused");
     CHECK_EQ(set_ctx(c->id, 0, &ctx), -EPERM, "after run: setvcpucontext refused");
+    get_context(c);
+    CHECK_EQ(c->d->state, DOM_RUNNING, "after run: getvcpucontext leaves the child running");
     memset(&dc.u, 0, sizeof(dc.u));
     CHECK_EQ(domctl(TESSERA_DOMCTL_set_capabilities, c->id), -EPERM, "after run: set caps refused");
 }
@@ -197,6 +221,7 @@ void test_build(void)
     fill_ctx(&c);
     context_refusals(&c);
     set_context(&c);
+    get_context(&c);
     after_start(&c, bl1);
     CHECK_EQ(domctl(XEN_DOMCTL_destroydomain, c.id), 0, "build: destroydomain");
     CHECK_EQ(frames_free_count(), free_before, "build: destroy returned every frame");
