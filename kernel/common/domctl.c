@@ -34,30 +34,27 @@ static bool is_self(const struct domain *me, domid_t id)
 /* ---- createdomain ---- */
 
 /* An id is free when no domain has it and no living domain names it as its
- * creator (a new domain must not inherit control of someone's orphans). */
-static bool domid_free(domid_t id)
-{
-    if (domain_lookup(id))
-        return false;
-    for (unsigned i = 0; i < MAX_DOMAINS; i++)
-        if (domain_table[i] && domain_table[i]->parent == id)
-            return false;
-    return true;
-}
-
-/* Xen: a requested id in use is -EEXIST; 0 (or a reserved id) picks one. */
+ * creator (a new domain must not inherit control of someone's orphans).
+ * Build lock held: the static scratch map is safe. */
 static long pick_domid(domid_t want, domid_t *id)
 {
+    static bool taken[MAX_DOMAINS];
+
+    for (unsigned i = 0; i < MAX_DOMAINS; i++)
+        taken[i] = domain_table[i] != NULL;
+    for (unsigned i = 0; i < MAX_DOMAINS; i++)
+        if (domain_table[i] && domain_table[i]->parent < MAX_DOMAINS)
+            taken[domain_table[i]->parent] = true;
     if (want > 0 && want < DOMID_FIRST_RESERVED) {
         if (want >= MAX_DOMAINS)
             return -EINVAL;
-        if (!domid_free(want))
-            return -EEXIST;
+        if (taken[want])
+            return -EEXIST;               /* Xen: a requested id in use */
         *id = want;
         return 0;
     }
-    for (domid_t i = 1; i < MAX_DOMAINS; i++)
-        if (domid_free(i)) {
+    for (domid_t i = 1; i < MAX_DOMAINS; i++)   /* 0 (or a reserved id): the first free */
+        if (!taken[i]) {
             *id = i;
             return 0;
         }
