@@ -95,7 +95,9 @@ bool xs_ring_service(struct xs_ring *r, unsigned budget)
 			break;
 		}
 		if (xs_conn_throttled(r->c)) {
-			more = xsring_readable(&req) > 0;
+			/* the guest is not reading its replies: wait for it to
+			 * consume some (it signals us when it does), don't spin */
+			more = false;
 			break;
 		}
 		long avail = xsring_readable(&req);
