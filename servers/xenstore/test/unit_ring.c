@@ -34,35 +34,35 @@ void client_send(struct xenstore_domain_interface *intf, uint32_t type, const ch
  * limit, then left alone (no busy loop) until it reads */
 static void test_ring_flood(void)
 {
-		struct xs_config cfg;
-		xs_config_default(&cfg);
-		cfg.outq_limit = 2048;
-		xs_server_free(srv);
-		srv = xs_server_new(&cfg);
-		static struct xenstore_domain_interface pg;
-		memset(&pg, 0, sizeof(pg));
-		struct xs_conn *g = xs_conn_new(srv, 6, false, true, NULL, (void *)(uintptr_t)6);
-		struct xs_ring *gr = xs_ring_new(g, &pg, &mem_ring_ops, NULL);
-		struct xsring_dir req6 = xsring_requests(&pg), rsp = xsring_responses(&pg);
-		int rounds = 0;
-		for (; rounds < 200 && !xs_conn_throttled(g); rounds++) {
-			while (xsring_writable(&req6) >= 18)
-				client_send(&pg, XS_GET_DOMAIN_PATH, "6", 2);
-			xs_ring_service(gr, 8);
-		}
+	struct xs_config cfg;
+	xs_config_default(&cfg);
+	cfg.outq_limit = 2048;
+	xs_server_free(srv);
+	srv = xs_server_new(&cfg);
+	static struct xenstore_domain_interface pg;
+	memset(&pg, 0, sizeof(pg));
+	struct xs_conn *g = xs_conn_new(srv, 6, false, true, NULL, (void *)(uintptr_t)6);
+	struct xs_ring *gr = xs_ring_new(g, &pg, &mem_ring_ops, NULL);
+	struct xsring_dir req6 = xsring_requests(&pg), rsp = xsring_responses(&pg);
+	int rounds = 0;
+	for (; rounds < 200 && !xs_conn_throttled(g); rounds++) {
 		while (xsring_writable(&req6) >= 18)
 			client_send(&pg, XS_GET_DOMAIN_PATH, "6", 2);
-		uint32_t cons = pg.req_cons;
-		bool more = xs_ring_service(gr, 8);
-		check(xs_conn_throttled(g) && !more && pg.req_cons == cons && pg.req_prod != cons,
-		      "flooding guest that never reads: throttled, its requests wait, no busy loop");
-		for (int i = 0; i < 20 && xs_conn_throttled(g); i++) {
-			xsring_consume(&rsp, (size_t)xsring_readable(&rsp));
-			xs_ring_flush(gr);
-		}
 		xs_ring_service(gr, 8);
-		check(!xs_conn_throttled(g) || pg.req_cons != cons, "once it reads, it is served again");
-		xs_ring_free(gr);
+	}
+	while (xsring_writable(&req6) >= 18)
+		client_send(&pg, XS_GET_DOMAIN_PATH, "6", 2);
+	uint32_t cons = pg.req_cons;
+	bool more = xs_ring_service(gr, 8);
+	check(xs_conn_throttled(g) && !more && pg.req_cons == cons && pg.req_prod != cons,
+	      "flooding guest that never reads: throttled, its requests wait, no busy loop");
+	for (int i = 0; i < 20 && xs_conn_throttled(g); i++) {
+		xsring_consume(&rsp, (size_t)xsring_readable(&rsp));
+		xs_ring_flush(gr);
+	}
+	xs_ring_service(gr, 8);
+	check(!xs_conn_throttled(g) || pg.req_cons != cons, "once it reads, it is served again");
+	xs_ring_free(gr);
 }
 
 void test_ring(void)
