@@ -406,8 +406,25 @@ static void test_segbase(void)
     CHECK_EQ("stack_switch = 0", HYPERVISOR_stack_switch(FLAT_KERNEL_SS, (uint64_t)trap_stack + sizeof(trap_stack)), 0);
 }
 
+static bool db_hook(struct trap_regs *r)
+{
+    if (r->vector != 1)
+        return false;
+    r->frame[4] &= ~0x100UL;            /* clear TF in the interrupted RFLAGS */
+    return true;
+}
+
 static void test_debugreg(void)
 {
+    section("debug exceptions");
+    /* (icebp is not tested: QEMU's TCG does not raise #DB for it.) */
+    trap_hook = db_hook;
+    last_trap.count = 0;
+    asm volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\tnop\n\tnop" ::: "memory", "cc");
+    trap_hook = NULL;
+    CHECK("single step (RFLAGS.TF): one #DB", last_trap.count == 1 && last_trap.vector == 1);
+    CHECK_EQ("DR6.BS (bit 14) reported by get_debugreg(6)", (HYPERVISOR_get_debugreg(6) >> 14) & 1, 1);
+    HYPERVISOR_set_debugreg(6, 0);
     section("debug registers");
     CHECK_EQ("get_debugreg(6) default 0xffff0ff0", HYPERVISOR_get_debugreg(6), 0xffff0ff0);
     CHECK_EQ("get_debugreg(7) default 0x400", HYPERVISOR_get_debugreg(7), 0x400);
@@ -513,6 +530,15 @@ static void test_descriptors(void)
              -XEN_EINVAL);
     CHECK_EQ("update_descriptor on a frame not owned = -EINVAL",
              HYPERVISOR_update_descriptor(0x7fffffffUL << 12, DESC_DATA(3)), -XEN_EINVAL);
+    /* A call gate to FLAT_KERNEL_CS with DPL 3: kept, with DPL forced to 0 and the
+     * original DPL stored in the target selector's RPL (so using it #GPs for emulation). */
+    uint64_t gate = (0xe033UL << 16) | 0x1000 | ((uint64_t)0xec00 << 32);
+    CHECK_EQ("update_descriptor call gate (DPL 3 -> FLAT_KERNEL_CS) = 0",
+             HYPERVISOR_update_descriptor(gma + 8 * 8, gate), 0);
+    CHECK_EQ("call gate stored with DPL 0, selector RPL = old DPL", gdt[8], (0xe033UL << 16) | 0x1000 |
+             ((uint64_t)0x8c00 << 32));
+    CHECK_EQ("update_descriptor call gate with reserved bits = -EINVAL",
+             HYPERVISOR_update_descriptor(gma + 8 * 8, gate | (1UL << 32)), -XEN_EINVAL);
     uint64_t *plain = alloc_page();
     CHECK_EQ("update_descriptor on an ordinary writable page = 0",
              HYPERVISOR_update_descriptor((va_to_mfn(plain) << 12) + 8, DESC_CODE64(0)), 0);
