@@ -81,6 +81,7 @@ struct domain *domain_create(domid_t id, domid_t parent, uint32_t caps, unsigned
         v->periodic_next = now_ns() + v->periodic_period;
         v->arch.guest_table = INVALID_MFN;
         v->arch.guest_table_user = INVALID_MFN;
+        v->arch.vcr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;   /* what a PV kernel sees */
         v->arch.debugreg[6] = 0xffff0ff0;
         v->arch.debugreg[7] = 0x400;
         *(uint16_t *)&v->arch.fpu_area[0] = 0x37f;           /* FCW after FNINIT */

@@ -31,6 +31,8 @@ static hypercall_fn *const table[NR_HYPERCALLS] = {
     [__HYPERVISOR_vcpu_op]           = do_vcpu_op,
     [__HYPERVISOR_event_channel_op]  = do_event_channel_op,
     [__HYPERVISOR_grant_table_op]    = do_grant_table_op,
+    [__HYPERVISOR_domctl]            = do_domctl,
+    [__HYPERVISOR_sched_op_compat]   = do_sched_op_compat,
 };
 
 long hypercall_invoke(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
@@ -41,14 +43,11 @@ long hypercall_invoke(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64
 }
 
 /* Entries run in order; each result goes back into its entry.  The hypercall
- * itself fails only for a bad list pointer; iret and nested multicalls are refused
- * per entry (-EINVAL), as Xen does. */
-#define MULTICALL_MAX 1024
-
+ * itself fails only when an entry cannot be read or written back (-EFAULT after
+ * the entries before it ran, as in Xen, which has no entry limit); iret and nested
+ * multicalls are refused per entry (-EINVAL). */
 long do_multicall(uint64_t list, uint64_t count, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-    if (count > MULTICALL_MAX)
-        return -EINVAL;
     for (uint64_t i = 0; i < count; i++) {
         struct multicall_entry e;
         uint64_t at = list + i * sizeof(e);

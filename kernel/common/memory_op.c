@@ -22,7 +22,7 @@ static struct domain *target_domain(domid_t id, long *err)
         return self;
     struct domain *d = domain_lookup(id);
     if (!d) { *err = -ESRCH; return NULL; }
-    if (!has_cap(self, CAP_BUILD)) { *err = -EPERM; return NULL; }
+    if (!has_cap(self, CAP_BUILD) || d->parent != self->id) { *err = -EPERM; return NULL; }
     return d;
 }
 
@@ -58,7 +58,7 @@ static long reservation(unsigned cmd, uint64_t start, uint64_t arg)
     struct xen_memory_reservation r;
     long err = 0;
     if (copy_from_guest(&r, arg, sizeof(r)))
-        return -EFAULT;
+        return (long)start;                 /* Xen reports progress, not -EFAULT, here */
     if (r.extent_order != 0)
         return start;                       /* only 4 KiB extents for PV guests here */
     struct domain *d = target_domain(r.domid, &err);
@@ -134,6 +134,11 @@ long do_memory_op(uint64_t cmd_arg, uint64_t arg, uint64_t a3, uint64_t a4, uint
     unsigned cmd = cmd_arg & MEMOP_CMD_MASK;
     uint64_t start = cmd_arg >> MEMOP_EXTENT_SHIFT;
     struct domain *d = current->domain;
+    bool known = cmd == XENMEM_maximum_ram_page || cmd == XENMEM_current_reservation ||
+                 cmd == XENMEM_maximum_reservation || cmd == XENMEM_machphys_mapping ||
+                 cmd == XENMEM_memory_map || cmd == XENMEM_machine_memory_map;
+    if (start && known)
+        return -EINVAL;                     /* only the extent ops have continuations */
     switch (cmd) {
     case XENMEM_increase_reservation:
     case XENMEM_decrease_reservation:

@@ -179,14 +179,9 @@ void schedule(void)
         struct vcpu *prev = ps[cpu].curr;
         if (prev)
             sync_vcpu(prev, now, false);
+        /* Stealing before every pick keeps shares fair with more hogs than pCPUs. */
+        sp_steal(cpu, now);
         struct vcpu *next = sp_pick(cpu, prev, now, &slice);
-        if (!next) {
-            struct vcpu *stolen = sp_steal(cpu, now);
-            if (stolen) {
-                stolen->processor = cpu;
-                next = sp_pick(cpu, prev, now, &slice);
-            }
-        }
         ps[cpu].need_resched = false;
         if (next != prev) {
             if (prev && prev->domain->state != DOM_DYING)

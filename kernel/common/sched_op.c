@@ -83,3 +83,18 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t 
         return -ENOSYS;
     }
 }
+
+/* The pre-3.0 form: yield, block, or shutdown with the reason as the argument. */
+long do_sched_op_compat(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    switch (cmd) {
+    case SCHEDOP_yield:
+    case SCHEDOP_block:
+        return do_sched_op(cmd, 0, 0, 0, 0);
+    case SCHEDOP_shutdown:
+        domain_shutdown(current->domain, (uint8_t)arg);
+        return 0;
+    default:
+        return -ENOSYS;
+    }
+}

@@ -48,6 +48,9 @@ static inline unsigned pt_index(uint64_t va, unsigned level)   /* level 1..4 */
     return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (PT_ENTRIES - 1);
 }
 static inline bool l4_slot_is_hv(unsigned slot) { return slot >= 256 && slot <= 271; }
+/* The read-only M2P (RO_MPT_VIRT_START): present in a validated L4 only with
+ * the m2p_strict assist; filled in at kernel CR3 loads without it (mm_set_ro_mpt). */
+#define L4_SLOT_RO_MPT 256
 
 /* Segment descriptor check and fix-up (descriptor.c): true if *desc may be
  * installed in a guest GDT/LDT; may adjust it (e.g. raise DPL). */
@@ -100,7 +103,8 @@ long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t domid
 long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t domid, uint64_t a5);
 long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4, uint64_t a5);
 long do_vm_assist(uint64_t cmd, uint64_t type, uint64_t a3, uint64_t a4, uint64_t a5);
-/* Install (present) or remove the read-only M2P slot of an L4 (m2p_strict). */
+/* Install (present) or remove the read-only M2P slot of an L4: filled at kernel
+ * CR3 loads without m2p_strict, zapped at user CR3 loads with it. */
 void mm_set_ro_mpt(mfn_t l4, bool present);
 
 /* --- ptwr.c --- */

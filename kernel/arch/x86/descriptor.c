@@ -1,7 +1,8 @@
 /* Segment descriptors a PV guest may install in its GDT/LDT.  Code and data
  * descriptors are accepted with their DPL raised to 3 (the guest kernel runs in
  * ring 3); not-present and type-0 entries are harmless; call gates must target a
- * guest code selector and get DPL 0 so their use traps; everything else (TSS, LDT,
+ * guest code selector, have no reserved bits set, and get DPL 0 (the DPL moves
+ * into the target selector's RPL) so their use traps; everything else (TSS, LDT,
  * interrupt/trap gates) is refused. */
 #include "types.h"
 #include "pt.h"
@@ -29,8 +30,10 @@ bool check_descriptor(uint64_t *desc)
     if (!(b & SEG_S)) {
         if ((b & SEG_TYPE) == 0)
             return true;
-        if ((b & SEG_TYPE) != TYPE_CALL_GATE_64 || !gate_selector_ok((uint16_t)(a >> 16)))
+        if ((b & SEG_TYPE) != TYPE_CALL_GATE_64 || (b & 0xff) || !gate_selector_ok((uint16_t)(a >> 16)))
             return false;
+        /* DPL 0 makes every use #GP (for emulation); the DPL moves to the RPL. */
+        a = (a & 0xfffcffff) | (((b & SEG_DPL) >> 13) << 16);
         b &= ~SEG_DPL;
     }
     *desc = ((uint64_t)b << 32) | a;

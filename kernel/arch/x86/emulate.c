@@ -201,11 +201,6 @@ bool emulate_privileged_op(struct vcpu *v, struct cpu_regs *r)
         r->rip += i + 1;
         return true;
     }
-    if (op == 0xf4) {                      /* hlt: block until an event */
-        vcpu_block_current();
-        r->rip += i + 1;
-        return true;
-    }
     if (op != 0x0f)
         return false;
     uint8_t op2 = b[i + 1];

@@ -279,10 +279,14 @@ static int unpin_table(struct domain *d, mfn_t m)
     return 0;
 }
 
-/* The read-only M2P (L4 slot 256): present in kernel L4s; with the m2p_strict
- * assist removed from user L4s, so guest user mode cannot read it (Xen's
- * fill_ro_mpt/zap_ro_mpt). */
-#define RO_MPT_SLOT 256
+/* The read-only M2P (L4 slot 256), as Xen 4.17 handles it for a 64-bit PV
+ * guest.  Validation puts it into a new L4 only with the m2p_strict assist
+ * (pagetype.c).  Without m2p_strict, an L4 gets it when it is loaded as the
+ * kernel CR3 (NEW_BASEPTR, not when the same L4 is reloaded), so a user L4
+ * the guest pinned itself lacks it and user mode faults on the M2P; with
+ * m2p_strict, an L4 loses it at NEW_USER_BASEPTR.  Either way the guest
+ * kernel sees the M2P (Xen's fill_ro_mpt/zap_ro_mpt). */
+#define RO_MPT_SLOT L4_SLOT_RO_MPT
 static bool m2p_strict(const struct domain *d)
 {
     return d->vm_assist & (1UL << VMASST_TYPE_m2p_strict);

@@ -84,6 +84,17 @@ static bool l1e_is_foreign(uint64_t e, domid_t owner)
     return mfn_to_page(pte_mfn(e))->owner != owner;
 }
 
+/* Must the table owner's TLBs be flushed before this L1 entry's references
+ * are dropped?  Yes for a foreign mapping and for a grant mapping (the
+ * granted frame may go back to its owner's use, or be freed, as soon as the
+ * references go: docs/grant-tables.md). */
+static bool l1e_put_needs_flush(uint64_t e, domid_t owner)
+{
+    if (pte_present(e) && (e & PTE_GNTTAB))
+        return true;
+    return l1e_is_foreign(e, owner);
+}
+
 static void put_l1e(uint64_t e)
 {
     if (!pte_present(e))
@@ -161,6 +172,20 @@ static uint64_t adjust_entry(unsigned level, uint64_t e)
 
 /* ---- whole-frame validation ---- */
 
+/* The hypervisor's entry for L4 slot `slot` in a newly validated L4 of d.
+ * The read-only M2P slot is there only with the m2p_strict assist (Xen's
+ * init_xen_l4_slots with ro_mpt = m2p_strict): without it the slot is filled
+ * when the L4 is loaded as a kernel CR3 (NEW_BASEPTR, the first domain's
+ * bootstrap L4, a vCPU context), so that a user L4 the guest pins itself
+ * does not show the M2P to user mode.  With it, user L4s lose the slot at
+ * NEW_USER_BASEPTR instead (mm_hypercalls.c). */
+static uint64_t hv_l4e_for(const struct domain *d, unsigned slot)
+{
+    if (slot == L4_SLOT_RO_MPT && !(d->vm_assist & (1UL << VMASST_TYPE_m2p_strict)))
+        return 0;
+    return hv_l4e(slot);
+}
+
 static int validate_table(const struct domain *d, mfn_t m, unsigned level)
 {
     uint64_t *t = mfn_to_virt(m);
@@ -171,7 +196,7 @@ static int validate_table(const struct domain *d, mfn_t m, unsigned level)
         if (level == 4 && l4_slot_is_hv(i)) {
             /* The guest's values here are ignored: Linux copies them from its
              * own L4 into every new one. */
-            __atomic_store_n(&t[i], hv_l4e(i), __ATOMIC_RELAXED);
+            __atomic_store_n(&t[i], hv_l4e_for(d, i), __ATOMIC_RELAXED);
             continue;
         }
         uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
@@ -190,15 +215,15 @@ static int validate_table(const struct domain *d, mfn_t m, unsigned level)
     return rc;
 }
 
-/* Before the entries of L1 table m let go of foreign frames: flush the TLBs
- * of the table's owner once if any entry maps one. */
+/* Before the entries of L1 table m let go of foreign or granted frames: flush
+ * the TLBs of the table's owner once if any entry maps one. */
 static void flush_if_foreign(mfn_t m)
 {
     const uint64_t *t = mfn_to_virt(m);
     domid_t owner = mfn_to_page(m)->owner;
 
     for (unsigned i = 0; i < PT_ENTRIES; i++)
-        if (l1e_is_foreign(__atomic_load_n(&t[i], __ATOMIC_RELAXED), owner)) {
+        if (l1e_put_needs_flush(__atomic_load_n(&t[i], __ATOMIC_RELAXED), owner)) {
             struct domain *d = domain_lookup(owner);
             if (d)
                 flush_tlb_domain(d);
@@ -362,10 +387,11 @@ static int prepare_update(struct domain *d, mfn_t table, unsigned idx,
 }
 
 /* The old entry of an L1 slot is gone from the table: if it mapped a foreign
- * frame, no TLB of d may keep it once the frame's references are dropped. */
+ * or granted frame, no TLB of d may keep it once the frame's references are
+ * dropped. */
 static void put_old_entry(struct domain *d, unsigned level, uint64_t old, mfn_t table)
 {
-    if (level == 1 && l1e_is_foreign(old, d->id))
+    if (level == 1 && l1e_put_needs_flush(old, d->id))
         flush_tlb_domain(d);
     put_entry(level, old, table);
 }

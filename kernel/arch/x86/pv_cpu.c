@@ -17,7 +17,12 @@ long do_set_trap_table(uint64_t list, uint64_t a2, uint64_t a3, uint64_t a4, uin
 {
     struct vcpu *v = current;
     static struct trap_bounce_entry staged[256];   /* the core is not re-entrant per pCPU */
-    memset(staged, 0, sizeof(staged));
+    /* Listed vectors are updated, the others kept (Linux updates single entries);
+     * a NULL list clears the whole table. */
+    if (list)
+        memcpy(staged, v->arch.traps, sizeof(staged));
+    else
+        memset(staged, 0, sizeof(staged));
     if (list) {
         for (unsigned i = 0;; i++) {
             struct trap_info ti;
@@ -68,7 +73,7 @@ static long register_callback(struct vcpu *v, const struct callback_register *r)
     case CALLBACKTYPE_syscall32: v->arch.syscall32_callback = r->address; v->arch.syscall32_mask_events = mask; return 0;
     case CALLBACKTYPE_sysenter:  v->arch.sysenter_callback = r->address; v->arch.sysenter_mask_events = mask; return 0;
     case CALLBACKTYPE_nmi:       return 0;    /* NMIs are never forwarded to guests */
-    default:                     return -EINVAL;
+    default:                     return -ENOSYS;
     }
 }
 
@@ -91,7 +96,9 @@ long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64
         case CALLBACKTYPE_syscall32: v->arch.syscall32_callback = 0; return 0;
         case CALLBACKTYPE_sysenter:  v->arch.sysenter_callback = 0; return 0;
         case CALLBACKTYPE_nmi:       return 0;
-        default:                     return -EINVAL;   /* event and failsafe stay registered */
+        case CALLBACKTYPE_event:
+        case CALLBACKTYPE_failsafe:  return -EINVAL;   /* they stay registered */
+        default:                     return -ENOSYS;
         }
     }
     default:
@@ -153,22 +160,39 @@ long do_fpu_taskswitch(uint64_t set, uint64_t a2, uint64_t a3, uint64_t a4, uint
 int set_debugreg(struct vcpu *v, unsigned reg, uint64_t value);
 int set_debugreg(struct vcpu *v, unsigned reg, uint64_t value)
 {
+    bool de = v->arch.vcr4 & CR4_DE;
     switch (reg) {
     case 0: case 1: case 2: case 3:
-        if (value >= 0x0000800000000000UL - 8)
-            return -EPERM;                    /* breakpoints only on guest user-half addresses */
+        if (!canonical(value) || (value >= 0xFFFF800000000000UL && value < 0xFFFF880000000000UL))
+            return -EPERM;                    /* never a breakpoint in the hypervisor */
         break;
+    case 4:
+        if (de)
+            return -ENODEV;
+        reg = 6;                              /* DR4/5 alias DR6/7 while CR4.DE is clear */
+        /* fallthrough */
     case 6:
+        if (value != (uint32_t)value)
+            return -EINVAL;
         value = (value & 0xe00f) | 0xffff0ff0;
         break;
+    case 5:
+        if (de)
+            return -ENODEV;
+        reg = 7;
+        /* fallthrough */
     case 7:
+        if (value != (uint32_t)value)
+            return -EINVAL;
+        if (value & (1u << 13))
+            return -EPERM;                    /* general detect */
         for (unsigned i = 0; i < 4; i++)
             if (((value >> (16 + 4 * i)) & 3) == 2)
                 return -EPERM;                /* I/O breakpoints */
-        value = (value & ~0x2000UL) | 0x400;
+        value |= 0x400;
         break;
     default:
-        return -EINVAL;
+        return -ENODEV;
     }
     v->arch.debugreg[reg] = value;
     return 0;
@@ -176,14 +200,18 @@ int set_debugreg(struct vcpu *v, unsigned reg, uint64_t value)
 
 long do_set_debugreg(uint64_t reg, uint64_t value, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-    return reg > 7 ? -EINVAL : set_debugreg(current, (unsigned)reg, value);
+    return reg > 7 ? -ENODEV : set_debugreg(current, (unsigned)reg, value);
 }
 
 long do_get_debugreg(uint64_t reg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-    if (reg > 7 || reg == 4 || reg == 5)
-        return -EINVAL;
-    return (long)current->arch.debugreg[reg];
+    struct vcpu *v = current;
+    bool de = v->arch.vcr4 & CR4_DE;
+    if (reg > 7 || ((reg == 4 || reg == 5) && de))
+        return -ENODEV;
+    if (reg == 4 || reg == 5)
+        reg += 2;
+    return (long)v->arch.debugreg[reg];
 }
 
 long do_physdev_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)

@@ -168,6 +168,15 @@ void trap_dispatch(struct cpu_regs *r)
         if (!emulate_forced_cpuid(v, r))
             bounce_exception(v, r, 6, false, 0);
         break;
+    case 7:
+        /* The guest's virtual TS caused it: clear it, as Xen does, and let the
+         * guest's handler restore its state (then FPU use runs untrapped). */
+        if (v->arch.fpu_ts) {
+            v->arch.fpu_ts = false;
+            write_cr0(read_cr0() & ~CR0_TS);
+        }
+        bounce_exception(v, r, 7, false, 0);
+        break;
     case 2: break;                                   /* NMI: nothing to do */
     case 8: case 18: panic("machine check / double fault from guest at %lx", r->rip);
     case 1:
