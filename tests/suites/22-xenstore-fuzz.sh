@@ -36,6 +36,16 @@ seeds = {
 ring_req = msg(2, b"a\0") + msg(11, b"b\0v") + msg(4, b"b\0t\0")
 seeds["ring"] = b"\xaa" + struct.pack("<IIII", 0, len(ring_req), 0, 0) + ring_req
 seeds["ring-wrap"] = b"\xaa" + struct.pack("<IIII", 1020, 1020 + len(ring_req), 4000, 4000) + ring_req
+# 0xbb: a journal: [u32 len][u32 fnv1a][body], kinds as in journal.h
+def rec(body):
+    h = 2166136261
+    for b in body:
+        h = ((h ^ b) * 16777619) & 0xffffffff
+    return struct.pack("<II", len(body), h) + body
+def s_(x): return struct.pack("<I", len(x)) + x
+node = bytes([4]) + s_(b"/j/a") + struct.pack("<I", 1) + struct.pack("<IB", 0, 1) + s_(b"v") + s_(b"")
+seeds["journal"] = b"\xbb" + rec(bytes([1]) + struct.pack("<Q", 0)) + rec(bytes([2])) + rec(node) + \
+    rec(bytes([5]) + s_(b"/j/a")) + rec(bytes([3]))
 for k, v in seeds.items():
     open(os.path.join(d, k), "wb").write(v)
 PY

@@ -4,12 +4,13 @@
  * byte of each chunk picks one and its length) and fed through the same
  * framing and dispatch as a socket or ring. A small tree exists beforehand.
  * Inputs starting with 0xAA instead fill a domain ring page (indices and
- * request bytes chosen by the input) served by the ring transport.
+ * request bytes chosen by the input) served by the ring transport; inputs
+ * starting with 0xBB are replayed as a (corrupt) journal file.
  */
 #include <stdint.h>
 #include <string.h>
 
-#include "xenstored.h"
+#include "journal.h"
 
 static void drain(struct xs_conn *c)
 {
@@ -64,6 +65,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	feed_msg(conns[0], XS_WATCH, "/\0w\0", 4);
 	drain(conns[0]);
 	size_t off = 0;
+	if (size && data[0] == 0xBB) {
+		uint64_t epoch = 0;
+		journal_replay(s, (const char *)data + 1, size - 1, &epoch, NULL);
+		off = size;
+	}
 	if (size && data[0] == 0xAA) {
 		fuzz_ring(s, data + 1, size - 1);
 		off = size;
