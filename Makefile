@@ -9,6 +9,7 @@ HOST_ALL :=
 
 include kernel/kernel.mk
 -include guests/guests.mk
+-include $(wildcard guests/*/build.mk)
 -include servers/servers.mk
 -include tests/unit/unit.mk
 -include $(wildcard tests/unit/*/unit.mk)

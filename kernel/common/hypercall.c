@@ -32,6 +32,7 @@ static hypercall_fn *const table[NR_HYPERCALLS] = {
     [__HYPERVISOR_event_channel_op]  = do_event_channel_op,
     [__HYPERVISOR_grant_table_op]    = do_grant_table_op,
     [__HYPERVISOR_domctl]            = do_domctl,
+    [__HYPERVISOR_sysctl]            = do_sysctl,
     [__HYPERVISOR_sched_op_compat]   = do_sched_op_compat,
 };
 

@@ -15,6 +15,6 @@ hypercall_fn do_set_trap_table, do_mmu_update, do_set_gdt, do_stack_switch, do_s
     do_multicall, do_update_va_mapping, do_set_timer_op, do_xen_version, do_console_io,
     do_vm_assist, do_iret, do_vcpu_op, do_set_segment_base, do_mmuext_op, do_sched_op,
     do_callback_op, do_event_channel_op, do_physdev_op, do_grant_table_op, do_domctl,
-    do_sched_op_compat;
+    do_sched_op_compat, do_sysctl;
 
 #endif
