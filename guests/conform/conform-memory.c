@@ -96,7 +96,7 @@ static void test_maps(void)
     rc = HYPERVISOR_memory_op(XENMEM_populate_physmap, &r);
     CHECK_EQ("populate_physmap of 1 page = 1 if below the maximum, else 0", rc, expect);
     if (rc == 1) {
-        CHECK_EQ("populate_physmap returned an MFN whose M2P entry is the requested pfn", m2p(list[0]),
+        CHECK_EQ("populate_physmap returned an MFN whose M2P entry is the requested pfn", m2p_safe(list[0]),
                  start_info->nr_pages + 7);
         CHECK_EQ("decrease_reservation of it = 1", HYPERVISOR_memory_op(XENMEM_decrease_reservation, &r), 1);
     }

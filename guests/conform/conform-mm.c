@@ -41,9 +41,9 @@ static void test_mmu_update(void)
              mmu_update1(l1_slot(a) | MMU_PT_UPDATE_PRESERVE_AD, (mfn_of(a) << 12) | PTE_RW), 0);
     uint64_t pfn = va_to_pfn(b), mfn = mfn_of(b);
     CHECK_EQ("MMU_MACHPHYS_UPDATE to another pfn = 0", mmu_update1((mfn << 12) | MMU_MACHPHYS_UPDATE, pfn + 1), 0);
-    CHECK_EQ("M2P shows it", m2p(mfn), pfn + 1);
+    CHECK_EQ("M2P shows it", m2p_safe(mfn), pfn + 1);
     CHECK_EQ("MMU_MACHPHYS_UPDATE back = 0", mmu_update1((mfn << 12) | MMU_MACHPHYS_UPDATE, pfn), 0);
-    CHECK_EQ("M2P restored", m2p(mfn), pfn);
+    CHECK_EQ("M2P restored", m2p_safe(mfn), pfn);
     CHECK_EQ("MMU_MACHPHYS_UPDATE of a frame not owned = -EINVAL",
              mmu_update1((BAD_MFN << 12) | MMU_MACHPHYS_UPDATE, 0), -XEN_EINVAL);
 
@@ -219,8 +219,12 @@ static void test_pins(void)
     for (int i = 0; i < 512; i++)
         if (i < 256 || i > 271)
             nl4[i] = cur_l4[i];
+    /* Junk in a hypervisor slot is ignored by validation and replaced. */
+    uint64_t junk = (mfn_of(data) << 12) | 0x67;
+    nl4[260] = junk;
     CHECK_EQ("new L4 read-only = 0", set_page_ro(nl4), 0);
-    CHECK_EQ("PIN_L4 of the copy = 0", mmuext_pin(4, nl4), 0);
+    CHECK_EQ("PIN_L4 of the copy (junk in hypervisor slot 260) = 0", mmuext_pin(4, nl4), 0);
+    CHECK("the junk in slot 260 was replaced", nl4[260] != junk);
     uint64_t *old = cur_l4;
     CHECK_EQ("NEW_BASEPTR to it = 0", mmuext1(MMUEXT_NEW_BASEPTR, mfn_of(nl4), 0), 0);
     uint64_t cr3;
@@ -268,6 +272,27 @@ static void test_ptwr(void)
     n = TRY_ASM("xchg %1, (%0)", : : "r"(&l1[3]), "r"(oldv) : "memory");
     CHECK_EQ("xchg clearing it: emulated", n, 0);
     CHECK_EQ("entry cleared", l1[3], 0);
+    /* The read-modify-write forms Linux uses on live PTEs. */
+    l1[6] = 0;
+    n = TRY_ASM("movq %1, (%0)", : : "r"(&l1[6]), "r"(good) : "memory");
+    uint64_t base = l1[6];
+    n += TRY_ASM("lock andb $0xfd, (%0)", : : "r"(&l1[6]) : "memory");
+    CHECK_EQ("lock and (clear RW, 1 byte): emulated", n, 0);
+    CHECK_EQ("... entry = previous & ~RW", l1[6], base & ~_PAGE_RW);
+    n = TRY_ASM("lock btsq $1, (%0)", : : "r"(&l1[6]) : "memory");
+    CHECK_EQ("lock bts (set RW): emulated", n, 0);
+    CHECK_EQ("... entry = previous again", l1[6], base);
+    n = TRY_ASM("lock btrq $5, (%0)", : : "r"(&l1[6]) : "memory");
+    CHECK_EQ("lock btr (clear Accessed): emulated", n, 0);
+    CHECK_EQ("... entry without A", l1[6], base & ~_PAGE_ACCESSED);
+    uint64_t cur6 = l1[6], wrong = cur6 ^ 0x1000, newv = base;
+    uint8_t zf;
+    n = TRY_ASM("lock cmpxchgq %3, (%2)\n\tsetz %1", : "+a"(wrong), "=q"(zf) : "r"(&l1[6]), "r"(newv) : "memory", "cc");
+    CHECK("lock cmpxchg with a stale compare value: no store, ZF=0, rax = current",
+          n == 0 && zf == 0 && l1[6] == cur6 && wrong == cur6);
+    uint64_t expect6 = cur6;
+    n = TRY_ASM("lock cmpxchgq %3, (%2)\n\tsetz %1", : "+a"(expect6), "=q"(zf) : "r"(&l1[6]), "r"(newv) : "memory", "cc");
+    CHECK("lock cmpxchg with the right value: stored, ZF=1", n == 0 && zf == 1 && l1[6] == base);
     uint64_t bad = (BAD_MFN << 12) | PTE_RW;
     if (!xen_dom0_oracle) {             /* dom0 may map I/O space */
         n = TRY_ASM("movq %1, (%0)", : : "r"(&l1[4]), "r"(bad) : "memory");

@@ -69,13 +69,21 @@ static void test_boot_state(void)
     CHECK("nothing mapped beyond it", !pte || !(*pte & 1));
 
     /* p2m and M2P agree for every page. */
-    unsigned long bad = 0, first_bad = ~0UL;
-    for (unsigned long pfn = 0; pfn < start_info->nr_pages; pfn++)
-        if (m2p(p2m[pfn]) != pfn) {
+    unsigned long bad = 0, first_bad = ~0UL, faults = 0, first_fault = ~0UL;
+    for (unsigned long pfn = 0; pfn < start_info->nr_pages; pfn++) {
+        uint64_t v;
+        if (!m2p_read(p2m[pfn], &v)) {
+            if (!faults)
+                first_fault = p2m[pfn];
+            faults++;
+        } else if (v != pfn) {
             if (!bad)
                 first_bad = pfn;
             bad++;
         }
+    }
+    check_result("M2P readable for every frame we own", faults == 0, "%lu faults, first mfn 0x%lx",
+                 faults, first_fault);
     check_result("M2P[p2m[pfn]] == pfn for every pfn", bad == 0, "%lu mismatches, first pfn 0x%lx",
                  bad, first_bad);
 

@@ -108,6 +108,9 @@ static inline uint64_t va_to_pfn(const void *va) { return ((uint64_t)va - VIRT_B
 static inline uint64_t pfn_to_mfn(uint64_t pfn) { return p2m[pfn]; }
 static inline uint64_t va_to_mfn(const void *va) { return pfn_to_mfn(va_to_pfn(va)); }
 static inline uint64_t m2p(uint64_t mfn) { return ((const uint64_t *)HYPERVISOR_VIRT_START)[mfn]; }
+/* M2P read that survives an unmapped M2P page (returns false, *pfn = ~0). */
+bool m2p_read(uint64_t mfn, uint64_t *pfn);
+static inline uint64_t m2p_safe(uint64_t mfn) { uint64_t v; m2p_read(mfn, &v); return v; }
 static inline void *pfn_to_va(uint64_t pfn) { return (void *)(VIRT_BASE + (pfn << PAGE_SHIFT)); }
 static inline void *mfn_to_va(uint64_t mfn) { return pfn_to_va(m2p(mfn)); }
 /* Page-table walk of the current kernel tables (from start_info->pt_base or the

@@ -19,11 +19,22 @@ void *alloc_page(void)
     return p;
 }
 
+bool m2p_read(uint64_t mfn, uint64_t *pfn)
+{
+    uint64_t v = ~0UL;
+    const uint64_t *p = (const uint64_t *)HYPERVISOR_VIRT_START + mfn;
+    unsigned saved = last_trap.count;
+    unsigned n = TRY_ASM("mov (%1), %0", : "+r"(v) : "r"(p));
+    last_trap.count = saved;
+    *pfn = n ? ~0UL : v;
+    return n == 0;
+}
+
 static uint64_t *table_va(uint64_t entry)
 {
     uint64_t mfn = (entry & PTE_ADDR_MASK) >> PAGE_SHIFT;
-    uint64_t pfn = m2p(mfn);
-    if (pfn >= start_info->nr_pages)
+    uint64_t pfn;
+    if (!m2p_read(mfn, &pfn) || pfn >= start_info->nr_pages)
         return NULL;
     return pfn_to_va(pfn);
 }
