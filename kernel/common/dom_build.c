@@ -264,6 +264,8 @@ struct domain *build_first_domain(void)
         mfn_to_page(l4)->flags |= PGF_pinned;
         rc = get_root_table(d, l4);
     }
+    if (!rc)
+        mm_set_ro_mpt(l4, true);   /* loaded as its CR3: the M2P from the first instruction */
     spin_unlock(&d->lock);
     if (rc)
         panic("domain 0 bootstrap page tables failed validation (%d)", rc);

@@ -332,6 +332,63 @@ static void test_vm_assist(void)
     CHECK_EQ(do_vm_assist(7, VMASST_TYPE_writable_pagetables, 0, 0, 0), -ENOSYS, "vm_assist: unknown command");
 }
 
+/* The read-only M2P slot (L4 slot 256) as Xen 4.17 handles it for a 64-bit PV
+ * guest: validation gives it to an L4 only with m2p_strict; without it the slot
+ * is filled when the L4 becomes the kernel CR3, so a user L4 the guest pins
+ * itself never shows the M2P to user mode; with it, NEW_USER_BASEPTR zaps it. */
+static void test_ro_mpt(void)
+{
+    fake_reset();
+    map_args();
+    struct tree t = build_tree();
+    mfn_t ul4 = fake_alloc(&dom1), kl4 = fake_alloc(&dom1);
+    fake_table(t.l4)[256] = pte(t.data, RW_FLAGS);        /* guest garbage there */
+    fake_table(ul4)[0] = pte(t.l3, PTE_P | PTE_RW);
+    fake_table(ul4)[256] = HV_L4E(256);                    /* copied from its kernel L4 */
+    fake_table(kl4)[0] = pte(t.l3, PTE_P | PTE_RW);
+
+    /* m2p_strict off (the default). */
+    CHECK_EQ(ext1(MMUEXT_PIN_L4_TABLE, t.l4, 0), 0, "ro_mpt: pin an L4");
+    CHECK_EQ(fake_table(t.l4)[256], 0, "ro_mpt: no M2P in a validated L4 without m2p_strict");
+    CHECK_EQ(fake_table(t.l4)[257], HV_L4E(257), "ro_mpt: other hypervisor slots filled");
+    CHECK_EQ(ext1(MMUEXT_PIN_L4_TABLE, ul4, 0), 0, "ro_mpt: pin a user L4");
+    CHECK_EQ(fake_table(ul4)[256], 0, "ro_mpt: the guest's copy of the M2P entry is dropped");
+    CHECK_EQ(ext1(MMUEXT_NEW_USER_BASEPTR, ul4, 0), 0, "ro_mpt: NEW_USER_BASEPTR");
+    CHECK_EQ(fake_table(ul4)[256], 0, "ro_mpt: user L4 still without the M2P (user read: #PF ec 4)");
+    reqs[0] = (struct mmu_update){ .ptr = slot_ma(ul4, 256), .val = HV_L4E(256) };
+    CHECK_EQ(mmu(1), -EINVAL, "ro_mpt: the guest cannot write slot 256 itself");
+    CHECK_EQ(fake_table(ul4)[256], 0, "ro_mpt: ... and it stays empty");
+    CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, t.l4, 0), 0, "ro_mpt: NEW_BASEPTR");
+    CHECK_EQ(fake_table(t.l4)[256], HV_L4E(256), "ro_mpt: the kernel L4 gets the M2P at NEW_BASEPTR");
+    CHECK_EQ(fake_table(ul4)[256], 0, "ro_mpt: the user L4 does not");
+    fake_table(t.l4)[256] = 0;                             /* as if zapped meanwhile */
+    CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, t.l4, 0), 0, "ro_mpt: NEW_BASEPTR of the current L4");
+    CHECK_EQ(fake_table(t.l4)[256], 0, "ro_mpt: reloading the current L4 fills nothing (Xen)");
+    CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, ul4, 0), 0, "ro_mpt: the user L4 as kernel L4");
+    CHECK_EQ(fake_table(ul4)[256], HV_L4E(256), "ro_mpt: ... gets the M2P");
+    CHECK_EQ(ext1(MMUEXT_NEW_USER_BASEPTR, 0, 0), 0, "ro_mpt: no user L4");
+
+    /* m2p_strict on: validation fills, NEW_USER_BASEPTR zaps, NEW_BASEPTR leaves alone. */
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_m2p_strict, 0, 0, 0), 0, "ro_mpt: m2p_strict on");
+    CHECK_EQ(ext1(MMUEXT_PIN_L4_TABLE, kl4, 0), 0, "ro_mpt: pin an L4 under m2p_strict");
+    CHECK_EQ(fake_table(kl4)[256], HV_L4E(256), "ro_mpt: m2p_strict: validation gives the M2P");
+    CHECK_EQ(ext1(MMUEXT_NEW_USER_BASEPTR, kl4, 0), 0, "ro_mpt: m2p_strict: NEW_USER_BASEPTR");
+    CHECK_EQ(fake_table(kl4)[256], 0, "ro_mpt: m2p_strict: the user L4 loses it");
+    CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, kl4, 0), 0, "ro_mpt: m2p_strict: NEW_BASEPTR");
+    CHECK_EQ(fake_table(kl4)[256], 0, "ro_mpt: m2p_strict: NEW_BASEPTR does not fill");
+    CHECK_EQ(ext1(MMUEXT_NEW_USER_BASEPTR, 0, 0), 0, "ro_mpt: m2p_strict: no user L4");
+    CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, t.l4, 0), 0, "ro_mpt: m2p_strict: back to the first L4");
+    CHECK_EQ(ext1(MMUEXT_UNPIN_TABLE, kl4, 0), 0, "ro_mpt: unpin (devalidates)");
+    CHECK_EQ(ext1(MMUEXT_PIN_L4_TABLE, kl4, 0), 0, "ro_mpt: pin again (revalidates)");
+    CHECK_EQ(fake_table(kl4)[256], HV_L4E(256), "ro_mpt: m2p_strict: revalidation gives it back");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_disable, VMASST_TYPE_m2p_strict, 0, 0, 0), 0, "ro_mpt: m2p_strict off");
+    CHECK_EQ(ext1(MMUEXT_UNPIN_TABLE, kl4, 0), 0, "ro_mpt: unpin");
+    CHECK_EQ(ext1(MMUEXT_PIN_L4_TABLE, kl4, 0), 0, "ro_mpt: pin without m2p_strict");
+    CHECK_EQ(fake_table(kl4)[256], 0, "ro_mpt: revalidation without m2p_strict: no M2P");
+    mm_relinquish(&dom1);
+    CHECK(fake_all_counts_zero(), "ro_mpt: refcounts zero after teardown");
+}
+
 /* No continuations: after MMU_BATCH_MAX elements a batch stops with -E2BIG,
  * `done` saying where to resume. */
 static void test_batch_bound(void)
@@ -368,4 +425,5 @@ void test_hypercalls(void)
     test_mmuext();
     test_update_va_mapping();
     test_vm_assist();
+    test_ro_mpt();
 }
