@@ -115,6 +115,71 @@ static void test_unmap_behind_our_back(void)
           "grantee's death releases stale mappings, no double release");
 }
 
+/* When the guest drops a grant PTE itself (mmu_update, ptwr's compare-exchange,
+ * or its L1 losing its type), the mapping domain's TLBs are flushed before the
+ * references go, as for any foreign mapping: the granter may reuse the frame
+ * (e.g. as a page table) as soon as they are gone. */
+static void test_guest_drop_flushes(void)
+{
+    fake_reset();
+    mfn_t l1 = fake_page_tables(&dom1);
+    mfn_t data = fake_alloc(&dom2), own = fake_alloc(&dom1);
+    grant(&dom2, 8, 1, data, PA);
+    grant_handle_t h0, h1, h2, h3;
+    flush_watch = data;
+
+    map1(&dom1, 2, 8, GNTMAP_host_map, gva(0), &h0, NULL);
+    int f = n_flush[1];
+    flush_watch_count = 99;
+    spin_lock(&dom1.lock);
+    CHECK_EQ(pt_update_entry(&dom1, l1, 0, 0, false), 0, "flush: guest clears the grant PTE");
+    spin_unlock(&dom1.lock);
+    CHECK(n_flush[1] == f + 1, "flush: clearing a grant PTE flushes the mapping domain");
+    CHECK_EQ(flush_watch_count, 1, "flush: ... while its reference was still held");
+    CHECK(pg(data)->count == 0 && pg(data)->type_count == 0, "flush: then the references went");
+
+    map1(&dom1, 2, 8, GNTMAP_host_map | GNTMAP_readonly, gva(1), &h1, NULL);
+    f = n_flush[1];
+    flush_watch_count = 99;
+    spin_lock(&dom1.lock);
+    CHECK_EQ(pt_update_entry(&dom1, l1, 1, (own << PAGE_SHIFT) | PTE_P, true), 0,
+             "flush: guest overwrites a read-only grant PTE (preserve A/D)");
+    spin_unlock(&dom1.lock);
+    CHECK(n_flush[1] == f + 1 && flush_watch_count == 1, "flush: overwrite flushed before the release");
+    CHECK_EQ(pg(data)->count, 0, "flush: overwrite released the grant's reference");
+
+    map1(&dom1, 2, 8, GNTMAP_host_map, gva(2), &h2, NULL);
+    uint64_t old = l1e(l1, 2);
+    f = n_flush[1];
+    flush_watch_count = 99;
+    spin_lock(&dom1.lock);
+    CHECK_EQ(pt_cmpxchg_entry(&dom1, l1, 2, &old, 0), 0, "flush: ptwr-style compare-exchange clears it");
+    spin_unlock(&dom1.lock);
+    CHECK(n_flush[1] == f + 1 && flush_watch_count == 1, "flush: compare-exchange flushed before the release");
+
+    /* Own frames mapped normally: no flush on overwrite (as before). */
+    spin_lock(&dom1.lock);
+    f = n_flush[1];
+    CHECK_EQ(pt_update_entry(&dom1, l1, 1, 0, false), 0, "flush: clearing an ordinary own entry");
+    spin_unlock(&dom1.lock);
+    CHECK_EQ(n_flush[1], f, "flush: ... needs no flush");
+
+    map1(&dom1, 2, 8, GNTMAP_host_map, gva(3), &h3, NULL);
+    mfn_t l4 = dom1.vcpu[0]->arch.guest_table;
+    dom1.vcpu[0]->arch.guest_table = INVALID_MFN;
+    f = n_flush[1];
+    flush_watch_count = 99;
+    spin_lock(&dom1.lock);
+    put_page_and_type(pg(l4));
+    spin_unlock(&dom1.lock);
+    CHECK(n_flush[1] == f + 1 && flush_watch_count == 1,
+          "flush: devalidating an L1 with a grant PTE flushes once, before the release");
+    CHECK(pg(data)->count == 0 && pg(data)->type_count == 0, "flush: devalidation released it");
+
+    fake_destroy(&dom1);
+    CHECK(counts_zero(&dom2) && dom2.gnttab->nr_pinned == 0, "flush: nothing leaks, nothing released twice");
+}
+
 static void test_unmap_batch(void)
 {
     fake_reset();
@@ -155,5 +220,6 @@ void test_unmap(void)
     test_unmap_basic();
     test_unmap_kinds();
     test_unmap_behind_our_back();
+    test_guest_drop_flushes();
     test_unmap_batch();
 }
