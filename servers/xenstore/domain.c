@@ -77,7 +77,7 @@ int domain_introduce(struct xs_server *s, uint32_t domid, uint64_t mfn, uint32_t
 
 int domain_release(struct xs_server *s, uint32_t domid)
 {
-	if (domid == 0 || domid >= XS_DOMID_LIMIT)
+	if (domid == 0)
 		return -EINVAL;
 	struct xs_domain *d = domain_get(s, domid, false);
 	if (!d || !d->introduced)
@@ -113,10 +113,9 @@ void xs_server_domain_state(struct xs_server *s, uint32_t domid, bool shutdown, 
 
 int domain_set_target(struct xs_server *s, uint32_t domid, uint32_t target)
 {
-	if (domid >= XS_DOMID_LIMIT || target >= XS_DOMID_LIMIT)
-		return -EINVAL;
 	struct xs_domain *d = domain_get(s, domid, false);
-	if (!d || !d->introduced)
+	struct xs_domain *t = domain_get(s, target, false);
+	if (!d || !d->introduced || !t || !t->introduced)
 		return -ENOENT;
 	d->target = target;
 	journal_domain(s, d, true);

@@ -339,7 +339,7 @@ int do_set_perms(struct req *r)
 		int i = special_index(s, path);
 		if (i < 0 || !(perm_for_conn(r->c, s->special[i].perms, s->special[i].nperms) & XS_PERM_OWNER)) {
 			free(perms);
-			return i < 0 ? -ENOENT : -EACCES;
+			return i < 0 ? -EINVAL : -EACCES;
 		}
 		free(s->special[i].perms);
 		s->special[i].perms = perms;

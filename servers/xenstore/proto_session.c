@@ -76,7 +76,12 @@ int do_domain_op(struct req *r)
 		conn_reply_str(r->c, r->h, buf);
 		return 0;
 	}
-	if (n < 1 || req_domid(a[0], &domid))
+	if (n < 1)
+		return -EINVAL;
+	/* As Xen: domids are read with atoi() (no validation) except for
+	 * INTRODUCE; values past the domid range simply name no domain. */
+	domid = (uint32_t)atoi(a[0]);
+	if (r->h->type == XS_INTRODUCE && req_domid(a[0], &domid))
 		return -EINVAL;
 	switch (r->h->type) {
 	case XS_INTRODUCE: {
@@ -107,6 +112,8 @@ int do_domain_op(struct req *r)
 		return 0;
 	}
 	case XS_RESUME: {
+		if (domid == 0)
+			return -EINVAL;
 		struct xs_domain *d = domain_get(s, domid, false);
 		if (!d || !d->introduced)
 			return -ENOENT;
@@ -114,9 +121,9 @@ int do_domain_op(struct req *r)
 		break;
 	}
 	case XS_SET_TARGET: {
-		if (n < 2 || req_domid(a[1], &other))
+		if (n < 2)
 			return -EINVAL;
-		int e = domain_set_target(s, domid, other);
+		int e = domain_set_target(s, domid, (uint32_t)atoi(a[1]));
 		if (e)
 			return e;
 		break;

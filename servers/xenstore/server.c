@@ -1,7 +1,8 @@
 /*
- * server.c: the server object: defaults, the initial tree (a root node owned
- * by domain 0 with no access for others, and the two special watch nodes),
- * recovery from the state directory, and teardown.
+ * server.c: the server object: defaults, the initial tree (as Xen's: /,
+ * /tool and /tool/xenstored, owned by domain 0 with no access for others;
+ * the two special watch nodes likewise), recovery from the state directory,
+ * and teardown.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,9 +33,16 @@ struct xs_server *xs_server_new(const struct xs_config *cfg)
 	s->logging = cfg->verbose;
 	htab_init(&s->tree);
 	static const struct xs_perm none0 = { 0, XS_PERM_NONE };
-	struct xs_node *root = node_new("/");
-	node_set_perms(root, &none0, 1);
-	store_apply_put(s, root);
+	/* the initial tree of Xen's daemon: /, /tool, /tool/xenstored */
+	static const char *const initial[][2] = { { "/", "tool" }, { "/tool", "xenstored" },
+						 { "/tool/xenstored", NULL } };
+	for (unsigned i = 0; i < 3; i++) {
+		struct xs_node *n = node_new(initial[i][0]);
+		node_set_perms(n, &none0, 1);
+		if (initial[i][1])
+			node_add_child(n, initial[i][1]);
+		store_apply_put(s, n);
+	}
 	s->special[0].name = "@introduceDomain";
 	s->special[1].name = "@releaseDomain";
 	for (int i = 0; i < 2; i++) {

@@ -144,6 +144,8 @@ void test_perms(void)
 	rq(p, 0, "INTRODUCE", "7", "100", "3");
 	struct xs_conn *d7 = domconn(7);
 	check_str(rq(d7, 0, "READ", "/home/d5/f"), "ERROR EACCES|", "domain 7 cannot read 5's node");
+	check_str(rq(p, 0, "SET_TARGET", "7", "5"), "ERROR ENOENT|", "SET_TARGET to a domain not introduced: ENOENT");
+	rq(p, 0, "INTRODUCE", "5", "101", "4");
 	check_str(rq(p, 0, "SET_TARGET", "7", "5"), "SET_TARGET OK|", "SET_TARGET 7 5");
 	check_str(rq(d7, 0, "READ", "/home/d5/f"), "READ v", "target domain gets the owner's access");
 }
