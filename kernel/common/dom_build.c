@@ -13,6 +13,7 @@
 #include "layout.h"
 #include "sched.h"
 #include "pt.h"
+#include "ioport.h"
 
 #define MiB (1UL << 20)
 #define PTE_L1_RW  (PTE_P | PTE_RW | PTE_A)
@@ -243,6 +244,9 @@ struct domain *build_first_domain(void)
     if (!d)
         panic("cannot create domain 0");
     memcpy(d->name, "Domain-0", 9);
+    /* The first domain drives COM2 (the xl command port) unless told otherwise. */
+    const char *io = cmdline_get("dom0_ioports");
+    ioport_parse_ranges(d, io ? io : "0x2f8-0x2ff");
     struct build b = { .d = d, .nr_pages = nr_pages, .v_start = ei.virt_base,
                        .mods_pages = mods_size() >> PAGE_SHIFT };
     if (alloc_memory(&b))

@@ -11,6 +11,7 @@
 #include "hypercall.h"
 #include "guest_access.h"
 #include "domain.h"
+#include "ioport.h"
 #include "mm.h"
 #include "pt.h"
 #include "sched_policy.h"
@@ -536,6 +537,9 @@ static long domain_op(struct domain *me, struct domain *t, struct xen_domctl *op
     case XEN_DOMCTL_setvcpucontext:       return domctl_set_vcpu_context(t, &op->u.vcpucontext);
     case XEN_DOMCTL_getvcpucontext:       return domctl_get_vcpu_context(t, &op->u.vcpucontext);
     case XEN_DOMCTL_scheduler_op:         return sched_op(me, t, op, copyback);
+    case XEN_DOMCTL_ioport_permission:
+        return ioport_set(me, t, op->u.ioport_permission.first_port, op->u.ioport_permission.nr_ports,
+                          op->u.ioport_permission.allow_access);
     case TESSERA_DOMCTL_set_capabilities: return set_caps(me, t, op);
     case TESSERA_DOMCTL_get_capabilities: return get_caps(t, op, copyback);
     }

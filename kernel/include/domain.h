@@ -20,6 +20,9 @@
 
 struct domain;
 
+#define MAX_IOPORT_RANGES 16
+struct ioport_range { uint16_t first, last; };
+
 struct vcpu {
     struct domain *domain;
     unsigned id;
@@ -63,6 +66,8 @@ struct domain {
     struct sched_domain sched;
     domid_t  parent;                    /* creator (DOMID_INVALID for the first domain) */
     bool     has_run;                   /* unpaused at least once: no more foreign mapping */
+    unsigned nr_ioports;                /* ioport.c: ranges usable with CAP_IO */
+    struct ioport_range ioports[MAX_IOPORT_RANGES];
     struct evtchn_domain *evtchn;       /* event_channel.c */
     struct grant_table *gnttab;         /* grant_table.c */
 };

@@ -8,6 +8,7 @@
 #include "traps.h"
 #include "guest_access.h"
 #include "sched.h"
+#include "ioport.h"
 
 int set_debugreg(struct vcpu *v, unsigned reg, uint64_t value);
 
@@ -166,15 +167,36 @@ static bool mov_cr(struct vcpu *v, struct cpu_regs *r, bool to_cr, unsigned cr, 
     return false;
 }
 
-static bool port_io(struct vcpu *v, struct cpu_regs *r, uint8_t op, unsigned opsz)
+/* Port I/O as Xen does it: the virtual IOPL decides whether the instruction is
+ * allowed at all (#GP otherwise; the guest kernel counts as ring 1); then ports
+ * delegated to a CAP_IO domain are really accessed, others read as all ones and
+ * swallow writes. */
+static bool port_io(struct vcpu *v, struct cpu_regs *r, uint8_t op, unsigned opsz, unsigned prefixes)
 {
+    if (v->arch.iopl < (v->arch.kernel_mode ? 1u : 3u))
+        return false;
     bool in = op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed;
     unsigned size = (op & 1) ? opsz : 1;
-    if (in) {
-        uint64_t mask = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
-        r->rax = size == 4 ? mask : (r->rax & ~mask) | mask;   /* no device: all ones */
+    uint16_t port = (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7) ? 0 : (uint16_t)r->rdx;
+    if (op <= 0xe7) {
+        uint8_t imm;
+        if (copy_from_guest(&imm, r->rip + prefixes + 1, 1))
+            return false;
+        port = imm;
     }
-    return true;                                              /* writes are dropped */
+    bool real = ioport_permitted(v->domain, port, size);
+    uint64_t mask = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
+    if (in) {
+        uint64_t val = mask;
+        if (real)
+            val = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+        r->rax = size == 4 ? val : (r->rax & ~mask) | val;
+    } else if (real) {
+        if (size == 1) outb(port, (uint8_t)r->rax);
+        else if (size == 2) outw(port, (uint16_t)r->rax);
+        else outl(port, (uint32_t)r->rax);
+    }
+    return true;
 }
 
 bool emulate_privileged_op(struct vcpu *v, struct cpu_regs *r)
@@ -182,7 +204,7 @@ bool emulate_privileged_op(struct vcpu *v, struct cpu_regs *r)
     uint8_t b[16];
     unsigned i = 0, opsz = 4;
     uint8_t rex = 0;
-    if (!v->arch.kernel_mode || copy_from_guest(b, r->rip, sizeof(b)))
+    if (copy_from_guest(b, r->rip, sizeof(b)))
         return false;
     for (; i < 4; i++) {
         if (b[i] == 0x66) opsz = 2;
@@ -192,16 +214,16 @@ bool emulate_privileged_op(struct vcpu *v, struct cpu_regs *r)
     uint8_t op = b[i];
     if (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7) {
         i += 2;
-        if (!port_io(v, r, op, opsz)) return false;
+        if (!port_io(v, r, op, opsz, i)) return false;
         r->rip += i;
         return true;
     }
     if (op == 0xec || op == 0xed || op == 0xee || op == 0xef) {
-        if (!port_io(v, r, op, opsz)) return false;
+        if (!port_io(v, r, op, opsz, i)) return false;
         r->rip += i + 1;
         return true;
     }
-    if (op != 0x0f)
+    if (op != 0x0f || !v->arch.kernel_mode)
         return false;
     uint8_t op2 = b[i + 1];
     uint8_t modrm = b[i + 2];

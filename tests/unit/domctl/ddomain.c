@@ -159,6 +159,7 @@ int main(void)
     debug_log = getenv("UNIT_VERBOSE") != NULL;
     test_domctl();
     test_build();
+    test_ioports();
     printf("%d passed, %d failed\n", unit_passed, unit_failed);
     return unit_failed ? 1 : 0;
 }

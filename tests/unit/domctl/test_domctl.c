@@ -1,6 +1,7 @@
 /* domctl rules: interface version, pointers, the BUILD capability, "only what
  * it created", domain ids, capability sets, getdomaininfo, lifecycle,
  * scheduler parameters.  Every refusal is checked to change nothing. */
+#include "ioport.h"
 #include "dtest.h"
 
 static struct xen_domctl dc;
@@ -251,4 +252,40 @@ void test_domctl(void)
     test_info();
     test_lifecycle();
     test_sched();
+}
+
+/* I/O-port delegation: only ranges the caller holds, never COM1, exact revocation. */
+static long ioperm(domid_t d, uint32_t first, uint32_t n, bool allow)
+{
+    memset(&dc.u, 0, sizeof(dc.u));
+    dc.u.ioport_permission.first_port = first;
+    dc.u.ioport_permission.nr_ports = n;
+    dc.u.ioport_permission.allow_access = allow;
+    return domctl(XEN_DOMCTL_ioport_permission, d);
+}
+
+void test_ioports(void)
+{
+    reset();
+    builder->nr_ioports = 0;
+    CHECK_EQ(ioport_set(NULL, builder, 0x2f8, 8, true), 0, "ioport: builder gets COM2");
+    long child = create(0, 1);
+    CHECK(child > 0, "ioport: child created");
+    CHECK_EQ(ioperm((domid_t)child, 0x2f8, 8, true), 0, "ioport: pass on a held range");
+    struct domain *c = domain_lookup((domid_t)child);
+    CHECK(!ioport_permitted(c, 0x2f8, 1), "ioport: no effect without CAP_IO");
+    c->caps = CAP_IO;
+    CHECK(ioport_permitted(c, 0x2fc, 4), "ioport: inside the range with CAP_IO");
+    CHECK(!ioport_permitted(c, 0x2ff, 2), "ioport: access crossing the end refused");
+    CHECK_EQ(ioperm((domid_t)child, 0x60, 5, true), -EPERM, "ioport: range the caller does not hold");
+    CHECK_EQ(ioperm((domid_t)child, 0x3f8, 8, true), -EPERM, "ioport: COM1 is the hypervisor's");
+    CHECK_EQ(ioport_set(NULL, builder, 0x3fc, 8, true), -EPERM, "ioport: COM1 overlap refused at boot too");
+    CHECK_EQ(ioperm((domid_t)child, 0xfff0, 0x20, true), -EINVAL, "ioport: range past 0xffff");
+    CHECK_EQ(ioperm((domid_t)child, 0x2f8, 0, true), -EINVAL, "ioport: empty range");
+    CHECK_EQ(ioperm((domid_t)child, 0x2f8, 4, false), -ENOENT, "ioport: partial revoke refused");
+    CHECK_EQ(ioperm((domid_t)child, 0x2f8, 8, false), 0, "ioport: revoke the whole range");
+    CHECK(!ioport_permitted(c, 0x2f8, 1), "ioport: revoked range no longer usable");
+    builder->caps &= ~CAP_IO;
+    CHECK_EQ(ioperm((domid_t)child, 0x2f8, 8, true), -EPERM, "ioport: granter without CAP_IO");
+    builder->caps = CAP_ALL;
 }
