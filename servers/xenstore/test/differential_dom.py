@@ -104,6 +104,30 @@ TRANSACTION_START
 READ rel/t
 RESET_WATCHES
 """ % ("x" * 2049, "y" * 2015, "z" * 2016)
+dom += """999
+@4242 READ rel/x
+@1 TRANSACTION_END T
+TRANSACTION_START
+@T WATCH rel wt
+@T UNWATCH rel wt
+@T TRANSACTION_END F
+@T READ rel/x
+WATCH / wroot
+WATCH /tool wtool
+RESET_WATCHES
+DIRECTORY /
+DIRECTORY /local/domain
+READ /tool/xenstored
+GET_PERMS /tool
+WATCH rel a
+WATCH rel b
+WRITE rel/two 2
+RESET_WATCHES
+MKDIR rel
+RM rel/nope/deeper
+SET_PERMS rel/x b5
+READ rel/x
+"""
 dom += "TRANSACTION_START\n" * 11
 dom += "RESET_WATCHES\n"
 dom += "".join("WATCH rel/wq t%d\n" % i for i in range(130))
