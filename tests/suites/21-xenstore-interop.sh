@@ -103,14 +103,14 @@ expect "domain 6 still cannot write it" 1 "xenstore-write: could not write path 
   as6 xenstore-write /local/domain/5/data/x no
 
 # --- watches ---
-xenstore-watch -n 3 /vm/1 >"$T/watch.out" 2>&1 &
+timeout 30 xenstore-watch -n 3 /vm/1 >"$T/watch.out" 2>&1 &
 wpid=$!
 for _ in $(seq 50); do [ -s "$T/watch.out" ] && break; sleep 0.05; done
 xenstore-write /vm/1/state 4 && xenstore-write /vm/other 1 && xenstore-rm /vm/1/state
 wait $wpid; wrc=$?
 expect "xenstore-watch: initial event, change below, removal; sibling ignored" 0 \
   $'/vm/1\n/vm/1/state\n/vm/1/state' sh -c "cat '$T/watch.out'; exit $wrc"
-xenstore-watch -n 2 @introduceDomain >"$T/intro.out" 2>&1 &
+timeout 30 xenstore-watch -n 2 @introduceDomain >"$T/intro.out" 2>&1 &
 wpid=$!
 for _ in $(seq 50); do [ -s "$T/intro.out" ] && break; sleep 0.05; done
 expect "INTRODUCE domain 7 (ring in $T/rings)" 0 "INTRODUCE OK|" sh -c "echo 'INTRODUCE 7 4096 3' | $B/xsmsg $T/sock"

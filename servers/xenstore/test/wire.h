@@ -11,8 +11,9 @@
  *   RAW hex...           send raw bytes, print nothing
  *   EXPECTEOF            print messages until the server closes (EOF) or TIMEOUT
  *   DRAIN                print messages until none arrives for 300 ms
- * Replies to a request are awaited by req_id; watch events that arrive in
- * between are printed as they come.
+ * Replies to a request are awaited by req_id (5 s; without one the script
+ * stops with TIMEOUT or EOF); watch events that arrive in between are printed
+ * as they come.
  */
 #ifndef TESSERA_XS_TEST_WIRE_H
 #define TESSERA_XS_TEST_WIRE_H
@@ -166,9 +167,10 @@ static int wire_script(struct wire_io *io, FILE *in, uint32_t req_base)
 			struct xsd_sockmsg r;
 			int rc = io->recv(io->ctx, &r, &p, 5000);
 			if (rc <= 0) {
+				/* no reply: the rest of the script is meaningless */
 				puts(rc ? "EOF" : "TIMEOUT");
 				fflush(stdout);
-				break;
+				return 1;
 			}
 			wire_print(&r, p);
 			bool mine = r.type != XS_WATCH_EVENT && r.req_id == req_id;
