@@ -1,0 +1,24 @@
+# servers/domain-builder: the control plane.  Host unit tests go to
+# $(O)/host/domain-builder/, the musl program the service runtime loads to
+# $(O)/servers/domain-builder.
+DB_DIR := servers/domain-builder
+DB_O := $(O)/host/domain-builder
+# the parts that run anywhere (no device files): tested on the host
+DB_CORE := cfg domcfg domcfg_lists domcfg_devices
+DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c)
+DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/tests/*.h)
+DB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-I$(DB_DIR) -Iservers/lib -idirafter kernel/include
+DB_UNIT_SRC := $(wildcard $(DB_DIR)/tests/*.c)
+
+HOST_ALL += $(DB_O)/db-unit
+
+$(DB_O)/db-unit: $(DB_CORE_SRC) $(DB_UNIT_SRC) $(DB_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(DB_CFLAGS) -o $@ $(DB_CORE_SRC) $(DB_UNIT_SRC)
+
+# Built on demand by tests/suites/45-builder-unit.sh.
+$(DB_O)/db-unit-asan: $(DB_CORE_SRC) $(DB_UNIT_SRC) $(DB_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(filter-out -O2,$(DB_CFLAGS)) -O1 -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -o $@ $(DB_CORE_SRC) $(DB_UNIT_SRC)
