@@ -4,7 +4,9 @@
  * targets, and the per-domain node count behind the node quota.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "xs.h"
 
@@ -75,6 +77,35 @@ int domain_introduce(struct xs_server *s, uint32_t domid, uint64_t mfn, uint32_t
 	return 0;
 }
 
+/* As Xen does when a domain goes away: remove every node it owns (with its
+ * subtree), walking the tree in child order, firing watches as RM does. */
+static void remove_owned(struct xs_server *s, uint32_t domid, const char *path)
+{
+	const struct xs_node *n = htab_get(&s->tree, path);
+	if (!n)
+		return;
+	if (n->nperms && n->perms[0].id == domid && strcmp(path, "/")) {
+		struct xs_view v = { s, NULL, NULL };
+		view_rm(&v, path);
+		return;
+	}
+	if (!n->clen)
+		return;
+	uint32_t clen = n->clen;
+	char *kids = malloc(clen);
+	if (!kids)
+		abort();
+	memcpy(kids, n->children, clen);
+	for (uint32_t off = 0; off < clen; off += (uint32_t)strlen(kids + off) + 1) {
+		char *cp;
+		if (asprintf(&cp, "%s/%s", strcmp(path, "/") ? path : "", kids + off) < 0)
+			abort();
+		remove_owned(s, domid, cp);
+		free(cp);
+	}
+	free(kids);
+}
+
 int domain_release(struct xs_server *s, uint32_t domid)
 {
 	if (domid == 0)
@@ -93,6 +124,7 @@ int domain_release(struct xs_server *s, uint32_t domid)
 			h->release(h->ctx, c);
 		xs_conn_free(c);
 	}
+	remove_owned(s, domid, "/");
 	if (!s->replaying)
 		fire_special(s, 1);
 	return 0;

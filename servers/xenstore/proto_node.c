@@ -216,32 +216,6 @@ int do_mkdir(struct req *r)
 	return 0;
 }
 
-/* Remove the subtree under path (not path itself), children first. */
-static void rm_children(struct req *r, const char *path)
-{
-	const struct xs_node *n = view_get(&r->v, path);
-	if (!n || !n->clen)
-		return;
-	char *kids = malloc(n->clen);
-	uint32_t clen = n->clen;
-	if (!kids)
-		abort();
-	memcpy(kids, n->children, clen);
-	for (uint32_t off = 0; off < clen; off += (uint32_t)strlen(kids + off) + 1) {
-		char *cp;
-		if (asprintf(&cp, "%s/%s", strcmp(path, "/") ? path : "", kids + off) < 0)
-			abort();
-		rm_children(r, cp);
-		const struct xs_node *k = view_get(&r->v, cp);
-		if (k) {
-			view_event(&r->v, cp, true, k->perms, k->nperms);
-			view_del(&r->v, cp);
-		}
-		free(cp);
-	}
-	free(kids);
-}
-
 int do_rm(struct req *r)
 {
 	const char *arg = req_onearg(r);
@@ -267,26 +241,7 @@ int do_rm(struct req *r)
 	}
 	if (!(perm_for_conn(r->c, n->perms, n->nperms) & XS_PERM_WRITE))
 		return -EACCES;
-	struct xs_perm *perms = NULL;
-	uint32_t np = n->nperms;
-	if (np) {
-		perms = malloc(np * sizeof(*perms));
-		if (!perms)
-			abort();
-		memcpy(perms, n->perms, np * sizeof(*perms));
-	}
-	rm_children(r, path);
-	view_del(&r->v, path);
-	char *par = path_parent(path);
-	const struct xs_node *p = view_get(&r->v, par);
-	if (p) {
-		struct xs_node *m = node_dup(p);
-		node_del_child(m, path_leaf(path));
-		view_put(&r->v, m);
-	}
-	free(par);
-	view_event(&r->v, path, false, perms, np);
-	free(perms);
+	view_rm(&r->v, path);
 	req_ok(r);
 	return 0;
 }

@@ -113,6 +113,60 @@ void view_event(struct xs_view *v, const char *path, bool exact,
 	v->txn->etail = &e->next;
 }
 
+/* Remove the subtree under path (not path itself), children first, each
+ * firing the watches set exactly on it. */
+static void rm_children(struct xs_view *v, const char *path)
+{
+	const struct xs_node *n = view_get(v, path);
+	if (!n || !n->clen)
+		return;
+	char *kids = malloc(n->clen);
+	uint32_t clen = n->clen;
+	if (!kids)
+		abort();
+	memcpy(kids, n->children, clen);
+	for (uint32_t off = 0; off < clen; off += (uint32_t)strlen(kids + off) + 1) {
+		char *cp;
+		if (asprintf(&cp, "%s/%s", strcmp(path, "/") ? path : "", kids + off) < 0)
+			abort();
+		rm_children(v, cp);
+		const struct xs_node *k = view_get(v, cp);
+		if (k) {
+			view_event(v, cp, true, k->perms, k->nperms);
+			view_del(v, cp);
+		}
+		free(cp);
+	}
+	free(kids);
+}
+
+void view_rm(struct xs_view *v, const char *path)
+{
+	const struct xs_node *n = view_get(v, path);
+	if (!n)
+		return;
+	struct xs_perm *perms = NULL;
+	uint32_t np = n->nperms;
+	if (np) {
+		perms = malloc(np * sizeof(*perms));
+		if (!perms)
+			abort();
+		memcpy(perms, n->perms, np * sizeof(*perms));
+	}
+	rm_children(v, path);
+	view_del(v, path);
+	char *par = path_parent(path);
+	const struct xs_node *p = view_get(v, par);
+	if (p) {
+		struct xs_node *m = node_dup(p);
+		node_del_child(m, path_leaf(path));
+		view_put(v, m);
+	}
+	free(par);
+	view_event(v, path, false, perms, np);
+	free(perms);
+}
+
 void store_apply_put(struct xs_server *s, struct xs_node *n)
 {
 	struct xs_node *old = htab_get(&s->tree, n->path);

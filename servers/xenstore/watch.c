@@ -100,6 +100,8 @@ void watch_fire(struct xs_server *s, const char *path, bool exact,
 		const struct xs_perm *p, uint32_t np)
 {
 	size_t plen = strlen(path);
+	if (s->replaying)
+		return;  /* output owed to domains is restored from the journal */
 	for (struct xs_conn *c = s->conns; c; c = c->next) {
 		if (c->dead || !c->watches)
 			continue;

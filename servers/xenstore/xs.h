@@ -187,6 +187,8 @@ struct xs_view {
 const struct xs_node *view_get(struct xs_view *v, const char *path);
 void view_put(struct xs_view *v, struct xs_node *n);  /* takes ownership */
 void view_del(struct xs_view *v, const char *path);
+/* Remove path and its subtree, updating the parent and firing watches. */
+void view_rm(struct xs_view *v, const char *path);
 void view_event(struct xs_view *v, const char *path, bool exact,
 		const struct xs_perm *p, uint32_t np);
 long view_domain_nodes(struct xs_view *v, uint32_t owner);

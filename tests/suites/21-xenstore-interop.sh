@@ -279,6 +279,14 @@ if [ -x "$XEN_XSD" ]; then
   else
     bad "differential, events to domain 5 differ from Xen 4.17 C xenstored"; head -30 "$T/evdiff.out"
   fi
+  # releasing the domain removes the nodes it owns
+  "$B/xsmsg" "$T/xen/socket" <"$T/evR.txt" >"$T/evR.xen"
+  "$B/xsmsg" "$T/dsock" <"$T/evR.txt" >"$T/evR.ours"
+  if [ "$(grep -c WATCH_EVENT "$T/evR.xen")" -ge 8 ] && diff -u "$T/evR.xen" "$T/evR.ours" >"$T/evRdiff.out"; then
+    ok "differential, RELEASE: same removals and $(grep -c WATCH_EVENT "$T/evR.ours") events as Xen 4.17 C xenstored"
+  else
+    bad "differential, RELEASE differs from Xen 4.17 C xenstored"; head -30 "$T/evRdiff.out"
+  fi
   kill "$xpid" "$dpid" 2>/dev/null; wait "$xpid" "$dpid" 2>/dev/null
 else
   bad "Xen's xenstored ($XEN_XSD) missing: install xen-utils-4.17 (scripts/deps.sh)"

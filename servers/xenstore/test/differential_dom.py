@@ -181,3 +181,17 @@ TRANSACTION_START
 """
 open(os.path.join(out, "evA.txt"), "w").write(evA)
 open(os.path.join(out, "evP.txt"), "w").write(evP)
+evR = """WATCH /local wl
+WATCH /shared ws
+WATCH /home wh
+WATCH /home/d5/f wf
+WATCH @releaseDomain wr
+RELEASE 5
+DRAIN
+DIRECTORY /local/domain
+DIRECTORY /home
+DIRECTORY /shared
+GET_PERMS /wo/new
+IS_DOMAIN_INTRODUCED 5
+"""
+open(os.path.join(out, "evR.txt"), "w").write(evR)

@@ -148,8 +148,14 @@ void test_watches(void)
 	check_str(rq(p, 0, "RESUME", "9"), "RESUME OK|", "resume");
 	xs_server_domain_state(srv, 9, true, false);
 	check_str(events(w), "@releaseDomain|out|;", "after RESUME a new shutdown fires again");
+	rq(p, 0, "MKDIR", "/local/domain/9/data");
+	rq(p, 0, "SET_PERMS", "/local/domain/9", "n9");
+	rq(p, 0, "WRITE", "/keepme", "1");
+	events(w);
 	check_str(rq(p, 0, "RELEASE", "9"), "RELEASE OK|", "release");
 	check_str(events(w), "@releaseDomain|out|;", "@releaseDomain fires");
+	check_str(rq(p, 0, "READ", "/local/domain/9"), "ERROR ENOENT|", "nodes owned by the released domain are removed (as Xen)");
+	check_str(rq(p, 0, "READ", "/keepme"), "READ 1", "others' nodes stay");
 	check_str(rq(p, 0, "IS_DOMAIN_INTRODUCED", "9"), "IS_DOMAIN_INTRODUCED F|", "IS_DOMAIN_INTRODUCED F after release");
 	check_str(rq(p, 0, "RELEASE", "9"), "ERROR ENOENT|", "release of unknown domain: ENOENT");
 	check_str(rq(p, 0, "INTRODUCE", "32752", "1", "1"), "ERROR EINVAL|", "introduce of a reserved domid: EINVAL");
