@@ -113,6 +113,9 @@ static void test_update_va_mapping(void)
              HYPERVISOR_update_va_mapping((uint64_t)a, me | PTE_RW, UVMF_TLB_FLUSH | UVMF_ALL), 0);
     CHECK_EQ("UVMF_INVLPG|UVMF_ALL = 0",
              HYPERVISOR_update_va_mapping((uint64_t)a, me | PTE_RW, UVMF_INVLPG | UVMF_ALL), 0);
+    unsigned long vmask = 1;
+    CHECK_EQ("UVMF_INVLPG|UVMF_MULTI with a vCPU mask = 0",
+             HYPERVISOR_update_va_mapping((uint64_t)a, me | PTE_RW, UVMF_INVLPG | UVMF_MULTI | (uint64_t)&vmask), 0);
     CHECK_EQ("UVMF_MULTI with an unmapped vCPU mask = -EFAULT",
              HYPERVISOR_update_va_mapping((uint64_t)a, me | PTE_RW, UVMF_INVLPG | UVMF_MULTI | UNMAPPED_VA),
              -XEN_EFAULT);
@@ -255,6 +258,66 @@ static void test_pins(void)
              HYPERVISOR_mmuext_op(ops, 1, NULL, 1000), -XEN_ESRCH);
 }
 
+/* Type lifetime: references held by higher tables, pins and CR3; devalidation on the
+ * last release (Linux pins its own L4, unpins the builder's while it is still in CR3,
+ * switches, then makes the builder's tables writable again). */
+static void test_type_lifetime(void)
+{
+    section("page-type references and devalidation");
+    uint64_t *data = alloc_page();
+    uint64_t *l1 = alloc_page(), *l2 = alloc_page(), *l3 = alloc_page();
+    l1[0] = (mfn_of(data) << 12) | PTE_RW;
+    l2[0] = (mfn_of(l1) << 12) | 0x67;
+    l3[0] = (mfn_of(l2) << 12) | 0x67;
+    set_page_ro(l1);
+    set_page_ro(l3);
+    CHECK_EQ("PIN_L3 whose L2 is still mapped writable = -EINVAL", mmuext_pin(3, l3), -XEN_EINVAL);
+    set_page_ro(l2);
+    CHECK_EQ("PIN_L3 of a read-only L3 -> L2 -> L1 chain = 0", mmuext_pin(3, l3), 0);
+    CHECK_EQ("the L1 below is now typed: writable mapping = -EBUSY", set_page_rw(l1), -XEN_EBUSY);
+    CHECK_EQ("the L2 below too = -EBUSY", set_page_rw(l2), -XEN_EBUSY);
+    CHECK_EQ("PIN_L1 of the L1 in the chain = 0 (already an L1)", mmuext_pin(1, l1), 0);
+    CHECK_EQ("UNPIN the L1 = 0", mmuext_unpin(l1), 0);
+    CHECK_EQ("PIN_L2 of that L1 frame (type conflict) = -EINVAL", mmuext_pin(2, l1), -XEN_EINVAL);
+    CHECK_EQ("UNPIN the L3 = 0", mmuext_unpin(l3), 0);
+    CHECK_EQ("after the last reference the L1 is ordinary again (RW = 0)", set_page_rw(l1), 0);
+    CHECK_EQ("... and the L2", set_page_rw(l2), 0);
+    CHECK_EQ("... and the L3", set_page_rw(l3), 0);
+    l2[1] = (mfn_of(data) << 12) | 0x67 | _PAGE_PSE;
+    set_page_ro(l1); set_page_ro(l2);
+    CHECK_EQ("PIN_L2 with a 2 MiB superpage entry = -EINVAL", mmuext_pin(2, l2), -XEN_EINVAL);
+    set_page_rw(l2);
+    l2[1] = 0;
+    l3[1] = (mfn_of(data) << 12) | 0x67 | _PAGE_PSE;
+    set_page_ro(l2); set_page_ro(l3);
+    CHECK_EQ("PIN_L3 with a 1 GiB superpage entry = -EINVAL", mmuext_pin(3, l3), -XEN_EINVAL);
+    set_page_rw(l3); set_page_rw(l2); set_page_rw(l1);
+
+    /* Linux's boot sequence on the real tables. */
+    uint64_t *old = cur_l4;
+    uint64_t *nl4 = alloc_page();
+    for (int i = 0; i < 512; i++)
+        if (i < 256 || i > 271)
+            nl4[i] = old[i];
+    set_page_ro(nl4);
+    CHECK_EQ("PIN_L4 of a copy of the kernel L4 = 0", mmuext_pin(4, nl4), 0);
+    CHECK_EQ("UNPIN the builder's L4 while it is in CR3 = 0", mmuext_unpin(old), 0);
+    CHECK_EQ("it is still in use by CR3: writable mapping = -EBUSY", set_page_rw(old), -XEN_EBUSY);
+    CHECK_EQ("NEW_BASEPTR to the copy = 0", mmuext1(MMUEXT_NEW_BASEPTR, mfn_of(nl4), 0), 0);
+    cur_l4 = nl4;
+    CHECK_EQ("the old L4, now unreferenced, can be mapped writable = 0", set_page_rw(old), 0);
+    uint64_t *l3k = pfn_to_va(m2p_safe((old[511] & PTE_ADDR_MASK) >> 12));
+    CHECK_EQ("the shared L3 is still referenced by the new L4: RW = -EBUSY", set_page_rw(l3k), -XEN_EBUSY);
+    CHECK_EQ("old L4 read-only again = 0", set_page_ro(old), 0);
+    CHECK_EQ("re-pin the old L4 (revalidated) = 0", mmuext_pin(4, old), 0);
+    CHECK_EQ("NEW_BASEPTR back to it = 0", mmuext1(MMUEXT_NEW_BASEPTR, mfn_of(old), 0), 0);
+    cur_l4 = old;
+    CHECK_EQ("UNPIN the copy = 0", mmuext_unpin(nl4), 0);
+    CHECK_EQ("the copy is ordinary again = 0", set_page_rw(nl4), 0);
+    data[1] = 7;
+    CHECK_EQ("still running on the original tables", data[1], 7);
+}
+
 static void test_ptwr(void)
 {
     section("writable page-table emulation");
@@ -356,4 +419,5 @@ void test_main(void)
     test_pins();
     test_multicall();
     test_ptwr();
+    test_type_lifetime();
 }
