@@ -4,12 +4,13 @@
 DB_DIR := servers/domain-builder
 DB_O := $(O)/host/domain-builder
 # the parts that run anywhere (no device files): tested on the host
-DB_CORE := cfg domcfg domcfg_lists domcfg_devices
+DB_CORE := util cfg domcfg domcfg_lists domcfg_devices xenelf image layout pgtable build build_mem
 DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c)
 DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/tests/*.h)
 DB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-I$(DB_DIR) -Iservers/lib -idirafter kernel/include
-DB_UNIT_SRC := $(wildcard $(DB_DIR)/tests/*.c)
+	-I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -idirafter kernel/include
+DB_UNIT_SRC := $(wildcard $(DB_DIR)/tests/*.c) $(DB_DIR)/backend_fake.c \
+	$(DB_DIR)/backend_fake_mem.c $(DB_DIR)/backend_fake_ev.c
 
 HOST_ALL += $(DB_O)/db-unit
 

@@ -7,6 +7,8 @@ int main(void)
 {
     static const struct { const char *name; void (*fn)(void); } groups[] = {
         { "config parser", test_cfg },
+        { "layout", test_layout },
+        { "build (fake back end)", test_build },
     };
     for (size_t i = 0; i < sizeof(groups) / sizeof(*groups); i++) {
         int f0 = unit_fail, p0 = unit_pass;

@@ -1,0 +1,64 @@
+/* What the builder needs from the hypervisor, as one table of operations.
+ * Two implementations: backend_privcmd.c (Linux's /dev/xen/privcmd, evtchn
+ * and gntdev interfaces, as the service runtime provides them) and
+ * backend_fake.c (an in-memory hypervisor for host unit tests).  Every call
+ * returns 0 or a negative errno. */
+#ifndef DB_BACKEND_H
+#define DB_BACKEND_H
+
+#define __XEN_TOOLS__ 1
+#include <stddef.h>
+#include <stdint.h>
+#include <xen/xen.h>
+#include <xen/domctl.h>
+
+typedef struct xen_domctl_getdomaininfo db_dominfo;
+
+struct backend;
+
+struct backend_ops {
+    /* domain control (domctl) */
+    int (*create)(struct backend *b, uint32_t vcpus, uint32_t *domid); /* in: wanted or 0 */
+    int (*set_caps)(struct backend *b, uint32_t domid, uint32_t caps);
+    int (*set_max_mem)(struct backend *b, uint32_t domid, uint64_t kb);
+    int (*setvcpucontext)(struct backend *b, uint32_t domid, uint32_t vcpu,
+                          struct vcpu_guest_context *ctx);
+    int (*pause)(struct backend *b, uint32_t domid);
+    int (*unpause)(struct backend *b, uint32_t domid);
+    int (*destroy)(struct backend *b, uint32_t domid);
+    /* the domain with this id or the next visible one above it */
+    int (*getinfo)(struct backend *b, uint32_t domid, db_dominfo *out);
+    int (*remote_shutdown)(struct backend *b, uint32_t domid, uint32_t reason);
+    int (*physinfo)(struct backend *b, uint64_t *total_pages, uint64_t *free_pages,
+                    uint32_t *nr_cpus);
+    /* memory of a domain being built */
+    int (*populate)(struct backend *b, uint32_t domid, uint64_t *pfn_to_mfn, size_t n);
+    void *(*map)(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n);
+    int (*unmap)(struct backend *b, void *va, size_t n);
+    int (*pin_l4)(struct backend *b, uint32_t domid, uint64_t mfn);
+    int (*grant_frame)(struct backend *b, uint32_t domid, uint64_t *mfn);
+    /* event channels: the child's side, then ours (local ports) */
+    int (*alloc_unbound)(struct backend *b, uint32_t domid, uint32_t remote, uint32_t *port);
+    int (*bind_interdomain)(struct backend *b, uint32_t domid, uint32_t rport, uint32_t *lport);
+    int (*bind_virq)(struct backend *b, uint32_t virq, uint32_t *lport);
+    int (*unbind)(struct backend *b, uint32_t lport);
+    int (*notify)(struct backend *b, uint32_t lport);
+    /* next pending local port (and unmask it), -EAGAIN if none */
+    int (*pending)(struct backend *b, uint32_t *lport);
+    int (*event_fd)(struct backend *b);              /* for poll; -1 if none */
+    /* grant mappings of running domains (the console ring) */
+    void *(*map_grant)(struct backend *b, uint32_t domid, uint32_t ref);
+    int (*unmap_grant)(struct backend *b, void *va);
+};
+
+struct backend {
+    const struct backend_ops *ops;
+    uint32_t self;                  /* our own domain id */
+    void *priv;
+};
+
+struct backend *backend_fake_new(uint64_t total_pages);
+void backend_fake_free(struct backend *b);
+struct backend *backend_privcmd_open(char *err, size_t errlen);
+
+#endif
