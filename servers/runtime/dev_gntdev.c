@@ -1,0 +1,176 @@
+/* /dev/xen/gntdev with Linux's ioctls: MAP_GRANT_REF records grant references
+ * and returns an mmap offset; mmap of that offset maps the grants into the
+ * program (GNTTABOP_map_grant_ref at the user address); munmap and
+ * UNMAP_GRANT_REF undo it; GRANT_COPY runs GNTTABOP_copy segment by segment.
+ * Mappings outlive a crashed instance: they stay mapped at the same address and
+ * a MAP_GRANT_REF of the next instance with the same (domid, ref) list gets the
+ * same offset back, whose mmap returns that address (docs/service-runtime.md). */
+#include "rt.h"
+#include <linux/ioctl.h>
+#include <xen/sys/gntdev.h>
+
+#define MAXG 16
+struct gmap {
+    bool used;
+    void *owner;                        /* the open file, NULL while kept */
+    uint32_t count;
+    uint64_t index, va;
+    struct ioctl_gntdev_grant_ref refs[MAXG];
+    grant_handle_t handles[MAXG];
+    bool mapped[MAXG];
+};
+static struct gmap maps[32];
+static uint64_t next_index;
+
+long gntdev_open(struct file *f) { f->priv = f; return 0; }
+
+static struct gmap *by_va(uint64_t va)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(maps); i++)
+        if (maps[i].used && maps[i].va && va >= maps[i].va && va < maps[i].va + maps[i].count * PAGE_SIZE)
+            return &maps[i];
+    return NULL;
+}
+
+bool gntdev_owns(uint64_t va, uint64_t mfn)
+{
+    (void)mfn;
+    struct gmap *m = by_va(va);
+    return m && m->mapped[(va - m->va) / PAGE_SIZE];
+}
+
+bool gntdev_kept_va(uint64_t va) { return gntdev_owns(va, 0); }
+
+static long unmap_page(struct gmap *m, unsigned i)
+{
+    if (!m->mapped[i])
+        return 0;
+    struct gnttab_unmap_grant_ref u = { .host_addr = m->va + i * PAGE_SIZE, .handle = m->handles[i] };
+    long rc = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &u, 1);
+    m->mapped[i] = false;
+    return rc ? rc : u.status;
+}
+
+void gntdev_unmap_va(uint64_t va)
+{
+    struct gmap *m = by_va(va);
+    if (m)
+        unmap_page(m, (unsigned)((va - m->va) / PAGE_SIZE));
+}
+
+static void release(struct gmap *m)
+{
+    for (unsigned i = 0; i < m->count; i++)
+        unmap_page(m, i);
+    m->used = false;
+}
+
+static struct gmap *claim_kept(void *owner, const struct ioctl_gntdev_grant_ref *refs, uint32_t n)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(maps); i++)
+        if (maps[i].used && !maps[i].owner && maps[i].count == n &&
+            !memcmp(maps[i].refs, refs, n * sizeof(refs[0]))) {
+            maps[i].owner = owner;
+            return &maps[i];
+        }
+    return NULL;
+}
+
+static long map_refs(struct file *f, uint64_t arg)
+{
+    struct ioctl_gntdev_map_grant_ref h;
+    struct ioctl_gntdev_grant_ref refs[MAXG];
+    if (copy_from_user(&h, arg, offsetof(struct ioctl_gntdev_map_grant_ref, refs)))
+        return -EFAULT;
+    if (!h.count || h.count > MAXG)
+        return -EINVAL;
+    if (copy_from_user(refs, arg + offsetof(struct ioctl_gntdev_map_grant_ref, refs),
+                       h.count * sizeof(refs[0])))
+        return -EFAULT;
+    struct gmap *m = claim_kept(f, refs, h.count);
+    for (unsigned i = 0; !m && i < ARRAY_SIZE(maps); i++)
+        if (!maps[i].used) {
+            m = &maps[i];
+            *m = (struct gmap){ .used = true, .owner = f, .count = h.count, .index = next_index };
+            memcpy(m->refs, refs, h.count * sizeof(refs[0]));
+            next_index += (uint64_t)MAXG * PAGE_SIZE;
+        }
+    if (!m)
+        return -ENOMEM;
+    return copy_to_user(arg + offsetof(struct ioctl_gntdev_map_grant_ref, index), &m->index, 8);
+}
+
+static long unmap_refs(struct file *f, uint64_t arg)
+{
+    struct ioctl_gntdev_unmap_grant_ref u;
+    if (copy_from_user(&u, arg, sizeof(u)))
+        return -EFAULT;
+    for (unsigned i = 0; i < ARRAY_SIZE(maps); i++)
+        if (maps[i].used && maps[i].owner == f && maps[i].index == u.index && maps[i].count == u.count) {
+            release(&maps[i]);
+            return 0;
+        }
+    return -EINVAL;
+}
+
+static long gnt_mmap(struct file *f, uint64_t addr, uint64_t len, int prot, uint64_t off)
+{
+    struct gmap *m = NULL;
+    for (unsigned i = 0; i < ARRAY_SIZE(maps); i++)
+        if (maps[i].used && maps[i].owner == f && maps[i].index == off)
+            m = &maps[i];
+    if (!m || len != m->count * PAGE_SIZE)
+        return -EINVAL;
+    if (m->va)
+        return (long)m->va;             /* kept from the previous instance */
+    m->va = addr;
+    for (unsigned i = 0; i < m->count; i++) {
+        uvm_pte(addr + i * PAGE_SIZE, true, NULL);
+        struct gnttab_map_grant_ref op = {
+            .host_addr = addr + i * PAGE_SIZE, .ref = m->refs[i].ref, .dom = (domid_t)m->refs[i].domid,
+            .flags = GNTMAP_host_map | GNTMAP_application_map | (prot & PROT_WRITE ? 0 : GNTMAP_readonly),
+        };
+        long rc = HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &op, 1);
+        if (rc || op.status != GNTST_okay) {
+            printk("runtime: gntdev: map of grant %u from domain %u failed (%ld, status %d)\n",
+                   m->refs[i].ref, m->refs[i].domid, rc, op.status);
+            for (unsigned j = 0; j < i; j++)
+                unmap_page(m, j);
+            m->va = 0;
+            return -EFAULT;
+        }
+        m->handles[i] = op.handle;
+        m->mapped[i] = true;
+    }
+    return (long)addr;
+}
+
+long gntdev_grant_copy(uint64_t arg);
+
+static long gnt_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
+{
+    switch (cmd) {
+    case IOCTL_GNTDEV_MAP_GRANT_REF:   return map_refs(f, arg);
+    case IOCTL_GNTDEV_UNMAP_GRANT_REF: return unmap_refs(f, arg);
+    case IOCTL_GNTDEV_GRANT_COPY:      return gntdev_grant_copy(arg);
+    case IOCTL_GNTDEV_SET_MAX_GRANTS:  return 0;
+    default:                           return -ENOTTY;
+    }
+}
+
+static void gnt_close(struct file *f, bool keep)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(maps); i++) {
+        if (!maps[i].used || maps[i].owner != f)
+            continue;
+        if (keep)
+            maps[i].owner = NULL;
+        else
+            release(&maps[i]);
+    }
+}
+
+const struct file_ops gntdev_fops = {
+    .ioctl = gnt_ioctl, .mmap = gnt_mmap, .close = gnt_close,
+    .mode = 0020000 | 0600, .rdev = (10 << 8) | 62,
+};

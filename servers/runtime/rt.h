@@ -1,0 +1,221 @@
+/* The service runtime: a small PV kernel that runs one Linux/musl program in guest
+ * user mode.  Shared declarations of all runtime files (see docs/service-runtime.md). */
+#ifndef RT_H
+#define RT_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdarg.h>
+
+#include <xen/xen.h>
+#include <xen/memory.h>
+#include <xen/sched.h>
+#include <xen/callback.h>
+#include <xen/vcpu.h>
+#include <xen/event_channel.h>
+#include <xen/grant_table.h>
+#include <xen/version.h>
+#include <xen/io/console.h>
+#include "hypercall.h"
+#include "lerrno.h"
+
+#define PAGE_SIZE   4096UL
+#define PAGE_SHIFT  12
+#define VIRT_BASE   0xffffffff80000000UL
+#define PAGE_ALIGN_UP(x)   (((x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
+#define PAGE_ALIGN_DOWN(x) ((x) & ~(PAGE_SIZE - 1))
+
+#define _PAGE_PRESENT  0x001UL
+#define _PAGE_RW       0x002UL
+#define _PAGE_USER     0x004UL
+#define _PAGE_ACCESSED 0x020UL
+#define _PAGE_DIRTY    0x040UL
+#define _PAGE_PSE      0x080UL
+#define _PAGE_NX       (1UL << 63)
+#define PTE_ADDR_MASK  0x000ffffffffff000UL
+#define PTE_TABLE      (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define barrier() asm volatile("" ::: "memory")
+#define ALIGNED_PAGE __attribute__((aligned(4096), section(".bss.pages")))
+
+/* ---- start of day and globals (start.c) ---- */
+extern start_info_t *start_info;
+extern shared_info_t *shared;
+extern unsigned long *p2m;
+extern domid_t self_domid;
+#define vcpu0 (&shared->vcpu_info[0])
+extern char boot_stack_top[], trap_stack_top[], _image_end[];
+void rt_shutdown(unsigned reason) __attribute__((noreturn));
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* ---- runtime options (options.c) ---- */
+struct rt_options { bool restart; unsigned max_restarts; bool trace; };
+extern struct rt_options opts;
+void options_parse(const char *cmdline);
+const char *word_next(const char **p, size_t *len);
+
+/* ---- console and formatting (console.c, printf.c) ---- */
+void console_init(void);
+void console_write(const char *s, size_t n);
+int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+
+/* ---- string (string.c) ---- */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+void *memchr(const void *s, int c, size_t n);
+unsigned long strtoul_(const char *s, const char **end);
+
+/* ---- traps (traps.c, head.S) ---- */
+struct regs {
+    uint64_t r15, r14, r13, r12, rbp, rbx, r10, r9, r8, rdi, rsi, rdx, rax;
+    uint64_t vector, has_ec;
+    uint64_t frame[];                   /* rcx r11 [ec] rip cs rflags rsp ss */
+};
+static inline uint64_t *reg_rip(struct regs *r) { return &r->frame[r->has_ec ? 3 : 2]; }
+static inline uint64_t reg_cs(struct regs *r) { return reg_rip(r)[1]; }
+static inline uint64_t reg_rflags(struct regs *r) { return reg_rip(r)[2]; }
+static inline uint64_t reg_rsp(struct regs *r) { return reg_rip(r)[3]; }
+static inline uint64_t reg_ec(struct regs *r) { return r->has_ec ? r->frame[2] : 0; }
+void traps_init(void);
+void trap_dispatch(struct regs *r);
+void iret_to(uint64_t *frame) __attribute__((noreturn));
+struct kjmp { uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip; };
+int ksetjmp(struct kjmp *j) __attribute__((returns_twice));
+void klongjmp(struct kjmp *j, int v) __attribute__((noreturn));
+
+/* ---- frames and the kernel direct map (mm.c) ---- */
+static inline void *pfn_va(uint64_t pfn) { return (void *)(VIRT_BASE + (pfn << PAGE_SHIFT)); }
+static inline uint64_t va_pfn(const void *va) { return ((uint64_t)va - VIRT_BASE) >> PAGE_SHIFT; }
+static inline uint64_t m2p(uint64_t mfn) { return ((const uint64_t *)HYPERVISOR_VIRT_START)[mfn]; }
+bool mfn_is_ours(uint64_t mfn, uint64_t *pfn);
+void mm_init(void);
+uint64_t page_alloc(void);              /* a zeroed frame (pfn), mapped RW; panics when out */
+long page_alloc_try(uint64_t *pfn);     /* 0 or -ENOMEM */
+void page_free(uint64_t pfn);
+unsigned long pages_free(void);
+long page_set_ro(uint64_t pfn, bool ro);   /* the frame's direct-map entry */
+/* Queued page-table writes (machine address of the entry, new value). */
+void pt_queue(uint64_t maddr, uint64_t val);
+long pt_flush(void);
+long mmuext(unsigned cmd, uint64_t arg1);
+void tlb_flush(void);
+
+/* ---- user address space (uvm.c, uaccess.c) ---- */
+#define USER_ELF_MIN    0x10000UL
+#define USER_MMAP_BASE  0x1000000000UL  /* 64 GiB: anonymous and device mappings */
+#define USER_STACK_TOP  0x7ffffff000UL  /* just below 512 GiB (one L4 slot) */
+#define USER_STACK_SIZE (256 * 1024UL)
+#define USER_TOP        0x8000000000UL
+void uvm_init(void);
+uint64_t *uvm_pte(uint64_t va, bool create, uint64_t *maddr);
+long uvm_map_anon(uint64_t va, uint64_t len, int prot);
+long uvm_map_frame(uint64_t va, uint64_t mfn, int prot, domid_t foreign);
+long uvm_unmap(uint64_t va, uint64_t len);
+long uvm_protect(uint64_t va, uint64_t len, int prot);
+void uvm_reset(void);                   /* drop everything but kept grant mappings */
+uint64_t uvm_alloc_va(uint64_t len);
+uint64_t uvm_pte_flags(int prot);
+bool uvm_mfn(uint64_t va, uint64_t *mfn);
+bool user_ok(uint64_t p, uint64_t len, bool write);
+long copy_from_user(void *dst, uint64_t src, size_t n);
+long copy_to_user(uint64_t dst, const void *src, size_t n);
+long strncpy_from_user(char *dst, uint64_t src, size_t n);
+#define PROT_READ  1
+#define PROT_WRITE 2
+#define PROT_EXEC  4
+
+/* ---- time (time.c) ---- */
+uint64_t now_ns(void);                  /* system time: ns since boot */
+void wallclock(uint64_t *sec, uint32_t *nsec);
+void time_init(void);
+
+/* ---- events (events.c) ---- */
+#define NR_PORTS 4096
+typedef void (*port_handler_t)(evtchn_port_t port, void *arg);
+void events_init(void);
+void port_set_handler(evtchn_port_t port, port_handler_t h, void *arg);
+void events_scan(void);
+void port_mask(evtchn_port_t port);
+void port_unmask(evtchn_port_t port);
+bool wait_until(bool (*cond)(void *), void *arg, uint64_t deadline);
+long evtchn_op(int cmd, void *arg);
+long notify_port(evtchn_port_t port);
+
+/* ---- the program (proc.c, elf.c) ---- */
+struct program { const uint8_t *image; size_t size; const char *cmdline; };
+extern unsigned instance;               /* 1 for the first run, +1 per restart */
+long elf_load(const uint8_t *img, size_t size, uint64_t *entry, uint64_t *phdr,
+              uint16_t *phnum, uint64_t *brk);
+uint64_t stack_build(const char *cmdline, uint64_t entry, uint64_t phdr, uint16_t phnum);
+void proc_run(const struct program *p) __attribute__((noreturn));
+void proc_exit(int status) __attribute__((noreturn));
+void proc_crash(struct regs *r, int sig, const char *why) __attribute__((noreturn));
+long brk_set(uint64_t addr);
+void brk_init(uint64_t start);
+
+/* ---- syscalls (syscall.c and friends) ---- */
+void syscall_entry(struct regs *r);
+long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
+long sys_munmap(uint64_t addr, uint64_t len);
+long sys_mprotect(uint64_t addr, uint64_t len, int prot);
+long sys_clock_gettime(int clk, uint64_t ts);
+long sys_nanosleep(int clk, int flags, uint64_t req, uint64_t rem);
+long sys_poll(uint64_t fds, unsigned nfds, int64_t timeout_ns);
+long sys_ppoll(uint64_t fds, unsigned nfds, uint64_t ts);
+long sys_getrandom(uint64_t buf, size_t len, unsigned flags);
+long sys_uname(uint64_t buf);
+
+/* ---- files (fd.c, devices) ---- */
+struct file;
+struct file_ops {
+    long (*read)(struct file *f, uint64_t buf, size_t n);
+    long (*write)(struct file *f, uint64_t buf, size_t n);
+    long (*ioctl)(struct file *f, unsigned long cmd, uint64_t arg);
+    long (*mmap)(struct file *f, uint64_t addr, uint64_t len, int prot, uint64_t off);
+    unsigned (*poll)(struct file *f);   /* POLLIN/POLLOUT bits now */
+    void (*close)(struct file *f, bool keep);
+    int mode;                           /* S_IFCHR etc. for fstat */
+    unsigned rdev;
+};
+struct file { const struct file_ops *ops; void *priv; int flags; int refs; };
+#define MAX_FDS 64
+void fd_init(void);
+void fd_close_all(bool keep);
+struct file *fd_get(int fd);
+long sys_open(uint64_t path, int flags);
+long sys_close(int fd);
+long sys_read(int fd, uint64_t buf, size_t n);
+long sys_write(int fd, uint64_t buf, size_t n);
+long sys_readv(int fd, uint64_t iov, int cnt);
+long sys_writev(int fd, uint64_t iov, int cnt);
+long sys_ioctl(int fd, unsigned long cmd, uint64_t arg);
+long sys_fstat(int fd, uint64_t st);
+long sys_fcntl(int fd, int cmd, uint64_t arg);
+long sys_dup(int fd);
+extern const struct file_ops null_fops, console_fops, evtchn_fops, gntdev_fops, privcmd_fops;
+long evtchn_open(struct file *f);
+long gntdev_open(struct file *f);
+long privcmd_open(struct file *f);
+bool gntdev_owns(uint64_t va, uint64_t mfn);
+void gntdev_unmap_va(uint64_t va);
+bool gntdev_kept_va(uint64_t va);
+void privcmd_drop(void);
+#define POLLIN   0x001
+#define POLLOUT  0x004
+#define POLLERR  0x008
+#define POLLNVAL 0x020
+#define POLLRDNORM 0x040
+#define POLLWRNORM 0x100
+
+#endif

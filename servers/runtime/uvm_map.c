@@ -1,0 +1,107 @@
+/* Mapping, unmapping and protecting user pages: anonymous memory (the program's
+ * own frames), foreign frames (privcmd) and grant mappings (gntdev).  Frames are
+ * freed only after their PTEs are gone and the TLB is flushed. */
+#include "rt.h"
+
+static uint64_t to_free[128];
+static unsigned nfree;
+
+static void flush_and_free(void)
+{
+    if (pt_flush())
+        panic("user page-table update failed");
+    tlb_flush();
+    for (unsigned i = 0; i < nfree; i++) {
+        page_free(to_free[i]);
+    }
+    nfree = 0;
+}
+
+long uvm_map_anon(uint64_t va, uint64_t len, int prot)
+{
+    uint64_t flags = uvm_pte_flags(prot);
+    for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+        uint64_t maddr, pfn;
+        uint64_t *pte = uvm_pte(va + off, true, &maddr);
+        if (!pte || *pte)
+            panic("mapping over a mapped page %lx", (unsigned long)(va + off));
+        if (page_alloc_try(&pfn)) {
+            pt_flush();
+            uvm_unmap(va, off);
+            return -ENOMEM;
+        }
+        pt_queue(maddr, (p2m[pfn] << PAGE_SHIFT) | flags);
+    }
+    return pt_flush() ? -ENOMEM : 0;
+}
+
+long uvm_map_frame(uint64_t va, uint64_t mfn, int prot, domid_t foreign)
+{
+    uint64_t maddr;
+    uint64_t *pte = uvm_pte(va, true, &maddr);
+    if (!pte)
+        return -EINVAL;
+    mmu_update_t u = { .ptr = maddr | MMU_NORMAL_PT_UPDATE,
+                       .val = (mfn << PAGE_SHIFT) | uvm_pte_flags(prot) };
+    return HYPERVISOR_mmu_update(&u, 1, NULL, foreign);
+}
+
+/* Remove one mapped page (pte non-zero). */
+static void unmap_one(uint64_t va, uint64_t pte, uint64_t maddr)
+{
+    uint64_t mfn = (pte & PTE_ADDR_MASK) >> PAGE_SHIFT, pfn;
+    if (gntdev_owns(va, mfn)) {
+        gntdev_unmap_va(va);
+        return;
+    }
+    pt_queue(maddr, 0);
+    if (mfn_is_ours(mfn, &pfn)) {
+        to_free[nfree++] = pfn;
+        if (nfree == ARRAY_SIZE(to_free))
+            flush_and_free();
+    }
+}
+
+long uvm_unmap(uint64_t va, uint64_t len)
+{
+    for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+        uint64_t maddr;
+        uint64_t *pte = uvm_pte(va + off, false, &maddr);
+        if (pte && *pte)
+            unmap_one(va + off, *pte, maddr);
+    }
+    flush_and_free();
+    return 0;
+}
+
+long uvm_protect(uint64_t va, uint64_t len, int prot)
+{
+    for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+        uint64_t maddr;
+        uint64_t *pte = uvm_pte(va + off, false, &maddr);
+        if (!pte || !*pte)
+            return -ENOMEM;
+        uint64_t mfn = (*pte & PTE_ADDR_MASK) >> PAGE_SHIFT;
+        if (mfn_is_ours(mfn, NULL))
+            pt_queue(maddr, (mfn << PAGE_SHIFT) | uvm_pte_flags(prot));
+    }
+    flush_and_free();
+    return 0;
+}
+
+/* Before a new instance: unmap everything except grant mappings kept for it. */
+void uvm_reset(void)
+{
+    for (uint64_t va = 0; va < USER_TOP;) {
+        uint64_t maddr;
+        uint64_t *pte = uvm_pte(va, false, &maddr);
+        if (!pte) {
+            va = (va + (1UL << 21)) & ~((1UL << 21) - 1);   /* no L1 here: skip 2 MiB */
+            continue;
+        }
+        if (*pte && !gntdev_kept_va(va))
+            unmap_one(va, *pte, maddr);
+        va += PAGE_SIZE;
+    }
+    flush_and_free();
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Service runtime: a musl program prints its arguments, uses malloc/brk/mmap,
+# clocks and nanosleep, gets -ENOSYS for an unknown system call and exits 0
+# (servers/runtime/tests/hello.c; see docs/service-runtime.md).
+cd "$(dirname "$0")/../.." || exit 1
+. servers/runtime/tests/lib.sh
+boot_runtime hello 'restart=always' 'arg1 arg2'
+expect "hello: argc=3 argv[0]=hello argv[1]=arg1 argv[2]=arg2"
+expect "hello: instance 1"
+for c in "malloc small and big" "heap memory is usable" "brk grows by 64 KiB" "brk shrinks back" \
+         "mmap anonymous memory" "mmap memory is zeroed" "mprotect read-only" "munmap" \
+         "clock_gettime(CLOCK_MONOTONIC)" "CLOCK_REALTIME is after 2020" "nanosleep 50 ms" \
+         "monotonic time advanced by at least 50 ms" "unknown system call 999 fails with ENOSYS" "getpid"; do
+  expect "hello: ok - $c"
+done
+expect "runtime: system call 999 not implemented (-ENOSYS)"
+expect "hello: done, 0 failed"
+expect "runtime: program exited with status 0"
+expect "runtime: shutting down"
+expect_none "hello: FAIL|runtime: program killed|runtime: PANIC|restarting"
+summary
