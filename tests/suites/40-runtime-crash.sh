@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Service runtime: a program that crashes is logged (signal, address, registers)
+# and restarted with its event channels kept; with restart=never it is not
+# (servers/runtime/tests/crash.c; docs/service-runtime.md).
+cd "$(dirname "$0")/../.." || exit 1
+. servers/runtime/tests/lib.sh
+
+boot_runtime crash 'restart=always max_restarts=3' ''
+expect "crash: instance 1"
+expect_count 2 "crash: ports 2 and 3"
+expect "crash: raised port 2, crashing now"
+expect "runtime: program killed by SIGSEGV (page fault, vector 14) at rip $(grep -oE 'at rip [0-9a-f]+, address 0$' "$log" | head -n 1 | cut -d' ' -f3 | tr -d ,), address 0"
+expect_re '^\(d0\) runtime:   rip [0-9a-f]{16} rsp [0-9a-f]{16} rflags [0-9a-f]{8} error 6$'
+expect_re '^\(d0\) runtime:   rax [0-9a-f]{16} rbx [0-9a-f]{16} rcx [0-9a-f]{16} rdx [0-9a-f]{16}$'
+expect "runtime: restarting the program (restart 1 of 3)"
+expect "runtime: instance 2 started"
+expect "crash: instance 2"
+expect "crash: instance 2 read 4 bytes: port 2"
+expect "runtime: program exited with status 0"
+expect_count 1 "runtime: program exited with status 0"
+
+boot_runtime crash 'restart=never' 'abort'
+expect "crash: raised port 2, crashing now"
+expect "runtime: program killed by SIGABRT (sent by the program)"
+expect "runtime: shutting down"
+expect_none "crash: instance 2|restarting"
+summary
