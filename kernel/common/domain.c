@@ -142,7 +142,17 @@ void arch_domain_teardown(struct domain *d);
  * table entries are released before the frames go back to the allocator. */
 void domain_destroy(struct domain *d)
 {
-    d->state = DOM_DYING;
+    enum domain_state st = __atomic_load_n(&d->state, __ATOMIC_SEQ_CST);
+    do {
+        if (st == DOM_DYING)
+            return;                       /* someone else is already destroying it */
+    } while (!__atomic_compare_exchange_n(&d->state, &st, DOM_DYING, false, __ATOMIC_SEQ_CST,
+                                          __ATOMIC_SEQ_CST));
+    /* Unpublish first; once every pCPU has left the hypercall it was in, nobody
+     * can hold a pointer to d obtained from domain_lookup(). */
+    if (domain_table[d->id] == d)
+        __atomic_store_n(&domain_table[d->id], NULL, __ATOMIC_SEQ_CST);
+    sched_quiesce();
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         if (d->vcpu[i])
             sched_update_vcpu(d->vcpu[i]);
@@ -178,8 +188,6 @@ void domain_destroy(struct domain *d)
             free_hv_page(d->vcpu[i]->arch.traps);
         free_hv_page(d->vcpu[i]);
     }
-    if (domain_table[d->id] == d)
-        domain_table[d->id] = NULL;
     printk("tessera: domain %u destroyed, free frames %lu\n", d->id, frames_free_count());
     free_hv_page(d);
 }

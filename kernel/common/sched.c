@@ -23,6 +23,8 @@ struct pcpu_sched {
     struct vcpu *curr;
     volatile bool need_resched;
     volatile bool flush_req;
+    volatile bool idle;            /* in hlt: holds no domain pointer */
+    volatile uint64_t quiesce;     /* bumped at every return to a guest */
 };
 
 static struct pcpu_sched ps[NR_CPUS];
@@ -224,13 +226,42 @@ void idle(void)
 {
     domains_reap();
     idle_report();
-    if (!ps[smp_processor_id()].need_resched)
+    unsigned cpu = smp_processor_id();
+    __atomic_add_fetch(&ps[cpu].quiesce, 1, __ATOMIC_SEQ_CST);
+    if (!ps[cpu].need_resched) {
+        ps[cpu].idle = true;
         sti_hlt();
+        ps[cpu].idle = false;
+    }
+}
+
+/* This pCPU holds no pointer to any domain it looked up (e.g. it waits for the
+ * build lock before any lookup): count it as having left its hypercall. */
+void sched_quiescent_point(void)
+{
+    __atomic_add_fetch(&ps[smp_processor_id()].quiesce, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Wait until every other pCPU has left whatever hypercall it was in (returned to
+ * a guest or idled): after that, none can still hold a pointer to an object that
+ * was unpublished before the call.  The core's tiny RCU for struct domain. */
+void sched_quiesce(void)
+{
+    unsigned me = smp_processor_id();
+    uint64_t snap[NR_CPUS];
+    for (unsigned c = 0; c < nr_cpus; c++)
+        snap[c] = __atomic_load_n(&ps[c].quiesce, __ATOMIC_SEQ_CST);
+    for (unsigned c = 0; c < nr_cpus; c++)
+        while (c != me && __atomic_load_n(&ps[c].quiesce, __ATOMIC_SEQ_CST) == snap[c] && !ps[c].idle) {
+            pause();
+            spin_wait_hook();
+        }
 }
 
 void exit_to_guest(struct vcpu *v, struct cpu_regs *r)
 {
     unsigned cpu = smp_processor_id();
+    __atomic_add_fetch(&ps[cpu].quiesce, 1, __ATOMIC_RELAXED);
     if (ps[cpu].need_resched || !v || ps[cpu].curr != v || !vcpu_runnable(v)) {
         schedule();
         v = current;

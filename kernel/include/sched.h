@@ -25,5 +25,8 @@ void vcpu_block_current(void);
 void sched_yield(void);
 bool domain_running_anywhere(const struct domain *d);
 void idle(void);
+/* Wait until no other pCPU can still be inside a hypercall begun before now. */
+void sched_quiesce(void);
+void sched_quiescent_point(void);
 
 #endif
