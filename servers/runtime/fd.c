@@ -1,5 +1,5 @@
 /* The program's file descriptors: 0-2 are the console; open() knows the device
- * files /dev/xen/evtchn, /dev/xen/gntdev, /dev/xen/privcmd and /dev/null. */
+ * files /dev/xen/{evtchn,gntdev,gntalloc,privcmd}, /dev/null and /dev/console. */
 #include "rt.h"
 
 #define O_ACCMODE 3
@@ -50,9 +50,10 @@ static void file_put(struct file *f, bool keep)
         f->ops->close(f, keep);
 }
 
+/* Newest first, so a grant mapping goes before the grant it maps. */
 void fd_close_all(bool keep)
 {
-    for (int i = 0; i < MAX_FDS; i++)
+    for (int i = MAX_FDS - 1; i >= 0; i--)
         if (fds[i]) {
             file_put(fds[i], keep);
             fds[i] = NULL;
@@ -62,6 +63,7 @@ void fd_close_all(bool keep)
 static const struct { const char *path; const struct file_ops *ops; long (*open)(struct file *); } devs[] = {
     { "/dev/xen/evtchn", &evtchn_fops, evtchn_open },
     { "/dev/xen/gntdev", &gntdev_fops, gntdev_open },
+    { "/dev/xen/gntalloc", &gntalloc_fops, gntalloc_open },
     { "/dev/xen/privcmd", &privcmd_fops, privcmd_open },
     { "/dev/null", &null_fops, NULL },
     { "/dev/console", &console_fops, NULL },

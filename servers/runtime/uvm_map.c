@@ -55,6 +55,10 @@ static void unmap_one(uint64_t va, uint64_t pte, uint64_t maddr)
         return;
     }
     pt_queue(maddr, 0);
+    if (gntalloc_owns(va)) {
+        gntalloc_unmapped(va);          /* the page stays granted */
+        return;
+    }
     if (mfn_is_ours(mfn, &pfn)) {
         to_free[nfree++] = pfn;
         if (nfree == ARRAY_SIZE(to_free))
@@ -89,7 +93,8 @@ long uvm_protect(uint64_t va, uint64_t len, int prot)
     return 0;
 }
 
-/* Before a new instance: unmap everything except grant mappings kept for it. */
+/* Before a new instance: unmap everything except the grant mappings and granted
+ * pages kept for it. */
 void uvm_reset(void)
 {
     for (uint64_t va = 0; va < USER_TOP;) {
@@ -99,7 +104,7 @@ void uvm_reset(void)
             va = (va + (1UL << 21)) & ~((1UL << 21) - 1);   /* no L1 here: skip 2 MiB */
             continue;
         }
-        if (*pte && !gntdev_kept_va(va))
+        if (*pte && !gntdev_kept_va(va) && !gntalloc_owns(va))
             unmap_one(va, *pte, maddr);
         va += PAGE_SIZE;
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Service runtime: a program that crashes is logged (signal, address, registers)
-# and restarted with its event channels kept; with restart=never it is not
+# and restarted with its event channels and grants kept; with restart=never it is not
 # (servers/runtime/tests/crash.c; docs/service-runtime.md).
 cd "$(dirname "$0")/../.." || exit 1
 . servers/runtime/tests/lib.sh
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/../.." || exit 1
 boot_runtime crash 'restart=always max_restarts=3' ''
 expect "crash: instance 1"
 expect_count 2 "crash: ports 2 and 3"
+expect_count 2 "crash: grant 8: page at 0x1000000000, mapped at 0x1000002000"
 expect "crash: raised port 2, crashing now"
 expect "runtime: program killed by SIGSEGV (page fault, vector 14) at rip $(grep -oE 'at rip [0-9a-f]+, address 0$' "$log" | head -n 1 | cut -d' ' -f3 | tr -d ,), address 0"
 expect_re '^\(d0\) runtime:   rip [0-9a-f]{16} rsp [0-9a-f]{16} rflags [0-9a-f]{8} error 6$'
@@ -16,8 +17,10 @@ expect "runtime: restarting the program (restart 1 of 3)"
 expect "runtime: instance 2 started"
 expect "crash: instance 2"
 expect "crash: instance 2 read 4 bytes: port 2"
+expect 'crash: instance 2 sees "written by instance 1" through the kept grant mapping'
 expect "runtime: program exited with status 0"
 expect_count 1 "runtime: program exited with status 0"
+expect_none "still in use|runtime: PANIC"
 
 boot_runtime crash 'restart=never' 'abort'
 expect "crash: raised port 2, crashing now"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Service runtime: the device files /dev/xen/evtchn, /dev/xen/privcmd and
-# /dev/xen/gntdev with Linux's ioctls (servers/runtime/tests/devices.c).
+# Service runtime: the device files /dev/xen/evtchn, /dev/xen/privcmd, /dev/xen/gntdev
+# and /dev/xen/gntalloc with Linux's ioctls (servers/runtime/tests/devices.c).
 cd "$(dirname "$0")/../.." || exit 1
 . servers/runtime/tests/lib.sh
 boot_runtime devices 'restart=never' ''
@@ -15,6 +15,11 @@ for c in "open /dev/xen/evtchn" "BIND_UNBOUND_PORT returns a port" "BIND_INTERDO
          "mmap of privcmd reserves addresses" "MMAPBATCH_V2 naming ourselves is refused per frame" \
          "open /dev/xen/gntdev" "MAP_GRANT_REF records a reference" "mmap of an empty grant entry fails" \
          "UNMAP_GRANT_REF" "GRANT_COPY runs" "GRANT_COPY from an empty entry reports a failing status" \
+         "open /dev/xen/gntalloc" "ALLOC_GREF grants a page to domain 0 (ourselves)" "mmap of the granted page" \
+         "gntdev MAP_GRANT_REF of that grant" "gntdev mmap maps the grant" "the mapping shows the granted page" \
+         "a write through the mapping reaches the page" "GRANT_COPY of two segments" \
+         "grant copy out of the grant" "grant copy into the grant" "munmap of the grant mapping" \
+         "UNMAP_GRANT_REF" "munmap of the granted page" "DEALLOC_GREF" \
          "open of an unknown device fails (ENOENT)" "stdout is not a terminal"; do
   expect "devices: ok - $c"
 done

@@ -1,7 +1,9 @@
 /* Runtime test program: the first instance binds two event channels to each
  * other, raises one and then dies on a NULL write (SIGSEGV); the runtime restarts
  * it.  The second instance binds the same things again, gets the kept ports back
- * with the event still pending, and exits 0.  argv[1] = "abort" makes the first
+ * with the event still pending, and exits 0.  Both instances also grant a page to
+ * domain 0 (themselves: the test runs as the first domain) and map that grant with
+ * gntdev; the second finds both at the same addresses with the first's data.  argv[1] = "abort" makes the first
  * instance call abort() instead. */
 #include <fcntl.h>
 #include <stdint.h>
@@ -9,9 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <xen/xen.h>
 #include <xen/sys/evtchn.h>
+#include <xen/sys/gntalloc.h>
+#include <xen/sys/gntdev.h>
 
 static int bind_pair(int fd, int *a, int *b)
 {
@@ -23,6 +28,22 @@ static int bind_pair(int fd, int *a, int *b)
     return *a > 0 && *b > 0;
 }
 
+/* Grant a page to ourselves and map the grant; returns the grantee's view. */
+static char *grant_pair(char **granted)
+{
+    int ga = open("/dev/xen/gntalloc", O_RDWR), gd = open("/dev/xen/gntdev", O_RDWR);
+    struct ioctl_gntalloc_alloc_gref ar = { .domid = 0, .flags = GNTALLOC_FLAG_WRITABLE, .count = 1 };
+    if (ga < 0 || gd < 0 || ioctl(ga, IOCTL_GNTALLOC_ALLOC_GREF, &ar))
+        return NULL;
+    *granted = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ga, ar.index);
+    struct ioctl_gntdev_map_grant_ref mr = { .count = 1, .refs = { { .domid = 0, .ref = ar.gref_ids[0] } } };
+    if (*granted == MAP_FAILED || ioctl(gd, IOCTL_GNTDEV_MAP_GRANT_REF, &mr))
+        return NULL;
+    char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gd, mr.index);
+    printf("crash: grant %u: page at %p, mapped at %p\n", ar.gref_ids[0], (void *)*granted, (void *)m);
+    return m == MAP_FAILED ? NULL : m;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -32,7 +53,11 @@ int main(int argc, char **argv)
     int fd = open("/dev/xen/evtchn", O_RDWR), a, b;
     if (fd < 0 || !bind_pair(fd, &a, &b))
         return 2;
+    char *granted, *shared = grant_pair(&granted);
+    if (!shared)
+        return 4;
     if (n == 1) {
+        strcpy(granted, "written by instance 1");
         /* Drain the events the binding raised, then raise a: it stays pending. */
         uint32_t p[8];
         int got = read(fd, p, sizeof(p));
@@ -49,5 +74,6 @@ int main(int argc, char **argv)
     uint32_t p;
     int got = read(fd, &p, sizeof(p));
     printf("crash: instance %d read %d bytes: port %u\n", n, got, got == 4 ? p : 0);
+    printf("crash: instance %d sees \"%s\" through the kept grant mapping\n", n, shared);
     return got == 4 && (int)p == a ? 0 : 1;
 }
