@@ -138,6 +138,31 @@ static void test_sched(void)
     struct sched_poll poll = { .nr_ports = 200 };
     CHECK_EQ("SCHEDOP_poll with 200 ports = -EINVAL", HYPERVISOR_sched_op(SCHEDOP_poll, &poll), -XEN_EINVAL);
     CHECK_EQ("still running after all that", HYPERVISOR_xen_version(XENVER_version, NULL), 0x40011);
+
+    section("event delivery on hypercall return; SCHEDOP_block");
+    /* A pending upcall is delivered when a hypercall returns with events unmasked. */
+    event_upcalls = 0;
+    vcpu0->evtchn_upcall_pending = 1;
+    vcpu0->evtchn_upcall_mask = 0;
+    HYPERVISOR_xen_version(XENVER_version, NULL);
+    uint8_t mask_after = vcpu0->evtchn_upcall_mask;
+    vcpu0->evtchn_upcall_mask = 1;
+    CHECK_EQ("pending upcall delivered on the hypercall's return", event_upcalls, 1);
+    CHECK_EQ("event callback runs with events masked", last_trap.mask_in_handler, 1);
+    CHECK_EQ("event frame: saved mask 0 in CS bits 32-39, CS RPL 0", last_trap.cs, 0xe030);
+    CHECK_EQ("event frame: RFLAGS.IF = 1", last_trap.rflags & 0x200, 0x200);
+    CHECK_EQ("iret from the callback unmasks again", mask_after, 0);
+    event_upcalls = 0;
+    vcpu0->evtchn_upcall_pending = 1;
+    HYPERVISOR_xen_version(XENVER_version, NULL);
+    CHECK_EQ("no delivery while masked", event_upcalls, 0);
+    CHECK_EQ("... the pending flag stays", vcpu0->evtchn_upcall_pending, 1);
+    /* SCHEDOP_block enables events and returns at once when one is pending. */
+    CHECK_EQ("SCHEDOP_block with an upcall pending returns 0", HYPERVISOR_sched_op(SCHEDOP_block, NULL), 0);
+    mask_after = vcpu0->evtchn_upcall_mask;
+    vcpu0->evtchn_upcall_mask = 1;
+    CHECK_EQ("SCHEDOP_block unmasked events and the upcall was delivered", event_upcalls, 1);
+    CHECK_EQ("... events left enabled after block", mask_after, 0);
 }
 
 void test_main(void)

@@ -72,6 +72,7 @@ struct trap_info_rec {
     uint64_t ex_start, ex_end;          /* the TRY_ASM block that caught it */
 };
 extern volatile struct trap_info_rec last_trap;
+extern volatile unsigned event_upcalls;     /* event callbacks taken */
 /* Install the runtime's trap table (all 32 exceptions, 0x80 DPL 3, 0x81 DPL 0,
  * 0x85 DPL 3 + mask) and callbacks. */
 void traps_init(void);

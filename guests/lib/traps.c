@@ -2,6 +2,7 @@
 #include "lib.h"
 
 volatile struct trap_info_rec last_trap;
+volatile unsigned event_upcalls;
 bool (*trap_hook)(struct trap_regs *r);
 
 struct extable { uint64_t start, end; };
@@ -79,7 +80,9 @@ static inline uint64_t *frame_rip(struct trap_regs *r) { return &r->frame[r->has
 
 void trap_dispatch(struct trap_regs *r)
 {
-    if (r->vector == 0x102) {           /* event upcall: nothing is bound; just ack */
+    if (r->vector == 0x102) {           /* event upcall: record it and ack */
+        decode(r);
+        event_upcalls++;
         vcpu0->evtchn_upcall_pending = 0;
         return;
     }
