@@ -9,6 +9,11 @@ int main(void)
         { "config parser", test_cfg },
         { "layout", test_layout },
         { "build (fake back end)", test_build },
+        { "xl command parsing", test_xlcmd },
+        { "death policy", test_policy },
+        { "console ring", test_console },
+        { "boot configuration", test_bootcfg },
+        { "manager and xl shell (fake back end)", test_xl },
     };
     for (size_t i = 0; i < sizeof(groups) / sizeof(*groups); i++) {
         int f0 = unit_fail, p0 = unit_pass;

@@ -1,0 +1,89 @@
+/* Boot configuration (see bootcfg.h). */
+#include "bootcfg.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* One line: blank, a comment, or a single path. */
+static int one_line(const char *name, int ln, char *s, struct bootcfg *bc,
+                    char *err, size_t errlen)
+{
+    char *h = strchr(s, '#');
+    if (h)
+        *h = 0;
+    char *w = s + strspn(s, " \t\r");
+    size_t n = strcspn(w, " \t\r");
+    if (!n)
+        return 0;
+    if (w[n + strspn(w + n, " \t\r")])
+        return db_errf(err, errlen, "%s:%d: one config file per line", name, ln);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)w[i] < 0x20 || w[i] == 0x7f)
+            return db_errf(err, errlen, "%s:%d: control character", name, ln);
+    if (n >= sizeof(bc->path[0]))
+        return db_errf(err, errlen, "%s:%d: path too long", name, ln);
+    if (bc->n == BOOTCFG_MAX)
+        return db_errf(err, errlen, "%s:%d: more than %d domains", name, ln, BOOTCFG_MAX);
+    memcpy(bc->path[bc->n], w, n);
+    bc->path[bc->n][n] = 0;
+    bc->line[bc->n++] = ln;
+    return 0;
+}
+
+int bootcfg_parse(const char *name, const char *text, size_t len, struct bootcfg *out,
+                  char *err, size_t errlen)
+{
+    static struct bootcfg bc;
+    char line[1024];
+    int ln = 0;
+    memset(&bc, 0, sizeof(bc));
+    if (memchr(text, 0, len))
+        return db_errf(err, errlen, "%s: NUL byte in file", name);
+    for (size_t i = 0; i < len;) {
+        const char *e = memchr(text + i, '\n', len - i);
+        size_t n = e ? (size_t)(e - (text + i)) : len - i;
+        ln++;
+        if (n >= sizeof(line))
+            return db_errf(err, errlen, "%s:%d: line too long", name, ln);
+        memcpy(line, text + i, n);
+        line[n] = 0;
+        if (one_line(name, ln, line, &bc, err, errlen))
+            return -1;
+        i += n + 1;
+    }
+    *out = bc;
+    return 0;
+}
+
+static int is_service(struct mgr *m, const char *path)
+{
+    static struct domcfg c;
+    uint8_t *text;
+    size_t len;
+    char err[MGR_ERR_LEN];
+    if (m->read_file(m->file_ctx, path, CFG_MAX_SIZE, &text, &len, err, sizeof(err)))
+        return 0;                   /* mgr_create reports it */
+    int rc = domcfg_parse(path, (const char *)text, len, &c, err, sizeof(err));
+    free(text);
+    return !rc && c.caps != 0;
+}
+
+int bootcfg_start(struct mgr *m, const struct bootcfg *bc)
+{
+    int failed = 0, service[BOOTCFG_MAX];
+    for (int i = 0; i < bc->n; i++)
+        service[i] = is_service(m, bc->path[i]);
+    for (int pass = 1; pass >= 0; pass--)
+        for (int i = 0; i < bc->n; i++) {
+            char err[MGR_ERR_LEN];
+            uint32_t id;
+            if (service[i] != pass)
+                continue;
+            if (mgr_create(m, bc->path[i], &id, err, sizeof(err))) {
+                mgr_logf(m, "domain-builder: boot: %s", err);
+                failed++;
+            }
+        }
+    return failed;
+}

@@ -1,0 +1,29 @@
+/* The xl command language of the builder's shell: one line, split into
+ * words (double or single quotes group, no escapes), optional leading "xl".
+ * Parsing only; xl.c carries the commands out. */
+#ifndef DB_XLCMD_H
+#define DB_XLCMD_H
+
+#include <stddef.h>
+
+#define XL_LINE_MAX 512
+#define XL_ARG_MAX  255
+
+enum xl_op {
+    XL_NONE,            /* empty line or comment */
+    XL_HELP, XL_LIST, XL_INFO, XL_CREATE, XL_DESTROY, XL_SHUTDOWN, XL_REBOOT,
+    XL_PAUSE, XL_UNPAUSE, XL_CONSOLE, XL_RESTART,
+};
+
+struct xl_cmd {
+    enum xl_op op;
+    char arg[XL_ARG_MAX + 1];       /* FILE or DOMAIN; "" if none */
+    int console;                    /* create -c */
+    int wait;                       /* shutdown/reboot -w */
+};
+
+/* 0 on success; -1 with a one-line message in err. */
+int xl_parse(const char *line, struct xl_cmd *cmd, char *err, size_t errlen);
+const char *xl_usage(void);
+
+#endif
