@@ -223,6 +223,10 @@ bool emulate_privileged_op(struct vcpu *v, struct cpu_regs *r)
         r->rip += i + 1;
         return true;
     }
+    if ((op == 0xfa || op == 0xfb) && v->arch.iopl >= (v->arch.kernel_mode ? 1u : 3u)) {
+        r->rip += i + 1;                  /* cli/sti: no-ops when the virtual IOPL allows, as Xen */
+        return true;
+    }
     if (op != 0x0f || !v->arch.kernel_mode)
         return false;
     uint8_t op2 = b[i + 1];
