@@ -1,5 +1,6 @@
 /* The program's file descriptors: 0-2 are the console; open() knows the device
- * files /dev/xen/{evtchn,gntdev,gntalloc,privcmd}, /dev/null and /dev/console. */
+ * files /dev/xen/{evtchn,gntdev,gntalloc,privcmd}, /dev/null, /dev/console and the
+ * boot modules under /boot/ (bootfs.c). */
 #include "rt.h"
 
 #define O_ACCMODE 3
@@ -82,6 +83,20 @@ long sys_open(uint64_t path, int flags)
         if (!f)
             return -EMFILE;
         long rc = devs[i].open ? devs[i].open(f) : 0;
+        if (rc) {
+            f->refs = 0;
+            return rc;
+        }
+        int fd = fd_install(f);
+        if (fd < 0)
+            file_put(f, false);
+        return fd;
+    }
+    if (!strncmp(name, "/boot/", 6)) {
+        struct file *f = file_new(&bootfs_fops, flags);
+        if (!f)
+            return -EMFILE;
+        long rc = bootfs_open(f, name + 6);
         if (rc) {
             f->refs = 0;
             return rc;

@@ -1,4 +1,4 @@
-/* read/write/readv/writev/ioctl/fstat on file descriptors, and the console file
+/* read/pread/lseek/write/readv/writev/ioctl/fstat on file descriptors, and the console file
  * (stdout/stderr go to the domain's console; it is not a terminal). */
 #include "rt.h"
 
@@ -12,7 +12,41 @@ long sys_read(int fd, uint64_t buf, size_t n)
         return -EBADF;
     if (!user_ok(buf, n, true))
         return -EFAULT;
+    if (f->ops->pread) {
+        long r = f->ops->pread(f, buf, n, f->pos);
+        if (r > 0)
+            f->pos += (uint64_t)r;
+        return r;
+    }
     return f->ops->read ? f->ops->read(f, buf, n) : -EINVAL;
+}
+
+long sys_pread(int fd, uint64_t buf, size_t n, int64_t off)
+{
+    struct file *f = fd_get(fd);
+    if (!f)
+        return -EBADF;
+    if (!f->ops->pread)
+        return -ESPIPE;
+    if (off < 0)
+        return -EINVAL;
+    if (!user_ok(buf, n, true))
+        return -EFAULT;
+    return f->ops->pread(f, buf, n, (uint64_t)off);
+}
+
+long sys_lseek(int fd, int64_t off, int whence)
+{
+    struct file *f = fd_get(fd);
+    if (!f)
+        return -EBADF;
+    if (!f->ops->size)
+        return -ESPIPE;
+    int64_t base = whence == 0 ? 0 : whence == 1 ? (int64_t)f->pos : whence == 2 ? (int64_t)f->ops->size(f) : -1;
+    if (base < 0 || base + off < 0)
+        return -EINVAL;
+    f->pos = (uint64_t)(base + off);
+    return (long)f->pos;
 }
 
 long sys_write(int fd, uint64_t buf, size_t n)
@@ -69,7 +103,9 @@ long sys_fstat(int fd, uint64_t stp)
     st[2] = 1;                          /* st_nlink */
     st[3] = (uint64_t)(f->ops->mode ? f->ops->mode : 0020000 | 0600);   /* st_mode, uid 0 */
     st[5] = f->ops->rdev;               /* st_rdev */
+    st[6] = f->ops->size ? f->ops->size(f) : 0;   /* st_size */
     st[7] = 4096;                       /* st_blksize */
+    st[8] = (st[6] + 511) / 512;        /* st_blocks */
     return copy_to_user(stp, st, sizeof(st));
 }
 

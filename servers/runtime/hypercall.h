@@ -34,5 +34,6 @@ static inline long hypercall(long nr, long a1, long a2, long a3, long a4, long a
 #define HYPERVISOR_event_channel_op(c, a)     HC2(__HYPERVISOR_event_channel_op, c, a)
 #define HYPERVISOR_grant_table_op(c, a, n)    HC3(__HYPERVISOR_grant_table_op, c, a, n)
 #define HYPERVISOR_xen_version(c, a)          HC2(__HYPERVISOR_xen_version, c, a)
+#define HYPERVISOR_physdev_op(c, a)           HC2(__HYPERVISOR_physdev_op, c, a)
 
 #endif

@@ -16,6 +16,7 @@
 #include <xen/event_channel.h>
 #include <xen/grant_table.h>
 #include <xen/version.h>
+#include <xen/physdev.h>
 #include <xen/io/console.h>
 #include "hypercall.h"
 #include "lerrno.h"
@@ -152,6 +153,11 @@ bool wait_until(bool (*cond)(void *), void *arg, uint64_t deadline);
 long evtchn_op(int cmd, void *arg);
 long notify_port(evtchn_port_t port);
 
+/* ---- boot modules (modules.c, bootfs.c) ---- */
+struct file;
+bool boot_module(unsigned k, const uint8_t **data, size_t *size, const char **cmdline);
+long bootfs_open(struct file *f, const char *name);
+
 /* ---- the program (proc.c, elf.c) ---- */
 struct program { const uint8_t *image; size_t size; const char *cmdline; };
 extern unsigned instance;               /* 1 for the first run, +1 per restart */
@@ -179,6 +185,8 @@ long sys_uname(uint64_t buf);
 /* ---- files (fd.c, devices) ---- */
 struct file;
 struct file_ops {
+    long (*pread)(struct file *f, uint64_t buf, size_t n, uint64_t off);   /* regular files */
+    uint64_t (*size)(struct file *f);
     long (*read)(struct file *f, uint64_t buf, size_t n);
     long (*write)(struct file *f, uint64_t buf, size_t n);
     long (*ioctl)(struct file *f, unsigned long cmd, uint64_t arg);
@@ -188,7 +196,7 @@ struct file_ops {
     int mode;                           /* S_IFCHR etc. for fstat */
     unsigned rdev;
 };
-struct file { const struct file_ops *ops; void *priv; int flags; int refs; };
+struct file { const struct file_ops *ops; void *priv; int flags; int refs; uint64_t pos; };
 #define MAX_FDS 64
 void fd_init(void);
 void fd_close_all(bool keep);
@@ -201,9 +209,11 @@ long sys_readv(int fd, uint64_t iov, int cnt);
 long sys_writev(int fd, uint64_t iov, int cnt);
 long sys_ioctl(int fd, unsigned long cmd, uint64_t arg);
 long sys_fstat(int fd, uint64_t st);
+long sys_pread(int fd, uint64_t buf, size_t n, int64_t off);
+long sys_lseek(int fd, int64_t off, int whence);
 long sys_fcntl(int fd, int cmd, uint64_t arg);
 long sys_dup(int fd);
-extern const struct file_ops null_fops, console_fops, evtchn_fops, gntdev_fops, gntalloc_fops, privcmd_fops;
+extern const struct file_ops bootfs_fops, null_fops, console_fops, evtchn_fops, gntdev_fops, gntalloc_fops, privcmd_fops;
 long evtchn_open(struct file *f);
 long gntdev_open(struct file *f);
 long gntalloc_open(struct file *f);

@@ -1,7 +1,8 @@
 /* The initial user stack, as Linux's exec leaves it: argc, argv[], NULL, envp[],
  * NULL, the auxiliary vector, then the strings and AT_RANDOM's 16 bytes.  argv is
  * the program's boot-module command line split at spaces; the environment holds
- * TESSERA_INSTANCE=<n> (1 for the first run, +1 per restart). */
+ * TESSERA_INSTANCE=<n> (1 for the first run, +1 per restart) and TESSERA_DOMID
+ * (the domain's id). */
 #include "rt.h"
 #include "elf64.h"
 
@@ -31,7 +32,7 @@ uint64_t stack_build(const char *cmdline, uint64_t entry, uint64_t phdr, uint16_
     static struct strs s;
     s.len = 0;
     s.base = USER_STACK_TOP - sizeof(s.buf);
-    uint64_t argv[MAX_ARGS + 1], envp[2];
+    uint64_t argv[MAX_ARGS + 1], envp[3];
     unsigned argc = 0;
     const char *p = cmdline, *w;
     size_t len;
@@ -42,7 +43,8 @@ uint64_t stack_build(const char *cmdline, uint64_t entry, uint64_t phdr, uint16_
     argv[argc] = 0;
     char env[40];
     envp[0] = put_str(&s, env, (size_t)snprintf(env, sizeof(env), "TESSERA_INSTANCE=%u", instance));
-    envp[1] = 0;
+    envp[1] = put_str(&s, env, (size_t)snprintf(env, sizeof(env), "TESSERA_DOMID=%u", self_domid));
+    envp[2] = 0;
     uint64_t rnd[2] = { random_u64(), random_u64() };
     uint64_t at_random = put_str(&s, (const char *)rnd, 0);     /* reserve, fill below */
     s.len += 15;

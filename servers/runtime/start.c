@@ -30,24 +30,22 @@ void panic(const char *fmt, ...)
 /* Package entry 0 (the first boot module after the runtime) is the program. */
 static bool find_program(struct program *p)
 {
-    if (!(start_info->flags & SIF_MULTIBOOT_MOD) || !start_info->mod_len)
-        return false;
-    const uint8_t *pkg = (start_info->flags & SIF_MOD_START_PFN) ? pfn_va(start_info->mod_start)
-                                                                 : (const uint8_t *)start_info->mod_start;
-    const struct xen_multiboot_mod_list *m = (const void *)pkg;
-    if (m[0].mod_end <= m[0].mod_start)
-        return false;
-    p->image = pkg + m[0].mod_start;
-    p->size = m[0].mod_end - m[0].mod_start + 1;
-    p->cmdline = m[0].cmdline ? (const char *)pkg + m[0].cmdline : "";
-    return true;
+    return boot_module(0, &p->image, &p->size, &p->cmdline);
 }
 
+/* Our domain id: the far end of an unbound port allocated for DOMID_SELF is
+ * reported by EVTCHNOP_status as the real id. */
 static void find_domid(void)
 {
-    /* DOMID_SELF is enough for every call the runtime makes; the real id is
-     * only reported (from the domctl capability query's echo when available). */
-    self_domid = DOMID_SELF;
+    struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+    self_domid = 0;
+    if (evtchn_op(EVTCHNOP_alloc_unbound, &a))
+        return;
+    struct evtchn_status st = { .dom = DOMID_SELF, .port = a.port };
+    if (!evtchn_op(EVTCHNOP_status, &st) && st.status == EVTCHNSTAT_unbound)
+        self_domid = st.u.unbound.dom;
+    struct evtchn_close c = { .port = a.port };
+    evtchn_op(EVTCHNOP_close, &c);
 }
 
 void rt_start(start_info_t *si)
@@ -72,8 +70,8 @@ void rt_start(start_info_t *si)
         printk("runtime: no program: boot module 1 (the server ELF) is missing\n");
         rt_shutdown(SHUTDOWN_crash);
     }
-    printk("runtime: %lu pages (%lu free), program %lu bytes, restart=%s max_restarts=%u\n",
-           (unsigned long)si->nr_pages, pages_free(), (unsigned long)prog.size,
+    printk("runtime: domain %u, %lu pages (%lu free), program %lu bytes, restart=%s max_restarts=%u\n",
+           self_domid, (unsigned long)si->nr_pages, pages_free(), (unsigned long)prog.size,
            opts.restart ? "always" : "never", opts.max_restarts);
     proc_run(&prog);
 }

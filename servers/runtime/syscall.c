@@ -22,6 +22,16 @@ static long arch_prctl(int code, uint64_t addr)
     }
 }
 
+/* I/O ports: the virtual IOPL (PHYSDEVOP_set_iopl); the hypervisor still checks
+ * the domain's IO capability and port ranges.  ioperm() raises the IOPL to 3. */
+static long set_iopl(unsigned level)
+{
+    struct physdev_set_iopl s = { .iopl = level };
+    if (level > 3)
+        return -EINVAL;
+    return HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &s) ? -EPERM : 0;
+}
+
 static long sig_noop(uint64_t old, size_t size)
 {
     static const uint8_t zero[32];
@@ -54,7 +64,8 @@ static long do_syscall(struct regs *r, long nr, uint64_t a1, uint64_t a2, uint64
     case __NR_fstat:           return sys_fstat((int)a1, a2);
     case __NR_fcntl:           return sys_fcntl((int)a1, (int)a2, a3);
     case __NR_dup:             return sys_dup((int)a1);
-    case __NR_lseek:           return fd_get((int)a1) ? -ESPIPE : -EBADF;
+    case __NR_lseek:           return sys_lseek((int)a1, (int64_t)a2, (int)a3);
+    case __NR_pread64:         return sys_pread((int)a1, a2, a3, (int64_t)a4);
     case __NR_stat: case __NR_lstat: case __NR_access: return -ENOENT;
     case __NR_mmap:            return sys_mmap(a1, a2, (int)a3, (int)a4, (int)a5, a6);
     case __NR_munmap:          return sys_munmap(a1, a2);
@@ -77,6 +88,8 @@ static long do_syscall(struct regs *r, long nr, uint64_t a1, uint64_t a2, uint64
     case __NR_rt_sigprocmask:  return sig_noop(a3, a4);
     case __NR_rt_sigaction:    return sig_noop(a3, a4 + 24);
     case __NR_sigaltstack:     return 0;
+    case __NR_iopl:            return set_iopl((unsigned)a1);
+    case __NR_ioperm:          return a3 ? set_iopl(3) : 0;
     case __NR_tkill:           return a2 ? (proc_crash(NULL, (int)a2, "sent by the program"), 0) : 0;
     case __NR_tgkill:          return a3 ? (proc_crash(NULL, (int)a3, "sent by the program"), 0) : 0;
     case __NR_kill:            return a2 ? (proc_crash(NULL, (int)a2, "sent by the program"), 0) : 0;

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Service runtime: a musl program prints its arguments, uses malloc/brk/mmap,
-# clocks and nanosleep, gets -ENOSYS for an unknown system call and exits 0
+# clocks and nanosleep, reads boot modules as /boot files, gets -ENOSYS for an unknown system call and exits 0
 # (servers/runtime/tests/hello.c; see docs/service-runtime.md).
 cd "$(dirname "$0")/../.." || exit 1
 . servers/runtime/tests/lib.sh
-boot_runtime hello 'restart=always' 'arg1 arg2'
+boot_runtime hello 'restart=always' 'arg1 arg2' servers/runtime/tests/bootfile.txt:'x=1'
 expect "hello: argc=3 argv[0]=hello argv[1]=arg1 argv[2]=arg2"
 expect "hello: instance 1"
+expect "hello: domain 0"
+expect "hello: module 0 $(stat -c %s "$O/servers/tests/hello") hello arg1 arg2"
+expect "hello: module 1 34 bootfile.txt x=1"
 for c in "malloc small and big" "heap memory is usable" "brk grows by 64 KiB" "brk shrinks back" \
          "mmap anonymous memory" "mmap memory is zeroed" "mprotect read-only" "munmap" \
          "clock_gettime(CLOCK_MONOTONIC)" "CLOCK_REALTIME is after 2020" "nanosleep 50 ms" \
-         "monotonic time advanced by at least 50 ms" "unknown system call 999 fails with ENOSYS" "getpid"; do
+         "monotonic time advanced by at least 50 ms" "unknown system call 999 fails with ENOSYS" "getpid" \
+         "read /boot/modules" "open /boot/bootfile.txt (by name)" "fstat gives its size" "lseek to line 2" \
+         "read line 2 to the end" "pread line 1" "mmap of a boot file" "/boot/1 is the same file" \
+         "a missing boot file: ENOENT"; do
   expect "hello: ok - $c"
 done
 expect "runtime: system call 999 not implemented (-ENOSYS)"

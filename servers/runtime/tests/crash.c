@@ -2,7 +2,7 @@
  * other, raises one and then dies on a NULL write (SIGSEGV); the runtime restarts
  * it.  The second instance binds the same things again, gets the kept ports back
  * with the event still pending, and exits 0.  Both instances also grant a page to
- * domain 0 (themselves: the test runs as the first domain) and map that grant with
+ * our own domain (TESSERA_DOMID) and map that grant with
  * gntdev; the second finds both at the same addresses with the first's data.  argv[1] = "abort" makes the first
  * instance call abort() instead. */
 #include <fcntl.h>
@@ -18,6 +18,13 @@
 #include <xen/sys/gntalloc.h>
 #include <xen/sys/gntdev.h>
 
+/* Our domain id, as the runtime passes it. */
+static uint16_t self_id(void)
+{
+    const char *d = getenv("TESSERA_DOMID");
+    return d ? (uint16_t)atoi(d) : 0;
+}
+
 static int bind_pair(int fd, int *a, int *b)
 {
     struct ioctl_evtchn_bind_unbound_port u = { .remote_domain = DOMID_SELF };
@@ -32,11 +39,11 @@ static int bind_pair(int fd, int *a, int *b)
 static char *grant_pair(char **granted)
 {
     int ga = open("/dev/xen/gntalloc", O_RDWR), gd = open("/dev/xen/gntdev", O_RDWR);
-    struct ioctl_gntalloc_alloc_gref ar = { .domid = 0, .flags = GNTALLOC_FLAG_WRITABLE, .count = 1 };
+    struct ioctl_gntalloc_alloc_gref ar = { .domid = self_id(), .flags = GNTALLOC_FLAG_WRITABLE, .count = 1 };
     if (ga < 0 || gd < 0 || ioctl(ga, IOCTL_GNTALLOC_ALLOC_GREF, &ar))
         return NULL;
     *granted = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ga, ar.index);
-    struct ioctl_gntdev_map_grant_ref mr = { .count = 1, .refs = { { .domid = 0, .ref = ar.gref_ids[0] } } };
+    struct ioctl_gntdev_map_grant_ref mr = { .count = 1, .refs = { { .domid = self_id(), .ref = ar.gref_ids[0] } } };
     if (*granted == MAP_FAILED || ioctl(gd, IOCTL_GNTDEV_MAP_GRANT_REF, &mr))
         return NULL;
     char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gd, mr.index);

@@ -1,11 +1,12 @@
 /* Runtime test program: each device file.  /dev/xen/evtchn: bind an unbound port
  * and a channel to it, notify, poll, read, unmask, unbind, errors; privcmd: the
  * xen_version hypercall and a refused one; gntdev: map/mmap/unmap and grant-copy
- * error paths; gntalloc + gntdev: grant a page to ourselves (domain 0), map it,
+ * error paths; gntalloc + gntdev: grant a page to ourselves (TESSERA_DOMID), map it,
  * grant-copy to and from it.  Prints "devices: ok - ..." or "devices: FAIL - ..." per check. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,13 @@
 #include <xen/sys/privcmd.h>
 #include <xen/sys/gntdev.h>
 #include <xen/sys/gntalloc.h>
+
+/* Our domain id, as the runtime passes it. */
+static uint16_t self_id(void)
+{
+    const char *d = getenv("TESSERA_DOMID");
+    return d ? (uint16_t)atoi(d) : 0;
+}
 
 static int failed;
 
@@ -118,7 +126,7 @@ static void gntdev(void)
 {
     int fd = open("/dev/xen/gntdev", O_RDWR);
     check("open /dev/xen/gntdev", fd >= 0);
-    struct ioctl_gntdev_map_grant_ref mr = { .count = 1, .refs = { { .domid = 0, .ref = 8 } } };
+    struct ioctl_gntdev_map_grant_ref mr = { .count = 1, .refs = { { .domid = self_id(), .ref = 8 } } };
     check("MAP_GRANT_REF records a reference", ioctl(fd, IOCTL_GNTDEV_MAP_GRANT_REF, &mr) == 0);
     void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, mr.index);
     check("mmap of an empty grant entry fails", m == MAP_FAILED);
@@ -126,7 +134,7 @@ static void gntdev(void)
     check("UNMAP_GRANT_REF", ioctl(fd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &ur) == 0);
     static char buf[64];
     struct ioctl_gntdev_grant_copy_segment seg = {
-        .source.foreign = { .ref = 8, .offset = 0, .domid = 0 }, .dest.virt = buf,
+        .source.foreign = { .ref = 8, .offset = 0, .domid = self_id() }, .dest.virt = buf,
         .len = sizeof(buf), .flags = GNTCOPY_source_gref };
     struct ioctl_gntdev_grant_copy gc = { .count = 1, .segments = &seg };
     check("GRANT_COPY runs", ioctl(fd, IOCTL_GNTDEV_GRANT_COPY, &gc) == 0);
@@ -139,7 +147,7 @@ static void grants(void)
 {
     int ga = open("/dev/xen/gntalloc", O_RDWR), gd = open("/dev/xen/gntdev", O_RDWR);
     check("open /dev/xen/gntalloc", ga >= 0);
-    struct ioctl_gntalloc_alloc_gref ar = { .domid = 0, .flags = GNTALLOC_FLAG_WRITABLE, .count = 1 };
+    struct ioctl_gntalloc_alloc_gref ar = { .domid = self_id(), .flags = GNTALLOC_FLAG_WRITABLE, .count = 1 };
     check("ALLOC_GREF grants a page to domain 0 (ourselves)",
           ioctl(ga, IOCTL_GNTALLOC_ALLOC_GREF, &ar) == 0 && ar.gref_ids[0] >= 8);
     char *src = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ga, ar.index);
@@ -147,7 +155,7 @@ static void grants(void)
     if (src == MAP_FAILED)
         return;
     strcpy(src, "shared through a grant");
-    struct ioctl_gntdev_map_grant_ref mr = { .count = 1, .refs = { { .domid = 0, .ref = ar.gref_ids[0] } } };
+    struct ioctl_gntdev_map_grant_ref mr = { .count = 1, .refs = { { .domid = self_id(), .ref = ar.gref_ids[0] } } };
     check("gntdev MAP_GRANT_REF of that grant", ioctl(gd, IOCTL_GNTDEV_MAP_GRANT_REF, &mr) == 0);
     char *dst = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gd, mr.index);
     check("gntdev mmap maps the grant", dst != MAP_FAILED);
@@ -158,9 +166,9 @@ static void grants(void)
     check("a write through the mapping reaches the page", src[100] == 'x');
     char buf[32] = { 0 };
     struct ioctl_gntdev_grant_copy_segment seg[2] = {
-        { .source.foreign = { .ref = ar.gref_ids[0], .offset = 0, .domid = 0 }, .dest.virt = buf,
+        { .source.foreign = { .ref = ar.gref_ids[0], .offset = 0, .domid = self_id() }, .dest.virt = buf,
           .len = 22, .flags = GNTCOPY_source_gref },
-        { .source.virt = "copied in", .dest.foreign = { .ref = ar.gref_ids[0], .offset = 200, .domid = 0 },
+        { .source.virt = "copied in", .dest.foreign = { .ref = ar.gref_ids[0], .offset = 200, .domid = self_id() },
           .len = 10, .flags = GNTCOPY_dest_gref },
     };
     struct ioctl_gntdev_grant_copy gc = { .count = 2, .segments = seg };

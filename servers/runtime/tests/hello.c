@@ -1,11 +1,14 @@
 /* Runtime test program: prints its arguments, uses brk/malloc/mmap, reads the
- * clocks, sleeps, calls an unknown system call and exits with status 0.  Every
+ * clocks, sleeps, reads the boot modules under /boot, calls an unknown system
+ * call and exits with status 0.  Every
  * check prints one "hello: ok - ..." or "hello: FAIL - ..." line. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,6 +57,33 @@ static void clocks(void)
     check("monotonic time advanced by at least 50 ms", ns >= 50 * 1000 * 1000);
 }
 
+/* The boot modules: the suite passes servers/runtime/tests/bootfile.txt. */
+static void bootfiles(void)
+{
+    char buf[256];
+    int fd = open("/boot/modules", O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    check("read /boot/modules", n > 0);
+    buf[n > 0 ? n : 0] = 0;
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+        printf("hello: module %s\n", line);
+    close(fd);
+    fd = open("/boot/bootfile.txt", O_RDONLY);
+    check("open /boot/bootfile.txt (by name)", fd >= 0);
+    struct stat st;
+    check("fstat gives its size", fstat(fd, &st) == 0 && st.st_size == 34 && S_ISREG(st.st_mode));
+    check("lseek to line 2", lseek(fd, 17, SEEK_SET) == 17);
+    n = read(fd, buf, sizeof(buf));
+    check("read line 2 to the end", n == 17 && !memcmp(buf, "boot file line 2\n", 17));
+    check("pread line 1", pread(fd, buf, 16, 0) == 16 && !memcmp(buf, "boot file line 1", 16));
+    char *m = mmap(NULL, 34, PROT_READ, MAP_PRIVATE, fd, 0);
+    check("mmap of a boot file", m != MAP_FAILED && !memcmp(m + 17, "boot file line 2", 16));
+    close(fd);
+    check("/boot/1 is the same file", (fd = open("/boot/1", O_RDONLY)) >= 0 && read(fd, buf, 4) == 4);
+    close(fd);
+    check("a missing boot file: ENOENT", open("/boot/nothing", O_RDONLY) == -1 && errno == ENOENT);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -63,8 +93,11 @@ int main(int argc, char **argv)
     printf("\n");
     const char *inst = getenv("TESSERA_INSTANCE");
     printf("hello: instance %s\n", inst ? inst : "?");
+    const char *dom = getenv("TESSERA_DOMID");
+    printf("hello: domain %s\n", dom ? dom : "?");
     memory();
     clocks();
+    bootfiles();
     errno = 0;
     long rc = syscall(999, 1, 2, 3);
     check("unknown system call 999 fails with ENOSYS", rc == -1 && errno == ENOSYS);

@@ -6,15 +6,17 @@ passed=0 failed=0 log=
 ok()   { echo "ok - $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL - $1"; failed=$((failed + 1)); }
 
-# boot_runtime PROGRAM RUNTIME_ARGS PROGRAM_ARGS
+# boot_runtime PROGRAM RUNTIME_ARGS PROGRAM_ARGS [FILE[:ARGS]]... (more boot modules)
 boot_runtime() {
+  local extra=() m
+  for m in "${@:4}"; do extra+=(--module "$m"); done
   mkdir -p "$O/test-logs"
   log=$O/test-logs/runtime-$1.serial
   for f in "$O/tessera.elf" "$O/servers/runtime.elf" "$O/servers/tests/$1"; do
     [ -f "$f" ] || { fail "$f is missing (run make)"; return 1; }
   done
   if bash scripts/qemu.sh --kernel "$O/tessera.elf" --module "$O/servers/runtime.elf:$2" \
-       --module "$O/servers/tests/$1:$3" --timeout "${RT_TIMEOUT:-120}" --log "$log" >/dev/null; then
+       --module "$O/servers/tests/$1:$3" "${extra[@]}" --timeout "${RT_TIMEOUT:-120}" --log "$log" >/dev/null; then
     ok "$1: the runtime domain ended and the hypervisor has no domains left"
   else
     fail "$1: no 'hypervisor still running' line (timeout or panic); see $log"
