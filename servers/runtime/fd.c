@@ -1,5 +1,5 @@
 /* The program's file descriptors: 0-2 are the console; open() knows the device
- * files /dev/xen/{evtchn,gntdev,gntalloc,privcmd}, /dev/null, /dev/console and the
+ * files /dev/xen/{evtchn,gntdev,gntalloc,privcmd,xenbus}, /dev/null, /dev/console and the
  * boot modules under /boot/ (bootfs.c). */
 #include "rt.h"
 
@@ -66,6 +66,7 @@ static const struct { const char *path; const struct file_ops *ops; long (*open)
     { "/dev/xen/gntdev", &gntdev_fops, gntdev_open },
     { "/dev/xen/gntalloc", &gntalloc_fops, gntalloc_open },
     { "/dev/xen/privcmd", &privcmd_fops, privcmd_open },
+    { "/dev/xen/xenbus", &xenbus_fops, xenbus_open },
     { "/dev/null", &null_fops, NULL },
     { "/dev/console", &console_fops, NULL },
 };

@@ -21,5 +21,10 @@
 #define ESPIPE   29
 #define ERANGE   34
 #define ENOSYS   38
+#define E2BIG    7
+#define EISDIR   21
+#define EROFS    30
+#define ENOTEMPTY 39
+#define EISCONN  106
 #define ENOTCONN 107
 #endif

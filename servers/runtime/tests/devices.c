@@ -193,6 +193,8 @@ int main(void)
     privcmd();
     gntdev();
     grants();
+    check("/dev/xen/xenbus without a store channel: ENODEV",
+          open("/dev/xen/xenbus", O_RDWR) == -1 && errno == ENODEV);
     check("open of an unknown device fails (ENOENT)", open("/dev/xen/nothing", O_RDWR) == -1 && errno == ENOENT);
     check("stdout is not a terminal", !isatty(1));
     printf("devices: done, %d failed\n", failed);
