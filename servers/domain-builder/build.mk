@@ -24,3 +24,29 @@ $(DB_O)/db-unit-asan: $(DB_CORE_SRC) $(DB_UNIT_SRC) $(DB_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(filter-out -O2,$(DB_CFLAGS)) -O1 -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -o $@ $(DB_CORE_SRC) $(DB_UNIT_SRC)
+
+# The program: host build (--fake back end, for tests and demos) and the musl
+# build the service runtime runs.
+DB_PROG_SRC := $(DB_CORE_SRC) $(DB_DIR)/main.c $(DB_DIR)/files.c $(DB_DIR)/com2.c \
+	$(DB_DIR)/backend_privcmd.c $(DB_DIR)/backend_privcmd_dev.c \
+	$(DB_DIR)/backend_fake.c $(DB_DIR)/backend_fake_mem.c $(DB_DIR)/backend_fake_ev.c
+DB_MUSL_INC := $(DB_O)/musl-inc
+HOST_ALL += $(DB_O)/domain-builder
+ALL += $(O)/servers/domain-builder
+
+$(DB_O)/domain-builder: $(DB_PROG_SRC) $(DB_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(DB_CFLAGS) -o $@ $(DB_PROG_SRC)
+
+$(DB_MUSL_INC)/.stamp:
+	@mkdir -p $(DB_MUSL_INC)
+	@ln -sfn /usr/include/xen $(DB_MUSL_INC)/xen
+	@ln -sfn /usr/include/linux $(DB_MUSL_INC)/linux
+	@ln -sfn /usr/include/x86_64-linux-gnu/asm $(DB_MUSL_INC)/asm
+	@ln -sfn /usr/include/asm-generic $(DB_MUSL_INC)/asm-generic
+	@touch $@
+
+$(O)/servers/domain-builder: $(DB_PROG_SRC) $(DB_HDRS) $(DB_MUSL_INC)/.stamp
+	@mkdir -p $(@D)
+	@echo "  MUSL    $@"
+	@musl-gcc -static $(DB_CFLAGS) -isystem $(DB_MUSL_INC) -o $@ $(DB_PROG_SRC)

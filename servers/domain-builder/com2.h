@@ -1,0 +1,30 @@
+/* The second command line of the xl shell: COM2 (a 16550 UART at 0x2f8,
+ * assigned to the builder as a device), or on the host a Unix socket or a
+ * pair of descriptors standing in for it.  All kinds read without blocking;
+ * com2_pollfd() tells the main loop what to wait on (-1: poll the UART on a
+ * timer, there is no interrupt yet). */
+#ifndef DB_COM2_H
+#define DB_COM2_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum com2_kind { COM2_NONE, COM2_FDS, COM2_UNIX, COM2_UART };
+
+struct com2 {
+    enum com2_kind kind;
+    int rfd, wfd;                   /* FDS; UNIX: the client (or -1) */
+    int lfd;                        /* UNIX: listening socket */
+    uint16_t base;                  /* UART */
+};
+
+int com2_open_fds(struct com2 *c, int rfd, int wfd);
+int com2_listen(struct com2 *c, const char *path, char *err, size_t errlen);
+int com2_open_uart(struct com2 *c, uint16_t base, char *err, size_t errlen);
+int com2_pollfd(const struct com2 *c);
+/* Bytes waiting (up to n), 0 if none; a new client may be accepted first.
+ * Returns 1 in *connected when a new client connected (say hello). */
+size_t com2_read(struct com2 *c, char *buf, size_t n, int *connected);
+void com2_write(struct com2 *c, const char *buf, size_t n);
+
+#endif
