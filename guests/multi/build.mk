@@ -1,7 +1,7 @@
 # Multi-domain guests (guests/multi/): a parent that builds children from boot
 # modules with a tiny libxc (xc.c), for the multi-domain conformance, scheduler
 # and benchmark runs. Uses the conformance-guest runtime (guests/lib).
-MULTI_PARENTS := multi-conform multi-sched
+MULTI_PARENTS := multi-conform multi-sched multi-bench
 MULTI_ELFS := $(patsubst %,$(O)/guests/%.elf,$(MULTI_PARENTS) multi-child)
 ALL += $(MULTI_ELFS)
 M_FLAGS := -D__XEN_TOOLS__ -Ikernel/include -Iguests/multi

@@ -367,6 +367,13 @@ long xc_build_create(struct child *c, const void *image, size_t len, uint32_t ca
     *what = "createdomain";                                   /* step 1 */
     if ((rc = xc_create(max_vcpus, &c->domid)))
         return rc;
+    /* As libxc: Xen 4.17 allocates the vCPUs here (Tessera at createdomain; it
+     * accepts the same count). */
+    *what = "max_vcpus";
+    xc_domctl_init(&dc, XEN_DOMCTL_max_vcpus, c->domid);
+    dc.u.max_vcpus.max = max_vcpus;
+    if ((rc = HYPERVISOR_domctl(&dc)))
+        return rc;
     *what = "set_capabilities";                               /* step 2 */
     if (caps && (rc = xc_set_caps(c->domid, caps)))
         return rc;
