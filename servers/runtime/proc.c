@@ -11,6 +11,7 @@ static struct kjmp proc_jmp;
 static const struct program *prog;
 static enum { END_EXIT = 1, END_CRASH } end_kind;
 static int end_code;
+static uint64_t end_time;
 
 static void __attribute__((noreturn)) start_instance(void)
 {
@@ -26,13 +27,17 @@ static void __attribute__((noreturn)) start_instance(void)
     uint64_t sp = stack_build(prog->cmdline, entry, phdr, phnum);
     HYPERVISOR_set_segment_base(SEGBASE_FS, 0);
     if (instance > 1)
-        printk("runtime: instance %u started\n", instance);
+        printk("runtime: instance %u started, %lu pages free, %lu us after instance %u ended\n",
+               instance, pages_free(), (unsigned long)((now_ns() - end_time) / 1000), instance - 1);
+    else
+        printk("runtime: instance 1 started, %lu pages free\n", pages_free());
     uint64_t frame[9] = { 0, 0, 0, 0, entry, FLAT_USER_CS, 0x202, sp, FLAT_USER_SS };
     iret_to(frame);
 }
 
 static void finish(void)
 {
+    end_time = now_ns();
     bool failed = end_kind == END_CRASH || end_code != 0;
     bool again = failed && opts.restart && restarts < opts.max_restarts;
     fd_close_all(again);

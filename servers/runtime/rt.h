@@ -119,6 +119,7 @@ void tlb_flush(void);
 #define USER_STACK_SIZE (256 * 1024UL)
 #define USER_TOP        0x8000000000UL
 void uvm_init(void);
+uint64_t *uvm_l3(void);
 uint64_t *uvm_pte(uint64_t va, bool create, uint64_t *maddr);
 long uvm_map_anon(uint64_t va, uint64_t len, int prot);
 long uvm_map_frame(uint64_t va, uint64_t mfn, int prot, domid_t foreign);

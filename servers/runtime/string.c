@@ -1,20 +1,18 @@
-/* Freestanding string functions (gcc may also emit calls to memset/memcpy). */
+/* Freestanding string functions (gcc may also emit calls to memset/memcpy);
+ * memset and memcpy use the string instructions. */
 #include "rt.h"
 
 void *memset(void *d, int c, size_t n)
 {
-    unsigned char *p = d;
-    while (n--)
-        *p++ = (unsigned char)c;
+    void *p = d;
+    asm volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(c) : "memory");
     return d;
 }
 
 void *memcpy(void *d, const void *s, size_t n)
 {
-    unsigned char *p = d;
-    const unsigned char *q = s;
-    while (n--)
-        *p++ = *q++;
+    void *p = d;
+    asm volatile("rep movsb" : "+D"(p), "+S"(s), "+c"(n) : : "memory");
     return d;
 }
 

@@ -20,6 +20,8 @@ static uint64_t new_table(void)
     return pfn;
 }
 
+uint64_t *uvm_l3(void) { return pfn_va(l3_pfn); }
+
 void uvm_init(void)
 {
     l3_pfn = new_table();

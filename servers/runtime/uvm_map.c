@@ -93,20 +93,30 @@ long uvm_protect(uint64_t va, uint64_t len, int prot)
     return 0;
 }
 
+/* The table an upper-level entry points to (NULL if none). */
+static uint64_t *table(uint64_t e)
+{
+    uint64_t pfn;
+    if (!(e & _PAGE_PRESENT) || !mfn_is_ours((e & PTE_ADDR_MASK) >> PAGE_SHIFT, &pfn))
+        return NULL;
+    return pfn_va(pfn);
+}
+
 /* Before a new instance: unmap everything except the grant mappings and granted
- * pages kept for it. */
+ * pages kept for it.  Walks the present tables only. */
 void uvm_reset(void)
 {
-    for (uint64_t va = 0; va < USER_TOP;) {
-        uint64_t maddr;
-        uint64_t *pte = uvm_pte(va, false, &maddr);
-        if (!pte) {
-            va = (va + (1UL << 21)) & ~((1UL << 21) - 1);   /* no L1 here: skip 2 MiB */
-            continue;
+    uint64_t *l3 = uvm_l3();
+    for (unsigned i3 = 0; i3 < 512; i3++) {
+        uint64_t *l2 = table(l3[i3]);
+        for (unsigned i2 = 0; l2 && i2 < 512; i2++) {
+            uint64_t *l1 = table(l2[i2]);
+            for (unsigned i1 = 0; l1 && i1 < 512; i1++) {
+                uint64_t va = ((uint64_t)i3 << 30) | ((uint64_t)i2 << 21) | ((uint64_t)i1 << 12);
+                if (l1[i1] && !gntdev_kept_va(va) && !gntalloc_owns(va))
+                    unmap_one(va, l1[i1], (p2m[va_pfn(l1)] << PAGE_SHIFT) + i1 * 8);
+            }
         }
-        if (*pte && !gntdev_kept_va(va) && !gntalloc_owns(va))
-            unmap_one(va, *pte, maddr);
-        va += PAGE_SIZE;
     }
     flush_and_free();
 }

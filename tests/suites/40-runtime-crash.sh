@@ -14,7 +14,7 @@ expect "runtime: program killed by SIGSEGV (page fault, vector 14) at rip $(grep
 expect_re '^\(d0\) runtime:   rip [0-9a-f]{16} rsp [0-9a-f]{16} rflags [0-9a-f]{8} error 6$'
 expect_re '^\(d0\) runtime:   rax [0-9a-f]{16} rbx [0-9a-f]{16} rcx [0-9a-f]{16} rdx [0-9a-f]{16}$'
 expect "runtime: restarting the program (restart 1 of 3)"
-expect "runtime: instance 2 started"
+expect_re '^\(d0\) runtime: instance 2 started, [0-9]+ pages free, [0-9]+ us after instance 1 ended$'
 expect "crash: instance 2"
 expect "crash: instance 2 read 4 bytes: port 2"
 expect 'crash: instance 2 sees "written by instance 1" through the kept grant mapping'
@@ -27,4 +27,14 @@ expect "crash: raised port 2, crashing now"
 expect "runtime: program killed by SIGABRT (sent by the program)"
 expect "runtime: shutting down"
 expect_none "crash: instance 2|restarting"
+# Every instance dies at once: three restarts, then the limit; no frames leak.
+boot_runtime crash 'restart=always max_restarts=3' 'always'
+expect_count 4 "runtime: program killed by SIGSEGV (page fault, vector 14) at rip $(grep -oE 'at rip [0-9a-f]+, address 8$' "$log" | head -n 1 | cut -d' ' -f3 | tr -d ,), address 8"
+expect "runtime: restarting the program (restart 3 of 3)"
+expect "runtime: not restarting: 3 restarts already (max_restarts=3)"
+expect "runtime: shutting down"
+expect_none "crash: instance 5"
+free=$(grep -oE 'instance [234] started, [0-9]+ pages free' "$log" | awk '{print $4}' | sort -u)
+if [ "$(echo "$free" | wc -l)" -eq 1 ] && [ -n "$free" ]; then ok "instances 2-4 start with the same free pages ($free): nothing leaks"
+else fail "free pages differ between restarts: $(echo $free)"; fi
 summary

@@ -57,6 +57,10 @@ int main(int argc, char **argv)
     const char *inst = getenv("TESSERA_INSTANCE");
     int n = inst ? atoi(inst) : 0;
     printf("crash: instance %d\n", n);
+    if (argc > 1 && !strcmp(argv[1], "always")) {
+        int *volatile bad = (int *)8;
+        *bad = n;
+    }
     int fd = open("/dev/xen/evtchn", O_RDWR), a, b;
     if (fd < 0 || !bind_pair(fd, &a, &b))
         return 2;
