@@ -26,6 +26,8 @@ static void __attribute__((noreturn)) start_instance(void)
     fd_init();
     uint64_t sp = stack_build(prog->cmdline, entry, phdr, phnum);
     HYPERVISOR_set_segment_base(SEGBASE_FS, 0);
+    uint32_t mxcsr = 0x1f80;            /* a fresh FPU/SSE state for each instance */
+    asm volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
     if (instance > 1)
         printk("runtime: instance %u started, %lu pages free, %lu us after instance %u ended\n",
                instance, pages_free(), (unsigned long)((now_ns() - end_time) / 1000), instance - 1);
