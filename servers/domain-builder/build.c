@@ -78,7 +78,8 @@ static void fill_start_info(struct bst *s, start_info_t *si, uint64_t shared_inf
     si->nr_pages = l->nr_pages;
     si->shared_info = shared_info_mfn << 12;
     si->flags = (l->nregions == 2 ? SIF_VIRT_P2M_4TOOLS : 0) |
-                (l->mod_pages && !l->mod_mapped ? SIF_MOD_START_PFN : 0);
+                (l->mod_pages && !l->mod_mapped ? SIF_MOD_START_PFN : 0) |
+                (l->mod_pages && s->in->multiboot ? SIF_MULTIBOOT_MOD : 0);
     si->store_mfn = s->out->store_mfn;
     si->store_evtchn = s->out->store_port;
     si->console.domU.mfn = s->out->console_mfn;

@@ -21,6 +21,7 @@ struct build_in {
     size_t ramdisk_len;
     uint32_t domid;                 /* wanted id (restart), 0 = any */
     uint32_t xenstore_domid;        /* BUILD_NO_XENSTORE: none yet */
+    int multiboot;                  /* ramdisk is a module package (modpkg.h) */
 };
 
 struct build_out {

@@ -68,6 +68,7 @@ static int h_kernel(struct dc_ctx *c, const struct cfg_setting *s)
 
 static int h_ramdisk(struct dc_ctx *c, const struct cfg_setting *s)
 {
+    c->ramdisk_line = s->line;
     return copy_str(c, s, c->d->ramdisk, sizeof(c->d->ramdisk), 1);
 }
 
@@ -142,7 +143,7 @@ static const struct dc_key keys[] = {
     { "maxmem", h_maxmem }, { "vcpus", h_vcpus }, { "on_poweroff", h_action },
     { "on_reboot", h_action }, { "on_crash", h_action }, { "type", h_type },
     { "vif", dc_vif }, { "disk", dc_disk }, { "capabilities", dc_caps },
-    { "devices", dc_devices },
+    { "devices", dc_devices }, { "modules", dc_modules },
 };
 
 static int apply(struct dc_ctx *c, const struct cfg_setting *s)
@@ -167,6 +168,9 @@ static int final_checks(struct dc_ctx *c)
     else if (c->d->maxmem_mb < c->d->memory_mb)
         return dc_fail(c, c->maxmem_line, "'maxmem' (%u) is below 'memory' (%u)",
                        c->d->maxmem_mb, c->d->memory_mb);
+    if (c->ramdisk_line && c->modules_line)
+        return dc_fail(c, c->ramdisk_line > c->modules_line ? c->ramdisk_line : c->modules_line,
+                       "both 'ramdisk' and 'modules' are set");
     if (c->d->ndev && !(c->d->caps & TESSERA_CAP_IO))
         return dc_fail(c, c->devices_line, "'devices' needs capability IO");
     return 0;

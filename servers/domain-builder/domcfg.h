@@ -17,6 +17,7 @@
 #define DOM_MAX_DISKS    16
 #define DOM_MAX_DEVS     16
 #define DOM_SPEC_MAX     255
+#define DOM_MAX_MODULES  8
 
 enum dom_action { ACT_DESTROY, ACT_RESTART, ACT_PRESERVE };
 
@@ -33,6 +34,8 @@ struct domcfg {
     char name[DOM_NAME_MAX + 1];
     char kernel[DOM_PATH_MAX + 1];
     char ramdisk[DOM_PATH_MAX + 1];        /* "" = none */
+    int nmod;                              /* Tessera: a multiboot module package */
+    char module[DOM_MAX_MODULES][DOM_SPEC_MAX + 1];   /* "FILE [ARGS]" */
     char cmdline[DOM_CMDLINE_MAX + 1];
     uint32_t memory_mb, maxmem_mb;
     uint32_t vcpus;

@@ -102,3 +102,27 @@ int dc_devices(struct dc_ctx *c, const struct cfg_setting *s)
     c->d->ndev = s->nitems;
     return 0;
 }
+
+/* Tessera's "modules" key: files handed to the kernel as a Xen multiboot
+ * module package (SIF_MULTIBOOT_MOD), each "FILE [ARGS]"; the service
+ * runtime runs the first one as its program. */
+int dc_modules(struct dc_ctx *c, const struct cfg_setting *s)
+{
+    if (dc_want(c, s, CFG_LIST))
+        return -1;
+    c->modules_line = s->line;
+    if (!s->nitems)
+        return dc_fail(c, s->line, "'modules' is empty");
+    if (s->nitems > DOM_MAX_MODULES)
+        return dc_fail(c, s->items[DOM_MAX_MODULES].line, "more than %d modules", DOM_MAX_MODULES);
+    for (int i = 0; i < s->nitems; i++) {
+        const char *m = s->items[i].str;
+        if (!m[0] || m[0] == ' ')
+            return dc_fail(c, s->items[i].line, "module %d: no file name", i);
+        if (strlen(m) > DOM_SPEC_MAX)
+            return dc_fail(c, s->items[i].line, "module %d: longer than %d characters", i, DOM_SPEC_MAX);
+        strcpy(c->d->module[i], m);
+    }
+    c->d->nmod = s->nitems;
+    return 0;
+}

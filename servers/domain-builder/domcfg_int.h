@@ -9,7 +9,7 @@ struct dc_ctx {
     struct domcfg *d;
     char *err;
     size_t errlen;
-    int maxmem_line, devices_line;
+    int maxmem_line, devices_line, ramdisk_line, modules_line;
 };
 
 struct dc_key {
@@ -24,6 +24,7 @@ int dc_want(struct dc_ctx *c, const struct cfg_setting *s, enum cfg_type t);
 int dc_vif(struct dc_ctx *c, const struct cfg_setting *s);
 int dc_disk(struct dc_ctx *c, const struct cfg_setting *s);
 int dc_caps(struct dc_ctx *c, const struct cfg_setting *s);
+int dc_modules(struct dc_ctx *c, const struct cfg_setting *s);
 int dc_devices(struct dc_ctx *c, const struct cfg_setting *s);
 
 #endif

@@ -2,6 +2,7 @@
  * A create reads and checks the config, the kernel and the ramdisk before
  * the first hypercall, so a bad file changes nothing. */
 #include "mgr.h"
+#include "modpkg.h"
 #include "util.h"
 
 #include <errno.h>
@@ -91,6 +92,33 @@ struct images {
     size_t kernel_len, ramdisk_len;
 };
 
+/* The "modules" of a config as one multiboot package in im->ramdisk; each
+ * module's command line is its file's base name and its arguments. */
+static int read_modules(struct mgr *m, const struct domcfg *c, struct images *im,
+                        char *err, size_t errlen)
+{
+    struct modpkg_item it[DOM_MAX_MODULES];
+    uint8_t *data[DOM_MAX_MODULES] = { 0 };
+    char cl[DOM_MAX_MODULES][DOM_SPEC_MAX + 1];
+    int rc = 0;
+    for (int i = 0; i < c->nmod && !rc; i++) {
+        char file[DOM_SPEC_MAX + 1];
+        size_t n = strcspn(c->module[i], " ");
+        memcpy(file, c->module[i], n);
+        file[n] = 0;
+        const char *base = strrchr(file, '/');
+        snprintf(cl[i], sizeof(cl[i]), "%s%s", base ? base + 1 : file, c->module[i] + n);
+        rc = m->read_file(m->file_ctx, file, MAX_RAMDISK, &data[i], &it[i].len, err, errlen);
+        it[i].data = data[i];
+        it[i].cmdline = cl[i];
+    }
+    if (!rc)
+        rc = modpkg_build(it, c->nmod, &im->ramdisk, &im->ramdisk_len, err, errlen);
+    for (int i = 0; i < c->nmod; i++)
+        free(data[i]);
+    return rc;
+}
+
 static int read_images(struct mgr *m, const struct domcfg *c, struct images *im,
                        char *err, size_t errlen)
 {
@@ -98,12 +126,12 @@ static int read_images(struct mgr *m, const struct domcfg *c, struct images *im,
     if (m->read_file(m->file_ctx, c->kernel, MAX_KERNEL, &im->kernel, &im->kernel_len,
                      err, errlen))
         return -1;
-    if (c->ramdisk[0] && m->read_file(m->file_ctx, c->ramdisk, MAX_RAMDISK, &im->ramdisk,
-                                      &im->ramdisk_len, err, errlen)) {
+    int rc = c->nmod ? read_modules(m, c, im, err, errlen)
+           : c->ramdisk[0] ? m->read_file(m->file_ctx, c->ramdisk, MAX_RAMDISK, &im->ramdisk,
+                                          &im->ramdisk_len, err, errlen) : 0;
+    if (rc)
         free(im->kernel);
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 /* Builds d->cfg as domain `want` (0: any), connects, unpauses. */
@@ -114,7 +142,7 @@ static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, siz
     if (read_images(m, &d->cfg, &im, err, errlen))
         return -1;
     struct build_in in = { &d->cfg, im.kernel, im.kernel_len, im.ramdisk, im.ramdisk_len,
-                           want, m->xenstore_domid };
+                           want, m->xenstore_domid, d->cfg.nmod > 0 };
     int rc = build_domain(m->b, &in, &o, err, errlen);
     free(im.kernel);
     free(im.ramdisk);

@@ -4,6 +4,7 @@
 #include "unit.h"
 #include "backend_fake.h"
 #include "build.h"
+#include "modpkg.h"
 #include "pgtable.h"
 #include "mkelf.h"
 #include "public/tessera.h"
@@ -153,7 +154,7 @@ static void test_linux_like(void)
     static uint8_t rd[10000];
     memset(rd, 0xab, sizeof(rd));
     size_t len = mkelf(img, sizeof(img), &linux_opts);
-    struct build_in in = { &c, img, len, rd, sizeof(rd), 0, 7 };
+    struct build_in in = { &c, img, len, rd, sizeof(rd), 0, 7, 0 };
     struct build_out o;
     char err[256] = "";
     int rc = build_domain(b, &in, &o, err, sizeof(err));
@@ -191,6 +192,27 @@ static void test_linux_like(void)
     backend_fake_free(b);
 }
 
+static void test_package(void)
+{
+    static const uint8_t a[5000] = { 1 }, b[3] = { 'x', 'y', 'z' };
+    struct modpkg_item it[2] = { { a, sizeof(a), "prog arg1" }, { b, sizeof(b), "data" } };
+    uint8_t *p;
+    size_t len;
+    char err[128] = "";
+    CHECK(modpkg_build(it, 2, &p, &len, err, sizeof(err)) == 0, "package: %s", err);
+    const struct xen_multiboot_mod_list *l = (const void *)p;
+    CHECK(len == 4 * 4096, "one descriptor page, modules page aligned");
+    CHECK(l[0].mod_start == 4096 && l[0].mod_end == 4096 + 4999 && l[1].mod_start == 3 * 4096 &&
+          l[1].mod_end == 3 * 4096 + 2 && l[2].mod_start == 0 && l[2].mod_end == 0, "entries");
+    CHECK(!strcmp((char *)p + l[0].cmdline, "prog arg1") && !strcmp((char *)p + l[1].cmdline, "data") &&
+          l[0].cmdline >= 3 * sizeof(*l), "command lines after the terminator");
+    CHECK(p[4096] == 1 && p[3 * 4096 + 2] == 'z', "contents");
+    free(p);
+    struct modpkg_item empty = { a, 0, "e" };
+    CHECK(modpkg_build(&empty, 1, &p, &len, err, sizeof(err)) == -1 && !strcmp(err, "module 0 is empty"),
+          "empty module refused");
+}
+
 static void test_plain(void)
 {
     struct backend *b = backend_fake_new(1 << 14);
@@ -200,7 +222,7 @@ static void test_plain(void)
     op.hypercall_page_off = 0;
     op.mod_start_pfn = 0;
     size_t len = mkelf(img, sizeof(img), &op);
-    struct build_in in = { &c, img, len, NULL, 0, 5, BUILD_NO_XENSTORE };
+    struct build_in in = { &c, img, len, NULL, 0, 5, BUILD_NO_XENSTORE, 0 };
     struct build_out o;
     char err[256] = "";
     CHECK(build_domain(b, &in, &o, err, sizeof(err)) == 0, "plain build: %s", err);
@@ -236,7 +258,7 @@ static void test_failures(void)
     struct domcfg c = cfg_for(8);
     struct mkelf_opts op = linux_opts;
     size_t len = mkelf(img, sizeof(img), &op);
-    struct build_in in = { &c, img, len, NULL, 0, 0, BUILD_NO_XENSTORE };
+    struct build_in in = { &c, img, len, NULL, 0, 0, BUILD_NO_XENSTORE, 0 };
     c.memory_mb = 1;
     expect_fail(b, &in, "memory too small: the layout needs 1028 pages, the domain has 256");
     c.memory_mb = c.maxmem_mb = 70;
@@ -281,5 +303,6 @@ void test_build(void)
 {
     test_linux_like();
     test_plain();
+    test_package();
     test_failures();
 }

@@ -147,6 +147,10 @@ static const struct { const char *text, *err; } bad[] = {
     { "devices = [ 'mmio=0x10000000000' ]\n", "t.cfg:1: bad device 'mmio=0x10000000000' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
     { "devices = [ 'pci=0000:00:20.0' ]\n", "t.cfg:1: bad device 'pci=0000:00:20.0' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
     { "devices = [ 'pci=0000:00:03.0x' ]\n", "t.cfg:1: bad device 'pci=0000:00:03.0x' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
+    { "modules = [ ]\n", "t.cfg:1: 'modules' is empty" },
+    { "modules = [ ' x' ]\n", "t.cfg:1: module 0: no file name" },
+    { "modules = [ 'a','a','a','a','a','a','a','a',\n'a' ]\n", "t.cfg:2: more than 8 modules" },
+    { "name='a'\nkernel='k'\nramdisk='r'\nmodules=['p']\n", "t.cfg:4: both 'ramdisk' and 'modules' are set" },
     { "devices = [ 'gpu' ]\n", "t.cfg:1: bad device 'gpu' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
 };
 
@@ -204,8 +208,19 @@ static void test_limits(void)
     CHECK(small[5] == 0 && small[6] == 0x77, "error text truncated within its buffer");
 }
 
+static void test_modules(void)
+{
+    static struct domcfg d;
+    char err[CFG_ERR_LEN];
+    CHECK(parse("name='s'\nkernel='runtime.elf'\nmodules=[ 'echo arg1 arg2', '/boot/data' ]\n",
+                &d, err) == 0, "modules: %s", err);
+    CHECK(d.nmod == 2 && !strcmp(d.module[0], "echo arg1 arg2") && !strcmp(d.module[1], "/boot/data"),
+          "modules kept as written");
+}
+
 void test_cfg(void)
 {
+    test_modules();
     test_valid();
     test_defaults();
     test_bad();
