@@ -46,7 +46,7 @@ else
   initrd=
   for m in "${mods[@]}"; do
     f=${m%%:*}; a=; [ "$m" != "$f" ] && a=" ${m#*:}"
-    initrd+="${initrd:+,}$f $(basename "$f")$a"
+    initrd+="${initrd:+,}$f$a"          # QEMU puts the path first, as GRUB puts the name
   done
   args+=(-kernel "$kernel" -append "$append")
   [ -n "$initrd" ] && args+=(-initrd "$initrd")

@@ -31,6 +31,10 @@ struct build {
     unsigned nl1, nl2, nl3;
 };
 
+/* "dom0_initrd": hand module 1 over as Xen hands dom0 its initrd (a plain,
+ * writable pfn range with SIF_MOD_START_PFN) instead of the module package. */
+static bool plain_initrd(void) { return boot_info.nr_mods > 1 && cmdline_has("dom0_initrd"); }
+
 static void *pfn_virt(struct build *b, uint64_t pfn) { return mfn_to_virt(b->p2m[pfn]); }
 static void *pa_virt(uint64_t pa, void *ctx) { return pfn_virt(ctx, pa >> PAGE_SHIFT); }
 
@@ -78,7 +82,7 @@ static void build_page_tables(struct build *b)
         ((uint64_t *)pfn_virt(b, i3))[pt_index(va, 3)] = (b->p2m[i2] << PAGE_SHIFT) | PTE_UPPER;
         ((uint64_t *)pfn_virt(b, i2))[pt_index(va, 2)] = (b->p2m[i1] << PAGE_SHIFT) | PTE_UPPER;
         bool ro = (pfn >= b->pt_pfn && pfn < b->pt_pfn + b->pt_frames) ||
-                  (pfn >= b->mods_pfn + 1 && pfn < b->mods_pfn + b->mods_pages);
+                  (!plain_initrd() && pfn >= b->mods_pfn + 1 && pfn < b->mods_pfn + b->mods_pages);
         ((uint64_t *)pfn_virt(b, i1))[pt_index(va, 1)] = (b->p2m[pfn] << PAGE_SHIFT) | (ro ? PTE_L1_RO : PTE_L1_RW);
     }
 }
@@ -87,6 +91,8 @@ static void build_page_tables(struct build *b)
  * struct xen_multiboot_mod_list with addresses relative to the package). */
 static uint64_t mods_size(void)
 {
+    if (plain_initrd())
+        return ALIGN_UP(boot_info.mods[1].end - boot_info.mods[1].start, PAGE_SIZE);
     uint64_t sz = PAGE_SIZE;
     for (unsigned i = 1; i < boot_info.nr_mods; i++)
         sz += ALIGN_UP(boot_info.mods[i].end - boot_info.mods[i].start, PAGE_SIZE);
@@ -104,6 +110,15 @@ static void fill_modules(struct build *b)
 {
     if (!b->mods_pages)
         return;
+    if (plain_initrd()) {
+        struct boot_module *m = &boot_info.mods[1];
+        uint64_t len = m->end - m->start;
+        for (uint64_t done = 0; done < len; done += PAGE_SIZE)
+            memcpy(pfn_virt(b, b->mods_pfn + done / PAGE_SIZE),
+                   (void *)(DIRECTMAP_START + m->start + done), MIN(PAGE_SIZE, len - done));
+        b->mods_len = len;
+        return;
+    }
     struct xen_multiboot_mod_list *list = pfn_virt(b, b->mods_pfn);
     char *strings = (char *)&list[boot_info.nr_mods];      /* after the terminator */
     uint64_t off = PAGE_SIZE;
@@ -157,7 +172,7 @@ static void fill_start_info(struct build *b, const struct xen_elf_info *ei, cons
     si->nr_pt_frames = b->pt_frames;
     si->mfn_list = b->v_start + b->p2m_pfn * PAGE_SIZE;
     if (b->mods_pages) {
-        si->flags |= SIF_MULTIBOOT_MOD | SIF_MOD_START_PFN;
+        si->flags |= plain_initrd() ? SIF_MOD_START_PFN : SIF_MULTIBOOT_MOD | SIF_MOD_START_PFN;
         si->mod_start = b->mods_pfn;
         si->mod_len = b->mods_len;
     }
