@@ -1,8 +1,8 @@
 /* Boot modules as read-only files for the program: /boot/modules lists one
  * module per line, "<k> <bytes> <command line>"; /boot/<k> and /boot/<name>
  * (name = the first word of the module's command line) are module k's bytes.
- * Module 0 is the program itself.  read, pread, lseek, fstat, and mmap (a
- * private copy) work on them. */
+ * Module 0 is the program itself.  read, pread, lseek, fstat and mmap work on
+ * them (read-only mappings share the boot frames, others are private copies). */
 #include "rt.h"
 
 struct bfile { bool used; const uint8_t *data; size_t size; };
@@ -68,8 +68,21 @@ static long bf_pread(struct file *f, uint64_t buf, size_t n, uint64_t off)
 
 static uint64_t bf_size(struct file *f) { return ((struct bfile *)f->priv)->size; }
 
+/* Read-only mappings of a module map its frames directly (they are read-only
+ * boot frames); anything else gets a private copy. */
 static long bf_mmap(struct file *f, uint64_t addr, uint64_t len, int prot, uint64_t off)
 {
+    struct bfile *b = f->priv;
+    bool direct = !(prot & PROT_WRITE) && b->data != (const uint8_t *)listing &&
+                  off < b->size && len <= PAGE_ALIGN_UP(b->size - off);
+    if (direct) {
+        for (uint64_t o = 0; o < len; o += PAGE_SIZE) {
+            uint64_t maddr, pfn = va_pfn(b->data + off + o);
+            uvm_pte(addr + o, true, &maddr);
+            pt_queue(maddr, (p2m[pfn] << PAGE_SHIFT) | uvm_pte_flags(prot | PROT_READ));
+        }
+        return pt_flush() ? -ENOMEM : (long)addr;
+    }
     long rc = uvm_map_anon(addr, len, prot | PROT_READ | PROT_WRITE);
     if (rc)
         return rc;

@@ -8,7 +8,7 @@
 
 #define MAX_PAGES (1UL << 18)           /* 1 GiB: one kernel L2 covers the direct map */
 static uint64_t used[MAX_PAGES / 64];
-static unsigned long nr_pages, nr_free, hint;
+static unsigned long nr_pages, nr_free, hint, boot_pages;
 
 bool mfn_is_ours(uint64_t mfn, uint64_t *pfn)
 {
@@ -64,6 +64,9 @@ void page_free(uint64_t pfn)
 }
 
 unsigned long pages_free(void) { return nr_free; }
+
+/* Frames of the boot layout (image, modules, start_info, …): never freed. */
+bool page_is_boot(uint64_t pfn) { return pfn < boot_pages; }
 
 long page_set_ro(uint64_t pfn, bool ro)
 {
@@ -144,6 +147,7 @@ void mm_init(void)
     for (uint64_t pfn = 0; pfn < nr_pages; pfn++)
         set_used(pfn, pfn < first_free);
     nr_free = nr_pages - first_free;
+    boot_pages = first_free;
     hint = first_free;
     extend_direct_map();
 }

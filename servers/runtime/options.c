@@ -1,9 +1,10 @@
 /* The runtime's own command line (start_info->cmd_line): space-separated words;
- * `restart=always|never`, `max_restarts=N`, `trace` (log every system call).
+ * `restart=always|never`, `max_restarts=N`, `name=NAME` (the program's argv[0],
+ * default "server"), `trace` (log every system call).
  * Words without '=' (such as the image name a loader may leave) are ignored. */
 #include "rt.h"
 
-struct rt_options opts = { .restart = true, .max_restarts = 5 };
+struct rt_options opts = { .restart = true, .max_restarts = 5, .name = "server" };
 
 /* The next space-separated word at *p (NULL at the end); advances *p. */
 const char *word_next(const char **p, size_t *len)
@@ -37,7 +38,10 @@ void options_parse(const char *cmdline)
             opts.restart = false;
         else if (len > 13 && !strncmp(w, "max_restarts=", 13))
             opts.max_restarts = (unsigned)strtoul_(w + 13, NULL);
-        else if (word_is(w, len, "trace"))
+        else if (len > 5 && !strncmp(w, "name=", 5) && len - 5 < sizeof(opts.name)) {
+            memcpy(opts.name, w + 5, len - 5);
+            opts.name[len - 5] = 0;
+        } else if (word_is(w, len, "trace"))
             opts.trace = true;
         else if (memchr(w, '=', len))
             printk("runtime: unknown option %.*s\n", (int)len, w);

@@ -54,7 +54,7 @@ void rt_shutdown(unsigned reason) __attribute__((noreturn));
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 /* ---- runtime options (options.c) ---- */
-struct rt_options { bool restart; unsigned max_restarts; bool trace; };
+struct rt_options { bool restart; unsigned max_restarts; bool trace; char name[32]; };
 extern struct rt_options opts;
 void options_parse(const char *cmdline);
 const char *word_next(const char **p, size_t *len);
@@ -105,6 +105,7 @@ uint64_t page_alloc(void);              /* a zeroed frame (pfn), mapped RW; pani
 long page_alloc_try(uint64_t *pfn);     /* 0 or -ENOMEM */
 void page_free(uint64_t pfn);
 unsigned long pages_free(void);
+bool page_is_boot(uint64_t pfn);
 long page_set_ro(uint64_t pfn, bool ro);   /* the frame's direct-map entry */
 /* Queued page-table writes (machine address of the entry, new value). */
 void pt_queue(uint64_t maddr, uint64_t val);

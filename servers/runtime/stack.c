@@ -1,6 +1,7 @@
 /* The initial user stack, as Linux's exec leaves it: argc, argv[], NULL, envp[],
- * NULL, the auxiliary vector, then the strings and AT_RANDOM's 16 bytes.  argv is
- * the program's boot-module command line split at spaces; the environment holds
+ * NULL, the auxiliary vector, then the strings and AT_RANDOM's 16 bytes.  argv[0] is
+ * the runtime's name= option ("server"), then the words of the program's
+ * boot-module command line; the environment holds
  * TESSERA_INSTANCE=<n> (1 for the first run, +1 per restart) and TESSERA_DOMID
  * (the domain's id). */
 #include "rt.h"
@@ -36,10 +37,9 @@ uint64_t stack_build(const char *cmdline, uint64_t entry, uint64_t phdr, uint16_
     unsigned argc = 0;
     const char *p = cmdline, *w;
     size_t len;
+    argv[argc++] = put_str(&s, opts.name, strlen(opts.name));
     while (argc < MAX_ARGS && (w = word_next(&p, &len)))
         argv[argc++] = put_str(&s, w, len);
-    if (!argc)
-        argv[argc++] = put_str(&s, "server", 6);
     argv[argc] = 0;
     char env[40];
     envp[0] = put_str(&s, env, (size_t)snprintf(env, sizeof(env), "TESSERA_INSTANCE=%u", instance));

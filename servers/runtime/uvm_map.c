@@ -59,7 +59,7 @@ static void unmap_one(uint64_t va, uint64_t pte, uint64_t maddr)
         gntalloc_unmapped(va);          /* the page stays granted */
         return;
     }
-    if (mfn_is_ours(mfn, &pfn)) {
+    if (mfn_is_ours(mfn, &pfn) && !page_is_boot(pfn)) {
         to_free[nfree++] = pfn;
         if (nfree == ARRAY_SIZE(to_free))
             flush_and_free();
@@ -85,9 +85,14 @@ long uvm_protect(uint64_t va, uint64_t len, int prot)
         uint64_t *pte = uvm_pte(va + off, false, &maddr);
         if (!pte || !*pte)
             return -ENOMEM;
-        uint64_t mfn = (*pte & PTE_ADDR_MASK) >> PAGE_SHIFT;
-        if (mfn_is_ours(mfn, NULL))
-            pt_queue(maddr, (mfn << PAGE_SHIFT) | uvm_pte_flags(prot));
+        uint64_t mfn = (*pte & PTE_ADDR_MASK) >> PAGE_SHIFT, pfn;
+        if (!mfn_is_ours(mfn, &pfn))
+            continue;
+        if (page_is_boot(pfn) && (prot & PROT_WRITE)) {
+            flush_and_free();
+            return -EACCES;             /* a read-only boot file mapping */
+        }
+        pt_queue(maddr, (mfn << PAGE_SHIFT) | uvm_pte_flags(prot));
     }
     flush_and_free();
     return 0;

@@ -78,6 +78,12 @@ static void bootfiles(void)
     check("pread line 1", pread(fd, buf, 16, 0) == 16 && !memcmp(buf, "boot file line 1", 16));
     char *m = mmap(NULL, 34, PROT_READ, MAP_PRIVATE, fd, 0);
     check("mmap of a boot file", m != MAP_FAILED && !memcmp(m + 17, "boot file line 2", 16));
+    check("a read-only boot file mapping cannot become writable (EACCES)",
+          mprotect(m, 4096, PROT_READ | PROT_WRITE) == -1 && errno == EACCES);
+    check("munmap of the boot file mapping", munmap(m, 34) == 0);
+    void *big = malloc(4 << 20);
+    check("4 MiB malloc after it (boot frames are not reused)", big && memset(big, 1, 4 << 20));
+    free(big);
     close(fd);
     check("/boot/1 is the same file", (fd = open("/boot/1", O_RDONLY)) >= 0 && read(fd, buf, 4) == 4);
     close(fd);
