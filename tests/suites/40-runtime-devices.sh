@@ -20,7 +20,7 @@ for c in "open /dev/xen/evtchn" "BIND_UNBOUND_PORT returns a port" "BIND_INTERDO
          "a write through the mapping reaches the page" "GRANT_COPY of two segments" \
          "grant copy out of the grant" "grant copy into the grant" "munmap of the grant mapping" \
          "UNMAP_GRANT_REF" "munmap of the granted page" "DEALLOC_GREF" \
-         "/dev/xen/xenbus without a store channel: ENODEV" \
+         "ioperm(COM2)" "inb from user mode after ioperm" "/dev/xen/xenbus without a store channel: ENODEV" \
          "open of an unknown device fails (ENOENT)" "stdout is not a terminal"; do
   expect "devices: ok - $c"
 done

@@ -2,7 +2,7 @@
  * and a channel to it, notify, poll, read, unmask, unbind, errors; privcmd: the
  * xen_version hypercall and a refused one; gntdev: map/mmap/unmap and grant-copy
  * error paths; gntalloc + gntdev: grant a page to ourselves (TESSERA_DOMID), map it,
- * grant-copy to and from it.  Prints "devices: ok - ..." or "devices: FAIL - ..." per check. */
+ * grant-copy to and from it; ioperm and a port read.  Prints "devices: ok - ..." or "devices: FAIL - ..." per check. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/io.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -193,6 +194,9 @@ int main(void)
     privcmd();
     gntdev();
     grants();
+    check("ioperm(COM2)", ioperm(0x2f8, 8, 1) == 0);
+    printf("devices: COM2 line status %#x\n", inb(0x2fd));
+    check("inb from user mode after ioperm", 1);
     check("/dev/xen/xenbus without a store channel: ENODEV",
           open("/dev/xen/xenbus", O_RDWR) == -1 && errno == ENODEV);
     check("open of an unknown device fails (ENOENT)", open("/dev/xen/nothing", O_RDWR) == -1 && errno == ENOENT);
