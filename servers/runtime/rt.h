@@ -177,6 +177,7 @@ void syscall_entry(struct regs *r);
 long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 long sys_munmap(uint64_t addr, uint64_t len);
 long sys_mprotect(uint64_t addr, uint64_t len, int prot);
+long sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags);
 long sys_clock_gettime(int clk, uint64_t ts);
 long sys_nanosleep(int clk, int flags, uint64_t req, uint64_t rem);
 long sys_poll(uint64_t fds, unsigned nfds, int64_t timeout_ns);

@@ -71,6 +71,7 @@ static long do_syscall(struct regs *r, long nr, uint64_t a1, uint64_t a2, uint64
     case __NR_munmap:          return sys_munmap(a1, a2);
     case __NR_mprotect:        return sys_mprotect(a1, a2, (int)a3);
     case __NR_madvise:         return 0;
+    case __NR_mremap:          return sys_mremap(a1, a2, a3, (int)a4);
     case __NR_brk:             return brk_set(a1);
     case __NR_clock_gettime:   return sys_clock_gettime((int)a1, a2);
     case __NR_clock_nanosleep: return sys_nanosleep((int)a1, (int)a2, a3, a4);

@@ -18,7 +18,7 @@ expect "hello: domain 0"
 expect "hello: module 0 $(stat -c %s "$O/servers/tests/hello") ${n0}arg1 arg2"
 expect "hello: module 1 34 ${n1}bootfile.txt x=1"
 for c in "malloc small and big" "heap memory is usable" "brk grows by 64 KiB" "brk shrinks back" \
-         "mmap anonymous memory" "mmap memory is zeroed" "mprotect read-only" "munmap" \
+         "mmap anonymous memory" "mmap memory is zeroed" "mprotect read-only" "mremap grows and keeps the data" "mremap shrinks in place" "munmap" \
          "clock_gettime(CLOCK_MONOTONIC)" "CLOCK_REALTIME is after 2020" "nanosleep 50 ms" \
          "monotonic time advanced by at least 50 ms" "unknown system call 999 fails with ENOSYS" "getpid" \
          "read /boot/modules" "open /boot/bootfile.txt (by name)" "fstat gives its size" "lseek to line 2" \

@@ -40,7 +40,13 @@ static void memory(void)
     check("mmap memory is zeroed", m[0] == 0 && m[3 * 4096 - 1] == 0);
     m[5000] = 7;
     check("mprotect read-only", mprotect(m, 4096, PROT_READ) == 0);
-    check("munmap", munmap(m, 3 * 4096) == 0);
+    mprotect(m, 4096, PROT_READ | PROT_WRITE);
+    unsigned char *r = mremap(m, 3 * 4096, 64 * 4096, MREMAP_MAYMOVE);
+    check("mremap grows and keeps the data", r != MAP_FAILED && r[5000] == 7 && r[64 * 4096 - 1] == 0);
+    m = r;
+    r = mremap(m, 64 * 4096, 2 * 4096, 0);
+    check("mremap shrinks in place", r == m && r[5000] == 7);
+    check("munmap", munmap(m, 2 * 4096) == 0);
 }
 
 static void clocks(void)
