@@ -1,5 +1,6 @@
 /* read/pread/lseek/write/readv/writev/ioctl/fstat on file descriptors, and the console file
- * (stdout/stderr go to the domain's console; it is not a terminal). */
+ * (stdin reads the domain's console input, stdout/stderr write its output; it is
+ * not a terminal). */
 #include "rt.h"
 
 #define TCGETS 0x5401
@@ -109,7 +110,8 @@ long sys_fstat(int fd, uint64_t stp)
     return copy_to_user(stp, st, sizeof(st));
 }
 
-static long cons_read(struct file *f, uint64_t buf, size_t n) { (void)f; (void)buf; (void)n; return 0; }
+static long cons_read(struct file *f, uint64_t buf, size_t n) { return console_read(buf, n, f->flags & 04000); }
+static long null_read(struct file *f, uint64_t buf, size_t n) { (void)f; (void)buf; (void)n; return 0; }
 
 static long cons_write(struct file *f, uint64_t buf, size_t n)
 {
@@ -124,12 +126,13 @@ static long cons_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
     return -ENOTTY;                     /* TCGETS, TIOCGWINSZ: not a terminal */
 }
 
-static unsigned cons_poll(struct file *f) { (void)f; return POLLOUT; }
+static unsigned cons_poll(struct file *f) { (void)f; return POLLOUT | (console_readable() ? POLLIN : 0); }
+static unsigned null_poll(struct file *f) { (void)f; return POLLIN | POLLOUT; }
 
 static long null_write(struct file *f, uint64_t buf, size_t n) { (void)f; (void)buf; return (long)n; }
 
 const struct file_ops null_fops = {
-    .read = cons_read, .write = null_write, .ioctl = cons_ioctl, .poll = cons_poll,
+    .read = null_read, .write = null_write, .ioctl = cons_ioctl, .poll = null_poll,
     .mode = 0020000 | 0666, .rdev = (1 << 8) | 3,
 };
 

@@ -62,6 +62,8 @@ const char *word_next(const char **p, size_t *len);
 /* ---- console and formatting (console.c, printf.c) ---- */
 void console_init(void);
 void console_write(const char *s, size_t n);
+bool console_readable(void);
+long console_read(uint64_t buf, size_t n, bool nonblock);
 int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
