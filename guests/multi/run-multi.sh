@@ -5,17 +5,21 @@
 # as comments ("# (dN) ..."; the parent checks the children's results itself), then
 # checks of its own (the parent finished, the hypervisor is still running) and one
 # "N passed, M failed" line.
-#   guests/multi/run-multi.sh PARENT [--smp N] [--timeout SECS] [--tag NAME]
+#   guests/multi/run-multi.sh PARENT [--smp N] [--timeout SECS] [--tag NAME] [--args "WORDS"]
+#                             [--icount]   (QEMU -icount shift=0,sleep=off: guest time counts
+#                                           executed instructions, so timings repeat exactly)
 set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
 name=$1; shift
-smp=1 timeout=300 tag=$name
+smp=1 timeout=300 tag=$name args= qargs=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --smp) smp=$2; shift 2 ;;
     --timeout) timeout=$2; shift 2 ;;
     --tag) tag=$2; shift 2 ;;
+    --args) args=$2; shift 2 ;;
+    --icount) qargs+=(--qemu-arg -icount --qemu-arg shift=0,sleep=off); shift ;;
     *) echo "run-multi.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -32,8 +36,8 @@ for f in "$hv" "$parent" "$child"; do
     fail "missing $f (run make first)"; echo "$extra_p passed, $extra_f failed"; exit 1
   fi
 done
-bash scripts/qemu.sh --kernel "$hv" --module "$parent" --module "$child" --smp "$smp" \
-  --timeout "$timeout" --log "$log" >/dev/null 2>&1
+bash scripts/qemu.sh --kernel "$hv" --module "$parent${args:+:$args}" --module "$child" --smp "$smp" \
+  --timeout "$timeout" --log "$log" "${qargs[@]}" >/dev/null 2>&1
 
 tr -d '\r' <"$log" >"$log.clean"
 sed -n 's/^(d0) //p' "$log.clean" | grep -E '^(ok|FAIL|#)' || true
