@@ -1,0 +1,26 @@
+/* Host unit tests of servers/lib/decompress: check macros and helpers. */
+#ifndef DTEST_H
+#define DTEST_H
+#include <stddef.h>
+#include <stdint.h>
+#include "decompress.h"
+
+extern int t_passed, t_failed;
+void t_check(int ok, const char *name, const char *file, int line);
+void t_check_eq(long got, long want, const char *name, const char *file, int line);
+#define CHECK(c, name) t_check(!!(c), (name), __FILE__, __LINE__)
+#define CHECK_EQ(g, w, name) t_check_eq((long)(g), (long)(w), (name), __FILE__, __LINE__)
+
+/* Runs a decoder into an exactly sized heap buffer (so ASan sees any overrun). */
+typedef int (*dc_fn)(const uint8_t *, size_t, uint8_t *, size_t, size_t *);
+int t_run(dc_fn fn, const uint8_t *in, size_t in_len, size_t cap, uint8_t **out, size_t *out_len);
+/* Same, with the input copied to an exactly sized heap buffer too. */
+int t_run_exact(dc_fn fn, const uint8_t *in, size_t in_len, size_t cap, size_t *out_len);
+
+void test_lz4(void);
+void test_inflate(void);
+void test_gzip(void);
+void test_bzimage(void);
+void test_detect(void);
+void test_fixtures(const char *dir);
+#endif

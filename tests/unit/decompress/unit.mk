@@ -1,0 +1,16 @@
+# Host unit tests of the decompressors in servers/lib/decompress (hand-made
+# streams for every refusal; fixtures from the real gzip/lz4 tools given by
+# tests/suites/15-unit-decompress.sh).  Built with ASan/UBSan so an
+# out-of-bounds access on hostile input fails the run.
+include servers/lib/decompress/sources.mk
+HOSTCC ?= gcc
+DC_TEST_BIN := $(O)/host/unit/decompress_tests
+DC_TEST_SRCS := $(wildcard tests/unit/decompress/*.c) $(DECOMPRESS_SRCS)
+DC_TEST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow \
+  -fsanitize=address,undefined -fno-sanitize-recover=all \
+  -I$(DECOMPRESS_DIR) -Itests/unit/decompress
+HOST_ALL += $(DC_TEST_BIN)
+
+$(DC_TEST_BIN): $(DC_TEST_SRCS) $(DECOMPRESS_HDRS) tests/unit/decompress/dtest.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(DC_TEST_CFLAGS) -o $@ $(DC_TEST_SRCS)
