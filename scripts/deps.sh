@@ -10,7 +10,7 @@ pkgs=(
   musl-tools
   clang lld llvm libclang-rt-14-dev
   python3
-  xen-utils-4.17
+  xen-utils-4.17 xen-hypervisor-4.17-amd64
 )
 missing=()
 for p in "${pkgs[@]}"; do
