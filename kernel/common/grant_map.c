@@ -246,10 +246,11 @@ struct unmap_rec {
     bool     pte_held;        /* the PTE was still ours: drop its references */
 };
 
-/* Release references and pins of a mapping part already taken out of use. */
-static void unmap_complete(struct domain *ld, const struct unmap_rec *r)
+/* Release references and pins of a mapping part already taken out of use.  A
+ * dying domain is no longer published (domain_lookup fails), so teardown passes it. */
+static void unmap_complete(struct domain *ld, const struct unmap_rec *r, struct domain *dying)
 {
-    struct domain *rd = domain_lookup(r->rd);
+    struct domain *rd = dying && r->rd == dying->id ? dying : domain_lookup(r->rd);
 
     if (!r->done)
         return;
@@ -340,7 +341,7 @@ static long unmap_chunk(struct domain *ld, uint64_t uop, unsigned n)
     if (flush)
         flush_tlb_domain(ld);
     for (i = 0; i < started; i++)
-        unmap_complete(ld, &recs[i]);
+        unmap_complete(ld, &recs[i], NULL);
     return rc;
 }
 
@@ -363,7 +364,7 @@ long gnttab_unmap(uint64_t uop, unsigned count)
 /* ---- teardown ---- */
 
 /* Drop the mappings h holds of grants of domain `of` (DOMID_INVALID: all). */
-static void release_holder(struct domain *h, domid_t of)
+static void release_holder(struct domain *h, domid_t of, struct domain *dying)
 {
     struct grant_table *gt = h->gnttab;
     bool flush = false;
@@ -391,17 +392,17 @@ static void release_holder(struct domain *h, domid_t of)
                                .pte_held = mt->flags & MT_PTE_HELD,
                                .done = mt->flags & (GNTMAP_host_map | GNTMAP_device_map) };
         maptrack_put(gt, i);
-        unmap_complete(h, &r);
+        unmap_complete(h, &r, dying);
     }
 }
 
 void gnttab_release_mappings(struct domain *d)
 {
-    release_holder(d, DOMID_INVALID);
+    release_holder(d, DOMID_INVALID, d);
     for (unsigned id = 0; id < MAX_DOMAINS && d->gnttab->nr_pinned; id++) {
         struct domain *o = domain_lookup((domid_t)id);
         if (o && o != d && o->gnttab && o->gnttab->maptrack_used)
-            release_holder(o, d->id);
+            release_holder(o, d->id, d);
     }
 }
 
