@@ -375,7 +375,7 @@ long xc_build_create(struct child *c, const void *image, size_t len, uint32_t ca
     if ((rc = HYPERVISOR_domctl(&dc)))
         return rc;
     *what = "set_capabilities";                               /* step 2 */
-    if (caps && (rc = xc_set_caps(c->domid, caps)))
+    if (caps && on_tessera && (rc = xc_set_caps(c->domid, caps)))   /* Xen: no such domctl */
         return rc;
     *what = "max_mem";                                        /* step 3 */
     if ((rc = xc_max_mem(c->domid, nr_pages * 4)))
