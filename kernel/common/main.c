@@ -48,5 +48,6 @@ void start_hv(uint32_t magic, uint64_t info)
                boot_info.mods[i].end, boot_info.mods[i].cmdline);
     printk("tessera: free frames before domain 0: %lu\n", frames_free_count());
     build_first_domain();
+    serial_enable_rx();
     sched_start();
 }

@@ -16,6 +16,7 @@
 #include "time.h"
 #include "flush.h"
 #include "event.h"
+#include "console.h"
 #include "guest_access.h"
 #include <xen/vcpu.h>
 
@@ -322,6 +323,13 @@ void irq_dispatch(unsigned vec)
         service_flush();
         break;
     case VEC_SPURIOUS:
+        break;
+    case VEC_SERIAL:
+        if (serial_rx_interrupt()) {
+            struct domain *d0 = domain_lookup(0);    /* the console's owner: the first domain */
+            if (d0 && has_cap(d0, CAP_CONSOLE))
+                send_guest_global_virq(d0, VIRQ_CONSOLE);
+        }
         break;
     default:
         lapic_eoi();

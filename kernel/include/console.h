@@ -4,4 +4,8 @@
 #include "types.h"
 void serial_init(void);
 void console_write(const char *s, size_t n);
+void serial_enable_rx(void);
+unsigned serial_rx_interrupt(void);
+size_t serial_rx_read(char *buf, size_t max);
+#define VEC_SERIAL 0x24
 #endif
