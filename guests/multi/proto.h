@@ -27,7 +27,7 @@ struct mbox {
     volatile int32_t  res[8];                  /* child -> parent per-phase results */
     volatile uint32_t passed, failed, finished; /* the child's check totals at the end */
     volatile uint32_t pings_seen;
-    char first_fail[200];
+    char first_fail[1500];                     /* the child's failing checks, "; "-separated */
 };
 
 /* Data patterns the two sides check. */
