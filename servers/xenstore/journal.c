@@ -4,22 +4,17 @@
  * are [u32 body length][u32 checksum][body]; the body's first byte is its
  * kind. Everything one request changes (nodes, watches, domains, output owed
  * to a domain ring, the ring index it reached) is written as one batch in a
- * single write() between BEGIN and END; replay applies whole batches only, so
+ * single append (struct xs_state_ops: a directory, state_dir.c, or a memory
+ * area the service runtime keeps) between BEGIN and END; replay applies whole batches only, so
  * a kill -9 at any point loses either nothing or the whole request. Both files
  * start with an EPOCH record: a journal whose epoch differs from the
  * snapshot's is already contained in it (compaction died before truncating).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include "journal.h"
-
-
 
 static void need(struct xs_journal *j, size_t n)
 {
@@ -85,30 +80,14 @@ static void rec_end(struct xs_journal *j)
 	memcpy(j->buf + j->rec + 4, &sum, 4);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static void flush(struct xs_server *s)
 {
 	struct xs_journal *j = s->journal;
 	if (!j->len)
 		return;
-	if (write_all(j->fd, j->buf, j->len))
-		xs_log(s, "journal write failed: %s", strerror(errno));
-	else if (s->cfg.sync)
-		fdatasync(j->fd);
+	int rc = j->ops->append(j->ctx, j->buf, j->len, s->cfg.sync);
+	if (rc)
+		xs_log(s, "journal write failed: %s", strerror(-rc));
 	j->size += j->len;
 	j->len = 0;
 }
@@ -292,48 +271,40 @@ size_t journal_size(const struct xs_server *s)
 	return s->journal ? s->journal->size : 0;
 }
 
-static char *join(const char *dir, const char *name)
-{
-	char *p;
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
-		abort();
-	return p;
-}
-
 int journal_open(struct xs_server *s)
 {
 	struct xs_journal *j = calloc(1, sizeof(*j));
 	if (!j)
 		abort();
-	j->dir = strdup(s->cfg.state_dir);
-	mkdir(j->dir, 0700);
-	char *snap = join(j->dir, "snapshot"), *jp = join(j->dir, "journal");
+	if (s->cfg.state) {
+		j->ops = s->cfg.state;
+		j->ctx = s->cfg.state_ctx;
+	} else {
+		int err = 0;
+		j->ops = &xs_state_dir_ops;
+		j->ctx = xs_state_dir_open(s->cfg.state_dir, &err);
+		if (!j->ctx) {
+			free(j);
+			return err;
+		}
+	}
 	size_t len = 0;
 	uint64_t epoch = 0;
 	s->replaying = true;
-	char *buf = journal_slurp(snap, &len);
+	char *buf = j->ops->load(j->ctx, false, &len);
 	if (buf) {
 		journal_replay(s, buf, len, &epoch, NULL);
 		free(buf);
 	}
 	uint64_t snap_epoch = epoch;
 	len = 0;
-	buf = journal_slurp(jp, &len);
+	buf = j->ops->load(j->ctx, true, &len);
 	if (buf) {
 		journal_replay(s, buf, len, &epoch, &snap_epoch);
 		free(buf);
 	}
 	s->replaying = false;
 	j->epoch = snap_epoch;
-	j->fd = open(jp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	free(snap);
-	free(jp);
-	if (j->fd < 0) {
-		int e = -errno;
-		free(j->dir);
-		free(j);
-		return e;
-	}
 	s->journal = j;
 	return journal_compact(s);
 }
@@ -343,7 +314,6 @@ int journal_compact(struct xs_server *s)
 	struct xs_journal *j = s->journal;
 	if (!j || j->depth)
 		return 0;
-	char *tmp = join(j->dir, "snapshot.tmp"), *snap = join(j->dir, "snapshot");
 	uint64_t epoch = j->epoch + 1;
 	j->len = 0;
 	rec_begin(j, J_EPOCH);
@@ -383,32 +353,19 @@ int journal_compact(struct xs_server *s)
 			start += b->len - b->off;
 		}
 	}
-	int rc = 0;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write_all(fd, j->buf, j->len) || fsync(fd) || rename(tmp, snap)) {
-		rc = -errno;
-		xs_log(s, "snapshot failed: %s", strerror(errno));
-	}
-	if (fd >= 0)
-		close(fd);
+	int rc = j->ops->put_snapshot(j->ctx, j->buf, j->len);
+	if (rc)
+		xs_log(s, "snapshot failed: %s", strerror(-rc));
 	j->len = 0;
 	if (!rc) {
-		int dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
 		j->epoch = epoch;
-		if (ftruncate(j->fd, 0))
-			rc = -errno;
+		rc = j->ops->truncate_journal(j->ctx);
 		j->size = 0;
 		rec_begin(j, J_EPOCH);
 		put_u64(j, epoch);
 		rec_end(j);
 		flush(s);
 	}
-	free(tmp);
-	free(snap);
 	return rc;
 }
 
@@ -417,9 +374,9 @@ void journal_close(struct xs_server *s)
 	struct xs_journal *j = s->journal;
 	if (!j)
 		return;
-	close(j->fd);
+	if (j->ops->close)
+		j->ops->close(j->ctx);
 	free(j->buf);
-	free(j->dir);
 	free(j);
 	s->journal = NULL;
 }

@@ -14,8 +14,8 @@ enum {
 };
 
 struct xs_journal {
-	char *dir;
-	int fd;
+	const struct xs_state_ops *ops;
+	void *ctx;
 	uint64_t epoch;
 	size_t size;
 	int depth;
@@ -29,6 +29,5 @@ uint32_t journal_checksum(const char *p, size_t n);
  * record of this value or it is ignored. Returns the length of the valid prefix. */
 size_t journal_replay(struct xs_server *s, const char *buf, size_t len, uint64_t *epoch,
 		      const uint64_t *want_epoch);
-char *journal_slurp(const char *path, size_t *len);
 
 #endif

@@ -164,6 +164,8 @@ int do_control(struct req *r)
 		s->logging = !strcmp(a[1], "on");
 	} else if (!strcmp(a[0], "check")) {
 		/* the tree is checked on every operation; nothing to repair */
+	} else if (!strcmp(a[0], "crash") && s->cfg.allow_crash) {
+		s->crash_pending = true;   /* the program aborts once this reply is out */
 	} else if (!strcmp(a[0], "help")) {
 		conn_reply_str(r->c, r->h, "check\nhelp\nlog on|off\nprint <string>\nquota\n");
 		return 0;

@@ -5,11 +5,8 @@
  * owed to them and their ring positions.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "journal.h"
 
@@ -267,25 +264,4 @@ size_t journal_replay(struct xs_server *s, const char *buf, size_t len, uint64_t
 		off = next;
 	}
 	return off;
-}
-
-char *journal_slurp(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	struct stat st;
-	char *buf = NULL;
-	if (!fstat(fd, &st) && (buf = malloc((size_t)st.st_size + 1))) {
-		size_t got = 0;
-		while (got < (size_t)st.st_size) {
-			ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-		}
-		*len = got;
-	}
-	close(fd);
-	return buf;
 }

@@ -66,7 +66,7 @@ void xs_server_set_hooks(struct xs_server *s, const struct xs_domain_hooks *hook
 int xs_server_recover(struct xs_server *s, const struct xs_domain_hooks *hooks)
 {
 	xs_server_set_hooks(s, hooks);
-	if (!s->cfg.state_dir)
+	if (!s->cfg.state_dir && !s->cfg.state)
 		return 0;
 	return journal_open(s);
 }
@@ -75,6 +75,11 @@ void xs_server_maybe_compact(struct xs_server *s)
 {
 	if (journal_size(s) > s->cfg.journal_limit)
 		journal_compact(s);
+}
+
+bool xs_server_crash_pending(const struct xs_server *s)
+{
+	return s->crash_pending;
 }
 
 const struct xs_stats *xs_server_stats(const struct xs_server *s)

@@ -16,6 +16,24 @@
 struct xs_server;
 struct xs_conn;
 
+/* Where the snapshot and the journal live. state_dir.c keeps them as files
+ * of a directory (the host); the service-runtime program keeps them in a
+ * memory area its runtime preserves across restarts (state_mem.c). */
+struct xs_state_ops {
+	/* The whole snapshot (journal = false) or journal, malloc'd; NULL if
+	 * there is none (*len untouched). */
+	char *(*load)(void *ctx, bool journal, size_t *len);
+	/* Append to the journal in one piece; 0 or -errno. */
+	int (*append)(void *ctx, const void *p, size_t n, bool sync);
+	/* Replace the snapshot atomically (old or new, never a mix). */
+	int (*put_snapshot)(void *ctx, const void *p, size_t n);
+	int (*truncate_journal)(void *ctx);
+	void (*close)(void *ctx);
+};
+/* A directory: DIR/snapshot and DIR/journal (state_dir.c). NULL on error. */
+void *xs_state_dir_open(const char *dir, int *err);
+extern const struct xs_state_ops xs_state_dir_ops;
+
 /* Limits. Privileged connections are exempt from all per-domain quotas. */
 struct xs_config {
 	unsigned quota_nodes;        /* nodes owned per domain */
@@ -25,7 +43,10 @@ struct xs_config {
 	unsigned quota_perms;        /* permission entries per node */
 	size_t outq_limit;           /* queued output bytes before input stalls */
 	unsigned outq_events;        /* queued watch events before new ones drop */
-	const char *state_dir;       /* NULL: no persistence */
+	const char *state_dir;       /* NULL: no persistence (unless state) */
+	const struct xs_state_ops *state;  /* instead of state_dir */
+	void *state_ctx;
+	bool allow_crash;            /* CONTROL crash: abort after the reply (tests) */
 	bool sync;                   /* fdatasync the journal after each record */
 	size_t journal_limit;        /* compact when the journal grows past this */
 	FILE *log;                   /* CONTROL print/log output; NULL: stderr */
@@ -67,6 +88,9 @@ void xs_server_domain_state(struct xs_server *s, uint32_t domid, bool shutdown, 
 /* Write a snapshot and truncate the journal when it has grown. */
 void xs_server_maybe_compact(struct xs_server *s);
 const struct xs_stats *xs_server_stats(const struct xs_server *s);
+/* A privileged CONTROL crash was answered: the program should abort() once
+ * the reply is on its way (only with cfg.allow_crash). */
+bool xs_server_crash_pending(const struct xs_server *s);
 
 struct xs_conn *xs_conn_new(struct xs_server *s, uint32_t domid, bool privileged,
 			    bool is_domain, const struct xs_conn_ops *ops, void *opaque);

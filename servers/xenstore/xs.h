@@ -168,6 +168,7 @@ struct xs_server {
 	struct xs_domain_hooks hooks;
 	bool replaying;
 	bool logging;
+	bool crash_pending;  /* CONTROL crash (cfg.allow_crash) */
 	struct xs_stats stats;
 };
 
