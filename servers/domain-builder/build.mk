@@ -50,3 +50,11 @@ $(O)/servers/domain-builder: $(DB_PROG_SRC) $(DB_HDRS) $(DB_MUSL_INC)/.stamp
 	@mkdir -p $(@D)
 	@echo "  MUSL    $@"
 	@musl-gcc -static $(DB_CFLAGS) -isystem $(DB_MUSL_INC) -o $@ $(DB_PROG_SRC)
+
+# The service program of the integration tests (tests/suites/46-builder-*.sh).
+ALL += $(O)/servers/builder-tests/svc
+$(O)/servers/builder-tests/svc: $(DB_DIR)/tests/svc/svc.c $(DB_MUSL_INC)/.stamp
+	@mkdir -p $(@D)
+	@echo "  MUSL    $@"
+	@musl-gcc -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+		-isystem $(DB_MUSL_INC) -o $@ $<
