@@ -97,6 +97,17 @@ wait_for "(d0) (d3) svc c: instance 1 on domain 3"
 wait_for "(d0) domain-builder: domain 4 (svc-d) shut down: restarting too fast, action destroy" 150
 [ -z "$(line_of svc-d "$(xl list)")" ] && ok "svc-d destroyed by the restart brake" || fail "svc-d still listed"
 
+out=$(xl pause svc-a; xl list)
+[[ "$(line_of svc-a "$out" | cut -d' ' -f5)" =~ ^-[b-]p---$ ]] && ok "xl pause: svc-a paused" || fail "pause: $(line_of svc-a "$out")"
+out=$(xl unpause svc-a; xl list)
+[[ "$(line_of svc-a "$out" | cut -d' ' -f5)" =~ ^[rb-]{2}-{4}$ ]] && ok "xl unpause" || fail "unpause: $(line_of svc-a "$out")"
+check "xl reboot svc-c" "$(xl reboot svc-c)" ""
+wait_for "(d0) domain-builder: domain 3 (svc-c) shut down: reboot, action restart"
+wait_for "(d0) domain-builder: restarted svc-c as domain 3"
+check "xl shutdown svc-b" "$(xl shutdown svc-b)" ""
+wait_for "(d0) domain-builder: domain 2 (svc-b) shut down: poweroff, action destroy"
+[ -z "$(line_of svc-b "$(xl list)")" ] && ok "svc-b gone after shutdown (on_poweroff destroy)" || fail "svc-b still listed"
+
 if tr -d '\r' <"$log" | grep -qE 'FAIL|PANIC'; then
   fail "unexpected line: $(tr -d '\r' <"$log" | grep -E 'FAIL|PANIC' | head -n 1)"
 else
