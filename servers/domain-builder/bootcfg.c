@@ -1,8 +1,7 @@
-/* Boot configuration (see bootcfg.h). */
+/* Boot configuration parsing (see bootcfg.h); starting it: bootcfg_start.c. */
 #include "bootcfg.h"
 #include "util.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* One line: blank, a comment, or a single path. */
@@ -54,36 +53,4 @@ int bootcfg_parse(const char *name, const char *text, size_t len, struct bootcfg
     }
     *out = bc;
     return 0;
-}
-
-static int is_service(struct mgr *m, const char *path)
-{
-    static struct domcfg c;
-    uint8_t *text;
-    size_t len;
-    char err[MGR_ERR_LEN];
-    if (m->read_file(m->file_ctx, path, CFG_MAX_SIZE, &text, &len, err, sizeof(err)))
-        return 0;                   /* mgr_create reports it */
-    int rc = domcfg_parse(path, (const char *)text, len, &c, err, sizeof(err));
-    free(text);
-    return !rc && c.caps != 0;
-}
-
-int bootcfg_start(struct mgr *m, const struct bootcfg *bc)
-{
-    int failed = 0, service[BOOTCFG_MAX];
-    for (int i = 0; i < bc->n; i++)
-        service[i] = is_service(m, bc->path[i]);
-    for (int pass = 1; pass >= 0; pass--)
-        for (int i = 0; i < bc->n; i++) {
-            char err[MGR_ERR_LEN];
-            uint32_t id;
-            if (service[i] != pass)
-                continue;
-            if (mgr_create(m, bc->path[i], &id, err, sizeof(err))) {
-                mgr_logf(m, "domain-builder: boot: %s", err);
-                failed++;
-            }
-        }
-    return failed;
 }

@@ -5,7 +5,7 @@ DB_DIR := servers/domain-builder
 DB_O := $(O)/host/domain-builder
 # the parts that run anywhere (no device files): tested on the host
 DB_CORE := util cfg domcfg domcfg_lists domcfg_devices xenelf image layout pgtable build build_mem \
-	xlcmd policy console mgr mgr_events xl bootcfg modpkg
+	xlcmd policy console mgr mgr_events xl bootcfg bootcfg_start modpkg
 DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c)
 DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/tests/*.h)
 DB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
@@ -58,3 +58,11 @@ $(O)/servers/builder-tests/svc: $(DB_DIR)/tests/svc/svc.c $(DB_MUSL_INC)/.stamp
 	@echo "  MUSL    $@"
 	@musl-gcc -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
 		-isystem $(DB_MUSL_INC) -o $@ $<
+
+# libFuzzer target over the parsers (built on demand by suite 45-builder-unit).
+DB_FUZZ_SRC := $(DB_DIR)/util.c $(DB_DIR)/cfg.c $(DB_DIR)/domcfg.c $(DB_DIR)/domcfg_lists.c \
+	$(DB_DIR)/domcfg_devices.c $(DB_DIR)/xlcmd.c $(DB_DIR)/bootcfg.c $(DB_DIR)/fuzz/fuzz_cfg.c
+$(DB_O)/db-fuzz: $(DB_FUZZ_SRC) $(DB_HDRS)
+	@mkdir -p $(@D)
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(DB_DIR) -Iservers/lib -idirafter kernel/include \
+		-fsanitize=fuzzer,address,undefined -o $@ $(DB_FUZZ_SRC)

@@ -30,5 +30,21 @@ if make --no-print-directory -s O="$O" "$asan" >"$dir/asan-build.log" 2>&1; then
 else
   echo "FAIL - could not build the ASan unit binary"; tail -5 "$dir/asan-build.log"; f=$((f + 1))
 fi
+# A short fuzzing run over the config, boot-list and xl-command parsers.
+fuzz=$dir/db-fuzz
+if command -v clang >/dev/null && make --no-print-directory -s O="$O" "$fuzz" >"$dir/fuzz-build.log" 2>&1; then
+  corpus=$(mktemp -d)
+  printf '\000name = "a"\nkernel = "k"\nvif = [ "mac=00:16:3e:00:00:01" ]\ndevices = [ "irq=3" ]\n' >"$corpus/cfg"
+  printf '\001# boot\na.cfg\nb.cfg\n' >"$corpus/boot"
+  printf '\002xl create -c "a b.cfg"' >"$corpus/xl"
+  if "$fuzz" -runs=300000 -max_len=4096 "$corpus" >"$dir/fuzz.log" 2>&1; then
+    echo "ok - 300000 fuzzed parser inputs, no crash (ASan/UBSan)"; p=$((p + 1))
+  else
+    echo "FAIL - the parser fuzzer found a problem"; tail -20 "$dir/fuzz.log"; f=$((f + 1))
+  fi
+  rm -rf "$corpus"
+else
+  echo "FAIL - could not build the fuzzer"; f=$((f + 1))
+fi
 echo "$p passed, $f failed"
 [ "$f" -eq 0 ]

@@ -237,6 +237,31 @@ static void test_plain(void)
     backend_fake_free(b);
 }
 
+/* A module package for a kernel without MOD_START_PFN: mapped, flagged. */
+static void test_multiboot(void)
+{
+    struct backend *b = backend_fake_new(1 << 14);
+    struct domcfg c = cfg_for(8);
+    struct mkelf_opts op = linux_opts;
+    op.init_p2m = 0;
+    op.mod_start_pfn = 0;
+    static uint8_t pkg[3 * 4096 + 10];
+    pkg[3 * 4096] = 0x77;
+    size_t len = mkelf(img, sizeof(img), &op);
+    struct build_in in = { &c, img, len, pkg, sizeof(pkg), 0, BUILD_NO_XENSTORE, 1 };
+    struct build_out o;
+    char err[256] = "";
+    CHECK(build_domain(b, &in, &o, err, sizeof(err)) == 0, "multiboot build: %s", err);
+    struct fake_dom *d = &fake_of(b)->dom[o.domid];
+    const start_info_t *si = (const void *)fake_frame(b, walk(b, d->l4_mfn, o.start_info_va) >> 12);
+    CHECK(si->flags == SIF_MULTIBOOT_MOD, "SIF_MULTIBOOT_MOD only (flags %#x)", si->flags);
+    CHECK(si->mod_start == o.layout.virt_base + (o.layout.mod_pfn << 12) && si->mod_len == sizeof(pkg),
+          "package mapped after the kernel, exact length");
+    CHECK(*(uint8_t *)fake_frame(b, walk(b, d->l4_mfn, si->mod_start + 3 * 4096) >> 12) == 0x77,
+          "package contents reachable at mod_start");
+    backend_fake_free(b);
+}
+
 static void expect_fail(struct backend *b, struct build_in *in, const char *msg)
 {
     struct build_out o;
@@ -304,5 +329,6 @@ void test_build(void)
     test_linux_like();
     test_plain();
     test_package();
+    test_multiboot();
     test_failures();
 }
