@@ -21,6 +21,8 @@ struct backend_ops {
     int (*create)(struct backend *b, uint32_t vcpus, uint32_t *domid); /* in: wanted or 0 */
     int (*set_caps)(struct backend *b, uint32_t domid, uint32_t caps);
     int (*set_max_mem)(struct backend *b, uint32_t domid, uint64_t kb);
+    int (*ioport_permission)(struct backend *b, uint32_t domid, uint32_t first, uint32_t nr,
+                             int allow);
     int (*setvcpucontext)(struct backend *b, uint32_t domid, uint32_t vcpu,
                           struct vcpu_guest_context *ctx);
     int (*pause)(struct backend *b, uint32_t domid);

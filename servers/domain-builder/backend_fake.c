@@ -87,6 +87,19 @@ static int f_set_max_mem(struct backend *b, uint32_t domid, uint64_t kb)
     return 0;
 }
 
+static int f_ioport_permission(struct backend *b, uint32_t domid, uint32_t first, uint32_t nr,
+                               int allow)
+{
+    struct fake_dom *d = fake_child(b, domid);
+    if (!d)
+        return -ESRCH;
+    if (!nr || first > 0xffff || nr > 0x10000 - first || !allow || d->nioports == 8)
+        return -EINVAL;
+    d->ioport_first[d->nioports] = first;
+    d->ioport_nr[d->nioports++] = nr;
+    return 0;
+}
+
 static int f_populate(struct backend *b, uint32_t domid, uint64_t *pfns, size_t n)
 {
     struct fake_dom *d = fake_child(b, domid);
@@ -211,6 +224,7 @@ static int f_physinfo(struct backend *b, uint64_t *total, uint64_t *freep, uint3
 
 const struct backend_ops fake_ops = {
     .create = f_create, .set_caps = f_set_caps, .set_max_mem = f_set_max_mem,
+    .ioport_permission = f_ioport_permission,
     .setvcpucontext = f_setvcpucontext, .pause = f_pause, .unpause = f_unpause,
     .destroy = f_destroy, .getinfo = fake_getinfo, .remote_shutdown = f_remote_shutdown,
     .physinfo = f_physinfo, .populate = f_populate, .map = f_map, .unmap = f_unmap,

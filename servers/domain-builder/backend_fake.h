@@ -21,6 +21,8 @@ struct fake_dom {
     uint64_t max_pages, tot_pages;
     uint64_t shared_info_mfn, grant_mfn, l4_mfn;
     int ctx_set, mappings;
+    int nioports;
+    uint32_t ioport_first[8], ioport_nr[8];
     struct vcpu_guest_context ctx;
     struct fake_port port[FAKE_MAX_PORTS];
 };

@@ -90,6 +90,19 @@ static int p_set_max_mem(struct backend *b, uint32_t domid, uint64_t kb)
     return pc_domctl(b, &d);
 }
 
+static int p_ioport_permission(struct backend *b, uint32_t domid, uint32_t first, uint32_t nr,
+                               int allow)
+{
+    struct xen_domctl d;
+    memset(&d, 0, sizeof(d));
+    d.cmd = XEN_DOMCTL_ioport_permission;
+    d.domain = (domid_t)domid;
+    d.u.ioport_permission.first_port = first;
+    d.u.ioport_permission.nr_ports = nr;
+    d.u.ioport_permission.allow_access = (uint8_t)allow;
+    return pc_domctl(b, &d);
+}
+
 static int p_setvcpucontext(struct backend *b, uint32_t domid, uint32_t vcpu,
                             struct vcpu_guest_context *ctx)
 {
@@ -192,6 +205,7 @@ static int p_alloc_unbound(struct backend *b, uint32_t domid, uint32_t remote, u
 
 const struct backend_ops privcmd_ops = {
     .create = p_create, .set_caps = p_set_caps, .set_max_mem = p_set_max_mem,
+    .ioport_permission = p_ioport_permission,
     .setvcpucontext = p_setvcpucontext, .pause = p_pause, .unpause = p_unpause,
     .destroy = p_destroy, .getinfo = p_getinfo, .remote_shutdown = p_remote_shutdown,
     .physinfo = p_physinfo, .populate = p_populate, .map = pc_map, .unmap = pc_unmap,

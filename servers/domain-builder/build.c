@@ -20,6 +20,25 @@ static int step(struct bst *s, int rc, const char *what)
     return 0;
 }
 
+/* Hardware of the "devices" key: I/O ports go to the hypervisor; IRQs, MMIO
+ * and PCI functions have no delegation call yet, so they are refused. */
+static int devices(struct bst *s)
+{
+    static const char *kind[] = { "ioports", "irq", "mmio", "pci" };
+    const struct domcfg *c = s->in->cfg;
+    for (int i = 0; i < c->ndev; i++) {
+        const struct dom_dev *d = &c->dev[i];
+        if (d->kind != DEV_IOPORTS)
+            return db_errf(s->err, s->errlen, "device %d (%s): not supported yet", i, kind[d->kind]);
+        int rc = BE(s)->ioport_permission(s->b, s->out->domid, (uint32_t)d->first,
+                                          (uint32_t)(d->last - d->first + 1), 1);
+        if (rc)
+            return db_errf(s->err, s->errlen, "I/O ports %#llx-%#llx refused (%d)",
+                           (unsigned long long)d->first, (unsigned long long)d->last, rc);
+    }
+    return 0;
+}
+
 static int create(struct bst *s)
 {
     const struct domcfg *c = s->in->cfg;
@@ -29,7 +48,8 @@ static int create(struct bst *s)
     s->out->domid = id;
     if (c->caps && step(s, BE(s)->set_caps(s->b, id, c->caps), "set_capabilities"))
         return -1;
-    if (step(s, BE(s)->set_max_mem(s->b, id, (uint64_t)c->maxmem_mb * 1024), "max_mem"))
+    if (devices(s) ||
+        step(s, BE(s)->set_max_mem(s->b, id, (uint64_t)c->maxmem_mb * 1024), "max_mem"))
         return -1;
     uint64_t n = s->out->layout.nr_pages;
     s->p2m = malloc(n * sizeof(*s->p2m));

@@ -152,6 +152,8 @@ static void test_linux_like(void)
     struct backend *b = backend_fake_new(1 << 16);
     struct domcfg c = cfg_for(64);
     static uint8_t rd[10000];
+    c.ndev = 1;
+    c.dev[0] = (struct dom_dev){ DEV_IOPORTS, 0x60, 0x64 };
     memset(rd, 0xab, sizeof(rd));
     size_t len = mkelf(img, sizeof(img), &linux_opts);
     struct build_in in = { &c, img, len, rd, sizeof(rd), 0, 7, 0 };
@@ -173,6 +175,7 @@ static void test_linux_like(void)
     CHECK(d->caps == TESSERA_CAP_IO && d->max_pages == 64 * 256 && d->tot_pages == 64 * 256,
           "caps, max_pages, tot_pages");
     CHECK(d->vcpus == 2, "vcpus");
+    CHECK(d->nioports == 1 && d->ioport_first[0] == 0x60 && d->ioport_nr[0] == 5, "I/O ports granted");
     check_tables(b, &o, p2m);
     check_p2m(b, &o, p2m);
     check_start_info(b, &o, p2m, sizeof(rd));
@@ -284,6 +287,13 @@ static void test_failures(void)
     struct mkelf_opts op = linux_opts;
     size_t len = mkelf(img, sizeof(img), &op);
     struct build_in in = { &c, img, len, NULL, 0, 0, BUILD_NO_XENSTORE, 0 };
+    c.ndev = 2;
+    c.dev[0] = (struct dom_dev){ DEV_IOPORTS, 0x2f8, 0x2ff };
+    c.dev[1] = (struct dom_dev){ DEV_IRQ, 3, 3 };
+    expect_fail(b, &in, "device 1 (irq): not supported yet");
+    c.dev[1] = (struct dom_dev){ DEV_IOPORTS, 0x3f8, 0x10007 };
+    expect_fail(b, &in, "I/O ports 0x3f8-0x10007 refused (-22)");
+    c.ndev = 0;
     c.memory_mb = 1;
     expect_fail(b, &in, "memory too small: the layout needs 1028 pages, the domain has 256");
     c.memory_mb = c.maxmem_mb = 70;
