@@ -79,7 +79,9 @@ long xc_getinfo(domid_t d, struct xen_domctl_getdomaininfo *out)
 long xc_sched_credit(domid_t d, bool put, uint16_t *weight, uint16_t *cap)
 {
     xc_domctl_init(&dc, XEN_DOMCTL_scheduler_op, d);
-    dc.u.scheduler_op.sched_id = XEN_SCHEDULER_CREDIT;
+    /* Tessera answers as the credit scheduler; Debian's Xen 4.17 runs credit2 (same
+     * weight/cap layout) and refuses any other sched_id with -EINVAL. */
+    dc.u.scheduler_op.sched_id = on_tessera ? XEN_SCHEDULER_CREDIT : XEN_SCHEDULER_CREDIT2;
     dc.u.scheduler_op.cmd = put ? XEN_DOMCTL_SCHEDOP_putinfo : XEN_DOMCTL_SCHEDOP_getinfo;
     if (put) {
         dc.u.scheduler_op.u.credit.weight = *weight;
