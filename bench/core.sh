@@ -96,7 +96,8 @@ echo "Same guest on both hypervisors (\`guests/multi/multi-bench.c\`: first doma
 echo "dom0 of Xen 4.17, a child domain built by it with \`guests/multi/xc.c\`), QEMU"
 echo "\`-accel tcg -cpu max,la57=off -m 512 -smp 1\`; median of $REPS runs. *wall*: real time;"
 echo "*icount*: \`-icount shift=0,sleep=off\`, where 1 ns of guest time is one executed"
-echo "instruction. Lower is better except for MB/s."
+echo "instruction. Lower is better except for MB/s; the ratio is Tessera/Xen of the value shown,"
+echo "so below 1 is better for times and worse for MB/s."
 echo
 echo "| Benchmark | Lens | Tessera | Xen 4.17 | Tessera/Xen |"
 echo "|---|---|---:|---:|---:|"
