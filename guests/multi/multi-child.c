@@ -300,6 +300,13 @@ static void conform(void)
     no_build_refused();
     evtchn_misuse();
     child_sync(2);
+    /* One send, on request, for the parent's mask/unmask delivery checks. */
+    uint64_t dl = DEADLINE;
+    while (mb->arg[2] != 1)
+        if (evtchn_wait(lport, dl))
+            break;
+    CHECK_EQ("send one event to the parent's masked port", evtchn_send(lport), 0);
+    mb->res[0] = 1;
     child_sync(3);
     ping_pong();
     child_sync(4);            /* parent maps */

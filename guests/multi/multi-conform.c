@@ -83,19 +83,26 @@ static void wait_shutdown(domid_t d, const char *who)
 {
     uint64_t dl = now_ns() + SECONDS(120);
     struct xen_domctl_getdomaininfo info;
+    bool seen = false;
     for (;;) {
         long rc = xc_getinfo(d, &info);
         if (rc || info.domain != d)
             fatal("getdomaininfo while waiting for a shutdown", rc);
         if (info.flags & XEN_DOMINF_shutdown)
             break;
-        if (evtchn_wait(dom_exc, dl)) {
+        long w = evtchn_wait(dom_exc, dl);
+        seen |= w == 0;
+        if (w) {
             char m[96];
             snprintf(m, sizeof(m), "%s did not shut down within 120 s", who);
             fatal(m, -ETIMEDOUT);
         }
     }
+    if (!seen)
+        seen = evtchn_wait(dom_exc, now_ns() + SECONDS(1)) == 0;
     char n[96];
+    snprintf(n, sizeof(n), "VIRQ_DOM_EXC raised when %s shut down", who);
+    CHECK(n, seen);
     snprintf(n, sizeof(n), "%s shut down with SHUTDOWN_poweroff (all its checks passed)", who);
     CHECK_EQ(n, (info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask, SHUTDOWN_poweroff);
 }
@@ -229,6 +236,35 @@ static void after_run_refusals(void)
     CHECK_EQ("setvcpucontext on the running child is -EPERM", HYPERVISOR_domctl(&d), -EPERM);
     CHECK_EQ("set_capabilities on the running child is -EPERM", xc_set_caps(c1.domid, TESSERA_CAP_CONSOLE), -EPERM);
     CHECK_EQ("unpausedomain of a running domain is -EINVAL", xc_simple(XEN_DOMCTL_unpausedomain, c1.domid), -EINVAL);
+}
+
+/* 2-level delivery of an interdomain event to a masked port, then unmask. */
+static void masked_delivery(void)
+{
+    section("interdomain delivery to a masked port (2-level ABI)");
+    unsigned long bit = 1UL << (pport % 64), sel = 1UL << (pport / 64);
+    __atomic_fetch_or(&shared->evtchn_mask[pport / 64], bit, __ATOMIC_SEQ_CST);
+    evtchn_test_and_clear(pport);
+    __atomic_fetch_and(&vcpu0->evtchn_pending_sel, ~sel, __ATOMIC_SEQ_CST);
+    vcpu0->evtchn_upcall_pending = 0;
+    mb->arg[2] = 1;
+    evtchn_send(pport);
+    uint64_t dl = now_ns() + SECONDS(60);
+    while (mb->res[0] != 1 && now_ns() < dl)
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    CHECK_EQ("the child sent", mb->res[0], 1);
+    CHECK("the masked port is pending", shared->evtchn_pending[pport / 64] & bit);
+    CHECK("masked: its selector bit is not set", !(vcpu0->evtchn_pending_sel & sel));
+    CHECK_EQ("masked: evtchn_upcall_pending stays 0", vcpu0->evtchn_upcall_pending, 0);
+    evtchn_unmask_t um = { .port = pport };
+    CHECK_EQ("EVTCHNOP_unmask", HYPERVISOR_event_channel_op(EVTCHNOP_unmask, &um), 0);
+    CHECK("unmask cleared the mask bit", !(shared->evtchn_mask[pport / 64] & bit));
+    CHECK("unmask of a pending port sets its selector bit", vcpu0->evtchn_pending_sel & sel);
+    CHECK_EQ("unmask of a pending port sets evtchn_upcall_pending", vcpu0->evtchn_upcall_pending, 1);
+    CHECK("the port is still pending", shared->evtchn_pending[pport / 64] & bit);
+    evtchn_test_and_clear(pport);
+    __atomic_fetch_and(&vcpu0->evtchn_pending_sel, ~sel, __ATOMIC_SEQ_CST);
+    vcpu0->evtchn_upcall_pending = 0;
 }
 
 static void ping_pong(void)
@@ -445,6 +481,7 @@ void test_main(void)
     CHECK_EQ("the child's port 1 is interdomain", es.status, EVTCHNSTAT_interdomain);
     CHECK_EQ("the child's port 1 peer is us", es.u.interdomain.dom, 0);
     CHECK_EQ("the child's port 1 peer port", es.u.interdomain.port, pport);
+    masked_delivery();
     parent_sync(3);
     ping_pong();
     parent_sync(4);
