@@ -49,12 +49,28 @@ $(XS_O)/xenshim.so: $(XS_DIR)/test/xenshim.c
 
 # The same program statically linked with musl, as the service runtime loads it.
 XS_MUSL_INC := $(XS_O)/musl-inc
-$(XS_O)/xenstored-static: $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c $(XS_HDRS)
-	@mkdir -p $(@D) $(XS_MUSL_INC)
+$(XS_MUSL_INC)/.stamp:
+	@mkdir -p $(XS_MUSL_INC)
 	@ln -sfn /usr/include/xen $(XS_MUSL_INC)/xen
-	musl-gcc -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(XS_DIR) -Iservers/lib \
-		-isystem $(XS_MUSL_INC) -o $@ $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c
+	@ln -sfn /usr/include/linux $(XS_MUSL_INC)/linux
+	@ln -sfn /usr/include/x86_64-linux-gnu/asm $(XS_MUSL_INC)/asm
+	@ln -sfn /usr/include/asm-generic $(XS_MUSL_INC)/asm-generic
+	@touch $@
+XS_MUSL := musl-gcc -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(XS_DIR) \
+	-Iservers/lib -isystem $(XS_MUSL_INC)
+
+$(XS_O)/xenstored-static: $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c $(XS_HDRS) $(XS_MUSL_INC)/.stamp
+	@mkdir -p $(@D)
+	$(XS_MUSL) -o $@ $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c
 HOST_ALL += $(XS_O)/xenstored-static
+
+# The xenstore service domain's program (docs/xenstore.md, "The xenstore domain").
+XS_DOM_SRC := $(XS_DIR)/main_dom.c $(XS_DIR)/dom_ring.c $(XS_DIR)/dom_death.c $(XS_DIR)/state_mem.c
+ALL += $(O)/servers/xenstored
+$(O)/servers/xenstored: $(XS_CORE_SRC) $(XS_DOM_SRC) $(XS_HDRS) $(XS_MUSL_INC)/.stamp
+	@mkdir -p $(@D)
+	@echo "  MUSL    $@"
+	@$(XS_MUSL) -o $@ $(XS_CORE_SRC) $(XS_DOM_SRC)
 
 # Built on demand by the test suites (not part of all).
 $(XS_O)/xs-unit-asan: $(XS_CORE_SRC) $(XS_UNIT_SRC) $(XS_HDRS)

@@ -77,6 +77,14 @@ int domain_introduce(struct xs_server *s, uint32_t domid, uint64_t mfn, uint32_t
 	return 0;
 }
 
+int xs_server_introduce(struct xs_server *s, uint32_t domid, uint64_t mfn, uint32_t port)
+{
+	xs_server_batch(s, true);
+	int rc = domain_introduce(s, domid, mfn, port);
+	xs_server_batch(s, false);
+	return rc;
+}
+
 /* As Xen does when a domain goes away: remove every node it owns (with its
  * subtree), walking the tree in child order, firing watches as RM does. */
 static void remove_owned(struct xs_server *s, uint32_t domid, const char *path)

@@ -85,6 +85,9 @@ void xs_server_free(struct xs_server *s);
  * domain that shut down fires @releaseDomain once (until RESUME); one that is
  * gone is released (connection dropped, @releaseDomain). */
 void xs_server_domain_state(struct xs_server *s, uint32_t domid, bool shutdown, bool gone);
+/* The program introduces a domain itself (the control domain named on its
+ * command line, as Xen's stubdom does for dom0): as INTRODUCE, journaled. */
+int xs_server_introduce(struct xs_server *s, uint32_t domid, uint64_t mfn, uint32_t port);
 /* Write a snapshot and truncate the journal when it has grown. */
 void xs_server_maybe_compact(struct xs_server *s);
 const struct xs_stats *xs_server_stats(const struct xs_server *s);
