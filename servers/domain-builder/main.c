@@ -203,7 +203,11 @@ int main(int argc, char **argv)
     ser.out = (struct db_out){ out_com2, raw_com2, NULL };
     printf("domain-builder: domain %u, %s back end\n", b->self, o.fake_mb ? "fake" : "privcmd");
     open_com2(o.com2);
-    boot(&o);
+    if (mgr_adopt(&m))
+        printf("domain-builder: domains of a previous instance are running: "
+               "boot configuration not started again\n");
+    else
+        boot(&o);
     prompt_stdout(PROMPT);
     int stdin_open = 1, rc;
     while (!(rc = loop_once(&stdin_open, o.exit_on_eof)))

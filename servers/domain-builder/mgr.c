@@ -244,3 +244,25 @@ int mgr_shutdown(struct mgr *m, struct mgr_dom *d, uint32_t reason, char *err, s
     int rc = m->b->ops->remote_shutdown(m->b, d->domid, reason);
     return rc ? db_errf(err, errlen, "shutdown of domain %u failed (%d)", d->domid, rc) : 0;
 }
+
+int mgr_adopt(struct mgr *m)
+{
+    db_dominfo i;
+    int n = 0;
+    for (uint32_t id = 0; !m->b->ops->getinfo(m->b, id, &i); id = i.domain + 1u) {
+        struct mgr_dom *d;
+        if (i.domain == m->b->self || !(d = free_slot(m)))
+            continue;
+        memset(d, 0, sizeof(*d));
+        d->used = 1;
+        d->domid = i.domain;
+        snprintf(d->cfg.name, sizeof(d->cfg.name), "d%u", (unsigned)i.domain);
+        d->cfg.on_poweroff = d->cfg.on_reboot = d->cfg.on_crash = ACT_DESTROY;
+        mgr_logf(m, "domain-builder: adopted domain %u from a previous instance as %s",
+                 d->domid, d->cfg.name);
+        n++;
+        if (i.domain >= DOMID_FIRST_RESERVED - 1)
+            break;
+    }
+    return n;
+}

@@ -64,6 +64,10 @@ int mgr_destroy(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen);
 int mgr_restart(struct mgr *m, struct mgr_dom *d, int same_id, char *err, size_t errlen);
 int mgr_shutdown(struct mgr *m, struct mgr_dom *d, uint32_t reason, char *err, size_t errlen);
 
+/* Takes over the domains a previous instance of the builder left running
+ * (named dN, no console, policy destroy); returns how many. */
+int mgr_adopt(struct mgr *m);
+
 /* A domain by name or decimal id; NULL if none. */
 struct mgr_dom *mgr_find(struct mgr *m, const char *name_or_id);
 

@@ -213,6 +213,14 @@ void test_xl(void)
     consoles(&m, &s);
     refusals(&m, &s);
     lifecycle(&m, &s);
+    /* a new instance of the builder finds the running domains */
+    static struct mgr m2;
+    mgr_init(&m2, b);
+    m2.log = (struct db_out){ take, NULL, NULL };
+    nout = 0;
+    int adopted = mgr_adopt(&m2);
+    CHECK(adopted == 2 && seen("adopted domain 1 from a previous instance as d1") &&
+          mgr_find(&m2, "d1") && mgr_find(&m2, "2"), "a restarted builder adopts its domains (%d)", adopted);
     for (int i = 0; i < MGR_MAX_DOMS; i++)
         if (m.dom[i].used) {
             char err[256];
