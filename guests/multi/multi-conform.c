@@ -107,6 +107,63 @@ static void wait_shutdown(domid_t d, const char *who)
     CHECK_EQ(n, (info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask, SHUTDOWN_poweroff);
 }
 
+static int dmap(domid_t d, grant_ref_t ref, uint32_t *handle, uint64_t *bus)
+{
+    struct gnttab_map_grant_ref op = { .flags = GNTMAP_device_map | GNTMAP_readonly, .ref = ref, .dom = d };
+    long rc = HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &op, 1);
+    *handle = op.handle;
+    *bus = op.dev_bus_addr;
+    return rc ? (int)rc - 1000 : op.status;
+}
+
+static int dunmap(uint32_t handle, uint64_t bus)
+{
+    struct gnttab_unmap_grant_ref op = { .dev_bus_addr = bus, .handle = handle };
+    long rc = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &op, 1);
+    return rc ? (int)rc - 1000 : op.status;
+}
+
+/* Pins per grant and kind are 8-bit counters (at most 128 at once); Tessera's
+ * maptrack holds 1024 mappings per domain. Grants of our own pages, mapped by
+ * domid as device mappings (no address needed). Also leaves our maptrack at its
+ * full size, so later mappings allocate nothing (see the free-page checks). */
+static void pin_and_maptrack_limits(grant_entry_v1_t *gt)
+{
+    section("grant pin and maptrack limits (device mappings of our own grants)");
+    static uint32_t h[1100];
+    static uint64_t bus[1100];
+    static char pages[9][4096] ALIGNED_PAGE;
+    for (unsigned i = 0; i < 9; i++)
+        gnttab_grant(gt, 20 + i, 0, va_to_mfn(pages[i]), true);
+    unsigned n = 0, ok128 = 0;
+    for (unsigned k = 0; k < 128; k++)
+        ok128 += dmap(0, 20, &h[n], &bus[n]) == GNTST_okay ? (n++, 1) : 0;
+    CHECK_EQ("128 read-only device mappings of one grant", ok128, 128);
+    CHECK_EQ("bus address of a device mapping is the frame's", bus[0], va_to_mfn(pages[0]) << PAGE_SHIFT);
+    uint32_t hx;
+    uint64_t bx;
+    CHECK_EQ("the 129th of the same kind: GNTST_general_error", dmap(0, 20, &hx, &bx), GNTST_general_error);
+    if (on_tessera) {
+        int st = GNTST_okay;
+        for (unsigned r = 21; r < 29 && st == GNTST_okay; r++)
+            for (unsigned k = 0; k < 128 && st == GNTST_okay; k++)
+                if ((st = dmap(0, r, &h[n], &bus[n])) == GNTST_okay)
+                    n++;
+        CHECK_EQ("the maptrack holds 1024 mappings", n, 1024);
+        CHECK_EQ("mapping 1025: GNTST_no_space", st, GNTST_no_space);
+    }
+    unsigned unmapped = 0;
+    for (unsigned i = 0; i < n; i++)
+        unmapped += dunmap(h[i], bus[i]) == GNTST_okay;
+    CHECK_EQ("every device mapping unmapped", unmapped, n);
+    uint16_t f = 0;
+    for (unsigned i = 0; i < 9; i++)
+        f |= gt[20 + i].flags & (GTF_reading | GTF_writing);
+    CHECK_EQ("no GTF_reading/GTF_writing left on our grants", f, 0);
+    for (unsigned i = 0; i < 9; i++)
+        gnttab_end_access(gt, 20 + i);
+}
+
 static void warm_up(void)
 {
     /* The parent's own lazily allocated state (maptrack frame) is allocated once
@@ -122,6 +179,7 @@ static void warm_up(void)
         CHECK_EQ("warm-up: unmap it", gunmap(xc_window[7], h), GNTST_okay);
     win_unmap(7);
     gnttab_end_access(gt, 20);
+    pin_and_maptrack_limits(gt);
 }
 
 static void build_checks(void)
