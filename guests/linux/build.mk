@@ -9,3 +9,13 @@ $(LINUX_UNPACK): guests/linux/unpack-kernel.c $(DECOMPRESS_SRCS) $(DECOMPRESS_HD
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(DECOMPRESS_DIR) -o $@ \
 		guests/linux/unpack-kernel.c $(DECOMPRESS_SRCS)
+
+# The benchmark programs (bench/linux/*.c), static musl binaries for the
+# guest's initramfs (guests/linux/initramfs.sh packs them).
+MUSLCC ?= musl-gcc
+LINUX_BENCH := $(patsubst bench/linux/%.c,$(O)/linux/bench/%,$(wildcard bench/linux/*.c))
+HOST_ALL += $(LINUX_BENCH)
+
+$(O)/linux/bench/%: bench/linux/%.c bench/linux/bench.h
+	@mkdir -p $(dir $@)
+	$(MUSLCC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $<

@@ -1,0 +1,20 @@
+/* CPU-bound work with no system calls or memory traffic: an integer mixing
+ * loop; ns per iteration.  The result is printed so it cannot be dropped. */
+#include <stdint.h>
+#include "bench.h"
+
+int main(int argc, char **argv)
+{
+	long n = bench_iters(argc, argv, 20000000);
+	uint64_t x = 88172645463325252ull;
+	long long t0 = bench_now_ns();
+	for (long i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	long long t = bench_now_ns() - t0;
+	if (x == 0)
+		return bench_fail("cpu_loop", "zero");
+	return bench_report("cpu_loop", n, t);
+}
