@@ -48,6 +48,10 @@ struct backend_ops {
     /* next pending local port (and unmask it), -EAGAIN if none */
     int (*pending)(struct backend *b, uint32_t *lport);
     int (*event_fd)(struct backend *b);              /* for poll; -1 if none */
+    /* a local port domid may bind (our end of the xenstore connection) */
+    int (*bind_unbound)(struct backend *b, uint32_t remote, uint32_t *lport);
+    /* a page of ours, granted writable to domid; *gref its reference */
+    void *(*grant_page)(struct backend *b, uint32_t domid, uint32_t *gref);
     /* grant mappings of running domains (the console ring) */
     void *(*map_grant)(struct backend *b, uint32_t domid, uint32_t ref);
     int (*unmap_grant)(struct backend *b, void *va);

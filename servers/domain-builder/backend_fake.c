@@ -232,6 +232,7 @@ const struct backend_ops fake_ops = {
     .alloc_unbound = fake_alloc_unbound, .bind_interdomain = fake_bind_interdomain,
     .bind_virq = fake_bind_virq, .unbind = fake_unbind, .notify = fake_notify,
     .pending = fake_pending, .event_fd = fake_event_fd,
+    .bind_unbound = fake_bind_unbound, .grant_page = fake_grant_page,
     .map_grant = fake_map_grant, .unmap_grant = fake_unmap_grant,
 };
 
@@ -264,6 +265,8 @@ void backend_fake_free(struct backend *b)
 {
     struct fake *f = fake_of(b);
     fake_free_maps(f);
+    for (int i = 0; i < f->ngranted; i++)
+        free(f->granted[i]);
     munmap(f->phys, f->nframes * 4096);
     close(f->memfd);
     free(f->owner);

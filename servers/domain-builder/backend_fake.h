@@ -37,6 +37,9 @@ struct fake {
     int npending;
     int fail_create;                /* inject: next create fails with this */
     int live_maps;
+    uint8_t *granted[8];            /* our pages granted with grant_page */
+    uint32_t granted_to[8];
+    int ngranted;
 };
 
 struct fake *fake_of(struct backend *b);

@@ -4,6 +4,7 @@
 #include "backend_fake_int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <xen/xen.h>
 
@@ -99,6 +100,32 @@ int fake_pending(struct backend *b, uint32_t *lport)
     *lport = f->pending[0];
     memmove(f->pending, f->pending + 1, --f->npending * sizeof(f->pending[0]));
     return 0;
+}
+
+int fake_bind_unbound(struct backend *b, uint32_t remote, uint32_t *lport)
+{
+    struct fake_dom *self = &fake_of(b)->dom[b->self];
+    int p = free_port(self);
+    if (p < 0)
+        return p;
+    self->port[p] = (struct fake_port){ 1, remote, 0, 0 };
+    *lport = (uint32_t)p;
+    return 0;
+}
+
+void *fake_grant_page(struct backend *b, uint32_t domid, uint32_t *gref)
+{
+    struct fake *f = fake_of(b);
+    if (f->ngranted == 8)
+        return NULL;
+    uint8_t *p = aligned_alloc(4096, 4096);
+    if (!p)
+        return NULL;
+    memset(p, 0, 4096);
+    f->granted_to[f->ngranted] = domid;
+    f->granted[f->ngranted] = p;
+    *gref = 8 + (uint32_t)f->ngranted++;
+    return p;
 }
 
 int fake_event_fd(struct backend *b)

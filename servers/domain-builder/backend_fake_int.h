@@ -23,5 +23,7 @@ int fake_unbind(struct backend *b, uint32_t lport);
 int fake_notify(struct backend *b, uint32_t lport);
 int fake_pending(struct backend *b, uint32_t *lport);
 int fake_event_fd(struct backend *b);
+int fake_bind_unbound(struct backend *b, uint32_t remote, uint32_t *lport);
+void *fake_grant_page(struct backend *b, uint32_t domid, uint32_t *gref);
 
 #endif

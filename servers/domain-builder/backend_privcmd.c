@@ -212,5 +212,6 @@ const struct backend_ops privcmd_ops = {
     .pin_l4 = p_pin_l4, .grant_frame = p_grant_frame, .alloc_unbound = p_alloc_unbound,
     .bind_interdomain = pc_bind_interdomain, .bind_virq = pc_bind_virq, .unbind = pc_unbind,
     .notify = pc_notify, .pending = pc_pending, .event_fd = pc_event_fd,
+    .bind_unbound = pc_bind_unbound, .grant_page = pc_grant_page,
     .map_grant = pc_map_grant, .unmap_grant = pc_unmap_grant,
 };

@@ -9,7 +9,7 @@
 #define PC_MAX_GRANTS   32
 
 struct pc {
-    int privcmd, evtchn, gntdev;
+    int privcmd, evtchn, gntdev, gntalloc;
     uint8_t *window;
     uint8_t used[PC_WINDOW_PAGES];
     struct { void *va; uint64_t index; } grants[PC_MAX_GRANTS];
@@ -28,6 +28,8 @@ int pc_unbind(struct backend *b, uint32_t lport);
 int pc_notify(struct backend *b, uint32_t lport);
 int pc_pending(struct backend *b, uint32_t *lport);
 int pc_event_fd(struct backend *b);
+int pc_bind_unbound(struct backend *b, uint32_t remote, uint32_t *lport);
+void *pc_grant_page(struct backend *b, uint32_t domid, uint32_t *gref);
 void *pc_map_grant(struct backend *b, uint32_t domid, uint32_t ref);
 int pc_unmap_grant(struct backend *b, void *va);
 

@@ -13,6 +13,7 @@
 #include <xen/sys/privcmd.h>
 #include <xen/sys/evtchn.h>
 #include <xen/sys/gntdev.h>
+#include <xen/sys/gntalloc.h>
 
 extern const struct backend_ops privcmd_ops;
 
@@ -113,6 +114,31 @@ int pc_pending(struct backend *b, uint32_t *lport)
 
 int pc_event_fd(struct backend *b) { return pc_of(b)->evtchn; }
 
+int pc_bind_unbound(struct backend *b, uint32_t remote, uint32_t *lport)
+{
+    struct ioctl_evtchn_bind_unbound_port a = { remote };
+    int rc = ioctl(pc_of(b)->evtchn, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &a);
+    if (rc < 0)
+        return -errno;
+    *lport = (uint32_t)rc;
+    return 0;
+}
+
+void *pc_grant_page(struct backend *b, uint32_t domid, uint32_t *gref)
+{
+    struct pc *p = pc_of(b);
+    struct ioctl_gntalloc_alloc_gref g = { (uint16_t)domid, GNTALLOC_FLAG_WRITABLE, 1, 0, { 0 } };
+    if (p->gntalloc < 0)
+        p->gntalloc = open("/dev/xen/gntalloc", O_RDWR | O_CLOEXEC);
+    if (p->gntalloc < 0 || ioctl(p->gntalloc, IOCTL_GNTALLOC_ALLOC_GREF, &g))
+        return NULL;
+    void *va = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, p->gntalloc, (off_t)g.index);
+    if (va == MAP_FAILED)
+        return NULL;
+    *gref = g.gref_ids[0];
+    return va;
+}
+
 void *pc_map_grant(struct backend *b, uint32_t domid, uint32_t ref)
 {
     struct pc *p = pc_of(b);
@@ -164,6 +190,7 @@ struct backend *backend_privcmd_open(char *err, size_t errlen)
         goto fail;
     b->ops = &privcmd_ops;
     b->priv = p;
+    p->gntalloc = -1;
     if ((p->privcmd = open_dev("/dev/xen/privcmd", O_RDWR, err, errlen)) < 0 ||
         (p->evtchn = open_dev("/dev/xen/evtchn", O_RDWR | O_NONBLOCK, err, errlen)) < 0 ||
         (p->gntdev = open_dev("/dev/xen/gntdev", O_RDWR, err, errlen)) < 0)

@@ -31,5 +31,6 @@ void test_policy(void);
 void test_console(void);
 void test_bootcfg(void);
 void test_xl(void);
+void test_xsclient(void);
 
 #endif
