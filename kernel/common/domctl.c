@@ -579,6 +579,11 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
     if (op.cmd == TESSERA_DOMCTL_get_capabilities && is_self(me, op.domain)) {
         rc = get_caps(me, &op, &copyback);            /* anyone may ask about itself */
     } else if (!has_cap(me, CAP_BUILD)) {
+        /* Xen looks the target up before its permission check. */
+        if (op.cmd == XEN_DOMCTL_getdomaininfo && op.domain >= DOMID_FIRST_RESERVED)
+            return -EINVAL;
+        if (op.cmd != XEN_DOMCTL_createdomain && !domain_lookup(op.domain))
+            return -ESRCH;
         return -EPERM;
     } else {
         if ((rc = build_lock_acquire()))

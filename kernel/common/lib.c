@@ -4,14 +4,21 @@
 
 void *memset(void *d, int c, size_t n)
 {
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
-    return d;
+    void *r = d;
+    uint64_t v = 0x0101010101010101UL * (uint8_t)c;
+    size_t q = n / 8, b = n % 8;
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(b) : "a"(v) : "memory");
+    return r;
 }
 
+/* Whole quadwords first: emulators (QEMU's TCG) run rep movsb a byte at a time. */
 void *memcpy(void *d, const void *s, size_t n)
 {
     void *r = d;
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) :: "memory");
+    size_t q = n / 8, b = n % 8;
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q) :: "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(b) :: "memory");
     return r;
 }
 

@@ -63,7 +63,7 @@ static long reservation(unsigned cmd, uint64_t start, uint64_t arg)
         return start;                       /* only 4 KiB extents for PV guests here */
     struct domain *d = target_domain(r.domid, &err);
     if (!d)
-        return err;
+        return err == -EPERM ? (long)start : err;    /* Xen: a refused target does no extents */
     uint64_t list = (uint64_t)r.extent_start.p;
     if (r.nr_extents > (1UL << 30) || start > r.nr_extents ||
         (list && !guest_range_ok(list, r.nr_extents * sizeof(xen_pfn_t))))

@@ -167,10 +167,18 @@ entry_stubs:
     .globl raw_copy
 raw_copy:
     mov %rdx, %rcx
-10: rep movsb
+    shr $3, %rcx
+10: rep movsq                     /* quadwords: emulators run movsb a byte at a time */
+    mov %rdx, %rcx
+    and $7, %rcx
+14: rep movsb
     xor %eax, %eax
     ret
-11: mov %rcx, %rax
+11: shl $3, %rcx                  /* fault in the quadword part */
+    and $7, %edx
+    lea (%rcx, %rdx), %rax
+    ret
+15: mov %rcx, %rax
     ret
 
 /* int raw_cmpxchg8(uint64_t *p, uint64_t *old, uint64_t new): 0 or -EFAULT(-14). */
@@ -187,5 +195,6 @@ raw_cmpxchg8:
     .section __ex_table, "a"
     .quad guest_iretq, iret_fixup
     .quad 10b, 11b
+    .quad 14b, 15b
     .quad 12b, 13b
     .previous
