@@ -94,8 +94,8 @@ struct images {
 
 /* The "modules" of a config as one multiboot package in im->ramdisk; each
  * module's command line is its file's base name and its arguments. */
-static int read_modules(struct mgr *m, const struct domcfg *c, struct images *im,
-                        char *err, size_t errlen)
+static int read_modules(struct mgr *m, const struct domcfg *c, const char *extra0,
+                        struct images *im, char *err, size_t errlen)
 {
     struct modpkg_item it[DOM_MAX_MODULES];
     uint8_t *data[DOM_MAX_MODULES] = { 0 };
@@ -107,7 +107,8 @@ static int read_modules(struct mgr *m, const struct domcfg *c, struct images *im
         memcpy(file, c->module[i], n);
         file[n] = 0;
         const char *base = strrchr(file, '/');
-        snprintf(cl[i], sizeof(cl[i]), "%s%s", base ? base + 1 : file, c->module[i] + n);
+        snprintf(cl[i], sizeof(cl[i]), "%s%s%s", base ? base + 1 : file, c->module[i] + n,
+                 i == 0 ? extra0 : "");
         rc = m->read_file(m->file_ctx, file, MAX_RAMDISK, &data[i], &it[i].len, err, errlen);
         it[i].data = data[i];
         it[i].cmdline = cl[i];
@@ -119,14 +120,14 @@ static int read_modules(struct mgr *m, const struct domcfg *c, struct images *im
     return rc;
 }
 
-static int read_images(struct mgr *m, const struct domcfg *c, struct images *im,
-                       char *err, size_t errlen)
+static int read_images(struct mgr *m, const struct domcfg *c, const char *extra0,
+                       struct images *im, char *err, size_t errlen)
 {
     memset(im, 0, sizeof(*im));
     if (m->read_file(m->file_ctx, c->kernel, MAX_KERNEL, &im->kernel, &im->kernel_len,
                      err, errlen))
         return -1;
-    int rc = c->nmod ? read_modules(m, c, im, err, errlen)
+    int rc = c->nmod ? read_modules(m, c, extra0, im, err, errlen)
            : c->ramdisk[0] ? m->read_file(m->file_ctx, c->ramdisk, MAX_RAMDISK, &im->ramdisk,
                                           &im->ramdisk_len, err, errlen) : 0;
     if (rc)
@@ -139,10 +140,18 @@ static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, siz
 {
     struct images im;
     struct build_out o;
-    if (read_images(m, &d->cfg, &im, err, errlen))
+    char xsargs[96] = "";
+    int is_xs = (d->cfg.caps & TESSERA_CAP_XENSTORE) && m->xenstore_domid == BUILD_NO_XENSTORE;
+    if (is_xs && !d->cfg.nmod)
+        mgr_logf(m, "domain-builder: %s has no program to tell about our xenstore connection",
+                 d->cfg.name);
+    else if (is_xs && mgr_xs_prepare(m, want = want ? want : mgr_first_free_id(m), xsargs,
+                                     sizeof(xsargs)))
+        mgr_logf(m, "domain-builder: no xenstore connection for %s", d->cfg.name);
+    if (read_images(m, &d->cfg, xsargs, &im, err, errlen))
         return -1;
     struct build_in in = { &d->cfg, im.kernel, im.kernel_len, im.ramdisk, im.ramdisk_len,
-                           want, m->xenstore_domid, d->cfg.nmod > 0 };
+                           want, is_xs ? BUILD_NO_XENSTORE : m->xenstore_domid, d->cfg.nmod > 0 };
     int rc = build_domain(m->b, &in, &o, err, errlen);
     free(im.kernel);
     free(im.ramdisk);
@@ -158,10 +167,13 @@ static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, siz
         m->b->ops->destroy(m->b, o.domid);
         return db_errf(err, errlen, "unpause failed (%d)", rc);
     }
-    if (d->cfg.caps & TESSERA_CAP_XENSTORE)
-        m->xenstore_domid = o.domid;
     d->used = 1;
     d->preserved = 0;
+    if (is_xs) {
+        m->xenstore_domid = o.domid;
+        mgr_xs_started(m);
+    } else
+        mgr_xs_add(m, d, o.store_mfn, o.store_port);
     return 0;
 }
 
@@ -203,6 +215,8 @@ int mgr_create(struct mgr *m, const char *path, uint32_t *domid, char *err, size
 static int teardown(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
 {
     console_disconnect(m, d);
+    if (d->domid != m->xenstore_domid)
+        mgr_xs_remove(m, d);
     int rc = m->b->ops->destroy(m->b, d->domid);
     if (rc && rc != -ESRCH)
         return db_errf(err, errlen, "destroy of domain %u failed (%d)", d->domid, rc);
@@ -238,8 +252,7 @@ int mgr_restart(struct mgr *m, struct mgr_dom *d, int same_id, char *err, size_t
 int mgr_shutdown(struct mgr *m, struct mgr_dom *d, uint32_t reason, char *err, size_t errlen)
 {
     const char *val = reason == SHUTDOWN_reboot ? "reboot" : "poweroff";
-    if (m->xs_write && m->xenstore_domid != BUILD_NO_XENSTORE &&
-        !m->xs_write(m->xs_ctx, d->domid, "control/shutdown", val))
+    if (!mgr_xs_shutdown(m, d, val))
         return 0;
     int rc = m->b->ops->remote_shutdown(m->b, d->domid, reason);
     return rc ? db_errf(err, errlen, "shutdown of domain %u failed (%d)", d->domid, rc) : 0;

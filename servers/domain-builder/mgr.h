@@ -10,6 +10,7 @@
 #include "console.h"
 #include "domcfg.h"
 #include "policy.h"
+#include "xsclient.h"
 
 #define MGR_MAX_DOMS 128
 #define MGR_ERR_LEN  512
@@ -32,6 +33,8 @@ struct mgr_dom {
     char prefix[16];
     struct restart_hist hist;
     int preserved;                  /* shut down, kept for inspection */
+    uint64_t store_mfn;             /* for INTRODUCE again after a xenstore restart */
+    uint32_t store_port;
     const struct db_out *attached;  /* xl console session, or NULL */
 };
 
@@ -48,9 +51,12 @@ struct mgr {
     void *file_ctx;
     struct db_out log;              /* the serial log: consoles, events */
     uint64_t (*now_ms)(void);
-    /* writes a xenstore node (control/shutdown); NULL while we have no client */
-    int (*xs_write)(void *ctx, uint32_t domid, const char *rel, const char *val);
-    void *xs_ctx;
+    /* our xenstore connection: a page granted to xs_for and our port for it */
+    struct xsc xs;
+    uint32_t xs_for, xs_gref;
+    int xs_broken;                  /* a request timed out: fail fast until it restarts */
+    void (*xs_sleep)(int ms);       /* tests: how to wait, and a fake server to run */
+    void (*xs_poke)(void *ctx);
 };
 
 int mgr_init(struct mgr *m, struct backend *b);
@@ -67,6 +73,19 @@ int mgr_shutdown(struct mgr *m, struct mgr_dom *d, uint32_t reason, char *err, s
 /* Takes over the domains a previous instance of the builder left running
  * (named dN, no console, policy destroy); returns how many. */
 int mgr_adopt(struct mgr *m);
+
+/* xenstore glue (mgr_xs.c). */
+/* Before building the xenstore domain as domid: our page and port for it,
+ * and the arguments that tell its program about them. */
+int mgr_xs_prepare(struct mgr *m, uint32_t domid, char *args, size_t size);
+/* After the xenstore domain started: (re)introduce every other domain. */
+void mgr_xs_started(struct mgr *m);
+/* A domain with a store channel: its nodes and INTRODUCE. */
+void mgr_xs_add(struct mgr *m, struct mgr_dom *d, uint64_t store_mfn, uint32_t store_port);
+void mgr_xs_remove(struct mgr *m, struct mgr_dom *d);
+/* control/shutdown if the domain announced it handles it; -1 otherwise. */
+int mgr_xs_shutdown(struct mgr *m, struct mgr_dom *d, const char *what);
+uint32_t mgr_first_free_id(struct mgr *m);
 
 /* A domain by name or decimal id; NULL if none. */
 struct mgr_dom *mgr_find(struct mgr *m, const char *name_or_id);

@@ -7,6 +7,7 @@
 #include "bootcfg.h"
 #include "mkelf.h"
 #include "xl.h"
+#include "xsring.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ static size_t kernel_len;
 
 static const struct { const char *path, *text; } files[] = {
     { "xs.cfg", "name='xenstore'\nkernel='k.elf'\nmemory=4\ncapabilities=['XENSTORE']\n"
-                "on_crash='restart'\n" },
+                "on_crash='restart'\nmodules=['k.elf --verbose']\n" },
     { "web.cfg", "name='web'\nkernel='k.elf'\nmemory=4\nextra='console=hvc0'\n" },
     { "bad.cfg", "name='bad'\nmemory=four\n" },
     { "nok.cfg", "name='nok'\nkernel='missing.elf'\n" },
@@ -63,6 +64,40 @@ static int rd(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *le
     *len = n;
     return 0;
 }
+
+/* A scripted xenstore domain on the page the manager granted: records each
+ * request ("TYPE path"), answers OK; feature-poweroff reads "1" for web. */
+static char xsreq[64][80];
+static int nxsreq;
+
+static void xs_server(void *ctx)
+{
+    struct mgr *m = ctx;
+    struct xsring_dir req = xsring_requests(m->xs.intf), rsp = xsring_responses(m->xs.intf);
+    struct xsd_sockmsg h;
+    char p[256] = "";
+    while (xsring_readable(&req) >= (long)sizeof(h) && xsring_peek(&req, 0, &h, sizeof(h)) &&
+           xsring_readable(&req) >= (long)(sizeof(h) + h.len)) {
+        xsring_peek(&req, sizeof(h), p, h.len < 255 ? h.len : 255);
+        xsring_consume(&req, sizeof(h) + h.len);
+        if (nxsreq < 64)
+            snprintf(xsreq[nxsreq++], sizeof(xsreq[0]), "%u %s", h.type, p);
+        const char *val = h.type == XS_READ ? (strstr(p, "/2/") ? "1" : "0") : "OK";
+        struct xsd_sockmsg a = { h.type, h.req_id, 0, (uint32_t)strlen(val) + (h.type != XS_READ) };
+        xsring_write(&rsp, &a, sizeof(a));
+        xsring_write(&rsp, val, a.len);
+    }
+}
+
+static int xs_seen(const char *r)
+{
+    for (int i = 0; i < nxsreq; i++)
+        if (!strcmp(xsreq[i], r))
+            return 1;
+    return 0;
+}
+
+static void no_sleep(int ms) { (void)ms; }
 
 static uint64_t clock_ms;
 static uint64_t now(void) { return clock_ms; }
@@ -110,6 +145,10 @@ static void boot(struct mgr *m, struct xl_session *s)
     const grant_entry_v1_t *g = (const void *)fake_frame(m->b, web->grant_mfn);
     CHECK(g[1].domid == 1 && g[0].domid == 0, "guest's store page granted to xenstore");
     CHECK(web->ran && !web->paused && fake_of(m->b)->live_maps == 0, "running, no mapping");
+    CHECK(fake_of(m->b)->ngranted == 1 && fake_of(m->b)->granted_to[0] == 1 && m->xs_gref == 8,
+          "a page of ours granted to the xenstore domain");
+    CHECK(xs_seen("12 /local/domain/2") && xs_seen("11 /local/domain/2/name") &&
+          xs_seen("14 /local/domain/2") && xs_seen("12 /local/domain/2/control") && xs_seen("8 2"), "web's nodes written and INTRODUCE sent (%d requests)", nxsreq);
     run(m, s, "xl list\n");
     CHECK(nout == 4, "xl list: header + 3 domains (%d)", nout);
     CHECK(!strncmp(out[0], "Name", 4) && strstr(out[0], "ID") && strstr(out[0], "State"), "header");
@@ -182,18 +221,31 @@ static void lifecycle(struct mgr *m, struct xl_session *s)
     CHECK(seen("domain 1 (xenstore) shut down: crash, action restart"), "crash noticed");
     CHECK(seen("restarted xenstore as domain 1"), "same id");
     CHECK(fake_of(m->b)->dom[1].ran && !fake_of(m->b)->dom[1].shutdown, "running again");
+    nxsreq = 0;
     run(m, s, "xl restart xenstore\n");
     CHECK(seen("restarted xenstore as domain 1"), "xl restart keeps the id");
-    /* the guest is shut down: on_poweroff destroy (the default) */
+    CHECK(xs_seen("8 2"), "web introduced again to the restarted xenstore");
+    /* web announces feature-poweroff: asked through control/shutdown, obeys */
+    nxsreq = 0;
     run(m, s, "xl shutdown web\n");
+    CHECK(xs_seen("2 /local/domain/2/control/feature-poweroff") &&
+          xs_seen("11 /local/domain/2/control/shutdown") && !fake_of(m->b)->dom[2].shutdown,
+          "shutdown asked through xenstore");
+    fake_shutdown(m->b, 2, SHUTDOWN_poweroff);
     events(m);
     CHECK(seen("domain 2 (web) shut down: poweroff, action destroy") && !fake_of(m->b)->dom[2].exists,
           "shutdown -> destroyed");
     run(m, s, "xl create web.cfg\n");
+    CHECK(xs_seen("13 /local/domain/2"), "web's nodes removed on destroy");
     run(m, s, "xl reboot web\n");
+    fake_shutdown(m->b, 2, SHUTDOWN_reboot);
     events(m);
     CHECK(seen("restarted web as domain"), "reboot -> restarted");
     CHECK(mgr_find(m, "web") && fake_of(m->b)->live_maps == 0, "web back, nothing mapped");
+    /* a domain without a store channel is shut down by the hypervisor */
+    run(m, s, "xl shutdown xenstore\n");
+    CHECK(fake_of(m->b)->dom[1].shutdown && fake_of(m->b)->dom[1].reason == SHUTDOWN_poweroff,
+          "SCHEDOP_remote_shutdown without xenstore");
 }
 
 void test_xl(void)
@@ -208,6 +260,8 @@ void test_xl(void)
     m.read_file = rd;
     m.log = (struct db_out){ take, NULL, NULL };
     m.now_ms = now;
+    m.xs_sleep = no_sleep;
+    m.xs_poke = xs_server;
     s.out = (struct db_out){ take, NULL, NULL };
     boot(&m, &s);
     consoles(&m, &s);
