@@ -107,8 +107,12 @@ static int read_modules(struct mgr *m, const struct domcfg *c, const char *extra
         memcpy(file, c->module[i], n);
         file[n] = 0;
         const char *base = strrchr(file, '/');
-        snprintf(cl[i], sizeof(cl[i]), "%s%s%s", base ? base + 1 : file, c->module[i] + n,
-                 i == 0 ? extra0 : "");
+        int w = snprintf(cl[i], sizeof(cl[i]), "%s%s%s", base ? base + 1 : file,
+                         c->module[i] + n, i == 0 ? extra0 : "");
+        if (w < 0 || (size_t)w >= sizeof(cl[i])) {
+            rc = db_errf(err, errlen, "module %d: command line too long", i);
+            break;
+        }
         rc = m->read_file(m->file_ctx, file, MAX_RAMDISK, &data[i], &it[i].len, err, errlen);
         it[i].data = data[i];
         it[i].cmdline = cl[i];

@@ -81,7 +81,7 @@ static void xs_server(void *ctx)
         xsring_peek(&req, sizeof(h), p, h.len < 255 ? h.len : 255);
         xsring_consume(&req, sizeof(h) + h.len);
         if (nxsreq < 64)
-            snprintf(xsreq[nxsreq++], sizeof(xsreq[0]), "%u %s", h.type, p);
+            snprintf(xsreq[nxsreq++], sizeof(xsreq[0]), "%u %.60s", h.type, p);
         const char *val = h.type == XS_READ ? (strstr(p, "/2/") ? "1" : "0") : "OK";
         struct xsd_sockmsg a = { h.type, h.req_id, 0, (uint32_t)strlen(val) + (h.type != XS_READ) };
         xsring_write(&rsp, &a, sizeof(a));
