@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# make bench (via tests/bench.sh): the Linux guest microbenchmarks
+# (bench/linux/*.c in guests/linux's initramfs) in Debian's cloud kernel
+#   - on Tessera, as the first domain (the core's own builder),
+#   - on Debian's Xen 4.17 (xen-hypervisor-4.17-amd64), as its dom0,
+#   - natively (the same kernel booted directly by QEMU),
+# all with the same QEMU, -machine q35 -accel tcg -cpu max,la57=off, 256 MiB
+# for the Linux kernel, one vCPU; once by wall clock and once with
+# -icount shift=0,sleep=off (guest time = executed instructions).  Writes a
+# Markdown section to stdout; logs go to $O/bench/linux/.
+# BENCH_LINUX_STEPS overrides the benchmark list (init steps, "+"-separated).
+set -u
+cd "$(dirname "$0")/.."
+O=${O:-build}
+export TESSERA_ACCEL=tcg
+out="$O/bench/linux"
+mkdir -p "$out"
+L="$O/linux"
+steps=${BENCH_LINUX_STEPS:-bench-null_syscall:50000+bench-fork_exit:100+bench-fork_exec:50+bench-pipe_pingpong:1000+bench-page_fault:8192+bench-mmap_64m:2+bench-cpu_loop:20000000}
+steps="uname+$steps+poweroff"
+cpu=(-machine q35 -accel tcg -cpu max,la57=off -smp 1 -display none -no-reboot -monitor none)
+icount=(-icount shift=0,sleep=off)
+
+echo "## Linux guest: Tessera vs Xen 4.17 vs native"
+echo
+if ! bash guests/linux/fetch.sh >"$out/fetch.log" 2>&1 || ! bash guests/linux/initramfs.sh >"$out/initramfs.log" 2>&1; then
+  echo "Could not fetch the kernel or build the initramfs (see $out/)."
+  exit 1
+fi
+xengz=${XEN_GZ:-/boot/xen-4.17-amd64.gz}
+
+# run NAME TIMEOUT QEMU-ARGS...: boots, waits for TESSERA-INIT-DONE (or a
+# failure), records host seconds from start to TESSERA-INIT-OK in NAME.init
+run() {
+  local name=$1 timeout=$2; shift 2
+  local log="$out/$name.log" t0 tinit=
+  : >"$log"
+  t0=$(date +%s.%N)
+  qemu-system-x86_64 "$@" -serial "file:$log" &
+  local q=$! end=$(( $(date +%s) + timeout ))
+  while kill -0 $q 2>/dev/null; do
+    if [ -z "$tinit" ] && grep -aq TESSERA-INIT-OK "$log"; then
+      tinit=$(echo "$(date +%s.%N) - $t0" | bc -l 2>/dev/null || python3 -c "print($(date +%s.%N)-$t0)")
+    fi
+    if grep -aqE "TESSERA-INIT-DONE|tessera: PANIC|Kernel panic|Panic on CPU" "$log"; then sleep 2; break; fi
+    if [ "$(date +%s)" -ge $end ]; then echo "bench/linux.sh: timeout after ${timeout}s" >>"$log"; break; fi
+    sleep 0.2
+  done
+  kill $q 2>/dev/null; wait $q 2>/dev/null
+  echo "${tinit:-}" >"$out/$name.init"
+}
+
+tessera() {   # MODE [extra qemu args]
+  local m=$1; shift
+  [ -s "$O/tessera.elf" ] || return
+  local mods="$L/vmlinux console=hvc0 earlyprintk=xen tessera_steps=$steps,$L/initramfs.gz"
+  run "tessera-$m" 900 "${cpu[@]}" -m 768 -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+    -kernel "$O/tessera.elf" -append "dom0_mem=256 dom0_initrd" -initrd "$mods" "$@"
+}
+native() {
+  local m=$1; shift
+  run "native-$m" 900 "${cpu[@]}" -m 256 -kernel "$L/vmlinuz" -initrd "$L/initramfs.gz" \
+    -append "console=ttyS0 tessera_steps=$steps" "$@"
+}
+xen() {
+  local m=$1; shift
+  [ -r "$xengz" ] || return
+  zcat "$xengz" >"$out/xen"
+  run "xen-$m" 900 "${cpu[@]}" -m 768 -kernel "$out/xen" \
+    -append "console=com1 com1=115200,8n1 dom0_mem=256M,max:256M smap=0 noreboot" \
+    -initrd "$L/vmlinuz console=hvc0 earlyprintk=xen tessera_steps=$steps,$L/initramfs.gz" "$@"
+}
+
+# wall clock one after the other; instruction time is deterministic, so in parallel
+native wall; xen wall; tessera wall
+native icount "${icount[@]}" & xen icount "${icount[@]}" & tessera icount "${icount[@]}" & wait
+
+python3 - "$out" "$(cat "$L/version")" "$(qemu-system-x86_64 --version | head -n 1)" "$xengz" <<'PY'
+import os, re, sys
+out, version, qemu, xengz = sys.argv[1:5]
+plats = [("native", "native"), ("xen", "Xen 4.17 dom0"), ("tessera", "Tessera first domain")]
+order = ["null_syscall", "fork_exit", "fork_exec", "pipe_pingpong", "page_fault", "mmap_64m", "cpu_loop"]
+rx = re.compile(r"bench: name=(\w+) iters=(\d+) ns_per_op=([0-9.]+)")
+
+def load(p, mode):
+    r, path = {}, os.path.join(out, "%s-%s.log" % (p, mode))
+    if os.path.exists(path):
+        for line in open(path, errors="replace"):
+            m = rx.search(line)
+            if m:
+                r[m.group(1)] = (int(m.group(2)), float(m.group(3)))
+    init = None
+    try:
+        s = open(os.path.join(out, "%s-%s.init" % (p, mode))).read().strip()
+        init = float(s) if s else None
+    except OSError:
+        pass
+    return r, init
+
+def fmt(v):
+    return "—" if v is None else ("%.0f" % v if v >= 100 else "%.1f" % v)
+
+print("Debian cloud kernel %s, same initramfs everywhere; %s; `-machine q35 -accel tcg "
+      "-cpu max,la57=off`, one vCPU, 256 MiB for Linux (Tessera: `dom0_mem=256`, Xen: "
+      "`dom0_mem=256M`, %s). ns per operation as the guest's CLOCK_MONOTONIC measures it; "
+      "overhead ratio = (Tessera − native) / (Xen − native), goal ≤ 0.7 (CPU-bound: Tessera "
+      "within 2%% of native).\n" % (version, qemu, os.path.basename(xengz)))
+for mode, title in [("wall", "Wall clock"), ("icount", "Instruction time (`-icount shift=0,sleep=off`)")]:
+    data = {p: load(p, mode) for p, _ in plats}
+    print("### %s\n" % title)
+    print("| benchmark | iters | native ns/op | Xen ns/op | Tessera ns/op | Xen/native | Tessera/native | overhead ratio | goal |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for b in order:
+        v = {p: data[p][0].get(b) for p, _ in plats}
+        ns = {p: (x[1] if x else None) for p, x in v.items()}
+        iters = next((x[0] for x in v.values() if x), None)
+        n, x, t = ns["native"], ns["xen"], ns["tessera"]
+        xr = x / n if n and x else None
+        tr = t / n if n and t else None
+        ov = (t - n) / (x - n) if n and x and t and x != n else None
+        if b == "cpu_loop":
+            goal = "—" if tr is None else ("met" if tr <= 1.02 else "missed")
+        else:
+            goal = "—" if ov is None else ("met" if ov <= 0.7 else "missed")
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            b, iters or "—", fmt(n), fmt(x), fmt(t),
+            "—" if xr is None else "%.2f×" % xr, "—" if tr is None else "%.2f×" % tr,
+            "—" if ov is None else "%.2f" % ov, goal))
+    inits = {p: data[p][1] for p, _ in plats}
+    print("| host s from QEMU start to /init | | %s | %s | %s | | | | |" % tuple(
+        "—" if inits[p] is None else "%.1f" % inits[p] for p, _ in plats))
+    missing = [name for p, name in plats if not data[p][0]]
+    if missing:
+        print("\nNo results from: %s (logs in %s)." % (", ".join(missing), out))
+    print()
+PY
