@@ -72,6 +72,16 @@ $(O)/servers/xenstored: $(XS_CORE_SRC) $(XS_DOM_SRC) $(XS_HDRS) $(XS_MUSL_INC)/.
 	@echo "  MUSL    $@"
 	@$(XS_MUSL) -o $@ $(XS_CORE_SRC) $(XS_DOM_SRC)
 
+# The client library (servers/lib/xsclient*) and the xenstore-domain test
+# program of tests/suites/23-xenstore-domain.sh.
+XSC_SRC := servers/lib/xsclient.c servers/lib/xsclient_fd.c servers/lib/xsclient_ring.c servers/lib/xsring.c
+XSC_HDRS := servers/lib/xsclient.h servers/lib/xsclient_int.h servers/lib/xsring.h
+ALL += $(O)/servers/xs-tests/domtest
+$(O)/servers/xs-tests/domtest: $(XS_DIR)/test/domtest.c $(XSC_SRC) $(XSC_HDRS) $(XS_MUSL_INC)/.stamp
+	@mkdir -p $(@D)
+	@echo "  MUSL    $@"
+	@$(XS_MUSL) -o $@ $(XS_DIR)/test/domtest.c $(XSC_SRC)
+
 # Built on demand by the test suites (not part of all).
 $(XS_O)/xs-unit-asan: $(XS_CORE_SRC) $(XS_UNIT_SRC) $(XS_HDRS)
 	@mkdir -p $(@D)

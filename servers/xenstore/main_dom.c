@@ -132,7 +132,9 @@ int main(int argc, char **argv)
 		default: usage(); return o == 'h' ? 0 : 2;
 		}
 	}
-	if (xsdom_opts.have_master != have_port || optind < argc || state_pages < 16) {
+	/* Words that are not options are ignored: a module line made by the
+	 * domain builder starts with the program's file name. */
+	if (xsdom_opts.have_master != have_port || state_pages < 16) {
 		usage();
 		return 2;
 	}
