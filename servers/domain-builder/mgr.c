@@ -92,8 +92,10 @@ struct images {
     size_t kernel_len, ramdisk_len;
 };
 
-/* The "modules" of a config as one multiboot package in im->ramdisk; each
- * module's command line is its file's base name and its arguments. */
+/* The "modules" of a config as one multiboot package in im->ramdisk.  The
+ * first module is the program: its command line is its arguments; the
+ * others are named (base name first) so that the runtime shows them as
+ * /boot/NAME. */
 static int read_modules(struct mgr *m, const struct domcfg *c, const char *extra0,
                         struct images *im, char *err, size_t errlen)
 {
@@ -107,8 +109,11 @@ static int read_modules(struct mgr *m, const struct domcfg *c, const char *extra
         memcpy(file, c->module[i], n);
         file[n] = 0;
         const char *base = strrchr(file, '/');
-        int w = snprintf(cl[i], sizeof(cl[i]), "%s%s%s", base ? base + 1 : file,
-                         c->module[i] + n, i == 0 ? extra0 : "");
+        const char *args = c->module[i] + n + strspn(c->module[i] + n, " ");
+        int w = i ? snprintf(cl[i], sizeof(cl[i]), "%s%s%s", base ? base + 1 : file,
+                             *args ? " " : "", args)
+                  : snprintf(cl[i], sizeof(cl[i]), "%s%s%s", args, *args && *extra0 ? " " : "",
+                             extra0);
         if (w < 0 || (size_t)w >= sizeof(cl[i])) {
             rc = db_errf(err, errlen, "module %d: command line too long", i);
             break;
@@ -148,6 +153,9 @@ static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, siz
     int is_xs = (d->cfg.caps & TESSERA_CAP_XENSTORE) && m->xenstore_domid == BUILD_NO_XENSTORE;
     if (is_xs && !d->cfg.nmod)
         mgr_logf(m, "domain-builder: %s has no program to tell about our xenstore connection",
+                 d->cfg.name);
+    else if (is_xs && strstr(d->cfg.module[0], "--master-domid"))
+        mgr_logf(m, "domain-builder: %s names its control domain itself: we do not connect",
                  d->cfg.name);
     else if (is_xs && mgr_xs_prepare(m, want = want ? want : mgr_first_free_id(m), xsargs,
                                      sizeof(xsargs)))

@@ -31,7 +31,7 @@ int mgr_xs_prepare(struct mgr *m, uint32_t domid, char *args, size_t size)
         m->xs_gref = gref;
     }
     m->xs_broken = 0;
-    snprintf(args, size, " --master-domid %u --event %u --master-gref %u", m->b->self,
+    snprintf(args, size, "--master-domid %u --event %u --master-gref %u", m->b->self,
              m->xs.lport, m->xs_gref);
     return 0;
 }
