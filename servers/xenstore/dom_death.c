@@ -69,6 +69,16 @@ bool xsdom_death_event(uint32_t lport)
 	return virq_port && lport == virq_port;
 }
 
+bool xsdom_port_alive(uint32_t lport, uint32_t domid)
+{
+	struct evtchn_status st = { .dom = DOMID_SELF, .port = lport };
+	long rc = xsdom_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_status,
+				  (uint64_t)(uintptr_t)&st);
+	if (rc)
+		return true;             /* cannot tell: assume alive */
+	return st.status == EVTCHNSTAT_interdomain && st.u.interdomain.dom == domid;
+}
+
 /* 1 gone, 0 alive, with *sd whether it has shut down. */
 static int probe(uint32_t domid, uint32_t lport, bool *sd)
 {
@@ -79,12 +89,7 @@ static int probe(uint32_t domid, uint32_t lport, bool *sd)
 		if (rc >= 0)
 			return rc == 0 || dy;
 	}
-	struct evtchn_status st = { .dom = DOMID_SELF, .port = lport };
-	long rc = xsdom_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_status,
-				  (uint64_t)(uintptr_t)&st);
-	if (rc)
-		return 0;
-	return st.status != EVTCHNSTAT_interdomain || st.u.interdomain.dom != domid;
+	return !xsdom_port_alive(lport, domid);
 }
 
 void xsdom_death_check(struct xs_server *s)
@@ -92,11 +97,12 @@ void xsdom_death_check(struct xs_server *s)
 	uint32_t gone[64], down[64];
 	unsigned ngone = 0, ndown = 0;
 	uint32_t domid, lport;
-	for (unsigned i = 0; xsdom_ring_at(i, &domid, &lport); i++) {
-		if (xsdom_opts.have_master && domid == xsdom_opts.master_domid)
+	bool dead;
+	for (unsigned i = 0; xsdom_ring_at(i, &domid, &lport, &dead); i++) {
+		if (xsdom_opts.have_master && domid == xsdom_opts.master_domid && !dead)
 			continue;
-		bool sd;
-		int g = probe(domid, lport, &sd);
+		bool sd = false;
+		int g = dead || probe(domid, lport, &sd);
 		if (g && ngone < 64)
 			gone[ngone++] = domid;
 		else if (sd && ndown < 64)

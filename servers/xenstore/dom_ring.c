@@ -28,8 +28,9 @@ struct dring {
 	uint64_t index;          /* gntdev offset */
 	struct xenstore_domain_interface *intf;
 	struct xs_conn *c;
-	struct xs_ring *ring;
+	struct xs_ring *ring;    /* NULL while dead */
 	bool busy;
+	bool dead;               /* its domain is gone: never touch intf */
 };
 
 static struct dring *rings;
@@ -62,6 +63,38 @@ static void unmap(struct dring *d)
 	ioctl(xsdom_dev.gntdev, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
 }
 
+/* Tessera tears down our mapping of a dead domain's ring page under us (Xen
+ * would keep the page until we unmap it), so a ring is touched only while
+ * its channel is still connected: checked before each use. */
+static bool check_alive(struct dring *d)
+{
+	if (!d->dead && !xsdom_port_alive(d->lport, d->domid)) {
+		d->dead = true;
+		d->busy = false;
+	}
+	return !d->dead;
+}
+
+/* The grant of the domain's ring page into d->intf/d->index. */
+static int map_ring(struct dring *d, uint32_t gref, bool touch)
+{
+	struct ioctl_gntdev_map_grant_ref m = { 1, 0, 0, { { d->domid, gref } } };
+	if (ioctl(xsdom_dev.gntdev, IOCTL_GNTDEV_MAP_GRANT_REF, &m) < 0)
+		return -errno;
+	d->index = m.index;
+	if (!touch)
+		return 0;          /* only claimed (a kept mapping), to be unmapped */
+	void *va = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, xsdom_dev.gntdev,
+			(off_t)m.index);
+	if (va == MAP_FAILED) {
+		int e = -errno;
+		unmap(d);
+		return e;
+	}
+	d->intf = va;
+	return 0;
+}
+
 static struct xs_conn *hook_introduce(void *ctx, struct xs_server *s, uint32_t domid,
 				      uint64_t mfn, uint32_t port)
 {
@@ -74,42 +107,44 @@ static struct xs_conn *hook_introduce(void *ctx, struct xs_server *s, uint32_t d
 	if (!d)
 		abort();
 	d->domid = domid;
-	struct ioctl_gntdev_map_grant_ref m = { 1, 0, 0, { { domid, gref } } };
-	if (ioctl(xsdom_dev.gntdev, IOCTL_GNTDEV_MAP_GRANT_REF, &m) < 0) {
-		if (!xsdom_opts.quiet)
-			xsdom_log("domain %u: cannot map grant %u (errno %d)", domid, gref, errno);
-		free(d);
-		return NULL;
-	}
-	d->index = m.index;
-	void *va = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, xsdom_dev.gntdev,
-			(off_t)m.index);
-	if (va == MAP_FAILED) {
-		if (!xsdom_opts.quiet)
-			xsdom_log("domain %u: cannot map its ring (grant %u, errno %d)", domid, gref, errno);
-		unmap(d);
-		free(d);
-		return NULL;
-	}
-	d->intf = va;
+	/* the channel first: it tells whether the domain is still there (after
+	 * a restart of ours the runtime hands back the kept port) */
 	struct ioctl_evtchn_bind_interdomain b = { domid, port };
 	int lp = ioctl(xsdom_dev.evtchn, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
 	if (lp < 0) {
 		if (!xsdom_opts.quiet)
 			xsdom_log("domain %u: cannot bind port %u (errno %d)", domid, port, errno);
-		unmap(d);
 		free(d);
 		return NULL;
 	}
 	d->lport = (uint32_t)lp;
+	d->dead = !xsdom_port_alive(d->lport, domid);
+	int rc = map_ring(d, gref, !d->dead);
+	if (d->dead) {
+		/* gone while we were down: attach without a ring, so the death
+		 * check releases it (nodes removed, @releaseDomain) */
+		if (!rc)
+			unmap(d);
+		d->intf = NULL;
+		d->index = ~0ull;
+	} else if (rc) {
+		if (!xsdom_opts.quiet)
+			xsdom_log("domain %u: cannot map grant %u (%d)", domid, gref, rc);
+		struct ioctl_evtchn_unbind u = { d->lport };
+		ioctl(xsdom_dev.evtchn, IOCTL_EVTCHN_UNBIND, &u);
+		free(d);
+		return NULL;
+	}
 	d->c = xs_conn_new(s, domid, privileged(domid), true, &conn_ops, d);
-	xs_conn_set_out_total(d->c, d->intf->rsp_prod);
-	d->ring = xs_ring_new(d->c, d->intf, &ring_ops, d);
-	d->busy = true;          /* requests may be waiting already */
+	if (!d->dead) {
+		xs_conn_set_out_total(d->c, d->intf->rsp_prod);
+		d->ring = xs_ring_new(d->c, d->intf, &ring_ops, d);
+		d->busy = true;          /* requests may be waiting already */
+	}
 	d->next = rings;
 	rings = d;
-	xsdom_log("domain %u introduced (port %u -> local %u%s)", domid, port, d->lport,
-		  privileged(domid) ? ", privileged" : "");
+	xsdom_log("domain %u introduced (port %u -> local %u%s)%s", domid, port, d->lport,
+		  privileged(domid) ? ", privileged" : "", d->dead ? ", but it is gone" : "");
 	return d->c;
 }
 
@@ -122,7 +157,8 @@ static void hook_release(void *ctx, struct xs_conn *c)
 			continue;
 		*pp = d->next;
 		xsdom_log("domain %u released", d->domid);
-		xs_ring_free(d->ring);
+		if (d->ring)
+			xs_ring_free(d->ring);
 		struct ioctl_evtchn_unbind u = { d->lport };
 		ioctl(xsdom_dev.evtchn, IOCTL_EVTCHN_UNBIND, &u);
 		unmap(d);
@@ -147,26 +183,27 @@ bool xsdom_ring_serve(void)
 {
 	bool more = false;
 	for (struct dring *d = rings; d; d = d->next)
-		if (d->busy) {
+		if (d->busy && check_alive(d)) {
 			d->busy = xs_ring_service(d->ring, RING_BUDGET);
 			more |= d->busy;
 		}
 	/* watch events this round's requests queued for other domains */
 	for (struct dring *d = rings; d; d = d->next)
-		if (xs_conn_out_pending(d->c))
+		if (xs_conn_out_pending(d->c) && check_alive(d))
 			xs_ring_flush(d->ring);
 	return more;
 }
 
 void xsdom_ring_resync_all(void)
 {
-	for (struct dring *d = rings; d; d = d->next) {
-		xs_ring_resync(d->ring);
-		d->busy = true;
-	}
+	for (struct dring *d = rings; d; d = d->next)
+		if (check_alive(d)) {
+			xs_ring_resync(d->ring);
+			d->busy = true;
+		}
 }
 
-bool xsdom_ring_at(unsigned i, uint32_t *domid, uint32_t *lport)
+bool xsdom_ring_at(unsigned i, uint32_t *domid, uint32_t *lport, bool *dead)
 {
 	struct dring *d = rings;
 	while (d && i--)
@@ -175,5 +212,6 @@ bool xsdom_ring_at(unsigned i, uint32_t *domid, uint32_t *lport)
 		return false;
 	*domid = d->domid;
 	*lport = d->lport;
+	*dead = d->dead;
 	return true;
 }

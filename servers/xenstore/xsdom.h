@@ -47,12 +47,15 @@ bool xsdom_ring_event(uint32_t lport);
 bool xsdom_ring_serve(void);
 /* After recovery: resync every ring (output the domain has already got). */
 void xsdom_ring_resync_all(void);
-/* The i-th attached ring (i from 0): false past the last. */
-bool xsdom_ring_at(unsigned i, uint32_t *domid, uint32_t *lport);
+/* The i-th attached ring (i from 0): false past the last; *dead if its
+ * domain was found gone while its ring was being used. */
+bool xsdom_ring_at(unsigned i, uint32_t *domid, uint32_t *lport, bool *dead);
 
 /* dom_death.c: VIRQ_DOM_EXC and the periodic check of every ring's domain. */
 int xsdom_death_init(void);
 bool xsdom_death_event(uint32_t lport);   /* true: the VIRQ's port */
+/* Our port lport is still connected to domain domid (else: it is gone). */
+bool xsdom_port_alive(uint32_t lport, uint32_t domid);
 void xsdom_death_check(struct xs_server *s);
 
 /* state_mem.c: snapshot and journal in preserved memory. */

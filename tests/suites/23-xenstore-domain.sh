@@ -29,10 +29,14 @@ for f in "$O/tessera.elf" "$O/servers/runtime.elf" "$O/servers/domain-builder" \
   [ -f "$f" ] || { fail "$f is missing (run make)"; echo "$passed passed, $failed failed"; exit 1; }
 done
 t=$(mktemp -d "${TMPDIR:-/tmp}/tessera-23.XXXXXX")
-log=$O/test-logs/xenstore-domain.serial
+log=$t/serial       # copied to $O/test-logs/xenstore-domain.serial at the end
 mkdir -p "$O/test-logs"
 qpid=
-cleanup() { [ -n "$qpid" ] && kill -- -"$qpid" 2>/dev/null; rm -rf "$t"; }
+cleanup() {
+  [ -n "$qpid" ] && kill -- -"$qpid" 2>/dev/null
+  cp "$log" "$O/test-logs/xenstore-domain.serial" 2>/dev/null
+  rm -rf "$t"
+}
 trap cleanup EXIT
 
 # The master's ring: its first gntalloc grant (8) and the port its runtime

@@ -172,7 +172,8 @@ static int master(int argc, char **argv)
 	say("@introduceDomain fired");
 	say("is domain %u introduced: %d", guest, xsc_is_introduced(x, guest));
 
-	say("event %s", event(x, "data", 30000));
+	const char *ev_path = event(x, "data", 30000);
+	say("event %s", ev_path);
 	must(xsc_read(x, data, &v), "read data");
 	say("domain %u wrote: %s", guest, v);
 	free(v);
@@ -186,7 +187,8 @@ static int master(int argc, char **argv)
 	free(v);
 	must(xsc_write(x, reply, "after the restart"), "write reply again");
 
-	say("event %s", event(x, "release", 60000));
+	ev_path = event(x, "release", 60000);
+	say("event %s", ev_path);
 	say("@releaseDomain fired");
 	say("is domain %u introduced: %d", guest, xsc_is_introduced(x, guest));
 	rc = xsc_read(x, data, &v);
@@ -211,11 +213,13 @@ static int guest(void)
 	say("read /tool/test: %s", rc ? errname(-rc) : v);
 	must(xsc_watch(x, "reply", "r"), "watch reply");
 	event(x, "r", 5000);
-	say("event %s", event(x, "r", 30000));
+	const char *ev_path = event(x, "r", 30000);
+	say("event %s", ev_path);
 	must(xsc_read(x, "reply", &v), "read reply");
 	say("reply: %s", v);
 	free(v);
-	say("event %s", event(x, "r", 60000));
+	ev_path = event(x, "r", 60000);
+	say("event %s", ev_path);
 	must(xsc_read(x, "reply", &v), "read reply");
 	say("reply: %s", v);
 	free(v);
