@@ -17,9 +17,12 @@ $(XS_O)/xenstored: $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c $(XS_HD
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c
 
-$(XS_O)/xs-unit: $(XS_CORE_SRC) $(XS_UNIT_SRC) $(XS_HDRS)
+XS_CLIENT_SRC := servers/lib/xsclient.c servers/lib/xsclient_fd.c servers/lib/xsclient_ring.c
+XS_HDRS += servers/lib/xsclient.h servers/lib/xsclient_int.h
+
+$(XS_O)/xs-unit: $(XS_CORE_SRC) $(XS_UNIT_SRC) $(XS_CLIENT_SRC) $(XS_HDRS)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_CORE_SRC) $(XS_UNIT_SRC)
+	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_CORE_SRC) $(XS_UNIT_SRC) $(XS_CLIENT_SRC)
 
 $(XS_O)/xs-ringc: $(XS_DIR)/test/ringc.c $(XS_DIR)/ring_host.c servers/lib/xsring.c $(XS_HDRS)
 	@mkdir -p $(@D)
@@ -74,7 +77,7 @@ $(O)/servers/xenstored: $(XS_CORE_SRC) $(XS_DOM_SRC) $(XS_HDRS) $(XS_MUSL_INC)/.
 
 # The client library (servers/lib/xsclient*) and the xenstore-domain test
 # program of tests/suites/23-xenstore-domain.sh.
-XSC_SRC := servers/lib/xsclient.c servers/lib/xsclient_fd.c servers/lib/xsclient_ring.c servers/lib/xsring.c
+XSC_SRC := $(XS_CLIENT_SRC) servers/lib/xsring.c
 XSC_HDRS := servers/lib/xsclient.h servers/lib/xsclient_int.h servers/lib/xsring.h
 ALL += $(O)/servers/xs-tests/domtest
 $(O)/servers/xs-tests/domtest: $(XS_DIR)/test/domtest.c $(XSC_SRC) $(XSC_HDRS) $(XS_MUSL_INC)/.stamp
@@ -83,10 +86,10 @@ $(O)/servers/xs-tests/domtest: $(XS_DIR)/test/domtest.c $(XSC_SRC) $(XSC_HDRS) $
 	@$(XS_MUSL) -o $@ $(XS_DIR)/test/domtest.c $(XSC_SRC)
 
 # Built on demand by the test suites (not part of all).
-$(XS_O)/xs-unit-asan: $(XS_CORE_SRC) $(XS_UNIT_SRC) $(XS_HDRS)
+$(XS_O)/xs-unit-asan: $(XS_CORE_SRC) $(XS_UNIT_SRC) $(XS_CLIENT_SRC) $(XS_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=address,undefined -fno-sanitize-recover=all \
-		-I$(XS_DIR) -Iservers/lib -o $@ $(XS_CORE_SRC) $(XS_UNIT_SRC)
+		-I$(XS_DIR) -Iservers/lib -o $@ $(XS_CORE_SRC) $(XS_UNIT_SRC) $(XS_CLIENT_SRC)
 
 $(XS_O)/xs-fuzz-canary: $(XS_CORE_SRC) $(XS_DIR)/test/fuzz.c $(XS_HDRS)
 	@mkdir -p $(@D)

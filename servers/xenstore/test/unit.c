@@ -177,6 +177,7 @@ int main(void)
 	test_journal();
 	test_ring_restart();
 	test_compaction();
+	test_client();
 	xs_server_free(srv);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;
