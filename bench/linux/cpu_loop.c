@@ -5,7 +5,7 @@
 
 int main(int argc, char **argv)
 {
-	long n = bench_iters(argc, argv, 20000000);
+	long n = bench_iters(argc, argv, 300000000);
 	uint64_t x = 88172645463325252ull;
 	long long t0 = bench_now_ns();
 	for (long i = 0; i < n; i++) {

@@ -9,7 +9,7 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "-child") == 0)
 		return 0;
-	long n = bench_iters(argc, argv, 100);
+	long n = bench_iters(argc, argv, 50);
 	char self[4096];
 	ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (l <= 0)

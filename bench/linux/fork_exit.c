@@ -5,7 +5,7 @@
 
 int main(int argc, char **argv)
 {
-	long n = bench_iters(argc, argv, 200);
+	long n = bench_iters(argc, argv, 100);
 	long long t0 = bench_now_ns();
 	for (long i = 0; i < n; i++) {
 		pid_t p = fork();

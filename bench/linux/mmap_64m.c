@@ -6,7 +6,7 @@
 
 int main(int argc, char **argv)
 {
-	long n = bench_iters(argc, argv, 4);
+	long n = bench_iters(argc, argv, 2);
 	long long t0 = bench_now_ns();
 	for (long i = 0; i < n; i++) {
 		volatile char *p = mmap(NULL, SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,

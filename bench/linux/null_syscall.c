@@ -5,7 +5,7 @@
 
 int main(int argc, char **argv)
 {
-	long n = bench_iters(argc, argv, 200000);
+	long n = bench_iters(argc, argv, 50000);
 	long long t0 = bench_now_ns();
 	for (long i = 0; i < n; i++)
 		syscall(SYS_getppid);

@@ -5,7 +5,7 @@
 
 int main(int argc, char **argv)
 {
-	long n = bench_iters(argc, argv, 16384);
+	long n = bench_iters(argc, argv, 8192);
 	char *p = mmap(NULL, (size_t)n * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
 	if (p == MAP_FAILED)

@@ -5,7 +5,7 @@
 
 int main(int argc, char **argv)
 {
-	long n = bench_iters(argc, argv, 2000);
+	long n = bench_iters(argc, argv, 1000);
 	int ab[2], ba[2];
 	char c = 'x';
 	if (pipe(ab) || pipe(ba))
