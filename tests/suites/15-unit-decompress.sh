@@ -79,5 +79,22 @@ if musl-gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -Iservers/lib/decompres
 else
   bad "library builds with musl-gcc -static"
 fi
+# a short libFuzzer run over every decoder, seeded with the fixtures
+fz="$O/host/unit/decompress_fuzz"
+if make --no-print-directory "$fz" >"$tmp/fuzz-build.log" 2>&1; then
+  mkdir -p "$tmp/corpus"
+  for f in empty random; do
+    { printf '\377'; cat "$fx/$f.gz"; } >"$tmp/corpus/$f.gz"      # 255 % 6 = 3: gunzip
+    { printf '\374'; cat "$fx/$f.lz4"; } >"$tmp/corpus/$f.lz4"    # 252 % 6 = 0: lz4 legacy
+  done
+  secs=${DECOMPRESS_FUZZ_SECS:-10}
+  if "$fz" -max_total_time="$secs" -rss_limit_mb=1024 "$tmp/corpus" >"$tmp/fuzz.log" 2>&1; then
+    ok "libFuzzer: $(grep -o 'Done [0-9]* runs' "$tmp/fuzz.log" | tail -n 1) in ${secs} s without a fault"
+  else
+    bad "libFuzzer found a fault:"; grep -A5 -E "ERROR|runtime error|deadly" "$tmp/fuzz.log" | head -20
+  fi
+else
+  bad "build the libFuzzer harness"; tail -5 "$tmp/fuzz-build.log"
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

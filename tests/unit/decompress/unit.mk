@@ -14,3 +14,10 @@ HOST_ALL += $(DC_TEST_BIN)
 $(DC_TEST_BIN): $(DC_TEST_SRCS) $(DECOMPRESS_HDRS) tests/unit/decompress/dtest.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(DC_TEST_CFLAGS) -o $@ $(DC_TEST_SRCS)
+
+# libFuzzer harness (clang); built and run for a few seconds by the suite.
+DC_FUZZ_BIN := $(O)/host/unit/decompress_fuzz
+$(DC_FUZZ_BIN): tests/unit/decompress/fuzz/fuzz_decompress.c $(DECOMPRESS_SRCS) $(DECOMPRESS_HDRS)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -I$(DECOMPRESS_DIR) -o $@ $< $(DECOMPRESS_SRCS)
