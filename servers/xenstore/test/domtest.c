@@ -149,10 +149,11 @@ static int master(int argc, char **argv)
 	must(xsc_watch(x, "@releaseDomain", "release"), "watch @releaseDomain");
 	event(x, "release", 5000);
 
-	char dir[64], data[80], reply[80];
+	char dir[64], data[80], reply[80], ack[80];
 	snprintf(dir, sizeof(dir), "/local/domain/%u", guest);
 	snprintf(data, sizeof(data), "%s/data", dir);
 	snprintf(reply, sizeof(reply), "%s/reply", dir);
+	snprintf(ack, sizeof(ack), "%s/ack", dir);
 	char owner[16];
 	snprintf(owner, sizeof(owner), "n%u", guest);
 	const char *perms[1] = { owner };
@@ -160,6 +161,8 @@ static int master(int argc, char **argv)
 	must(xsc_set_perms(x, dir, perms, 1), "set_perms");
 	must(xsc_watch(x, data, "data"), "watch data");
 	event(x, "data", 5000);
+	must(xsc_watch(x, ack, "ack"), "watch ack");
+	event(x, "ack", 5000);
 	int rc = -1;
 	for (int i = 0; i < 150 && rc; i++) {         /* the guest may not be built yet */
 		rc = xsc_introduce(x, guest, 0, (uint32_t)atoi(gp_s));
@@ -178,6 +181,8 @@ static int master(int argc, char **argv)
 	say("domain %u wrote: %s", guest, v);
 	free(v);
 	must(xsc_write(x, reply, "hi"), "write reply");
+	ev_path = event(x, "ack", 30000);               /* the guest has read it */
+	say("event %s", ev_path);
 
 	/* the xenstore program dies after answering; its runtime restarts it */
 	must(xsc_control(x, "crash", NULL, NULL), "control crash");
@@ -205,19 +210,20 @@ static int guest(void)
 		die("open /dev/xen/xenbus: %s", strerror(errno));
 	struct xsc *x = xsc_new_fd(fd);
 	xsc_set_timeout(x, 60000);                      /* until we are introduced */
-	must(xsc_write(x, "data", "hello from the guest"), "write data");
+	must(xsc_watch(x, "reply", "r"), "watch reply");
 	xsc_set_timeout(x, 20000);
-	say("wrote data");
+	event(x, "r", 5000);
 	char *v = NULL;
 	int rc = xsc_read(x, "/tool/test", &v);
 	say("read /tool/test: %s", rc ? errname(-rc) : v);
-	must(xsc_watch(x, "reply", "r"), "watch reply");
-	event(x, "r", 5000);
+	must(xsc_write(x, "data", "hello from the guest"), "write data");
+	say("wrote data");
 	const char *ev_path = event(x, "r", 30000);
 	say("event %s", ev_path);
 	must(xsc_read(x, "reply", &v), "read reply");
 	say("reply: %s", v);
 	free(v);
+	must(xsc_write(x, "ack", "1"), "write ack");
 	ev_path = event(x, "r", 60000);
 	say("event %s", ev_path);
 	must(xsc_read(x, "reply", &v), "read reply");
