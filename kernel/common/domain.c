@@ -115,6 +115,20 @@ mfn_t domain_alloc_page(struct domain *d)
     return m;
 }
 
+/* VIRQ_DOM_EXC goes to d's creator (which reaps it) and to every domain holding
+ * XENSTORE (which fires @releaseDomain): Xen's global-VIRQ handlers, by capability. */
+static void notify_dom_exc(struct domain *d)
+{
+    struct domain *p = domain_lookup(d->parent);
+    if (p)
+        send_guest_global_virq(p, VIRQ_DOM_EXC);
+    for (unsigned i = 0; i < MAX_DOMAINS; i++) {
+        struct domain *x = domain_table[i];
+        if (x && x != d && x != p && has_cap(x, CAP_XENSTORE) && x->state != DOM_DYING)
+            send_guest_global_virq(x, VIRQ_DOM_EXC);
+    }
+}
+
 void domain_shutdown(struct domain *d, unsigned reason)
 {
     static const char *const names[] = { "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset" };
@@ -125,9 +139,7 @@ void domain_shutdown(struct domain *d, unsigned reason)
     printk("tessera: domain %u shut down: %s\n", d->id, reason < ARRAY_SIZE(names) ? names[reason] : "unknown");
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         sched_update_vcpu(d->vcpu[i]);
-    struct domain *p = domain_lookup(d->parent);
-    if (p)
-        send_guest_global_virq(p, VIRQ_DOM_EXC);      /* the builder reaps it */
+    notify_dom_exc(d);
 }
 
 void domain_crash(struct domain *d, const char *why)
@@ -188,6 +200,7 @@ void domain_destroy(struct domain *d)
             free_hv_page(d->vcpu[i]->arch.traps);
         free_hv_page(d->vcpu[i]);
     }
+    notify_dom_exc(d);                    /* d is unpublished: lookups now fail */
     printk("tessera: domain %u destroyed, free frames %lu\n", d->id, frames_free_count());
     free_hv_page(d);
 }
