@@ -241,7 +241,10 @@ if [ -x "$XEN_XSD" ]; then
   "$B/xenstored" -s "$T/dsock" -r "$T/drings" 2>>"$T/server.log" &
   dpid=$!
   for _ in $(seq 100); do [ -S "$T/xen/socket" ] && [ -S "$T/dsock" ] && break; sleep 0.05; done
-  norm() { sed -E 's/^DIRECTORY_PART [0-9]+\|/DIRECTORY_PART <gen>|/'; }
+  # Back-to-back identical watch events are collapsed: whether Xen's daemon
+  # delivers the second before the client stops reading is a matter of timing.
+  norm() { sed -E 's/^DIRECTORY_PART [0-9]+\|/DIRECTORY_PART <gen>|/' |
+           awk '!(/^WATCH_EVENT / && $0 == prev) { print } { prev = $0 }'; }
   "$B/xsmsg" "$T/xen/socket" <servers/xenstore/test/differential.txt | norm >"$T/diff.xen"
   "$B/xsmsg" "$T/dsock" <servers/xenstore/test/differential.txt | norm >"$T/diff.ours"
   n=$(grep -vc '^#' servers/xenstore/test/differential.txt)
