@@ -75,8 +75,11 @@ xen() {
 }
 
 # wall clock one after the other; instruction time is deterministic, so in parallel
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 native wall; xen wall; tessera wall
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
 native icount "${icount[@]}" & xen icount "${icount[@]}" & tessera icount "${icount[@]}" & wait
+echo "$load0 -> $load1" >"$out/loadavg"
 
 python3 - "$out" "$(cat "$L/version")" "$reps" "$(qemu-system-x86_64 --version | head -n 1)" "$xengz" <<'PY'
 import os, re, sys
@@ -114,6 +117,10 @@ print("Debian cloud kernel %s, same initramfs everywhere; %s; `-machine q35 -acc
 for mode, title in [("wall", "Wall clock"), ("icount", "Instruction time (`-icount shift=0,sleep=off`)")]:
     data = {p: load(p, mode) for p, _ in plats}
     print("### %s\n" % title)
+    if mode == "wall":
+        la = open(os.path.join(out, "loadavg")).read().strip() if os.path.exists(os.path.join(out, "loadavg")) else "?"
+        print("Host load average (1/5/15 min) before and after the wall-clock runs: %s on %d CPUs; "
+              "wall-clock ratios move with it, the instruction-time table does not.\n" % (la, os.cpu_count()))
     print("| benchmark | iters | native ns/op | Xen ns/op | Tessera ns/op | Xen/native | Tessera/native | overhead ratio | goal |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for b in order:
