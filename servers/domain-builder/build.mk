@@ -5,8 +5,9 @@ DB_DIR := servers/domain-builder
 DB_O := $(O)/host/domain-builder
 # the parts that run anywhere (no device files): tested on the host
 DB_CORE := util cfg domcfg domcfg_lists domcfg_devices xenelf image layout pgtable build build_mem \
-	xlcmd policy console mgr mgr_events xl bootcfg bootcfg_start modpkg xsclient mgr_xs
-DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c) servers/lib/xsring.c
+	xlcmd policy console mgr mgr_events xl bootcfg bootcfg_start modpkg mgr_xs
+DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c) servers/lib/xsring.c servers/lib/xsclient.c \
+	servers/lib/xsclient_ring.c servers/lib/xsclient_fd.c
 DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/tests/*.h)
 DB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -idirafter kernel/include

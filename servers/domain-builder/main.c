@@ -149,7 +149,7 @@ static void prompt_com2(const char *p) { com2_write(&com2, p, strlen(p)); }
 static void events(void)
 {
     uint32_t port;
-    for (int i = 0; i < 256 && !m.b->ops->pending(m.b, &port); i++)
+    for (int i = 0; i < 256 && !mgr_next_event(&m, &port); i++)
         mgr_event(&m, port);
 }
 

@@ -10,7 +10,7 @@
 #include "console.h"
 #include "domcfg.h"
 #include "policy.h"
-#include "xsclient.h"
+#include "xsclient.h"          /* servers/lib: the shared xenstore client */
 
 #define MGR_MAX_DOMS 128
 #define MGR_ERR_LEN  512
@@ -52,11 +52,16 @@ struct mgr {
     struct db_out log;              /* the serial log: consoles, events */
     uint64_t (*now_ms)(void);
     /* our xenstore connection: a page granted to xs_for and our port for it */
-    struct xsc xs;
-    uint32_t xs_for, xs_gref;
+    struct xsc *xs;
+    struct xenstore_domain_interface *xs_page;
+    uint32_t xs_for, xs_gref, xs_lport;
     int xs_broken;                  /* a request timed out: fail fast until it restarts */
-    void (*xs_sleep)(int ms);       /* tests: how to wait, and a fake server to run */
-    void (*xs_poke)(void *ctx);
+    int xs_spins;                   /* waits of this operation without an event fd */
+    long xs_deadline;               /* ms: when this operation gives up */
+    void (*xs_poke)(void *ctx);     /* tests: run a fake xenstore server */
+    /* events that arrived while we waited for xenstore, for the main loop */
+    uint32_t deferred[64];
+    int ndeferred;
 };
 
 int mgr_init(struct mgr *m, struct backend *b);
@@ -90,6 +95,8 @@ uint32_t mgr_first_free_id(struct mgr *m);
 /* A domain by name or decimal id; NULL if none. */
 struct mgr_dom *mgr_find(struct mgr *m, const char *name_or_id);
 
+/* The next event port: deferred ones first, then the back end's. */
+int mgr_next_event(struct mgr *m, uint32_t *port);
 /* Event handling: VIRQ_DOM_EXC (reap) and console ports. */
 void mgr_reap(struct mgr *m);
 void mgr_console_poll(struct mgr *m, struct mgr_dom *d);

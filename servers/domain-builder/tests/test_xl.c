@@ -73,7 +73,7 @@ static int nxsreq;
 static void xs_server(void *ctx)
 {
     struct mgr *m = ctx;
-    struct xsring_dir req = xsring_requests(m->xs.intf), rsp = xsring_responses(m->xs.intf);
+    struct xsring_dir req = xsring_requests(m->xs_page), rsp = xsring_responses(m->xs_page);
     struct xsd_sockmsg h;
     char p[256] = "";
     while (xsring_readable(&req) >= (long)sizeof(h) && xsring_peek(&req, 0, &h, sizeof(h)) &&
@@ -97,8 +97,6 @@ static int xs_seen(const char *r)
     return 0;
 }
 
-static void no_sleep(int ms) { (void)ms; }
-
 static uint64_t clock_ms;
 static uint64_t now(void) { return clock_ms; }
 
@@ -111,7 +109,7 @@ static void run(struct mgr *m, struct xl_session *s, const char *line)
 static void events(struct mgr *m)
 {
     uint32_t p;
-    while (!m->b->ops->pending(m->b, &p))
+    while (!mgr_next_event(m, &p))
         mgr_event(m, p);
 }
 
@@ -260,7 +258,6 @@ void test_xl(void)
     m.read_file = rd;
     m.log = (struct db_out){ take, NULL, NULL };
     m.now_ms = now;
-    m.xs_sleep = no_sleep;
     m.xs_poke = xs_server;
     s.out = (struct db_out){ take, NULL, NULL };
     boot(&m, &s);

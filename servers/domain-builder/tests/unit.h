@@ -31,6 +31,5 @@ void test_policy(void);
 void test_console(void);
 void test_bootcfg(void);
 void test_xl(void);
-void test_xsclient(void);
 
 #endif

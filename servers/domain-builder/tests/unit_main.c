@@ -13,7 +13,6 @@ int main(void)
         { "death policy", test_policy },
         { "console ring", test_console },
         { "boot configuration", test_bootcfg },
-        { "xenstore client", test_xsclient },
         { "manager and xl shell (fake back end)", test_xl },
     };
     for (size_t i = 0; i < sizeof(groups) / sizeof(*groups); i++) {
