@@ -2,15 +2,16 @@
 # $(O)/host/domain-builder/, the musl program the service runtime loads to
 # $(O)/servers/domain-builder.
 DB_DIR := servers/domain-builder
+-include servers/lib/decompress/sources.mk
 DB_O := $(O)/host/domain-builder
 # the parts that run anywhere (no device files): tested on the host
 DB_CORE := util cfg domcfg domcfg_lists domcfg_devices xenelf image layout pgtable build build_mem \
 	xlcmd policy console mgr mgr_events xl bootcfg bootcfg_start modpkg mgr_xs
 DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c) servers/lib/xsring.c servers/lib/xsclient.c \
-	servers/lib/xsclient_ring.c servers/lib/xsclient_fd.c
-DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/tests/*.h)
+	servers/lib/xsclient_ring.c servers/lib/xsclient_fd.c $(DECOMPRESS_SRCS)
+DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/tests/*.h) $(DECOMPRESS_HDRS)
 DB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -idirafter kernel/include
+	-I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -I$(DECOMPRESS_DIR) -idirafter kernel/include
 DB_UNIT_SRC := $(wildcard $(DB_DIR)/tests/*.c) $(DB_DIR)/backend_fake.c \
 	$(DB_DIR)/backend_fake_mem.c $(DB_DIR)/backend_fake_ev.c
 
