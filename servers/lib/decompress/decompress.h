@@ -73,6 +73,13 @@ int dc_gunzip(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
 	      size_t *out_len);
 
 uint32_t dc_crc32(uint32_t crc, const uint8_t *p, size_t n);
+uint64_t dc_crc64(uint64_t crc, const uint8_t *p, size_t n);
+
+/* A raw LZMA2 stream (up to and including its end byte) with the given
+ * dictionary size; back-references may not reach further.  Uses ~30 KiB of
+ * stack for the coder's probabilities. */
+int dc_lzma2(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, uint32_t dict_size,
+	     size_t *out_len, size_t *in_used);
 
 /* Decompresses a stream of the given format (DC_FMT_ELF copies). */
 int dc_decompress(enum dc_format fmt, const uint8_t *in, size_t in_len, uint8_t *out,
