@@ -22,5 +22,6 @@ void test_inflate(void);
 void test_gzip(void);
 void test_bzimage(void);
 void test_detect(void);
+void test_xz(void);
 void test_fixtures(const char *dir);
 #endif

@@ -55,6 +55,7 @@ int main(int argc, char **argv)
 	test_inflate();
 	test_gzip();
 	test_bzimage();
+	test_xz();
 	if (argc > 1)
 		test_fixtures(argv[1]);
 	printf("%d passed, %d failed\n", t_passed, t_failed);
