@@ -28,10 +28,10 @@ words = [b"tessera", b"domain", b"grant", b"event", b"channel", b"page", b"frame
 text = b" ".join(r.choice(words) for _ in range(60000))
 open(os.path.join(d, "text.raw"), "wb").write(text)
 open(os.path.join(d, "text9.raw"), "wb").write(text)
-open(os.path.join(d, "random.raw"), "wb").write(bytes(r.getrandbits(8) for _ in range(100000)))
+open(os.path.join(d, "random.raw"), "wb").write(r.randbytes(100000))
 big = bytearray()
 while len(big) < 9 * 1024 * 1024 + 12345:
-    big += r.choice(words) * r.randint(1, 40) + bytes(r.getrandbits(8) for _ in range(r.randint(0, 64)))
+    big += r.choice(words) * r.randint(1, 40) + r.randbytes(r.randint(0, 64))
 open(os.path.join(d, "big.raw"), "wb").write(bytes(big))
 PY
 for n in empty text random big; do
