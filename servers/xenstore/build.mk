@@ -24,7 +24,7 @@ $(XS_O)/xs-unit: $(XS_CORE_SRC) $(XS_UNIT_SRC) $(XS_CLIENT_SRC) $(XS_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_CORE_SRC) $(XS_UNIT_SRC) $(XS_CLIENT_SRC)
 
-$(XS_O)/xs-ringc: $(XS_DIR)/test/ringc.c $(XS_DIR)/ring_host.c servers/lib/xsring.c $(XS_HDRS)
+$(XS_O)/xs-ringc: $(XS_DIR)/test/ringc.c $(XS_DIR)/test/wire.h $(XS_DIR)/ring_host.c servers/lib/xsring.c $(XS_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(XS_CFLAGS) -o $@ $(XS_DIR)/test/ringc.c $(XS_DIR)/ring_host.c servers/lib/xsring.c
 

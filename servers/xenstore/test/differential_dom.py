@@ -187,7 +187,7 @@ WATCH /home wh
 WATCH /home/d5/f wf
 WATCH @releaseDomain wr
 RELEASE 5
-DRAIN
+SYNC
 DIRECTORY /local/domain
 DIRECTORY /home
 DIRECTORY /shared

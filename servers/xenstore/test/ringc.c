@@ -6,6 +6,7 @@
  * Usage: xs-ringc RINGDIR DOMID < script
  */
 #include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ring_host.h"
@@ -13,6 +14,13 @@
 #include "xsring.h"
 
 static struct host_ring hr;
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
 
 static void kick(void)
 {
@@ -37,7 +45,8 @@ static int r_send(void *ctx, const void *buf, size_t len)
 	(void)ctx;
 	struct xsring_dir req = xsring_requests(hr.intf);
 	const char *p = buf;
-	for (int spins = 0; len && spins < 5000; spins++) {
+	/* a request larger than the free space goes in as the server consumes */
+	for (long end = now_ms() + WIRE_REPLY_MS; len && now_ms() < end;) {
 		size_t w = xsring_write(&req, p, len);
 		p += w;
 		len -= w;
@@ -52,7 +61,7 @@ static int r_recv(void *ctx, struct xsd_sockmsg *h, char **payload, int timeout_
 {
 	(void)ctx;
 	struct xsring_dir rsp = xsring_responses(hr.intf);
-	for (int waited = 0;; waited += 5) {
+	for (long end = now_ms() + timeout_ms;;) {
 		if (xsring_peek(&rsp, 0, h, sizeof(*h))) {
 			size_t total = sizeof(*h) + h->len;
 			if (h->len > XENSTORE_PAYLOAD_MAX)
@@ -69,7 +78,7 @@ static int r_recv(void *ctx, struct xsd_sockmsg *h, char **payload, int timeout_
 				return 1;
 			}
 		}
-		if (waited >= timeout_ms)
+		if (now_ms() >= end)
 			return 0;
 		drain_down(5);
 	}

@@ -10,10 +10,16 @@
  *   WAIT                 print the next message (or TIMEOUT)
  *   RAW hex...           send raw bytes, print nothing
  *   EXPECTEOF            print messages until the server closes (EOF) or TIMEOUT
- *   DRAIN                print messages until none arrives for 300 ms
- * Replies to a request are awaited by req_id (5 s; without one the script
- * stops with TIMEOUT or EOF); watch events that arrive in between are printed
- * as they come.
+ *   SYNC                 send a sync request (GET_DOMAIN_PATH 0) and print every
+ *                        message that comes before its reply, but not the reply:
+ *                        a server answers in order, so every event queued for
+ *                        this connection before the sync request (by its own
+ *                        requests or by other connections' requests that have
+ *                        been answered) has been printed when SYNC returns
+ * Replies to a request are awaited by req_id (WIRE_REPLY_MS; without one the
+ * script stops with TIMEOUT or EOF and exits 1); watch events that arrive in
+ * between are printed as they come. Nothing is read for a fixed time: the
+ * time limits only bound how long a broken server can hang a test.
  */
 #ifndef TESSERA_XS_TEST_WIRE_H
 #define TESSERA_XS_TEST_WIRE_H
@@ -25,6 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xen/io/xs_wire.h>
+
+/* generous: a loaded machine must not turn a slow reply into a failure */
+#define WIRE_REPLY_MS 30000
+#define WIRE_WAIT_MS 20000
 
 static const char *const wire_names[] = {
 	"CONTROL", "DIRECTORY", "READ", "GET_PERMS", "WATCH", "UNWATCH",
@@ -78,6 +88,43 @@ static int wire_hex(const char *s, char *out, size_t max)
 	return (int)n;
 }
 
+/*
+ * Sends one request (payload of len bytes) and prints every message until its
+ * reply (matched by req_id; watch events never are), the reply itself only if
+ * print_reply. A TRANSACTION_START reply sets *last_tx. Returns 1 if no reply
+ * came: the rest of the script would be meaningless.
+ */
+static int wire_request(struct wire_io *io, uint32_t type, uint32_t tx, const char *payload,
+			size_t len, uint32_t req_id, bool print_reply, uint32_t *last_tx)
+{
+	static char msg[sizeof(struct xsd_sockmsg) + 65536];
+	struct xsd_sockmsg h = { .type = type, .req_id = req_id, .tx_id = tx, .len = (uint32_t)len };
+	if (len > sizeof(msg) - sizeof(h))
+		return 1;
+	memmove(msg + sizeof(h), payload, len);
+	memcpy(msg, &h, sizeof(h));
+	if (io->send(io->ctx, msg, sizeof(h) + len))
+		return 1;
+	for (;;) {
+		struct xsd_sockmsg r;
+		char *p;
+		int rc = io->recv(io->ctx, &r, &p, WIRE_REPLY_MS);
+		if (rc <= 0) {
+			puts(rc ? "EOF" : "TIMEOUT");
+			fflush(stdout);
+			return 1;
+		}
+		bool mine = r.type != XS_WATCH_EVENT && r.req_id == req_id;
+		if (!mine || print_reply)
+			wire_print(&r, p);
+		if (mine && r.type == XS_TRANSACTION_START && last_tx)
+			*last_tx = (uint32_t)strtoul(p, NULL, 10);
+		free(p);
+		if (mine)
+			return 0;
+	}
+}
+
 /* Returns 0 if every command ran (replies may be errors), 1 on I/O failure. */
 static int wire_script(struct wire_io *io, FILE *in, uint32_t req_base)
 {
@@ -96,7 +143,7 @@ static int wire_script(struct wire_io *io, FILE *in, uint32_t req_base)
 		if (!strcmp(tok[0], "WAIT") || !strcmp(tok[0], "EXPECTEOF")) {
 			bool all = tok[0][0] == 'E';
 			for (;;) {
-				int r = io->recv(io->ctx, &h, &p, 2000);
+				int r = io->recv(io->ctx, &h, &p, WIRE_WAIT_MS);
 				if (r <= 0) {
 					puts(r ? "EOF" : "TIMEOUT");
 					fflush(stdout);
@@ -109,11 +156,9 @@ static int wire_script(struct wire_io *io, FILE *in, uint32_t req_base)
 			}
 			continue;
 		}
-		if (!strcmp(tok[0], "DRAIN")) {
-			while (io->recv(io->ctx, &h, &p, 300) > 0) {
-				wire_print(&h, p);
-				free(p);
-			}
+		if (!strcmp(tok[0], "SYNC")) {
+			if (wire_request(io, XS_GET_DOMAIN_PATH, 0, "0", 2, ++req_id, false, NULL))
+				return 1;
 			continue;
 		}
 		if (!strcmp(tok[0], "RAW")) {
@@ -156,30 +201,9 @@ static int wire_script(struct wire_io *io, FILE *in, uint32_t req_base)
 		}
 		if (type == XS_TRANSACTION_START && nt == first + 1)
 			buf[len++] = '\0';
-		h.type = (uint32_t)type;
-		h.req_id = ++req_id;
-		h.tx_id = tx;
-		h.len = (uint32_t)(len - sizeof(h));
-		memcpy(buf, &h, sizeof(h));
-		if (io->send(io->ctx, buf, len))
+		if (wire_request(io, (uint32_t)type, tx, buf + sizeof(h), len - sizeof(h), ++req_id,
+				 true, &last_tx))
 			return 1;
-		for (;;) {
-			struct xsd_sockmsg r;
-			int rc = io->recv(io->ctx, &r, &p, 5000);
-			if (rc <= 0) {
-				/* no reply: the rest of the script is meaningless */
-				puts(rc ? "EOF" : "TIMEOUT");
-				fflush(stdout);
-				return 1;
-			}
-			wire_print(&r, p);
-			bool mine = r.type != XS_WATCH_EVENT && r.req_id == req_id;
-			if (mine && r.type == XS_TRANSACTION_START)
-				last_tx = (uint32_t)strtoul(p, NULL, 10);
-			free(p);
-			if (mine)
-				break;
-		}
 	}
 	return 0;
 }

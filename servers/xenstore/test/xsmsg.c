@@ -53,7 +53,7 @@ static int s_recv(void *ctx, struct xsd_sockmsg *h, char **payload, int timeout_
 	*payload = malloc(h->len + 1);
 	if (!*payload)
 		return -1;
-	if (read_full(*payload, h->len, 5000) <= 0) {
+	if (read_full(*payload, h->len, WIRE_REPLY_MS) <= 0) {
 		free(*payload);
 		return -1;
 	}
@@ -69,10 +69,23 @@ int main(int argc, char **argv)
 	}
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]);
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		perror("xsmsg: connect");
-		return 1;
+	/*
+	 * A server that has just been started may not have bound or be listening
+	 * yet (its socket file appears between bind and listen): retry for a while.
+	 */
+	for (int tries = 0;; tries++) {
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			break;
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		if ((e != ENOENT && e != ECONNREFUSED) || tries >= 200) {
+			errno = e;
+			perror("xsmsg: connect");
+			return 1;
+		}
+		usleep(50 * 1000);
 	}
 	struct wire_io io = { s_send, s_recv, NULL };
 	return wire_script(&io, stdin, (uint32_t)getpid() << 8);
