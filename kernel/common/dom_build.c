@@ -236,6 +236,7 @@ static void init_vcpu(struct build *b, const struct xen_elf_info *ei, mfn_t l4)
     v->arch.kernel_sp = r->rsp;
     v->arch.guest_table = l4;
     v->online = true;
+    v->initialised = true;
 }
 
 /* Build domain 0 from boot module 0; returns the domain or NULL (logged). */

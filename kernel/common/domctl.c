@@ -417,7 +417,7 @@ static void install_refs(struct vcpu *v, const struct vcpu_refs *r)
 }
 
 /* A NULL context takes the vCPU down again (Xen's vcpu_reset). */
-static long set_context(struct domain *t, struct vcpu *v, uint64_t uctxt)
+long vcpu_set_context(struct domain *t, struct vcpu *v, uint64_t uctxt)
 {
     struct vcpu_refs r;
     long rc;
@@ -439,6 +439,7 @@ static long set_context(struct domain *t, struct vcpu *v, uint64_t uctxt)
         load_context(v, &ctxt);
         install_refs(v, &r);
         v->online = ctxt.flags & VGCF_online;
+        v->initialised = true;
     }
     spin_unlock(&t->lock);
     return rc;
@@ -450,7 +451,7 @@ static long domctl_set_vcpu_context(struct domain *t, const struct xen_domctl_vc
         return -EINVAL;
     if (t->has_run)
         return -EPERM;                    /* only a domain being built */
-    return set_context(t, t->vcpu[vc->vcpu], (uint64_t)vc->ctxt.p);
+    return vcpu_set_context(t, t->vcpu[vc->vcpu], (uint64_t)vc->ctxt.p);
 }
 
 /* ---- getvcpucontext ---- */

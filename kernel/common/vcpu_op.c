@@ -88,6 +88,31 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64
     switch (cmd) {
     case VCPUOP_is_up:
         return v->online;
+    case VCPUOP_initialise: {
+        /* Secondary vCPUs of an SMP guest: a context once, then VCPUOP_up. */
+        if (v->initialised)
+            return -EEXIST;
+        if (!arg)
+            return -EFAULT;
+        long rc = vcpu_set_context(d, v, arg);
+        if (!rc)
+            v->online = false;
+        return rc;
+    }
+    case VCPUOP_up:
+        if (!v->initialised)
+            return -EINVAL;
+        if (!v->online) {
+            v->online = true;
+            sched_update_vcpu(v);
+        }
+        return 0;
+    case VCPUOP_down:
+        if (v->online) {
+            v->online = false;
+            sched_update_vcpu(v);     /* if it is the caller, it stops on the way out */
+        }
+        return 0;
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(v, arg);
     case VCPUOP_register_runstate_memory_area:

@@ -28,6 +28,7 @@ struct vcpu {
     unsigned id;
     unsigned processor;                 /* pCPU it runs on */
     bool     online;
+    bool     initialised;               /* has a context (builder or VCPUOP_initialise) */
     bool     blocked;
     struct vcpu_info *vcpu_info;        /* hypervisor view of the registered vcpu_info */
     mfn_t    vcpu_info_mfn;             /* INVALID_MFN while it is the shared_info slot */
@@ -76,6 +77,8 @@ extern struct domain *domain_table[MAX_DOMAINS];
 
 struct domain *domain_create(domid_t id, domid_t parent, uint32_t caps, unsigned nr_vcpus, uint64_t max_pages);
 void domain_pause(struct domain *d);
+/* Load a struct vcpu_guest_context from guest memory into v (domctl.c). */
+long vcpu_set_context(struct domain *t, struct vcpu *v, uint64_t uctxt);
 void domain_unpause(struct domain *d);
 void domain_destroy(struct domain *d);
 struct domain *domain_lookup(domid_t id);
