@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Decompressors of servers/lib/decompress: host unit tests (ASan/UBSan) on
 # hand-made streams and on fixtures made here with the real gzip and lz4
-# tools, gzip, lz4 -l and xz (text, incompressible data, a 9 MiB file spanning
+# tools, gzip, lz4 -l, xz and zstd (text, incompressible data, a 9 MiB file spanning
 # two LZ4 legacy blocks, empty input); then the library must build freestanding (no libc
 # symbol referenced) and with musl-gcc.
 set -u
@@ -16,7 +16,7 @@ if ! make --no-print-directory "$bin" >&2; then
 fi
 fx="$O/host/unit/decompress-fixtures"
 rm -rf "$fx"; mkdir -p "$fx"
-for t in gzip lz4 xz python3; do
+for t in gzip lz4 xz zstd python3; do
   command -v $t >/dev/null || { bad "tool $t present"; }
 done
 python3 - "$fx" <<'PY'
@@ -38,7 +38,9 @@ for n in empty text random big; do
   gzip -1 -n -c "$fx/$n.raw" >"$fx/$n.gz"
   lz4 -q -l -1 -c "$fx/$n.raw" >"$fx/$n.lz4"
   xz -c --x86 --lzma2=preset=6 "$fx/$n.raw" >"$fx/$n.xz"     # Linux's choice: x86 filter, CRC-32
+  zstd -q -c -12 "$fx/$n.raw" >"$fx/$n.zst"
 done
+zstd -q -c -19 --no-check "$fx/text9.raw" >"$fx/text9.zst"
 xz -c -C crc64 --block-size=65536 -9 "$fx/text9.raw" >"$fx/text9.xz"
 gzip -9 -n -c "$fx/text9.raw" >"$fx/text9.gz"
 lz4 -q -l -12 -c "$fx/text9.raw" >"$fx/text9.lz4"
@@ -47,6 +49,7 @@ cp "$fx/text.raw" "$fx/textsz.raw"
 size_le=$(python3 -c "import struct; print(''.join('\\\\x%02x' % b for b in struct.pack('<I', $(stat -c %s "$fx/text.raw"))))")
 { cat "$fx/text.lz4"; printf "$size_le"; } >"$fx/textsz.lz4"
 { xz -c -C crc32 --x86 --lzma2 "$fx/text.raw"; printf "$size_le"; } >"$fx/textsz.xz"
+{ zstd -q -c -3 "$fx/text.raw"; printf "$size_le"; } >"$fx/textsz.zst"
 out=$("$bin" "$fx" 2>&1); rc=$?
 echo "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$'
 p=$(echo "$out" | sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p')
@@ -88,9 +91,10 @@ fz="$O/host/unit/decompress_fuzz"
 if make --no-print-directory "$fz" >"$tmp/fuzz-build.log" 2>&1; then
   mkdir -p "$tmp/corpus"
   for f in empty random; do
-    { printf '\373'; cat "$fx/$f.gz"; } >"$tmp/corpus/$f.gz"      # 251 % 8 = 3: gunzip
-    { printf '\370'; cat "$fx/$f.lz4"; } >"$tmp/corpus/$f.lz4"    # 248 % 8 = 0: lz4 legacy
-    { printf '\376'; cat "$fx/$f.xz"; } >"$tmp/corpus/$f.xz"      # 254 % 8 = 6: xz
+    { printf '\377'; cat "$fx/$f.gz"; } >"$tmp/corpus/$f.gz"      # 255 % 9 = 3: gunzip
+    { printf '\374'; cat "$fx/$f.lz4"; } >"$tmp/corpus/$f.lz4"    # 252 % 9 = 0: lz4 legacy
+    { printf '\371'; cat "$fx/$f.xz"; } >"$tmp/corpus/$f.xz"      # 249 % 9 = 6: xz
+    { printf '\373'; cat "$fx/$f.zst"; } >"$tmp/corpus/$f.zst"    # 251 % 9 = 8: zstd
   done
   secs=${DECOMPRESS_FUZZ_SECS:-10}
   if "$fz" -max_total_time="$secs" -rss_limit_mb=1024 "$tmp/corpus" >"$tmp/fuzz.log" 2>&1; then

@@ -1,6 +1,6 @@
 /*
  * Bounded decompressors for kernel images and ramdisks: the bzImage setup
- * header, LZ4 legacy frames, gzip (DEFLATE), xz (LZMA2, x86 BCJ).  Freestanding: only <stddef.h>
+ * header, LZ4 legacy frames, gzip (DEFLATE), xz (LZMA2, x86 BCJ), zstd.  Freestanding: only <stddef.h>
  * and <stdint.h>; no allocation, no libc.  Every read of the input and every
  * write of the output is checked against the lengths given; a malformed or
  * truncated stream returns a negative DC_E* code and never touches memory
@@ -85,6 +85,10 @@ int dc_lzma2(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, uin
  * LZMA2 with an optional x86 branch filter; checks none, CRC-32, CRC-64
  * (SHA-256 and other filters: DC_EUNSUPP). */
 int dc_unxz(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len);
+
+/* Zstandard frames (and skippable frames; no dictionaries), XXH64 checked,
+ * the 4-byte size Linux appends accepted when it matches. */
+int dc_unzstd(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len);
 
 /* The xz x86 branch converter, decoding direction, over a whole block. */
 void dc_bcj_x86(uint8_t *buf, size_t size, uint32_t start);

@@ -19,7 +19,9 @@ int dc_decompress(enum dc_format fmt, const uint8_t *in, size_t in_len, uint8_t 
 		return dc_lz4_legacy(in, in_len, out, out_cap, out_len);
 	case DC_FMT_XZ:
 		return dc_unxz(in, in_len, out, out_cap, out_len);
-	case DC_FMT_ZSTD: case DC_FMT_BZIP2: case DC_FMT_LZMA: case DC_FMT_LZO:
+	case DC_FMT_ZSTD:
+		return dc_unzstd(in, in_len, out, out_cap, out_len);
+	case DC_FMT_BZIP2: case DC_FMT_LZMA: case DC_FMT_LZO:
 		return DC_EUNSUPP;
 	default:
 		return DC_EFORMAT;

@@ -23,5 +23,7 @@ void test_gzip(void);
 void test_bzimage(void);
 void test_detect(void);
 void test_xz(void);
+void test_zstd(void);
+uint64_t dc_xxh64(const uint8_t *p, size_t n, uint64_t seed);
 void test_fixtures(const char *dir);
 #endif

@@ -56,6 +56,7 @@ int main(int argc, char **argv)
 	test_gzip();
 	test_bzimage();
 	test_xz();
+	test_zstd();
 	if (argc > 1)
 		test_fixtures(argv[1]);
 	printf("%d passed, %d failed\n", t_passed, t_failed);

@@ -93,9 +93,9 @@ void test_bzimage(void)
 	CHECK_EQ(dc_kernel_unpack(img, IMG, out, sizeof(out), &got), DC_EFORMAT,
 		 "bzimage: payload that is not an ELF refused");
 	make(img);
-	memcpy(img + 4 * 512 + 0x40, "\x28\xb5\x2f\xfd", 4);
+	memcpy(img + 4 * 512 + 0x40, "BZh9", 4);
 	CHECK_EQ(dc_kernel_unpack(img, IMG, out, sizeof(out), &got), DC_EUNSUPP,
-		 "bzimage: zstd payload reported unsupported");
+		 "bzimage: bzip2 payload reported unsupported");
 	make(img);
 	memset(img + 4 * 512 + 0x40, 0x33, 8);
 	CHECK_EQ(dc_kernel_unpack(img, IMG, out, sizeof(out), &got), DC_EFORMAT,

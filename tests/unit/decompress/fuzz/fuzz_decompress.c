@@ -1,5 +1,5 @@
 /* libFuzzer harness for servers/lib/decompress: the first input byte picks
- * the decoder (its value mod 8) and the output capacity, the rest is the stream.  Buffers are
+ * the decoder (its value mod 9) and the output capacity, the rest is the stream.  Buffers are
  * heap-allocated to their exact sizes so ASan catches any overrun. */
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *in = malloc(n ? n : 1), *out = malloc(cap ? cap : 1);
 	memcpy(in, data + 1, n);
 	struct dc_bzimage bz;
-	switch (sel % 8) {
+	switch (sel % 9) {
 	case 0: dc_lz4_legacy(in, n, out, cap, &got); break;
 	case 1: dc_lz4_block(in, n, out, cap, &got); break;
 	case 2: dc_inflate(in, n, out, cap, &got, &used); break;
@@ -29,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 6: dc_unxz(in, n, out, cap, &got); break;
 	case 7: dc_lzma2(in, n, out, cap, 1u << 20, &got, &used); break;
+	case 8: dc_unzstd(in, n, out, cap, &got); break;
 	}
 	if (got > cap || used > n)
 		abort();
