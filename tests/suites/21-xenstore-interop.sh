@@ -23,7 +23,7 @@ start_server() {
   "$B/xenstored" -s "$T/sock" -u "5:$T/sock5" -u "6:$T/sock6" -d "$T/state" -r "$T/rings" \
     -F "$T/pid" 2>>"$T/server.log" &
   SRV_PID=$!
-  for _ in $(seq 100); do [ -S "$T/sock" ] && [ -s "$T/pid" ] && return 0; sleep 0.05; done
+  for _ in $(seq 400); do [ -S "$T/sock" ] && [ -s "$T/pid" ] && return 0; sleep 0.05; done
   return 1
 }
 
@@ -105,14 +105,16 @@ expect "domain 6 still cannot write it" 1 "xenstore-write: could not write path 
 # --- watches ---
 timeout 30 xenstore-watch -n 3 /vm/1 >"$T/watch.out" 2>&1 &
 wpid=$!
-for _ in $(seq 50); do [ -s "$T/watch.out" ] && break; sleep 0.05; done
+# (generous waits here and below: they end as soon as the condition holds,
+# and a loaded machine must not make the test race ahead of the watch)
+for _ in $(seq 400); do [ -s "$T/watch.out" ] && break; sleep 0.05; done
 xenstore-write /vm/1/state 4 && xenstore-write /vm/other 1 && xenstore-rm /vm/1/state
 wait $wpid; wrc=$?
 expect "xenstore-watch: initial event, change below, removal; sibling ignored" 0 \
   $'/vm/1\n/vm/1/state\n/vm/1/state' sh -c "cat '$T/watch.out'; exit $wrc"
 timeout 30 xenstore-watch -n 2 @introduceDomain >"$T/intro.out" 2>&1 &
 wpid=$!
-for _ in $(seq 50); do [ -s "$T/intro.out" ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ -s "$T/intro.out" ] && break; sleep 0.05; done
 expect "INTRODUCE domain 7 (ring in $T/rings)" 0 "INTRODUCE OK|" sh -c "echo 'INTRODUCE 7 4096 3' | $B/xsmsg $T/sock"
 wait $wpid; wrc=$?
 expect "xenstore-watch @introduceDomain sees the introduction" 0 $'@introduceDomain\n@introduceDomain' \
@@ -194,7 +196,7 @@ time.sleep(60)
 PY
 python3 "$T/flood.py" "$T/sock" "$T/flood.ready" >"$T/flood.out" 2>&1 &
 fpid=$!
-for _ in $(seq 200); do [ -s "$T/flood.ready" ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ -s "$T/flood.ready" ] && break; sleep 0.05; done
 expect "flooding client is stalled by the server (stopped reading its requests)" 0 "blocked" cat "$T/flood.out"
 expect "another client is served while the flood is stalled" 0 "guest1" timeout 10 xenstore-read /vm/1/name
 expect "and can write" 0 "" timeout 10 xenstore-write /vm/1/flood-ok 1
@@ -314,9 +316,9 @@ fi
 
 # --- the musl-static build (what the service runtime loads) behaves the same ---
 if [ -x "$B/xenstored-static" ] && ! readelf -l "$B/xenstored-static" | grep -q INTERP; then
-  "$B/xenstored-static" -s "$T/msock" -u "5:$T/msock5" 2>>"$T/server.log" &
+  "$B/xenstored-static" -s "$T/msock" -u "5:$T/msock5" -F "$T/mpid" 2>>"$T/server.log" &
   mpid=$!
-  for _ in $(seq 100); do [ -S "$T/msock5" ] && break; sleep 0.05; done
+  for _ in $(seq 400); do [ -s "$T/mpid" ] && break; sleep 0.05; done
   expect "musl-static xenstored: write" 0 "" env XENSTORED_PATH="$T/msock" xenstore-write /a/b c
   expect "musl-static xenstored: ls" 0 'b = "c"' env XENSTORED_PATH="$T/msock" xenstore-ls /a
   expect "musl-static xenstored: permission denial" 1 "xenstore-read: couldn't read path /a/b" \
