@@ -100,7 +100,7 @@ def main():
             print("%d rc: %s" % (n, m.group(1).decode()))
             sys.stdout.flush()
         s.send(b"\x1d")
-        s.wait(rb"^\[detached\]$", a.timeout)
+        s.wait(rb"\[detached\]$", a.timeout)   # after the shell's prompt
         return 0
     except Timeout as e:
         print("console.py: timeout: %s" % e, file=sys.stderr)

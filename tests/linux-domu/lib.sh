@@ -13,7 +13,11 @@ fail() { echo "FAIL - $1"; failed=$((failed + 1)); }
 check() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: got [$2], want [$3]"; fi; }
 finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
 D=tests/linux-domu
-slog() { tr -d '\r' <"$log" 2>/dev/null; }
+# slog: the serial log without CRs, from line FROM+1 on (FROM=$(mark) starts
+# a new phase: domain ids are reused, so older lines must not match)
+FROM=0
+slog() { tr -d '\r' <"$log" 2>/dev/null | tail -n +$((FROM + 1)); }
+mark() { tr -d '\r' <"$log" | wc -l; }
 
 # prepare: the kernel (cached by fetch.sh) and a fresh initramfs, copied so
 # that another run rewriting build/linux does not change this boot.
