@@ -29,6 +29,7 @@ struct build {
     uint64_t mods_pfn, mods_pages, mods_len;
     uint64_t si_pfn, store_pfn, console_pfn, p2m_pfn, p2m_pages, pt_pfn, pt_frames, stack_pfn;
     unsigned nl1, nl2, nl3;
+    uint64_t kernel_end_pfn;
 };
 
 /* "dom0_initrd": hand module 1 over as Xen hands dom0 its initrd (a plain,
@@ -83,7 +84,10 @@ static void build_page_tables(struct build *b)
         ((uint64_t *)pfn_virt(b, i2))[pt_index(va, 2)] = (b->p2m[i1] << PAGE_SHIFT) | PTE_UPPER;
         bool ro = (pfn >= b->pt_pfn && pfn < b->pt_pfn + b->pt_frames) ||
                   (!plain_initrd() && pfn >= b->mods_pfn + 1 && pfn < b->mods_pfn + b->mods_pages);
-        ((uint64_t *)pfn_virt(b, i1))[pt_index(va, 1)] = (b->p2m[pfn] << PAGE_SHIFT) | (ro ? PTE_L1_RO : PTE_L1_RW);
+        /* Only the kernel image is executable: Linux checks for W+X mappings. */
+        uint64_t nx = pfn >= b->kernel_end_pfn ? PTE_NX : 0;
+        ((uint64_t *)pfn_virt(b, i1))[pt_index(va, 1)] =
+            (b->p2m[pfn] << PAGE_SHIFT) | (ro ? PTE_L1_RO : PTE_L1_RW) | nx;
     }
 }
 
@@ -267,7 +271,8 @@ struct domain *build_first_domain(void)
                        .mods_pages = mods_size() >> PAGE_SHIFT };
     if (alloc_memory(&b))
         panic("not enough memory for domain 0 (%lu pages)", nr_pages);
-    layout(&b, ALIGN_UP(ei.pend, PAGE_SIZE) >> PAGE_SHIFT);
+    b.kernel_end_pfn = ALIGN_UP(ei.pend, PAGE_SIZE) >> PAGE_SHIFT;
+    layout(&b, b.kernel_end_pfn);
     if (b.next_pfn + 128 > nr_pages || b.v_end - b.v_start > nr_pages * PAGE_SIZE)
         panic("domain 0 image does not fit in %lu pages", nr_pages);
 

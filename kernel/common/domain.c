@@ -201,8 +201,9 @@ void domain_destroy(struct domain *d)
         free_hv_page(d->vcpu[i]);
     }
     notify_dom_exc(d);                    /* d is unpublished: lookups now fail */
-    printk("tessera: domain %u destroyed, free frames %lu\n", d->id, frames_free_count());
+    domid_t id = d->id;
     free_hv_page(d);
+    printk("tessera: domain %u destroyed, free frames %lu\n", id, frames_free_count());
 }
 
 /* Domains that shut down with no living parent to reap them are destroyed here

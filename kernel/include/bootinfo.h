@@ -8,7 +8,7 @@
 #define MAX_BOOT_MODULES 16
 
 struct mem_region { paddr_t start, end; };     /* usable RAM [start, end) */
-struct boot_module { paddr_t start, end; char cmdline[256]; };
+struct boot_module { paddr_t start, end; char cmdline[1024]; };   /* Xen's MAX_GUEST_CMDLINE */
 
 struct boot_info {
     const char *loader;
