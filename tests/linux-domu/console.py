@@ -8,8 +8,9 @@ Attaches to DOMAIN's console, then for each CMD sends
     echo @@Bn; CMD; echo @@En $?
 and waits (at most SECS per command) for the "@@En RC" line; prints every
 output line between "@@Bn" and it as "n: LINE", then "n rc: RC".  A CMD that
-starts with "!" is sent as is (the rest of it) and not waited for (poweroff);
-the session then detaches (Ctrl-]).  Exit status 0, 2 on a timeout (what came
+starts with "!" is sent as is (the rest of it) and not waited for (poweroff,
+a crash): what the guest prints until it has been quiet for 2 s (at most 30 s)
+is printed as "n: LINE", then the session detaches (Ctrl-]).  Exit status 0, 2 on a timeout (what came
 so far is printed to stderr).
 """
 import argparse
@@ -65,6 +66,21 @@ class Session:
             except socket.timeout:
                 pass
 
+    def drain(self, quiet, secs):
+        """Everything that arrives until nothing came for `quiet` seconds."""
+        end = time.monotonic() + secs
+        while time.monotonic() < end:
+            self.s.settimeout(quiet)
+            try:
+                chunk = self.s.recv(4096)
+                if not chunk:
+                    break
+                self.buf += chunk.replace(b"\r", b"")
+            except socket.timeout:
+                break
+        out, self.buf = self.buf, b""
+        return out
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -85,7 +101,8 @@ def main():
         for n, cmd in enumerate(a.cmds, 1):
             if cmd.startswith("!"):
                 s.send(cmd[1:].encode() + b"\n")
-                time.sleep(2)
+                for line in s.drain(2.0, 30.0).decode(errors="replace").split("\n"):
+                    print("%d: %s" % (n, line))
                 break
             s.send(b"echo @@B%d; %s; echo @@E%d $?\n" % (n, cmd.encode(), n))
             m, before = s.wait(rb"^@@E%d (\d+)$" % n, a.timeout)

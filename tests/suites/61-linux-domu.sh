@@ -81,6 +81,8 @@ console=hvc0 tessera_out=console tessera_steps=shell"
 n=$(nlines "^tessera: domain $id destroyed, free frames")
 out=$(con linux '!poweroff -f')
 check "poweroff -f sent" "$?" 0
+check "the guest halted (its last line on the console)" \
+  "$(out_of 1 "$out" | sed -nE 's/^.*\[ *[0-9.]+\] (reboot: .*)$/\1/p')" "reboot: System halted"
 wait_line "tessera: domain $id shut down: poweroff" 60
 wait_line "(d0) domain-builder: domain $id (linux) shut down: poweroff, action destroy" 30
 wait_line "(d0) domain-builder: destroyed domain $id (linux)" 30
