@@ -67,7 +67,7 @@ done
 check "dmesg -n 1: no output" "$(out_of 1 "$out")" ""
 check "uname -r" "$(out_of 2 "$out")" "$release"
 gdate=$(out_of 3 "$out")
-[[ "$gdate" =~ ^[0-9]+$ ]] && [ "$gdate" -ge $((host0 - 120)) ] && [ "$gdate" -le $((host1 + 120)) ] &&
+[[ "$gdate" =~ ^[0-9]+$ ]] && [ "$gdate" -ge $((host0 - 60)) ] && [ "$gdate" -le $((host1 + 60)) ] &&
   ok "date is sane (guest $gdate, host $host0..$host1)" || fail "date: guest [$gdate], host $host0..$host1"
 check "fork+exec loop of a static program" "$(out_of 4 "$out")" "forkloop: 200 of 200 done"
 check "pipelines of busybox applets" "$(out_of 5 "$out")" "n=100"
