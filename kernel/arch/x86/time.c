@@ -10,6 +10,7 @@ static uint64_t boot_tsc, tsc_hz;
 static uint32_t scale_mul;
 static int8_t scale_shift;
 static uint64_t boot_wall_sec;
+static uint32_t boot_wall_nsec;
 
 static uint64_t calibrate_tsc(void)
 {
@@ -66,7 +67,17 @@ void time_init(void)
     tsc_hz = calibrate_tsc();
     boot_tsc = rdtsc();
     set_scale(tsc_hz);
-    boot_wall_sec = rtc_seconds();
+    /* The RTC counts whole seconds: wait for the next tick so the wallclock is
+     * exact to the TSC, then refer it back to system time 0. */
+    uint64_t first = rtc_seconds(), sec, edge_ns;
+    uint64_t give_up = rdtsc() + 2 * tsc_hz;
+    do {
+        sec = rtc_seconds();
+        edge_ns = now_ns();
+    } while (sec == first && rdtsc() < give_up);
+    uint64_t wall_ns = sec * 1000000000ULL - edge_ns;
+    boot_wall_sec = wall_ns / 1000000000ULL;
+    boot_wall_nsec = (uint32_t)(wall_ns % 1000000000ULL);
     printk("tessera: TSC %lu kHz, wallclock %lu\n", tsc_hz / 1000, boot_wall_sec);
 }
 
@@ -95,7 +106,7 @@ void update_wallclock(struct domain *d)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     s->wc_sec = (uint32_t)boot_wall_sec;
     s->wc_sec_hi = (uint32_t)(boot_wall_sec >> 32);
-    s->wc_nsec = 0;
+    s->wc_nsec = boot_wall_nsec;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     s->wc_version++;
 }
