@@ -13,8 +13,8 @@ G_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -nostdinc -fno-pic -fno-p
 G_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
   -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T guests/lib/guest.ld
 
-G_LIB_SRCS := $(wildcard guests/lib/*.c guests/lib/*.S)
-G_LIB_HDRS := $(wildcard guests/lib/*.h) guests/lib/guest.ld
+G_LIB_SRCS := $(wildcard guests/lib/*.c guests/lib/*.S lib/freestanding/*.c)
+G_LIB_HDRS := $(wildcard guests/lib/*.h lib/freestanding/*.h) guests/lib/guest.ld
 
 CONFORM_GUESTS := conform-version conform-version-hcp conform-cpu conform-cpu-hcp conform-mm conform-memory
 GUEST_ELFS := $(patsubst %,$(O)/guests/%.elf,$(CONFORM_GUESTS))

@@ -12,8 +12,8 @@ RT_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -nostdinc -fno-pic -fno-
   -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ -I$(RT_DIR)
 RT_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
   -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T $(RT_DIR)/runtime.ld
-RT_SRCS := $(wildcard $(RT_DIR)/*.c $(RT_DIR)/*.S)
-RT_HDRS := $(wildcard $(RT_DIR)/*.h) $(RT_DIR)/runtime.ld
+RT_SRCS := $(wildcard $(RT_DIR)/*.c $(RT_DIR)/*.S lib/freestanding/*.c)
+RT_HDRS := $(wildcard $(RT_DIR)/*.h lib/freestanding/*.h) $(RT_DIR)/runtime.ld
 RT_TESTS := $(patsubst $(RT_DIR)/tests/%.c,$(O)/servers/tests/%,$(wildcard $(RT_DIR)/tests/*.c))
 ALL += $(O)/servers/runtime.elf $(RT_TESTS)
 
