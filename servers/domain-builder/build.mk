@@ -5,15 +5,22 @@ DB_DIR := servers/domain-builder
 -include servers/lib/decompress/sources.mk
 DB_O := $(O)/host/domain-builder
 # the parts that run anywhere (no device files): tested on the host
-DB_CORE := util cfg domcfg domcfg_lists domcfg_devices xenelf image layout pgtable build build_mem \
-	xlcmd policy console mgr mgr_events xl bootcfg bootcfg_start modpkg mgr_xs
+# Grouped by concern: cfg/ (xl.cfg and boot list parsing), build/ (images,
+# layout, page tables, the build itself), mgr/ (domain manager, death
+# policy, xenstore setup, boot start), shell/ (xl command shell, consoles,
+# COM2), backend/ (privcmd and the fake hypervisor).
+DB_CORE := util cfg/cfg cfg/domcfg cfg/domcfg_lists cfg/domcfg_devices cfg/bootcfg \
+	build/xenelf build/image build/layout build/pgtable build/build build/build_mem build/modpkg \
+	mgr/mgr mgr/mgr_events mgr/mgr_xs mgr/policy mgr/bootcfg_start \
+	shell/xlcmd shell/console shell/xl
 DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c) servers/lib/xsring.c servers/lib/xsclient.c \
 	servers/lib/xsclient_ring.c servers/lib/xsclient_fd.c $(DECOMPRESS_SRCS)
-DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/tests/*.h) $(DECOMPRESS_HDRS)
+DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/*/*.h $(DB_DIR)/tests/*.h) $(DECOMPRESS_HDRS)
 DB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -I$(DECOMPRESS_DIR) -idirafter kernel/include
-DB_UNIT_SRC := $(wildcard $(DB_DIR)/tests/*.c) $(DB_DIR)/backend_fake.c \
-	$(DB_DIR)/backend_fake_mem.c $(DB_DIR)/backend_fake_ev.c
+DB_FAKE_SRC := $(DB_DIR)/backend/backend_fake.c $(DB_DIR)/backend/backend_fake_mem.c \
+	$(DB_DIR)/backend/backend_fake_ev.c
+DB_UNIT_SRC := $(wildcard $(DB_DIR)/tests/*.c) $(DB_FAKE_SRC)
 
 HOST_ALL += $(DB_O)/db-unit
 
@@ -29,9 +36,8 @@ $(DB_O)/db-unit-asan: $(DB_CORE_SRC) $(DB_UNIT_SRC) $(DB_HDRS)
 
 # The program: host build (--fake back end, for tests and demos) and the musl
 # build the service runtime runs.
-DB_PROG_SRC := $(DB_CORE_SRC) $(DB_DIR)/main.c $(DB_DIR)/files.c $(DB_DIR)/com2.c \
-	$(DB_DIR)/backend_privcmd.c $(DB_DIR)/backend_privcmd_dev.c \
-	$(DB_DIR)/backend_fake.c $(DB_DIR)/backend_fake_mem.c $(DB_DIR)/backend_fake_ev.c
+DB_PROG_SRC := $(DB_CORE_SRC) $(DB_DIR)/main.c $(DB_DIR)/files.c $(DB_DIR)/shell/com2.c \
+	$(DB_DIR)/backend/backend_privcmd.c $(DB_DIR)/backend/backend_privcmd_dev.c $(DB_FAKE_SRC)
 DB_MUSL_INC := $(DB_O)/musl-inc
 HOST_ALL += $(DB_O)/domain-builder
 ALL += $(O)/servers/domain-builder
@@ -62,8 +68,8 @@ $(O)/servers/builder-tests/svc: $(DB_DIR)/tests/svc/svc.c $(DB_MUSL_INC)/.stamp
 		-isystem $(DB_MUSL_INC) -o $@ $<
 
 # libFuzzer target over the parsers (built on demand by suite 45-builder-unit).
-DB_FUZZ_SRC := $(DB_DIR)/util.c $(DB_DIR)/cfg.c $(DB_DIR)/domcfg.c $(DB_DIR)/domcfg_lists.c \
-	$(DB_DIR)/domcfg_devices.c $(DB_DIR)/xlcmd.c $(DB_DIR)/bootcfg.c $(DB_DIR)/fuzz/fuzz_cfg.c
+DB_FUZZ_SRC := $(DB_DIR)/util.c $(DB_DIR)/cfg/cfg.c $(DB_DIR)/cfg/domcfg.c $(DB_DIR)/cfg/domcfg_lists.c \
+	$(DB_DIR)/cfg/domcfg_devices.c $(DB_DIR)/shell/xlcmd.c $(DB_DIR)/cfg/bootcfg.c $(DB_DIR)/fuzz/fuzz_cfg.c
 $(DB_O)/db-fuzz: $(DB_FUZZ_SRC) $(DB_HDRS)
 	@mkdir -p $(@D)
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(DB_DIR) -Iservers/lib -idirafter kernel/include \

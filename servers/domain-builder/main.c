@@ -6,11 +6,11 @@
  *   domain-builder [--boot FILE] [--dir DIR]... [--com2 uart|none|unix:PATH]
  *                  [--fake MiB] [--exit-on-eof]
  */
-#include "bootcfg.h"
-#include "com2.h"
+#include "cfg/bootcfg.h"
+#include "shell/com2.h"
 #include "files.h"
 #include "util.h"
-#include "xl.h"
+#include "shell/xl.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -3,9 +3,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bootcfg.h"
-#include "domcfg.h"
-#include "xlcmd.h"
+#include "cfg/bootcfg.h"
+#include "cfg/domcfg.h"
+#include "shell/xlcmd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,6 +1,6 @@
 /* Boot configuration parsing. */
 #include "unit.h"
-#include "bootcfg.h"
+#include "cfg/bootcfg.h"
 
 void test_bootcfg(void)
 {

@@ -2,10 +2,10 @@
  * tables, p2m, grant entries, event channels and vCPU state are compared
  * with the layout rules; failures leave no domain and no mapping behind. */
 #include "unit.h"
-#include "backend_fake.h"
-#include "build.h"
-#include "modpkg.h"
-#include "pgtable.h"
+#include "backend/backend_fake.h"
+#include "build/build.h"
+#include "build/modpkg.h"
+#include "build/pgtable.h"
 #include "mkelf.h"
 #include "public/tessera.h"
 #include "util.h"

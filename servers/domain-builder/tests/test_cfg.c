@@ -1,7 +1,7 @@
 /* Config parser tests: a full valid file, defaults, and every malformed
  * input the parser knows, each with its exact "file:line: reason". */
 #include "unit.h"
-#include "domcfg.h"
+#include "cfg/domcfg.h"
 #include "public/tessera.h"
 
 static int parse(const char *text, struct domcfg *d, char *err)

@@ -1,7 +1,7 @@
 /* Console ring: draining with wrap-around, prefixed printable lines,
  * corrupt producer indices, input ring space. */
 #include "unit.h"
-#include "console.h"
+#include "shell/console.h"
 
 static char lines[16][256];
 static int nlines;

@@ -2,7 +2,7 @@
  * kernel, 512 MiB, 40 MiB ramdisk as a pfn, p2m at INIT_P2M), the layout
  * without INIT_P2M, a mapped ramdisk, and refusals. */
 #include "unit.h"
-#include "layout.h"
+#include "build/layout.h"
 
 static struct xenelf linux_like(void)
 {

@@ -1,7 +1,7 @@
 /* Death policy: each shutdown reason to its on_* action, service domains
  * keep their id, suspend and dying are left alone, and restart loops stop. */
 #include "unit.h"
-#include "policy.h"
+#include "mgr/policy.h"
 
 #include <xen/sched.h>
 

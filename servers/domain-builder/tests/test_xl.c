@@ -3,10 +3,10 @@
  * nothing, destroy/create, death policy (a crashed service domain comes back
  * with its id), pause/unpause, console attach. */
 #include "unit.h"
-#include "backend_fake.h"
-#include "bootcfg.h"
+#include "backend/backend_fake.h"
+#include "cfg/bootcfg.h"
 #include "mkelf.h"
-#include "xl.h"
+#include "shell/xl.h"
 #include "xsring.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* xl command-line parsing: every command, options, quoting, and the
  * refusals with their exact messages. */
 #include "unit.h"
-#include "xlcmd.h"
+#include "shell/xlcmd.h"
 
 static void ok(const char *line, enum xl_op op, const char *arg, int console, int wait)
 {

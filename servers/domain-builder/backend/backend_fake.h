@@ -1,0 +1,51 @@
+/* The fake back end's insides, for tests: an in-memory hypervisor that
+ * enforces the rules the real one does during a build (ownership, no
+ * mapping left at unpause/destroy, the pinned L4 validated, CR3 pinned). */
+#ifndef DB_BACKEND_FAKE_H
+#define DB_BACKEND_FAKE_H
+
+#include "backend/backend.h"
+
+#define FAKE_MAX_DOMS  64
+#define FAKE_MAX_PORTS 64
+#define FAKE_FREE      0xffffu
+
+struct fake_port {
+    int state;                      /* 0 free, 1 unbound, 2 interdomain, 3 virq */
+    uint32_t remote_dom, remote_port, virq;
+};
+
+struct fake_dom {
+    int exists, paused, ran, shutdown, dying;
+    uint32_t reason, vcpus, caps;
+    uint64_t max_pages, tot_pages;
+    uint64_t shared_info_mfn, grant_mfn, l4_mfn;
+    int ctx_set, mappings;
+    int nioports;
+    uint32_t ioport_first[8], ioport_nr[8];
+    struct vcpu_guest_context ctx;
+    struct fake_port port[FAKE_MAX_PORTS];
+};
+
+struct fake {
+    uint64_t nframes, next_alloc;
+    int memfd;
+    uint8_t *phys;                  /* all frames, for inspection */
+    uint16_t *owner;
+    struct fake_dom dom[FAKE_MAX_DOMS];
+    uint32_t pending[64];
+    int npending;
+    int fail_create;                /* inject: next create fails with this */
+    int live_maps;
+    uint8_t *granted[8];            /* our pages granted with grant_page */
+    uint32_t granted_to[8];
+    int ngranted;
+};
+
+struct fake *fake_of(struct backend *b);
+uint8_t *fake_frame(struct backend *b, uint64_t mfn);
+/* A domain shuts down (reason SHUTDOWN_*): VIRQ_DOM_EXC fires. */
+void fake_shutdown(struct backend *b, uint32_t domid, uint32_t reason);
+void fake_raise(struct backend *b, uint32_t lport);
+
+#endif

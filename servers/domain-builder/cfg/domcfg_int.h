@@ -1,0 +1,30 @@
+/* Internal to domcfg*.c: the context the key handlers share. */
+#ifndef DB_DOMCFG_INT_H
+#define DB_DOMCFG_INT_H
+
+#include "cfg/domcfg.h"
+
+struct dc_ctx {
+    const struct cfg_file *f;
+    struct domcfg *d;
+    char *err;
+    size_t errlen;
+    int maxmem_line, devices_line, ramdisk_line, modules_line;
+};
+
+struct dc_key {
+    const char *key;
+    int (*fn)(struct dc_ctx *c, const struct cfg_setting *s);
+};
+
+int dc_fail(struct dc_ctx *c, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int dc_want(struct dc_ctx *c, const struct cfg_setting *s, enum cfg_type t);
+
+int dc_vif(struct dc_ctx *c, const struct cfg_setting *s);
+int dc_disk(struct dc_ctx *c, const struct cfg_setting *s);
+int dc_caps(struct dc_ctx *c, const struct cfg_setting *s);
+int dc_modules(struct dc_ctx *c, const struct cfg_setting *s);
+int dc_devices(struct dc_ctx *c, const struct cfg_setting *s);
+
+#endif

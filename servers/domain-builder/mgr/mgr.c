@@ -1,0 +1,293 @@
+/* Domain manager: creating, destroying and restarting domains (see mgr.h).
+ * A create reads and checks the config, the kernel and the ramdisk before
+ * the first hypercall, so a bad file changes nothing. */
+#include "mgr/mgr.h"
+#include "build/modpkg.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xen/sched.h>
+#include <xen/grant_table.h>
+#include "public/tessera.h"
+
+#define MAX_KERNEL  (256u << 20)
+#define MAX_RAMDISK (512u << 20)
+
+void mgr_logf(struct mgr *m, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (m->log.line)
+        m->log.line(m->log.ctx, buf);
+}
+
+int mgr_init(struct mgr *m, struct backend *b)
+{
+    memset(m, 0, sizeof(*m));
+    m->b = b;
+    m->xenstore_domid = BUILD_NO_XENSTORE;
+    return b->ops->bind_virq(b, VIRQ_DOM_EXC, &m->virq_port);
+}
+
+struct mgr_dom *mgr_find(struct mgr *m, const char *s)
+{
+    char *end;
+    unsigned long id = strtoul(s, &end, 10);
+    int numeric = *s >= '0' && *s <= '9' && !*end;
+    for (int i = 0; i < MGR_MAX_DOMS; i++) {
+        struct mgr_dom *d = &m->dom[i];
+        if (d->used && (numeric ? d->domid == id : !strcmp(d->cfg.name, s)))
+            return d;
+    }
+    return NULL;
+}
+
+static struct mgr_dom *free_slot(struct mgr *m)
+{
+    for (int i = 0; i < MGR_MAX_DOMS; i++)
+        if (!m->dom[i].used)
+            return &m->dom[i];
+    return NULL;
+}
+
+/* Connects our console back end: grant 0 mapped, its channel bound. */
+static int console_connect(struct mgr *m, struct mgr_dom *d, const struct build_out *o,
+                           char *err, size_t errlen)
+{
+    struct backend *b = m->b;
+    d->cons = b->ops->map_grant(b, d->domid, GNTTAB_RESERVED_CONSOLE);
+    if (!d->cons)
+        return db_errf(err, errlen, "cannot map the console ring of domain %u", d->domid);
+    int rc = b->ops->bind_interdomain(b, d->domid, o->console_port, &d->cons_lport);
+    if (rc) {
+        b->ops->unmap_grant(b, d->cons);
+        d->cons = NULL;
+        return db_errf(err, errlen, "cannot bind the console channel (%d)", rc);
+    }
+    snprintf(d->prefix, sizeof(d->prefix), "(d%u) ", d->domid);
+    return 0;
+}
+
+static void console_disconnect(struct mgr *m, struct mgr_dom *d)
+{
+    if (!d->cons)
+        return;
+    mgr_console_poll(m, d);
+    cons_flush(&d->lines, d->prefix, m->log.line, m->log.ctx);
+    m->b->ops->unbind(m->b, d->cons_lport);
+    m->b->ops->unmap_grant(m->b, d->cons);
+    d->cons = NULL;
+    d->attached = NULL;
+}
+
+struct images {
+    uint8_t *kernel, *ramdisk;
+    size_t kernel_len, ramdisk_len;
+};
+
+/* The "modules" of a config as one multiboot package in im->ramdisk.  The
+ * first module is the program: its command line is its arguments; the
+ * others are named (base name first) so that the runtime shows them as
+ * /boot/NAME. */
+static int read_modules(struct mgr *m, const struct domcfg *c, const char *extra0,
+                        struct images *im, char *err, size_t errlen)
+{
+    struct modpkg_item it[DOM_MAX_MODULES];
+    uint8_t *data[DOM_MAX_MODULES] = { 0 };
+    char cl[DOM_MAX_MODULES][DOM_SPEC_MAX + 1];
+    int rc = 0;
+    for (int i = 0; i < c->nmod && !rc; i++) {
+        char file[DOM_SPEC_MAX + 1];
+        size_t n = strcspn(c->module[i], " ");
+        memcpy(file, c->module[i], n);
+        file[n] = 0;
+        const char *base = strrchr(file, '/');
+        const char *args = c->module[i] + n + strspn(c->module[i] + n, " ");
+        int w = i ? snprintf(cl[i], sizeof(cl[i]), "%s%s%s", base ? base + 1 : file,
+                             *args ? " " : "", args)
+                  : snprintf(cl[i], sizeof(cl[i]), "%s%s%s", args, *args && *extra0 ? " " : "",
+                             extra0);
+        if (w < 0 || (size_t)w >= sizeof(cl[i])) {
+            rc = db_errf(err, errlen, "module %d: command line too long", i);
+            break;
+        }
+        rc = m->read_file(m->file_ctx, file, MAX_RAMDISK, &data[i], &it[i].len, err, errlen);
+        it[i].data = data[i];
+        it[i].cmdline = cl[i];
+    }
+    if (!rc)
+        rc = modpkg_build(it, c->nmod, &im->ramdisk, &im->ramdisk_len, err, errlen);
+    for (int i = 0; i < c->nmod; i++)
+        free(data[i]);
+    return rc;
+}
+
+static int read_images(struct mgr *m, const struct domcfg *c, const char *extra0,
+                       struct images *im, char *err, size_t errlen)
+{
+    memset(im, 0, sizeof(*im));
+    if (m->read_file(m->file_ctx, c->kernel, MAX_KERNEL, &im->kernel, &im->kernel_len,
+                     err, errlen))
+        return -1;
+    int rc = c->nmod ? read_modules(m, c, extra0, im, err, errlen)
+           : c->ramdisk[0] ? m->read_file(m->file_ctx, c->ramdisk, MAX_RAMDISK, &im->ramdisk,
+                                          &im->ramdisk_len, err, errlen) : 0;
+    if (rc)
+        free(im->kernel);
+    return rc;
+}
+
+/* Builds d->cfg as domain `want` (0: any), connects, unpauses. */
+static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, size_t errlen)
+{
+    struct images im;
+    struct build_out o;
+    char xsargs[96] = "";
+    int is_xs = (d->cfg.caps & TESSERA_CAP_XENSTORE) && m->xenstore_domid == BUILD_NO_XENSTORE;
+    if (is_xs && !d->cfg.nmod)
+        mgr_logf(m, "domain-builder: %s has no program to tell about our xenstore connection",
+                 d->cfg.name);
+    else if (is_xs && strstr(d->cfg.module[0], "--master-domid"))
+        mgr_logf(m, "domain-builder: %s names its control domain itself: we do not connect",
+                 d->cfg.name);
+    else if (is_xs && mgr_xs_prepare(m, want = want ? want : mgr_first_free_id(m), xsargs,
+                                     sizeof(xsargs)))
+        mgr_logf(m, "domain-builder: no xenstore connection for %s", d->cfg.name);
+    if (read_images(m, &d->cfg, xsargs, &im, err, errlen))
+        return -1;
+    struct build_in in = { &d->cfg, im.kernel, im.kernel_len, im.ramdisk, im.ramdisk_len,
+                           want, is_xs ? BUILD_NO_XENSTORE : m->xenstore_domid, d->cfg.nmod > 0 };
+    int rc = build_domain(m->b, &in, &o, err, errlen);
+    free(im.kernel);
+    free(im.ramdisk);
+    if (rc)
+        return -1;
+    d->domid = o.domid;
+    if (console_connect(m, d, &o, err, errlen)) {
+        m->b->ops->destroy(m->b, o.domid);
+        return -1;
+    }
+    if ((rc = m->b->ops->unpause(m->b, o.domid))) {
+        console_disconnect(m, d);
+        m->b->ops->destroy(m->b, o.domid);
+        return db_errf(err, errlen, "unpause failed (%d)", rc);
+    }
+    d->used = 1;
+    d->preserved = 0;
+    if (is_xs) {
+        m->xenstore_domid = o.domid;
+        mgr_xs_started(m);
+    } else
+        mgr_xs_add(m, d, o.store_mfn, o.store_port);
+    return 0;
+}
+
+static int load_cfg(struct mgr *m, const char *path, struct domcfg *c, char *err, size_t errlen)
+{
+    uint8_t *text;
+    size_t len;
+    if (m->read_file(m->file_ctx, path, CFG_MAX_SIZE, &text, &len, err, errlen))
+        return -1;
+    int rc = domcfg_parse(path, (const char *)text, len, c, err, errlen);
+    free(text);
+    return rc;
+}
+
+int mgr_create(struct mgr *m, const char *path, uint32_t *domid, char *err, size_t errlen)
+{
+    static struct domcfg c;
+    if (load_cfg(m, path, &c, err, errlen))
+        return -1;
+    struct mgr_dom *old = mgr_find(m, c.name);
+    if (old)
+        return db_errf(err, errlen, "domain '%s' already exists (id %u)", c.name, old->domid);
+    struct mgr_dom *d = free_slot(m);
+    if (!d)
+        return db_errf(err, errlen, "too many domains");
+    memset(d, 0, sizeof(*d));
+    d->cfg = c;
+    snprintf(d->cfg_path, sizeof(d->cfg_path), "%s", path);
+    if (start(m, d, 0, err, errlen)) {
+        memset(d, 0, sizeof(*d));
+        return -1;
+    }
+    *domid = d->domid;
+    mgr_logf(m, "domain-builder: created domain %u (%s)", d->domid, d->cfg.name);
+    return 0;
+}
+
+/* Takes the domain down and forgets its console; the slot stays as it is. */
+static int teardown(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
+{
+    console_disconnect(m, d);
+    if (d->domid != m->xenstore_domid)
+        mgr_xs_remove(m, d);
+    int rc = m->b->ops->destroy(m->b, d->domid);
+    if (rc && rc != -ESRCH)
+        return db_errf(err, errlen, "destroy of domain %u failed (%d)", d->domid, rc);
+    if (m->xenstore_domid == d->domid)
+        m->xenstore_domid = BUILD_NO_XENSTORE;
+    return 0;
+}
+
+int mgr_destroy(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
+{
+    if (teardown(m, d, err, errlen))
+        return -1;
+    mgr_logf(m, "domain-builder: destroyed domain %u (%s)", d->domid, d->cfg.name);
+    memset(d, 0, sizeof(*d));
+    return 0;
+}
+
+int mgr_restart(struct mgr *m, struct mgr_dom *d, int same_id, char *err, size_t errlen)
+{
+    uint32_t old = d->domid;
+    if (teardown(m, d, err, errlen))
+        return -1;
+    d->used = 0;
+    if (start(m, d, same_id ? old : 0, err, errlen)) {
+        mgr_logf(m, "domain-builder: restart of %s failed: %s", d->cfg.name, err);
+        memset(d, 0, sizeof(*d));
+        return -1;
+    }
+    mgr_logf(m, "domain-builder: restarted %s as domain %u", d->cfg.name, d->domid);
+    return 0;
+}
+
+int mgr_shutdown(struct mgr *m, struct mgr_dom *d, uint32_t reason, char *err, size_t errlen)
+{
+    const char *val = reason == SHUTDOWN_reboot ? "reboot" : "poweroff";
+    if (!mgr_xs_shutdown(m, d, val))
+        return 0;
+    int rc = m->b->ops->remote_shutdown(m->b, d->domid, reason);
+    return rc ? db_errf(err, errlen, "shutdown of domain %u failed (%d)", d->domid, rc) : 0;
+}
+
+int mgr_adopt(struct mgr *m)
+{
+    db_dominfo i;
+    int n = 0;
+    for (uint32_t id = 0; !m->b->ops->getinfo(m->b, id, &i); id = i.domain + 1u) {
+        struct mgr_dom *d;
+        if (i.domain == m->b->self || !(d = free_slot(m)))
+            continue;
+        memset(d, 0, sizeof(*d));
+        d->used = 1;
+        d->domid = i.domain;
+        snprintf(d->cfg.name, sizeof(d->cfg.name), "d%u", (unsigned)i.domain);
+        d->cfg.on_poweroff = d->cfg.on_reboot = d->cfg.on_crash = ACT_DESTROY;
+        mgr_logf(m, "domain-builder: adopted domain %u from a previous instance as %s",
+                 d->domid, d->cfg.name);
+        n++;
+        if (i.domain >= DOMID_FIRST_RESERVED - 1)
+            break;
+    }
+    return n;
+}

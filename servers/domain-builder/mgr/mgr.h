@@ -1,0 +1,107 @@
+/* The domain manager: the domains this builder created, with their config,
+ * console and restart history; create, destroy, restart, and the reaction
+ * to VIRQ_DOM_EXC.  Host-testable: everything goes through the back end and
+ * the callbacks below. */
+#ifndef DB_MGR_H
+#define DB_MGR_H
+
+#include "backend/backend.h"
+#include "build/build.h"
+#include "shell/console.h"
+#include "cfg/domcfg.h"
+#include "mgr/policy.h"
+#include "xsclient.h"          /* servers/lib: the shared xenstore client */
+
+#define MGR_MAX_DOMS 128
+#define MGR_ERR_LEN  512
+
+/* Where a command's or a console's output goes: one line per call. */
+struct db_out {
+    void (*line)(void *ctx, const char *s);
+    void (*raw)(void *ctx, const char *data, size_t n);     /* attached console */
+    void *ctx;
+};
+
+struct mgr_dom {
+    int used;
+    uint32_t domid;
+    struct domcfg cfg;
+    char cfg_path[256];
+    struct xencons_interface *cons;
+    uint32_t cons_lport;
+    struct cons_lines lines;
+    char prefix[16];
+    struct restart_hist hist;
+    int preserved;                  /* shut down, kept for inspection */
+    uint64_t store_mfn;             /* for INTRODUCE again after a xenstore restart */
+    uint32_t store_port;
+    const struct db_out *attached;  /* xl console session, or NULL */
+};
+
+/* Reads a whole file (kernel, ramdisk, config) into a malloc'd buffer. */
+typedef int (*mgr_read_fn)(void *ctx, const char *path, size_t max, uint8_t **buf,
+                           size_t *len, char *err, size_t errlen);
+
+struct mgr {
+    struct backend *b;
+    struct mgr_dom dom[MGR_MAX_DOMS];
+    uint32_t virq_port;
+    uint32_t xenstore_domid;        /* BUILD_NO_XENSTORE until one runs */
+    mgr_read_fn read_file;
+    void *file_ctx;
+    struct db_out log;              /* the serial log: consoles, events */
+    uint64_t (*now_ms)(void);
+    /* our xenstore connection: a page granted to xs_for and our port for it */
+    struct xsc *xs;
+    struct xenstore_domain_interface *xs_page;
+    uint32_t xs_for, xs_gref, xs_lport;
+    int xs_broken;                  /* a request timed out: fail fast until it restarts */
+    int xs_spins;                   /* waits of this operation without an event fd */
+    long xs_deadline;               /* ms: when this operation gives up */
+    void (*xs_poke)(void *ctx);     /* tests: run a fake xenstore server */
+    /* events that arrived while we waited for xenstore, for the main loop */
+    uint32_t deferred[64];
+    int ndeferred;
+};
+
+int mgr_init(struct mgr *m, struct backend *b);
+void mgr_logf(struct mgr *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parses and checks path fully before anything changes; builds, connects
+ * the console, unpauses.  *domid = the new domain. */
+int mgr_create(struct mgr *m, const char *path, uint32_t *domid, char *err, size_t errlen);
+int mgr_destroy(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen);
+/* Destroys and rebuilds from the kept config; same_id keeps the domain id. */
+int mgr_restart(struct mgr *m, struct mgr_dom *d, int same_id, char *err, size_t errlen);
+int mgr_shutdown(struct mgr *m, struct mgr_dom *d, uint32_t reason, char *err, size_t errlen);
+
+/* Takes over the domains a previous instance of the builder left running
+ * (named dN, no console, policy destroy); returns how many. */
+int mgr_adopt(struct mgr *m);
+
+/* xenstore glue (mgr_xs.c). */
+/* Before building the xenstore domain as domid: our page and port for it,
+ * and the arguments that tell its program about them. */
+int mgr_xs_prepare(struct mgr *m, uint32_t domid, char *args, size_t size);
+/* After the xenstore domain started: (re)introduce every other domain. */
+void mgr_xs_started(struct mgr *m);
+/* A domain with a store channel: its nodes and INTRODUCE. */
+void mgr_xs_add(struct mgr *m, struct mgr_dom *d, uint64_t store_mfn, uint32_t store_port);
+void mgr_xs_remove(struct mgr *m, struct mgr_dom *d);
+/* control/shutdown if the domain announced it handles it; -1 otherwise. */
+int mgr_xs_shutdown(struct mgr *m, struct mgr_dom *d, const char *what);
+uint32_t mgr_first_free_id(struct mgr *m);
+
+/* A domain by name or decimal id; NULL if none. */
+struct mgr_dom *mgr_find(struct mgr *m, const char *name_or_id);
+
+/* The next event port: deferred ones first, then the back end's. */
+int mgr_next_event(struct mgr *m, uint32_t *port);
+/* Event handling: VIRQ_DOM_EXC (reap) and console ports. */
+void mgr_reap(struct mgr *m);
+void mgr_console_poll(struct mgr *m, struct mgr_dom *d);
+void mgr_event(struct mgr *m, uint32_t lport);
+int mgr_console_attach(struct mgr_dom *d, const struct db_out *o);
+void mgr_console_input(struct mgr *m, struct mgr_dom *d, const char *data, size_t n);
+
+#endif

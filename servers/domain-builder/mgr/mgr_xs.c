@@ -1,0 +1,188 @@
+/* The manager's use of xenstore (see mgr.h): the connection to the xenstore
+ * domain it builds (a page granted to it, passed with a port on its program's
+ * command line as --master-domid/--event/--master-gref), the nodes of each
+ * domain (/local/domain/D: name, domid, control, data) and INTRODUCE, and
+ * shutdown requests through control/shutdown. */
+#include "mgr/mgr.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define XS_TIMEOUT_MS 5000
+
+uint32_t mgr_first_free_id(struct mgr *m)
+{
+    db_dominfo i;
+    uint32_t id = 1;
+    while (!m->b->ops->getinfo(m->b, id, &i) && i.domain == id && id < DOMID_FIRST_RESERVED - 1)
+        id++;
+    return id;
+}
+
+static void xs_notify(void *ctx)
+{
+    struct mgr *m = ctx;
+    m->b->ops->notify(m->b, m->xs_lport);
+}
+
+static long ms_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000L + t.tv_nsec / 1000000;
+}
+
+/* Waits for our xenstore port; other ports that fire meanwhile are kept for
+ * the main loop.  Without an event fd (the fake back end) a fake server is
+ * run and each wait counts as a millisecond. */
+static int xs_wait(void *ctx, int timeout_ms)
+{
+    struct mgr *m = ctx;
+    int fd = m->b->ops->event_fd(m->b);
+    long end = ms_now() + (timeout_ms < 0 ? 3600000L : timeout_ms);
+    end = end < m->xs_deadline ? end : m->xs_deadline;
+    for (;;) {
+        uint32_t p;
+        while (!m->b->ops->pending(m->b, &p)) {
+            if (p == m->xs_lport)
+                return 0;
+            if (m->ndeferred < (int)(sizeof(m->deferred) / sizeof(*m->deferred)))
+                m->deferred[m->ndeferred++] = p;
+        }
+        if (fd < 0) {
+            if (m->xs_poke)
+                m->xs_poke(m);
+            return ++m->xs_spins > timeout_ms ? -ETIMEDOUT : 0;
+        }
+        long left = end - ms_now();
+        if (left <= 0)
+            return -ETIMEDOUT;
+        struct pollfd pf = { fd, POLLIN, 0 };
+        poll(&pf, 1, (int)(left < 50 ? left : 50));   /* and look at the ring again */
+        if (!(pf.revents & POLLIN))
+            return 0;
+    }
+}
+
+static const struct xsc_ring_ops xs_ops = { xs_notify, xs_wait };
+
+int mgr_xs_prepare(struct mgr *m, uint32_t domid, char *args, size_t size)
+{
+    if (!m->xs || m->xs_for != domid) {
+        uint32_t port, gref;
+        void *page = m->b->ops->grant_page(m->b, domid, &gref);
+        if (!page || m->b->ops->bind_unbound(m->b, domid, &port))
+            return -1;                  /* a page may leak: there is no ungrant */
+        struct xsc *x = xsc_new_ring(page, &xs_ops, m);
+        if (!x)
+            return -1;
+        if (m->xs)
+            xsc_free(m->xs);
+        xsc_set_timeout(x, XS_TIMEOUT_MS);
+        m->xs = x;
+        m->xs_page = page;
+        m->xs_lport = port;
+        m->xs_for = domid;
+        m->xs_gref = gref;
+    }
+    m->xs_broken = 0;
+    snprintf(args, size, "--master-domid %u --event %u --master-gref %u", m->b->self,
+             m->xs_lport, m->xs_gref);
+    return 0;
+}
+
+int mgr_next_event(struct mgr *m, uint32_t *port)
+{
+    if (m->ndeferred) {
+        *port = m->deferred[0];
+        memmove(m->deferred, m->deferred + 1, --m->ndeferred * sizeof(*m->deferred));
+        return 0;
+    }
+    return m->b->ops->pending(m->b, port);
+}
+
+static int up(struct mgr *m)
+{
+    m->xs_spins = 0;
+    m->xs_deadline = ms_now() + 2 * XS_TIMEOUT_MS;
+    return m->xs && !m->xs_broken && m->xenstore_domid != BUILD_NO_XENSTORE &&
+           m->xenstore_domid == m->xs_for;
+}
+
+static int check(struct mgr *m, int rc, const char *what, uint32_t domid)
+{
+    if (rc) {
+        mgr_logf(m, "domain-builder: xenstore: %s for domain %u failed", what, domid);
+        m->xs_broken = 1;
+    }
+    return rc;
+}
+
+/* path gets owner `owner` and, if reader >= 0, read access for reader. */
+static int perms(struct mgr *m, const char *path, uint32_t owner, long reader)
+{
+    char o[16], r[16];
+    snprintf(o, sizeof(o), "n%u", owner);
+    snprintf(r, sizeof(r), "r%ld", reader);
+    const char *p[] = { o, r };
+    return xsc_set_perms(m->xs, path, p, reader >= 0 ? 2 : 1);
+}
+
+static int sub(struct mgr *m, const char *base, const char *rel, const char *val, long owner)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/%s", base, rel);
+    if (val)
+        return xsc_write(m->xs, path, val);
+    return xsc_mkdir(m->xs, path) || perms(m, path, (uint32_t)owner, -1);
+}
+
+void mgr_xs_add(struct mgr *m, struct mgr_dom *d, uint64_t store_mfn, uint32_t store_port)
+{
+    char base[64], id[16];
+    d->store_mfn = store_mfn;
+    d->store_port = store_port;
+    if (!up(m) || !store_port)
+        return;
+    snprintf(base, sizeof(base), "/local/domain/%u", d->domid);
+    snprintf(id, sizeof(id), "%u", d->domid);
+    int rc = xsc_mkdir(m->xs, base) || perms(m, base, m->b->self, d->domid) ||
+             sub(m, base, "name", d->cfg.name, 0) || sub(m, base, "domid", id, 0) ||
+             sub(m, base, "control", NULL, d->domid) || sub(m, base, "data", NULL, d->domid) ||
+             xsc_introduce(m->xs, d->domid, store_mfn, store_port);
+    check(m, rc, "nodes and introduce", d->domid);
+}
+
+void mgr_xs_remove(struct mgr *m, struct mgr_dom *d)
+{
+    char base[64];
+    if (!up(m) || !d->store_port)
+        return;
+    snprintf(base, sizeof(base), "/local/domain/%u", d->domid);
+    check(m, xsc_rm(m->xs, base), "removing the nodes", d->domid);
+}
+
+void mgr_xs_started(struct mgr *m)
+{
+    for (int i = 0; i < MGR_MAX_DOMS && up(m); i++)
+        if (m->dom[i].used && m->dom[i].domid != m->xenstore_domid && m->dom[i].store_port)
+            mgr_xs_add(m, &m->dom[i], m->dom[i].store_mfn, m->dom[i].store_port);
+}
+
+int mgr_xs_shutdown(struct mgr *m, struct mgr_dom *d, const char *what)
+{
+    char path[96], *val = NULL;
+    if (!up(m) || !d->store_port)
+        return -1;
+    snprintf(path, sizeof(path), "/local/domain/%u/control/feature-poweroff", d->domid);
+    int listens = !xsc_read(m->xs, path, &val) && val && !strcmp(val, "1");
+    free(val);
+    if (!listens)
+        return -1;                  /* nothing in the domain listens */
+    snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", d->domid);
+    return check(m, xsc_write(m->xs, path, what), "control/shutdown", d->domid);
+}
