@@ -10,7 +10,7 @@ pkgs=(
   musl-tools
   clang lld llvm libclang-rt-14-dev
   python3
-  busybox-static zstd xz-utils lz4 gzip cpio
+  busybox-static zstd xz-utils lz4 gzip cpio bc
   xen-utils-4.17 xen-hypervisor-4.17-amd64
 )
 missing=()
