@@ -16,6 +16,7 @@
 #include "pt.h"
 #include "sched_policy.h"
 #include "public/tessera.h"
+#include "debugreg.h"
 #include <xen/domctl.h>
 #include <xen/vcpu.h>
 
@@ -290,16 +291,6 @@ static long check_context(const struct vcpu *v, const struct vcpu_guest_context 
     return 0;
 }
 
-/* The kernel L4 must already be a pinned, validated L4 table of t. */
-static bool pinned_l4(const struct domain *t, mfn_t m)
-{
-    if (!mfn_valid(m))
-        return false;
-    const struct page_info *pg = mfn_to_page(m);
-    return pg->owner == t->id && pg->type == PGT_l4 && pg->type_count &&
-           (pg->flags & PGF_pinned) && (pg->flags & PGF_validated);
-}
-
 static void put_refs(const struct vcpu_refs *r)
 {
     if (r->l4 != INVALID_MFN)
@@ -316,7 +307,9 @@ static long get_refs(struct domain *t, const struct vcpu_guest_context *c, struc
     *r = (struct vcpu_refs){ .l4 = INVALID_MFN, .l4u = INVALID_MFN };
     mfn_t l4 = xen_cr3_to_pfn(c->ctrlreg[3]), l4u = xen_cr3_to_pfn(c->ctrlreg[1]);
 
-    if (!pinned_l4(t, l4) || get_root_table(t, l4))
+    /* As Xen's arch_set_info_guest: the context takes its own L4 type reference,
+     * validating the table if nobody holds it as an L4 yet (no pin needed). */
+    if (get_root_table(t, l4))
         return -EINVAL;
     r->l4 = l4;
     if (c->ctrlreg[1] && get_root_table(t, l4u))
@@ -398,6 +391,14 @@ static void load_context(struct vcpu *v, const struct vcpu_guest_context *c)
     a->fpu_ts = c->ctrlreg[0] & 8;        /* CR0.TS is the only CR0 bit a guest owns */
     if (v->id == 0)
         v->domain->vm_assist = c->vm_assist;
+    /* Debug registers through Xen's checks; a refused value leaves the default. */
+    memset(a->debugreg, 0, sizeof(a->debugreg));
+    a->debugreg[6] = 0xffff0ff0;
+    a->debugreg[7] = 0x400;
+    a->dr7_emul = 0;
+    for (unsigned i = 0; i < 8; i++)
+        if (i != 4 && i != 5)
+            set_debugreg(v, i, c->debugreg[i]);
 }
 
 /* Install the roots: kernel L4, user L4 (m2p_strict: without the RO M2P), GDT. */

@@ -354,7 +354,23 @@ void runstate_publish(struct vcpu *v)
     bool user = !v->arch.kernel_mode;
     if (user)
         write_cr3(v->arch.guest_table << PAGE_SHIFT);
+    /* runstate_update_flag (Xen): the top byte of state_entry_time carries
+     * XEN_RUNSTATE_UPDATE while the area is rewritten, so a reader on another vCPU
+     * can tell a torn copy; failures are ignored as in Xen. */
+    bool flag = v->domain->vm_assist & (1UL << VMASST_TYPE_runstate_update_flag);
+    uint64_t top = v->runstate_guest + offsetof(struct vcpu_runstate_info, state_entry_time) + 7;
+    uint8_t b = (uint8_t)((r.state_entry_time | XEN_RUNSTATE_UPDATE) >> 56);
+    if (flag) {
+        r.state_entry_time |= XEN_RUNSTATE_UPDATE;
+        copy_to_guest(top, &b, 1);
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+    }
     copy_to_guest(v->runstate_guest, &r, sizeof(r));
+    if (flag) {
+        b &= (uint8_t)~(XEN_RUNSTATE_UPDATE >> 56);
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        copy_to_guest(top, &b, 1);
+    }
     if (user)
         arch_load_guest_cr3(v);
 }

@@ -16,6 +16,8 @@ void toggle_guest_mode(struct vcpu *v);
 /* Called on every return to the guest: deliver a pending event upcall. */
 void exit_to_guest(struct vcpu *v, struct cpu_regs *r);
 bool emulate_privileged_op(struct vcpu *v, struct cpu_regs *r);
+/* RFLAGS.IOPL as bounce frames show it (the virtual IOPL under architectural_iopl). */
+uint64_t arch_iopl_flags(const struct vcpu *v);
 bool emulate_forced_cpuid(struct vcpu *v, struct cpu_regs *r);
 void guest_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4]);
 /* struct cpu_regs of the guest on this pCPU (top of the hypervisor stack). */

@@ -1,5 +1,5 @@
 /* Switching the pCPU between vCPUs: guest registers, segment bases and selectors,
- * FPU state, GDT window and page tables. */
+ * FPU state, debug registers, GDT window and page tables. */
 #include "lib.h"
 #include "arch.h"
 #include "domain.h"
@@ -8,6 +8,7 @@
 #include "flush.h"
 #include "layout.h"
 #include "time.h"
+#include "debugreg.h"
 
 extern uint64_t *idle_pg_table;
 
@@ -52,6 +53,7 @@ void arch_save_vcpu(struct vcpu *v)
         v->arch.gs_base_user = active_gs;
     clts();
     fxsave(v->arch.fpu_area);
+    debugreg_switch_out(v);
 }
 
 /* Load a data selector; a selector the CPU refuses becomes null (returns false). */
@@ -66,6 +68,7 @@ void arch_save_vcpu(struct vcpu *v)
 /* Load v onto this pCPU: its frame becomes the one return_to_guest restores. */
 void arch_load_vcpu(struct vcpu *v)
 {
+    debugreg_switch_in(v);            /* first: nothing of the last vCPU fires below */
     load_guest_gdt(v);
     arch_load_guest_cr3(v);
     /* Selectors first: loading %fs/%gs clobbers the bases, which are restored after. */

@@ -14,13 +14,14 @@
 struct percpu cpus[NR_CPUS];
 static uint8_t stacks[NR_CPUS][STACK_SIZE] __attribute__((aligned(4096)));
 static uint8_t ist_stacks[NR_CPUS][3][4096] __attribute__((aligned(4096)));
+static uint8_t db_stacks[NR_CPUS][8192] __attribute__((aligned(4096)));   /* IST 4: #DB */
 
 uint64_t cpu_stack_top(unsigned id) { return (uint64_t)&stacks[id][STACK_SIZE]; }
 static uint64_t idt[256 * 2] __attribute__((aligned(16)));
 static mfn_t zero_mfn = INVALID_MFN;
 
 extern const uint64_t entry_stubs[256];
-extern char syscall_entry[], syscall32_entry[];
+extern char syscall_entry[], syscall32_entry[], debug_entry[];
 
 static void set_gate(unsigned vec, uint64_t handler, unsigned dpl, unsigned ist)
 {
@@ -36,6 +37,7 @@ static void idt_init(void)
         unsigned ist = v == 2 ? 2 : v == 8 ? 1 : v == 18 ? 3 : 0;
         set_gate(v, entry_stubs[v], dpl, ist);
     }
+    set_gate(1, (uint64_t)debug_entry, 0, 4);
 }
 
 static void gdt_init(struct percpu *p)
@@ -81,11 +83,12 @@ void cpu_init(unsigned id)
     gdt_window_set(id, 15, zero_mfn);
     load_guest_gdt(NULL);
 
-    /* TSS: RSP0 and the IST stacks (#DF, NMI, #MC); no I/O bitmap. */
+    /* TSS: RSP0 and the IST stacks (#DF, NMI, #MC, #DB); no I/O bitmap. */
     uint8_t *tss = (uint8_t *)p->tss;
     *(uint64_t *)(tss + 4) = p->stack_top;
     for (int i = 0; i < 3; i++)
         *(uint64_t *)(tss + 36 + 8 * i) = (uint64_t)&ist_stacks[id][i][4096];
+    *(uint64_t *)(tss + 36 + 8 * 3) = (uint64_t)&db_stacks[id][8192];
     *(uint16_t *)(tss + 102) = sizeof(p->tss);
 
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = {

@@ -9,8 +9,7 @@
 #include "guest_access.h"
 #include "sched.h"
 #include "ioport.h"
-
-int set_debugreg(struct vcpu *v, unsigned reg, uint64_t value);
+#include "debugreg.h"
 
 #define XEN_CPUID_BASE 0x40000000u
 #define PAT_XEN 0x0000050100070406UL
@@ -87,6 +86,7 @@ bool emulate_forced_cpuid(struct vcpu *v, struct cpu_regs *r)
         return false;
     do_cpuid(r);
     r->rip += sizeof(sig);
+    emulated_insn_done(v, r, 0);
     return true;
 }
 
@@ -171,9 +171,27 @@ static bool mov_cr(struct vcpu *v, struct cpu_regs *r, bool to_cr, unsigned cr, 
  * allowed at all (#GP otherwise; the guest kernel counts as ring 1); then ports
  * delegated to a CAP_IO domain are really accessed, others read as all ones and
  * swallow writes. */
-static bool port_io(struct vcpu *v, struct cpu_regs *r, uint8_t op, unsigned opsz, unsigned prefixes)
+/* Xen's iopl_ok: the guest kernel counts as ring 1, or as ring 0 with the
+ * architectural_iopl assist; guest user mode as ring 3. */
+static bool iopl_ok(const struct vcpu *v)
 {
-    if (v->arch.iopl < (v->arch.kernel_mode ? 1u : 3u))
+    unsigned cpl = !v->arch.kernel_mode ? 3 :
+                   (v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl)) ? 0 : 1;
+    return v->arch.iopl >= cpl;
+}
+
+/* The IOPL field of RFLAGS in bounce frames: the virtual IOPL with the
+ * architectural_iopl assist, else 0 (Xen). */
+uint64_t arch_iopl_flags(const struct vcpu *v)
+{
+    bool arch = v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl);
+    return arch ? (uint64_t)v->arch.iopl << 12 : 0;
+}
+
+static bool port_io(struct vcpu *v, struct cpu_regs *r, uint8_t op, unsigned opsz, unsigned prefixes,
+                    unsigned *bpmatch)
+{
+    if (!iopl_ok(v))
         return false;
     bool in = op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed;
     unsigned size = (op & 1) ? opsz : 1;
@@ -184,6 +202,7 @@ static bool port_io(struct vcpu *v, struct cpu_regs *r, uint8_t op, unsigned ops
             return false;
         port = imm;
     }
+    *bpmatch = io_breakpoint_match(v, port, size);
     bool real = ioport_permitted(v->domain, port, size);
     uint64_t mask = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
     if (in) {
@@ -199,7 +218,7 @@ static bool port_io(struct vcpu *v, struct cpu_regs *r, uint8_t op, unsigned ops
     return true;
 }
 
-bool emulate_privileged_op(struct vcpu *v, struct cpu_regs *r)
+static bool emulate_op(struct vcpu *v, struct cpu_regs *r, unsigned *bpmatch)
 {
     uint8_t b[16];
     unsigned i = 0, opsz = 4;
@@ -213,17 +232,16 @@ bool emulate_privileged_op(struct vcpu *v, struct cpu_regs *r)
     }
     uint8_t op = b[i];
     if (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7) {
-        i += 2;
-        if (!port_io(v, r, op, opsz, i)) return false;
-        r->rip += i;
+        if (!port_io(v, r, op, opsz, i, bpmatch)) return false;   /* the port byte follows op */
+        r->rip += i + 2;
         return true;
     }
     if (op == 0xec || op == 0xed || op == 0xee || op == 0xef) {
-        if (!port_io(v, r, op, opsz, i)) return false;
+        if (!port_io(v, r, op, opsz, i, bpmatch)) return false;
         r->rip += i + 1;
         return true;
     }
-    if ((op == 0xfa || op == 0xfb) && v->arch.iopl >= (v->arch.kernel_mode ? 1u : 3u)) {
+    if ((op == 0xfa || op == 0xfb) && iopl_ok(v)) {
         r->rip += i + 1;                  /* cli/sti: no-ops when the virtual IOPL allows, as Xen */
         return true;
     }
@@ -272,17 +290,30 @@ bool emulate_privileged_op(struct vcpu *v, struct cpu_regs *r)
     case 0x21: case 0x23: {                /* mov dr, reg / mov reg, dr */
         if ((modrm >> 6) != 3)
             return false;
-        unsigned dr = (modrm >> 3) & 7;
+        unsigned dr = ((modrm >> 3) & 7) | (rex & 4 ? 8 : 0);
         uint64_t *reg = gpr(r, (modrm & 7) | (rex & 1 ? 8 : 0));
-        if (dr == 4 || dr == 5)
-            return false;
-        if (op2 == 0x21)
-            *reg = v->arch.debugreg[dr];
-        else if (set_debugreg(v, dr, *reg))
+        int rc = op2 == 0x21 ? get_debugreg(v, dr, reg) : set_debugreg(v, dr, *reg);
+        if (rc == -ENODEV) {
+            bounce_exception(v, r, 6, false, 0);     /* Xen: #UD, other refusals #GP */
+            *bpmatch = ~0u;
+            return true;
+        }
+        if (rc)
             return false;
         r->rip += i + 3;
         return true;
     }
     }
     return false;
+}
+
+/* On #GP(0) from the guest: emulate what Xen emulates; false bounces the #GP. */
+bool emulate_privileged_op(struct vcpu *v, struct cpu_regs *r)
+{
+    unsigned bpmatch = 0;
+    if (!emulate_op(v, r, &bpmatch))
+        return false;
+    if (bpmatch != ~0u)                       /* not when an exception was raised instead */
+        emulated_insn_done(v, r, bpmatch);
+    return true;
 }

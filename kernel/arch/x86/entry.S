@@ -119,6 +119,42 @@ syscall32_entry:
     call syscall_dispatch
     jmp return_to_guest
 
+/* #DB has its own IST stack: a #DB delayed by MOV SS/POP SS arrives on the first
+ * instruction of syscall_entry (guest RSP, guest GS base) or of an interrupt stub.
+ * From the guest, the frame moves to the top of the pCPU stack like every guest
+ * entry (so a watchpoint hit while bouncing it cannot reuse the IST frame); in
+ * the hypervisor, debug_in_hypervisor() runs without per-CPU data and returns. */
+    .globl debug_entry
+debug_entry:
+    testb $3, 8(%rsp)             /* CS */
+    jz 1f
+    swapgs
+    mov %rax, %gs:0               /* scratch_rsp is free: no syscall entry is in flight */
+    mov %rsp, %rax
+    mov %gs:8, %rsp
+    pushq 32(%rax)                /* ss, rsp, rflags, cs, rip */
+    pushq 24(%rax)
+    pushq 16(%rax)
+    pushq 8(%rax)
+    pushq (%rax)
+    pushq $0
+    pushq $1
+    mov %gs:0, %rax
+    cld
+    SAVE_GPRS
+    mov %rsp, %rdi
+    call trap_dispatch
+    jmp return_to_guest
+1:  pushq $0
+    pushq $1
+    cld
+    SAVE_GPRS
+    mov %rsp, %rdi
+    call debug_in_hypervisor
+    RESTORE_GPRS
+    add $16, %rsp
+    iretq
+
 /* The IDT stubs: push a zero error code where the CPU pushes none, then the vector. */
 .macro STUB vec
     .align 16

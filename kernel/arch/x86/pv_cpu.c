@@ -1,5 +1,5 @@
 /* The PV CPU's hypercalls: trap table, kernel stack, callbacks, segment bases,
- * virtual CR0.TS, debug registers, I/O privilege, and the iret hypercall. */
+ * virtual CR0.TS, I/O privilege, and the iret hypercall (debug registers: debugreg.c). */
 #include "lib.h"
 #include "arch.h"
 #include "hypercall.h"
@@ -157,63 +157,6 @@ long do_fpu_taskswitch(uint64_t set, uint64_t a2, uint64_t a3, uint64_t a4, uint
     return 0;
 }
 
-int set_debugreg(struct vcpu *v, unsigned reg, uint64_t value);
-int set_debugreg(struct vcpu *v, unsigned reg, uint64_t value)
-{
-    bool de = v->arch.vcr4 & CR4_DE;
-    switch (reg) {
-    case 0: case 1: case 2: case 3:
-        if (!canonical(value) || (value >= 0xFFFF800000000000UL && value < 0xFFFF880000000000UL))
-            return -EPERM;                    /* never a breakpoint in the hypervisor */
-        break;
-    case 4:
-        if (de)
-            return -ENODEV;
-        reg = 6;                              /* DR4/5 alias DR6/7 while CR4.DE is clear */
-        /* fallthrough */
-    case 6:
-        if (value != (uint32_t)value)
-            return -EINVAL;
-        value = (value & 0xe00f) | 0xffff0ff0;
-        break;
-    case 5:
-        if (de)
-            return -ENODEV;
-        reg = 7;
-        /* fallthrough */
-    case 7:
-        if (value != (uint32_t)value)
-            return -EINVAL;
-        if (value & (1u << 13))
-            return -EPERM;                    /* general detect */
-        for (unsigned i = 0; i < 4; i++)
-            if (((value >> (16 + 4 * i)) & 3) == 2)
-                return -EPERM;                /* I/O breakpoints */
-        value |= 0x400;
-        break;
-    default:
-        return -ENODEV;
-    }
-    v->arch.debugreg[reg] = value;
-    return 0;
-}
-
-long do_set_debugreg(uint64_t reg, uint64_t value, uint64_t a3, uint64_t a4, uint64_t a5)
-{
-    return reg > 7 ? -ENODEV : set_debugreg(current, (unsigned)reg, value);
-}
-
-long do_get_debugreg(uint64_t reg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
-{
-    struct vcpu *v = current;
-    bool de = v->arch.vcr4 & CR4_DE;
-    if (reg > 7 || ((reg == 4 || reg == 5) && de))
-        return -ENODEV;
-    if (reg == 4 || reg == 5)
-        reg += 2;
-    return (long)v->arch.debugreg[reg];
-}
-
 long do_physdev_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5)
 {
     if (cmd == PHYSDEVOP_set_iopl) {
@@ -246,6 +189,8 @@ long do_iret(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
         if (v->arch.kernel_mode)
             toggle_guest_mode(v);
     }
+    if (v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
+        v->arch.iopl = (c.rflags & X86_EFLAGS_IOPL) >> 12;    /* Xen: before the checks */
     if (!canonical(c.rip) || !canonical(c.rsp)) {
         domain_crash(v->domain, "iret: non-canonical rip/rsp");
         return -EFAULT;

@@ -11,6 +11,7 @@
 #include "sched.h"
 #include "guest_access.h"
 #include "hypercall.h"
+#include "debugreg.h"
 
 #define PFEC_PRESENT 1u
 #define PFEC_WRITE   2u
@@ -72,7 +73,7 @@ void create_bounce_frame(struct vcpu *v, struct cpu_regs *r, uint64_t target, bo
         cs &= ~3UL;                     /* the guest kernel sees itself as ring 0 */
     uint64_t sp = (from_user ? v->arch.kernel_sp : r->rsp) & ~0xfUL;
     uint64_t rflags = (r->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) |
-                      (saved_mask ? 0 : X86_EFLAGS_IF) | ((uint64_t)v->arch.iopl << 12);
+                      (saved_mask ? 0 : X86_EFLAGS_IF) | arch_iopl_flags(v);
     uint64_t frame[8];
     unsigned n = 0;
     frame[n++] = r->rcx;
@@ -179,10 +180,7 @@ void trap_dispatch(struct cpu_regs *r)
         break;
     case 2: break;                                   /* NMI: nothing to do */
     case 8: case 18: panic("machine check / double fault from guest at %lx", r->rip);
-    case 1:
-        v->arch.debugreg[6] = 0xffff0ff0 | 0x4000;   /* single-step; exact DR6 via get_debugreg */
-        bounce_exception(v, r, 1, false, 0);
-        break;
+    case 1: do_debug(v, r); break;
     case 0x80:
         if (permit_softint(v, vec))
             bounce_exception(v, r, vec, false, 0);

@@ -35,6 +35,14 @@ void flush_tlb_domain(struct domain *d) { (void)d; n_flush_domain++; }
 void arch_load_guest_cr3(struct vcpu *v) { (void)v; }
 uint64_t hv_l4e(unsigned slot) { return 0x8000000000000000UL | ((uint64_t)slot << 12) | 0x63; }
 bool check_descriptor(uint64_t *desc) { return *desc != 0xBAD; }
+/* Debug registers (debugreg.c needs the hardware): kept as given; DR7 refuses GD. */
+int set_debugreg(struct vcpu *v, unsigned reg, uint64_t value)
+{
+    if (reg == 7 && (value & 0x2000))
+        return -EPERM;
+    v->arch.debugreg[reg] = value;
+    return 0;
+}
 struct vcpu *current_vcpu(void) { return cur; }
 void fake_set_current(struct domain *d) { cur = d->vcpu[0]; }
 void fake_machine(uint8_t *mem) { machine = mem; }

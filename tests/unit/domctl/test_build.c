@@ -119,7 +119,6 @@ static void fill_ctx(const struct child *c)
 static void context_refusals(const struct child *c)
 {
     struct vcpu *v = c->d->vcpu[0];
-    CHECK_EQ(set_ctx(c->id, 0, &ctx), -EINVAL, "setvcpucontext: L4 not pinned");
     CHECK_EQ(ext(MMUEXT_PIN_L4_TABLE, c->pfn[0], c->id), 0, "build: pin the child's L4 (foreign mmuext)");
     CHECK_EQ(set_ctx(c->id, 2, &ctx), -EINVAL, "setvcpucontext: vCPU out of range");
     CHECK_EQ(set_ctx(c->id, 0, (void *)0x1000), -EFAULT, "setvcpucontext: bad context pointer");

@@ -13,6 +13,7 @@ struct percpu {
     struct vcpu *curr;         /* 16: running vCPU (NULL when idle) */
     struct percpu *self;       /* 24 */
     unsigned cpu_id;
+    bool dr7_live;             /* a vCPU's breakpoints are loaded (debugreg.c) */
     uint64_t tss[13] __attribute__((aligned(16)));   /* 104-byte 64-bit TSS */
     uint64_t gdt_page[512] __attribute__((aligned(4096)));   /* entries 7168.. */
 };

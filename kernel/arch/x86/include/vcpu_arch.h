@@ -31,7 +31,8 @@ struct arch_vcpu {
     bool     fpu_ts;                   /* virtual CR0.TS */
     uint64_t vcr4;                     /* virtual CR4 the guest reads back */
     uint64_t cr2;                      /* last #PF address bounced */
-    uint64_t debugreg[8];
+    uint64_t debugreg[8];              /* DR6/DR7 as the guest reads them, less dr7_emul */
+    uint32_t dr7_emul;                 /* enable bits of emulated I/O breakpoints */
     unsigned iopl;                     /* virtual IOPL (PHYSDEVOP_set_iopl) */
     uint8_t  fpu_area[512] __attribute__((aligned(16)));   /* FXSAVE image */
 };
