@@ -3,7 +3,7 @@
 # the guests' expectations against the reference hypervisor. Needs the package
 # xen-hypervisor-4.17-amd64 (/boot/xen-4.17-amd64.gz). Checks that only hold for a
 # libxc-built domU are reported as skipped there (see DOMU_ONLY in guests/lib/lib.h).
-# usage: guests/xen-oracle.sh build/guests/conform-cpu.elf [log]
+# usage: guests/xen-oracle.sh build/guests/conform-cpu.elf [log]   (XEN_APPEND: more Xen options)
 set -u
 elf=$1
 log=${2:-${elf%.elf}.xen.log}
@@ -15,7 +15,7 @@ zcat "$xengz" >"$tmp/xen"
 : >"$log"
 qemu-system-x86_64 -accel tcg -cpu max,la57=off -m 512 -smp 1 -display none -no-reboot \
   -kernel "$tmp/xen" \
-  -append "console=com1 com1=115200,8n1 dom0_mem=64M loglvl=all guest_loglvl=all smap=0 noreboot" \
+  -append "console=com1 com1=115200,8n1 dom0_mem=64M loglvl=all guest_loglvl=all smap=0 noreboot ${XEN_APPEND:-}" \
   -initrd "$elf xen-oracle" -serial "file:$log" -monitor none &
 qpid=$!
 for _ in $(seq 1 ${TIMEOUT:-240}); do

@@ -260,7 +260,14 @@ struct domain *build_first_domain(void)
     uint64_t need = ALIGN_UP(ei.pend, PAGE_SIZE) + mods_size() + 8 * MiB;
     uint64_t nr_pages = MAX(mem_bytes, need) >> PAGE_SHIFT;
 
-    struct domain *d = domain_create(0, DOMID_INVALID, CAP_ALL, 1, nr_pages);
+    /* "dom0_max_vcpus=N" (Xen's option, single-number form): vCPU 0 starts, the
+     * others wait for VCPUOP_initialise/VCPUOP_up. */
+    const char *nv = cmdline_get("dom0_max_vcpus");
+    const char *end = nv;
+    unsigned long nr_vcpus = nv ? strtoul(nv, &end, 10) : 1;
+    if (nr_vcpus < 1 || nr_vcpus > MAX_VCPUS || (nv && *end && *end != ' '))
+        panic("dom0_max_vcpus=%s: must be 1 to %u", nv, MAX_VCPUS);
+    struct domain *d = domain_create(0, DOMID_INVALID, CAP_ALL, (unsigned)nr_vcpus, nr_pages);
     if (!d)
         panic("cannot create domain 0");
     memcpy(d->name, "Domain-0", 9);

@@ -417,21 +417,12 @@ static void install_refs(struct vcpu *v, const struct vcpu_refs *r)
     v->arch.gdt_ents = (unsigned)ctxt.gdt_ents;
 }
 
-/* A NULL context takes the vCPU down again (Xen's vcpu_reset). */
-long vcpu_set_context(struct domain *t, struct vcpu *v, uint64_t uctxt)
+/* Install the context in the buffer (build lock held). */
+static long apply_context(struct domain *t, struct vcpu *v)
 {
     struct vcpu_refs r;
     long rc;
 
-    if (!uctxt) {
-        spin_lock(&t->lock);
-        put_vcpu_refs(v);
-        v->online = false;
-        spin_unlock(&t->lock);
-        return 0;
-    }
-    if (copy_from_guest(&ctxt, uctxt, sizeof(ctxt)))
-        return -EFAULT;
     if ((rc = check_context(v, &ctxt)))
         return rc;
     spin_lock(&t->lock);
@@ -443,6 +434,39 @@ long vcpu_set_context(struct domain *t, struct vcpu *v, uint64_t uctxt)
         v->initialised = true;
     }
     spin_unlock(&t->lock);
+    return rc;
+}
+
+/* A NULL context takes the vCPU down again (Xen's vcpu_reset). */
+long vcpu_set_context(struct domain *t, struct vcpu *v, uint64_t uctxt)
+{
+    if (!uctxt) {
+        spin_lock(&t->lock);
+        put_vcpu_refs(v);
+        v->online = false;
+        spin_unlock(&t->lock);
+        return 0;
+    }
+    if (copy_from_guest(&ctxt, uctxt, sizeof(ctxt)))
+        return -EFAULT;
+    return apply_context(t, v);
+}
+
+/* VCPUOP_initialise: a context once per vCPU, brought up later by VCPUOP_up.  The
+ * build lock guards the shared context buffer; like Xen, the context is read
+ * before the vCPU's state is looked at. */
+long vcpu_initialise(struct domain *t, struct vcpu *v, uint64_t uctxt)
+{
+    long rc = uctxt ? build_lock_acquire() : -EFAULT;
+    if (rc)
+        return rc;
+    if (copy_from_guest(&ctxt, uctxt, sizeof(ctxt)))
+        rc = -EFAULT;
+    else if (v->initialised)
+        rc = -EEXIST;
+    else if (!(rc = apply_context(t, v)))
+        v->online = false;
+    build_lock_release();
     return rc;
 }
 

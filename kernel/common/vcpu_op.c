@@ -88,17 +88,8 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64
     switch (cmd) {
     case VCPUOP_is_up:
         return v->online;
-    case VCPUOP_initialise: {
-        /* Secondary vCPUs of an SMP guest: a context once, then VCPUOP_up. */
-        if (v->initialised)
-            return -EEXIST;
-        if (!arg)
-            return -EFAULT;
-        long rc = vcpu_set_context(d, v, arg);
-        if (!rc)
-            v->online = false;
-        return rc;
-    }
+    case VCPUOP_initialise:
+        return vcpu_initialise(d, v, arg);     /* secondary vCPUs: then VCPUOP_up */
     case VCPUOP_up:
         if (!v->initialised)
             return -EINVAL;

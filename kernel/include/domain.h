@@ -79,6 +79,7 @@ struct domain *domain_create(domid_t id, domid_t parent, uint32_t caps, unsigned
 void domain_pause(struct domain *d);
 /* Load a struct vcpu_guest_context from guest memory into v (domctl.c). */
 long vcpu_set_context(struct domain *t, struct vcpu *v, uint64_t uctxt);
+long vcpu_initialise(struct domain *t, struct vcpu *v, uint64_t uctxt);
 void domain_unpause(struct domain *d);
 void domain_destroy(struct domain *d);
 struct domain *domain_lookup(domid_t id);
