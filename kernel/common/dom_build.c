@@ -265,8 +265,14 @@ struct domain *build_first_domain(void)
     const char *nv = cmdline_get("dom0_max_vcpus");
     const char *end = nv;
     unsigned long nr_vcpus = nv ? strtoul(nv, &end, 10) : 1;
-    if (nr_vcpus < 1 || nr_vcpus > MAX_VCPUS || (nv && *end && *end != ' '))
-        panic("dom0_max_vcpus=%s: must be 1 to %u", nv, MAX_VCPUS);
+    if (nr_vcpus < 1 || nr_vcpus > MAX_VCPUS || (nv && *end && *end != ' ')) {
+        char word[24];
+        size_t n = 0;
+        for (; nv[n] && nv[n] != ' ' && n < sizeof(word) - 1; n++)
+            word[n] = nv[n];
+        word[n] = 0;
+        panic("dom0_max_vcpus=%s: must be 1 to %u", word, MAX_VCPUS);
+    }
     struct domain *d = domain_create(0, DOMID_INVALID, CAP_ALL, (unsigned)nr_vcpus, nr_pages);
     if (!d)
         panic("cannot create domain 0");
