@@ -14,6 +14,7 @@
 #include "sched.h"
 #include "pt.h"
 #include "ioport.h"
+#include "pci.h"
 
 #define MiB (1UL << 20)
 #define PTE_L1_RW  (PTE_P | PTE_RW | PTE_A)
@@ -280,6 +281,7 @@ struct domain *build_first_domain(void)
     /* The first domain drives COM2 (the xl command port) unless told otherwise. */
     const char *io = cmdline_get("dom0_ioports");
     ioport_parse_ranges(d, io ? io : "0x2f8-0x2ff");
+    pci_assign_boot(d, cmdline_get("dom0_pci"));
     struct build b = { .d = d, .nr_pages = nr_pages, .v_start = ei.virt_base,
                        .mods_pages = mods_size() >> PAGE_SHIFT };
     if (alloc_memory(&b))

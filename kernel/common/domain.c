@@ -10,6 +10,7 @@
 #include "event.h"
 #include "grant.h"
 #include "arch.h"
+#include "pci.h"
 
 struct domain *domain_table[MAX_DOMAINS];
 
@@ -112,6 +113,7 @@ mfn_t domain_alloc_page(struct domain *d)
     pg->next = d->page_list;
     d->page_list = (uint32_t)m;
     d->tot_pages++;
+    iommu_page_changed(pg, d->id);
     return m;
 }
 

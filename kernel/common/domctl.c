@@ -14,6 +14,7 @@
 #include "ioport.h"
 #include "mm.h"
 #include "pt.h"
+#include "pci.h"
 #include "sched_policy.h"
 #include "public/tessera.h"
 #include "debugreg.h"
@@ -566,6 +567,15 @@ static long domain_op(struct domain *me, struct domain *t, struct xen_domctl *op
     case XEN_DOMCTL_ioport_permission:
         return ioport_set(me, t, op->u.ioport_permission.first_port, op->u.ioport_permission.nr_ports,
                           op->u.ioport_permission.allow_access);
+    case XEN_DOMCTL_assign_device:
+    case XEN_DOMCTL_deassign_device: {
+        const struct xen_domctl_assign_device *a = &op->u.assign_device;
+        if (a->dev != XEN_DOMCTL_DEV_PCI || (a->flags & ~XEN_DOMCTL_DEV_RDM_RELAXED) ||
+            (a->u.pci.machine_sbdf >> 16))
+            return a->dev != XEN_DOMCTL_DEV_PCI ? -EOPNOTSUPP : -ENODEV;
+        return op->cmd == XEN_DOMCTL_assign_device ? pci_assign(t, a->u.pci.machine_sbdf)
+                                                   : pci_deassign(t, a->u.pci.machine_sbdf);
+    }
     case TESSERA_DOMCTL_set_capabilities: return set_caps(me, t, op);
     case TESSERA_DOMCTL_get_capabilities: return get_caps(t, op, copyback);
     }

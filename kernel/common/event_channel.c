@@ -11,6 +11,7 @@
 #include "mm.h"
 #include "guest_access.h"
 #include "spinlock.h"
+#include "pci.h"
 
 #ifndef EVTCHNOP_reset_cont
 #define EVTCHNOP_reset_cont 14      /* public header hides it from non-Xen builds */
@@ -25,7 +26,7 @@ struct chan {
     uint8_t  vcpu;              /* vCPU notified when the port is raised */
     uint16_t remote_dom;        /* UNBOUND: who may bind; INTERDOMAIN: the peer */
     uint16_t remote_port;       /* INTERDOMAIN: the peer's port */
-    uint16_t virq;              /* VIRQ: which one */
+    uint16_t virq;              /* VIRQ: which one; PIRQ: the pirq */
 };
 
 #define CHANS_PER_BUCKET (PAGE_SIZE / sizeof(struct chan))
@@ -261,6 +262,9 @@ static void close_locked(struct domain *d, evtchn_port_t port, struct chan *ch, 
     case ECS_VIRQ:
         ed->virq_port[virq_is_global(ch->virq) ? 0 : ch->vcpu][ch->virq] = 0;
         break;
+    case ECS_PIRQ:
+        pirq_unbind_port(d, ch->virq, port);
+        break;
     case ECS_INTERDOMAIN:
         if (peer) {
             struct chan *pch = chan_of(peer->evtchn, ch->remote_port);
@@ -414,6 +418,25 @@ static long evtchn_bind_virq(struct evtchn_bind_virq *a)
     return port < 0 ? port : 0;
 }
 
+/* A pirq the domain mapped (PHYSDEVOP_map_pirq) for one of its own functions. */
+static long evtchn_bind_pirq(struct evtchn_bind_pirq *a)
+{
+    struct domain *d = current->domain;
+    struct evtchn_domain *ed = d->evtchn;
+    spin_lock(&ed->lock);
+    int port = get_free_port(d, ed);
+    if (port > 0) {
+        int rc = pirq_bind_port(d, a->pirq, (unsigned)port);
+        if (!rc) {
+            *chan_of(ed, port) = (struct chan){ .state = ECS_PIRQ, .virq = (uint16_t)a->pirq };
+            a->port = port;
+        }
+        port = rc ? rc : port;
+    }
+    spin_unlock(&ed->lock);
+    return port < 0 ? port : 0;
+}
+
 static long evtchn_bind_ipi(struct evtchn_bind_ipi *a)
 {
     struct domain *d = current->domain;
@@ -487,6 +510,10 @@ static void fill_status(struct evtchn_status *a, const struct chan *ch)
         break;
     case ECS_IPI:
         a->status = EVTCHNSTAT_ipi;
+        break;
+    case ECS_PIRQ:
+        a->status = EVTCHNSTAT_pirq;
+        a->u.pirq = ch->virq;
         break;
     default:                    /* free and reserved (port 0) read as closed */
         a->status = EVTCHNSTAT_closed;
@@ -628,7 +655,7 @@ static long dispatch(unsigned cmd, union evtchn_args *a)
     switch (cmd) {
     case EVTCHNOP_bind_interdomain: return evtchn_bind_interdomain(&a->bind_interdomain);
     case EVTCHNOP_bind_virq:        return evtchn_bind_virq(&a->bind_virq);
-    case EVTCHNOP_bind_pirq:        return -EPERM;  /* no IRQ access granted (yet) */
+    case EVTCHNOP_bind_pirq:        return evtchn_bind_pirq(&a->bind_pirq);
     case EVTCHNOP_close:            return close_port(current->domain, a->close.port);
     case EVTCHNOP_send:             return evtchn_send(current->domain, a->send.port);
     case EVTCHNOP_status:           return evtchn_status(&a->status);

@@ -10,6 +10,7 @@
 #include "time.h"
 #include "apic.h"
 #include "sched_policy.h"
+#include "pci.h"
 
 void paging_init(void);
 void pic_disable(void);
@@ -43,6 +44,8 @@ void start_hv(uint32_t magic, uint64_t info)
     lapic_init();
     sp_init(nr_cpus);
     smp_boot_aps();
+    pci_init();
+    iommu_init();
     for (unsigned i = 0; i < boot_info.nr_mods; i++)
         printk("tessera: module %u: %lx-%lx \"%s\"\n", i, boot_info.mods[i].start,
                boot_info.mods[i].end, boot_info.mods[i].cmdline);

@@ -8,6 +8,7 @@
 #include "bootinfo.h"
 #include "layout.h"
 #include "flush.h"
+#include "pci.h"
 #include <xen/memory.h>
 
 #define MEMOP_EXTENT_SHIFT 6
@@ -49,6 +50,7 @@ static bool release_page(struct domain *d, mfn_t m)
     if (!unlink_page(d, m))
         return false;
     flush_tlb_domain(d);          /* no stale read-only TLB entry may outlive the frame */
+    iommu_frame_released(d->id, m);
     frame_free(m);
     return true;
 }

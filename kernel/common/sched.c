@@ -5,6 +5,7 @@
  * enough for the CPU counts we run on. */
 #include "lib.h"
 #include "arch.h"
+#include "pci.h"
 #include "domain.h"
 #include "sched.h"
 #include "sched_policy.h"
@@ -332,7 +333,8 @@ void irq_dispatch(unsigned vec)
         }
         break;
     default:
-        lapic_eoi();
+        if (!msi_interrupt(vec))
+            lapic_eoi();
     }
 }
 

@@ -9,6 +9,7 @@ void *map_phys(paddr_t pa, size_t len, bool uncached);
 unsigned nr_cpus = 1;
 uint32_t cpu_apic_id[NR_CPUS];
 paddr_t lapic_phys = 0xfee00000;
+const void *acpi_dmar;              /* the VT-d table, for iommu_vtd.c */
 
 struct sdt { char sig[4]; uint32_t len; uint8_t rev, csum; char oem[6], oemtab[8]; uint32_t oemrev, crid, crrev; } __attribute__((packed));
 
@@ -74,6 +75,8 @@ void acpi_find_cpus(void)
         const struct sdt *t = map_sdt(pa);
         if (t && !memcmp(t->sig, "APIC", 4))
             parse_madt(t);
+        else if (t && !memcmp(t->sig, "DMAR", 4))
+            acpi_dmar = t;
     }
     printk("tessera: %u CPUs (ACPI MADT)\n", nr_cpus);
 }

@@ -10,6 +10,7 @@
 #include "sched.h"
 #include "ioport.h"
 #include "debugreg.h"
+#include "pci.h"
 
 #define XEN_CPUID_BASE 0x40000000u
 #define PAT_XEN 0x0000050100070406UL
@@ -205,7 +206,11 @@ static bool port_io(struct vcpu *v, struct cpu_regs *r, uint8_t op, unsigned ops
     *bpmatch = io_breakpoint_match(v, port, size);
     bool real = ioport_permitted(v->domain, port, size);
     uint64_t mask = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
-    if (in) {
+    uint32_t cfg = (uint32_t)r->rax;
+    if (pci_port_io(v->domain, port, size, in, &cfg)) {      /* PCI config: filtered, never real */
+        if (in)
+            r->rax = size == 4 ? cfg : (r->rax & ~mask) | (cfg & mask);
+    } else if (in) {
         uint64_t val = mask;
         if (real)
             val = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);

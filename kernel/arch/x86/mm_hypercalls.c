@@ -78,6 +78,8 @@ static int get_pg_owner(struct domain *d, domid_t id, struct domain **pg)
         return 0;
     if (id == d->id)
         return -ESRCH;
+    if (id == DOMID_IO && has_cap(d, CAP_IO))
+        return 0;                        /* Xen's I/O-frame owner: BAR frames of its devices */
     if (id == DOMID_IO || id == DOMID_XEN)
         return -EPERM;
     struct domain *t = domain_lookup(id);

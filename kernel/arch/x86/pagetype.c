@@ -15,6 +15,7 @@
 #include "domain.h"
 #include "flush.h"
 #include "lib.h"
+#include "pci.h"
 
 #define PTE_AD (PTE_A | PTE_D)
 
@@ -58,8 +59,11 @@ static int get_l1e(const struct domain *d, const struct domain *pg_owner, uint64
     if (e & PTE_FLAGS_MASK & ~allowed)
         return -EINVAL;
     mfn_t m = pte_mfn(e);
-    if (!mfn_valid(m))
-        return -EPERM;
+    if (!mfn_valid(m) || !(mfn_to_page(m)->flags & (PGF_allocated | PGF_xenheap))) {
+        /* Not RAM a domain owns: a BAR frame of d's own device, or nothing. */
+        int io = pg_owner == d ? pci_mmio_get(d, m, e & PTE_RW) : 1;
+        return io != 1 ? io : mfn_valid(m) ? -EBUSY : -EPERM;
+    }
     struct page_info *pg = mfn_to_page(m);
     if (get_page(pg, pg_owner))
         return -EBUSY;
@@ -99,6 +103,10 @@ static void put_l1e(uint64_t e)
 {
     if (!pte_present(e))
         return;
+    if (!mfn_valid(pte_mfn(e)) || !(mfn_to_page(pte_mfn(e))->flags & (PGF_allocated | PGF_xenheap))) {
+        pci_mmio_put(pte_mfn(e));
+        return;
+    }
     struct page_info *pg = mfn_to_page(pte_mfn(e));
     if (e & PTE_RW)
         put_page_type(pg);
@@ -310,10 +318,14 @@ int get_page_type(struct page_info *pg, enum page_type t)
     pg->type = t;
     pg->type_count = 1;
     pg->flags &= ~PGF_validated;
+    if (prev != t)
+        iommu_page_changed(pg, pg->owner);   /* a table is out of DMA reach before validation */
     int rc = validate_frame(pg, t);
     if (rc) {
         pg->type = prev;                 /* still owes a flush if it did before */
         pg->type_count = 0;
+        if (prev != t)
+            iommu_page_changed(pg, pg->owner);
         return rc;
     }
     pg->flags |= PGF_validated;

@@ -6,6 +6,7 @@
 #include "guest_access.h"
 #include "domain.h"
 #include "traps.h"
+#include "pci.h"
 #include <xen/callback.h>
 #include <xen/physdev.h>
 
@@ -168,7 +169,7 @@ long do_physdev_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_
         current->arch.iopl = s.iopl;
         return 0;
     }
-    return -ENOSYS;
+    return physdev_irq_op(cmd, arg);
 }
 
 /* iret: the guest's RSP points at {rax, r11, rcx, flags, rip, cs, rflags, rsp, ss}. */

@@ -160,6 +160,7 @@ int main(void)
     test_domctl();
     test_build();
     test_ioports();
+    test_assign();
     printf("%d passed, %d failed\n", unit_passed, unit_failed);
     return unit_failed ? 1 : 0;
 }

@@ -46,5 +46,6 @@ extern bool debug_log;
 void test_domctl(void);
 void test_build(void);
 void test_ioports(void);
+void test_assign(void);
 
 #endif

@@ -3,7 +3,7 @@
 # tests/unit/domctl/.  tests/suites/14-unit-domctl.sh runs the binary.
 HOSTCC ?= gcc
 DOMCTL_TEST_BIN := $(O)/host/unit/domctl_tests
-DOMCTL_TEST_SRCS := $(wildcard tests/unit/domctl/*.c) kernel/common/domctl.c kernel/common/ioport.c \
+DOMCTL_TEST_SRCS := $(wildcard tests/unit/domctl/*.c) kernel/common/domctl.c kernel/common/ioport.c kernel/common/pci_dev.c \
   kernel/arch/x86/pagetype.c kernel/arch/x86/mm_hypercalls.c kernel/common/frame.c
 DOMCTL_TEST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow \
   -fsanitize=address,undefined -fno-sanitize-recover=undefined \

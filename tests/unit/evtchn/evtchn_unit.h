@@ -66,4 +66,6 @@ void test_control(void);
 void test_limits(void);
 void test_stress(void);
 
+extern unsigned fake_pirq_port;          /* port bound to dom1's pirq 20 (0: none) */
+
 #endif

@@ -268,3 +268,20 @@ int main(void)
     printf("%d passed, %d failed\n", unit_passed, unit_failed);
     return unit_failed ? 1 : 0;
 }
+
+/* ---- pirqs (msi.c): domain 1 has mapped pirq 20 ---- */
+unsigned fake_pirq_port;
+int pirq_bind_port(struct domain *d, unsigned pirq, unsigned port)
+{
+    if (d->id != 1 || pirq != 20)
+        return -EPERM;
+    if (fake_pirq_port)
+        return -EEXIST;
+    fake_pirq_port = port;
+    return 0;
+}
+void pirq_unbind_port(struct domain *d, unsigned pirq, unsigned port)
+{
+    if (d->id == 1 && pirq == 20 && port == fake_pirq_port)
+        fake_pirq_port = 0;
+}

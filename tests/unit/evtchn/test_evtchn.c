@@ -112,6 +112,13 @@ void test_basic(void)
     CHECK_EQ(op(EVTCHNOP_set_priority, &sp), -EINVAL, "set_priority on invalid port: -EINVAL");
     struct evtchn_bind_pirq bp = { .pirq = 1 };
     CHECK_EQ(op(EVTCHNOP_bind_pirq, &bp), -EPERM, "bind_pirq without IRQ access: -EPERM");
+    bp.pirq = 20;
+    CHECK_EQ(op(EVTCHNOP_bind_pirq, &bp), 0, "bind_pirq of a pirq the domain mapped");
+    CHECK_EQ(st_of(DOMID_SELF, bp.port), EVTCHNSTAT_pirq, "pirq port reads as pirq");
+    evtchn_port_t pport = bp.port;
+    CHECK_EQ(op(EVTCHNOP_bind_pirq, &bp), -EEXIST, "bind_pirq twice: -EEXIST");
+    CHECK_EQ(ev_close(pport), 0, "close the pirq port");
+    CHECK_EQ(fake_pirq_port, 0, "closing the port unbinds the pirq");
     CHECK_EQ(op(15, &sp), -ENOSYS, "unknown op 15: -ENOSYS");
     CHECK_EQ(do_event_channel_op(1ULL << 40, (uint64_t)&sp, 0, 0, 0), -ENOSYS, "huge op number: -ENOSYS");
 
