@@ -2,7 +2,8 @@
 # Boots one conformance guest on Tessera and turns its console output into suite output.
 #   guests/run-conform.sh NAME            boot build/guests/NAME.elf with qemu -kernel (multiboot1)
 #   guests/run-conform.sh NAME --iso      boot it from a GRUB2 ISO (multiboot2) via scripts/mkiso.sh
-# CONFORM_APPEND adds hypervisor options, CONFORM_SMP sets the pCPU count (default 1).
+# CONFORM_APPEND adds hypervisor options, CONFORM_SMP sets the pCPU count (default 1),
+# CONFORM_QEMU_ARGS (words) adds QEMU options.
 # Prints the guest's check lines (the "(d0) " prefix stripped), then its own checks on the
 # run (the guest finished, the hypervisor is still running), then one "N passed, M failed".
 set -u
@@ -30,7 +31,9 @@ if [ "$mode" = --iso ]; then
   fi
   bash scripts/qemu.sh --iso "$iso" --timeout "${CONFORM_TIMEOUT:-120}" --log "$log" >/dev/null 2>&1
 else
-  bash scripts/qemu.sh --kernel "$hv" --module "$elf" --append "${CONFORM_APPEND:-}" \
+  qargs=()
+  for a in ${CONFORM_QEMU_ARGS:-}; do qargs+=(--qemu-arg "$a"); done
+  bash scripts/qemu.sh --kernel "$hv" --module "$elf" --append "${CONFORM_APPEND:-}" "${qargs[@]}" \
     --smp "${CONFORM_SMP:-1}" --timeout "${CONFORM_TIMEOUT:-120}" --log "$log" >/dev/null 2>&1
 fi
 

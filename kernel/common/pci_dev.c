@@ -27,7 +27,7 @@ struct pci_fn *pci_find(uint32_t sbdf)
 static void log_refusal(const struct pci_fn *f, domid_t d, unsigned reg, uint32_t val)
 {
     if (refusals_logged++ < 64)   /* a guest must not be able to flood the console */
-        printk("tessera: pci %02x:%02x.%u: d%u config write %#x to %#x refused\n", (f->sbdf >> 8) & 0xff,
+        printk("tessera: pci %02x:%02x.%u: d%u config write 0x%x to 0x%x refused\n", (f->sbdf >> 8) & 0xff,
                (f->sbdf >> 3) & 31, f->sbdf & 7, d, val, reg);
 }
 

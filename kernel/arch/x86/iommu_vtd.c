@@ -300,7 +300,7 @@ void iommu_fault_interrupt(void)
         uint64_t addr = rd64(fro + i * 16);
         unsigned sid = hi & 0xffff, reason = (hi >> 32) & 0xff;
         if (logged++ < 64)
-            printk("tessera: iommu: DMA fault: device %02x:%02x.%u %s %lx reason %#x, blocked\n",
+            printk("tessera: iommu: DMA fault: device %02x:%02x.%u %s %lx reason 0x%x, blocked\n",
                    sid >> 8, (sid >> 3) & 31, sid & 7, reason >= 0x20 ? "interrupt" : (hi >> 62) & 1 ? "read" : "write",
                    reason >= 0x20 ? addr >> 48 : addr & PAGE_MASK, reason);
         wr32(fro + i * 16 + 12, 1u << 31);                     /* clear F */
