@@ -23,6 +23,7 @@ struct backend_ops {
     int (*set_max_mem)(struct backend *b, uint32_t domid, uint64_t kb);
     int (*ioport_permission)(struct backend *b, uint32_t domid, uint32_t first, uint32_t nr,
                              int allow);
+    int (*assign_device)(struct backend *b, uint32_t domid, uint32_t sbdf);  /* PCI */
     int (*setvcpucontext)(struct backend *b, uint32_t domid, uint32_t vcpu,
                           struct vcpu_guest_context *ctx);
     int (*pause)(struct backend *b, uint32_t domid);

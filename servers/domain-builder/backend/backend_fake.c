@@ -87,6 +87,20 @@ static int f_set_max_mem(struct backend *b, uint32_t domid, uint64_t kb)
     return 0;
 }
 
+/* Only 0000:00:04.0 and 0000:00:05.0 exist on the fake machine. */
+static int f_assign_device(struct backend *b, uint32_t domid, uint32_t sbdf)
+{
+    struct fake_dom *d = fake_child(b, domid);
+    if (!d)
+        return -ESRCH;
+    if (sbdf != 0x20 && sbdf != 0x28)
+        return -ENODEV;
+    if (d->npci == 8)
+        return -ENOSPC;
+    d->pci[d->npci++] = sbdf;
+    return 0;
+}
+
 static int f_ioport_permission(struct backend *b, uint32_t domid, uint32_t first, uint32_t nr,
                                int allow)
 {
@@ -225,6 +239,7 @@ static int f_physinfo(struct backend *b, uint64_t *total, uint64_t *freep, uint3
 const struct backend_ops fake_ops = {
     .create = f_create, .set_caps = f_set_caps, .set_max_mem = f_set_max_mem,
     .ioport_permission = f_ioport_permission,
+    .assign_device = f_assign_device,
     .setvcpucontext = f_setvcpucontext, .pause = f_pause, .unpause = f_unpause,
     .destroy = f_destroy, .getinfo = fake_getinfo, .remote_shutdown = f_remote_shutdown,
     .physinfo = f_physinfo, .populate = f_populate, .map = f_map, .unmap = f_unmap,

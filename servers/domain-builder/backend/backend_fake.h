@@ -23,6 +23,8 @@ struct fake_dom {
     int ctx_set, mappings;
     int nioports;
     uint32_t ioport_first[8], ioport_nr[8];
+    int npci;
+    uint32_t pci[8];                /* assigned functions (SBDF) */
     struct vcpu_guest_context ctx;
     struct fake_port port[FAKE_MAX_PORTS];
 };

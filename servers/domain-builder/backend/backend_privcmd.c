@@ -103,6 +103,17 @@ static int p_ioport_permission(struct backend *b, uint32_t domid, uint32_t first
     return pc_domctl(b, &d);
 }
 
+static int p_assign_device(struct backend *b, uint32_t domid, uint32_t sbdf)
+{
+    struct xen_domctl d;
+    memset(&d, 0, sizeof(d));
+    d.cmd = XEN_DOMCTL_assign_device;
+    d.domain = (domid_t)domid;
+    d.u.assign_device.dev = XEN_DOMCTL_DEV_PCI;
+    d.u.assign_device.u.pci.machine_sbdf = sbdf;
+    return pc_domctl(b, &d);
+}
+
 static int p_setvcpucontext(struct backend *b, uint32_t domid, uint32_t vcpu,
                             struct vcpu_guest_context *ctx)
 {
@@ -206,6 +217,7 @@ static int p_alloc_unbound(struct backend *b, uint32_t domid, uint32_t remote, u
 const struct backend_ops privcmd_ops = {
     .create = p_create, .set_caps = p_set_caps, .set_max_mem = p_set_max_mem,
     .ioport_permission = p_ioport_permission,
+    .assign_device = p_assign_device,
     .setvcpucontext = p_setvcpucontext, .pause = p_pause, .unpause = p_unpause,
     .destroy = p_destroy, .getinfo = p_getinfo, .remote_shutdown = p_remote_shutdown,
     .physinfo = p_physinfo, .populate = p_populate, .map = pc_map, .unmap = pc_unmap,

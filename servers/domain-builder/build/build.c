@@ -20,14 +20,29 @@ static int step(struct bst *s, int rc, const char *what)
     return 0;
 }
 
-/* Hardware of the "devices" key: I/O ports go to the hypervisor; IRQs, MMIO
- * and PCI functions have no delegation call yet, so they are refused. */
+/* Hardware of the "devices" key: I/O ports and PCI functions go to the
+ * hypervisor (a function's BARs and MSIs come with it); bare IRQs and MMIO
+ * ranges have no delegation call, so they are refused.  Then the "pci" key. */
+static int assign(struct bst *s, uint32_t sbdf)
+{
+    int rc = BE(s)->assign_device(s->b, s->out->domid, sbdf);
+    if (rc)
+        return db_errf(s->err, s->errlen, "pci %04x:%02x:%02x.%u: assign_device failed (%d)", sbdf >> 16,
+                       (sbdf >> 8) & 0xff, (sbdf >> 3) & 31, sbdf & 7, rc);
+    return 0;
+}
+
 static int devices(struct bst *s)
 {
     static const char *kind[] = { "ioports", "irq", "mmio", "pci" };
     const struct domcfg *c = s->in->cfg;
     for (int i = 0; i < c->ndev; i++) {
         const struct dom_dev *d = &c->dev[i];
+        if (d->kind == DEV_PCI) {
+            if (assign(s, (uint32_t)d->first))
+                return -1;
+            continue;
+        }
         if (d->kind != DEV_IOPORTS)
             return db_errf(s->err, s->errlen, "device %d (%s): not supported yet", i, kind[d->kind]);
         int rc = BE(s)->ioport_permission(s->b, s->out->domid, (uint32_t)d->first,
@@ -36,6 +51,9 @@ static int devices(struct bst *s)
             return db_errf(s->err, s->errlen, "I/O ports %#llx-%#llx refused (%d)",
                            (unsigned long long)d->first, (unsigned long long)d->last, rc);
     }
+    for (int i = 0; i < c->npci; i++)
+        if (assign(s, c->pci[i]))
+            return -1;
     return 0;
 }
 

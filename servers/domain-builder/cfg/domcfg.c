@@ -143,7 +143,7 @@ static const struct dc_key keys[] = {
     { "maxmem", h_maxmem }, { "vcpus", h_vcpus }, { "on_poweroff", h_action },
     { "on_reboot", h_action }, { "on_crash", h_action }, { "type", h_type },
     { "vif", dc_vif }, { "disk", dc_disk }, { "capabilities", dc_caps },
-    { "devices", dc_devices }, { "modules", dc_modules },
+    { "devices", dc_devices }, { "modules", dc_modules }, { "pci", dc_pci },
 };
 
 static int apply(struct dc_ctx *c, const struct cfg_setting *s)

@@ -45,6 +45,8 @@ struct domcfg {
     char vif[DOM_MAX_VIFS][DOM_SPEC_MAX + 1];
     char disk[DOM_MAX_DISKS][DOM_SPEC_MAX + 1];
     struct dom_dev dev[DOM_MAX_DEVS];
+    int npci;                              /* xl.cfg "pci": functions to assign */
+    uint32_t pci[DOM_MAX_DEVS];            /* SBDF: seg << 16 | bus << 8 | devfn */
 };
 
 int domcfg_from_cfg(const struct cfg_file *f, struct domcfg *out,

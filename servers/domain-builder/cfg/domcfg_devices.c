@@ -103,6 +103,32 @@ int dc_devices(struct dc_ctx *c, const struct cfg_setting *s)
     return 0;
 }
 
+/* xl.cfg's "pci" key: each element "[DDDD:]BB:DD.F" (xl's per-device
+ * options and virtual slots are not supported). */
+int dc_pci(struct dc_ctx *c, const struct cfg_setting *s)
+{
+    if (dc_want(c, s, CFG_LIST))
+        return -1;
+    if (s->nitems > DOM_MAX_DEVS)
+        return dc_fail(c, s->items[DOM_MAX_DEVS].line, "more than %d pci devices", DOM_MAX_DEVS);
+    for (int i = 0; i < s->nitems; i++) {
+        char full[DOM_SPEC_MAX + 8];
+        const char *v = s->items[i].str;
+        struct dom_dev dev;
+        int colons = 0;
+        for (const char *p = v; *p; p++)
+            colons += *p == ':';
+        snprintf(full, sizeof(full), "%s%.*s", colons == 1 ? "0000:" : "", DOM_SPEC_MAX, v);
+        if (strchr(v, ',') || strchr(v, '@'))
+            return dc_fail(c, s->items[i].line, "pci '%s': options and virtual slots are not supported", v);
+        if (strlen(v) > 12 || parse_pci(full, &dev))
+            return dc_fail(c, s->items[i].line, "bad pci device '%s' ([DDDD:]BB:DD.F)", v);
+        c->d->pci[i] = (uint32_t)dev.first;
+    }
+    c->d->npci = s->nitems;
+    return 0;
+}
+
 /* Tessera's "modules" key: files handed to the kernel as a Xen multiboot
  * module package (SIF_MULTIBOOT_MOD), each "FILE [ARGS]"; the service
  * runtime runs the first one as its program. */

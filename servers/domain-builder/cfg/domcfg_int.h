@@ -26,5 +26,6 @@ int dc_disk(struct dc_ctx *c, const struct cfg_setting *s);
 int dc_caps(struct dc_ctx *c, const struct cfg_setting *s);
 int dc_modules(struct dc_ctx *c, const struct cfg_setting *s);
 int dc_devices(struct dc_ctx *c, const struct cfg_setting *s);
+int dc_pci(struct dc_ctx *c, const struct cfg_setting *s);
 
 #endif

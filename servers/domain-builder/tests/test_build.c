@@ -152,8 +152,11 @@ static void test_linux_like(void)
     struct backend *b = backend_fake_new(1 << 16);
     struct domcfg c = cfg_for(64);
     static uint8_t rd[10000];
-    c.ndev = 1;
+    c.ndev = 2;
     c.dev[0] = (struct dom_dev){ DEV_IOPORTS, 0x60, 0x64 };
+    c.dev[1] = (struct dom_dev){ DEV_PCI, 0x20, 0x20 };
+    c.npci = 1;
+    c.pci[0] = 0x28;
     memset(rd, 0xab, sizeof(rd));
     size_t len = mkelf(img, sizeof(img), &linux_opts);
     struct build_in in = { &c, img, len, rd, sizeof(rd), 0, 7, 0 };
@@ -176,6 +179,7 @@ static void test_linux_like(void)
           "caps, max_pages, tot_pages");
     CHECK(d->vcpus == 2, "vcpus");
     CHECK(d->nioports == 1 && d->ioport_first[0] == 0x60 && d->ioport_nr[0] == 5, "I/O ports granted");
+    CHECK(d->npci == 2 && d->pci[0] == 0x20 && d->pci[1] == 0x28, "pci functions assigned (devices, then pci)");
     check_tables(b, &o, p2m);
     check_p2m(b, &o, p2m);
     check_start_info(b, &o, p2m, sizeof(rd));
@@ -293,6 +297,13 @@ static void test_failures(void)
     expect_fail(b, &in, "device 1 (irq): not supported yet");
     c.dev[1] = (struct dom_dev){ DEV_IOPORTS, 0x3f8, 0x10007 };
     expect_fail(b, &in, "I/O ports 0x3f8-0x10007 refused (-22)");
+    c.dev[1] = (struct dom_dev){ DEV_PCI, 0x18, 0x18 };
+    expect_fail(b, &in, "pci 0000:00:03.0: assign_device failed (-19)");
+    c.ndev = 1;
+    c.npci = 1;
+    c.pci[0] = 0x10030;
+    expect_fail(b, &in, "pci 0001:00:06.0: assign_device failed (-19)");
+    c.npci = 0;
     c.ndev = 0;
     c.memory_mb = 1;
     expect_fail(b, &in, "memory too small: the layout needs 1028 pages, the domain has 256");

@@ -151,6 +151,12 @@ static const struct { const char *text, *err; } bad[] = {
     { "modules = [ ' x' ]\n", "t.cfg:1: module 0: no file name" },
     { "modules = [ 'a','a','a','a','a','a','a','a',\n'a' ]\n", "t.cfg:2: more than 8 modules" },
     { "name='a'\nkernel='k'\nramdisk='r'\nmodules=['p']\n", "t.cfg:4: both 'ramdisk' and 'modules' are set" },
+    { "pci = [ '0000:00:20.0' ]\n", "t.cfg:1: bad pci device '0000:00:20.0' ([DDDD:]BB:DD.F)" },
+    { "pci = [ 'zz' ]\n", "t.cfg:1: bad pci device 'zz' ([DDDD:]BB:DD.F)" },
+    { "pci = [ '00:04.8' ]\n", "t.cfg:1: bad pci device '00:04.8' ([DDDD:]BB:DD.F)" },
+    { "pci = [ '00:04.0',\n'0000:00:04.0:1' ]\n", "t.cfg:2: bad pci device '0000:00:04.0:1' ([DDDD:]BB:DD.F)" },
+    { "pci = [ '00:04.0,permissive=1' ]\n", "t.cfg:1: pci '00:04.0,permissive=1': options and virtual slots are not supported" },
+    { "pci = [ '00:04.0@3' ]\n", "t.cfg:1: pci '00:04.0@3': options and virtual slots are not supported" },
     { "devices = [ 'gpu' ]\n", "t.cfg:1: bad device 'gpu' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
 };
 
@@ -218,8 +224,18 @@ static void test_modules(void)
           "modules kept as written");
 }
 
+static void test_pci(void)
+{
+    static struct domcfg d;
+    char err[CFG_ERR_LEN];
+    CHECK(parse("name='blk'\nkernel='k'\npci = [ \"0000:00:04.0\", '00:1f.3', '0002:0a:1c.7' ]\n", &d, err) == 0,
+          "pci: %s", err);
+    CHECK(d.npci == 3 && d.pci[0] == 0x20 && d.pci[1] == 0xfb && d.pci[2] == 0x20ae7, "pci functions as SBDF");
+}
+
 void test_cfg(void)
 {
+    test_pci();
     test_modules();
     test_valid();
     test_defaults();
