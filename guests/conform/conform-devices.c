@@ -2,8 +2,10 @@
  * dom0_pci=, under QEMU's Intel IOMMU (tests/suites/17-devices-vtd.sh).  It reads
  * config space through 0xCF8/0xCFC, maps the function's BARs, maps and binds its
  * MSI-X interrupt, and has the device read sector 0 into its own page (works),
- * into one of its page tables, into its shared-info page and into a frame it
- * gave back (blocked: the hypervisor logs the DMA faults, memory unchanged).
+ * into one of its page tables, into its shared-info page, into a frame it gave
+ * back and into a page while it is pinned as a page table (blocked: the
+ * hypervisor logs the DMA faults, memory unchanged; the page works again once
+ * it is writable).
  * It tries config-space escapes (BAR move, MSI-X enable, another function) and
  * mappings it must not get.  A minimal virtio 1.x split-queue driver, because
  * the guest runtime has no virtio library. */
@@ -313,6 +315,17 @@ void test_main(void)
     set_xen_guest_handle(r.extent_start, &x);
     CHECK_EQ("give the frame back", HYPERVISOR_memory_op(XENMEM_decrease_reservation, &r), 1);
     blocked("DMA into a frame it does not own blocked", gone_mfn, NULL);
+
+    /* The DMA table follows the page's type: pinned as an L1 it leaves, mapped
+     * writable again (type writable) it comes back. */
+    uint8_t *pt = alloc_page();
+    CHECK_EQ("make a zeroed page read-only", set_page_ro(pt), 0);
+    CHECK_EQ("pin it as an L1 table", mmuext_pin(1, pt), 0);
+    blocked("DMA into a page just pinned as an L1 table blocked", va_to_mfn(pt), pt);
+    CHECK_EQ("unpin it", mmuext_unpin(pt), 0);
+    CHECK_EQ("map it writable again", set_page_rw(pt), 0);
+    CHECK_EQ("DMA into it once writable again", read_sector(va_to_mfn(pt) << 12, true), 1);
+    CHECK("  ... the data arrived", sector_ok(pt));
 
     memset(data, 0, 512);
     CHECK_EQ("the device still works for its own page", read_sector(va_to_mfn(data) << 12, true), 1);

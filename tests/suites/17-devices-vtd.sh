@@ -26,7 +26,7 @@ chk() { if eval "$2"; then echo "ok - devices-vtd: $1"; p=$((p + 1)); else echo 
 chk "the IOMMU came up with interrupt remapping" "grep -q 'iommu: VT-d at .*interrupt remapping on' '$log'"
 chk "00:04.0 assigned to the first domain" "grep -q 'pci 00:04.0 assigned to domain 0' '$log'"
 addrs=$(sed -n 's/^(d0) # expect-dma-fault \([0-9a-f]*\).*/\1/p' "$log" | tr -d '\r')
-chk "three blocked DMAs announced by the guest" "[ $(echo "$addrs" | grep -c .) -eq 3 ]"
+chk "four blocked DMAs announced by the guest" "[ $(echo "$addrs" | grep -c .) -eq 4 ]"
 for a in $addrs; do
   chk "VT-d fault logged for a write to $a" "grep -q 'DMA fault: device 00:04.0 write $a reason' '$log'"
 done
