@@ -164,6 +164,83 @@ static void pin_and_maptrack_limits(grant_entry_v1_t *gt)
         gnttab_end_access(gt, 20 + i);
 }
 
+static long gnt_version(uint32_t want, uint32_t *got)
+{
+    struct gnttab_set_version sv = { .version = want };
+    long rc = HYPERVISOR_grant_table_op(GNTTABOP_set_version, &sv, 1);
+    *got = sv.version;
+    return rc;
+}
+
+/* Grant tables v2 on our own table (nothing of ours is granted yet, so both
+ * switches are allowed), swap_grant_ref, and unmap_and_replace moving an
+ * ordinary mapping into a grant mapping's place. */
+static void grant_v2_and_replace(grant_entry_v1_t *gt)
+{
+    section("grant tables v2, swap_grant_ref, unmap_and_replace");
+    uint32_t v = 0;
+    struct gnttab_get_version gv = { .dom = DOMID_SELF };
+    CHECK_EQ("get_version", HYPERVISOR_grant_table_op(GNTTABOP_get_version, &gv, 1), 0);
+    CHECK_EQ("a new domain is at version 1", gv.version, 1);
+    CHECK_EQ("set_version 3: -EINVAL", gnt_version(3, &v), -EINVAL);
+    CHECK_EQ("... writes back the version in force", v, 1);
+    uint64_t sf[64];
+    struct gnttab_get_status_frames gs = { .nr_frames = 1, .dom = DOMID_SELF };
+    set_xen_guest_handle(gs.frame_list, sf);
+    HYPERVISOR_grant_table_op(GNTTABOP_get_status_frames, &gs, 1);
+    CHECK_EQ("get_status_frames under v1: GNTST_general_error", gs.status, GNTST_general_error);
+    CHECK_EQ("set_version 2", gnt_version(2, &v), 0);
+    CHECK_EQ("... reports 2", v, 2);
+    gv.version = 0;
+    HYPERVISOR_grant_table_op(GNTTABOP_get_version, &gv, 1);
+    CHECK_EQ("get_version: 2", gv.version, 2);
+    gs.status = 99;
+    sf[0] = 0;
+    CHECK_EQ("get_status_frames(1)", HYPERVISOR_grant_table_op(GNTTABOP_get_status_frames, &gs, 1), 0);
+    CHECK_EQ("... GNTST_okay", gs.status, GNTST_okay);
+    CHECK("... names a frame", sf[0] != 0);
+    gs.nr_frames = 64;
+    HYPERVISOR_grant_table_op(GNTTABOP_get_status_frames, &gs, 1);
+    CHECK_EQ("64 status frames of a small table: GNTST_general_error", gs.status, GNTST_general_error);
+    CHECK_EQ("get_status_frames count 2: -EINVAL",
+             HYPERVISOR_grant_table_op(GNTTABOP_get_status_frames, &gs, 2), -EINVAL);
+    struct gnttab_swap_grant_ref sw = { .ref_a = 8, .ref_b = 9, .status = 99 };
+    HYPERVISOR_grant_table_op(GNTTABOP_swap_grant_ref, &sw, 1);
+    CHECK_EQ("swap_grant_ref 8, 9 under v2", sw.status, GNTST_okay);
+    sw = (struct gnttab_swap_grant_ref){ .ref_a = 8, .ref_b = 100000, .status = 99 };
+    HYPERVISOR_grant_table_op(GNTTABOP_swap_grant_ref, &sw, 1);
+    CHECK_EQ("swap_grant_ref past the table: GNTST_bad_gntref", sw.status, GNTST_bad_gntref);
+    CHECK_EQ("set_version 1", gnt_version(1, &v), 0);
+    CHECK_EQ("... reports 1", v, 1);
+
+    memset(xc_window[6], 0x5a, PAGE_SIZE);
+    memset(xc_window[8], 0xa5, PAGE_SIZE);
+    CHECK_EQ("window 8 noted before its PTE moves", win_unmap(8), 0);   /* records its PTE */
+    gnttab_grant(gt, 21, 0, va_to_mfn(xc_window[6]), false);
+    grant_handle_t h = 0;
+    CHECK_EQ("map a grant of our own", gmap(0, 21, xc_window[7], GNTMAP_host_map, &h), GNTST_okay);
+    CHECK("... it shows the granted page", all(xc_window[7], 0x5a, PAGE_SIZE));
+    struct gnttab_unmap_and_replace ur = { .host_addr = (uint64_t)xc_window[7], .new_addr = 0,
+                                           .handle = 4000, .status = 99 };
+    HYPERVISOR_grant_table_op(GNTTABOP_unmap_and_replace, &ur, 1);
+    CHECK_EQ("unmap_and_replace with a bad handle: GNTST_bad_handle", ur.status, GNTST_bad_handle);
+    ur = (struct gnttab_unmap_and_replace){ .host_addr = (uint64_t)xc_window[7],
+                                            .new_addr = (uint64_t)xc_window[8], .handle = h,
+                                            .status = 99 };
+    CHECK_EQ("unmap_and_replace", HYPERVISOR_grant_table_op(GNTTABOP_unmap_and_replace, &ur, 1), 0);
+    CHECK_EQ("... GNTST_okay", ur.status, GNTST_okay);
+    win_invlpg(xc_window[7]);
+    win_invlpg(xc_window[8]);
+    CHECK("the grant's address now shows new_addr's page", all(xc_window[7], 0xa5, PAGE_SIZE));
+    uint64_t *pte = pte_ptr((uint64_t)xc_window[8]);
+    CHECK("new_addr is no longer mapped", pte && !(*pte & 1));
+    CHECK_EQ("no GTF_reading/GTF_writing left", gt[21].flags & (GTF_reading | GTF_writing), 0);
+    CHECK_EQ("restore window 7", win_unmap(7), 0);
+    CHECK_EQ("restore window 8", win_unmap(8), 0);
+    CHECK("window 8 shows its own page again", all(xc_window[8], 0xa5, PAGE_SIZE));
+    gnttab_end_access(gt, 21);
+}
+
 static void warm_up(void)
 {
     /* The parent's own lazily allocated state (maptrack frame) is allocated once
@@ -179,6 +256,7 @@ static void warm_up(void)
         CHECK_EQ("warm-up: unmap it", gunmap(xc_window[7], h), GNTST_okay);
     win_unmap(7);
     gnttab_end_access(gt, 20);
+    grant_v2_and_replace(gt);
     pin_and_maptrack_limits(gt);
 }
 

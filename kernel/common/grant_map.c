@@ -1,6 +1,7 @@
-/* Grant tables v1: map_grant_ref / unmap_grant_ref (PV host mappings through
- * the caller's page tables, and device mappings), grant copy, and the
- * teardown of every mapping when either side dies.
+/* Grant tables: map_grant_ref / unmap_grant_ref / unmap_and_replace (PV host
+ * mappings through the caller's page tables, and device mappings), grant copy
+ * (v2 sub-page and transitive grants included), and the teardown of every
+ * mapping when either side dies.
  *
  * A host mapping is an L1 entry holding exactly the references a normal L1
  * entry holds (a general reference on the granted frame, plus a writable type
@@ -122,11 +123,12 @@ static void install_pte(struct domain *ld, uint64_t maddr, uint64_t pte)
     }
 }
 
-/* Clear the mapping's PTE if the slot still holds it (A/D aside).  True when
- * it did: the caller then owes a flush and the entry's references.  False
- * when the guest replaced the entry or its L1 lost its type: pagetype.c has
- * already dropped the references then (and should have flushed). */
-static bool clear_pte(struct domain *ld, const struct maptrack *mt)
+/* Replace the mapping's PTE by `with` (0, or a PTE moved by unmap_and_replace)
+ * if the slot still holds it (A/D aside).  True when it did: the caller then
+ * owes a flush and the entry's references.  False when the guest replaced the
+ * entry or its L1 lost its type: pagetype.c has already dropped the references
+ * then (and should have flushed). */
+static bool clear_pte(struct domain *ld, const struct maptrack *mt, uint64_t with)
 {
     if (!live_l1(ld, mt->pte_maddr >> PAGE_SHIFT))
         return false;
@@ -136,7 +138,7 @@ static bool clear_pte(struct domain *ld, const struct maptrack *mt)
     do {
         if ((cur ^ want) & ~PTE_AD)
             return false;
-    } while (!__atomic_compare_exchange_n(slot, &cur, 0, false, __ATOMIC_SEQ_CST,
+    } while (!__atomic_compare_exchange_n(slot, &cur, with, false, __ATOMIC_SEQ_CST,
                                           __ATOMIC_RELAXED));
     return true;
 }
@@ -275,10 +277,32 @@ static bool same_host_addr(const struct maptrack *mt, uint64_t addr)
     return (addr >> PAGE_SHIFT) == (mt->host_addr >> PAGE_SHIFT);
 }
 
-/* First half of an unmap (ld locked): checks, PTE cleared, maptrack updated.
- * A zero host_addr or dev_bus_addr leaves that part mapped (Xen). */
+/* unmap_and_replace: take the PTE at new_addr out of the caller's current
+ * tables (Xen's steal_linear_address); it keeps its references. */
+static bool steal_pte(struct domain *ld, uint64_t new_addr, uint64_t *stolen)
+{
+    uint64_t maddr;
+    if (!resolve_slot(ld, new_addr, 0, &maddr))
+        return false;
+    *stolen = __atomic_exchange_n(slot_of(maddr), 0, __ATOMIC_SEQ_CST);
+    return true;
+}
+
+/* A stolen PTE that found no home: as in Xen, the mapping is gone. */
+static void drop_stolen(struct domain *ld, uint64_t pte)
+{
+    if (!pte_present(pte))
+        return;
+    flush_tlb_domain(ld);
+    if (mfn_valid(pte_mfn(pte)))
+        gnttab_put_frame_refs(pte_mfn(pte), pte & PTE_RW);
+}
+
+/* First half of an unmap (ld locked): checks, PTE cleared (or, with new_addr,
+ * replaced by the PTE found there), maptrack updated.  A zero host_addr or
+ * dev_bus_addr leaves that part mapped (Xen). */
 static int unmap_begin(struct domain *ld, const struct gnttab_unmap_grant_ref *op,
-                       struct unmap_rec *r, bool *flush)
+                       uint64_t new_addr, struct unmap_rec *r, bool *flush)
 {
     struct grant_table *gt = ld->gnttab;
 
@@ -294,8 +318,14 @@ static int unmap_begin(struct domain *ld, const struct gnttab_unmap_grant_ref *o
     /* Xen: the entry at host_addr must still be the mapping.  If the guest
      * replaced it (or its L1 lost its type) the references went with it and
      * the grant stays pinned until the guest dies, as in Xen. */
-    if (host && (!same_host_addr(mt, op->host_addr) || !clear_pte(ld, mt)))
+    uint64_t with = 0;
+    if (host && new_addr &&
+        ((mt->flags & GNTMAP_contains_pte) || !steal_pte(ld, new_addr, &with)))
         return GNTST_general_error;
+    if (host && (!same_host_addr(mt, op->host_addr) || !clear_pte(ld, mt, with))) {
+        drop_stolen(ld, with);
+        return GNTST_general_error;
+    }
     *r = (struct unmap_rec){ .mfn = mt->mfn, .ref = mt->ref, .rd = mt->dom,
                              .ro = mt->flags & GNTMAP_readonly };
     if (host) {
@@ -329,7 +359,7 @@ static long unmap_chunk(struct domain *ld, uint64_t uop, unsigned n)
         }
         recs[i].done = 0;
         spin_lock(&ld->lock);
-        op.status = (int16_t)unmap_begin(ld, &op, &recs[i], &flush);
+        op.status = (int16_t)unmap_begin(ld, &op, 0, &recs[i], &flush);
         spin_unlock(&ld->lock);
         started++;
         if (copy_to_guest(uop + offsetof(struct gnttab_unmap_grant_ref, status),
@@ -361,6 +391,36 @@ long gnttab_unmap(uint64_t uop, unsigned count)
     return rc;
 }
 
+/* Like unmap of host mappings, one at a time; new_addr's PTE moves into the
+ * grant's slot (Xen: GNTTABOP_unmap_and_replace, PV linear addresses only). */
+long gnttab_unmap_and_replace(uint64_t uop, unsigned count)
+{
+    struct domain *ld = current->domain;
+    struct gnttab_unmap_and_replace op;
+
+    if (count && !guest_range_ok(uop, (size_t)count * sizeof(op)))
+        return -EFAULT;
+    for (unsigned i = 0; i < count; i++, uop += sizeof(op)) {
+        if (copy_from_guest(&op, uop, sizeof(op)))
+            return -EFAULT;
+        struct gnttab_unmap_grant_ref u = { .host_addr = op.host_addr, .handle = op.handle };
+        struct unmap_rec r = { .done = 0 };
+        bool flush = false;
+        spin_lock(&gnttab_lock);
+        spin_lock(&ld->lock);
+        op.status = (int16_t)unmap_begin(ld, &u, op.new_addr, &r, &flush);
+        spin_unlock(&ld->lock);
+        if (flush)
+            flush_tlb_domain(ld);
+        unmap_complete(ld, &r, NULL);
+        spin_unlock(&gnttab_lock);
+        if (copy_to_guest(uop + offsetof(struct gnttab_unmap_and_replace, status), &op.status,
+                          sizeof(op.status)))
+            return -EFAULT;
+    }
+    return 0;
+}
+
 /* ---- teardown ---- */
 
 /* Drop the mappings h holds of grants of domain `of` (DOMID_INVALID: all). */
@@ -377,7 +437,7 @@ static void release_holder(struct domain *h, domid_t of, struct domain *dying)
             !(mt->flags & GNTMAP_host_map))
             continue;
         flush = true;
-        if (clear_pte(h, mt))
+        if (clear_pte(h, mt, 0))
             mt->flags |= MT_PTE_HELD;
     }
     spin_unlock(&h->lock);
@@ -411,6 +471,7 @@ void gnttab_release_mappings(struct domain *d)
 struct copy_buf {
     struct domain *d;
     mfn_t mfn;
+    struct copy_pin pin;              /* a grant: its bytes (and transitive source) */
     bool  pinned, have_page, have_type;
 };
 
@@ -430,7 +491,7 @@ static void copy_release(struct copy_buf *b, grant_ref_t ref, bool rw)
     if (b->have_page)
         put_page(mfn_to_page(b->mfn));
     if (b->pinned)
-        gnttab_unpin(b->d, ref, !rw, PIN_HOST);
+        gnttab_unpin_copy(b->d, ref, !rw, &b->pin);
     b->pinned = b->have_page = b->have_type = false;
 }
 
@@ -441,16 +502,21 @@ static int copy_claim(domid_t ldom, const struct gnttab_copy_ptr *p, bool is_gre
 {
     int rc;
 
+    struct domain *owner = b->d;
     if (is_gref) {
-        if ((rc = gnttab_pin(b->d, p->u.ref, ldom, !rw, false, PIN_HOST, &b->mfn)))
+        if ((rc = gnttab_pin_copy(b->d, p->u.ref, ldom, !rw, &b->pin)))
             return rc;
         b->pinned = true;
+        b->mfn = b->pin.mfn;
+        if (b->pin.td)
+            owner = b->pin.td;
     } else {
         b->mfn = p->u.gmfn;
+        b->pin = (struct copy_pin){ .start = 0, .len = PAGE_SIZE };
         if (!mfn_valid(b->mfn))
             return GNTST_bad_page;
     }
-    if (get_page(mfn_to_page(b->mfn), b->d)) {
+    if (get_page(mfn_to_page(b->mfn), owner)) {
         rc = is_gref ? GNTST_bad_domain : GNTST_bad_page;
         goto fail;
     }
@@ -469,6 +535,11 @@ fail:
     return rc;
 }
 
+static bool in_grant(const struct copy_pin *p, unsigned off, unsigned len)
+{
+    return off >= p->start && off + len <= (unsigned)p->start + p->len;
+}
+
 static int copy_locked(domid_t ldom, const struct gnttab_copy *op, struct copy_buf *src,
                        struct copy_buf *dst)
 {
@@ -479,6 +550,9 @@ static int copy_locked(domid_t ldom, const struct gnttab_copy *op, struct copy_b
     if (!rc) {
         if (op->source.offset + op->len > PAGE_SIZE || op->dest.offset + op->len > PAGE_SIZE)
             rc = GNTST_bad_copy_arg;
+        else if (!in_grant(&src->pin, op->source.offset, op->len) ||
+                 !in_grant(&dst->pin, op->dest.offset, op->len))
+            rc = GNTST_general_error;         /* outside a sub-page grant */
         else
             memmove((char *)mfn_to_virt(dst->mfn) + op->dest.offset,
                     (char *)mfn_to_virt(src->mfn) + op->source.offset, op->len);

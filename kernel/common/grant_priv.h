@@ -1,6 +1,7 @@
-/* Grant tables v1, private to grant_table.c and grant_map.c: the per-domain
- * state (shared frames, active entries, maptrack), pinning of grant entries
- * and the locking helpers both files use.  See docs/grant-tables.md. */
+/* Grant tables (v1 and v2), private to grant_table.c and grant_map.c: the
+ * per-domain state (shared and status frames, active entries, maptrack),
+ * pinning of grant entries and the locking helpers both files use.  See
+ * docs/grant-tables.md. */
 #ifndef TESSERA_GRANT_PRIV_H
 #define TESSERA_GRANT_PRIV_H
 
@@ -12,7 +13,10 @@
 
 #define GNTTAB_MAX_FRAMES    32u      /* grant frames per domain (query_size's max) */
 #define GNTTAB_INIT_FRAMES   1u       /* Xen starts every table with one frame */
-#define GNTTAB_ENTRIES_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))   /* 512 */
+#define GNTTAB_ENTRIES_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))   /* 512 (v1) */
+#define GNTTAB_V2_PER_FRAME  (PAGE_SIZE / sizeof(grant_entry_v2_t))       /* 256 */
+#define GNTTAB_STATUS_PER_FRAME (PAGE_SIZE / sizeof(grant_status_t))      /* 2048 */
+#define GNTTAB_MAX_STATUS    (GNTTAB_MAX_FRAMES * GNTTAB_V2_PER_FRAME / GNTTAB_STATUS_PER_FRAME)
 #define GNTTAB_BATCH_MAX     512u     /* ops per hypercall; no continuations */
 #define MAPTRACK_MAX         1024u    /* mappings a domain may hold */
 #define UNMAP_CHUNK          32u      /* unmaps per TLB flush (Xen's batch size) */
@@ -56,6 +60,9 @@ struct maptrack {
 struct grant_table {
     mfn_t    self;                    /* the frame this structure lives in */
     unsigned nr_frames;               /* shared frames in use */
+    unsigned version;                 /* 1 or 2 (GNTTABOP_set_version) */
+    unsigned nr_status;               /* v2: status frames in use (0 under v1) */
+    mfn_t    status[GNTTAB_MAX_STATUS];
     mfn_t    frames[GNTTAB_MAX_FRAMES];
     mfn_t    active[GNTTAB_MAX_FRAMES * ACTIVE_FRAMES_PER_GRANT_FRAME];
     unsigned nr_pinned;               /* active entries with a non-zero pin */
@@ -75,9 +82,10 @@ void gnttab_unlock_pair(struct domain *a, struct domain *b);
 
 static inline unsigned gnttab_nr_entries(const struct grant_table *gt)
 {
-    return gt->nr_frames * GNTTAB_ENTRIES_PER_FRAME;
+    return gt->nr_frames * (gt->version == 2 ? GNTTAB_V2_PER_FRAME : GNTTAB_ENTRIES_PER_FRAME);
 }
 grant_entry_v1_t *gnttab_shared_entry(const struct grant_table *gt, grant_ref_t ref);
+grant_entry_v2_t *gnttab_shared_entry_v2(const struct grant_table *gt, grant_ref_t ref);
 struct active_grant *gnttab_active_entry(const struct grant_table *gt, grant_ref_t ref);
 struct maptrack *gnttab_maptrack_entry(const struct grant_table *gt, unsigned handle);
 
@@ -91,6 +99,18 @@ int gnttab_pin(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro, bool m
 /* Drop one pin of that kind; clears GTF_reading/_writing as the pins allow. */
 void gnttab_unpin(struct domain *rd, grant_ref_t ref, bool ro, enum pin_kind kind);
 
+/* A pin for a copy: v2 sub-page grants give a byte range; a v2 transitive grant
+ * pins the entry it names too (one level, as Xen), released with it. */
+struct copy_pin {
+    mfn_t mfn;
+    uint16_t start, len;              /* the granted bytes of the frame */
+    struct domain *td;                /* transitive: the domain really granting */
+    grant_ref_t tref;
+};
+int  gnttab_pin_copy(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
+                     struct copy_pin *p);
+void gnttab_unpin_copy(struct domain *rd, grant_ref_t ref, bool ro, const struct copy_pin *p);
+
 /* References a mapping holds on the granted frame: general + writable type if rw. */
 int  gnttab_get_frame_refs(struct domain *rd, mfn_t mfn, bool rw);
 void gnttab_put_frame_refs(mfn_t mfn, bool rw);
@@ -99,6 +119,7 @@ void gnttab_put_frame_refs(mfn_t mfn, bool rw);
 long gnttab_map(uint64_t uop, unsigned count);
 long gnttab_unmap(uint64_t uop, unsigned count);
 long gnttab_copy(uint64_t uop, unsigned count);
+long gnttab_unmap_and_replace(uint64_t uop, unsigned count);
 /* Teardown: drop every mapping d holds (d's tables intact) and every mapping
  * other domains hold of d's grants. */
 void gnttab_release_mappings(struct domain *d);

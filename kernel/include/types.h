@@ -45,5 +45,6 @@ typedef uint64_t vaddr_t;
 #define EOPNOTSUPP XEN_EOPNOTSUPP
 #define ENODEV  XEN_ENODEV
 #define ENXIO   XEN_ENXIO
+#define ERANGE  XEN_ERANGE
 
 #endif

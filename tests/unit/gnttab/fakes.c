@@ -261,6 +261,7 @@ int main(void)
     test_unmap();
     test_copy();
     test_teardown();
+    test_v2();
     test_random();
     printf("%d passed, %d failed\n", unit_passed, unit_failed);
     return unit_failed ? 1 : 0;

@@ -59,5 +59,6 @@ void test_unmap(void);
 void test_copy(void);
 void test_teardown(void);
 void test_random(void);
+void test_v2(void);
 
 #endif

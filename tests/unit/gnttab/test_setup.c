@@ -51,8 +51,10 @@ static void test_versions(void)
     struct gnttab_set_version s = { .version = 1 };
     CHECK_EQ(hc(&dom1, GNTTABOP_set_version, &s, 1), 0, "set_version 1 accepted");
     s.version = 2;
-    CHECK_EQ(hc(&dom1, GNTTABOP_set_version, &s, 1), -ENOSYS, "set_version 2: -ENOSYS (v2 disabled)");
-    CHECK_EQ(s.version, 1, "set_version 2 reports version 1");
+    CHECK_EQ(hc(&dom1, GNTTABOP_set_version, &s, 1), 0, "set_version 2 accepted (test_v2.c)");
+    CHECK_EQ(s.version, 2, "set_version 2 reports version 2");
+    s.version = 1;
+    CHECK_EQ(hc(&dom1, GNTTABOP_set_version, &s, 1), 0, "set_version 1 again");
     s.version = 0;
     CHECK_EQ(hc(&dom1, GNTTABOP_set_version, &s, 1), -EINVAL, "set_version 0: -EINVAL");
     s.version = 3;
@@ -130,7 +132,10 @@ static void test_dispatch(void)
     CHECK_EQ(hc(&dom1, GNTTABOP_query_size | (1u << 12), buf, 1), -EINVAL, "continuation bits in cmd: -EINVAL");
     CHECK_EQ(hc(&dom1, GNTTABOP_cache_flush | (1u << 12), buf, 1), -ENOSYS,
              "cache_flush may carry continuation bits (-ENOSYS here)");
-    CHECK_EQ(hc(&dom1, GNTTABOP_unmap_and_replace, buf, 1), -ENOSYS, "unmap_and_replace: -ENOSYS");
+    CHECK_EQ(hc(&dom1, GNTTABOP_unmap_and_replace, (void *)0x1000, 1), -EFAULT,
+             "unmap_and_replace bad uop: -EFAULT");
+    CHECK_EQ(hc(&dom1, GNTTABOP_unmap_and_replace, buf, 513), -EINVAL, "unmap_and_replace batch of 513");
+    CHECK_EQ(hc(&dom1, GNTTABOP_swap_grant_ref, (void *)0x1000, 1), -EFAULT, "swap bad uop: -EFAULT");
     CHECK_EQ(hc(&dom1, GNTTABOP_map_grant_ref, buf, 0x80000000u), -EINVAL, "negative count: -EINVAL");
     CHECK_EQ(hc(&dom1, GNTTABOP_map_grant_ref, buf, 513), -EINVAL, "map batch of 513: -EINVAL");
     CHECK_EQ(hc(&dom1, GNTTABOP_unmap_grant_ref, buf, 513), -EINVAL, "unmap batch of 513: -EINVAL");
