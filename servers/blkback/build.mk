@@ -1,0 +1,24 @@
+# servers/blkback: the block backend (a musl program the service runtime
+# hosts) and its host unit tests.  servers/lib/virtio is the virtio transport
+# and virtio-blk driver it drives its disk with.
+BB_DIR := servers/blkback
+BB_O := $(O)/host/blkback
+VIRTIO_DIR := servers/lib/virtio
+VIRTIO_SRCS := $(VIRTIO_DIR)/virtq.c $(VIRTIO_DIR)/virtio_pci.c $(VIRTIO_DIR)/virtio_blk.c
+VIRTIO_HDRS := $(wildcard $(VIRTIO_DIR)/*.h)
+BB_CORE :=
+BB_CORE_SRC := $(BB_CORE:%=$(BB_DIR)/%.c) $(VIRTIO_SRCS)
+BB_HDRS := $(wildcard $(BB_DIR)/*.h $(BB_DIR)/tests/*.h servers/lib/*.h) $(VIRTIO_HDRS)
+BB_CFLAGS := $(HOST_CFLAGS) -I$(BB_DIR) -Iservers/lib -I$(VIRTIO_DIR) -I$(BB_DIR)/tests
+BB_UNIT_SRC := $(wildcard $(BB_DIR)/tests/*.c)
+
+HOST_ALL += $(BB_O)/bb-unit
+$(BB_O)/bb-unit: $(BB_CORE_SRC) $(BB_UNIT_SRC) $(BB_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(BB_CFLAGS) -o $@ $(BB_CORE_SRC) $(BB_UNIT_SRC)
+
+# Built on demand by tests/suites/47-blkback-unit.sh.
+$(BB_O)/bb-unit-asan: $(BB_CORE_SRC) $(BB_UNIT_SRC) $(BB_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(filter-out -O2,$(BB_CFLAGS)) -O1 -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -o $@ $(BB_CORE_SRC) $(BB_UNIT_SRC)

@@ -1,0 +1,12 @@
+/* blkback host unit tests: the virtio transport and virtio-blk driver against
+ * a fake device, the VBD map, the blkif backend against a fake frontend. */
+#include "t.h"
+
+int t_pass, t_fail;
+
+int main(void)
+{
+	test_virtio();
+	printf("%d passed, %d failed\n", t_pass, t_fail);
+	return t_fail != 0;
+}
