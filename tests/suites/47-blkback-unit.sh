@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# blkback host unit tests: the virtio-PCI transport, split virtqueues and the
+# blkback host unit tests: the virtio-PCI transport, split virtqueues, the
 # virtio-blk driver against a fake device (servers/blkback/tests/fake_vblk.c),
+# the VBD map (commands, torn map writes), the blkif backend against a fake
+# frontend (hostile requests and rings included),
 # then the same tests under AddressSanitizer/UBSan.
 set -u
 cd "$(dirname "$0")/../.."

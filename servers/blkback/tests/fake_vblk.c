@@ -469,11 +469,10 @@ unsigned long fvb_requests(const struct fvb *f, unsigned type) { return f->req_c
 unsigned long fvb_writes_since_flush(const struct fvb *f) { return f->since_flush; }
 uint8_t fvb_status(const struct fvb *f) { return f->status; }
 
-unsigned long fvb_writes_outside(const struct fvb *f, uint64_t lo, uint64_t hi)
+unsigned long fvb_writes_in(const struct fvb *f, uint64_t lo, uint64_t hi)
 {
 	unsigned long n = 0;
-	for (uint64_t s = 0; s < f->sectors; s++)
-		if ((s < lo || s >= hi) && f->written[s])
-			n += f->written[s];
+	for (uint64_t s = lo; s < hi && s < f->sectors; s++)
+		n += f->written[s];
 	return n;
 }

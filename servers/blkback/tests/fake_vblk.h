@@ -40,8 +40,8 @@ unsigned long fvb_dma_faults(const struct fvb *f);
 unsigned long fvb_requests(const struct fvb *f, unsigned type);
 unsigned long fvb_writes_since_flush(const struct fvb *f);
 uint8_t fvb_status(const struct fvb *f);
-/* Bytes written to any sector in [lo, hi) since creation (for "no request
- * reached outside its VBD" checks). */
-unsigned long fvb_writes_outside(const struct fvb *f, uint64_t lo, uint64_t hi);
+/* Sector writes to [lo, hi) since creation (for "no request reached outside
+ * its VBD" checks). */
+unsigned long fvb_writes_in(const struct fvb *f, uint64_t lo, uint64_t hi);
 
 #endif

@@ -7,6 +7,8 @@ int t_pass, t_fail;
 int main(void)
 {
 	test_virtio();
+	test_vbd();
+	test_blkback();
 	printf("%d passed, %d failed\n", t_pass, t_fail);
 	return t_fail != 0;
 }

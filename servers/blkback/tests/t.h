@@ -11,5 +11,7 @@ extern int t_pass, t_fail;
 } while (0)
 
 void test_virtio(void);
+void test_vbd(void);
+void test_blkback(void);
 
 #endif

@@ -1,0 +1,105 @@
+/*
+ * The blkif backend proper: requests taken from a frontend's ring (one ring
+ * per queue), checked, translated through the frontend's VBD, carried out on
+ * the disk by the virtio-blk driver, answered.  The data moves by grant copy
+ * (GNTTABOP_copy) between the frontend's granted pages and blkback's own DMA
+ * pages, so the device only ever DMAs into blkback's frames.
+ *
+ * Every field the frontend writes is hostile: a bad request gets an error
+ * response (BLKIF_RSP_ERROR, or BLKIF_RSP_EOPNOTSUPP for an unknown
+ * operation); a ring whose indices are impossible is marked broken and no
+ * longer read or written (the xenbus side then closes the device).
+ *
+ * Durability: a response is written only after the device completed the
+ * request.  BLKIF_OP_FLUSH_DISKCACHE is a device flush (every write answered
+ * before it was completed by the device, so the flush covers it); with data
+ * it is flush, write, flush (what blkfront sends for a write with
+ * REQ_PREFLUSH or REQ_FUA when only feature-flush-cache is offered).
+ * BLKIF_OP_WRITE_BARRIER waits until the queue's earlier requests are done,
+ * then does the same.
+ */
+#ifndef TESSERA_BLKBACK_H
+#define TESSERA_BLKBACK_H
+
+#include "xenring.h"
+#include <xen/io/blkif.h>
+#include "vbd.h"
+#include "virtio_blk.h"
+
+#define BB_MAX_INDIRECT 256       /* feature-max-indirect-segments */
+#define BB_MAX_QUEUES 4           /* multi-queue-max-queues */
+#define BB_MAX_REQS 128           /* requests in flight, all frontends */
+#define BB_BATCH 32               /* requests taken from one ring per pass */
+#define BB_SEGS_PER_PAGE (4096 / sizeof(struct blkif_request_segment))
+
+/* One copy between a frontend grant and a local page. */
+struct bb_copy {
+	uint16_t domid;
+	uint32_t gref;
+	uint16_t goff, len;
+	void *local;
+	bool to_guest;
+	int16_t status;            /* GNTST_* */
+};
+
+struct bb_env {
+	/* Carry out n copies (each gets its status); 0 or -errno when the
+	 * whole call failed. */
+	int (*gcopy)(void *ctx, struct bb_copy *c, unsigned n);
+	void (*notify)(void *ctx, unsigned port);
+	void *ctx;
+};
+
+struct bb;
+struct bb_req;
+
+struct bb_queue {
+	struct bb_dev *dev;
+	blkif_back_ring_t ring;
+	unsigned port;
+	bool broken;               /* impossible indices: never touched again */
+	bool stopping;             /* being disconnected: take nothing more */
+	unsigned inflight;
+	struct bb_req *held;       /* taken but waiting (barrier drain, no pages) */
+	unsigned long done, errors;
+};
+
+struct bb_dev {
+	struct bb *bb;
+	uint16_t domid;
+	struct vbd *vbd;
+	bool ro;
+	unsigned nq;
+	struct bb_queue q[BB_MAX_QUEUES];
+};
+
+struct bb {
+	struct vblk *blk;
+	struct bb_env env;
+	unsigned npages, nfree;
+	void **page_va;
+	uint64_t *page_bus;
+	unsigned *free_pages;
+	struct bb_req *reqs;       /* BB_MAX_REQS */
+	struct bb_req *free_reqs;
+	struct vblk_req *wait_head, *wait_tail; /* device requests waiting for queue space */
+	unsigned long dev_errors;
+};
+
+/* Set up with npages DMA pages from the disk's device.  0 or -XEN_ENOMEM. */
+int bb_init(struct bb *b, struct vblk *blk, const struct bb_env *env, unsigned npages);
+/* Start serving a queue: sring is the mapped shared ring page. */
+void bb_queue_start(struct bb_queue *q, struct bb_dev *dev, blkif_sring_t *sring, unsigned port);
+/* Take and start what the ring has (up to BB_BATCH).  Returns the number
+ * taken, or -XEN_EIO when the ring is (now) broken. */
+int bb_queue_run(struct bb_queue *q);
+/* Completions from the device; retries held requests.  Returns how many
+ * device requests completed. */
+unsigned bb_poll(struct bb *b);
+/* Stop taking requests; true once nothing is in flight (the ring and the
+ * event channel can then go). */
+bool bb_queue_stop(struct bb_queue *q);
+/* Device-side requests waiting for virtqueue space. */
+bool bb_busy(const struct bb *b);
+
+#endif
