@@ -2,13 +2,17 @@
 # blkback host unit tests: the virtio-PCI transport, split virtqueues, the
 # virtio-blk driver against a fake device (servers/blkback/tests/fake_vblk.c),
 # the VBD map (commands, torn map writes), the blkif backend against a fake
-# frontend (hostile requests and rings included),
+# frontend (hostile requests and rings included), the xenbus backend
+# handshake against our host xenstored,
 # then the same tests under AddressSanitizer/UBSan.
 set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
 dir=$O/host/blkback
 mkdir -p "$dir"; p=0; f=0
+# the xenbus tests talk to our host xenstored over a Unix socket
+export BB_XENSTORED=$O/host/xenstore/xenstored
+make --no-print-directory -s O="$O" "$BB_XENSTORED" >/dev/null 2>&1 || { echo "FAIL - could not build $BB_XENSTORED"; f=1; }
 for bin in "$dir/bb-unit" "$dir/bb-unit-asan"; do
   if ! make --no-print-directory -s O="$O" "$bin" >"$dir.build.log" 2>&1; then
     echo "FAIL - could not build $bin"; tail -5 "$dir.build.log"; f=$((f + 1)); continue

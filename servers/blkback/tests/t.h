@@ -13,5 +13,6 @@ extern int t_pass, t_fail;
 void test_virtio(void);
 void test_vbd(void);
 void test_blkback(void);
+void test_xenbus(void);
 
 #endif

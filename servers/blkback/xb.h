@@ -1,0 +1,43 @@
+/*
+ * blkback's xenbus driver: a vbd device in xenstore becomes a bb_dev.
+ * probe attaches the VBD named by the backend's "params" node (xl's
+ * target=NAME) read-write or read-only by "mode" ("w"/"r") and writes what
+ * blkfront reads (feature-flush-cache, feature-max-indirect-segments,
+ * multi-queue-max-queues, sectors, info, sector-size,
+ * physical-sector-size); connect maps the frontend's rings (ring-ref and
+ * event-channel, or queue-N/... with multi-queue-num-queues) and binds
+ * their event channels.  Ring mapping and event channels go through
+ * struct xb_host (the runtime's gntdev and evtchn devices, or fakes).
+ */
+#ifndef TESSERA_BLKBACK_XB_H
+#define TESSERA_BLKBACK_XB_H
+
+#include "blkback.h"
+#include "xenbus_be.h"
+
+struct xb_host {
+	void *(*map_ring)(void *ctx, uint16_t domid, uint32_t gref);
+	void (*unmap_ring)(void *ctx, void *ring);
+	/* Bind the frontend's port: the local port, or -errno. */
+	int (*bind)(void *ctx, uint16_t domid, uint32_t remote_port);
+	void (*unbind)(void *ctx, unsigned port);
+	void *ctx;
+};
+
+struct xb {
+	struct xbe xbe;
+	struct bb *bb;
+	struct vbd_map *map;
+	struct xb_host host;
+	struct bb_dev *devs[XBE_MAX_DEVS];
+	unsigned max_queues;
+};
+
+int xb_init(struct xb *b, struct xsc *xs, uint16_t self, struct bb *bb, struct vbd_map *map, const struct xb_host *host,
+	    unsigned max_queues);
+/* Serve every connected queue once; true if any took requests. */
+bool xb_run(struct xb *b);
+/* The queue bound to local port (an event), or NULL. */
+struct bb_queue *xb_queue_of_port(struct xb *b, unsigned port);
+
+#endif
