@@ -1,0 +1,269 @@
+/*
+ * blkback, the program: a service domain's block backend.  It drives the
+ * virtio-blk function given on the command line (pci=SSSS:BB:DD.F) through
+ * the runtime's PCI device file, keeps the VBD map on that disk, serves the
+ * vbd devices the toolstack puts under its backend directory in xenstore, and
+ * takes VBD commands (create, grow, delete, list) on its console.
+ * Arguments: pci=SBDF [queues=N] [pages=N] [commands=FILE] (FILE's lines are
+ * run as commands at start, e.g. a boot file /boot/NAME; a line "exit" ends
+ * the program there).  Linux's
+ * /dev/xen/{evtchn,gntdev,xenbus} are its other devices, so it builds and
+ * runs as a Linux process too; without a xenstore connection (the first
+ * domain has none) it only serves commands.
+ */
+#include "blkback.h"
+#include "disk_io.h"
+#include "vdev_file.h"
+#include "xb.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <xen/sys/evtchn.h>
+#include <xen/sys/gntdev.h>
+
+static int evfd, gntfd;
+
+static int gcopy(void *ctx, struct bb_copy *c, unsigned n)
+{
+	(void)ctx;
+	struct ioctl_gntdev_grant_copy_segment seg[BB_MAX_INDIRECT];
+	for (unsigned i = 0; i < n; i++) {
+		memset(&seg[i], 0, sizeof(seg[i]));
+		seg[i].len = c[i].len;
+		if (c[i].to_guest) {
+			seg[i].source.virt = c[i].local;
+			seg[i].dest.foreign.ref = c[i].gref;
+			seg[i].dest.foreign.offset = c[i].goff;
+			seg[i].dest.foreign.domid = c[i].domid;
+			seg[i].flags = GNTCOPY_dest_gref;
+		} else {
+			seg[i].dest.virt = c[i].local;
+			seg[i].source.foreign.ref = c[i].gref;
+			seg[i].source.foreign.offset = c[i].goff;
+			seg[i].source.foreign.domid = c[i].domid;
+			seg[i].flags = GNTCOPY_source_gref;
+		}
+	}
+	struct ioctl_gntdev_grant_copy g = { n, seg };
+	if (ioctl(gntfd, IOCTL_GNTDEV_GRANT_COPY, &g))
+		return -errno;
+	for (unsigned i = 0; i < n; i++)
+		c[i].status = seg[i].status;
+	return 0;
+}
+
+static void notify(void *ctx, unsigned port)
+{
+	(void)ctx;
+	struct ioctl_evtchn_notify nt = { port };
+	ioctl(evfd, IOCTL_EVTCHN_NOTIFY, &nt);
+}
+
+/* Ring mappings and their gntdev offsets. */
+static struct { void *va; uint64_t index; } maps[XBE_MAX_DEVS * BB_MAX_QUEUES];
+
+static void *map_ring(void *ctx, uint16_t domid, uint32_t gref)
+{
+	(void)ctx;
+	struct { struct ioctl_gntdev_map_grant_ref m; } req = { { .count = 1 } };
+	req.m.refs[0].domid = domid;
+	req.m.refs[0].ref = gref;
+	if (ioctl(gntfd, IOCTL_GNTDEV_MAP_GRANT_REF, &req.m))
+		return NULL;
+	void *va = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gntfd, (off_t)req.m.index);
+	struct ioctl_gntdev_unmap_grant_ref u = { req.m.index, 1, 0 };
+	if (va == MAP_FAILED) {
+		ioctl(gntfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
+		return NULL;
+	}
+	for (unsigned i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		if (!maps[i].va) {
+			maps[i].va = va;
+			maps[i].index = req.m.index;
+			return va;
+		}
+	munmap(va, 4096);
+	ioctl(gntfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
+	return NULL;
+}
+
+static void unmap_ring(void *ctx, void *va)
+{
+	(void)ctx;
+	for (unsigned i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		if (maps[i].va == va) {
+			munmap(va, 4096);
+			struct ioctl_gntdev_unmap_grant_ref u = { maps[i].index, 1, 0 };
+			ioctl(gntfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
+			maps[i].va = NULL;
+		}
+}
+
+static int bind(void *ctx, uint16_t domid, uint32_t port)
+{
+	(void)ctx;
+	struct ioctl_evtchn_bind_interdomain b = { domid, port };
+	int lp = ioctl(evfd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
+	return lp < 0 ? -errno : lp;
+}
+
+static void unbind(void *ctx, unsigned port)
+{
+	(void)ctx;
+	struct ioctl_evtchn_unbind u = { port };
+	ioctl(evfd, IOCTL_EVTCHN_UNBIND, &u);
+}
+
+static void command(struct vbd_map *m, const struct vbd_io *io, char *line)
+{
+	static char out[8192];
+	line[strcspn(line, "\r\n")] = 0;
+	if (!line[strspn(line, " \t")])
+		return;
+	vbd_command(m, io, line, out, sizeof(out));
+	printf("%s\n", out);
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	const char *sbdf = NULL;
+	const char *cmdfile = NULL;
+	unsigned queues = BB_MAX_QUEUES, pages = 1024;
+	for (int i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "pci=", 4))
+			sbdf = argv[i] + 4;
+		else if (!strncmp(argv[i], "queues=", 7))
+			queues = (unsigned)strtoul(argv[i] + 7, NULL, 10);
+		else if (!strncmp(argv[i], "commands=", 9))
+			cmdfile = argv[i] + 9;
+		else if (!strncmp(argv[i], "pages=", 6))
+			pages = (unsigned)strtoul(argv[i] + 6, NULL, 10);
+		else {
+			fprintf(stderr, "blkback: unknown argument '%s' (pci=SBDF [queues=N] [pages=N])\n", argv[i]);
+			return 2;
+		}
+	}
+	if (!sbdf || pages < BB_MAX_INDIRECT || pages > 65536) {
+		fprintf(stderr, "blkback: usage: pci=SSSS:BB:DD.F [queues=1-%u] [pages=%u-65536]\n", BB_MAX_QUEUES,
+			BB_MAX_INDIRECT);
+		return 2;
+	}
+	const char *d = getenv("TESSERA_DOMID");
+	uint16_t self = d ? (uint16_t)atoi(d) : 0;
+
+	static struct vdev_file vf;
+	static struct vblk blk;
+	static struct disk_io dio;
+	static struct vbd_map map;
+	static struct bb bb;
+	static struct xb xb;
+	int rc = vdev_file_open(&vf, sbdf);
+	if (rc) {
+		fprintf(stderr, "blkback: %s: cannot open the function (%s)\n", sbdf, strerror(-rc));
+		return 1;
+	}
+	if ((rc = vblk_init(&blk, &vf.vdev, 256))) {
+		fprintf(stderr, "blkback: %s: not a usable virtio-blk device (%d)\n", sbdf, rc);
+		return 1;
+	}
+	if (blk.blk_size != 512) {
+		fprintf(stderr, "blkback: %s: logical blocks of %u bytes are not supported\n", sbdf, blk.blk_size);
+		return 1;
+	}
+	disk_io_init(&dio, &blk, 30000);
+	struct vbd_io io = disk_io_ops(&dio);
+	if ((rc = vbd_load(&map, &io, blk.capacity))) {
+		fprintf(stderr, "blkback: %s: the VBD map cannot be read (%d)%s\n", sbdf, rc,
+			rc == -EIO ? ": both copies damaged, not formatting over them" : "");
+		return 1;
+	}
+	printf("blkback: disk %s: %llu MiB, %s, %u vector%s, map generation %llu, %u vbd%s\n", sbdf,
+	       (unsigned long long)(blk.capacity / 2048), blk.flush ? "write cache (flush)" : "write-through",
+	       blk.pci.nvec, blk.pci.nvec == 1 ? "" : "s", (unsigned long long)map.generation, map.n, map.n == 1 ? "" : "s");
+	static char line[512];
+	if (cmdfile) {
+		FILE *cf = fopen(cmdfile, "r");
+		if (!cf) {
+			fprintf(stderr, "blkback: %s: %s\n", cmdfile, strerror(errno));
+			return 1;
+		}
+		/* "exit" ends the program there (tests; not a console command). */
+		while (fgets(line, sizeof(line), cf)) {
+			if (!strncmp(line, "exit", 4) && strspn(line + 4, " \t\r\n") == strlen(line + 4)) {
+				printf("blkback: exit\n");
+				return 0;
+			}
+			command(&map, &io, line);
+		}
+		fclose(cf);
+	}
+	evfd = open("/dev/xen/evtchn", O_RDWR | O_NONBLOCK);
+	gntfd = open("/dev/xen/gntdev", O_RDWR);
+	int xsfd = open("/dev/xen/xenbus", O_RDWR), xs_err = errno;
+	if (evfd < 0 || gntfd < 0) {
+		fprintf(stderr, "blkback: /dev/xen/{evtchn,gntdev}: %s\n", strerror(errno));
+		return 1;
+	}
+	struct xsc *xs = xsfd >= 0 ? xsc_new_fd(xsfd) : NULL;
+	struct bb_env env = { gcopy, notify, NULL };
+	struct xb_host host = { map_ring, unmap_ring, bind, unbind, NULL };
+	if ((rc = bb_init(&bb, &blk, &env, pages)) || (xs && (rc = xb_init(&xb, xs, self, &bb, &map, &host, queues)))) {
+		fprintf(stderr, "blkback: start-up failed (%d)\n", rc);
+		return 1;
+	}
+	if (xs)
+		printf("blkback: serving /local/domain/%u/backend/vbd\n", self);
+	else
+		printf("blkback: no xenstore connection (%s): commands only\n", strerror(xs_err));
+	size_t have = 0;
+	for (;;) {
+		const char *path, *token;
+		while (xs && xsc_next_event(xs, &path, &token, 0) == 0)
+			xbe_event(&xb.xbe, path, token);
+		for (int i = 0; i < 64; i++) {
+			bool any = xb_run(&xb);
+			bb_poll(&bb);
+			if (!any)
+				break;
+		}
+		struct pollfd pfd[4] = { { xs ? xsfd : -1, POLLIN, 0 }, { evfd, POLLIN, 0 }, { vf.fd, POLLIN, 0 }, { 0, POLLIN, 0 } };
+		if (poll(pfd, 4, -1) < 0)
+			continue;
+		if (pfd[2].revents & POLLIN)
+			vblk_wait(&blk, 0);
+		if (pfd[1].revents & POLLIN) {
+			uint32_t ports[64];
+			ssize_t n = read(evfd, ports, sizeof(ports));
+			if (n > 0) {
+				xb_run(&xb);
+				if (write(evfd, ports, (size_t)n) != n)
+					fprintf(stderr, "blkback: re-arming event channels failed\n");
+			}
+		}
+		if (pfd[3].revents & POLLIN) {
+			ssize_t n = read(0, line + have, sizeof(line) - 1 - have);
+			if (n > 0) {
+				have += (size_t)n;
+				line[have] = 0;
+				char *nl;
+				while ((nl = strchr(line, '\n'))) {
+					*nl = 0;
+					command(&map, &io, line);
+					have -= (size_t)(nl + 1 - line);
+					memmove(line, nl + 1, have + 1);
+				}
+				if (have == sizeof(line) - 1) {
+					printf("error: command line too long\n");
+					have = 0;
+				}
+			}
+		}
+	}
+}
