@@ -305,6 +305,8 @@ static void take(struct bb_queue *q, const struct blkif_request *raw)
 		break;
 	case BLKIF_OP_INDIRECT: {
 		const struct blkif_request_indirect *in = (const void *)raw;
+		/* Answered with the inner operation, as blkfront checks. */
+		r->op = op = in->indirect_op;
 		if (in->indirect_op != BLKIF_OP_READ && in->indirect_op != BLKIF_OP_WRITE)
 			goto bad;
 		r->nseg = in->nr_segments;

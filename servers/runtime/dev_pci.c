@@ -98,6 +98,8 @@ long pci_open(struct file *f, const char *sbdf)
     }
     if (!slot)
         return -EMFILE;
+    if (iopl_set_floor(1))
+        return -EPERM; /* no I/O privilege for the config ports */
     memset(slot, 0, sizeof(*slot));
     slot->bus = (uint8_t)bus;
     slot->devfn = devfn;

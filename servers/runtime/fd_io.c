@@ -91,7 +91,9 @@ long sys_ioctl(int fd, unsigned long cmd, uint64_t arg)
     struct file *f = fd_get(fd);
     if (!f)
         return -EBADF;
-    return f->ops->ioctl ? f->ops->ioctl(f, cmd, arg) : -ENOTTY;
+    /* The command is 32 bits, as in Linux (libc passes an int, which the
+     * system call sign-extends when its direction bit 31 is set). */
+    return f->ops->ioctl ? f->ops->ioctl(f, (uint32_t)cmd, arg) : -ENOTTY;
 }
 
 long sys_fstat(int fd, uint64_t stp)

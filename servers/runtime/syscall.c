@@ -23,13 +23,34 @@ static long arch_prctl(int code, uint64_t addr)
 }
 
 /* I/O ports: the virtual IOPL (PHYSDEVOP_set_iopl); the hypervisor still checks
- * the domain's IO capability and port ranges.  ioperm() raises the IOPL to 3. */
+ * the domain's IO capability and port ranges.  ioperm() raises the IOPL to 3.
+ * The runtime itself needs IOPL 1 (its kernel mode counts as ring 1) while a
+ * PCI device file is open, for the config ports (dev_pci.c): the level set is
+ * the larger of the program's and that floor. */
+static unsigned iopl_program, iopl_floor;
+
+static long apply_iopl(void)
+{
+    struct physdev_set_iopl s = { .iopl = MAX(iopl_program, iopl_floor) };
+    return HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &s) ? -EPERM : 0;
+}
+
 static long set_iopl(unsigned level)
 {
-    struct physdev_set_iopl s = { .iopl = level };
     if (level > 3)
         return -EINVAL;
-    return HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &s) ? -EPERM : 0;
+    unsigned old = iopl_program;
+    iopl_program = level;
+    long rc = apply_iopl();
+    if (rc)
+        iopl_program = old;
+    return rc;
+}
+
+long iopl_set_floor(unsigned level)
+{
+    iopl_floor = level;
+    return apply_iopl();
 }
 
 static long sig_noop(uint64_t old, size_t size)

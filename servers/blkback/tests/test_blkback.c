@@ -79,19 +79,24 @@ static void fe_push(struct fe *fe)
 	(void)notify;
 }
 
-/* Responses available: their statuses by id into st[]; returns how many. */
+/* Responses available: their statuses (and operations, in rop[]) by id into
+ * st[]; returns how many. */
+static uint8_t rop[64];
 static int fe_collect(struct fe *fe, int16_t *st, unsigned max)
 {
 	int n = 0;
 	while (fe->ring.rsp_cons != fe->sring->rsp_prod) {
 		blkif_response_t *r = RING_GET_RESPONSE(&fe->ring, fe->ring.rsp_cons);
-		if (r->id < max)
+		if (r->id < max) {
 			st[r->id] = r->status;
+			rop[r->id] = r->operation;
+		}
 		fe->ring.rsp_cons++;
 		n++;
 	}
 	return n;
 }
+
 
 static struct rig {
 	struct fvb *f;
@@ -175,7 +180,8 @@ void test_blkback(void)
 	CHECK(fe_collect(&fa, st, 64) == 0, "no response while the device holds the write");
 	fvb_set_hold(R.f, false);
 	pump();
-	CHECK(fe_collect(&fa, st, 64) == 1 && st[1] == BLKIF_RSP_OKAY, "the response once the device completed it");
+	CHECK(fe_collect(&fa, st, 64) == 1 && st[1] == BLKIF_RSP_OKAY && rop[1] == BLKIF_OP_WRITE,
+	      "the response (operation write) once the device completed it");
 	CHECK(all(phys(a0 + 16), 0x11, 4096) && all(phys(a0 + 24), 0x22, 1024) && fvb_media(R.f)[(a0 + 16) * 512] == 0,
 	      "the data is at a's extent + 16 (in the device cache, not yet durable)");
 
@@ -186,7 +192,7 @@ void test_blkback(void)
 	fe_push(&fa);
 	bb_queue_run(&da.q[0]);
 	pump();
-	CHECK(fe_collect(&fa, st, 64) == 1 && st[2] == 0 && fvb_requests(R.f, 4) == fl + 1 &&
+	CHECK(fe_collect(&fa, st, 64) == 1 && st[2] == 0 && rop[2] == BLKIF_OP_FLUSH_DISKCACHE && fvb_requests(R.f, 4) == fl + 1 &&
 	      all(fvb_media(R.f) + (a0 + 16) * 512, 0x11, 4096), "flush: one device flush, the write is durable");
 
 	/* A flush with data (a write with PREFLUSH/FUA): flush, write, flush. */
@@ -222,8 +228,9 @@ void test_blkback(void)
 		uint64_t p = s < 4 * 2048 ? a0 + s : a1 + (s - 4 * 2048);
 		placed &= all(phys(p), (uint8_t)i, 4096);
 	}
-	CHECK(fe_collect(&fa, st, 64) == 1 && st[4] == 0 && placed,
-	      "indirect write of 256 segments across a's two extents: each page where the map puts it");
+	CHECK(fe_collect(&fa, st, 64) == 1 && st[4] == 0 && rop[4] == BLKIF_OP_WRITE && placed,
+	      "indirect write of 256 segments across a's two extents: each page where the map puts it; "
+	      "answered as a write (the inner operation, as blkfront checks)");
 	for (unsigned i = 0; i < 256; i++)
 		memset(G.page[1][200 + i], 0, 4096);
 	iq = (void *)fe_req(&fa);
@@ -236,7 +243,8 @@ void test_blkback(void)
 	bool back = true;
 	for (unsigned i = 0; i < 256; i++)
 		back &= all(G.page[1][200 + i], (uint8_t)i, 4096);
-	CHECK(fe_collect(&fa, st, 64) == 1 && st[5] == 0 && back, "indirect read of the same 1 MiB returns it");
+	CHECK(fe_collect(&fa, st, 64) == 1 && st[5] == 0 && rop[5] == BLKIF_OP_READ && back,
+	      "indirect read of the same 1 MiB returns it, answered as a read");
 
 	/* The second queue of the same device. */
 	q = fe_req(&fa2);
@@ -304,7 +312,8 @@ void test_blkback(void)
 		st[i] = 99;
 	CHECK(fe_collect(&fa, st, 64) == (int)nbad, "%u hostile requests, %u answers", nbad, nbad);
 	for (unsigned i = 0; i < nbad; i++)
-		CHECK(st[20 + i] == bad[i].want, "%s: %s", bad[i].what, bad[i].want == -1 ? "BLKIF_RSP_ERROR" : "BLKIF_RSP_EOPNOTSUPP");
+		CHECK(st[20 + i] == bad[i].want && rop[20 + i] == bad[i].r.operation, "%s: %s", bad[i].what,
+		      bad[i].want == -1 ? "BLKIF_RSP_ERROR" : "BLKIF_RSP_EOPNOTSUPP");
 	CHECK(fvb_requests(R.f, 1) == writes, "none of them reached the disk");
 
 	/* Hostile indirect requests. */
@@ -333,7 +342,8 @@ void test_blkback(void)
 	pump();
 	CHECK(fe_collect(&fa, st, 64) == 5, "5 hostile indirect requests, 5 answers");
 	for (unsigned i = 0; i < 4; i++)
-		CHECK(st[40 + i] == BLKIF_RSP_ERROR, "%s: BLKIF_RSP_ERROR", bi[i].what);
+		CHECK(st[40 + i] == BLKIF_RSP_ERROR && rop[40 + i] == bi[i].op, "%s: BLKIF_RSP_ERROR (operation %u)", bi[i].what,
+		      bi[i].op);
 	CHECK(st[44] == BLKIF_RSP_ERROR, "an indirect segment list with last_sect 9: BLKIF_RSP_ERROR");
 	CHECK(fvb_requests(R.f, 1) == writes && R.bb.nfree == 512, "no write reached the disk; every DMA page is free again");
 
