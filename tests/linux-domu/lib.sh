@@ -38,6 +38,8 @@ linux_prepare() {
 }
 
 # boot BOOT_LIST MEM_MiB CFG...: the stack in QEMU, in the background.
+# BOOT_MODULES (FILE:ARGS words), BOOT_APPEND (hypervisor options) and
+# BOOT_QEMU_ARGS (words) add to it.
 boot() {
   local list=$1 mem=$2; shift 2
   sock=$t/com2.sock
@@ -47,11 +49,14 @@ boot() {
   mods+=(--module "$O/servers/runtime.elf:runtime.elf" --module "$O/servers/xenstored:xenstored"
          --module "$O/servers/builder-tests/svc:svc" --module "$t/vmlinuz:vmlinuz"
          --module "$t/initrd.gz:initrd.gz")
+  local m qargs=()
+  for m in ${BOOT_MODULES:-}; do mods+=(--module "$m"); done
+  for m in ${BOOT_QEMU_ARGS:-}; do qargs+=(--qemu-arg "$m"); done
   : >"$log"
-  setsid bash scripts/qemu.sh --kernel "$O/tessera.elf" "${mods[@]}" --append "dom0_mem=192" \
+  setsid bash scripts/qemu.sh --kernel "$O/tessera.elf" "${mods[@]}" --append "dom0_mem=192 ${BOOT_APPEND:-}" \
     --mem "$mem" --timeout "${QEMU_TIMEOUT:-400}" --log "$log" --qemu-arg -chardev \
     --qemu-arg "socket,id=c2,path=$sock,server=on,wait=off" \
-    --qemu-arg -device --qemu-arg isa-serial,chardev=c2 >/dev/null 2>&1 &
+    --qemu-arg -device --qemu-arg isa-serial,chardev=c2 "${qargs[@]}" >/dev/null 2>&1 &
   qpid=$!
 }
 cleanup() { [ -n "${qpid:-}" ] && kill -- -"$qpid" 2>/dev/null; rm -rf "$t"; }

@@ -42,6 +42,8 @@ static const struct { const char *path, *text; } files[] = {
     { "bad.cfg", "name='bad'\nmemory=four\n" },
     { "nok.cfg", "name='nok'\nkernel='missing.elf'\n" },
     { "boot.list", "web.cfg\nxs.cfg\n" },
+    { "bb.cfg", "name='blkback'\nkernel='k.elf'\nmemory=4\n" },
+    { "disk.cfg", "name='disk'\nkernel='k.elf'\nmemory=4\ndisk=['vdev=xvda, access=rw, target=data']\n" },
 };
 
 static int rd(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *len,
@@ -246,6 +248,35 @@ static void lifecycle(struct mgr *m, struct xl_session *s)
           "SCHEDOP_remote_shutdown without xenstore");
 }
 
+/* disk = [ ... ]: the vbd nodes of the guest's disks under the backend
+ * domain (blkback) and the guest, and their removal with the guest. */
+static void vbds(struct mgr *m, struct xl_session *s)
+{
+    run(m, s, "xl create disk.cfg\n");
+    CHECK(seen("domain-builder: disk: disk xvda: backend domain 'blkback' is not running"),
+          "a disk whose backend domain is not running: logged");
+    run(m, s, "xl destroy disk\n");
+    run(m, s, "xl create bb.cfg\n");
+    nxsreq = 0;
+    run(m, s, "xl create disk.cfg\n");
+    struct mgr_dom *be = mgr_find(m, "blkback"), *fe = mgr_find(m, "disk");
+    CHECK(be && fe && seen("domain-builder: disk: disk xvda (vbd 'data', rw) on blkback"), "disk xvda on blkback logged");
+    if (!be || !fe)
+        return;
+    char p[5][96];
+    snprintf(p[0], 96, "12 /local/domain/%u/backend/vbd/%u/51712", be->domid, fe->domid);
+    snprintf(p[1], 96, "14 /local/domain/%u/backend/vbd/%u/51712", be->domid, fe->domid);
+    snprintf(p[2], 96, "11 /local/domain/%u/backend/vbd/%u/51712/params", be->domid, fe->domid);
+    snprintf(p[3], 96, "11 /local/domain/%u/device/vbd/51712/backend-id", fe->domid);
+    snprintf(p[4], 96, "11 /local/domain/%u/backend/vbd/%u/51712/frontend-id", be->domid, fe->domid);
+    CHECK(xs_seen(p[0]) && xs_seen(p[1]) && xs_seen(p[2]) && xs_seen(p[3]) && xs_seen(p[4]),
+          "backend and frontend vbd nodes written, with permissions (%d requests)", nxsreq);
+    snprintf(p[0], 96, "13 /local/domain/%u/backend/vbd/%u/51712", be->domid, fe->domid);
+    run(m, s, "xl destroy disk\n");
+    CHECK(xs_seen(p[0]), "destroying the guest removes its backend directory");
+    run(m, s, "xl destroy blkback\n");
+}
+
 void test_xl(void)
 {
     static struct mgr m;
@@ -264,6 +295,7 @@ void test_xl(void)
     consoles(&m, &s);
     refusals(&m, &s);
     lifecycle(&m, &s);
+    vbds(&m, &s);
     /* a new instance of the builder finds the running domains */
     static struct mgr m2;
     mgr_init(&m2, b);
