@@ -55,6 +55,11 @@ static inline bool l4_slot_is_hv(unsigned slot) { return slot >= 256 && slot <= 
 /* Segment descriptor check and fix-up (descriptor.c): true if *desc may be
  * installed in a guest GDT/LDT; may adjust it (e.g. raise DPL). */
 bool check_descriptor(uint64_t *desc);
+struct vcpu;
+/* Install a new LDT (checked base and size) for v, the current vCPU (descriptor.c). */
+void ldt_switch(struct vcpu *v, uint64_t base, uint32_t ents);
+/* Map the page of current's LDT holding byte off into this pCPU's LDT window. */
+bool ldt_map_page(struct vcpu *v, uint64_t off);
 
 /* --- pagetype.c (callers hold d->lock) --- */
 /* Find the L1 table mapping va under the L4 table l4: 0 and *l1 set, or

@@ -45,6 +45,7 @@ struct domain *domain_lookup(domid_t id)
 
 /* Descriptor pages: the fake accepts everything except the marker 0xBAD. */
 bool check_descriptor(uint64_t *desc) { return *desc != 0xBAD; }
+void ldt_switch(struct vcpu *v, uint64_t base, uint32_t ents) { v->arch.ldt_base = base; v->arch.ldt_ents = ents; }
 
 void printk(const char *fmt, ...)
 {

@@ -229,8 +229,10 @@ static void test_mmuext(void)
     CHECK_EQ(ext1(MMUEXT_SET_LDT, 0x10008, 16), -EINVAL, "SET_LDT unaligned refused");
     CHECK_EQ(ext1(MMUEXT_SET_LDT, 0x10000, 8193), -EINVAL, "SET_LDT > 8192 entries refused");
     CHECK_EQ(ext1(MMUEXT_SET_LDT, HYPERVISOR_VIRT_START, 1), -EINVAL, "SET_LDT in hypervisor range refused");
-    CHECK_EQ(ext1(MMUEXT_SET_LDT, 0x7FFFFFFFF000UL, 1024), -EINVAL, "SET_LDT crossing the canonical hole refused");
+    CHECK_EQ(ext1(MMUEXT_SET_LDT, 0x800000000000UL, 1), -EINVAL, "SET_LDT at a non-canonical base refused");
     CHECK(vcpu0.arch.ldt_base == 0x10000 && vcpu0.arch.ldt_ents == 16, "failed SET_LDT changes nothing");
+    CHECK_EQ(ext1(MMUEXT_SET_LDT, 0x7FFFFFFFF000UL, 1024), 0, "SET_LDT running into the canonical hole accepted (Xen: start checked)");
+    CHECK_EQ(ext1(MMUEXT_SET_LDT, 0xFFFF880000000000UL, 8192), 0, "SET_LDT just above the hypervisor range accepted");
     CHECK_EQ(ext1(MMUEXT_SET_LDT, 0x12345, 0), 0, "SET_LDT with 0 entries ignores the address");
     CHECK(vcpu0.arch.ldt_base == 0 && vcpu0.arch.ldt_ents == 0, "SET_LDT cleared");
 

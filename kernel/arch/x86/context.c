@@ -23,6 +23,7 @@ void arch_load_guest_cr3(struct vcpu *v)
 void load_idle_cr3(void)
 {
     write_cr3((uint64_t)idle_pg_table - DIRECTMAP_START);
+    load_guest_ldt(NULL);
 }
 
 static uint16_t read_sel(int which)
@@ -70,16 +71,17 @@ void arch_load_vcpu(struct vcpu *v)
 {
     debugreg_switch_in(v);            /* first: nothing of the last vCPU fires below */
     load_guest_gdt(v);
+    load_guest_ldt(v);
     arch_load_guest_cr3(v);
-    /* Selectors first: loading %fs/%gs clobbers the bases, which are restored after. */
+    /* Selectors first: loading %fs/%gs clobbers the bases, which are restored after.
+     * An LDT selector may fault on its LDT page (traps.c maps it) with our GS base. */
+    uint64_t percpu = (uint64_t)this_cpu();
     uint32_t ok = 1;
     LOAD_SEG("ds", v->arch.ds, ok);
     LOAD_SEG("es", v->arch.es, ok);
     LOAD_SEG("fs", v->arch.fs, ok);
-    /* %gs is loaded between swapgs so our own GS base survives. */
-    swapgs();
     LOAD_SEG("gs", v->arch.gs, ok);
-    swapgs();
+    wrmsr(MSR_GS_BASE, percpu);
     if (!ok)
         printk("tessera: d%u: bad saved selector replaced by null\n", v->domain->id);
     wrmsr(MSR_FS_BASE, v->arch.fs_base);

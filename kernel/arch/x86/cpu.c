@@ -62,6 +62,26 @@ void load_guest_gdt(struct vcpu *v)
         gdt_window_set(cpu, i, i < frames ? v->arch.gdt_frames[i] : zero_mfn);
 }
 
+/* Map the LDT pages v has mapped so far into this pCPU's window and load LDTR
+ * (Xen's load_LDT): a null LDT for no vCPU or an empty LDT. */
+void load_guest_ldt(struct vcpu *v)
+{
+    struct percpu *p = this_cpu();
+    unsigned ents = v ? v->arch.ldt_ents : 0;
+    for (unsigned i = 0; i < LDT_PAGES; i++)
+        gdt_window_set(p->cpu_id, LDT_WINDOW_PAGE + i,
+                       ents && (v->arch.ldt_mapped & (1u << i)) ? v->arch.ldt_frames[i] : INVALID_MFN);
+    if (!ents) {
+        __asm__ volatile("lldt %w0" :: "r"(0));
+        return;
+    }
+    uint64_t base = LDT_WINDOW(p->cpu_id), limit = ents * 8 - 1;
+    p->gdt_page[10] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x82UL << 40) |
+                      ((limit >> 16) << 48) | ((base >> 24 & 0xff) << 56);   /* P, type LDT */
+    p->gdt_page[11] = base >> 32;
+    __asm__ volatile("lldt %w0" :: "r"(HV_LDT));
+}
+
 static mfn_t virt_to_mfn_image(const void *p)
 {
     return ((uint64_t)p - HV_IMAGE_VIRT) >> PAGE_SHIFT;
@@ -99,6 +119,7 @@ void cpu_init(unsigned id)
     __asm__ volatile("pushq %0; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:" :: "i"(HV_CS) : "rax", "memory");
     __asm__ volatile("mov %0, %%ss; mov %1, %%ds; mov %1, %%es" :: "r"(HV_DS), "r"(0));
     __asm__ volatile("ltr %w0" :: "r"(HV_TSS));
+    load_guest_ldt(NULL);      /* LDTR's reset value would name guest memory */
 
     /* syscall: ring-0 CS 0xe008/SS 0xe010; sysret CS 0xe033/SS 0xe02b (STAR[63:48] = 0xe023). */
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);

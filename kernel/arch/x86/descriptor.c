@@ -1,4 +1,5 @@
-/* Segment descriptors a PV guest may install in its GDT/LDT.  Code and data
+/* Segment descriptors a PV guest may install in its GDT/LDT, and the GDT/LDT
+ * hypercalls: set_gdt, update_descriptor, MMUEXT_SET_LDT and the LDT's mapping.  Code and data
  * descriptors are accepted with their DPL raised to 3 (the guest kernel runs in
  * ring 3); not-present and type-0 entries are harmless; call gates must target a
  * guest code selector, have no reserved bits set, and get DPL 0 (the DPL moves
@@ -46,6 +47,7 @@ bool check_descriptor(uint64_t *desc)
 #include "hypercall.h"
 #include "guest_access.h"
 #include "percpu.h"
+#include "arch.h"
 
 long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4, uint64_t a5)
 {
@@ -96,11 +98,75 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t a3, uint64_t a
     return 0;
 }
 
-/* Drop the GDT frames' type references (domain teardown). */
+/* ---- the LDT (MMUEXT_SET_LDT) ----
+ * As in Xen, SET_LDT only records base and size and loads LDTR over this pCPU's
+ * LDT window (layout.h); the first descriptor access through a page of it faults
+ * there (traps.c), and ldt_map_page() maps the guest page holding it, typed
+ * seg_desc (so every descriptor in it passed check_descriptor and the guest has
+ * no writable mapping of it), until the LDT is set again or the vCPU goes away. */
+
+/* Unmap v's LDT pages and drop their type references.  v runs here or nowhere. */
+static void ldt_release(struct vcpu *v)
+{
+    for (unsigned i = 0; i < LDT_PAGES; i++) {
+        if (!(v->arch.ldt_mapped & (1u << i)))
+            continue;
+        if (v == current)
+            gdt_window_set(this_cpu()->cpu_id, LDT_WINDOW_PAGE + i, INVALID_MFN);
+        put_page_and_type(mfn_to_page(v->arch.ldt_frames[i]));
+    }
+    v->arch.ldt_mapped = 0;
+}
+
+/* MMUEXT_SET_LDT (arguments checked): drop the old LDT's pages, load the new one. */
+void ldt_switch(struct vcpu *v, uint64_t base, uint32_t ents)
+{
+    spin_lock(&v->domain->lock);
+    ldt_release(v);
+    v->arch.ldt_base = base;
+    v->arch.ldt_ents = ents;
+    spin_unlock(&v->domain->lock);
+    load_guest_ldt(v);
+}
+
+/* Map the guest page holding byte `off` of current's LDT (Xen's
+ * pv_map_ldt_shadow_page): the page its kernel page tables map there, if it is
+ * the domain's and can be typed seg_desc. */
+bool ldt_map_page(struct vcpu *v, uint64_t off)
+{
+    struct domain *d = v->domain;
+    unsigned i = (unsigned)(off >> PAGE_SHIFT);
+    uint64_t la = v->arch.ldt_base + off;
+    mfn_t l1, m = INVALID_MFN;
+    int rc;
+
+    if ((off >> 3) >= v->arch.ldt_ents || (v->arch.ldt_mapped & (1u << i)) || !is_canonical(la))
+        return false;
+    spin_lock(&d->lock);
+    rc = v->arch.guest_table == INVALID_MFN ? -EINVAL : pt_walk_l1(d, v->arch.guest_table, la, &l1);
+    if (!rc) {
+        uint64_t e = __atomic_load_n((uint64_t *)mfn_to_virt(l1) + pt_index(la, 1), __ATOMIC_RELAXED);
+        m = pte_mfn(e);
+        rc = pte_present(e) && mfn_valid(m) ? get_page_and_type(m, d, PGT_seg_desc) : -EINVAL;
+    }
+    if (!rc) {
+        v->arch.ldt_frames[i] = m;
+        v->arch.ldt_mapped |= 1u << i;
+    }
+    spin_unlock(&d->lock);
+    if (rc)
+        return false;
+    gdt_window_set(this_cpu()->cpu_id, LDT_WINDOW_PAGE + i, m);
+    return true;
+}
+
+/* Drop the GDT and LDT frames' type references (domain teardown). */
 void gdt_release(struct vcpu *v)
 {
     unsigned old = (v->arch.gdt_ents + 511) / 512;
     for (unsigned i = 0; i < old; i++)
         put_page_and_type(mfn_to_page(v->arch.gdt_frames[i]));
     v->arch.gdt_ents = 0;
+    ldt_release(v);
+    v->arch.ldt_ents = 0;
 }

@@ -65,11 +65,17 @@ return_to_guest:
     jz 2f
     swapgs
 2:  add $16, %rsp
+    .globl guest_iretq, guest_iretq_retry
 guest_iretq:
+    iretq
+/* The exit iretq faulted on an LDT page that is now mapped (traps.c ldt_fault):
+ * the fault entry switched to our GS base, so switch back and retry. */
+guest_iretq_retry:
+    swapgs
     iretq
 
 /* The CPU refused the guest frame (bad selector or address): rebuild a register
- * frame from the live registers and let iret_fault() deal with the domain. */
+ * frame from the live registers and let iret_fault() give the fault to the guest. */
 iret_fixup:
     pushq $0
     pushq $0x102

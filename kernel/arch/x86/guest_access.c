@@ -30,15 +30,3 @@ int cmpxchg_guest_u64(uint64_t gva, uint64_t *old, uint64_t new_val)
         return -EFAULT;
     return raw_cmpxchg8((uint64_t *)gva, old, new_val);
 }
-
-/* The guest's exit frame could not be loaded. */
-void iret_fault(struct cpu_regs *r)
-{
-    struct vcpu *v = current;
-    printk("tessera: d%u: invalid return frame (cs %lx ss %lx rip %lx)\n",
-           v->domain->id, r->cs, r->ss, r->rip);
-    r->cs = FLAT_KERNEL_CS;
-    r->ss = FLAT_KERNEL_SS;
-    domain_crash(v->domain, "bad return frame");
-    exit_to_guest(v, r);
-}

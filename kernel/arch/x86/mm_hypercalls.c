@@ -19,6 +19,7 @@
 #include "flush.h"
 #include "guest_access.h"
 #include "lib.h"
+#include "layout.h"
 
 #define MMU_UPDATE_PREEMPTED 0x80000000u   /* Xen's continuation marker in count */
 
@@ -350,15 +351,15 @@ static int new_user_baseptr(struct vcpu *v, mfn_t m)
     return 0;
 }
 
+/* Xen checks the start only (__addr_ok): an LDT running off the end of the lower
+ * half gets #GP for the descriptors past it (traps.c ldt_fault). */
 static int set_ldt(struct vcpu *v, uint64_t base, uint32_t ents)
 {
-    if (!ents)
-        base = 0;
-    if (ents > 8192 ||
-        (ents && ((base & (PAGE_SIZE - 1)) || !guest_range_ok(base, (size_t)ents * 8))))
+    if (ents > 8192 || (ents && ((base & (PAGE_SIZE - 1)) ||
+                                 (base >= (1UL << 47) && base < HV_VIRT_END))))
         return -EINVAL;
-    v->arch.ldt_base = base;              /* the trap code maps it on use */
-    v->arch.ldt_ents = ents;
+    if (ents != v->arch.ldt_ents || (ents ? base : 0) != v->arch.ldt_base)
+        ldt_switch(v, ents ? base : 0, ents);
     return 0;
 }
 

@@ -23,7 +23,7 @@ extern char _end[];
 uint64_t *idle_pg_table;              /* the hypervisor's L4 (directmap view) */
 static paddr_t balloc_next, balloc_end;
 static bool directmap_live;
-static uint64_t gdt_l1_phys[4];       /* L1s of the GDT window area */
+static uint64_t gdt_l1_phys[4];       /* L1s of the descriptor-table windows */
 
 void *mfn_to_virt(mfn_t m) { return (void *)(DIRECTMAP_START + (m << PAGE_SHIFT)); }
 static void *phys_to_virt(paddr_t p) { return directmap_live ? (void *)(DIRECTMAP_START + p) : (void *)p; }
@@ -119,7 +119,7 @@ void paging_init(void)
     for (unsigned i = 0; i < boot_info.nr_mem; i++)
         for (paddr_t p = ALIGN_DOWN(boot_info.mem[i].start, 1UL << 21); p < boot_info.mem[i].end; p += 1UL << 21)
             map_2m(DIRECTMAP_START + p, p, HP_P | HP_RW | HP_A | HP_D | HP_NX);
-    /* GDT windows: L1s for 64 pCPUs x 16 pages, filled per vCPU at context switch. */
+    /* Descriptor-table windows: L1s for 64 pCPUs x 32 pages, filled per vCPU at context switch. */
     for (unsigned i = 0; i < ARRAY_SIZE(gdt_l1_phys); i++) {
         map_4k(GDT_WINDOW_START + i * (2UL << 20), 0, 0, HP_P | HP_RW);
         uint64_t *l4 = idle_pg_table;
@@ -179,12 +179,16 @@ void *map_phys(paddr_t pa, size_t len, bool uncached)
     return (void *)(DIRECTMAP_START + pa);
 }
 
-/* Map (or with mfn INVALID_MFN unmap) page `page` of pCPU `cpu`'s GDT window. */
+/* Map (or with mfn INVALID_MFN unmap) page `page` of pCPU `cpu`'s descriptor-table
+ * window (GDT pages 0-15, LDT pages 16-31); an unchanged entry needs no flush. */
 void gdt_window_set(unsigned cpu, unsigned page, mfn_t mfn)
 {
-    uint64_t idx = (uint64_t)cpu * 16 + page;
+    uint64_t idx = (uint64_t)cpu * DT_WINDOW_PAGES + page;
     uint64_t *l1 = phys_to_virt(gdt_l1_phys[idx / 512]);
-    l1[idx % 512] = mfn == INVALID_MFN ? 0 : (mfn << PAGE_SHIFT) | HP_P | HP_RW | HP_A | HP_D | HP_NX;
+    uint64_t e = mfn == INVALID_MFN ? 0 : (mfn << PAGE_SHIFT) | HP_P | HP_RW | HP_A | HP_D | HP_NX;
+    if (l1[idx % 512] == e)
+        return;
+    l1[idx % 512] = e;
     invlpg(GDT_WINDOW(cpu) + page * PAGE_SIZE);
 }
 

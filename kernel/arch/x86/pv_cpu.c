@@ -10,37 +10,29 @@
 #include <xen/callback.h>
 #include <xen/physdev.h>
 
-static bool canonical(uint64_t a) { return (uint64_t)(((int64_t)a << 16) >> 16) == a; }
-
 #define TRAP_TABLE_MAX 4096   /* entries read before giving up on a missing terminator */
 
 long do_set_trap_table(uint64_t list, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-    struct vcpu *v = current;
-    static struct trap_bounce_entry staged[256];   /* the core is not re-entrant per pCPU */
-    /* Listed vectors are updated, the others kept (Linux updates single entries);
-     * a NULL list clears the whole table. */
-    if (list)
-        memcpy(staged, v->arch.traps, sizeof(staged));
-    else
-        memset(staged, 0, sizeof(staged));
-    if (list) {
-        for (unsigned i = 0;; i++) {
-            struct trap_info ti;
-            if (i == TRAP_TABLE_MAX)
-                return -EINVAL;
-            if (copy_from_guest(&ti, list + i * sizeof(ti), sizeof(ti)))
-                return -EFAULT;
-            if (ti.address == 0)
-                break;
-            if (!canonical(ti.address))
-                return -EINVAL;
-            staged[ti.vector] = (struct trap_bounce_entry){ ti.address, (uint16_t)(ti.cs | 3), ti.flags };
-        }
+    struct trap_bounce_entry *traps = current->arch.traps;   /* this vCPU's own page */
+    /* As Xen: listed vectors are updated in place as they are read (entries before
+     * a bad one stay updated), the others kept; a NULL list clears the table. */
+    if (!list) {
+        memset(traps, 0, 256 * sizeof(*traps));
+        return 0;
     }
-    memcpy(v->arch.traps, staged, sizeof(staged));
-    BUILD_BUG_ON(sizeof(staged) != PAGE_SIZE);
-    return 0;
+    for (unsigned i = 0;; i++) {
+        struct trap_info ti;
+        if (i == TRAP_TABLE_MAX)
+            return -EINVAL;
+        if (copy_from_guest(&ti, list + i * sizeof(ti), sizeof(ti)))
+            return -EFAULT;
+        if (ti.address == 0)
+            return 0;
+        if (!is_canonical(ti.address))
+            return -EINVAL;
+        traps[ti.vector] = (struct trap_bounce_entry){ ti.address, (uint16_t)(ti.cs | 3), ti.flags };
+    }
 }
 
 long do_stack_switch(uint64_t ss, uint64_t sp, uint64_t a3, uint64_t a4, uint64_t a5)
@@ -53,7 +45,7 @@ long do_stack_switch(uint64_t ss, uint64_t sp, uint64_t a3, uint64_t a4, uint64_
 long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall, uint64_t a4, uint64_t a5)
 {
     struct vcpu *v = current;
-    if (!canonical(event) || !canonical(failsafe) || !canonical(syscall))
+    if (!is_canonical(event) || !is_canonical(failsafe) || !is_canonical(syscall))
         return -EINVAL;
     v->arch.event_callback = event;
     v->arch.failsafe_callback = failsafe;
@@ -64,7 +56,7 @@ long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall, uint6
 
 static long register_callback(struct vcpu *v, const struct callback_register *r)
 {
-    if (!canonical(r->address))
+    if (!is_canonical(r->address))
         return -EINVAL;
     bool mask = r->flags & CALLBACKF_mask_events;
     switch (r->type) {
@@ -128,15 +120,15 @@ long do_set_segment_base(uint64_t which, uint64_t base, uint64_t a3, uint64_t a4
     struct vcpu *v = current;
     switch (which) {
     case SEGBASE_FS:
-        if (!canonical(base)) return -EINVAL;
+        if (!is_canonical(base)) return -EINVAL;
         wrmsr(MSR_FS_BASE, base);
         return 0;
     case SEGBASE_GS_USER:
-        if (!canonical(base)) return -EINVAL;
+        if (!is_canonical(base)) return -EINVAL;
         v->arch.gs_base_user = base;          /* inactive while the guest kernel runs */
         return 0;
     case SEGBASE_GS_KERNEL:
-        if (!canonical(base)) return -EINVAL;
+        if (!is_canonical(base)) return -EINVAL;
         wrmsr(MSR_KERNEL_GS_BASE, base);      /* the live guest base while we run */
         return 0;
     case SEGBASE_GS_USER_SEL: {
@@ -192,10 +184,8 @@ long do_iret(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
     }
     if (v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
         v->arch.iopl = (c.rflags & X86_EFLAGS_IOPL) >> 12;    /* Xen: before the checks */
-    if (!canonical(c.rip) || !canonical(c.rsp)) {
-        domain_crash(v->domain, "iret: non-canonical rip/rsp");
-        return -EFAULT;
-    }
+    /* A non-canonical RIP or RSP is not checked (Xen): the exit iretq or the guest's
+     * next fetch or stack access faults, and the fault goes to the guest (traps.c). */
     r->rip = c.rip;
     r->cs = c.cs | 3;
     r->ss = c.ss | 3;

@@ -12,6 +12,8 @@
 #include "guest_access.h"
 #include "hypercall.h"
 #include "debugreg.h"
+#include "layout.h"
+#include "pt.h"
 
 #define PFEC_PRESENT 1u
 #define PFEC_WRITE   2u
@@ -37,8 +39,21 @@ static bool fixup_exception(struct cpu_regs *r)
     return false;
 }
 
+extern char guest_iretq[], guest_iretq_retry[];
+static bool ldt_fault(struct vcpu *v, struct cpu_regs *r, uint64_t addr);
+
 static void hypervisor_fault(struct cpu_regs *r)
 {
+    if (r->vector == 14 && ldt_fault(current, r, read_cr2())) {
+        if (r->rip == (uint64_t)guest_iretq)
+            r->rip = (uint64_t)guest_iretq_retry;     /* back onto the guest's GS base */
+        return;
+    }
+    if (r->rip == (uint64_t)guest_iretq) {
+        /* The guest's frame was refused: iret_fault() gives this fault to the guest. */
+        this_cpu()->exit_fault_vector = r->vector;
+        this_cpu()->exit_fault_error = r->error_code;
+    }
     if (r->vector < 32 && fixup_exception(r))
         return;
     panic("hypervisor fault: vector %lu error %lx rip %lx cr2 %lx rsp %lx",
@@ -117,17 +132,60 @@ static bool permit_softint(struct vcpu *v, unsigned vec)
     return v->arch.traps[vec].address && dpl >= (v->arch.kernel_mode ? 1u : 3u);
 }
 
-static void do_page_fault(struct vcpu *v, struct cpu_regs *r)
+static void bounce_page_fault(struct vcpu *v, struct cpu_regs *r, uint64_t addr, uint32_t ec)
 {
-    uint64_t addr = read_cr2();
-    uint32_t ec = (uint32_t)r->error_code;
-    if (v->arch.kernel_mode && (ec & (PFEC_PRESENT | PFEC_WRITE | PFEC_RSVD | PFEC_INSN)) ==
-                               (PFEC_PRESENT | PFEC_WRITE) && ptwr_do_page_fault(r, addr))
-        return;
     ec = v->arch.kernel_mode ? (ec & ~PFEC_USER) : (ec | PFEC_USER);
     v->arch.cr2 = addr;
     v->vcpu_info->arch.cr2 = addr;
     bounce_exception(v, r, 14, true, ec);
+}
+
+/* A descriptor access through this pCPU's LDT window found its page unmapped
+ * (Xen's handle_ldt_mapping_fault): map the guest's LDT page and retry; if it
+ * cannot be, a guest access gets #GP(selector) where the LDT runs non-canonical
+ * and otherwise the #PF at the LDT's linear address; a hypervisor access (a
+ * selector load on its behalf) is left to the exception table. */
+static bool ldt_fault(struct vcpu *v, struct cpu_regs *r, uint64_t addr)
+{
+    uint64_t off = addr - LDT_WINDOW(this_cpu()->cpu_id);
+    if (!v || off >= LDT_WINDOW_SIZE || (r->error_code & (PFEC_USER | PFEC_RSVD)))
+        return false;
+    if (ldt_map_page(v, off))
+        return true;
+    if (!(r->cs & 3))
+        return false;
+    uint64_t la = v->arch.ldt_base + off;
+    if (!is_canonical(la))
+        bounce_exception(v, r, 13, true, (off & ~3UL) | 4);
+    else
+        bounce_page_fault(v, r, la, (uint32_t)r->error_code);
+    return true;
+}
+
+static void do_page_fault(struct vcpu *v, struct cpu_regs *r)
+{
+    uint64_t addr = read_cr2();
+    uint32_t ec = (uint32_t)r->error_code;
+    if (ldt_fault(v, r, addr))
+        return;
+    if (v->arch.kernel_mode && (ec & (PFEC_PRESENT | PFEC_WRITE | PFEC_RSVD | PFEC_INSN)) ==
+                               (PFEC_PRESENT | PFEC_WRITE) && ptwr_do_page_fault(r, addr))
+        return;
+    bounce_page_fault(v, r, addr, ec);
+}
+
+/* The vector of an `int $n` that hit a DPL-0 gate: the error code names it
+ * (n*8+2), except under QEMU's TCG (n*16+2), so it is read from the `cd ib`
+ * at RIP when that names the vector either way. */
+static unsigned softint_vector(struct cpu_regs *r)
+{
+    uint8_t insn[2];
+    unsigned vec = (unsigned)(r->error_code >> 3) & 0xff;
+    if (!copy_from_guest(insn, r->rip, 2) && insn[0] == 0xcd &&
+        (r->error_code >> 4 == insn[1] || r->error_code >> 3 == insn[1]))
+        vec = insn[1];
+    r->error_code = vec * 8 + 2;
+    return vec;
 }
 
 static void do_general_protection(struct vcpu *v, struct cpu_regs *r)
@@ -135,7 +193,7 @@ static void do_general_protection(struct vcpu *v, struct cpu_regs *r)
     if (r->error_code == 0 && emulate_privileged_op(v, r))
         return;
     if ((r->error_code & 3) == 2) {          /* int $n through a DPL-0 IDT gate */
-        unsigned vec = (unsigned)(r->error_code >> 3) & 0xff;
+        unsigned vec = softint_vector(r);
         if (permit_softint(v, vec)) {
             r->rip += 2;
             bounce_exception(v, r, vec, false, 0);
@@ -196,6 +254,24 @@ void trap_dispatch(struct cpu_regs *r)
             irq_dispatch(vec);
     }
     exit_to_guest(current, r);
+}
+
+/* The exit iretq refused the guest's frame (a bad selector, a non-canonical RIP,
+ * an LDT page that cannot be mapped): as on Xen, the fault is the guest's own,
+ * taken at the frame it tried to return to.  r is that frame (entry.S). */
+void iret_fault(struct cpu_regs *r);
+void iret_fault(struct cpu_regs *r)
+{
+    r->vector = this_cpu()->exit_fault_vector;
+    r->error_code = this_cpu()->exit_fault_error;
+    if (!(r->cs & 3) || r->vector == 2 || r->vector == 8 || r->vector == 18) {
+        r->cs = FLAT_KERNEL_CS;
+        r->ss = FLAT_KERNEL_SS;
+        domain_crash(current->domain, "bad return frame");
+        exit_to_guest(current, r);
+        return;
+    }
+    trap_dispatch(r);
 }
 
 /* syscall from the guest: a hypercall from guest kernel mode, a system call

@@ -43,6 +43,7 @@ int set_debugreg(struct vcpu *v, unsigned reg, uint64_t value)
     v->arch.debugreg[reg] = value;
     return 0;
 }
+void ldt_switch(struct vcpu *v, uint64_t base, uint32_t ents) { v->arch.ldt_base = base; v->arch.ldt_ents = ents; }
 struct vcpu *current_vcpu(void) { return cur; }
 void fake_set_current(struct domain *d) { cur = d->vcpu[0]; }
 void fake_machine(uint8_t *mem) { machine = mem; }

@@ -14,6 +14,8 @@ struct percpu {
     struct percpu *self;       /* 24 */
     unsigned cpu_id;
     bool dr7_live;             /* a vCPU's breakpoints are loaded (debugreg.c) */
+    uint64_t exit_fault_vector;  /* the fault the exit iretq took (entry.S iret_fixup) */
+    uint64_t exit_fault_error;
     uint64_t tss[13] __attribute__((aligned(16)));   /* 104-byte 64-bit TSS */
     uint64_t gdt_page[512] __attribute__((aligned(4096)));   /* entries 7168.. */
 };
@@ -31,5 +33,6 @@ static inline struct percpu *this_cpu(void)
 void cpu_init(unsigned id);
 void gdt_window_set(unsigned cpu, unsigned page, mfn_t mfn);
 void load_guest_gdt(struct vcpu *v);
+void load_guest_ldt(struct vcpu *v);
 
 #endif

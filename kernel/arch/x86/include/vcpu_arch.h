@@ -6,6 +6,7 @@
 #include "regs.h"
 
 #define MAX_GDT_FRAMES 14   /* 14 * 512 = 7168 guest entries */
+#define LDT_PAGES      16   /* 16 * 512 = 8192 entries, Xen's limit */
 
 struct trap_bounce_entry {
     uint64_t address;
@@ -27,7 +28,9 @@ struct arch_vcpu {
     uint8_t  syscall_mask_events, syscall32_mask_events, sysenter_mask_events;
     mfn_t    gdt_frames[MAX_GDT_FRAMES];
     unsigned gdt_ents;                 /* 0 = none: the flat hypervisor selectors only */
-    uint64_t ldt_base; unsigned ldt_ents;
+    uint64_t ldt_base; unsigned ldt_ents;   /* MMUEXT_SET_LDT */
+    mfn_t    ldt_frames[LDT_PAGES];    /* pages mapped so far (bit i of ldt_mapped), */
+    uint16_t ldt_mapped;               /*   each holding a seg_desc type reference */
     bool     fpu_ts;                   /* virtual CR0.TS */
     uint64_t vcr4;                     /* virtual CR4 the guest reads back */
     uint64_t cr2;                      /* last #PF address bounced */
