@@ -5,11 +5,13 @@
 #include "guest_access.h"
 #include "domain.h"
 #include "console.h"
+#include "spinlock.h"
 
 #define LINE_MAX 256
 
 struct line_buf { char buf[LINE_MAX]; unsigned len; };
 static struct line_buf lines[MAX_DOMAINS];
+static spinlock_t lines_lock = SPINLOCK_INIT;   /* a domain's vCPUs write on several pCPUs */
 
 static void flush_line(domid_t id, struct line_buf *l)
 {
@@ -47,8 +49,10 @@ long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t a4, u
             uint32_t k = MIN(n - done, (uint32_t)sizeof(chunk));
             if (copy_from_guest(chunk, buffer + done, k))
                 return -EFAULT;
+            spin_lock(&lines_lock);
             for (uint32_t i = 0; i < k; i++)
                 put_char(d->id, chunk[i]);
+            spin_unlock(&lines_lock);
             done += k;
         }
         return 0;

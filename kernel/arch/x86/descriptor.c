@@ -15,11 +15,11 @@
 #define SEG_TYPE   (0xfu << 8)
 #define TYPE_CALL_GATE_64 (0xcu << 8)
 
+/* A gate's target (Xen's guest_gate_selector_okay): a guest GDT entry, an LDT
+ * entry or the flat kernel code segment, never a hypervisor segment. */
 static bool gate_selector_ok(uint16_t sel)
 {
-    if ((sel >> 3) >= FIRST_RESERVED_GDT_ENTRY)
-        return sel == FLAT_KERNEL_CS || sel == FLAT_RING3_CS32;
-    return (sel & ~3u) != 0;
+    return (sel >> 3) < FIRST_RESERVED_GDT_ENTRY || (sel & 4) || sel == FLAT_KERNEL_CS;
 }
 
 bool check_descriptor(uint64_t *desc)

@@ -13,7 +13,7 @@ static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1
 static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
 
 /* A 64-bit address with bits 63..47 all equal (48-bit virtual addresses). */
-static inline int is_canonical(uint64_t a) { return (uint64_t)(((int64_t)a << 16) >> 16) == a; }
+static inline int is_canonical(uint64_t a) { return (uint64_t)((int64_t)(a << 16) >> 16) == a; }
 
 static inline uint64_t rdmsr(uint32_t msr)
 {
