@@ -10,8 +10,6 @@
 
 #define UNMAPPED_VA    0x0000100000000000UL
 #define NONCANON_VA    0x0000800000000000UL
-#define USER_CODE_VA   0x0000000000400000UL
-#define USER_DATA_VA   0x0000000000410000UL
 #define MSR_FS_BASE        0xc0000100
 #define MSR_GS_BASE        0xc0000101
 #define MSR_SHADOW_GS_BASE 0xc0000102
@@ -637,20 +635,9 @@ static bool user_hook(struct trap_regs *r)
 static void test_user_mode(void)
 {
     section("guest user mode");
-    uint64_t *l4 = alloc_page(), *l3 = alloc_page(), *l2 = alloc_page(), *l1 = alloc_page();
     uint64_t *data = alloc_page();
-    uint64_t npages = ((uint64_t)_user_end - (uint64_t)_user_start) >> 12;
-    for (uint64_t i = 0; i < npages; i++)
-        l1[i] = (va_to_mfn(_user_start + i * 4096) << 12) | _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
-    l1[16] = (va_to_mfn(data) << 12) | 0x67;
-    l2[2] = (va_to_mfn(l1) << 12) | 0x67;
-    l3[0] = (va_to_mfn(l2) << 12) | 0x67;
-    l4[0] = (va_to_mfn(l3) << 12) | 0x67;
     data[0x100] = 0x600df00d;           /* read through the user GS base */
-    long rc = set_page_ro(l1) | set_page_ro(l2) | set_page_ro(l3) | set_page_ro(l4);
-    CHECK_EQ("user page tables remapped read-only", rc, 0);
-    CHECK_EQ("pin the user L4 = 0", mmuext_pin(4, l4), 0);
-    CHECK_EQ("MMUEXT_NEW_USER_BASEPTR = 0", mmuext1(MMUEXT_NEW_USER_BASEPTR, va_to_mfn(l4), 0), 0);
+    user_space_init(data);
     CHECK_EQ("user GS base = data+0x800",
              HYPERVISOR_set_segment_base(SEGBASE_GS_USER, USER_DATA_VA + 0x800), 0);
     CHECK_EQ("kernel GS base", HYPERVISOR_set_segment_base(SEGBASE_GS_KERNEL, &fsgs_probe[0]), 0);

@@ -13,8 +13,6 @@
 #include "lib.h"
 
 #define NONCANON_VA    0x0000800000000000UL
-#define USER_CODE_VA   0x0000000000400000UL
-#define USER_DATA_VA   0x0000000000410000UL
 #define MSR_SHADOW_GS_BASE 0xc0000102
 
 #define DESC_DATA(dpl)   (0x00cf92000000ffffUL | ((uint64_t)(dpl) << 45))   /* P S RW data */
@@ -38,15 +36,6 @@
 
 static uint64_t *ldt, *ldt_bad, *udata;
 static char kstack[8192] __attribute__((aligned(16)));
-
-static void nm(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void nm(char *buf, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, n, fmt, ap);
-    va_end(ap);
-}
 
 static long set_ldt(uint64_t base, uint64_t ents) { return mmuext1(MMUEXT_SET_LDT, base, ents); }
 static void null_segs(void) { asm volatile("mov %0, %%ds\n\tmov %0, %%es\n\tmov %0, %%fs" :: "r"(0)); }
@@ -140,28 +129,17 @@ static void run_kernel(uint64_t rip, uint64_t cs)
 static void expect(const char *what, uint64_t vector, uint64_t ec, uint64_t rip)
 {
     char b[160];
-    nm(b, sizeof(b), "%s: vector %lu error 0x%lx at 0x%lx", what, (unsigned long)vector,
+    snprintf(b, sizeof(b), "%s: vector %lu error 0x%lx at 0x%lx", what, (unsigned long)vector,
        (unsigned long)ec, (unsigned long)rip);
     check_result(b, got.vector == vector && got.ec == ec && got.rip == rip,
                  "got vector %lu error 0x%lx rip 0x%lx", (unsigned long)got.vector,
                  (unsigned long)got.ec, (unsigned long)got.rip);
 }
 
-static void user_space_init(void)
+static void user_init(void)
 {
-    uint64_t *l4 = alloc_page(), *l3 = alloc_page(), *l2 = alloc_page(), *l1 = alloc_page();
     udata = alloc_page();
-    uint64_t npages = ((uint64_t)_user_end - (uint64_t)_user_start) >> 12;
-    for (uint64_t i = 0; i < npages; i++)
-        l1[i] = (va_to_mfn(_user_start + i * 4096) << 12) | _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
-    l1[16] = (va_to_mfn(udata) << 12) | 0x67;
-    l2[2] = (va_to_mfn(l1) << 12) | 0x67;
-    l3[0] = (va_to_mfn(l2) << 12) | 0x67;
-    l4[0] = (va_to_mfn(l3) << 12) | 0x67;
-    long rc = set_page_ro(l1) | set_page_ro(l2) | set_page_ro(l3) | set_page_ro(l4);
-    CHECK_EQ("user page tables remapped read-only", rc, 0);
-    CHECK_EQ("pin the user L4 = 0", mmuext_pin(4, l4), 0);
-    CHECK_EQ("MMUEXT_NEW_USER_BASEPTR = 0", mmuext1(MMUEXT_NEW_USER_BASEPTR, va_to_mfn(l4), 0), 0);
+    user_space_init(udata);
     CHECK_EQ("stack_switch to the trap stack = 0",
              HYPERVISOR_stack_switch(FLAT_KERNEL_SS, (uint64_t)trap_stack + sizeof(trap_stack)), 0);
 }
@@ -396,7 +374,7 @@ void test_main(void)
     ldt_bad[1] = DESC_DATA(3);
     ldt_bad[3] = GATE(0xe008);
     set_page_ro(ldt_bad);
-    user_space_init();
+    user_init();
     test_no_ldt();
     test_set_ldt_args();
     test_valid_ldt();

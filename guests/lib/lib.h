@@ -129,6 +129,12 @@ long mmu_update1(uint64_t ptr, uint64_t val);
 long mmuext1(unsigned cmd, uint64_t arg1, uint64_t arg2);
 long mmuext_pin(unsigned level, void *va);   /* level 1..4 */
 long mmuext_unpin(void *va);
+/* Guest user mode: a user L4 (pinned, installed with NEW_USER_BASEPTR, checked) that
+ * maps the .text.user pages at USER_CODE_VA (user, read-only) and `data` at
+ * USER_DATA_VA (user, writable). */
+#define USER_CODE_VA   0x0000000000400000UL
+#define USER_DATA_VA   0x0000000000410000UL
+void user_space_init(uint64_t *data);
 
 /* ---- misc ---- */
 static inline uint64_t rdtsc(void) { uint32_t lo, hi; asm volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((uint64_t)hi << 32) | lo; }

@@ -97,3 +97,19 @@ long mmuext_unpin(void *va)
 {
     return mmuext1(MMUEXT_UNPIN_TABLE, va_to_mfn(va), 0);
 }
+
+void user_space_init(uint64_t *data)
+{
+    uint64_t *l4 = alloc_page(), *l3 = alloc_page(), *l2 = alloc_page(), *l1 = alloc_page();
+    uint64_t npages = ((uint64_t)_user_end - (uint64_t)_user_start) >> 12;
+    for (uint64_t i = 0; i < npages; i++)
+        l1[i] = (va_to_mfn(_user_start + i * 4096) << 12) | _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
+    l1[16] = (va_to_mfn(data) << 12) | 0x67;
+    l2[2] = (va_to_mfn(l1) << 12) | 0x67;
+    l3[0] = (va_to_mfn(l2) << 12) | 0x67;
+    l4[0] = (va_to_mfn(l3) << 12) | 0x67;
+    long rc = set_page_ro(l1) | set_page_ro(l2) | set_page_ro(l3) | set_page_ro(l4);
+    CHECK_EQ("user page tables remapped read-only", rc, 0);
+    CHECK_EQ("pin the user L4 = 0", mmuext_pin(4, l4), 0);
+    CHECK_EQ("MMUEXT_NEW_USER_BASEPTR = 0", mmuext1(MMUEXT_NEW_USER_BASEPTR, va_to_mfn(l4), 0), 0);
+}
