@@ -26,6 +26,7 @@ struct cpu_regs *guest_regs(void) { abort(); }
 void toggle_guest_mode(struct vcpu *v) { (void)v; abort(); }
 void domain_crash(struct domain *d, const char *why) { (void)d; (void)why; abort(); }
 void printk(const char *fmt, ...) { (void)fmt; }
+long physdev_irq_op(uint64_t cmd, uint64_t arg) { (void)cmd; (void)arg; abort(); }
 
 static int passed, failed;
 static void check(bool ok, const char *name)
