@@ -6,7 +6,9 @@
  * not-present entry, the limit), from guest kernel and user mode; MMUEXT_SET_LDT
  * argument checks; update_descriptor in a live LDT; type references dropped when
  * the LDT is replaced; the iret hypercall to a non-canonical RIP or RSP; `int $n`
- * from user mode through DPL-0 and DPL-3 trap-table entries.
+ * from user mode through DPL-0 and DPL-3 trap-table entries.  Run with
+ * dom0_max_vcpus=2: two vCPUs update their trap tables and load their own LDTs at
+ * once (2 pCPUs) or in turn (1 pCPU, LDTR reloaded at every switch).
  * Reference: Xen 4.17 arch/x86/mm.c (MMUEXT_SET_LDT), pv/mm.c
  * (pv_map_ldt_shadow_page), traps.c (handle_ldt_mapping_fault, do_general_protection),
  * pv/descriptor-tables.c, x86_64/mm.c (check_descriptor), pv/iret.c, x86_64/entry.S. */
@@ -362,6 +364,95 @@ static void test_int_n(void)
         CHECK("kernel int $0x81 (DPL 0): #GP(0x40a)", n == 1 && last_trap.vector == 13 && last_trap.ec == 0x40a);
 }
 
+/* ---- two vCPUs ---- */
+#define SMP_ROUNDS 1000
+static volatile uint64_t smp_hits[2][2];     /* [vCPU][handler], counted through %gs */
+static volatile unsigned smp_errors[2], smp_verr_bad[2], smp_done;
+static uint64_t vcpu1_stack[1024] __attribute__((aligned(16)));
+static struct vcpu_guest_context smp_ctx;
+/* int $0 handlers: count on the running vCPU's %gs block, return with iret.  (Vector 0
+ * because QEMU's TCG error code n*16+2 names it correctly too, so Xen agrees there.) */
+extern char h_owner0[], h_owner1[], vcpu1_entry[];
+asm(".text\n"
+    "h_owner0:\n\tlock incq %gs:0\n\tjmp 1f\n"
+    "h_owner1:\n\tlock incq %gs:8\n"
+    "1:\tmov (%rsp), %rcx\n\tmov 8(%rsp), %r11\n\tadd $16, %rsp\n\t"
+    "pushq $0\n\tpush %rcx\n\tpush %r11\n\tpush %rax\n\t"
+    "mov $23, %eax\n\tsyscall\n\tud2\n"       /* __HYPERVISOR_iret */
+    "vcpu1_entry:\n\tcall vcpu1_main\n\tud2\n");
+
+/* Each vCPU: install its own int $0 handler, take it, and check what selector 0x17
+ * means in its own LDT (2 entries on vCPU 0: beyond the limit; 8 on vCPU 1). */
+static void smp_loop(unsigned v)
+{
+    trap_info_t t[2] = { { 0, 3, FLAT_KERNEL_CS, (unsigned long)(v ? h_owner1 : h_owner0) },
+                         { 0, 0, 0, 0 } };
+    for (unsigned i = 0; i < SMP_ROUNDS; i++) {
+        if (HYPERVISOR_set_trap_table(t))
+            smp_errors[v]++;
+        asm volatile("int $0" ::: "memory");
+        uint8_t ok;
+        asm volatile("verr %w1\n\tsetz %0" : "=q"(ok) : "r"(SEL_CODE) : "cc");
+        if (ok != v)
+            smp_verr_bad[v]++;
+        if (i % 8 == 0)
+            HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    }
+}
+
+void vcpu1_main(void);
+void vcpu1_main(void)
+{
+    if (HYPERVISOR_set_segment_base(SEGBASE_GS_KERNEL, (uint64_t)&smp_hits[1][0]) ||
+        set_ldt((uint64_t)ldt, 8))
+        smp_errors[1]++;
+    smp_loop(1);
+    __atomic_store_n(&smp_done, 1, __ATOMIC_SEQ_CST);
+    for (;;)
+        HYPERVISOR_vcpu_op(VCPUOP_down, 1, NULL);
+}
+
+static void test_smp(void)
+{
+    section("two vCPUs: trap tables and LDTs are each vCPU's own");
+    long up = HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, NULL);
+    CHECK_EQ("vCPU 1 exists and is down (dom0_max_vcpus=2)", up, 0);
+    if (up != 0)
+        return;
+    CHECK_EQ("make the LDT page read-only = 0", set_page_ro(ldt), 0);
+    smp_ctx.flags = VGCF_in_kernel;
+    smp_ctx.user_regs.rip = (uint64_t)vcpu1_entry;
+    smp_ctx.user_regs.rsp = (uint64_t)&vcpu1_stack[1022];
+    smp_ctx.user_regs.cs = FLAT_KERNEL_CS;
+    smp_ctx.user_regs.ss = FLAT_KERNEL_SS;
+    smp_ctx.user_regs.rflags = 0x2;
+    smp_ctx.kernel_ss = FLAT_KERNEL_SS;
+    smp_ctx.kernel_sp = smp_ctx.user_regs.rsp;
+    smp_ctx.ctrlreg[3] = xen_pfn_to_cr3(va_to_mfn(cur_l4));
+    CHECK_EQ("VCPUOP_initialise(1) = 0", HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &smp_ctx), 0);
+    CHECK_EQ("SEGBASE_GS_KERNEL (vCPU 0's counters) = 0",
+             HYPERVISOR_set_segment_base(SEGBASE_GS_KERNEL, (uint64_t)&smp_hits[0][0]), 0);
+    CHECK_EQ("SET_LDT(ldt, 2) on vCPU 0 = 0", set_ldt((uint64_t)ldt, 2), 0);
+    CHECK_EQ("VCPUOP_up(1) = 0", HYPERVISOR_vcpu_op(VCPUOP_up, 1, NULL), 0);
+    smp_loop(0);
+    for (unsigned i = 0; i < 10000000 && !__atomic_load_n(&smp_done, __ATOMIC_SEQ_CST); i++)
+        HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    CHECK_EQ("vCPU 1 finished its rounds", smp_done, 1);
+    CHECK_EQ("vCPU 0: every set_trap_table = 0", smp_errors[0], 0);
+    CHECK_EQ("vCPU 1: set_segment_base, SET_LDT, every set_trap_table = 0", smp_errors[1], 0);
+    CHECK_EQ("vCPU 0: int $0 reached its own handler every time", smp_hits[0][0], SMP_ROUNDS);
+    CHECK_EQ("vCPU 0: never vCPU 1's handler", smp_hits[0][1], 0);
+    CHECK_EQ("vCPU 1: int $0 reached its own handler every time", smp_hits[1][1], SMP_ROUNDS);
+    CHECK_EQ("vCPU 1: never vCPU 0's handler", smp_hits[1][0], 0);
+    CHECK_EQ("vCPU 0: selector 0x17 never valid (its LDT has 2 entries)", smp_verr_bad[0], 0);
+    CHECK_EQ("vCPU 1: selector 0x17 always valid (its LDT has 8 entries)", smp_verr_bad[1], 0);
+    CHECK_EQ("SET_LDT(0, 0) on vCPU 0 = 0", set_ldt(0, 0), 0);
+    CHECK_EQ("vCPU 1's LDT still holds the page: making it writable = -EBUSY", set_page_rw(ldt),
+             -XEN_EBUSY);
+    HYPERVISOR_set_segment_base(SEGBASE_GS_KERNEL, 0);
+    CHECK_EQ("vCPU 0's trap table back to the runtime's = 0", HYPERVISOR_set_trap_table(trap_table), 0);
+}
+
 void test_main(void)
 {
     ldt = alloc_page();
@@ -380,4 +471,5 @@ void test_main(void)
     test_valid_ldt();
     test_iret_noncanonical();
     test_int_n();
+    test_smp();        /* last: vCPU 1 keeps its LDT until the domain is destroyed */
 }
