@@ -11,6 +11,7 @@ pkgs=(
   clang lld llvm libclang-rt-14-dev
   python3
   busybox-static zstd xz-utils lz4 gzip cpio bc
+  e2fsprogs
   xen-utils-4.17 xen-hypervisor-4.17-amd64
 )
 missing=()

@@ -109,6 +109,8 @@ static int connect(struct xbe *x, struct xbe_dev *d)
 		bb_queue_start(&dev->q[i], dev, ring, (unsigned)lp);
 		dev->nq = i + 1;
 	}
+	printf("blkback: d%u device %u: vbd %s %s, %u queue%s\n", d->fe_domid, d->devid, dev->vbd->name,
+	       dev->ro ? "ro" : "rw", dev->nq, dev->nq == 1 ? "" : "s");
 	return 0;
 fail:
 	unhook(b, dev);
@@ -131,6 +133,7 @@ static void disconnect(struct xbe *x, struct xbe_dev *d)
 		bb_poll(b->bb);
 	}
 	unhook(b, dev);
+	printf("blkback: d%u device %u: disconnected\n", d->fe_domid, d->devid);
 }
 
 static void remove_dev(struct xbe *x, struct xbe_dev *d)
