@@ -35,6 +35,18 @@ chk "MSI-X enable logged as refused" "grep -q 'pci 00:04.0: d0 config write 0x80
 chk "write to another function logged as refused" "grep -q 'pci 00:02.0: d0 config write 0x7 to 0x4 refused' '$log'"
 chk "function released when the domain went" "grep -q 'pci 00:04.0 released by domain 0' '$log'"
 chk "image unchanged (sector 0)" "python3 -c \"import sys; d=open('$img','rb').read(512); sys.exit(d[:16]!=b'TESSERA-DEVTEST!')\""
+# Without an IOMMU the assignment is refused, unless iommu=off-unsafe says otherwise.
+nolog=$O/test-logs/devices-noiommu.serial.log
+bash scripts/qemu.sh --kernel "$O/tessera.elf" --module "$O/guests/conform-version.elf" --append "dom0_pci=0000:00:04.0" \
+  --qemu-arg -drive --qemu-arg "file=$img,if=none,id=vd0,format=raw" \
+  --qemu-arg -device --qemu-arg "virtio-blk-pci,drive=vd0,disable-legacy=on,addr=04.0" --timeout 120 --log "$nolog" >/dev/null 2>&1
+chk "no IOMMU: assignment refused (-EOPNOTSUPP)" "grep -q 'dom0_pci: entry refused (-95)' '$nolog' && ! grep -q 'assigned to domain' '$nolog'"
+chk "no IOMMU: the guest still ran" "grep -q 'hypervisor still running' '$nolog'"
+bash scripts/qemu.sh --kernel "$O/tessera.elf" --module "$O/guests/conform-version.elf" \
+  --append "dom0_pci=0000:00:04.0 iommu=off-unsafe" \
+  --qemu-arg -drive --qemu-arg "file=$img,if=none,id=vd0,format=raw" \
+  --qemu-arg -device --qemu-arg "virtio-blk-pci,drive=vd0,disable-legacy=on,addr=04.0" --timeout 120 --log "$nolog" >/dev/null 2>&1
+chk "iommu=off-unsafe: assigned, unconfined, said so" "grep -q 'pci 00:04.0 assigned to domain 0 (no IOMMU: DMA unconfined)' '$nolog'"
 sum=$(echo "$out" | tail -n 1)
 gp=${sum%% passed*}; gf=${sum#*, }; gf=${gf%% failed}
 echo "$((gp + p)) passed, $((gf + f)) failed"
