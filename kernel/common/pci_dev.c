@@ -108,6 +108,8 @@ int pci_cfg_write(struct pci_fn *f, unsigned reg, unsigned size, uint32_t val)
         log_refusal(f, owner, reg, val);
         return -EPERM;
     }
+    if (reg >= 0x30 && reg < 0x34)
+        return 0;                             /* the hidden ROM BAR: sizing finds none */
     uint32_t cur = pci_conf_read(f->sbdf, reg, size), out = 0;
     bool bad = false;
     for (unsigned b = 0; b < size; b++) {
