@@ -17,7 +17,7 @@ G_LIB_SRCS := $(wildcard guests/lib/*.c guests/lib/*.S lib/freestanding/*.c)
 G_LIB_HDRS := $(wildcard guests/lib/*.h lib/freestanding/*.h) guests/lib/guest.ld
 
 CONFORM_GUESTS := conform-version conform-version-hcp conform-cpu conform-cpu-hcp conform-mm conform-memory \
-  conform-debug conform-vcpu conform-devices conform-ldt
+  conform-debug conform-vcpu conform-devices conform-ldt conform-cont conform-cont-hcp
 GUEST_ELFS := $(patsubst %,$(O)/guests/%.elf,$(CONFORM_GUESTS))
 ALL += $(GUEST_ELFS)
 

@@ -89,6 +89,8 @@ extern trap_info_t trap_table[];
         last_trap.count; })
 /* Optional hook for custom handling: return true if handled (regs may be edited). */
 extern bool (*trap_hook)(struct trap_regs *r);
+/* Optional hook run in the event upcall (after last_trap records its frame). */
+extern void (*upcall_hook)(struct trap_regs *r);
 void trap_return(struct trap_regs *r) __attribute__((noreturn));
 /* iret hypercall on an explicit frame {rax r11 rcx flags rip cs rflags rsp ss}. */
 void iret_to(uint64_t *frame) __attribute__((noreturn));

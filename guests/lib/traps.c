@@ -3,6 +3,7 @@
 
 volatile struct trap_info_rec last_trap;
 volatile unsigned event_upcalls;
+void (*upcall_hook)(struct trap_regs *r);
 bool (*trap_hook)(struct trap_regs *r);
 
 struct extable { uint64_t start, end; };
@@ -84,6 +85,8 @@ void trap_dispatch(struct trap_regs *r)
         decode(r);
         event_upcalls++;
         vcpu0->evtchn_upcall_pending = 0;
+        if (upcall_hook)
+            upcall_hook(r);
         return;
     }
     if (r->vector == 0x101) {           /* failsafe: frame shape differs */

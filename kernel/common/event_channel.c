@@ -605,6 +605,21 @@ static long evtchn_set_priority(struct evtchn_set_priority *a)
     return valid ? -ENOSYS : -EINVAL;
 }
 
+/* The FIFO ABI is not offered: init_control checks its arguments in Xen's
+ * order (vCPU, then the control block's offset: within the page, 8-byte
+ * aligned) and then fails with -ENOSYS, what a Xen without FIFO answers, so
+ * Linux falls back to 2-level.  expand_array is -EOPNOTSUPP as on Xen before
+ * init_control succeeded. */
+static long evtchn_init_control(const struct evtchn_init_control *a)
+{
+    const struct domain *d = current->domain;
+    if (a->vcpu >= d->nr_vcpus || !d->vcpu[a->vcpu])
+        return -ENOENT;
+    if (a->offset > PAGE_SIZE - sizeof(evtchn_fifo_control_block_t) || (a->offset & 7))
+        return -EINVAL;
+    return -ENOSYS;
+}
+
 /* ---- hypercall dispatch ---- */
 
 union evtchn_args {
@@ -665,7 +680,7 @@ static long dispatch(unsigned cmd, union evtchn_args *a)
     case EVTCHNOP_unmask:           return evtchn_unmask(&a->unmask);
     case EVTCHNOP_reset:            return evtchn_reset(&a->reset, false);
     case EVTCHNOP_reset_cont:       return evtchn_reset(&a->reset, true);
-    case EVTCHNOP_init_control:     return -ENOSYS;     /* no FIFO: Linux uses 2-level */
+    case EVTCHNOP_init_control:     return evtchn_init_control(&a->init_control);
     case EVTCHNOP_expand_array:     return -EOPNOTSUPP; /* Xen: FIFO not initialised */
     case EVTCHNOP_set_priority:     return evtchn_set_priority(&a->set_priority);
     default:                        return -ENOSYS;

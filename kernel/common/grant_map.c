@@ -11,6 +11,7 @@
  * op follow Xen 4.17 (xen/common/grant_table.c, xen/arch/x86/pv/grant_table.c). */
 #include "grant.h"
 #include "grant_priv.h"
+#include "hypercall.h"
 #include "pt.h"
 #include "flush.h"
 #include "guest_access.h"
@@ -225,6 +226,8 @@ long gnttab_map(uint64_t uop, unsigned count)
     if (count && !guest_range_ok(uop, (size_t)count * sizeof(op)))
         return -EFAULT;
     for (unsigned i = 0; i < count; i++, uop += sizeof(op)) {
+        if (i && hypercall_preempt_check())
+            return i;
         if (copy_from_guest(&op, uop, sizeof(op)))
             return -EFAULT;
         spin_lock(&gnttab_lock);
@@ -384,6 +387,8 @@ long gnttab_unmap(uint64_t uop, unsigned count)
     if (count && !guest_range_ok(uop, (size_t)count * sz))
         return -EFAULT;
     for (unsigned i = 0; i < count && !rc; i += UNMAP_CHUNK) {
+        if (i && hypercall_preempt_check())
+            return i;
         spin_lock(&gnttab_lock);
         rc = unmap_chunk(ld, uop + i * sz, MIN(count - i, UNMAP_CHUNK));
         spin_unlock(&gnttab_lock);
@@ -401,6 +406,8 @@ long gnttab_unmap_and_replace(uint64_t uop, unsigned count)
     if (count && !guest_range_ok(uop, (size_t)count * sizeof(op)))
         return -EFAULT;
     for (unsigned i = 0; i < count; i++, uop += sizeof(op)) {
+        if (i && hypercall_preempt_check())
+            return i;
         if (copy_from_guest(&op, uop, sizeof(op)))
             return -EFAULT;
         struct gnttab_unmap_grant_ref u = { .host_addr = op.host_addr, .handle = op.handle };
@@ -583,6 +590,8 @@ long gnttab_copy(uint64_t uop, unsigned count)
     if (count && !guest_range_ok(uop, (size_t)count * sizeof(op)))
         return -EFAULT;
     for (unsigned i = 0; i < count; i++, uop += sizeof(op)) {
+        if (i && hypercall_preempt_check())
+            return i;
         if (copy_from_guest(&op, uop, sizeof(op)))
             return -EFAULT;
         spin_lock(&gnttab_lock);

@@ -6,6 +6,7 @@
  * follows Xen 4.17; see docs/grant-tables.md. */
 #include "grant.h"
 #include "grant_priv.h"
+#include "hypercall.h"
 #include "guest_access.h"
 #include "lib.h"
 
@@ -723,6 +724,8 @@ static long swap_grant_ref(uint64_t uop, unsigned count)
     struct gnttab_swap_grant_ref op;
 
     for (unsigned i = 0; i < count; i++, uop += sizeof(op)) {
+        if (i && hypercall_preempt_check())
+            return i;
         if (copy_from_guest(&op, uop, sizeof(op)))
             return -EFAULT;
         op.status = (int16_t)swap_one(gt, op.ref_a, op.ref_b);
@@ -748,6 +751,8 @@ static long run_locked(long (*fn)(uint64_t, unsigned), uint64_t uop, unsigned co
 long do_grant_table_op(uint64_t cmd64, uint64_t uop, uint64_t count64, uint64_t a4, uint64_t a5)
 {
     unsigned cmd = (unsigned)cmd64, count = (unsigned)count64;    /* Xen: unsigned int */
+    size_t size = 0;
+    long rc;
 
     if ((int)count < 0)
         return -EINVAL;
@@ -756,25 +761,37 @@ long do_grant_table_op(uint64_t cmd64, uint64_t uop, uint64_t count64, uint64_t 
         return -EINVAL;           /* continuation bits: only cache_flush takes them */
     switch (cmd) {
     case GNTTABOP_map_grant_ref:
-    case GNTTABOP_unmap_grant_ref:
-    case GNTTABOP_unmap_and_replace:
-    case GNTTABOP_copy:
-    case GNTTABOP_swap_grant_ref:
-        if (count > GNTTAB_BATCH_MAX)
-            return -EINVAL;
+        rc = gnttab_map(uop, count);
+        size = sizeof(struct gnttab_map_grant_ref);
         break;
-    }
-    switch (cmd) {
-    case GNTTABOP_map_grant_ref:   return gnttab_map(uop, count);
-    case GNTTABOP_unmap_grant_ref: return gnttab_unmap(uop, count);
-    case GNTTABOP_copy:            return gnttab_copy(uop, count);
+    case GNTTABOP_unmap_grant_ref:
+        rc = gnttab_unmap(uop, count);
+        size = sizeof(struct gnttab_unmap_grant_ref);
+        break;
+    case GNTTABOP_copy:
+        rc = gnttab_copy(uop, count);
+        size = sizeof(struct gnttab_copy);
+        break;
+    case GNTTABOP_unmap_and_replace:
+        rc = gnttab_unmap_and_replace(uop, count);
+        size = sizeof(struct gnttab_unmap_and_replace);
+        break;
+    case GNTTABOP_swap_grant_ref:
+        rc = run_locked(swap_grant_ref, uop, count);
+        size = sizeof(struct gnttab_swap_grant_ref);
+        break;
     case GNTTABOP_setup_table:     return run_locked(setup_table, uop, count);
     case GNTTABOP_query_size:      return run_locked(query_size, uop, count);
-    case GNTTABOP_unmap_and_replace: return gnttab_unmap_and_replace(uop, count);
+
     case GNTTABOP_set_version:     return run_locked(set_version, uop, count);
     case GNTTABOP_get_version:     return run_locked(get_version, uop, count);
     case GNTTABOP_get_status_frames: return run_locked(get_status_frames, uop, count);
-    case GNTTABOP_swap_grant_ref:  return run_locked(swap_grant_ref, uop, count);
+
     default:                       return -ENOSYS;
     }
+    /* A batch that stopped early (rc ops done) continues with the rest ("ihi"). */
+    if (rc > 0)
+        rc = hypercall_continue(__HYPERVISOR_grant_table_op, 3,
+                                (uint64_t[]){ cmd, uop + (uint64_t)rc * size, count - (unsigned)rc });
+    return rc;
 }

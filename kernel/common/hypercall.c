@@ -1,9 +1,16 @@
 /* The one hypercall table, indexed by number and bounds-checked; anything not in
- * it is -ENOSYS.  Also multicall, which runs entries of the same table. */
+ * it is -ENOSYS.  Also multicall, which runs entries of the same table, and
+ * continuations: the core is not preemptible, so a batching hypercall stops
+ * after a bounded amount of work and is restarted by the guest re-executing
+ * its `syscall` with arguments that describe the remaining work (Xen's
+ * hypercall_create_continuation). */
 #include "lib.h"
 #include "hypercall.h"
 #include "guest_access.h"
 #include "domain.h"
+#include "sched.h"
+#include "apic.h"
+#include "traps.h"
 
 static hypercall_fn *const table[NR_HYPERCALLS] = {
     [__HYPERVISOR_set_trap_table]    = do_set_trap_table,
@@ -36,6 +43,16 @@ static hypercall_fn *const table[NR_HYPERCALLS] = {
     [__HYPERVISOR_sched_op_compat]   = do_sched_op_compat,
 };
 
+/* Per pCPU: a hypercall runs to its end on the pCPU it entered on. */
+static struct hc_state {
+    bool in_multicall;
+    bool preempted;                 /* a continuation was made */
+    unsigned budget;                /* preemption checks left before a forced stop */
+    struct multicall_entry call;    /* the multicall entry running */
+} hcs[NR_CPUS];
+
+static struct hc_state *hc(void) { return &hcs[smp_processor_id()]; }
+
 long hypercall_invoke(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
     if (nr >= NR_HYPERCALLS || !table[nr])
@@ -43,27 +60,108 @@ long hypercall_invoke(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64
     return table[nr](a1, a2, a3, a4, a5);
 }
 
-/* Entries run in order; each result goes back into its entry.  The hypercall
- * itself fails only when an entry cannot be read or written back (-EFAULT after
- * the entries before it ran, as in Xen, which has no entry limit); iret and nested
- * multicalls are refused per entry (-EINVAL). */
-long do_multicall(uint64_t list, uint64_t count, uint64_t a3, uint64_t a4, uint64_t a5)
+/* A hypercall from guest kernel mode: run it, and when it made a continuation
+ * wind RIP back over the 2-byte `syscall` so the guest issues it again. */
+void hypercall_dispatch(struct cpu_regs *r)
 {
-    for (uint64_t i = 0; i < count; i++) {
-        struct multicall_entry e;
-        uint64_t at = list + i * sizeof(e);
-        if (copy_from_guest(&e, at, sizeof(e)))
-            return -EFAULT;
-        long rc;
-        if (e.op == __HYPERVISOR_multicall || e.op == __HYPERVISOR_iret)
-            rc = -EINVAL;
-        else
-            rc = hypercall_invoke((unsigned)MIN(e.op, (uint64_t)NR_HYPERCALLS), e.args[0], e.args[1],
-                                  e.args[2], e.args[3], e.args[4]);
-        if (copy_to_guest(at + offsetof(struct multicall_entry, result), &rc, sizeof(rc)))
-            return -EFAULT;
-        if (current->domain->state != DOM_RUNNING)
-            break;
+    struct hc_state *s = hc();
+    s->preempted = false;
+    s->budget = HYPERCALL_BUDGET;
+    r->rax = (uint64_t)hypercall_invoke((unsigned)MIN(r->rax, (uint64_t)NR_HYPERCALLS), r->rdi,
+                                        r->rsi, r->rdx, r->r10, r->r8);
+    if (s->preempted)
+        r->rip -= 2;
+}
+
+/* Xen's hypercall_preempt_check (a softirq is pending or an event is
+ * deliverable) with the core's equivalents: an interrupt waiting at the LAPIC
+ * (IF is clear in here), a reschedule due or this vCPU no longer runnable.
+ * Also true once HYPERCALL_BUDGET checks were made since the guest entered, so
+ * every entry into the hypervisor does a bounded amount of batch work. */
+bool hypercall_preempt_check(void)
+{
+    struct hc_state *s = hc();
+    const struct vcpu *v = current;
+    if (!s->budget)
+        return true;
+    s->budget--;
+    return (v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask) ||
+           sched_resched_pending() || lapic_irq_pending();
+}
+
+/* Make the running hypercall restart as op(args[0..n-1]); the other argument
+ * registers keep their values.  Inside a multicall the entry is rewritten
+ * instead (do_multicall copies it back and continues from it).  Returns op,
+ * which becomes the result the guest never sees. */
+long hypercall_continue(unsigned op, unsigned n, const uint64_t *args)
+{
+    struct hc_state *s = hc();
+    s->preempted = true;
+    if (s->in_multicall) {
+        for (unsigned i = 0; i < n; i++)
+            s->call.args[i] = args[i];
+        return op;
     }
-    return 0;
+    struct cpu_regs *r = guest_regs();
+    uint64_t *reg[5] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8 };
+    for (unsigned i = 0; i < n && i < 5; i++)
+        *reg[i] = args[i];
+    r->rax = op;
+    return op;
+}
+
+/* Entries run in order; each result goes back into its entry.  As in Xen: a
+ * nested multicall is -EINVAL; an unreadable list or entry, or a result that
+ * cannot be written back, ends the call with -EFAULT (the entries before it
+ * ran); an iret entry returns to the frame it names, so it is the last entry
+ * executed and the multicall returns its result (the frame's rax); when
+ * preemption is due before an entry, or an entry made a continuation, the
+ * multicall continues from that entry (list and count updated). */
+long do_multicall(uint64_t list, uint64_t count64, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    struct hc_state *s = hc();
+    uint32_t count = (uint32_t)count64, i;
+    long rc = 0;
+
+    (void)a3, (void)a4, (void)a5;
+    if (s->in_multicall)
+        return -EINVAL;
+    if (!guest_range_ok(list, (size_t)count * sizeof(s->call)))
+        return -EFAULT;
+    s->in_multicall = true;
+    for (i = 0; i < count; i++, list += sizeof(s->call)) {
+        if (i && hypercall_preempt_check())
+            goto preempted;
+        if (copy_from_guest(&s->call, list, sizeof(s->call))) {
+            rc = -EFAULT;
+            break;
+        }
+        s->call.result = (uint64_t)hypercall_invoke((unsigned)MIN(s->call.op, (uint64_t)NR_HYPERCALLS),
+                                                    s->call.args[0], s->call.args[1], s->call.args[2],
+                                                    s->call.args[3], s->call.args[4]);
+        uint64_t at = list + offsetof(struct multicall_entry, result);
+        if (s->call.op == __HYPERVISOR_iret) {
+            (void)copy_to_guest(at, &s->call.result, sizeof(s->call.result));
+            rc = (long)s->call.result;
+            break;
+        }
+        if (copy_to_guest(at, &s->call.result, sizeof(s->call.result))) {
+            rc = -EFAULT;
+            break;
+        }
+        if (s->preempted) {
+            /* The entry now describes its own remaining work. */
+            if (!copy_to_guest(list, &s->call, sizeof(s->call)))
+                goto preempted;
+            s->preempted = false;
+            rc = -EFAULT;
+            break;
+        }
+    }
+    s->in_multicall = false;
+    return rc;
+
+preempted:
+    s->in_multicall = false;
+    return hypercall_continue(__HYPERVISOR_multicall, 2, (uint64_t[]){ list, count - i });
 }

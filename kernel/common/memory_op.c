@@ -1,4 +1,5 @@
-/* memory_op: reservations (increase/decrease/populate), the memory maps, and
+/* memory_op: reservations (increase/decrease/populate, continued as Xen's are
+ * with the next extent in the command's upper bits), the memory maps, and
  * where the M2P lives. */
 #include "lib.h"
 #include "hypercall.h"
@@ -57,6 +58,7 @@ static bool release_page(struct domain *d, mfn_t m)
 
 static long reservation(unsigned cmd, uint64_t start, uint64_t arg)
 {
+    bool preempted = false;
     struct xen_memory_reservation r;
     long err = 0;
     if (copy_from_guest(&r, arg, sizeof(r)))
@@ -67,12 +69,15 @@ static long reservation(unsigned cmd, uint64_t start, uint64_t arg)
     if (!d)
         return err == -EPERM ? (long)start : err;    /* Xen: a refused target does no extents */
     uint64_t list = (uint64_t)r.extent_start.p;
-    if (r.nr_extents > (1UL << 30) || start > r.nr_extents ||
+    /* Xen: a count whose continuation cannot be encoded does nothing. */
+    if (r.nr_extents > (UINT32_MAX >> MEMOP_EXTENT_SHIFT) || start > r.nr_extents ||
         (list && !guest_range_ok(list, r.nr_extents * sizeof(xen_pfn_t))))
         return start;
     uint64_t i;
     for (i = start; i < r.nr_extents; i++) {
         xen_pfn_t v;
+        if (i != start && (preempted = hypercall_preempt_check()))
+            break;
         if (cmd == XENMEM_decrease_reservation || cmd == XENMEM_populate_physmap) {
             if (copy_from_guest(&v, list + i * sizeof(v), sizeof(v)))
                 break;
@@ -93,6 +98,9 @@ static long reservation(unsigned cmd, uint64_t start, uint64_t arg)
             break;
         }
     }
+    if (preempted)
+        return hypercall_continue(__HYPERVISOR_memory_op, 1,
+                                  (uint64_t[]){ cmd | (i << MEMOP_EXTENT_SHIFT) });
     return (long)i;
 }
 

@@ -260,6 +260,13 @@ void sched_quiesce(void)
         }
 }
 
+/* Must this pCPU reschedule (or its vCPU stop running) at the next exit? */
+bool sched_resched_pending(void)
+{
+    struct vcpu *v = current;
+    return ps[smp_processor_id()].need_resched || !v || !vcpu_runnable(v);
+}
+
 void exit_to_guest(struct vcpu *v, struct cpu_regs *r)
 {
     unsigned cpu = smp_processor_id();

@@ -84,7 +84,6 @@ bool mm_maps_foreign(const struct domain *d, domid_t owner);
 void mm_relinquish(struct domain *d);
 
 /* --- mm_hypercalls.c: hypercall table entries (5 raw argument registers) --- */
-#define MMU_BATCH_MAX 4096u   /* requests per mmu_update/mmuext_op call (no continuations) */
 /* The vm_assist types a 64-bit PV guest may enable (Xen's PV64 set); also the
  * vm_assist field of a vCPU context set through domctl. */
 #define VMASST_PV64_VALID ((1UL << VMASST_TYPE_4gb_segments) |          \

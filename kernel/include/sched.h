@@ -28,5 +28,6 @@ void idle(void);
 /* Wait until no other pCPU can still be inside a hypercall begun before now. */
 void sched_quiesce(void);
 void sched_quiescent_point(void);
+bool sched_resched_pending(void);
 
 #endif

@@ -2,6 +2,7 @@
  * batch/done semantics, and the page-table sequences Linux performs. */
 #include <string.h>
 #include "unit.h"
+#include "fake_continuation.h"
 
 static struct page_info *pg(mfn_t m) { return mfn_to_page(m); }
 
@@ -391,38 +392,65 @@ static void test_ro_mpt(void)
     CHECK(fake_all_counts_zero(), "ro_mpt: refcounts zero after teardown");
 }
 
-/* No continuations: after MMU_BATCH_MAX elements a batch stops with -E2BIG,
- * `done` saying where to resume. */
-static void test_batch_bound(void)
+/* Continuations as Xen makes them: when preemption is due before element i,
+ * the batch stops, `done` holds the total so far and the call is re-issued
+ * with the array advanced to i, count (rest | MMU_UPDATE_PREEMPTED), pdone and
+ * the domain id as 32-bit values; the re-issued call adds to `done`. */
+static void test_continuation(void)
 {
-    static struct mmu_update big[MMU_BATCH_MAX + 2];
-    static struct mmuext_op bigx[MMU_BATCH_MAX + 2];
+    static struct mmu_update big[10];
+    static struct mmuext_op bigx[10];
 
     fake_reset();
     map_args();
     fake_guest_map(big, sizeof(big), false);
     fake_guest_map(bigx, sizeof(bigx), false);
     mfn_t f = fake_alloc(&dom1);
-    for (unsigned i = 0; i < MMU_BATCH_MAX + 2; i++) {
+    for (unsigned i = 0; i < 10; i++) {
         big[i] = (struct mmu_update){ slot_ma(f, 0) | MMU_MACHPHYS_UPDATE, i };
         bigx[i] = (struct mmuext_op){ .cmd = MMUEXT_TLB_FLUSH_LOCAL };
     }
     done = 0;
-    CHECK_EQ(do_mmu_update((uint64_t)big, MMU_BATCH_MAX, (uint64_t)&done, DOMID_SELF, 0), 0,
-             "batch bound: MMU_BATCH_MAX requests in one call");
-    CHECK_EQ(done, MMU_BATCH_MAX, "batch bound: ... all done");
-    CHECK_EQ(do_mmu_update((uint64_t)big, MMU_BATCH_MAX + 2, (uint64_t)&done, DOMID_SELF, 0), -E2BIG,
-             "batch bound: more requests stop with -E2BIG");
-    CHECK_EQ(done, MMU_BATCH_MAX, "batch bound: ... after MMU_BATCH_MAX");
-    CHECK_EQ(m2p_table[f], MMU_BATCH_MAX - 1, "batch bound: ... and not one more");
-    CHECK_EQ(do_mmuext_op((uint64_t)bigx, MMU_BATCH_MAX + 1, (uint64_t)&done, DOMID_SELF, 0), -E2BIG,
-             "batch bound: mmuext_op likewise");
-    CHECK_EQ(done, MMU_BATCH_MAX, "batch bound: mmuext_op done = MMU_BATCH_MAX");
+    fake_preempt(3);
+    CHECK_EQ(do_mmu_update((uint64_t)big, 10, (uint64_t)&done, 0xabcd000000000000UL | DOMID_SELF, 0),
+             __HYPERVISOR_mmu_update, "continuation: mmu_update preempted returns its number");
+    CHECK_EQ(fake_cont.made, 1, "continuation: ... one continuation made");
+    CHECK_EQ(done, 4, "continuation: ... done = elements before the preemption point");
+    CHECK_EQ(m2p_table[f], 3, "continuation: ... and none after it");
+    CHECK_EQ(fake_cont.n, 4, "continuation: ... four arguments (hihi)");
+    CHECK_EQ(fake_cont.args[0], (uint64_t)&big[4], "continuation: ... array at the next element");
+    CHECK_EQ(fake_cont.args[1], 6 | 0x80000000UL, "continuation: ... count = rest | MMU_UPDATE_PREEMPTED");
+    CHECK_EQ(fake_cont.args[2], (uint64_t)&done, "continuation: ... pdone kept");
+    CHECK_EQ(fake_cont.args[3], DOMID_SELF, "continuation: ... foreigndom kept (32 bits)");
+    uint64_t rest = fake_cont.args[0];
+    fake_preempt(-1);
+    CHECK_EQ(do_mmu_update(rest, 6 | 0x80000000UL, (uint64_t)&done, DOMID_SELF, 0), 0,
+             "continuation: mmu_update resumed");
+    CHECK_EQ(done, 10, "continuation: ... done = all ten");
+    CHECK_EQ(m2p_table[f], 9, "continuation: ... last element applied");
+
+    done = 0;
+    fake_preempt(0);
+    CHECK_EQ(do_mmuext_op((uint64_t)bigx, 10, (uint64_t)&done, DOMID_SELF, 0), __HYPERVISOR_mmuext_op,
+             "continuation: mmuext_op preempted after its first element");
+    CHECK_EQ(done, 1, "continuation: ... done = 1");
+    CHECK_EQ(fake_cont.args[0], (uint64_t)&bigx[1], "continuation: ... ops at the second element");
+    CHECK_EQ(fake_cont.args[1], 9 | 0x80000000UL, "continuation: ... nine left");
+    uint64_t rest_ops = fake_cont.args[0], rest_count = fake_cont.args[1];
+    fake_preempt(-1);
+    CHECK_EQ(do_mmuext_op(rest_ops, rest_count, (uint64_t)&done, DOMID_SELF, 0), 0,
+             "continuation: mmuext_op resumed");
+    CHECK_EQ(done, 10, "continuation: ... done = all ten");
+    /* Xen's own "finish" form of a continuation returns its last argument. */
+    CHECK_EQ(do_mmu_update(0, 0x80000000UL, 0, 0x1234, 0), 0x1234,
+             "continuation: mmu_update(NULL, MMU_UPDATE_PREEMPTED) returns foreigndom");
+    CHECK_EQ(do_mmuext_op(0, 0x80000000UL, 0, 0xfffffff2UL, 0), -14,
+             "continuation: mmuext_op(NULL, MMU_UPDATE_PREEMPTED) returns (int)foreigndom");
 }
 
 void test_hypercalls(void)
 {
-    test_batch_bound();
+    test_continuation();
     test_mmu_update_args();
     test_mmuext();
     test_update_va_mapping();

@@ -13,6 +13,7 @@ extern paddr_t lapic_phys;
 #define APIC_TPR     0x080
 #define APIC_EOI     0x0b0
 #define APIC_SVR     0x0f0
+#define APIC_IRR     0x200
 #define APIC_ICR_LO  0x300
 #define APIC_ICR_HI  0x310
 #define APIC_LVT_TMR 0x320
@@ -65,6 +66,16 @@ uint32_t lapic_id(void)
 }
 
 void lapic_eoi(void) { wr(APIC_EOI, 0); }
+
+/* Is an interrupt waiting?  The hypervisor runs with IF clear, so long
+ * hypercalls ask this to know when to stop and continue later. */
+bool lapic_irq_pending(void)
+{
+    for (unsigned reg = APIC_IRR + 0x10; reg < APIC_IRR + 0x80; reg += 0x10)
+        if (rd(reg))
+            return true;
+    return false;
+}
 
 void lapic_set_deadline(uint64_t deadline_ns)
 {

@@ -3,9 +3,10 @@
  * state; a batch stops at the first failing element and reports how many
  * completed through `done`, written last (Xen semantics: only the start of
  * the array is checked up front, a failure to write `done` is ignored, the
- * continuation bit in the count is masked off).  We have no continuations:
- * after MMU_BATCH_MAX elements a batch stops with -E2BIG instead, `done`
- * telling the caller where to resume.
+ * continuation bit in the count is masked off).  When preemption is due
+ * before an element (hypercall.c), the batch continues later as Xen's does:
+ * the array advanced to that element, the count of what is left with
+ * MMU_UPDATE_PREEMPTED set, and `done` holding the total so far.
  *
  * `foreigndom` may name, besides DOMID_SELF, a domain the caller created and
  * that has not run yet, if the caller holds CAP_BUILD (docs/capabilities.md):
@@ -20,6 +21,7 @@
 #include "guest_access.h"
 #include "lib.h"
 #include "layout.h"
+#include "hypercall.h"
 
 #define MMU_UPDATE_PREEMPTED 0x80000000u   /* Xen's continuation marker in count */
 
@@ -108,18 +110,28 @@ static int start_batch(uint64_t array, uint32_t *count, uint64_t pdone, uint32_t
     return 0;
 }
 
-/* Element i of a batch: -E2BIG once MMU_BATCH_MAX are done (there are no
- * continuations; the caller resubmits the rest), -EFAULT if unreadable. */
+#define BATCH_PREEMPTED 1   /* not an errno: the batch stopped to continue later */
+
+/* Element i of a batch: BATCH_PREEMPTED when preemption is due before it (never
+ * before the first of this invocation), -EFAULT if unreadable. */
 static int batch_elem(uint64_t array, uint32_t i, void *elem, size_t size)
 {
-    if (i >= MMU_BATCH_MAX)
-        return -E2BIG;
+    if (i && hypercall_preempt_check())
+        return BATCH_PREEMPTED;
     return copy_from_guest(elem, array + (uint64_t)i * size, size) ? -EFAULT : 0;
 }
 
-/* `done` (a 32-bit count) is written last; Xen ignores a failure to write it. */
-static long report_done(uint64_t pdone, uint32_t done, long rc)
+/* `done` (a 32-bit count) is written last; Xen ignores a failure to write it.
+ * A preempted batch continues with the rest: Xen passes the count and the
+ * domain id as 32-bit values ("hihi"). */
+static long report_done(unsigned op, uint64_t array, size_t size, uint32_t count, uint32_t i,
+                        uint64_t pdone, uint32_t done0, uint64_t domid, long rc)
 {
+    uint32_t done = done0 + i;
+    if (rc == BATCH_PREEMPTED)
+        rc = hypercall_continue(op, 4, (uint64_t[]){ array + (uint64_t)i * size,
+                                                     (count - i) | MMU_UPDATE_PREEMPTED, pdone,
+                                                     (uint32_t)domid });
     if (pdone)
         (void)copy_to_guest(pdone, &done, sizeof(done));
     return rc;
@@ -211,10 +223,14 @@ long do_mmu_update(uint64_t reqs, uint64_t count64, uint64_t pdone, uint64_t dom
     struct domain *d = current->domain, *pg_owner;
     uint32_t count = (uint32_t)count64, done = 0, done0;
     bool foreign = (domid_t)domid != DOMID_SELF;
-    int rc = start_batch(reqs, &count, pdone, &done0);
+    int rc;
 
     (void)a5;
-    if (rc)
+    /* Xen's way of finishing a continuation it made itself: never made here,
+     * but the call answers as Xen's does. */
+    if (count == MMU_UPDATE_PREEMPTED && !reqs)
+        return (int)(uint32_t)domid;
+    if ((rc = start_batch(reqs, &count, pdone, &done0)))
         return rc;
     /* Upper 16 bits: page-table owner + 1 (0 = self); lower: page owner. */
     uint32_t pt_dom = (uint32_t)domid >> 16;
@@ -226,7 +242,8 @@ long do_mmu_update(uint64_t reqs, uint64_t count64, uint64_t pdone, uint64_t dom
         rc = mmu_update_batch(d, pg_owner, reqs, count, &done);
     if (foreign)
         build_lock_release();
-    return report_done(pdone, done0 + done, rc);
+    return report_done(__HYPERVISOR_mmu_update, reqs, sizeof(struct mmu_update), count, done, pdone,
+                       done0, domid, rc);
 }
 
 /* ---- mmuext_op ---- */
@@ -486,10 +503,12 @@ long do_mmuext_op(uint64_t ops, uint64_t count64, uint64_t pdone, uint64_t domid
     struct domain *pg_owner;
     uint32_t count = (uint32_t)count64, i = 0, done0;
     bool foreign = (domid_t)domid != DOMID_SELF;
-    int rc = start_batch(ops, &count, pdone, &done0);
+    int rc;
 
     (void)a5;
-    if (rc)
+    if (count == MMU_UPDATE_PREEMPTED && !ops)
+        return (int)(uint32_t)domid;      /* as in do_mmu_update */
+    if ((rc = start_batch(ops, &count, pdone, &done0)))
         return rc;
     if (foreign && (rc = build_lock_acquire()))
         return rc;
@@ -511,7 +530,8 @@ long do_mmuext_op(uint64_t ops, uint64_t count64, uint64_t pdone, uint64_t domid
     }
     if (foreign)
         build_lock_release();
-    return report_done(pdone, done0 + i, rc);
+    return report_done(__HYPERVISOR_mmuext_op, ops, sizeof(struct mmuext_op), count, i, pdone, done0,
+                       domid, rc);
 }
 
 /* ---- update_va_mapping ---- */

@@ -281,8 +281,7 @@ void syscall_dispatch(struct cpu_regs *r)
 {
     struct vcpu *v = current;
     if (r->vector == VEC_SYSCALL && v->arch.kernel_mode) {
-        r->rax = (uint64_t)hypercall_invoke((unsigned)MIN(r->rax, (uint64_t)NR_HYPERCALLS), r->rdi, r->rsi,
-                                            r->rdx, r->r10, r->r8);
+        hypercall_dispatch(r);
     } else {
         bool compat = r->vector != VEC_SYSCALL;
         uint64_t cb = compat ? v->arch.syscall32_callback : v->arch.syscall_callback;

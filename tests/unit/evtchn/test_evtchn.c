@@ -104,6 +104,15 @@ void test_basic(void)
     /* unknown and FIFO ops */
     struct evtchn_init_control ic = { 0 };
     CHECK_EQ(op(EVTCHNOP_init_control, &ic), -ENOSYS, "init_control: -ENOSYS (2-level only)");
+    ic = (struct evtchn_init_control){ .vcpu = 4096, .offset = 5 };
+    CHECK_EQ(op(EVTCHNOP_init_control, &ic), -ENOENT, "init_control: no such vCPU first: -ENOENT");
+    ic = (struct evtchn_init_control){ .vcpu = 0, .offset = 4096 - 72 + 8 };
+    CHECK_EQ(op(EVTCHNOP_init_control, &ic), -EINVAL, "init_control: control block past the page: -EINVAL");
+    ic = (struct evtchn_init_control){ .vcpu = 0, .offset = 4 };
+    CHECK_EQ(op(EVTCHNOP_init_control, &ic), -EINVAL, "init_control: offset not 8-aligned: -EINVAL");
+    ic = (struct evtchn_init_control){ .vcpu = 0, .offset = 4096 - 72, .control_gfn = ~0ULL };
+    CHECK_EQ(op(EVTCHNOP_init_control, &ic), -ENOSYS, "init_control: last offset in the page: -ENOSYS");
+    CHECK_EQ(ic.link_bits, 0, "init_control: nothing written back on failure");
     struct evtchn_expand_array ea = { 0 };
     CHECK_EQ(op(EVTCHNOP_expand_array, &ea), -EOPNOTSUPP, "expand_array: -EOPNOTSUPP (as Xen without FIFO)");
     struct evtchn_set_priority sp = { .port = 1, .priority = 3 };

@@ -5,12 +5,12 @@
 HOSTCC ?= gcc
 GNT_SRC ?= kernel/common
 GNT_BIN := $(O)/host/unit/gnttab_tests
-GNT_SRCS := $(wildcard tests/unit/gnttab/*.c) $(GNT_SRC)/grant_table.c $(GNT_SRC)/grant_map.c \
+GNT_SRCS := $(wildcard tests/unit/gnttab/*.c) tests/unit/fake_continuation.c $(GNT_SRC)/grant_table.c $(GNT_SRC)/grant_map.c \
   kernel/arch/x86/pagetype.c kernel/common/frame.c
 GNT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
   -fsanitize=address,undefined -fno-sanitize-recover=undefined \
   -isystem $(XENINC) -Ikernel/include -Ikernel/arch/x86/include -I$(GNT_SRC) \
-  -Itests/unit/gnttab -D__XEN_TOOLS__
+  -Itests/unit/gnttab -Itests/unit -D__XEN_TOOLS__
 ifneq ($(wildcard $(GNT_SRC)/grant_table.c),)
 HOST_ALL += $(GNT_BIN)
 

@@ -15,6 +15,7 @@ extern uint32_t cpu_apic_id[NR_CPUS];
 void acpi_find_cpus(void);
 void lapic_init(void);
 void lapic_eoi(void);
+bool lapic_irq_pending(void);
 /* One-shot timer interrupt at absolute system time deadline_ns (0 = none). */
 void lapic_set_deadline(uint64_t deadline_ns);
 void send_ipi(unsigned cpu, unsigned vec);

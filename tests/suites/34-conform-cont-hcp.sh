@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# Conformance guest conform-cont (guests/conform/): hypercall continuations through the hypercall page; see docs/testing.md.
+exec bash "$(dirname "$0")/../../guests/run-conform.sh" conform-cont-hcp
