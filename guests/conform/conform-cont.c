@@ -198,6 +198,9 @@ static void test_multicall_subcall(void)
              mc[0].args[0], (uint64_t)&big.mu[1000 - (left & ~(uint64_t)PREEMPTED)]);
     CHECK_EQ("... pdone and foreigndom kept", mc[0].args[2] == (uint64_t)&pdone && mc[0].args[3] == DOMID_SELF, 1);
     CHECK_EQ("the entry after it ran once (xen_version)", mc[1].result, 0x40011);
+    CHECK_EQ("multicall(hypervisor address, 0) = -EFAULT: where the list starts is checked",
+             HYPERVISOR_multicall(0xffff830000000000UL, 0), -XEN_EFAULT);
+    CHECK_EQ("multicall(NULL, 0) = 0", HYPERVISOR_multicall(NULL, 0), 0);
 }
 
 /* Xen: the iret entry returns to the frame at the caller's RSP; it is the last

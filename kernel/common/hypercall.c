@@ -126,8 +126,8 @@ long do_multicall(uint64_t list, uint64_t count64, uint64_t a3, uint64_t a4, uin
     (void)a3, (void)a4, (void)a5;
     if (s->in_multicall)
         return -EINVAL;
-    if (!guest_range_ok(list, (size_t)count * sizeof(s->call)))
-        return -EFAULT;
+    if (!guest_range_ok(list, 1))
+        return -EFAULT;                 /* Xen checks where the list starts, not its end */
     s->in_multicall = true;
     for (i = 0; i < count; i++, list += sizeof(s->call)) {
         if (i && hypercall_preempt_check())
