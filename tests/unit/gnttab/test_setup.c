@@ -194,6 +194,16 @@ static void test_continuation(void)
     CHECK(copies[0].status != 99 && copies[1].status == 99, "continuation: ... exactly one copy done");
     CHECK_EQ(fake_cont.args[1], (uint64_t)&copies[1], "continuation: ... uop at the second copy");
     CHECK_EQ(fake_cont.args[2], 3, "continuation: ... three left");
+
+    static struct gnttab_swap_grant_ref swaps[3];
+    for (unsigned i = 0; i < 3; i++)
+        swaps[i] = (struct gnttab_swap_grant_ref){ .ref_a = 1, .ref_b = 2, .status = 99 };
+    fake_preempt(0);
+    CHECK_EQ(hc(&dom1, GNTTABOP_swap_grant_ref, swaps, 3), __HYPERVISOR_grant_table_op,
+             "continuation: swap batch preempted after its first op");
+    CHECK(swaps[0].status == GNTST_okay && swaps[1].status == 99, "continuation: ... exactly one swap done");
+    CHECK_EQ(fake_cont.args[1], (uint64_t)&swaps[1], "continuation: ... uop at the second swap");
+    CHECK_EQ(fake_cont.args[2], 2, "continuation: ... two left");
     fake_preempt(-1);
 }
 
