@@ -41,6 +41,12 @@ wait_line "(d0) (d$be) ok data 64 MiB, 1 extent, detached" 30
 wait_line "(d0) (d$be) ok recs 1 MiB, 1 extent, detached" 30
 wait_line "(d0) (d$be) blkback: serving /local/domain/$be/backend/vbd" 30 || finish
 
+# VBD commands typed on blkback's console (xl console over COM2).
+out=$(con blkback '!create extra 2M' 2>&1)
+check "xl console blkback: create extra 2M" "$(out_of 1 "$out" | grep -v '^$')" "ok extra 2 MiB, 1 extent, detached"
+out=$(con blkback '!delete extra' 2>&1)
+check "xl console blkback: delete extra" "$(out_of 1 "$out" | grep -v '^$')" "ok deleted extra"
+
 xl create linux-disk.cfg >"$t/create.out" 2>&1
 id=$(sed -n 's/^created domain //p' "$t/create.out")
 check "xl create linux-disk.cfg" "$(cat "$t/create.out")" "created domain $id"
