@@ -9,7 +9,7 @@ pkgs=(
   libxen-dev xenstore-utils
   musl-tools
   clang lld llvm libclang-rt-14-dev
-  python3
+  python3 python3-matplotlib
   busybox-static zstd xz-utils lz4 gzip cpio bc
   e2fsprogs
   xen-utils-4.17 xen-hypervisor-4.17-amd64

@@ -1,5 +1,6 @@
 /* Shared helpers of the Linux guest benchmarks: a monotonic clock in
- * nanoseconds, the iteration count from argv, and the one result line
+ * nanoseconds, the iteration count (from argv, or calibrated so that one
+ * measurement takes at least a second of guest time), and the one result line
  *   bench: name=NAME iters=N ns_per_op=X.X
  * that bench/linux.sh and the tests parse. */
 #ifndef TESSERA_BENCH_H
@@ -33,5 +34,23 @@ static inline int bench_fail(const char *name, const char *what)
 	printf("bench: name=%s error=%s\n", name, what);
 	fflush(stdout);
 	return 1;
+}
+
+#define BENCH_MIN_NS 1000000000ll   /* a measurement shorter than this is repeated longer */
+
+/* Runs run(n) (elapsed ns, or < 0 after printing a failure) with argv's count,
+ * or from dflt upwards until one run lasts BENCH_MIN_NS of guest time (the
+ * shorter runs are the warm-up), and reports the last run. */
+static inline int bench_main(const char *name, int argc, char **argv, long dflt,
+			     long long (*run)(long n))
+{
+	long n = bench_iters(argc, argv, dflt);
+	long long ns = run(n);
+	while (argc <= 1 && ns >= 0 && ns < BENCH_MIN_NS && n < (1l << 40)) {
+		long long f = ns > 0 ? (BENCH_MIN_NS + BENCH_MIN_NS / 4) / ns + 1 : 16;
+		n *= f > 16 ? 16 : f;
+		ns = run(n);
+	}
+	return ns < 0 ? 1 : bench_report(name, n, ns);
 }
 #endif

@@ -3,9 +3,8 @@
 #include <stdint.h>
 #include "bench.h"
 
-int main(int argc, char **argv)
+static long long run(long n)
 {
-	long n = bench_iters(argc, argv, 300000000);
 	uint64_t x = 88172645463325252ull;
 	long long t0 = bench_now_ns();
 	for (long i = 0; i < n; i++) {
@@ -14,7 +13,7 @@ int main(int argc, char **argv)
 		x ^= x << 17;
 	}
 	long long t = bench_now_ns() - t0;
-	if (x == 0)
-		return bench_fail("cpu_loop", "zero");
-	return bench_report("cpu_loop", n, t);
+	return x == 0 ? bench_fail("cpu_loop", "zero"), -1 : t;
 }
+
+int main(int argc, char **argv) { return bench_main("cpu_loop", argc, argv, 300000000, run); }

@@ -3,11 +3,12 @@
 #include <unistd.h>
 #include "bench.h"
 
-int main(int argc, char **argv)
+static long long run(long n)
 {
-	long n = bench_iters(argc, argv, 50000);
 	long long t0 = bench_now_ns();
 	for (long i = 0; i < n; i++)
 		syscall(SYS_getppid);
-	return bench_report("null_syscall", n, bench_now_ns() - t0);
+	return bench_now_ns() - t0;
 }
+
+int main(int argc, char **argv) { return bench_main("null_syscall", argc, argv, 50000, run); }

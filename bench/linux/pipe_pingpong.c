@@ -3,16 +3,20 @@
 #include <unistd.h>
 #include "bench.h"
 
-int main(int argc, char **argv)
+static long long run(long n);
+
+int main(int argc, char **argv) { return bench_main("pipe_pingpong", argc, argv, 1000, run); }
+
+/* A fresh pair of processes per run, so each run is alike. */
+static long long run(long n)
 {
-	long n = bench_iters(argc, argv, 1000);
 	int ab[2], ba[2];
 	char c = 'x';
 	if (pipe(ab) || pipe(ba))
-		return bench_fail("pipe_pingpong", "pipe");
+		return bench_fail("pipe_pingpong", "pipe"), -1;
 	pid_t p = fork();
 	if (p < 0)
-		return bench_fail("pipe_pingpong", "fork");
+		return bench_fail("pipe_pingpong", "fork"), -1;
 	if (p == 0) {
 		close(ab[1]);
 		close(ba[0]);
@@ -28,10 +32,11 @@ int main(int argc, char **argv)
 	long long t0 = bench_now_ns();
 	for (long i = 0; i < n; i++) {
 		if (write(ab[1], &c, 1) != 1 || read(ba[0], &c, 1) != 1)
-			return bench_fail("pipe_pingpong", "io");
+			return bench_fail("pipe_pingpong", "io"), -1;
 	}
 	long long t = bench_now_ns() - t0;
 	close(ab[1]);
+	close(ba[0]);
 	waitpid(p, NULL, 0);
-	return bench_report("pipe_pingpong", n, t);
+	return t;
 }

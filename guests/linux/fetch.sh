@@ -10,15 +10,19 @@
 #   version            Debian package version, e.g. 6.1.192-2
 # Idempotent: when the cache holds the candidate apt knows, it only checks it.
 # Exits non-zero (with a message) when anything cannot be had.
+# FLAVOUR=amd64 DST=DIR MODULES="m1 m2" fetch the generic kernel (a Xen dom0 for
+# bench/xen-domu.sh) into DIR with those modules instead.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 O=${O:-build}
-dst="$O/linux"
+flavour=${FLAVOUR:-cloud-amd64}
+dst=${DST:-$O/linux}
+modules=${MODULES:-xen-netfront xen-blkfront}
 mkdir -p "$dst"
 die() { echo "fetch.sh: $*" >&2; exit 1; }
 
-meta=linux-image-cloud-amd64
-depends() { apt-cache depends "$meta" 2>/dev/null | sed -n -E 's/^ *Depends: (linux-image-[^ ]*-cloud-amd64)$/\1/p' | head -n 1; }
+meta=linux-image-$flavour
+depends() { apt-cache depends "$meta" 2>/dev/null | sed -n -E "s/^ *Depends: (linux-image-[^ ]*-$flavour)\$/\1/p" | head -n 1; }
 pkg=$(depends)
 if [ -z "$pkg" ]; then
   # no package lists yet: fetch them (needs root)
@@ -36,8 +40,9 @@ if [ ! -x "$unpack" ]; then
   make --no-print-directory -s O="$O" "$unpack" >&2 || die "cannot build $unpack"
 fi
 
-if [ -s "$dst/vmlinuz" ] && [ -s "$dst/vmlinux" ] && [ -s "$dst/modules/xen-netfront.ko" ] &&
-   [ -s "$dst/modules/xen-blkfront.ko" ] && [ "$(cat "$dst/version" 2>/dev/null)" = "$ver" ] &&
+have_modules() { for m in $modules; do [ -s "$dst/modules/$m.ko" ] || return 1; done; }
+if [ -s "$dst/vmlinuz" ] && [ -s "$dst/vmlinux" ] && have_modules &&
+   [ "$(cat "$dst/version" 2>/dev/null)" = "$ver" ] &&
    [ "$(cat "$dst/release" 2>/dev/null)" = "$release" ]; then
   echo "fetch.sh: $pkg $ver cached in $dst"
   exit 0
@@ -54,7 +59,7 @@ deb=$(ls "$tmp"/*.deb 2>/dev/null | head -n 1)
 dpkg-deb -x "$deb" "$tmp/x" || die "dpkg-deb -x $deb failed"
 [ -s "$tmp/x/boot/vmlinuz-$release" ] || die "no boot/vmlinuz-$release in $deb"
 mkdir -p "$dst/modules"
-for m in xen-netfront xen-blkfront; do
+for m in $modules; do
   f=$(find "$tmp/x/lib/modules/$release" -name "$m.ko*" | head -n 1)
   [ -n "$f" ] || die "no $m module in $deb"
   case "$f" in

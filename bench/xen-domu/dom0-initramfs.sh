@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds $O/linux-dom0/initramfs.gz: a Xen 4.17 dom0 for bench/xen-domu.sh made only
+# of Debian packages — busybox-static, xen-utils-4.17's xenstored, xenconsoled,
+# xen-init-dom0 and xl with the shared libraries they load (found with ldd), the
+# generic kernel's xen-evtchn/gntdev/gntalloc/privcmd/xenfs modules (fetched by
+# guests/linux/fetch.sh with FLAVOUR=amd64) — plus the domU it creates: Debian's
+# cloud kernel and the test initramfs of guests/linux (the same guest Tessera runs).
+# usage: dom0-initramfs.sh STEPS    (the domU's tessera_steps)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+O=${O:-build}
+L="$O/linux"
+D="$O/linux-dom0"
+steps=${1:?usage: dom0-initramfs.sh STEPS}
+die() { echo "dom0-initramfs.sh: $*" >&2; exit 1; }
+mods="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs"
+FLAVOUR=amd64 DST="$D" MODULES="$mods" bash guests/linux/fetch.sh >&2 || die "fetching the dom0 kernel failed"
+bash guests/linux/fetch.sh >&2 && bash guests/linux/initramfs.sh >&2 || die "the domU kernel or initramfs"
+bb=$(dpkg -L busybox-static | grep -E '/bin/busybox$' | head -n 1)
+xb=/usr/lib/xen-4.17/bin
+tools="$xb/xl $xb/xenstored $xb/xenconsoled $xb/xenconsole $xb/xen-init-dom0"
+for t in $tools; do [ -x "$t" ] || die "$t missing (scripts/deps.sh installs xen-utils-4.17)"; done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tessera-dom0.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+echo "$steps" >"$work/steps"
+cat >"$work/domu.cfg" <<CFG
+name = "linux"
+kernel = "/domu/vmlinuz"
+ramdisk = "/domu/initramfs.gz"
+memory = 256
+vcpus = 1
+on_poweroff = "destroy"
+CFG
+libs=$(ldd $tools | awk '/=>/ {print $3} /ld-linux/ {print $1}' | grep '^/' | sort -u)
+{
+  for d in bin sbin dev proc sys run tmp etc var lib lib64 lib/modules domu usr usr/lib \
+           usr/lib/xen-4.17 usr/lib/xen-4.17/bin lib/x86_64-linux-gnu; do
+    echo "dir /$d 755"
+  done
+  echo "nod /dev/console 600 c 5 1"
+  echo "nod /dev/null 666 c 1 3"
+  echo "file /init bench/xen-domu/dom0-init 755"
+  echo "file /bin/busybox $bb 755"
+  echo "slink /bin/sh busybox"
+  for t in $tools; do echo "file $t $t 755"; done
+  for l in $libs; do echo "file $l $(readlink -f "$l") 755"; done
+  for m in $mods; do echo "file /lib/modules/$m.ko $D/modules/$m.ko 644"; done
+  echo "file /domu/vmlinuz $L/vmlinuz 644"
+  echo "file /domu/initramfs.gz $L/initramfs.gz 644"
+  echo "file /domu/domu.cfg $work/domu.cfg 644"
+  echo "file /domu/steps $work/steps 644"
+} >"$work/spec"
+python3 guests/linux/mkcpio.py <"$work/spec" | gzip -6 -n >"$work/initramfs.gz"
+mv "$work/initramfs.gz" "$D/initramfs.gz"
+echo "dom0-initramfs.sh: $D/initramfs.gz ($(stat -c %s "$D/initramfs.gz") bytes)"
