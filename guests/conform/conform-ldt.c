@@ -305,6 +305,11 @@ static void test_valid_ldt(void)
     expect("iret to user CS 0x17, SS 0x0f runs there (ud2)", 6, 0, UVA(u_cs) + 2);
     CHECK("bounce frame: CS 0x17, SS 0x0f", got.cs == SEL_CODE && got.ss == SEL_DATA);
 
+    /* The exit iretq maps the LDT page (fault, retry) and then refuses SS. */
+    CHECK_EQ("SET_LDT again (pages unmapped) = 0", set_ldt(0, 0) | set_ldt((uint64_t)ldt, 8), 0);
+    run_at(UVA(u_cs), SEL_CODE, USER_DATA_VA + 0x800, SEL_CODE);
+    expect("iret to user CS 0x17, SS 0x17 (code): the retried iretq faults", 13, 0x14, UVA(u_cs));
+
     CHECK_EQ("SET_LDT(0, 0) = 0", set_ldt(0, 0), 0);
     uint16_t rb2;
     n = load_ds(SEL_DATA, &rb2);

@@ -69,10 +69,11 @@ return_to_guest:
 guest_iretq:
     iretq
 /* The exit iretq faulted on an LDT page that is now mapped (traps.c ldt_fault):
- * the fault entry switched to our GS base, so switch back and retry. */
+ * the fault entry switched to our GS base, so switch back and retry at the same
+ * iretq (whose exception-table entry and GS handling cover a second fault). */
 guest_iretq_retry:
     swapgs
-    iretq
+    jmp guest_iretq
 
 /* The CPU refused the guest frame (bad selector or address): rebuild a register
  * frame from the live registers and let iret_fault() give the fault to the guest. */
