@@ -288,8 +288,9 @@ int pci_deassign(struct domain *d, uint32_t sbdf)
     return rc;
 }
 
-/* Domain teardown (before its frames go): its page tables are going away with
- * it, so their BAR mappings no longer count. */
+/* Domain teardown, after its page tables let go and before its frames are
+ * freed.  Any BAR mapping still counted (a table kept alive elsewhere) dies
+ * with the domain, so it no longer counts. */
 void pci_release_domain(struct domain *d)
 {
     for (unsigned i = 0; i < nr_pci_fns; i++) {

@@ -9,9 +9,11 @@ void gdt_release(struct vcpu *v);
 
 void arch_domain_teardown(struct domain *d)
 {
-    pci_release_domain(d);               /* no DMA or MSI once its frames start going */
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         if (d->vcpu[i])
             gdt_release(d->vcpu[i]);
     mm_relinquish(d);
+    /* After its tables dropped their BAR mappings (still counted against its
+     * functions), before its frames are freed: no DMA or MSI from here on. */
+    pci_release_domain(d);
 }
