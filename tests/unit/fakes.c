@@ -224,11 +224,7 @@ int main(void)
     test_ptwr();
     test_random();
     test_foreign();
+    test_mmio();
     printf("%d passed, %d failed\n", unit_passed, unit_failed);
     return unit_failed ? 1 : 0;
 }
-
-/* ---- device delegation (pci_dev.c, iommu_vtd.c): no devices on this machine ---- */
-int pci_mmio_get(const struct domain *d, mfn_t m, bool writable) { (void)d; (void)m; (void)writable; return 1; }
-bool pci_mmio_put(mfn_t m) { (void)m; return false; }
-void iommu_page_changed(struct page_info *pg, domid_t owner) { (void)pg; (void)owner; }

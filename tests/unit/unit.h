@@ -45,5 +45,6 @@ void test_hypercalls(void);
 void test_ptwr(void);
 void test_random(void);
 void test_foreign(void);
+void test_mmio(void);
 
 #endif
