@@ -434,7 +434,23 @@ static void test_smp(void)
     smp_ctx.kernel_ss = FLAT_KERNEL_SS;
     smp_ctx.kernel_sp = smp_ctx.user_regs.rsp;
     smp_ctx.ctrlreg[3] = xen_pfn_to_cr3(va_to_mfn(cur_l4));
-    CHECK_EQ("VCPUOP_initialise(1) = 0", HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &smp_ctx), 0);
+    /* The context's LDT, checked as Xen's arch_set_info_guest does (__addr_ok on
+     * the base alone, even with no entries); vCPU 1 then sets its own. */
+    smp_ctx.ldt_base = 0xffff830000000000UL;
+    CHECK_EQ("VCPUOP_initialise, LDT base in the hypervisor range, 0 entries = -EINVAL",
+             HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &smp_ctx), -XEN_EINVAL);
+    smp_ctx.ldt_base = (uint64_t)ldt + 8;
+    smp_ctx.ldt_ents = 1;
+    CHECK_EQ("VCPUOP_initialise, misaligned LDT base = -EINVAL",
+             HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &smp_ctx), -XEN_EINVAL);
+    smp_ctx.ldt_base = (uint64_t)ldt;
+    smp_ctx.ldt_ents = 8193;
+    CHECK_EQ("VCPUOP_initialise, 8193 LDT entries = -EINVAL",
+             HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &smp_ctx), -XEN_EINVAL);
+    smp_ctx.ldt_base = 0x00007ffffffff000UL;
+    smp_ctx.ldt_ents = 8192;
+    CHECK_EQ("VCPUOP_initialise with an LDT running into the hole (start checked) = 0",
+             HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &smp_ctx), 0);
     CHECK_EQ("SEGBASE_GS_KERNEL (vCPU 0's counters) = 0",
              HYPERVISOR_set_segment_base(SEGBASE_GS_KERNEL, (uint64_t)&smp_hits[0][0]), 0);
     CHECK_EQ("SET_LDT(ldt, 2) on vCPU 0 = 0", set_ldt((uint64_t)ldt, 2), 0);

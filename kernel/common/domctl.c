@@ -280,8 +280,8 @@ static long check_context(const struct vcpu *v, const struct vcpu_guest_context 
     for (unsigned i = 0; i < ARRAY_SIZE(c->trap_ctxt); i++)
         if (!canonical(c->trap_ctxt[i].address))
             return -EINVAL;
-    if ((c->ldt_base & (PAGE_SIZE - 1)) || c->ldt_ents > 8192 ||
-        (c->ldt_ents && !guest_range_ok(c->ldt_base, c->ldt_ents * 8)))
+    /* Xen's __addr_ok: the LDT's start in guest space, whatever its size. */
+    if ((c->ldt_base & (PAGE_SIZE - 1)) || c->ldt_ents > 8192 || !guest_range_ok(c->ldt_base, 1))
         return -EINVAL;
     if (c->gdt_ents > FIRST_RESERVED_GDT_ENTRY)
         return -EINVAL;

@@ -20,7 +20,6 @@
 #include "flush.h"
 #include "guest_access.h"
 #include "lib.h"
-#include "layout.h"
 #include "hypercall.h"
 
 #define MMU_UPDATE_PREEMPTED 0x80000000u   /* Xen's continuation marker in count */
@@ -372,8 +371,7 @@ static int new_user_baseptr(struct vcpu *v, mfn_t m)
  * half gets #GP for the descriptors past it (traps.c ldt_fault). */
 static int set_ldt(struct vcpu *v, uint64_t base, uint32_t ents)
 {
-    if (ents > 8192 || (ents && ((base & (PAGE_SIZE - 1)) ||
-                                 (base >= (1UL << 47) && base < HV_VIRT_END))))
+    if (ents > 8192 || (ents && ((base & (PAGE_SIZE - 1)) || !guest_range_ok(base, 1))))
         return -EINVAL;
     if (ents != v->arch.ldt_ents || (ents ? base : 0) != v->arch.ldt_base)
         ldt_switch(v, ents ? base : 0, ents);
