@@ -88,7 +88,8 @@ struct bb {
 
 /* Set up with npages DMA pages from the disk's device.  0 or -XEN_ENOMEM. */
 int bb_init(struct bb *b, struct vblk *blk, const struct bb_env *env, unsigned npages);
-/* Start serving a queue: sring is the mapped shared ring page. */
+/* Start serving a queue: sring is the mapped shared ring page (a ring in use
+ * resumes after its last response). */
 void bb_queue_start(struct bb_queue *q, struct bb_dev *dev, blkif_sring_t *sring, unsigned port);
 /* Take and start what the ring has (up to BB_BATCH).  Returns the number
  * taken, or -XEN_EIO when the ring is (now) broken. */

@@ -403,6 +403,25 @@ void test_blkback(void)
 			       fvb_writes_in(R.f, b0, b0 + vb->ext[0].len);
 	CHECK(fvb_writes_in(R.f, 0, DISK) == inside && fvb_dma_faults(R.f) == 0,
 	      "every sector written is in the map copies or a vbd's extents; no DMA fault");
+	/* blkback restarted under a connected frontend: the ring resumes after
+	 * its last response; the request published meanwhile is served. */
+	struct fe fr;
+	fe_init(&fr);
+	for (int i = 0; i < 5; i++) {
+		q = fe_req(&fr);
+		*q = (blkif_request_t){ .operation = BLKIF_OP_READ, .nr_segments = 1, .id = 50 + i };
+		seg(q, 0, grant(2, 3, 0), 0, 7);
+	}
+	fe_push(&fr);
+	fr.sring->rsp_prod = 4;  /* the old instance answered 4 of them */
+	fr.ring.rsp_cons = 4;
+	struct bb_dev drs = { .bb = &R.bb, .domid = 2, .vbd = vb, .nq = 1 };
+	bb_queue_start(&drs.q[0], &drs, fr.sring, 14);
+	CHECK(bb_queue_run(&drs.q[0]) == 1, "restarted on a ring in use: only the unanswered request is taken");
+	pump();
+	CHECK(fe_collect(&fr, st, 64) == 1 && st[54] == 0 && fr.sring->rsp_prod == 5 && all(G.page[2][3], 0xbb, 4096),
+	      "and answered in the next response slot");
+	free(fr.sring);
 	free(fa.sring);
 	free(fa2.sring);
 	free(fb.sring);
