@@ -50,6 +50,8 @@ static int probe(struct xbe *x, struct xbe_dev *d, const char **why)
 	xbe_printf(x, d->be, "physical-sector-size", "%u", b->bb->blk->blk_size);
 	rc = 0;
 out:
+	if (rc)
+		printf("blkback: d%u device %u: refused: %s\n", d->fe_domid, d->devid, *why);
 	free(params);
 	free(mode);
 	return rc;
