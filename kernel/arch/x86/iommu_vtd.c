@@ -48,7 +48,8 @@ static mfn_t root_mfn, ctx_mfn[256], qi_mfn, irt_mfn;
 static unsigned qi_tail;
 static volatile uint32_t qi_status;
 static spinlock_t iommu_lock = SPINLOCK_INIT;
-static struct { struct dma_pt pt; unsigned nr_devs; } doms[MAX_DOMAINS];
+/* busy: a table is being built; frame changes meanwhile wait for it (below). */
+static struct { struct dma_pt pt; unsigned nr_devs; bool busy; } doms[MAX_DOMAINS];
 
 void iommu_sync(const void *p, size_t n)
 {
@@ -205,8 +206,12 @@ int iommu_attach(struct domain *d, struct pci_fn *f)
             iommu_sync(re, 16);
         }
     }
-    if (!rc && !doms[d->id].nr_devs)
+    if (!rc && !doms[d->id].nr_devs) {
+        /* Frames can come and go without d's lock (memory_op): make every
+         * change from now on take iommu_lock, before the walk starts. */
+        __atomic_store_n(&doms[d->id].busy, true, __ATOMIC_SEQ_CST);
         rc = dma_pt_build(&doms[d->id].pt, d, levels);
+    }
     if (!rc) {
         doms[d->id].nr_devs++;
         uint64_t *ce = ctx_entry(bus, devfn);
@@ -216,6 +221,7 @@ int iommu_attach(struct domain *d, struct pci_fn *f)
         flush_context();
         flush_iotlb(d->id);
     }
+    __atomic_store_n(&doms[d->id].busy, false, __ATOMIC_SEQ_CST);
     spin_unlock(&iommu_lock);
     spin_unlock(&d->lock);
     return rc;
@@ -239,7 +245,8 @@ void iommu_detach(struct domain *d, struct pci_fn *f)
  * the caller trusts the frame in its new role. */
 static void set_frame(domid_t owner, mfn_t m, unsigned perm)
 {
-    if (owner >= MAX_DOMAINS || !__atomic_load_n(&doms[owner].nr_devs, __ATOMIC_ACQUIRE))
+    if (owner >= MAX_DOMAINS || (!__atomic_load_n(&doms[owner].nr_devs, __ATOMIC_SEQ_CST) &&
+                                 !__atomic_load_n(&doms[owner].busy, __ATOMIC_SEQ_CST)))
         return;
     spin_lock(&iommu_lock);
     if (doms[owner].nr_devs) {
