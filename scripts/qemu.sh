@@ -6,7 +6,8 @@
 #          --qemu-arg ARG (repeatable).
 # Non-interactive runs pass "exit_when_idle" so the hypervisor ends QEMU once no domain is
 # left; the script exits 0 if the log has "hypervisor still running", 1 otherwise (timeout).
-# Acceleration: TESSERA_ACCEL=kvm|tcg forces one; by default KVM is used only where it is
+# TESSERA_APPEND adds hypervisor options to every -kernel boot (e.g. "nosmap" to run the
+# suites with SMAP off). Acceleration: TESSERA_ACCEL=kvm|tcg forces one; by default KVM is used only where it is
 # hardware-assisted (kvm_intel/kvm_amd loaded), never the kvm_pvm flavour.
 set -u
 kernel= iso= append= timeout=120 log= interactive=0 smp=1 mem=256
@@ -43,6 +44,7 @@ if [ -n "$iso" ]; then
   args+=(-cdrom "$iso" -boot d)
 else
   [ $interactive -eq 1 ] || append="$append exit_when_idle"
+  append="$append ${TESSERA_APPEND:-}"
   initrd=
   for m in "${mods[@]}"; do
     f=${m%%:*}; a=; [ "$m" != "$f" ] && a=" ${m#*:}"

@@ -146,7 +146,7 @@ static void test_set_get(void)
 
 /* ------------------------------------------------------------------------------ */
 extern char bp_func[], wp_store_after[], wp_load_after[], ss_step_after[], ss_emul_after[], ss_cr2_after[],
-    io80_after[], io7f_after[];
+    ss_ptwr_after[], io80_after[], io7f_after[];
 asm(".text\nbp_func:\n\tnop\n\tret\n");
 #define CALL_BP_FUNC() asm volatile("call bp_func" ::: "memory")
 
@@ -251,6 +251,16 @@ static void test_single_step(void)
     db_end();
     CHECK("emulated mov %cr2 with TF: one #DB after it, DR6 0xffff4ff0",
           ndb == 1 && dbs[0].rip == (uint64_t)ss_cr2_after && dbs[0].dr6 == (DR6_DEFAULT | DR6_BS));
+    uint64_t *l1 = alloc_page();
+    CHECK_EQ("a pinned L1 (for writable page-table emulation)", set_page_ro(l1) | mmuext_pin(1, l1), 0);
+    db_begin(DB_CLEAR_TF);
+    asm volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\tmovq $0, 8(%0)\n\tss_ptwr_after: nop"
+                 : : "r"(l1) : "memory", "cc");
+    db_end();
+    CHECK("emulated page-table write with TF: one #DB after it, DR6 left at 0xffff0ff0 (Xen)",
+          ndb == 1 && dbs[0].rip == (uint64_t)ss_ptwr_after && dbs[0].dr6 == DR6_DEFAULT);
+    mmuext_unpin(l1);
+    set_page_rw(l1);
 }
 
 /* ------------------------------------------------------------------------------ */

@@ -10,6 +10,8 @@ int copy_to_guest(uint64_t gva, const void *src, size_t n);
 /* Atomic compare-exchange of a naturally aligned guest word (ptwr, grant flags).
  * Returns 0 and stores the old value in *old, or -EFAULT. */
 int cmpxchg_guest_u64(uint64_t gva, uint64_t *old, uint64_t new_val);
+/* CR4.SMAP is on (cpu.c): the helpers open guest pages with stac/clac. */
+extern bool smap_active;
 
 static inline bool guest_range_ok(uint64_t gva, size_t n)
 {

@@ -46,6 +46,13 @@ struct domain *domain_lookup(domid_t id)
 /* Descriptor pages: the fake accepts everything except the marker 0xBAD. */
 bool check_descriptor(uint64_t *desc) { return *desc != 0xBAD; }
 void ldt_switch(struct vcpu *v, uint64_t base, uint32_t ents) { v->arch.ldt_base = base; v->arch.ldt_ents = ents; }
+/* Exceptions for the guest (ptwr's single step): counted. */
+int n_bounced;
+void bounce_exception(struct vcpu *v, struct cpu_regs *r, unsigned vec, bool has_err, uint64_t err)
+{
+    (void)v; (void)r; (void)vec; (void)has_err; (void)err;
+    n_bounced++;
+}
 
 void printk(const char *fmt, ...)
 {

@@ -8,6 +8,8 @@
 #include "domain.h"
 #include "mm.h"
 #include "apic.h"
+#include "bootinfo.h"
+#include "guest_access.h"
 
 #define STACK_SIZE (16 * 1024)
 
@@ -134,6 +136,15 @@ void cpu_init(unsigned id)
     cr4 &= ~(CR4_TSD | CR4_SMAP | CR4_PGE);
     if (b & (1u << 7))
         cr4 |= CR4_SMEP;       /* the core never executes guest memory */
+    /* SMAP: the core reads or writes guest memory only inside the copy helpers
+     * (guest_access.c); "nosmap" leaves it off. */
+    bool smap = (b & (1u << 20)) && !cmdline_has("nosmap");
+    if (id == 0)
+        printk("tessera: SMAP %s\n", smap ? "on" : !(b & (1u << 20)) ? "off (not offered by the CPU)" : "off (nosmap)");
+    if (smap) {
+        cr4 |= CR4_SMAP;
+        smap_active = true;
+    }
     write_cr4(cr4);
     write_cr0((read_cr0() | CR0_WP | CR0_MP | CR0_NE) & ~(CR0_EM | CR0_TS));
 }

@@ -43,6 +43,15 @@
     pop %rdi
 .endm
 
+/* A guest can enter with RFLAGS.AC set (and the hypervisor can be interrupted inside
+ * a copy helper's stac window): clear it so SMAP guards every entry path. */
+.macro CLAC_IF_SMAP
+    testb $1, smap_active(%rip)
+    jz 88f
+    clac
+88:
+.endm
+
     .text
 common_entry:
     testb $3, 24(%rsp)            /* CS of the interrupted context */
@@ -55,6 +64,7 @@ common_entry:
     jne 1f
 0:  swapgs
 1:  cld
+    CLAC_IF_SMAP
     SAVE_GPRS
     mov %rsp, %rdi
     call trap_dispatch
@@ -148,6 +158,7 @@ debug_entry:
     pushq $1
     mov %gs:0, %rax
     cld
+    CLAC_IF_SMAP
     SAVE_GPRS
     mov %rsp, %rdi
     call trap_dispatch
@@ -155,6 +166,7 @@ debug_entry:
 1:  pushq $0
     pushq $1
     cld
+    CLAC_IF_SMAP
     SAVE_GPRS
     mov %rsp, %rdi
     call debug_in_hypervisor

@@ -10,6 +10,7 @@
 #include "domain.h"
 #include "guest_access.h"
 #include "lib.h"
+#include "traps.h"
 
 #define MAX_INSN_LEN 15
 #define FLAGS_ARITH  0x8D5UL    /* CF PF AF ZF SF OF */
@@ -405,5 +406,9 @@ int ptwr_do_page_fault(struct cpu_regs *regs, uint64_t addr)
         write_reg(regs, &in, 0, old_op);
     regs->rflags = (regs->rflags & ~res.flags_mask) | res.flags;
     regs->rip += in.pos;
+    /* Single step over the emulated write: #DB, as Xen raises it here (leaving
+     * DR6 alone, unlike after its other emulations). */
+    if (regs->rflags & X86_EFLAGS_TF)
+        bounce_exception(current, regs, 1, false, 0);
     return 1;
 }
