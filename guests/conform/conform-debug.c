@@ -612,9 +612,21 @@ static void test_runstate_flag(void)
              HYPERVISOR_vm_assist(VMASST_CMD_disable, VMASST_TYPE_runstate_update_flag), 0);
 }
 
+/* Linux's sync_core(): a native iretq to itself from guest kernel mode (ring 3). */
+static void test_native_iretq(void)
+{
+    section("native iretq in guest kernel mode (Linux's sync_core)");
+    uint64_t after = 0;
+    unsigned n = TRY_ASM("mov %%ss, %%eax\n\tpush %%rax\n\tpush %%rsp\n\taddq $8, (%%rsp)\n\tpushfq\n\t"
+                         "mov %%cs, %%eax\n\tpush %%rax\n\tlea 1f(%%rip), %%rax\n\tpush %%rax\n\tiretq\n"
+                         "1:\tmov $1, %0", : "=r"(after) : : "rax", "memory");
+    CHECK("iretq to the same CS/SS returns to the next instruction, no trap", n == 0 && after == 1);
+}
+
 void test_main(void)
 {
     dr_reset();
+    test_native_iretq();
     test_set_get();
     test_breakpoints();
     test_single_step();

@@ -522,6 +522,7 @@ static void save_context(const struct vcpu *v)
     ctxt.ctrlreg[1] = a->guest_table_user == INVALID_MFN ? 0 : xen_pfn_to_cr3(a->guest_table_user);
     ctxt.ctrlreg[4] = a->vcr4;
     memcpy(ctxt.debugreg, a->debugreg, sizeof(ctxt.debugreg));
+    ctxt.debugreg[7] |= a->dr7_emul;      /* as get_debugreg shows it (Xen) */
     ctxt.event_callback_eip = a->event_callback;
     ctxt.failsafe_callback_eip = a->failsafe_callback;
     ctxt.syscall_callback_eip = a->syscall_callback;

@@ -168,6 +168,8 @@ static void do_page_fault(struct vcpu *v, struct cpu_regs *r)
     uint32_t ec = (uint32_t)r->error_code;
     if (ldt_fault(v, r, addr))
         return;
+    if (emulate_smap_iret_quirk(v, r, addr, ec))
+        return;
     if (v->arch.kernel_mode && (ec & (PFEC_PRESENT | PFEC_WRITE | PFEC_RSVD | PFEC_INSN)) ==
                                (PFEC_PRESENT | PFEC_WRITE) && ptwr_do_page_fault(r, addr))
         return;
