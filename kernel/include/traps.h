@@ -19,7 +19,7 @@ bool emulate_privileged_op(struct vcpu *v, struct cpu_regs *r);
 /* RFLAGS.IOPL as bounce frames show it (the virtual IOPL under architectural_iopl). */
 uint64_t arch_iopl_flags(const struct vcpu *v);
 bool emulate_forced_cpuid(struct vcpu *v, struct cpu_regs *r);
-/* QEMU (TCG) with SMAP faults a ring-3 iretq's stack reads as supervisor accesses. */
+/* QEMU (TCG) with SMAP faults a ring-3 iretq/lretq's stack reads as supervisor accesses. */
 bool emulate_smap_iret_quirk(struct vcpu *v, struct cpu_regs *r, uint64_t addr, uint32_t pf_error);
 void guest_cpuid(uint32_t leaf, uint32_t sub, uint32_t out[4]);
 /* struct cpu_regs of the guest on this pCPU (top of the hypervisor stack). */

@@ -78,31 +78,43 @@ static void do_cpuid(struct cpu_regs *r)
     r->rax = o[0]; r->rbx = o[1]; r->rcx = o[2]; r->rdx = o[3];
 }
 
-/* QEMU 7.2's TCG pops the frame of an iretq executed at CPL 3 with supervisor
- * (implicit) accesses, so with CR4.SMAP on the pops fault on the guest's own
- * (user) stack: a #PF from guest mode without the U bit, which hardware never
- * raises for a PV guest (its descriptor tables are in supervisor pages).  Linux
- * executes such an iretq in sync_core().  Do what the hardware would: an iretq
- * that returns to the CS and SS the guest is running on (so they load) and to
- * a canonical RIP/RSP, when the fault is on the frame itself; RFLAGS as CPL 3
- * may change it (not IF, IOPL).  Anything else is left to fault as it did. */
+/* QEMU 7.2's TCG pops the frame of an iretq or lretq executed at CPL 3 with
+ * supervisor (implicit) accesses, so with CR4.SMAP on the pops fault on the
+ * guest's own (user) stack: a #PF from guest mode without the U bit, on the frame
+ * itself, which hardware never raises for a PV guest (its descriptor tables are in
+ * supervisor pages).  Linux executes such an iretq in sync_core().  Do what the
+ * hardware would, for returns whose selectors are sure to load: CS the one the
+ * guest runs on or FLAT_RING3_CS64, SS (iretq) the current one or FLAT_RING3_SS64;
+ * canonical RIP/RSP; RFLAGS as CPL 3 may change it (not IF, IOPL).  (The bytes
+ * 48 cf / 48 cb faulting on the stack mean 64-bit mode: in compat mode 48 is an
+ * instruction of its own.)  Anything else is left to fault as it did. */
+static bool canonical_va(uint64_t a) { return (uint64_t)(((int64_t)a << 16) >> 16) == a; }
+
 bool emulate_smap_iret_quirk(struct vcpu *v, struct cpu_regs *r, uint64_t addr, uint32_t pf_error)
 {
-    static const uint8_t iretq[2] = { 0x48, 0xcf };
     const uint64_t cpl3_flags = 0x254dd5;        /* CF PF AF ZF SF TF DF OF NT RF AC ID */
     uint8_t b[2];
-    uint64_t f[5];                               /* rip cs rflags rsp ss */
-    if (!smap_active || (pf_error & 4) || addr - r->rsp >= sizeof(f) ||
-        copy_from_guest(b, r->rip, 2) || memcmp(b, iretq, 2) ||
-        copy_from_guest(f, r->rsp, sizeof(f)))
+    uint64_t f[5];                               /* rip cs [rflags rsp ss] */
+    if (!smap_active || (pf_error & 4) || copy_from_guest(b, r->rip, 2) || b[0] != 0x48 ||
+        (b[1] != 0xcf && b[1] != 0xcb))
         return false;
-    bool canon = (uint64_t)(((int64_t)f[0] << 16) >> 16) == f[0] &&
-                 (uint64_t)(((int64_t)f[3] << 16) >> 16) == f[3];
-    if (f[1] != r->cs || f[4] != r->ss || !canon)
+    bool iret = b[1] == 0xcf;
+    size_t len = iret ? 40 : 16;
+    if (addr - r->rsp >= len || copy_from_guest(f, r->rsp, len))
+        return false;
+    if (!canonical_va(f[0]) || (f[1] != r->cs && f[1] != FLAT_KERNEL_CS))
+        return false;
+    if (iret && (!canonical_va(f[3]) || (f[4] != r->ss && f[4] != FLAT_KERNEL_SS)))
         return false;
     r->rip = f[0];
-    r->rsp = f[3];
-    r->rflags = (r->rflags & ~cpl3_flags) | (f[2] & cpl3_flags);
+    r->cs = f[1];
+    if (iret) {
+        r->rflags = (r->rflags & ~cpl3_flags) | (f[2] & cpl3_flags);
+        r->rsp = f[3];
+        r->ss = f[4];
+    } else {
+        r->rsp += 16;
+    }
     return true;
 }
 
