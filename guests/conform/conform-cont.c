@@ -10,6 +10,7 @@
  * (do_mmu_update/do_mmuext_op), common/memory.c, common/grant_table.c. */
 #include "lib.h"
 #include <xen/grant_table.h>
+#include <xen/vcpu.h>
 
 #define N_BIG 100000u
 #define PREEMPTED 0x80000000u
@@ -446,6 +447,18 @@ static void test_timer(void)
     check_result("a VIRQ_TIMER upcall interrupted a 100000-entry multicall", timer_during > 0,
                  "none in %u tries", tries);
     HYPERVISOR_set_timer_op(0);
+    /* Periods past STIME_DELTA_MAX (2^62 - 1 ns) are refused: a longer one wrapped
+     * the deadline and the hypervisor's timer interrupt looped on it. */
+    struct vcpu_set_periodic_timer pt = { .period_ns = ~0ULL };
+    CHECK_EQ("set_periodic_timer(~0 ns) = -EINVAL", HYPERVISOR_vcpu_op(VCPUOP_set_periodic_timer, 0, &pt),
+             -XEN_EINVAL);
+    pt.period_ns = 1ULL << 62;
+    CHECK_EQ("set_periodic_timer(2^62 ns) = -EINVAL", HYPERVISOR_vcpu_op(VCPUOP_set_periodic_timer, 0, &pt),
+             -XEN_EINVAL);
+    pt.period_ns = (1ULL << 62) - 1;
+    CHECK_EQ("set_periodic_timer(2^62 - 1 ns) = 0", HYPERVISOR_vcpu_op(VCPUOP_set_periodic_timer, 0, &pt), 0);
+    pt.period_ns = 10000000;
+    CHECK_EQ("set_periodic_timer(10 ms) = 0", HYPERVISOR_vcpu_op(VCPUOP_set_periodic_timer, 0, &pt), 0);
     struct evtchn_close cl = { .port = timer_port };
     CHECK_EQ("close the VIRQ_TIMER port", HYPERVISOR_event_channel_op(EVTCHNOP_close, &cl), 0);
     timer_port = 0;

@@ -15,6 +15,7 @@ extern char boot_stack_top[];
 extern char trap_stack[16384];       /* kernel_sp for bounces from user mode */
 extern const char guest_name[];        /* from -DGUEST_NAME (guests.mk) */
 void test_main(void);                  /* each guest defines it */
+uint64_t cmdline_u(const char *key, uint64_t dflt);   /* "key=N" on the command line */
 void guest_exit(void) __attribute__((noreturn));
 #define vcpu0 (&shared->vcpu_info[0])
 

@@ -13,6 +13,22 @@ static char shared_info_window[4096] ALIGNED_PAGE;
 /* Kernel stack for bounces from guest user mode (stack_switch). */
 char trap_stack[16384] ALIGNED_PAGE;
 
+/* The value of "key=N" (decimal) on the command line, or dflt. */
+uint64_t cmdline_u(const char *key, uint64_t dflt)
+{
+    const char *s0 = (const char *)start_info->cmd_line, *s = s0;
+    size_t kl = strlen(key);
+    for (; *s; s++) {
+        if ((s == s0 || s[-1] == ' ') && !strncmp(s, key, kl) && s[kl] == '=') {
+            uint64_t v = 0;
+            for (s += kl + 1; *s >= '0' && *s <= '9'; s++)
+                v = v * 10 + (uint64_t)(*s - '0');
+            return v;
+        }
+    }
+    return dflt;
+}
+
 static bool strstr_(const char *h, const char *n)
 {
     size_t l = strlen(n);

@@ -1,12 +1,15 @@
 /* The frame allocator: a free list threaded through the frame table.  O(1)
- * alloc/free, and an exact free count so tests can detect leaked frames. */
+ * alloc/free under one lock (any pCPU may allocate or free at any time), and
+ * an exact free count so tests can detect leaked frames. */
 #include "mm.h"
 #include "lib.h"
+#include "spinlock.h"
 
 struct page_info *frame_table;
 mfn_t max_mfn;
 uint64_t *m2p_table;
 
+static spinlock_t lock = SPINLOCK_INIT;    /* innermost: taken under any other */
 static uint32_t free_head = ~0u;
 static uint64_t free_count;
 
@@ -18,13 +21,17 @@ void frame_add_free_range(mfn_t first, mfn_t count)
 
 mfn_t frame_alloc(void)
 {
-    if (free_head == ~0u)
+    spin_lock(&lock);
+    if (free_head == ~0u) {
+        spin_unlock(&lock);
         return INVALID_MFN;
+    }
     mfn_t m = free_head;
     struct page_info *pg = mfn_to_page(m);
     free_head = pg->next;
     free_count--;
     *pg = (struct page_info){ .owner = DOMID_NONE, .next = ~0u };
+    spin_unlock(&lock);
     memset(mfn_to_virt(m), 0, PAGE_SIZE);   /* never leak one domain's data to another */
     return m;
 }
@@ -32,11 +39,13 @@ mfn_t frame_alloc(void)
 void frame_free(mfn_t m)
 {
     struct page_info *pg = mfn_to_page(m);
-    *pg = (struct page_info){ .owner = DOMID_NONE, .flags = PGF_free, .next = free_head };
     if (m2p_table)
         m2p_table[m] = ~0UL;
+    spin_lock(&lock);
+    *pg = (struct page_info){ .owner = DOMID_NONE, .flags = PGF_free, .next = free_head };
     free_head = (uint32_t)m;
     free_count++;
+    spin_unlock(&lock);
 }
 
 uint64_t frames_free_count(void) { return free_count; }

@@ -39,7 +39,8 @@ static bool unlink_page(struct domain *d, mfn_t m)
     return false;
 }
 
-/* Give a frame back: it must be the domain's, unmapped, untyped and unpinned. */
+/* Give a frame back: it must be the domain's, unmapped, untyped and unpinned.
+ * Under d's lock, so no mapping or type can be taken on it meanwhile. */
 static bool release_page(struct domain *d, mfn_t m)
 {
     if (!mfn_valid(m))
@@ -83,18 +84,25 @@ static long reservation(unsigned cmd, uint64_t start, uint64_t arg)
                 break;
         }
         if (cmd == XENMEM_decrease_reservation) {
-            if (!release_page(d, v))
+            spin_lock(&d->lock);
+            bool released = release_page(d, v);
+            spin_unlock(&d->lock);
+            if (!released)
                 break;
             continue;
         }
+        spin_lock(&d->lock);
         mfn_t m = domain_alloc_page(d);
+        spin_unlock(&d->lock);
         if (m == INVALID_MFN)
             break;
         if (cmd == XENMEM_populate_physmap)
             m2p_table[m] = v;
         xen_pfn_t out = m;
         if (list && copy_to_guest(list + i * sizeof(out), &out, sizeof(out))) {
+            spin_lock(&d->lock);
             release_page(d, m);
+            spin_unlock(&d->lock);
             break;
         }
     }

@@ -215,8 +215,13 @@ static void idle_report(void)
     static bool said;
     for (unsigned i = 0; i < MAX_DOMAINS; i++)
         if (domain_table[i]) { said = false; return; }
-    if (said || smp_processor_id() != 0)
+    if (said)
         return;
+    if (smp_processor_id() != 0) {
+        /* pCPU 0 reports; with no timer left it may sleep until told. */
+        send_ipi(0, VEC_IPI_KICK);
+        return;
+    }
     said = true;
     printk("tessera: no domains left, hypervisor still running (free frames %lu)\n", frames_free_count());
     if (exit_when_idle)

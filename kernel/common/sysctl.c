@@ -7,7 +7,10 @@
 #include "mm.h"
 #include "time.h"
 #include "apic.h"
+#include "public/tessera.h"
 #include <xen/sysctl.h>
+
+long audit_frames(struct tessera_sysctl_audit *out);
 
 static uint64_t ram_frames(void)
 {
@@ -40,6 +43,10 @@ long do_sysctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
         pi->free_pages = frames_free_count();
         pi->max_mfn = max_mfn - 1;
         return copy_to_guest(arg, &op, sizeof(op)) ? -EFAULT : 0;
+    }
+    case TESSERA_SYSCTL_audit_frames: {
+        long rc = audit_frames(tessera_sysctl_u(&op, struct tessera_sysctl_audit));
+        return rc ? rc : copy_to_guest(arg, &op, sizeof(op)) ? -EFAULT : 0;
     }
     default:
         return -ENOSYS;

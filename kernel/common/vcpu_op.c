@@ -71,8 +71,8 @@ static long periodic(struct vcpu *v, uint64_t arg)
     struct vcpu_set_periodic_timer t;
     if (copy_from_guest(&t, arg, sizeof(t)))
         return -EFAULT;
-    if (t.period_ns < 1000000ULL)
-        return -EINVAL;                          /* Xen: at least 1 ms */
+    if (t.period_ns < 1000000ULL || t.period_ns > (~0ULL >> 2))
+        return -EINVAL;     /* Xen: 1 ms to STIME_DELTA_MAX (a longer one wrapped the deadline) */
     v->periodic_period = t.period_ns;
     v->periodic_next = now_ns() + t.period_ns;
     vcpu_timer_changed(v);

@@ -40,6 +40,27 @@ struct tessera_domctl_caps {
     uint32_t pad;                       /* must be 0 */
 };
 
+/* ---- sysctl sub-ops (same block) ----
+ * Audit the frame table, a diagnostic for tests (CAP_BUILD): every frame is
+ * free, the hypervisor's, or owned by a live domain as its flags and counts
+ * say; the free frames add up; each domain's frame list matches tot_pages; no
+ * frame holds fewer references than the pins, CR3s and validated page-table
+ * entries of the domains not running on another pCPU.  The first
+ * inconsistencies are also logged.  OUT: u = struct tessera_sysctl_audit. */
+#define TESSERA_SYSCTL_audit_frames      (TESSERA_DOMCTL_BASE + 0)
+
+struct tessera_sysctl_audit {
+    uint32_t errors;                    /* inconsistencies found */
+    uint32_t domains;                   /* domains whose references were recounted */
+    uint64_t first_mfn;                 /* frame of the first inconsistency */
+    uint64_t frames_free, frames_owned; /* free frames; frames allocated to domains */
+};
+
+/* Offset of the union `u` inside struct xen_sysctl (cmd, interface_version). */
+#define TESSERA_SYSCTL_U_OFFSET 8
+#define tessera_sysctl_u(sysctl_ptr, type) \
+    ((type *)((char *)(sysctl_ptr) + TESSERA_SYSCTL_U_OFFSET))
+
 /* Offset of the union `u` inside struct xen_domctl (cmd, interface_version,
  * domain, 3 x uint16_t padding). */
 #define TESSERA_DOMCTL_U_OFFSET 16
