@@ -53,11 +53,11 @@ names = {0:"set_trap_table",1:"mmu_update",2:"set_gdt",3:"stack_switch",4:"set_c
  26:"mmuext_op",29:"sched_op",30:"callback_op",32:"event_channel_op",33:"physdev_op",35:"sysctl",36:"domctl"}
 execs = ms = n = 0; calls = {}; answered = {}
 for line in sys.stdin:
-    w = line.split()
-    if w[0] == "fuzz:":
-        n += 1; execs += int(w[4]); ms += int(w[6])
+    words = line.split()
+    if words[0] == "fuzz:":
+        n += 1; execs += int(words[4]); ms += int(words[6])
         continue
-    for t in w[3:]:
+    for t in words[3:]:
         nr, cv = t.split(":"); c, a = cv.split("/")
         calls[int(nr)] = calls.get(int(nr), 0) + int(c); answered[int(nr)] = answered.get(int(nr), 0) + int(a)
 print("# children reporting: %d, executions: %d in %.1f s of child time: %.0f executions/s per child" %
