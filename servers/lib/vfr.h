@@ -89,6 +89,8 @@ struct vfr_pkt {
 	const uint8_t *dst, *src;
 	uint16_t type;                /* ethertype */
 	uint8_t family;               /* 4 or 6 for IP, 0 otherwise */
+	size_t l3end;                 /* IP: where the packet ends (padding follows) */
+	size_t l4off;                 /* IP: where the L4 header starts (0: not reached) */
 	uint8_t proto;                /* IP protocol (after IPv6 extension headers) */
 	bool ports;                   /* sport/dport valid (not a later fragment) */
 	uint16_t sport, dport;

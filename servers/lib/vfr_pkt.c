@@ -11,6 +11,7 @@ static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
 static void l4(struct vfr_pkt *p, const uint8_t *h, size_t n)
 {
+	p->l4off = (size_t)(h - p->f);
 	switch (p->proto) {
 	case 6: case 17: case 132: case 136: /* TCP, UDP, SCTP, UDP-Lite */
 		if (n >= 4) {
@@ -42,6 +43,7 @@ static int ip4(struct vfr_pkt *p, const uint8_t *h, size_t n)
 	if (ihl < 20 || tot < ihl || tot > n)
 		return -EINVAL;
 	p->family = 4;
+	p->l3end = (size_t)(h - p->f) + tot;
 	p->proto = h[9];
 	memcpy(p->sip, h + 12, 4);
 	memcpy(p->dip, h + 16, 4);
@@ -58,6 +60,7 @@ static int ip6(struct vfr_pkt *p, const uint8_t *h, size_t n)
 	if (40 + pl > n)
 		return -EINVAL;
 	p->family = 6;
+	p->l3end = (size_t)(h - p->f) + 40 + pl;
 	memcpy(p->sip, h + 8, 16);
 	memcpy(p->dip, h + 24, 16);
 	uint8_t nh = h[6];

@@ -12,5 +12,8 @@ extern int t_pass, t_fail;
 
 void test_vfr(void);
 void test_vfr_store(void);
+void test_netif(void);
+void test_nb_xb(void);
+void test_nic(void);
 
 #endif

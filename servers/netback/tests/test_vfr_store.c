@@ -2,28 +2,10 @@
  * socket): save, load, replace, and refusals of damaged copies. */
 #include "t.h"
 #include "vfr.h"
-#include "xsclient.h"
+#include "xsd.h"
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-static struct xsc *conn(const char *path)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	return xsc_new_fd(fd);
-}
 
 static struct vfr_ruleset *set_of(uint8_t dflt, const char *const *texts, unsigned n)
 {
@@ -53,21 +35,9 @@ static bool same(const struct vfr_ruleset *a, const struct vfr_ruleset *b)
 
 void test_vfr_store(void)
 {
-	const char *xsd = getenv("NB_XENSTORED");
-	char dir[] = "/tmp/nb-xs-XXXXXX", sock[64], pidf[64];
-	CHECK(xsd && access(xsd, X_OK) == 0 && mkdtemp(dir), "host xenstored available (NB_XENSTORED)");
-	if (!xsd || access(xsd, X_OK))
-		return;
-	snprintf(sock, sizeof(sock), "%s/sock", dir);
-	snprintf(pidf, sizeof(pidf), "%s/pid", dir);
-	pid_t pid = fork();
-	if (pid == 0) {
-		execl(xsd, "xenstored", "-s", sock, "-F", pidf, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 1000 && access(pidf, F_OK); i++)
-		usleep(10000);
-	struct xsc *xs = conn(sock);
+	struct xsd sd;
+	CHECK(xsd_start(&sd) == 0, "host xenstored started (NB_XENSTORED)");
+	struct xsc *xs = xsd_conn(&sd);
 	CHECK(xs != NULL, "connected to xenstored");
 	if (!xs)
 		goto out;
@@ -130,9 +100,5 @@ void test_vfr_store(void)
 	free(s2);
 	xsc_free(xs);
 out:
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
-	unlink(sock);
-	unlink(pidf);
-	rmdir(dir);
+	xsd_stop(&sd);
 }

@@ -1,0 +1,45 @@
+/*
+ * xendev: what a backend program asks of Xen's Linux-style devices (the
+ * service runtime provides the same ones): grant copies through
+ * /dev/xen/gntdev (the frontend's grant on one side, the program's own
+ * memory on the other), mapping a frontend's ring page, and binding,
+ * notifying and unbinding inter-domain event channels through
+ * /dev/xen/evtchn.  Backends take these as function pointers so their
+ * host tests can use fakes; struct xd_copy is the copy they describe.
+ */
+#ifndef TESSERA_XENDEV_H
+#define TESSERA_XENDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* One copy between a frontend grant and local memory. */
+struct xd_copy {
+	uint16_t domid;
+	uint32_t gref;
+	uint16_t goff, len;
+	void *local;
+	bool to_guest;
+	int16_t status;            /* GNTST_* */
+};
+
+#define XD_MAX_COPY 64         /* copies per ioctl */
+#define XD_MAX_MAPS 256        /* ring pages mapped at once */
+
+/* Open /dev/xen/evtchn (non-blocking) and /dev/xen/gntdev.  0 or -errno. */
+int xd_open(void);
+int xd_evtchn_fd(void);
+/* Carry out n copies, each getting its status; 0 or -errno when a call
+ * failed as a whole. */
+int xd_gcopy(void *ctx, struct xd_copy *c, unsigned n);
+void *xd_map_ring(void *ctx, uint16_t domid, uint32_t gref);
+void xd_unmap_ring(void *ctx, void *va);
+/* The local port, or -errno. */
+int xd_bind(void *ctx, uint16_t domid, uint32_t remote_port);
+void xd_unbind(void *ctx, unsigned port);
+void xd_notify(void *ctx, unsigned port);
+/* Pending ports (consumed) into ports[max]; the count, 0 or -errno.  Each
+ * is unmasked again. */
+int xd_pending(uint32_t *ports, unsigned max);
+
+#endif
