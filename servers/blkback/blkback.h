@@ -25,6 +25,7 @@
 #include <xen/io/blkif.h>
 #include "vbd.h"
 #include "virtio_blk.h"
+#include "xendev.h"
 
 #define BB_MAX_INDIRECT 256       /* feature-max-indirect-segments */
 #define BB_MAX_QUEUES 4           /* multi-queue-max-queues */
@@ -32,20 +33,10 @@
 #define BB_BATCH 32               /* requests taken from one ring per pass */
 #define BB_SEGS_PER_PAGE (4096 / sizeof(struct blkif_request_segment))
 
-/* One copy between a frontend grant and a local page. */
-struct bb_copy {
-	uint16_t domid;
-	uint32_t gref;
-	uint16_t goff, len;
-	void *local;
-	bool to_guest;
-	int16_t status;            /* GNTST_* */
-};
-
 struct bb_env {
 	/* Carry out n copies (each gets its status); 0 or -errno when the
 	 * whole call failed. */
-	int (*gcopy)(void *ctx, struct bb_copy *c, unsigned n);
+	int (*gcopy)(void *ctx, struct xd_copy *c, unsigned n);
 	void (*notify)(void *ctx, unsigned port);
 	void *ctx;
 };

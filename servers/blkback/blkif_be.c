@@ -98,9 +98,9 @@ static unsigned seg_bytes(const struct blkif_request_segment *s)
 static int copy_segments(struct bb_req *r, bool to_guest)
 {
 	struct bb *b = r->q->dev->bb;
-	struct bb_copy c[BB_MAX_INDIRECT];
+	struct xd_copy c[BB_MAX_INDIRECT];
 	for (unsigned i = 0; i < r->nseg; i++)
-		c[i] = (struct bb_copy){ .domid = r->q->dev->domid, .gref = r->seg[i].gref,
+		c[i] = (struct xd_copy){ .domid = r->q->dev->domid, .gref = r->seg[i].gref,
 					 .goff = (uint16_t)(r->seg[i].first_sect * 512u), .len = (uint16_t)seg_bytes(&r->seg[i]),
 					 .local = b->page_va[r->page[i]], .to_guest = to_guest };
 	if (b->env.gcopy(b->env.ctx, c, r->nseg))
@@ -323,12 +323,12 @@ static void take(struct bb_queue *q, const struct blkif_request *raw)
 			goto bad;
 		/* The segment lists are in the frontend's indirect pages. */
 		unsigned pages = (unsigned)((r->nseg + BB_SEGS_PER_PAGE - 1) / BB_SEGS_PER_PAGE);
-		struct bb_copy c[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+		struct xd_copy c[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
 		for (unsigned i = 0; i < pages; i++) {
 			unsigned n = r->nseg - i * (unsigned)BB_SEGS_PER_PAGE;
 			if (n > BB_SEGS_PER_PAGE)
 				n = BB_SEGS_PER_PAGE;
-			c[i] = (struct bb_copy){ .domid = d->domid, .gref = in->indirect_grefs[i], .goff = 0,
+			c[i] = (struct xd_copy){ .domid = d->domid, .gref = in->indirect_grefs[i], .goff = 0,
 						 .len = (uint16_t)(n * sizeof(r->seg[0])),
 						 .local = &r->seg[i * BB_SEGS_PER_PAGE] };
 		}

@@ -24,101 +24,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <xen/sys/evtchn.h>
-#include <xen/sys/gntdev.h>
-
-static int evfd, gntfd;
-
-static int gcopy(void *ctx, struct bb_copy *c, unsigned n)
-{
-	(void)ctx;
-	struct ioctl_gntdev_grant_copy_segment seg[BB_MAX_INDIRECT];
-	for (unsigned i = 0; i < n; i++) {
-		memset(&seg[i], 0, sizeof(seg[i]));
-		seg[i].len = c[i].len;
-		if (c[i].to_guest) {
-			seg[i].source.virt = c[i].local;
-			seg[i].dest.foreign.ref = c[i].gref;
-			seg[i].dest.foreign.offset = c[i].goff;
-			seg[i].dest.foreign.domid = c[i].domid;
-			seg[i].flags = GNTCOPY_dest_gref;
-		} else {
-			seg[i].dest.virt = c[i].local;
-			seg[i].source.foreign.ref = c[i].gref;
-			seg[i].source.foreign.offset = c[i].goff;
-			seg[i].source.foreign.domid = c[i].domid;
-			seg[i].flags = GNTCOPY_source_gref;
-		}
-	}
-	struct ioctl_gntdev_grant_copy g = { n, seg };
-	if (ioctl(gntfd, IOCTL_GNTDEV_GRANT_COPY, &g))
-		return -errno;
-	for (unsigned i = 0; i < n; i++)
-		c[i].status = seg[i].status;
-	return 0;
-}
-
-static void notify(void *ctx, unsigned port)
-{
-	(void)ctx;
-	struct ioctl_evtchn_notify nt = { port };
-	ioctl(evfd, IOCTL_EVTCHN_NOTIFY, &nt);
-}
-
-/* Ring mappings and their gntdev offsets. */
-static struct { void *va; uint64_t index; } maps[XBE_MAX_DEVS * BB_MAX_QUEUES];
-
-static void *map_ring(void *ctx, uint16_t domid, uint32_t gref)
-{
-	(void)ctx;
-	struct { struct ioctl_gntdev_map_grant_ref m; } req = { { .count = 1 } };
-	req.m.refs[0].domid = domid;
-	req.m.refs[0].ref = gref;
-	if (ioctl(gntfd, IOCTL_GNTDEV_MAP_GRANT_REF, &req.m))
-		return NULL;
-	void *va = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gntfd, (off_t)req.m.index);
-	struct ioctl_gntdev_unmap_grant_ref u = { req.m.index, 1, 0 };
-	if (va == MAP_FAILED) {
-		ioctl(gntfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
-		return NULL;
-	}
-	for (unsigned i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
-		if (!maps[i].va) {
-			maps[i].va = va;
-			maps[i].index = req.m.index;
-			return va;
-		}
-	munmap(va, 4096);
-	ioctl(gntfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
-	return NULL;
-}
-
-static void unmap_ring(void *ctx, void *va)
-{
-	(void)ctx;
-	for (unsigned i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
-		if (maps[i].va == va) {
-			munmap(va, 4096);
-			struct ioctl_gntdev_unmap_grant_ref u = { maps[i].index, 1, 0 };
-			ioctl(gntfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
-			maps[i].va = NULL;
-		}
-}
-
-static int bind(void *ctx, uint16_t domid, uint32_t port)
-{
-	(void)ctx;
-	struct ioctl_evtchn_bind_interdomain b = { domid, port };
-	int lp = ioctl(evfd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
-	return lp < 0 ? -errno : lp;
-}
-
-static void unbind(void *ctx, unsigned port)
-{
-	(void)ctx;
-	struct ioctl_evtchn_unbind u = { port };
-	ioctl(evfd, IOCTL_EVTCHN_UNBIND, &u);
-}
 
 static void command(struct vbd_map *m, const struct vbd_io *io, char *line)
 {
@@ -204,16 +109,15 @@ int main(int argc, char **argv)
 		}
 		fclose(cf);
 	}
-	evfd = open("/dev/xen/evtchn", O_RDWR | O_NONBLOCK);
-	gntfd = open("/dev/xen/gntdev", O_RDWR);
+	int xd = xd_open();
 	int xsfd = open("/dev/xen/xenbus", O_RDWR), xs_err = errno;
-	if (evfd < 0 || gntfd < 0) {
-		fprintf(stderr, "blkback: /dev/xen/{evtchn,gntdev}: %s\n", strerror(errno));
+	if (xd) {
+		fprintf(stderr, "blkback: /dev/xen/{evtchn,gntdev}: %s\n", strerror(-xd));
 		return 1;
 	}
 	struct xsc *xs = xsfd >= 0 ? xsc_new_fd(xsfd) : NULL;
-	struct bb_env env = { gcopy, notify, NULL };
-	struct xb_host host = { map_ring, unmap_ring, bind, unbind, NULL };
+	struct bb_env env = { xd_gcopy, xd_notify, NULL };
+	struct xd_host host = { xd_map_ring, xd_unmap_ring, xd_bind, xd_unbind, NULL };
 	if ((rc = bb_init(&bb, &blk, &env, pages)) || (xs && (rc = xb_init(&xb, xs, self, &bb, &map, &host, queues)))) {
 		fprintf(stderr, "blkback: start-up failed (%d)\n", rc);
 		return 1;
@@ -233,19 +137,18 @@ int main(int argc, char **argv)
 			if (!any)
 				break;
 		}
-		struct pollfd pfd[4] = { { xs ? xsfd : -1, POLLIN, 0 }, { evfd, POLLIN, 0 }, { vf.fd, POLLIN, 0 }, { 0, POLLIN, 0 } };
+		struct pollfd pfd[4] = { { xs ? xsfd : -1, POLLIN, 0 }, { xd_evtchn_fd(), POLLIN, 0 }, { vf.fd, POLLIN, 0 }, { 0, POLLIN, 0 } };
 		if (poll(pfd, 4, -1) < 0)
 			continue;
 		if (pfd[2].revents & POLLIN)
 			vblk_wait(&blk, 0);
 		if (pfd[1].revents & POLLIN) {
 			uint32_t ports[64];
-			ssize_t n = read(evfd, ports, sizeof(ports));
-			if (n > 0) {
+			int n = xd_pending(ports, 64);
+			if (n < 0)
+				fprintf(stderr, "blkback: re-arming event channels failed\n");
+			else if (n > 0)
 				xb_run(&xb);
-				if (write(evfd, ports, (size_t)n) != n)
-					fprintf(stderr, "blkback: re-arming event channels failed\n");
-			}
 		}
 		if (pfd[3].revents & POLLIN) {
 			ssize_t n = read(0, line + have, sizeof(line) - 1 - have);

@@ -151,7 +151,7 @@ static void remove_dev(struct xbe *x, struct xbe_dev *d)
 
 static const struct xbe_ops ops = { probe, connect, disconnect, remove_dev };
 
-int xb_init(struct xb *b, struct xsc *xs, uint16_t self, struct bb *bb, struct vbd_map *map, const struct xb_host *host,
+int xb_init(struct xb *b, struct xsc *xs, uint16_t self, struct bb *bb, struct vbd_map *map, const struct xd_host *host,
 	    unsigned max_queues)
 {
 	memset(b, 0, sizeof(*b));

@@ -7,7 +7,7 @@
  * physical-sector-size); connect maps the frontend's rings (ring-ref and
  * event-channel, or queue-N/... with multi-queue-num-queues) and binds
  * their event channels.  Ring mapping and event channels go through
- * struct xb_host (the runtime's gntdev and evtchn devices, or fakes).
+ * struct xd_host (the runtime's gntdev and evtchn devices, or fakes).
  */
 #ifndef TESSERA_BLKBACK_XB_H
 #define TESSERA_BLKBACK_XB_H
@@ -15,25 +15,16 @@
 #include "blkback.h"
 #include "xenbus_be.h"
 
-struct xb_host {
-	void *(*map_ring)(void *ctx, uint16_t domid, uint32_t gref);
-	void (*unmap_ring)(void *ctx, void *ring);
-	/* Bind the frontend's port: the local port, or -errno. */
-	int (*bind)(void *ctx, uint16_t domid, uint32_t remote_port);
-	void (*unbind)(void *ctx, unsigned port);
-	void *ctx;
-};
-
 struct xb {
 	struct xbe xbe;
 	struct bb *bb;
 	struct vbd_map *map;
-	struct xb_host host;
+	struct xd_host host;
 	struct bb_dev *devs[XBE_MAX_DEVS];
 	unsigned max_queues;
 };
 
-int xb_init(struct xb *b, struct xsc *xs, uint16_t self, struct bb *bb, struct vbd_map *map, const struct xb_host *host,
+int xb_init(struct xb *b, struct xsc *xs, uint16_t self, struct bb *bb, struct vbd_map *map, const struct xd_host *host,
 	    unsigned max_queues);
 /* Serve every connected queue once; true if any took requests. */
 bool xb_run(struct xb *b);

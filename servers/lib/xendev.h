@@ -5,7 +5,8 @@
  * memory on the other), mapping a frontend's ring page, and binding,
  * notifying and unbinding inter-domain event channels through
  * /dev/xen/evtchn.  Backends take these as function pointers so their
- * host tests can use fakes; struct xd_copy is the copy they describe.
+ * host tests can use fakes; struct xd_copy is the copy they describe,
+ * struct xd_host the ring and channel calls.
  */
 #ifndef TESSERA_XENDEV_H
 #define TESSERA_XENDEV_H
@@ -21,6 +22,17 @@ struct xd_copy {
 	void *local;
 	bool to_guest;
 	int16_t status;            /* GNTST_* */
+};
+
+/* How a backend's xenbus side maps rings and binds channels (xd_map_ring
+ * and friends, or a test's fakes). */
+struct xd_host {
+	void *(*map_ring)(void *ctx, uint16_t domid, uint32_t gref);
+	void (*unmap_ring)(void *ctx, void *ring);
+	/* Bind the frontend's port: the local port, or -errno. */
+	int (*bind)(void *ctx, uint16_t domid, uint32_t remote_port);
+	void (*unbind)(void *ctx, unsigned port);
+	void *ctx;
 };
 
 #define XD_MAX_COPY 64         /* copies per ioctl */

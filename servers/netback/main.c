@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 		}
 		fclose(cf);
 	}
-	struct nbx_host host = { xd_map_ring, xd_unmap_ring, xd_bind, xd_unbind, NULL };
+	struct xd_host host = { xd_map_ring, xd_unmap_ring, xd_bind, xd_unbind, NULL };
 	if ((rc = nbx_init(&nbx, xs, self, &nb, &host, queues))) {
 		fprintf(stderr, "netback: cannot watch the backend directory (%s)\n", strerror(-rc));
 		return 1;

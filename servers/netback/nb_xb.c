@@ -259,7 +259,7 @@ static void remove_dev(struct xbe *x, struct xbe_dev *d)
 
 static const struct xbe_ops ops = { probe, connect, disconnect, remove_dev };
 
-int nbx_init(struct nbx *x, struct xsc *xs, uint16_t self, struct nb *nb, const struct nbx_host *host, unsigned max_queues)
+int nbx_init(struct nbx *x, struct xsc *xs, uint16_t self, struct nb *nb, const struct xd_host *host, unsigned max_queues)
 {
 	memset(x, 0, sizeof(*x));
 	x->nb = nb;

@@ -8,7 +8,7 @@
  * feature-split-event-channels, multi-queue-max-queues); connect reads the
  * frontend's features and rings (tx-ring-ref, rx-ring-ref, event-channel
  * or event-channel-tx/-rx, per queue-N with multi-queue-num-queues), maps
- * the rings and binds the channels through struct nbx_host.
+ * the rings and binds the channels through struct xd_host.
  */
 #ifndef TESSERA_NETBACK_XB_H
 #define TESSERA_NETBACK_XB_H
@@ -16,23 +16,14 @@
 #include "netback.h"
 #include "xenbus_be.h"
 
-struct nbx_host {
-	void *(*map_ring)(void *ctx, uint16_t domid, uint32_t gref);
-	void (*unmap_ring)(void *ctx, void *ring);
-	/* Bind the frontend's port: the local port, or -errno. */
-	int (*bind)(void *ctx, uint16_t domid, uint32_t remote_port);
-	void (*unbind)(void *ctx, unsigned port);
-	void *ctx;
-};
-
 struct nbx {
 	struct xbe xbe;
 	struct nb *nb;
-	struct nbx_host host;
+	struct xd_host host;
 	unsigned max_queues;
 };
 
-int nbx_init(struct nbx *x, struct xsc *xs, uint16_t self, struct nb *nb, const struct nbx_host *host, unsigned max_queues);
+int nbx_init(struct nbx *x, struct xsc *xs, uint16_t self, struct nb *nb, const struct xd_host *host, unsigned max_queues);
 /* Serve every connected vif once; true if any did work.  A vif found
  * broken is closed (state Closing) and logged. */
 bool nbx_run(struct nbx *x);

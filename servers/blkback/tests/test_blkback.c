@@ -18,7 +18,7 @@ struct fgnt { uint8_t *page[3][NGNT]; unsigned long copies, bad; };
 static struct fgnt G;
 static unsigned notifies;
 
-static int fake_gcopy(void *ctx, struct bb_copy *c, unsigned n)
+static int fake_gcopy(void *ctx, struct xd_copy *c, unsigned n)
 {
 	(void)ctx;
 	for (unsigned i = 0; i < n; i++) {

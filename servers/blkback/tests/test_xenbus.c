@@ -44,7 +44,7 @@ static void unmap_ring(void *ctx, void *r) { (void)ctx; (void)r; mapped--; }
 static int fbind(void *ctx, uint16_t domid, uint32_t port) { (void)ctx; (void)domid; binds++; return (int)port + 100; }
 static void funbind(void *ctx, unsigned port) { (void)ctx; (void)port; binds--; }
 static unsigned notified;
-static int gcopy(void *ctx, struct bb_copy *c, unsigned n)
+static int gcopy(void *ctx, struct xd_copy *c, unsigned n)
 {
 	(void)ctx;
 	for (unsigned i = 0; i < n; i++)
@@ -127,7 +127,7 @@ void test_xenbus(void)
 	vbd_command(&m, &io, "create a 4M", out, sizeof(out));
 	struct bb_env env = { gcopy, notify, NULL };
 	bb_init(&bb, &blk, &env, 256);
-	struct xb_host host = { map_ring, unmap_ring, fbind, funbind, NULL };
+	struct xd_host host = { map_ring, unmap_ring, fbind, funbind, NULL };
 	CHECK(xb_init(&B, bx, 0, &bb, &m, &host, 2) == 0, "xb_init watches " BE);
 	settle(bx);
 

@@ -110,7 +110,7 @@ void test_nb_xb(void)
 		fe_init(&fe[i], 5);
 	vfr_init(&V, &(struct vfr_ops){ 0 });
 	nb_init(&B, &V, &(struct nb_env){ fake_gcopy, notify, now, NULL, NULL, NULL });
-	CHECK(nbx_init(&X, bx, 0, &B, &(struct nbx_host){ map_ring, unmap_ring, fbind, funbind, NULL }, 2) == 0,
+	CHECK(nbx_init(&X, bx, 0, &B, &(struct xd_host){ map_ring, unmap_ring, fbind, funbind, NULL }, 2) == 0,
 	      "nbx_init watches /local/domain/0/backend/vif");
 	settle(bx);
 	toolstack(ts, 0, "00:16:3e:00:00:05", "10.0.0.5 fd00::5", "1000000,50000");
