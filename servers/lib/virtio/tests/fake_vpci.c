@@ -30,7 +30,7 @@ struct fvp {
 	uint16_t msix_config, qsel;
 	uint8_t status, isr;
 	struct fq q[MAX_Q];
-	unsigned msix_vectors, enabled_vectors;
+	unsigned msix_vectors, enabled_vectors, qmax;
 	uint32_t pending;
 	unsigned long dma_faults, kicks;
 };
@@ -86,7 +86,7 @@ static void reset(struct fvp *f)
 	f->status = 0;
 	f->features_lo = f->features_hi = 0;
 	for (unsigned i = 0; i < MAX_Q; i++)
-		f->q[i] = (struct fq){ .size = QMAX, .msix = 0xffff };
+		f->q[i] = (struct fq){ .size = (uint16_t)f->qmax, .msix = 0xffff };
 	f->msix_config = 0xffff;
 	f->pending = 0;
 }
@@ -138,7 +138,7 @@ static void common_write(struct fvp *f, unsigned off, uint64_t val)
 			f->status = (uint8_t)val;
 		return;
 	case 22: f->qsel = (uint16_t)val; return;
-	case 24: if (q && val && val <= QMAX && !(val & (val - 1))) q->size = (uint16_t)val; return;
+	case 24: if (q && val && val <= f->qmax && !(val & (val - 1))) q->size = (uint16_t)val; return;
 	case 26: if (q) q->msix = (uint16_t)(val < f->enabled_vectors ? val : 0xffff); return;
 	case 28: if (q) q->enable = (uint16_t)val; return;
 	}
@@ -200,7 +200,8 @@ static int irq_wait(void *ctx, int timeout_ms, uint32_t *fired)
 {
 	struct fvp *f = ctx;
 	(void)timeout_ms;
-	f->run(f->ctx);
+	if (f->run)
+		f->run(f->ctx);
 	if (!f->pending)
 		return -XEN_ETIMEDOUT;
 	*fired = f->pending;
@@ -228,13 +229,17 @@ int fvp_next(struct fvp *f, unsigned qi, struct fvp_buf *b, unsigned *n)
 		return -1;
 	uint16_t head = avail[2 + (q->last_avail % q->size)];
 	q->last_avail++;
-	*n = 0;
-	for (uint16_t at = head; at < q->size && *n < FVP_MAX_CHAIN; at = table[at].next) {
-		b[*n] = (struct fvp_buf){ bus2ptr(f, table[at].addr, table[at].len), table[at].len, table[at].flags & 2 };
-		(*n)++;
+	unsigned k = 0;
+	for (uint16_t at = head;; at = table[at].next) {
+		if (at >= q->size || k == q->size || k == FVP_MAX_CHAIN) {
+			k = 0; /* a loop or a wild index: not a chain */
+			break;
+		}
+		b[k++] = (struct fvp_buf){ bus2ptr(f, table[at].addr, table[at].len), table[at].len, table[at].flags & 2 };
 		if (!(table[at].flags & 1))
 			break;
 	}
+	*n = k;
 	return head;
 }
 
@@ -272,6 +277,7 @@ struct fvp *fvp_new(uint16_t devid, uint64_t features, unsigned nq, void (*run)(
 	f->run = run;
 	f->ctx = ctx;
 	f->msix_vectors = nq + 1;
+	f->qmax = QMAX;
 	uint16_t vendor = 0x1af4;
 	memcpy(&f->cfg[0], &vendor, 2);
 	memcpy(&f->cfg[2], &devid, 2);
@@ -297,7 +303,18 @@ void fvp_free(struct fvp *f)
 
 struct vdev *fvp_vdev(struct fvp *f) { return &f->vdev; }
 void fvp_set_devcfg(struct fvp *f, const void *cfg, unsigned len) { memcpy(f->devcfg, cfg, len < 64 ? len : 64); }
-void fvp_set_msix(struct fvp *f, unsigned vectors) { f->msix_vectors = vectors; }
+void fvp_set_msix(struct fvp *f, unsigned vectors)
+{
+	f->msix_vectors = vectors;
+	if (vectors) { /* the capability's table size follows */
+		uint16_t ctl = (uint16_t)(vectors - 1);
+		memcpy(&f->cfg[0x8a], &ctl, 2);
+	}
+}
+void fvp_set_features(struct fvp *f, uint64_t features) { f->dev_features = features; }
+void fvp_set_queue_max(struct fvp *f, unsigned n) { f->qmax = n && n <= QMAX && !(n & (n - 1)) ? n : QMAX; reset(f); }
+uint8_t *fvp_config(struct fvp *f) { return f->cfg; }
+uint8_t fvp_status(const struct fvp *f) { return f->status; }
 uint64_t fvp_features(const struct fvp *f) { return (uint64_t)f->features_hi << 32 | f->features_lo; }
 unsigned long fvp_dma_faults(const struct fvp *f) { return f->dma_faults; }
 unsigned long fvp_kicks(const struct fvp *f) { return f->kicks; }

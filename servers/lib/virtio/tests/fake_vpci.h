@@ -13,7 +13,7 @@
 
 #include "vdev.h"
 
-#define FVP_MAX_CHAIN 64
+#define FVP_MAX_CHAIN 256
 
 struct fvp_buf {
 	uint8_t *p;        /* NULL: its address is not a DMA page (a fault) */
@@ -27,8 +27,15 @@ void fvp_free(struct fvp *f);
 struct vdev *fvp_vdev(struct fvp *f);
 /* The device-specific configuration the driver reads (up to 64 bytes). */
 void fvp_set_devcfg(struct fvp *f, const void *cfg, unsigned len);
-void fvp_set_msix(struct fvp *f, unsigned vectors);    /* 0: INTx */
-/* The next available chain of queue qi (consumed): its head, or -1. */
+void fvp_set_msix(struct fvp *f, unsigned vectors);    /* 0: INTx; else also the table size */
+void fvp_set_features(struct fvp *f, uint64_t features);
+/* Queue sizes the device offers (a power of two up to 256; at reset). */
+void fvp_set_queue_max(struct fvp *f, unsigned n);
+/* The raw configuration space (tests break capabilities through it). */
+uint8_t *fvp_config(struct fvp *f);
+uint8_t fvp_status(const struct fvp *f);
+/* The next available chain of queue qi (consumed): its head, or -1.  A
+ * chain that does not end within the queue's size comes back with *n 0. */
 int fvp_next(struct fvp *f, unsigned qi, struct fvp_buf *b, unsigned *n);
 /* Return a chain to the driver with len bytes written; raises the queue's
  * interrupt. */
