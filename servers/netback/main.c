@@ -3,13 +3,14 @@
  * the toolstack puts under its backend directory in xenstore, switches their
  * frames through the VFR, and takes VFR commands (rules, add, del, default,
  * ports, counters) on its console; rule changes are saved in xenstore under
- * vfr=DIR (default /local/domain/<self>/vfr) and read back at start.  A
+ * vfr=DIR (default /local/domain/<self>/data/vfr, a directory the domain
+ * may write) and read back at start.  A
  * saved set that cannot be read back is reported and replaced by a
  * drop-everything set until the control plane installs rules (fail closed).
  * Arguments: [nic=SSSS:BB:DD.F] [queues=N] [vfr=DIR] [commands=FILE]
  * (nic: the virtio-net function given to this domain, the VFR's "nic"
- * port; FILE's lines run as
- * commands at start; "exit" ends the program there).  Linux's
+ * port; FILE's lines run as commands at the first start, when no saved rule
+ * set exists; "exit" ends the program there).  Linux's
  * /dev/xen/{evtchn,gntdev,xenbus} are its devices, so it builds and runs as
  * a Linux process too.
  */
@@ -34,6 +35,23 @@ static uint64_t now(void *ctx)
 }
 
 static struct vfr vfr;
+
+/* Drops of spoofed frames go to the log at 1, 2, 4, 8 ... per port, so an
+ * attack is visible without flooding the console. */
+static void log_spoofing(void)
+{
+	static uint64_t logged[VFR_MAX_PORTS];
+	for (int i = 0; i < VFR_MAX_PORTS; i++) {
+		const struct vfr_port *p = &vfr.port[i];
+		uint64_t n = p->used ? p->st.drop_spoof : 0;
+		if (n < logged[i])
+			logged[i] = 0; /* a new port in this slot */
+		if (n && n >= 2 * logged[i] && n != logged[i]) {
+			printf("netback: %s: %llu spoofed frame%s dropped\n", p->cfg.name, (unsigned long long)n, n == 1 ? "" : "s");
+			logged[i] = n;
+		}
+	}
+}
 static struct xsc *xs;
 static char vfr_dir[128];
 
@@ -82,7 +100,7 @@ int main(int argc, char **argv)
 	if (dir)
 		snprintf(vfr_dir, sizeof(vfr_dir), "%s", dir);
 	else
-		snprintf(vfr_dir, sizeof(vfr_dir), "/local/domain/%u/vfr", self);
+		snprintf(vfr_dir, sizeof(vfr_dir), "/local/domain/%u/data/vfr", self);
 
 	static struct nb nb;
 	static struct nbx nbx;
@@ -121,10 +139,16 @@ int main(int argc, char **argv)
 	}
 	if (saved) {
 		free(vfr_rules_replace(&vfr, saved, now(NULL)));
-		printf("netback: %u rule%s, default %s (from %s)\n", saved->n, saved->n == 1 ? "" : "s",
-		       saved->dflt == VFR_ACCEPT ? "accept" : "drop", vfr_dir);
+		printf("netback: %u rule%s, default %s%s%s\n", saved->n, saved->n == 1 ? "" : "s",
+		       saved->dflt == VFR_ACCEPT ? "accept" : "drop", rc ? "" : " from ", rc ? "" : vfr_dir);
 	}
 	static char line[1024];
+	if (cmdfile && saved && !rc) {
+		/* the control plane's rules survive restarts: the start-of-day
+		 * file is not run over them */
+		printf("netback: rules restored from %s; %s not run\n", vfr_dir, cmdfile);
+		cmdfile = NULL;
+	}
 	if (cmdfile) {
 		FILE *cf = fopen(cmdfile, "r");
 		if (!cf) {
@@ -159,6 +183,7 @@ int main(int argc, char **argv)
 			if (!any)
 				break;
 		}
+		log_spoofing();
 		struct pollfd pfd[4] = { { xsfd, POLLIN, 0 }, { xd_evtchn_fd(), POLLIN, 0 }, { console ? 0 : -1, POLLIN, 0 },
 					 { vf.fd, POLLIN, 0 } };
 		if (poll(pfd, 4, -1) < 0)

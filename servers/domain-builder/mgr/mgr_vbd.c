@@ -144,6 +144,23 @@ static struct mgr_dom *backend_of(struct mgr *m, const struct mgr_vbd *v)
     return b && b->store_port ? b : NULL;
 }
 
+int mgr_xs_dev_nodes(struct mgr *m, const struct mgr_vbd_node *n, int k)
+{
+    int rc = 0;
+    for (int j = 0; j < k && !rc; j++) {
+        if (n[j].dir) {
+            char o[16], r[16];
+            snprintf(o, sizeof(o), "n%u", n[j].owner);
+            snprintf(r, sizeof(r), "r%u", n[j].reader);
+            const char *p[] = { o, r };
+            rc = xsc_mkdir(m->xs, n[j].path) || xsc_set_perms(m->xs, n[j].path, p, 2);
+        } else {
+            rc = xsc_write(m->xs, n[j].path, n[j].val);
+        }
+    }
+    return rc;
+}
+
 void mgr_xs_vbds(struct mgr *m, struct mgr_dom *d)
 {
     for (int i = 0; i < d->cfg.ndisk && m->xs && !m->xs_broken; i++) {
@@ -159,19 +176,8 @@ void mgr_xs_vbds(struct mgr *m, struct mgr_dom *d)
                      v.backend);
             continue;
         }
-        int k = mgr_vbd_nodes(&v, d->domid, b->domid, n, 24), rc = 0;
-        for (int j = 0; j < k && !rc; j++) {
-            if (n[j].dir) {
-                char o[16], r[16];
-                snprintf(o, sizeof(o), "n%u", n[j].owner);
-                snprintf(r, sizeof(r), "r%u", n[j].reader);
-                const char *p[] = { o, r };
-                rc = xsc_mkdir(m->xs, n[j].path) || xsc_set_perms(m->xs, n[j].path, p, 2);
-            } else {
-                rc = xsc_write(m->xs, n[j].path, n[j].val);
-            }
-        }
-        if (rc)
+        int k = mgr_vbd_nodes(&v, d->domid, b->domid, n, 24);
+        if (mgr_xs_dev_nodes(m, n, k))
             mgr_logf(m, "domain-builder: %s: disk %s: writing its xenstore nodes failed", d->cfg.name, v.vdev);
         else
             mgr_logf(m, "domain-builder: %s: disk %s (vbd '%s', %s) on %s", d->cfg.name, v.vdev, v.target,

@@ -5,6 +5,7 @@
  * shutdown requests through control/shutdown. */
 #include "mgr/mgr.h"
 #include "mgr/mgr_vbd.h"
+#include "mgr/mgr_vif.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -155,8 +156,10 @@ void mgr_xs_add(struct mgr *m, struct mgr_dom *d, uint64_t store_mfn, uint32_t s
              sub(m, base, "name", d->cfg.name, 0) || sub(m, base, "domid", id, 0) ||
              sub(m, base, "control", NULL, d->domid) || sub(m, base, "data", NULL, d->domid) ||
              xsc_introduce(m->xs, d->domid, store_mfn, store_port);
-    if (!check(m, rc, "nodes and introduce", d->domid))
+    if (!check(m, rc, "nodes and introduce", d->domid)) {
         mgr_xs_vbds(m, d);
+        mgr_xs_vifs(m, d);
+    }
 }
 
 void mgr_xs_remove(struct mgr *m, struct mgr_dom *d)
@@ -166,6 +169,7 @@ void mgr_xs_remove(struct mgr *m, struct mgr_dom *d)
         return;
     snprintf(base, sizeof(base), "/local/domain/%u", d->domid);
     mgr_xs_vbds_remove(m, d);
+    mgr_xs_vifs_remove(m, d);
     check(m, xsc_rm(m->xs, base), "removing the nodes", d->domid);
 }
 

@@ -25,6 +25,7 @@ extern int unit_pass, unit_fail;
 
 void test_cfg(void);
 void test_vbd(void);
+void test_vif(void);
 void test_layout(void);
 void test_build(void);
 void test_xlcmd(void);
