@@ -12,7 +12,10 @@
 # -icount shift=0,sleep=off (guest time = executed instructions).  Writes a
 # Markdown section to stdout; logs go to $O/bench/linux/.
 # BENCH_LINUX_STEPS overrides the benchmark list (init steps, "+"-separated),
-# BENCH_LINUX_REPS the repetitions of the default list (3; medians are reported).
+# BENCH_LINUX_REPS the repetitions of the default list (3; medians are reported),
+# BENCH_TIMEOUT_SCALE multiplies every boot's time limit (a loaded host).
+# BENCH_ONLY="tessera_domu xen_domu ..." runs only those platforms (the report
+# then uses the logs earlier runs left for the others).
 # Iteration counts are the programs' defaults (bench/linux/*.c).
 set -u
 cd "$(dirname "$0")/.."
@@ -40,7 +43,7 @@ bash bench/xen-domu/dom0-initramfs.sh "$steps" >"$out/dom0-initramfs.log" 2>&1 |
 # run NAME TIMEOUT QEMU-ARGS...: boots, waits for TESSERA-INIT-DONE (or a
 # failure), records host seconds from start to TESSERA-INIT-OK in NAME.init
 run() {
-  local name=$1 timeout=$2; shift 2
+  local name=$1 timeout=$(( $2 * ${BENCH_TIMEOUT_SCALE:-1} )); shift 2
   local log="$out/$name.log" t0 tinit=
   : >"$log"
   t0=$(date +%s.%N)
@@ -103,11 +106,13 @@ xen() {
 
 # wall clock one after the other; instruction time is deterministic, so in parallel
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-native wall; xen_domu wall; tessera_domu wall; xen wall; tessera wall
+want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
+for p in native xen_domu tessera_domu xen tessera; do want $p && $p wall; done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
-native icount "${icount[@]}" & xen_domu icount "${icount[@]}" & tessera_domu icount "${icount[@]}" &
+for p in native xen_domu tessera_domu; do want $p && $p icount "${icount[@]}" & done
 wait
-xen icount "${icount[@]}" & tessera icount "${icount[@]}" & wait
+for p in xen tessera; do want $p && $p icount "${icount[@]}" & done
+wait
 echo "$load0 -> $load1" >"$out/loadavg"
 
 # Debian's python (it has python3-matplotlib; a python3 earlier on PATH may not)
