@@ -358,6 +358,22 @@ static void test_memory_op(void)
     CHECK_EQ("the last page is usable again", res_pages[N_RES - 1][7], 9);
 }
 
+static void test_trap_table(void)
+{
+    section("set_trap_table: a 20000-entry list is continued");
+    trap_info_t *t = (trap_info_t *)big.mc;
+    for (unsigned i = 0; i < 20000; i++)
+        t[i] = (trap_info_t){ .vector = 200, .flags = 0, .cs = FLAT_KERNEL_CS, .address = (unsigned long)trap_entry_0x85 + (i % 16) };
+    t[20000] = (trap_info_t){ 0 };
+    arm(2);
+    long rc = long_call(__HYPERVISOR_set_trap_table, (long)t, 0, 0, 0);
+    quiet();
+    CHECK_EQ("set_trap_table of 20000 entries = 0", rc, 0);
+    CHECK_EQ("3 upcalls interrupted it", during, 3);
+    CHECK_EQ("clear the table", HYPERVISOR_set_trap_table(NULL), 0);
+    traps_init();
+}
+
 static void test_grant_ops(void)
 {
     section("grant_table_op: long copy and unmap batches");
@@ -477,6 +493,7 @@ void test_main(void)
     test_mmuext_op();
     test_memory_op();
     test_grant_ops();
+    test_trap_table();
     test_multicall();
     test_timer();
     upcall_hook = NULL;

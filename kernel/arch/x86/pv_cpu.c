@@ -10,28 +10,28 @@
 #include <xen/callback.h>
 #include <xen/physdev.h>
 
-#define TRAP_TABLE_MAX 4096   /* entries read before giving up on a missing terminator */
-
 long do_set_trap_table(uint64_t list, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
     struct trap_bounce_entry *traps = current->arch.traps;   /* this vCPU's own page */
     /* As Xen: listed vectors are updated in place as they are read (entries before
-     * a bad one stay updated), the others kept; a NULL list clears the table. */
+     * a bad one stay updated), the others kept; a NULL list clears the table; a
+     * long list is continued after any entry when preemption is due. */
     if (!list) {
         memset(traps, 0, 256 * sizeof(*traps));
         return 0;
     }
-    for (unsigned i = 0;; i++) {
+    for (;;) {
         struct trap_info ti;
-        if (i == TRAP_TABLE_MAX)
-            return -EINVAL;
-        if (copy_from_guest(&ti, list + i * sizeof(ti), sizeof(ti)))
+        if (copy_from_guest(&ti, list, sizeof(ti)))
             return -EFAULT;
         if (ti.address == 0)
             return 0;
         if (!is_canonical(ti.address))
             return -EINVAL;
         traps[ti.vector] = (struct trap_bounce_entry){ ti.address, (uint16_t)(ti.cs | 3), ti.flags };
+        list += sizeof(ti);
+        if (hypercall_preempt_check())
+            return hypercall_continue(__HYPERVISOR_set_trap_table, 1, &list);
     }
 }
 

@@ -2,6 +2,7 @@
  * threads (pCPUs) updating their tables at once, each of which must only ever
  * hold its own handlers (the core once staged every update in one global buffer).
  * Guest addresses are host pointers; the fakes below are what pv_cpu.c calls. */
+#include "fake_continuation.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,10 +86,20 @@ int main(void)
     check(v->arch.traps[3].address == 0x3000 && v->arch.traps[14].address == 0x2000,
           "entries before the bad one are updated, the bad one is not (Xen)");
     check(do_set_trap_table(16, 0, 0, 0, 0) == -EFAULT, "unreadable list = -EFAULT");
-    struct trap_info *big = calloc(4097, sizeof(*big));
-    for (unsigned i = 0; i < 4096; i++)
-        big[i] = (struct trap_info){ (uint8_t)i, 0, 0xe030, 0x5000 };
-    check(do_set_trap_table((uint64_t)big, 0, 0, 0, 0) == -EINVAL, "no terminator within 4096 entries = -EINVAL");
+    /* No bound on the list's length: after any entry, when preemption is due, the
+     * call continues with the list at the next entry (Xen's "h" continuation). */
+    struct trap_info *big = calloc(11, sizeof(*big));
+    for (unsigned i = 0; i < 10; i++)
+        big[i] = (struct trap_info){ (uint8_t)(40 + i), 0, 0xe030, 0x5000 + i };
+    fake_preempt(2);
+    check(do_set_trap_table((uint64_t)big, 0, 0, 0, 0) == __HYPERVISOR_set_trap_table,
+          "long list preempted after its third entry: continued");
+    check(fake_cont.n == 1 && fake_cont.args[0] == (uint64_t)&big[3], "... with the list at the fourth entry");
+    check(v->arch.traps[42].address == 0x5002 && v->arch.traps[43].address == 0,
+          "... three entries installed, the fourth not yet");
+    fake_preempt(-1);
+    check(do_set_trap_table((uint64_t)&big[3], 0, 0, 0, 0) == 0, "the continued call finishes = 0");
+    check(v->arch.traps[49].address == 0x5009, "... the last entry installed");
     free(big);
     check(do_set_trap_table(0, 0, 0, 0, 0) == 0, "NULL list = 0");
     unsigned left = 0;
