@@ -28,11 +28,15 @@ static long poll(struct vcpu *v, uint64_t arg)
     memcpy(v->poll_list, ports, p.nr_ports * sizeof(ports[0]));
     v->poll_nr = p.nr_ports;
     v->polling = true;
-    if (p.timeout) {
+    vcpu_block_current();
+    /* The timeout is armed only once blocked: the timer may live on another pCPU,
+     * and a deadline it saw expire before we blocked would have woken nobody
+     * (found by guests/fuzz: the vCPU then slept for ever).  If an event woke us
+     * meanwhile, the deadline only wakes us once more, early. */
+    if (p.timeout && __atomic_load_n(&v->blocked, __ATOMIC_SEQ_CST)) {
         v->poll_deadline = p.timeout < now_ns() ? now_ns() : p.timeout;
         vcpu_timer_changed(v);
     }
-    vcpu_block_current();
     return 0;
 }
 
