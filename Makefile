@@ -8,6 +8,7 @@ ALL :=
 HOST_ALL :=
 
 include kernel/kernel.mk
+include lib/pv/pv.mk
 -include guests/guests.mk
 -include $(wildcard guests/*/build.mk)
 -include servers/servers.mk

@@ -102,7 +102,7 @@ static void test_kernel_frames(void)
 
 /* Fetch from a no-execute page: the fault RIP is the page itself; return to the caller. */
 static uint64_t nx_page_va;
-static bool nx_hook(struct trap_regs *r)
+static bool nx_hook(struct pv_regs *r)
 {
     uint64_t *f = r->frame;
     if (r->vector == 14 && f[3] == nx_page_va) {
@@ -404,7 +404,7 @@ static void test_segbase(void)
     CHECK_EQ("stack_switch = 0", HYPERVISOR_stack_switch(FLAT_KERNEL_SS, (uint64_t)trap_stack + sizeof(trap_stack)), 0);
 }
 
-static bool db_hook(struct trap_regs *r)
+static bool db_hook(struct pv_regs *r)
 {
     if (r->vector != 1)
         return false;
@@ -603,7 +603,7 @@ static struct uevent uev[16];
 static unsigned nuev;
 static struct kjmp user_jmp;
 
-static bool user_hook(struct trap_regs *r)
+static bool user_hook(struct pv_regs *r)
 {
     if ((last_trap.cs & 3) != 3)
         return false;                   /* kernel-mode trap: normal handling */

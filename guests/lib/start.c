@@ -1,15 +1,10 @@
-/* C start of day: record start_info, map shared_info, install traps, run the
+/* C start of day (pv_start): record start_info, map shared_info, install traps, run the
  * guest's tests, print the summary and power off. */
 #include "lib.h"
 
-start_info_t *start_info;
-shared_info_t *shared;
-unsigned long *p2m;
 uint64_t *cur_l4;
 const char guest_name[] = GUEST_NAME;
 
-/* The VA where shared_info gets mapped: a page of our own .bss whose L1 exists. */
-static char shared_info_window[4096] ALIGNED_PAGE;
 /* Kernel stack for bounces from guest user mode (stack_switch). */
 char trap_stack[16384] ALIGNED_PAGE;
 
@@ -38,35 +33,32 @@ static bool strstr_(const char *h, const char *n)
     return false;
 }
 
+/* The guests' console is the hypervisor's (console_io), also before shared_info. */
+void console_write(const char *s, size_t n)
+{
+    console_io_write(s, n);
+}
+
 void guest_exit(void)
 {
     printf("%u passed, %u failed\n", checks_passed, checks_failed);
-    sched_shutdown_t sd = { .reason = SHUTDOWN_poweroff };
-    for (;;) {
-        HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
-        /* Shutdown must not return; keep trying rather than run on. */
-    }
+    pv_shutdown(SHUTDOWN_poweroff);
 }
 
-void guest_start(start_info_t *si)
+void pv_start(start_info_t *si)
 {
-    start_info = si;
-    p2m = (unsigned long *)si->mfn_list;
+    long rc = pv_map_shared_info(si);
     cur_l4 = (uint64_t *)si->pt_base;
     /* guests/xen-oracle.sh boots the guest as Xen's dom0 with this word on its command
      * line; no Tessera test passes it. */
     xen_dom0_oracle = (si->flags & SIF_INITDOMAIN) && strstr_((const char *)si->cmd_line, "xen-oracle");
     printf("# %s: start_info %p, %lu pages, hypercalls via %s\n", guest_name, (void *)si,
            (unsigned long)si->nr_pages, USES_HCPAGE ? "hypercall page" : "syscall");
-
-    uint64_t pte = si->shared_info | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
-    long rc = HYPERVISOR_update_va_mapping((uint64_t)shared_info_window, pte, UVMF_INVLPG);
     if (rc) {
         printf("FAIL - map shared_info (update_va_mapping returned %ld)\n", rc);
         checks_failed++;
         guest_exit();
     }
-    shared = (shared_info_t *)shared_info_window;
 
     traps_init();
     rc = HYPERVISOR_stack_switch(FLAT_KERNEL_SS, (uint64_t)trap_stack + sizeof(trap_stack));

@@ -3,23 +3,16 @@
 
 volatile struct trap_info_rec last_trap;
 volatile unsigned event_upcalls;
-void (*upcall_hook)(struct trap_regs *r);
-bool (*trap_hook)(struct trap_regs *r);
+void (*upcall_hook)(struct pv_regs *r);
+bool (*trap_hook)(struct pv_regs *r);
 
 struct extable { uint64_t start, end; };
 extern const struct extable __extable_start[], __extable_end[];
 
-#define ENT(v, dpl, fl) { (v), (dpl) | (fl), FLAT_KERNEL_CS, (unsigned long)trap_entry_##v }
 trap_info_t trap_table[] = {
-    ENT(0, 0, 0),  ENT(1, 0, 0),  ENT(2, 0, 0),  ENT(3, 3, 0),  ENT(4, 3, 0),  ENT(5, 0, 0),
-    ENT(6, 0, 0),  ENT(7, 0, 0),  ENT(8, 0, 0),  ENT(9, 0, 0),  ENT(10, 0, 0), ENT(11, 0, 0),
-    ENT(12, 0, 0), ENT(13, 0, 0), ENT(14, 0, 0), ENT(15, 0, 0), ENT(16, 0, 0), ENT(17, 0, 0),
-    ENT(18, 0, 0), ENT(19, 0, 0), ENT(20, 0, 0), ENT(21, 0, 0), ENT(22, 0, 0), ENT(23, 0, 0),
-    ENT(24, 0, 0), ENT(25, 0, 0), ENT(26, 0, 0), ENT(27, 0, 0), ENT(28, 0, 0), ENT(29, 0, 0),
-    ENT(30, 0, 0), ENT(31, 0, 0),
-    ENT(0x80, 3, 0),
-    ENT(0x81, 0, 0),
-    ENT(0x85, 3, 4),
+    PV_TRAPS_STD(0),
+    PV_TRAP(0x81, 0, 0),
+    PV_TRAP(0x85, 3, 4),
     { 0, 0, 0, 0 },
 };
 
@@ -31,29 +24,14 @@ void traps_init(void)
         checks_failed++;
         guest_exit();
     }
-    struct callback_register cb = {
-        .type = CALLBACKTYPE_syscall, .flags = CALLBACKF_mask_events,
-        .address = (unsigned long)trap_entry_0x100,
-    };
-    rc = HYPERVISOR_callback_op(CALLBACKOP_register, &cb);
-    struct callback_register fs = {
-        .type = CALLBACKTYPE_failsafe, .flags = 0,
-        .address = (unsigned long)trap_entry_0x101,
-    };
-    long rc2 = HYPERVISOR_callback_op(CALLBACKOP_register, &fs);
-    struct callback_register ev = {
-        .type = CALLBACKTYPE_event, .flags = 0,
-        .address = (unsigned long)trap_entry_0x102,
-    };
-    long rc3 = HYPERVISOR_callback_op(CALLBACKOP_register, &ev);
-    if (rc || rc2 || rc3) {
-        printf("FAIL - callback_op register at boot (syscall %ld, failsafe %ld, event %ld)\n",
-               rc, rc2, rc3);
+    rc = pv_register_callbacks();
+    if (rc) {
+        printf("FAIL - callback_op register at boot (%ld)\n", rc);
         checks_failed++;
     }
 }
 
-static void decode(struct trap_regs *r)
+static void decode(struct pv_regs *r)
 {
     uint64_t *f = r->frame;
     unsigned i = 2;
@@ -76,10 +54,7 @@ static void decode(struct trap_regs *r)
     last_trap.count++;
 }
 
-/* Index of RIP in the frame. */
-static inline uint64_t *frame_rip(struct trap_regs *r) { return &r->frame[r->has_ec ? 3 : 2]; }
-
-void trap_dispatch(struct trap_regs *r)
+void trap_dispatch(struct pv_regs *r)
 {
     if (r->vector == 0x102) {           /* event upcall: record it and ack */
         decode(r);
@@ -100,12 +75,12 @@ void trap_dispatch(struct trap_regs *r)
     decode(r);
     if (trap_hook && trap_hook(r))
         return;
-    uint64_t rip = *frame_rip(r);
+    uint64_t rip = *reg_rip(r);
     for (const struct extable *e = __extable_start; e < __extable_end; e++) {
         if (rip >= e->start && rip <= e->end) {
             last_trap.ex_start = e->start;
             last_trap.ex_end = e->end;
-            *frame_rip(r) = e->end;
+            *reg_rip(r) = e->end;
             return;
         }
     }

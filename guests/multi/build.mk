@@ -14,5 +14,5 @@ multi-guests: $(MULTI_ELFS)
 $(O)/guests/multi-%.elf: guests/multi/multi-%.c $(M_DEPS) | $(XENINC)/xen
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
-	@$(GCC_GUEST) $(G_CFLAGS) $(M_FLAGS) -DGUEST_NAME='"multi-$*"' $(G_LDFLAGS) -o $@ \
+	@$(PV_CC) $(G_CFLAGS) $(M_FLAGS) -DGUEST_NAME='"multi-$*"' $(G_LDFLAGS) -o $@ \
 	  $< guests/multi/xc.c $(G_LIB_SRCS)

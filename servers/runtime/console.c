@@ -58,7 +58,7 @@ static void ring_write(const char *s, size_t n)
 void console_write(const char *s, size_t n)
 {
     if (use_hypercall) {
-        HYPERVISOR_console_io(CONSOLEIO_write, n, s);
+        console_io_write(s, n);
         return;
     }
     if (ring)

@@ -97,7 +97,7 @@ static void release(struct galloc *a)
             ref_used[a->refs[i]] = false;
             page_free(a->pfns[i]);
         } else {
-            printk("runtime: gntalloc: grant %u still in use; its page is not reused\n", a->refs[i]);
+            printf("runtime: gntalloc: grant %u still in use; its page is not reused\n", a->refs[i]);
         }
     }
     a->used = false;

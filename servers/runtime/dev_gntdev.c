@@ -132,7 +132,7 @@ static long gnt_mmap(struct file *f, uint64_t addr, uint64_t len, int prot, uint
         };
         long rc = HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &op, 1);
         if (rc || op.status != GNTST_okay) {
-            printk("runtime: gntdev: map of grant %u from domain %u failed (%ld, status %d)\n",
+            printf("runtime: gntdev: map of grant %u from domain %u failed (%ld, status %d)\n",
                    m->refs[i].ref, m->refs[i].domid, rc, op.status);
             for (unsigned j = 0; j < i; j++)
                 unmap_page(m, j);

@@ -59,7 +59,7 @@ long elf_load(const uint8_t *img, size_t size, uint64_t *entry, uint64_t *phdr,
     const Elf64_Ehdr *eh = (const void *)img;
     const char *why = check_header(eh, size);
     if (why) {
-        printk("runtime: cannot load the program: %s\n", why);
+        printf("runtime: cannot load the program: %s\n", why);
         return -EINVAL;
     }
     const Elf64_Phdr *ph = (const void *)(img + eh->e_phoff);
@@ -73,7 +73,7 @@ long elf_load(const uint8_t *img, size_t size, uint64_t *entry, uint64_t *phdr,
         if (ph[i].p_vaddr < USER_ELF_MIN || ph[i].p_memsz > USER_MMAP_BASE ||
             ph[i].p_vaddr + ph[i].p_memsz > USER_MMAP_BASE || ph[i].p_filesz > ph[i].p_memsz ||
             ph[i].p_offset > size || ph[i].p_filesz > size - ph[i].p_offset) {
-            printk("runtime: cannot load the program: bad segment %u\n", i);
+            printf("runtime: cannot load the program: bad segment %u\n", i);
             return -EINVAL;
         }
         long rc = load_segment(img, &ph[i]);

@@ -85,7 +85,7 @@ long pt_flush(void)
     unsigned done = 0;
     long rc = HYPERVISOR_mmu_update(queue, queued, &done, DOMID_SELF);
     if (rc)
-        printk("runtime: mmu_update of %u entries failed at %u: %ld (ptr %lx val %lx)\n", queued,
+        printf("runtime: mmu_update of %u entries failed at %u: %ld (ptr %lx val %lx)\n", queued,
                done, rc, (unsigned long)queue[done].ptr, (unsigned long)queue[done].val);
     queued = 0;
     return rc;

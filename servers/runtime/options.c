@@ -44,6 +44,6 @@ void options_parse(const char *cmdline)
         } else if (word_is(w, len, "trace"))
             opts.trace = true;
         else if (memchr(w, '=', len))
-            printk("runtime: unknown option %.*s\n", (int)len, w);
+            printf("runtime: unknown option %.*s\n", (int)len, w);
     }
 }

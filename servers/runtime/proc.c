@@ -19,8 +19,8 @@ static void __attribute__((noreturn)) start_instance(void)
     uint64_t entry, phdr, brk;
     uint16_t phnum;
     if (elf_load(prog->image, prog->size, &entry, &phdr, &phnum, &brk)) {
-        printk("runtime: program not started\n");
-        rt_shutdown(SHUTDOWN_crash);
+        printf("runtime: program not started\n");
+        pv_shutdown(SHUTDOWN_crash);
     }
     brk_init(brk);
     fd_init();
@@ -29,12 +29,12 @@ static void __attribute__((noreturn)) start_instance(void)
     uint32_t mxcsr = 0x1f80;            /* a fresh FPU/SSE state for each instance */
     asm volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
     if (instance > 1)
-        printk("runtime: instance %u started, %lu pages free, %lu us after instance %u ended\n",
+        printf("runtime: instance %u started, %lu pages free, %lu us after instance %u ended\n",
                instance, pages_free(), (unsigned long)((now_ns() - end_time) / 1000), instance - 1);
     else
-        printk("runtime: instance 1 started, %lu pages free\n", pages_free());
+        printf("runtime: instance 1 started, %lu pages free\n", pages_free());
     uint64_t frame[9] = { 0, 0, 0, 0, entry, FLAT_USER_CS, 0x202, sp, FLAT_USER_SS };
-    iret_to(frame);
+    iret_to_fresh(frame);
 }
 
 static void finish(void)
@@ -45,16 +45,16 @@ static void finish(void)
     fd_close_all(again);
     privcmd_drop();
     if (end_kind == END_EXIT)
-        printk("runtime: program exited with status %d\n", end_code);
+        printf("runtime: program exited with status %d\n", end_code);
     if (!again) {
         if (failed && opts.restart)
-            printk("runtime: not restarting: %u restarts already (max_restarts=%u)\n",
+            printf("runtime: not restarting: %u restarts already (max_restarts=%u)\n",
                    restarts, opts.max_restarts);
-        printk("runtime: shutting down\n");
-        rt_shutdown(failed ? SHUTDOWN_crash : SHUTDOWN_poweroff);
+        printf("runtime: shutting down\n");
+        pv_shutdown(failed ? SHUTDOWN_crash : SHUTDOWN_poweroff);
     }
     restarts++;
-    printk("runtime: restarting the program (restart %u of %u)\n", restarts, opts.max_restarts);
+    printf("runtime: restarting the program (restart %u of %u)\n", restarts, opts.max_restarts);
     uvm_reset();
 }
 
@@ -88,33 +88,33 @@ static const char *sig_name(int sig)
     }
 }
 
-static void dump_regs(struct regs *r)
+static void dump_regs(struct pv_regs *r)
 {
-    printk("runtime:   rip %016lx rsp %016lx rflags %08lx error %lx\n",
+    printf("runtime:   rip %016lx rsp %016lx rflags %08lx error %lx\n",
            (unsigned long)*reg_rip(r), (unsigned long)reg_rsp(r),
            (unsigned long)reg_rflags(r), (unsigned long)reg_ec(r));
-    printk("runtime:   rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", (unsigned long)r->rax,
+    printf("runtime:   rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", (unsigned long)r->rax,
            (unsigned long)r->rbx, (unsigned long)r->frame[0], (unsigned long)r->rdx);
-    printk("runtime:   rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n", (unsigned long)r->rsi,
+    printf("runtime:   rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n", (unsigned long)r->rsi,
            (unsigned long)r->rdi, (unsigned long)r->rbp, (unsigned long)r->r8);
-    printk("runtime:   r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n", (unsigned long)r->r9,
+    printf("runtime:   r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n", (unsigned long)r->r9,
            (unsigned long)r->r10, (unsigned long)r->frame[1], (unsigned long)r->r12);
-    printk("runtime:   r13 %016lx r14 %016lx r15 %016lx\n", (unsigned long)r->r13,
+    printf("runtime:   r13 %016lx r14 %016lx r15 %016lx\n", (unsigned long)r->r13,
            (unsigned long)r->r14, (unsigned long)r->r15);
 }
 
 /* r: the trap frame (NULL for a signal the program sent itself). */
-void proc_crash(struct regs *r, int sig, const char *why)
+void proc_crash(struct pv_regs *r, int sig, const char *why)
 {
     if (r && r->vector == 14)
-        printk("runtime: program killed by %s (%s, vector %lu) at rip %lx, address %lx\n",
+        printf("runtime: program killed by %s (%s, vector %lu) at rip %lx, address %lx\n",
                sig_name(sig), why, (unsigned long)r->vector, (unsigned long)*reg_rip(r),
                (unsigned long)vcpu0->arch.cr2);
     else if (r)
-        printk("runtime: program killed by %s (%s, vector %lu) at rip %lx\n", sig_name(sig), why,
+        printf("runtime: program killed by %s (%s, vector %lu) at rip %lx\n", sig_name(sig), why,
                (unsigned long)r->vector, (unsigned long)*reg_rip(r));
     else
-        printk("runtime: program killed by %s (%s)\n", sig_name(sig), why);
+        printf("runtime: program killed by %s (%s)\n", sig_name(sig), why);
     if (r)
         dump_regs(r);
     end_kind = END_CRASH;

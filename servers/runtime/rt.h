@@ -3,54 +3,20 @@
 #ifndef RT_H
 #define RT_H
 
-#include <stdint.h>
-#include <stddef.h>
-#include <stdbool.h>
-#include <stdarg.h>
-
-#include <xen/xen.h>
-#include <xen/memory.h>
-#include <xen/sched.h>
-#include <xen/callback.h>
-#include <xen/vcpu.h>
-#include <xen/event_channel.h>
-#include <xen/grant_table.h>
-#include <xen/version.h>
-#include <xen/physdev.h>
+#include "pv.h"
 #include <xen/io/console.h>
-#include "hypercall.h"
 #include "lerrno.h"
 
-#define PAGE_SIZE   4096UL
-#define PAGE_SHIFT  12
-#define VIRT_BASE   0xffffffff80000000UL
 #define PAGE_ALIGN_UP(x)   (((x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
 #define PAGE_ALIGN_DOWN(x) ((x) & ~(PAGE_SIZE - 1))
 
-#define _PAGE_PRESENT  0x001UL
-#define _PAGE_RW       0x002UL
-#define _PAGE_USER     0x004UL
-#define _PAGE_ACCESSED 0x020UL
-#define _PAGE_DIRTY    0x040UL
-#define _PAGE_PSE      0x080UL
-#define _PAGE_NX       (1UL << 63)
-#define PTE_ADDR_MASK  0x000ffffffffff000UL
 #define PTE_TABLE      (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
-#define barrier() asm volatile("" ::: "memory")
-#define ALIGNED_PAGE __attribute__((aligned(4096), section(".bss.pages")))
 
 /* ---- start of day and globals (start.c) ---- */
-extern start_info_t *start_info;
-extern shared_info_t *shared;
-extern unsigned long *p2m;
 extern domid_t self_domid;
-#define vcpu0 (&shared->vcpu_info[0])
-extern char boot_stack_top[], trap_stack_top[], _image_end[];
-void rt_shutdown(unsigned reason) __attribute__((noreturn));
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 /* ---- runtime options (options.c) ---- */
@@ -59,48 +25,20 @@ extern struct rt_options opts;
 void options_parse(const char *cmdline);
 const char *word_next(const char **p, size_t *len);
 
-/* ---- console and formatting (console.c, printf.c) ---- */
+/* ---- console (console.c; printf is the PV base's) ---- */
 void console_init(void);
-void console_write(const char *s, size_t n);
 bool console_readable(void);
 long console_read(uint64_t buf, size_t n, bool nonblock);
-int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 
-/* ---- string (string.c) ---- */
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-void *memmove(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-void *memchr(const void *s, int c, size_t n);
+/* ---- string (string.c; the rest is lib/freestanding's) ---- */
 unsigned long strtoul_(const char *s, const char **end);
 
-/* ---- traps (traps.c, head.S) ---- */
-struct regs {
-    uint64_t r15, r14, r13, r12, rbp, rbx, r10, r9, r8, rdi, rsi, rdx, rax;
-    uint64_t vector, has_ec;
-    uint64_t frame[];                   /* rcx r11 [ec] rip cs rflags rsp ss */
-};
-static inline uint64_t *reg_rip(struct regs *r) { return &r->frame[r->has_ec ? 3 : 2]; }
-static inline uint64_t reg_cs(struct regs *r) { return reg_rip(r)[1]; }
-static inline uint64_t reg_rflags(struct regs *r) { return reg_rip(r)[2]; }
-static inline uint64_t reg_rsp(struct regs *r) { return reg_rip(r)[3]; }
-static inline uint64_t reg_ec(struct regs *r) { return r->has_ec ? r->frame[2] : 0; }
+/* ---- traps (traps.c; the entry stubs are the PV base's) ---- */
 void traps_init(void);
-void trap_dispatch(struct regs *r);
-void iret_to(uint64_t *frame) __attribute__((noreturn));
-struct kjmp { uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip; };
-int ksetjmp(struct kjmp *j) __attribute__((returns_twice));
-void klongjmp(struct kjmp *j, int v) __attribute__((noreturn));
 
 /* ---- frames and the kernel direct map (mm.c) ---- */
 static inline void *pfn_va(uint64_t pfn) { return (void *)(VIRT_BASE + (pfn << PAGE_SHIFT)); }
 static inline uint64_t va_pfn(const void *va) { return ((uint64_t)va - VIRT_BASE) >> PAGE_SHIFT; }
-static inline uint64_t m2p(uint64_t mfn) { return ((const uint64_t *)HYPERVISOR_VIRT_START)[mfn]; }
 bool mfn_is_ours(uint64_t mfn, uint64_t *pfn);
 void mm_init(void);
 uint64_t page_alloc(void);              /* a zeroed frame (pfn), mapped RW; panics when out */
@@ -170,12 +108,12 @@ long elf_load(const uint8_t *img, size_t size, uint64_t *entry, uint64_t *phdr,
 uint64_t stack_build(const char *cmdline, uint64_t entry, uint64_t phdr, uint16_t phnum);
 void proc_run(const struct program *p) __attribute__((noreturn));
 void proc_exit(int status) __attribute__((noreturn));
-void proc_crash(struct regs *r, int sig, const char *why) __attribute__((noreturn));
+void proc_crash(struct pv_regs *r, int sig, const char *why) __attribute__((noreturn));
 long brk_set(uint64_t addr);
 void brk_init(uint64_t start);
 
 /* ---- syscalls (syscall.c and friends) ---- */
-void syscall_entry(struct regs *r);
+void syscall_entry(struct pv_regs *r);
 long sys_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, uint64_t off);
 long sys_munmap(uint64_t addr, uint64_t len);
 long sys_mprotect(uint64_t addr, uint64_t len, int prot);

@@ -2,19 +2,7 @@
  * callbacks, bind the timer, find the program in the module package and run it. */
 #include "rt.h"
 
-start_info_t *start_info;
-shared_info_t *shared;
-unsigned long *p2m;
 domid_t self_domid;
-
-static char shared_info_window[4096] ALIGNED_PAGE;
-
-void rt_shutdown(unsigned reason)
-{
-    sched_shutdown_t sd = { .reason = reason };
-    for (;;)
-        HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
-}
 
 void panic(const char *fmt, ...)
 {
@@ -23,8 +11,8 @@ void panic(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    printk("runtime: PANIC: %s\n", buf);
-    rt_shutdown(SHUTDOWN_crash);
+    printf("runtime: PANIC: %s\n", buf);
+    pv_shutdown(SHUTDOWN_crash);
 }
 
 /* Package entry 0 (the first boot module after the runtime) is the program. */
@@ -48,14 +36,10 @@ static void find_domid(void)
     evtchn_op(EVTCHNOP_close, &c);
 }
 
-void rt_start(start_info_t *si)
+void pv_start(start_info_t *si)
 {
-    start_info = si;
-    p2m = (unsigned long *)si->mfn_list;
-    uint64_t pte = si->shared_info | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
-    if (HYPERVISOR_update_va_mapping((uint64_t)shared_info_window, pte, UVMF_INVLPG))
-        rt_shutdown(SHUTDOWN_crash);
-    shared = (shared_info_t *)shared_info_window;
+    if (pv_map_shared_info(si))
+        pv_shutdown(SHUTDOWN_crash);
     vcpu0->evtchn_upcall_mask = 1;
     mm_init();
     console_init();
@@ -67,10 +51,10 @@ void rt_start(start_info_t *si)
     uvm_init();
     struct program prog;
     if (!find_program(&prog)) {
-        printk("runtime: no program: boot module 1 (the server ELF) is missing\n");
-        rt_shutdown(SHUTDOWN_crash);
+        printf("runtime: no program: boot module 1 (the server ELF) is missing\n");
+        pv_shutdown(SHUTDOWN_crash);
     }
-    printk("runtime: domain %u, %lu pages (%lu free), program %lu bytes, restart=%s max_restarts=%u\n",
+    printf("runtime: domain %u, %lu pages (%lu free), program %lu bytes, restart=%s max_restarts=%u\n",
            self_domid, (unsigned long)si->nr_pages, pages_free(), (unsigned long)prog.size,
            opts.restart ? "always" : "never", opts.max_restarts);
     proc_run(&prog);

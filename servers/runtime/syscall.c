@@ -64,13 +64,13 @@ static long sig_noop(uint64_t old, size_t size)
 static long unknown(long nr)
 {
     if (nr < 0 || nr >= (long)sizeof(logged) || !logged[nr])
-        printk("runtime: system call %ld not implemented (-ENOSYS)\n", nr);
+        printf("runtime: system call %ld not implemented (-ENOSYS)\n", nr);
     if (nr >= 0 && nr < (long)sizeof(logged))
         logged[nr] = 1;
     return -ENOSYS;
 }
 
-static long do_syscall(struct regs *r, long nr, uint64_t a1, uint64_t a2, uint64_t a3,
+static long do_syscall(struct pv_regs *r, long nr, uint64_t a1, uint64_t a2, uint64_t a3,
                        uint64_t a4, uint64_t a5, uint64_t a6)
 {
     switch (nr) {
@@ -120,12 +120,12 @@ static long do_syscall(struct regs *r, long nr, uint64_t a1, uint64_t a2, uint64
     }
 }
 
-void syscall_entry(struct regs *r)
+void syscall_entry(struct pv_regs *r)
 {
     long nr = (long)r->rax;
     long ret = do_syscall(r, nr, r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
     if (opts.trace)
-        printk("runtime: syscall %ld(%lx, %lx, %lx) = %ld\n", nr, (unsigned long)r->rdi,
+        printf("runtime: syscall %ld(%lx, %lx, %lx) = %ld\n", nr, (unsigned long)r->rdi,
                (unsigned long)r->rsi, (unsigned long)r->rdx, ret);
     r->rax = (uint64_t)ret;
 }

@@ -1,7 +1,10 @@
-/* Start of day, Xen ELF notes, trap entry stubs and the return-to-guest path of the
- * conformance-guest runtime. Built once per hypercall flavour: with HCPAGE defined the
- * image carries XEN_ELFNOTE_HYPERCALL_PAGE and every hypercall (iret too) goes through
- * the page the hypervisor filled; without it hypercalls are bare `syscall`s. */
+/* The PV base's assembly, shared by every tiny PV kernel of the project (the
+ * conformance guests, the service runtime): Xen ELF notes, start of day, trap entry
+ * stubs, the return path through the iret hypercall and a minimal setjmp/longjmp.
+ * PV_GUEST_OS (a string, from the build) names the kernel in XEN_ELFNOTE_GUEST_OS.
+ * With HCPAGE defined the image carries XEN_ELFNOTE_HYPERCALL_PAGE and every
+ * hypercall (iret too) goes through the page the hypervisor filled; without it
+ * hypercalls are bare `syscall`s (rax = number, arguments in rdi rsi rdx r10 r8). */
 #define __ASSEMBLY__ 1
 #include <xen/elfnote.h>
 #include <xen/xen.h>
@@ -18,7 +21,7 @@
 4:  .balign 4;                            \
     .popsection
 
-NOTE(XEN_ELFNOTE_GUEST_OS,      .asciz "tessera-conform")
+NOTE(XEN_ELFNOTE_GUEST_OS,      .asciz PV_GUEST_OS)
 NOTE(XEN_ELFNOTE_GUEST_VERSION, .asciz "1")
 NOTE(XEN_ELFNOTE_XEN_VERSION,   .asciz "xen-3.0")
 NOTE(XEN_ELFNOTE_LOADER,        .asciz "generic")
@@ -67,7 +70,7 @@ _start:
     mov   %r8, boot_bss_dirty(%rip)
     lea   boot_stack_top(%rip), %rsp
     mov   boot_rsi(%rip), %rdi
-    call  guest_start
+    call  pv_start
     ud2
 
 /* ------------------------------------------------------------------------------ */
@@ -108,7 +111,7 @@ TRAPSTUB 0x100, 0   /* syscall callback */
 TRAPSTUB 0x101, 0   /* failsafe callback (frame has ds/es/fs/gs; see traps.c) */
 TRAPSTUB 0x102, 0   /* event callback */
 
-/* struct trap_regs layout (traps.h): r15 r14 r13 r12 rbp rbx r10 r9 r8 rdi rsi rdx rax
+/* struct pv_regs layout (pv.h): r15 r14 r13 r12 rbx rbp r10 r9 r8 rdi rsi rdx rax
  * vector has_ec, then the hypervisor's frame. */
 trap_common:
     push  %rax
@@ -118,8 +121,8 @@ trap_common:
     push  %r8
     push  %r9
     push  %r10
-    push  %rbx
     push  %rbp
+    push  %rbx
     push  %r12
     push  %r13
     push  %r14
@@ -131,7 +134,7 @@ trap_common:
     mov   %rbx, %rdi
     /* fall through */
 
-/* trap_return(struct trap_regs *r): resume the interrupted context described by r
+/* trap_return(struct pv_regs *r): resume the interrupted context described by r
  * (as possibly modified) with the iret hypercall. */
     .globl trap_return
 trap_return:
@@ -141,8 +144,8 @@ trap_return:
     pop   %r14
     pop   %r13
     pop   %r12
-    pop   %rbp
     pop   %rbx
+    pop   %rbp
     pop   %r10
     pop   %r9
     pop   %r8
@@ -173,11 +176,27 @@ trap_return:
     ud2
 
 /* iret_to(frame *f): f points at {rax r11 rcx flags rip cs rflags rsp ss}. Used to
- * enter user mode or to test the iret hypercall directly. */
-    .globl iret_to
+ * enter user mode or to test the iret hypercall directly. iret_to_fresh(f) does the
+ * same with all other general registers cleared (a fresh user context). */
+    .globl iret_to, iret_to_fresh
+iret_to_fresh:
+    mov   %rdi, %rsp
+    xor   %edi, %edi
+    xor   %esi, %esi
+    xor   %edx, %edx
+    xor   %ebx, %ebx
+    xor   %ebp, %ebp
+    xor   %r8d, %r8d
+    xor   %r9d, %r9d
+    xor   %r10d, %r10d
+    xor   %r12d, %r12d
+    xor   %r13d, %r13d
+    xor   %r14d, %r14d
+    xor   %r15d, %r15d
+    jmp   1f
 iret_to:
     mov   %rdi, %rsp
-    mov   8(%rsp), %r11
+1:  mov   8(%rsp), %r11
     mov   16(%rsp), %rcx
     mov   0(%rsp), %rax
 #ifdef HCPAGE

@@ -1,8 +1,9 @@
-/* Console output through HYPERVISOR_console_io(CONSOLEIO_write) and printf (formatted
- * by lib/freestanding's vsnprintf). */
-#include "lib.h"
+/* Console output of the PV base: printf formats with lib/freestanding's vsnprintf
+ * and hands the text to the kernel's console_write; console_io_write is the
+ * CONSOLEIO_write path for kernels whose console is the hypervisor's. */
+#include "pv.h"
 
-void console_write(const char *s, size_t n)
+void console_io_write(const char *s, size_t n)
 {
     while (n) {
         long rc = HYPERVISOR_console_io(CONSOLEIO_write, n, s);
@@ -16,14 +17,20 @@ void console_write(const char *s, size_t n)
     }
 }
 
-int printf(const char *fmt, ...)
+int vprintf(const char *fmt, va_list ap)
 {
     char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
     int r = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
     size_t n = (size_t)r < sizeof(buf) ? (size_t)r : sizeof(buf) - 1;
     console_write(buf, n);
+    return r;
+}
+
+int printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vprintf(fmt, ap);
+    va_end(ap);
     return r;
 }

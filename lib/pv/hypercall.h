@@ -1,10 +1,10 @@
-/* Hypercall wrappers. Built with -DHCPAGE they call into the hypervisor-filled hypercall
- * page (hypercall_page + nr*32, numbers below 128); otherwise they execute a bare
- * `syscall` with rax = number and arguments in rdi rsi rdx r10 r8 (Linux 6.1's way). */
-#ifndef GUEST_HYPERCALL_H
-#define GUEST_HYPERCALL_H
+/* Hypercall wrappers of the PV base (included by pv.h). Built with -DHCPAGE they call
+ * into the hypervisor-filled hypercall page (hypercall_page + nr*32, numbers below
+ * 128); otherwise they execute a bare `syscall` with rax = number and arguments in rdi rsi rdx r10 r8 (Linux 6.1's way). */
+#ifndef PV_HYPERCALL_H
+#define PV_HYPERCALL_H
 
-#include "types.h"
+#include <xen/xen.h>
 
 extern char hypercall_page[];
 
@@ -76,6 +76,7 @@ static inline long hypercall(long nr, long a1, long a2, long a3, long a4, long a
 #define HYPERVISOR_sched_op(c, a)             HC2(__HYPERVISOR_sched_op, c, a)
 #define HYPERVISOR_callback_op(c, a)          HC2(__HYPERVISOR_callback_op, c, a)
 #define HYPERVISOR_event_channel_op(c, a)     HC2(__HYPERVISOR_event_channel_op, c, a)
+#define HYPERVISOR_grant_table_op(c, a, n)    HC3(__HYPERVISOR_grant_table_op, c, a, n)
 #define HYPERVISOR_physdev_op(c, a)           HC2(__HYPERVISOR_physdev_op, c, a)
 
 #endif
