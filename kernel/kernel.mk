@@ -10,9 +10,12 @@ K_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector -fno-builtin-p
   -fpie -fvisibility=hidden -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
   -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
   -nostdinc -isystem $(shell $(KCC) -print-file-name=include) -isystem $(XENINC) \
-  -Ikernel/include -Ikernel/arch/x86/include -D__XEN_TOOLS__
+  -Ikernel/include -Ikernel/arch/x86/include -Ilib/freestanding -D__XEN_TOOLS__
 K_SRCS := $(wildcard kernel/common/*.c kernel/arch/x86/*.c kernel/arch/x86/*.S)
-K_OBJS := $(patsubst kernel/%,$(O)/kernel/%.o,$(K_SRCS))
+# lib/freestanding (string functions, vsnprintf) is compiled again with the core's flags.
+K_LIB_SRCS := $(wildcard lib/freestanding/*.c)
+K_OBJS := $(patsubst kernel/%,$(O)/kernel/%.o,$(K_SRCS)) \
+  $(patsubst lib/%,$(O)/kernel/lib/%.o,$(K_LIB_SRCS))
 
 ALL += $(O)/tessera.elf
 
@@ -21,6 +24,10 @@ $(XENINC)/xen:
 	ln -sfn /usr/include/xen $(XENINC)/xen
 
 $(O)/kernel/%.c.o: kernel/%.c | $(XENINC)/xen
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"; $(KCC) $(K_CFLAGS) -MMD -MP -c $< -o $@
+
+$(O)/kernel/lib/%.c.o: lib/%.c | $(XENINC)/xen
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"; $(KCC) $(K_CFLAGS) -MMD -MP -c $< -o $@
 

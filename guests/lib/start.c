@@ -13,24 +13,10 @@ uint64_t cmdline_u(const char *key, uint64_t dflt)
 {
     const char *s0 = (const char *)start_info->cmd_line, *s = s0;
     size_t kl = strlen(key);
-    for (; *s; s++) {
-        if ((s == s0 || s[-1] == ' ') && !strncmp(s, key, kl) && s[kl] == '=') {
-            uint64_t v = 0;
-            for (s += kl + 1; *s >= '0' && *s <= '9'; s++)
-                v = v * 10 + (uint64_t)(*s - '0');
-            return v;
-        }
-    }
+    for (; *s; s++)
+        if ((s == s0 || s[-1] == ' ') && !strncmp(s, key, kl) && s[kl] == '=')
+            return strtoul(s + kl + 1, NULL, 10);
     return dflt;
-}
-
-static bool strstr_(const char *h, const char *n)
-{
-    size_t l = strlen(n);
-    for (; *h; h++)
-        if (!strncmp(h, n, l))
-            return true;
-    return false;
 }
 
 /* The guests' console is the hypervisor's (console_io), also before shared_info. */
@@ -51,7 +37,7 @@ void pv_start(start_info_t *si)
     cur_l4 = (uint64_t *)si->pt_base;
     /* guests/xen-oracle.sh boots the guest as Xen's dom0 with this word on its command
      * line; no Tessera test passes it. */
-    xen_dom0_oracle = (si->flags & SIF_INITDOMAIN) && strstr_((const char *)si->cmd_line, "xen-oracle");
+    xen_dom0_oracle = (si->flags & SIF_INITDOMAIN) && strstr((const char *)si->cmd_line, "xen-oracle");
     printf("# %s: start_info %p, %lu pages, hypercalls via %s\n", guest_name, (void *)si,
            (unsigned long)si->nr_pages, USES_HCPAGE ? "hypercall page" : "syscall");
     if (rc) {

@@ -1,4 +1,4 @@
-/* A small vsnprintf/snprintf for the freestanding PV kernels (see freestanding.h). */
+/* A small vsnprintf/snprintf for the core and the PV kernels (see freestanding.h). */
 #include "freestanding.h"
 
 struct out { char *buf; size_t cap, len; };

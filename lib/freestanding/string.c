@@ -60,6 +60,14 @@ size_t strlen(const char *s)
     return n;
 }
 
+size_t strnlen(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s[n])
+        n++;
+    return n;
+}
+
 int strcmp(const char *a, const char *b)
 {
     while (*a && *a == *b)
@@ -76,4 +84,42 @@ int strncmp(const char *a, const char *b, size_t n)
             return 0;
     }
     return 0;
+}
+
+char *strstr(const char *h, const char *n)
+{
+    size_t l = strlen(n);
+    for (; *h; h++)
+        if (!strncmp(h, n, l))
+            return (char *)h;
+    return l ? NULL : (char *)h;
+}
+
+unsigned long strtoul(const char *s, const char **end, int base)
+{
+    unsigned long v = 0;
+    if (base == 0) {
+        base = 10;
+        if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+            base = 16;
+            s += 2;
+        }
+    }
+    for (;; s++) {
+        int dgt;
+        if (*s >= '0' && *s <= '9')
+            dgt = *s - '0';
+        else if (*s >= 'a' && *s <= 'f')
+            dgt = *s - 'a' + 10;
+        else if (*s >= 'A' && *s <= 'F')
+            dgt = *s - 'A' + 10;
+        else
+            break;
+        if (dgt >= base)
+            break;
+        v = v * (unsigned long)base + (unsigned long)dgt;
+    }
+    if (end)
+        *end = s;
+    return v;
 }

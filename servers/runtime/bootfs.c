@@ -24,7 +24,7 @@ static size_t make_listing(void)
 static bool lookup(const char *name, const uint8_t **d, size_t *size)
 {
     const char *cl, *end;
-    unsigned long k = strtoul_(name, &end);
+    unsigned long k = strtoul(name, &end, 10);
     if (end != name && !*end)
         return boot_module((unsigned)k, d, size, &cl);
     for (unsigned i = 0; boot_module(i, d, size, &cl); i++) {

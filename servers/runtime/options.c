@@ -37,7 +37,7 @@ void options_parse(const char *cmdline)
         else if (word_is(w, len, "restart=never"))
             opts.restart = false;
         else if (len > 13 && !strncmp(w, "max_restarts=", 13))
-            opts.max_restarts = (unsigned)strtoul_(w + 13, NULL);
+            opts.max_restarts = (unsigned)strtoul(w + 13, NULL, 10);
         else if (len > 5 && !strncmp(w, "name=", 5) && len - 5 < sizeof(opts.name)) {
             memcpy(opts.name, w + 5, len - 5);
             opts.name[len - 5] = 0;

@@ -30,9 +30,6 @@ void console_init(void);
 bool console_readable(void);
 long console_read(uint64_t buf, size_t n, bool nonblock);
 
-/* ---- string (string.c; the rest is lib/freestanding's) ---- */
-unsigned long strtoul_(const char *s, const char **end);
-
 /* ---- traps (traps.c; the entry stubs are the PV base's) ---- */
 void traps_init(void);
 

@@ -7,7 +7,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c) kernel/arch/x86/pagetype.c \
   kernel/arch/x86/mm_hypercalls.c kernel/arch/x86/ptwr.c kernel/common/frame.c
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow \
   -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-  -isystem $(XENINC) -Ikernel/include -Ikernel/arch/x86/include -Itests/unit -D__XEN_TOOLS__
+  -isystem $(XENINC) -Ikernel/include -Ilib/freestanding -Ikernel/arch/x86/include -Itests/unit -D__XEN_TOOLS__
 HOST_ALL += $(UNIT_BIN)
 
 $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h kernel/include/*.h kernel/arch/x86/include/*.h) | $(XENINC)/xen

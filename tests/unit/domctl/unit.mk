@@ -7,7 +7,7 @@ DOMCTL_TEST_SRCS := $(wildcard tests/unit/domctl/*.c) tests/unit/fake_continuati
   kernel/arch/x86/pagetype.c kernel/arch/x86/mm_hypercalls.c kernel/common/frame.c
 DOMCTL_TEST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow \
   -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-  -isystem $(XENINC) -Ikernel/include -Ikernel/arch/x86/include -Itests/unit/domctl -Itests/unit -D__XEN_TOOLS__
+  -isystem $(XENINC) -Ikernel/include -Ilib/freestanding -Ikernel/arch/x86/include -Itests/unit/domctl -Itests/unit -D__XEN_TOOLS__
 HOST_ALL += $(DOMCTL_TEST_BIN)
 
 $(DOMCTL_TEST_BIN): $(DOMCTL_TEST_SRCS) $(wildcard tests/unit/domctl/*.h kernel/include/*.h kernel/include/public/*.h kernel/arch/x86/include/*.h) | $(XENINC)/xen

@@ -6,7 +6,7 @@ EVTCHN_UNIT_BIN := $(O)/host/unit/evtchn_tests
 EVTCHN_UNIT_SRCS := $(wildcard tests/unit/evtchn/*.c) kernel/common/event_channel.c
 EVTCHN_UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow -pthread \
   -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-  -isystem $(XENINC) -Ikernel/include -Ikernel/arch/x86/include -Itests/unit/evtchn -D__XEN_TOOLS__
+  -isystem $(XENINC) -Ikernel/include -Ilib/freestanding -Ikernel/arch/x86/include -Itests/unit/evtchn -D__XEN_TOOLS__
 HOST_ALL += $(EVTCHN_UNIT_BIN)
 
 $(EVTCHN_UNIT_BIN): $(EVTCHN_UNIT_SRCS) $(wildcard tests/unit/evtchn/*.h kernel/include/*.h kernel/arch/x86/include/*.h) | $(XENINC)/xen

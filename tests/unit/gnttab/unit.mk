@@ -9,7 +9,7 @@ GNT_SRCS := $(wildcard tests/unit/gnttab/*.c) tests/unit/fake_continuation.c $(G
   kernel/arch/x86/pagetype.c kernel/common/frame.c
 GNT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
   -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-  -isystem $(XENINC) -Ikernel/include -Ikernel/arch/x86/include -I$(GNT_SRC) \
+  -isystem $(XENINC) -Ikernel/include -Ilib/freestanding -Ikernel/arch/x86/include -I$(GNT_SRC) \
   -Itests/unit/gnttab -Itests/unit -D__XEN_TOOLS__
 ifneq ($(wildcard $(GNT_SRC)/grant_table.c),)
 HOST_ALL += $(GNT_BIN)
