@@ -36,7 +36,7 @@ static enum { DB_CLEAR_TF, DB_DISABLE, DB_SET_RF } db_mode;
 static volatile unsigned nbp;           /* #BP taken while accept_bp is set */
 static bool accept_bp;
 
-static bool db_hook(struct trap_regs *r)
+static bool db_hook(struct pv_regs *r)
 {
     if (r->vector == 3 && accept_bp) {
         nbp++;
@@ -403,7 +403,7 @@ static struct uev uevs[8];
 static unsigned nuev;
 static struct kjmp user_jmp;
 
-static bool user_hook(struct trap_regs *r)
+static bool user_hook(struct pv_regs *r)
 {
     if ((last_trap.cs & 3) != 3)
         return false;

@@ -7,7 +7,7 @@ DEV_UNIT_SRCS := $(wildcard tests/unit/devices/*.c) kernel/common/pci_dev.c kern
   kernel/common/frame.c
 DEV_UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow \
   -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-  -isystem $(XENINC) -Ikernel/include -Ikernel/arch/x86/include -Itests/unit/devices -D__XEN_TOOLS__
+  -isystem $(XENINC) -Ikernel/include -Ilib/freestanding -Ikernel/arch/x86/include -Itests/unit/devices -D__XEN_TOOLS__
 HOST_ALL += $(DEV_UNIT_BIN)
 
 $(DEV_UNIT_BIN): $(DEV_UNIT_SRCS) $(wildcard tests/unit/devices/*.h kernel/include/*.h) | $(XENINC)/xen
