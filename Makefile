@@ -12,7 +12,7 @@ include lib/pv/pv.mk
 -include guests/guests.mk
 -include $(wildcard guests/*/build.mk)
 -include servers/servers.mk
--include tests/unit/unit.mk
+-include tests/unit/harness/harness.mk
 -include $(wildcard tests/unit/*/unit.mk)
 -include boot/boot.mk
 

@@ -1,5 +1,5 @@
-/* Domain and vCPU lifecycle: creation with a capability set, the domain's frame
- * list, shutdown and crash, and destruction that returns every frame. */
+/* Domain and vCPU lifecycle: creation with a capability set, shutdown and crash,
+ * and destruction that returns every frame (frame.c hands frames to a domain). */
 #include "lib.h"
 #include "domain.h"
 #include "mm.h"
@@ -99,24 +99,6 @@ fail:
     return NULL;
 }
 
-/* A frame for the domain: owned, allocated, mapped in nothing yet. */
-mfn_t domain_alloc_page(struct domain *d)
-{
-    if (d->tot_pages >= d->max_pages)
-        return INVALID_MFN;
-    mfn_t m = frame_alloc();
-    if (m == INVALID_MFN)
-        return m;
-    struct page_info *pg = mfn_to_page(m);
-    pg->owner = d->id;
-    pg->flags = PGF_allocated;
-    pg->next = d->page_list;
-    d->page_list = (uint32_t)m;
-    d->tot_pages++;
-    iommu_page_changed(pg, d->id);
-    return m;
-}
-
 /* VIRQ_DOM_EXC goes to d's creator (which reaps it) and to every domain holding
  * XENSTORE (which fires @releaseDomain): Xen's global-VIRQ handlers, by capability. */
 static void notify_dom_exc(struct domain *d)
@@ -190,11 +172,7 @@ void domain_destroy(struct domain *d)
         }
     }
     arch_domain_teardown(d);
-    for (uint32_t m = d->page_list; m != ~0u;) {
-        uint32_t next = mfn_to_page(m)->next;
-        frame_free(m);
-        m = next;
-    }
+    domain_free_pages(d);
     if (d->shared_info_mfn != INVALID_MFN && d->shared_info_mfn)
         frame_free(d->shared_info_mfn);
     for (unsigned i = 0; i < d->nr_vcpus; i++) {

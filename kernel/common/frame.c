@@ -1,9 +1,12 @@
 /* The frame allocator: a free list threaded through the frame table.  O(1)
  * alloc/free under one lock (any pCPU may allocate or free at any time), and
- * an exact free count so tests can detect leaked frames. */
+ * an exact free count so tests can detect leaked frames; and a domain's frames
+ * (its page list, counted against max_pages). */
 #include "mm.h"
 #include "lib.h"
 #include "spinlock.h"
+#include "domain.h"
+#include "pci.h"
 
 struct page_info *frame_table;
 mfn_t max_mfn;
@@ -49,3 +52,33 @@ void frame_free(mfn_t m)
 }
 
 uint64_t frames_free_count(void) { return free_count; }
+
+/* A frame for the domain: owned, allocated, mapped in nothing yet. */
+mfn_t domain_alloc_page(struct domain *d)
+{
+    if (d->tot_pages >= d->max_pages)
+        return INVALID_MFN;
+    mfn_t m = frame_alloc();
+    if (m == INVALID_MFN)
+        return m;
+    struct page_info *pg = mfn_to_page(m);
+    pg->owner = d->id;
+    pg->flags = PGF_allocated;
+    pg->next = d->page_list;
+    d->page_list = (uint32_t)m;
+    d->tot_pages++;
+    iommu_page_changed(pg, d->id);
+    return m;
+}
+
+/* Return every frame on d's page list (d is dying: nothing maps them any more). */
+void domain_free_pages(struct domain *d)
+{
+    for (uint32_t m = d->page_list; m != ~0u;) {
+        uint32_t next = mfn_to_page(m)->next;
+        frame_free(m);
+        m = next;
+    }
+    d->page_list = ~0u;
+    d->tot_pages = 0;
+}

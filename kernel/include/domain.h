@@ -84,7 +84,8 @@ void domain_unpause(struct domain *d);
 void domain_destroy(struct domain *d);
 struct domain *domain_lookup(domid_t id);
 /* Allocate one frame owned by d (counts toward tot_pages); INVALID_MFN on failure. */
-mfn_t domain_alloc_page(struct domain *d);
+mfn_t domain_alloc_page(struct domain *d);       /* frame.c */
+void domain_free_pages(struct domain *d);       /* frame.c: every frame on its list */
 void domain_shutdown(struct domain *d, unsigned reason);
 void domain_crash(struct domain *d, const char *why);
 

@@ -1,15 +1,10 @@
-/* Host unit tests of servers/lib/decompress: check macros and helpers. */
+/* Host unit tests of servers/lib/decompress: the harness's checks and helpers. */
 #ifndef DTEST_H
 #define DTEST_H
 #include <stddef.h>
 #include <stdint.h>
+#include "check.h"
 #include "decompress.h"
-
-extern int t_passed, t_failed;
-void t_check(int ok, const char *name, const char *file, int line);
-void t_check_eq(long got, long want, const char *name, const char *file, int line);
-#define CHECK(c, name) t_check(!!(c), (name), __FILE__, __LINE__)
-#define CHECK_EQ(g, w, name) t_check_eq((long)(g), (long)(w), (name), __FILE__, __LINE__)
 
 /* Runs a decoder into an exactly sized heap buffer (so ASan sees any overrun). */
 typedef int (*dc_fn)(const uint8_t *, size_t, uint8_t *, size_t, size_t *);

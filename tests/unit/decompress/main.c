@@ -5,29 +5,6 @@
 #include <string.h>
 #include "dtest.h"
 
-int t_passed, t_failed;
-
-void t_check(int ok, const char *name, const char *file, int line)
-{
-	if (ok) {
-		t_passed++;
-		printf("ok - %s\n", name);
-	} else {
-		t_failed++;
-		printf("FAIL - %s (%s:%d)\n", name, file, line);
-	}
-}
-
-void t_check_eq(long got, long want, const char *name, const char *file, int line)
-{
-	if (got == want) {
-		t_check(1, name, file, line);
-	} else {
-		t_failed++;
-		printf("FAIL - %s: got %ld, want %ld (%s:%d)\n", name, got, want, file, line);
-	}
-}
-
 int t_run(dc_fn fn, const uint8_t *in, size_t in_len, size_t cap, uint8_t **out, size_t *out_len)
 {
 	uint8_t *ib = malloc(in_len ? in_len : 1), *ob = malloc(cap ? cap : 1);
@@ -50,6 +27,7 @@ int t_run_exact(dc_fn fn, const uint8_t *in, size_t in_len, size_t cap, size_t *
 
 int main(int argc, char **argv)
 {
+	unit_begin();
 	test_detect();
 	test_lz4();
 	test_inflate();
@@ -59,6 +37,5 @@ int main(int argc, char **argv)
 	test_zstd();
 	if (argc > 1)
 		test_fixtures(argv[1]);
-	printf("%d passed, %d failed\n", t_passed, t_failed);
-	return t_failed ? 1 : 0;
+	return unit_end();
 }

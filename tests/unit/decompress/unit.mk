@@ -5,13 +5,13 @@
 include servers/lib/decompress/sources.mk
 HOSTCC ?= gcc
 DC_TEST_BIN := $(O)/host/unit/decompress_tests
-DC_TEST_SRCS := $(wildcard tests/unit/decompress/*.c) $(DECOMPRESS_SRCS)
+DC_TEST_SRCS := $(wildcard tests/unit/decompress/*.c) $(UNIT_CHECK_SRCS) $(DECOMPRESS_SRCS)
 DC_TEST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow \
   -fsanitize=address,undefined -fno-sanitize-recover=all \
-  -I$(DECOMPRESS_DIR) -Itests/unit/decompress
+  -I$(DECOMPRESS_DIR) -Itests/unit/decompress -I$(UNIT_HARNESS)
 HOST_ALL += $(DC_TEST_BIN)
 
-$(DC_TEST_BIN): $(DC_TEST_SRCS) $(DECOMPRESS_HDRS) tests/unit/decompress/dtest.h
+$(DC_TEST_BIN): $(DC_TEST_SRCS) $(DECOMPRESS_HDRS) tests/unit/decompress/dtest.h $(UNIT_HARNESS)/check.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(DC_TEST_CFLAGS) -o $@ $(DC_TEST_SRCS)
 

@@ -1,28 +1,11 @@
-/* The fake machine for the device tests: two functions' config space, frames
- * in malloc'ed memory, two domains, and recorders for the IOMMU/MSI calls. */
-#include <stdio.h>
-#include <stdlib.h>
+/* The device tests' own fakes on the harness's machine: two functions' config
+ * space, two domains, and recorders for the IOMMU/MSI calls. */
 #include <string.h>
-#include <stdarg.h>
 #include "devtest.h"
 
 uint8_t fake_cfg[2][256];
 int n_attach, n_detach, n_msi_release, attach_rc;
 struct domain dom1, dom2;
-bool debug_log;
-static uint8_t *machine;
-static int passed, failed;
-
-void check_eq(long got, long want, const char *name, int line)
-{
-    if (got == want) {
-        passed++;
-        printf("ok - %s\n", name);
-    } else {
-        failed++;
-        printf("FAIL - %s: got %ld (%#lx), want %ld (%#lx) (line %d)\n", name, got, got, want, want, line);
-    }
-}
 
 static uint8_t *cfg_of(uint32_t sbdf)
 {
@@ -50,68 +33,32 @@ int iommu_attach(struct domain *d, struct pci_fn *f) { (void)d; (void)f; n_attac
 void iommu_detach(struct domain *d, struct pci_fn *f) { (void)d; (void)f; n_detach++; }
 void msi_release_fn(struct pci_fn *f) { (void)f; n_msi_release++; }
 
-void *mfn_to_virt(mfn_t m)
+static void init_domain(struct domain *d, domid_t id)
 {
-    if (m >= FAKE_FRAMES)
-        abort();
-    return machine + m * PAGE_SIZE;
-}
-
-void printk(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (getenv("UNIT_VERBOSE"))
-        vfprintf(stderr, fmt, ap);
-    va_end(ap);
-}
-
-_Noreturn void panic(const char *fmt, ...)
-{
-    (void)fmt;
-    abort();
+    memset(d, 0, sizeof(*d));
+    d->id = id;
+    d->page_list = ~0u;
+    d->max_pages = FAKE_FRAMES;
+    d->caps = CAP_IO;
+    fake_register(d);
 }
 
 void fake_reset(void)
 {
-    static struct page_info ft[FAKE_FRAMES];
-    if (!machine)
-        machine = aligned_alloc(PAGE_SIZE, FAKE_FRAMES * PAGE_SIZE);
-    frame_table = ft;
-    max_mfn = FAKE_FRAMES;
-    while (frame_alloc() != INVALID_MFN)      /* empty the allocator, then refill it */
-        ;
-    for (mfn_t m = 0; m < FAKE_FRAMES; m++)
-        ft[m] = (struct page_info){ .owner = DOMID_NONE, .next = ~0u };
-    frame_add_free_range(1, FAKE_FRAMES - 1);
-    memset(&dom1, 0, sizeof(dom1));
-    memset(&dom2, 0, sizeof(dom2));
-    dom1.id = 1;
-    dom2.id = 2;
-    dom1.page_list = dom2.page_list = ~0u;
-    dom1.caps = dom2.caps = CAP_IO;
+    fake_kernel_reset();
+    fake_guest_reset();
+    fake_machine_reset(FAKE_FRAMES);
+    init_domain(&dom1, 1);
+    init_domain(&dom2, 2);
     n_attach = n_detach = n_msi_release = attach_rc = 0;
-}
-
-mfn_t fake_alloc(struct domain *d)
-{
-    mfn_t m = frame_alloc();
-    struct page_info *pg = mfn_to_page(m);
-    pg->owner = d->id;
-    pg->flags = PGF_allocated;
-    pg->next = d->page_list;
-    d->page_list = (uint32_t)m;
-    d->tot_pages++;
-    return m;
 }
 
 int main(void)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    unit_begin();
     test_pcicfg();
     test_assign();
     test_iommu_pt();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return unit_end();
 }
 void iommu_sync(const void *p, size_t n) { (void)p; (void)n; }

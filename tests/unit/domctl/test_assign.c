@@ -13,7 +13,6 @@ uint32_t pci_conf_read(uint32_t sbdf, unsigned reg, unsigned size) { (void)sbdf;
 void pci_conf_write(uint32_t sbdf, unsigned reg, unsigned size, uint32_t v) { (void)sbdf; (void)reg; (void)size; fake_cmd = v; }
 int iommu_attach(struct domain *d, struct pci_fn *f) { (void)d; (void)f; attached++; return 0; }
 void iommu_detach(struct domain *d, struct pci_fn *f) { (void)d; (void)f; attached--; }
-void iommu_page_changed(struct page_info *pg, domid_t owner) { (void)pg; (void)owner; }
 void msi_release_fn(struct pci_fn *f) { (void)f; }
 
 static long assign(uint32_t cmd, domid_t d, uint32_t dev, uint32_t sbdf)

@@ -224,6 +224,6 @@ void test_build(void)
     after_start(&c, bl1);
     CHECK_EQ(domctl(XEN_DOMCTL_destroydomain, c.id), 0, "build: destroydomain");
     CHECK_EQ(frames_free_count(), free_before, "build: destroy returned every frame");
-    CHECK(fake_counts_zero(bl1 + 1, FAKE_FRAMES), "build: no reference left on any child frame");
+    CHECK(fake_counts_zero(bl1 + 1, FAKE_FRAMES, NULL), "build: no reference left on any child frame");
     CHECK(!builder->lock.locked, "build: no lock left held");
 }

@@ -1,18 +1,11 @@
-/* Host unit tests of event channels: the check macros and the fake machine
- * (domains with malloc'ed shared_info, a frame pool with failure injection, a
- * vcpu_kick recorder, guest copies over plain memory). */
+/* Host unit tests of event channels on the harness (tests/unit/harness) with fakes
+ * of their own: domains with malloc'ed shared_info, a frame pool with failure
+ * injection, a vcpu_kick recorder. */
 #ifndef EVTCHN_UNIT_H
 #define EVTCHN_UNIT_H
 
-#include "types.h"
-#include "domain.h"
+#include "fake.h"
 #include "event.h"
-
-extern int unit_passed, unit_failed;
-void unit_check(bool ok, const char *name, const char *file, int line);
-void unit_check_eq(long got, long want, const char *name, const char *file, int line);
-#define CHECK(cond, name) unit_check(!!(cond), (name), __FILE__, __LINE__)
-#define CHECK_EQ(got, want, name) unit_check_eq((long)(got), (long)(want), (name), __FILE__, __LINE__)
 
 /* A fake domain: struct domain plus its vCPUs, shared_info and kick counts. */
 struct fake_dom {
@@ -35,7 +28,6 @@ void fake_destroy(struct fake_dom *fd);
 
 extern long frames_in_use;          /* frame_alloc minus frame_free */
 extern int frame_fail_after;        /* frame_alloc fails after this many more (-1: never) */
-extern int copy_to_fail;            /* copy_to_guest fails while set */
 int total_kicks(void);
 void clear_kicks(void);
 

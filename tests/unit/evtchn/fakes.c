@@ -1,38 +1,23 @@
-/* The fake machine the event-channel tests run on: domains registered in a
- * small table, a frame pool that can be told to run out, vcpu_kick counting
- * per vCPU, and guest copies that treat guest addresses as host pointers. */
+/* The event-channel tests' own fakes on the harness (guest memory: all host
+ * memory): domains registered in a small table, a frame pool that can be told to
+ * run out, and vcpu_kick counting per vCPU. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdarg.h>
 #include <signal.h>
 #include <unistd.h>
 #include "evtchn_unit.h"
 #include "mm.h"
 #include "sched.h"
-#include "guest_access.h"
 
 #define MAX_FAKE_DOMS 16
 #define POOL_FRAMES   256
 
 static struct fake_dom *doms[MAX_FAKE_DOMS];
-static __thread struct vcpu *cur;
 long frames_in_use;
 int frame_fail_after = -1;
-int copy_to_fail;
-bool debug_log;
 
 /* ---- kernel services used by event_channel.c ---- */
-struct vcpu *current_vcpu(void) { return cur; }
-
-struct domain *domain_lookup(domid_t id)
-{
-    for (unsigned i = 0; i < MAX_FAKE_DOMS; i++)
-        if (doms[i] && doms[i]->d.id == id)
-            return &doms[i]->d;
-    return NULL;
-}
-
 void vcpu_kick(struct vcpu *v)
 {
     struct fake_dom *fd = container_of(v->domain, struct fake_dom, d);
@@ -89,42 +74,6 @@ void frame_free(mfn_t m)
     __atomic_store_n(&pool_lock, 0, __ATOMIC_RELEASE);
 }
 
-int copy_from_guest(void *dst, uint64_t gva, size_t n)
-{
-    if (gva < 0x10000 || !guest_range_ok(gva, n))
-        return -EFAULT;
-    memcpy(dst, (void *)gva, n);
-    return 0;
-}
-
-int copy_to_guest(uint64_t gva, const void *src, size_t n)
-{
-    if (copy_to_fail || gva < 0x10000 || !guest_range_ok(gva, n))
-        return -EFAULT;
-    memcpy((void *)gva, src, n);
-    return 0;
-}
-
-void printk(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (getenv("UNIT_VERBOSE"))
-        vfprintf(stderr, fmt, ap);
-    va_end(ap);
-}
-
-_Noreturn void panic(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "PANIC: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    abort();
-}
-
 /* ---- domains ---- */
 struct fake_dom *fake_domain(domid_t id, uint32_t caps, domid_t parent, unsigned nr_vcpus)
 {
@@ -151,16 +100,18 @@ struct fake_dom *fake_domain(domid_t id, uint32_t caps, domid_t parent, unsigned
     for (unsigned i = 0; i < MAX_FAKE_DOMS; i++)
         if (!doms[i]) {
             doms[i] = fd;
+            fake_register(&fd->d);
             return fd;
         }
     abort();
 }
 
-void fake_as(struct fake_dom *fd, unsigned vcpu) { cur = &fd->v[vcpu]; }
+void fake_as(struct fake_dom *fd, unsigned vcpu) { fake_current = &fd->v[vcpu]; }
 
 void fake_destroy(struct fake_dom *fd)
 {
     evtchn_domain_destroy(&fd->d);
+    domain_table[fd->d.id] = NULL;
     for (unsigned i = 0; i < MAX_FAKE_DOMS; i++)
         if (doms[i] == fd)
             doms[i] = NULL;
@@ -174,8 +125,9 @@ void fake_reset(void)
         if (doms[i])
             fake_destroy(doms[i]);
     frame_fail_after = -1;
-    copy_to_fail = 0;
-    cur = NULL;
+    fake_kernel_reset();
+    fake_guest_reset();
+    fake_guest_any = true;
 }
 
 int total_kicks(void)
@@ -218,43 +170,21 @@ void clear_events(struct fake_dom *fd)
     memset(fd->kicks, 0, sizeof(fd->kicks));
 }
 
-/* ---- reporting ---- */
-int unit_passed, unit_failed;
-
-void unit_check(bool ok, const char *name, const char *file, int line)
-{
-    if (ok) {
-        unit_passed++;
-        printf("ok - %s\n", name);
-    } else {
-        unit_failed++;
-        printf("FAIL - %s (%s:%d)\n", name, file, line);
-    }
-}
-
-void unit_check_eq(long got, long want, const char *name, const char *file, int line)
-{
-    if (got == want) {
-        unit_passed++;
-        printf("ok - %s\n", name);
-    } else {
-        unit_failed++;
-        printf("FAIL - %s: got %ld, want %ld (%s:%d)\n", name, got, want, file, line);
-    }
-}
-
 /* A lock-order bug shows up as a hang: fail instead of stalling the suite. */
 static void on_alarm(int sig)
 {
     (void)sig;
-    printf("FAIL - timed out (deadlock?)\n%d passed, %d failed\n", unit_passed, unit_failed + 1);
+    unit_failed++;
+    printf("FAIL - timed out (deadlock?)\n");
+    unit_end();
     fflush(stdout);
     _exit(1);
 }
 
 int main(void)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    unit_begin();
+    fake_reset();
     signal(SIGALRM, on_alarm);
     alarm(120);
     test_basic();
@@ -265,8 +195,7 @@ int main(void)
     test_stress();
     fake_reset();
     CHECK_EQ(frames_in_use, 0, "no frame leaked over the whole run");
-    printf("%d passed, %d failed\n", unit_passed, unit_failed);
-    return unit_failed ? 1 : 0;
+    return unit_end();
 }
 
 /* ---- pirqs (msi.c): domain 1 has mapped pirq 20 ---- */

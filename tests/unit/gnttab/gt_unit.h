@@ -1,20 +1,14 @@
-/* Host unit tests of grant tables: check macros and the fake machine (memory,
- * frame table, three domains, page tables, guest memory, flush recorder). */
+/* Host unit tests of grant tables on the harness's fake machine
+ * (tests/unit/harness) with three domains, page tables and a per-domain flush
+ * recorder of their own. */
 #ifndef GT_UNIT_H
 #define GT_UNIT_H
 
-#include "types.h"
-#include "mm.h"
+#include "fake.h"
 #include "pt.h"
 #include "domain.h"
 #include "grant.h"
 #include "grant_priv.h"
-
-extern int unit_passed, unit_failed;
-void unit_check(bool ok, const char *name, const char *file, int line);
-void unit_check_eq(long got, long want, const char *name, const char *file, int line);
-#define CHECK(cond, name) unit_check(!!(cond), (name), __FILE__, __LINE__)
-#define CHECK_EQ(got, want, name) unit_check_eq((long)(got), (long)(want), (name), __FILE__, __LINE__)
 
 #define FAKE_FRAMES 2048
 /* dom1: a backend with CAP_BUILD; dom2: its child, the frontend; dom3: a stranger. */
@@ -22,12 +16,10 @@ extern struct domain dom1, dom2, dom3;
 extern int n_flush[4];                  /* flush_tlb_domain calls per domain id */
 extern mfn_t flush_watch;               /* flush records this frame's count ... */
 extern uint32_t flush_watch_count;      /* ... here at the last flush */
-extern uint64_t fake_bad_guest_lo, fake_bad_guest_hi;   /* copies in [lo,hi) fault */
 
 void fake_reset(void);                  /* fresh memory, domains (with grant tables) */
 void set_current(struct domain *d);
-mfn_t fake_alloc(struct domain *d);     /* zeroed frame owned by d, on its page list */
-void *frame(mfn_t m);
+static inline void *frame(mfn_t m) { return fake_table(m); }
 /* Give d kernel page tables covering GVA..GVA+2MiB with an empty L1; returns it. */
 #define GVA 0x0000100000000000UL
 mfn_t fake_page_tables(struct domain *d);

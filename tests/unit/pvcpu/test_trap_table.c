@@ -1,40 +1,19 @@
 /* set_trap_table on the host: Xen's in-place update rules, and two vCPUs on two
  * threads (pCPUs) updating their tables at once, each of which must only ever
  * hold its own handlers (the core once staged every update in one global buffer).
- * Guest addresses are host pointers; the fakes below are what pv_cpu.c calls. */
-#include "fake_continuation.h"
-#include <stdio.h>
+ * Guest addresses are host pointers (the harness's guest memory: reads only; below
+ * 64 KiB unmapped); the fakes below are what else pv_cpu.c calls. */
 #include <stdlib.h>
-#include <string.h>
-#include <stdarg.h>
 #include <pthread.h>
+#include "fake.h"
+#include "fake_continuation.h"
 #include "hypercall.h"
-#include "domain.h"
 #include "traps.h"
-#include "guest_access.h"
 
-static __thread struct vcpu *cur;
-struct vcpu *current_vcpu(void) { return cur; }
-int copy_from_guest(void *dst, uint64_t gva, size_t n)
-{
-    if (gva < 4096)
-        return -EFAULT;                     /* the fake's unmapped page */
-    memcpy(dst, (const void *)gva, n);
-    return 0;
-}
-int copy_to_guest(uint64_t gva, const void *src, size_t n) { (void)gva; (void)src; (void)n; return -EFAULT; }
 struct cpu_regs *guest_regs(void) { abort(); }
 void toggle_guest_mode(struct vcpu *v) { (void)v; abort(); }
 void domain_crash(struct domain *d, const char *why) { (void)d; (void)why; abort(); }
-void printk(const char *fmt, ...) { (void)fmt; }
 long physdev_irq_op(uint64_t cmd, uint64_t arg) { (void)cmd; (void)arg; abort(); }
-
-static int passed, failed;
-static void check(bool ok, const char *name)
-{
-    printf("%s - %s\n", ok ? "ok" : "FAIL", name);
-    ok ? passed++ : failed++;
-}
 
 static struct vcpu vcpus[3];
 static struct trap_bounce_entry tables[3][256];
@@ -54,7 +33,7 @@ static void *hammer(void *arg)
 {
     struct worker *w = arg;
     struct trap_info list[9] = { { 0 } };
-    cur = w->v;
+    fake_current = w->v;
     for (unsigned r = 0; r < ROUNDS; r++) {
         for (unsigned i = 0; i < 8; i++)
             list[i] = (struct trap_info){ (uint8_t)(0x40 + i), 0, 0xe033, TAG(w->tag, (i + r) % 8) };
@@ -72,40 +51,45 @@ static void *hammer(void *arg)
 
 int main(void)
 {
+    unit_begin();
+    fake_kernel_reset();
+    fake_guest_reset();
+    fake_guest_any = true;
+    copy_to_fail = 1;
     struct vcpu *v = new_vcpu();
-    cur = v;
+    fake_current = v;
     struct trap_info list[4] = {
         { 3, 3, 0xe030, 0x1000 }, { 14, 0, 0xe030, 0x2000 }, { 0 },
     };
-    check(do_set_trap_table((uint64_t)list, 0, 0, 0, 0) == 0, "set_trap_table of two entries = 0");
-    check(v->arch.traps[3].address == 0x1000 && v->arch.traps[3].cs == 0xe033 &&
+    CHECK(do_set_trap_table((uint64_t)list, 0, 0, 0, 0) == 0, "set_trap_table of two entries = 0");
+    CHECK(v->arch.traps[3].address == 0x1000 && v->arch.traps[3].cs == 0xe033 &&
           v->arch.traps[3].flags == 3, "entry 3 stored, CS RPL forced to 3");
     list[0] = (struct trap_info){ 3, 0, 0xe030, 0x3000 };
     list[1] = (struct trap_info){ 14, 0, 0xe030, 0x0000800000000000UL };
-    check(do_set_trap_table((uint64_t)list, 0, 0, 0, 0) == -EINVAL, "non-canonical second entry = -EINVAL");
-    check(v->arch.traps[3].address == 0x3000 && v->arch.traps[14].address == 0x2000,
+    CHECK(do_set_trap_table((uint64_t)list, 0, 0, 0, 0) == -EINVAL, "non-canonical second entry = -EINVAL");
+    CHECK(v->arch.traps[3].address == 0x3000 && v->arch.traps[14].address == 0x2000,
           "entries before the bad one are updated, the bad one is not (Xen)");
-    check(do_set_trap_table(16, 0, 0, 0, 0) == -EFAULT, "unreadable list = -EFAULT");
+    CHECK(do_set_trap_table(16, 0, 0, 0, 0) == -EFAULT, "unreadable list = -EFAULT");
     /* No bound on the list's length: after any entry, when preemption is due, the
      * call continues with the list at the next entry (Xen's "h" continuation). */
     struct trap_info *big = calloc(11, sizeof(*big));
     for (unsigned i = 0; i < 10; i++)
         big[i] = (struct trap_info){ (uint8_t)(40 + i), 0, 0xe030, 0x5000 + i };
     fake_preempt(2);
-    check(do_set_trap_table((uint64_t)big, 0, 0, 0, 0) == __HYPERVISOR_set_trap_table,
+    CHECK(do_set_trap_table((uint64_t)big, 0, 0, 0, 0) == __HYPERVISOR_set_trap_table,
           "long list preempted after its third entry: continued");
-    check(fake_cont.n == 1 && fake_cont.args[0] == (uint64_t)&big[3], "... with the list at the fourth entry");
-    check(v->arch.traps[42].address == 0x5002 && v->arch.traps[43].address == 0,
+    CHECK(fake_cont.n == 1 && fake_cont.args[0] == (uint64_t)&big[3], "... with the list at the fourth entry");
+    CHECK(v->arch.traps[42].address == 0x5002 && v->arch.traps[43].address == 0,
           "... three entries installed, the fourth not yet");
     fake_preempt(-1);
-    check(do_set_trap_table((uint64_t)&big[3], 0, 0, 0, 0) == 0, "the continued call finishes = 0");
-    check(v->arch.traps[49].address == 0x5009, "... the last entry installed");
+    CHECK(do_set_trap_table((uint64_t)&big[3], 0, 0, 0, 0) == 0, "the continued call finishes = 0");
+    CHECK(v->arch.traps[49].address == 0x5009, "... the last entry installed");
     free(big);
-    check(do_set_trap_table(0, 0, 0, 0, 0) == 0, "NULL list = 0");
+    CHECK(do_set_trap_table(0, 0, 0, 0, 0) == 0, "NULL list = 0");
     unsigned left = 0;
     for (unsigned i = 0; i < 256; i++)
         left += v->arch.traps[i].address != 0;
-    check(left == 0, "NULL list clears every entry");
+    CHECK(left == 0, "NULL list clears every entry");
 
     struct worker w[2] = { { new_vcpu(), 1, 0, 0 }, { new_vcpu(), 2, 0, 0 } };
     pthread_t t[2];
@@ -113,9 +97,8 @@ int main(void)
         pthread_create(&t[i], NULL, hammer, &w[i]);
     for (unsigned i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
-    check(w[0].rc == 0 && w[1].rc == 0, "two vCPUs x 20000 concurrent updates all return 0");
-    check(w[0].bad == 0, "vCPU A's table never held vCPU B's handlers");
-    check(w[1].bad == 0, "vCPU B's table never held vCPU A's handlers");
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    CHECK(w[0].rc == 0 && w[1].rc == 0, "two vCPUs x 20000 concurrent updates all return 0");
+    CHECK(w[0].bad == 0, "vCPU A's table never held vCPU B's handlers");
+    CHECK(w[1].bad == 0, "vCPU B's table never held vCPU A's handlers");
+    return unit_end();
 }

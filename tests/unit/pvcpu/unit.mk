@@ -1,14 +1,11 @@
 # Host unit tests of the PV CPU hypercalls that keep per-vCPU state
-# (kernel/arch/x86/pv_cpu.c: set_trap_table) with the fakes in tests/unit/pvcpu/;
-# tests/suites/16-unit-pvcpu.sh runs the binary.
-HOSTCC ?= gcc
+# (kernel/arch/x86/pv_cpu.c: set_trap_table) on the harness, with the fakes in
+# tests/unit/pvcpu/; tests/suites/16-unit-pvcpu.sh runs the binary.
 PVCPU_UNIT_BIN := $(O)/host/unit/pvcpu_tests
-PVCPU_UNIT_SRCS := $(wildcard tests/unit/pvcpu/*.c) tests/unit/fake_continuation.c kernel/arch/x86/pv_cpu.c
-PVCPU_UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -pthread \
-  -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-  -isystem $(XENINC) -Ikernel/include -Ikernel/arch/x86/include -Itests/unit -D__XEN_TOOLS__ -fno-pie -no-pie
+PVCPU_UNIT_SRCS := $(wildcard tests/unit/pvcpu/*.c) $(UNIT_FAKE_SRCS) $(UNIT_HARNESS)/fake_continuation.c \
+  kernel/arch/x86/pv_cpu.c
 HOST_ALL += $(PVCPU_UNIT_BIN)
 
-$(PVCPU_UNIT_BIN): $(PVCPU_UNIT_SRCS) $(wildcard kernel/include/*.h kernel/arch/x86/include/*.h) | $(XENINC)/xen
+$(PVCPU_UNIT_BIN): $(PVCPU_UNIT_SRCS) $(UNIT_KERNEL_HDRS) | $(XENINC)/xen
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(PVCPU_UNIT_CFLAGS) -o $@ $(PVCPU_UNIT_SRCS)
+	$(HOSTCC) $(UNIT_KERNEL_CFLAGS) -Wno-unused-parameter -pthread -fno-pie -no-pie -o $@ $(PVCPU_UNIT_SRCS)

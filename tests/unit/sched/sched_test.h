@@ -1,8 +1,9 @@
-/* Host unit tests of the scheduling policy (sched_policy.c): check macros and
- * a discrete-event simulator of pCPUs that drives sp_* the way sched.c does. */
+/* Host unit tests of the scheduling policy (sched_policy.c): the harness's checks
+ * and a discrete-event simulator of pCPUs that drives sp_* the way sched.c does. */
 #ifndef SCHED_TEST_H
 #define SCHED_TEST_H
 
+#include "check.h"
 #include "types.h"
 #include "domain.h"
 #include "sched_policy.h"
@@ -12,9 +13,6 @@
 #define US 1000UL
 #define SEC (1000 * MS)
 
-extern int t_passed, t_failed;
-void check(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-#define CHECK(cond, name) check(!!(cond), (name), "%s", #cond)
 /* got within [lo, hi] (parts per million), printed on failure */
 void check_ppm(uint64_t got, uint64_t lo, uint64_t hi, const char *name);
 

@@ -5,30 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdarg.h>
 #include "sched_test.h"
-
-int t_passed, t_failed;
-
-void check(bool ok, const char *name, const char *fmt, ...)
-{
-    if (ok) {
-        t_passed++;
-        printf("ok - %s\n", name);
-        return;
-    }
-    t_failed++;
-    printf("FAIL - %s: ", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-}
 
 void check_ppm(uint64_t got, uint64_t lo, uint64_t hi, const char *name)
 {
-    check(got >= lo && got <= hi, name, "got %lu ppm, want %lu..%lu", got, lo, hi);
+    CHECK_MSG(got >= lo && got <= hi, name, "got %lu ppm, want %lu..%lu", got, lo, hi);
 }
 
 uint64_t ppm(uint64_t part, uint64_t total) { return total ? part * 1000000 / total : 0; }
@@ -187,13 +168,12 @@ void sim_run(struct sim *s, uint64_t until)
 
 int main(void)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    unit_begin();
     test_api();
     test_fairness();
     test_latency();
     test_caps();
     test_accounting();
     test_random();
-    printf("%d passed, %d failed\n", t_passed, t_failed);
-    return t_failed ? 1 : 0;
+    return unit_end();
 }

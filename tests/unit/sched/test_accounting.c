@@ -143,7 +143,7 @@ static void vtime_exact(void)
     for (unsigned i = 0; i < 1000; i++)
         sp_pick(0, v, t += 1 * US, &slice);
     uint64_t want = 1000 * US * SCHED_DEFAULT_WEIGHT / 65535;
-    check(v->sched.vtime - vt0 == want, "vtime of 1000 runs of 1 us at weight 65535 is exact",
+    CHECK_MSG(v->sched.vtime - vt0 == want, "vtime of 1000 runs of 1 us at weight 65535 is exact",
           "got %lu want %lu", v->sched.vtime - vt0, want);
 }
 void test_accounting(void)

@@ -26,22 +26,22 @@ static void periodic_vs_hogs(unsigned nhogs, uint64_t burst, bool preempt, const
     sim_run(&S, S.now + 10 * SEC);
 
     snprintf(name, sizeof(name), "%s: waker ran every burst (%lu wakes)", tag, w->n_wakes);
-    check(w->n_wakes >= (preempt ? 1990 : 900) && w->ran >= (w->n_wakes - 1) * burst, name,
+    CHECK_MSG(w->n_wakes >= (preempt ? 1990 : 900) && w->ran >= (w->n_wakes - 1) * burst, name,
           "wakes %lu ran %lu", w->n_wakes, w->ran);
     snprintf(name, sizeof(name), "%s: wake-to-run latency <= one quantum (max %lu us)",
              tag, (uint64_t)(w->max_lat / US));
-    check(w->max_lat <= SCHED_QUANTUM_NS, name, "max %lu ns", w->max_lat);
+    CHECK_MSG(w->max_lat <= SCHED_QUANTUM_NS, name, "max %lu ns", w->max_lat);
     if (preempt) {
         snprintf(name, sizeof(name), "%s: waker usually runs at once (%lu of %lu)",
                  tag, w->n_immediate, w->n_wakes);
-        check(w->n_immediate * 10 >= w->n_wakes * 9, name, "immediate %lu of %lu",
+        CHECK_MSG(w->n_immediate * 10 >= w->n_wakes * 9, name, "immediate %lu of %lu",
               w->n_immediate, w->n_wakes);
     }
     uint64_t hogs = 0;
     for (unsigned i = 0; i < nhogs; i++)
         hogs += V[i].ran;
     snprintf(name, sizeof(name), "%s: hogs not starved (%lu ms of 10 s)", tag, hogs / MS);
-    check(hogs >= 10 * SEC - w->ran - 1 * MS && V[0].ran >= 10 * SEC / (nhogs + 1), name,
+    CHECK_MSG(hogs >= 10 * SEC - w->ran - 1 * MS && V[0].ran >= 10 * SEC / (nhogs + 1), name,
           "hogs %lu, first %lu", hogs, V[0].ran);
 }
 
@@ -106,14 +106,14 @@ static void smp_waker(void)
     w->period = 5 * MS;
     w->burst = w->burst_left = 100 * US;
     sim_run(&S, S.now + 10 * SEC);
-    check(w->max_lat <= SCHED_QUANTUM_NS && w->n_immediate * 10 >= w->n_wakes * 9,
+    CHECK_MSG(w->max_lat <= SCHED_QUANTUM_NS && w->n_immediate * 10 >= w->n_wakes * 9,
           "2 pCPUs, 3 hogs + waker, balancing: waker runs at once, never later than a quantum",
           "max %lu ns, immediate %lu of %lu", w->max_lat, w->n_immediate, w->n_wakes);
     uint64_t fair = (20 * SEC - w->ran) / 3;
     bool ok = true;
     for (unsigned i = 0; i < 3; i++)
         ok &= V[i].ran * 100 >= fair * 97 && V[i].ran * 100 <= fair * 103;
-    check(ok, "2 pCPUs, 3 hogs + waker, balancing: hogs share the rest evenly (+-3%)",
+    CHECK_MSG(ok, "2 pCPUs, 3 hogs + waker, balancing: hogs share the rest evenly (+-3%)",
           "%lu %lu %lu, fair %lu", V[0].ran, V[1].ran, V[2].ran, fair);
 }
 

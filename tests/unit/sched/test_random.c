@@ -106,5 +106,5 @@ void test_random(void)
     unsigned long n;
     for (n = 0; n < 200000 && consistent(&why); n++)
         step();
-    check(n == 200000, "200000 random operations keep every invariant", "step %lu: %s", n, why);
+    CHECK_MSG(n == 200000, "200000 random operations keep every invariant", "step %lu: %s", n, why);
 }

@@ -1,14 +1,10 @@
 # Host unit tests of the scheduling policy: kernel/common/sched_policy.c built
-# with the host gcc against a simulator of pCPUs (tests/unit/sched/).
-# tests/suites/13-unit-sched.sh runs the binary.
-HOSTCC ?= gcc
+# with the host gcc against a simulator of pCPUs (tests/unit/sched/) and the
+# harness's checks.  tests/suites/13-unit-sched.sh runs the binary.
 SCHED_UNIT_BIN := $(O)/host/unit/sched_tests
-SCHED_UNIT_SRCS := $(wildcard tests/unit/sched/*.c) kernel/common/sched_policy.c
-SCHED_UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow \
-  -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-  -isystem $(XENINC) -Ikernel/include -Ilib/freestanding -Ikernel/arch/x86/include -Itests/unit/sched -D__XEN_TOOLS__
+SCHED_UNIT_SRCS := $(wildcard tests/unit/sched/*.c) $(UNIT_CHECK_SRCS) kernel/common/sched_policy.c
 HOST_ALL += $(SCHED_UNIT_BIN)
 
-$(SCHED_UNIT_BIN): $(SCHED_UNIT_SRCS) $(wildcard tests/unit/sched/*.h kernel/include/*.h kernel/arch/x86/include/*.h) | $(XENINC)/xen
+$(SCHED_UNIT_BIN): $(SCHED_UNIT_SRCS) $(wildcard tests/unit/sched/*.h) $(UNIT_KERNEL_HDRS) | $(XENINC)/xen
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(SCHED_UNIT_CFLAGS) -o $@ $(SCHED_UNIT_SRCS)
+	$(HOSTCC) $(UNIT_KERNEL_CFLAGS) -Itests/unit/sched -o $@ $(SCHED_UNIT_SRCS)

@@ -1,7 +1,6 @@
 /* Host-test stand-ins for hypercall.c's continuation calls: preemption is due
  * once fake_preempt_after checks said no (-1: never), and a continuation is
- * recorded instead of rewriting guest registers.  Shared by the mm, domctl and
- * gnttab unit binaries. */
+ * recorded instead of rewriting guest registers (part of the harness's machine). */
 #include <stdbool.h>
 #include <stdint.h>
 #include "fake_continuation.h"

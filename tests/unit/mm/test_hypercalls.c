@@ -32,18 +32,6 @@ static long ext1(unsigned cmd, uint64_t a1, uint64_t a2)
 }
 static uint64_t slot_ma(mfn_t m, unsigned idx) { return (m << PAGE_SHIFT) + idx * 8; }
 
-/* L4[0] -> L3[0] -> L2[0] -> L1, data frame mapped RW at L1[0]; VA 0 .. 2 MiB. */
-struct tree { mfn_t l4, l3, l2, l1, data; };
-static struct tree build_tree(void)
-{
-    struct tree t = { fake_alloc(&dom1), fake_alloc(&dom1), fake_alloc(&dom1),
-                      fake_alloc(&dom1), fake_alloc(&dom1) };
-    fake_table(t.l4)[0] = pte(t.l3, PTE_P | PTE_RW);
-    fake_table(t.l3)[0] = pte(t.l2, PTE_P | PTE_RW);
-    fake_table(t.l2)[0] = pte(t.l1, PTE_P | PTE_RW);
-    fake_table(t.l1)[0] = pte(t.data, RW_FLAGS);
-    return t;
-}
 
 static void test_mmu_update_args(void)
 {

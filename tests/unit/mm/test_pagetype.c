@@ -121,19 +121,6 @@ static void test_l1_targets(void)
     CHECK(fake_all_counts_zero(), "target checks leak no references");
 }
 
-/* Build L4 -> L3 -> L2 -> L1 -> data (RW) and return the frames. */
-struct tree { mfn_t l4, l3, l2, l1, data; };
-
-static struct tree build_tree(void)
-{
-    struct tree t = { fake_alloc(&dom1), fake_alloc(&dom1), fake_alloc(&dom1),
-                      fake_alloc(&dom1), fake_alloc(&dom1) };
-    fake_table(t.l4)[0] = pte(t.l3, PTE_P | PTE_RW);
-    fake_table(t.l3)[0] = pte(t.l2, PTE_P | PTE_RW);
-    fake_table(t.l2)[0] = pte(t.l1, PTE_P | PTE_RW);
-    fake_table(t.l1)[0] = pte(t.data, RW_FLAGS);
-    return t;
-}
 
 static void test_hierarchy(void)
 {
