@@ -18,26 +18,10 @@
 #                exits, the builder destroys it, xenstored releases it.
 # Exact serial lines; a missing line within its time limit is a failure.
 set -u
-cd "$(dirname "$0")/../.."
-O=${O:-build}
-passed=0 failed=0
-ok()   { echo "ok - $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL - $1"; failed=$((failed + 1)); }
-
-for f in "$O/tessera.elf" "$O/servers/runtime.elf" "$O/servers/domain-builder" \
-         "$O/servers/xenstored" "$O/servers/xs-tests/domtest"; do
-  [ -f "$f" ] || { fail "$f is missing (run make)"; echo "$passed passed, $failed failed"; exit 1; }
-done
-t=$(mktemp -d "${TMPDIR:-/tmp}/tessera-23.XXXXXX")
-log=$t/serial       # copied to $O/test-logs/xenstore-domain.serial at the end
-mkdir -p "$O/test-logs"
-qpid=
-cleanup() {
-  [ -n "$qpid" ] && kill -- -"$qpid" 2>/dev/null
-  cp "$log" "$O/test-logs/xenstore-domain.serial" 2>/dev/null
-  rm -rf "$t"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+suite_init 23 xenstore-domain.serial
+need "$O/tessera.elf" "$O/servers/runtime.elf" "$O/servers/domain-builder" \
+  "$O/servers/xenstored" "$O/servers/xs-tests/domtest"
 
 # The master's ring: its first gntalloc grant (8) and the port its runtime
 # hands out for its first BIND_UNBOUND_PORT (after the console port and the
@@ -57,63 +41,47 @@ cp "$O/servers/runtime.elf" "$t/runtime.elf"
 
 # each boot file is named by the word after its path (the builder looks files
 # up by name in /boot)
-mods=(--module "$O/servers/runtime.elf" --module "$O/servers/domain-builder:--boot boot.list")
-for f in boot.list master.cfg xenstore.cfg guest.cfg runtime.elf; do mods+=(--module "$t/$f:$f"); done
-mods+=(--module "$O/servers/xenstored:xenstored" --module "$O/servers/xs-tests/domtest:domtest")
-setsid bash scripts/qemu.sh --kernel "$O/tessera.elf" "${mods[@]}" --append "dom0_mem=48" \
-  --mem 256 --timeout 280 --log "$log" >/dev/null 2>&1 &
-qpid=$!
-
-# wait_for LINE [SECONDS]: the serial log gets this exact line.
-wait_for() {
-  local end=$(( $(date +%s) + ${2:-120} ))
-  while [ "$(date +%s)" -lt "$end" ]; do
-    if tr -d '\r' <"$log" 2>/dev/null | grep -qxF -- "$1"; then ok "log has: $1"; return 0; fi
-    if tr -d '\r' <"$log" 2>/dev/null | grep -qE 'xs-test [a-z]+: FAIL|PANIC'; then break; fi
-    sleep 0.5
-  done
-  fail "log lacks: $1"; return 1
-}
+mods=()
+for f in boot.list master.cfg xenstore.cfg guest.cfg runtime.elf; do mods+=("$t/$f:$f"); done
+NO_COM2=1 boot_builder 256 dom0_mem=48 boot.list "${mods[@]}" "$O/servers/xenstored:xenstored" \
+  "$O/servers/xs-tests/domtest:domtest"
+# a failed test line or a panic ends every wait
+WAIT_ABORT_RE='xs-test [a-z]+: FAIL|PANIC'
 M="(d0) (d1) xs-test master:"
 X="(d0) (d2) xenstored:"
 G="(d0) (d3) xs-test guest:"
 
-wait_for "(d0) domain-builder: created domain 3 (xs-guest)" 150
-wait_for "$M ring page grant $MASTER_GREF, port $MASTER_PORT for domain 2"
-wait_for "$X xenstore domain 2, instance 1"
-wait_for "$X getdomaininfo refused (-1): dead domains are found through their event channels"
-wait_for "$X domain 1 introduced (port $MASTER_PORT -> local 4, privileged)"
-wait_for "$X control domain 1 connected"
-wait_for "$M connected: /tool/test = hello"
-wait_for "$M introduced domain 3"
-wait_for "$X domain 3 introduced (port 2 -> local 5)"
-wait_for "$M @introduceDomain fired"
-wait_for "$M is domain 3 introduced: 1"
-wait_for "$G wrote data"
-wait_for "$G read /tool/test: EACCES"
-wait_for "$M event /local/domain/3/data"
-wait_for "$M domain 3 wrote: hello from the guest"
-wait_for "$G event reply"
-wait_for "$G reply: hi"
-wait_for "$M event /local/domain/3/ack"
-wait_for "$X crashing on request (CONTROL crash)"
-wait_for "(d0) (d2) runtime: restarting the program (restart 1 of 5)"
-wait_for "$X xenstore domain 2, instance 2"
-wait_for "$M after the restart: /tool/test = hello"
-wait_for "$G reply: after the restart"
-wait_for "$G done"
-wait_for "$X domain 3 is gone" 60
-wait_for "$X domain 3 released"
-wait_for "$M event @releaseDomain"
-wait_for "$M @releaseDomain fired"
-wait_for "$M is domain 3 introduced: 0"
-wait_for "$M read /local/domain/3/data after release: ENOENT"
-wait_for "$M done"
+wait_line "(d0) domain-builder: created domain 3 (xs-guest)" 150
+wait_line "$M ring page grant $MASTER_GREF, port $MASTER_PORT for domain 2"
+wait_line "$X xenstore domain 2, instance 1"
+wait_line "$X getdomaininfo refused (-1): dead domains are found through their event channels"
+wait_line "$X domain 1 introduced (port $MASTER_PORT -> local 4, privileged)"
+wait_line "$X control domain 1 connected"
+wait_line "$M connected: /tool/test = hello"
+wait_line "$M introduced domain 3"
+wait_line "$X domain 3 introduced (port 2 -> local 5)"
+wait_line "$M @introduceDomain fired"
+wait_line "$M is domain 3 introduced: 1"
+wait_line "$G wrote data"
+wait_line "$G read /tool/test: EACCES"
+wait_line "$M event /local/domain/3/data"
+wait_line "$M domain 3 wrote: hello from the guest"
+wait_line "$G event reply"
+wait_line "$G reply: hi"
+wait_line "$M event /local/domain/3/ack"
+wait_line "$X crashing on request (CONTROL crash)"
+wait_line "(d0) (d2) runtime: restarting the program (restart 1 of 5)"
+wait_line "$X xenstore domain 2, instance 2"
+wait_line "$M after the restart: /tool/test = hello"
+wait_line "$G reply: after the restart"
+wait_line "$G done"
+wait_line "$X domain 3 is gone" 60
+wait_line "$X domain 3 released"
+wait_line "$M event @releaseDomain"
+wait_line "$M @releaseDomain fired"
+wait_line "$M is domain 3 introduced: 0"
+wait_line "$M read /local/domain/3/data after release: ENOENT"
+wait_line "$M done"
 
-if tr -d '\r' <"$log" | grep -qE 'FAIL|PANIC'; then
-  fail "unexpected line: $(tr -d '\r' <"$log" | grep -E 'FAIL|PANIC' | head -n 1)"
-else
-  ok "no FAIL or PANIC lines"
-fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+no_fail_lines
+finish

@@ -7,12 +7,9 @@
 # a command (the orderly paths: poweroff_cmd from linux-ctl.cfg's command
 # line, /sbin/reboot written through the console); at the end the free frame count is back to its idle value.
 set -u
-cd "$(dirname "$0")/../.."
-O=${O:-build}
-t=$(mktemp -d "${TMPDIR:-/tmp}/tessera-61c.XXXXXX")
-log=$O/test-logs/61-linux-domu-control.serial
+. "$(dirname "$0")/lib.sh"
+suite_init 61c 61-linux-domu-control.serial
 . tests/linux-domu/lib.sh
-trap cleanup EXIT
 linux_prepare
 
 boot boot.list 1024 xs.cfg linux-ctl.cfg probe.cfg
@@ -89,6 +86,5 @@ check "xl list: only the builder and xenstore" "$(xl list | tail -n +2 | awk '{p
   "domain-builder 0
 xenstore 1"
 no_oops "no BUG/Oops/WARNING/panic in the guests' logs"
-if slog | grep -qE 'PANIC|FAIL'; then fail "unexpected line: $(slog | grep -E 'PANIC|FAIL' | head -n 1)"
-else ok "no PANIC or FAIL lines"; fi
+no_fail_lines
 finish

@@ -1,10 +1,10 @@
 # Helpers for tests/suites/40-runtime*.sh: boot the hypervisor with the service
 # runtime as the first domain and one test program, then check exact lines of the
-# serial log (the first domain's console lines carry the prefix "(d0) ").
+# serial log (the first domain's console lines carry the prefix "(d0) ").  Run from
+# the top of the tree.
+. tests/suites/lib.sh                 # checks and counters
 O=${O:-build}
-passed=0 failed=0 log=
-ok()   { echo "ok - $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL - $1"; failed=$((failed + 1)); }
+log=
 
 # boot_runtime PROGRAM RUNTIME_ARGS PROGRAM_ARGS [FILE[:ARGS]]... (more boot modules)
 boot_runtime() {

@@ -1,0 +1,115 @@
+# Shared by the shell suites that boot the stack in QEMU (source it after `set -u`):
+# check counters and the summary, the serial log, booting the hypervisor with the
+# domain builder and talking to it over COM2.  See docs/testing.md.
+#   suite_init TAG LOGNAME    cd to the top; O, a temp dir $t (removed on exit, QEMU
+#                             killed), log=$O/test-logs/LOGNAME
+#   ok NAME / fail NAME       one check line; check NAME GOT WANT compares exactly
+#   finish                    prints "N passed, M failed" and exits (1 on failures)
+#   need FILE...              each file exists, else FAIL and finish ("run make")
+#   slog, mark, FROM          the log without CRs from line FROM+1 on; FROM=$(mark)
+#                             starts a phase (domain ids are reused)
+#   wait_line LINE [S]        the log gets this exact line within S s (default 120;
+#                             a timeout is a FAIL); wait_re ERE [S]: a line matches.
+#                             Both stop early when WAIT_ABORT_RE (if set) matches.
+#   line_time ERE [S]         quietly waits; T = the host time (s.d) a line first matched
+#   nlines ERE                how many lines match; wait_more ERE N [S]: until more than N
+#   no_fail_lines [ERE]       one check: no line matches ERE (default FAIL|PANIC)
+#   boot_stack MiB APPEND MODULE...   the hypervisor and its modules (FILE[:ARGS]) in
+#                             QEMU in the background (qpid); COM2 on the Unix socket
+#                             $sock unless NO_COM2=1; QEMU_TIMEOUT (default 280 s);
+#                             QEMU_ARGS: more QEMU arguments (words)
+#   boot_builder MiB APPEND BOOT_LIST MODULE...  boot_stack with the service runtime
+#                             running the domain builder (--boot BOOT_LIST) first
+#   xl ARGS...                scripts/xl-client over COM2 (XL_T s per answer, default 50)
+passed=0 failed=0 FROM=0 qpid= t= sock=
+ok()   { echo "ok - $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL - $1"; failed=$((failed + 1)); }
+check() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: got [$2], want [$3]"; fi; }
+finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
+
+suite_init() {
+  cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+  O=${O:-build}
+  mkdir -p "$O/test-logs"
+  t=$(mktemp -d "${TMPDIR:-/tmp}/tessera-$1.XXXXXX")
+  log=$O/test-logs/$2
+  trap suite_cleanup EXIT
+}
+suite_cleanup() { [ -n "$qpid" ] && kill -- -"$qpid" 2>/dev/null; rm -rf "$t"; }
+
+need() {
+  local f
+  for f in "$@"; do [ -f "$f" ] || { fail "$f is missing (run make)"; finish; }; done
+}
+
+slog() { tr -d '\r' <"$log" 2>/dev/null | tail -n +$((FROM + 1)); }
+mark() { tr -d '\r' <"$log" | wc -l; }
+aborted() { [ -n "${WAIT_ABORT_RE:-}" ] && slog | grep -qE -- "$WAIT_ABORT_RE"; }
+
+wait_line() {
+  local end=$(( $(date +%s) + ${2:-120} ))
+  while [ "$(date +%s)" -lt "$end" ]; do
+    if slog | grep -qxF -- "$1"; then ok "log has: $1"; return 0; fi
+    aborted && break
+    sleep 0.5
+  done
+  fail "log lacks (${2:-120} s): $1"; return 1
+}
+wait_re() {
+  local end=$(( $(date +%s) + ${2:-120} ))
+  while [ "$(date +%s)" -lt "$end" ]; do
+    if slog | grep -qE -- "$1"; then ok "log matches: $1"; return 0; fi
+    aborted && break
+    sleep 0.5
+  done
+  fail "no log line matches (${2:-120} s): $1"; return 1
+}
+line_time() {
+  local end=$(( $(date +%s) + ${2:-120} ))
+  T=
+  while [ "$(date +%s)" -lt "$end" ]; do
+    if slog | grep -qE -- "$1"; then T=$(date +%s.%N); T=${T:0:-8}; return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+nlines() { slog | grep -cE -- "$1"; }
+wait_more() {
+  local end=$(( $(date +%s) + ${3:-60} ))
+  while [ "$(date +%s)" -lt "$end" ]; do
+    [ "$(nlines "$1")" -gt "$2" ] && return 0
+    sleep 0.3
+  done
+  return 1
+}
+no_fail_lines() {
+  local re=${1:-FAIL|PANIC} l
+  l=$(slog | grep -E -- "$re" | head -n 1)
+  if [ -n "$l" ]; then fail "unexpected line: $l"; else ok "no line matches: $re"; fi
+}
+
+boot_stack() {
+  local mem=$1 append=$2 m mods=() qargs=()
+  shift 2
+  for m in "$@"; do mods+=(--module "$m"); done
+  sock=$t/com2.sock
+  [ "${NO_COM2:-0}" = 1 ] || qargs=(--qemu-arg -chardev
+    --qemu-arg "socket,id=c2,path=$sock,server=on,wait=off"
+    --qemu-arg -device --qemu-arg isa-serial,chardev=c2)
+  for m in ${QEMU_ARGS:-}; do qargs+=(--qemu-arg "$m"); done
+  : >"$log"
+  setsid bash scripts/qemu.sh --kernel "$O/tessera.elf" "${mods[@]}" --append "$append" \
+    --mem "$mem" --timeout "${QEMU_TIMEOUT:-280}" --log "$log" "${qargs[@]}" >/dev/null 2>&1 &
+  qpid=$!
+}
+boot_builder() {
+  local mem=$1 append=$2 list=$3
+  shift 3
+  boot_stack "$mem" "$append" "$O/servers/runtime.elf" \
+    "$O/servers/domain-builder:--boot $list" "$@"
+}
+
+xl() {
+  local s=${XL_T:-50}
+  timeout $((s + s / 5)) python3 scripts/xl-client -s "$sock" -t "$s" "$@"
+}
