@@ -46,24 +46,18 @@ slog() { tr -d '\r' <"$log" 2>/dev/null | tail -n +$((FROM + 1)); }
 mark() { tr -d '\r' <"$log" | wc -l; }
 aborted() { [ -n "${WAIT_ABORT_RE:-}" ] && slog | grep -qE -- "$WAIT_ABORT_RE"; }
 
-wait_line() {
-  local end=$(( $(date +%s) + ${2:-120} ))
+# wait_grep GREP_FLAGS PATTERN SECONDS OK_TEXT FAIL_TEXT
+wait_grep() {
+  local end=$(( $(date +%s) + $3 ))
   while [ "$(date +%s)" -lt "$end" ]; do
-    if slog | grep -qxF -- "$1"; then ok "log has: $1"; return 0; fi
+    if slog | grep -q"$1" -- "$2"; then ok "$4: $2"; return 0; fi
     aborted && break
     sleep 0.5
   done
-  fail "log lacks (${2:-120} s): $1"; return 1
+  fail "$5 ($3 s): $2"; return 1
 }
-wait_re() {
-  local end=$(( $(date +%s) + ${2:-120} ))
-  while [ "$(date +%s)" -lt "$end" ]; do
-    if slog | grep -qE -- "$1"; then ok "log matches: $1"; return 0; fi
-    aborted && break
-    sleep 0.5
-  done
-  fail "no log line matches (${2:-120} s): $1"; return 1
-}
+wait_line() { wait_grep xF "$1" "${2:-120}" "log has" "log lacks"; }
+wait_re() { wait_grep E "$1" "${2:-120}" "log matches" "no log line matches"; }
 line_time() {
   local end=$(( $(date +%s) + ${2:-120} ))
   T=
