@@ -4,7 +4,7 @@
 MULTI_PARENTS := multi-conform multi-sched multi-bench
 MULTI_ELFS := $(patsubst %,$(O)/guests/%.elf,$(MULTI_PARENTS) multi-child)
 ALL += $(MULTI_ELFS)
-M_FLAGS := -D__XEN_TOOLS__ -Ikernel/include -Iguests/multi
+M_FLAGS := -D__XEN_TOOLS__ -Iinclude -Iguests/multi
 M_DEPS := guests/multi/xc.c guests/multi/xc.h guests/multi/proto.h guests/multi/build.mk \
   $(G_LIB_SRCS) $(G_LIB_HDRS)
 

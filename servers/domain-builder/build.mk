@@ -17,7 +17,7 @@ DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c) servers/lib/xsring.c servers/lib/xscli
 	servers/lib/xsclient_ring.c servers/lib/xsclient_fd.c $(DECOMPRESS_SRCS)
 DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/*/*.h $(DB_DIR)/tests/*.h) $(DECOMPRESS_HDRS)
 DB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -I$(DECOMPRESS_DIR) -idirafter kernel/include
+	-I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -I$(DECOMPRESS_DIR) -idirafter include
 DB_FAKE_SRC := $(DB_DIR)/backend/backend_fake.c $(DB_DIR)/backend/backend_fake_mem.c \
 	$(DB_DIR)/backend/backend_fake_ev.c
 DB_UNIT_SRC := $(wildcard $(DB_DIR)/tests/*.c) $(DB_FAKE_SRC)
@@ -72,5 +72,5 @@ DB_FUZZ_SRC := $(DB_DIR)/util.c $(DB_DIR)/cfg/cfg.c $(DB_DIR)/cfg/domcfg.c $(DB_
 	$(DB_DIR)/cfg/domcfg_devices.c $(DB_DIR)/shell/xlcmd.c $(DB_DIR)/cfg/bootcfg.c $(DB_DIR)/fuzz/fuzz_cfg.c
 $(DB_O)/db-fuzz: $(DB_FUZZ_SRC) $(DB_HDRS)
 	@mkdir -p $(@D)
-	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(DB_DIR) -Iservers/lib -idirafter kernel/include \
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(DB_DIR) -Iservers/lib -idirafter include \
 		-fsanitize=fuzzer,address,undefined -o $@ $(DB_FUZZ_SRC)

@@ -13,7 +13,7 @@ UNIT_MACHINE_SRCS := $(UNIT_FAKE_SRCS) $(UNIT_HARNESS)/fake_machine.c \
   $(UNIT_HARNESS)/fake_continuation.c kernel/common/frame.c
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow \
   -fsanitize=address,undefined -fno-sanitize-recover=undefined -I$(UNIT_HARNESS)
-UNIT_KERNEL_CFLAGS := $(UNIT_CFLAGS) -isystem $(XENINC) -Ikernel/include -Ilib/freestanding \
+UNIT_KERNEL_CFLAGS := $(UNIT_CFLAGS) -isystem $(XENINC) -Ikernel/include -Iinclude -Ilib/freestanding \
   -Ikernel/arch/x86/include -D__XEN_TOOLS__
-UNIT_KERNEL_HDRS := $(wildcard $(UNIT_HARNESS)/*.h kernel/include/*.h kernel/include/public/*.h \
+UNIT_KERNEL_HDRS := $(wildcard $(UNIT_HARNESS)/*.h kernel/include/*.h include/public/*.h \
   kernel/arch/x86/include/*.h lib/freestanding/*.h)
