@@ -13,14 +13,11 @@
 # record.  The host then checks the file system (e2fsck) and the files
 # (debugfs): the other guest's writes to its VBD did not touch them.
 set -u
-cd "$(dirname "$0")/../.."
-O=${O:-build}
-t=$(mktemp -d "${TMPDIR:-/tmp}/tessera-62.XXXXXX")
-log=$O/test-logs/62-linux-blkback.serial
+. "$(dirname "$0")/lib.sh"
+suite_init 62 62-linux-blkback.serial
 . tests/linux-domu/lib.sh
-trap cleanup EXIT
 linux_prepare
-[ -f "$O/servers/blkback" ] || { fail "$O/servers/blkback is missing (run make)"; finish; }
+need "$O/servers/blkback"
 
 img=$O/test-logs/62-linux-blkback.img
 rm -f "$img" "$t/fs.img"
