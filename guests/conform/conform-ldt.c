@@ -98,7 +98,7 @@ asm(".section .text.user, \"ax\"\n"
 static struct kjmp catch_jmp;
 static struct { uint64_t vector, ec, rip, cs, rsp, ss, cr2, rax; unsigned n; } got;
 
-static bool catch_hook(struct trap_regs *r)
+static bool catch_hook(struct pv_regs *r)
 {
     got.n = last_trap.count;
     got.vector = last_trap.vector; got.ec = last_trap.ec; got.rip = last_trap.rip;
