@@ -100,6 +100,5 @@ long mmuext_unpin(void *va);
 void user_space_init(uint64_t *data);
 
 /* ---- misc ---- */
-static inline uint64_t rdtsc(void) { uint32_t lo, hi; asm volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((uint64_t)hi << 32) | lo; }
 
 #endif

@@ -114,28 +114,6 @@ long xc_populate(domid_t d, uint64_t *pfns, unsigned long n)
     return HYPERVISOR_memory_op(XENMEM_populate_physmap, &r);
 }
 
-/* ---- time ---- */
-
-uint64_t now_ns(void)
-{
-    volatile struct vcpu_time_info *t = &vcpu0->time;
-    uint32_t ver;
-    uint64_t ns;
-    do {
-        ver = t->version;
-        barrier();
-        uint64_t delta = rdtsc() - t->tsc_timestamp;
-        int8_t shift = t->tsc_shift;
-        if (shift < 0)
-            delta >>= -shift;
-        else
-            delta <<= shift;
-        ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-        barrier();
-    } while ((ver & 1) || ver != t->version);
-    return ns;
-}
-
 /* ---- boot modules ---- */
 
 bool module_get(unsigned i, const void **data, size_t *len, const char **cmdline)

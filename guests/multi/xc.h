@@ -47,7 +47,6 @@ long xc_free_pages(uint64_t *free_pages);
 long xc_populate(domid_t d, uint64_t *pfns_to_mfns, unsigned long n);
 
 /* ---- time ---- */
-uint64_t now_ns(void);                 /* pvclock system time of vCPU 0 */
 
 /* ---- boot modules ---- */
 /* Module i (0 = the first after the parent's own kernel) of the package handed to

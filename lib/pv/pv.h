@@ -1,7 +1,7 @@
 /* The PV base: what every tiny PV kernel of the project (the conformance guests'
  * runtime in guests/lib, the service runtime in servers/runtime) stands on — Xen's
  * public headers, page-table bits, the hypercall wrappers, the trap frame and entry
- * points of head.S, start of day and console output.  A kernel built on it provides
+ * points of head.S, start of day, console output and the pvclock.  A kernel on it provides
  * pv_start (called on the boot stack), trap_dispatch and console_write. */
 #ifndef PV_H
 #define PV_H
@@ -62,6 +62,15 @@ long pv_map_shared_info(start_info_t *si);
 long pv_register_callbacks(void);
 void pv_shutdown(unsigned reason) __attribute__((noreturn));
 static inline uint64_t m2p(uint64_t mfn) { return ((const uint64_t *)HYPERVISOR_VIRT_START)[mfn]; }
+
+/* ---- time (time.c) ---- */
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+uint64_t now_ns(void);                  /* pvclock system time of vCPU 0: ns since boot */
 
 /* ---- console (console.c) ---- */
 void console_write(const char *s, size_t n);         /* provided by the kernel */

@@ -76,7 +76,6 @@ long strncpy_from_user(char *dst, uint64_t src, size_t n);
 #define PROT_EXEC  4
 
 /* ---- time (time.c) ---- */
-uint64_t now_ns(void);                  /* system time: ns since boot */
 void wallclock(uint64_t *sec, uint32_t *nsec);
 void time_init(void);
 

@@ -1,30 +1,6 @@
-/* Time: system time from the pvclock in vcpu_time_info, wall-clock time from
- * shared_info's wc_* fields (the epoch time at system time 0). */
+/* Time: wall-clock time from shared_info's wc_* fields (the epoch time at system
+ * time 0); system time is the PV base's pvclock (now_ns). */
 #include "rt.h"
-
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
-
-uint64_t now_ns(void)
-{
-    const volatile struct vcpu_time_info *t = &vcpu0->time;
-    uint32_t ver;
-    uint64_t ns;
-    do {
-        ver = t->version;
-        barrier();
-        uint64_t delta = rdtsc() - t->tsc_timestamp;
-        int8_t shift = t->tsc_shift;
-        delta = shift < 0 ? delta >> -shift : delta << shift;
-        ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-        barrier();
-    } while ((ver & 1) || ver != t->version);
-    return ns;
-}
 
 void wallclock(uint64_t *sec, uint32_t *nsec)
 {
