@@ -81,7 +81,7 @@ static long send_port(evtchn_port_t p)
 
 /* Counts upcalls whose interrupted RIP is long_syscall (the call was continued);
  * while resends last, makes the IPI pending again at once. */
-static void upcall(struct trap_regs *r)
+static void upcall(struct pv_regs *r)
 {
     (void)r;
     bool in_call = rip_in_long_call(last_trap.rip);
@@ -415,28 +415,6 @@ static void test_grant_ops(void)
         bad += big.gu[i].status != GNTST_bad_handle;
     CHECK_EQ("every unmap's status is bad_handle", bad, 0);
     CHECK_EQ("2 upcalls interrupted it", during, 2);
-}
-
-/* System time now, from the vCPU's time record. */
-static uint64_t now_ns(void)
-{
-    volatile struct vcpu_time_info *t = &vcpu0->time;
-    uint32_t ver;
-    uint64_t st, ts;
-    uint32_t mul;
-    int8_t shift;
-    do {
-        ver = t->version;
-        barrier();
-        st = t->system_time;
-        ts = t->tsc_timestamp;
-        mul = t->tsc_to_system_mul;
-        shift = t->tsc_shift;
-        barrier();
-    } while ((ver & 1) || ver != t->version);
-    uint64_t d = rdtsc() - ts;
-    d = shift < 0 ? d >> -shift : d << shift;
-    return st + (uint64_t)(((unsigned __int128)d * mul) >> 32);
 }
 
 static void test_timer(void)
