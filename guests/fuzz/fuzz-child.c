@@ -384,7 +384,7 @@ static uint16_t far_selector(uint64_t x)
     return chance(50) ? sel[below(ARRAY_SIZE(sel))] : (uint16_t)(x | 4);
 }
 
-static bool debug_hook(struct trap_regs *r)
+static bool debug_hook(struct pv_regs *r)
 {
     if (last_trap.rip < 0xffffffff80000000UL)
         printf("\n# debug: wild rip %lx after kind %u case %u nr %lu %lx %lx %lx\n", (unsigned long)last_trap.rip,

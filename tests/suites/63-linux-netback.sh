@@ -9,14 +9,11 @@
 # from an address it was not given (10.0.0.99): nothing comes back, and
 # netback logs the spoofed frames it dropped and counted.
 set -u
-cd "$(dirname "$0")/../.."
-O=${O:-build}
-t=$(mktemp -d "${TMPDIR:-/tmp}/tessera-63.XXXXXX")
-log=$O/test-logs/63-linux-netback.serial
+. "$(dirname "$0")/lib.sh"
+suite_init 63 63-linux-netback.serial
 . tests/linux-domu/lib.sh
-trap cleanup EXIT
 linux_prepare
-[ -f "$O/servers/netback" ] || { fail "$O/servers/netback is missing (run make)"; finish; }
+need "$O/servers/netback"
 
 BOOT_MODULES="$O/servers/netback:netback $D/netback-rules:netback-rules" boot boot.list 1024 xs.cfg netback.cfg linux-net-a.cfg linux-net-b.cfg
 wait_line "(d0) domain-builder: created domain 1 (xenstore)" 150
