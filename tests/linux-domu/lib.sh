@@ -10,6 +10,7 @@
 #   con DOMAIN CMD...     tests/linux-domu/console.py (xl console over COM2)
 #   out_of N OUT, rc_of N OUT   the N-th command's output lines / exit status
 #   destroyed_frames, probe_frames, guest frames after destruction; no_oops NAME
+declare -F suite_init >/dev/null || . tests/suites/lib.sh
 XL_T=100
 D=tests/linux-domu
 # prepare: the kernel (cached by fetch.sh) and a fresh initramfs, copied so

@@ -9,14 +9,11 @@
 # forwarded port: frames go
 # QEMU -> virtio-net -> netback's driver -> VFR -> netfront and back.
 set -u
-cd "$(dirname "$0")/../.."
-O=${O:-build}
-t=$(mktemp -d "${TMPDIR:-/tmp}/tessera-64.XXXXXX")
-log=$O/test-logs/64-linux-netback-nic.serial
+. "$(dirname "$0")/lib.sh"
+suite_init 64 64-linux-netback-nic.serial
 . tests/linux-domu/lib.sh
-trap cleanup EXIT
 linux_prepare
-[ -f "$O/servers/netback" ] || { fail "$O/servers/netback is missing (run make)"; finish; }
+need "$O/servers/netback"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 BOOT_MODULES="$O/servers/netback:netback" \

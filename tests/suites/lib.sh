@@ -21,7 +21,7 @@
 #   boot_builder MiB APPEND BOOT_LIST MODULE...  boot_stack with the service runtime
 #                             running the domain builder (--boot BOOT_LIST) first
 #   xl ARGS...                scripts/xl-client over COM2 (XL_T s per answer, default 50)
-passed=0 failed=0 FROM=0 qpid= t= sock=
+passed=0 failed=0 FROM=0 qpid= sock= t=${t:-}
 ok()   { echo "ok - $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL - $1"; failed=$((failed + 1)); }
 check() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: got [$2], want [$3]"; fi; }
@@ -36,6 +36,7 @@ suite_init() {
   trap suite_cleanup EXIT
 }
 suite_cleanup() { [ -n "$qpid" ] && kill -- -"$qpid" 2>/dev/null; rm -rf "$t"; }
+cleanup() { suite_cleanup; }            # for suites that set t and log themselves
 
 need() {
   local f
