@@ -12,14 +12,10 @@
 #include "bootinfo.h"
 #include "layout.h"
 #include "sched.h"
-#include "pt.h"
 #include "ioport.h"
 #include "pci.h"
 
 #define MiB (1UL << 20)
-#define PTE_L1_RW  (PTE_P | PTE_RW | PTE_A)
-#define PTE_L1_RO  (PTE_P | PTE_A)
-#define PTE_UPPER  (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D)
 
 struct build {
     struct domain *d;
@@ -29,7 +25,6 @@ struct build {
     uint64_t next_pfn;
     uint64_t mods_pfn, mods_pages, mods_len;
     uint64_t si_pfn, store_pfn, console_pfn, p2m_pfn, p2m_pages, pt_pfn, pt_frames, stack_pfn;
-    unsigned nl1, nl2, nl3;
     uint64_t kernel_end_pfn;
 };
 
@@ -40,12 +35,7 @@ static bool plain_initrd(void) { return boot_info.nr_mods > 1 && cmdline_has("do
 static void *pfn_virt(struct build *b, uint64_t pfn) { return mfn_to_virt(b->p2m[pfn]); }
 static void *pa_virt(uint64_t pa, void *ctx) { return pfn_virt(ctx, pa >> PAGE_SHIFT); }
 
-static unsigned span_count(uint64_t s, uint64_t e, unsigned shift)
-{
-    return (unsigned)(((e - 1) >> shift) - (s >> shift) + 1);
-}
-
-/* Page-table frames needed to map [v_start, v_end) with 4 KiB pages. */
+/* Where everything goes; the bootstrap tables map [v_start, v_end), which they are part of. */
 static void layout(struct build *b, uint64_t after_kernel_pfn)
 {
     uint64_t pfn = after_kernel_pfn;
@@ -60,10 +50,7 @@ static void layout(struct build *b, uint64_t after_kernel_pfn)
     for (;;) {
         uint64_t end = b->v_start + (b->pt_pfn + b->pt_frames + 1) * PAGE_SIZE + 512 * 1024;
         b->v_end = ALIGN_UP(end, 4 * MiB);
-        b->nl1 = span_count(b->v_start, b->v_end, 21);
-        b->nl2 = span_count(b->v_start, b->v_end, 30);
-        b->nl3 = span_count(b->v_start, b->v_end, 39);
-        uint64_t need = 1 + b->nl3 + b->nl2 + b->nl1;
+        uint64_t need = arch_boot_pt_frames(b->v_start, b->v_end);
         if (need <= b->pt_frames)
             break;
         b->pt_frames = need;
@@ -72,24 +59,14 @@ static void layout(struct build *b, uint64_t after_kernel_pfn)
     b->next_pfn = b->stack_pfn + 1;
 }
 
-static void build_page_tables(struct build *b)
+/* The bootstrap tables and the module package are read-only; only the kernel
+ * image is executable (Linux checks for W+X mappings). */
+static unsigned page_rights(uint64_t pfn, void *ctx)
 {
-    uint64_t l4 = b->pt_pfn, l3 = l4 + 1, l2 = l3 + b->nl3, l1 = l2 + b->nl2;
-    uint64_t base3 = ALIGN_DOWN(b->v_start, 1UL << 39), base2 = ALIGN_DOWN(b->v_start, 1UL << 30);
-    uint64_t base1 = ALIGN_DOWN(b->v_start, 1UL << 21);
-    for (uint64_t va = b->v_start; va < b->v_end; va += PAGE_SIZE) {
-        uint64_t pfn = (va - b->v_start) >> PAGE_SHIFT;
-        uint64_t i3 = l3 + ((va - base3) >> 39), i2 = l2 + ((va - base2) >> 30), i1 = l1 + ((va - base1) >> 21);
-        ((uint64_t *)pfn_virt(b, l4))[pt_index(va, 4)] = (b->p2m[i3] << PAGE_SHIFT) | PTE_UPPER;
-        ((uint64_t *)pfn_virt(b, i3))[pt_index(va, 3)] = (b->p2m[i2] << PAGE_SHIFT) | PTE_UPPER;
-        ((uint64_t *)pfn_virt(b, i2))[pt_index(va, 2)] = (b->p2m[i1] << PAGE_SHIFT) | PTE_UPPER;
-        bool ro = (pfn >= b->pt_pfn && pfn < b->pt_pfn + b->pt_frames) ||
-                  (!plain_initrd() && pfn >= b->mods_pfn + 1 && pfn < b->mods_pfn + b->mods_pages);
-        /* Only the kernel image is executable: Linux checks for W+X mappings. */
-        uint64_t nx = pfn >= b->kernel_end_pfn ? PTE_NX : 0;
-        ((uint64_t *)pfn_virt(b, i1))[pt_index(va, 1)] =
-            (b->p2m[pfn] << PAGE_SHIFT) | (ro ? PTE_L1_RO : PTE_L1_RW) | nx;
-    }
+    struct build *b = ctx;
+    bool ro = (pfn >= b->pt_pfn && pfn < b->pt_pfn + b->pt_frames) ||
+              (!plain_initrd() && pfn >= b->mods_pfn + 1 && pfn < b->mods_pfn + b->mods_pages);
+    return (ro ? BOOT_PT_RO : 0) | (pfn >= b->kernel_end_pfn ? BOOT_PT_NX : 0);
 }
 
 /* Module package: descriptor page(s) then each module, page aligned (Xen's
@@ -295,7 +272,7 @@ struct domain *build_first_domain(void)
     fill_hypercall_page(&b, &ei);
     fill_modules(&b);
     fill_start_info(&b, &ei, skip_word(km->cmdline));
-    build_page_tables(&b);
+    arch_boot_pt_build(b.v_start, b.v_end, b.pt_pfn, b.p2m, page_rights, &b);
 
     mfn_t l4 = b.p2m[b.pt_pfn];
     spin_lock(&d->lock);

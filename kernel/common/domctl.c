@@ -13,7 +13,6 @@
 #include "domain.h"
 #include "ioport.h"
 #include "mm.h"
-#include "pt.h"
 #include "pci.h"
 #include "sched_policy.h"
 #include "public/tessera.h"

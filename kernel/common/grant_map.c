@@ -7,17 +7,15 @@
  * entry holds (a general reference on the granted frame, plus a writable type
  * reference if RW), so pagetype.c releases them correctly if the guest
  * overwrites the entry or its L1 loses its type; unmap notices that the slot
- * no longer holds the mapping and does not drop them again.  Status codes per
+ * no longer holds the mapping and does not drop them again.  The entry itself is
+ * the arch's (create/replace_grant_host_mapping, grant.h).  Status codes per
  * op follow Xen 4.17 (xen/common/grant_table.c, xen/arch/x86/pv/grant_table.c). */
 #include "grant.h"
 #include "grant_priv.h"
 #include "hypercall.h"
-#include "pt.h"
 #include "flush.h"
 #include "guest_access.h"
 #include "lib.h"
-
-#define PTE_AD (PTE_A | PTE_D)
 
 /* ---- maptrack ---- */
 
@@ -58,90 +56,19 @@ static bool mt_live(const struct maptrack *mt)
     return mt->flags & (GNTMAP_host_map | GNTMAP_device_map);
 }
 
-/* ---- host mappings (PTEs) ---- */
+/* ---- host mappings: the page-table side is the arch's (grant.h) ---- */
 
-/* The PTE of a host mapping, as Xen builds it (grant_to_pte_flags plus
- * adjust_guest_l1e): P A D NX and Xen's grant marker (bit 62, which guests can
- * never write, so no guest entry can look like ours); U always, since the
- * guest kernel runs in ring 3, and bit 52 unless it is an application
- * mapping; RW unless read-only; GNTMAP_guest_avail bits into bits 9-11. */
-static uint64_t grant_pte(mfn_t mfn, uint32_t flags)
+/* An entry that no longer maps the grant (replaced, stolen and not placed): after
+ * a flush, the references it held go. */
+static void put_host_entry(struct domain *ld, uint64_t entry)
 {
-    uint64_t e = (mfn << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D | PTE_NX | PTE_GNTTAB | PTE_US;
-
-    if (!(flags & GNTMAP_application_map))
-        e |= PTE_GUEST_KERNEL;
-    if (!(flags & GNTMAP_readonly))
-        e |= PTE_RW;
-    e |= ((uint64_t)(flags >> _GNTMAP_guest_avail0) << 9) & PTE_AVAIL;
-    return e;
-}
-
-/* An L1 table of d in use (typed, counted, validated): its entries hold references. */
-static bool live_l1(const struct domain *d, mfn_t m)
-{
-    if (!mfn_valid(m))
-        return false;
-    const struct page_info *pg = mfn_to_page(m);
-    return pg->owner == d->id && pg->type == PGT_l1 && pg->type_count &&
-           (pg->flags & PGF_validated);
-}
-
-static uint64_t *slot_of(uint64_t maddr)
-{
-    return (uint64_t *)mfn_to_virt(maddr >> PAGE_SHIFT) + ((maddr & ~PAGE_MASK) >> 3);
-}
-
-/* Find the L1 slot for a host mapping: a virtual address in the caller's
- * current kernel page tables, or (GNTMAP_contains_pte) the machine address
- * of the entry.  Xen answers GNTST_general_error for both failures. */
-static bool resolve_slot(struct domain *ld, uint64_t addr, uint32_t flags, uint64_t *maddr)
-{
-    if (flags & GNTMAP_contains_pte) {
-        if ((addr & 7) || !live_l1(ld, addr >> PAGE_SHIFT))
-            return false;
-        *maddr = addr;
-        return true;
-    }
-    mfn_t l4 = current->arch.guest_table, l1;
-    if (!guest_range_ok(addr & PAGE_MASK, PAGE_SIZE) || l4 == INVALID_MFN ||
-        pt_walk_l1(ld, l4, addr, &l1))
-        return false;
-    *maddr = (l1 << PAGE_SHIFT) | (pt_index(addr, 1) * sizeof(uint64_t));
-    return true;
-}
-
-/* Write the mapping.  Like Xen, whatever the slot held is replaced and its
- * references dropped (after a flush, so no stale TLB entry outlives them). */
-static void install_pte(struct domain *ld, uint64_t maddr, uint64_t pte)
-{
-    uint64_t old = __atomic_exchange_n(slot_of(maddr), pte, __ATOMIC_SEQ_CST);
-
-    if (pte_present(old)) {
-        flush_tlb_domain(ld);
-        if (mfn_valid(pte_mfn(old)))
-            gnttab_put_frame_refs(pte_mfn(old), old & PTE_RW);
-    }
-}
-
-/* Replace the mapping's PTE by `with` (0, or a PTE moved by unmap_and_replace)
- * if the slot still holds it (A/D aside).  True when it did: the caller then
- * owes a flush and the entry's references.  False when the guest replaced the
- * entry or its L1 lost its type: pagetype.c has already dropped the references
- * then (and should have flushed). */
-static bool clear_pte(struct domain *ld, const struct maptrack *mt, uint64_t with)
-{
-    if (!live_l1(ld, mt->pte_maddr >> PAGE_SHIFT))
-        return false;
-    uint64_t *slot = slot_of(mt->pte_maddr);
-    uint64_t want = grant_pte(mt->mfn, mt->flags);
-    uint64_t cur = __atomic_load_n(slot, __ATOMIC_RELAXED);
-    do {
-        if ((cur ^ want) & ~PTE_AD)
-            return false;
-    } while (!__atomic_compare_exchange_n(slot, &cur, with, false, __ATOMIC_SEQ_CST,
-                                          __ATOMIC_RELAXED));
-    return true;
+    mfn_t mfn;
+    bool rw;
+    if (!grant_host_entry(entry, &mfn, &rw))
+        return;
+    flush_tlb_domain(ld);
+    if (mfn_valid(mfn))
+        gnttab_put_frame_refs(mfn, rw);
 }
 
 /* ---- map ---- */
@@ -170,7 +97,7 @@ static int map_locked(struct domain *ld, struct domain *rd, struct gnttab_map_gr
         goto unpin;
     if (host && gnttab_get_frame_refs(rd, mfn, !ro))
         goto put_dev;
-    if (host && !resolve_slot(ld, op->host_addr, flags, &maddr))
+    if (host && !grant_host_slot(ld, op->host_addr, flags, &maddr))
         goto put_host;
     struct maptrack *mt = gnttab_maptrack_entry(ld->gnttab, handle);
     mt->host_addr = op->host_addr;
@@ -180,7 +107,7 @@ static int map_locked(struct domain *ld, struct domain *rd, struct gnttab_map_gr
     mt->dom = rd->id;
     mt->flags = flags & MT_KEEP;
     if (host)
-        install_pte(ld, maddr, grant_pte(mfn, flags));
+        put_host_entry(ld, create_grant_host_mapping(maddr, mfn, flags));
     op->handle = handle;
     op->dev_bus_addr = mfn << PAGE_SHIFT;
     return GNTST_okay;
@@ -280,27 +207,6 @@ static bool same_host_addr(const struct maptrack *mt, uint64_t addr)
     return (addr >> PAGE_SHIFT) == (mt->host_addr >> PAGE_SHIFT);
 }
 
-/* unmap_and_replace: take the PTE at new_addr out of the caller's current
- * tables (Xen's steal_linear_address); it keeps its references. */
-static bool steal_pte(struct domain *ld, uint64_t new_addr, uint64_t *stolen)
-{
-    uint64_t maddr;
-    if (!resolve_slot(ld, new_addr, 0, &maddr))
-        return false;
-    *stolen = __atomic_exchange_n(slot_of(maddr), 0, __ATOMIC_SEQ_CST);
-    return true;
-}
-
-/* A stolen PTE that found no home: as in Xen, the mapping is gone. */
-static void drop_stolen(struct domain *ld, uint64_t pte)
-{
-    if (!pte_present(pte))
-        return;
-    flush_tlb_domain(ld);
-    if (mfn_valid(pte_mfn(pte)))
-        gnttab_put_frame_refs(pte_mfn(pte), pte & PTE_RW);
-}
-
 /* First half of an unmap (ld locked): checks, PTE cleared (or, with new_addr,
  * replaced by the PTE found there), maptrack updated.  A zero host_addr or
  * dev_bus_addr leaves that part mapped (Xen). */
@@ -323,10 +229,11 @@ static int unmap_begin(struct domain *ld, const struct gnttab_unmap_grant_ref *o
      * the grant stays pinned until the guest dies, as in Xen. */
     uint64_t with = 0;
     if (host && new_addr &&
-        ((mt->flags & GNTMAP_contains_pte) || !steal_pte(ld, new_addr, &with)))
+        ((mt->flags & GNTMAP_contains_pte) || !steal_grant_host_mapping(ld, new_addr, &with)))
         return GNTST_general_error;
-    if (host && (!same_host_addr(mt, op->host_addr) || !clear_pte(ld, mt, with))) {
-        drop_stolen(ld, with);
+    if (host && (!same_host_addr(mt, op->host_addr) ||
+                 !replace_grant_host_mapping(ld, mt->pte_maddr, mt->mfn, mt->flags, with))) {
+        put_host_entry(ld, with);               /* a stolen entry that found no home */
         return GNTST_general_error;
     }
     *r = (struct unmap_rec){ .mfn = mt->mfn, .ref = mt->ref, .rd = mt->dom,
@@ -444,7 +351,7 @@ static void release_holder(struct domain *h, domid_t of, struct domain *dying)
             !(mt->flags & GNTMAP_host_map))
             continue;
         flush = true;
-        if (clear_pte(h, mt, 0))
+        if (replace_grant_host_mapping(h, mt->pte_maddr, mt->mfn, mt->flags, 0))
             mt->flags |= MT_PTE_HELD;
     }
     spin_unlock(&h->lock);

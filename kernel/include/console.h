@@ -1,4 +1,5 @@
-/* The hypervisor's serial console. */
+/* The console device (the arch's serial port): output for the log (console.c)
+ * and guests, input for the console-owning domain. */
 #ifndef TESSERA_CONSOLE_H
 #define TESSERA_CONSOLE_H
 #include "types.h"

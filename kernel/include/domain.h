@@ -86,6 +86,16 @@ struct domain *domain_lookup(domid_t id);
 /* Allocate one frame owned by d (counts toward tot_pages); INVALID_MFN on failure. */
 mfn_t domain_alloc_page(struct domain *d);       /* frame.c */
 void domain_free_pages(struct domain *d);       /* frame.c: every frame on its list */
+/* The build lock (build_lock.c) serialises domain control (domctl.c) with the
+ * foreign MMU operations of builders, so that a domain cannot go away under either.  It
+ * is taken before any domain lock.  Acquiring gives up with -EAGAIN when the
+ * caller's own domain stops running meanwhile (it is being paused or
+ * destroyed by a holder of the lock, who waits for it to leave the core). */
+int  build_lock_acquire(void);
+void build_lock_release(void);
+/* Lock two domains' d->lock in ascending domid order (b may be a or NULL). */
+void mm_lock_pair(struct domain *a, struct domain *b);
+void mm_unlock_pair(struct domain *a, struct domain *b);
 void domain_shutdown(struct domain *d, unsigned reason);
 void domain_crash(struct domain *d, const char *why);
 

@@ -14,4 +14,20 @@ void gnttab_domain_destroy(struct domain *d);
 
 long do_grant_table_op(uint64_t cmd, uint64_t uop, uint64_t count, uint64_t a4, uint64_t a5);
 
+/* ---- host mappings: the arch's page-table side (arch/x86/grant_pv.c) ----
+ * A mapping lives in a slot (the machine address of a page-table entry). */
+/* The slot for a mapping at addr in ld's current tables, or with
+ * GNTMAP_contains_pte addr itself (a slot of one of ld's in-use tables). */
+bool grant_host_slot(struct domain *ld, uint64_t addr, uint32_t flags, uint64_t *slot);
+/* Write the mapping of mfn (as flags ask) at slot; returns the entry replaced. */
+uint64_t create_grant_host_mapping(uint64_t slot, mfn_t mfn, uint32_t flags);
+/* Replace the mapping of mfn at slot by `with` (0 or a stolen entry) if the slot
+ * still holds it: true, and the caller owes a flush and its references. */
+bool replace_grant_host_mapping(const struct domain *ld, uint64_t slot, mfn_t mfn,
+                                uint32_t flags, uint64_t with);
+/* Take the entry mapping addr out of ld's current tables (unmap_and_replace). */
+bool steal_grant_host_mapping(struct domain *ld, uint64_t addr, uint64_t *entry);
+/* The frame an entry maps and whether writably; false when it maps nothing. */
+bool grant_host_entry(uint64_t entry, mfn_t *mfn, bool *rw);
+
 #endif

@@ -4,6 +4,7 @@
 #define TESSERA_GUEST_ACCESS_H
 
 #include "types.h"
+#include "layout.h"
 
 int copy_from_guest(void *dst, uint64_t gva, size_t n);
 int copy_to_guest(uint64_t gva, const void *src, size_t n);
@@ -19,11 +20,11 @@ static inline bool guest_range_ok(uint64_t gva, size_t n)
     if (end < gva)
         return false;
     /* Non-canonical hole and the hypervisor's reserved range are never guest memory. */
-    if (gva < 0x0000800000000000UL)
-        return end <= 0x0000800000000000UL;
-    if (gva < 0xFFFF800000000000UL)
+    if (gva < GUEST_LOW_END)
+        return end <= GUEST_LOW_END;
+    if (gva < HV_VIRT_START)
         return false;
-    return gva >= 0xFFFF880000000000UL;
+    return gva >= HV_VIRT_END;
 }
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef TESSERA_LAYOUT_H
 #define TESSERA_LAYOUT_H
 
+#define GUEST_LOW_END      0x0000800000000000UL   /* end of the lower canonical half */
 #define HV_VIRT_START      0xFFFF800000000000UL
 #define HV_VIRT_END        0xFFFF880000000000UL
 #define HV_L4_FIRST        256

@@ -60,6 +60,36 @@ void put_page_type(struct page_info *pg);
 int  get_page_and_type(mfn_t m, const struct domain *d, enum page_type t);
 void put_page_and_type(struct page_info *pg);
 
+/* ---- memory validation as generic code uses it (arch: pagetype.c, mm_hypercalls.c) ---- */
+/* Take/drop a CR3-style reference: general + top-level page-table type (validates). */
+int  get_root_table(struct domain *d, mfn_t m);
+/* Does a validated L1 of d map a frame of `owner` (not through a grant)?  A
+ * domain may first run, or be destroyed before it ran, only when its builder's
+ * answer is no (domctl.c). */
+bool mm_maps_foreign(const struct domain *d, domid_t owner);
+/* Drop every pin and every vCPU's CR3 references of d (domain teardown). */
+void mm_relinquish(struct domain *d);
+/* Install (present) or remove the read-only M2P slot of an L4: filled at kernel
+ * CR3 loads without m2p_strict, zapped at user CR3 loads with it. */
+void mm_set_ro_mpt(mfn_t l4, bool present);
+/* The vm_assist types a 64-bit PV guest may enable (Xen's PV64 set); also the
+ * vm_assist field of a vCPU context set through domctl. */
+#define VMASST_PV64_VALID ((1UL << VMASST_TYPE_4gb_segments) |          \
+                           (1UL << VMASST_TYPE_4gb_segments_notify) |  \
+                           (1UL << VMASST_TYPE_writable_pagetables) |  \
+                           (1UL << VMASST_TYPE_pae_extended_cr3) |     \
+                           (1UL << VMASST_TYPE_architectural_iopl) |   \
+                           (1UL << VMASST_TYPE_runstate_update_flag) | \
+                           (1UL << VMASST_TYPE_m2p_strict))
+/* A PV domain's bootstrap page tables (arch): the frames that map [v_start, v_end)
+ * with 4 KiB pages, and filling them (in pfns pt_pfn.., p2m: pfn -> mfn) to map the
+ * domain's pfns 0.. there, each page as rights(pfn, ctx) says. */
+#define BOOT_PT_RO 1u
+#define BOOT_PT_NX 2u
+unsigned arch_boot_pt_frames(uint64_t v_start, uint64_t v_end);
+void arch_boot_pt_build(uint64_t v_start, uint64_t v_end, uint64_t pt_pfn, const mfn_t *p2m,
+                        unsigned (*rights)(uint64_t pfn, void *ctx), void *ctx);
+
 /* Validate and install one entry of a typed page table; old entry's refs dropped. */
 int  pt_update_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t val, bool preserve_ad);
 

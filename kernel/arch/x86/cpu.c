@@ -125,7 +125,7 @@ void cpu_init(unsigned id)
 
     /* syscall: ring-0 CS 0xe008/SS 0xe010; sysret CS 0xe033/SS 0xe02b (STAR[63:48] = 0xe023). */
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);
-    wrmsr(MSR_STAR, ((uint64_t)0xe023 << 48) | ((uint64_t)HV_CS << 32));
+    wrmsr(MSR_STAR, ((uint64_t)FLAT_USER_CS32 << 48) | ((uint64_t)HV_CS << 32));
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
     wrmsr(MSR_CSTAR, (uint64_t)syscall32_entry);
     wrmsr(MSR_SFMASK, X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_AC | X86_EFLAGS_NT);

@@ -5,6 +5,7 @@
  * (a watchpoint on guest memory the core copies, a MOV SS/POP SS-delayed #DB on the
  * first instruction of an entry path), noted and ignored. */
 #include "lib.h"
+#include "layout.h"
 #include "arch.h"
 #include "domain.h"
 #include "traps.h"
@@ -26,7 +27,7 @@
 /* Xen's breakpoint_addr_ok: the lower canonical half or above the hypervisor's range. */
 static bool breakpoint_addr_ok(uint64_t a)
 {
-    return a < (1UL << 47) || a >= 0xFFFF880000000000UL;
+    return a < GUEST_LOW_END || a >= HV_VIRT_END;
 }
 
 /* Load v's registers (v is current and has an enabled breakpoint). */

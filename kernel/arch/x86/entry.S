@@ -3,9 +3,8 @@
  * fault-tolerant guest-memory copy primitives with their exception-table entries.
  * Every entry builds a struct cpu_regs (regs.h); from guest mode it is the one at
  * the top of the pCPU stack. */
-#define HV_DS 0xe010
-#define FLAT_KERNEL_SS 0xe02b
-#define FLAT_KERNEL_CS 0xe033
+#include "layout.h"
+#include <xen/xen.h>        /* FLAT_KERNEL_CS/SS, FLAT_USER_CS32 */
 
 .macro SAVE_GPRS
     push %rdi
@@ -127,7 +126,7 @@ syscall32_entry:
     pushq $FLAT_KERNEL_SS
     pushq %gs:0
     pushq %r11
-    pushq $0xe023
+    pushq $FLAT_USER_CS32
     pushq %rcx
     pushq $0
     pushq $0x101

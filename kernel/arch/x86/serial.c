@@ -1,13 +1,11 @@
-/* COM1 (0x3f8) 16550 UART: the hypervisor log and guest console output. */
+/* COM1 (0x3f8) 16550 UART: the console device (console_write) the log
+ * (common/console.c) and guest console output go to, and console input. */
 #include "lib.h"
 #include "arch.h"
 #include "console.h"
 #include "spinlock.h"
 
 #define COM1 0x3f8
-
-static spinlock_t log_lock = SPINLOCK_INIT;
-bool debug_log;
 
 void serial_init(void)
 {
@@ -34,34 +32,6 @@ void console_write(const char *s, size_t n)
             serial_putc('\r');
         serial_putc(s[i]);
     }
-}
-
-void printk(const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n > (int)sizeof(buf) - 1)
-        n = sizeof(buf) - 1;
-    spin_lock(&log_lock);
-    console_write(buf, (size_t)n);
-    spin_unlock(&log_lock);
-}
-
-_Noreturn void panic(const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    console_write("tessera: PANIC: ", 16);
-    console_write(buf, strlen(buf));
-    console_write("\n", 1);
-    for (;;)
-        __asm__ volatile("cli; hlt");
 }
 
 /* ---- console input: COM1 receive interrupts (IRQ 4 through the 8259, vector

@@ -5,7 +5,7 @@
 GNT_SRC ?= kernel/common
 GNT_BIN := $(O)/host/unit/gnttab_tests
 GNT_SRCS := $(wildcard tests/unit/gnttab/*.c) $(UNIT_MACHINE_SRCS) $(GNT_SRC)/grant_table.c \
-  $(GNT_SRC)/grant_map.c kernel/arch/x86/pagetype.c
+  $(GNT_SRC)/grant_map.c kernel/arch/x86/grant_pv.c kernel/arch/x86/pagetype.c
 ifneq ($(wildcard $(GNT_SRC)/grant_table.c),)
 HOST_ALL += $(GNT_BIN)
 

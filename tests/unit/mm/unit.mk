@@ -3,7 +3,7 @@
 # on the harness's fake machine.  tests/suites/10-unit.sh runs the binary.
 UNIT_BIN := $(O)/host/unit/mm_tests
 UNIT_SRCS := $(wildcard tests/unit/mm/*.c) $(UNIT_MACHINE_SRCS) kernel/arch/x86/pagetype.c \
-  kernel/arch/x86/mm_hypercalls.c kernel/arch/x86/ptwr.c
+  kernel/arch/x86/mm_hypercalls.c kernel/common/build_lock.c kernel/arch/x86/ptwr.c
 HOST_ALL += $(UNIT_BIN)
 
 $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/mm/*.h) $(UNIT_KERNEL_HDRS) | $(XENINC)/xen

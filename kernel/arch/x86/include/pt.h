@@ -1,6 +1,6 @@
-/* x86-64 page-table entry bits and helpers, and the interface of PV memory
+/* x86-64 page-table entry bits and helpers, and the x86 side of PV memory
  * validation (pagetype.c), the MMU hypercalls (mm_hypercalls.c) and
- * writable-page-table emulation (ptwr.c). */
+ * writable-page-table emulation (ptwr.c); what generic code calls is in mm.h. */
 #ifndef TESSERA_PT_H
 #define TESSERA_PT_H
 
@@ -69,47 +69,17 @@ int  pt_walk_l1(const struct domain *d, mfn_t l4, uint64_t va, mfn_t *l1);
  * used by ptwr); on a mismatch returns -EAGAIN with *old = the current value. */
 int  pt_cmpxchg_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t *old,
                       uint64_t val);
-/* Take/drop a CR3-style reference: general + L4 type (validates). */
-int  get_root_table(struct domain *d, mfn_t m);
 /* pt_update_entry for a builder: an L1 entry may map a frame of pg_owner (a
  * domain d created that has not run; both locks held) instead of d's own.
  * Entries of other levels must then stay d's: -EINVAL. */
 int  pt_update_entry_foreign(struct domain *d, const struct domain *pg_owner, mfn_t table,
                              unsigned idx, uint64_t val, bool preserve_ad);
-/* Does a validated L1 of d map a frame of `owner` (not through a grant)?  A
- * domain may first run, or be destroyed before it ran, only when its builder's
- * answer is no (domctl.c). */
-bool mm_maps_foreign(const struct domain *d, domid_t owner);
-/* Drop every pin and every vCPU's CR3 references of d (domain teardown). */
-void mm_relinquish(struct domain *d);
 
 /* --- mm_hypercalls.c: hypercall table entries (5 raw argument registers) --- */
-/* The vm_assist types a 64-bit PV guest may enable (Xen's PV64 set); also the
- * vm_assist field of a vCPU context set through domctl. */
-#define VMASST_PV64_VALID ((1UL << VMASST_TYPE_4gb_segments) |          \
-                           (1UL << VMASST_TYPE_4gb_segments_notify) |  \
-                           (1UL << VMASST_TYPE_writable_pagetables) |  \
-                           (1UL << VMASST_TYPE_pae_extended_cr3) |     \
-                           (1UL << VMASST_TYPE_architectural_iopl) |   \
-                           (1UL << VMASST_TYPE_runstate_update_flag) | \
-                           (1UL << VMASST_TYPE_m2p_strict))
-/* The build lock serialises domain control (domctl.c) with the foreign MMU
- * operations of builders, so that a domain cannot go away under either.  It
- * is taken before any domain lock.  Acquiring gives up with -EAGAIN when the
- * caller's own domain stops running meanwhile (it is being paused or
- * destroyed by a holder of the lock, who waits for it to leave the core). */
-int  build_lock_acquire(void);
-void build_lock_release(void);
-/* Lock two domains' d->lock in ascending domid order (b may be a or NULL). */
-void mm_lock_pair(struct domain *a, struct domain *b);
-void mm_unlock_pair(struct domain *a, struct domain *b);
 long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t domid, uint64_t a5);
 long do_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t domid, uint64_t a5);
 long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4, uint64_t a5);
 long do_vm_assist(uint64_t cmd, uint64_t type, uint64_t a3, uint64_t a4, uint64_t a5);
-/* Install (present) or remove the read-only M2P slot of an L4: filled at kernel
- * CR3 loads without m2p_strict, zapped at user CR3 loads with it. */
-void mm_set_ro_mpt(mfn_t l4, bool present);
 
 /* --- ptwr.c --- */
 /* Write fault by the guest kernel on a present read-only mapping: emulate the
