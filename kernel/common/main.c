@@ -46,6 +46,10 @@ void start_hv(uint32_t magic, uint64_t info)
     smp_boot_aps();
     pci_init();
     iommu_init();
+    if (boot_info.mods_given > MAX_BOOT_MODULES)
+        panic("%u boot modules given, at most %u are supported: remove %u from the boot "
+              "configuration", boot_info.mods_given, MAX_BOOT_MODULES,
+              boot_info.mods_given - MAX_BOOT_MODULES);
     for (unsigned i = 0; i < boot_info.nr_mods; i++)
         printk("tessera: module %u: %lx-%lx \"%s\"\n", i, boot_info.mods[i].start,
                boot_info.mods[i].end, boot_info.mods[i].cmdline);

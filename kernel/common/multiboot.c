@@ -25,6 +25,7 @@ static void add_region(uint64_t base, uint64_t len)
 
 static void add_module(uint64_t start, uint64_t end, paddr_t cmdline)
 {
+    boot_info.mods_given++;
     if (boot_info.nr_mods >= MAX_BOOT_MODULES)
         return;
     struct boot_module *m = &boot_info.mods[boot_info.nr_mods++];

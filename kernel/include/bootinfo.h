@@ -16,6 +16,8 @@ struct boot_info {
     unsigned nr_mem;
     struct mem_region mem[MAX_MEM_REGIONS];
     unsigned nr_mods;
+    unsigned mods_given;            /* what the loader passed: more than the table holds
+                                       stops the boot (a dropped module would be missed silently) */
     struct boot_module mods[MAX_BOOT_MODULES];
 };
 

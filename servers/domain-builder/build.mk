@@ -9,10 +9,10 @@ DB_O := $(O)/host/domain-builder
 # layout, page tables, the build itself), mgr/ (domain manager, death
 # policy, xenstore setup, boot start), shell/ (xl command shell, consoles,
 # COM2), backend/ (privcmd and the fake hypervisor).
-DB_CORE := util cfg/cfg cfg/domcfg cfg/domcfg_lists cfg/domcfg_devices cfg/bootcfg \
+DB_CORE := util cfg/cfg cfg/domcfg cfg/domcfg_lists cfg/domcfg_devices cfg/domcfg_compat cfg/bootcfg \
 	build/xenelf build/image build/layout build/pgtable build/build build/build_mem build/modpkg \
 	mgr/mgr mgr/mgr_events mgr/mgr_xs mgr/mgr_vbd mgr/mgr_vif mgr/policy mgr/bootcfg_start \
-	shell/xlcmd shell/console shell/xl
+	mgr/hostfiles shell/xlcmd shell/console shell/xl shell/upload
 DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c) servers/lib/xsring.c servers/lib/xsclient.c \
 	servers/lib/xsclient_ring.c servers/lib/xsclient_fd.c $(DECOMPRESS_SRCS)
 DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/*/*.h $(DB_DIR)/tests/*.h) $(DECOMPRESS_HDRS)
@@ -69,7 +69,7 @@ $(O)/servers/builder-tests/svc: $(DB_DIR)/tests/svc/svc.c $(DB_MUSL_INC)/.stamp
 
 # libFuzzer target over the parsers (built on demand by suite 45-builder-unit).
 DB_FUZZ_SRC := $(DB_DIR)/util.c $(DB_DIR)/cfg/cfg.c $(DB_DIR)/cfg/domcfg.c $(DB_DIR)/cfg/domcfg_lists.c \
-	$(DB_DIR)/cfg/domcfg_devices.c $(DB_DIR)/shell/xlcmd.c $(DB_DIR)/cfg/bootcfg.c $(DB_DIR)/fuzz/fuzz_cfg.c
+	$(DB_DIR)/cfg/domcfg_devices.c $(DB_DIR)/cfg/domcfg_compat.c $(DB_DIR)/shell/xlcmd.c $(DB_DIR)/cfg/bootcfg.c $(DB_DIR)/fuzz/fuzz_cfg.c
 $(DB_O)/db-fuzz: $(DB_FUZZ_SRC) $(DB_HDRS)
 	@mkdir -p $(@D)
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(DB_DIR) -Iservers/lib -idirafter include \

@@ -14,13 +14,12 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#define PROMPT "xl> "
 
 struct opts {
     const char *boot, *com2;
@@ -133,19 +132,6 @@ static void boot(struct opts *o)
            bc.n - failed, failed);
 }
 
-/* Runs a session's input; prompts again after each command line. */
-static void session_input(struct xl_session *s, const char *buf, size_t n,
-                          void (*write)(const char *))
-{
-    int was_attached = s->attached != 0;
-    xl_input(&m, s, buf, n);
-    if (!s->attached && (memchr(buf, '\n', n) || memchr(buf, '\r', n) || was_attached))
-        write(PROMPT);
-}
-
-static void prompt_stdout(const char *p) { fputs(p, stdout); fflush(stdout); }
-static void prompt_com2(const char *p) { com2_write(&com2, p, strlen(p)); }
-
 static void events(void)
 {
     uint32_t port;
@@ -153,29 +139,34 @@ static void events(void)
         mgr_event(&m, port);
 }
 
-/* One round: wait for input or events (the UART is polled every 20 ms). */
+/* One round: wait for input or events (the UART is polled every 20 ms, and
+ * continuously while a file arrives from the host). */
 static int loop_once(int *stdin_open, int exit_on_eof)
 {
     struct pollfd p[3] = { { *stdin_open ? 0 : -1, POLLIN, 0 },
                            { com2_pollfd(&com2), POLLIN, 0 },
                            { m.b->ops->event_fd(m.b), POLLIN, 0 } };
-    int timeout = com2.kind == COM2_UART ? 20 : m.b->ops->event_fd(m.b) < 0 ? 50 : 1000;
+    int timeout = com2.kind == COM2_UART ? (ser.up.active ? 0 : 20)
+                : m.b->ops->event_fd(m.b) < 0 ? 50 : 1000;
     if (poll(p, 3, timeout) < 0 && errno != EINTR)
         return -1;
-    char buf[512];
-    int connected;
+    char buf[4096];
+    int change;
     events();
-    size_t n = com2_read(&com2, buf, sizeof(buf), &connected);
-    if (connected)
-        prompt_com2(PROMPT);
+    size_t n = com2_read(&com2, buf, sizeof(buf), &change);
+    if (change == COM2_CONNECTED)
+        xl_hello(&ser);
+    else if (change == COM2_GONE)
+        xl_reset(&m, &ser);         /* its console detached, its partial input dropped */
     if (n)
-        session_input(&ser, buf, n, prompt_com2);
+        xl_input(&m, &ser, buf, n);
     if (*stdin_open && (p[0].revents & (POLLIN | POLLHUP))) {
         ssize_t r = read(0, buf, sizeof(buf));
         if (r > 0)
-            session_input(&con, buf, (size_t)r, prompt_stdout);
+            xl_input(&m, &con, buf, (size_t)r);
         else if (r == 0 || errno != EAGAIN) {
             *stdin_open = 0;
+            xl_reset(&m, &con);
             if (exit_on_eof)
                 return 1;
         }
@@ -189,6 +180,7 @@ int main(int argc, char **argv)
     char err[256] = "";
     if (parse_opts(argc, argv, &o))
         return 2;
+    signal(SIGPIPE, SIG_IGN);       /* a COM2 client that left must not end us */
     struct backend *b = o.fake_mb ? backend_fake_new(o.fake_mb << 8)
                                   : backend_privcmd_open(err, sizeof(err));
     if (!b || mgr_init(&m, b)) {
@@ -200,7 +192,9 @@ int main(int argc, char **argv)
     m.log = (struct db_out){ out_stdout, raw_stdout, NULL };
     m.now_ms = now_ms;
     con.out = (struct db_out){ out_stdout, raw_stdout, NULL };
+    con.style = XL_LOG;
     ser.out = (struct db_out){ out_com2, raw_com2, NULL };
+    ser.style = XL_TERMINAL;
     printf("domain-builder: domain %u, %s back end\n", b->self, o.fake_mb ? "fake" : "privcmd");
     open_com2(o.com2);
     if (mgr_adopt(&m))
@@ -208,7 +202,10 @@ int main(int argc, char **argv)
                "boot configuration not started again\n");
     else
         boot(&o);
-    prompt_stdout(PROMPT);
+    printf("domain-builder: xl shell ready: type commands here (xl help) or use scripts/xl "
+           "on the host over COM2\n");
+    if (com2.kind != COM2_NONE)
+        xl_hello(&ser);
     int stdin_open = 1, rc;
     while (!(rc = loop_once(&stdin_open, o.exit_on_eof)))
         ;

@@ -54,7 +54,7 @@ destroyed_frames() {
 # frames the hypervisor reports after its destruction (the idle baseline)
 probe_frames() {
   local id n
-  id=$(xl create probe.cfg | sed -n 's/^created domain //p')
+  id=$(xl create probe.cfg | sed -n 's/^created domain \([0-9]*\) .*/\1/p')
   [ -n "$id" ] || return 1
   n=$(nlines "^tessera: domain $id destroyed, free frames")
   sleep 2

@@ -48,13 +48,54 @@ check "malformed config: memory unchanged" "$(xl info | grep free_memory)" "$bef
 check "malformed config: still 3 domains" "$(xl list | wc -l)" 4
 
 out=$(printf 'destroy web\ncreate web.cfg\npause web\nlist\n' | xl)
-has "destroy then create" "created domain 2" "$out"
+has "destroy then create" "created domain 2 (web)" "$out"
 has "paused state" "web                                          2    16     1     --p---       0.0" "$out"
 out=$(xl frobnicate); check "unknown command refused" "$out" "xl: unknown command 'frobnicate' (try 'xl help')"
 
 echo "xl list" >&3
 sleep 0.5
-grep -qE '^(xl> )?web +2 ' "$t/log" && ok "console shell answers on stdout" || fail "no list answer on the console"
+grep -qE '^web +2 ' "$t/log" && ok "console shell answers on stdout" || fail "no list answer on the console"
+grep -qxF 'xl> xl list' "$t/log" && ok "console shell echoes the line after its prompt" || fail "no echo line on the console"
+
+# scripts/xl, the host command: xl's verbs, files sent from the host
+X() { timeout 60 python3 scripts/xl -s "$sock" -t 30 "$@"; }
+out=$(X list); rc=$?
+check "xl list: exit 0" "$rc" 0
+has "xl list: xl's header" "Name                                        ID   Mem VCPUs     State    Time(s)" "$out"
+mkdir -p "$t/host/cfg"
+cp "$kernel" "$t/host/kern.elf"
+printf 'name = "hosted"\nkernel = "kern.elf"\nmemory = 8\n' >"$t/host/cfg/hosted.cfg"
+out=$(cd "$t/host" && timeout 60 python3 "$OLDPWD/scripts/xl" -s "$sock" create cfg/hosted.cfg memory=12 2>"$t/err"); rc=$?
+check "xl create from the host (kernel relative to the current directory, as xl)" "$rc/$out" "0/created domain 3 (hosted)"
+check "xl create: 'Parsing config from' on stderr, as xl" "$(cat "$t/err")" "Parsing config from cfg/hosted.cfg"
+has "KEY=VALUE appended: 12 MiB" "hosted                                       3    12     1     r-----       0.0" "$(X list)"
+out=$(cd "$t" && timeout 60 python3 "$OLDPWD/scripts/xl" -s "$sock" create host/cfg/hosted.cfg name=h2 2>&1); rc=$?
+check "kernel path relative to the cwd, not the config's folder: refused" "$rc/$(tail -n 1 <<<"$out")" "1/xl: kernel kern.elf: No such file or directory"
+out=$(X destroy 0 2>&1); rc=$?
+check "xl destroy 0 says why" "$rc/$out" "1/xl: domain 0 is the domain builder itself (the control domain that runs these commands): it cannot destroy itself"
+out=$(X frob 2>&1); rc=$?
+check "unknown verb: exit 2" "$rc/$out" "2/xl: command 'frob' is not implemented by Tessera (try 'xl help')"
+out=$(X destroy hosted); rc=$?
+check "xl destroy" "$rc/$out" "0/destroyed domain 3 (hosted)"
+
+# a client that leaves while attached to a console, or mid-line, leaves
+# nothing behind for the next one
+python3 - "$sock" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b"xl console web\n"); time.sleep(0.5); s.sendall(b"inf"); s.close()
+PY
+sleep 0.3
+out=$(X list); rc=$?
+check "after a client left attached: xl list runs in the shell" "$rc/$(head -n 1 <<<"$out")" "0/Name                                        ID   Mem VCPUs     State    Time(s)"
+python3 - "$sock" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(0.3)
+s.sendall(b"inf"); s.close()
+PY
+sleep 0.3
+out=$(python3 scripts/xl-client -s "$sock" -t 10 list | head -n 1)
+check "a partial line of a client that left is dropped" "$out" "Name                                        ID   Mem VCPUs     State    Time(s)"
 exec 3>&-
 sleep 0.3
 echo "$passed passed, $failed failed"

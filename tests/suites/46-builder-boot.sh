@@ -58,10 +58,10 @@ check "malformed config refused" "$out" "xl: bad.cfg:4: 'vcpus' must be between 
 check "nothing else changed" "$(xl list | cut -c1-60 | grep -v svc-d)" "$(grep -v svc-d <<<"$before")"
 
 out=$(xl destroy svc-c)
-check "xl destroy svc-c" "$out" ""
+check "xl destroy svc-c" "$out" "destroyed domain 3 (svc-c)"
 [ -z "$(line_of svc-c "$(xl list)")" ] && ok "svc-c gone" || fail "svc-c still listed"
 out=$(xl create svc-c.cfg)
-check "xl create svc-c.cfg" "$out" "created domain 3"
+check "xl create svc-c.cfg" "$out" "created domain 3 (svc-c)"
 wait_line "(d0) (d3) svc c: instance 1 on domain 3"
 wait_line "(d0) domain-builder: domain 4 (svc-d) shut down: restarting too fast, action destroy" 150
 [ -z "$(line_of svc-d "$(xl list)")" ] && ok "svc-d destroyed by the restart brake" || fail "svc-d still listed"
@@ -70,10 +70,10 @@ out=$(xl pause svc-a; xl list)
 [[ "$(line_of svc-a "$out" | cut -d' ' -f5)" =~ ^-[b-]p---$ ]] && ok "xl pause: svc-a paused" || fail "pause: $(line_of svc-a "$out")"
 out=$(xl unpause svc-a; xl list)
 [[ "$(line_of svc-a "$out" | cut -d' ' -f5)" =~ ^[rb-]{2}-{4}$ ]] && ok "xl unpause" || fail "unpause: $(line_of svc-a "$out")"
-check "xl reboot svc-c" "$(xl reboot svc-c)" ""
+check "xl reboot svc-c" "$(xl reboot svc-c)" "rebooting domain 3 (svc-c)"
 wait_line "(d0) domain-builder: domain 3 (svc-c) shut down: reboot, action restart"
 wait_line "(d0) domain-builder: restarted svc-c as domain 3"
-check "xl shutdown svc-b" "$(xl shutdown svc-b)" ""
+check "xl shutdown svc-b" "$(xl shutdown svc-b)" "shutting down domain 2 (svc-b)"
 wait_line "(d0) domain-builder: domain 2 (svc-b) shut down: poweroff, action destroy"
 [ -z "$(line_of svc-b "$(xl list)")" ] && ok "svc-b gone after shutdown (on_poweroff destroy)" || fail "svc-b still listed"
 

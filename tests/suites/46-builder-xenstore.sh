@@ -26,10 +26,10 @@ wait_line "(d0) domain-builder: created domain 1 (xenstore)" 150
 wait_line "(d0) domain-builder: created domain 2 (svc-a)"
 wait_line "(d0) (d1) xenstored: control domain 0 connected"
 wait_re '^\(d0\) \(d1\) xenstored: domain 2 introduced \(port [0-9]+ -> local [0-9]+\)$'
-check "xl create svc-b" "$(xl create b.cfg)" "created domain 3"
+check "xl create svc-b" "$(xl create b.cfg)" "created domain 3 (svc-b)"
 wait_re '^\(d0\) \(d1\) xenstored: domain 3 introduced \(port [0-9]+ -> local [0-9]+\)$'
 wait_line "(d0) (d3) svc b: instance 1 on domain 3"
-check "xl destroy svc-b" "$(xl destroy svc-b)" ""
+check "xl destroy svc-b" "$(xl destroy svc-b)" "destroyed domain 3 (svc-b)"
 wait_line "(d0) (d1) xenstored: domain 3 released"
 check "xl restart xenstore" "$(xl restart xenstore)" "restarted xenstore as domain 1"
 sleep 3

@@ -23,8 +23,8 @@ base=$(probe_frames)
 create_linux() {
   local out
   out=$(xl create linux-ctl.cfg)
-  id=$(sed -n 's/^created domain //p' <<<"$out")
-  check "xl create linux-ctl.cfg" "$out" "created domain $id"
+  id=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
+  check "xl create linux-ctl.cfg" "$out" "created domain $id (linux)"
   wait_line "(d0) (d$id) TESSERA-INIT-OK" 90 || finish
 }
 # guest_line ID REGEX: the guest's kernel log line (timestamp dropped)
@@ -38,7 +38,7 @@ create_linux
 out=$(con linux 'cat /proc/sys/kernel/poweroff_cmd')
 check "poweroff_cmd from the command line" "$(out_of 1 "$out")" "/bin/poweroff -f"
 # Linux writes control/feature-poweroff when its xenbus comes up, before /init
-check "xl shutdown linux" "$(xl shutdown linux)" ""
+check "xl shutdown linux" "$(xl shutdown linux)" "shutting down domain $id (linux)"
 wait_line "tessera: domain $id shut down: poweroff" 60
 check "Linux halted itself (its own line on hvc0)" "$(guest_line $id 'reboot: ')" "reboot: System halted"
 k=$(slog | grep -nE "^\(d0\) \(d$id\) .*reboot: System halted" | head -n 1 | cut -d: -f1)
@@ -59,7 +59,7 @@ old=$id
 out=$(con linux 'printf "#!/bin/sh\nexec /bin/reboot -f\n" >/sbin/reboot && chmod +x /sbin/reboot && echo done')
 check "/sbin/reboot for the orderly reboot" "$(out_of 1 "$out")" "done"
 FROM=$(mark)
-check "xl reboot linux" "$(xl reboot linux)" ""
+check "xl reboot linux" "$(xl reboot linux)" "rebooting domain $id (linux)"
 wait_line "tessera: domain $old shut down: reboot" 60
 check "Linux restarted itself (its own line on hvc0)" "$(guest_line $old 'reboot: ')" "reboot: Restarting system"
 check "no forced fallback (orderly reboot ran /sbin/reboot)" "$(guest_line $old 'reboot: Failed')" ""
@@ -74,7 +74,7 @@ check "xl list: linux is domain $id" "$(xl list | awk '$1 == "linux" { print $2,
 
 # 3. xl shutdown of the restarted guest; memory back
 n=$(nlines "^tessera: domain $id destroyed, free frames")
-check "xl shutdown linux (restarted)" "$(xl shutdown linux)" ""
+check "xl shutdown linux (restarted)" "$(xl shutdown linux)" "shutting down domain $id (linux)"
 wait_line "(d0) domain-builder: domain $id (linux) shut down: poweroff, action destroy" 60
 if wait_more "^tessera: domain $id destroyed, free frames" "$n" 30; then
   f=$(destroyed_frames "$id")

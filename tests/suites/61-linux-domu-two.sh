@@ -20,10 +20,10 @@ base=$(probe_frames)
   fail "probe domain: no free frame count"
 
 FROM=$(mark)
-out=$(xl create linux-a.cfg); a=$(sed -n 's/^created domain //p' <<<"$out")
-check "xl create linux-a.cfg" "$out" "created domain $a"
-out=$(xl create linux-b.cfg); b=$(sed -n 's/^created domain //p' <<<"$out")
-check "xl create linux-b.cfg" "$out" "created domain $b"
+out=$(xl create linux-a.cfg); a=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
+check "xl create linux-a.cfg" "$out" "created domain $a (linux-a)"
+out=$(xl create linux-b.cfg); b=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
+check "xl create linux-b.cfg" "$out" "created domain $b (linux-b)"
 wait_line "(d0) (d$a) TESSERA-INIT-OK" 120 || finish
 wait_line "(d0) (d$b) TESSERA-INIT-OK" 120 || finish
 out=$(con linux-a 'dmesg -n 1' 'uname -r' 'cut -d. -f1 /proc/uptime')

@@ -30,8 +30,8 @@ line_time '^\(d0\) domain-builder: created domain [0-9]+ \(linux\)$' 120 ||
   { fail "no 'created domain N (linux)' line in 120 s: $(cat "$t/create.out")"; finish; }
 t1=$T
 wait $cpid
-id=$(sed -n 's/^created domain //p' "$t/create.out")
-check "xl create linux.cfg" "$(cat "$t/create.out")" "created domain $id"
+id=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' "$t/create.out")
+check "xl create linux.cfg" "$(cat "$t/create.out")" "created domain $id (linux)"
 check "the builder logged the same domain" \
   "$(slog | sed -nE 's/^\(d0\) domain-builder: created domain ([0-9]+) \(linux\)$/\1/p' | tail -n 1)" "$id"
 line_time "^\(d0\) \(d$id\) TESSERA-INIT-OK$" 90 ||

@@ -18,7 +18,9 @@ struct backend;
 
 struct backend_ops {
     /* domain control (domctl) */
-    int (*create)(struct backend *b, uint32_t vcpus, uint32_t *domid); /* in: wanted or 0 */
+    /* *domid in: the wanted id or 0; the limits go to createdomain as xl passes them */
+    int (*create)(struct backend *b, uint32_t vcpus, uint32_t max_evtchn_port,
+                  uint32_t max_grant_frames, uint32_t *domid);
     int (*set_caps)(struct backend *b, uint32_t domid, uint32_t caps);
     int (*set_max_mem)(struct backend *b, uint32_t domid, uint64_t kb);
     int (*ioport_permission)(struct backend *b, uint32_t domid, uint32_t first, uint32_t nr,
@@ -34,6 +36,10 @@ struct backend_ops {
     int (*remote_shutdown)(struct backend *b, uint32_t domid, uint32_t reason);
     int (*physinfo)(struct backend *b, uint64_t *total_pages, uint64_t *free_pages,
                     uint32_t *nr_cpus);
+    /* credit scheduler parameters: get (set = 0) or put (weight 0 and cap
+     * 0xffff leave that one unchanged, as Xen) */
+    int (*sched_credit)(struct backend *b, uint32_t domid, int set, uint32_t *weight,
+                        uint32_t *cap);
     /* memory of a domain being built */
     int (*populate)(struct backend *b, uint32_t domid, uint64_t *pfn_to_mfn, size_t n);
     void *(*map)(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n);

@@ -37,7 +37,8 @@ uint64_t fake_alloc(struct fake *f, uint32_t owner)
     return 0;
 }
 
-static int f_create(struct backend *b, uint32_t vcpus, uint32_t *domid)
+static int f_create(struct backend *b, uint32_t vcpus, uint32_t max_evtchn_port,
+                    uint32_t max_grant_frames, uint32_t *domid)
 {
     struct fake *f = fake_of(b);
     if (f->fail_create) {
@@ -45,7 +46,8 @@ static int f_create(struct backend *b, uint32_t vcpus, uint32_t *domid)
         f->fail_create = 0;
         return rc;
     }
-    if (vcpus < 1 || vcpus > 8)
+    if (vcpus < 1 || vcpus > 8 || !max_evtchn_port || max_evtchn_port > 4095 ||
+        !max_grant_frames || max_grant_frames > 32)
         return -EINVAL;
     uint32_t id = *domid;
     if (id && (id >= FAKE_MAX_DOMS || f->dom[id].exists))
@@ -59,6 +61,8 @@ static int f_create(struct backend *b, uint32_t vcpus, uint32_t *domid)
     memset(d, 0, sizeof(*d));
     d->exists = d->paused = 1;
     d->vcpus = vcpus;
+    d->max_evtchn_port = max_evtchn_port;
+    d->max_grant_frames = max_grant_frames;
     d->shared_info_mfn = fake_alloc(f, id);
     d->grant_mfn = fake_alloc(f, id);
     *domid = id;
@@ -236,13 +240,35 @@ static int f_physinfo(struct backend *b, uint64_t *total, uint64_t *freep, uint3
     return 0;
 }
 
+/* as the hypervisor's credit scheduler: weight 1-65535, cap up to 100 per CPU */
+static int f_sched_credit(struct backend *b, uint32_t domid, int set, uint32_t *weight,
+                          uint32_t *cap)
+{
+    struct fake *f = fake_of(b);
+    if (domid >= FAKE_MAX_DOMS || !f->dom[domid].exists)
+        return -ESRCH;
+    struct fake_dom *d = &f->dom[domid];
+    uint32_t w = d->weight ? d->weight : 256;
+    if (!set) {
+        *weight = w;
+        *cap = d->cap;
+        return 0;
+    }
+    uint32_t nw = *weight ? *weight : w, nc = *cap != 0xffff ? *cap : d->cap;
+    if (nw > 65535 || nc > 200)
+        return -EINVAL;
+    d->weight = nw;
+    d->cap = nc;
+    return 0;
+}
+
 const struct backend_ops fake_ops = {
     .create = f_create, .set_caps = f_set_caps, .set_max_mem = f_set_max_mem,
     .ioport_permission = f_ioport_permission,
     .assign_device = f_assign_device,
     .setvcpucontext = f_setvcpucontext, .pause = f_pause, .unpause = f_unpause,
     .destroy = f_destroy, .getinfo = fake_getinfo, .remote_shutdown = f_remote_shutdown,
-    .physinfo = f_physinfo, .populate = f_populate, .map = f_map, .unmap = f_unmap,
+    .physinfo = f_physinfo, .sched_credit = f_sched_credit, .populate = f_populate, .map = f_map, .unmap = f_unmap,
     .pin_l4 = fake_pin_l4, .grant_frame = fake_grant_frame,
     .alloc_unbound = fake_alloc_unbound, .bind_interdomain = fake_bind_interdomain,
     .bind_virq = fake_bind_virq, .unbind = fake_unbind, .notify = fake_notify,

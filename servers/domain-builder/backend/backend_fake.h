@@ -18,6 +18,8 @@ struct fake_port {
 struct fake_dom {
     int exists, paused, ran, shutdown, dying;
     uint32_t reason, vcpus, caps;
+    uint32_t weight, cap;           /* credit scheduler (0: default 256 / 0) */
+    uint32_t max_evtchn_port, max_grant_frames;     /* as createdomain got them */
     uint64_t max_pages, tot_pages;
     uint64_t shared_info_mfn, grant_mfn, l4_mfn;
     int ctx_set, mappings;

@@ -41,16 +41,17 @@ int pc_domctl(struct backend *b, struct xen_domctl *d)
     return (int)pc_hypercall(b, __HYPERVISOR_domctl, (uint64_t)(uintptr_t)d, 0, 0, 0, 0);
 }
 
-static int p_create(struct backend *b, uint32_t vcpus, uint32_t *domid)
+static int p_create(struct backend *b, uint32_t vcpus, uint32_t max_evtchn_port,
+                    uint32_t max_grant_frames, uint32_t *domid)
 {
     struct xen_domctl d;
     memset(&d, 0, sizeof(d));
     d.cmd = XEN_DOMCTL_createdomain;
     d.domain = (domid_t)*domid;
     d.u.createdomain.max_vcpus = vcpus;
-    d.u.createdomain.max_grant_frames = 32;
+    d.u.createdomain.max_grant_frames = max_grant_frames;
     d.u.createdomain.max_maptrack_frames = 1024;
-    d.u.createdomain.max_evtchn_port = 1023;
+    d.u.createdomain.max_evtchn_port = max_evtchn_port;
     int rc = pc_domctl(b, &d);
     if (!rc)
         *domid = d.domain;
@@ -138,6 +139,25 @@ static int p_getinfo(struct backend *b, uint32_t domid, db_dominfo *out)
     return rc;
 }
 
+static int p_sched_credit(struct backend *b, uint32_t domid, int set, uint32_t *weight,
+                          uint32_t *cap)
+{
+    struct xen_domctl d;
+    memset(&d, 0, sizeof(d));
+    d.cmd = XEN_DOMCTL_scheduler_op;
+    d.domain = (domid_t)domid;
+    d.u.scheduler_op.sched_id = XEN_SCHEDULER_CREDIT;
+    d.u.scheduler_op.cmd = set ? XEN_DOMCTL_SCHEDOP_putinfo : XEN_DOMCTL_SCHEDOP_getinfo;
+    d.u.scheduler_op.u.credit.weight = (uint16_t)*weight;
+    d.u.scheduler_op.u.credit.cap = (uint16_t)*cap;
+    int rc = pc_domctl(b, &d);
+    if (!rc && !set) {
+        *weight = d.u.scheduler_op.u.credit.weight;
+        *cap = d.u.scheduler_op.u.credit.cap;
+    }
+    return rc;
+}
+
 static int p_remote_shutdown(struct backend *b, uint32_t domid, uint32_t reason)
 {
     struct sched_remote_shutdown r = { (domid_t)domid, reason };
@@ -220,7 +240,8 @@ const struct backend_ops privcmd_ops = {
     .assign_device = p_assign_device,
     .setvcpucontext = p_setvcpucontext, .pause = p_pause, .unpause = p_unpause,
     .destroy = p_destroy, .getinfo = p_getinfo, .remote_shutdown = p_remote_shutdown,
-    .physinfo = p_physinfo, .populate = p_populate, .map = pc_map, .unmap = pc_unmap,
+    .physinfo = p_physinfo, .sched_credit = p_sched_credit, .populate = p_populate,
+    .map = pc_map, .unmap = pc_unmap,
     .pin_l4 = p_pin_l4, .grant_frame = p_grant_frame, .alloc_unbound = p_alloc_unbound,
     .bind_interdomain = pc_bind_interdomain, .bind_virq = pc_bind_virq, .unbind = pc_unbind,
     .notify = pc_notify, .pending = pc_pending, .event_fd = pc_event_fd,

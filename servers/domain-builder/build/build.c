@@ -6,6 +6,7 @@
 #include "build/image.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 static int step(struct bst *s, int rc, const char *what)
 {
     if (rc)
-        return db_errf(s->err, s->errlen, "%s failed (%d)", what, rc);
+        return db_errf(s->err, s->errlen, "%s failed: %s (%d)", what, strerror(-rc), rc);
     return 0;
 }
 
@@ -48,8 +49,11 @@ static int devices(struct bst *s)
         int rc = BE(s)->ioport_permission(s->b, s->out->domid, (uint32_t)d->first,
                                           (uint32_t)(d->last - d->first + 1), 1);
         if (rc)
-            return db_errf(s->err, s->errlen, "I/O ports %#llx-%#llx refused (%d)",
-                           (unsigned long long)d->first, (unsigned long long)d->last, rc);
+            return db_errf(s->err, s->errlen, "devices: I/O ports %#llx-%#llx refused by the "
+                           "hypervisor: %s%s", (unsigned long long)d->first,
+                           (unsigned long long)d->last, strerror(-rc),
+                           rc == -EPERM ? " (the builder can only pass on ports it holds itself)"
+                                        : "");
     }
     for (int i = 0; i < c->npci; i++)
         if (assign(s, c->pci[i]))
@@ -57,11 +61,30 @@ static int devices(struct bst *s)
     return 0;
 }
 
+/* "out of memory: NAME needs N MiB, F MiB free" (what to do is clear from it) */
+static int no_memory(struct bst *s, uint64_t pages)
+{
+    uint64_t total = 0, freep = 0;
+    uint32_t cpus;
+    BE(s)->physinfo(s->b, &total, &freep, &cpus);
+    return db_errf(s->err, s->errlen, "out of memory: %s needs %llu MiB, %llu MiB free",
+                   s->in->cfg->name, (unsigned long long)(pages >> 8),
+                   (unsigned long long)(freep >> 8));
+}
+
 static int create(struct bst *s)
 {
     const struct domcfg *c = s->in->cfg;
     uint32_t id = s->in->domid;
-    if (step(s, BE(s)->create(s->b, c->vcpus, &id), "createdomain"))
+    uint64_t total, freep;
+    uint32_t cpus;
+    /* checked first, so that a guest too large for the machine changes nothing */
+    if (!BE(s)->physinfo(s->b, &total, &freep, &cpus) && freep < s->out->layout.nr_pages)
+        return no_memory(s, s->out->layout.nr_pages);
+    int rc = BE(s)->create(s->b, c->vcpus, c->max_evtchn_port, c->max_grant_frames, &id);
+    if (rc == -EEXIST)
+        return db_errf(s->err, s->errlen, "domain id %u is taken", id);
+    if (step(s, rc, "createdomain"))
         return -1;
     s->out->domid = id;
     if (c->caps && step(s, BE(s)->set_caps(s->b, id, c->caps), "set_capabilities"))
@@ -75,7 +98,8 @@ static int create(struct bst *s)
         return db_errf(s->err, s->errlen, "out of memory for the p2m");
     for (uint64_t i = 0; i < n; i++)
         s->p2m[i] = i;
-    return step(s, BE(s)->populate(s->b, id, s->p2m, n), "populate_physmap");
+    rc = BE(s)->populate(s->b, id, s->p2m, n);
+    return rc == -ENOMEM ? no_memory(s, n) : step(s, rc, "populate_physmap");
 }
 
 /* Entries 0 (console, for us) and 1 (xenstore, for the xenstore domain). */
@@ -184,8 +208,13 @@ static int prepare(struct bst *s, uint8_t **owned)
     const struct build_in *in = s->in;
     if (image_to_elf(in->kernel, in->kernel_len, &s->elf_img, &s->elf_len, owned,
                      s->err, s->errlen) ||
-        xenelf_parse(s->elf_img, s->elf_len, &s->elf, s->err, s->errlen))
-        return -1;
+        xenelf_parse(s->elf_img, s->elf_len, &s->elf, s->err, s->errlen)) {
+        /* say which file: "vmlinuz: kernel image (gzip): ..." */
+        char why[256];
+        snprintf(why, sizeof(why), "%s", s->err);
+        return in->cfg->kernel[0] ? db_errf(s->err, s->errlen, "%s: %s", in->cfg->kernel, why)
+                                  : -1;
+    }
     uint64_t pages = (uint64_t)in->cfg->memory_mb << 8;
     return layout_compute(&s->elf, pages, in->ramdisk ? in->ramdisk_len : 0,
                           &s->out->layout, s->err, s->errlen);

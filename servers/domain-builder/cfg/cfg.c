@@ -227,12 +227,21 @@ static int scan_setting(struct scan *s, struct cfg_setting *st)
     return 0;
 }
 
-static int check_duplicate(struct scan *s, const struct cfg_setting *st)
+/* 0: a new key; 1: it replaced the earlier setting (an override); -1 */
+static int check_duplicate(struct scan *s, struct cfg_setting *st)
 {
-    for (int i = 0; i < s->f->n; i++)
-        if (!strcmp(s->f->s[i].key, st->key))
+    int over = s->f->override_line && st->line >= s->f->override_line;
+    for (int i = 0; i < s->f->n; i++) {
+        if (strcmp(s->f->s[i].key, st->key))
+            continue;
+        if (!over)
             return fail(s, st->line, "duplicate setting '%s' (first on line %d)",
                         st->key, s->f->s[i].line);
+        free_setting(&s->f->s[i]);
+        s->f->s[i] = *st;
+        memset(st, 0, sizeof(*st));
+        return 1;
+    }
     return 0;
 }
 
@@ -252,20 +261,27 @@ static int scan_file(struct scan *s)
         int rc = scan_setting(s, st);
         if (!rc)
             rc = check_duplicate(s, st);
-        if (rc) {
+        if (rc < 0) {
             free_setting(st);
             return -1;
         }
-        s->f->n++;
+        s->f->n += rc == 0;
     }
 }
 
 int cfg_parse(const char *name, const char *text, size_t len,
               struct cfg_file *out, char *err, size_t errlen)
 {
+    return cfg_parse_over(name, text, len, 0, out, err, errlen);
+}
+
+int cfg_parse_over(const char *name, const char *text, size_t len, int override_line,
+                   struct cfg_file *out, char *err, size_t errlen)
+{
     struct scan s = { text, text + len, 1, name, err, errlen, out };
     memset(out, 0, sizeof(*out));
     out->name = name;
+    out->override_line = override_line;
     if (len > CFG_MAX_SIZE)
         return fail(&s, 1, "file larger than %d bytes", CFG_MAX_SIZE);
     const char *nul = memchr(text, 0, len);

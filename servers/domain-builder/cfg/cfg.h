@@ -35,6 +35,8 @@ struct cfg_setting {
 
 struct cfg_file {
     const char *name;               /* for messages; not owned */
+    int override_line;              /* settings from this line on replace earlier ones of
+                                       their key (xl create KEY=VALUE); 0: none */
     int n;
     struct cfg_setting *s;
 };
@@ -43,6 +45,10 @@ struct cfg_file {
  * err and leaves *out empty.  On success out must be freed with cfg_free. */
 int cfg_parse(const char *name, const char *text, size_t len,
               struct cfg_file *out, char *err, size_t errlen);
+/* The same, with settings from override_line on replacing earlier ones of
+ * the same key (as xl appends its command line's KEY=VALUE to the file). */
+int cfg_parse_over(const char *name, const char *text, size_t len, int override_line,
+                   struct cfg_file *out, char *err, size_t errlen);
 void cfg_free(struct cfg_file *f);
 const struct cfg_setting *cfg_get(const struct cfg_file *f, const char *key);
 

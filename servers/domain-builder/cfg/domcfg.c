@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int dc_fail(struct dc_ctx *c, int line, const char *fmt, ...)
@@ -49,9 +50,14 @@ static int h_name(struct dc_ctx *c, const struct cfg_setting *s)
     if (copy_str(c, s, c->d->name, sizeof(c->d->name), 0))
         return -1;
     int digits = 1;
+    /* what xl accepts, less what the xl shell would split or quote: blanks,
+     * quotes, backslash, '#', ';' and '/' (xenstore paths) */
     for (const char *p = s->str; *p; p++) {
-        if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
-            return dc_fail(c, s->line, "bad character '%c' in name", *p);
+        unsigned char ch = (unsigned char)*p;
+        if (ch <= ' ' || ch >= 0x7f || strchr("\"'\\#;/", ch))
+            return ch < ' ' || ch >= 0x7f
+                 ? dc_fail(c, s->line, "bad character (byte %#x) in name", ch)
+                 : dc_fail(c, s->line, "bad character '%c' in name", ch);
         digits &= isdigit((unsigned char)*p) != 0;
     }
     if (!isalnum((unsigned char)s->str[0]))
@@ -106,6 +112,7 @@ static int h_maxmem(struct dc_ctx *c, const struct cfg_setting *s)
 
 static int h_vcpus(struct dc_ctx *c, const struct cfg_setting *s)
 {
+    c->vcpus_line = s->line;
     return num_range(c, s, 1, DOM_MAX_VCPUS, &c->d->vcpus);
 }
 
@@ -151,7 +158,8 @@ static int apply(struct dc_ctx *c, const struct cfg_setting *s)
     for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
         if (!strcmp(keys[i].key, s->key))
             return keys[i].fn(c, s);
-    return dc_fail(c, s->line, "unknown setting '%s'", s->key);
+    int rc = dc_compat(c, s);
+    return rc == 1 ? dc_fail(c, s->line, "unknown setting '%s'", s->key) : rc;
 }
 
 static int final_checks(struct dc_ctx *c)
@@ -173,7 +181,7 @@ static int final_checks(struct dc_ctx *c)
                        "both 'ramdisk' and 'modules' are set");
     if (c->d->ndev && !(c->d->caps & TESSERA_CAP_IO))
         return dc_fail(c, c->devices_line, "'devices' needs capability IO");
-    return 0;
+    return dc_compat_final(c);
 }
 
 int domcfg_from_cfg(const struct cfg_file *f, struct domcfg *out,
@@ -187,6 +195,8 @@ int domcfg_from_cfg(const struct cfg_file *f, struct domcfg *out,
     d.on_poweroff = ACT_DESTROY;
     d.on_reboot = ACT_RESTART;
     d.on_crash = ACT_DESTROY;
+    d.max_evtchn_port = 1023;           /* xl's default max_event_channels */
+    d.max_grant_frames = DOM_MAX_GNT_FRAMES;
     for (int i = 0; i < f->n; i++)
         if (apply(&c, &f->s[i]))
             return -1;
@@ -199,10 +209,38 @@ int domcfg_from_cfg(const struct cfg_file *f, struct domcfg *out,
 int domcfg_parse(const char *name, const char *text, size_t len,
                  struct domcfg *out, char *err, size_t errlen)
 {
+    return domcfg_parse_extra(name, text, len, NULL, out, err, errlen);
+}
+
+int domcfg_parse_extra(const char *name, const char *text, size_t len, const char *extra,
+                       struct domcfg *out, char *err, size_t errlen)
+{
     struct cfg_file f;
-    if (cfg_parse(name, text, len, &f, err, errlen))
+    size_t xlen = extra ? strlen(extra) : 0;
+    char *all = NULL;
+    int over = 0;
+    if (xlen) {
+        /* as xl: the file, a newline, the extra lines; their line numbers
+         * continue the file's */
+        if (len > CFG_MAX_SIZE || xlen > CFG_MAX_SIZE || !(all = malloc(len + xlen + 2)))
+            return dc_fail(&(struct dc_ctx){ .f = &(struct cfg_file){ .name = name },
+                                             .err = err, .errlen = errlen }, 1,
+                           "file and command line larger than %d bytes", CFG_MAX_SIZE);
+        memcpy(all, text, len);
+        all[len] = '\n';
+        memcpy(all + len + 1, extra, xlen);
+        all[len + 1 + xlen] = '\n';
+        over = 2;
+        for (size_t i = 0; i < len; i++)
+            over += text[i] == '\n';
+        text = all;
+        len += xlen + 2;
+    }
+    int rc = cfg_parse_over(name, text, len, over, &f, err, errlen);
+    free(all);
+    if (rc)
         return -1;
-    int rc = domcfg_from_cfg(&f, out, err, errlen);
+    rc = domcfg_from_cfg(&f, out, err, errlen);
     cfg_free(&f);
     return rc;
 }

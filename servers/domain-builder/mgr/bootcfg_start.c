@@ -28,7 +28,7 @@ int bootcfg_start(struct mgr *m, const struct bootcfg *bc)
             uint32_t id;
             if (service[i] != pass)
                 continue;
-            if (mgr_create(m, bc->path[i], &id, err, sizeof(err))) {
+            if (mgr_create(m, bc->path[i], NULL, 0, &id, err, sizeof(err))) {
                 mgr_logf(m, "domain-builder: boot: %s", err);
                 failed++;
             }

@@ -28,12 +28,59 @@ void mgr_logf(struct mgr *m, const char *fmt, ...)
         m->log.line(m->log.ctx, buf);
 }
 
+/* hostfiles: is an entry what a live domain was built from? */
+static int host_in_use(void *ctx, uint32_t serial)
+{
+    struct mgr *m = ctx;
+    for (int i = 0; i < MGR_MAX_DOMS; i++)
+        for (int k = 0; m->dom[i].used && k < 2 + DOM_MAX_MODULES; k++)
+            if (m->dom[i].hostref[k] == serial)
+                return 1;
+    return 0;
+}
+
 int mgr_init(struct mgr *m, struct backend *b)
 {
     memset(m, 0, sizeof(*m));
     m->b = b;
     m->xenstore_domid = BUILD_NO_XENSTORE;
+    m->host.in_use = host_in_use;
+    m->host.ctx = m;
     return b->ops->bind_virq(b, VIRQ_DOM_EXC, &m->virq_port);
+}
+
+static int from_host(const char *path)
+{
+    return !strncmp(path, HOSTFILES_PREFIX, strlen(HOSTFILES_PREFIX));
+}
+
+/* A copy of a file sent from the host: the recorded entry (*serial, for
+ * restarts) or the newest of that name (then recorded). */
+static int host_read(struct mgr *m, const char *name, uint32_t *serial, size_t max,
+                     uint8_t **buf, size_t *len, char *err, size_t errlen)
+{
+    const struct hostfile *f = *serial ? hostfiles_get(&m->host, *serial)
+                                       : hostfiles_find(&m->host, name, 0, 0, 0);
+    if (!f)
+        return db_errf(err, errlen, "%s: not sent from the host (scripts/xl create sends "
+                       "the files a config names)", name);
+    if (f->len > max)
+        return db_errf(err, errlen, "%s: larger than %zu bytes", name, max);
+    if (!(*buf = malloc(f->len ? f->len : 1)))
+        return db_errf(err, errlen, "%s: out of memory (%zu bytes)", name, f->len);
+    memcpy(*buf, f->data, f->len);
+    *len = f->len;
+    *serial = f->serial;
+    return 0;
+}
+
+/* A file d's config names (role: 0 kernel, 1 ramdisk, 2 + i module i). */
+static int read_named(struct mgr *m, struct mgr_dom *d, int role, const char *name,
+                      size_t max, uint8_t **buf, size_t *len, char *err, size_t errlen)
+{
+    if (from_host(d->cfg_path))
+        return host_read(m, name, &d->hostref[role], max, buf, len, err, errlen);
+    return m->read_file(m->file_ctx, name, max, buf, len, err, errlen);
 }
 
 struct mgr_dom *mgr_find(struct mgr *m, const char *s)
@@ -96,9 +143,10 @@ struct images {
  * first module is the program: its command line is its arguments; the
  * others are named (base name first) so that the runtime shows them as
  * /boot/NAME. */
-static int read_modules(struct mgr *m, const struct domcfg *c, const char *extra0,
+static int read_modules(struct mgr *m, struct mgr_dom *d, const char *extra0,
                         struct images *im, char *err, size_t errlen)
 {
+    const struct domcfg *c = &d->cfg;
     struct modpkg_item it[DOM_MAX_MODULES];
     uint8_t *data[DOM_MAX_MODULES] = { 0 };
     char cl[DOM_MAX_MODULES][DOM_SPEC_MAX + 1];
@@ -118,7 +166,7 @@ static int read_modules(struct mgr *m, const struct domcfg *c, const char *extra
             rc = db_errf(err, errlen, "module %d: command line too long", i);
             break;
         }
-        rc = m->read_file(m->file_ctx, file, MAX_RAMDISK, &data[i], &it[i].len, err, errlen);
+        rc = read_named(m, d, 2 + i, file, MAX_RAMDISK, &data[i], &it[i].len, err, errlen);
         it[i].data = data[i];
         it[i].cmdline = cl[i];
     }
@@ -129,16 +177,16 @@ static int read_modules(struct mgr *m, const struct domcfg *c, const char *extra
     return rc;
 }
 
-static int read_images(struct mgr *m, const struct domcfg *c, const char *extra0,
+static int read_images(struct mgr *m, struct mgr_dom *d, const char *extra0,
                        struct images *im, char *err, size_t errlen)
 {
+    const struct domcfg *c = &d->cfg;
     memset(im, 0, sizeof(*im));
-    if (m->read_file(m->file_ctx, c->kernel, MAX_KERNEL, &im->kernel, &im->kernel_len,
-                     err, errlen))
+    if (read_named(m, d, 0, c->kernel, MAX_KERNEL, &im->kernel, &im->kernel_len, err, errlen))
         return -1;
-    int rc = c->nmod ? read_modules(m, c, extra0, im, err, errlen)
-           : c->ramdisk[0] ? m->read_file(m->file_ctx, c->ramdisk, MAX_RAMDISK, &im->ramdisk,
-                                          &im->ramdisk_len, err, errlen) : 0;
+    int rc = c->nmod ? read_modules(m, d, extra0, im, err, errlen)
+           : c->ramdisk[0] ? read_named(m, d, 1, c->ramdisk, MAX_RAMDISK, &im->ramdisk,
+                                        &im->ramdisk_len, err, errlen) : 0;
     if (rc)
         free(im->kernel);
     return rc;
@@ -160,7 +208,7 @@ static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, siz
     else if (is_xs && mgr_xs_prepare(m, want = want ? want : mgr_first_free_id(m), xsargs,
                                      sizeof(xsargs)))
         mgr_logf(m, "domain-builder: no xenstore connection for %s", d->cfg.name);
-    if (read_images(m, &d->cfg, xsargs, &im, err, errlen))
+    if (read_images(m, d, xsargs, &im, err, errlen))
         return -1;
     struct build_in in = { &d->cfg, im.kernel, im.kernel_len, im.ramdisk, im.ramdisk_len,
                            want, is_xs ? BUILD_NO_XENSTORE : m->xenstore_domid, d->cfg.nmod > 0 };
@@ -174,45 +222,80 @@ static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, siz
         m->b->ops->destroy(m->b, o.domid);
         return -1;
     }
-    if ((rc = m->b->ops->unpause(m->b, o.domid))) {
+    /* xenstore before the guest runs: a guest whose store was not set up
+     * would wait for it forever, so that is a failed create */
+    if (!is_xs && mgr_xs_add(m, d, o.store_mfn, o.store_port, err, errlen)) {
         console_disconnect(m, d);
+        mgr_xs_remove(m, d);
         m->b->ops->destroy(m->b, o.domid);
-        return db_errf(err, errlen, "unpause failed (%d)", rc);
+        return -1;
     }
+    /* cpu_weight / cap before the guest runs (the hypervisor checks the range) */
+    uint32_t w = d->cfg.cpu_weight_set ? d->cfg.cpu_weight : 0;
+    uint32_t cap = d->cfg.cpu_cap_set ? d->cfg.cpu_cap : 0xffff;
+    if ((w || cap != 0xffff) && (rc = m->b->ops->sched_credit(m->b, o.domid, 1, &w, &cap))) {
+        console_disconnect(m, d);
+        if (!is_xs)
+            mgr_xs_remove(m, d);
+        m->b->ops->destroy(m->b, o.domid);
+        return db_errf(err, errlen, "%s: cpu_weight %u / cap %u refused by the hypervisor: %s",
+                       d->cfg.name, d->cfg.cpu_weight, d->cfg.cpu_cap, strerror(-rc));
+    }
+    if (!d->start_paused && (rc = m->b->ops->unpause(m->b, o.domid))) {
+        console_disconnect(m, d);
+        if (!is_xs)
+            mgr_xs_remove(m, d);
+        m->b->ops->destroy(m->b, o.domid);
+        return db_errf(err, errlen, "unpause of domain %u failed: %s", o.domid, strerror(-rc));
+    }
+    d->start_paused = 0;
     d->used = 1;
     d->preserved = 0;
     if (is_xs) {
         m->xenstore_domid = o.domid;
         mgr_xs_started(m);
-    } else
-        mgr_xs_add(m, d, o.store_mfn, o.store_port);
+    }
     return 0;
 }
 
-static int load_cfg(struct mgr *m, const char *path, struct domcfg *c, char *err, size_t errlen)
+static int load_cfg(struct mgr *m, const char *path, const char *extra, struct domcfg *c,
+                    char *err, size_t errlen)
 {
     uint8_t *text;
     size_t len;
-    if (m->read_file(m->file_ctx, path, CFG_MAX_SIZE, &text, &len, err, errlen))
+    uint32_t serial = 0;
+    const char *name = from_host(path) ? path + strlen(HOSTFILES_PREFIX) : path;
+    if (from_host(path) ? host_read(m, name, &serial, CFG_MAX_SIZE, &text, &len, err, errlen)
+                        : m->read_file(m->file_ctx, path, CFG_MAX_SIZE, &text, &len, err, errlen))
         return -1;
-    int rc = domcfg_parse(path, (const char *)text, len, c, err, errlen);
+    int rc = domcfg_parse_extra(name, (const char *)text, len, extra, c, err, errlen);
     free(text);
     return rc;
 }
 
-int mgr_create(struct mgr *m, const char *path, uint32_t *domid, char *err, size_t errlen)
+int mgr_create(struct mgr *m, const char *path, const char *extra, unsigned flags,
+               uint32_t *domid, char *err, size_t errlen)
 {
     static struct domcfg c;
-    if (load_cfg(m, path, &c, err, errlen))
+    m->last_cfg = NULL;
+    if (load_cfg(m, path, extra, &c, err, errlen))
         return -1;
+    m->last_cfg = &c;
+    for (int i = 0; i < c.nwarn; i++)
+        mgr_logf(m, "domain-builder: %s", c.warn[i]);
     struct mgr_dom *old = mgr_find(m, c.name);
     if (old)
         return db_errf(err, errlen, "domain '%s' already exists (id %u)", c.name, old->domid);
     struct mgr_dom *d = free_slot(m);
     if (!d)
-        return db_errf(err, errlen, "too many domains");
+        return db_errf(err, errlen, "too many domains (%d)", MGR_MAX_DOMS);
+    if (flags & MGR_DRYRUN) {
+        *domid = 0;
+        return 0;
+    }
     memset(d, 0, sizeof(*d));
     d->cfg = c;
+    d->start_paused = !!(flags & MGR_PAUSED);
     snprintf(d->cfg_path, sizeof(d->cfg_path), "%s", path);
     if (start(m, d, 0, err, errlen)) {
         memset(d, 0, sizeof(*d));

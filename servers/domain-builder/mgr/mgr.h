@@ -10,6 +10,7 @@
 #include "shell/console.h"
 #include "cfg/domcfg.h"
 #include "mgr/policy.h"
+#include "mgr/hostfiles.h"
 #include "xsclient.h"          /* servers/lib: the shared xenstore client */
 
 #define MGR_MAX_DOMS 128
@@ -36,6 +37,10 @@ struct mgr_dom {
     uint64_t store_mfn;             /* for INTRODUCE again after a xenstore restart */
     uint32_t store_port;
     const struct db_out *attached;  /* xl console session, or NULL */
+    /* a config sent from the host (cfg_path "host:NAME"): the store entries
+     * its kernel, ramdisk and modules were read from, for restarts */
+    uint32_t hostref[2 + DOM_MAX_MODULES];
+    int start_paused;               /* this start leaves it paused (xl create -p) */
 };
 
 /* Reads a whole file (kernel, ramdisk, config) into a malloc'd buffer. */
@@ -62,14 +67,24 @@ struct mgr {
     /* events that arrived while we waited for xenstore, for the main loop */
     uint32_t deferred[64];
     int ndeferred;
+    struct hostfiles host;          /* files sent from the host (xl put) */
+    const struct domcfg *last_cfg;  /* the config mgr_create read last (its warnings) */
 };
 
 int mgr_init(struct mgr *m, struct backend *b);
 void mgr_logf(struct mgr *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Parses and checks path fully before anything changes; builds, connects
- * the console, unpauses.  *domid = the new domain. */
-int mgr_create(struct mgr *m, const char *path, uint32_t *domid, char *err, size_t errlen);
+ * the console, tells xenstore, unpauses (unless MGR_PAUSED).  *domid = the
+ * new domain.  Any failure undoes everything and says why.  MGR_DRYRUN only
+ * reads and checks the config.  A path "host:NAME" names a config sent from
+ * the host (hostfiles.h); its kernel, ramdisk and modules come from there too.
+ * extra: xl's KEY=VALUE lines, replacing the file's settings (NULL: none).
+ * Restarts rebuild from the parsed config kept in the slot. */
+#define MGR_PAUSED 1u
+#define MGR_DRYRUN 2u
+int mgr_create(struct mgr *m, const char *path, const char *extra, unsigned flags,
+               uint32_t *domid, char *err, size_t errlen);
 int mgr_destroy(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen);
 /* Destroys and rebuilds from the kept config; same_id keeps the domain id. */
 int mgr_restart(struct mgr *m, struct mgr_dom *d, int same_id, char *err, size_t errlen);
@@ -85,12 +100,17 @@ int mgr_adopt(struct mgr *m);
 int mgr_xs_prepare(struct mgr *m, uint32_t domid, char *args, size_t size);
 /* After the xenstore domain started: (re)introduce every other domain. */
 void mgr_xs_started(struct mgr *m);
-/* A domain with a store channel: its nodes and INTRODUCE. */
-void mgr_xs_add(struct mgr *m, struct mgr_dom *d, uint64_t store_mfn, uint32_t store_port);
+/* A domain with a store channel: its nodes and INTRODUCE; -1 with the
+ * reason when a running xenstore domain could not be told (the guest would
+ * never find its store). */
+int mgr_xs_add(struct mgr *m, struct mgr_dom *d, uint64_t store_mfn, uint32_t store_port,
+               char *err, size_t errlen);
 void mgr_xs_remove(struct mgr *m, struct mgr_dom *d);
 /* control/shutdown if the domain announced it handles it; -1 otherwise. */
 int mgr_xs_shutdown(struct mgr *m, struct mgr_dom *d, const char *what);
 uint32_t mgr_first_free_id(struct mgr *m);
+/* xl mem-set: the balloon target (memory/target), at most the maxmem. */
+int mgr_mem_set(struct mgr *m, struct mgr_dom *d, uint64_t kb, char *err, size_t errlen);
 
 /* A domain by name or decimal id; NULL if none. */
 struct mgr_dom *mgr_find(struct mgr *m, const char *name_or_id);

@@ -6,6 +6,7 @@
 #include "mgr/mgr.h"
 #include "mgr/mgr_vbd.h"
 #include "mgr/mgr_vif.h"
+#include "util.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -118,8 +119,10 @@ static int up(struct mgr *m)
 static int check(struct mgr *m, int rc, const char *what, uint32_t domid)
 {
     if (rc) {
-        mgr_logf(m, "domain-builder: xenstore: %s for domain %u failed", what, domid);
-        m->xs_broken = 1;
+        mgr_logf(m, "domain-builder: xenstore: %s for domain %u failed (%d)", what, domid, rc);
+        /* a refusal is an answer; no answer means the connection is gone */
+        if (rc == -ETIMEDOUT || rc == -EIO)
+            m->xs_broken = 1;
     }
     return rc;
 }
@@ -140,26 +143,41 @@ static int sub(struct mgr *m, const char *base, const char *rel, const char *val
     snprintf(path, sizeof(path), "%s/%s", base, rel);
     if (val)
         return xsc_write(m->xs, path, val);
-    return xsc_mkdir(m->xs, path) || perms(m, path, (uint32_t)owner, -1);
+    int rc = xsc_mkdir(m->xs, path);
+    return rc ? rc : perms(m, path, (uint32_t)owner, -1);
 }
 
-void mgr_xs_add(struct mgr *m, struct mgr_dom *d, uint64_t store_mfn, uint32_t store_port)
+int mgr_xs_add(struct mgr *m, struct mgr_dom *d, uint64_t store_mfn, uint32_t store_port,
+               char *err, size_t errlen)
 {
     char base[64], id[16];
     d->store_mfn = store_mfn;
     d->store_port = store_port;
-    if (!up(m) || !store_port)
-        return;
+    if (!store_port)
+        return 0;                   /* built before any xenstore domain: introduced later */
+    if (!up(m)) {
+        /* a xenstore domain runs but we cannot reach it: the guest would
+         * wait for its store forever */
+        if (m->xs && m->xenstore_domid != BUILD_NO_XENSTORE)
+            return db_errf(err, errlen, "xenstore (domain %u) is not answering; "
+                           "try xl restart xenstore", m->xenstore_domid);
+        return 0;
+    }
     snprintf(base, sizeof(base), "/local/domain/%u", d->domid);
     snprintf(id, sizeof(id), "%u", d->domid);
-    int rc = xsc_mkdir(m->xs, base) || perms(m, base, m->b->self, d->domid) ||
-             sub(m, base, "name", d->cfg.name, 0) || sub(m, base, "domid", id, 0) ||
-             sub(m, base, "control", NULL, d->domid) || sub(m, base, "data", NULL, d->domid) ||
-             xsc_introduce(m->xs, d->domid, store_mfn, store_port);
-    if (!check(m, rc, "nodes and introduce", d->domid)) {
-        mgr_xs_vbds(m, d);
-        mgr_xs_vifs(m, d);
-    }
+    int rc = xsc_mkdir(m->xs, base);
+    rc = rc ? rc : perms(m, base, m->b->self, d->domid);
+    rc = rc ? rc : sub(m, base, "name", d->cfg.name, 0);
+    rc = rc ? rc : sub(m, base, "domid", id, 0);
+    rc = rc ? rc : sub(m, base, "control", NULL, d->domid);
+    rc = rc ? rc : sub(m, base, "data", NULL, d->domid);
+    rc = rc ? rc : xsc_introduce(m->xs, d->domid, store_mfn, store_port);
+    if (check(m, rc, "nodes and introduce", d->domid))
+        return db_errf(err, errlen, "xenstore: writing %s and introducing domain %u failed: %s",
+                       base, d->domid, strerror(rc < 0 ? -rc : rc));
+    mgr_xs_vbds(m, d);
+    mgr_xs_vifs(m, d);
+    return 0;
 }
 
 void mgr_xs_remove(struct mgr *m, struct mgr_dom *d)
@@ -177,7 +195,7 @@ void mgr_xs_started(struct mgr *m)
 {
     for (int i = 0; i < MGR_MAX_DOMS && up(m); i++)
         if (m->dom[i].used && m->dom[i].domid != m->xenstore_domid && m->dom[i].store_port)
-            mgr_xs_add(m, &m->dom[i], m->dom[i].store_mfn, m->dom[i].store_port);
+            mgr_xs_add(m, &m->dom[i], m->dom[i].store_mfn, m->dom[i].store_port, NULL, 0);
 }
 
 int mgr_xs_shutdown(struct mgr *m, struct mgr_dom *d, const char *what)
@@ -192,4 +210,24 @@ int mgr_xs_shutdown(struct mgr *m, struct mgr_dom *d, const char *what)
         return -1;                  /* nothing in the domain listens */
     snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", d->domid);
     return check(m, xsc_write(m->xs, path, what), "control/shutdown", d->domid);
+}
+
+int mgr_mem_set(struct mgr *m, struct mgr_dom *d, uint64_t kb, char *err, size_t errlen)
+{
+    char path[96], val[24];
+    uint64_t max_kb = (uint64_t)d->cfg.maxmem_mb * 1024;
+    if (kb > max_kb)
+        return db_errf(err, errlen, "%s: %llu MiB is above its maxmem (%u MiB)", d->cfg.name,
+                       (unsigned long long)(kb >> 10), d->cfg.maxmem_mb);
+    if (!up(m) || !d->store_port)
+        return db_errf(err, errlen, "%s has no xenstore connection: its balloon driver "
+                       "cannot be told a memory target", d->cfg.name);
+    /* as xl: the balloon driver in the guest watches memory/target (KiB) */
+    snprintf(path, sizeof(path), "/local/domain/%u/memory/target", d->domid);
+    snprintf(val, sizeof(val), "%llu", (unsigned long long)kb);
+    int rc = xsc_write(m->xs, path, val);
+    if (check(m, rc, "memory/target", d->domid))
+        return db_errf(err, errlen, "xenstore: writing %s failed: %s", path,
+                       strerror(rc < 0 ? -rc : rc));
+    return 0;
 }

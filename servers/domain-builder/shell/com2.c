@@ -89,14 +89,14 @@ static size_t uart_read(struct com2 *c, char *buf, size_t n)
     return k;
 }
 
-size_t com2_read(struct com2 *c, char *buf, size_t n, int *connected)
+size_t com2_read(struct com2 *c, char *buf, size_t n, int *change)
 {
-    *connected = 0;
+    *change = COM2_SAME;
     if (c->kind == COM2_UART)
         return uart_read(c, buf, n);
     if (c->kind == COM2_UNIX && c->rfd < 0) {
         c->rfd = c->wfd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        *connected = c->rfd >= 0;
+        *change = c->rfd >= 0 ? COM2_CONNECTED : COM2_SAME;
         return 0;
     }
     if (c->kind == COM2_NONE || c->rfd < 0)
@@ -105,6 +105,7 @@ size_t com2_read(struct com2 *c, char *buf, size_t n, int *connected)
     if (r > 0)
         return (size_t)r;
     if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+        *change = COM2_GONE;
         if (c->kind == COM2_UNIX) {
             close(c->rfd);
             c->rfd = c->wfd = -1;   /* wait for the next client */

@@ -23,8 +23,11 @@ int com2_listen(struct com2 *c, const char *path, char *err, size_t errlen);
 int com2_open_uart(struct com2 *c, uint16_t base, char *err, size_t errlen);
 int com2_pollfd(const struct com2 *c);
 /* Bytes waiting (up to n), 0 if none; a new client may be accepted first.
- * Returns 1 in *connected when a new client connected (say hello). */
-size_t com2_read(struct com2 *c, char *buf, size_t n, int *connected);
+ * *change: COM2_CONNECTED when a new client connected (say hello),
+ * COM2_GONE when the client went away (reset its session); the UART shows
+ * neither (QEMU's socket chardev gives the guest no carrier line). */
+enum { COM2_SAME, COM2_CONNECTED, COM2_GONE };
+size_t com2_read(struct com2 *c, char *buf, size_t n, int *change);
 void com2_write(struct com2 *c, const char *buf, size_t n);
 
 #endif

@@ -5,26 +5,30 @@
 
 #include <string.h>
 
-#define MAX_WORDS 8
+#define MAX_WORDS 12
 
+/* flags: letters allowed; a letter followed by ':' takes a value */
 static const struct {
     const char *name;
     enum xl_op op;
-    int nargs;                      /* required positional arguments */
-    const char *flags;              /* allowed single-letter options */
+    int min, max;                   /* positional arguments */
+    const char *flags;
     const char *usage;
 } cmds[] = {
-    { "help", XL_HELP, 0, "", "xl help" },
-    { "list", XL_LIST, 0, "", "xl list" },
-    { "info", XL_INFO, 0, "", "xl info" },
-    { "create", XL_CREATE, 1, "c", "xl create [-c] FILE" },
-    { "destroy", XL_DESTROY, 1, "", "xl destroy DOMAIN" },
-    { "shutdown", XL_SHUTDOWN, 1, "w", "xl shutdown [-w] DOMAIN" },
-    { "reboot", XL_REBOOT, 1, "w", "xl reboot [-w] DOMAIN" },
-    { "pause", XL_PAUSE, 1, "", "xl pause DOMAIN" },
-    { "unpause", XL_UNPAUSE, 1, "", "xl unpause DOMAIN" },
-    { "console", XL_CONSOLE, 1, "", "xl console DOMAIN" },
-    { "restart", XL_RESTART, 1, "", "xl restart NAME" },
+    { "help", XL_HELP, 0, 0, "", "xl help" },
+    { "list", XL_LIST, 0, 1, "l", "xl list [-l] [DOMAIN]" },
+    { "info", XL_INFO, 0, 0, "", "xl info" },
+    { "create", XL_CREATE, 1, 9, "cpn", "xl create [-c] [-p] [-n] FILE [KEY=VALUE...]" },
+    { "destroy", XL_DESTROY, 1, 1, "", "xl destroy DOMAIN" },
+    { "shutdown", XL_SHUTDOWN, 1, 1, "w", "xl shutdown [-w] DOMAIN" },
+    { "reboot", XL_REBOOT, 1, 1, "w", "xl reboot [-w] DOMAIN" },
+    { "pause", XL_PAUSE, 1, 1, "", "xl pause DOMAIN" },
+    { "unpause", XL_UNPAUSE, 1, 1, "", "xl unpause DOMAIN" },
+    { "console", XL_CONSOLE, 1, 1, "", "xl console DOMAIN" },
+    { "restart", XL_RESTART, 1, 1, "", "xl restart NAME" },
+    { "mem-set", XL_MEMSET, 2, 2, "", "xl mem-set DOMAIN MEM" },
+    { "sched-credit", XL_SCHED_CREDIT, 0, 0, "d:w:c:", "xl sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]]" },
+    { "put", XL_PUT, 3, 3, "", "xl put NAME SIZE CRC32" },
 };
 
 /* Splits line into words; -1 on an unterminated quote or too many words. */
@@ -63,24 +67,51 @@ static int check_chars(const char *line, char *err, size_t errlen)
     return 0;
 }
 
+static int opt_value(char *dst, size_t size, const char *v)
+{
+    if (strlen(v) >= size)
+        return -1;
+    strcpy(dst, v);
+    return 0;
+}
+
 static int args(int i, char **w, int n, struct xl_cmd *cmd, char *err, size_t errlen)
 {
-    int pos = 0;
     for (int k = 0; k < n; k++) {
-        if (w[k][0] == '-' && w[k][1] && !w[k][2] && strchr(cmds[i].flags, w[k][1])) {
-            cmd->console |= w[k][1] == 'c';
-            cmd->wait |= w[k][1] == 'w';
+        const char *f = w[k][0] == '-' && w[k][1] && !w[k][2] ? strchr(cmds[i].flags, w[k][1]) : NULL;
+        if (f && f[1] == ':') {
+            if (k + 1 == n || !w[k + 1][0])
+                return db_errf(err, errlen, "usage: %s", cmds[i].usage);
+            const char *v = w[++k];
+            char *dst = *f == 'd' ? cmd->dom : *f == 'w' ? cmd->weight : cmd->cap;
+            if (opt_value(dst, *f == 'd' ? sizeof(cmd->dom) : sizeof(cmd->weight), v))
+                return db_errf(err, errlen, "argument longer than %zu characters",
+                               (*f == 'd' ? sizeof(cmd->dom) : sizeof(cmd->weight)) - 1);
             continue;
         }
-        if (w[k][0] == '-' || pos == cmds[i].nargs || !w[k][0])
+        if (f) {
+            cmd->console |= *f == 'c';
+            cmd->wait |= *f == 'w';
+            cmd->paused |= *f == 'p';
+            cmd->dryrun |= *f == 'n';
+            cmd->longfmt |= *f == 'l';
+            continue;
+        }
+        if (w[k][0] == '-' || cmd->npos == cmds[i].max || !w[k][0])
             return db_errf(err, errlen, "usage: %s", cmds[i].usage);
         if (strlen(w[k]) > XL_ARG_MAX)
             return db_errf(err, errlen, "argument longer than %d characters", XL_ARG_MAX);
-        strcpy(cmd->arg, w[k]);
-        pos++;
+        strcpy(cmd->pos[cmd->npos++], w[k]);
     }
-    if (pos != cmds[i].nargs)
+    if (cmd->npos < cmds[i].min || ((cmd->weight[0] || cmd->cap[0]) && !cmd->dom[0]))
         return db_errf(err, errlen, "usage: %s", cmds[i].usage);
+    /* create: FILE, then KEY=VALUE words only (xl takes a word with '=' as a setting) */
+    for (int k = 1; cmds[i].op == XL_CREATE && k < cmd->npos; k++)
+        if (!strchr(cmd->pos[k], '=') || cmd->pos[k][0] == '=')
+            return db_errf(err, errlen, "usage: %s", cmds[i].usage);
+    if (cmds[i].op == XL_CREATE && strchr(cmd->pos[0], '='))
+        return db_errf(err, errlen, "usage: %s", cmds[i].usage);
+    strcpy(cmd->arg, cmd->pos[0]);
     cmd->op = cmds[i].op;
     return 0;
 }
@@ -107,7 +138,9 @@ int xl_parse(const char *line, struct xl_cmd *cmd, char *err, size_t errlen)
 
 const char *xl_usage(void)
 {
-    return "commands: xl list | info | create [-c] FILE | destroy DOMAIN | "
-           "shutdown [-w] DOMAIN | reboot [-w] DOMAIN | pause DOMAIN | unpause DOMAIN | "
-           "console DOMAIN | restart NAME   (DOMAIN: name or id; Ctrl-] leaves a console)";
+    return "commands: xl list [-l] [DOMAIN] | info | create [-c] [-p] [-n] FILE | "
+           "destroy DOMAIN | shutdown [-w] DOMAIN | reboot [-w] DOMAIN | pause DOMAIN | "
+           "unpause DOMAIN | console DOMAIN | mem-set DOMAIN MEM | "
+           "sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]] | restart NAME | put NAME SIZE CRC32   "
+           "(DOMAIN: name or id; Ctrl-] leaves a console or drops a partial line)";
 }

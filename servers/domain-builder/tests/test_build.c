@@ -144,6 +144,8 @@ static struct domcfg cfg_for(uint32_t mb)
     c.memory_mb = c.maxmem_mb = mb;
     c.vcpus = 2;
     c.caps = TESSERA_CAP_IO;
+    c.max_evtchn_port = 1023;
+    c.max_grant_frames = 32;
     return c;
 }
 
@@ -296,7 +298,7 @@ static void test_failures(void)
     c.dev[1] = (struct dom_dev){ DEV_IRQ, 3, 3 };
     expect_fail(b, &in, "device 1 (irq): not supported yet");
     c.dev[1] = (struct dom_dev){ DEV_IOPORTS, 0x3f8, 0x10007 };
-    expect_fail(b, &in, "I/O ports 0x3f8-0x10007 refused (-22)");
+    expect_fail(b, &in, "devices: I/O ports 0x3f8-0x10007 refused by the hypervisor: Invalid argument");
     c.dev[1] = (struct dom_dev){ DEV_PCI, 0x18, 0x18 };
     expect_fail(b, &in, "pci 0000:00:03.0: assign_device failed (-19)");
     c.ndev = 1;
@@ -308,10 +310,26 @@ static void test_failures(void)
     c.memory_mb = 1;
     expect_fail(b, &in, "memory too small: the layout needs 1028 pages, the domain has 256");
     c.memory_mb = c.maxmem_mb = 70;
-    expect_fail(b, &in, "populate_physmap failed (-12)");
+    expect_fail(b, &in, "out of memory: t needs 70 MiB, 63 MiB free");
+    /* nothing was created: the check comes before createdomain */
+    db_dominfo di;
+    CHECK(b->ops->getinfo(b, 1, &di) == -ESRCH, "no domain left by the memory check");
+    c.memory_mb = c.maxmem_mb = 8;
+    c.max_evtchn_port = 511;
+    c.max_grant_frames = 4;
+    uint32_t before = fake_of(b)->dom[1].exists;
+    struct build_out o;
+    char e[256];
+    CHECK(!before && build_domain(b, &in, &o, e, sizeof(e)) == 0 &&
+          fake_of(b)->dom[o.domid].max_evtchn_port == 511 &&
+          fake_of(b)->dom[o.domid].max_grant_frames == 4,
+          "max_event_channels / max_grant_frames reach createdomain: %s", e);
+    b->ops->destroy(b, o.domid);
+    c.max_evtchn_port = 1023;
+    c.max_grant_frames = 32;
     c.memory_mb = c.maxmem_mb = 8;
     fake_of(b)->fail_create = -ENOMEM;
-    expect_fail(b, &in, "createdomain failed (-12)");
+    expect_fail(b, &in, "createdomain failed: Cannot allocate memory (-12)");
     in.kernel_len = 10;
     expect_fail(b, &in, "not an ELF file");
     in.kernel_len = len;

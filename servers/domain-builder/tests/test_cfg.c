@@ -233,9 +233,74 @@ static void test_pci(void)
     CHECK(d.npci == 3 && d.pci[0] == 0x20 && d.pci[1] == 0xfb && d.pci[2] == 0x20ae7, "pci functions as SBDF");
 }
 
+/* The rest of xl.cfg(5): honoured, refused with the reason, or warned. */
+static void test_compat(void)
+{
+    static struct domcfg d;
+    char err[CFG_ERR_LEN];
+    const char *text = "name = 'web~1'\nkernel = 'k'\nmax_event_channels = 2047\n"
+                       "max_grant_frames = 16\ncpu_weight = 512\ncap = 50\nmaxvcpus = 1\n"
+                       "cpus = 'all'\nlocaltime = 0\nbuilder = 'generic'\nviridian = 1\n"
+                       "acpi = 1\n";
+    CHECK(parse(text, &d, err) == 0, "xl.cfg keys for PV accepted: %s", err);
+    CHECK_STR(d.name, "web~1", "'~' in a name");
+    CHECK(d.max_evtchn_port == 2047 && d.max_grant_frames == 16 && d.cpu_weight == 512 &&
+          d.cpu_weight_set && d.cpu_cap == 50 && d.cpu_cap_set, "limits and scheduler kept");
+    CHECK(d.nwarn == 2, "two warnings (%d)", d.nwarn);
+    CHECK_STR(d.warn[0], "t.cfg:11: warning: 'viridian' has no meaning for a PV guest: ignored",
+              "HVM key warned with file:line");
+    CHECK_STR(d.warn[1], "t.cfg:12: warning: 'acpi' has no meaning for a PV guest: ignored",
+              "second");
+    CHECK(parse("name='a'\nkernel='k'\n", &d, err) == 0 && d.max_evtchn_port == 1023 &&
+          d.max_grant_frames == 32 && !d.cpu_weight_set && !d.nwarn, "defaults as xl's");
+    static const struct { const char *text, *err; } no[] = {
+        { "seclabel = 'system_u:system_r:domU_t'\n",
+          "t.cfg:3: 'seclabel': XSM/FLASK security labels are not supported" },
+        { "bootloader = 'pygrub'\n", "t.cfg:3: 'bootloader': a bootloader (pygrub) is not "
+          "supported: name the image with kernel = \"...\" (and ramdisk)" },
+        { "cpus = '0-1'\n", "t.cfg:3: 'cpus': vCPU pinning is not supported (the hypervisor "
+          "has no vCPU affinity); use \"all\" or leave it out" },
+        { "localtime = 1\n", "t.cfg:3: 'localtime' = 1 is not supported: a guest's wallclock "
+          "is UTC" },
+        { "vcpus = 1\nmaxvcpus = 2\n", "t.cfg:4: 'maxvcpus' (2) differs from 'vcpus' (1): "
+          "vCPU hotplug is not supported yet; set both to the same number" },
+        { "max_event_channels = 5000\n", "t.cfg:3: 'max_event_channels' must be between 1 "
+          "and 4095" },
+        { "max_grant_frames = 0\n", "t.cfg:3: 'max_grant_frames' must be between 1 and 32" },
+        { "cap = 70000\n", "t.cfg:3: 'cap' must be between 0 and 65534" },
+        { "cpu_weight = '5'\n", "t.cfg:3: 'cpu_weight' must be a number" },
+        { "builder = 'hvm'\n", "t.cfg:3: only PV guests are supported (builder = \"generic\")" },
+        { "vfb = [ 'vnc=1' ]\n", "t.cfg:3: 'vfb': virtual framebuffers are not supported "
+          "(no back end)" },
+        { "name2 = 'x'\n", "t.cfg:3: unknown setting 'name2'" },
+    };
+    for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++) {
+        char buf[512];
+        snprintf(buf, sizeof(buf), "name='a'\nkernel='k'\n%s", no[i].text);
+        CHECK(parse(buf, &d, err) == -1, "refused: %s", no[i].text);
+        CHECK_STR(err, no[i].err, no[i].text);
+    }
+    CHECK(parse("name='a/b'\nkernel='k'\n", &d, err) == -1 &&
+          !strcmp(err, "t.cfg:1: bad character '/' in name"), "'/' in a name refused: %s", err);
+    /* xl create's KEY=VALUE lines replace the file's settings */
+    const char *f = "name='a'\nkernel='k'\nmemory=64\n";
+    CHECK(domcfg_parse_extra("t.cfg", f, strlen(f), "memory=128\nvcpus=2\n", &d, err,
+                             sizeof(err)) == 0 && d.memory_mb == 128 && d.vcpus == 2,
+          "command-line settings override: %s", err);
+    CHECK(domcfg_parse_extra("t.cfg", f, strlen(f), "memory=x\n", &d, err, sizeof(err)) == -1,
+          "a bad command-line setting refused");
+    CHECK_STR(err, "t.cfg:5: bad value for 'memory' (strings must be quoted)",
+              "its line follows the file's");
+    const char *dup = "name='a'\nkernel='k'\nmemory=64\nmemory=32\n";
+    CHECK(domcfg_parse_extra("t.cfg", dup, strlen(dup), "vcpus=2\n", &d, err, sizeof(err)) == -1 &&
+          !strcmp(err, "t.cfg:4: duplicate setting 'memory' (first on line 3)"),
+          "duplicates inside the file are still refused: %s", err);
+}
+
 void test_cfg(void)
 {
     test_pci();
+    test_compat();
     test_modules();
     test_valid();
     test_defaults();

@@ -8,6 +8,7 @@
 #include "mkelf.h"
 #include "shell/xl.h"
 #include "xsring.h"
+#include "decompress.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -44,6 +45,9 @@ static const struct { const char *path, *text; } files[] = {
     { "boot.list", "web.cfg\nxs.cfg\n" },
     { "bb.cfg", "name='blkback'\nkernel='k.elf'\nmemory=4\n" },
     { "disk.cfg", "name='disk'\nkernel='k.elf'\nmemory=4\ndisk=['vdev=xvda, access=rw, target=data']\n" },
+    { "web2.cfg", "name='web2'\nkernel='k.elf'\nmemory=4\n" },
+    { "big.cfg", "name='big'\nkernel='k.elf'\nmemory=100\n" },
+    { "w.cfg", "name='wgt'\nkernel='k.elf'\nmemory=4\ncpu_weight=300\ncap=20\nacpi=1\n" },
 };
 
 static int rd(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *len,
@@ -71,6 +75,7 @@ static int rd(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *le
  * request ("TYPE path"), answers OK; feature-poweroff reads "1" for web. */
 static char xsreq[64][80];
 static int nxsreq;
+static const char *xs_fail;         /* requests whose payload contains this fail (EACCES) */
 
 static void xs_server(void *ctx)
 {
@@ -85,7 +90,11 @@ static void xs_server(void *ctx)
         if (nxsreq < 64)
             snprintf(xsreq[nxsreq++], sizeof(xsreq[0]), "%u %.60s", h.type, p);
         const char *val = h.type == XS_READ ? (strstr(p, "/2/") ? "1" : "0") : "OK";
-        struct xsd_sockmsg a = { h.type, h.req_id, 0, (uint32_t)strlen(val) + (h.type != XS_READ) };
+        int fail = xs_fail && strstr(p, xs_fail);
+        if (fail)
+            val = "EACCES";
+        struct xsd_sockmsg a = { fail ? XS_ERROR : h.type, h.req_id, 0,
+                                 (uint32_t)strlen(val) + (h.type != XS_READ || fail) };
         xsring_write(&rsp, &a, sizeof(a));
         xsring_write(&rsp, val, a.len);
     }
@@ -197,7 +206,7 @@ static void refusals(struct mgr *m, struct xl_session *s)
     run(m, s, "xl restart web\n");
     CHECK_STR(out[0], "xl: 'web' is not a service domain (use xl reboot)", "restart of a guest");
     run(m, s, "xl unpause web\n");
-    CHECK_STR(out[0], "xl: unpause of domain 2 failed (-22)", "unpause of a running domain");
+    CHECK_STR(out[0], "xl: unpause of domain 2 failed: not paused (-22)", "unpause of a running domain");
     run(m, s, "xl bogus\n");
     CHECK_STR(out[0], "xl: unknown command 'bogus' (try 'xl help')", "unknown command");
 }
@@ -213,7 +222,7 @@ static void lifecycle(struct mgr *m, struct xl_session *s)
     run(m, s, "xl destroy web\n");
     CHECK(!fake_of(m->b)->dom[2].exists && !mgr_find(m, "web"), "destroyed");
     run(m, s, "xl create web.cfg\n");
-    CHECK(nout == 2 && !strcmp(out[1], "created domain 2"), "created again");
+    CHECK(nout == 2 && !strcmp(out[1], "created domain 2 (web)"), "created again: '%s'", out[1]);
     /* xenstore crashes: restarted with the same id */
     nout = 0;
     fake_shutdown(m->b, 1, SHUTDOWN_crash);
@@ -277,8 +286,276 @@ static void vbds(struct mgr *m, struct xl_session *s)
     run(m, s, "xl destroy blkback\n");
 }
 
+/* ---- sessions: echo, prompt, a client going away, Ctrl-] ---- */
+
+static char rawbuf[4096];
+static size_t nraw;
+
+static void take_raw(void *ctx, const char *d, size_t n)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n && nraw < sizeof(rawbuf) - 1; i++)
+        rawbuf[nraw++] = d[i];
+    rawbuf[nraw] = 0;
+}
+
+static struct xencons_interface *in_ring(struct mgr *m, uint32_t domid)
+{
+    struct fake_dom *d = &fake_of(m->b)->dom[domid];
+    const grant_entry_v1_t *g = (const void *)fake_frame(m->b, d->grant_mfn);
+    return (void *)fake_frame(m->b, g[0].frame);
+}
+
+static void tsend(struct mgr *m, struct xl_session *t, const char *bytes)
+{
+    nout = 0;
+    nraw = 0;
+    rawbuf[0] = 0;
+    xl_input(m, t, bytes, strlen(bytes));
+}
+
+static void session_faults(struct mgr *m)
+{
+    static struct xl_session t;
+    t.out = (struct db_out){ take, take_raw, NULL };
+    t.style = XL_TERMINAL;
+    struct xencons_interface *r = in_ring(m, 2);
+    tsend(m, &t, "xl list\r\n");
+    CHECK(!strcmp(rawbuf, "xl list\n" XL_PROMPT), "terminal: the line echoed, then the prompt "
+          "on its own line (raw '%s')", rawbuf);
+    CHECK(nout == 4 && !strncmp(out[0], "Name", 4), "terminal: list answered");
+    tsend(m, &t, "lisx\x7ft\n");
+    CHECK(nout == 4 && strstr(rawbuf, "lisx\b \bt\n"), "backspace erases (raw '%s')", rawbuf);
+    /* the client goes away while attached: the next one's command must not
+     * reach the guest */
+    tsend(m, &t, "xl console web\n");
+    CHECK(t.attached == 2, "attached");
+    uint32_t prod = r->in_prod;
+    tsend(m, &t, "uname\n");
+    CHECK(r->in_prod == prod + 6, "attached: typing reaches the guest");
+    xl_reset(m, &t);
+    CHECK(t.attached == 0 && !mgr_find(m, "web")->attached && seen("[detached]"),
+          "client gone: console detached");
+    prod = r->in_prod;
+    tsend(m, &t, "xl destroy nosuch\n");
+    CHECK(r->in_prod == prod && seen("xl: no domain 'nosuch'"),
+          "the next client's command runs in the shell, not in the guest");
+    /* a client arriving says so with Ctrl-] (QEMU's UART shows no hang-up) */
+    tsend(m, &t, "xl console web\n");
+    prod = r->in_prod;
+    tsend(m, &t, "\x1d# xl session 7\n");
+    CHECK(r->in_prod == prod && t.attached == 0 && seen("[detached]") &&
+          strstr(rawbuf, "# xl session 7\n" XL_PROMPT), "Ctrl-] from a new client detaches; "
+          "its marker line is echoed and prompted (raw '%s')", rawbuf);
+    /* a partial line of a client that left is not prepended to the next command */
+    tsend(m, &t, "inf");
+    xl_reset(m, &t);
+    tsend(m, &t, "list\n");
+    CHECK(nout == 4 && !strncmp(out[0], "Name", 4), "partial line dropped when the client left");
+    tsend(m, &t, "inf\x1dlist\n");
+    CHECK(nout == 4 && !strncmp(out[0], "Name", 4), "partial line dropped by Ctrl-]");
+    /* the builder's own console: one echo line with the prompt */
+    static struct xl_session l;
+    l.out = (struct db_out){ take, NULL, NULL };
+    l.style = XL_LOG;
+    tsend(m, &l, "xl list\n");
+    CHECK(nout == 5 && !strcmp(out[0], "xl> xl list") && !strncmp(out[1], "Name", 4),
+          "log style: the line echoed after the prompt, answer below");
+}
+
+/* ---- errors in words ---- */
+
+static void error_words(struct mgr *m, struct xl_session *s)
+{
+    uint64_t t0, f0, t1, f1;
+    uint32_t c;
+    run(m, s, "xl destroy 0\n");
+    CHECK_STR(out[0], "xl: domain 0 is the domain builder itself (the control domain that runs "
+              "these commands): it cannot destroy itself", "destroy 0");
+    m->b->ops->physinfo(m->b, &t0, &f0, &c);
+    run(m, s, "xl create big.cfg\n");
+    char want[128];
+    snprintf(want, sizeof(want), "xl: out of memory: big needs 100 MiB, %llu MiB free",
+             (unsigned long long)(f0 >> 8));
+    CHECK_STR(out[0], want, "create too large");
+    /* xenstore refuses the new domain's nodes: the create fails and undoes */
+    xs_fail = "/local/domain/3";
+    run(m, s, "xl create web2.cfg\n");
+    xs_fail = NULL;
+    CHECK(seen("xl: xenstore: writing /local/domain/3 and introducing domain 3 failed: "
+               "Permission denied"), "create with failed xenstore setup fails");
+    m->b->ops->physinfo(m->b, &t1, &f1, &c);
+    CHECK(!fake_of(m->b)->dom[3].exists && !mgr_find(m, "web2") && f1 == f0 &&
+          fake_of(m->b)->live_maps == 0, "and leaves nothing behind");
+    run(m, s, "xl list\n");
+    CHECK(nout == 4, "xl list: still 3 domains");
+    /* cpu_weight / cap reach the scheduler before the guest runs; warnings shown */
+    run(m, s, "xl create w.cfg\n");
+    CHECK(seen("w.cfg:6: warning: 'acpi' has no meaning for a PV guest: ignored") &&
+          seen("created domain 3 (wgt)") && fake_of(m->b)->dom[3].weight == 300 &&
+          fake_of(m->b)->dom[3].cap == 20, "cpu_weight and cap applied, warning shown");
+    run(m, s, "xl destroy wgt\n");
+    run(m, s, "xl create w.cfg cap=900\n");
+    CHECK(seen("xl: wgt: cpu_weight 300 / cap 900 refused by the hypervisor: Invalid argument") &&
+          !fake_of(m->b)->dom[3].exists && !mgr_find(m, "wgt"), "a refused cap fails the create");
+    run(m, s, "xl info\n");
+    CHECK(seen("nr_domains             : 3"), "xl info counts what xl list shows");
+    run(m, s, "xl mem-set web 100\n");
+    CHECK_STR(out[0], "xl: web: 100 MiB is above its maxmem (4 MiB)", "mem-set above maxmem");
+    run(m, s, "xl mem-set web 12x\n");
+    CHECK_STR(out[0], "xl: invalid memory size '12x' (a number of MiB, or with a suffix b, k, "
+              "m, g, t)", "mem-set bad size");
+    nxsreq = 0;
+    run(m, s, "xl mem-set web 2048k\n");
+    CHECK(xs_seen("11 /local/domain/2/memory/target") &&
+          seen("memory target of web (domain 2) set to 2 MiB"), "mem-set writes memory/target");
+    run(m, s, "xl sched-credit -d web -w 512 -c 50\n");
+    CHECK(nout == 0, "sched-credit set: silent");
+    run(m, s, "xl sched-credit -d web\n");
+    CHECK(nout == 2 && !strcmp(out[0], "Name                                ID Weight  Cap") &&
+          !strcmp(out[1], "web                                  2    512   50"),
+          "sched-credit shows the new values ('%s')", out[1]);
+    run(m, s, "xl sched-credit -d web -w 0\n");
+    CHECK_STR(out[0], "xl: invalid weight '0' (1 to 65535)", "weight 0 refused");
+    run(m, s, "xl sched-credit -d web -c 300\n");
+    CHECK_STR(out[0], "xl: the hypervisor refused weight (unchanged) cap 300 for web: "
+              "Invalid argument", "cap above the CPUs refused");
+    run(m, s, "xl sched-credit\n");
+    CHECK(nout == 4, "sched-credit lists every domain");
+    run(m, s, "xl list -l web\n");
+    CHECK(!strcmp(out[0], "[") && seen("\"name\": \"web\"") && seen("\"max_memkb\": 4096,") &&
+          seen("\"cmdline\": \"console=hvc0\"") && !strcmp(out[nout - 1], "]"), "list -l: JSON");
+    run(m, s, "xl list nosuch\n");
+    CHECK(nout == 1 && !strcmp(out[0], "xl: no domain 'nosuch'"), "list of an unknown domain");
+}
+
+/* ---- files from the host ---- */
+
+static void put_file(struct mgr *m, struct xl_session *s, const char *name, const uint8_t *d,
+                     size_t n, uint32_t crc)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char line[600];
+    snprintf(line, sizeof(line), "xl put %s %zu %08x\n", name, n, crc);
+    run(m, s, line);
+    if (!seen("send "))
+        return;
+    for (size_t i = 0; i < n; i += 300) {
+        size_t k = 0, end = i + 300 < n ? i + 300 : n;
+        for (size_t j = i; j < end; j += 3) {
+            uint32_t v = (uint32_t)d[j] << 16 | (j + 1 < end ? d[j + 1] << 8 : 0) |
+                         (j + 2 < end ? d[j + 2] : 0);
+            line[k++] = a[v >> 18];
+            line[k++] = a[(v >> 12) & 63];
+            line[k++] = j + 1 < end ? a[(v >> 6) & 63] : '=';
+            line[k++] = j + 2 < end ? a[v & 63] : '=';
+        }
+        line[k++] = '\n';
+        xl_input(m, s, line, k);
+    }
+    xl_input(m, s, ".\n", 2);
+}
+
+static void host_files(struct mgr *m, struct xl_session *s)
+{
+    static const char cfg[] = "name='hosted'\nkernel='host-only.elf'\nmemory=4\n"
+                              "on_reboot='restart'\n";
+    uint32_t kcrc = dc_crc32(0, kernel, kernel_len), ccrc = dc_crc32(0, (const uint8_t *)cfg,
+                                                                       strlen(cfg));
+    nout = 0;
+    put_file(m, s, "host-only.elf", kernel, kernel_len, kcrc);
+    char want[128];
+    snprintf(want, sizeof(want), "stored host-only.elf (%zu bytes)", kernel_len);
+    CHECK(seen(want), "kernel sent from the host stored");
+    nout = 0;
+    put_file(m, s, "host-only.elf", kernel, kernel_len, kcrc);
+    CHECK(nout == 1 && !strncmp(out[0], "have host-only.elf", 18), "the same file is not sent again");
+    nout = 0;
+    put_file(m, s, "/h/hosted.cfg", (const uint8_t *)cfg, strlen(cfg), ccrc);
+    run(m, s, "xl create host:/h/hosted.cfg\n");
+    CHECK(seen("created domain 3 (hosted)"), "created from files on the host ('%s')", out[0]);
+    /* the newest file of a name is used; a bad one is named in the error */
+    nout = 0;
+    /* the same name with other contents: the running domain keeps its bytes */
+    static const uint8_t junk[] = "not a kernel";
+    nout = 0;
+    put_file(m, s, "host-only.elf", junk, sizeof(junk), dc_crc32(0, junk, sizeof(junk)));
+    CHECK(seen("stored host-only.elf (13 bytes)"), "a newer file of that name");
+    nout = 0;
+    fake_shutdown(m->b, 3, SHUTDOWN_reboot);
+    events(m);
+    CHECK(seen("restarted hosted as domain"), "reboot rebuilds from the recorded host files");
+    run(m, s, "xl destroy hosted\n");
+    CHECK(seen("destroyed domain 3 (hosted)"), "destroy confirms");
+    run(m, s, "xl create host:/h/hosted.cfg\n");
+    CHECK_STR(out[0], "xl: host-only.elf: kernel image: neither ELF nor a known compressed "
+              "format", "an image error names the file");
+    /* refusals */
+    nout = 0;
+    put_file(m, s, "x", junk, sizeof(junk), 0x12345678);
+    CHECK(seen("xl: put x: CRC-32 "), "damaged upload refused");
+    nout = 0;
+    run(m, s, "xl put y 6 00000000\n");
+    xl_input(m, s, "@@@@\n.\n", 7);
+    CHECK(seen("xl: put y: data line 1 is not base64 or goes past 6 bytes"), "bad base64 refused");
+    nout = 0;
+    run(m, s, "xl put z 6 00000000\n");
+    xl_input(m, s, "AAAA\n\x1dxl list\n", 14);
+    CHECK(seen("xl: upload of z abandoned after 3 of 6 bytes") && seen("Name"),
+          "Ctrl-] abandons an upload; the next line is a command again");
+    run(m, s, "xl put w 99999999999 00000000\n");
+    CHECK(seen("xl: put: size '99999999999' is not a number of bytes up to 100663296"),
+          "oversized upload refused ('%s')", out[0]);
+    static const char cfg2[] = "name='h2'\nkernel='never-sent.elf'\n";
+    put_file(m, s, "h2.cfg", (const uint8_t *)cfg2, strlen(cfg2),
+             dc_crc32(0, (const uint8_t *)cfg2, strlen(cfg2)));
+    run(m, s, "xl create host:h2.cfg\n");
+    CHECK_STR(out[0], "xl: never-sent.elf: not sent from the host (scripts/xl create sends the "
+              "files a config names)", "a kernel not sent");
+    run(m, s, "xl create -n host:/h/hosted.cfg\n");
+    CHECK_STR(out[0], "/h/hosted.cfg: config checked (dry run, nothing created)", "dry run");
+    nout = 0;
+    put_file(m, s, "host-only.elf", kernel, kernel_len, kcrc);
+    CHECK(nout == 1 && !strncmp(out[0], "have host-only.elf", 18), "held still: not sent again");
+    run(m, s, "xl create -p host:/h/hosted.cfg\n");
+    CHECK(seen("created domain 3 (hosted), paused") && fake_of(m->b)->dom[3].paused,
+          "create -p leaves it paused ('%s')", out[0]);
+    run(m, s, "xl destroy 3\n");
+}
+
+static uint32_t pinned;
+static int pinned_use(void *ctx, uint32_t serial) { (void)ctx; return serial == pinned; }
+
+/* The store's room: entries in use stay, the others go oldest first. */
+static void hostfiles_rules(void)
+{
+    static struct hostfiles h;
+    char err[256];
+    h.in_use = pinned_use;
+    size_t big = HOSTFILES_BYTES / 3;
+    uint32_t a = 0, b = 0, c = 0;
+    if (!hostfiles_reserve(&h, big, err, sizeof(err)))
+        a = hostfiles_add(&h, "a", calloc(1, big), big, 1);
+    if (!hostfiles_reserve(&h, big, err, sizeof(err)))
+        b = hostfiles_add(&h, "b", calloc(1, big), big, 2);
+    if (!hostfiles_reserve(&h, big, err, sizeof(err)))
+        c = hostfiles_add(&h, "c", calloc(1, big), big, 3);
+    CHECK(a && b && c && h.total == 3 * big, "three thirds fit");
+    pinned = a;
+    CHECK(hostfiles_reserve(&h, big, err, sizeof(err)) == 0 && hostfiles_get(&h, a) &&
+          !hostfiles_get(&h, b) && hostfiles_get(&h, c), "the oldest unused one goes");
+    hostfiles_add(&h, "d", calloc(1, big), big, 4);
+    CHECK(hostfiles_reserve(&h, HOSTFILES_BYTES - big + 1, err, sizeof(err)) == -1 &&
+          hostfiles_get(&h, c), "no room while a domain uses one: nothing evicted (%s)", err);
+    CHECK(hostfiles_find(&h, "d", 1, big, 4) && !hostfiles_find(&h, "d", 1, big, 5),
+          "found by name, size and CRC");
+    hostfiles_free(&h);
+    CHECK(h.total == 0, "freed");
+}
+
 void test_xl(void)
 {
+    hostfiles_rules();
     static struct mgr m;
     static struct xl_session s;
     struct backend *b = backend_fake_new(1 << 14);
@@ -294,6 +571,9 @@ void test_xl(void)
     boot(&m, &s);
     consoles(&m, &s);
     refusals(&m, &s);
+    session_faults(&m);
+    error_words(&m, &s);
+    host_files(&m, &s);
     lifecycle(&m, &s);
     vbds(&m, &s);
     /* a new instance of the builder finds the running domains */

@@ -39,17 +39,43 @@ void test_xlcmd(void)
     ok("xl unpause 'web'", XL_UNPAUSE, "web", 0, 0);
     ok("xl console web", XL_CONSOLE, "web", 0, 0);
     ok("xl restart xenstore", XL_RESTART, "xenstore", 0, 0);
+    ok("xl list web", XL_LIST, "web", 0, 0);
+    {
+        struct xl_cmd c;
+        char err[256] = "";
+        CHECK(!xl_parse("xl list -l", &c, err, sizeof(err)) && c.longfmt && !c.arg[0], "list -l");
+        CHECK(!xl_parse("xl create -p -n a.cfg", &c, err, sizeof(err)) && c.paused && c.dryrun &&
+              !c.console && !strcmp(c.arg, "a.cfg"), "create -p -n");
+        CHECK(!xl_parse("xl mem-set web 512m", &c, err, sizeof(err)) && c.op == XL_MEMSET &&
+              c.npos == 2 && !strcmp(c.pos[0], "web") && !strcmp(c.pos[1], "512m"), "mem-set");
+        CHECK(!xl_parse("xl sched-credit", &c, err, sizeof(err)) && c.op == XL_SCHED_CREDIT &&
+              !c.dom[0], "sched-credit");
+        CHECK(!xl_parse("xl sched-credit -d web -w 512 -c 50", &c, err, sizeof(err)) &&
+              !strcmp(c.dom, "web") && !strcmp(c.weight, "512") && !strcmp(c.cap, "50"),
+              "sched-credit -d -w -c");
+        CHECK(!xl_parse("xl put 'a b/vmlinuz' 100 0badcafe", &c, err, sizeof(err)) &&
+              c.op == XL_PUT && !strcmp(c.pos[0], "a b/vmlinuz") && !strcmp(c.pos[2], "0badcafe"),
+              "put");
+    }
+    bad("xl sched-credit -w 5", "usage: xl sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]]");
+    bad("xl sched-credit -d", "usage: xl sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]]");
+    bad("xl sched-credit web", "usage: xl sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]]");
+    bad("xl mem-set web", "usage: xl mem-set DOMAIN MEM");
+    bad("xl put a 1", "usage: xl put NAME SIZE CRC32");
+    bad("xl sched-credit -d web -w 123456789012345678901234567890123",
+        "argument longer than 31 characters");
     bad("xl", "usage: xl COMMAND (try 'xl help')");
     bad("xl frobnicate", "unknown command 'frobnicate' (try 'xl help')");
-    bad("xl create", "usage: xl create [-c] FILE");
-    bad("xl create a b", "usage: xl create [-c] FILE");
-    bad("xl create -x a", "usage: xl create [-c] FILE");
+    bad("xl create", "usage: xl create [-c] [-p] [-n] FILE [KEY=VALUE...]");
+    bad("xl create a b", "usage: xl create [-c] [-p] [-n] FILE [KEY=VALUE...]");
+    bad("xl create -x a", "usage: xl create [-c] [-p] [-n] FILE [KEY=VALUE...]");
     bad("xl destroy", "usage: xl destroy DOMAIN");
     bad("xl destroy -c web", "usage: xl destroy DOMAIN");
-    bad("xl list web", "usage: xl list");
+    bad("xl list web db", "usage: xl list [-l] [DOMAIN]");
+    bad("xl list -x", "usage: xl list [-l] [DOMAIN]");
     bad("xl destroy ''", "usage: xl destroy DOMAIN");
     bad("xl create \"a.cfg", "unterminated quote");
-    bad("xl a b c d e f g h i", "too many words");
+    bad("xl a b c d e f g h i j k l m", "too many words");
     bad("xl list\x01", "control character in command");
     bad("xl list\x1b[A", "control character in command");
     char big[600];
