@@ -153,7 +153,8 @@ static int loop_once(int *stdin_open, int exit_on_eof)
     char buf[4096];
     int change;
     events();
-    size_t n = com2_read(&com2, buf, sizeof(buf), &change);
+    size_t n = ser.up.active ? com2_read_text(&com2, buf, sizeof(buf), &change)
+                             : com2_read(&com2, buf, sizeof(buf), &change);
     if (change == COM2_CONNECTED)
         xl_hello(&ser);
     else if (change == COM2_GONE)

@@ -91,7 +91,7 @@ def main():
     a = ap.parse_args()
     try:
         s = Session(a.socket, time.monotonic() + a.timeout)
-        s.send(b"\n")
+        s.send(b"\x1d\n")     # a new session: out of any console a client left attached
         s.wait(re.escape(PROMPT), a.timeout)
         s.send(b"xl console %s\n" % a.domain.encode())
         m, _ = s.wait(rb"^(\[attached to .*\]|xl: .*)$", a.timeout)

@@ -89,6 +89,21 @@ static size_t uart_read(struct com2 *c, char *buf, size_t n)
     return k;
 }
 
+size_t com2_read_text(struct com2 *c, char *buf, size_t n, int *change)
+{
+    if (c->kind != COM2_UART)
+        return com2_read(c, buf, n, change);
+    *change = COM2_SAME;
+    size_t k = 0;
+#if defined(__x86_64__)
+    while (k < n && (buf[k] = (char)inb_(c->base)) != 0)
+        k++;
+#else
+    (void)buf, (void)n;
+#endif
+    return k;
+}
+
 size_t com2_read(struct com2 *c, char *buf, size_t n, int *change)
 {
     *change = COM2_SAME;

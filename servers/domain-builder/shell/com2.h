@@ -28,6 +28,11 @@ int com2_pollfd(const struct com2 *c);
  * neither (QEMU's socket chardev gives the guest no carrier line). */
 enum { COM2_SAME, COM2_CONNECTED, COM2_GONE };
 size_t com2_read(struct com2 *c, char *buf, size_t n, int *change);
+/* The same for text that never holds a NUL byte (an upload's base64
+ * lines): the UART's data register is read until it gives 0 (QEMU's 16550
+ * returns 0 once its FIFO is empty), one trapped port read a byte instead of
+ * two. */
+size_t com2_read_text(struct com2 *c, char *buf, size_t n, int *change);
 void com2_write(struct com2 *c, const char *buf, size_t n);
 
 #endif

@@ -5,7 +5,11 @@
  * the line limit, a multiple of 4 characters, padding only at the end) until
  * a line ".": the size and CRC-32 are checked and the file is stored, or the
  * whole upload is refused with the reason.  Lines are not echoed meanwhile.
- * Ctrl-] (a new client) abandons it. */
+ * With GZIP-SIZE the lines carry a gzip stream of that many bytes (the COM2
+ * UART is slow: every byte is a trapped port read), unpacked here with the
+ * shared bounded decompressor and then checked the same way.  A file the
+ * builder holds itself (a boot module of that base name, same size and CRC)
+ * is taken from there instead.  Ctrl-] (a new client) abandons an upload. */
 #include "shell/xl.h"
 #include "decompress.h"             /* dc_crc32 */
 
@@ -47,10 +51,28 @@ static int parse_u64(const char *v, int base, unsigned long long max, unsigned l
     return 0;
 }
 
-void xl_put(struct mgr *m, struct xl_session *s, const char *name, const char *size,
-            const char *crc)
+/* The builder's own copy (the same lookup as a config's names: as given,
+ * then by base name in the boot module directories), if identical. */
+static int own_copy(struct mgr *m, const char *name, size_t len, uint32_t crc)
 {
-    unsigned long long len, c;
+    uint8_t *buf;
+    size_t n;
+    char err[256];
+    if (!m->read_file || m->read_file(m->file_ctx, name, len, &buf, &n, err, sizeof(err)))
+        return 0;
+    if (n != len || dc_crc32(0, buf, n) != crc ||
+        hostfiles_reserve(&m->host, n, err, sizeof(err))) {
+        free(buf);
+        return 0;
+    }
+    hostfiles_add(&m->host, name, buf, n, crc);
+    return 1;
+}
+
+void xl_put(struct mgr *m, struct xl_session *s, const char *name, const char *size,
+            const char *crc, const char *gzip_size)
+{
+    unsigned long long len, c, zlen = 0;
     char err[256];
     if (strlen(name) > HOSTFILES_NAME) {
         say(s, "xl: put: name longer than %d characters", HOSTFILES_NAME);
@@ -64,28 +86,41 @@ void xl_put(struct mgr *m, struct xl_session *s, const char *name, const char *s
         say(s, "xl: put: CRC-32 '%s' is not 8 hex digits", crc);
         return;
     }
+    if (gzip_size && parse_u64(gzip_size, 10, HOSTFILES_BYTES, &zlen)) {
+        say(s, "xl: put: gzip size '%s' is not a number of bytes up to %u", gzip_size,
+            HOSTFILES_BYTES);
+        return;
+    }
     const struct hostfile *f = hostfiles_find(&m->host, name, 1, (size_t)len, (uint32_t)c);
     if (f) {
         hostfiles_touch(&m->host, f);
         say(s, "have %s (%llu bytes)", name, len);
         return;
     }
+    if (own_copy(m, name, (size_t)len, (uint32_t)c)) {
+        say(s, "have %s (%llu bytes: the builder's own copy)", name, len);
+        return;
+    }
     if (hostfiles_reserve(&m->host, (size_t)len, err, sizeof(err))) {
         say(s, "xl: put %s: %s", name, err);
         return;
     }
-    uint8_t *buf = malloc(len ? len : 1);
+    size_t want = gzip_size ? (size_t)zlen : (size_t)len;
+    uint8_t *buf = malloc(want ? want : 1);
     if (!buf) {
-        say(s, "xl: put %s: out of memory for %llu bytes", name, len);
+        say(s, "xl: put %s: out of memory for %zu bytes", name, want);
         return;
     }
     memset(&s->up, 0, sizeof(s->up));
     s->up.active = 1;
     snprintf(s->up.name, sizeof(s->up.name), "%s", name);
     s->up.buf = buf;
-    s->up.want = (size_t)len;
+    s->up.want = want;
+    s->up.size = (size_t)len;
+    s->up.gzip = gzip_size != NULL;
     s->up.crc = (uint32_t)c;
-    say(s, "send %s (%llu bytes as base64 lines, then a line '.')", name, len);
+    say(s, "send %s (%zu bytes%s as base64 lines, then a line '.')", name, want,
+        gzip_size ? " of gzip" : "");
 }
 
 static int b64(char c)
@@ -131,6 +166,23 @@ void xl_upload_line(struct mgr *m, struct xl_session *s, const char *line, size_
         if (!up->bad && (n >= XL_SESSION_LINE || decode(up, line, n)))
             up->bad = (int)(up->lines > 1000000 ? 1000000 : up->lines);
         return;
+    }
+    if (!up->bad && up->got == up->want && up->gzip) {
+        uint8_t *out = malloc(up->size ? up->size : 1);
+        size_t n = 0;
+        int rc = out ? dc_gunzip(up->buf, up->got, out, up->size, &n) : -1;
+        if (rc || n != up->size) {
+            say(s, "xl: put %s: the gzip stream %s", up->name,
+                !out ? "cannot be unpacked: out of memory"
+                     : rc ? dc_strerror(rc) : "unpacks to another size than announced");
+            free(out);
+            free(up->buf);
+            memset(up, 0, sizeof(*up));
+            return;
+        }
+        free(up->buf);
+        up->buf = out;
+        up->got = up->want = n;
     }
     uint32_t crc = dc_crc32(0, up->buf, up->got);
     if (up->bad)

@@ -440,7 +440,7 @@ void xl_exec(struct mgr *m, struct xl_session *s, const char *line)
     case XL_CREATE: create(m, s, &c); return;
     case XL_MEMSET: mem_set(m, s, &c); return;
     case XL_SCHED_CREDIT: sched_credit(m, s, &c); return;
-    case XL_PUT: xl_put(m, s, c.pos[0], c.pos[1], c.pos[2]); return;
+    case XL_PUT: xl_put(m, s, c.pos[0], c.pos[1], c.pos[2], c.npos > 3 ? c.pos[3] : NULL); return;
     default: control(m, s, &c);
     }
 }

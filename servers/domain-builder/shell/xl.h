@@ -26,8 +26,10 @@ enum xl_style { XL_TERMINAL, XL_LOG };
 struct xl_upload {
     int active;
     char name[HOSTFILES_NAME + 1];
-    uint8_t *buf;
+    uint8_t *buf;               /* what arrives: the file, or its gzip stream */
     size_t want, got;
+    size_t size;                /* the file's size (want, unless gzip) */
+    int gzip;
     uint32_t crc;
     int bad;                    /* a malformed line: reported at the end */
     long lines;
@@ -57,7 +59,7 @@ void xl_hello(struct xl_session *s);
 
 /* upload.c: `xl put NAME SIZE CRC32` and the lines that follow it */
 void xl_put(struct mgr *m, struct xl_session *s, const char *name, const char *size,
-            const char *crc);
+            const char *crc, const char *gzip_size);
 void xl_upload_line(struct mgr *m, struct xl_session *s, const char *line, size_t n);
 void xl_upload_abandon(struct xl_session *s);
 

@@ -28,7 +28,7 @@ static const struct {
     { "restart", XL_RESTART, 1, 1, "", "xl restart NAME" },
     { "mem-set", XL_MEMSET, 2, 2, "", "xl mem-set DOMAIN MEM" },
     { "sched-credit", XL_SCHED_CREDIT, 0, 0, "d:w:c:", "xl sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]]" },
-    { "put", XL_PUT, 3, 3, "", "xl put NAME SIZE CRC32" },
+    { "put", XL_PUT, 3, 4, "", "xl put NAME SIZE CRC32 [GZIP-SIZE]" },
 };
 
 /* Splits line into words; -1 on an unterminated quote or too many words. */
@@ -141,6 +141,7 @@ const char *xl_usage(void)
     return "commands: xl list [-l] [DOMAIN] | info | create [-c] [-p] [-n] FILE | "
            "destroy DOMAIN | shutdown [-w] DOMAIN | reboot [-w] DOMAIN | pause DOMAIN | "
            "unpause DOMAIN | console DOMAIN | mem-set DOMAIN MEM | "
-           "sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]] | restart NAME | put NAME SIZE CRC32   "
+           "sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]] | restart NAME | "
+           "put NAME SIZE CRC32 [GZIP-SIZE]   "
            "(DOMAIN: name or id; Ctrl-] leaves a console or drops a partial line)";
 }

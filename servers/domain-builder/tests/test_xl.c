@@ -490,6 +490,23 @@ static void host_files(struct mgr *m, struct xl_session *s)
     run(m, s, "xl create host:/h/hosted.cfg\n");
     CHECK_STR(out[0], "xl: host-only.elf: kernel image: neither ELF nor a known compressed "
               "format", "an image error names the file");
+    /* a file the builder holds itself is not sent */
+    char line[128];
+    snprintf(line, sizeof(line), "xl put k.elf %zu %08x\n", kernel_len, kcrc);
+    run(m, s, line);
+    snprintf(want, sizeof(want), "have k.elf (%zu bytes: the builder's own copy)", kernel_len);
+    CHECK_STR(out[0], want, "the builder's own copy is used");
+    /* a gzip'd upload is unpacked and checked */
+    /* base64 of gzip -9 of "hello hello hello hello hello hello\n" (36 bytes) */
+    run(m, s, "xl put hello.txt 36 c75da0f3 30\n");
+    CHECK(seen("send hello.txt (30 bytes of gzip as base64 lines, then a line '.')"), "gzip put");
+    xl_input(m, s, "H4sIAAAAAAACA8tIzcnJV8jAR3IBAPOgXcckAAAA\n.\n", 43);
+    const struct hostfile *hf = hostfiles_find(&m->host, "hello.txt", 1, 36, 0xc75da0f3);
+    CHECK(seen("stored hello.txt (36 bytes)") && hf && !memcmp(hf->data, "hello hello", 11),
+          "gzip upload unpacked and stored");
+    run(m, s, "xl put bye.txt 35 c75da0f3 30\n");
+    xl_input(m, s, "H4sIAAAAAAACA8tIzcnJV8jAR3IBAPOgXcckAAAA\n.\n", 43);
+    CHECK(seen("xl: put bye.txt: the gzip stream "), "gzip of another size refused: %s", out[nout - 1]);
     /* refusals */
     nout = 0;
     put_file(m, s, "x", junk, sizeof(junk), 0x12345678);

@@ -61,7 +61,7 @@ void test_xlcmd(void)
     bad("xl sched-credit -d", "usage: xl sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]]");
     bad("xl sched-credit web", "usage: xl sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]]");
     bad("xl mem-set web", "usage: xl mem-set DOMAIN MEM");
-    bad("xl put a 1", "usage: xl put NAME SIZE CRC32");
+    bad("xl put a 1", "usage: xl put NAME SIZE CRC32 [GZIP-SIZE]");
     bad("xl sched-credit -d web -w 123456789012345678901234567890123",
         "argument longer than 31 characters");
     bad("xl", "usage: xl COMMAND (try 'xl help')");
