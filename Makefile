@@ -27,10 +27,7 @@ test: deps
 	@bash tests/run.sh
 
 run: deps
-	@bash guests/linux/fetch.sh >/dev/null 2>&1 && bash guests/linux/initramfs.sh >/dev/null 2>&1 || \
-		echo "  (no Linux guest: guests/linux/fetch.sh failed; the rest runs)"
-	@$(MAKE) --no-print-directory all $(O)/tessera.iso $(RUN_DISK)
-	@bash scripts/qemu.sh --iso $(O)/tessera.iso --interactive $(RUN_QEMU_ARGS)
+	@bash scripts/run.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all
