@@ -75,6 +75,12 @@ out=$(X destroy 0 2>&1); rc=$?
 check "xl destroy 0 says why" "$rc/$out" "1/xl: domain 0 is the domain builder itself (the control domain that runs these commands): it cannot destroy itself"
 out=$(X frob 2>&1); rc=$?
 check "unknown verb: exit 2" "$rc/$out" "2/xl: command 'frob' is not implemented by Tessera (try 'xl help')"
+out=$(echo hi | X console web); rc=$?
+check "xl console web (stdin a pipe): attaches, detaches when it ends, exit 0" "$rc" 0
+out=$(X console nosuch 2>&1); rc=$?
+check "xl console of an unknown domain" "$rc/$out" "1/xl: no domain 'nosuch'"
+out=$(X list); rc=$?
+check "the shell answers again after the console" "$rc/$(head -n 1 <<<"$out" | cut -c1-4)" "0/Name"
 out=$(X destroy hosted); rc=$?
 check "xl destroy" "$rc/$out" "0/destroyed domain 3 (hosted)"
 

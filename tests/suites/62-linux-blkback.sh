@@ -45,8 +45,8 @@ out=$(con blkback '!delete extra' 2>&1)
 check "xl console blkback: delete extra" "$(out_of 1 "$out" | grep -v '^$')" "ok deleted extra"
 
 xl create linux-disk.cfg >"$t/create.out" 2>&1
-id=$(sed -n 's/^created domain //p' "$t/create.out")
-check "xl create linux-disk.cfg" "$(cat "$t/create.out")" "created domain $id"
+id=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' "$t/create.out")
+check "xl create linux-disk.cfg" "$(cat "$t/create.out")" "created domain $id (linux)"
 wait_line "(d0) domain-builder: linux: disk xvda (vbd 'data', rw) on blkback" 10
 wait_line "(d0) (d$be) blkback: d$id device 51712: vbd data rw, 2 queues" 120
 g="(d0) (d$id)"
@@ -62,8 +62,8 @@ wait_line "(d0) (d$be) blkback: d$id device 51712: disconnected" 30
 slog | grep -qE "runtime: program killed|PANIC|DMA fault" && fail "a crash or a DMA fault in the log" || ok "no crash, no DMA fault"
 
 xl create linux-rec.cfg >"$t/create2.out" 2>&1
-id2=$(sed -n 's/^created domain //p' "$t/create2.out")
-check "xl create linux-rec.cfg" "$(cat "$t/create2.out")" "created domain $id2"
+id2=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' "$t/create2.out")
+check "xl create linux-rec.cfg" "$(cat "$t/create2.out")" "created domain $id2 (linux-rec)"
 # Kill QEMU the moment record 40 or later is acknowledged.
 end=$(( $(date +%s) + 180 ))
 while [ "$(date +%s)" -lt "$end" ] && ! slog | grep -qE "^\(d0\) \(d$id2\) record ([4-9][0-9]|[0-9]{3,}) acked$"; do sleep 0.05; done
