@@ -13,21 +13,11 @@
 #include "shell/xl.h"
 #include "decompress.h"             /* dc_crc32 */
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void say(struct xl_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct xl_session *s, const char *fmt, ...)
-{
-    char buf[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    s->out.line(s->out.ctx, buf);
-}
+#define say xl_say
 
 void xl_upload_abandon(struct xl_session *s)
 {

@@ -12,8 +12,9 @@
 #include <string.h>
 #include <xen/sched.h>
 
-static void say(struct xl_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct xl_session *s, const char *fmt, ...)
+#define say xl_say
+
+void xl_say(struct xl_session *s, const char *fmt, ...)
 {
     char buf[1100];
     va_list ap;

@@ -57,6 +57,9 @@ void xl_reset(struct mgr *m, struct xl_session *s);
 /* A new client: a fresh prompt (XL_TERMINAL). */
 void xl_hello(struct xl_session *s);
 
+/* One answer line to the session. */
+void xl_say(struct xl_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* upload.c: `xl put NAME SIZE CRC32` and the lines that follow it */
 void xl_put(struct mgr *m, struct xl_session *s, const char *name, const char *size,
             const char *crc, const char *gzip_size);
