@@ -18,15 +18,15 @@ need "$O/servers/netback"
 BOOT_MODULES="$O/servers/netback:netback $D/netback-rules:netback-rules" boot boot.list 1024 xs.cfg netback.cfg linux-net-a.cfg linux-net-b.cfg
 wait_line "(d0) domain-builder: created domain 1 (xenstore)" 150
 wait_line "(d0) (d1) xenstored: control domain 0 connected" 60 || finish
-out=$(xl create netback.cfg); nb=$(sed -n 's/^created domain //p' <<<"$out")
-check "xl create netback.cfg" "$out" "created domain $nb"
+out=$(xl create netback.cfg); nb=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
+check "xl create netback.cfg" "$out" "created domain $nb (netback)"
 wait_line "(d0) (d$nb) netback: serving /local/domain/$nb/backend/vif" 60 || finish
 wait_line "(d0) (d$nb) added 0: ip4 proto=tcp dport=5002 drop" 5
 
-out=$(xl create linux-net-a.cfg); a=$(sed -n 's/^created domain //p' <<<"$out")
-check "xl create linux-net-a.cfg" "$out" "created domain $a"
-out=$(xl create linux-net-b.cfg); b=$(sed -n 's/^created domain //p' <<<"$out")
-check "xl create linux-net-b.cfg" "$out" "created domain $b"
+out=$(xl create linux-net-a.cfg); a=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
+check "xl create linux-net-a.cfg" "$out" "created domain $a (linux-net-a)"
+out=$(xl create linux-net-b.cfg); b=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
+check "xl create linux-net-b.cfg" "$out" "created domain $b (linux-net-b)"
 wait_line "(d0) domain-builder: linux-net-a: vif 0 (00:16:3e:00:00:01, 10.0.0.1) on netback" 10
 wait_line "(d0) domain-builder: linux-net-b: vif 0 (00:16:3e:00:00:02, 10.0.0.2) on netback" 10
 wait_line "(d0) (d$a) TESSERA-INIT-OK" 120 || finish

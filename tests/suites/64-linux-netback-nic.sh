@@ -27,8 +27,8 @@ nb=$(slog | sed -nE 's/^\(d0\) domain-builder: created domain ([0-9]+) \(netback
 wait_re "^\(d0\) \(d$nb\) netback: nic 0000:00:05\.0: 52:54:00:12:34:56, [0-9]+ vectors?$" 60 || finish
 wait_line "(d0) (d$nb) netback: serving /local/domain/$nb/backend/vif" 30 || finish
 
-out=$(xl create linux-web.cfg); id=$(sed -n 's/^created domain //p' <<<"$out")
-check "xl create linux-web.cfg" "$out" "created domain $id"
+out=$(xl create linux-web.cfg); id=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
+check "xl create linux-web.cfg" "$out" "created domain $id (linux-web)"
 wait_line "(d0) domain-builder: linux-web: vif 0 (00:16:3e:00:00:0f, 10.0.2.15) on netback" 10
 wait_line "(d0) (d$id) TESSERA-INIT-OK" 120 || finish
 out=$(con linux-web 'dmesg -n 1' 'insmod /lib/modules/$(uname -r)/xen-netfront.ko && echo loaded' \
