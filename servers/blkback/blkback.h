@@ -44,6 +44,8 @@ struct bb_env {
 struct bb;
 struct bb_req;
 
+#define BB_RING_SLOTS __CONST_RING_SIZE(blkif, 4096)
+
 struct bb_queue {
 	struct bb_dev *dev;
 	blkif_back_ring_t ring;
@@ -53,6 +55,12 @@ struct bb_queue {
 	unsigned inflight;
 	struct bb_req *held;       /* taken but waiting (barrier drain, no pages) */
 	unsigned long done, errors;
+	bool resumed;              /* started on a ring in use; cleared at its first response */
+	/* Responses go out in ring order (the request in slot i is answered in
+	 * slot i), so rsp_prod alone says which requests were answered: a
+	 * restarted blkback resumes there.  Completed ones wait here for their
+	 * predecessors. */
+	struct bb_out { uint64_t id; uint8_t op; bool ready; int16_t st; } out[BB_RING_SLOTS];
 };
 
 struct bb_dev {

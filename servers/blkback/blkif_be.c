@@ -1,6 +1,8 @@
 /* blkif request processing (see blkback.h). */
 #include "blkback.h"
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <xen/errno.h>
 
 enum { PH_PRE_FLUSH, PH_DATA, PH_POST_FLUSH, PH_DONE };
@@ -14,6 +16,7 @@ struct bb_req {
 	struct bb_req *next;        /* free list, or the held list */
 	struct bb_queue *q;
 	uint64_t id;
+	RING_IDX slot;              /* its ring index: its response goes there */
 	uint8_t op;                 /* the operation answered */
 	uint8_t dir;                /* BLKIF_OP_READ or BLKIF_OP_WRITE for the data */
 	bool pre_flush, post_flush, barrier, pages;
@@ -69,20 +72,43 @@ void bb_queue_start(struct bb_queue *q, struct bb_dev *dev, blkif_sring_t *sring
 	RING_IDX done = *(volatile RING_IDX *)&sring->rsp_prod;
 	q->ring.rsp_prod_pvt = done;
 	q->ring.req_cons = done;
+	RING_IDX prod = *(volatile RING_IDX *)&sring->req_prod;
+	q->resumed = done != 0 || prod != 0;
+	if (q->resumed)
+		printf("blkback: d%u queue %u: resuming a ring in use at response %u (requests published: %u)\n", dev->domid,
+		       (unsigned)(q - dev->q), done, prod);
 }
 
-static void respond(struct bb_queue *q, uint64_t id, uint8_t op, int16_t st)
+/* The request taken from ring index slot is complete: its response, and
+ * every completed one after it that waited for it, go out in ring order. */
+static void respond(struct bb_queue *q, RING_IDX slot, uint64_t id, uint8_t op, int16_t st)
 {
 	if (st)
 		q->errors++;
 	q->done++;
 	if (q->broken)
 		return;
-	blkif_response_t *r = RING_GET_RESPONSE(&q->ring, q->ring.rsp_prod_pvt);
-	r->id = id;
-	r->operation = op;
-	r->status = st;
-	q->ring.rsp_prod_pvt++;
+	q->out[slot % BB_RING_SLOTS] = (struct bb_out){ id, op, true, st };
+	bool any = false;
+	struct bb_out *o;
+	while ((o = &q->out[q->ring.rsp_prod_pvt % BB_RING_SLOTS])->ready) {
+		blkif_response_t *r = RING_GET_RESPONSE(&q->ring, q->ring.rsp_prod_pvt);
+		r->id = o->id;
+		r->operation = o->op;
+		r->status = o->st;
+		o->ready = false;
+		q->ring.rsp_prod_pvt++;
+		any = true;
+	}
+	if (!any)
+		return;
+	if (q->resumed) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		printf("blkback: d%u queue %u: first response after resuming at %llu us\n", q->dev->domid,
+		       (unsigned)(q - q->dev->q), (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
+		q->resumed = false;
+	}
 	int notify;
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->ring, notify);
 	if (notify)
@@ -131,7 +157,7 @@ static void finish(struct bb_req *r)
 {
 	if (!r->status && r->dir == BLKIF_OP_READ && r->nseg && copy_segments(r, true))
 		r->status = BLKIF_RSP_ERROR;
-	respond(r->q, r->id, r->op, r->status);
+	respond(r->q, r->slot, r->id, r->op, r->status);
 	release(r);
 }
 
@@ -290,6 +316,7 @@ static void take(struct bb_queue *q, const struct blkif_request *raw)
 	memset(r, 0, offsetof(struct bb_req, seg));
 	r->q = q;
 	r->id = id;
+	r->slot = q->ring.req_cons - 1; /* bb_queue_run took it from there */
 	r->op = op;
 	q->inflight++;
 	int16_t err = BLKIF_RSP_ERROR;
@@ -359,7 +386,7 @@ static void take(struct bb_queue *q, const struct blkif_request *raw)
 unsupported:
 	err = BLKIF_RSP_EOPNOTSUPP;
 bad:
-	respond(q, id, op, err);
+	respond(q, r->slot, id, op, err);
 	release(r);
 }
 

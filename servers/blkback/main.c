@@ -18,11 +18,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 static void command(struct vbd_map *m, const struct vbd_io *io, char *line)
@@ -31,6 +33,16 @@ static void command(struct vbd_map *m, const struct vbd_io *io, char *line)
 	line[strcspn(line, "\r\n")] = 0;
 	if (!line[strspn(line, " \t")])
 		return;
+	/* Fault injection for restart tests (suite 65-blkback-restart): the
+	 * program kills itself as a crash would end it; the runtime restarts it
+	 * with its grant mappings and event channels kept. */
+	if (!strcmp(line, "crash")) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		printf("blkback: crashing (SIGKILL) at %llu us\n",
+		       (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
+		kill(getpid(), SIGKILL);
+	}
 	vbd_command(m, io, line, out, sizeof(out));
 	printf("%s\n", out);
 }

@@ -153,8 +153,22 @@ static void probe(struct xbe *x, struct xbe_dev *d)
 		return;
 	}
 	d->probed = true;
-	xbe_printf(x, d->be, "hotplug-status", "connected");
-	xbe_switch(x, d, XenbusStateInitWait);
+	/* Both ends Connected: this backend was restarted under a frontend that
+	 * stayed connected.  Connect to its rings again without a handshake and
+	 * without touching state (a frontend that saw the backend leave
+	 * Connected would treat it as a new connection or give up). */
+	unsigned long bst = 0, fst = 0;
+	if (!xbe_read_uint(x, d->be, "state", XenbusStateReconfigured, &bst) && bst == XenbusStateConnected &&
+	    !xbe_read_uint(x, d->fe, "state", XenbusStateReconfigured, &fst) && fst == XenbusStateConnected) {
+		d->state = XenbusStateConnected;
+		if (x->ops->connect(x, d) == 0)
+			d->connected = true;
+		else
+			xbe_switch(x, d, XenbusStateClosing);
+	} else {
+		xbe_printf(x, d->be, "hotplug-status", "connected");
+		xbe_switch(x, d, XenbusStateInitWait);
+	}
 	char tok[32], p[XBE_PATH + 8];
 	fe_token(x, d, tok, sizeof(tok));
 	snprintf(p, sizeof(p), "%s/state", d->fe);

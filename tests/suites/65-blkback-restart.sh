@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# blkback restarted under a running, unmodified Linux guest (issue 16, the
+# program-crash kind): the stack of 62-linux-blkback; linux-rec.cfg writes
+# numbered, checksummed records to its VBD (xvdb), fsync after each, and
+# prints each acknowledged number.  Three times, while records stream,
+# `crash` typed on blkback's console kills the program (SIGKILL); the runtime
+# restarts it with its grant mappings and event channels kept; blkback finds
+# the device Connected at both ends, maps the same ring, binds the same port
+# and resumes after the ring's last response.  The guest must log no block
+# I/O error and no reconnection, the records must go on, and afterwards
+# (QEMU killed) every acknowledged record is in the image.  Downtime per
+# restart (the crash to the first response, blkback's monotonic clock) is
+# printed, not asserted.
+set -u
+cd "$(dirname "$0")/../.."
+O=${O:-build}
+t=$(mktemp -d "${TMPDIR:-/tmp}/tessera-65.XXXXXX")
+log=$O/test-logs/65-blkback-restart.serial
+. tests/linux-domu/lib.sh
+trap cleanup EXIT
+linux_prepare
+[ -f "$O/servers/blkback" ] || { fail "$O/servers/blkback is missing (run make)"; finish; }
+
+img=$O/test-logs/65-blkback-restart.img
+rm -f "$img"
+truncate -s 128M "$img"
+BOOT_MODULES="$O/servers/blkback:blkback $D/bbcmds:bbcmds" \
+BOOT_QEMU_ARGS="-device intel-iommu,intremap=on -drive file=$img,if=none,id=vd0,format=raw,cache=writeback
+  -device virtio-blk-pci,drive=vd0,disable-legacy=on,iommu_platform=on,addr=04.0" \
+  boot blkback.list 1024 xs.cfg blkback.cfg linux-rec.cfg
+wait_line "(d0) domain-builder: created domain 1 (xenstore)" 150
+wait_re "^\(d0\) domain-builder: created domain [0-9]+ \(blkback\)$" 60 || finish
+be=$(slog | sed -nE 's/^\(d0\) domain-builder: created domain ([0-9]+) \(blkback\)$/\1/p' | tail -n 1)
+wait_line "(d0) (d$be) blkback: serving /local/domain/$be/backend/vbd" 90 || finish
+
+xl create linux-rec.cfg >"$t/create.out" 2>&1
+id=$(sed -n 's/^created domain //p' "$t/create.out")
+check "xl create linux-rec.cfg" "$(cat "$t/create.out")" "created domain $id"
+wait_line "(d0) (d$be) blkback: d$id device 51728: vbd recs rw, 1 queue" 120 || finish
+# last_acked: the highest record number the guest acknowledged so far
+last_acked() { slog | sed -nE "s/^\(d0\) \(d$id\) record ([0-9]+) acked$/\1/p" | sort -n | tail -n 1; }
+# wait_acked N S: until record N or later is acknowledged (1 on timeout)
+wait_acked() {
+  local end=$(( $(date +%s) + $2 )) a
+  while [ "$(date +%s)" -lt "$end" ]; do
+    a=$(last_acked); [ -n "$a" ] && [ "$a" -ge "$1" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+wait_acked 10 240 && ok "records stream (record $(last_acked) acknowledged)" || { fail "no record 10 acknowledged"; finish; }
+
+m0=$(mark) # guest lines after this are what the guest saw of the restarts
+for n in 1 2 3; do
+  kills=$(nlines "^\(d0\) \(d$be\) blkback: crashing \(SIGKILL\) at [0-9]+ us$")
+  firsts=$(nlines "^\(d0\) \(d$be\) blkback: d$id queue [0-9]+: first response after resuming at [0-9]+ us$")
+  con blkback '!crash' >"$t/con$n.out" 2>&1
+  wait_more "^\(d0\) \(d$be\) blkback: crashing \(SIGKILL\) at [0-9]+ us$" "$kills" 30 &&
+    ok "restart $n: blkback crashed on the console command" || fail "restart $n: no crash logged"
+  before=$(last_acked)
+  wait_line "(d0) (d$be) runtime: program killed by SIGKILL (sent by the program)" 30 >/dev/null
+  check "restart $n: the runtime logged $n kill(s)" "$(nlines "^\(d0\) \(d$be\) runtime: program killed by SIGKILL \(sent by the program\)$")" "$n"
+  check "restart $n: the runtime restarted the program" \
+    "$(wait_more "^\(d0\) \(d$be\) runtime: instance $((n + 1)) started, " 0 30 && echo yes)" yes
+  wait_more "^\(d0\) \(d$be\) blkback: d$id queue [0-9]+: first response after resuming at [0-9]+ us$" "$firsts" 60 &&
+    ok "restart $n: a resumed ring answered again" || fail "restart $n: no response after resuming"
+  wait_acked $((before + 5)) 120 && ok "restart $n: records go on (record $(last_acked) acknowledged)" ||
+    fail "restart $n: records stopped at $(last_acked)"
+  t0=$(slog | sed -nE "s/^\(d0\) \(d$be\) blkback: crashing \(SIGKILL\) at ([0-9]+) us$/\1/p" | tail -n 1)
+  t1=$(slog | sed -nE "s/^\(d0\) \(d$be\) blkback: d$id queue [0-9]+: first response after resuming at ([0-9]+) us$/\1/p" |
+       sort -n | awk -v t="$t0" '$1 > t { print; exit }')
+  [ -n "$t0" ] && [ -n "$t1" ] && echo "# restart $n: downtime $(( (t1 - t0) / 1000 )) ms (crash at $t0 us, first response at $t1 us; TCG)"
+done
+slog | grep -E "^\(d0\) \(d$be\) blkback: d$id queue [0-9]+: resuming a ring in use" | sed 's/^/# /'
+
+# Let a few more records go, then stop everything and look at the image.
+wait_acked $(( $(last_acked) + 3 )) 60
+kill -KILL -- -"$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null; qpid=
+acked=$(last_acked)
+check "blkback was killed 3 times" "$(nlines "^\(d0\) \(d$be\) runtime: program killed by SIGKILL \(sent by the program\)$")" 3
+if slog | tail -n +$((m0 + 1)) | grep -aE "^\(d0\) \(d$id\) .*(I/O error|blkfront|Setting capacity|xen-blkfront|xenbus|vbd)" >"$t/guest-blk.out"; then
+  fail "the guest noticed: $(head -n 3 "$t/guest-blk.out" | tr '\n' ' ')"
+else
+  ok "the guest logged no I/O error and no blkfront/xenbus message across the restarts"
+fi
+no_oops "no Linux oops, BUG or WARNING"
+slog | grep -qE "PANIC|DMA fault|broken ring|disconnected" && fail "a panic, DMA fault, broken ring or disconnect in the log" ||
+  ok "no panic, DMA fault, broken ring or disconnect"
+check "records acknowledged in order, each once" \
+  "$(slog | sed -nE "s/^\(d0\) \(d$id\) record ([0-9]+) acked$/\1/p" | awk 'NR - 1 != $1 { bad++ } END { print bad + 0 }')" 0
+# recs is the second VBD of the map (bbcmds: data 64 MiB at 1 MiB, recs 1 MiB at 65 MiB)
+bad=$(python3 - "$img" "$acked" <<'PY'
+import hashlib, sys
+img, last = sys.argv[1], int(sys.argv[2])
+with open(img, 'rb') as f:
+    f.seek(65 << 20)
+    d = f.read((last + 1) * 512)
+bad = 0
+for i in range(last + 1):
+    want = 'TESSERA-RECORD %06d %s\n' % (i, hashlib.md5(b'record %d\n' % i).hexdigest())
+    if d[i * 512:i * 512 + len(want)] != want.encode():
+        bad += 1
+print(bad)
+PY
+)
+check "every acknowledged record (0-$acked) is in the image" "$bad" 0
+finish
