@@ -159,7 +159,9 @@ int xb_init(struct xb *b, struct xsc *xs, uint16_t self, struct bb *bb, struct v
 	b->map = map;
 	b->host = *host;
 	b->max_queues = max_queues > BB_MAX_QUEUES ? BB_MAX_QUEUES : max_queues ? max_queues : 1;
-	return xbe_init(&b->xbe, xs, self, "vbd", &ops, b);
+	int rc = xbe_init(&b->xbe, xs, self, "vbd", &ops, b);
+	b->xbe.resume = true; /* bb_queue_start resumes a ring in use */
+	return rc;
 }
 
 bool xb_run(struct xb *b)

@@ -158,7 +158,7 @@ static void probe(struct xbe *x, struct xbe_dev *d)
 	 * without touching state (a frontend that saw the backend leave
 	 * Connected would treat it as a new connection or give up). */
 	unsigned long bst = 0, fst = 0;
-	if (!xbe_read_uint(x, d->be, "state", XenbusStateReconfigured, &bst) && bst == XenbusStateConnected &&
+	if (x->resume && !xbe_read_uint(x, d->be, "state", XenbusStateReconfigured, &bst) && bst == XenbusStateConnected &&
 	    !xbe_read_uint(x, d->fe, "state", XenbusStateReconfigured, &fst) && fst == XenbusStateConnected) {
 		d->state = XenbusStateConnected;
 		if (x->ops->connect(x, d) == 0)
@@ -172,6 +172,7 @@ static void probe(struct xbe *x, struct xbe_dev *d)
 	char tok[32], p[XBE_PATH + 8];
 	fe_token(x, d, tok, sizeof(tok));
 	snprintf(p, sizeof(p), "%s/state", d->fe);
+	xsc_unwatch(x->xs, p, tok); /* one a previous instance left (see xbe_init) */
 	xsc_watch(x->xs, p, tok); /* fires at once: fe_changed runs then */
 }
 
@@ -252,5 +253,12 @@ int xbe_init(struct xbe *x, struct xsc *xs, uint16_t self, const char *type, con
 	x->ctx = ctx;
 	if ((size_t)snprintf(x->base, sizeof(x->base), "/local/domain/%u/backend/%s", self, type) >= sizeof(x->base))
 		return -ENAMETOOLONG;
-	return xsc_watch(xs, x->base, TOKEN_DIR);
+	int rc = xsc_watch(xs, x->base, TOKEN_DIR);
+	if (rc == -EEXIST) {
+		/* A restarted program on a kept xenstore connection: the old
+		 * instance's watch is still there and would not fire again. */
+		xsc_unwatch(xs, x->base, TOKEN_DIR);
+		rc = xsc_watch(xs, x->base, TOKEN_DIR);
+	}
+	return rc;
 }

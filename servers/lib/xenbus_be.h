@@ -55,6 +55,10 @@ struct xbe {
 	char base[64];          /* /local/domain/<self>/backend/<type> */
 	const struct xbe_ops *ops;
 	void *ctx;
+	/* Set by a backend whose connect can take over rings in use: a device
+	 * found Connected at both ends (the backend restarted under a connected
+	 * frontend) is connected again without a handshake, its state untouched. */
+	bool resume;
 	struct xbe_dev dev[XBE_MAX_DEVS];
 };
 

@@ -9,10 +9,13 @@
 #define MAX_PAGES (1UL << 18)           /* 1 GiB: one kernel L2 covers the direct map */
 static uint64_t used[MAX_PAGES / 64];
 static unsigned long nr_pages, nr_free, hint, boot_pages;
+/* Frames [0, m2p_end) have M2P entries; reading the M2P beyond them faults
+ * (as on Xen).  An mfn from a PTE may be a device's BAR, far above RAM. */
+static uint64_t m2p_end;
 
 bool mfn_is_ours(uint64_t mfn, uint64_t *pfn)
 {
-    if (mfn >> 40)
+    if (mfn >= m2p_end)
         return false;
     uint64_t p = m2p(mfn);
     if (p >= nr_pages || p2m[p] != mfn)
@@ -141,6 +144,8 @@ static void extend_direct_map(void)
 void mm_init(void)
 {
     nr_pages = MIN(start_info->nr_pages, MAX_PAGES);
+    long top = hypercall(__HYPERVISOR_memory_op, XENMEM_maximum_ram_page, 0, 0, 0, 0);
+    m2p_end = top > 0 ? (uint64_t)top : 0;
     /* Kernel, module package, p2m, start_info, xenstore, console, page tables and
      * the boot stack come first; everything after them is free. */
     uint64_t first_free = va_pfn((void *)start_info->pt_base) + start_info->nr_pt_frames + 1;

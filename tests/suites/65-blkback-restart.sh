@@ -51,24 +51,29 @@ wait_acked() {
 wait_acked 10 240 && ok "records stream (record $(last_acked) acknowledged)" || { fail "no record 10 acknowledged"; finish; }
 
 m0=$(mark) # guest lines after this are what the guest saw of the restarts
+# While `xl console blkback` is attached, blkback's output (the crash, the
+# runtime's restart) goes to the session, not the log: those lines are read
+# from console.py's output ("1: LINE"), the rest from the serial log.
 for n in 1 2 3; do
-  kills=$(nlines "^\(d0\) \(d$be\) blkback: crashing \(SIGKILL\) at [0-9]+ us$")
   firsts=$(nlines "^\(d0\) \(d$be\) blkback: d$id queue [0-9]+: first response after resuming at [0-9]+ us$")
-  con blkback '!crash' >"$t/con$n.out" 2>&1
-  wait_more "^\(d0\) \(d$be\) blkback: crashing \(SIGKILL\) at [0-9]+ us$" "$kills" 30 &&
-    ok "restart $n: blkback crashed on the console command" || fail "restart $n: no crash logged"
   before=$(last_acked)
-  wait_line "(d0) (d$be) runtime: program killed by SIGKILL (sent by the program)" 30 >/dev/null
-  check "restart $n: the runtime logged $n kill(s)" "$(nlines "^\(d0\) \(d$be\) runtime: program killed by SIGKILL \(sent by the program\)$")" "$n"
+  con blkback '!crash' >"$t/con$n.out" 2>&1
+  c=$( (sed -n 's/^1: //p' "$t/con$n.out"; slog | sed -nE "s/^\(d0\) \(d$be\) //p") | tr -d '\r')
+  sed 's/^/# console: /' "$t/con$n.out" | head -n 20
+  t0=$(sed -nE 's/^blkback: crashing \(SIGKILL\) at ([0-9]+) us$/\1/p' <<<"$c" | tail -n 1)
+  [ -n "$t0" ] && ok "restart $n: blkback crashed on the console command" || fail "restart $n: no crash reported"
+  check "restart $n: the runtime logged the kill" \
+    "$(grep -cx "runtime: program killed by SIGKILL (sent by the program)" <<<"$c")" "$n"
   check "restart $n: the runtime restarted the program" \
-    "$(wait_more "^\(d0\) \(d$be\) runtime: instance $((n + 1)) started, " 0 30 && echo yes)" yes
-  wait_more "^\(d0\) \(d$be\) blkback: d$id queue [0-9]+: first response after resuming at [0-9]+ us$" "$firsts" 60 &&
-    ok "restart $n: a resumed ring answered again" || fail "restart $n: no response after resuming"
+    "$(grep -cE "^runtime: instance $((n + 1)) started, " <<<"$c")" 1
+  wait_more "^\(d0\) \(d$be\) blkback: d$id queue [0-9]+: first response after resuming at [0-9]+ us$" "$firsts" 60 ||
+    grep -qE "^blkback: d$id queue [0-9]+: first response after resuming at [0-9]+ us$" <<<"$c" &&
+    ok "restart $n: the resumed ring answered again" || fail "restart $n: no response after resuming"
   wait_acked $((before + 5)) 120 && ok "restart $n: records go on (record $(last_acked) acknowledged)" ||
     fail "restart $n: records stopped at $(last_acked)"
-  t0=$(slog | sed -nE "s/^\(d0\) \(d$be\) blkback: crashing \(SIGKILL\) at ([0-9]+) us$/\1/p" | tail -n 1)
-  t1=$(slog | sed -nE "s/^\(d0\) \(d$be\) blkback: d$id queue [0-9]+: first response after resuming at ([0-9]+) us$/\1/p" |
-       sort -n | awk -v t="$t0" '$1 > t { print; exit }')
+  c=$( (sed -n 's/^1: //p' "$t/con$n.out"; slog | sed -nE "s/^\(d0\) \(d$be\) //p") | tr -d '\r')
+  t1=$(sed -nE "s/^blkback: d$id queue [0-9]+: first response after resuming at ([0-9]+) us$/\1/p" <<<"$c" |
+       sort -n | awk -v t="${t0:-0}" '$1 > t { print; exit }')
   [ -n "$t0" ] && [ -n "$t1" ] && echo "# restart $n: downtime $(( (t1 - t0) / 1000 )) ms (crash at $t0 us, first response at $t1 us; TCG)"
 done
 slog | grep -E "^\(d0\) \(d$be\) blkback: d$id queue [0-9]+: resuming a ring in use" | sed 's/^/# /'
@@ -77,7 +82,7 @@ slog | grep -E "^\(d0\) \(d$be\) blkback: d$id queue [0-9]+: resuming a ring in 
 wait_acked $(( $(last_acked) + 3 )) 60
 kill -KILL -- -"$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null; qpid=
 acked=$(last_acked)
-check "blkback was killed 3 times" "$(nlines "^\(d0\) \(d$be\) runtime: program killed by SIGKILL \(sent by the program\)$")" 3
+check "blkback's domain was never restarted as a whole" "$(nlines "domain-builder: (domain $be \(blkback\) shut down|restarted blkback)")" 0
 if slog | tail -n +$((m0 + 1)) | grep -aE "^\(d0\) \(d$id\) .*(I/O error|blkfront|Setting capacity|xen-blkfront|xenbus|vbd)" >"$t/guest-blk.out"; then
   fail "the guest noticed: $(head -n 3 "$t/guest-blk.out" | tr '\n' ' ')"
 else
