@@ -69,3 +69,21 @@ no_oops() {
     ok "$1"
   fi
 }
+# records_bad IMG OFFSET LAST: how many of the records 0..LAST that the
+# guest's "records" step wrote (one 512-byte sector each, from byte OFFSET
+# of IMG) are not in the image
+records_bad() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import hashlib, sys
+img, off, last = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with open(img, 'rb') as f:
+    f.seek(off)
+    d = f.read((last + 1) * 512)
+bad = 0
+for i in range(last + 1):
+    want = 'TESSERA-RECORD %06d %s\n' % (i, hashlib.md5(b'record %d\n' % i).hexdigest())
+    if d[i * 512:i * 512 + len(want)] != want.encode():
+        bad += 1
+print(bad)
+PY
+}

@@ -74,20 +74,7 @@ if [ -z "$acked" ] || [ "$acked" -lt 40 ]; then
 else
   ok "durability: QEMU killed (SIGKILL) after record $acked was acknowledged"
   # recs is the second VBD: 1 MiB at 65 MiB
-  bad=$(python3 - "$img" "$acked" <<'PY'
-import hashlib, sys
-img, last = sys.argv[1], int(sys.argv[2])
-with open(img, 'rb') as f:
-    f.seek(65 << 20)
-    d = f.read((last + 1) * 512)
-bad = 0
-for i in range(last + 1):
-    want = 'TESSERA-RECORD %06d %s\n' % (i, hashlib.md5(b'record %d\n' % i).hexdigest())
-    if d[i * 512:i * 512 + len(want)] != want.encode():
-        bad += 1
-print(bad)
-PY
-)
+  bad=$(records_bad "$img" $((65 << 20)) "$acked")
   check "durability: every acknowledged record (0-$acked) is in the image" "$bad" 0
 fi
 

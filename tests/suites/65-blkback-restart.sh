@@ -94,19 +94,6 @@ slog | grep -qE "PANIC|DMA fault|broken ring|disconnected" && fail "a panic, DMA
 check "records acknowledged in order, each once" \
   "$(slog | sed -nE "s/^\(d0\) \(d$id\) record ([0-9]+) acked$/\1/p" | awk 'NR - 1 != $1 { bad++ } END { print bad + 0 }')" 0
 # recs is the second VBD of the map (bbcmds: data 64 MiB at 1 MiB, recs 1 MiB at 65 MiB)
-bad=$(python3 - "$img" "$acked" <<'PY'
-import hashlib, sys
-img, last = sys.argv[1], int(sys.argv[2])
-with open(img, 'rb') as f:
-    f.seek(65 << 20)
-    d = f.read((last + 1) * 512)
-bad = 0
-for i in range(last + 1):
-    want = 'TESSERA-RECORD %06d %s\n' % (i, hashlib.md5(b'record %d\n' % i).hexdigest())
-    if d[i * 512:i * 512 + len(want)] != want.encode():
-        bad += 1
-print(bad)
-PY
-)
+bad=$(records_bad "$img" $((65 << 20)) "$acked")
 check "every acknowledged record (0-$acked) is in the image" "$bad" 0
 finish
