@@ -34,8 +34,8 @@ be=$(slog | sed -nE 's/^\(d0\) domain-builder: created domain ([0-9]+) \(blkback
 wait_line "(d0) (d$be) blkback: serving /local/domain/$be/backend/vbd" 90 || finish
 
 xl create linux-rec.cfg >"$t/create.out" 2>&1
-id=$(sed -n 's/^created domain //p' "$t/create.out")
-check "xl create linux-rec.cfg" "$(cat "$t/create.out")" "created domain $id"
+id=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' "$t/create.out")
+check "xl create linux-rec.cfg" "$(cat "$t/create.out")" "created domain $id (linux-rec)"
 wait_line "(d0) (d$be) blkback: d$id device 51728: vbd recs rw, 1 queue" 120 || finish
 # last_acked: the highest record number the guest acknowledged so far
 last_acked() { slog | sed -nE "s/^\(d0\) \(d$id\) record ([0-9]+) acked$/\1/p" | sort -n | tail -n 1; }
