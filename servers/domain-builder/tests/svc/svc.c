@@ -8,6 +8,11 @@
  *   role=take     find the peer's channel and grant (by trying, as nothing
  *                 tells us their numbers), read the message, send an event,
  *                 wait for the answer
+ *   role=pair     many of these from one config (tests/suites/64-density.sh):
+ *                 the peer is our neighbour by domain id; an odd id offers to
+ *                 id-1 (which exists already), an even id takes from id+1
+ *                 (created next), waiting up to 2 minutes for it; the name
+ *                 defaults to dID
  *   crash=S       crash (SIGSEGV) S seconds into instance 1 (the runtime
  *                 restarts the program)
  *   crash_always=S  crash S seconds into every instance
@@ -28,7 +33,7 @@
 #include <xen/sys/gntalloc.h>
 
 static const char *name = "?";
-static int peer = -1, crash_after = -1, crash_always;
+static int peer = -1, crash_after = -1, crash_always, find_tries = 100;
 static char role[16];
 
 static void arg(const char *a)
@@ -89,7 +94,7 @@ static void offer(int ev)
 /* The peer's port offered to us: the one bind_interdomain accepts. */
 static int find_port(int ev)
 {
-    for (int tries = 0; tries < 100; tries++, sleep_ms(200))
+    for (int tries = 0; tries < find_tries; tries++, sleep_ms(200))
         for (unsigned p = 1; p < 64; p++) {
             struct ioctl_evtchn_bind_interdomain b = { (unsigned)peer, p };
             int lp = ioctl(ev, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
@@ -138,6 +143,15 @@ int main(int argc, char **argv)
         arg(argv[i]);
     const char *inst = getenv("TESSERA_INSTANCE"), *dom = getenv("TESSERA_DOMID");
     int instance = inst ? atoi(inst) : 1;
+    char own[16];
+    if (!strcmp(role, "pair") && dom) {
+        int id = atoi(dom);
+        if (!strcmp(name, "?"))
+            snprintf(own, sizeof(own), "d%d", id), name = own;
+        snprintf(role, sizeof(role), "%s", id & 1 ? "offer" : "take");
+        peer = id & 1 ? id - 1 : id + 1;
+        find_tries = 600;
+    }
     printf("svc %s: instance %d on domain %s\n", name, instance, dom ? dom : "?");
     fflush(stdout);
     if (crash_after >= 0 && (instance == 1 || crash_always)) {
