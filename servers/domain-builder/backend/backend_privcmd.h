@@ -6,7 +6,7 @@
 #include "backend/backend.h"
 
 #define PC_WINDOW_PAGES 16384       /* 64 MiB of addresses for build mappings */
-#define PC_MAX_GRANTS   32
+#define PC_MAX_GRANTS   256         /* console rings mapped: one per domain */
 
 struct pc {
     int privcmd, evtchn, gntdev, gntalloc;
