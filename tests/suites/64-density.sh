@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Density (issue 19, the make test part): hypervisor + domain builder +
+# xenstore domain, then N (default 100) tiny service-runtime domains from one
+# config (tiny.cfg, `xl create tiny.cfg name=tinyI`), each running
+# servers/domain-builder/tests/svc role=pair: an odd domain id grants its
+# even neighbour a page and offers it an unbound event channel, the even one
+# maps the grant, binds the channel, sends an event and gets the answer (the
+# core's grant and event paths, domain to domain).  Checks: every create
+# answers "created domain K", every pair's exact lines, xl list shows all,
+# all are destroyed, xenstored releases each, and the hypervisor's free frame
+# count is exactly the idle value (a tiny domain created and destroyed before).
+# Reported, not asserted: creation time (xl create sent -> the domain's first
+# console line in the serial log) of the 1st, 10th, 50th and 100th domain.
+# DENSITY_N / DENSITY_MEM (MiB) change the run (bench/density.sh).
+set -u
+cd "$(dirname "$0")/../.."
+O=${O:-build}
+N=${DENSITY_N:-100}
+MEM=${DENSITY_MEM:-4}
+t=$(mktemp -d "${TMPDIR:-/tmp}/tessera-64.XXXXXX")
+log=$O/test-logs/64-density.serial
+. tests/linux-domu/lib.sh
+trap cleanup EXIT
+
+for f in "$O/tessera.elf" "$O/servers/runtime.elf" "$O/servers/domain-builder" \
+         "$O/servers/builder-tests/svc" "$O/servers/xenstored"; do
+  [ -f "$f" ] || { fail "$f is missing (run make)"; finish; }
+done
+mkdir -p "$O/test-logs"
+printf 'name = "tiny"\nkernel = "runtime.elf"\nmemory = %s\nmodules = [ "svc role=pair" ]\n' \
+  "$MEM" >"$t/tiny.cfg"
+printf 'xs.cfg\n' >"$t/boot.list"
+sock=$t/com2.sock
+mods=(--module "$O/servers/runtime.elf" --module "$O/servers/domain-builder:--boot boot.list"
+      --module "$t/boot.list:boot.list" --module "$D/xs.cfg:xs.cfg" --module "$t/tiny.cfg:tiny.cfg"
+      --module "$O/servers/runtime.elf:runtime.elf" --module "$O/servers/xenstored:xenstored"
+      --module "$O/servers/builder-tests/svc:svc")
+qmem=$(( 256 + N * MEM * 3 / 2 ))
+setsid bash scripts/qemu.sh --kernel "$O/tessera.elf" "${mods[@]}" --append "dom0_mem=48" \
+  --mem "$qmem" --timeout "${QEMU_TIMEOUT:-900}" --log "$log" --qemu-arg -chardev \
+  --qemu-arg "socket,id=c2,path=$sock,server=on,wait=off" \
+  --qemu-arg -device --qemu-arg isa-serial,chardev=c2 >/dev/null 2>&1 &
+qpid=$!
+start=$(date +%s)
+
+wait_line "(d0) domain-builder: created domain 1 (xenstore)" 150 || finish
+wait_line "(d0) (d1) xenstored: control domain 0 connected" 60 || finish
+
+# idle baseline: one tiny domain created and destroyed
+out=$(xl create tiny.cfg name=\"probe\"); p=$(sed -nE 's/^created domain ([0-9]+) .*/\1/p' <<<"$out")
+check "xl create tiny.cfg name=\"probe\"" "$out" "created domain $p (probe)"
+wait_re "^\(d0\) \(d$p\) svc d$p: instance 1 on domain $p$" 60
+n0=$(nlines "^tessera: domain $p destroyed, free frames")
+check "xl destroy probe" "$(xl destroy probe)" "destroyed domain $p (probe)"
+wait_more "^tessera: domain $p destroyed, free frames" "$n0" 30
+base=$(destroyed_frames "$p")
+[ -n "$base" ] && ok "idle free frames: $base" || { fail "probe: no free frame count"; finish; }
+
+# N tiny domains; ids must come in pairs (even first)
+FROM=$(mark)
+ids=() bad=
+declare -A ctime
+measured=" 1 10 50 100 500 1000 "
+# create FROM TO: tiny$FROM..tiny$TO in one xl session; the ids into ids[]
+create() {
+  local i out id line
+  out=$(for i in $(seq "$1" "$2"); do echo "create tiny.cfg name=\"tiny$i\""; done |
+        timeout 900 python3 scripts/xl-client -s "$sock" -t 100)
+  for i in $(seq "$1" "$2"); do
+    line=$(sed -n "$(( i - $1 + 1 ))p" <<<"$out")
+    id=$(sed -nE "s/^created domain ([0-9]+) \(tiny$i\)$/\1/p" <<<"$line")
+    [ -n "$id" ] || { bad+=" tiny$i:[$line]"; return 1; }
+    ids+=("$id")
+  done
+}
+i=1
+while [ "$i" -le "$N" ]; do
+  if [[ "$measured" == *" $i "* ]]; then
+    t0=$(date +%s.%N)
+    create "$i" "$i" || break
+    if line_time "^\(d0\) \(d${ids[$i-1]}\) " 60; then
+      ctime[$i]=$(awk -v a="$t0" -v b="$T" 'BEGIN { printf "%d", (b - a) * 1000 }')
+    else
+      ctime[$i]=timeout
+    fi
+    i=$((i + 1))
+  else
+    j=$i    # up to the one before the next measured domain
+    while [ "$j" -lt "$N" ] && [[ "$measured" != *" $((j + 1)) "* ]]; do j=$((j + 1)); done
+    create "$i" "$j" || break
+    i=$((j + 1))
+  fi
+done
+check "xl create tiny.cfg name=\"tinyI\", I = 1..$N: created domain K (tinyI)" "${#ids[@]}${bad}" "$N"
+first=${ids[0]:-0}
+check "the tiny domains' ids are consecutive from an even one" \
+  "$(( first % 2 ))/$(( ${ids[${#ids[@]}-1]:-0} - first + 1 ))" "0/${#ids[@]}"
+for i in 1 10 50 100 500 1000; do
+  [ -n "${ctime[$i]:-}" ] && echo "# creation time of domain $i (xl create -> first console line): ${ctime[$i]} ms"
+done
+
+# every pair: the taker's answer, the offerer's event and the page's text
+npairs=$(( ${#ids[@]} / 2 ))
+wait_more "^\(d0\) \(d[0-9]+\) svc d[0-9]+: answer received$" $(( npairs - 1 )) 240
+miss=
+for ((k = 0; k + 1 < ${#ids[@]}; k += 2)); do
+  e=${ids[$k]} o=${ids[$k+1]}
+  slog | grep -qxF "(d0) (d$e) svc d$e: the granted page says: hello from d$o" || miss+=" d$e:page"
+  slog | grep -qxF "(d0) (d$e) svc d$e: answer received" || miss+=" d$e:answer"
+  slog | grep -qxF "(d0) (d$o) svc d$o: event 1 from the peer, page now says: d$e was here" ||
+    miss+=" d$o:event"
+done
+check "all $npairs pairs: page read, event sent, answer received" "${miss:-none missing}" "none missing"
+check "xl list shows the $N tiny domains at $MEM MiB" \
+  "$(xl list | awk '$1 ~ /^tiny[0-9]+$/ && $3 == '"$MEM"'' | wc -l)" "$N"
+if slog | grep -qE 'FAIL|PANIC'; then fail "unexpected: $(slog | grep -E 'FAIL|PANIC' | head -n 1)"
+else ok "no FAIL or PANIC line"; fi
+
+# all destroyed (one xl session), each released by xenstored, frames back
+out=$(for i in $(seq 1 "${#ids[@]}"); do echo "destroy tiny$i"; done |
+      timeout 600 python3 scripts/xl-client -s "$sock" -t 100)
+want=$(for i in $(seq 1 "${#ids[@]}"); do echo "destroyed domain ${ids[$i-1]} (tiny$i)"; done)
+check "xl destroy tiny1..tiny${#ids[@]}: destroyed domain K (tinyI) each" "$out" "$want"
+last=${ids[${#ids[@]}-1]}
+wait_more "^tessera: domain $last destroyed, free frames" 0 60
+miss=
+for id in "${ids[@]}"; do
+  slog | grep -qxF "(d0) (d1) xenstored: domain $id released" || miss+=" $id"
+done
+check "xenstored released every tiny domain" "${miss:-all}" "all"
+f1=$(destroyed_frames "${ids[0]}")
+if [ -n "$f1" ] && [ "${#ids[@]}" -gt 1 ]; then
+  per=$(( (base - f1) / (${#ids[@]} - 1) ))
+  echo "# hypervisor frames per tiny domain: $per ($(( MEM * 256 )) its memory, $(( per - MEM * 256 )) the hypervisor's own)"
+fi
+check "free frames after the last destroy = idle value" "$(destroyed_frames "$last")" "$base"
+check "xl list: no tiny domain left" "$(xl list | awk '$1 ~ /^tiny/' | wc -l)" 0
+echo "# $N tiny domains of $MEM MiB: $(( $(date +%s) - start )) s in all"
+finish
