@@ -41,10 +41,9 @@ check "poweroff_cmd from the command line" "$(out_of 1 "$out")" "/bin/poweroff -
 check "xl shutdown linux" "$(xl shutdown linux)" "shutting down domain $id (linux)"
 wait_line "tessera: domain $id shut down: poweroff" 60
 check "Linux halted itself (its own line on hvc0)" "$(guest_line $id 'reboot: ')" "reboot: System halted"
-k=$(slog | grep -nE "^\(d0\) \(d$id\) .*reboot: System halted" | head -n 1 | cut -d: -f1)
-h=$(slog | grep -nxF "tessera: domain $id shut down: poweroff" | head -n 1 | cut -d: -f1)
-[ -n "$k" ] && [ -n "$h" ] && [ "$k" -lt "$h" ] && ok "the guest's halt came before the hypervisor's shutdown" ||
-  fail "order of the guest's halt ($k) and the shutdown ($h)"
+# (No check of the order of those two lines: the guest's line reaches the serial log
+# through the builder's console relay, the hypervisor's directly, so either may come
+# first; it failed under load. The halt line above shows the shutdown was orderly.)
 wait_line "(d0) domain-builder: domain $id (linux) shut down: poweroff, action destroy" 30
 wait_line "(d0) domain-builder: destroyed domain $id (linux)" 30
 wait_line "(d0) (d1) xenstored: domain $id released" 30
