@@ -40,9 +40,10 @@ wait_line "(d0) (d$be) blkback: serving /local/domain/$be/backend/vbd" 30 || fin
 
 # VBD commands typed on blkback's console (xl console over COM2).
 out=$(con blkback '!create extra 2M' 2>&1)
-check "xl console blkback: create extra 2M" "$(out_of 1 "$out" | grep -v '^$')" "ok extra 2 MiB, 1 extent, detached"
+# (grep the answer's line: blkback's own log lines may reach the session around it)
+check "xl console blkback: create extra 2M" "$(out_of 1 "$out" | grep -x 'ok extra 2 MiB, 1 extent, detached')" "ok extra 2 MiB, 1 extent, detached"
 out=$(con blkback '!delete extra' 2>&1)
-check "xl console blkback: delete extra" "$(out_of 1 "$out" | grep -v '^$')" "ok deleted extra"
+check "xl console blkback: delete extra" "$(out_of 1 "$out" | grep -x 'ok deleted extra')" "ok deleted extra"
 
 xl create linux-disk.cfg >"$t/create.out" 2>&1
 id=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' "$t/create.out")
