@@ -497,6 +497,17 @@ static struct domain *target_domain(domid_t id, int *status)
     return *status ? NULL : d;
 }
 
+/* setup_table and get_status_frames: frame numbers out to the guest's list. */
+static int put_frame_list(uint64_t list, const mfn_t *frames, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t f = frames[i];
+        if (copy_to_guest(list + i * sizeof(f), &f, sizeof(f)))
+            return GNTST_bad_virt_addr;
+    }
+    return GNTST_okay;
+}
+
 static long setup_table(uint64_t uop, unsigned count)
 {
     struct gnttab_setup_table op;
@@ -518,11 +529,8 @@ static long setup_table(uint64_t uop, unsigned count)
             st = GNTST_general_error;
         spin_unlock(&d->lock);
     }
-    for (unsigned i = 0; d && !st && i < op.nr_frames; i++) {
-        xen_pfn_t f = d->gnttab->frames[i];
-        if (copy_to_guest(list + i * sizeof(f), &f, sizeof(f)))
-            st = GNTST_bad_virt_addr;
-    }
+    if (d && !st)
+        st = put_frame_list(list, d->gnttab->frames, op.nr_frames);
     op.status = (int16_t)st;
     if (copy_to_guest(uop + offsetof(struct gnttab_setup_table, status), &op.status,
                       sizeof(op.status)))
@@ -683,11 +691,8 @@ static long get_status_frames(uint64_t uop, unsigned count)
     struct domain *d = target_domain(op.dom, &st);
     if (d && op.nr_frames > d->gnttab->nr_status)
         st = GNTST_general_error;
-    for (unsigned i = 0; d && !st && i < op.nr_frames; i++) {
-        uint64_t f = d->gnttab->status[i];
-        if (copy_to_guest(list + i * sizeof(f), &f, sizeof(f)))
-            st = GNTST_bad_virt_addr;
-    }
+    if (d && !st)
+        st = put_frame_list(list, d->gnttab->status, op.nr_frames);
     op.status = (int16_t)st;
     return copy_to_guest(uop + offsetof(struct gnttab_get_status_frames, status), &op.status,
                          sizeof(op.status)) ? -EFAULT : 0;
