@@ -11,46 +11,45 @@
 
 static inline long long bench_now_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
 static inline long bench_iters(int argc, char **argv, long dflt)
 {
-	long n = argc > 1 ? strtol(argv[1], NULL, 0) : dflt;
-	return n > 0 ? n : dflt;
+    long n = argc > 1 ? strtol(argv[1], NULL, 0) : dflt;
+    return n > 0 ? n : dflt;
 }
 
 static inline int bench_report(const char *name, long iters, long long ns)
 {
-	printf("bench: name=%s iters=%ld ns_per_op=%.1f\n", name, iters, (double)ns / (double)iters);
-	fflush(stdout);
-	return 0;
+    printf("bench: name=%s iters=%ld ns_per_op=%.1f\n", name, iters, (double)ns / (double)iters);
+    fflush(stdout);
+    return 0;
 }
 
 static inline int bench_fail(const char *name, const char *what)
 {
-	printf("bench: name=%s error=%s\n", name, what);
-	fflush(stdout);
-	return 1;
+    printf("bench: name=%s error=%s\n", name, what);
+    fflush(stdout);
+    return 1;
 }
 
-#define BENCH_MIN_NS 1000000000ll   /* a measurement shorter than this is repeated longer */
+#define BENCH_MIN_NS 1000000000ll /* a measurement shorter than this is repeated longer */
 
 /* Runs run(n) (elapsed ns, or < 0 after printing a failure) with argv's count,
  * or from dflt upwards until one run lasts BENCH_MIN_NS of guest time (the
  * shorter runs are the warm-up), and reports the last run. */
-static inline int bench_main(const char *name, int argc, char **argv, long dflt,
-			     long long (*run)(long n))
+static inline int bench_main(const char *name, int argc, char **argv, long dflt, long long (*run)(long n))
 {
-	long n = bench_iters(argc, argv, dflt);
-	long long ns = run(n);
-	while (argc <= 1 && ns >= 0 && ns < BENCH_MIN_NS && n < (1l << 40)) {
-		long long f = ns > 0 ? (BENCH_MIN_NS + BENCH_MIN_NS / 4) / ns + 1 : 16;
-		n *= f > 16 ? 16 : f;
-		ns = run(n);
-	}
-	return ns < 0 ? 1 : bench_report(name, n, ns);
+    long n = bench_iters(argc, argv, dflt);
+    long long ns = run(n);
+    while (argc <= 1 && ns >= 0 && ns < BENCH_MIN_NS && n < (1l << 40)) {
+        long long f = ns > 0 ? (BENCH_MIN_NS + BENCH_MIN_NS / 4) / ns + 1 : 16;
+        n *= f > 16 ? 16 : f;
+        ns = run(n);
+    }
+    return ns < 0 ? 1 : bench_report(name, n, ns);
 }
 #endif

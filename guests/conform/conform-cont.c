@@ -12,7 +12,7 @@
 #include <xen/grant_table.h>
 #include <xen/vcpu.h>
 
-#define N_BIG 100000u
+#define N_BIG     100000u
 #define PREEMPTED 0x80000000u
 
 /* One big array, reused by each test (6.4 MB of .bss). */
@@ -88,10 +88,8 @@ static void upcall(struct pv_regs *r)
     bool ipi = shared->evtchn_pending[ipi_port / 64] & (1UL << (ipi_port % 64));
     bool tmr = timer_port && (shared->evtchn_pending[timer_port / 64] & (1UL << (timer_port % 64)));
     vcpu0->evtchn_pending_sel = 0;
-    if (ipi)
-        clear_port(ipi_port);
-    if (tmr)
-        clear_port(timer_port);
+    if (ipi) clear_port(ipi_port);
+    if (tmr) clear_port(timer_port);
     if (in_call && ipi) {
         during++;
         if (resends) {
@@ -99,8 +97,7 @@ static void upcall(struct pv_regs *r)
             send_port(ipi_port);
         }
     }
-    if (in_call && tmr)
-        timer_during++;
+    if (in_call && tmr) timer_during++;
 }
 
 /* Make the IPI pending with events masked, then unmask with a plain store: the
@@ -124,10 +121,7 @@ static void quiet(void)
     barrier();
 }
 
-static long reservation(domid_t dom)
-{
-    return HYPERVISOR_memory_op(XENMEM_current_reservation, &dom);
-}
+static long reservation(domid_t dom) { return HYPERVISOR_memory_op(XENMEM_current_reservation, &dom); }
 
 /* ---- tests ---- */
 
@@ -142,12 +136,15 @@ static void test_multicall(void)
     set_xen_guest_handle(dec.extent_start, &slot);
     set_xen_guest_handle(inc.extent_start, &slot);
     slot = va_to_mfn(res_pages[0]);
-    CHECK_EQ("unmap the page to give back", HYPERVISOR_update_va_mapping((uint64_t)res_pages[0], 0, UVMF_INVLPG), 0);
+    CHECK_EQ("unmap the page to give back",
+             HYPERVISOR_update_va_mapping((uint64_t)res_pages[0], 0, UVMF_INVLPG), 0);
     long before = reservation(DOMID_SELF);
     for (unsigned i = 0; i < N_BIG; i++) {
-        big.mc[i] = (multicall_entry_t){ .op = __HYPERVISOR_memory_op, .result = 0x5a5a,
-            .args = { i & 1 ? XENMEM_increase_reservation : XENMEM_decrease_reservation,
-                      (uint64_t)(i & 1 ? &inc : &dec) } };
+        big.mc[i] =
+            (multicall_entry_t){ .op = __HYPERVISOR_memory_op,
+                                 .result = 0x5a5a,
+                                 .args = { i & 1 ? XENMEM_increase_reservation : XENMEM_decrease_reservation,
+                                           (uint64_t)(i & 1 ? &inc : &dec) } };
     }
     arm(4);
     long rc = long_call(__HYPERVISOR_multicall, (long)big.mc, N_BIG, 0, 0);
@@ -155,18 +152,20 @@ static void test_multicall(void)
     CHECK_EQ("multicall of 100000 = 0", rc, 0);
     unsigned bad = 0, first_bad = 0;
     for (unsigned i = 0; i < N_BIG; i++)
-        if (big.mc[i].result != 1 && !bad++)
-            first_bad = i;
-    check_result("every entry's result is 1 (one extent)", bad == 0, "%u bad, first at %u (result %ld)",
-                 bad, first_bad, (long)big.mc[first_bad].result);
+        if (big.mc[i].result != 1 && !bad++) first_bad = i;
+    check_result("every entry's result is 1 (one extent)", bad == 0, "%u bad, first at %u (result %ld)", bad,
+                 first_bad, (long)big.mc[first_bad].result);
     CHECK_EQ("reservation unchanged: no entry ran twice", reservation(DOMID_SELF), before);
     CHECK_EQ("5 upcalls interrupted the multicall (1 + 4 re-sent)", during, 5);
     /* Put a page back under res_pages[0] (slot holds the last frame taken). */
     struct mmu_update m2 = { (slot << 12) | MMU_MACHPHYS_UPDATE, va_to_pfn(res_pages[0]) };
     CHECK_EQ("M2P of the frame taken last", HYPERVISOR_mmu_update(&m2, 1, NULL, DOMID_SELF), 0);
     p2m[va_to_pfn(res_pages[0])] = slot;
-    CHECK_EQ("map it back", HYPERVISOR_update_va_mapping((uint64_t)res_pages[0],
-             (slot << 12) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY, UVMF_INVLPG), 0);
+    CHECK_EQ("map it back",
+             HYPERVISOR_update_va_mapping(
+                 (uint64_t)res_pages[0],
+                 (slot << 12) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY, UVMF_INVLPG),
+             0);
     res_pages[0][0] = 1;
     CHECK_EQ("... and it is writable", res_pages[0][0], 1);
 }
@@ -180,9 +179,11 @@ static void test_multicall_subcall(void)
     for (unsigned i = 0; i < 1000; i++)
         big.mu[i] = (struct mmu_update){ pa | MMU_NORMAL_PT_UPDATE, i + 1 };
     static multicall_entry_t mc[2];
-    mc[0] = (multicall_entry_t){ .op = __HYPERVISOR_mmu_update, .result = 0x5a5a,
+    mc[0] = (multicall_entry_t){ .op = __HYPERVISOR_mmu_update,
+                                 .result = 0x5a5a,
                                  .args = { (uint64_t)big.mu, 1000, (uint64_t)&pdone, DOMID_SELF } };
-    mc[1] = (multicall_entry_t){ .op = __HYPERVISOR_xen_version, .result = 0x5a5a, .args = { XENVER_version } };
+    mc[1] =
+        (multicall_entry_t){ .op = __HYPERVISOR_xen_version, .result = 0x5a5a, .args = { XENVER_version } };
     pdone = 0;
     word = 0;
     arm(0);
@@ -195,9 +196,10 @@ static void test_multicall_subcall(void)
     CHECK_EQ("one upcall during the call", during, 1);
     uint64_t left = mc[0].args[1];
     CHECK("the entry holds its continuation: count | MMU_UPDATE_PREEMPTED", (left & PREEMPTED) != 0);
-    CHECK_EQ("... and the array advanced by what was done before it",
-             mc[0].args[0], (uint64_t)&big.mu[1000 - (left & ~(uint64_t)PREEMPTED)]);
-    CHECK_EQ("... pdone and foreigndom kept", mc[0].args[2] == (uint64_t)&pdone && mc[0].args[3] == DOMID_SELF, 1);
+    CHECK_EQ("... and the array advanced by what was done before it", mc[0].args[0],
+             (uint64_t)&big.mu[1000 - (left & ~(uint64_t)PREEMPTED)]);
+    CHECK_EQ("... pdone and foreigndom kept",
+             mc[0].args[2] == (uint64_t)&pdone && mc[0].args[3] == DOMID_SELF, 1);
     CHECK_EQ("the entry after it ran once (xen_version)", mc[1].result, 0x40011);
     CHECK_EQ("multicall(hypervisor address, 0) = -EFAULT: where the list starts is checked",
              HYPERVISOR_multicall(0xffff830000000000UL, 0), -XEN_EFAULT);
@@ -215,17 +217,19 @@ static void test_multicall_iret(void)
 {
     section("multicall: an iret entry is the last one run");
     static multicall_entry_t mc[3];
-    mc[0] = (multicall_entry_t){ .op = __HYPERVISOR_xen_version, .result = 0x5a5a, .args = { XENVER_version } };
+    mc[0] =
+        (multicall_entry_t){ .op = __HYPERVISOR_xen_version, .result = 0x5a5a, .args = { XENVER_version } };
     mc[1] = (multicall_entry_t){ .op = __HYPERVISOR_iret, .result = 0x5a5a };
-    mc[2] = (multicall_entry_t){ .op = __HYPERVISOR_xen_version, .result = 0x5a5a, .args = { XENVER_version } };
-    uint64_t *f = &iret_stack[32];      /* rax r11 rcx flags rip cs rflags rsp ss */
+    mc[2] =
+        (multicall_entry_t){ .op = __HYPERVISOR_xen_version, .result = 0x5a5a, .args = { XENVER_version } };
+    uint64_t *f = &iret_stack[32]; /* rax r11 rcx flags rip cs rflags rsp ss */
     f[0] = 0x1234abcd;
     f[1] = 0x11;
     f[2] = 0x22;
     f[3] = 0;
     f[4] = (uint64_t)iret_landing;
-    f[5] = FLAT_KERNEL_CS & ~3;        /* RPL 0: back to guest kernel mode */
-    f[6] = 0x2;                          /* IF clear: events stay masked */
+    f[5] = FLAT_KERNEL_CS & ~3; /* RPL 0: back to guest kernel mode */
+    f[6] = 0x2;                 /* IF clear: events stay masked */
     f[7] = (uint64_t)&iret_stack[8];
     f[8] = FLAT_KERNEL_SS & ~3;
     quiet();
@@ -243,7 +247,8 @@ static void test_multicall_iret(void)
                  "mov %%r11, landed_r11(%%rip)\n\t"
                  "mov %%rsp, landed_rsp(%%rip)\n\t"
                  "mov saved_rsp(%%rip), %%rsp"
-                 : : "r"(f), "r"(mc), "i"(__HYPERVISOR_multicall)
+                 :
+                 : "r"(f), "r"(mc), "i"(__HYPERVISOR_multicall)
                  : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
     CHECK_EQ("landed with the frame's rax (the multicall's result)", landed_rax, 0x1234abcd);
     CHECK_EQ("... rcx from the frame", landed_rcx, 0x22);
@@ -270,7 +275,7 @@ static void test_mmu_update(void)
     CHECK_EQ("the last request is the one in force", m2p(mfn), pfn);
     CHECK_EQ("5 upcalls interrupted it", during, 5);
 
-    big.mu[70000].ptr = (0xfffffffffUL << 12) | MMU_MACHPHYS_UPDATE;   /* no such frame */
+    big.mu[70000].ptr = (0xfffffffffUL << 12) | MMU_MACHPHYS_UPDATE; /* no such frame */
     pdone = 0;
     arm(2);
     rc = long_call(__HYPERVISOR_mmu_update, (long)big.mu, N_BIG, (long)&pdone, DOMID_SELF);
@@ -284,8 +289,8 @@ static void test_mmu_update(void)
 
     /* A guest may resume a batch itself: count | MMU_UPDATE_PREEMPTED adds to *pdone. */
     pdone = 5;
-    CHECK_EQ("resumed form: 10 more requests", HYPERVISOR_mmu_update(&big.mu[10], 10 | PREEMPTED, &pdone,
-             DOMID_SELF), 0);
+    CHECK_EQ("resumed form: 10 more requests",
+             HYPERVISOR_mmu_update(&big.mu[10], 10 | PREEMPTED, &pdone, DOMID_SELF), 0);
     CHECK_EQ("... pdone = 5 + 10", pdone, 15);
     CHECK_EQ("restore the M2P entry again", HYPERVISOR_mmu_update(&fix, 1, NULL, DOMID_SELF), 0);
     CHECK_EQ("mmu_update(NULL, MMU_UPDATE_PREEMPTED, -, 7) = 7 (Xen's finishing form)",
@@ -305,7 +310,7 @@ static void test_mmuext_op(void)
     CHECK_EQ("mmuext_op of 100000 = 0", rc, 0);
     CHECK_EQ("pdone = 100000", pdone, N_BIG);
     CHECK_EQ("5 upcalls interrupted it", during, 5);
-    big.mx[99999].cmd = 14;              /* unused number */
+    big.mx[99999].cmd = 14; /* unused number */
     pdone = 0;
     rc = long_call(__HYPERVISOR_mmuext_op, (long)big.mx, N_BIG, (long)&pdone, DOMID_SELF);
     CHECK_EQ("an unknown command at 99999: -ENOSYS", rc, -XEN_ENOSYS);
@@ -346,13 +351,14 @@ static void test_memory_op(void)
     CHECK_EQ("start extent past nr_extents: returns it",
              HYPERVISOR_memory_op(XENMEM_increase_reservation | ((N_RES + 5) << 6), &r), N_RES + 5);
     r.nr_extents = (0xffffffffu >> 6) + 1;
-    CHECK_EQ("nr_extents too big to continue: 0 done",
-             HYPERVISOR_memory_op(XENMEM_increase_reservation, &r), 0);
+    CHECK_EQ("nr_extents too big to continue: 0 done", HYPERVISOR_memory_op(XENMEM_increase_reservation, &r),
+             0);
     /* Map the new frames back so the pages are usable again. */
     for (unsigned i = 1; i < N_RES; i++) {
         p2m[va_to_pfn(res_pages[i])] = ext[i];
         HYPERVISOR_update_va_mapping((uint64_t)res_pages[i],
-            (ext[i] << 12) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY, UVMF_INVLPG);
+                                     (ext[i] << 12) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY,
+                                     UVMF_INVLPG);
     }
     res_pages[N_RES - 1][7] = 9;
     CHECK_EQ("the last page is usable again", res_pages[N_RES - 1][7], 9);
@@ -363,7 +369,10 @@ static void test_trap_table(void)
     section("set_trap_table: a 20000-entry list is continued");
     trap_info_t *t = (trap_info_t *)big.mc;
     for (unsigned i = 0; i < 20000; i++)
-        t[i] = (trap_info_t){ .vector = 200, .flags = 0, .cs = FLAT_KERNEL_CS, .address = (unsigned long)trap_entry_0x85 + (i % 16) };
+        t[i] = (trap_info_t){ .vector = 200,
+                              .flags = 0,
+                              .cs = FLAT_KERNEL_CS,
+                              .address = (unsigned long)trap_entry_0x85 + (i % 16) };
     t[20000] = (trap_info_t){ 0 };
     arm(2);
     long rc = long_call(__HYPERVISOR_set_trap_table, (long)t, 0, 0, 0);

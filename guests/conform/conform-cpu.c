@@ -8,8 +8,8 @@
  * pv/descriptor-tables.c, pv/callback.c, cpuid.c. */
 #include "lib.h"
 
-#define UNMAPPED_VA    0x0000100000000000UL
-#define NONCANON_VA    0x0000800000000000UL
+#define UNMAPPED_VA        0x0000100000000000UL
+#define NONCANON_VA        0x0000800000000000UL
 #define MSR_FS_BASE        0xc0000100
 #define MSR_GS_BASE        0xc0000101
 #define MSR_SHADOW_GS_BASE 0xc0000102
@@ -27,7 +27,12 @@ static void nm(char *buf, size_t n, const char *fmt, ...)
     va_end(ap);
 }
 
-static uint64_t read_cr2(void) { uint64_t v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static uint64_t read_cr2(void)
+{
+    uint64_t v;
+    asm volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
 
 /* ------------------------------------------------------------------------------ */
 static void test_kernel_frames(void)
@@ -35,7 +40,9 @@ static void test_kernel_frames(void)
     section("exception bounce frames from guest kernel mode");
     uint64_t rsp_at;
     unsigned n = TRY_ASM("mov %%rsp, %0\n\tmov $0x1111, %%rcx\n\tmov $0x2222, %%r11\n\tint3",
-                         : "=&r"(rsp_at) : : "rcx", "r11", "memory");
+                         : "=&r"(rsp_at)
+                         :
+                         : "rcx", "r11", "memory");
     CHECK_EQ("int3: one trap", n, 1);
     CHECK_EQ("int3: vector 3 (#BP)", last_trap.vector, 3);
     CHECK_EQ("int3: RIP is after the instruction", last_trap.rip, last_trap.ex_end);
@@ -61,18 +68,22 @@ static void test_kernel_frames(void)
     CHECK("ud2 \"xen\" + non-CPUID: plain #UD at the ud2",
           n == 1 && last_trap.vector == 6 && last_trap.rip == last_trap.ex_start);
 
-    n = TRY_ASM("xor %%ecx, %%ecx\n\txor %%edx, %%edx\n\tmov $1, %%eax\n\tdivq %%rcx", : : : "rax", "rcx", "rdx");
+    n = TRY_ASM("xor %%ecx, %%ecx\n\txor %%edx, %%edx\n\tmov $1, %%eax\n\tdivq %%rcx",
+                :
+                :
+                : "rax", "rcx", "rdx");
     CHECK("div by zero: #DE (0), RIP at the div",
           n == 1 && last_trap.vector == 0 && last_trap.rip == last_trap.ex_end - 3);
 
     uint64_t rsp2;
     n = TRY_ASM("mov %%rsp, %0\n\tmovabs $0x8000000000000000, %%rax\n\tmov (%%rax), %%rax",
-                : "=&r"(rsp2) : : "rax");
+                : "=&r"(rsp2)
+                :
+                : "rax");
     CHECK_EQ("non-canonical load: #GP (13)", last_trap.vector, 13);
     CHECK_EQ("#GP: error code 0", last_trap.ec, 0);
     CHECK_EQ("#GP: RIP at the faulting instruction", last_trap.rip, last_trap.ex_end - 3);
-    CHECK_EQ("#GP: frame with error code at (RSP & ~15) - 8*8", last_trap.frame_addr,
-             (rsp2 & ~15UL) - 64);
+    CHECK_EQ("#GP: frame with error code at (RSP & ~15) - 8*8", last_trap.frame_addr, (rsp2 & ~15UL) - 64);
     CHECK_EQ("#GP: CS 0xe030 | mask<<32", last_trap.cs, (1UL << 32) | 0xe030);
 
     section("page faults from guest kernel mode");
@@ -107,8 +118,8 @@ static bool nx_hook(struct pv_regs *r)
     uint64_t *f = r->frame;
     if (r->vector == 14 && f[3] == nx_page_va) {
         uint64_t *sp = (uint64_t *)f[6];
-        f[3] = sp[0];                   /* rip <- return address */
-        f[6] += 8;                      /* pop it */
+        f[3] = sp[0]; /* rip <- return address */
+        f[6] += 8;    /* pop it */
         return true;
     }
     return false;
@@ -118,12 +129,16 @@ static void test_nx(void)
 {
     char *page = alloc_page();
     nx_page_va = (uint64_t)page;
-    page[0] = (char)0xc3;               /* ret */
-    uint64_t pte = (va_to_mfn(page) << 12) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX;
+    page[0] = (char)0xc3; /* ret */
+    uint64_t pte =
+        (va_to_mfn(page) << 12) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX;
     CHECK_EQ("update_va_mapping with NX = 0", HYPERVISOR_update_va_mapping(nx_page_va, pte, UVMF_INVLPG), 0);
     trap_hook = nx_hook;
     last_trap.count = 0;
-    asm volatile("call *%0" : : "r"(nx_page_va) : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+    asm volatile("call *%0"
+                 :
+                 : "r"(nx_page_va)
+                 : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
     trap_hook = NULL;
     CHECK("instruction fetch from NX page: #PF", last_trap.count == 1 && last_trap.vector == 14);
     CHECK_EQ("NX fetch: error code 0x11 (P|I, U clear in kernel mode)", last_trap.ec, 0x11);
@@ -171,7 +186,6 @@ static void test_soft_ints(void)
     /* Reinstall everything (a hypervisor that replaces the whole table on a one-entry
      * update is caught at the end, where it can only take the last checks with it). */
     HYPERVISOR_set_trap_table(trap_table);
-
 }
 
 /* ------------------------------------------------------------------------------ */
@@ -216,8 +230,13 @@ static void test_iret(void)
     section("iret hypercall");
     uint64_t f[9], out[5];
     memset(f, 0, sizeof(f));
-    f[0] = 0xaaaa; f[1] = 0xbbbb; f[2] = 0xcccc; f[3] = 0;
-    f[5] = 0xe030; f[6] = 0x202; f[8] = FLAT_KERNEL_SS;
+    f[0] = 0xaaaa;
+    f[1] = 0xbbbb;
+    f[2] = 0xcccc;
+    f[3] = 0;
+    f[5] = 0xe030;
+    f[6] = 0x202;
+    f[8] = FLAT_KERNEL_SS;
     iret_probe(f, out);
     CHECK_EQ("iret restores rax from the frame", out[0], 0xaaaa);
     CHECK_EQ("iret restores rcx from the frame (flags 0)", out[1], 0xcccc);
@@ -227,22 +246,33 @@ static void test_iret(void)
     vcpu0->evtchn_upcall_mask = 1;
 
     memset(f, 0, sizeof(f));
-    f[0] = 1; f[5] = 0xe030; f[6] = 0x3002 | 0x200; f[8] = 0xe028;
+    f[0] = 1;
+    f[5] = 0xe030;
+    f[6] = 0x3002 | 0x200;
+    f[8] = 0xe028;
     iret_probe(f, out);
     CHECK_EQ("iret with CS RPL 0 (0xe030) and SS RPL 0 lands in kernel with CS 0xe033", out[4], 0xe033);
     CHECK_EQ("iret clears IOPL and forces real IF", out[3] & 0x3200, 0x200);
     vcpu0->evtchn_upcall_mask = 1;
 
     memset(f, 0, sizeof(f));
-    f[0] = 2; f[5] = 0xe030; f[6] = 0x002; f[8] = FLAT_KERNEL_SS;
+    f[0] = 2;
+    f[5] = 0xe030;
+    f[6] = 0x002;
+    f[8] = FLAT_KERNEL_SS;
     vcpu0->evtchn_upcall_mask = 0;
     iret_probe(f, out);
     CHECK_EQ("iret with RFLAGS.IF=0: upcall mask becomes 1", vcpu0->evtchn_upcall_mask, 1);
     CHECK_EQ("real RFLAGS.IF stays 1 after iret with IF=0", out[3] & 0x200, 0x200);
 
     memset(f, 0, sizeof(f));
-    f[0] = 3; f[1] = 0x1212; f[2] = 0x3434; f[3] = VGCF_in_syscall;
-    f[5] = 0xe030; f[6] = 0x002; f[8] = FLAT_KERNEL_SS;
+    f[0] = 3;
+    f[1] = 0x1212;
+    f[2] = 0x3434;
+    f[3] = VGCF_in_syscall;
+    f[5] = 0xe030;
+    f[6] = 0x002;
+    f[8] = FLAT_KERNEL_SS;
     iret_probe(f, out);
     CHECK_EQ("iret VGCF_in_syscall: rax still restored", out[0], 3);
     CHECK("iret VGCF_in_syscall: rcx not taken from the frame", out[1] != 0x3434);
@@ -254,7 +284,8 @@ static void test_iret(void)
 static inline void cpuid_forced(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
     asm volatile("ud2\n\t.ascii \"xen\"\n\tcpuid"
-                 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "0"(leaf), "2"(sub));
+                 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                 : "0"(leaf), "2"(sub));
 }
 
 static void test_cpuid(void)
@@ -285,8 +316,7 @@ static void test_cpuid(void)
     CHECK_EQ("leaf 7 ebx INVPCID (10) hidden", (r[1] >> 10) & 1, 0);
     cpuid_forced(0, 0, r);
     asm volatile("cpuid" : "=a"(p[0]), "=b"(p[1]), "=c"(p[2]), "=d"(p[3]) : "0"(0), "2"(0));
-    CHECK("plain CPUID leaf 0 vendor equals the emulated one",
-          p[1] == r[1] && p[2] == r[2] && p[3] == r[3]);
+    CHECK("plain CPUID leaf 0 vendor equals the emulated one", p[1] == r[1] && p[2] == r[2] && p[3] == r[3]);
 }
 
 static void test_msrs(void)
@@ -342,8 +372,8 @@ static void test_msrs(void)
     n = TRY_ASM("wbinvd");
     CHECK_EQ("wbinvd: emulated (ignored), no trap", n, 0);
     n = TRY_ASM("cli");
-    CHECK("cli with virtual IOPL 0: #GP(0)", n == 1 && last_trap.vector == 13 && last_trap.ec == 0 &&
-          last_trap.rip == last_trap.ex_start);
+    CHECK("cli with virtual IOPL 0: #GP(0)",
+          n == 1 && last_trap.vector == 13 && last_trap.ec == 0 && last_trap.rip == last_trap.ex_start);
     n = TRY_ASM("lgdt (%0)", : : "r"(fsgs_probe));
     CHECK("lgdt: #GP(0)", n == 1 && last_trap.vector == 13 && last_trap.ec == 0);
     n = TRY_ASM("rdpmc", : : "c"(0x40000000) : "rax", "rdx");
@@ -401,14 +431,14 @@ static void test_segbase(void)
     CHECK_EQ("set_segment_base which=0x100 = -EINVAL", HYPERVISOR_set_segment_base(0x100, 0), -XEN_EINVAL);
     asm volatile("mov %%gs:0, %0" : "=r"(got));
     CHECK_EQ("kernel GS base survives GS_USER_SEL", got, fsgs_probe[0]);
-    CHECK_EQ("stack_switch = 0", HYPERVISOR_stack_switch(FLAT_KERNEL_SS, (uint64_t)trap_stack + sizeof(trap_stack)), 0);
+    CHECK_EQ("stack_switch = 0",
+             HYPERVISOR_stack_switch(FLAT_KERNEL_SS, (uint64_t)trap_stack + sizeof(trap_stack)), 0);
 }
 
 static bool db_hook(struct pv_regs *r)
 {
-    if (r->vector != 1)
-        return false;
-    r->frame[4] &= ~0x100UL;            /* clear TF in the interrupted RFLAGS */
+    if (r->vector != 1) return false;
+    r->frame[4] &= ~0x100UL; /* clear TF in the interrupted RFLAGS */
     return true;
 }
 
@@ -428,12 +458,13 @@ static void test_debugreg(void)
     CHECK_EQ("get_debugreg(7) default 0x400", HYPERVISOR_get_debugreg(7), 0x400);
     CHECK_EQ("set_debugreg(0, kernel address) = 0", HYPERVISOR_set_debugreg(0, 0xffffffff80001000UL), 0);
     CHECK_EQ("get_debugreg(0) reads it back", HYPERVISOR_get_debugreg(0), (long)0xffffffff80001000UL);
-    CHECK_EQ("set_debugreg(1, hypervisor address) = -EPERM",
-             HYPERVISOR_set_debugreg(1, 0xffff830000000000UL), -XEN_EPERM);
+    CHECK_EQ("set_debugreg(1, hypervisor address) = -EPERM", HYPERVISOR_set_debugreg(1, 0xffff830000000000UL),
+             -XEN_EPERM);
     CHECK_EQ("set_debugreg(2, non-canonical) = -EPERM", HYPERVISOR_set_debugreg(2, NONCANON_VA), -XEN_EPERM);
     CHECK_EQ("set_debugreg(6, upper bits) = -EINVAL", HYPERVISOR_set_debugreg(6, 1UL << 32), -XEN_EINVAL);
     CHECK_EQ("set_debugreg(6, 0) = 0", HYPERVISOR_set_debugreg(6, 0), 0);
-    CHECK_EQ("DR6 reserved bits forced: get_debugreg(6) = 0xffff0ff0", HYPERVISOR_get_debugreg(6), 0xffff0ff0);
+    CHECK_EQ("DR6 reserved bits forced: get_debugreg(6) = 0xffff0ff0", HYPERVISOR_get_debugreg(6),
+             0xffff0ff0);
     CHECK_EQ("set_debugreg(7, GD bit 13) = -EPERM", HYPERVISOR_set_debugreg(7, 1UL << 13), -XEN_EPERM);
     CHECK_EQ("set_debugreg(7, upper bits) = -EINVAL", HYPERVISOR_set_debugreg(7, 1UL << 32), -XEN_EINVAL);
     CHECK_EQ("set_debugreg(7, 0) = 0", HYPERVISOR_set_debugreg(7, 0), 0);
@@ -447,7 +478,8 @@ static void test_debugreg(void)
 static void test_callbacks(void)
 {
     section("callbacks");
-    struct callback_register cb = { .type = CALLBACKTYPE_syscall, .flags = CALLBACKF_mask_events,
+    struct callback_register cb = { .type = CALLBACKTYPE_syscall,
+                                    .flags = CALLBACKF_mask_events,
                                     .address = (unsigned long)trap_entry_0x100 };
     CHECK_EQ("CALLBACKOP_register syscall = 0", HYPERVISOR_callback_op(CALLBACKOP_register, &cb), 0);
     cb.address = NONCANON_VA;
@@ -476,9 +508,9 @@ static void test_callbacks(void)
 }
 
 /* ------------------------------------------------------------------------------ */
-#define DESC_CODE64(dpl) (0x00209a0000000000UL | ((uint64_t)(dpl) << 45))   /* P S code L */
-#define DESC_DATA(dpl)   (0x00cf92000000ffffUL | ((uint64_t)(dpl) << 45))   /* P S data G D/B */
-#define DESC_TSS64       0x0000890000000067UL                               /* P type 9 */
+#define DESC_CODE64(dpl) (0x00209a0000000000UL | ((uint64_t)(dpl) << 45)) /* P S code L */
+#define DESC_DATA(dpl)   (0x00cf92000000ffffUL | ((uint64_t)(dpl) << 45)) /* P S data G D/B */
+#define DESC_TSS64       0x0000890000000067UL                             /* P type 9 */
 
 static void test_descriptors(void)
 {
@@ -487,9 +519,10 @@ static void test_descriptors(void)
     gdt[1] = DESC_CODE64(0);
     gdt[2] = DESC_DATA(0);
     gdt[3] = DESC_DATA(3);
-    gdt[4] = 0x0000100000000000UL;     /* not present, junk: accepted as is */
+    gdt[4] = 0x0000100000000000UL; /* not present, junk: accepted as is */
     unsigned long frames[1] = { va_to_mfn(gdt) };
-    CHECK_EQ("set_gdt of a page still mapped writable = -EINVAL", HYPERVISOR_set_gdt(frames, 16), -XEN_EINVAL);
+    CHECK_EQ("set_gdt of a page still mapped writable = -EINVAL", HYPERVISOR_set_gdt(frames, 16),
+             -XEN_EINVAL);
     CHECK_EQ("make the GDT page read-only = 0", set_page_ro(gdt), 0);
     CHECK_EQ("set_gdt entries 7169 (> 14 pages) = -EINVAL", HYPERVISOR_set_gdt(frames, 7169), -XEN_EINVAL);
     CHECK_EQ("set_gdt(NULL frame list) = -EFAULT", HYPERVISOR_set_gdt(NULL, 16), -XEN_EFAULT);
@@ -506,7 +539,10 @@ static void test_descriptors(void)
     CHECK_EQ("not-present descriptor kept as is", gdt[4], 0x0000100000000000UL);
     uint16_t sel = 0;
     unsigned n = TRY_ASM("mov $0x1b, %%eax\n\tmov %%eax, %%ds\n\tmov %%ds, %%eax\n\tmov %%ax, %0\n\t"
-                         "xor %%eax, %%eax\n\tmov %%eax, %%ds", : "=m"(sel) : : "rax");
+                         "xor %%eax, %%eax\n\tmov %%eax, %%ds",
+                         : "=m"(sel)
+                         :
+                         : "rax");
     CHECK_EQ("loading a selector from the guest GDT works", n, 0);
     CHECK_EQ("DS read back = 0x1b", sel, 0x1b);
     CHECK_EQ("make the in-use GDT page writable = -EBUSY", set_page_rw(gdt), -XEN_EBUSY);
@@ -533,8 +569,8 @@ static void test_descriptors(void)
     uint64_t gate = (0xe033UL << 16) | 0x1000 | ((uint64_t)0xec00 << 32);
     CHECK_EQ("update_descriptor call gate (DPL 3 -> FLAT_KERNEL_CS) = 0",
              HYPERVISOR_update_descriptor(gma + 8 * 8, gate), 0);
-    CHECK_EQ("call gate stored with DPL 0, selector RPL = old DPL", gdt[8], (0xe033UL << 16) | 0x1000 |
-             ((uint64_t)0x8c00 << 32));
+    CHECK_EQ("call gate stored with DPL 0, selector RPL = old DPL", gdt[8],
+             (0xe033UL << 16) | 0x1000 | ((uint64_t)0x8c00 << 32));
     CHECK_EQ("update_descriptor call gate with reserved bits = -EINVAL",
              HYPERVISOR_update_descriptor(gma + 8 * 8, gate | (1UL << 32)), -XEN_EINVAL);
     uint64_t *plain = alloc_page();
@@ -562,9 +598,9 @@ extern char user_prog[], user_m2p[], user_after_syscall[], user_after_int80[], u
     user_pf_write[], user_int81[], user_cli[], user_after_int3[], user_exit[];
 asm(".section .text.user, \"ax\"\n"
     "user_prog:\n\t"
-    "mov %gs:0, %rax\n\t"                       /* user GS base -> data page */
+    "mov %gs:0, %rax\n\t" /* user GS base -> data page */
     "mov %rax, 0x410010\n\t"
-    "movabs $0xffff800000000000, %rax\n"      /* the M2P is not in a user L4 (Xen 4.17) */
+    "movabs $0xffff800000000000, %rax\n" /* the M2P is not in a user L4 (Xen 4.17) */
     "user_m2p:\n\t"
     "mov (%rax), %rax\n\t"
     "mov $0x5a5a, %eax\n\t"
@@ -598,32 +634,46 @@ asm(".section .text.user, \"ax\"\n"
 #define UOFF(sym) ((uint64_t)(sym) - (uint64_t)_user_start)
 #define UVA(sym)  (USER_CODE_VA + UOFF(sym))
 
-struct uevent { uint64_t vector, ec, rip, cs, rflags, rsp, ss, rcx, r11, cr2, frame, mask, rax; };
+struct uevent {
+    uint64_t vector, ec, rip, cs, rflags, rsp, ss, rcx, r11, cr2, frame, mask, rax;
+};
 static struct uevent uev[16];
 static unsigned nuev;
 static struct kjmp user_jmp;
 
 static bool user_hook(struct pv_regs *r)
 {
-    if ((last_trap.cs & 3) != 3)
-        return false;                   /* kernel-mode trap: normal handling */
+    if ((last_trap.cs & 3) != 3) return false; /* kernel-mode trap: normal handling */
     if (nuev < ARRAY_SIZE(uev)) {
         struct uevent *e = &uev[nuev++];
-        e->vector = last_trap.vector; e->ec = last_trap.ec; e->rip = last_trap.rip;
-        e->cs = last_trap.cs; e->rflags = last_trap.rflags; e->rsp = last_trap.rsp;
-        e->ss = last_trap.ss; e->rcx = last_trap.rcx; e->r11 = last_trap.r11;
-        e->cr2 = last_trap.cr2; e->frame = last_trap.frame_addr; e->mask = last_trap.mask_in_handler;
+        e->vector = last_trap.vector;
+        e->ec = last_trap.ec;
+        e->rip = last_trap.rip;
+        e->cs = last_trap.cs;
+        e->rflags = last_trap.rflags;
+        e->rsp = last_trap.rsp;
+        e->ss = last_trap.ss;
+        e->rcx = last_trap.rcx;
+        e->r11 = last_trap.r11;
+        e->cr2 = last_trap.cr2;
+        e->frame = last_trap.frame_addr;
+        e->mask = last_trap.mask_in_handler;
         e->rax = r->rax;
     }
     uint64_t *rip = &r->frame[r->has_ec ? 3 : 2];
     /* Faulting instructions resume at the nop that follows each one. */
     if (r->vector == 0x100 || r->vector == 0x80 || r->vector == 3)
-        ;                                                   /* traps: RIP is already past */
-    else if (*rip == UVA(user_m2p)) *rip += 3;              /* mov (%rax),%rax */
-    else if (*rip == UVA(user_pf_read)) *rip += 8;               /* mov 0x10,%rax = 8 bytes */
-    else if (*rip == UVA(user_pf_write) + 10) *rip += 7;    /* movq $1,(%rcx) = 7 bytes */
-    else if (*rip == UVA(user_int81)) *rip += 2;
-    else if (*rip == UVA(user_cli)) *rip += 1;
+        ; /* traps: RIP is already past */
+    else if (*rip == UVA(user_m2p))
+        *rip += 3; /* mov (%rax),%rax */
+    else if (*rip == UVA(user_pf_read))
+        *rip += 8; /* mov 0x10,%rax = 8 bytes */
+    else if (*rip == UVA(user_pf_write) + 10)
+        *rip += 7; /* movq $1,(%rcx) = 7 bytes */
+    else if (*rip == UVA(user_int81))
+        *rip += 2;
+    else if (*rip == UVA(user_cli))
+        *rip += 1;
     else if (*rip == UVA(user_exit) || (r->vector != 0x100 && r->vector != 0x80 && r->vector != 3)) {
         /* The end, or an unexpected trap: leave user mode for good. */
         vcpu0->evtchn_upcall_mask = 1;
@@ -636,20 +686,20 @@ static void test_user_mode(void)
 {
     section("guest user mode");
     uint64_t *data = alloc_page();
-    data[0x100] = 0x600df00d;           /* read through the user GS base */
+    data[0x100] = 0x600df00d; /* read through the user GS base */
     user_space_init(data);
-    CHECK_EQ("user GS base = data+0x800",
-             HYPERVISOR_set_segment_base(SEGBASE_GS_USER, USER_DATA_VA + 0x800), 0);
+    CHECK_EQ("user GS base = data+0x800", HYPERVISOR_set_segment_base(SEGBASE_GS_USER, USER_DATA_VA + 0x800),
+             0);
     CHECK_EQ("kernel GS base", HYPERVISOR_set_segment_base(SEGBASE_GS_KERNEL, &fsgs_probe[0]), 0);
-    uint64_t ksp = (uint64_t)trap_stack + sizeof(trap_stack) - 0x48;   /* deliberately unaligned */
+    uint64_t ksp = (uint64_t)trap_stack + sizeof(trap_stack) - 0x48; /* deliberately unaligned */
     CHECK_EQ("stack_switch to the trap stack", HYPERVISOR_stack_switch(FLAT_KERNEL_SS, ksp), 0);
 
     nuev = 0;
     trap_hook = user_hook;
-    uint64_t frame[9] = { 0, 0, 0, 0, UVA(user_prog), FLAT_USER_CS, 0x202, USER_DATA_VA + 0x400,
-                          FLAT_USER_SS };
-    if (ksetjmp(&user_jmp) == 0)
-        iret_to(frame);
+    uint64_t frame[9] = {
+        0, 0, 0, 0, UVA(user_prog), FLAT_USER_CS, 0x202, USER_DATA_VA + 0x400, FLAT_USER_SS
+    };
+    if (ksetjmp(&user_jmp) == 0) iret_to(frame);
     trap_hook = NULL;
     vcpu0->evtchn_upcall_mask = 1;
     printf("# back from user mode after %u events\n", nuev);
@@ -665,7 +715,16 @@ static void test_user_mode(void)
                (unsigned long)uev[i].cs, (unsigned long)uev[i].cr2);
     struct uevent none = { .vector = ~0UL };
     struct uevent *e;
-#define FIND(cond) ({ e = &none; for (unsigned i = 0; i < nuev; i++) if (uev[i].cond) { e = &uev[i]; break; } e; })
+#define FIND(cond)                                                                                           \
+    ({                                                                                                       \
+        e = &none;                                                                                           \
+        for (unsigned i = 0; i < nuev; i++)                                                                  \
+            if (uev[i].cond) {                                                                               \
+                e = &uev[i];                                                                                 \
+                break;                                                                                       \
+            }                                                                                                \
+        e;                                                                                                   \
+    })
     char b[96];
     FIND(vector == 14 && uev[i].cr2 == HYPERVISOR_VIRT_START);
     CHECK_EQ("user read of the M2P: #PF (slot 256 is not in a guest-pinned user L4)", e->vector, 14);
@@ -719,8 +778,8 @@ static void test_soft_int_dpl3(void)
     CHECK_EQ("set_trap_table with a non-canonical handler = -EINVAL", HYPERVISOR_set_trap_table(bad),
              -XEN_EINVAL);
     CHECK_EQ("set_trap_table(unmapped) = -EFAULT", HYPERVISOR_set_trap_table(UNMAPPED_VA), -XEN_EFAULT);
-    CHECK_EQ("set_trap_table(hypervisor address) = -EFAULT",
-             HYPERVISOR_set_trap_table(0xffff830000000000UL), -XEN_EFAULT);
+    CHECK_EQ("set_trap_table(hypervisor address) = -EFAULT", HYPERVISOR_set_trap_table(0xffff830000000000UL),
+             -XEN_EFAULT);
     n = TRY_ASM("int $0x81");
     CHECK("trap table intact after the rejected updates (0x81 back to DPL 0 -> #GP)",
           n == 1 && last_trap.vector == 13 && (last_trap.ec == 0x40a || last_trap.ec == 0x812));
@@ -730,8 +789,7 @@ static void test_soft_int_dpl3(void)
     unsigned k;
     for (k = 0; trap_table[k].address; k++) {
         full[k] = trap_table[k];
-        if (full[k].vector == 0x81)
-            full[k].flags = 3;
+        if (full[k].vector == 0x81) full[k].flags = 3;
     }
     full[k] = trap_table[k];
     CHECK_EQ("set_trap_table making 0x81 DPL 3 = 0", HYPERVISOR_set_trap_table(full), 0);
@@ -774,5 +832,6 @@ void test_main(void)
     trap_info_t only80[2] = { { 0x80, 3, FLAT_KERNEL_CS, (unsigned long)trap_entry_0x80 }, { 0, 0, 0, 0 } };
     CHECK_EQ("set_trap_table with only vector 0x80 = 0", HYPERVISOR_set_trap_table(only80), 0);
     n = TRY_ASM("ud2");
-    CHECK("a one-entry update keeps the other vectors (#UD still delivered)", n == 1 && last_trap.vector == 6);
+    CHECK("a one-entry update keeps the other vectors (#UD still delivered)",
+          n == 1 && last_trap.vector == 6);
 }

@@ -16,8 +16,8 @@
 #define DR6_BS      0x4000UL
 #define DR7_ONE     0x400UL
 #define NONCANON_VA 0x0000800000000000UL
-#define TF 0x100UL
-#define RF 0x10000UL
+#define TF          0x100UL
+#define RF          0x10000UL
 
 static uint64_t get_dr(unsigned r) { return (uint64_t)HYPERVISOR_get_debugreg(r); }
 static void dr_reset(void)
@@ -29,24 +29,24 @@ static void dr_reset(void)
 }
 
 /* #DB records: what the handler saw, including DR6 read in the handler. */
-struct dbrec { uint64_t rip, cs, rflags, dr6; };
+struct dbrec {
+    uint64_t rip, cs, rflags, dr6;
+};
 static struct dbrec dbs[8];
 static volatile unsigned ndb;
 static enum { DB_CLEAR_TF, DB_DISABLE, DB_SET_RF } db_mode;
-static volatile unsigned nbp;           /* #BP taken while accept_bp is set */
+static volatile unsigned nbp; /* #BP taken while accept_bp is set */
 static bool accept_bp;
 
 static bool db_hook(struct pv_regs *r)
 {
     if (r->vector == 3 && accept_bp) {
         nbp++;
-        return true;                    /* resume after the int3 */
+        return true; /* resume after the int3 */
     }
-    if (r->vector != 1)
-        return false;
-    uint64_t *f = r->frame;                  /* rcx r11 rip cs rflags rsp ss */
-    if (ndb < ARRAY_SIZE(dbs))
-        dbs[ndb] = (struct dbrec){ f[2], f[3], f[4], get_dr(6) };
+    if (r->vector != 1) return false;
+    uint64_t *f = r->frame; /* rcx r11 rip cs rflags rsp ss */
+    if (ndb < ARRAY_SIZE(dbs)) dbs[ndb] = (struct dbrec){ f[2], f[3], f[4], get_dr(6) };
     ndb++;
     HYPERVISOR_set_debugreg(6, 0);
     if (db_mode == DB_DISABLE)
@@ -65,7 +65,11 @@ static void db_begin(int mode)
     trap_hook = db_hook;
 }
 
-static void db_end(void) { trap_hook = NULL; dr_reset(); }
+static void db_end(void)
+{
+    trap_hook = NULL;
+    dr_reset();
+}
 
 /* ------------------------------------------------------------------------------ */
 static void test_set_get(void)
@@ -73,9 +77,11 @@ static void test_set_get(void)
     section("set_debugreg/get_debugreg: Xen's checks and masks");
     CHECK_EQ("DR6 at start 0xffff0ff0", get_dr(6), DR6_DEFAULT);
     CHECK_EQ("DR7 at start 0x400", get_dr(7), DR7_ONE);
-    CHECK_EQ("DR0 = top of the lower half (0x7fffffffffff) = 0", HYPERVISOR_set_debugreg(0, 0x7fffffffffffUL), 0);
+    CHECK_EQ("DR0 = top of the lower half (0x7fffffffffff) = 0", HYPERVISOR_set_debugreg(0, 0x7fffffffffffUL),
+             0);
     CHECK_EQ("DR0 reads back", get_dr(0), 0x7fffffffffffUL);
-    CHECK_EQ("DR0 = first non-canonical address = -EPERM", HYPERVISOR_set_debugreg(0, NONCANON_VA), -XEN_EPERM);
+    CHECK_EQ("DR0 = first non-canonical address = -EPERM", HYPERVISOR_set_debugreg(0, NONCANON_VA),
+             -XEN_EPERM);
     CHECK_EQ("DR0 unchanged after the refusal", get_dr(0), 0x7fffffffffffUL);
     CHECK_EQ("DR1 = 0xffff800000000000 (hypervisor) = -EPERM",
              HYPERVISOR_set_debugreg(1, 0xffff800000000000UL), -XEN_EPERM);
@@ -96,10 +102,10 @@ static void test_set_get(void)
     CHECK_EQ("DR7 reads 0x400 (reserved bits cleared, bit 10 set)", get_dr(7), DR7_ONE);
     CHECK_EQ("DR7 with an I/O breakpoint not enabled (RW0=10) = 0", HYPERVISOR_set_debugreg(7, 0x20000), 0);
     CHECK_EQ("DR7 reads 0x20400", get_dr(7), 0x20400);
-    CHECK_EQ("DR7 with an enabled I/O breakpoint, CR4.DE clear = -EPERM",
-             HYPERVISOR_set_debugreg(7, 0x20001), -XEN_EPERM);
-    CHECK_EQ("DR7 with I/O on DR1 and G1, CR4.DE clear = -EPERM",
-             HYPERVISOR_set_debugreg(7, 0x200008), -XEN_EPERM);
+    CHECK_EQ("DR7 with an enabled I/O breakpoint, CR4.DE clear = -EPERM", HYPERVISOR_set_debugreg(7, 0x20001),
+             -XEN_EPERM);
+    CHECK_EQ("DR7 with I/O on DR1 and G1, CR4.DE clear = -EPERM", HYPERVISOR_set_debugreg(7, 0x200008),
+             -XEN_EPERM);
     CHECK_EQ("DR7 unchanged after the refusals", get_dr(7), 0x20400);
     CHECK_EQ("DR4 (CR4.DE clear) aliases DR6: set_debugreg(4, 1) = 0", HYPERVISOR_set_debugreg(4, 1), 0);
     CHECK_EQ("... DR6 reads 0xffff0ff1", get_dr(6), 0xffff0ff1UL);
@@ -165,7 +171,7 @@ static void test_breakpoints(void)
     section("instruction breakpoint resumed with RFLAGS.RF");
     HYPERVISOR_set_debugreg(2, bp_func);
     db_begin(DB_SET_RF);
-    HYPERVISOR_set_debugreg(7, 0x10);                       /* L2 */
+    HYPERVISOR_set_debugreg(7, 0x10); /* L2 */
     CALL_BP_FUNC();
     unsigned first = ndb;
     CALL_BP_FUNC();
@@ -179,10 +185,10 @@ static void test_breakpoints(void)
     HYPERVISOR_set_debugreg(1, &watched[0]);
     db_begin(DB_CLEAR_TF);
     CHECK_EQ("DR7 = L1 write len 8 (0x900004)", HYPERVISOR_set_debugreg(7, 0x4 | (1 << 20) | (2 << 22)), 0);
-    asm volatile("movq $5, %0\n\twp_store_after: nop" : "=m"(watched[0]) :: "memory");
+    asm volatile("movq $5, %0\n\twp_store_after: nop" : "=m"(watched[0])::"memory");
     uint64_t x;
     asm volatile("mov %1, %0" : "=r"(x) : "m"(watched[0]));
-    asm volatile("movq $6, %0" : "=m"(watched[1]) :: "memory");
+    asm volatile("movq $6, %0" : "=m"(watched[1])::"memory");
     db_end();
     CHECK_EQ("only the store to the watched word traps (not the load, not the next word)", ndb, 1);
     CHECK_EQ("#DB RIP after the store (a trap)", dbs[0].rip, (uint64_t)wp_store_after);
@@ -190,7 +196,7 @@ static void test_breakpoints(void)
     CHECK_EQ("the store happened", watched[0], 5);
     HYPERVISOR_set_debugreg(3, &watched[1]);
     db_begin(DB_CLEAR_TF);
-    HYPERVISOR_set_debugreg(7, 0x40 | (3u << 28) | (3u << 30));   /* L3 rw len 4 */
+    HYPERVISOR_set_debugreg(7, 0x40 | (3u << 28) | (3u << 30)); /* L3 rw len 4 */
     asm volatile("mov %1, %0\n\twp_load_after: nop" : "=r"(x) : "m"(watched[1]));
     db_end();
     CHECK_EQ("a read of a read/write watchpoint traps once", ndb, 1);
@@ -203,7 +209,7 @@ static void test_breakpoints(void)
     HYPERVISOR_set_debugreg(0, buf);
     HYPERVISOR_set_debugreg(1, &rs.state_entry_time);
     db_begin(DB_CLEAR_TF);
-    HYPERVISOR_set_debugreg(7, 0x5 | (3 << 16) | (2 << 18) | (3 << 20) | (2 << 22));   /* L0 L1 rw len 8 */
+    HYPERVISOR_set_debugreg(7, 0x5 | (3 << 16) | (2 << 18) | (3 << 20) | (2 << 22)); /* L0 L1 rw len 8 */
     long rc = HYPERVISOR_xen_version(XENVER_extraversion, buf);
     long rc2 = HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, &rs);
     static const char msg[] __attribute__((aligned(8))) = "# console write from a watched buffer\n";
@@ -236,7 +242,7 @@ static void test_single_step(void)
     db_begin(DB_CLEAR_TF);
     asm volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\t"
                  "ud2\n\t.ascii \"xen\"\n\tcpuid\n\tss_emul_after: nop"
-                 : "+a"(a), "=b"(b), "+c"(c), "=d"(d) :: "memory", "cc");
+                 : "+a"(a), "=b"(b), "+c"(c), "=d"(d)::"memory", "cc");
     db_end();
     CHECK_EQ("forced-emulation CPUID with TF: one #DB", ndb, 1);
     CHECK_EQ("... RIP after the emulated CPUID", dbs[0].rip, (uint64_t)ss_emul_after);
@@ -245,7 +251,9 @@ static void test_single_step(void)
     uint64_t cr2 = 0;
     db_begin(DB_CLEAR_TF);
     asm volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\tmov %%cr2, %0\n\tss_cr2_after: nop"
-                 : "=r"(cr2) : : "memory", "cc");
+                 : "=r"(cr2)
+                 :
+                 : "memory", "cc");
     db_end();
     CHECK("emulated mov %cr2 with TF: one #DB after it, DR6 0xffff4ff0",
           ndb == 1 && dbs[0].rip == (uint64_t)ss_cr2_after && dbs[0].dr6 == (DR6_DEFAULT | DR6_BS));
@@ -253,7 +261,9 @@ static void test_single_step(void)
     CHECK_EQ("a pinned L1 (for writable page-table emulation)", set_page_ro(l1) | mmuext_pin(1, l1), 0);
     db_begin(DB_CLEAR_TF);
     asm volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\tmovq $0, 8(%0)\n\tss_ptwr_after: nop"
-                 : : "r"(l1) : "memory", "cc");
+                 :
+                 : "r"(l1)
+                 : "memory", "cc");
     db_end();
     CHECK("emulated page-table write with TF: one #DB after it, DR6 left at 0xffff0ff0 (Xen)",
           ndb == 1 && dbs[0].rip == (uint64_t)ss_ptwr_after && dbs[0].dr6 == DR6_DEFAULT);
@@ -279,8 +289,8 @@ static void test_io_breakpoints(void)
     asm volatile("outb %%al, $0x81" : : "a"(0) : "memory");
     CHECK_EQ("outb to port 0x81: no #DB", ndb, 1);
     asm volatile("outw %%ax, %%dx\n\tio7f_after: nop" : : "a"(0), "d"(0x7f) : "memory");
-    CHECK("outw to 0x7f (covers 0x80): one #DB", ndb == 2 && dbs[1].rip == (uint64_t)io7f_after &&
-          dbs[1].dr6 == 0xffff0ff1UL);
+    CHECK("outw to 0x7f (covers 0x80): one #DB",
+          ndb == 2 && dbs[1].rip == (uint64_t)io7f_after && dbs[1].dr6 == 0xffff0ff1UL);
     db_end();
     TRY_ASM("mov %0, %%cr4", : : "r"(cr4 & ~8UL));
     io.iopl = 0;
@@ -291,7 +301,7 @@ static void test_io_breakpoints(void)
 /* MOV SS shadow: the #DB of the SS load is held back one instruction; if
  * that is syscall or int, hardware delivers it inside the hypervisor. */
 static volatile uint16_t ss_word __attribute__((aligned(8))) = FLAT_KERNEL_SS;
-static uint64_t popstack[1024] __attribute__((aligned(16)));   /* the #BP frame and handler run on it */
+static uint64_t popstack[1024] __attribute__((aligned(16))); /* the #BP frame and handler run on it */
 extern char movss_syscall[], movss_int80[], popss_int3[], movss_int81[];
 
 static bool sane_db(const struct dbrec *d, uint64_t rip, uint64_t dr6)
@@ -305,17 +315,19 @@ static long xen_version_after_movss(bool tf)
     if (tf)
         asm volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\t"
                      "mov %[w], %%ss\n\tsyscall\n\tnop\n\tnop"
-                     : "+a"(ret), "+D"(a1), "+S"(a2) : [w] "m"(ss_word)
+                     : "+a"(ret), "+D"(a1), "+S"(a2)
+                     : [w] "m"(ss_word)
                      : "rcx", "r11", "rdx", "r10", "r8", "memory", "cc");
     else
         asm volatile("mov %[w], %%ss\n"
                      "movss_syscall: syscall"
-                     : "+a"(ret), "+D"(a1), "+S"(a2) : [w] "m"(ss_word)
+                     : "+a"(ret), "+D"(a1), "+S"(a2)
+                     : [w] "m"(ss_word)
                      : "rcx", "r11", "rdx", "r10", "r8", "memory");
     return ret;
 }
 
-#define DR7_RW2(n) ((1u << (2 * (n))) | (3u << (16 + 4 * (n))) | (1u << (18 + 4 * (n))))   /* Ln rw len 2 */
+#define DR7_RW2(n) ((1u << (2 * (n))) | (3u << (16 + 4 * (n))) | (1u << (18 + 4 * (n)))) /* Ln rw len 2 */
 
 static void test_movss(void)
 {
@@ -353,10 +365,12 @@ static void test_movss(void)
     accept_bp = true;
     popstack[1000] = FLAT_KERNEL_SS;
     HYPERVISOR_set_debugreg(1, &popstack[1000]);
-    HYPERVISOR_set_debugreg(7, 0x4 | (3 << 20) | (2 << 22));   /* L1 rw len 8 on the stack slot */
+    HYPERVISOR_set_debugreg(7, 0x4 | (3 << 20) | (2 << 22)); /* L1 rw len 8 on the stack slot */
     asm volatile("mov %%rsp, %%rbx\n\tmov %0, %%rsp\n\tmov (%%rsp), %%ss\n\tint3\n"
                  "popss_int3:\n\tmov %%rbx, %%rsp"
-                 : : "r"(&popstack[1000]) : "rbx", "memory");
+                 :
+                 : "r"(&popstack[1000])
+                 : "rbx", "memory");
     HYPERVISOR_set_debugreg(7, 0);
     accept_bp = false;
     CHECK_EQ("int3 after MOV SS from a watched stack slot delivered as one #BP", nbp, 1);
@@ -374,7 +388,8 @@ static void test_movss(void)
     for (unsigned i = 0; i < ndb && i < ARRAY_SIZE(dbs); i++)
         all_bs &= dbs[i].dr6 == (DR6_DEFAULT | DR6_BS);
     check_result("every #DB the guest got is a single step (DR6 0xffff4ff0), one or two of them", all_bs,
-                 "%u #DB, first rip 0x%lx dr6 0x%lx", ndb, (unsigned long)dbs[0].rip, (unsigned long)dbs[0].dr6);
+                 "%u #DB, first rip 0x%lx dr6 0x%lx", ndb, (unsigned long)dbs[0].rip,
+                 (unsigned long)dbs[0].dr6);
 }
 
 /* ------------------------------------------------------------------------------ */
@@ -398,19 +413,20 @@ asm(".section .text.user, \"ax\"\n"
     ".previous\n");
 #define UVA(sym) (USER_CODE_VA + ((uint64_t)(sym) - (uint64_t)_user_start))
 
-struct uev { uint64_t vector, ec, rip, cs, dr6; };
+struct uev {
+    uint64_t vector, ec, rip, cs, dr6;
+};
 static struct uev uevs[8];
 static unsigned nuev;
 static struct kjmp user_jmp;
 
 static bool user_hook(struct pv_regs *r)
 {
-    if ((last_trap.cs & 3) != 3)
-        return false;
+    if ((last_trap.cs & 3) != 3) return false;
     uint64_t *rip = &r->frame[r->has_ec ? 3 : 2];
     if (nuev < ARRAY_SIZE(uevs))
-        uevs[nuev++] = (struct uev){ r->vector, last_trap.ec, *rip, last_trap.cs,
-                                     r->vector == 1 ? get_dr(6) : 0 };
+        uevs[nuev++] =
+            (struct uev){ r->vector, last_trap.ec, *rip, last_trap.cs, r->vector == 1 ? get_dr(6) : 0 };
     if (r->vector == 1) {
         HYPERVISOR_set_debugreg(6, 0);
         r->frame[4] &= ~TF;
@@ -431,10 +447,10 @@ static void run_user(uint64_t rflags)
     nuev = 0;
     memset(uevs, 0, sizeof(uevs));
     trap_hook = user_hook;
-    uint64_t frame[9] = { 0, 0, 0, 0, UVA(user_prog), FLAT_USER_CS, rflags, USER_DATA_VA + 0x800,
-                          FLAT_USER_SS };
-    if (ksetjmp(&user_jmp) == 0)
-        iret_to(frame);
+    uint64_t frame[9] = {
+        0, 0, 0, 0, UVA(user_prog), FLAT_USER_CS, rflags, USER_DATA_VA + 0x800, FLAT_USER_SS
+    };
+    if (ksetjmp(&user_jmp) == 0) iret_to(frame);
     trap_hook = NULL;
     vcpu0->evtchn_upcall_mask = 1;
 }
@@ -453,18 +469,16 @@ static struct uev *find_uev(uint64_t vector, uint64_t rip)
 {
     static struct uev none = { .vector = ~0UL };
     for (unsigned i = 0; i < nuev; i++)
-        if (uevs[i].vector == vector && uevs[i].rip == rip)
-            return &uevs[i];
+        if (uevs[i].vector == vector && uevs[i].rip == rip) return &uevs[i];
     return &none;
 }
 
 static void test_user(void)
 {
     section("guest user mode: single step and a data watchpoint");
-    if (!user_setup())
-        return;
+    if (!user_setup()) return;
     HYPERVISOR_set_debugreg(0, USER_DATA_VA + 0x100);
-    HYPERVISOR_set_debugreg(7, 0x1 | (1 << 16) | (2 << 18));      /* L0 write len 8 */
+    HYPERVISOR_set_debugreg(7, 0x1 | (1 << 16) | (2 << 18)); /* L0 write len 8 */
     run_user(0x202);
     dr_reset();
     for (unsigned i = 0; i < nuev; i++)
@@ -487,13 +501,24 @@ static void test_user(void)
 static void test_vm_assist(void)
 {
     section("vm_assist: every type");
-    static const struct { unsigned type; long rc; } t[] = {
-        { VMASST_TYPE_4gb_segments, 0 }, { VMASST_TYPE_4gb_segments_notify, 0 },
-        { VMASST_TYPE_writable_pagetables, 0 }, { VMASST_TYPE_pae_extended_cr3, 0 },
-        { VMASST_TYPE_architectural_iopl, 0 }, { VMASST_TYPE_runstate_update_flag, 0 },
-        { 6, -XEN_EINVAL }, { 7, -XEN_EINVAL }, { 31, -XEN_EINVAL },
-        { VMASST_TYPE_m2p_strict, 0 }, { 33, -XEN_EINVAL }, { 63, -XEN_EINVAL },
-        { 64, -XEN_EINVAL }, { 0xffffffffu, -XEN_EINVAL },
+    static const struct {
+        unsigned type;
+        long rc;
+    } t[] = {
+        { VMASST_TYPE_4gb_segments, 0 },
+        { VMASST_TYPE_4gb_segments_notify, 0 },
+        { VMASST_TYPE_writable_pagetables, 0 },
+        { VMASST_TYPE_pae_extended_cr3, 0 },
+        { VMASST_TYPE_architectural_iopl, 0 },
+        { VMASST_TYPE_runstate_update_flag, 0 },
+        { 6, -XEN_EINVAL },
+        { 7, -XEN_EINVAL },
+        { 31, -XEN_EINVAL },
+        { VMASST_TYPE_m2p_strict, 0 },
+        { 33, -XEN_EINVAL },
+        { 63, -XEN_EINVAL },
+        { 64, -XEN_EINVAL },
+        { 0xffffffffu, -XEN_EINVAL },
     };
     for (unsigned i = 0; i < ARRAY_SIZE(t); i++) {
         char name[80];
@@ -503,8 +528,8 @@ static void test_vm_assist(void)
         CHECK_EQ(name, HYPERVISOR_vm_assist(VMASST_CMD_disable, t[i].type), t[i].rc);
     }
     CHECK_EQ("vm_assist(cmd 2, valid type 0) = -ENOSYS", HYPERVISOR_vm_assist(2, 0), -XEN_ENOSYS);
-    CHECK_EQ("vm_assist(cmd 2, invalid type 40) = -EINVAL (type checked first)",
-             HYPERVISOR_vm_assist(2, 40), -XEN_EINVAL);
+    CHECK_EQ("vm_assist(cmd 2, invalid type 40) = -EINVAL (type checked first)", HYPERVISOR_vm_assist(2, 40),
+             -XEN_EINVAL);
 }
 
 /* The IOPL field of a bounce frame's RFLAGS (int3 from kernel mode). */
@@ -528,10 +553,16 @@ static uint64_t iret_stack[512] __attribute__((aligned(16)));
 static void iret_landing(void) { klongjmp(&iret_jmp, 1); }
 static void iret_rflags(uint64_t rflags)
 {
-    uint64_t frame[9] = { 0, 0, 0, 0, (uint64_t)iret_landing, FLAT_KERNEL_CS & ~3, rflags,
-                          (uint64_t)&iret_stack[500], FLAT_KERNEL_SS };
-    if (ksetjmp(&iret_jmp) == 0)
-        iret_to(frame);
+    uint64_t frame[9] = { 0,
+                          0,
+                          0,
+                          0,
+                          (uint64_t)iret_landing,
+                          FLAT_KERNEL_CS & ~3,
+                          rflags,
+                          (uint64_t)&iret_stack[500],
+                          FLAT_KERNEL_SS };
+    if (ksetjmp(&iret_jmp) == 0) iret_to(frame);
     vcpu0->evtchn_upcall_mask = 1;
 }
 
@@ -561,9 +592,9 @@ static void test_iopl(void)
     iret_rflags(0x1002);
     CHECK_EQ("iret with IOPL 1: bounce frame RFLAGS.IOPL = 1", frame_iopl(), 0x1000);
     if (user_data) {
-        run_user(0x3202);                 /* to user mode with IOPL 3 */
-        CHECK("user cli with IOPL 3 (from iret): allowed", find_uev(13, UVA(user_cli))->vector == ~0UL &&
-              find_uev(6, UVA(user_exit))->vector == 6);
+        run_user(0x3202); /* to user mode with IOPL 3 */
+        CHECK("user cli with IOPL 3 (from iret): allowed",
+              find_uev(13, UVA(user_cli))->vector == ~0UL && find_uev(6, UVA(user_exit))->vector == 6);
         run_user(0x202);
         CHECK("user cli with IOPL 0 (from iret): #GP", find_uev(13, UVA(user_cli))->vector == 13);
         HYPERVISOR_set_debugreg(7, 0);
@@ -609,11 +640,17 @@ static void test_native_iretq(void)
     uint64_t after = 0;
     unsigned n = TRY_ASM("mov %%ss, %%eax\n\tpush %%rax\n\tpush %%rsp\n\taddq $8, (%%rsp)\n\tpushfq\n\t"
                          "mov %%cs, %%eax\n\tpush %%rax\n\tlea 1f(%%rip), %%rax\n\tpush %%rax\n\tiretq\n"
-                         "1:\tmov $1, %0", : "=r"(after) : : "rax", "memory");
+                         "1:\tmov $1, %0",
+                         : "=r"(after)
+                         :
+                         : "rax", "memory");
     CHECK("iretq to the same CS/SS returns to the next instruction, no trap", n == 0 && after == 1);
     after = 0;
     n = TRY_ASM("mov %%cs, %%eax\n\tpush %%rax\n\tlea 1f(%%rip), %%rax\n\tpush %%rax\n\tlretq\n"
-                "1:\tmov $1, %0", : "=r"(after) : : "rax", "memory");
+                "1:\tmov $1, %0",
+                : "=r"(after)
+                :
+                : "rax", "memory");
     CHECK("lretq to the same CS returns to the next instruction, no trap", n == 0 && after == 1);
 }
 

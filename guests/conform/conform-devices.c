@@ -11,18 +11,23 @@
  * the guest runtime has no virtio library. */
 #include "lib.h"
 
-#define DEV_BDF  0x20                  /* 00:04.0 */
-#define OTHER    0x10                  /* 00:02.0: QEMU's default NIC, not ours */
-#define OTHER_BAR0 0xfeb80000ul         /* where SeaBIOS puts its BAR0 on this machine */
-#define VIRTIO_STATUS_ACK 1
-#define VIRTIO_STATUS_DRIVER 2
-#define VIRTIO_STATUS_DRIVER_OK 4
+#define DEV_BDF                   0x20         /* 00:04.0 */
+#define OTHER                     0x10         /* 00:02.0: QEMU's default NIC, not ours */
+#define OTHER_BAR0                0xfeb80000ul /* where SeaBIOS puts its BAR0 on this machine */
+#define VIRTIO_STATUS_ACK         1
+#define VIRTIO_STATUS_DRIVER      2
+#define VIRTIO_STATUS_DRIVER_OK   4
 #define VIRTIO_STATUS_FEATURES_OK 8
 #define VIRTIO_STATUS_NEEDS_RESET 0x40
 
-static inline void outl(uint16_t p, uint32_t v) { asm volatile("outl %0, %1" :: "a"(v), "Nd"(p)); }
-static inline uint32_t inl(uint16_t p) { uint32_t v; asm volatile("inl %1, %0" : "=a"(v) : "Nd"(p)); return v; }
-static inline void outw(uint16_t p, uint16_t v) { asm volatile("outw %0, %1" :: "a"(v), "Nd"(p)); }
+static inline void outl(uint16_t p, uint32_t v) { asm volatile("outl %0, %1" ::"a"(v), "Nd"(p)); }
+static inline uint32_t inl(uint16_t p)
+{
+    uint32_t v;
+    asm volatile("inl %1, %0" : "=a"(v) : "Nd"(p));
+    return v;
+}
+static inline void outw(uint16_t p, uint16_t v) { asm volatile("outw %0, %1" ::"a"(v), "Nd"(p)); }
 
 static uint32_t cfg_read(unsigned bdf, unsigned reg)
 {
@@ -37,13 +42,16 @@ static void cfg_write(unsigned bdf, unsigned reg, uint32_t v)
 }
 
 /* ---- the function ---- */
-struct vcap { unsigned bar; uint32_t off, len; };
+struct vcap {
+    unsigned bar;
+    uint32_t off, len;
+};
 static struct vcap common_cap, notify_cap, device_cap;
 static uint32_t notify_mult;
 static uint64_t bar_base[6];
 static unsigned msix_bir;
 static uint32_t msix_off;
-static volatile uint8_t *bar_va[6];      /* first page of each mapped BAR */
+static volatile uint8_t *bar_va[6]; /* first page of each mapped BAR */
 
 struct virtio_common {
     uint32_t dfselect, df, gfselect, gf;
@@ -54,10 +62,14 @@ struct virtio_common {
 };
 static volatile struct virtio_common *cc;
 
-struct desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
+struct desc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags, next;
+};
 #define QSZ 8
-static uint8_t *ring;                    /* desc table, avail at 128, used at 512 */
-static uint8_t *req;                     /* header at 0, status byte at 64 */
+static uint8_t *ring; /* desc table, avail at 128, used at 512 */
+static uint8_t *req;  /* header at 0, status byte at 64 */
 static uint16_t avail_idx, used_seen;
 static evtchn_port_t port;
 
@@ -67,11 +79,19 @@ static void read_caps(void)
     for (unsigned n = 0; p >= 0x40 && n < 48; n++) {
         uint32_t h = cfg_read(DEV_BDF, p);
         if ((h & 0xff) == 0x09) {
-            struct vcap c = { cfg_read(DEV_BDF, p + 4) & 0xff, cfg_read(DEV_BDF, p + 8), cfg_read(DEV_BDF, p + 12) };
+            struct vcap c = { cfg_read(DEV_BDF, p + 4) & 0xff, cfg_read(DEV_BDF, p + 8),
+                              cfg_read(DEV_BDF, p + 12) };
             switch ((h >> 24) & 0xff) {
-            case 1: common_cap = c; break;
-            case 2: notify_cap = c; notify_mult = cfg_read(DEV_BDF, p + 16); break;
-            case 4: device_cap = c; break;
+            case 1:
+                common_cap = c;
+                break;
+            case 2:
+                notify_cap = c;
+                notify_mult = cfg_read(DEV_BDF, p + 16);
+                break;
+            case 4:
+                device_cap = c;
+                break;
             }
         } else if ((h & 0xff) == 0x11) {
             uint32_t t = cfg_read(DEV_BDF, p + 4);
@@ -82,8 +102,7 @@ static void read_caps(void)
     }
     for (unsigned i = 0; i < 6; i++) {
         uint32_t lo = cfg_read(DEV_BDF, 0x10 + 4 * i);
-        if (lo & 1)
-            continue;
+        if (lo & 1) continue;
         bar_base[i] = lo & ~0xfu;
         if (((lo >> 1) & 3) == 2 && i < 5) {
             bar_base[i] |= (uint64_t)cfg_read(DEV_BDF, 0x14 + 4 * i) << 32;
@@ -102,9 +121,8 @@ static long map_bar(unsigned b, unsigned pages, bool writable, domid_t via)
                        (writable ? _PAGE_RW | _PAGE_DIRTY : 0);
         mmu_update_t u = { .ptr = pte_maddr((uint64_t)va), .val = pte };
         rc = HYPERVISOR_mmu_update(&u, 1, NULL, via);
-        mmuext1(MMUEXT_INVLPG_LOCAL, (uint64_t)va, 0);  /* the RAM page alloc_page() touched */
-        if (!rc && i == 0)
-            bar_va[b] = va;
+        mmuext1(MMUEXT_INVLPG_LOCAL, (uint64_t)va, 0); /* the RAM page alloc_page() touched */
+        if (!rc && i == 0) bar_va[b] = va;
     }
     return rc;
 }
@@ -120,33 +138,31 @@ static bool virtio_init(void)
         ;
     cc->status = VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER;
     cc->gfselect = 1;
-    cc->gf = 3;                          /* VERSION_1, ACCESS_PLATFORM */
+    cc->gf = 3; /* VERSION_1, ACCESS_PLATFORM */
     cc->gfselect = 0;
     cc->gf = 0;
     cc->status |= VIRTIO_STATUS_FEATURES_OK;
-    if (!(cc->status & VIRTIO_STATUS_FEATURES_OK))
-        return false;
+    if (!(cc->status & VIRTIO_STATUS_FEATURES_OK)) return false;
     cc->msix_config = 0xffff;
     cc->q_select = 0;
     cc->q_size = QSZ;
     cc->q_msix_vector = 1;
-    if (cc->q_msix_vector != 1)
-        return false;
+    if (cc->q_msix_vector != 1) return false;
     memset(ring, 0, 4096);
     uint64_t m = va_to_mfn(ring) << 12;
-    cc->q_desc_lo = (uint32_t)m;          cc->q_desc_hi = (uint32_t)(m >> 32);
-    cc->q_avail_lo = (uint32_t)(m + 128); cc->q_avail_hi = (uint32_t)((m + 128) >> 32);
-    cc->q_used_lo = (uint32_t)(m + 512);  cc->q_used_hi = (uint32_t)((m + 512) >> 32);
+    cc->q_desc_lo = (uint32_t)m;
+    cc->q_desc_hi = (uint32_t)(m >> 32);
+    cc->q_avail_lo = (uint32_t)(m + 128);
+    cc->q_avail_hi = (uint32_t)((m + 128) >> 32);
+    cc->q_used_lo = (uint32_t)(m + 512);
+    cc->q_used_hi = (uint32_t)((m + 512) >> 32);
     cc->q_enable = 1;
     cc->status |= VIRTIO_STATUS_DRIVER_OK;
     avail_idx = used_seen = 0;
     return true;
 }
 
-static bool port_pending(void)
-{
-    return (shared->evtchn_pending[port / 64] >> (port % 64)) & 1;
-}
+static bool port_pending(void) { return (shared->evtchn_pending[port / 64] >> (port % 64)) & 1; }
 
 static void clear_port(void)
 {
@@ -162,9 +178,9 @@ static int read_sector_split(uint64_t first, uint32_t split, uint64_t dst, bool 
     uint64_t rm = va_to_mfn(req) << 12;
     memset(req, 0, 128);
     req[64] = 0xff;
-    d[0] = (struct desc){ rm, 16, 1, 1 };                 /* header: type IN, sector 0 */
-    d[1] = (struct desc){ dst, 512, 1 | 2, 2 };            /* data, device-writable */
-    d[2] = (struct desc){ rm + 64, 1, 2, 0 };              /* status */
+    d[0] = (struct desc){ rm, 16, 1, 1 };       /* header: type IN, sector 0 */
+    d[1] = (struct desc){ dst, 512, 1 | 2, 2 }; /* data, device-writable */
+    d[2] = (struct desc){ rm + 64, 1, 2, 0 };   /* status */
     if (split) {
         d[1] = (struct desc){ first, split, 1 | 2, 3 };
         d[3] = (struct desc){ dst, 512 - split, 1 | 2, 2 };
@@ -188,10 +204,8 @@ static int read_sector_split(uint64_t first, uint32_t split, uint64_t dst, bool 
             used_seen = *used_idx;
             return req[64] == 0 ? 1 : -1;
         }
-        if (cc->status & VIRTIO_STATUS_NEEDS_RESET)
-            return 0;
-        if (i % 1000 == 999)
-            HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+        if (cc->status & VIRTIO_STATUS_NEEDS_RESET) return 0;
+        if (i % 1000 == 999) HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
     }
     return -1;
 }
@@ -200,11 +214,9 @@ static int read_sector(uint64_t dst, bool wait_irq) { return read_sector_split(0
 
 static bool sector_ok(const uint8_t *p)
 {
-    if (memcmp(p, "TESSERA-DEVTEST!", 16))
-        return false;
+    if (memcmp(p, "TESSERA-DEVTEST!", 16)) return false;
     for (unsigned i = 16; i < 512; i++)
-        if (p[i] != (uint8_t)(i * 7))
-            return false;
+        if (p[i] != (uint8_t)(i * 7)) return false;
     return true;
 }
 
@@ -214,12 +226,10 @@ static bool sector_ok(const uint8_t *p)
 static void blocked(const char *what, uint64_t mfn, const uint8_t *view)
 {
     static uint8_t before[512];
-    if (view)
-        memcpy(before, view, 512);
+    if (view) memcpy(before, view, 512);
     printf("# expect-dma-fault %lx\n", (unsigned long)(mfn << 12));
     CHECK_EQ(what, read_sector(mfn << 12, true), 1);
-    if (view)
-        CHECK("  ... memory unchanged", memcmp(before, view, 512) == 0);
+    if (view) CHECK("  ... memory unchanged", memcmp(before, view, 512) == 0);
 }
 
 void test_main(void)
@@ -232,7 +242,8 @@ void test_main(void)
     CHECK_EQ("another function reads all ones", cfg_read(OTHER, 0), 0xffffffff);
     CHECK_EQ("the host bridge reads all ones", cfg_read(0, 0), 0xffffffff);
     read_caps();
-    CHECK("virtio common, notify and device capabilities", common_cap.len && notify_cap.len && device_cap.len);
+    CHECK("virtio common, notify and device capabilities",
+          common_cap.len && notify_cap.len && device_cap.len);
     CHECK("a 64-bit memory BAR", bar_base[common_cap.bar] != 0);
     unsigned breg = 0x10 + 4 * common_cap.bar;
     uint32_t orig = cfg_read(DEV_BDF, breg);
@@ -245,8 +256,7 @@ void test_main(void)
     CHECK_EQ("escape: BAR move onto RAM refused", cfg_read(DEV_BDF, breg), orig);
     unsigned mcap = 0;
     for (unsigned p = cfg_read(DEV_BDF, 0x34) & 0xfc; p >= 0x40; p = (cfg_read(DEV_BDF, p) >> 8) & 0xfc)
-        if ((cfg_read(DEV_BDF, p) & 0xff) == 0x11)
-            mcap = p;
+        if ((cfg_read(DEV_BDF, p) & 0xff) == 0x11) mcap = p;
     uint32_t mc = cfg_read(DEV_BDF, mcap);
     cfg_write(DEV_BDF, mcap, mc | 0x80000000u);
     CHECK_EQ("escape: MSI-X enable by the domain refused", cfg_read(DEV_BDF, mcap), mc);
@@ -266,24 +276,35 @@ void test_main(void)
     CHECK_EQ("MSI-X table page writable: -EPERM", map_bar(msix_bir, 1, true, DOMID_SELF), -XEN_EPERM);
     CHECK_EQ("MSI-X table page read-only", map_bar(msix_bir, 1, false, DOMID_SELF), 0);
     volatile uint32_t *tbl = (volatile uint32_t *)(bar_va[msix_bir] + (msix_off & 0xfff));
-    CHECK_EQ("escape: writing the MSI-X table faults", TRY_ASM("movl $0xfee00000, (%0)", :: "r"(tbl) : "memory"), 1);
+    CHECK_EQ("escape: writing the MSI-X table faults",
+             TRY_ASM("movl $0xfee00000, (%0)", ::"r"(tbl)
+                     : "memory"),
+             1);
     bar_base[msix_bir] = save;
     CHECK_EQ("map the virtio BAR (4 pages) via DOMID_IO", map_bar(common_cap.bar, 4, true, DOMID_IO), 0);
     cc = cap_ptr(&common_cap);
     CHECK("common config readable (queues)", cc->num_queues >= 1);
 
     section("MSI-X interrupt as an event channel");
-    struct physdev_map_pirq mp = { .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_MSI_SEG, .index = -1, .pirq = -1,
-                                   .bus = 0, .devfn = DEV_BDF, .entry_nr = 1, .table_base = bar_base[msix_bir] };
+    struct physdev_map_pirq mp = { .domid = DOMID_SELF,
+                                   .type = MAP_PIRQ_TYPE_MSI_SEG,
+                                   .index = -1,
+                                   .pirq = -1,
+                                   .bus = 0,
+                                   .devfn = DEV_BDF,
+                                   .entry_nr = 1,
+                                   .table_base = bar_base[msix_bir] };
     struct physdev_map_pirq bad = mp;
     bad.devfn = OTHER;
-    CHECK_EQ("map_pirq of another function: -EPERM", HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &bad), -XEN_EPERM);
+    CHECK_EQ("map_pirq of another function: -EPERM", HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &bad),
+             -XEN_EPERM);
     bad = mp;
     bad.type = MAP_PIRQ_TYPE_GSI;
     CHECK_EQ("map_pirq GSI: -EINVAL", HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &bad), -XEN_EINVAL);
     bad = mp;
     bad.entry_nr = 4096;
-    CHECK_EQ("map_pirq MSI-X entry past the table: -EINVAL", HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &bad), -XEN_EINVAL);
+    CHECK_EQ("map_pirq MSI-X entry past the table: -EINVAL", HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &bad),
+             -XEN_EINVAL);
     CHECK_EQ("map_pirq MSI-X entry 1", HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &mp), 0);
     CHECK("pirq allocated", mp.pirq >= 16);
     bad = mp;
@@ -299,7 +320,8 @@ void test_main(void)
     struct physdev_eoi eoi = { .irq = (uint32_t)mp.pirq };
     CHECK_EQ("eoi", HYPERVISOR_physdev_op(PHYSDEVOP_eoi, &eoi), 0);
     struct physdev_unmap_pirq up = { .domid = DOMID_SELF, .pirq = 200 };
-    CHECK_EQ("unmap_pirq of an unmapped pirq: -EINVAL", HYPERVISOR_physdev_op(PHYSDEVOP_unmap_pirq, &up), -XEN_EINVAL);
+    CHECK_EQ("unmap_pirq of an unmapped pirq: -EINVAL", HYPERVISOR_physdev_op(PHYSDEVOP_unmap_pirq, &up),
+             -XEN_EINVAL);
 
     section("DMA");
     ring = alloc_page();
@@ -314,7 +336,8 @@ void test_main(void)
     const uint8_t *l1_view = (const uint8_t *)((uint64_t)pte_ptr((uint64_t)data) & ~4095UL);
     blocked("DMA into its own L1 page table blocked", l1_mfn, l1_view);
     /* vcpu_info[0] (the first 64 bytes) changes under us: time, the pending port. */
-    blocked("DMA into its shared-info page blocked", start_info->shared_info >> 12, (const uint8_t *)shared + 64);
+    blocked("DMA into its shared-info page blocked", start_info->shared_info >> 12,
+            (const uint8_t *)shared + 64);
     uint8_t *gone = alloc_page();
     uint64_t gone_mfn = va_to_mfn(gone);
     CHECK_EQ("unmap a page", HYPERVISOR_update_va_mapping((uint64_t)gone, 0, UVMF_INVLPG), 0);
@@ -349,7 +372,8 @@ void test_main(void)
      * compatibility-format messages through whatever CFIS says, so those are
      * not tried here; see docs/devices.md.) */
     memset(data, 0, 512);
-    CHECK_EQ("DMA of 16 bytes to 0xFEE00010 completes", read_sector_split(0xfee00010, 16, va_to_mfn(data) << 12, false), 1);
+    CHECK_EQ("DMA of 16 bytes to 0xFEE00010 completes",
+             read_sector_split(0xfee00010, 16, va_to_mfn(data) << 12, false), 1);
     CHECK("the rest of the sector arrived", !memcmp(data, "\x70\x77\x7e\x85", 4));
     CHECK("no event from the forged messages", !port_pending());
 }

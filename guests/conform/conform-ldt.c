@@ -14,33 +14,33 @@
  * pv/descriptor-tables.c, x86_64/mm.c (check_descriptor), pv/iret.c, x86_64/entry.S. */
 #include "lib.h"
 
-#define NONCANON_VA    0x0000800000000000UL
+#define NONCANON_VA        0x0000800000000000UL
 #define MSR_SHADOW_GS_BASE 0xc0000102
 
-#define DESC_DATA(dpl)   (0x00cf92000000ffffUL | ((uint64_t)(dpl) << 45))   /* P S RW data */
-#define DESC_DATA_BASE   0x00cff2345000ffffUL                               /* base 0x345000 */
-#define DESC_CODE64(dpl) (0x00209a0000000000UL | ((uint64_t)(dpl) << 45))   /* P S code L */
+#define DESC_DATA(dpl)   (0x00cf92000000ffffUL | ((uint64_t)(dpl) << 45)) /* P S RW data */
+#define DESC_DATA_BASE   0x00cff2345000ffffUL                             /* base 0x345000 */
+#define DESC_CODE64(dpl) (0x00209a0000000000UL | ((uint64_t)(dpl) << 45)) /* P S code L */
 #define DESC_ACCESSED    (1UL << 40)
 #define DESC_TSS64       0x0000890000000067UL
 /* A 64-bit call gate (DPL 3) to FLAT_KERNEL_CS:0x1000; the entry after it is its
  * upper half (zero).  Stored with DPL 0 and the DPL in the selector's RPL. */
-#define GATE(sel)        (((uint64_t)(sel) << 16) | 0x1000 | ((uint64_t)0xec00 << 32))
-#define GATE_STORED      ((0xe033UL << 16) | 0x1000 | ((uint64_t)0x8c00 << 32))
+#define GATE(sel)   (((uint64_t)(sel) << 16) | 0x1000 | ((uint64_t)0xec00 << 32))
+#define GATE_STORED ((0xe033UL << 16) | 0x1000 | ((uint64_t)0x8c00 << 32))
 
 /* LDT selectors (TI=1, RPL 3) of the test LDT. */
-#define SEL_DATA   0x0f      /* 1: data */
-#define SEL_CODE   0x17      /* 2: 64-bit code */
-#define SEL_GATE   0x1f      /* 3: call gate (4: its upper half) */
-#define SEL_BASE   0x2f      /* 5: data, base 0x345000 */
-#define SEL_NP     0x37      /* 6: data, not present */
-#define SEL_UPD    0x3f      /* 7: written by update_descriptor */
-#define SEL_LIMIT  0x47      /* 8: past an 8-entry LDT */
+#define SEL_DATA  0x0f /* 1: data */
+#define SEL_CODE  0x17 /* 2: 64-bit code */
+#define SEL_GATE  0x1f /* 3: call gate (4: its upper half) */
+#define SEL_BASE  0x2f /* 5: data, base 0x345000 */
+#define SEL_NP    0x37 /* 6: data, not present */
+#define SEL_UPD   0x3f /* 7: written by update_descriptor */
+#define SEL_LIMIT 0x47 /* 8: past an 8-entry LDT */
 
 static uint64_t *ldt, *ldt_bad, *udata;
 static char kstack[8192] __attribute__((aligned(16)));
 
 static long set_ldt(uint64_t base, uint64_t ents) { return mmuext1(MMUEXT_SET_LDT, base, ents); }
-static void null_segs(void) { asm volatile("mov %0, %%ds\n\tmov %0, %%es\n\tmov %0, %%fs" :: "r"(0)); }
+static void null_segs(void) { asm volatile("mov %0, %%ds\n\tmov %0, %%es\n\tmov %0, %%fs" ::"r"(0)); }
 
 /* Load sel into %ds from guest kernel mode: traps taken (last_trap), *rb = %ds after. */
 static unsigned load_ds(uint16_t sel, uint16_t *rb)
@@ -51,7 +51,10 @@ static unsigned load_ds(uint16_t sel, uint16_t *rb)
     return n;
 }
 
-struct farptr64 { uint64_t off; uint16_t sel; } __attribute__((packed));
+struct farptr64 {
+    uint64_t off;
+    uint16_t sel;
+} __attribute__((packed));
 static struct farptr64 kfar;
 
 static unsigned kernel_lcall(uint16_t sel)
@@ -74,12 +77,14 @@ static unsigned kernel_ljmp_code(uint16_t sel, uint16_t *cs)
                    "rex64 ljmp *(%1)\n"
                    "1:\tmov %%cs, %%ecx\n\tmov %%cx, %0\n\t"
                    "lea 2f(%%rip), %%rcx\n\tpushq $0xe033\n\tpush %%rcx\n\tlretq\n2:",
-                   : "=m"(*cs) : "r"(&kfar), "r"(sel) : "rcx", "memory");
+                   : "=m"(*cs)
+                   : "r"(&kfar), "r"(sel)
+                   : "rcx", "memory");
 }
 
 /* ---- entering a context through the iret hypercall and catching its first trap ---- */
-extern char u_load_ds[], u_load_fs[], u_lcall[], u_ljmp[], u_cs[], u_push[], u_int85[], u_int81[],
-    u_int86[], k_cs[];
+extern char u_load_ds[], u_load_fs[], u_lcall[], u_ljmp[], u_cs[], u_push[], u_int85[], u_int81[], u_int86[],
+    k_cs[];
 asm(".section .text.user, \"ax\"\n"
     "u_load_ds:\n\tmov $0x0f, %eax\n\tmov %eax, %ds\n\tmov %ds, %eax\n\tud2\n"
     "u_load_fs:\n\tmov $0x2f, %eax\n\tmov %eax, %fs\n\tmov %fs, %eax\n\tud2\n"
@@ -96,14 +101,22 @@ asm(".section .text.user, \"ax\"\n"
 #define UVA(sym) (USER_CODE_VA + ((uint64_t)(sym) - (uint64_t)_user_start))
 
 static struct kjmp catch_jmp;
-static struct { uint64_t vector, ec, rip, cs, rsp, ss, cr2, rax; unsigned n; } got;
+static struct {
+    uint64_t vector, ec, rip, cs, rsp, ss, cr2, rax;
+    unsigned n;
+} got;
 
 static bool catch_hook(struct pv_regs *r)
 {
     got.n = last_trap.count;
-    got.vector = last_trap.vector; got.ec = last_trap.ec; got.rip = last_trap.rip;
-    got.cs = last_trap.cs & 0xffff; got.rsp = last_trap.rsp; got.ss = last_trap.ss;
-    got.cr2 = last_trap.cr2; got.rax = r->rax;
+    got.vector = last_trap.vector;
+    got.ec = last_trap.ec;
+    got.rip = last_trap.rip;
+    got.cs = last_trap.cs & 0xffff;
+    got.rsp = last_trap.rsp;
+    got.ss = last_trap.ss;
+    got.cr2 = last_trap.cr2;
+    got.rax = r->rax;
     vcpu0->evtchn_upcall_mask = 1;
     klongjmp(&catch_jmp, 1);
 }
@@ -116,8 +129,7 @@ static void run_at(uint64_t rip, uint64_t cs, uint64_t rsp, uint64_t ss)
     got.vector = ~0UL;
     last_trap.count = 0;
     trap_hook = catch_hook;
-    if (ksetjmp(&catch_jmp) == 0)
-        iret_to(frame);
+    if (ksetjmp(&catch_jmp) == 0) iret_to(frame);
     trap_hook = NULL;
     null_segs();
 }
@@ -132,10 +144,10 @@ static void expect(const char *what, uint64_t vector, uint64_t ec, uint64_t rip)
 {
     char b[160];
     snprintf(b, sizeof(b), "%s: vector %lu error 0x%lx at 0x%lx", what, (unsigned long)vector,
-       (unsigned long)ec, (unsigned long)rip);
+             (unsigned long)ec, (unsigned long)rip);
     check_result(b, got.vector == vector && got.ec == ec && got.rip == rip,
-                 "got vector %lu error 0x%lx rip 0x%lx", (unsigned long)got.vector,
-                 (unsigned long)got.ec, (unsigned long)got.rip);
+                 "got vector %lu error 0x%lx rip 0x%lx", (unsigned long)got.vector, (unsigned long)got.ec,
+                 (unsigned long)got.rip);
 }
 
 static void user_init(void)
@@ -189,14 +201,13 @@ static void test_set_ldt_args(void)
     CHECK_EQ("SET_LDT misaligned base = -EINVAL", set_ldt((uint64_t)ldt + 8, 8), -XEN_EINVAL);
     CHECK_EQ("SET_LDT 8193 entries = -EINVAL", set_ldt((uint64_t)ldt, 8193), -XEN_EINVAL);
     CHECK_EQ("SET_LDT non-canonical base = -EINVAL", set_ldt(NONCANON_VA, 1), -XEN_EINVAL);
-    CHECK_EQ("SET_LDT base in the hypervisor range = -EINVAL", set_ldt(0xffff830000000000UL, 1),
-             -XEN_EINVAL);
+    CHECK_EQ("SET_LDT base in the hypervisor range = -EINVAL", set_ldt(0xffff830000000000UL, 1), -XEN_EINVAL);
     CHECK_EQ("SET_LDT 0 entries, junk base = 0", set_ldt(NONCANON_VA + 4, 0), 0);
     CHECK_EQ("SET_LDT just above the hypervisor range = 0", set_ldt(0xffff880000000000UL, 1), 0);
 
     /* Base accepted by its start alone: the entries past 2^47 are non-canonical. */
-    CHECK_EQ("SET_LDT 0x7ffffffff000 x 8192 (runs into the hole) = 0",
-             set_ldt(0x00007ffffffff000UL, 8192), 0);
+    CHECK_EQ("SET_LDT 0x7ffffffff000 x 8192 (runs into the hole) = 0", set_ldt(0x00007ffffffff000UL, 8192),
+             0);
     uint16_t rb;
     unsigned n = load_ds(0x1007, &rb);
     CHECK("selector 0x1007 (linear 0x800000000000): #GP(0x1004)",
@@ -276,8 +287,8 @@ static void test_valid_ldt(void)
              HYPERVISOR_update_descriptor(lma + 3 * 8, GATE(0xe03f)), 0);
     CHECK_EQ("update_descriptor call gate to selector 0 = 0 (Xen accepts any guest GDT index)",
              HYPERVISOR_update_descriptor(lma + 3 * 8, GATE(0)), 0);
-    CHECK_EQ("gate to selector 0 stored with DPL 0, RPL 3", ldt[3], (3UL << 16) | 0x1000 |
-             ((uint64_t)0x8c00 << 32));
+    CHECK_EQ("gate to selector 0 stored with DPL 0, RPL 3", ldt[3],
+             (3UL << 16) | 0x1000 | ((uint64_t)0x8c00 << 32));
     n = kernel_lcall(SEL_GATE);
     CHECK("kernel lcall through it: #GP(0x1c)", n == 1 && last_trap.vector == 13 && last_trap.ec == 0x1c);
     CHECK_EQ("put the first gate back = 0", HYPERVISOR_update_descriptor(lma + 3 * 8, GATE(0xe033)), 0);
@@ -313,7 +324,8 @@ static void test_valid_ldt(void)
     CHECK_EQ("SET_LDT(0, 0) = 0", set_ldt(0, 0), 0);
     uint16_t rb2;
     n = load_ds(SEL_DATA, &rb2);
-    CHECK("after SET_LDT(0, 0): mov 0x0f -> %ds #GP(0xc)", n == 1 && last_trap.vector == 13 && last_trap.ec == 0xc);
+    CHECK("after SET_LDT(0, 0): mov 0x0f -> %ds #GP(0xc)",
+          n == 1 && last_trap.vector == 13 && last_trap.ec == 0xc);
     CHECK_EQ("the old LDT page can be made writable again (type dropped)", set_page_rw(ldt), 0);
 }
 
@@ -360,18 +372,19 @@ static void test_int_n(void)
     if (tcg_xen)
         skip_check("kernel int $0x85: delivered as 0x85");
     else
-        CHECK("kernel int $0x85 (DPL 3): delivered as 0x85", n == 1 && last_trap.vector == 0x85 &&
-              last_trap.rip == last_trap.ex_end);
+        CHECK("kernel int $0x85 (DPL 3): delivered as 0x85",
+              n == 1 && last_trap.vector == 0x85 && last_trap.rip == last_trap.ex_end);
     n = TRY_ASM("int $0x81");
     if (tcg_xen)
         skip_check("kernel int $0x81 (DPL 0): #GP(0x40a)");
     else
-        CHECK("kernel int $0x81 (DPL 0): #GP(0x40a)", n == 1 && last_trap.vector == 13 && last_trap.ec == 0x40a);
+        CHECK("kernel int $0x81 (DPL 0): #GP(0x40a)",
+              n == 1 && last_trap.vector == 13 && last_trap.ec == 0x40a);
 }
 
 /* ---- two vCPUs ---- */
 #define SMP_ROUNDS 1000
-static volatile uint64_t smp_hits[2][2];     /* [vCPU][handler], counted through %gs */
+static volatile uint64_t smp_hits[2][2]; /* [vCPU][handler], counted through %gs */
 static volatile unsigned smp_errors[2], smp_verr_bad[2], smp_done;
 static uint64_t vcpu1_stack[1024] __attribute__((aligned(16)));
 static struct vcpu_guest_context smp_ctx;
@@ -383,25 +396,21 @@ asm(".text\n"
     "h_owner1:\n\tlock incq %gs:8\n"
     "1:\tmov (%rsp), %rcx\n\tmov 8(%rsp), %r11\n\tadd $16, %rsp\n\t"
     "pushq $0\n\tpush %rcx\n\tpush %r11\n\tpush %rax\n\t"
-    "mov $23, %eax\n\tsyscall\n\tud2\n"       /* __HYPERVISOR_iret */
+    "mov $23, %eax\n\tsyscall\n\tud2\n" /* __HYPERVISOR_iret */
     "vcpu1_entry:\n\tcall vcpu1_main\n\tud2\n");
 
 /* Each vCPU: install its own int $0 handler, take it, and check what selector 0x17
  * means in its own LDT (2 entries on vCPU 0: beyond the limit; 8 on vCPU 1). */
 static void smp_loop(unsigned v)
 {
-    trap_info_t t[2] = { { 0, 3, FLAT_KERNEL_CS, (unsigned long)(v ? h_owner1 : h_owner0) },
-                         { 0, 0, 0, 0 } };
+    trap_info_t t[2] = { { 0, 3, FLAT_KERNEL_CS, (unsigned long)(v ? h_owner1 : h_owner0) }, { 0, 0, 0, 0 } };
     for (unsigned i = 0; i < SMP_ROUNDS; i++) {
-        if (HYPERVISOR_set_trap_table(t))
-            smp_errors[v]++;
+        if (HYPERVISOR_set_trap_table(t)) smp_errors[v]++;
         asm volatile("int $0" ::: "memory");
         uint8_t ok;
         asm volatile("verr %w1\n\tsetz %0" : "=q"(ok) : "r"(SEL_CODE) : "cc");
-        if (ok != v)
-            smp_verr_bad[v]++;
-        if (i % 8 == 0)
-            HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+        if (ok != v) smp_verr_bad[v]++;
+        if (i % 8 == 0) HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
     }
 }
 
@@ -422,8 +431,7 @@ static void test_smp(void)
     section("two vCPUs: trap tables and LDTs are each vCPU's own");
     long up = HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, NULL);
     CHECK_EQ("vCPU 1 exists and is down (dom0_max_vcpus=2)", up, 0);
-    if (up != 0)
-        return;
+    if (up != 0) return;
     CHECK_EQ("make the LDT page read-only = 0", set_page_ro(ldt), 0);
     smp_ctx.flags = VGCF_in_kernel;
     smp_ctx.user_regs.rip = (uint64_t)vcpu1_entry;
@@ -468,8 +476,7 @@ static void test_smp(void)
     CHECK_EQ("vCPU 0: selector 0x17 never valid (its LDT has 2 entries)", smp_verr_bad[0], 0);
     CHECK_EQ("vCPU 1: selector 0x17 always valid (its LDT has 8 entries)", smp_verr_bad[1], 0);
     CHECK_EQ("SET_LDT(0, 0) on vCPU 0 = 0", set_ldt(0, 0), 0);
-    CHECK_EQ("vCPU 1's LDT still holds the page: making it writable = -EBUSY", set_page_rw(ldt),
-             -XEN_EBUSY);
+    CHECK_EQ("vCPU 1's LDT still holds the page: making it writable = -EBUSY", set_page_rw(ldt), -XEN_EBUSY);
     HYPERVISOR_set_segment_base(SEGBASE_GS_KERNEL, 0);
     CHECK_EQ("vCPU 0's trap table back to the runtime's = 0", HYPERVISOR_set_trap_table(trap_table), 0);
 }
@@ -492,5 +499,5 @@ void test_main(void)
     test_valid_ldt();
     test_iret_noncanonical();
     test_int_n();
-    test_smp();        /* last: vCPU 1 keeps its LDT until the domain is destroyed */
+    test_smp(); /* last: vCPU 1 keeps its LDT until the domain is destroyed */
 }

@@ -8,7 +8,10 @@
 #define UNMAPPED_VA  0x0000100000000000UL
 #define HV_DIRECTMAP 0xffff830000000000UL
 
-struct e820 { uint64_t addr, size; uint32_t type; } __attribute__((packed));
+struct e820 {
+    uint64_t addr, size;
+    uint32_t type;
+} __attribute__((packed));
 
 static void test_maps(void)
 {
@@ -20,7 +23,7 @@ static void test_maps(void)
     DOMU_ONLY(CHECK_EQ("XENMEM_memory_map = 0", HYPERVISOR_memory_op(XENMEM_memory_map, &mm), 0));
     DOMU_ONLY(CHECK_EQ("one entry", mm.nr_entries, 1));
     DOMU_ONLY(CHECK("it is RAM from 0 covering nr_pages",
-          map[0].addr == 0 && map[0].type == 1 && map[0].size >= start_info->nr_pages * 4096));
+                    map[0].addr == 0 && map[0].type == 1 && map[0].size >= start_info->nr_pages * 4096));
     CHECK_EQ("XENMEM_memory_map(NULL) = -EFAULT", HYPERVISOR_memory_op(XENMEM_memory_map, NULL), -XEN_EFAULT);
     static char ro[4096] ALIGNED_PAGE;
     set_page_ro(ro);
@@ -35,7 +38,7 @@ static void test_maps(void)
     mm.nr_entries = 8;
     set_xen_guest_handle(mm.buffer, (void *)UNMAPPED_VA);
     DOMU_ONLY(CHECK_EQ("XENMEM_memory_map with an unmapped buffer = -EFAULT",
-             HYPERVISOR_memory_op(XENMEM_memory_map, &mm), -XEN_EFAULT));
+                       HYPERVISOR_memory_op(XENMEM_memory_map, &mm), -XEN_EFAULT));
 
     struct xen_machphys_mapping mp = { 0 };
     CHECK_EQ("XENMEM_machphys_mapping = 0", HYPERVISOR_memory_op(XENMEM_machphys_mapping, &mp), 0);
@@ -48,8 +51,7 @@ static void test_maps(void)
     long maxram = HYPERVISOR_memory_op(XENMEM_maximum_ram_page, NULL);
     unsigned long top = 0;
     for (unsigned long i = 0; i < start_info->nr_pages; i++)
-        if (p2m[i] > top)
-            top = p2m[i];
+        if (p2m[i] > top) top = p2m[i];
     check_result("XENMEM_maximum_ram_page is above every frame we own", maxram > (long)top,
                  "got %ld, highest mfn 0x%lx", maxram, top);
     CHECK_EQ("XENMEM_maximum_ram_page ignores its argument",
@@ -115,8 +117,8 @@ static void test_maps(void)
              HYPERVISOR_memory_op(XENMEM_increase_reservation, NULL), 0);
     CHECK_EQ("increase_reservation(hypervisor address) = 0 extents",
              HYPERVISOR_memory_op(XENMEM_increase_reservation, HV_DIRECTMAP), 0);
-    CHECK_EQ("current_reservation unchanged at the end", HYPERVISOR_memory_op(XENMEM_current_reservation, &self),
-             cur);
+    CHECK_EQ("current_reservation unchanged at the end",
+             HYPERVISOR_memory_op(XENMEM_current_reservation, &self), cur);
 }
 
 static void test_sched(void)

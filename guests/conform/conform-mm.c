@@ -8,9 +8,9 @@
 
 #define UNMAPPED_VA  0x0000100000000000UL
 #define HV_DIRECTMAP 0xffff830000000000UL
-#define PTE_RW   (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY)
-#define PTE_RO   (_PAGE_PRESENT | _PAGE_ACCESSED)
-#define BAD_MFN  0x7ffffffUL                 /* far beyond RAM */
+#define PTE_RW       (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY)
+#define PTE_RO       (_PAGE_PRESENT | _PAGE_ACCESSED)
+#define BAD_MFN      0x7ffffffUL /* far beyond RAM */
 
 static uint64_t mfn_of(void *va) { return va_to_mfn(va); }
 static uint64_t l1_slot(void *va) { return pte_maddr((uint64_t)va); }
@@ -28,10 +28,11 @@ static void test_mmu_update(void)
 {
     section("mmu_update");
     uint64_t *a = alloc_page(), *b = alloc_page();
-    a[0] = 0xaaaa; b[0] = 0xbbbb;
+    a[0] = 0xaaaa;
+    b[0] = 0xbbbb;
     CHECK_EQ("NORMAL_PT_UPDATE remapping page A to B's frame = 0",
              mmu_update1(l1_slot(a), (mfn_of(b) << 12) | PTE_RW), 0);
-    mmuext1(MMUEXT_INVLPG_LOCAL, (uint64_t)a, 0);    /* mmu_update does not flush */
+    mmuext1(MMUEXT_INVLPG_LOCAL, (uint64_t)a, 0); /* mmu_update does not flush */
     CHECK_EQ("A now shows B's contents", *(volatile uint64_t *)a, 0xbbbb);
     CHECK_EQ("restore A = 0", mmu_update1(l1_slot(a), (va_to_mfn(a) << 12) | PTE_RW), 0);
     /* va_to_mfn uses the p2m, which still says A's own frame. */
@@ -40,7 +41,8 @@ static void test_mmu_update(void)
     CHECK_EQ("MMU_PT_UPDATE_PRESERVE_AD = 0",
              mmu_update1(l1_slot(a) | MMU_PT_UPDATE_PRESERVE_AD, (mfn_of(a) << 12) | PTE_RW), 0);
     uint64_t pfn = va_to_pfn(b), mfn = mfn_of(b);
-    CHECK_EQ("MMU_MACHPHYS_UPDATE to another pfn = 0", mmu_update1((mfn << 12) | MMU_MACHPHYS_UPDATE, pfn + 1), 0);
+    CHECK_EQ("MMU_MACHPHYS_UPDATE to another pfn = 0",
+             mmu_update1((mfn << 12) | MMU_MACHPHYS_UPDATE, pfn + 1), 0);
     CHECK_EQ("M2P shows it", m2p_safe(mfn), pfn + 1);
     CHECK_EQ("MMU_MACHPHYS_UPDATE back = 0", mmu_update1((mfn << 12) | MMU_MACHPHYS_UPDATE, pfn), 0);
     CHECK_EQ("M2P restored", m2p_safe(mfn), pfn);
@@ -49,7 +51,7 @@ static void test_mmu_update(void)
 
     section("mmu_update rejections");
     DOMU_ONLY(CHECK_EQ("map a frame beyond RAM (not owned) = -EPERM",
-             mmu_update1(l1_slot(a), (BAD_MFN << 12) | PTE_RW), -XEN_EPERM));
+                       mmu_update1(l1_slot(a), (BAD_MFN << 12) | PTE_RW), -XEN_EPERM));
     uint64_t *l4 = cur_l4;
     DOMU_ONLY(CHECK_EQ("map a RAM frame the hypervisor owns (MFN 0x200) = -EBUSY",
                        mmu_update1(l1_slot(a), (0x200UL << 12) | PTE_RO), -XEN_EBUSY));
@@ -80,7 +82,8 @@ static void test_mmu_update(void)
         unsigned int d1 = 0;
         CHECK_EQ("mmu_update count with the continuation bit (0x80000001) acts as 1 = 0",
                  HYPERVISOR_mmu_update(&one, 0x80000001UL, NULL, DOMID_SELF), 0);
-        CHECK_EQ("mmu_update done pointer gets the count", HYPERVISOR_mmu_update(&one, 1, &d1, DOMID_SELF), 0);
+        CHECK_EQ("mmu_update done pointer gets the count", HYPERVISOR_mmu_update(&one, 1, &d1, DOMID_SELF),
+                 0);
         CHECK_EQ("... done = 1", d1, 1);
     }
     CHECK_EQ("mmu_update for a non-existent domain (1000) = -ESRCH",
@@ -108,25 +111,29 @@ static void test_update_va_mapping(void)
     uint64_t *a = alloc_page();
     uint64_t me = (mfn_of(a) << 12);
     CHECK_EQ("UVMF_NONE = 0", HYPERVISOR_update_va_mapping((uint64_t)a, me | PTE_RW, UVMF_NONE), 0);
-    CHECK_EQ("UVMF_INVLPG|UVMF_LOCAL = 0", HYPERVISOR_update_va_mapping((uint64_t)a, me | PTE_RW, UVMF_INVLPG), 0);
+    CHECK_EQ("UVMF_INVLPG|UVMF_LOCAL = 0",
+             HYPERVISOR_update_va_mapping((uint64_t)a, me | PTE_RW, UVMF_INVLPG), 0);
     CHECK_EQ("UVMF_TLB_FLUSH|UVMF_ALL = 0",
              HYPERVISOR_update_va_mapping((uint64_t)a, me | PTE_RW, UVMF_TLB_FLUSH | UVMF_ALL), 0);
     CHECK_EQ("UVMF_INVLPG|UVMF_ALL = 0",
              HYPERVISOR_update_va_mapping((uint64_t)a, me | PTE_RW, UVMF_INVLPG | UVMF_ALL), 0);
     unsigned long vmask = 1;
-    CHECK_EQ("UVMF_INVLPG|UVMF_MULTI with a vCPU mask = 0",
-             HYPERVISOR_update_va_mapping((uint64_t)a, me | PTE_RW, UVMF_INVLPG | UVMF_MULTI | (uint64_t)&vmask), 0);
+    CHECK_EQ(
+        "UVMF_INVLPG|UVMF_MULTI with a vCPU mask = 0",
+        HYPERVISOR_update_va_mapping((uint64_t)a, me | PTE_RW, UVMF_INVLPG | UVMF_MULTI | (uint64_t)&vmask),
+        0);
     CHECK_EQ("UVMF_MULTI with an unmapped vCPU mask = -EFAULT",
              HYPERVISOR_update_va_mapping((uint64_t)a, me | PTE_RW, UVMF_INVLPG | UVMF_MULTI | UNMAPPED_VA),
              -XEN_EFAULT);
     CHECK_EQ("VA with no L1 table = -EINVAL",
              HYPERVISOR_update_va_mapping(UNMAPPED_VA, me | PTE_RW, UVMF_INVLPG), -XEN_EINVAL);
-    CHECK_EQ("hypervisor VA = -EINVAL",
-             HYPERVISOR_update_va_mapping(HV_DIRECTMAP, me | PTE_RW, UVMF_INVLPG), -XEN_EINVAL);
+    CHECK_EQ("hypervisor VA = -EINVAL", HYPERVISOR_update_va_mapping(HV_DIRECTMAP, me | PTE_RW, UVMF_INVLPG),
+             -XEN_EINVAL);
     CHECK_EQ("M2P VA = -EINVAL",
              HYPERVISOR_update_va_mapping(HYPERVISOR_VIRT_START, me | PTE_RW, UVMF_INVLPG), -XEN_EINVAL);
     DOMU_ONLY(CHECK_EQ("frame not owned = -EPERM",
-             HYPERVISOR_update_va_mapping((uint64_t)a, (BAD_MFN << 12) | PTE_RW, UVMF_INVLPG), -XEN_EPERM));
+                       HYPERVISOR_update_va_mapping((uint64_t)a, (BAD_MFN << 12) | PTE_RW, UVMF_INVLPG),
+                       -XEN_EPERM));
     CHECK_EQ("writable mapping of a page-table frame (L4) = -EBUSY",
              HYPERVISOR_update_va_mapping((uint64_t)a, (mfn_of(cur_l4) << 12) | PTE_RW, UVMF_INVLPG),
              -XEN_EBUSY);
@@ -154,12 +161,11 @@ static void test_pins(void)
              mmu_update1((mfn_of(l1) << 12) + 8, (mfn_of(data) << 12) | PTE_RO), 0);
     CHECK_EQ("entry stored", l1[1] & ~0xfffUL & PTE_ADDR_MASK, mfn_of(data) << 12);
     DOMU_ONLY(CHECK_EQ("mmu_update on the pinned L1: frame not owned = -EPERM",
-             mmu_update1((mfn_of(l1) << 12) + 16, (BAD_MFN << 12) | PTE_RW), -XEN_EPERM));
+                       mmu_update1((mfn_of(l1) << 12) + 16, (BAD_MFN << 12) | PTE_RW), -XEN_EPERM));
     CHECK_EQ("mmu_update on the pinned L1: writable map of itself = -EBUSY",
              mmu_update1((mfn_of(l1) << 12) + 16, (mfn_of(l1) << 12) | PTE_RW), -XEN_EBUSY);
     DOMU_ONLY(CHECK_EQ("rejected entry not stored", l1[2], 0));
-    if (l1[2])
-        mmu_update1((mfn_of(l1) << 12) + 16, 0);
+    if (l1[2]) mmu_update1((mfn_of(l1) << 12) + 16, 0);
     CHECK_EQ("PIN_L2 of a pinned L1 frame (type conflict) = -EINVAL", mmuext_pin(2, l1), -XEN_EINVAL);
     CHECK_EQ("UNPIN = 0", mmuext_unpin(l1), 0);
     CHECK_EQ("UNPIN again = -EINVAL", mmuext_unpin(l1), -XEN_EINVAL);
@@ -171,8 +177,7 @@ static void test_pins(void)
     long prc = mmuext_pin(1, bad);
     /* promote_l1_table passes get_page_from_l1e's -EPERM (I/O space) through. */
     DOMU_ONLY(CHECK_EQ("PIN_L1 of a table mapping a frame beyond RAM = -EPERM", prc, -XEN_EPERM));
-    if (prc == 0)
-        mmuext_unpin(bad);
+    if (prc == 0) mmuext_unpin(bad);
     set_page_rw(bad);
     bad[7] = (mfn_of(cur_l4) << 12) | PTE_RW;
     set_page_ro(bad);
@@ -211,8 +216,10 @@ static void test_pins(void)
     CHECK_EQ("TLB_FLUSH_MULTI with an unmapped mask = -EINVAL",
              mmuext1(MMUEXT_TLB_FLUSH_MULTI, 0, UNMAPPED_VA), -XEN_EINVAL);
     CHECK_EQ("SET_LDT(0, 0) = 0", mmuext1(MMUEXT_SET_LDT, 0, 0), 0);
-    CHECK_EQ("SET_LDT misaligned base = -EINVAL", mmuext1(MMUEXT_SET_LDT, (uint64_t)data + 4, 1), -XEN_EINVAL);
-    CHECK_EQ("SET_LDT with 8193 entries = -EINVAL", mmuext1(MMUEXT_SET_LDT, (uint64_t)data, 8193), -XEN_EINVAL);
+    CHECK_EQ("SET_LDT misaligned base = -EINVAL", mmuext1(MMUEXT_SET_LDT, (uint64_t)data + 4, 1),
+             -XEN_EINVAL);
+    CHECK_EQ("SET_LDT with 8193 entries = -EINVAL", mmuext1(MMUEXT_SET_LDT, (uint64_t)data, 8193),
+             -XEN_EINVAL);
     CHECK_EQ("NEW_USER_BASEPTR 0 = 0", mmuext1(MMUEXT_NEW_USER_BASEPTR, 0, 0), 0);
     CHECK_EQ("NEW_BASEPTR of an ordinary writable page = -EINVAL",
              mmuext1(MMUEXT_NEW_BASEPTR, mfn_of(data), 0), -XEN_EINVAL);
@@ -220,8 +227,7 @@ static void test_pins(void)
     /* A second kernel L4: copy the guest slots of the current one, pin it, switch. */
     uint64_t *nl4 = alloc_page();
     for (int i = 0; i < 512; i++)
-        if (i < 256 || i > 271)
-            nl4[i] = cur_l4[i];
+        if (i < 256 || i > 271) nl4[i] = cur_l4[i];
     /* Junk in a hypervisor slot is ignored by validation and replaced. */
     uint64_t junk = (mfn_of(data) << 12) | 0x67;
     nl4[260] = junk;
@@ -254,8 +260,8 @@ static void test_pins(void)
              HYPERVISOR_mmuext_op(HV_DIRECTMAP, 1, NULL, DOMID_SELF), -XEN_EFAULT);
     CHECK_EQ("mmuext_op count 1 with an unmapped done pointer = 0 (op done)",
              HYPERVISOR_mmuext_op(ops, 1, UNMAPPED_VA, DOMID_SELF), 0);
-    CHECK_EQ("mmuext_op for a non-existent domain (1000) = -ESRCH",
-             HYPERVISOR_mmuext_op(ops, 1, NULL, 1000), -XEN_ESRCH);
+    CHECK_EQ("mmuext_op for a non-existent domain (1000) = -ESRCH", HYPERVISOR_mmuext_op(ops, 1, NULL, 1000),
+             -XEN_ESRCH);
 }
 
 /* Type lifetime: references held by higher tables, pins and CR3; devalidation on the
@@ -284,21 +290,24 @@ static void test_type_lifetime(void)
     CHECK_EQ("... and the L2", set_page_rw(l2), 0);
     CHECK_EQ("... and the L3", set_page_rw(l3), 0);
     l2[1] = (mfn_of(data) << 12) | 0x67 | _PAGE_PSE;
-    set_page_ro(l1); set_page_ro(l2);
+    set_page_ro(l1);
+    set_page_ro(l2);
     CHECK_EQ("PIN_L2 with a 2 MiB superpage entry = -EINVAL", mmuext_pin(2, l2), -XEN_EINVAL);
     set_page_rw(l2);
     l2[1] = 0;
     l3[1] = (mfn_of(data) << 12) | 0x67 | _PAGE_PSE;
-    set_page_ro(l2); set_page_ro(l3);
+    set_page_ro(l2);
+    set_page_ro(l3);
     CHECK_EQ("PIN_L3 with a 1 GiB superpage entry = -EINVAL", mmuext_pin(3, l3), -XEN_EINVAL);
-    set_page_rw(l3); set_page_rw(l2); set_page_rw(l1);
+    set_page_rw(l3);
+    set_page_rw(l2);
+    set_page_rw(l1);
 
     /* Linux's boot sequence on the real tables. */
     uint64_t *old = cur_l4;
     uint64_t *nl4 = alloc_page();
     for (int i = 0; i < 512; i++)
-        if (i < 256 || i > 271)
-            nl4[i] = old[i];
+        if (i < 256 || i > 271) nl4[i] = old[i];
     set_page_ro(nl4);
     CHECK_EQ("PIN_L4 of a copy of the kernel L4 = 0", mmuext_pin(4, nl4), 0);
     CHECK_EQ("UNPIN the builder's L4 while it is in CR3 = 0", mmuext_unpin(old), 0);
@@ -350,14 +359,20 @@ static void test_ptwr(void)
     CHECK_EQ("... entry without A", l1[6], base & ~_PAGE_ACCESSED);
     uint64_t cur6 = l1[6], wrong = cur6 ^ 0x1000, newv = base;
     uint8_t zf;
-    n = TRY_ASM("lock cmpxchgq %3, (%2)\n\tsetz %1", : "+a"(wrong), "=q"(zf) : "r"(&l1[6]), "r"(newv) : "memory", "cc");
+    n = TRY_ASM("lock cmpxchgq %3, (%2)\n\tsetz %1",
+                : "+a"(wrong), "=q"(zf)
+                : "r"(&l1[6]), "r"(newv)
+                : "memory", "cc");
     CHECK("lock cmpxchg with a stale compare value: no store, ZF=0, rax = current",
           n == 0 && zf == 0 && l1[6] == cur6 && wrong == cur6);
     uint64_t expect6 = cur6;
-    n = TRY_ASM("lock cmpxchgq %3, (%2)\n\tsetz %1", : "+a"(expect6), "=q"(zf) : "r"(&l1[6]), "r"(newv) : "memory", "cc");
+    n = TRY_ASM("lock cmpxchgq %3, (%2)\n\tsetz %1",
+                : "+a"(expect6), "=q"(zf)
+                : "r"(&l1[6]), "r"(newv)
+                : "memory", "cc");
     CHECK("lock cmpxchg with the right value: stored, ZF=1", n == 0 && zf == 1 && l1[6] == base);
     uint64_t bad = (BAD_MFN << 12) | PTE_RW;
-    if (!xen_dom0_oracle) {             /* dom0 may map I/O space */
+    if (!xen_dom0_oracle) { /* dom0 may map I/O space */
         n = TRY_ASM("movq %1, (%0)", : : "r"(&l1[4]), "r"(bad) : "memory");
         CHECK("mov of a PTE mapping a frame beyond RAM: #PF delivered", n == 1 && last_trap.vector == 14);
         CHECK_EQ("... with error code 3 (P|W, kernel)", last_trap.ec, 3);
@@ -379,10 +394,16 @@ static void test_multicall(void)
     section("multicall");
     multicall_entry_t mc[4];
     memset(mc, 0, sizeof(mc));
-    mc[0].op = __HYPERVISOR_xen_version; mc[0].args[0] = XENVER_version;
-    mc[1].op = __HYPERVISOR_mmu_update; mc[1].args[0] = 0; mc[1].args[1] = 1; mc[1].args[3] = DOMID_SELF;
+    mc[0].op = __HYPERVISOR_xen_version;
+    mc[0].args[0] = XENVER_version;
+    mc[1].op = __HYPERVISOR_mmu_update;
+    mc[1].args[0] = 0;
+    mc[1].args[1] = 1;
+    mc[1].args[3] = DOMID_SELF;
     mc[2].op = 63;
-    mc[3].op = __HYPERVISOR_multicall; mc[3].args[0] = (uint64_t)mc; mc[3].args[1] = 1;
+    mc[3].op = __HYPERVISOR_multicall;
+    mc[3].args[0] = (uint64_t)mc;
+    mc[3].args[1] = 1;
     for (int i = 0; i < 4; i++)
         mc[i].result = 0x1234;
     CHECK_EQ("multicall of 4 = 0", HYPERVISOR_multicall(mc, 4), 0);
@@ -392,7 +413,8 @@ static void test_multicall(void)
     CHECK_EQ("entry 3 (nested multicall) result -EINVAL", (long)mc[3].result, -XEN_EINVAL);
     CHECK_EQ("multicall count 0 = 0", HYPERVISOR_multicall(mc, 0), 0);
     CHECK_EQ("multicall(NULL, 1) = -EFAULT", HYPERVISOR_multicall(NULL, 1), -XEN_EFAULT);
-    CHECK_EQ("multicall(hypervisor address, 1) = -EFAULT", HYPERVISOR_multicall(HV_DIRECTMAP, 1), -XEN_EFAULT);
+    CHECK_EQ("multicall(hypervisor address, 1) = -EFAULT", HYPERVISOR_multicall(HV_DIRECTMAP, 1),
+             -XEN_EFAULT);
     char *edge = edge_page();
     multicall_entry_t *e = (multicall_entry_t *)(edge + 4096 - 2 * sizeof(multicall_entry_t));
     memset(e, 0, 2 * sizeof(*e));
@@ -406,8 +428,10 @@ static void test_multicall(void)
     rol[1].op = __HYPERVISOR_xen_version;
     set_page_ro(rol);
     CHECK_EQ("multicall on a read-only list = -EFAULT", HYPERVISOR_multicall(rol, 2), -XEN_EFAULT);
-    mc[0].op = __HYPERVISOR_update_va_mapping; mc[0].args[0] = UNMAPPED_VA;
-    mc[0].args[1] = 0; mc[0].args[2] = 0;
+    mc[0].op = __HYPERVISOR_update_va_mapping;
+    mc[0].args[0] = UNMAPPED_VA;
+    mc[0].args[1] = 0;
+    mc[0].args[2] = 0;
     CHECK_EQ("multicall whose entry fails still returns 0", HYPERVISOR_multicall(mc, 1), 0);
     CHECK_EQ("... with the entry's -EINVAL in result", (long)mc[0].result, -XEN_EINVAL);
 }

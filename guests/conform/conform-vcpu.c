@@ -15,8 +15,8 @@ extern char vcpu1_entry[];
 asm(".text\n"
     "vcpu1_entry:\n\t"
     "lock incq vcpu1_runs(%rip)\n\t"
-    "mov $24, %eax\n\t"                 /* __HYPERVISOR_vcpu_op */
-    "mov $2, %edi\n\t"                  /* VCPUOP_down */
+    "mov $24, %eax\n\t" /* __HYPERVISOR_vcpu_op */
+    "mov $2, %edi\n\t"  /* VCPUOP_down */
     "mov $1, %esi\n\t"
     "xor %edx, %edx\n\t"
     "syscall\n\t"
@@ -55,9 +55,10 @@ void test_main(void)
     CHECK_EQ("VCPUOP_up(1) before initialise = -EINVAL", HYPERVISOR_vcpu_op(VCPUOP_up, 1, NULL), -XEN_EINVAL);
     CHECK_EQ("VCPUOP_initialise(2) (no such vCPU) = -ENOENT", HYPERVISOR_vcpu_op(VCPUOP_initialise, 2, &ctx),
              -XEN_ENOENT);
-    CHECK_EQ("VCPUOP_initialise(1, NULL) = -EFAULT", HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, NULL), -XEN_EFAULT);
+    CHECK_EQ("VCPUOP_initialise(1, NULL) = -EFAULT", HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, NULL),
+             -XEN_EFAULT);
 
-    uint64_t *writable = l4_copy();            /* still mapped writable: cannot become an L4 */
+    uint64_t *writable = l4_copy(); /* still mapped writable: cannot become an L4 */
     fill_ctx(va_to_mfn(writable));
     CHECK_EQ("L4 that is mapped writable = -EINVAL", initialise(), -XEN_EINVAL);
     fill_ctx(0xfffffffUL);

@@ -6,11 +6,11 @@
  * xg_dom_x86.c layout). */
 #include "lib.h"
 
-#define HV_DIRECTMAP   0xffff830000000000UL   /* inside Xen's private range */
-#define UNMAPPED_VA    0x0000100000000000UL   /* nothing in L4 slot 32 */
-#define NONCANON_VA    0x0000800000000000UL
+#define HV_DIRECTMAP 0xffff830000000000UL /* inside Xen's private range */
+#define UNMAPPED_VA  0x0000100000000000UL /* nothing in L4 slot 32 */
+#define NONCANON_VA  0x0000800000000000UL
 
-static char ro_page[4096] ALIGNED_PAGE;       /* remapped read-only in test_main */
+static char ro_page[4096] ALIGNED_PAGE; /* remapped read-only in test_main */
 
 static void test_boot_state(void)
 {
@@ -26,29 +26,31 @@ static void test_boot_state(void)
     CHECK_EQ("start_info is page aligned", si & 4095, 0);
     CHECK("start_info lies after the kernel image", si >= (uint64_t)_image_end);
     DOMU_ONLY(CHECK_EQ("start_info.flags has no SIF_PRIVILEGED/SIF_INITDOMAIN",
-             start_info->flags & (SIF_PRIVILEGED | SIF_INITDOMAIN), 0));
+                       start_info->flags & (SIF_PRIVILEGED | SIF_INITDOMAIN), 0));
     /* libxc order: start_info, xenstore page, console page, L4 L3 L2 L1..., boot stack. */
     uint64_t si_pfn = va_to_pfn(start_info);
-    DOMU_ONLY(CHECK_EQ("xenstore page follows start_info (store_mfn = p2m[si+1])",
-             start_info->store_mfn, pfn_to_mfn(si_pfn + 1)));
-    DOMU_ONLY(CHECK_EQ("console page follows it (console.domU.mfn = p2m[si+2])",
-             start_info->console.domU.mfn, pfn_to_mfn(si_pfn + 2)));
+    DOMU_ONLY(CHECK_EQ("xenstore page follows start_info (store_mfn = p2m[si+1])", start_info->store_mfn,
+                       pfn_to_mfn(si_pfn + 1)));
+    DOMU_ONLY(CHECK_EQ("console page follows it (console.domU.mfn = p2m[si+2])", start_info->console.domU.mfn,
+                       pfn_to_mfn(si_pfn + 2)));
     DOMU_ONLY(CHECK_EQ("pt_base is start_info + 3 pages", start_info->pt_base, si + 3 * 4096));
     uint64_t pt_end = start_info->pt_base + start_info->nr_pt_frames * 4096;
     CHECK_EQ("boot RSP is the top of the page after the page tables", boot_rsp, pt_end + 4096);
     /* The bootstrap map covers [VIRT_BASE, roundup_4M(stack end + 512K)) with 4K pages. */
     uint64_t map_end = (pt_end + 4096 + 512 * 1024 + (4UL << 20) - 1) & ~((4UL << 20) - 1);
     uint64_t l1s = (map_end - VIRT_BASE) >> 21;
-    CHECK_EQ("nr_pt_frames = L4 + L3 + L2 + one L1 per 2 MiB mapped", start_info->nr_pt_frames,
-             3 + l1s);
+    CHECK_EQ("nr_pt_frames = L4 + L3 + L2 + one L1 per 2 MiB mapped", start_info->nr_pt_frames, 3 + l1s);
     check_result("mfn_list lies in the mapped kernel area before start_info",
                  start_info->mfn_list >= (uint64_t)_image_end && start_info->mfn_list < si,
-                 "mfn_list 0x%lx, image end %p, start_info 0x%lx",
-                 (unsigned long)start_info->mfn_list, _image_end, (unsigned long)si);
+                 "mfn_list 0x%lx, image end %p, start_info 0x%lx", (unsigned long)start_info->mfn_list,
+                 _image_end, (unsigned long)si);
     CHECK_EQ("nr_pages covers the mapped region", start_info->nr_pages >= va_to_pfn((void *)map_end), 1);
     bool nul = false;
     for (unsigned i = 0; i < sizeof(start_info->cmd_line); i++)
-        if (!start_info->cmd_line[i]) { nul = true; break; }
+        if (!start_info->cmd_line[i]) {
+            nul = true;
+            break;
+        }
     CHECK("cmd_line is NUL-terminated", nul);
 
     /* Bootstrap mappings: kernel writable, page tables read-only, 4 KiB leaves, L4[511]->L3[510]. */
@@ -73,19 +75,17 @@ static void test_boot_state(void)
     for (unsigned long pfn = 0; pfn < start_info->nr_pages; pfn++) {
         uint64_t v;
         if (!m2p_read(p2m[pfn], &v)) {
-            if (!faults)
-                first_fault = p2m[pfn];
+            if (!faults) first_fault = p2m[pfn];
             faults++;
         } else if (v != pfn) {
-            if (!bad)
-                first_bad = pfn;
+            if (!bad) first_bad = pfn;
             bad++;
         }
     }
-    check_result("M2P readable for every frame we own", faults == 0, "%lu faults, first mfn 0x%lx",
-                 faults, first_fault);
-    check_result("M2P[p2m[pfn]] == pfn for every pfn", bad == 0, "%lu mismatches, first pfn 0x%lx",
-                 bad, first_bad);
+    check_result("M2P readable for every frame we own", faults == 0, "%lu faults, first mfn 0x%lx", faults,
+                 first_fault);
+    check_result("M2P[p2m[pfn]] == pfn for every pfn", bad == 0, "%lu mismatches, first pfn 0x%lx", bad,
+                 first_bad);
 
     section("shared_info at start of day");
     unsigned masked = 0;
@@ -115,8 +115,7 @@ static void test_xen_version(void)
 
     memset(buf, 0x5a, sizeof(buf));
     CHECK_EQ("XENVER_extraversion returns 0", HYPERVISOR_xen_version(XENVER_extraversion, buf), 0);
-    CHECK("XENVER_extraversion writes a NUL-terminated string within 16 bytes",
-          memchr_n(buf, 0, 16));
+    CHECK("XENVER_extraversion writes a NUL-terminated string within 16 bytes", memchr_n(buf, 0, 16));
     CHECK_EQ("XENVER_extraversion leaves byte 16 alone", (uint8_t)buf[16], 0x5a);
     CHECK_EQ("XENVER_extraversion(NULL) = -EFAULT", HYPERVISOR_xen_version(XENVER_extraversion, NULL),
              -XEN_EFAULT);
@@ -138,7 +137,7 @@ static void test_xen_version(void)
     CHECK_EQ("XENVER_compile_info returns 0", HYPERVISOR_xen_version(XENVER_compile_info, &ci), 0);
     CHECK("XENVER_compile_info strings are NUL-terminated",
           memchr_n(ci.compiler, 0, 64) && memchr_n(ci.compile_by, 0, 16) &&
-          memchr_n(ci.compile_domain, 0, 32) && memchr_n(ci.compile_date, 0, 32));
+              memchr_n(ci.compile_domain, 0, 32) && memchr_n(ci.compile_date, 0, 32));
     CHECK_EQ("XENVER_compile_info(NULL) = -EFAULT", HYPERVISOR_xen_version(XENVER_compile_info, NULL),
              -XEN_EFAULT);
 
@@ -146,8 +145,8 @@ static void test_xen_version(void)
     memset(caps, 0x5a, sizeof(caps));
     CHECK_EQ("XENVER_capabilities returns 0", HYPERVISOR_xen_version(XENVER_capabilities, caps), 0);
     check_result("XENVER_capabilities starts with \"xen-3.0-x86_64 \"",
-                 memchr_n(caps, 0, sizeof(caps)) && !strncmp(caps, "xen-3.0-x86_64 ", 15),
-                 "got \"%.40s\"", caps);
+                 memchr_n(caps, 0, sizeof(caps)) && !strncmp(caps, "xen-3.0-x86_64 ", 15), "got \"%.40s\"",
+                 caps);
     CHECK_EQ("XENVER_capabilities(NULL) = -EFAULT", HYPERVISOR_xen_version(XENVER_capabilities, NULL),
              -XEN_EFAULT);
 
@@ -157,10 +156,9 @@ static void test_xen_version(void)
     CHECK("XENVER_changeset is NUL-terminated", memchr_n(cs, 0, sizeof(cs)));
 
     xen_platform_parameters_t pp = { .virt_start = 1 };
-    CHECK_EQ("XENVER_platform_parameters returns 0",
-             HYPERVISOR_xen_version(XENVER_platform_parameters, &pp), 0);
-    CHECK_EQ("platform_parameters.virt_start = 0xffff800000000000", pp.virt_start,
-             HYPERVISOR_VIRT_START);
+    CHECK_EQ("XENVER_platform_parameters returns 0", HYPERVISOR_xen_version(XENVER_platform_parameters, &pp),
+             0);
+    CHECK_EQ("platform_parameters.virt_start = 0xffff800000000000", pp.virt_start, HYPERVISOR_VIRT_START);
     CHECK_EQ("XENVER_platform_parameters(NULL) = -EFAULT",
              HYPERVISOR_xen_version(XENVER_platform_parameters, NULL), -XEN_EFAULT);
 
@@ -169,12 +167,11 @@ static void test_xen_version(void)
     CHECK_EQ("XENVER_get_features(0) returns 0", rc, 0);
     CHECK_EQ("get_features: mmu_pt_update_preserve_ad (5) set", (fi.submap >> 5) & 1, 1);
     CHECK_EQ("get_features: gnttab_map_avail_bits (7) set", (fi.submap >> 7) & 1, 1);
-    CHECK_EQ("get_features: no writable_page_tables (0) / auto_translated_physmap (2)",
-             fi.submap & 5, 0);
+    CHECK_EQ("get_features: no writable_page_tables (0) / auto_translated_physmap (2)", fi.submap & 5, 0);
     DOMU_ONLY(CHECK_EQ("get_features: no dom0 bit (11) for a PV guest", (fi.submap >> 11) & 1, 0));
     fi.submap_idx = 1;
-    CHECK_EQ("XENVER_get_features(submap 1) = -EINVAL",
-             HYPERVISOR_xen_version(XENVER_get_features, &fi), -XEN_EINVAL);
+    CHECK_EQ("XENVER_get_features(submap 1) = -EINVAL", HYPERVISOR_xen_version(XENVER_get_features, &fi),
+             -XEN_EINVAL);
     CHECK_EQ("XENVER_get_features(NULL) = -EFAULT", HYPERVISOR_xen_version(XENVER_get_features, NULL),
              -XEN_EFAULT);
     CHECK_EQ("XENVER_get_features(read-only page) = -EFAULT",
@@ -188,8 +185,7 @@ static void test_xen_version(void)
     CHECK_EQ("XENVER_guest_handle(NULL) = -EFAULT", HYPERVISOR_xen_version(XENVER_guest_handle, NULL),
              -XEN_EFAULT);
     CHECK_EQ("XENVER sub-op 11 = -ENOSYS", HYPERVISOR_xen_version(11, buf), -XEN_ENOSYS);
-    CHECK_EQ("XENVER sub-op 0x7fffffff = -ENOSYS", HYPERVISOR_xen_version(0x7fffffff, buf),
-             -XEN_ENOSYS);
+    CHECK_EQ("XENVER sub-op 0x7fffffff = -ENOSYS", HYPERVISOR_xen_version(0x7fffffff, buf), -XEN_ENOSYS);
     CHECK_EQ("XENVER sub-op -1 = -ENOSYS", HYPERVISOR_xen_version(-1, buf), -XEN_ENOSYS);
 }
 
@@ -197,15 +193,14 @@ static void test_vm_assist(void)
 {
     section("vm_assist and feature flags");
     xen_feature_info_t fi = { 0 };
-    uint32_t pv_base = (1u << XENFEAT_memory_op_vnode_supported) |
-                       (1u << XENFEAT_mmu_pt_update_preserve_ad) |
+    uint32_t pv_base = (1u << XENFEAT_memory_op_vnode_supported) | (1u << XENFEAT_mmu_pt_update_preserve_ad) |
                        (1u << XENFEAT_highmem_assist) | (1u << XENFEAT_gnttab_map_avail_bits) |
                        (1u << XENFEAT_direct_mapped);
     CHECK_EQ("enable pae_extended_cr3 = 0",
              HYPERVISOR_vm_assist(VMASST_CMD_enable, VMASST_TYPE_pae_extended_cr3), 0);
     HYPERVISOR_xen_version(XENVER_get_features, &fi);
-    DOMU_ONLY(CHECK_EQ("get_features(0) with pae_extended_cr3 = PV domU set | pae_pgdir_above_4gb",
-             fi.submap, pv_base | (1u << XENFEAT_pae_pgdir_above_4gb)));
+    DOMU_ONLY(CHECK_EQ("get_features(0) with pae_extended_cr3 = PV domU set | pae_pgdir_above_4gb", fi.submap,
+                       pv_base | (1u << XENFEAT_pae_pgdir_above_4gb)));
     CHECK_EQ("disable pae_extended_cr3 = 0",
              HYPERVISOR_vm_assist(VMASST_CMD_disable, VMASST_TYPE_pae_extended_cr3), 0);
     HYPERVISOR_xen_version(XENVER_get_features, &fi);
@@ -223,8 +218,8 @@ static void test_vm_assist(void)
     CHECK_EQ("vm_assist type 64 = -EINVAL", HYPERVISOR_vm_assist(VMASST_CMD_enable, 64), -XEN_EINVAL);
     CHECK_EQ("vm_assist cmd 2 (valid type) = -ENOSYS",
              HYPERVISOR_vm_assist(2, VMASST_TYPE_writable_pagetables), -XEN_ENOSYS);
-    CHECK_EQ("vm_assist cmd 2 (invalid type) = -EINVAL (type checked first)",
-             HYPERVISOR_vm_assist(2, 6), -XEN_EINVAL);
+    CHECK_EQ("vm_assist cmd 2 (invalid type) = -EINVAL (type checked first)", HYPERVISOR_vm_assist(2, 6),
+             -XEN_EINVAL);
 }
 
 static void test_console(void)
@@ -237,8 +232,8 @@ static void test_console(void)
              HYPERVISOR_console_io(CONSOLEIO_write, 1UL << 32, NULL), 0);
     CHECK_EQ("CONSOLEIO_write(NULL, 5) = -EFAULT", HYPERVISOR_console_io(CONSOLEIO_write, 5, NULL),
              -XEN_EFAULT);
-    CHECK_EQ("CONSOLEIO_write(unmapped) = -EFAULT",
-             HYPERVISOR_console_io(CONSOLEIO_write, 5, UNMAPPED_VA), -XEN_EFAULT);
+    CHECK_EQ("CONSOLEIO_write(unmapped) = -EFAULT", HYPERVISOR_console_io(CONSOLEIO_write, 5, UNMAPPED_VA),
+             -XEN_EFAULT);
     CHECK_EQ("CONSOLEIO_write(hypervisor address) = -EFAULT",
              HYPERVISOR_console_io(CONSOLEIO_write, 16, HV_DIRECTMAP), -XEN_EFAULT);
     CHECK_EQ("CONSOLEIO_write(non-canonical) = -EFAULT",
@@ -257,32 +252,30 @@ static void test_registers(void)
 {
     section("hypercall register conventions");
     uint64_t out[8];
-    uint64_t in[8] = { 0x1111111111111111, 0x2222222222222222, 0x3333333333333333,
-                       0x4444444444444444, 0x5555555555555555, 0x6666666666666666,
-                       0x7777777777777777, 0 };
+    uint64_t in[8] = { 0x1111111111111111, 0x2222222222222222, 0x3333333333333333, 0x4444444444444444,
+                       0x5555555555555555, 0x6666666666666666, 0x7777777777777777, 0 };
     long ret = (long)in;
-    asm volatile(
-        "push %%rbx; push %%rbp; push %%r12; push %%r13; push %%r14; push %%r15\n\t"
-        "push %[out]\n\t"
-        "mov 0(%%rax), %%rbx; mov 8(%%rax), %%rbp; mov 16(%%rax), %%r9\n\t"
-        "mov 24(%%rax), %%r12; mov 32(%%rax), %%r13; mov 40(%%rax), %%r14\n\t"
-        "mov 48(%%rax), %%r15\n\t"
-        "xor %%edi, %%edi; xor %%esi, %%esi\n\t"
-        "mov $17, %%eax\n\t"
+    asm volatile("push %%rbx; push %%rbp; push %%r12; push %%r13; push %%r14; push %%r15\n\t"
+                 "push %[out]\n\t"
+                 "mov 0(%%rax), %%rbx; mov 8(%%rax), %%rbp; mov 16(%%rax), %%r9\n\t"
+                 "mov 24(%%rax), %%r12; mov 32(%%rax), %%r13; mov 40(%%rax), %%r14\n\t"
+                 "mov 48(%%rax), %%r15\n\t"
+                 "xor %%edi, %%edi; xor %%esi, %%esi\n\t"
+                 "mov $17, %%eax\n\t"
 #ifdef HCPAGE
-        "call hypercall_page + 17 * 32\n\t"
+                 "call hypercall_page + 17 * 32\n\t"
 #else
-        "syscall\n\t"
+                  "syscall\n\t"
 #endif
-        "xchg %%rax, (%%rsp)\n\t"          /* rax <- out, result on stack */
-        "mov %%rbx, 0(%%rax); mov %%rbp, 8(%%rax); mov %%r9, 16(%%rax)\n\t"
-        "mov %%r12, 24(%%rax); mov %%r13, 32(%%rax); mov %%r14, 40(%%rax)\n\t"
-        "mov %%r15, 48(%%rax)\n\t"
-        "pop %%rax\n\t"
-        "pop %%r15; pop %%r14; pop %%r13; pop %%r12; pop %%rbp; pop %%rbx\n\t"
-        : "+a"(ret)
-        : [out] "r"(out)
-        : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+                 "xchg %%rax, (%%rsp)\n\t" /* rax <- out, result on stack */
+                 "mov %%rbx, 0(%%rax); mov %%rbp, 8(%%rax); mov %%r9, 16(%%rax)\n\t"
+                 "mov %%r12, 24(%%rax); mov %%r13, 32(%%rax); mov %%r14, 40(%%rax)\n\t"
+                 "mov %%r15, 48(%%rax)\n\t"
+                 "pop %%rax\n\t"
+                 "pop %%r15; pop %%r14; pop %%r13; pop %%r12; pop %%rbp; pop %%rbx\n\t"
+                 : "+a"(ret)
+                 : [out] "r"(out)
+                 : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
     CHECK_EQ("xen_version via raw call returns 0x40011", ret, 0x40011);
     static const char *names[] = { "rbx", "rbp", "r9", "r12", "r13", "r14", "r15" };
     for (unsigned i = 0; i < 7; i++) {
@@ -296,8 +289,9 @@ static void test_hypercall_page(void)
 {
 #ifdef HCPAGE
     section("hypercall page");
-    static const uint8_t want17[] = { 0x51, 0x41, 0x53, 0xb8, 17, 0, 0, 0, 0x0f, 0x05, 0x41, 0x5b,
-                                      0x59, 0xc3 };
+    static const uint8_t want17[] = {
+        0x51, 0x41, 0x53, 0xb8, 17, 0, 0, 0, 0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3
+    };
     static const uint8_t want23[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, 23, 0, 0, 0, 0x0f, 0x05 };
     CHECK_EQ("slot 17: push rcx; push r11; mov $17,eax; syscall; pop r11; pop rcx; ret",
              memcmp(hypercall_page + 17 * 32, want17, sizeof(want17)), 0);
@@ -306,8 +300,7 @@ static void test_hypercall_page(void)
     unsigned good = 0;
     for (unsigned i = 0; i < 128; i++) {
         const uint8_t *p = (const uint8_t *)hypercall_page + i * 32;
-        if (i == 23)
-            continue;
+        if (i == 23) continue;
         good += p[3] == 0xb8 && p[4] == i && p[8] == 0x0f && p[9] == 0x05 && p[13] == 0xc3;
     }
     CHECK_EQ("all 127 other slots hold a stub for their own number", good, 127);
@@ -330,8 +323,10 @@ static void test_hypercall_page(void)
 static void test_unknown_hypercalls(void)
 {
     section("unknown hypercalls");
-    static const long nrs[] = { 11, 38, 43, 44, 45, 46, 47, 56, 57, 63, 64, 100, 127, 128, 255, 1000,
-                                0x7fffffff, (1L << 32) | __HYPERVISOR_xen_version, -1L };
+    static const long nrs[] = { 11,  38,  43,  44,   45,         46,
+                                47,  56,  57,  63,   64,         100,
+                                127, 128, 255, 1000, 0x7fffffff, (1L << 32) | __HYPERVISOR_xen_version,
+                                -1L };
     for (unsigned i = 0; i < ARRAY_SIZE(nrs); i++) {
         char nm[80];
         snprintf(nm, sizeof(nm), "hypercall %ld (0x%lx) = -ENOSYS", nrs[i], nrs[i]);
@@ -344,8 +339,7 @@ static void test_unknown_hypercalls(void)
 void test_main(void)
 {
     test_boot_state();
-    if (set_page_ro(ro_page))
-        printf("# warning: could not remap ro_page read-only\n");
+    if (set_page_ro(ro_page)) printf("# warning: could not remap ro_page read-only\n");
     test_xen_version();
     test_vm_assist();
     test_console();

@@ -19,20 +19,23 @@
 #include <xen/callback.h>
 #include <xen/physdev.h>
 
-#define NR_HC 64
-#define UNMAPPED_VA  0x0000100000000000UL
-#define HV_VA        0xffff830000000000UL
-#define NONCANON_VA  0x0000800000000000UL
-#define N_SCRATCH 24
-#define N_VICTIM  8
-#define N_PT      4
+#define NR_HC       64
+#define UNMAPPED_VA 0x0000100000000000UL
+#define HV_VA       0xffff830000000000UL
+#define NONCANON_VA 0x0000800000000000UL
+#define N_SCRATCH   24
+#define N_VICTIM    8
+#define N_PT        4
 
 /* Hypercall buffers (anything goes), then a page left unmapped: what runs off
  * the end faults instead of reaching the runtime's variables. */
-static struct { char page[N_SCRATCH][4096]; char guard[4096]; } arena ALIGNED_PAGE;
+static struct {
+    char page[N_SCRATCH][4096];
+    char guard[4096];
+} arena ALIGNED_PAGE;
 #define scratch arena.page
-static char victim[N_VICTIM][4096] ALIGNED_PAGE;     /* mappings the fuzzer changes; never read directly */
-static char ptpages[N_PT][4096] ALIGNED_PAGE;        /* read-only: candidates for page tables */
+static char victim[N_VICTIM][4096] ALIGNED_PAGE; /* mappings the fuzzer changes; never read directly */
+static char ptpages[N_PT][4096] ALIGNED_PAGE;    /* read-only: candidates for page tables */
 static char ro_page[4096] ALIGNED_PAGE;
 static char text_buf[80];
 
@@ -47,9 +50,9 @@ static uint64_t rnd(void)
 static uint64_t below(uint64_t n) { return n ? rnd() % n : 0; }
 static bool chance(unsigned pct) { return below(100) < pct; }
 
-static uint64_t pool[N_SCRATCH + N_VICTIM + N_PT + 1];   /* frames it may name */
+static uint64_t pool[N_SCRATCH + N_VICTIM + N_PT + 1]; /* frames it may name */
 static unsigned n_pool;
-static uint64_t victim_pte_ma[N_VICTIM];                  /* L1 slots mapping the victims */
+static uint64_t victim_pte_ma[N_VICTIM]; /* L1 slots mapping the victims */
 static uint64_t victim_mfn[N_VICTIM];
 static domid_t self_id, sibling;
 static uint64_t calls[NR_HC], served[NR_HC];
@@ -59,35 +62,42 @@ static uint64_t execs;
 static bool ours_unsafe(uint64_t mfn)
 {
     uint64_t pfn;
-    if (!m2p_read(mfn, &pfn) || pfn >= start_info->nr_pages || p2m[pfn] != mfn)
-        return false;
+    if (!m2p_read(mfn, &pfn) || pfn >= start_info->nr_pages || p2m[pfn] != mfn) return false;
     for (unsigned i = 0; i < n_pool; i++)
-        if (pool[i] == mfn)
-            return false;
+        if (pool[i] == mfn) return false;
     return true;
 }
 
 /* Frames: mostly the pool, else anybody's but never our own others. */
 static uint64_t any_mfn(void)
 {
-    if (chance(85))
-        return pool[below(n_pool)];
+    if (chance(85)) return pool[below(n_pool)];
     uint64_t m = chance(50) ? below(1UL << 20) : rnd();
     return ours_unsafe(m & ((1UL << 40) - 1)) ? pool[0] : m;
 }
 
 static uint64_t any_int(void)
 {
-    static const uint64_t v[] = { 0, 1, 2, 3, 4, 7, 8, 16, 31, 32, 63, 64, 255, 256, 511, 512, 1023,
-        4095, 4096, 4097, 0x7fff, 0x8000, 0xffff, 0x7ff0, 0x7ff1, 0x7ff2, 0x7ff4, 0x7ffe,
-        0x7fffffff, 0x80000000, 0xffffffff, 0x100000000UL, ~0UL, ~0UL - 1, 1UL << 63 };
+    static const uint64_t v[] = {
+        0,      1,        2,        3,      4,          7,          8,          16,
+        31,     32,       63,       64,     255,        256,        511,        512,
+        1023,   4095,     4096,     4097,   0x7fff,     0x8000,     0xffff,     0x7ff0,
+        0x7ff1, 0x7ff2,   0x7ff4,   0x7ffe, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000UL,
+        ~0UL,   ~0UL - 1, 1UL << 63
+    };
     switch (below(6)) {
-    case 0: return v[below(ARRAY_SIZE(v))];
-    case 1: return below(16);
-    case 2: return below(4096);
-    case 3: return any_mfn();
-    case 4: return (uint32_t)rnd();
-    default: return rnd();
+    case 0:
+        return v[below(ARRAY_SIZE(v))];
+    case 1:
+        return below(16);
+    case 2:
+        return below(4096);
+    case 3:
+        return any_mfn();
+    case 4:
+        return (uint32_t)rnd();
+    default:
+        return rnd();
     }
 }
 
@@ -96,25 +106,38 @@ static uint64_t any_int(void)
 static uint64_t any_ptr(void)
 {
     switch (below(12)) {
-    case 0: return 0;
-    case 1: return (uint64_t)ro_page + below(4096);
-    case 2: return UNMAPPED_VA + below(1UL << 30);
-    case 3: return HV_VA + (below(1UL << 32) & ~7UL);
-    case 4: return NONCANON_VA + below(1UL << 40);
-    case 5: return (uint64_t)victim[below(N_VICTIM)] + below(4096);
-    case 6: return 0xffff800000000000UL + below(1UL << 30);     /* the read-only M2P */
-    case 7: return (uint64_t)arena.guard - below(64);
-    default: return (uint64_t)scratch[below(N_SCRATCH)] + (chance(50) ? 0 : below(4096));
+    case 0:
+        return 0;
+    case 1:
+        return (uint64_t)ro_page + below(4096);
+    case 2:
+        return UNMAPPED_VA + below(1UL << 30);
+    case 3:
+        return HV_VA + (below(1UL << 32) & ~7UL);
+    case 4:
+        return NONCANON_VA + below(1UL << 40);
+    case 5:
+        return (uint64_t)victim[below(N_VICTIM)] + below(4096);
+    case 6:
+        return 0xffff800000000000UL + below(1UL << 30); /* the read-only M2P */
+    case 7:
+        return (uint64_t)arena.guard - below(64);
+    default:
+        return (uint64_t)scratch[below(N_SCRATCH)] + (chance(50) ? 0 : below(4096));
     }
 }
 
 static uint64_t any_value(void)
 {
     switch (below(4)) {
-    case 0: return any_ptr();
-    case 1: return (any_mfn() << 12) | below(4) | (chance(50) ? below(1UL << 12) & ~3UL : 0);
-    case 2: return (any_mfn() << 12) | (rnd() & 0x8000000000000fffUL);   /* a PTE */
-    default: return any_int();
+    case 0:
+        return any_ptr();
+    case 1:
+        return (any_mfn() << 12) | below(4) | (chance(50) ? below(1UL << 12) & ~3UL : 0);
+    case 2:
+        return (any_mfn() << 12) | (rnd() & 0x8000000000000fffUL); /* a PTE */
+    default:
+        return any_int();
     }
 }
 
@@ -134,8 +157,7 @@ static void fill_scratch(unsigned pages)
  * that are not page tables of ours. */
 static uint64_t any_pt_target(void)
 {
-    if (chance(40))
-        return victim_pte_ma[below(N_VICTIM)];
+    if (chance(40)) return victim_pte_ma[below(N_VICTIM)];
     return (any_mfn() << 12) | (below(512) << 3) | (chance(10) ? below(8) : 0);
 }
 
@@ -160,42 +182,38 @@ static void sanitize(long nr, uint64_t *a)
 {
     switch (nr) {
     case __HYPERVISOR_sched_op:
-        a[0] = (uint32_t)a[0];              /* int cmd */
+        a[0] = (uint32_t)a[0]; /* int cmd */
         if (a[0] == SCHEDOP_shutdown || a[0] == SCHEDOP_block || a[0] == SCHEDOP_watchdog)
             a[0] = SCHEDOP_yield;
-        if (a[0] == SCHEDOP_poll && a[1] >= (uint64_t)scratch[0] &&
-            a[1] < (uint64_t)scratch[N_SCRATCH]) {
+        if (a[0] == SCHEDOP_poll && a[1] >= (uint64_t)scratch[0] && a[1] < (uint64_t)scratch[N_SCRATCH]) {
             struct sched_poll *p = (struct sched_poll *)a[1];
             if ((uint64_t)(p + 1) <= (uint64_t)scratch[N_SCRATCH])
-                p->timeout = 1;            /* in the past: returns at once */
+                p->timeout = 1; /* in the past: returns at once */
         } else if (a[0] == SCHEDOP_poll) {
             a[1] = UNMAPPED_VA;
         }
         break;
     case __HYPERVISOR_sched_op_compat:
-        if (a[0] != SCHEDOP_yield)
-            a[0] = 99;
+        if (a[0] != SCHEDOP_yield) a[0] = 99;
         break;
     case __HYPERVISOR_vcpu_op:
         if (((uint32_t)a[0] == VCPUOP_down && (uint32_t)a[1] == 0) ||
-            (uint32_t)a[0] == VCPUOP_register_vcpu_info)   /* both are unsigned int */
+            (uint32_t)a[0] == VCPUOP_register_vcpu_info) /* both are unsigned int */
             a[0] = VCPUOP_is_up;
         break;
     case __HYPERVISOR_update_va_mapping:
-        if (!harmless_va(a[0]))
-            a[0] = (uint64_t)victim[below(N_VICTIM)] + (chance(5) ? below(4096) : 0);
+        if (!harmless_va(a[0])) a[0] = (uint64_t)victim[below(N_VICTIM)] + (chance(5) ? below(4096) : 0);
         break;
     case __HYPERVISOR_console_io:
         /* Our memory holds binary garbage: print text only, a line at most. */
-        if (a[1] > sizeof(text_buf))
-            a[1] = below(sizeof(text_buf));
+        if (a[1] > sizeof(text_buf)) a[1] = below(sizeof(text_buf));
         if (chance(50))
             a[2] = (uint64_t)text_buf;
         else if (!harmless_va(a[2]) || (a[2] >= (uint64_t)victim[0] && a[2] < (uint64_t)victim[N_VICTIM]))
             a[2] = UNMAPPED_VA;
         break;
     case __HYPERVISOR_iret:
-        a[5] = 1;                           /* never: it would return to garbage */
+        a[5] = 1; /* never: it would return to garbage */
         break;
     }
 }
@@ -203,23 +221,19 @@ static void sanitize(long nr, uint64_t *a)
 /* Fix the fields of a buffer that would hit the runtime's own state. */
 static void sanitize_buffer(long nr, uint64_t cmd, uint64_t buf, uint64_t count)
 {
-    if (buf < (uint64_t)scratch[0] || buf >= (uint64_t)scratch[N_SCRATCH])
-        return;
+    if (buf < (uint64_t)scratch[0] || buf >= (uint64_t)scratch[N_SCRATCH]) return;
     uint64_t end = (uint64_t)scratch[N_SCRATCH];
     if (nr == __HYPERVISOR_mmuext_op) {
         for (struct mmuext_op *o = (void *)buf; (uint64_t)(o + 1) <= end && count--; o++)
-            if (o->cmd == MMUEXT_NEW_BASEPTR || o->cmd == MMUEXT_NEW_USER_BASEPTR ||
-                o->cmd == MMUEXT_SET_LDT)
+            if (o->cmd == MMUEXT_NEW_BASEPTR || o->cmd == MMUEXT_NEW_USER_BASEPTR || o->cmd == MMUEXT_SET_LDT)
                 o->arg1.mfn = o->cmd == MMUEXT_NEW_BASEPTR ? cur_l4_mfn : chance(50) ? 0 : o->arg1.mfn;
     } else if (nr == __HYPERVISOR_mmu_update) {
         for (struct mmu_update *u = (void *)buf; (uint64_t)(u + 1) <= end && count--; u++)
-            if ((u->ptr & 3) != MMU_MACHPHYS_UPDATE && chance(80))
-                u->ptr = any_pt_target() | (u->ptr & 3);
-    } else if (nr == __HYPERVISOR_grant_table_op && (cmd == GNTTABOP_map_grant_ref ||
-                                                     cmd == GNTTABOP_unmap_and_replace)) {
+            if ((u->ptr & 3) != MMU_MACHPHYS_UPDATE && chance(80)) u->ptr = any_pt_target() | (u->ptr & 3);
+    } else if (nr == __HYPERVISOR_grant_table_op &&
+               (cmd == GNTTABOP_map_grant_ref || cmd == GNTTABOP_unmap_and_replace)) {
         for (struct gnttab_map_grant_ref *m = (void *)buf; (uint64_t)(m + 1) <= end && count--; m++)
-            if (!harmless_va(m->host_addr))
-                m->host_addr = (uint64_t)victim[below(N_VICTIM)];
+            if (!harmless_va(m->host_addr)) m->host_addr = (uint64_t)victim[below(N_VICTIM)];
     } else if (nr == __HYPERVISOR_event_channel_op || nr == __HYPERVISOR_grant_table_op) {
         /* Aim domain ids at ourselves, the sibling, the parent or nobody. */
         uint16_t *w = (uint16_t *)buf;
@@ -321,8 +335,7 @@ static void one_hypercall(void)
     long nr;
     uint64_t a[6];
     gen_call(&nr, a);
-    if (nr == __HYPERVISOR_multicall && a[0] >= (uint64_t)scratch[0] &&
-        a[0] < (uint64_t)scratch[N_SCRATCH]) {
+    if (nr == __HYPERVISOR_multicall && a[0] >= (uint64_t)scratch[0] && a[0] < (uint64_t)scratch[N_SCRATCH]) {
         /* A list of sanitized calls (a random one could hold an iret). */
         multicall_entry_t *mc = (multicall_entry_t *)((a[0] & ~4095UL));
         unsigned n = (unsigned)below(12);
@@ -343,12 +356,11 @@ static void one_hypercall(void)
     }
     sanitize_buffer(nr, a[0], a[1], a[2]);
     sanitize_buffer(nr, a[0], a[0], a[1]);
-    if (nr == __HYPERVISOR_iret)
-        return;
+    if (nr == __HYPERVISOR_iret) return;
     last_nr = (uint64_t)nr, last_a0 = a[0], last_a1 = a[1], last_a2 = a[2];
     if (nr == __HYPERVISOR_set_callbacks || nr == __HYPERVISOR_callback_op || nr == __HYPERVISOR_multicall ||
         nr == __HYPERVISOR_set_trap_table || nr == __HYPERVISOR_stack_switch)
-        vcpu0->evtchn_upcall_mask = 1;      /* no upcall to a random callback before restore_runtime() */
+        vcpu0->evtchn_upcall_mask = 1; /* no upcall to a random callback before restore_runtime() */
     long rc = hypercall(nr, (long)a[0], (long)a[1], (long)a[2], (long)a[3], (long)a[4]);
     count_call(nr, rc);
     restore_runtime(nr);
@@ -361,15 +373,21 @@ static void pt_write(void)
     uint64_t val = chance(60) ? ((any_mfn() << 12) | (rnd() & 0x8000000000000fffUL)) : any_value();
     unsigned i = (unsigned)below(N_VICTIM);
     uint64_t *slot = pte_ptr((uint64_t)victim[i]);
-    if (chance(30))
-        slot = (uint64_t *)ptpages[below(N_PT)] + below(512);     /* maybe a table, maybe not */
-    if (!slot)
-        return;
+    if (chance(30)) slot = (uint64_t *)ptpages[below(N_PT)] + below(512); /* maybe a table, maybe not */
+    if (!slot) return;
     switch (below(4)) {
-    case 0: TRY_ASM("movq %1, (%0)", : : "r"(slot), "r"(val) : "memory"); break;
-    case 1: TRY_ASM("xchg %1, (%0)", : : "r"(slot), "r"(val) : "memory"); break;
-    case 2: TRY_ASM("lock cmpxchg %1, (%0)", : : "r"(slot), "r"(val), "a"(*slot) : "memory"); break;
-    default: TRY_ASM("movl %k1, (%0)", : : "r"(slot), "r"(val) : "memory"); break;
+    case 0:
+        TRY_ASM("movq %1, (%0)", : : "r"(slot), "r"(val) : "memory");
+        break;
+    case 1:
+        TRY_ASM("xchg %1, (%0)", : : "r"(slot), "r"(val) : "memory");
+        break;
+    case 2:
+        TRY_ASM("lock cmpxchg %1, (%0)", : : "r"(slot), "r"(val), "a"(*slot) : "memory");
+        break;
+    default:
+        TRY_ASM("movl %k1, (%0)", : : "r"(slot), "r"(val) : "memory");
+        break;
     }
 }
 
@@ -387,9 +405,9 @@ static uint16_t far_selector(uint64_t x)
 static bool debug_hook(struct pv_regs *r)
 {
     if (last_trap.rip < 0xffffffff80000000UL)
-        printf("\n# debug: wild rip %lx after kind %u case %u nr %lu %lx %lx %lx\n", (unsigned long)last_trap.rip,
-               last_kind, last_case, (unsigned long)last_nr, (unsigned long)last_a0, (unsigned long)last_a1,
-               (unsigned long)last_a2);
+        printf("\n# debug: wild rip %lx after kind %u case %u nr %lu %lx %lx %lx\n",
+               (unsigned long)last_trap.rip, last_kind, last_case, (unsigned long)last_nr,
+               (unsigned long)last_a0, (unsigned long)last_a1, (unsigned long)last_a2);
     (void)r;
     return false;
 }
@@ -397,72 +415,176 @@ static bool debug_hook(struct pv_regs *r)
 __attribute__((noinline)) static void one_instruction(void)
 {
     uint64_t x = any_int(), y = any_int();
-    uint32_t msr = (uint32_t)(chance(50) ? (uint64_t[]){ 0x10, 0x1b, 0x8b, 0x174, 0x175, 0x176, 0x277,
-        0x1a0, 0xc0000080, 0xc0000081, 0xc0000082, 0xc0000084, 0xc0000100, 0xc0000101, 0xc0000102,
-        0xc0000103, 0x3a, 0x48, 0x49, 0xe7, 0xe8, 0x6e0, 0x38f }[below(23)] : rnd());
+    uint32_t msr =
+        (uint32_t)(chance(50)
+                       ? (uint64_t[]){ 0x10,       0x1b,       0x8b,       0x174,      0x175,      0x176,
+                                       0x277,      0x1a0,      0xc0000080, 0xc0000081, 0xc0000082, 0xc0000084,
+                                       0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103, 0x3a,       0x48,
+                                       0x49,       0xe7,       0xe8,       0x6e0,      0x38f }[below(23)]
+                       : rnd());
     char *p = (char *)any_ptr();
-    struct { uint64_t off; uint16_t sel; } __attribute__((packed)) far = { (uint64_t)far_target, far_selector(x) };
+    struct {
+        uint64_t off;
+        uint16_t sel;
+    } __attribute__((packed)) far = { (uint64_t)far_target, far_selector(x) };
     last_case = (unsigned)below(41);
     switch (last_case) {
-    case 0: TRY_ASM("cli"); break;
-    case 1: TRY_ASM("sti"); break;
-    case 2: TRY_ASM("hlt"); break;
-    case 3: TRY_ASM("inb %%dx, %%al", : : "d"(x) : "rax"); break;
-    case 4: TRY_ASM("outb %%al, %%dx", : : "d"(x), "a"(y)); break;
-    case 5: TRY_ASM("inl %%dx, %%eax", : : "d"(x) : "rax"); break;
-    case 6: TRY_ASM("rdmsr", : : "c"(msr) : "rax", "rdx"); break;
+    case 0:
+        TRY_ASM("cli");
+        break;
+    case 1:
+        TRY_ASM("sti");
+        break;
+    case 2:
+        TRY_ASM("hlt");
+        break;
+    case 3:
+        TRY_ASM("inb %%dx, %%al", : : "d"(x) : "rax");
+        break;
+    case 4:
+        TRY_ASM("outb %%al, %%dx", : : "d"(x), "a"(y));
+        break;
+    case 5:
+        TRY_ASM("inl %%dx, %%eax", : : "d"(x) : "rax");
+        break;
+    case 6:
+        TRY_ASM("rdmsr", : : "c"(msr) : "rax", "rdx");
+        break;
     case 7:
         if (msr != 0xc0000100 && msr != 0xc0000101 && msr != 0xc0000102 && msr != 0x10)
             TRY_ASM("wrmsr", : : "c"(msr), "a"(x), "d"(y));
         break;
-    case 8: TRY_ASM("mov %%cr0, %%rax", : : : "rax"); break;
-    case 9: TRY_ASM("mov %%cr2, %%rax; mov %%cr3, %%rax; mov %%cr4, %%rax", : : : "rax"); break;
-    case 10: TRY_ASM("mov %%cr4, %%rax; xor %0, %%rax; mov %%rax, %%cr4", : : "r"(x & 0x7ff) : "rax"); break;
-    case 11: TRY_ASM("mov %%cr0, %%rax; xor %0, %%rax; mov %%rax, %%cr0", : : "r"(x & 0xe) : "rax"); break;
-    case 12: TRY_ASM("clts; wbinvd; invd"); break;
-    case 13: TRY_ASM("invlpg (%0)", : : "r"(p)); break;
-    case 14: TRY_ASM("mov %%dr7, %%rax; mov %%dr6, %%rax; mov %%dr0, %%rax", : : : "rax"); break;
-    case 15: TRY_ASM("mov %0, %%dr0", : : "r"(x)); break;
-    case 16: TRY_ASM("lgdt (%0)", : : "r"(p)); break;
-    case 17: TRY_ASM("lidt (%0)", : : "r"(p)); break;
-    case 18: TRY_ASM("lldt %w0", : : "r"(x)); break;
-    case 19: TRY_ASM("ltr %w0", : : "r"(x)); break;
-    case 20: TRY_ASM("sgdt (%0); sidt (%0); sldt %%ax; str %%ax", : : "r"(scratch[0]) : "rax", "memory"); break;
-    case 21: TRY_ASM("mov %w0, %%ds; mov %w0, %%es; xor %%eax, %%eax; mov %%eax, %%ds; mov %%eax, %%es",
-                     : : "r"(x) : "rax"); break;
-    case 22: TRY_ASM("mov %w0, %%fs; xor %%eax, %%eax; mov %%eax, %%fs", : : "r"(x) : "rax"); break;
-    case 23: TRY_ASM("lar %w0, %%eax; lsl %w0, %%eax; verr %w0; verw %w0", : : "r"(x) : "rax"); break;
-    case 24: TRY_ASM("mov %%rsp, %%r12; rex64 lcall *(%0)\n.globl far_target\nfar_target: mov %%r12, %%rsp",
-                     : : "r"(&far) : "r12", "memory"); break;
+    case 8:
+        TRY_ASM("mov %%cr0, %%rax", : : : "rax");
+        break;
+    case 9:
+        TRY_ASM("mov %%cr2, %%rax; mov %%cr3, %%rax; mov %%cr4, %%rax", : : : "rax");
+        break;
+    case 10:
+        TRY_ASM("mov %%cr4, %%rax; xor %0, %%rax; mov %%rax, %%cr4", : : "r"(x & 0x7ff) : "rax");
+        break;
+    case 11:
+        TRY_ASM("mov %%cr0, %%rax; xor %0, %%rax; mov %%rax, %%cr0", : : "r"(x & 0xe) : "rax");
+        break;
+    case 12:
+        TRY_ASM("clts; wbinvd; invd");
+        break;
+    case 13:
+        TRY_ASM("invlpg (%0)", : : "r"(p));
+        break;
+    case 14:
+        TRY_ASM("mov %%dr7, %%rax; mov %%dr6, %%rax; mov %%dr0, %%rax", : : : "rax");
+        break;
+    case 15:
+        TRY_ASM("mov %0, %%dr0", : : "r"(x));
+        break;
+    case 16:
+        TRY_ASM("lgdt (%0)", : : "r"(p));
+        break;
+    case 17:
+        TRY_ASM("lidt (%0)", : : "r"(p));
+        break;
+    case 18:
+        TRY_ASM("lldt %w0", : : "r"(x));
+        break;
+    case 19:
+        TRY_ASM("ltr %w0", : : "r"(x));
+        break;
+    case 20:
+        TRY_ASM("sgdt (%0); sidt (%0); sldt %%ax; str %%ax", : : "r"(scratch[0]) : "rax", "memory");
+        break;
+    case 21:
+        TRY_ASM("mov %w0, %%ds; mov %w0, %%es; xor %%eax, %%eax; mov %%eax, %%ds; mov %%eax, %%es",
+                :
+                : "r"(x)
+                : "rax");
+        break;
+    case 22:
+        TRY_ASM("mov %w0, %%fs; xor %%eax, %%eax; mov %%eax, %%fs", : : "r"(x) : "rax");
+        break;
+    case 23:
+        TRY_ASM("lar %w0, %%eax; lsl %w0, %%eax; verr %w0; verw %w0", : : "r"(x) : "rax");
+        break;
+    case 24:
+        TRY_ASM("mov %%rsp, %%r12; rex64 lcall *(%0)\n.globl far_target\nfar_target: mov %%r12, %%rsp",
+                :
+                : "r"(&far)
+                : "r12", "memory");
+        break;
     case 25:
         far.off = (uint64_t)far_target2;
         TRY_ASM("mov %%rsp, %%r12; rex64 ljmp *(%0)\n.globl far_target2\nfar_target2: mov %%r12, %%rsp",
-                : : "r"(&far) : "r12", "memory");
+                :
+                : "r"(&far)
+                : "r12", "memory");
         break;
-    case 26: TRY_ASM("int3"); break;
-    case 27: TRY_ASM("ud2"); break;
-    case 28: TRY_ASM("xor %%edx, %%edx; divq %0", : : "r"(0UL), "a"(x) : "rdx"); break;
-    case 29: TRY_ASM("movb (%0), %%al", : : "r"(p) : "rax"); break;
-    case 30: TRY_ASM("movb %%al, (%0)", : : "r"(chance(50) ? p : (char *)victim[below(N_VICTIM)]) : "rax", "memory"); break;
+    case 26:
+        TRY_ASM("int3");
+        break;
+    case 27:
+        TRY_ASM("ud2");
+        break;
+    case 28:
+        TRY_ASM("xor %%edx, %%edx; divq %0", : : "r"(0UL), "a"(x) : "rdx");
+        break;
+    case 29:
+        TRY_ASM("movb (%0), %%al", : : "r"(p) : "rax");
+        break;
+    case 30:
+        TRY_ASM("movb %%al, (%0)",
+                :
+                : "r"(chance(50) ? p : (char *)victim[below(N_VICTIM)])
+                : "rax", "memory");
+        break;
     case 31:
         switch (below(8)) {
-        case 0: TRY_ASM("int $0x0"); break;
-        case 1: TRY_ASM("int $0x1"); break;
-        case 2: TRY_ASM("int $0x3"); break;
-        case 3: TRY_ASM("int $0xd"); break;
-        case 4: TRY_ASM("int $0xe"); break;
-        case 5: TRY_ASM("int $0x20"); break;
-        case 6: TRY_ASM("int $0x82"); break;
-        default: TRY_ASM("int $0xff"); break;
+        case 0:
+            TRY_ASM("int $0x0");
+            break;
+        case 1:
+            TRY_ASM("int $0x1");
+            break;
+        case 2:
+            TRY_ASM("int $0x3");
+            break;
+        case 3:
+            TRY_ASM("int $0xd");
+            break;
+        case 4:
+            TRY_ASM("int $0xe");
+            break;
+        case 5:
+            TRY_ASM("int $0x20");
+            break;
+        case 6:
+            TRY_ASM("int $0x82");
+            break;
+        default:
+            TRY_ASM("int $0xff");
+            break;
         }
         break;
-    case 32: TRY_ASM("rdpmc; rdtscp", : : "c"(x) : "rax", "rdx"); break;
-    case 33: TRY_ASM("swapgs"); break;
-    case 34: TRY_ASM("xsetbv", : : "c"(0), "a"(x & 3), "d"(0)); break;
-    case 35: TRY_ASM("pushfq; orl $0x3000, (%%rsp); popfq; pushfq; popq %%rax", : : : "rax", "memory"); break;
-    case 36: TRY_ASM("movq $0, (%0)", : : "r"(ro_page + (x & 4088)) : "memory"); break;
-    case 37: TRY_ASM("mov %w0, %%ss", : : "r"(x)); break;
-    case 38: TRY_ASM("mov %%ss, %%eax; mov %%eax, %%ss; int3", : : : "rax"); break;
+    case 32:
+        TRY_ASM("rdpmc; rdtscp", : : "c"(x) : "rax", "rdx");
+        break;
+    case 33:
+        TRY_ASM("swapgs");
+        break;
+    case 34:
+        TRY_ASM("xsetbv", : : "c"(0), "a"(x & 3), "d"(0));
+        break;
+    case 35:
+        TRY_ASM("pushfq; orl $0x3000, (%%rsp); popfq; pushfq; popq %%rax", : : : "rax", "memory");
+        break;
+    case 36:
+        TRY_ASM("movq $0, (%0)", : : "r"(ro_page + (x & 4088)) : "memory");
+        break;
+    case 37:
+        TRY_ASM("mov %w0, %%ss", : : "r"(x));
+        break;
+    case 38:
+        TRY_ASM("mov %%ss, %%eax; mov %%eax, %%ss; int3", : : : "rax");
+        break;
     case 39: {
         /* The iret hypercall back to the next instruction, with random
          * arithmetic flags, IF and VGCF_in_syscall. */
@@ -482,13 +604,16 @@ __attribute__((noinline)) static void one_instruction(void)
                      "mov %1, %%eax\n\t"
                      "syscall\n"
                      "1: mov %%r12, %%rsp"
-                     : : "r"(frame), "i"(__HYPERVISOR_iret)
+                     :
+                     : "r"(frame), "i"(__HYPERVISOR_iret)
                      : "rax", "rcx", "r11", "r12", "memory", "cc");
         calls[__HYPERVISOR_iret]++;
         served[__HYPERVISOR_iret]++;
         break;
     }
-    default: TRY_ASM("cpuid", : "+a"(x), "+c"(y) : : "rbx", "rdx"); break;
+    default:
+        TRY_ASM("cpuid", : "+a"(x), "+c"(y) : : "rbx", "rdx");
+        break;
     }
 }
 
@@ -538,12 +663,11 @@ void test_main(void)
     /* Events are unmasked now and then: the runtime's upcall handler only clears
      * evtchn_upcall_pending, so port bits are cleared here every 64 rounds. */
     uint64_t t0 = now_ms(), deadline = t0 + secs * 1000;
-    printf("# fuzz: seed %lu iters %lu secs %lu\n", (unsigned long)cmdline_u("seed", 1),
-           (unsigned long)iters, (unsigned long)secs);
+    printf("# fuzz: seed %lu iters %lu secs %lu\n", (unsigned long)cmdline_u("seed", 1), (unsigned long)iters,
+           (unsigned long)secs);
     for (execs = 0; execs < iters; execs++) {
         if ((execs & 63) == 0) {
-            if (now_ms() >= deadline)
-                break;
+            if (now_ms() >= deadline) break;
             fill_scratch(4);
         }
         if ((execs & 63) == 1) {

@@ -22,11 +22,11 @@ static void where(domid_t d)
     long rc = HYPERVISOR_domctl(&dc);
     const struct cpu_user_regs *r = &ctx.user_regs;
     printf("# d%u: getvcpucontext %ld: rip %lx rsp %lx rax %lx rdi %lx rsi %lx rdx %lx r10 %lx r8 %lx "
-           "r9 %lx rbx %lx r12 %lx r13 %lx r14 %lx r15 %lx\n", d, rc, (unsigned long)r->rip,
-           (unsigned long)r->rsp, (unsigned long)r->rax, (unsigned long)r->rdi, (unsigned long)r->rsi,
-           (unsigned long)r->rdx, (unsigned long)r->r10, (unsigned long)r->r8, (unsigned long)r->r9,
-           (unsigned long)r->rbx, (unsigned long)r->r12, (unsigned long)r->r13, (unsigned long)r->r14,
-           (unsigned long)r->r15);
+           "r9 %lx rbx %lx r12 %lx r13 %lx r14 %lx r15 %lx\n",
+           d, rc, (unsigned long)r->rip, (unsigned long)r->rsp, (unsigned long)r->rax, (unsigned long)r->rdi,
+           (unsigned long)r->rsi, (unsigned long)r->rdx, (unsigned long)r->r10, (unsigned long)r->r8,
+           (unsigned long)r->r9, (unsigned long)r->rbx, (unsigned long)r->r12, (unsigned long)r->r13,
+           (unsigned long)r->r14, (unsigned long)r->r15);
 }
 
 /* The hypervisor's frame-table audit: 0 inconsistencies. */
@@ -48,12 +48,10 @@ static int wait_child(domid_t d, uint64_t deadline)
 {
     struct xen_domctl_getdomaininfo info;
     for (;;) {
-        if (xc_getinfo(d, &info))
-            return -2;
+        if (xc_getinfo(d, &info)) return -2;
         if (info.flags & XEN_DOMINF_shutdown)
             return (int)((info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask);
-        if (now_ns() >= deadline)
-            return -1;
+        if (now_ns() >= deadline) return -1;
         HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
     }
 }
@@ -66,8 +64,7 @@ void test_main(void)
     const void *elf;
     size_t len;
     const char *mcmd;
-    if (par < 1 || par > 2)
-        par = 1;
+    if (par < 1 || par > 2) par = 1;
     if (!module_get(0, &elf, &len, &mcmd)) {
         printf("FAIL - no fuzz-child module\n");
         checks_failed++;
@@ -77,8 +74,7 @@ void test_main(void)
            (unsigned long)base, (unsigned long)iters, (unsigned long)secs, par);
     audit("audit before any child");
     uint64_t free0 = 0, f = 0;
-    if (xc_free_pages(&free0))
-        printf("FAIL - physinfo\n"), checks_failed++;
+    if (xc_free_pages(&free0)) printf("FAIL - physinfo\n"), checks_failed++;
     unsigned crashed = 0, finished = 0;
     for (unsigned k = 0; k < seeds; k += par) {
         unsigned n = par < seeds - k ? par : seeds - k;
@@ -88,7 +84,8 @@ void test_main(void)
             const char *what = "";
             long rc = xc_build_create(&kids[i], elf, len, TESSERA_CAP_CONSOLE, 1024, 1, &what);
             if (rc) {
-                printf("FAIL - seed %lu: building the child: %s: %ld\n", (unsigned long)(base + k + i), what, rc);
+                printf("FAIL - seed %lu: building the child: %s: %ld\n", (unsigned long)(base + k + i), what,
+                       rc);
                 checks_failed++;
                 return;
             }
@@ -101,10 +98,10 @@ void test_main(void)
                      n > 1 ? ids[1 - i] : 0x7ff1);
             const char *what = "";
             long rc = xc_build_load(&kids[i], elf, cmd, &what);
-            if (!rc)
-                rc = xc_simple(XEN_DOMCTL_unpausedomain, ids[i]);
+            if (!rc) rc = xc_simple(XEN_DOMCTL_unpausedomain, ids[i]);
             if (rc) {
-                printf("FAIL - seed %lu: loading the child: %s: %ld\n", (unsigned long)(base + k + i), what, rc);
+                printf("FAIL - seed %lu: loading the child: %s: %ld\n", (unsigned long)(base + k + i), what,
+                       rc);
                 checks_failed++;
                 return;
             }
@@ -122,7 +119,9 @@ void test_main(void)
                 crashed += why == SHUTDOWN_crash;
                 finished += why == SHUTDOWN_poweroff;
                 printf("# seed %lu: child d%u %s\n", (unsigned long)(base + k + i), ids[i],
-                       why == SHUTDOWN_poweroff ? "finished" : why == SHUTDOWN_crash ? "crashed" : "shut down");
+                       why == SHUTDOWN_poweroff ? "finished"
+                       : why == SHUTDOWN_crash  ? "crashed"
+                                                : "shut down");
             }
         }
         char name[96];
@@ -131,16 +130,15 @@ void test_main(void)
         audit(name);
         for (unsigned i = 0; i < n; i++) {
             long rc = xc_simple(XEN_DOMCTL_destroydomain, ids[i]);
-            if (rc)
-                printf("FAIL - destroy d%u: %ld\n", ids[i], rc), checks_failed++;
+            if (rc) printf("FAIL - destroy d%u: %ld\n", ids[i], rc), checks_failed++;
         }
-        snprintf(name, sizeof(name), "seeds %lu-%lu: audit after destroying them",
-                 (unsigned long)(base + k), (unsigned long)(base + k + n - 1));
+        snprintf(name, sizeof(name), "seeds %lu-%lu: audit after destroying them", (unsigned long)(base + k),
+                 (unsigned long)(base + k + n - 1));
         audit(name);
         xc_free_pages(&f);
-        check_result("free pages back to their value before the first child", f == free0,
-                     "%lu, before %lu", (unsigned long)f, (unsigned long)free0);
+        check_result("free pages back to their value before the first child", f == free0, "%lu, before %lu",
+                     (unsigned long)f, (unsigned long)free0);
     }
-    printf("# fuzz-parent: %u children finished, %u crashed (a crash is the child's own doing)\n",
-           finished, crashed);
+    printf("# fuzz-parent: %u children finished, %u crashed (a crash is the child's own doing)\n", finished,
+           crashed);
 }

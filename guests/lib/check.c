@@ -19,10 +19,7 @@ void check_result(const char *name, bool ok, const char *fmt, ...)
     printf("FAIL - %s (%s)\n", name, buf);
 }
 
-void section(const char *title)
-{
-    printf("# %s\n", title);
-}
+void section(const char *title) { printf("# %s\n", title); }
 
 bool xen_dom0_oracle;
 

@@ -34,8 +34,7 @@ static uint64_t *table_va(uint64_t entry)
 {
     uint64_t mfn = (entry & PTE_ADDR_MASK) >> PAGE_SHIFT;
     uint64_t pfn;
-    if (!m2p_read(mfn, &pfn) || pfn >= start_info->nr_pages)
-        return NULL;
+    if (!m2p_read(mfn, &pfn) || pfn >= start_info->nr_pages) return NULL;
     return pfn_to_va(pfn);
 }
 
@@ -45,11 +44,9 @@ uint64_t *pte_ptr(uint64_t va)
     for (int level = 4; level > 1; level--) {
         unsigned idx = (va >> (12 + 9 * (level - 1))) & 511;
         uint64_t e = t[idx];
-        if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
-            return NULL;
+        if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE)) return NULL;
         t = table_va(e);
-        if (!t)
-            return NULL;
+        if (!t) return NULL;
     }
     return &t[(va >> 12) & 511];
 }
@@ -57,8 +54,7 @@ uint64_t *pte_ptr(uint64_t va)
 uint64_t pte_maddr(uint64_t va)
 {
     uint64_t *p = pte_ptr(va);
-    if (!p)
-        return 0;
+    if (!p) return 0;
     uint64_t pfn = va_to_pfn(p);
     return (pfn_to_mfn(pfn) << PAGE_SHIFT) | ((uint64_t)p & 4095);
 }
@@ -82,21 +78,18 @@ long mmuext1(unsigned cmd, uint64_t arg1, uint64_t arg2)
 {
     struct mmuext_op op = { .cmd = cmd };
     op.arg1.mfn = arg1;
-    op.arg2.src_mfn = arg2;             /* all 64 bits: nr_ents, or a vcpumask pointer */
+    op.arg2.src_mfn = arg2; /* all 64 bits: nr_ents, or a vcpumask pointer */
     return HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
 }
 
 long mmuext_pin(unsigned level, void *va)
 {
-    static const unsigned cmds[] = { 0, MMUEXT_PIN_L1_TABLE, MMUEXT_PIN_L2_TABLE,
-                                     MMUEXT_PIN_L3_TABLE, MMUEXT_PIN_L4_TABLE };
+    static const unsigned cmds[] = { 0, MMUEXT_PIN_L1_TABLE, MMUEXT_PIN_L2_TABLE, MMUEXT_PIN_L3_TABLE,
+                                     MMUEXT_PIN_L4_TABLE };
     return mmuext1(cmds[level], va_to_mfn(va), 0);
 }
 
-long mmuext_unpin(void *va)
-{
-    return mmuext1(MMUEXT_UNPIN_TABLE, va_to_mfn(va), 0);
-}
+long mmuext_unpin(void *va) { return mmuext1(MMUEXT_UNPIN_TABLE, va_to_mfn(va), 0); }
 
 void user_space_init(uint64_t *data)
 {

@@ -20,10 +20,7 @@ uint64_t cmdline_u(const char *key, uint64_t dflt)
 }
 
 /* The guests' console is the hypervisor's (console_io), also before shared_info. */
-void console_write(const char *s, size_t n)
-{
-    console_io_write(s, n);
-}
+void console_write(const char *s, size_t n) { console_io_write(s, n); }
 
 void guest_exit(void)
 {

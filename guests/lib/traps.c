@@ -6,7 +6,9 @@ volatile unsigned event_upcalls;
 void (*upcall_hook)(struct pv_regs *r);
 bool (*trap_hook)(struct pv_regs *r);
 
-struct extable { uint64_t start, end; };
+struct extable {
+    uint64_t start, end;
+};
 extern const struct extable __extable_start[], __extable_end[];
 
 trap_info_t trap_table[] = {
@@ -40,8 +42,7 @@ static void decode(struct pv_regs *r)
     last_trap.rcx = f[0];
     last_trap.r11 = f[1];
     last_trap.ec = 0;
-    if (r->has_ec)
-        last_trap.ec = f[i++];
+    if (r->has_ec) last_trap.ec = f[i++];
     last_trap.rip = f[i];
     last_trap.cs = f[i + 1];
     last_trap.rflags = f[i + 2];
@@ -56,25 +57,22 @@ static void decode(struct pv_regs *r)
 
 void trap_dispatch(struct pv_regs *r)
 {
-    if (r->vector == 0x102) {           /* event upcall: record it and ack */
+    if (r->vector == 0x102) { /* event upcall: record it and ack */
         decode(r);
         event_upcalls++;
         vcpu0->evtchn_upcall_pending = 0;
-        if (upcall_hook)
-            upcall_hook(r);
+        if (upcall_hook) upcall_hook(r);
         return;
     }
-    if (r->vector == 0x101) {           /* failsafe: frame shape differs */
-        printf("FAIL - failsafe callback: ds %lx es %lx fs %lx gs %lx rip %lx\n",
-               (unsigned long)r->frame[2], (unsigned long)r->frame[3],
-               (unsigned long)r->frame[4], (unsigned long)r->frame[5],
+    if (r->vector == 0x101) { /* failsafe: frame shape differs */
+        printf("FAIL - failsafe callback: ds %lx es %lx fs %lx gs %lx rip %lx\n", (unsigned long)r->frame[2],
+               (unsigned long)r->frame[3], (unsigned long)r->frame[4], (unsigned long)r->frame[5],
                (unsigned long)r->frame[6]);
         checks_failed++;
         guest_exit();
     }
     decode(r);
-    if (trap_hook && trap_hook(r))
-        return;
+    if (trap_hook && trap_hook(r)) return;
     uint64_t rip = *reg_rip(r);
     for (const struct extable *e = __extable_start; e < __extable_end; e++) {
         if (rip >= e->start && rip <= e->end) {
@@ -85,9 +83,10 @@ void trap_dispatch(struct pv_regs *r)
         }
     }
     printf("FAIL - unexpected trap: vector 0x%lx ec 0x%lx rip 0x%lx cs 0x%lx rflags 0x%lx rsp 0x%lx "
-           "cr2 0x%lx\n", (unsigned long)r->vector, (unsigned long)last_trap.ec,
-           (unsigned long)rip, (unsigned long)last_trap.cs, (unsigned long)last_trap.rflags,
-           (unsigned long)last_trap.rsp, (unsigned long)last_trap.cr2);
+           "cr2 0x%lx\n",
+           (unsigned long)r->vector, (unsigned long)last_trap.ec, (unsigned long)rip,
+           (unsigned long)last_trap.cs, (unsigned long)last_trap.rflags, (unsigned long)last_trap.rsp,
+           (unsigned long)last_trap.cr2);
     checks_failed++;
     guest_exit();
 }

@@ -11,7 +11,7 @@
 #include "xc.h"
 #include "proto.h"
 
-#define SECONDS(n) ((uint64_t)(n) * 1000000000ULL)
+#define SECONDS(n) ((uint64_t)(n)*1000000000ULL)
 
 static struct child c;
 static const void *child_elf;
@@ -22,8 +22,7 @@ static void __attribute__((noreturn)) fatal(const char *what, long rc)
     printf("FAIL - %s (%ld); stopping\n", what, rc);
     printf("BENCH done\n");
     checks_failed++;
-    if (c.domid)
-        xc_simple(XEN_DOMCTL_destroydomain, c.domid);
+    if (c.domid) xc_simple(XEN_DOMCTL_destroydomain, c.domid);
     guest_exit();
 }
 
@@ -61,38 +60,31 @@ void test_main(void)
     xc_init();
     printf("# multi-bench on %s\n", on_tessera ? "Tessera" : "Xen");
     const char *cl;
-    if (!module_get(0, &child_elf, &child_len, &cl))
-        fatal("no child module", -1);
+    if (!module_get(0, &child_elf, &child_len, &cl)) fatal("no child module", -1);
     unsigned n_null = iters("null", 200000), n_rtt = iters("rtt", 20000);
     unsigned n_map = iters("map", 10000), n_copy = iters("copy", 2000);
 
-    null_hypercall(n_null / 10);          /* warm-up */
+    null_hypercall(n_null / 10); /* warm-up */
     null_hypercall(n_null);
 
     const char *what;
     long rc = xc_build_create(&c, child_elf, child_len, 0, 1024, 1, &what);
     evtchn_port_t p = 0;
-    if (!rc)
-        rc = evtchn_alloc_unbound(DOMID_SELF, c.domid, &p);
+    if (!rc) rc = evtchn_alloc_unbound(DOMID_SELF, c.domid, &p);
     char cmd[64];
     snprintf(cmd, sizeof(cmd), "echo port=%u", p);
-    if (!rc)
-        rc = xc_build_load(&c, child_elf, cmd, &what);
-    if (!rc)
-        rc = xc_simple(XEN_DOMCTL_unpausedomain, c.domid);
-    if (rc)
-        fatal(what, rc);
-    if (evtchn_wait(p, now_ns() + SECONDS(120)))
-        fatal("the child did not bind our port", -ETIMEDOUT);
-    struct gnttab_map_grant_ref m = { .host_addr = (uint64_t)xc_window[2], .flags = GNTMAP_host_map,
-                                      .ref = MB_REF, .dom = c.domid };
+    if (!rc) rc = xc_build_load(&c, child_elf, cmd, &what);
+    if (!rc) rc = xc_simple(XEN_DOMCTL_unpausedomain, c.domid);
+    if (rc) fatal(what, rc);
+    if (evtchn_wait(p, now_ns() + SECONDS(120))) fatal("the child did not bind our port", -ETIMEDOUT);
+    struct gnttab_map_grant_ref m = {
+        .host_addr = (uint64_t)xc_window[2], .flags = GNTMAP_host_map, .ref = MB_REF, .dom = c.domid
+    };
     rc = HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &m, 1);
-    if (rc || m.status)
-        fatal("map the child's mailbox", rc ? rc : m.status);
+    if (rc || m.status) fatal("map the child's mailbox", rc ? rc : m.status);
     win_invlpg(xc_window[2]);
     struct mbox *mb = (struct mbox *)xc_window[2];
-    if (mb->magic != MB_MAGIC)
-        fatal("mailbox magic", mb->magic);
+    if (mb->magic != MB_MAGIC) fatal("mailbox magic", mb->magic);
 
     /* Event-channel round trips. */
     uint64_t dl = now_ns() + SECONDS(600);
@@ -104,12 +96,10 @@ void test_main(void)
             mb->ping = ++seq;
             evtchn_send(p);
             while (mb->pong != seq)
-                if (evtchn_wait(p, dl))
-                    fatal("ping-pong timeout", -ETIMEDOUT);
+                if (evtchn_wait(p, dl)) fatal("ping-pong timeout", -ETIMEDOUT);
         }
         uint64_t c1 = rdtsc(), t1 = now_ns();
-        if (pass)
-            report("evtchn_rtt", n, t0, t1, c0, c1);
+        if (pass) report("evtchn_rtt", n, t0, t1, c0, c1);
     }
 
     /* Grant map + unmap of one page. */
@@ -118,18 +108,17 @@ void test_main(void)
         uint64_t t0 = now_ns(), c0 = rdtsc();
         for (unsigned i = 0; i < n; i++) {
             struct gnttab_map_grant_ref mo = { .host_addr = (uint64_t)xc_window[3],
-                                               .flags = GNTMAP_host_map, .ref = BENCH_REF0,
+                                               .flags = GNTMAP_host_map,
+                                               .ref = BENCH_REF0,
                                                .dom = c.domid };
             if (HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &mo, 1) || mo.status)
                 fatal("grant map", mo.status);
-            struct gnttab_unmap_grant_ref uo = { .host_addr = (uint64_t)xc_window[3],
-                                                 .handle = mo.handle };
+            struct gnttab_unmap_grant_ref uo = { .host_addr = (uint64_t)xc_window[3], .handle = mo.handle };
             if (HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &uo, 1) || uo.status)
                 fatal("grant unmap", uo.status);
         }
         uint64_t c1 = rdtsc(), t1 = now_ns();
-        if (pass)
-            report("grant_map_unmap", n, t0, t1, c0, c1);
+        if (pass) report("grant_map_unmap", n, t0, t1, c0, c1);
     }
     win_unmap(3);
 

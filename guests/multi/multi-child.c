@@ -16,13 +16,18 @@
 static void child_note(const char *name, bool ok, long long got);
 #undef CHECK
 #undef CHECK_EQ
-#define CHECK(name, cond) do { bool _ok = (cond); child_note((name), _ok, _ok); \
-        check_result((name), _ok, "%s", #cond); } while (0)
-#define CHECK_EQ(name, got, want) do {                                            \
-        long long _g = (long long)(got), _w = (long long)(want);                  \
-        child_note((name), _g == _w, _g);                                         \
-        check_result((name), _g == _w, "got %lld (0x%llx), expected %lld (0x%llx)", \
-                     _g, (unsigned long long)_g, _w, (unsigned long long)_w);     \
+#define CHECK(name, cond)                                                                                    \
+    do {                                                                                                     \
+        bool _ok = (cond);                                                                                   \
+        child_note((name), _ok, _ok);                                                                        \
+        check_result((name), _ok, "%s", #cond);                                                              \
+    } while (0)
+#define CHECK_EQ(name, got, want)                                                                            \
+    do {                                                                                                     \
+        long long _g = (long long)(got), _w = (long long)(want);                                             \
+        child_note((name), _g == _w, _g);                                                                    \
+        check_result((name), _g == _w, "got %lld (0x%llx), expected %lld (0x%llx)", _g,                      \
+                     (unsigned long long)_g, _w, (unsigned long long)_w);                                    \
     } while (0)
 
 static const char *cmdline;
@@ -69,8 +74,7 @@ static void child_note(const char *name, bool ok, long long got)
 
 static void note_first_fail(void)
 {
-    if (mb)
-        memcpy(mb->first_fail, first_fail, sizeof(first_fail));
+    if (mb) memcpy(mb->first_fail, first_fail, sizeof(first_fail));
 }
 
 #define DEADLINE (now_ns() + 60000000000ULL)
@@ -95,8 +99,7 @@ static bool all(const void *p, int c, size_t n)
 {
     const uint8_t *b = p;
     for (size_t i = 0; i < n; i++)
-        if (b[i] != (uint8_t)c)
-            return false;
+        if (b[i] != (uint8_t)c) return false;
     return true;
 }
 
@@ -114,8 +117,7 @@ static void bootstrap(void)
     evtchn_port_t pport = (evtchn_port_t)arg_ul("port", 0);
     long rc = evtchn_bind_interdomain(0, pport, &lport);
     CHECK_EQ("bind_interdomain to the parent's offered port", rc, 0);
-    if (rc)
-        child_exit();
+    if (rc) child_exit();
     CHECK("bind_interdomain raises the new local port once", evtchn_test_and_clear(lport));
     mb->magic = MB_MAGIC;
     evtchn_send(lport);
@@ -127,25 +129,22 @@ static void no_build_refused(void)
 {
     section("child without BUILD: every domctl refused");
     static const uint32_t cmds[] = {
-        XEN_DOMCTL_createdomain, XEN_DOMCTL_destroydomain, XEN_DOMCTL_pausedomain,
-        XEN_DOMCTL_unpausedomain, XEN_DOMCTL_getdomaininfo, XEN_DOMCTL_max_mem,
-        XEN_DOMCTL_setvcpucontext, XEN_DOMCTL_getvcpucontext, XEN_DOMCTL_max_vcpus,
-        XEN_DOMCTL_scheduler_op, TESSERA_DOMCTL_set_capabilities,
+        XEN_DOMCTL_createdomain,   XEN_DOMCTL_destroydomain,        XEN_DOMCTL_pausedomain,
+        XEN_DOMCTL_unpausedomain,  XEN_DOMCTL_getdomaininfo,        XEN_DOMCTL_max_mem,
+        XEN_DOMCTL_setvcpucontext, XEN_DOMCTL_getvcpucontext,       XEN_DOMCTL_max_vcpus,
+        XEN_DOMCTL_scheduler_op,   TESSERA_DOMCTL_set_capabilities,
     };
     static const char *names[] = {
-        "createdomain", "destroydomain", "pausedomain", "unpausedomain", "getdomaininfo",
-        "max_mem", "setvcpucontext", "getvcpucontext", "max_vcpus", "scheduler_op",
-        "set_capabilities",
+        "createdomain",   "destroydomain",  "pausedomain", "unpausedomain", "getdomaininfo",    "max_mem",
+        "setvcpucontext", "getvcpucontext", "max_vcpus",   "scheduler_op",  "set_capabilities",
     };
     static struct xen_domctl d;
     for (unsigned i = 0; i < ARRAY_SIZE(cmds); i++) {
         for (unsigned t = 0; t < 2; t++) {
             domid_t target = t ? DOMID_SELF : 0;
-            if (cmds[i] == XEN_DOMCTL_createdomain && t)
-                continue;
+            if (cmds[i] == XEN_DOMCTL_createdomain && t) continue;
             xc_domctl_init(&d, cmds[i], target);
-            if (cmds[i] == XEN_DOMCTL_createdomain)
-                d.u.createdomain.max_vcpus = 1;
+            if (cmds[i] == XEN_DOMCTL_createdomain) d.u.createdomain.max_vcpus = 1;
             if (cmds[i] == XEN_DOMCTL_scheduler_op) {
                 d.u.scheduler_op.sched_id = XEN_SCHEDULER_CREDIT;
                 d.u.scheduler_op.cmd = XEN_DOMCTL_SCHEDOP_putinfo;
@@ -157,8 +156,9 @@ static void no_build_refused(void)
             char name[120];
             snprintf(name, sizeof(name), "no BUILD: domctl %s on %s is %s", names[i],
                      t ? "DOMID_SELF" : "domain 0 (the parent)",
-                     want == -EPERM ? "-EPERM" : want == -ESRCH ? "-ESRCH (no such id)" :
-                     "-EINVAL (reserved id)");
+                     want == -EPERM   ? "-EPERM"
+                     : want == -ESRCH ? "-ESRCH (no such id)"
+                                      : "-EINVAL (reserved id)");
             CHECK_EQ(name, HYPERVISOR_domctl(&d), want);
         }
     }
@@ -187,7 +187,8 @@ static void no_build_refused(void)
     CHECK_EQ("machine_memory_map without BUILD is -EPERM",
              HYPERVISOR_memory_op(XENMEM_machine_memory_map, &r), -EPERM);
     sched_remote_shutdown_t rs = { .domain_id = 0, .reason = SHUTDOWN_poweroff };
-    CHECK_EQ("remote_shutdown of domain 0 is -EPERM", HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, &rs), -EPERM);
+    CHECK_EQ("remote_shutdown of domain 0 is -EPERM", HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, &rs),
+             -EPERM);
     evtchn_port_t p;
     CHECK_EQ("alloc_unbound in domain 0 is -EPERM", evtchn_alloc_unbound(0, DOMID_SELF, &p), -EPERM);
     evtchn_status_t st;
@@ -195,7 +196,8 @@ static void no_build_refused(void)
     xen_pfn_t f;
     struct gnttab_setup_table s = { .dom = 0, .nr_frames = 1 };
     set_xen_guest_handle(s.frame_list, &f);
-    CHECK_EQ("setup_table of domain 0: hypercall 0", HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &s, 1), 0);
+    CHECK_EQ("setup_table of domain 0: hypercall 0", HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &s, 1),
+             0);
     CHECK_EQ("setup_table of domain 0: GNTST_permission_denied", s.status, GNTST_permission_denied);
 }
 
@@ -243,12 +245,10 @@ static void ping_pong(void)
     while (seen < PINGS) {
         uint32_t v = mb->ping;
         if (v == seen) {
-            if (evtchn_wait(lport, dl))
-                break;
+            if (evtchn_wait(lport, dl)) break;
             continue;
         }
-        if (v != seen + 1)
-            in_order = false;
+        if (v != seen + 1) in_order = false;
         seen = v;
         mb->pong = v;
         evtchn_send(lport);
@@ -272,15 +272,17 @@ static void grants(void)
     CHECK("revoking the read-only mapped grant is refused", !gnttab_end_access(gt, RO_REF));
     CHECK("the entries are unchanged by the refused revocations",
           (gt[RW_REF].flags & GTF_type_mask) == GTF_permit_access &&
-          (gt[RO_REF].flags & (GTF_type_mask | GTF_readonly)) == (GTF_permit_access | GTF_readonly));
+              (gt[RO_REF].flags & (GTF_type_mask | GTF_readonly)) == (GTF_permit_access | GTF_readonly));
 }
 
 static void grants_after_unmap(void)
 {
     CHECK("the parent's write through its mapping arrived", all(rw_page, PAT_PARENT_RW, PAGE_SIZE));
     CHECK("the read-only page is untouched", all(ro_page, PAT_CHILD_RO, PAGE_SIZE));
-    CHECK_EQ("after unmap: GTF_reading/GTF_writing clear (rw)", gt[RW_REF].flags & (GTF_reading | GTF_writing), 0);
-    CHECK_EQ("after unmap: GTF_reading/GTF_writing clear (ro)", gt[RO_REF].flags & (GTF_reading | GTF_writing), 0);
+    CHECK_EQ("after unmap: GTF_reading/GTF_writing clear (rw)",
+             gt[RW_REF].flags & (GTF_reading | GTF_writing), 0);
+    CHECK_EQ("after unmap: GTF_reading/GTF_writing clear (ro)",
+             gt[RO_REF].flags & (GTF_reading | GTF_writing), 0);
     CHECK("revoking the unmapped read-only grant succeeds", gnttab_end_access(gt, RO_REF));
     gnttab_grant(gt, 13, 0, va_to_mfn(ro_page), true);
 }
@@ -303,23 +305,24 @@ static void conform(void)
     /* One send, on request, for the parent's mask/unmask delivery checks. */
     uint64_t dl = DEADLINE;
     while (mb->arg[2] != 1)
-        if (evtchn_wait(lport, dl))
-            break;
+        if (evtchn_wait(lport, dl)) break;
     CHECK_EQ("send one event to the parent's masked port", evtchn_send(lport), 0);
     mb->res[0] = 1;
     child_sync(3);
     ping_pong();
-    child_sync(4);            /* parent maps */
+    child_sync(4); /* parent maps */
     child_sync(5);
     grants();
-    child_sync(6);            /* parent unmaps */
+    child_sync(6); /* parent unmaps */
     child_sync(7);
     grants_after_unmap();
-    child_sync(8);            /* parent: revoked map refused; copies */
+    child_sync(8); /* parent: revoked map refused; copies */
     child_sync(9);
     CHECK("grant copy into our rw page arrived", all(rw_page, PAT_COPY_IN, PAGE_SIZE));
-    CHECK_EQ("after the copies: no GTF_reading/GTF_writing left (rw)", gt[RW_REF].flags & (GTF_reading | GTF_writing), 0);
-    CHECK_EQ("after the copies: no GTF_reading/GTF_writing left (ro)", gt[13].flags & (GTF_reading | GTF_writing), 0);
+    CHECK_EQ("after the copies: no GTF_reading/GTF_writing left (rw)",
+             gt[RW_REF].flags & (GTF_reading | GTF_writing), 0);
+    CHECK_EQ("after the copies: no GTF_reading/GTF_writing left (ro)",
+             gt[13].flags & (GTF_reading | GTF_writing), 0);
     note_first_fail();
     mb->passed = checks_passed;
     mb->failed = checks_failed;
@@ -337,9 +340,9 @@ static void capcheck(void)
     CHECK_EQ("capcheck: holds BUILD|CONSOLE", caps, TESSERA_CAP_BUILD | TESSERA_CAP_CONSOLE);
     long rc = xc_create(1, &g);
     CHECK_EQ("capcheck: createdomain with BUILD", rc, 0);
-    if (rc)
-        child_exit();
-    CHECK_EQ("capcheck: set_capabilities SCHED (not held) is -EPERM", xc_set_caps(g, TESSERA_CAP_SCHED), -EPERM);
+    if (rc) child_exit();
+    CHECK_EQ("capcheck: set_capabilities SCHED (not held) is -EPERM", xc_set_caps(g, TESSERA_CAP_SCHED),
+             -EPERM);
     CHECK_EQ("capcheck: set_capabilities IO|BUILD (IO not held) is -EPERM",
              xc_set_caps(g, TESSERA_CAP_IO | TESSERA_CAP_BUILD), -EPERM);
     CHECK_EQ("capcheck: set_capabilities ALL is -EPERM", xc_set_caps(g, TESSERA_CAP_ALL), -EPERM);
@@ -349,13 +352,16 @@ static void capcheck(void)
     CHECK_EQ("capcheck: get_capabilities on its child", xc_get_caps(g, &caps), 0);
     CHECK_EQ("capcheck: the child's set", caps, TESSERA_CAP_BUILD | TESSERA_CAP_CONSOLE);
     uint16_t w = 512, c = 0;
-    CHECK_EQ("capcheck: scheduler_op putinfo without SCHED is -EPERM", xc_sched_credit(g, true, &w, &c), -EPERM);
+    CHECK_EQ("capcheck: scheduler_op putinfo without SCHED is -EPERM", xc_sched_credit(g, true, &w, &c),
+             -EPERM);
     CHECK_EQ("capcheck: scheduler_op getinfo with BUILD", xc_sched_credit(g, false, &w, &c), 0);
     CHECK_EQ("capcheck: pausedomain of its creator is -EPERM", xc_simple(XEN_DOMCTL_pausedomain, 0), -EPERM);
-    CHECK_EQ("capcheck: destroydomain of its sibling is -EPERM", xc_simple(XEN_DOMCTL_destroydomain, sib), -EPERM);
+    CHECK_EQ("capcheck: destroydomain of its sibling is -EPERM", xc_simple(XEN_DOMCTL_destroydomain, sib),
+             -EPERM);
     CHECK_EQ("capcheck: set_capabilities on its sibling is -EPERM", xc_set_caps(sib, 0), -EPERM);
     struct xen_domctl_getdomaininfo info;
-    CHECK_EQ("capcheck: getdomaininfo of its creator (named exactly) is -EPERM", xc_getinfo(0, &info), -EPERM);
+    CHECK_EQ("capcheck: getdomaininfo of its creator (named exactly) is -EPERM", xc_getinfo(0, &info),
+             -EPERM);
     CHECK_EQ("capcheck: domctl destroydomain naming DOMID_SELF is -ESRCH (no such id)",
              xc_simple(XEN_DOMCTL_destroydomain, DOMID_SELF), -ESRCH);
     uint64_t fp;

@@ -13,7 +13,7 @@ static evtchn_port_t pport, qport, rport, dom_exc;
 static const void *child_elf;
 static size_t child_len;
 
-#define SECONDS(n) ((uint64_t)(n) * 1000000000ULL)
+#define SECONDS(n) ((uint64_t)(n)*1000000000ULL)
 
 static void __attribute__((noreturn)) fatal(const char *what, long rc)
 {
@@ -21,10 +21,8 @@ static void __attribute__((noreturn)) fatal(const char *what, long rc)
     checks_failed++;
     for (unsigned i = 0; i < WIN_PAGES; i++)
         win_unmap(i);
-    if (c1.domid)
-        xc_simple(XEN_DOMCTL_destroydomain, c1.domid);
-    if (c2.domid)
-        xc_simple(XEN_DOMCTL_destroydomain, c2.domid);
+    if (c1.domid) xc_simple(XEN_DOMCTL_destroydomain, c1.domid);
+    if (c2.domid) xc_simple(XEN_DOMCTL_destroydomain, c2.domid);
     guest_exit();
 }
 
@@ -45,11 +43,9 @@ static int gmap(domid_t d, grant_ref_t ref, void *va, uint32_t flags, grant_hand
 {
     struct gnttab_map_grant_ref op = { .host_addr = (uint64_t)va, .flags = flags, .ref = ref, .dom = d };
     long rc = HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &op, 1);
-    if (rc)
-        return (int)rc - 1000;          /* distinguishable from every GNTST_ */
+    if (rc) return (int)rc - 1000; /* distinguishable from every GNTST_ */
     win_invlpg(va);
-    if (h)
-        *h = op.handle;
+    if (h) *h = op.handle;
     return op.status;
 }
 
@@ -65,8 +61,7 @@ static bool all(const void *p, int c, size_t n)
 {
     const uint8_t *b = p;
     for (size_t i = 0; i < n; i++)
-        if (b[i] != (uint8_t)c)
-            return false;
+        if (b[i] != (uint8_t)c) return false;
     return true;
 }
 
@@ -74,8 +69,7 @@ static uint64_t free_pages(void)
 {
     uint64_t f = 0;
     long rc = xc_free_pages(&f);
-    if (rc)
-        fatal("sysctl physinfo", rc);
+    if (rc) fatal("sysctl physinfo", rc);
     return f;
 }
 
@@ -86,10 +80,8 @@ static void wait_shutdown(domid_t d, const char *who)
     bool seen = false;
     for (;;) {
         long rc = xc_getinfo(d, &info);
-        if (rc || info.domain != d)
-            fatal("getdomaininfo while waiting for a shutdown", rc);
-        if (info.flags & XEN_DOMINF_shutdown)
-            break;
+        if (rc || info.domain != d) fatal("getdomaininfo while waiting for a shutdown", rc);
+        if (info.flags & XEN_DOMINF_shutdown) break;
         long w = evtchn_wait(dom_exc, dl);
         seen |= w == 0;
         if (w) {
@@ -98,8 +90,7 @@ static void wait_shutdown(domid_t d, const char *who)
             fatal(m, -ETIMEDOUT);
         }
     }
-    if (!seen)
-        seen = evtchn_wait(dom_exc, now_ns() + SECONDS(1)) == 0;
+    if (!seen) seen = evtchn_wait(dom_exc, now_ns() + SECONDS(1)) == 0;
     char n[96];
     snprintf(n, sizeof(n), "VIRQ_DOM_EXC raised when %s shut down", who);
     CHECK(n, seen);
@@ -147,8 +138,7 @@ static void pin_and_maptrack_limits(grant_entry_v1_t *gt)
         int st = GNTST_okay;
         for (unsigned r = 21; r < 29 && st == GNTST_okay; r++)
             for (unsigned k = 0; k < 128 && st == GNTST_okay; k++)
-                if ((st = dmap(0, r, &h[n], &bus[n])) == GNTST_okay)
-                    n++;
+                if ((st = dmap(0, r, &h[n], &bus[n])) == GNTST_okay) n++;
         CHECK_EQ("the maptrack holds 1024 mappings", n, 1024);
         CHECK_EQ("mapping 1025: GNTST_no_space", st, GNTST_no_space);
     }
@@ -215,18 +205,19 @@ static void grant_v2_and_replace(grant_entry_v1_t *gt)
 
     memset(xc_window[6], 0x5a, PAGE_SIZE);
     memset(xc_window[8], 0xa5, PAGE_SIZE);
-    CHECK_EQ("window 8 noted before its PTE moves", win_unmap(8), 0);   /* records its PTE */
+    CHECK_EQ("window 8 noted before its PTE moves", win_unmap(8), 0); /* records its PTE */
     gnttab_grant(gt, 21, 0, va_to_mfn(xc_window[6]), false);
     grant_handle_t h = 0;
     CHECK_EQ("map a grant of our own", gmap(0, 21, xc_window[7], GNTMAP_host_map, &h), GNTST_okay);
     CHECK("... it shows the granted page", all(xc_window[7], 0x5a, PAGE_SIZE));
-    struct gnttab_unmap_and_replace ur = { .host_addr = (uint64_t)xc_window[7], .new_addr = 0,
-                                           .handle = 4000, .status = 99 };
+    struct gnttab_unmap_and_replace ur = {
+        .host_addr = (uint64_t)xc_window[7], .new_addr = 0, .handle = 4000, .status = 99
+    };
     HYPERVISOR_grant_table_op(GNTTABOP_unmap_and_replace, &ur, 1);
     CHECK_EQ("unmap_and_replace with a bad handle: GNTST_bad_handle", ur.status, GNTST_bad_handle);
-    ur = (struct gnttab_unmap_and_replace){ .host_addr = (uint64_t)xc_window[7],
-                                            .new_addr = (uint64_t)xc_window[8], .handle = h,
-                                            .status = 99 };
+    ur = (struct gnttab_unmap_and_replace){
+        .host_addr = (uint64_t)xc_window[7], .new_addr = (uint64_t)xc_window[8], .handle = h, .status = 99
+    };
     CHECK_EQ("unmap_and_replace", HYPERVISOR_grant_table_op(GNTTABOP_unmap_and_replace, &ur, 1), 0);
     CHECK_EQ("... GNTST_okay", ur.status, GNTST_okay);
     win_invlpg(xc_window[7]);
@@ -246,14 +237,12 @@ static void warm_up(void)
     /* The parent's own lazily allocated state (maptrack frame) is allocated once
      * here, so the free-page count only moves with the children. */
     grant_entry_v1_t *gt = gnttab_self();
-    if (!gt)
-        fatal("setup_table/map own grant frame", -1);
+    if (!gt) fatal("setup_table/map own grant frame", -1);
     gnttab_grant(gt, 20, 0, va_to_mfn(xc_window[6]), false);
     grant_handle_t h = 0;
     int st = gmap(0, 20, xc_window[7], GNTMAP_host_map, &h);
     CHECK_EQ("warm-up: map a grant of our own (by domid)", st, GNTST_okay);
-    if (st == GNTST_okay)
-        CHECK_EQ("warm-up: unmap it", gunmap(xc_window[7], h), GNTST_okay);
+    if (st == GNTST_okay) CHECK_EQ("warm-up: unmap it", gunmap(xc_window[7], h), GNTST_okay);
     win_unmap(7);
     gnttab_end_access(gt, 20);
     grant_v2_and_replace(gt);
@@ -265,8 +254,7 @@ static void build_checks(void)
     section("building child 1 (CONSOLE only) per docs/capabilities.md");
     const char *what;
     long rc = xc_build_create(&c1, child_elf, child_len, TESSERA_CAP_CONSOLE, 1024, 1, &what);
-    if (rc)
-        fatal(what, rc);
+    if (rc) fatal(what, rc);
     CHECK("createdomain gave a new domain id", c1.domid != 0 && c1.domid < DOMID_FIRST_RESERVED);
     if ((rc = evtchn_alloc_unbound(DOMID_SELF, c1.domid, &pport)) ||
         (rc = evtchn_alloc_unbound(DOMID_SELF, DOMID_SELF, &qport)) ||
@@ -275,8 +263,7 @@ static void build_checks(void)
     char cmd[64];
     snprintf(cmd, sizeof(cmd), "conform port=%u", pport);
     rc = xc_build_load(&c1, child_elf, cmd, &what);
-    if (rc)
-        fatal(what, rc);
+    if (rc) fatal(what, rc);
 
     CHECK_EQ("child 1 built (map, load, pin L4, setvcpucontext)", rc, 0);
 
@@ -288,12 +275,14 @@ static void build_checks(void)
     CHECK_EQ("getdomaininfo: max_pages", info.max_pages, 1024);
     CHECK_EQ("getdomaininfo: max_vcpu_id", info.max_vcpu_id, 0);
     CHECK_EQ("getdomaininfo: one online vCPU after setvcpucontext", info.nr_online_vcpus, 1);
-    CHECK_EQ("getdomaininfo: shared_info_frame as start_info says", info.shared_info_frame, c1.shared_info_mfn);
+    CHECK_EQ("getdomaininfo: shared_info_frame as start_info says", info.shared_info_frame,
+             c1.shared_info_mfn);
 
     section("domctl refusals before the child runs");
     if (on_tessera) {
         CHECK_EQ("set_capabilities with an unknown bit is -EINVAL", xc_set_caps(c1.domid, 1u << 5), -EINVAL);
-        CHECK_EQ("set_capabilities CONSOLE again before it ran", xc_set_caps(c1.domid, TESSERA_CAP_CONSOLE), 0);
+        CHECK_EQ("set_capabilities CONSOLE again before it ran", xc_set_caps(c1.domid, TESSERA_CAP_CONSOLE),
+                 0);
     }
     static struct xen_domctl d;
     xc_domctl_init(&d, XEN_DOMCTL_max_vcpus, c1.domid);
@@ -313,9 +302,9 @@ static void build_checks(void)
     xc_domctl_init(&d, 200, c1.domid);
     CHECK_EQ("an unknown domctl (200) is -ENOSYS", HYPERVISOR_domctl(&d), -ENOSYS);
 
-    if (!on_tessera)
-        return;           /* Xen (dom0) has no build phase: the rest is Tessera's rule */
-    CHECK_EQ("foreign mapping of a child frame while building", win_map(1, c1.p2m[c1.free_pfn], c1.domid, true), 0);
+    if (!on_tessera) return; /* Xen (dom0) has no build phase: the rest is Tessera's rule */
+    CHECK_EQ("foreign mapping of a child frame while building",
+             win_map(1, c1.p2m[c1.free_pfn], c1.domid, true), 0);
     CHECK_EQ("unpausedomain while still mapping its frames is -EBUSY",
              xc_simple(XEN_DOMCTL_unpausedomain, c1.domid), -EBUSY);
     CHECK_EQ("destroydomain of an unrun domain whose frames we map is -EBUSY",
@@ -324,36 +313,32 @@ static void build_checks(void)
     CHECK_EQ("foreign mapping of our own frame naming the child is -EBUSY",
              win_map(1, va_to_mfn(xc_window[6]), c1.domid, false), -EBUSY);
     win_unmap(1);
-
-
-
 }
 
 static void capcheck_child(void)
 {
-    if (!on_tessera)
-        return;
+    if (!on_tessera) return;
     section("child 2 (BUILD|CONSOLE): capabilities never larger than the creator's");
     uint64_t before = free_pages();
     const char *what;
     char cmd[64];
     snprintf(cmd, sizeof(cmd), "capcheck sibling=%u", c1.domid);
-    long rc = xc_build(&c2, child_elf, child_len, TESSERA_CAP_BUILD | TESSERA_CAP_CONSOLE, 1024, 1, cmd, &what);
-    if (rc)
-        fatal(what, rc);
+    long rc =
+        xc_build(&c2, child_elf, child_len, TESSERA_CAP_BUILD | TESSERA_CAP_CONSOLE, 1024, 1, cmd, &what);
+    if (rc) fatal(what, rc);
     CHECK_EQ("child 2 unpaused", xc_simple(XEN_DOMCTL_unpausedomain, c2.domid), 0);
     wait_shutdown(c2.domid, "child 2 (capcheck)");
     CHECK_EQ("destroydomain of child 2", xc_simple(XEN_DOMCTL_destroydomain, c2.domid), 0);
     struct xen_domctl_getdomaininfo info;
     rc = xc_getinfo(c2.domid, &info);
-    CHECK("child 2 is gone (getdomaininfo -ESRCH or the next domain)", rc == -ESRCH || info.domain != c2.domid);
+    CHECK("child 2 is gone (getdomaininfo -ESRCH or the next domain)",
+          rc == -ESRCH || info.domain != c2.domid);
     CHECK_EQ("free pages back to their value before child 2 (and its own child)", free_pages(), before);
 }
 
 static void after_run_refusals(void)
 {
-    if (!on_tessera)
-        return;
+    if (!on_tessera) return;
     section("after the first unpause: no more building");
     CHECK_EQ("foreign mmu_update mapping a frame of the running child is -EPERM",
              win_map(1, c1.p2m[c1.free_pfn], c1.domid, false), -EPERM);
@@ -370,8 +355,10 @@ static void after_run_refusals(void)
     xc_domctl_init(&d, XEN_DOMCTL_setvcpucontext, c1.domid);
     set_xen_guest_handle(d.u.vcpucontext.ctxt, &vc);
     CHECK_EQ("setvcpucontext on the running child is -EPERM", HYPERVISOR_domctl(&d), -EPERM);
-    CHECK_EQ("set_capabilities on the running child is -EPERM", xc_set_caps(c1.domid, TESSERA_CAP_CONSOLE), -EPERM);
-    CHECK_EQ("unpausedomain of a running domain is -EINVAL", xc_simple(XEN_DOMCTL_unpausedomain, c1.domid), -EINVAL);
+    CHECK_EQ("set_capabilities on the running child is -EPERM", xc_set_caps(c1.domid, TESSERA_CAP_CONSOLE),
+             -EPERM);
+    CHECK_EQ("unpausedomain of a running domain is -EINVAL", xc_simple(XEN_DOMCTL_unpausedomain, c1.domid),
+             -EINVAL);
 }
 
 /* 2-level delivery of an interdomain event to a masked port, then unmask. */
@@ -412,8 +399,7 @@ static void ping_pong(void)
         mb->ping = i;
         evtchn_send(pport);
         while (mb->pong != i)
-            if (evtchn_wait(pport, dl))
-                goto out;
+            if (evtchn_wait(pport, dl)) goto out;
     }
 out:
     CHECK_EQ("10,000 pings answered", i - 1, PINGS);
@@ -433,7 +419,7 @@ static void grant_maps(domid_t cd, grant_handle_t *hrw, grant_handle_t *hro)
     CHECK("the read-only page holds the child's data", all(xc_window[4], PAT_CHILD_RO, PAGE_SIZE));
     uint64_t *pte = pte_ptr((uint64_t)xc_window[4]);
     CHECK("the read-only mapping's PTE has no RW bit", pte && (*pte & _PAGE_PRESENT) && !(*pte & _PAGE_RW));
-    unsigned n = TRY_ASM("movb $0, (%0)", :: "r"(xc_window[4]) : "memory");
+    unsigned n = TRY_ASM("movb $0, (%0)", ::"r"(xc_window[4]) : "memory");
     CHECK("a write through the read-only mapping faults (#PF)", n == 1 && last_trap.vector == 14);
 
     section("grant map misuse");
@@ -480,23 +466,38 @@ static void grant_copies(domid_t cd)
     for (unsigned i = 0; i < ARRAY_SIZE(ops); i++)
         ops[i].len = PAGE_SIZE;
     /* 0: our page -> child's rw grant */
-    ops[0].source.u.gmfn = va_to_mfn(src_page); ops[0].source.domid = DOMID_SELF;
-    ops[0].dest.u.ref = RW_REF; ops[0].dest.domid = cd; ops[0].flags = GNTCOPY_dest_gref;
+    ops[0].source.u.gmfn = va_to_mfn(src_page);
+    ops[0].source.domid = DOMID_SELF;
+    ops[0].dest.u.ref = RW_REF;
+    ops[0].dest.domid = cd;
+    ops[0].flags = GNTCOPY_dest_gref;
     /* 1: child's read-only grant (ref 13) -> our page */
-    ops[1].source.u.ref = 13; ops[1].source.domid = cd; ops[1].flags = GNTCOPY_source_gref;
-    ops[1].dest.u.gmfn = va_to_mfn(dst_page); ops[1].dest.domid = DOMID_SELF;
+    ops[1].source.u.ref = 13;
+    ops[1].source.domid = cd;
+    ops[1].flags = GNTCOPY_source_gref;
+    ops[1].dest.u.gmfn = va_to_mfn(dst_page);
+    ops[1].dest.domid = DOMID_SELF;
     /* 2: into the read-only grant */
-    ops[2].source.u.gmfn = va_to_mfn(src_page); ops[2].source.domid = DOMID_SELF;
-    ops[2].dest.u.ref = 13; ops[2].dest.domid = cd; ops[2].flags = GNTCOPY_dest_gref;
+    ops[2].source.u.gmfn = va_to_mfn(src_page);
+    ops[2].source.domid = DOMID_SELF;
+    ops[2].dest.u.ref = 13;
+    ops[2].dest.domid = cd;
+    ops[2].flags = GNTCOPY_dest_gref;
     /* 3: offset + len beyond the page */
-    ops[3] = ops[0]; ops[3].dest.offset = 100; ops[3].len = 4000;
+    ops[3] = ops[0];
+    ops[3].dest.offset = 100;
+    ops[3].len = 4000;
     /* 4: a frame (not a gref) of another domain */
-    ops[4].source.u.gmfn = c1.p2m[c1.free_pfn]; ops[4].source.domid = cd;
-    ops[4].dest.u.gmfn = va_to_mfn(dst_page); ops[4].dest.domid = DOMID_SELF;
+    ops[4].source.u.gmfn = c1.p2m[c1.free_pfn];
+    ops[4].source.domid = cd;
+    ops[4].dest.u.gmfn = va_to_mfn(dst_page);
+    ops[4].dest.domid = DOMID_SELF;
     /* 5: from an entry not offered */
-    ops[5] = ops[1]; ops[5].source.u.ref = UNOFFERED_REF;
+    ops[5] = ops[1];
+    ops[5].source.u.ref = UNOFFERED_REF;
     /* 6: from a domain that does not exist */
-    ops[6] = ops[1]; ops[6].source.domid = 999;
+    ops[6] = ops[1];
+    ops[6].source.domid = 999;
     long rc = HYPERVISOR_grant_table_op(GNTTABOP_copy, ops, ARRAY_SIZE(ops));
     CHECK_EQ("copy batch of 7: hypercall returns 0", rc, 0);
     CHECK_EQ("copy into the child's rw grant: GNTST_okay", ops[0].status, GNTST_okay);
@@ -504,7 +505,8 @@ static void grant_copies(domid_t cd)
     CHECK("the copied page holds the child's data", all(dst_page, PAT_CHILD_RO, PAGE_SIZE));
     CHECK_EQ("copy into a read-only grant: GNTST_general_error", ops[2].status, GNTST_general_error);
     CHECK_EQ("copy with offset+len past the page: GNTST_bad_copy_arg", ops[3].status, GNTST_bad_copy_arg);
-    CHECK_EQ("copy from another domain's frame by gmfn: GNTST_permission_denied", ops[4].status, GNTST_permission_denied);
+    CHECK_EQ("copy from another domain's frame by gmfn: GNTST_permission_denied", ops[4].status,
+             GNTST_permission_denied);
     CHECK_EQ("copy from an entry not offered: GNTST_general_error", ops[5].status, GNTST_general_error);
     CHECK_EQ("copy from a domain that does not exist: GNTST_bad_domain", ops[6].status, GNTST_bad_domain);
 }
@@ -514,23 +516,18 @@ static void grant_copies(domid_t cd)
  * hypervisor that gets it wrong may not survive it. */
 static void teardown_with_mapping(uint64_t free0)
 {
-    if (!on_tessera)
-        return;           /* Xen keeps such mappings until unmapped (the domain lingers) */
+    if (!on_tessera) return; /* Xen keeps such mappings until unmapped (the domain lingers) */
     section("child 3 is destroyed while we map its grant");
     static struct child c3;
     const char *what;
     evtchn_port_t p3 = 0;
     long rc = xc_build_create(&c3, child_elf, child_len, TESSERA_CAP_CONSOLE, 1024, 1, &what);
-    if (!rc)
-        rc = evtchn_alloc_unbound(DOMID_SELF, c3.domid, &p3);
+    if (!rc) rc = evtchn_alloc_unbound(DOMID_SELF, c3.domid, &p3);
     char cmd[64];
     snprintf(cmd, sizeof(cmd), "echo port=%u", p3);
-    if (!rc)
-        rc = xc_build_load(&c3, child_elf, cmd, &what);
-    if (!rc)
-        rc = xc_simple(XEN_DOMCTL_unpausedomain, c3.domid);
-    if (rc)
-        fatal(what, rc);
+    if (!rc) rc = xc_build_load(&c3, child_elf, cmd, &what);
+    if (!rc) rc = xc_simple(XEN_DOMCTL_unpausedomain, c3.domid);
+    if (rc) fatal(what, rc);
     CHECK_EQ("child 3 bound our port", evtchn_wait(p3, now_ns() + SECONDS(60)), 0);
     grant_handle_t h = 0;
     CHECK_EQ("map child 3's mailbox", gmap(c3.domid, MB_REF, xc_window[8], GNTMAP_host_map, &h), GNTST_okay);
@@ -543,7 +540,8 @@ static void teardown_with_mapping(uint64_t free0)
     evtchn_send(p3);
     wait_shutdown(c3.domid, "child 3");
     printf("# destroying child 3 while mapping two of its grants\n");
-    CHECK_EQ("destroydomain of child 3 while we map its grants", xc_simple(XEN_DOMCTL_destroydomain, c3.domid), 0);
+    CHECK_EQ("destroydomain of child 3 while we map its grants",
+             xc_simple(XEN_DOMCTL_destroydomain, c3.domid), 0);
     evtchn_status_t es;
     CHECK_EQ("status of our channel to child 3", evtchn_status(DOMID_SELF, p3, &es), 0);
     CHECK_EQ("the channel became unbound", es.status, EVTCHNSTAT_unbound);
@@ -563,8 +561,7 @@ static void teardown_with_mapping(uint64_t free0)
 void test_main(void)
 {
     xc_init();
-    if (!on_tessera)
-        printf("# not on Tessera: Tessera-only checks will fail\n");
+    if (!on_tessera) printf("# not on Tessera: Tessera-only checks will fail\n");
     const char *cl;
     if (!module_get(0, &child_elf, &child_len, &cl))
         fatal("no child module (boot multi-child.elf as the second module)", -1);
@@ -586,8 +583,7 @@ void test_main(void)
     grant_handle_t mh = 0;
     int st = gmap(c1.domid, MB_REF, xc_window[2], GNTMAP_host_map, &mh);
     CHECK_EQ("map the child's mailbox grant", st, GNTST_okay);
-    if (st)
-        fatal("no mailbox", st);
+    if (st) fatal("no mailbox", st);
     mb = (struct mbox *)xc_window[2];
     CHECK_EQ("mailbox magic", mb->magic, MB_MAGIC);
     mb->arg[0] = qport;
@@ -623,10 +619,10 @@ void test_main(void)
     parent_sync(4);
     grant_handle_t hrw = 0, hro = 0;
     grant_maps(c1.domid, &hrw, &hro);
-    parent_sync(5);            /* the child checks GTF flags and revocation */
+    parent_sync(5); /* the child checks GTF flags and revocation */
     parent_sync(6);
     grant_unmaps(hrw, hro);
-    parent_sync(7);            /* the child checks the data; revokes RO_REF */
+    parent_sync(7); /* the child checks the data; revokes RO_REF */
     parent_sync(8);
     grant_copies(c1.domid);
     parent_sync(9);
@@ -650,7 +646,8 @@ void test_main(void)
     CHECK_EQ("send on it is dropped (0)", evtchn_send(pport), 0);
     rc = xc_getinfo(c1.domid, &info);
     CHECK("child 1 is gone", rc == -ESRCH || info.domain != c1.domid);
-    CHECK_EQ("destroydomain of the destroyed child is -ESRCH", xc_simple(XEN_DOMCTL_destroydomain, c1.domid), -ESRCH);
+    CHECK_EQ("destroydomain of the destroyed child is -ESRCH", xc_simple(XEN_DOMCTL_destroydomain, c1.domid),
+             -ESRCH);
     if (on_tessera)
         CHECK_EQ("free pages back exactly to their value before the children", free_pages(), free0);
     evtchn_close(pport);
@@ -658,4 +655,3 @@ void test_main(void)
 
     teardown_with_mapping(free0);
 }
-

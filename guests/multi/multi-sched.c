@@ -9,7 +9,7 @@
 #include "xc.h"
 #include "proto.h"
 
-#define MS(n) ((uint64_t)(n) * 1000000ULL)
+#define MS(n)      ((uint64_t)(n)*1000000ULL)
 #define QUANTUM_NS MS(10)
 
 static const void *child_elf;
@@ -21,8 +21,7 @@ static void __attribute__((noreturn)) fatal(const char *what, long rc)
     printf("FAIL - %s (%ld); stopping\n", what, rc);
     checks_failed++;
     for (unsigned i = 0; i < 2; i++)
-        if (hog[i].domid)
-            xc_simple(XEN_DOMCTL_destroydomain, hog[i].domid);
+        if (hog[i].domid) xc_simple(XEN_DOMCTL_destroydomain, hog[i].domid);
     guest_exit();
 }
 
@@ -30,8 +29,7 @@ static uint64_t cpu_time(domid_t d)
 {
     struct xen_domctl_getdomaininfo info;
     long rc = xc_getinfo(d, &info);
-    if (rc || info.domain != d)
-        fatal("getdomaininfo", rc ? rc : -ESRCH);
+    if (rc || info.domain != d) fatal("getdomaininfo", rc ? rc : -ESRCH);
     return info.cpu_time;
 }
 
@@ -45,8 +43,7 @@ static void build_hog(unsigned i)
 {
     const char *what;
     long rc = xc_build(&hog[i], child_elf, child_len, 0, 1024, 1, "hog", &what);
-    if (rc)
-        fatal(what, rc);
+    if (rc) fatal(what, rc);
 }
 
 static void fairness(evtchn_port_t idle_port)
@@ -84,10 +81,10 @@ static void fairness(evtchn_port_t idle_port)
            (unsigned long)(db / 1000000), (unsigned long)(sa / 1000), (unsigned long)(sa % 1000),
            (unsigned long)(sb / 1000), (unsigned long)(sb % 1000));
     /* Within 5% (relative) of 1/3 and 2/3: [31,667, 35,000] and [63,333, 70,000]. */
-    check_result("weight-1 domain's share within 5% of 1/3", sa >= 31667 && sa <= 35000,
-                 "share %lu/100000", (unsigned long)sa);
-    check_result("weight-2 domain's share within 5% of 2/3", sb >= 63333 && sb <= 70000,
-                 "share %lu/100000", (unsigned long)sb);
+    check_result("weight-1 domain's share within 5% of 1/3", sa >= 31667 && sa <= 35000, "share %lu/100000",
+                 (unsigned long)sa);
+    check_result("weight-2 domain's share within 5% of 2/3", sb >= 63333 && sb <= 70000, "share %lu/100000",
+                 (unsigned long)sb);
     CHECK("the hogs ran (cpu_time advanced)", da > 0 && db > 0);
     CHECK_EQ("destroy the weight-2 hog", xc_simple(XEN_DOMCTL_destroydomain, hog[1].domid), 0);
     hog[1].domid = 0;
@@ -101,18 +98,15 @@ static void timer_latency(evtchn_port_t tport, bool with_hog)
         uint64_t deadline = now_ns() + MS(1) + (i % 7) * MS(1) + (i % 3) * 300000;
         vcpu_set_singleshot_timer_t t = { .timeout_abs_ns = deadline, .flags = 0 };
         long rc = HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 0, &t);
-        if (rc)
-            fatal("VCPUOP_set_singleshot_timer", rc);
+        if (rc) fatal("VCPUOP_set_singleshot_timer", rc);
         uint64_t guard = deadline + MS(2000);
         for (;;) {
             HYPERVISOR_sched_op(SCHEDOP_block, NULL);
             /* 2-level delivery: clear the selector as the upcall handler of a
              * real kernel does, or the next raise will not set upcall_pending. */
             __atomic_exchange_n(&vcpu0->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-            if (evtchn_test_and_clear(tport))
-                break;
-            if (now_ns() > guard)
-                fatal("no VIRQ_TIMER within 2 s of the deadline", -ETIMEDOUT);
+            if (evtchn_test_and_clear(tport)) break;
+            if (now_ns() > guard) fatal("no VIRQ_TIMER within 2 s of the deadline", -ETIMEDOUT);
         }
         uint64_t now = now_ns();
         if (now < deadline) {
@@ -137,8 +131,7 @@ static bool has_word(const char *w)
     const char *cl = (const char *)start_info->cmd_line;
     size_t l = strlen(w);
     for (const char *p = cl; *p; p++)
-        if ((p == cl || p[-1] == ' ') && !strncmp(p, w, l) && (p[l] == ' ' || !p[l]))
-            return true;
+        if ((p == cl || p[-1] == ' ') && !strncmp(p, w, l) && (p[l] == ' ' || !p[l])) return true;
     return false;
 }
 
@@ -150,26 +143,24 @@ void test_main(void)
         fatal("no child module (boot multi-child.elf as the second module)", -1);
     CHECK_EQ("stop our periodic timer", HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL), 0);
     evtchn_port_t idle_port = 0, tport = 0;
-    if (evtchn_alloc_unbound(DOMID_SELF, DOMID_SELF, &idle_port))
-        fatal("alloc_unbound", -1);
+    if (evtchn_alloc_unbound(DOMID_SELF, DOMID_SELF, &idle_port)) fatal("alloc_unbound", -1);
     /* Command line (the module's arguments): "fair" or "timer" runs only that part. */
     bool want_fair = !has_word("timer"), want_timer = !has_word("fair");
-    if (want_fair)
-        fairness(idle_port);
+    if (want_fair) fairness(idle_port);
     if (!want_timer) {
         CHECK_EQ("destroy the weight-1 hog", xc_simple(XEN_DOMCTL_destroydomain, hog[0].domid), 0);
         return;
     }
-    if (!want_fair)
-        build_hog(0);
-    CHECK_EQ("unpause the spinning domain", want_fair ? 0 : xc_simple(XEN_DOMCTL_unpausedomain, hog[0].domid), 0);
+    if (!want_fair) build_hog(0);
+    CHECK_EQ("unpause the spinning domain", want_fair ? 0 : xc_simple(XEN_DOMCTL_unpausedomain, hog[0].domid),
+             0);
 
     section("timer wake-ups beside a spinning domain");
     CHECK_EQ("bind VIRQ_TIMER", evtchn_bind_virq(VIRQ_TIMER, 0, &tport), 0);
-    hog[0].domid = hog[0].domid;     /* the weight-1 hog keeps spinning */
+    hog[0].domid = hog[0].domid; /* the weight-1 hog keeps spinning */
     uint16_t w = 256, cap = 0;
     CHECK_EQ("the spinning domain gets our weight (256)", xc_sched_credit(hog[0].domid, true, &w, &cap), 0);
-    vcpu0->evtchn_upcall_mask = 0;   /* SCHEDOP_block wakes on an event delivered to us */
+    vcpu0->evtchn_upcall_mask = 0; /* SCHEDOP_block wakes on an event delivered to us */
     timer_latency(tport, true);
     CHECK_EQ("destroy the spinning domain", xc_simple(XEN_DOMCTL_destroydomain, hog[0].domid), 0);
     hog[0].domid = 0;

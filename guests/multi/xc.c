@@ -20,7 +20,7 @@ void xc_domctl_init(struct xen_domctl *dc, uint32_t cmd, domid_t dom)
     dc->domain = dom;
 }
 
-static struct xen_domctl dc;     /* one at a time; kept out of the small stack */
+static struct xen_domctl dc; /* one at a time; kept out of the small stack */
 
 long xc_create(unsigned max_vcpus, domid_t *out)
 {
@@ -33,8 +33,7 @@ long xc_create(unsigned max_vcpus, domid_t *out)
     c->max_maptrack_frames = 1024;
     c->grant_opts = XEN_DOMCTL_GRANT_version(1);
     long rc = HYPERVISOR_domctl(&dc);
-    if (!rc)
-        *out = dc.domain;
+    if (!rc) *out = dc.domain;
     return rc;
 }
 
@@ -49,8 +48,7 @@ long xc_get_caps(domid_t d, uint32_t *caps)
 {
     xc_domctl_init(&dc, TESSERA_DOMCTL_get_capabilities, d);
     long rc = HYPERVISOR_domctl(&dc);
-    if (!rc)
-        *caps = tessera_domctl_u(&dc, struct tessera_domctl_caps)->caps;
+    if (!rc) *caps = tessera_domctl_u(&dc, struct tessera_domctl_caps)->caps;
     return rc;
 }
 
@@ -71,8 +69,7 @@ long xc_getinfo(domid_t d, struct xen_domctl_getdomaininfo *out)
 {
     xc_domctl_init(&dc, XEN_DOMCTL_getdomaininfo, d);
     long rc = HYPERVISOR_domctl(&dc);
-    if (!rc)
-        *out = dc.u.getdomaininfo;
+    if (!rc) *out = dc.u.getdomaininfo;
     return rc;
 }
 
@@ -102,8 +99,7 @@ long xc_free_pages(uint64_t *free_pages)
     sc.cmd = XEN_SYSCTL_physinfo;
     sc.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
     long rc = HYPERVISOR_sysctl(&sc);
-    if (!rc)
-        *free_pages = sc.u.physinfo.free_pages;
+    if (!rc) *free_pages = sc.u.physinfo.free_pages;
     return rc;
 }
 
@@ -118,14 +114,12 @@ long xc_populate(domid_t d, uint64_t *pfns, unsigned long n)
 
 bool module_get(unsigned i, const void **data, size_t *len, const char **cmdline)
 {
-    if (!start_info->mod_start || !start_info->mod_len)
-        return false;
-    const char *base = (start_info->flags & SIF_MOD_START_PFN)
-        ? pfn_to_va(start_info->mod_start) : (const char *)start_info->mod_start;
+    if (!start_info->mod_start || !start_info->mod_len) return false;
+    const char *base = (start_info->flags & SIF_MOD_START_PFN) ? pfn_to_va(start_info->mod_start)
+                                                               : (const char *)start_info->mod_start;
     if (!(start_info->flags & SIF_MULTIBOOT_MOD)) {
         /* Xen's dom0: the one module after the kernel is the initrd. */
-        if (i)
-            return false;
+        if (i) return false;
         *data = base;
         *len = start_info->mod_len;
         *cmdline = "";
@@ -133,8 +127,7 @@ bool module_get(unsigned i, const void **data, size_t *len, const char **cmdline
     }
     const struct xen_multiboot_mod_list *l = (const void *)base;
     for (unsigned k = 0; k <= i; k++)
-        if (!l[k].mod_start && !l[k].mod_end)
-            return false;
+        if (!l[k].mod_start && !l[k].mod_end) return false;
     *data = base + l[i].mod_start;
     *len = l[i].mod_end - l[i].mod_start + 1;
     *cmdline = base + l[i].cmdline;
@@ -183,7 +176,7 @@ long win_unmap(unsigned slot)
 /* ---- the builder ---- */
 
 struct elf64_ehdr {
-    uint8_t  ident[16];
+    uint8_t ident[16];
     uint16_t type, machine;
     uint32_t version;
     uint64_t entry, phoff, shoff;
@@ -196,18 +189,20 @@ struct elf64_phdr {
 };
 #define PT_LOAD 1
 
-#define L1_RW  (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED)
-#define L1_RO  (_PAGE_PRESENT | _PAGE_ACCESSED)
-#define UPPER  (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
-#define MiB    (1UL << 20)
-#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+#define L1_RW          (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED)
+#define L1_RO          (_PAGE_PRESENT | _PAGE_ACCESSED)
+#define UPPER          (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
+#define MiB            (1UL << 20)
+#define ALIGN_UP(x, a) (((x) + (a)-1) & ~((uint64_t)(a)-1))
 
 static unsigned span(uint64_t s, uint64_t e, unsigned shift)
 {
     return (unsigned)(((e - 1) >> shift) - (s >> shift) + 1);
 }
 
-struct layout { unsigned nl1, nl2, nl3; };
+struct layout {
+    unsigned nl1, nl2, nl3;
+};
 
 static void do_layout(struct child *c, struct layout *L)
 {
@@ -227,8 +222,7 @@ static void do_layout(struct child *c, struct layout *L)
         L->nl2 = span(c->v_start, c->v_end, 30);
         L->nl3 = span(c->v_start, c->v_end, 39);
         uint64_t need = 1 + L->nl3 + L->nl2 + L->nl1;
-        if (need <= c->pt_frames)
-            break;
+        if (need <= c->pt_frames) break;
         c->pt_frames = need;
     }
     c->stack_pfn = c->pt_pfn + c->pt_frames;
@@ -245,7 +239,8 @@ static void fill_pt(const struct child *c, const struct layout *L, uint64_t pfn,
     uint64_t base1 = c->v_start & ~((1UL << 21) - 1);
     for (uint64_t va = c->v_start; va < c->v_end; va += PAGE_SIZE) {
         uint64_t p = (va - c->v_start) >> PAGE_SHIFT;
-        uint64_t i3 = l3 + ((va - base3) >> 39), i2 = l2 + ((va - base2) >> 30), i1 = l1 + ((va - base1) >> 21);
+        uint64_t i3 = l3 + ((va - base3) >> 39), i2 = l2 + ((va - base2) >> 30),
+                 i1 = l1 + ((va - base1) >> 21);
         if (pfn == l4)
             t[pt_index(va, 4)] = (c->p2m[i3] << PAGE_SHIFT) | UPPER;
         else if (pfn == i3)
@@ -271,8 +266,7 @@ static void fill_start_info(const struct child *c, start_info_t *si, const char 
     si->nr_pt_frames = c->pt_frames;
     si->mfn_list = c->v_start + c->p2m_pfn * PAGE_SIZE;
     size_t n = strlen(cmdline);
-    if (n > MAX_GUEST_CMDLINE - 1)
-        n = MAX_GUEST_CMDLINE - 1;
+    if (n > MAX_GUEST_CMDLINE - 1) n = MAX_GUEST_CMDLINE - 1;
     memcpy(si->cmd_line, cmdline, n);
 }
 
@@ -282,13 +276,11 @@ static void fill_page(const struct child *c, const struct layout *L, const uint8
     if (pfn < c->kernel_pfns) {
         for (unsigned i = 0; i < eh->phnum; i++) {
             const struct elf64_phdr *ph = (const void *)(elf + eh->phoff + i * eh->phentsize);
-            if (ph->type != PT_LOAD)
-                continue;
+            if (ph->type != PT_LOAD) continue;
             uint64_t ps = pfn << PAGE_SHIFT, pe = ps + PAGE_SIZE;
             uint64_t fs = ph->paddr, fe = ph->paddr + ph->filesz;
             uint64_t s = fs > ps ? fs : ps, e = fe < pe ? fe : pe;
-            if (s < e)
-                memcpy(page + (s - ps), elf + ph->offset + (s - fs), e - s);
+            if (s < e) memcpy(page + (s - ps), elf + ph->offset + (s - fs), e - s);
         }
     } else if (pfn >= c->p2m_pfn && pfn < c->p2m_pfn + c->p2m_pages) {
         uint64_t *e = (uint64_t *)page;
@@ -308,71 +300,58 @@ static struct vcpu_guest_context ctxt;
 static long parse_elf(struct child *c, const uint8_t *elf, size_t len)
 {
     const struct elf64_ehdr *eh = (const void *)elf;
-    if (len < sizeof(*eh) || memcmp(elf, "\177ELF", 4) || elf[4] != 2)
-        return -EINVAL;
+    if (len < sizeof(*eh) || memcmp(elf, "\177ELF", 4) || elf[4] != 2) return -EINVAL;
     bool first = true;
     for (unsigned i = 0; i < eh->phnum; i++) {
         const struct elf64_phdr *ph = (const void *)(elf + eh->phoff + i * eh->phentsize);
-        if (ph->type != PT_LOAD)
-            continue;
-        if (ph->offset + ph->filesz > len)
-            return -EINVAL;
-        if (first)
-            c->v_start = ph->vaddr - ph->paddr;
+        if (ph->type != PT_LOAD) continue;
+        if (ph->offset + ph->filesz > len) return -EINVAL;
+        if (first) c->v_start = ph->vaddr - ph->paddr;
         first = false;
         uint64_t end = ALIGN_UP(ph->paddr + ph->memsz, PAGE_SIZE) >> PAGE_SHIFT;
-        if (end > c->kernel_pfns)
-            c->kernel_pfns = end;
+        if (end > c->kernel_pfns) c->kernel_pfns = end;
     }
     c->entry = eh->entry;
     return first ? -EINVAL : 0;
 }
 
-long xc_build_create(struct child *c, const void *image, size_t len, uint32_t caps,
-                     uint64_t nr_pages, unsigned max_vcpus, const char **what)
+long xc_build_create(struct child *c, const void *image, size_t len, uint32_t caps, uint64_t nr_pages,
+                     unsigned max_vcpus, const char **what)
 {
     long rc;
     struct layout L;
 
     memset(c, 0, sizeof(*c));
     *what = "ELF image";
-    if (nr_pages > XC_MAX_PAGES || (rc = parse_elf(c, image, len)))
-        return -EINVAL;
+    if (nr_pages > XC_MAX_PAGES || (rc = parse_elf(c, image, len))) return -EINVAL;
     c->nr_pages = nr_pages;
     do_layout(c, &L);
     *what = "layout (too few pages)";
-    if (c->free_pfn + 16 > nr_pages || c->v_end - c->v_start > nr_pages * PAGE_SIZE)
-        return -ENOMEM;
+    if (c->free_pfn + 16 > nr_pages || c->v_end - c->v_start > nr_pages * PAGE_SIZE) return -ENOMEM;
 
-    *what = "createdomain";                                   /* step 1 */
-    if ((rc = xc_create(max_vcpus, &c->domid)))
-        return rc;
+    *what = "createdomain"; /* step 1 */
+    if ((rc = xc_create(max_vcpus, &c->domid))) return rc;
     /* As libxc: Xen 4.17 allocates the vCPUs here (Tessera at createdomain; it
      * accepts the same count). */
     *what = "max_vcpus";
     xc_domctl_init(&dc, XEN_DOMCTL_max_vcpus, c->domid);
     dc.u.max_vcpus.max = max_vcpus;
-    if ((rc = HYPERVISOR_domctl(&dc)))
+    if ((rc = HYPERVISOR_domctl(&dc))) return rc;
+    *what = "set_capabilities";                                   /* step 2 */
+    if (caps && on_tessera && (rc = xc_set_caps(c->domid, caps))) /* Xen: no such domctl */
         return rc;
-    *what = "set_capabilities";                               /* step 2 */
-    if (caps && on_tessera && (rc = xc_set_caps(c->domid, caps)))   /* Xen: no such domctl */
-        return rc;
-    *what = "max_mem";                                        /* step 3 */
-    if ((rc = xc_max_mem(c->domid, nr_pages * 4)))
-        return rc;
+    *what = "max_mem"; /* step 3 */
+    if ((rc = xc_max_mem(c->domid, nr_pages * 4))) return rc;
     struct xen_domctl_getdomaininfo info;
     *what = "getdomaininfo";
-    if ((rc = xc_getinfo(c->domid, &info)))
-        return rc;
-    if (info.domain != c->domid)
-        return -ESRCH;
+    if ((rc = xc_getinfo(c->domid, &info))) return rc;
+    if (info.domain != c->domid) return -ESRCH;
     c->shared_info_mfn = info.shared_info_frame;
-    *what = "populate_physmap";                               /* step 4 */
+    *what = "populate_physmap"; /* step 4 */
     for (uint64_t i = 0; i < nr_pages; i++)
         c->p2m[i] = i;
     rc = xc_populate(c->domid, c->p2m, nr_pages);
-    if (rc != (long)nr_pages)
-        return rc < 0 ? rc : -ENOMEM;
+    if (rc != (long)nr_pages) return rc < 0 ? rc : -ENOMEM;
     *what = "done";
     return 0;
 }
@@ -388,8 +367,7 @@ long xc_build_load(struct child *c, const void *image, const char *cmdline, cons
     /* Steps 5-8: every page of the bootstrap area through the window, the rest cleared. */
     *what = "foreign mmu_update (map)";
     for (uint64_t pfn = 0; pfn < c->free_pfn; pfn++) {
-        if ((rc = win_map(0, c->p2m[pfn], c->domid, true)))
-            return rc;
+        if ((rc = win_map(0, c->p2m[pfn], c->domid, true))) return rc;
         memset(xc_window[0], 0, PAGE_SIZE);
         fill_page(c, &L, elf, eh, pfn, (uint8_t *)xc_window[0], cmdline);
         if ((rc = win_unmap(0))) {
@@ -406,8 +384,7 @@ long xc_build_load(struct child *c, const void *image, const char *cmdline, cons
             ops[n].cmd = MMUEXT_CLEAR_PAGE;
             ops[n].arg1.mfn = c->p2m[pfn];
         }
-        if ((rc = HYPERVISOR_mmuext_op(ops, n, NULL, c->domid)))
-            return rc;
+        if ((rc = HYPERVISOR_mmuext_op(ops, n, NULL, c->domid))) return rc;
     }
     /* Reserved grant entries: 0 console, 1 xenstore, both for the builder (us). */
     *what = "setup_table (foreign)";
@@ -415,11 +392,9 @@ long xc_build_load(struct child *c, const void *image, const char *cmdline, cons
     struct gnttab_setup_table st = { .dom = c->domid, .nr_frames = 1 };
     set_xen_guest_handle(st.frame_list, &gframe);
     rc = HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &st, 1);
-    if (rc || st.status)
-        return rc ? rc : st.status;
+    if (rc || st.status) return rc ? rc : st.status;
     *what = "map grant frame";
-    if ((rc = win_map(0, gframe, c->domid, true)))
-        return rc;
+    if ((rc = win_map(0, gframe, c->domid, true))) return rc;
     grant_entry_v1_t *gt = (grant_entry_v1_t *)xc_window[0];
     gt[GNTTAB_RESERVED_CONSOLE].domid = 0;
     gt[GNTTAB_RESERVED_CONSOLE].frame = (uint32_t)c->p2m[c->console_pfn];
@@ -428,16 +403,14 @@ long xc_build_load(struct child *c, const void *image, const char *cmdline, cons
     barrier();
     gt[GNTTAB_RESERVED_CONSOLE].flags = GTF_permit_access;
     gt[GNTTAB_RESERVED_XENSTORE].flags = GTF_permit_access;
-    if ((rc = win_unmap(0)))
-        return rc;
+    if ((rc = win_unmap(0))) return rc;
 
-    *what = "mmuext_op PIN_L4_TABLE (foreign)";               /* step 9 */
+    *what = "mmuext_op PIN_L4_TABLE (foreign)"; /* step 9 */
     struct mmuext_op pin = { .cmd = MMUEXT_PIN_L4_TABLE };
     pin.arg1.mfn = c->p2m[c->pt_pfn];
-    if ((rc = HYPERVISOR_mmuext_op(&pin, 1, NULL, c->domid)))
-        return rc;
+    if ((rc = HYPERVISOR_mmuext_op(&pin, 1, NULL, c->domid))) return rc;
 
-    *what = "setvcpucontext";                                 /* step 10 */
+    *what = "setvcpucontext"; /* step 10 */
     memset(&ctxt, 0, sizeof(ctxt));
     ctxt.flags = VGCF_in_kernel | VGCF_online;
     ctxt.user_regs.rip = c->entry;
@@ -452,8 +425,7 @@ long xc_build_load(struct child *c, const void *image, const char *cmdline, cons
     xc_domctl_init(&dc, XEN_DOMCTL_setvcpucontext, c->domid);
     dc.u.vcpucontext.vcpu = 0;
     set_xen_guest_handle(dc.u.vcpucontext.ctxt, &ctxt);
-    if ((rc = HYPERVISOR_domctl(&dc)))
-        return rc;
+    if ((rc = HYPERVISOR_domctl(&dc))) return rc;
     *what = "done";
     return 0;
 }
@@ -471,8 +443,7 @@ long evtchn_alloc_unbound(domid_t dom, domid_t remote, evtchn_port_t *port)
 {
     evtchn_alloc_unbound_t op = { .dom = dom, .remote_dom = remote };
     long rc = HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &op);
-    if (!rc)
-        *port = op.port;
+    if (!rc) *port = op.port;
     return rc;
 }
 
@@ -480,8 +451,7 @@ long evtchn_bind_interdomain(domid_t remote, evtchn_port_t rport, evtchn_port_t 
 {
     evtchn_bind_interdomain_t op = { .remote_dom = remote, .remote_port = rport };
     long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &op);
-    if (!rc)
-        *local = op.local_port;
+    if (!rc) *local = op.local_port;
     return rc;
 }
 
@@ -509,8 +479,7 @@ long evtchn_bind_virq(uint32_t virq, uint32_t vcpu, evtchn_port_t *port)
 {
     evtchn_bind_virq_t op = { .virq = virq, .vcpu = vcpu };
     long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_virq, &op);
-    if (!rc)
-        *port = op.port;
+    if (!rc) *port = op.port;
     return rc;
 }
 
@@ -523,10 +492,8 @@ bool evtchn_test_and_clear(evtchn_port_t p)
 long evtchn_wait(evtchn_port_t p, uint64_t deadline)
 {
     for (;;) {
-        if (evtchn_test_and_clear(p))
-            return 0;
-        if (deadline && now_ns() >= deadline)
-            return -ETIMEDOUT;
+        if (evtchn_test_and_clear(p)) return 0;
+        if (deadline && now_ns() >= deadline) return -ETIMEDOUT;
         struct sched_poll sp = { .nr_ports = 1, .timeout = deadline };
         set_xen_guest_handle(sp.ports, &p);
         HYPERVISOR_sched_op(SCHEDOP_poll, &sp);
@@ -543,11 +510,9 @@ grant_entry_v1_t *gnttab_self(void)
     struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1 };
     set_xen_guest_handle(st.frame_list, &f);
     long rc = HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &st, 1);
-    if (rc || st.status)
-        return NULL;
+    if (rc || st.status) return NULL;
     uint64_t pte = (f << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX;
-    if (HYPERVISOR_update_va_mapping((uint64_t)gt_page, pte, UVMF_INVLPG))
-        return NULL;
+    if (HYPERVISOR_update_va_mapping((uint64_t)gt_page, pte, UVMF_INVLPG)) return NULL;
     return (grant_entry_v1_t *)gt_page;
 }
 
@@ -563,9 +528,8 @@ bool gnttab_end_access(grant_entry_v1_t *gt, grant_ref_t ref)
 {
     uint16_t flags = __atomic_load_n(&gt[ref].flags, __ATOMIC_SEQ_CST);
     do {
-        if (flags & (GTF_reading | GTF_writing))
-            return false;
-    } while (!__atomic_compare_exchange_n(&gt[ref].flags, &flags, 0, false,
-                                          __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+        if (flags & (GTF_reading | GTF_writing)) return false;
+    } while (
+        !__atomic_compare_exchange_n(&gt[ref].flags, &flags, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
     return true;
 }

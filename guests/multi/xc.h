@@ -26,8 +26,8 @@
 #define EFAULT    XEN_EFAULT
 #define ETIMEDOUT XEN_ETIMEDOUT
 
-#define HYPERVISOR_domctl(d)             HC1(__HYPERVISOR_domctl, d)
-#define HYPERVISOR_sysctl(s)             HC1(__HYPERVISOR_sysctl, s)
+#define HYPERVISOR_domctl(d)               HC1(__HYPERVISOR_domctl, d)
+#define HYPERVISOR_sysctl(s)               HC1(__HYPERVISOR_sysctl, s)
 #define HYPERVISOR_grant_table_op(c, a, n) HC3(__HYPERVISOR_grant_table_op, c, a, n)
 
 /* True when running on Tessera (TESSERA_DOMCTL_get_capabilities answers). */
@@ -40,7 +40,7 @@ long xc_create(unsigned max_vcpus, domid_t *out);
 long xc_set_caps(domid_t d, uint32_t caps);
 long xc_get_caps(domid_t d, uint32_t *caps);
 long xc_max_mem(domid_t d, uint64_t kb);
-long xc_simple(uint32_t cmd, domid_t d);          /* pause/unpause/destroy */
+long xc_simple(uint32_t cmd, domid_t d); /* pause/unpause/destroy */
 long xc_getinfo(domid_t d, struct xen_domctl_getdomaininfo *out);
 long xc_sched_credit(domid_t d, bool put, uint16_t *weight, uint16_t *cap);
 long xc_free_pages(uint64_t *free_pages);
@@ -57,7 +57,7 @@ bool module_get(unsigned i, const void **data, size_t *len, const char **cmdline
 #define WIN_PAGES 16
 extern char xc_window[WIN_PAGES][4096];
 long win_map(unsigned slot, uint64_t mfn, domid_t d, bool rw);
-long win_unmap(unsigned slot);        /* also: restore the slot after a grant unmap */
+long win_unmap(unsigned slot); /* also: restore the slot after a grant unmap */
 void win_invlpg(const void *va);
 
 /* ---- the builder ---- */
@@ -65,17 +65,17 @@ void win_invlpg(const void *va);
 struct child {
     domid_t domid;
     uint64_t nr_pages;
-    uint64_t p2m[XC_MAX_PAGES];          /* pfn -> mfn */
+    uint64_t p2m[XC_MAX_PAGES]; /* pfn -> mfn */
     uint64_t v_start, v_end, entry;
     uint64_t si_pfn, store_pfn, console_pfn, p2m_pfn, p2m_pages, pt_pfn, pt_frames, stack_pfn;
-    uint64_t kernel_pfns;               /* pfns [0, kernel_pfns) hold the image */
-    uint64_t free_pfn;                  /* first pfn after the bootstrap area */
+    uint64_t kernel_pfns; /* pfns [0, kernel_pfns) hold the image */
+    uint64_t free_pfn;    /* first pfn after the bootstrap area */
     uint64_t shared_info_mfn;
 };
 /* Steps 1-4 (the domain exists, paused, with its memory; c->domid is known), then
  * steps 5-10; xc_build does both. */
-long xc_build_create(struct child *c, const void *image, size_t len, uint32_t caps,
-                     uint64_t nr_pages, unsigned max_vcpus, const char **what);
+long xc_build_create(struct child *c, const void *image, size_t len, uint32_t caps, uint64_t nr_pages,
+                     unsigned max_vcpus, const char **what);
 long xc_build_load(struct child *c, const void *image, const char *cmdline, const char **what);
 /* Steps 1-10: create a domain from an ELF image with caps and nr_pages, lay it
  * out like the core lays out the first domain, pin its L4 and set vCPU 0's

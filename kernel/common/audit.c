@@ -13,9 +13,11 @@
 #include "spinlock.h"
 #include "public/tessera.h"
 
-struct refs { uint32_t count, type; };
+struct refs {
+    uint32_t count, type;
+};
 #define REFS_PER_PAGE (PAGE_SIZE / sizeof(struct refs))
-#define MAX_REF_PAGES 1024                  /* frames of refs: 512 Ki frames (2 GiB) */
+#define MAX_REF_PAGES 1024 /* frames of refs: 512 Ki frames (2 GiB) */
 
 static spinlock_t audit_lock = SPINLOCK_INIT;
 static struct refs *refs[MAX_REF_PAGES];
@@ -27,8 +29,7 @@ static struct refs *ref(mfn_t m) { return &refs[m / REFS_PER_PAGE][m % REFS_PER_
 
 static void hold(mfn_t m, bool type)
 {
-    if (!mfn_valid(m))
-        return;
+    if (!mfn_valid(m)) return;
     ref(m)->count++;
     ref(m)->type += type;
 }
@@ -36,11 +37,10 @@ static void hold(mfn_t m, bool type)
 static void problem(mfn_t m, const char *what)
 {
     const struct page_info *pg = mfn_to_page(m);
-    if (!res->errors++)
-        res->first_mfn = m;
+    if (!res->errors++) res->first_mfn = m;
     if (res->errors <= 8)
-        printk("tessera: audit: frame %lx: %s (owner %u flags %x count %u type %u/%u)\n", m, what,
-               pg->owner, pg->flags, pg->count, pg->type, pg->type_count);
+        printk("tessera: audit: frame %lx: %s (owner %u flags %x count %u type %u/%u)\n", m, what, pg->owner,
+               pg->flags, pg->count, pg->type, pg->type_count);
 }
 
 /* The references d's own state holds: pins, CR3s, validated table entries. */
@@ -52,16 +52,14 @@ static void recount(const struct domain *d)
     }
     for (uint32_t m = d->page_list; m != ~0u; m = mfn_to_page(m)->next) {
         const struct page_info *pg = mfn_to_page(m);
-        if (pg->flags & PGF_pinned)
-            hold(m, true);
+        if (pg->flags & PGF_pinned) hold(m, true);
         if (pg->type < PGT_l1 || pg->type > PGT_l4 || !pg->type_count || !(pg->flags & PGF_validated))
             continue;
         unsigned level = pg->type - PGT_l1 + 1;
         const uint64_t *t = mfn_to_virt(m);
         for (unsigned i = 0; i < PT_ENTRIES; i++) {
             uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
-            if (!pte_present(e) || (level == 4 && l4_slot_is_hv(i)) ||
-                (level > 1 && pte_mfn(e) == m))
+            if (!pte_present(e) || (level == 4 && l4_slot_is_hv(i)) || (level > 1 && pte_mfn(e) == m))
                 continue;
             hold(pte_mfn(e), level > 1 || (e & PTE_RW));
         }
@@ -78,8 +76,7 @@ static void check_frame(mfn_t m)
         return;
     }
     if (pg->owner == DOMID_NONE) {
-        if (pg->flags & (PGF_allocated | PGF_pinned))
-            problem(m, "unowned frame marked allocated or pinned");
+        if (pg->flags & (PGF_allocated | PGF_pinned)) problem(m, "unowned frame marked allocated or pinned");
         return;
     }
     const struct domain *d = domain_lookup(pg->owner);
@@ -87,12 +84,9 @@ static void check_frame(mfn_t m)
         problem(m, "owned by no domain");
         return;
     }
-    if (pg->flags & PGF_allocated)
-        owned[pg->owner]++;
-    if (pg->type_count > pg->count)
-        problem(m, "more type than general references");
-    if (pg->type_count && pg->type == PGT_none)
-        problem(m, "type references without a type");
+    if (pg->flags & PGF_allocated) owned[pg->owner]++;
+    if (pg->type_count > pg->count) problem(m, "more type than general references");
+    if (pg->type_count && pg->type == PGT_none) problem(m, "type references without a type");
     if ((pg->flags & PGF_pinned) && (pg->type < PGT_l1 || pg->type > PGT_l4 || !pg->type_count))
         problem(m, "pinned but not a page table in use");
     if (pg->count < ref(m)->count || (ref(m)->type && pg->type_count < ref(m)->type))
@@ -118,8 +112,7 @@ static long audit(void)
         problem(0, "free frames do not add up to the allocator's count");
     for (unsigned i = 0; i < MAX_DOMAINS; i++) {
         const struct domain *d = domain_table[i];
-        if (!d)
-            continue;
+        if (!d) continue;
         uint64_t n = 0;
         for (uint32_t m = d->page_list; m != ~0u && n <= d->tot_pages; m = mfn_to_page(m)->next, n++)
             if (mfn_to_page(m)->owner != d->id || !(mfn_to_page(m)->flags & PGF_allocated))
@@ -137,13 +130,11 @@ long audit_frames(struct tessera_sysctl_audit *out)
     long rc = -ENOMEM;
 
     *out = (struct tessera_sysctl_audit){ 0 };
-    if (pages > MAX_REF_PAGES)
-        return -E2BIG;
+    if (pages > MAX_REF_PAGES) return -E2BIG;
     spin_lock(&audit_lock);
     for (; got < pages; got++) {
-        ref_mfns[got] = frame_alloc();             /* zeroed */
-        if (ref_mfns[got] == INVALID_MFN)
-            break;
+        ref_mfns[got] = frame_alloc(); /* zeroed */
+        if (ref_mfns[got] == INVALID_MFN) break;
         refs[got] = mfn_to_virt(ref_mfns[got]);
     }
     if (got == pages) {

@@ -5,28 +5,23 @@
 #include "lib.h"
 
 static spinlock_t build_lock = SPINLOCK_INIT;
-void sched_quiescent_point(void) __attribute__((weak));   /* sched.c; absent in host tests */
+void sched_quiescent_point(void) __attribute__((weak)); /* sched.c; absent in host tests */
 
 int build_lock_acquire(void)
 {
     const struct domain *me = current->domain;
 
     while (__atomic_exchange_n(&build_lock.locked, 1, __ATOMIC_ACQUIRE)) {
-        if (me->state != DOM_RUNNING)
-            return -EAGAIN;               /* the holder may be waiting for us to leave */
+        if (me->state != DOM_RUNNING) return -EAGAIN; /* the holder may be waiting for us to leave */
         __builtin_ia32_pause();
-        if (spin_wait_hook)
-            spin_wait_hook();
+        if (spin_wait_hook) spin_wait_hook();
         if (sched_quiescent_point)
-            sched_quiescent_point();      /* no lookups yet: a destroyer need not wait for us */
+            sched_quiescent_point(); /* no lookups yet: a destroyer need not wait for us */
     }
     return 0;
 }
 
-void build_lock_release(void)
-{
-    spin_unlock(&build_lock);
-}
+void build_lock_release(void) { spin_unlock(&build_lock); }
 
 void mm_lock_pair(struct domain *a, struct domain *b)
 {
@@ -40,7 +35,6 @@ void mm_lock_pair(struct domain *a, struct domain *b)
 
 void mm_unlock_pair(struct domain *a, struct domain *b)
 {
-    if (b && b != a)
-        spin_unlock(&b->lock);
+    if (b && b != a) spin_unlock(&b->lock);
     spin_unlock(&a->lock);
 }

@@ -15,8 +15,7 @@ void printk(const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    if (n > (int)sizeof(buf) - 1)
-        n = sizeof(buf) - 1;
+    if (n > (int)sizeof(buf) - 1) n = sizeof(buf) - 1;
     spin_lock(&log_lock);
     console_write(buf, (size_t)n);
     spin_unlock(&log_lock);

@@ -20,7 +20,7 @@
 struct build {
     struct domain *d;
     uint64_t nr_pages;
-    mfn_t *p2m;                 /* hypervisor-side copy while building */
+    mfn_t *p2m; /* hypervisor-side copy while building */
     uint64_t v_start, v_end;
     uint64_t next_pfn;
     uint64_t mods_pfn, mods_pages, mods_len;
@@ -39,8 +39,10 @@ static void *pa_virt(uint64_t pa, void *ctx) { return pfn_virt(ctx, pa >> PAGE_S
 static void layout(struct build *b, uint64_t after_kernel_pfn)
 {
     uint64_t pfn = after_kernel_pfn;
-    b->mods_pfn = pfn;  pfn += b->mods_pages;
-    b->p2m_pfn = pfn;   b->p2m_pages = ALIGN_UP(b->nr_pages * 8, PAGE_SIZE) >> PAGE_SHIFT;
+    b->mods_pfn = pfn;
+    pfn += b->mods_pages;
+    b->p2m_pfn = pfn;
+    b->p2m_pages = ALIGN_UP(b->nr_pages * 8, PAGE_SIZE) >> PAGE_SHIFT;
     pfn += b->p2m_pages;
     b->si_pfn = pfn++;
     b->store_pfn = pfn++;
@@ -51,8 +53,7 @@ static void layout(struct build *b, uint64_t after_kernel_pfn)
         uint64_t end = b->v_start + (b->pt_pfn + b->pt_frames + 1) * PAGE_SIZE + 512 * 1024;
         b->v_end = ALIGN_UP(end, 4 * MiB);
         uint64_t need = arch_boot_pt_frames(b->v_start, b->v_end);
-        if (need <= b->pt_frames)
-            break;
+        if (need <= b->pt_frames) break;
         b->pt_frames = need;
     }
     b->stack_pfn = b->pt_pfn + b->pt_frames;
@@ -73,8 +74,7 @@ static unsigned page_rights(uint64_t pfn, void *ctx)
  * struct xen_multiboot_mod_list with addresses relative to the package). */
 static uint64_t mods_size(void)
 {
-    if (plain_initrd())
-        return ALIGN_UP(boot_info.mods[1].end - boot_info.mods[1].start, PAGE_SIZE);
+    if (plain_initrd()) return ALIGN_UP(boot_info.mods[1].end - boot_info.mods[1].start, PAGE_SIZE);
     uint64_t sz = PAGE_SIZE;
     for (unsigned i = 1; i < boot_info.nr_mods; i++)
         sz += ALIGN_UP(boot_info.mods[i].end - boot_info.mods[i].start, PAGE_SIZE);
@@ -83,26 +83,27 @@ static uint64_t mods_size(void)
 
 static const char *skip_word(const char *s)
 {
-    while (*s && *s != ' ') s++;
-    while (*s == ' ') s++;
+    while (*s && *s != ' ')
+        s++;
+    while (*s == ' ')
+        s++;
     return s;
 }
 
 static void fill_modules(struct build *b)
 {
-    if (!b->mods_pages)
-        return;
+    if (!b->mods_pages) return;
     if (plain_initrd()) {
         struct boot_module *m = &boot_info.mods[1];
         uint64_t len = m->end - m->start;
         for (uint64_t done = 0; done < len; done += PAGE_SIZE)
-            memcpy(pfn_virt(b, b->mods_pfn + done / PAGE_SIZE),
-                   (void *)(DIRECTMAP_START + m->start + done), MIN(PAGE_SIZE, len - done));
+            memcpy(pfn_virt(b, b->mods_pfn + done / PAGE_SIZE), (void *)(DIRECTMAP_START + m->start + done),
+                   MIN(PAGE_SIZE, len - done));
         b->mods_len = len;
         return;
     }
     struct xen_multiboot_mod_list *list = pfn_virt(b, b->mods_pfn);
-    char *strings = (char *)&list[boot_info.nr_mods];      /* after the terminator */
+    char *strings = (char *)&list[boot_info.nr_mods]; /* after the terminator */
     uint64_t off = PAGE_SIZE;
     for (unsigned i = 1; i < boot_info.nr_mods; i++) {
         struct boot_module *m = &boot_info.mods[i];
@@ -125,11 +126,12 @@ static void fill_modules(struct build *b)
 
 static void fill_hypercall_page(struct build *b, const struct xen_elf_info *ei)
 {
-    if (!ei->hypercall_page)
-        return;
+    if (!ei->hypercall_page) return;
     uint8_t *p = pfn_virt(b, (ei->hypercall_page - b->v_start) >> PAGE_SHIFT);
     for (unsigned i = 0; i < PAGE_SIZE / 32; i++, p += 32) {
-        static const uint8_t stub[] = { 0x51, 0x41, 0x53, 0xb8, 0, 0, 0, 0, 0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3 };
+        static const uint8_t stub[] = {
+            0x51, 0x41, 0x53, 0xb8, 0, 0, 0, 0, 0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3
+        };
         static const uint8_t iret[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, 23, 0, 0, 0, 0x0f, 0x05 };
         memset(p, 0xcc, 32);
         if (i == __HYPERVISOR_iret) {
@@ -147,7 +149,7 @@ static void fill_start_info(struct build *b, const struct xen_elf_info *ei, cons
     memcpy(si->magic, "xen-3.0-x86_64", 15);
     si->nr_pages = b->nr_pages;
     si->shared_info = b->d->shared_info_mfn << PAGE_SHIFT;
-    si->flags = 0;          /* no dom0 here: privilege is the capability set */
+    si->flags = 0; /* no dom0 here: privilege is the capability set */
     si->store_mfn = b->p2m[b->store_pfn];
     si->console.domU.mfn = b->p2m[b->console_pfn];
     si->pt_base = b->v_start + b->pt_pfn * PAGE_SIZE;
@@ -162,8 +164,7 @@ static void fill_start_info(struct build *b, const struct xen_elf_info *ei, cons
     memcpy(si->cmd_line, cmdline, n);
     uint64_t *p2m = pfn_virt(b, b->p2m_pfn);
     for (uint64_t i = 0; i < b->p2m_pages * 512; i++) {
-        if (i % 512 == 0)
-            p2m = pfn_virt(b, b->p2m_pfn + i / 512);
+        if (i % 512 == 0) p2m = pfn_virt(b, b->p2m_pfn + i / 512);
         p2m[i % 512] = i < b->nr_pages ? b->p2m[i] : ~0UL;
     }
     (void)ei;
@@ -175,19 +176,16 @@ static int alloc_memory(struct build *b)
      * contiguous; the allocator hands out ascending frames, so at boot it is. */
     static mfn_t chunk_mfn[4096];
     uint64_t p2m_bytes = ALIGN_UP(b->nr_pages * sizeof(mfn_t), PAGE_SIZE);
-    if (p2m_bytes > ARRAY_SIZE(chunk_mfn) * PAGE_SIZE)
-        return -ENOMEM;
+    if (p2m_bytes > ARRAY_SIZE(chunk_mfn) * PAGE_SIZE) return -ENOMEM;
     unsigned nchunks = (unsigned)(p2m_bytes / PAGE_SIZE);
     for (unsigned i = 0; i < nchunks; i++) {
         chunk_mfn[i] = frame_alloc();
-        if (chunk_mfn[i] == INVALID_MFN || (i && chunk_mfn[i] != chunk_mfn[i - 1] + 1))
-            return -ENOMEM;
+        if (chunk_mfn[i] == INVALID_MFN || (i && chunk_mfn[i] != chunk_mfn[i - 1] + 1)) return -ENOMEM;
     }
     b->p2m = mfn_to_virt(chunk_mfn[0]);
     for (uint64_t pfn = 0; pfn < b->nr_pages; pfn++) {
         mfn_t m = domain_alloc_page(b->d);
-        if (m == INVALID_MFN)
-            return -ENOMEM;
+        if (m == INVALID_MFN) return -ENOMEM;
         b->p2m[pfn] = m;
         m2p_table[m] = pfn;
     }
@@ -228,10 +226,8 @@ struct domain *build_first_domain(void)
     struct xen_elf_info ei;
     const char *why;
     const uint8_t *img = (const uint8_t *)(DIRECTMAP_START + km->start);
-    if (boot_info.nr_mods == 0)
-        panic("no boot module: nothing to run");
-    if (elf_parse(img, km->end - km->start, &ei, &why))
-        panic("first boot module: %s", why);
+    if (boot_info.nr_mods == 0) panic("no boot module: nothing to run");
+    if (elf_parse(img, km->end - km->start, &ei, &why)) panic("first boot module: %s", why);
 
     const char *mem = cmdline_get("dom0_mem");
     uint64_t mem_bytes = mem ? strtoul(mem, NULL, 10) * MiB : 32 * MiB;
@@ -252,17 +248,16 @@ struct domain *build_first_domain(void)
         panic("dom0_max_vcpus=%s: must be 1 to %u", word, MAX_VCPUS);
     }
     struct domain *d = domain_create(0, DOMID_INVALID, CAP_ALL, (unsigned)nr_vcpus, nr_pages);
-    if (!d)
-        panic("cannot create domain 0");
+    if (!d) panic("cannot create domain 0");
     memcpy(d->name, "Domain-0", 9);
     /* The first domain drives COM2 (the xl command port) unless told otherwise. */
     const char *io = cmdline_get("dom0_ioports");
     ioport_parse_ranges(d, io ? io : "0x2f8-0x2ff");
     pci_assign_boot(d, cmdline_get("dom0_pci"));
-    struct build b = { .d = d, .nr_pages = nr_pages, .v_start = ei.virt_base,
-                       .mods_pages = mods_size() >> PAGE_SHIFT };
-    if (alloc_memory(&b))
-        panic("not enough memory for domain 0 (%lu pages)", nr_pages);
+    struct build b = {
+        .d = d, .nr_pages = nr_pages, .v_start = ei.virt_base, .mods_pages = mods_size() >> PAGE_SHIFT
+    };
+    if (alloc_memory(&b)) panic("not enough memory for domain 0 (%lu pages)", nr_pages);
     b.kernel_end_pfn = ALIGN_UP(ei.pend, PAGE_SIZE) >> PAGE_SHIFT;
     layout(&b, b.kernel_end_pfn);
     if (b.next_pfn + 128 > nr_pages || b.v_end - b.v_start > nr_pages * PAGE_SIZE)
@@ -281,17 +276,14 @@ struct domain *build_first_domain(void)
         mfn_to_page(l4)->flags |= PGF_pinned;
         rc = get_root_table(d, l4);
     }
-    if (!rc)
-        mm_set_ro_mpt(l4, true);   /* loaded as its CR3: the M2P from the first instruction */
+    if (!rc) mm_set_ro_mpt(l4, true); /* loaded as its CR3: the M2P from the first instruction */
     spin_unlock(&d->lock);
-    if (rc)
-        panic("domain 0 bootstrap page tables failed validation (%d)", rc);
+    if (rc) panic("domain 0 bootstrap page tables failed validation (%d)", rc);
     init_vcpu(&b, &ei, l4);
     free_temp_p2m(&b);
 
-    printk("tessera: domain 0: %lu pages, entry %lx, virt %lx-%lx, %u modules%s\n",
-           nr_pages, ei.entry, b.v_start, b.v_end, boot_info.nr_mods - 1,
-           ei.hypercall_page ? ", hypercall page" : "");
+    printk("tessera: domain 0: %lu pages, entry %lx, virt %lx-%lx, %u modules%s\n", nr_pages, ei.entry,
+           b.v_start, b.v_end, boot_info.nr_mods - 1, ei.hypercall_page ? ", hypercall page" : "");
     domain_unpause(d);
     return d;
 }

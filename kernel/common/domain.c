@@ -21,15 +21,9 @@ static void *alloc_hv_page(void)
     return m == INVALID_MFN ? NULL : mfn_to_virt(m);
 }
 
-static void free_hv_page(void *p)
-{
-    frame_free(((uint64_t)p - DIRECTMAP_START) >> PAGE_SHIFT);
-}
+static void free_hv_page(void *p) { frame_free(((uint64_t)p - DIRECTMAP_START) >> PAGE_SHIFT); }
 
-struct domain *domain_lookup(domid_t id)
-{
-    return id < MAX_DOMAINS ? domain_table[id] : NULL;
-}
+struct domain *domain_lookup(domid_t id) { return id < MAX_DOMAINS ? domain_table[id] : NULL; }
 
 static void init_shared_info(struct domain *d)
 {
@@ -43,11 +37,9 @@ struct domain *domain_create(domid_t id, domid_t parent, uint32_t caps, unsigned
 {
     BUILD_BUG_ON(sizeof(struct domain) > PAGE_SIZE);
     BUILD_BUG_ON(sizeof(struct vcpu) > PAGE_SIZE);
-    if (id >= MAX_DOMAINS || domain_table[id] || !nr_vcpus || nr_vcpus > MAX_VCPUS)
-        return NULL;
+    if (id >= MAX_DOMAINS || domain_table[id] || !nr_vcpus || nr_vcpus > MAX_VCPUS) return NULL;
     struct domain *d = alloc_hv_page();
-    if (!d)
-        return NULL;
+    if (!d) return NULL;
     d->id = id;
     d->caps = caps;
     d->state = DOM_PAUSED;
@@ -57,8 +49,7 @@ struct domain *domain_create(domid_t id, domid_t parent, uint32_t caps, unsigned
     d->page_list = ~0u;
     d->sched.weight = SCHED_DEFAULT_WEIGHT;
     d->shared_info_mfn = frame_alloc();
-    if (d->shared_info_mfn == INVALID_MFN)
-        goto fail;
+    if (d->shared_info_mfn == INVALID_MFN) goto fail;
     struct page_info *pg = mfn_to_page(d->shared_info_mfn);
     pg->owner = id;
     pg->flags = PGF_xenheap;
@@ -66,30 +57,27 @@ struct domain *domain_create(domid_t id, domid_t parent, uint32_t caps, unsigned
     init_shared_info(d);
     for (unsigned i = 0; i < nr_vcpus; i++) {
         struct vcpu *v = alloc_hv_page();
-        if (!v)
-            goto fail;
+        if (!v) goto fail;
         d->vcpu[i] = v;
         d->nr_vcpus++;
         v->arch.traps = alloc_hv_page();
-        if (!v->arch.traps)
-            goto fail;
+        if (!v->arch.traps) goto fail;
         v->domain = d;
         v->id = i;
         v->vcpu_info = &d->shared_info->vcpu_info[i];
         v->vcpu_info_mfn = INVALID_MFN;
         update_vcpu_time(v);
-        v->periodic_period = 10 * 1000 * 1000ULL;      /* Xen's default tick until stopped */
+        v->periodic_period = 10 * 1000 * 1000ULL; /* Xen's default tick until stopped */
         v->periodic_next = now_ns() + v->periodic_period;
         v->arch.guest_table = INVALID_MFN;
         v->arch.guest_table_user = INVALID_MFN;
-        v->arch.vcr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;   /* what a PV kernel sees */
+        v->arch.vcr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT; /* what a PV kernel sees */
         v->arch.debugreg[6] = 0xffff0ff0;
         v->arch.debugreg[7] = 0x400;
-        *(uint16_t *)&v->arch.fpu_area[0] = 0x37f;           /* FCW after FNINIT */
-        *(uint32_t *)&v->arch.fpu_area[24] = 0x1f80;         /* MXCSR default */
+        *(uint16_t *)&v->arch.fpu_area[0] = 0x37f;   /* FCW after FNINIT */
+        *(uint32_t *)&v->arch.fpu_area[24] = 0x1f80; /* MXCSR default */
     }
-    if (evtchn_domain_init(d) || gnttab_domain_init(d))
-        goto fail;
+    if (evtchn_domain_init(d) || gnttab_domain_init(d)) goto fail;
     domain_table[id] = d;
     for (unsigned i = 0; i < nr_vcpus; i++)
         sched_add_vcpu(d->vcpu[i]);
@@ -104,8 +92,7 @@ fail:
 static void notify_dom_exc(struct domain *d)
 {
     struct domain *p = domain_lookup(d->parent);
-    if (p)
-        send_guest_global_virq(p, VIRQ_DOM_EXC);
+    if (p) send_guest_global_virq(p, VIRQ_DOM_EXC);
     for (unsigned i = 0; i < MAX_DOMAINS; i++) {
         struct domain *x = domain_table[i];
         if (x && x != d && x != p && has_cap(x, CAP_XENSTORE) && x->state != DOM_DYING)
@@ -116,11 +103,11 @@ static void notify_dom_exc(struct domain *d)
 void domain_shutdown(struct domain *d, unsigned reason)
 {
     static const char *const names[] = { "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset" };
-    if (d->state == DOM_SHUTDOWN || d->state == DOM_DYING)
-        return;
+    if (d->state == DOM_SHUTDOWN || d->state == DOM_DYING) return;
     d->state = DOM_SHUTDOWN;
     d->shutdown_reason = reason;
-    printk("tessera: domain %u shut down: %s\n", d->id, reason < ARRAY_SIZE(names) ? names[reason] : "unknown");
+    printk("tessera: domain %u shut down: %s\n", d->id,
+           reason < ARRAY_SIZE(names) ? names[reason] : "unknown");
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         sched_update_vcpu(d->vcpu[i]);
     notify_dom_exc(d);
@@ -140,28 +127,23 @@ void domain_destroy(struct domain *d)
 {
     enum domain_state st = __atomic_load_n(&d->state, __ATOMIC_SEQ_CST);
     do {
-        if (st == DOM_DYING)
-            return;                       /* someone else is already destroying it */
-    } while (!__atomic_compare_exchange_n(&d->state, &st, DOM_DYING, false, __ATOMIC_SEQ_CST,
-                                          __ATOMIC_SEQ_CST));
+        if (st == DOM_DYING) return; /* someone else is already destroying it */
+    } while (
+        !__atomic_compare_exchange_n(&d->state, &st, DOM_DYING, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
     /* Unpublish first; once every pCPU has left the hypercall it was in, nobody
      * can hold a pointer to d obtained from domain_lookup(). */
-    if (domain_table[d->id] == d)
-        __atomic_store_n(&domain_table[d->id], NULL, __ATOMIC_SEQ_CST);
+    if (domain_table[d->id] == d) __atomic_store_n(&domain_table[d->id], NULL, __ATOMIC_SEQ_CST);
     sched_quiesce();
     for (unsigned i = 0; i < d->nr_vcpus; i++)
-        if (d->vcpu[i])
-            sched_update_vcpu(d->vcpu[i]);
+        if (d->vcpu[i]) sched_update_vcpu(d->vcpu[i]);
     while (domain_running_anywhere(d)) {
-        pause();                          /* other pCPUs switch away after the kick */
-        spin_wait_hook();                 /* ... and may need our shootdown answer first */
+        pause();          /* other pCPUs switch away after the kick */
+        spin_wait_hook(); /* ... and may need our shootdown answer first */
     }
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         sched_remove_vcpu(d->vcpu[i]);
-    if (d->evtchn)
-        evtchn_domain_destroy(d);
-    if (d->gnttab)
-        gnttab_domain_destroy(d);
+    if (d->evtchn) evtchn_domain_destroy(d);
+    if (d->gnttab) gnttab_domain_destroy(d);
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpu[i];
         if (v->vcpu_info_mfn != INVALID_MFN) {
@@ -173,14 +155,12 @@ void domain_destroy(struct domain *d)
     }
     arch_domain_teardown(d);
     domain_free_pages(d);
-    if (d->shared_info_mfn != INVALID_MFN && d->shared_info_mfn)
-        frame_free(d->shared_info_mfn);
+    if (d->shared_info_mfn != INVALID_MFN && d->shared_info_mfn) frame_free(d->shared_info_mfn);
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
-        if (d->vcpu[i]->arch.traps)
-            free_hv_page(d->vcpu[i]->arch.traps);
+        if (d->vcpu[i]->arch.traps) free_hv_page(d->vcpu[i]->arch.traps);
         free_hv_page(d->vcpu[i]);
     }
-    notify_dom_exc(d);                    /* d is unpublished: lookups now fail */
+    notify_dom_exc(d); /* d is unpublished: lookups now fail */
     domid_t id = d->id;
     free_hv_page(d);
     printk("tessera: domain %u destroyed, free frames %lu\n", id, frames_free_count());
@@ -192,15 +172,13 @@ void domains_reap(void)
 {
     for (unsigned i = 0; i < MAX_DOMAINS; i++) {
         struct domain *d = domain_table[i];
-        if (d && d->state == DOM_SHUTDOWN && !domain_lookup(d->parent))
-            domain_destroy(d);
+        if (d && d->state == DOM_SHUTDOWN && !domain_lookup(d->parent)) domain_destroy(d);
     }
 }
 
 void domain_pause(struct domain *d)
 {
-    if (d->state != DOM_RUNNING)
-        return;
+    if (d->state != DOM_RUNNING) return;
     d->state = DOM_PAUSED;
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         sched_update_vcpu(d->vcpu[i]);
@@ -212,8 +190,7 @@ void domain_pause(struct domain *d)
 
 void domain_unpause(struct domain *d)
 {
-    if (d->state != DOM_PAUSED)
-        return;
+    if (d->state != DOM_PAUSED) return;
     d->state = DOM_RUNNING;
     d->has_run = true;
     for (unsigned i = 0; i < d->nr_vcpus; i++)

@@ -28,10 +28,7 @@ BUILD_BUG_ON(offsetof(struct xen_domctl, u) != TESSERA_DOMCTL_U_OFFSET);
 /* createdomain flags a PV domain may carry (others: HVM, HAP, IOMMU, ... -EINVAL). */
 #define CDF_PV_OK (XEN_DOMCTL_CDF_oos_off | XEN_DOMCTL_CDF_xs_domain)
 
-static bool is_self(const struct domain *me, domid_t id)
-{
-    return id == DOMID_SELF || id == me->id;
-}
+static bool is_self(const struct domain *me, domid_t id) { return id == DOMID_SELF || id == me->id; }
 
 /* ---- createdomain ---- */
 
@@ -45,17 +42,14 @@ static long pick_domid(domid_t want, domid_t *id)
     for (unsigned i = 0; i < MAX_DOMAINS; i++)
         taken[i] = domain_table[i] != NULL;
     for (unsigned i = 0; i < MAX_DOMAINS; i++)
-        if (domain_table[i] && domain_table[i]->parent < MAX_DOMAINS)
-            taken[domain_table[i]->parent] = true;
+        if (domain_table[i] && domain_table[i]->parent < MAX_DOMAINS) taken[domain_table[i]->parent] = true;
     if (want > 0 && want < DOMID_FIRST_RESERVED) {
-        if (want >= MAX_DOMAINS)
-            return -EINVAL;
-        if (taken[want])
-            return -EEXIST;               /* Xen: a requested id in use */
+        if (want >= MAX_DOMAINS) return -EINVAL;
+        if (taken[want]) return -EEXIST; /* Xen: a requested id in use */
         *id = want;
         return 0;
     }
-    for (domid_t i = 1; i < MAX_DOMAINS; i++)   /* 0 (or a reserved id): the first free */
+    for (domid_t i = 1; i < MAX_DOMAINS; i++) /* 0 (or a reserved id): the first free */
         if (!taken[i]) {
             *id = i;
             return 0;
@@ -71,15 +65,12 @@ static long create_domain(struct domain *me, struct xen_domctl *op, bool *copyba
     if ((c->flags & ~CDF_PV_OK) || c->iommu_opts || c->vmtrace_size ||
         (c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask))
         return -EINVAL;
-    if (c->max_vcpus < 1 || c->max_vcpus > MAX_VCPUS)
-        return -EINVAL;
+    if (c->max_vcpus < 1 || c->max_vcpus > MAX_VCPUS) return -EINVAL;
     long rc = pick_domid(op->domain, &id);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     /* No capabilities and no memory until set_capabilities / max_mem. */
     struct domain *d = domain_create(id, me->id, 0, c->max_vcpus, 0);
-    if (!d)
-        return -ENOMEM;
+    if (!d) return -ENOMEM;
     printk("tessera: domain %u created by domain %u (%u vCPUs)\n", id, me->id, c->max_vcpus);
     op->domain = id;
     *copyback = true;
@@ -105,25 +96,20 @@ static void fill_info(const struct domain *d, struct xen_domctl_getdomaininfo *i
         const struct vcpu *v = d->vcpu[i];
         info->cpu_time += v->sched.time[RUNSTATE_running];
         info->max_vcpu_id = v->id;
-        if (!v->online)
-            continue;
-        if (!v->blocked)
-            flags &= ~XEN_DOMINF_blocked;
-        if (v->sched.runstate == RUNSTATE_running)
-            flags |= XEN_DOMINF_running;
+        if (!v->online) continue;
+        if (!v->blocked) flags &= ~XEN_DOMINF_blocked;
+        if (v->sched.runstate == RUNSTATE_running) flags |= XEN_DOMINF_running;
         info->nr_online_vcpus++;
     }
     /* Like Xen: the code is the shutdown reason once shut down, else the one
      * announced by SCHEDOP_shutdown_code, else ~0. */
     uint32_t code = d->state == DOM_SHUTDOWN ? d->shutdown_reason : (uint32_t)d->shutdown_code;
-    info->flags = (info->nr_online_vcpus ? flags : 0) |
-                  (d->state == DOM_DYING ? XEN_DOMINF_dying : 0) |
+    info->flags = (info->nr_online_vcpus ? flags : 0) | (d->state == DOM_DYING ? XEN_DOMINF_dying : 0) |
                   (d->state == DOM_SHUTDOWN ? XEN_DOMINF_shutdown : 0) |
-                  (d->state == DOM_PAUSED ? XEN_DOMINF_paused : 0) |
-                  code << XEN_DOMINF_shutdownshift;
+                  (d->state == DOM_PAUSED ? XEN_DOMINF_paused : 0) | code << XEN_DOMINF_shutdownshift;
     info->tot_pages = d->tot_pages;
     info->max_pages = d->max_pages;
-    info->shared_info_frame = d->shared_info_mfn;     /* PV: gfn == mfn */
+    info->shared_info_frame = d->shared_info_mfn; /* PV: gfn == mfn */
 }
 
 /* The domain with this id, or the next one above it, that the caller may see
@@ -131,18 +117,14 @@ static void fill_info(const struct domain *d, struct xen_domctl_getdomaininfo *i
  * its exact id is -EPERM. */
 static long get_domain_info(struct domain *me, struct xen_domctl *op, bool *copyback)
 {
-    if (op->domain >= DOMID_FIRST_RESERVED)
-        return -EINVAL;
+    if (op->domain >= DOMID_FIRST_RESERVED) return -EINVAL;
     const struct domain *d = domain_lookup(op->domain);
-    if (d && !visible(me, d))
-        return -EPERM;
+    if (d && !visible(me, d)) return -EPERM;
     for (unsigned id = op->domain; !d && id < MAX_DOMAINS; id++) {
         const struct domain *c = domain_lookup((domid_t)id);
-        if (c && visible(me, c))
-            d = c;
+        if (c && visible(me, c)) d = c;
     }
-    if (!d)
-        return -ESRCH;
+    if (!d) return -ESRCH;
     fill_info(d, &op->u.getdomaininfo);
     op->domain = d->id;
     *copyback = true;
@@ -163,8 +145,7 @@ static bool builder_maps(struct domain *me, const struct domain *t)
 
 static long destroy_domain(struct domain *me, struct domain *t)
 {
-    if (!t->has_run && builder_maps(me, t))
-        return -EBUSY;
+    if (!t->has_run && builder_maps(me, t)) return -EBUSY;
     /* Its own children pass to the caller, which had power over their builder. */
     for (unsigned i = 0; i < MAX_DOMAINS; i++)
         if (domain_table[i] && domain_table[i] != t && domain_table[i]->parent == t->id)
@@ -175,16 +156,13 @@ static long destroy_domain(struct domain *me, struct domain *t)
 
 static long unpause_domain(struct domain *me, struct domain *t)
 {
-    if (t->state != DOM_PAUSED)
-        return -EINVAL;                   /* Xen: not paused by the controller */
+    if (t->state != DOM_PAUSED) return -EINVAL; /* Xen: not paused by the controller */
     if (!t->has_run) {
         mm_lock_pair(me, t);
         bool busy = mm_maps_foreign(me, t->id);
-        if (!busy)
-            t->has_run = true;            /* from here on: no foreign access */
+        if (!busy) t->has_run = true; /* from here on: no foreign access */
         mm_unlock_pair(me, t);
-        if (busy)
-            return -EBUSY;
+        if (busy) return -EBUSY;
         printk("tessera: domain %u started by domain %u\n", t->id, me->id);
     }
     domain_unpause(t);
@@ -193,14 +171,14 @@ static long unpause_domain(struct domain *me, struct domain *t)
 
 static long pause_domain(struct domain *t)
 {
-    domain_pause(t);                      /* paused or shut down already: nothing to do */
+    domain_pause(t); /* paused or shut down already: nothing to do */
     return 0;
 }
 
 static long max_mem(struct domain *t, const struct xen_domctl_max_mem *m)
 {
     spin_lock(&t->lock);
-    t->max_pages = m->max_memkb >> (PAGE_SHIFT - 10);   /* may ratchet below tot_pages */
+    t->max_pages = m->max_memkb >> (PAGE_SHIFT - 10); /* may ratchet below tot_pages */
     spin_unlock(&t->lock);
     return 0;
 }
@@ -211,10 +189,8 @@ static long set_caps(struct domain *me, struct domain *t, struct xen_domctl *op)
 {
     const struct tessera_domctl_caps *c = tessera_domctl_u(op, struct tessera_domctl_caps);
 
-    if ((c->caps & ~TESSERA_CAP_ALL) || c->pad)
-        return -EINVAL;
-    if ((c->caps & ~me->caps) || t->has_run)
-        return -EPERM;                    /* never more than the creator; fixed once run */
+    if ((c->caps & ~TESSERA_CAP_ALL) || c->pad) return -EINVAL;
+    if ((c->caps & ~me->caps) || t->has_run) return -EPERM; /* never more than the creator; fixed once run */
     t->caps = c->caps;
     return 0;
 }
@@ -234,8 +210,7 @@ static long sched_op(struct domain *me, struct domain *t, struct xen_domctl *op,
 {
     struct xen_domctl_scheduler_op *s = &op->u.scheduler_op;
 
-    if (s->sched_id != XEN_SCHEDULER_CREDIT)
-        return -EINVAL;
+    if (s->sched_id != XEN_SCHEDULER_CREDIT) return -EINVAL;
     switch (s->cmd) {
     case XEN_DOMCTL_SCHEDOP_getinfo:
         s->u.credit.weight = (uint16_t)t->sched.weight;
@@ -243,8 +218,7 @@ static long sched_op(struct domain *me, struct domain *t, struct xen_domctl *op,
         *copyback = true;
         return 0;
     case XEN_DOMCTL_SCHEDOP_putinfo:
-        if (!has_cap(me, CAP_SCHED))
-            return -EPERM;
+        if (!has_cap(me, CAP_SCHED)) return -EPERM;
         return sp_set_params(t, s->u.credit.weight ? s->u.credit.weight : t->sched.weight,
                              s->u.credit.cap != 0xffff ? s->u.credit.cap : t->sched.cap);
     }
@@ -271,32 +245,26 @@ static long check_context(const struct vcpu *v, const struct vcpu_guest_context 
     const struct cpu_user_regs *r = &c->user_regs;
 
     if (!canonical(r->rip) || !canonical(r->rsp) || !canonical(c->kernel_sp) ||
-        (c->ldt_ents && !canonical(c->ldt_base)) || !canonical(c->fs_base) ||
-        !canonical(c->gs_base_kernel) || !canonical(c->gs_base_user) ||
-        !canonical(c->event_callback_eip) || !canonical(c->syscall_callback_eip) ||
-        !canonical(c->failsafe_callback_eip))
+        (c->ldt_ents && !canonical(c->ldt_base)) || !canonical(c->fs_base) || !canonical(c->gs_base_kernel) ||
+        !canonical(c->gs_base_user) || !canonical(c->event_callback_eip) ||
+        !canonical(c->syscall_callback_eip) || !canonical(c->failsafe_callback_eip))
         return -EINVAL;
     for (unsigned i = 0; i < ARRAY_SIZE(c->trap_ctxt); i++)
-        if (!canonical(c->trap_ctxt[i].address))
-            return -EINVAL;
+        if (!canonical(c->trap_ctxt[i].address)) return -EINVAL;
     /* Xen's __addr_ok: the LDT's start in guest space, whatever its size. */
     if ((c->ldt_base & (PAGE_SIZE - 1)) || c->ldt_ents > 8192 || !guest_range_ok(c->ldt_base, 1))
         return -EINVAL;
-    if (c->gdt_ents > FIRST_RESERVED_GDT_ENTRY)
-        return -EINVAL;
-    if (v->id == 0 && (c->vm_assist & ~VMASST_PV64_VALID))
-        return -EINVAL;
+    if (c->gdt_ents > FIRST_RESERVED_GDT_ENTRY) return -EINVAL;
+    if (v->id == 0 && (c->vm_assist & ~VMASST_PV64_VALID)) return -EINVAL;
     if (!(c->flags & VGCF_in_kernel) && !c->ctrlreg[1])
-        return -EINVAL;                   /* starting in user mode needs a user L4 */
+        return -EINVAL; /* starting in user mode needs a user L4 */
     return 0;
 }
 
 static void put_refs(const struct vcpu_refs *r)
 {
-    if (r->l4 != INVALID_MFN)
-        put_page_and_type(mfn_to_page(r->l4));
-    if (r->l4u != INVALID_MFN)
-        put_page_and_type(mfn_to_page(r->l4u));
+    if (r->l4 != INVALID_MFN) put_page_and_type(mfn_to_page(r->l4));
+    if (r->l4u != INVALID_MFN) put_page_and_type(mfn_to_page(r->l4u));
     for (unsigned i = 0; i < r->nr_gdt; i++)
         put_page_and_type(mfn_to_page(r->gdt[i]));
 }
@@ -309,16 +277,13 @@ static long get_refs(struct domain *t, const struct vcpu_guest_context *c, struc
 
     /* As Xen's arch_set_info_guest: the context takes its own L4 type reference,
      * validating the table if nobody holds it as an L4 yet (no pin needed). */
-    if (get_root_table(t, l4))
-        return -EINVAL;
+    if (get_root_table(t, l4)) return -EINVAL;
     r->l4 = l4;
-    if (c->ctrlreg[1] && get_root_table(t, l4u))
-        goto fail;
+    if (c->ctrlreg[1] && get_root_table(t, l4u)) goto fail;
     r->l4u = c->ctrlreg[1] ? l4u : INVALID_MFN;
     for (unsigned n = (unsigned)(c->gdt_ents + 511) / 512; r->nr_gdt < n; r->nr_gdt++) {
         mfn_t g = c->gdt_frames[r->nr_gdt];
-        if (!mfn_valid(g) || get_page_and_type(g, t, PGT_seg_desc))
-            goto fail;
+        if (!mfn_valid(g) || get_page_and_type(g, t, PGT_seg_desc)) goto fail;
         r->gdt[r->nr_gdt] = g;
     }
     return 0;
@@ -330,7 +295,8 @@ fail:
 /* Drop what v's current context holds (t->lock held). */
 static void put_vcpu_refs(struct vcpu *v)
 {
-    struct vcpu_refs r = { .l4 = v->arch.guest_table, .l4u = v->arch.guest_table_user,
+    struct vcpu_refs r = { .l4 = v->arch.guest_table,
+                           .l4u = v->arch.guest_table_user,
                            .nr_gdt = (v->arch.gdt_ents + 511) / 512 };
 
     for (unsigned i = 0; i < r.nr_gdt; i++)
@@ -342,7 +308,7 @@ static void put_vcpu_refs(struct vcpu *v)
 
 static uint16_t guest_sel(uint16_t sel, uint16_t null_default)
 {
-    return sel ? sel | 3 : null_default;  /* the guest kernel runs in ring 3 */
+    return sel ? sel | 3 : null_default; /* the guest kernel runs in ring 3 */
 }
 
 static void load_regs(struct vcpu *v, const struct cpu_user_regs *u)
@@ -350,11 +316,25 @@ static void load_regs(struct vcpu *v, const struct cpu_user_regs *u)
     struct cpu_regs *r = &v->arch.regs;
 
     *r = (struct cpu_regs){
-        .r15 = u->r15, .r14 = u->r14, .r13 = u->r13, .r12 = u->r12, .rbp = u->rbp,
-        .rbx = u->rbx, .r11 = u->r11, .r10 = u->r10, .r9 = u->r9, .r8 = u->r8,
-        .rax = u->rax, .rcx = u->rcx, .rdx = u->rdx, .rsi = u->rsi, .rdi = u->rdi,
-        .rip = u->rip, .rsp = u->rsp,
-        .cs = guest_sel(u->cs, FLAT_KERNEL_CS), .ss = guest_sel(u->ss, FLAT_KERNEL_SS),
+        .r15 = u->r15,
+        .r14 = u->r14,
+        .r13 = u->r13,
+        .r12 = u->r12,
+        .rbp = u->rbp,
+        .rbx = u->rbx,
+        .r11 = u->r11,
+        .r10 = u->r10,
+        .r9 = u->r9,
+        .r8 = u->r8,
+        .rax = u->rax,
+        .rcx = u->rcx,
+        .rdx = u->rdx,
+        .rsi = u->rsi,
+        .rdi = u->rdi,
+        .rip = u->rip,
+        .rsp = u->rsp,
+        .cs = guest_sel(u->cs, FLAT_KERNEL_CS),
+        .ss = guest_sel(u->ss, FLAT_KERNEL_SS),
         /* IOPL is virtual; real interrupts stay enabled (Xen). */
         .rflags = (u->rflags & ~X86_EFLAGS_IOPL) | X86_EFLAGS_IF | X86_EFLAGS_MBS,
     };
@@ -380,25 +360,21 @@ static void load_context(struct vcpu *v, const struct vcpu_guest_context *c)
     a->failsafe_callback = c->failsafe_callback_eip;
     a->syscall_callback = c->syscall_callback_eip;
     a->syscall_mask_events = !!(c->flags & VGCF_syscall_disables_events);
-    for (unsigned i = 0; i < ARRAY_SIZE(c->trap_ctxt); i++)   /* indexed by vector */
-        a->traps[i] = (struct trap_bounce_entry){ c->trap_ctxt[i].address,
-                                                  (uint16_t)(c->trap_ctxt[i].cs | 3),
+    for (unsigned i = 0; i < ARRAY_SIZE(c->trap_ctxt); i++) /* indexed by vector */
+        a->traps[i] = (struct trap_bounce_entry){ c->trap_ctxt[i].address, (uint16_t)(c->trap_ctxt[i].cs | 3),
                                                   c->trap_ctxt[i].flags };
     a->ldt_base = c->ldt_ents ? c->ldt_base : 0;
     a->ldt_ents = (unsigned)c->ldt_ents;
-    if (c->flags & VGCF_I387_VALID)
-        memcpy(a->fpu_area, &c->fpu_ctxt, sizeof(a->fpu_area));
-    a->fpu_ts = c->ctrlreg[0] & 8;        /* CR0.TS is the only CR0 bit a guest owns */
-    if (v->id == 0)
-        v->domain->vm_assist = c->vm_assist;
+    if (c->flags & VGCF_I387_VALID) memcpy(a->fpu_area, &c->fpu_ctxt, sizeof(a->fpu_area));
+    a->fpu_ts = c->ctrlreg[0] & 8; /* CR0.TS is the only CR0 bit a guest owns */
+    if (v->id == 0) v->domain->vm_assist = c->vm_assist;
     /* Debug registers through Xen's checks; a refused value leaves the default. */
     memset(a->debugreg, 0, sizeof(a->debugreg));
     a->debugreg[6] = 0xffff0ff0;
     a->debugreg[7] = 0x400;
     a->dr7_emul = 0;
     for (unsigned i = 0; i < 8; i++)
-        if (i != 4 && i != 5)
-            set_debugreg(v, i, c->debugreg[i]);
+        if (i != 4 && i != 5) set_debugreg(v, i, c->debugreg[i]);
 }
 
 /* Install the roots: kernel L4, user L4 (m2p_strict: without the RO M2P), GDT. */
@@ -406,10 +382,8 @@ static void install_refs(struct vcpu *v, const struct vcpu_refs *r)
 {
     bool strict = v->domain->vm_assist & (1UL << VMASST_TYPE_m2p_strict);
 
-    if (!strict)
-        mm_set_ro_mpt(r->l4, true);
-    if (r->l4u != INVALID_MFN && strict)
-        mm_set_ro_mpt(r->l4u, false);
+    if (!strict) mm_set_ro_mpt(r->l4, true);
+    if (r->l4u != INVALID_MFN && strict) mm_set_ro_mpt(r->l4u, false);
     v->arch.guest_table = r->l4;
     v->arch.guest_table_user = r->l4u;
     for (unsigned i = 0; i < r->nr_gdt; i++)
@@ -423,8 +397,7 @@ static long apply_context(struct domain *t, struct vcpu *v)
     struct vcpu_refs r;
     long rc;
 
-    if ((rc = check_context(v, &ctxt)))
-        return rc;
+    if ((rc = check_context(v, &ctxt))) return rc;
     spin_lock(&t->lock);
     if (!(rc = get_refs(t, &ctxt, &r))) {
         put_vcpu_refs(v);
@@ -447,8 +420,7 @@ long vcpu_set_context(struct domain *t, struct vcpu *v, uint64_t uctxt)
         spin_unlock(&t->lock);
         return 0;
     }
-    if (copy_from_guest(&ctxt, uctxt, sizeof(ctxt)))
-        return -EFAULT;
+    if (copy_from_guest(&ctxt, uctxt, sizeof(ctxt))) return -EFAULT;
     return apply_context(t, v);
 }
 
@@ -458,8 +430,7 @@ long vcpu_set_context(struct domain *t, struct vcpu *v, uint64_t uctxt)
 long vcpu_initialise(struct domain *t, struct vcpu *v, uint64_t uctxt)
 {
     long rc = uctxt ? build_lock_acquire() : -EFAULT;
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (copy_from_guest(&ctxt, uctxt, sizeof(ctxt)))
         rc = -EFAULT;
     else if (v->initialised)
@@ -472,10 +443,8 @@ long vcpu_initialise(struct domain *t, struct vcpu *v, uint64_t uctxt)
 
 static long domctl_set_vcpu_context(struct domain *t, const struct xen_domctl_vcpucontext *vc)
 {
-    if (vc->vcpu >= t->nr_vcpus || !t->vcpu[vc->vcpu])
-        return -EINVAL;
-    if (t->has_run)
-        return -EPERM;                    /* only a domain being built */
+    if (vc->vcpu >= t->nr_vcpus || !t->vcpu[vc->vcpu]) return -EINVAL;
+    if (t->has_run) return -EPERM; /* only a domain being built */
     return vcpu_set_context(t, t->vcpu[vc->vcpu], (uint64_t)vc->ctxt.p);
 }
 
@@ -486,12 +455,30 @@ static void save_regs(const struct vcpu *v, struct cpu_user_regs *u)
     const struct cpu_regs *r = &v->arch.regs;
 
     *u = (struct cpu_user_regs){
-        .r15 = r->r15, .r14 = r->r14, .r13 = r->r13, .r12 = r->r12, .rbp = r->rbp,
-        .rbx = r->rbx, .r11 = r->r11, .r10 = r->r10, .r9 = r->r9, .r8 = r->r8,
-        .rax = r->rax, .rcx = r->rcx, .rdx = r->rdx, .rsi = r->rsi, .rdi = r->rdi,
-        .rip = r->rip, .cs = (uint16_t)r->cs, .rsp = r->rsp, .ss = (uint16_t)r->ss,
+        .r15 = r->r15,
+        .r14 = r->r14,
+        .r13 = r->r13,
+        .r12 = r->r12,
+        .rbp = r->rbp,
+        .rbx = r->rbx,
+        .r11 = r->r11,
+        .r10 = r->r10,
+        .r9 = r->r9,
+        .r8 = r->r8,
+        .rax = r->rax,
+        .rcx = r->rcx,
+        .rdx = r->rdx,
+        .rsi = r->rsi,
+        .rdi = r->rdi,
+        .rip = r->rip,
+        .cs = (uint16_t)r->cs,
+        .rsp = r->rsp,
+        .ss = (uint16_t)r->ss,
         .rflags = (r->rflags & ~X86_EFLAGS_IOPL) | ((uint64_t)v->arch.iopl << 12),
-        .ds = v->arch.ds, .es = v->arch.es, .fs = v->arch.fs, .gs = v->arch.gs,
+        .ds = v->arch.ds,
+        .es = v->arch.es,
+        .fs = v->arch.fs,
+        .gs = v->arch.gs,
     };
 }
 
@@ -502,13 +489,12 @@ static void save_context(const struct vcpu *v)
 
     memset(&ctxt, 0, sizeof(ctxt));
     memcpy(&ctxt.fpu_ctxt, a->fpu_area, sizeof(ctxt.fpu_ctxt));
-    ctxt.flags = VGCF_i387_valid | (a->kernel_mode ? VGCF_in_kernel : 0) |
-                 (v->online ? VGCF_online : 0) |
+    ctxt.flags = VGCF_i387_valid | (a->kernel_mode ? VGCF_in_kernel : 0) | (v->online ? VGCF_online : 0) |
                  (a->syscall_mask_events ? VGCF_syscall_disables_events : 0);
     save_regs(v, &ctxt.user_regs);
     for (unsigned i = 0; i < ARRAY_SIZE(ctxt.trap_ctxt); i++)
-        ctxt.trap_ctxt[i] = (struct trap_info){ (uint8_t)i, a->traps[i].flags, a->traps[i].cs,
-                                                a->traps[i].address };
+        ctxt.trap_ctxt[i] =
+            (struct trap_info){ (uint8_t)i, a->traps[i].flags, a->traps[i].cs, a->traps[i].address };
     ctxt.ldt_base = a->ldt_base;
     ctxt.ldt_ents = a->ldt_ents;
     for (unsigned i = 0; i < (a->gdt_ents + 511) / 512; i++)
@@ -521,7 +507,7 @@ static void save_context(const struct vcpu *v)
     ctxt.ctrlreg[1] = a->guest_table_user == INVALID_MFN ? 0 : xen_pfn_to_cr3(a->guest_table_user);
     ctxt.ctrlreg[4] = a->vcr4;
     memcpy(ctxt.debugreg, a->debugreg, sizeof(ctxt.debugreg));
-    ctxt.debugreg[7] |= a->dr7_emul;      /* as get_debugreg shows it (Xen) */
+    ctxt.debugreg[7] |= a->dr7_emul; /* as get_debugreg shows it (Xen) */
     ctxt.event_callback_eip = a->event_callback;
     ctxt.failsafe_callback_eip = a->failsafe_callback;
     ctxt.syscall_callback_eip = a->syscall_callback;
@@ -535,17 +521,13 @@ static void save_context(const struct vcpu *v)
  * paused while its registers are read. */
 static long domctl_get_vcpu_context(struct domain *t, const struct xen_domctl_vcpucontext *vc)
 {
-    if (vc->vcpu >= t->nr_vcpus || !t->vcpu[vc->vcpu])
-        return -EINVAL;
+    if (vc->vcpu >= t->nr_vcpus || !t->vcpu[vc->vcpu]) return -EINVAL;
     struct vcpu *v = t->vcpu[vc->vcpu];
-    if (v->arch.guest_table == INVALID_MFN)
-        return -XEN_ENODATA;
+    if (v->arch.guest_table == INVALID_MFN) return -XEN_ENODATA;
     bool was_running = t->state == DOM_RUNNING;
-    if (was_running)
-        domain_pause(t);
+    if (was_running) domain_pause(t);
     save_context(v);
-    if (was_running)
-        domain_unpause(t);
+    if (was_running) domain_unpause(t);
     return copy_to_guest((uint64_t)vc->ctxt.p, &ctxt, sizeof(ctxt)) ? -EFAULT : 0;
 }
 
@@ -555,15 +537,22 @@ static long domctl_get_vcpu_context(struct domain *t, const struct xen_domctl_vc
 static long domain_op(struct domain *me, struct domain *t, struct xen_domctl *op, bool *copyback)
 {
     switch (op->cmd) {
-    case XEN_DOMCTL_destroydomain:        return destroy_domain(me, t);
-    case XEN_DOMCTL_pausedomain:          return pause_domain(t);
-    case XEN_DOMCTL_unpausedomain:        return unpause_domain(me, t);
-    case XEN_DOMCTL_max_mem:              return max_mem(t, &op->u.max_mem);
-    case XEN_DOMCTL_max_vcpus:            /* fixed at createdomain, as in Xen 4.17 */
+    case XEN_DOMCTL_destroydomain:
+        return destroy_domain(me, t);
+    case XEN_DOMCTL_pausedomain:
+        return pause_domain(t);
+    case XEN_DOMCTL_unpausedomain:
+        return unpause_domain(me, t);
+    case XEN_DOMCTL_max_mem:
+        return max_mem(t, &op->u.max_mem);
+    case XEN_DOMCTL_max_vcpus: /* fixed at createdomain, as in Xen 4.17 */
         return op->u.max_vcpus.max == t->nr_vcpus ? 0 : -EINVAL;
-    case XEN_DOMCTL_setvcpucontext:       return domctl_set_vcpu_context(t, &op->u.vcpucontext);
-    case XEN_DOMCTL_getvcpucontext:       return domctl_get_vcpu_context(t, &op->u.vcpucontext);
-    case XEN_DOMCTL_scheduler_op:         return sched_op(me, t, op, copyback);
+    case XEN_DOMCTL_setvcpucontext:
+        return domctl_set_vcpu_context(t, &op->u.vcpucontext);
+    case XEN_DOMCTL_getvcpucontext:
+        return domctl_get_vcpu_context(t, &op->u.vcpucontext);
+    case XEN_DOMCTL_scheduler_op:
+        return sched_op(me, t, op, copyback);
     case XEN_DOMCTL_ioport_permission:
         return ioport_set(me, t, op->u.ioport_permission.first_port, op->u.ioport_permission.nr_ports,
                           op->u.ioport_permission.allow_access);
@@ -576,10 +565,12 @@ static long domain_op(struct domain *me, struct domain *t, struct xen_domctl *op
         return op->cmd == XEN_DOMCTL_assign_device ? pci_assign(t, a->u.pci.machine_sbdf)
                                                    : pci_deassign(t, a->u.pci.machine_sbdf);
     }
-    case TESSERA_DOMCTL_set_capabilities: return set_caps(me, t, op);
-    case TESSERA_DOMCTL_get_capabilities: return get_caps(t, op, copyback);
+    case TESSERA_DOMCTL_set_capabilities:
+        return set_caps(me, t, op);
+    case TESSERA_DOMCTL_get_capabilities:
+        return get_caps(t, op, copyback);
     }
-    return -ENOSYS;                       /* gethvmcontext, shadow_op, ... */
+    return -ENOSYS; /* gethvmcontext, shadow_op, ... */
 }
 
 static long domctl_locked(struct domain *me, struct xen_domctl *op, bool *copyback)
@@ -591,10 +582,8 @@ static long domctl_locked(struct domain *me, struct xen_domctl *op, bool *copyba
         return get_domain_info(me, op, copyback);
     }
     struct domain *t = domain_lookup(op->domain);
-    if (!t)
-        return -ESRCH;
-    if (t->parent != me->id)
-        return -EPERM;                    /* only what it created */
+    if (!t) return -ESRCH;
+    if (t->parent != me->id) return -EPERM; /* only what it created */
     return domain_op(me, t, op, copyback);
 }
 
@@ -605,29 +594,25 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
     bool copyback = false;
     long rc;
 
-    (void)a2; (void)a3; (void)a4; (void)a5;
-    if (copy_from_guest(&op, arg, sizeof(op)))
-        return -EFAULT;
-    if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION)
-        return -EACCES;
-    if (copy_to_guest(arg, &op, sizeof(op)))
-        return -EFAULT;                   /* results go back here: check before acting */
+    (void)a2;
+    (void)a3;
+    (void)a4;
+    (void)a5;
+    if (copy_from_guest(&op, arg, sizeof(op))) return -EFAULT;
+    if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION) return -EACCES;
+    if (copy_to_guest(arg, &op, sizeof(op))) return -EFAULT; /* results go back here: check before acting */
     if (op.cmd == TESSERA_DOMCTL_get_capabilities && is_self(me, op.domain)) {
-        rc = get_caps(me, &op, &copyback);            /* anyone may ask about itself */
+        rc = get_caps(me, &op, &copyback); /* anyone may ask about itself */
     } else if (!has_cap(me, CAP_BUILD)) {
         /* Xen looks the target up before its permission check. */
-        if (op.cmd == XEN_DOMCTL_getdomaininfo && op.domain >= DOMID_FIRST_RESERVED)
-            return -EINVAL;
-        if (op.cmd != XEN_DOMCTL_createdomain && !domain_lookup(op.domain))
-            return -ESRCH;
+        if (op.cmd == XEN_DOMCTL_getdomaininfo && op.domain >= DOMID_FIRST_RESERVED) return -EINVAL;
+        if (op.cmd != XEN_DOMCTL_createdomain && !domain_lookup(op.domain)) return -ESRCH;
         return -EPERM;
     } else {
-        if ((rc = build_lock_acquire()))
-            return rc;
+        if ((rc = build_lock_acquire())) return rc;
         rc = domctl_locked(me, &op, &copyback);
         build_lock_release();
     }
-    if (copyback && copy_to_guest(arg, &op, sizeof(op)))
-        rc = -EFAULT;
+    if (copyback && copy_to_guest(arg, &op, sizeof(op))) rc = -EFAULT;
     return rc;
 }

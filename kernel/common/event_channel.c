@@ -14,7 +14,7 @@
 #include "pci.h"
 
 #ifndef EVTCHNOP_reset_cont
-#define EVTCHNOP_reset_cont 14      /* public header hides it from non-Xen builds */
+#define EVTCHNOP_reset_cont 14 /* public header hides it from non-Xen builds */
 #endif
 
 /* Port states (Xen's ECS_* numbering; status reports map them to EVTCHNSTAT_*). */
@@ -22,29 +22,29 @@ enum { ECS_FREE, ECS_RESERVED, ECS_UNBOUND, ECS_INTERDOMAIN, ECS_PIRQ, ECS_VIRQ,
 
 /* One port: 8 bytes, so a page holds 512 and 4096 ports need at most 8 pages. */
 struct chan {
-    uint8_t  state;
-    uint8_t  vcpu;              /* vCPU notified when the port is raised */
-    uint16_t remote_dom;        /* UNBOUND: who may bind; INTERDOMAIN: the peer */
-    uint16_t remote_port;       /* INTERDOMAIN: the peer's port */
-    uint16_t virq;              /* VIRQ: which one; PIRQ: the pirq */
+    uint8_t state;
+    uint8_t vcpu;         /* vCPU notified when the port is raised */
+    uint16_t remote_dom;  /* UNBOUND: who may bind; INTERDOMAIN: the peer */
+    uint16_t remote_port; /* INTERDOMAIN: the peer's port */
+    uint16_t virq;        /* VIRQ: which one; PIRQ: the pirq */
 };
 
 #define CHANS_PER_BUCKET (PAGE_SIZE / sizeof(struct chan))
 #define NR_BUCKETS       (EVTCHN_2L_NR_PORTS / CHANS_PER_BUCKET)
 /* Xen makes ports valid 64 at a time (one bucket of its 64-byte struct evtchn);
  * "valid" is guest-visible: unmask/status/poll of a valid free port succeed. */
-#define VALID_STEP       64
-#define WORD_BITS        (sizeof(xen_ulong_t) * 8)
+#define VALID_STEP 64
+#define WORD_BITS  (sizeof(xen_ulong_t) * 8)
 
 /* Per-domain state: one page, plus port buckets allocated on demand. */
 struct evtchn_domain {
-    spinlock_t lock;            /* everything below and every port's struct chan */
-    bool       dying;           /* no new ports (destroy in progress) */
-    unsigned   valid;           /* ports [0, valid) have a struct chan */
-    mfn_t      self_mfn;
+    spinlock_t lock; /* everything below and every port's struct chan */
+    bool dying;      /* no new ports (destroy in progress) */
+    unsigned valid;  /* ports [0, valid) have a struct chan */
+    mfn_t self_mfn;
     struct chan *bucket[NR_BUCKETS];
-    mfn_t      bucket_mfn[NR_BUCKETS];
-    uint16_t   virq_port[MAX_VCPUS][NR_VIRQS];  /* global VIRQs live in row 0 */
+    mfn_t bucket_mfn[NR_BUCKETS];
+    uint16_t virq_port[MAX_VCPUS][NR_VIRQS]; /* global VIRQs live in row 0 */
 };
 
 /* ---- atomic bit operations on guest-shared words (the guest races us) ---- */
@@ -78,10 +78,8 @@ static struct vcpu *domain_vcpu(const struct domain *d, uint32_t id)
 static void mark_sel(struct vcpu *v, unsigned sel)
 {
     struct vcpu_info *vi = v->vcpu_info;
-    if (!vi || bit_test_and_set(&vi->evtchn_pending_sel, sel))
-        return;
-    if (!__atomic_exchange_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST))
-        vcpu_kick(v);
+    if (!vi || bit_test_and_set(&vi->evtchn_pending_sel, sel)) return;
+    if (!__atomic_exchange_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST)) vcpu_kick(v);
 }
 
 /* Wake d's vCPUs in SCHEDOP_poll that wait for port, masked or not (a guest
@@ -91,10 +89,8 @@ static void wake_pollers(struct domain *d, evtchn_port_t port)
 {
     for (unsigned i = 0; i < d->nr_vcpus && i < MAX_VCPUS; i++) {
         struct vcpu *v = d->vcpu[i];
-        if (!v || !__atomic_load_n(&v->polling, __ATOMIC_SEQ_CST))
-            continue;
-        if (v->poll_nr == 1 && v->poll_list[0] != port)
-            continue;
+        if (!v || !__atomic_load_n(&v->polling, __ATOMIC_SEQ_CST)) continue;
+        if (v->poll_nr == 1 && v->poll_list[0] != port) continue;
         vcpu_kick(v);
     }
 }
@@ -105,11 +101,9 @@ static void wake_pollers(struct domain *d, evtchn_port_t port)
 static void raise_port(struct domain *d, unsigned vcpu_id, evtchn_port_t port)
 {
     struct shared_info *s = d->shared_info;
-    if (!s || bit_test_and_set(s->evtchn_pending, port))
-        return;
+    if (!s || bit_test_and_set(s->evtchn_pending, port)) return;
     struct vcpu *v = domain_vcpu(d, vcpu_id);
-    if (v && !bit_test(s->evtchn_mask, port))
-        mark_sel(v, port / WORD_BITS);
+    if (v && !bit_test(s->evtchn_mask, port)) mark_sel(v, port / WORD_BITS);
     wake_pollers(d, port);
 }
 
@@ -132,16 +126,14 @@ static struct chan *chan_of(struct evtchn_domain *ed, evtchn_port_t port)
 /* The port's state if port is valid (Xen's port_is_valid), else NULL. */
 static struct chan *chan_valid(struct evtchn_domain *ed, evtchn_port_t port)
 {
-    if (!ed || port >= __atomic_load_n(&ed->valid, __ATOMIC_ACQUIRE))
-        return NULL;
+    if (!ed || port >= __atomic_load_n(&ed->valid, __ATOMIC_ACQUIRE)) return NULL;
     return chan_of(ed, port);
 }
 
 static void *page_alloc(mfn_t *mfn)
 {
     *mfn = frame_alloc();
-    if (*mfn == INVALID_MFN)
-        return NULL;
+    if (*mfn == INVALID_MFN) return NULL;
     void *p = mfn_to_virt(*mfn);
     memset(p, 0, PAGE_SIZE);
     return p;
@@ -151,17 +143,13 @@ static void *page_alloc(mfn_t *mfn)
  * The port stays ECS_FREE until the caller fills it in under the same lock. */
 static int get_free_port(struct domain *d, struct evtchn_domain *ed)
 {
-    if (ed->dying || d->state == DOM_DYING)
-        return -EINVAL;
+    if (ed->dying || d->state == DOM_DYING) return -EINVAL;
     unsigned port;
     for (port = 1; port < ed->valid; port++)
-        if (chan_of(ed, port)->state == ECS_FREE)
-            return port;
-    if (port >= EVTCHN_2L_NR_PORTS)
-        return -ENOSPC;
+        if (chan_of(ed, port)->state == ECS_FREE) return port;
+    if (port >= EVTCHN_2L_NR_PORTS) return -ENOSPC;
     unsigned b = port / CHANS_PER_BUCKET;
-    if (!ed->bucket[b] && !(ed->bucket[b] = page_alloc(&ed->bucket_mfn[b])))
-        return -ENOMEM;
+    if (!ed->bucket[b] && !(ed->bucket[b] = page_alloc(&ed->bucket_mfn[b]))) return -ENOMEM;
     /* Release: lock-free readers (poll, is_pending) see the bucket first. */
     __atomic_store_n(&ed->valid, port + VALID_STEP, __ATOMIC_RELEASE);
     return port;
@@ -192,23 +180,18 @@ static void lock_pair(struct domain *a, struct domain *b)
 
 static void unlock_pair(struct domain *a, struct domain *b)
 {
-    if (a != b)
-        spin_unlock(&b->evtchn->lock);
+    if (a != b) spin_unlock(&b->evtchn->lock);
     spin_unlock(&a->evtchn->lock);
 }
 
-static bool try_lock(spinlock_t *l)
-{
-    return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
-}
+static bool try_lock(spinlock_t *l) { return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE); }
 
 /* d's lock is held and d has an interdomain port to peer.  Take peer's lock
  * without dropping d's: in order if peer's id is higher, else only a trylock
  * (dropping d's lock would let peer, which we hold no reference on, vanish). */
 static bool lock_peer(struct domain *d, struct domain *peer)
 {
-    if (peer == d)
-        return true;
+    if (peer == d) return true;
     if (peer->id > d->id) {
         spin_lock(&peer->evtchn->lock);
         return true;
@@ -236,8 +219,7 @@ int evtchn_domain_init(struct domain *d)
     BUILD_BUG_ON(EVTCHN_2L_NR_PORTS % CHANS_PER_BUCKET || VALID_STEP > CHANS_PER_BUCKET);
     mfn_t m;
     struct evtchn_domain *ed = page_alloc(&m);
-    if (!ed)
-        return -ENOMEM;
+    if (!ed) return -ENOMEM;
     ed->self_mfn = m;
     ed->bucket[0] = page_alloc(&ed->bucket_mfn[0]);
     if (!ed->bucket[0]) {
@@ -245,7 +227,7 @@ int evtchn_domain_init(struct domain *d)
         return -ENOMEM;
     }
     ed->lock = (spinlock_t)SPINLOCK_INIT;
-    ed->bucket[0][0].state = ECS_RESERVED;      /* port 0 is never handed out */
+    ed->bucket[0][0].state = ECS_RESERVED; /* port 0 is never handed out */
     ed->valid = VALID_STEP;
     d->evtchn = ed;
     return 0;
@@ -275,8 +257,7 @@ static void close_locked(struct domain *d, evtchn_port_t port, struct chan *ch, 
         break;
     }
     /* A stale pending bit would fire at once when the port is reused. */
-    if (d->shared_info)
-        bit_test_and_clear(d->shared_info->evtchn_pending, port);
+    if (d->shared_info) bit_test_and_clear(d->shared_info->evtchn_pending, port);
     *ch = (struct chan){ .state = ECS_FREE };
 }
 
@@ -284,8 +265,7 @@ static long close_port(struct domain *d, evtchn_port_t port)
 {
     struct evtchn_domain *ed = d->evtchn;
     for (;;) {
-        if (!ed)
-            return -EINVAL;
+        if (!ed) return -EINVAL;
         spin_lock(&ed->lock);
         struct chan *ch = chan_valid(ed, port);
         if (!ch || ch->state == ECS_FREE || ch->state == ECS_RESERVED) {
@@ -295,18 +275,15 @@ static long close_port(struct domain *d, evtchn_port_t port)
         struct domain *peer = NULL;
         /* The binding keeps peer alive while we hold d's lock: tearing it
          * down (close, destroy) needs d's lock too. */
-        if (ch->state == ECS_INTERDOMAIN)
-            peer = ch->remote_dom == d->id ? d : domain_lookup(ch->remote_dom);
-        if (peer && !peer->evtchn)
-            peer = NULL;                /* cannot happen: bindings die first */
+        if (ch->state == ECS_INTERDOMAIN) peer = ch->remote_dom == d->id ? d : domain_lookup(ch->remote_dom);
+        if (peer && !peer->evtchn) peer = NULL; /* cannot happen: bindings die first */
         if (peer && !lock_peer(d, peer)) {
             spin_unlock(&ed->lock);
             __builtin_ia32_pause();
             continue;
         }
         close_locked(d, port, ch, peer);
-        if (peer && peer != d)
-            spin_unlock(&peer->evtchn->lock);
+        if (peer && peer != d) spin_unlock(&peer->evtchn->lock);
         spin_unlock(&ed->lock);
         return 0;
     }
@@ -318,8 +295,7 @@ static long close_port(struct domain *d, evtchn_port_t port)
 void evtchn_domain_destroy(struct domain *d)
 {
     struct evtchn_domain *ed = d->evtchn;
-    if (!ed)
-        return;
+    if (!ed) return;
     spin_lock(&ed->lock);
     ed->dying = true;
     unsigned valid = ed->valid;
@@ -332,8 +308,7 @@ void evtchn_domain_destroy(struct domain *d)
     d->evtchn = NULL;
     spin_unlock(&ed->lock);
     for (unsigned b = 0; b < NR_BUCKETS; b++)
-        if (ed->bucket[b])
-            frame_free(ed->bucket_mfn[b]);
+        if (ed->bucket[b]) frame_free(ed->bucket_mfn[b]);
     frame_free(ed->self_mfn);
 }
 
@@ -343,13 +318,10 @@ static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
 {
     struct domain *c = current->domain;
     struct domain *d = lookup_any(a->dom);
-    if (!d)
-        return -ESRCH;
-    if (!controls(c, d))
-        return -EPERM;
+    if (!d) return -ESRCH;
+    if (!controls(c, d)) return -EPERM;
     struct evtchn_domain *ed = d->evtchn;
-    if (!ed)
-        return -EINVAL;
+    if (!ed) return -EINVAL;
     domid_t remote = a->remote_dom == DOMID_SELF ? c->id : a->remote_dom;
     spin_lock(&ed->lock);
     int port = get_free_port(d, ed);
@@ -372,15 +344,12 @@ static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *a)
 {
     struct domain *ld = current->domain;
     struct domain *rd = lookup_any(a->remote_dom);
-    if (!rd)
-        return -ESRCH;
-    if (!ld->evtchn || !rd->evtchn)
-        return -EINVAL;
+    if (!rd) return -ESRCH;
+    if (!ld->evtchn || !rd->evtchn) return -EINVAL;
     lock_pair(ld, rd);
-    int lport = get_free_port(ld, ld->evtchn);     /* Xen allocates before checking */
+    int lport = get_free_port(ld, ld->evtchn); /* Xen allocates before checking */
     struct chan *rch = lport > 0 ? bindable(ld, rd, a->remote_port) : NULL;
-    if (lport > 0 && !rch)
-        lport = -EINVAL;
+    if (lport > 0 && !rch) lport = -EINVAL;
     if (lport > 0) {
         struct chan *lch = chan_of(ld->evtchn, lport);
         lch->state = ECS_INTERDOMAIN;
@@ -400,12 +369,9 @@ static long evtchn_bind_interdomain(struct evtchn_bind_interdomain *a)
 static long evtchn_bind_virq(struct evtchn_bind_virq *a)
 {
     struct domain *d = current->domain;
-    if (a->virq >= NR_VIRQS)
-        return -EINVAL;
-    if (virq_is_global(a->virq) && a->vcpu != 0)
-        return -EINVAL;
-    if (!domain_vcpu(d, a->vcpu))
-        return -ENOENT;
+    if (a->virq >= NR_VIRQS) return -EINVAL;
+    if (virq_is_global(a->virq) && a->vcpu != 0) return -EINVAL;
+    if (!domain_vcpu(d, a->vcpu)) return -ENOENT;
     struct evtchn_domain *ed = d->evtchn;
     spin_lock(&ed->lock);
     int port = ed->virq_port[a->vcpu][a->virq] ? -EEXIST : get_free_port(d, ed);
@@ -440,8 +406,7 @@ static long evtchn_bind_pirq(struct evtchn_bind_pirq *a)
 static long evtchn_bind_ipi(struct evtchn_bind_ipi *a)
 {
     struct domain *d = current->domain;
-    if (!domain_vcpu(d, a->vcpu))
-        return -ENOENT;
+    if (!domain_vcpu(d, a->vcpu)) return -ENOENT;
     struct evtchn_domain *ed = d->evtchn;
     spin_lock(&ed->lock);
     int port = get_free_port(d, ed);
@@ -458,15 +423,13 @@ static long evtchn_bind_ipi(struct evtchn_bind_ipi *a)
 static long send_locked(struct domain *d, evtchn_port_t port)
 {
     struct chan *ch = chan_valid(d->evtchn, port);
-    if (!ch)
-        return -EINVAL;
+    if (!ch) return -EINVAL;
     switch (ch->state) {
     case ECS_INTERDOMAIN: {
         /* Alive while the binding exists, and it cannot go while we hold
          * d's lock; the peer's notify vCPU may change under us, harmlessly. */
         struct domain *rd = ch->remote_dom == d->id ? d : domain_lookup(ch->remote_dom);
-        if (!rd || !rd->evtchn)
-            return 0;                   /* cannot happen: bindings die first */
+        if (!rd || !rd->evtchn) return 0; /* cannot happen: bindings die first */
         struct chan *rch = chan_of(rd->evtchn, ch->remote_port);
         raise_port(rd, __atomic_load_n(&rch->vcpu, __ATOMIC_RELAXED), ch->remote_port);
         return 0;
@@ -484,8 +447,7 @@ static long send_locked(struct domain *d, evtchn_port_t port)
 static long evtchn_send(struct domain *d, evtchn_port_t port)
 {
     struct evtchn_domain *ed = d->evtchn;
-    if (!ed)
-        return -EINVAL;
+    if (!ed) return -EINVAL;
     spin_lock(&ed->lock);
     long rc = send_locked(d, port);
     spin_unlock(&ed->lock);
@@ -515,7 +477,7 @@ static void fill_status(struct evtchn_status *a, const struct chan *ch)
         a->status = EVTCHNSTAT_pirq;
         a->u.pirq = ch->virq;
         break;
-    default:                    /* free and reserved (port 0) read as closed */
+    default: /* free and reserved (port 0) read as closed */
         a->status = EVTCHNSTAT_closed;
         break;
     }
@@ -527,16 +489,13 @@ static void fill_status(struct evtchn_status *a, const struct chan *ch)
 static long evtchn_status(struct evtchn_status *a)
 {
     struct domain *d = lookup_any(a->dom);
-    if (!d)
-        return -ESRCH;
+    if (!d) return -ESRCH;
     struct evtchn_domain *ed = d->evtchn;
-    if (!ed)
-        return -EINVAL;
+    if (!ed) return -EINVAL;
     spin_lock(&ed->lock);
     struct chan *ch = chan_valid(ed, a->port);
     long rc = !ch ? -EINVAL : !controls(current->domain, d) ? -EPERM : 0;
-    if (!rc)
-        fill_status(a, ch);
+    if (!rc) fill_status(a, ch);
     spin_unlock(&ed->lock);
     return rc;
 }
@@ -545,8 +504,7 @@ static long evtchn_status(struct evtchn_status *a)
 static long evtchn_bind_vcpu(struct evtchn_bind_vcpu *a)
 {
     struct domain *d = current->domain;
-    if (!domain_vcpu(d, a->vcpu))
-        return -ENOENT;
+    if (!domain_vcpu(d, a->vcpu)) return -ENOENT;
     spin_lock(&d->evtchn->lock);
     struct chan *ch = chan_valid(d->evtchn, a->port);
     long rc = -EINVAL;
@@ -565,8 +523,7 @@ static long evtchn_unmask(struct evtchn_unmask *a)
     struct domain *d = current->domain;
     spin_lock(&d->evtchn->lock);
     struct chan *ch = chan_valid(d->evtchn, a->port);
-    if (ch)
-        unmask_port(d, ch->vcpu, a->port);
+    if (ch) unmask_port(d, ch->vcpu, a->port);
     spin_unlock(&d->evtchn->lock);
     return ch ? 0 : -EINVAL;
 }
@@ -578,16 +535,11 @@ static long evtchn_reset(struct evtchn_reset *a, bool cont)
 {
     struct domain *c = current->domain;
     struct domain *d = lookup_any(a->dom);
-    if (!d)
-        return -ESRCH;
-    if (!controls(c, d))
-        return -EPERM;
-    if (d != c && d->state != DOM_PAUSED)
-        return -EINVAL;
-    if (cont)
-        return -EBUSY;
-    if (!d->evtchn)
-        return -EINVAL;
+    if (!d) return -ESRCH;
+    if (!controls(c, d)) return -EPERM;
+    if (d != c && d->state != DOM_PAUSED) return -EINVAL;
+    if (cont) return -EBUSY;
+    if (!d->evtchn) return -EINVAL;
     unsigned valid = __atomic_load_n(&d->evtchn->valid, __ATOMIC_ACQUIRE);
     for (evtchn_port_t p = 1; p < valid; p++)
         close_port(d, p);
@@ -613,10 +565,8 @@ static long evtchn_set_priority(struct evtchn_set_priority *a)
 static long evtchn_init_control(const struct evtchn_init_control *a)
 {
     const struct domain *d = current->domain;
-    if (a->vcpu >= d->nr_vcpus || !d->vcpu[a->vcpu])
-        return -ENOENT;
-    if (a->offset > PAGE_SIZE - sizeof(evtchn_fifo_control_block_t) || (a->offset & 7))
-        return -EINVAL;
+    if (a->vcpu >= d->nr_vcpus || !d->vcpu[a->vcpu]) return -ENOENT;
+    if (a->offset > PAGE_SIZE - sizeof(evtchn_fifo_control_block_t) || (a->offset & 7)) return -EINVAL;
     return -ENOSYS;
 }
 
@@ -642,25 +592,27 @@ union evtchn_args {
 /* Size of cmd's argument and whether it is copied back (0: unknown cmd). */
 static size_t arg_size(uint64_t cmd, bool *out)
 {
-    static const struct { uint8_t size; bool out; } t[] = {
+    static const struct {
+        uint8_t size;
+        bool out;
+    } t[] = {
         [EVTCHNOP_bind_interdomain] = { sizeof(struct evtchn_bind_interdomain), true },
-        [EVTCHNOP_bind_virq]        = { sizeof(struct evtchn_bind_virq), true },
-        [EVTCHNOP_bind_pirq]        = { sizeof(struct evtchn_bind_pirq), true },
-        [EVTCHNOP_close]            = { sizeof(struct evtchn_close), false },
-        [EVTCHNOP_send]             = { sizeof(struct evtchn_send), false },
-        [EVTCHNOP_status]           = { sizeof(struct evtchn_status), true },
-        [EVTCHNOP_alloc_unbound]    = { sizeof(struct evtchn_alloc_unbound), true },
-        [EVTCHNOP_bind_ipi]         = { sizeof(struct evtchn_bind_ipi), true },
-        [EVTCHNOP_bind_vcpu]        = { sizeof(struct evtchn_bind_vcpu), false },
-        [EVTCHNOP_unmask]           = { sizeof(struct evtchn_unmask), false },
-        [EVTCHNOP_reset]            = { sizeof(struct evtchn_reset), false },
-        [EVTCHNOP_init_control]     = { sizeof(struct evtchn_init_control), true },
-        [EVTCHNOP_expand_array]     = { sizeof(struct evtchn_expand_array), false },
-        [EVTCHNOP_set_priority]     = { sizeof(struct evtchn_set_priority), false },
-        [EVTCHNOP_reset_cont]       = { sizeof(struct evtchn_reset), false },
+        [EVTCHNOP_bind_virq] = { sizeof(struct evtchn_bind_virq), true },
+        [EVTCHNOP_bind_pirq] = { sizeof(struct evtchn_bind_pirq), true },
+        [EVTCHNOP_close] = { sizeof(struct evtchn_close), false },
+        [EVTCHNOP_send] = { sizeof(struct evtchn_send), false },
+        [EVTCHNOP_status] = { sizeof(struct evtchn_status), true },
+        [EVTCHNOP_alloc_unbound] = { sizeof(struct evtchn_alloc_unbound), true },
+        [EVTCHNOP_bind_ipi] = { sizeof(struct evtchn_bind_ipi), true },
+        [EVTCHNOP_bind_vcpu] = { sizeof(struct evtchn_bind_vcpu), false },
+        [EVTCHNOP_unmask] = { sizeof(struct evtchn_unmask), false },
+        [EVTCHNOP_reset] = { sizeof(struct evtchn_reset), false },
+        [EVTCHNOP_init_control] = { sizeof(struct evtchn_init_control), true },
+        [EVTCHNOP_expand_array] = { sizeof(struct evtchn_expand_array), false },
+        [EVTCHNOP_set_priority] = { sizeof(struct evtchn_set_priority), false },
+        [EVTCHNOP_reset_cont] = { sizeof(struct evtchn_reset), false },
     };
-    if (cmd >= ARRAY_SIZE(t))
-        return 0;
+    if (cmd >= ARRAY_SIZE(t)) return 0;
     *out = t[cmd].out;
     return t[cmd].size;
 }
@@ -668,22 +620,38 @@ static size_t arg_size(uint64_t cmd, bool *out)
 static long dispatch(unsigned cmd, union evtchn_args *a)
 {
     switch (cmd) {
-    case EVTCHNOP_bind_interdomain: return evtchn_bind_interdomain(&a->bind_interdomain);
-    case EVTCHNOP_bind_virq:        return evtchn_bind_virq(&a->bind_virq);
-    case EVTCHNOP_bind_pirq:        return evtchn_bind_pirq(&a->bind_pirq);
-    case EVTCHNOP_close:            return close_port(current->domain, a->close.port);
-    case EVTCHNOP_send:             return evtchn_send(current->domain, a->send.port);
-    case EVTCHNOP_status:           return evtchn_status(&a->status);
-    case EVTCHNOP_alloc_unbound:    return evtchn_alloc_unbound(&a->alloc_unbound);
-    case EVTCHNOP_bind_ipi:         return evtchn_bind_ipi(&a->bind_ipi);
-    case EVTCHNOP_bind_vcpu:        return evtchn_bind_vcpu(&a->bind_vcpu);
-    case EVTCHNOP_unmask:           return evtchn_unmask(&a->unmask);
-    case EVTCHNOP_reset:            return evtchn_reset(&a->reset, false);
-    case EVTCHNOP_reset_cont:       return evtchn_reset(&a->reset, true);
-    case EVTCHNOP_init_control:     return evtchn_init_control(&a->init_control);
-    case EVTCHNOP_expand_array:     return -EOPNOTSUPP; /* Xen: FIFO not initialised */
-    case EVTCHNOP_set_priority:     return evtchn_set_priority(&a->set_priority);
-    default:                        return -ENOSYS;
+    case EVTCHNOP_bind_interdomain:
+        return evtchn_bind_interdomain(&a->bind_interdomain);
+    case EVTCHNOP_bind_virq:
+        return evtchn_bind_virq(&a->bind_virq);
+    case EVTCHNOP_bind_pirq:
+        return evtchn_bind_pirq(&a->bind_pirq);
+    case EVTCHNOP_close:
+        return close_port(current->domain, a->close.port);
+    case EVTCHNOP_send:
+        return evtchn_send(current->domain, a->send.port);
+    case EVTCHNOP_status:
+        return evtchn_status(&a->status);
+    case EVTCHNOP_alloc_unbound:
+        return evtchn_alloc_unbound(&a->alloc_unbound);
+    case EVTCHNOP_bind_ipi:
+        return evtchn_bind_ipi(&a->bind_ipi);
+    case EVTCHNOP_bind_vcpu:
+        return evtchn_bind_vcpu(&a->bind_vcpu);
+    case EVTCHNOP_unmask:
+        return evtchn_unmask(&a->unmask);
+    case EVTCHNOP_reset:
+        return evtchn_reset(&a->reset, false);
+    case EVTCHNOP_reset_cont:
+        return evtchn_reset(&a->reset, true);
+    case EVTCHNOP_init_control:
+        return evtchn_init_control(&a->init_control);
+    case EVTCHNOP_expand_array:
+        return -EOPNOTSUPP; /* Xen: FIFO not initialised */
+    case EVTCHNOP_set_priority:
+        return evtchn_set_priority(&a->set_priority);
+    default:
+        return -ENOSYS;
     }
 }
 
@@ -695,15 +663,11 @@ long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, u
     union evtchn_args a;
     bool out = false;
     size_t size = arg_size(cmd, &out);
-    if (!size)
-        return -ENOSYS;
-    if (!current->domain->evtchn)
-        return -ENOSYS;
-    if (copy_from_guest(&a, arg, size))
-        return -EFAULT;
+    if (!size) return -ENOSYS;
+    if (!current->domain->evtchn) return -ENOSYS;
+    if (copy_from_guest(&a, arg, size)) return -EFAULT;
     long rc = dispatch((unsigned)cmd, &a);
-    if (!rc && out && copy_to_guest(arg, &a, size))
-        rc = -EFAULT;
+    if (!rc && out && copy_to_guest(arg, &a, size)) rc = -EFAULT;
     return rc;
 }
 
@@ -714,38 +678,28 @@ long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, u
 static void send_virq(struct domain *d, unsigned vcpu_id, unsigned virq)
 {
     struct evtchn_domain *ed = d->evtchn;
-    if (!ed || virq >= NR_VIRQS || vcpu_id >= MAX_VCPUS)
-        return;
+    if (!ed || virq >= NR_VIRQS || vcpu_id >= MAX_VCPUS) return;
     bool global = virq_is_global(virq);
     spin_lock(&ed->lock);
     evtchn_port_t port = ed->virq_port[global ? 0 : vcpu_id][virq];
-    if (port)
-        raise_port(d, global ? chan_of(ed, port)->vcpu : vcpu_id, port);
+    if (port) raise_port(d, global ? chan_of(ed, port)->vcpu : vcpu_id, port);
     spin_unlock(&ed->lock);
 }
 
-void send_guest_vcpu_virq(struct vcpu *v, unsigned virq)
-{
-    send_virq(v->domain, v->id, virq);
-}
+void send_guest_vcpu_virq(struct vcpu *v, unsigned virq) { send_virq(v->domain, v->id, virq); }
 
 void send_guest_global_virq(struct domain *d, unsigned virq)
 {
-    if (d)
-        send_virq(d, 0, virq);
+    if (d) send_virq(d, 0, virq);
 }
 
 /* Lock-free: the guest owns the bitmap anyway; validity only grows while d
  * lives (Xen's SCHEDOP_poll reads it the same way). */
-bool evtchn_port_valid(struct domain *d, evtchn_port_t port)
-{
-    return chan_valid(d->evtchn, port) != NULL;
-}
+bool evtchn_port_valid(struct domain *d, evtchn_port_t port) { return chan_valid(d->evtchn, port) != NULL; }
 
 bool evtchn_port_is_pending(struct domain *d, evtchn_port_t port)
 {
-    return evtchn_port_valid(d, port) && d->shared_info &&
-           bit_test(d->shared_info->evtchn_pending, port);
+    return evtchn_port_valid(d, port) && d->shared_info && bit_test(d->shared_info->evtchn_pending, port);
 }
 
 /* The hypervisor as the far end: raise d's bound port towards its notify
@@ -753,13 +707,11 @@ bool evtchn_port_is_pending(struct domain *d, evtchn_port_t port)
 int evtchn_send_from(struct domain *d, evtchn_port_t port)
 {
     struct evtchn_domain *ed = d->evtchn;
-    if (!ed)
-        return -EINVAL;
+    if (!ed) return -EINVAL;
     spin_lock(&ed->lock);
     struct chan *ch = chan_valid(ed, port);
     int rc = ch && ch->state != ECS_FREE && ch->state != ECS_RESERVED ? 0 : -EINVAL;
-    if (!rc)
-        raise_port(d, ch->vcpu, port);
+    if (!rc) raise_port(d, ch->vcpu, port);
     spin_unlock(&ed->lock);
     return rc;
 }

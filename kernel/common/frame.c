@@ -12,7 +12,7 @@ struct page_info *frame_table;
 mfn_t max_mfn;
 uint64_t *m2p_table;
 
-static spinlock_t lock = SPINLOCK_INIT;    /* innermost: taken under any other */
+static spinlock_t lock = SPINLOCK_INIT; /* innermost: taken under any other */
 static uint32_t free_head = ~0u;
 static uint64_t free_count;
 
@@ -35,15 +35,14 @@ mfn_t frame_alloc(void)
     free_count--;
     *pg = (struct page_info){ .owner = DOMID_NONE, .next = ~0u };
     spin_unlock(&lock);
-    memset(mfn_to_virt(m), 0, PAGE_SIZE);   /* never leak one domain's data to another */
+    memset(mfn_to_virt(m), 0, PAGE_SIZE); /* never leak one domain's data to another */
     return m;
 }
 
 void frame_free(mfn_t m)
 {
     struct page_info *pg = mfn_to_page(m);
-    if (m2p_table)
-        m2p_table[m] = ~0UL;
+    if (m2p_table) m2p_table[m] = ~0UL;
     spin_lock(&lock);
     *pg = (struct page_info){ .owner = DOMID_NONE, .flags = PGF_free, .next = free_head };
     free_head = (uint32_t)m;
@@ -56,11 +55,9 @@ uint64_t frames_free_count(void) { return free_count; }
 /* A frame for the domain: owned, allocated, mapped in nothing yet. */
 mfn_t domain_alloc_page(struct domain *d)
 {
-    if (d->tot_pages >= d->max_pages)
-        return INVALID_MFN;
+    if (d->tot_pages >= d->max_pages) return INVALID_MFN;
     mfn_t m = frame_alloc();
-    if (m == INVALID_MFN)
-        return m;
+    if (m == INVALID_MFN) return m;
     struct page_info *pg = mfn_to_page(m);
     pg->owner = d->id;
     pg->flags = PGF_allocated;

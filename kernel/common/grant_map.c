@@ -23,15 +23,13 @@
 static bool maptrack_get(struct grant_table *gt, unsigned *handle)
 {
     if (gt->maptrack_free == MT_NONE) {
-        if (gt->maptrack_limit >= MAPTRACK_MAX)
-            return false;
+        if (gt->maptrack_limit >= MAPTRACK_MAX) return false;
         mfn_t m = frame_alloc();
-        if (m == INVALID_MFN)
-            return false;
+        if (m == INVALID_MFN) return false;
         unsigned base = gt->maptrack_limit;
         gt->maptrack[base / MAPTRACK_PER_FRAME] = m;
         gt->maptrack_limit += MAPTRACK_PER_FRAME;
-        for (unsigned i = MAPTRACK_PER_FRAME; i-- > 0;) {   /* lowest handle first */
+        for (unsigned i = MAPTRACK_PER_FRAME; i-- > 0;) { /* lowest handle first */
             gnttab_maptrack_entry(gt, base + i)->ref = gt->maptrack_free;
             gt->maptrack_free = base + i;
         }
@@ -51,10 +49,7 @@ static void maptrack_put(struct grant_table *gt, unsigned handle)
     gt->maptrack_used--;
 }
 
-static bool mt_live(const struct maptrack *mt)
-{
-    return mt->flags & (GNTMAP_host_map | GNTMAP_device_map);
-}
+static bool mt_live(const struct maptrack *mt) { return mt->flags & (GNTMAP_host_map | GNTMAP_device_map); }
 
 /* ---- host mappings: the page-table side is the arch's (grant.h) ---- */
 
@@ -64,19 +59,16 @@ static void put_host_entry(struct domain *ld, uint64_t entry)
 {
     mfn_t mfn;
     bool rw;
-    if (!grant_host_entry(entry, &mfn, &rw))
-        return;
+    if (!grant_host_entry(entry, &mfn, &rw)) return;
     flush_tlb_domain(ld);
-    if (mfn_valid(mfn))
-        gnttab_put_frame_refs(mfn, rw);
+    if (mfn_valid(mfn)) gnttab_put_frame_refs(mfn, rw);
 }
 
 /* ---- map ---- */
 
 /* With ld and rd locked; handle already taken.  Order of checks and status
  * codes as Xen's map_grant_ref. */
-static int map_locked(struct domain *ld, struct domain *rd, struct gnttab_map_grant_ref *op,
-                      unsigned handle)
+static int map_locked(struct domain *ld, struct domain *rd, struct gnttab_map_grant_ref *op, unsigned handle)
 {
     uint32_t flags = op->flags;
     bool ro = flags & GNTMAP_readonly, dev = flags & GNTMAP_device_map;
@@ -85,20 +77,15 @@ static int map_locked(struct domain *ld, struct domain *rd, struct gnttab_map_gr
     uint64_t maddr = 0;
     int rc;
 
-    if (dev && (rc = gnttab_pin(rd, op->ref, ld->id, ro, true, PIN_DEV, &mfn)))
-        return rc;
+    if (dev && (rc = gnttab_pin(rd, op->ref, ld->id, ro, true, PIN_DEV, &mfn))) return rc;
     if (host && (rc = gnttab_pin(rd, op->ref, ld->id, ro, true, PIN_HOST, &mfn))) {
-        if (dev)
-            gnttab_unpin(rd, op->ref, ro, PIN_DEV);
+        if (dev) gnttab_unpin(rd, op->ref, ro, PIN_DEV);
         return rc;
     }
-    rc = GNTST_general_error;                     /* Xen: "could not pin grant frame" */
-    if (dev && gnttab_get_frame_refs(rd, mfn, !ro))
-        goto unpin;
-    if (host && gnttab_get_frame_refs(rd, mfn, !ro))
-        goto put_dev;
-    if (host && !grant_host_slot(ld, op->host_addr, flags, &maddr))
-        goto put_host;
+    rc = GNTST_general_error; /* Xen: "could not pin grant frame" */
+    if (dev && gnttab_get_frame_refs(rd, mfn, !ro)) goto unpin;
+    if (host && gnttab_get_frame_refs(rd, mfn, !ro)) goto put_dev;
+    if (host && !grant_host_slot(ld, op->host_addr, flags, &maddr)) goto put_host;
     struct maptrack *mt = gnttab_maptrack_entry(ld->gnttab, handle);
     mt->host_addr = op->host_addr;
     mt->pte_maddr = maddr;
@@ -106,22 +93,17 @@ static int map_locked(struct domain *ld, struct domain *rd, struct gnttab_map_gr
     mt->ref = op->ref;
     mt->dom = rd->id;
     mt->flags = flags & MT_KEEP;
-    if (host)
-        put_host_entry(ld, create_grant_host_mapping(maddr, mfn, flags));
+    if (host) put_host_entry(ld, create_grant_host_mapping(maddr, mfn, flags));
     op->handle = handle;
     op->dev_bus_addr = mfn << PAGE_SHIFT;
     return GNTST_okay;
 put_host:
-    if (host)
-        gnttab_put_frame_refs(mfn, !ro);
+    if (host) gnttab_put_frame_refs(mfn, !ro);
 put_dev:
-    if (dev)
-        gnttab_put_frame_refs(mfn, !ro);
+    if (dev) gnttab_put_frame_refs(mfn, !ro);
 unpin:
-    if (host)
-        gnttab_unpin(rd, op->ref, ro, PIN_HOST);
-    if (dev)
-        gnttab_unpin(rd, op->ref, ro, PIN_DEV);
+    if (host) gnttab_unpin(rd, op->ref, ro, PIN_HOST);
+    if (dev) gnttab_unpin(rd, op->ref, ro, PIN_DEV);
     return rc;
 }
 
@@ -129,17 +111,14 @@ static int map_one(struct domain *ld, struct gnttab_map_grant_ref *op)
 {
     unsigned handle;
 
-    if (!(op->flags & (GNTMAP_device_map | GNTMAP_host_map)))
-        return GNTST_bad_gntref;
+    if (!(op->flags & (GNTMAP_device_map | GNTMAP_host_map))) return GNTST_bad_gntref;
     struct domain *rd = gnttab_peer(op->dom);
-    if (!rd)
-        return GNTST_bad_domain;
+    if (!rd) return GNTST_bad_domain;
     gnttab_lock_pair(ld, rd);
     int rc = GNTST_no_space;
     if (maptrack_get(ld->gnttab, &handle)) {
         rc = map_locked(ld, rd, op, handle);
-        if (rc)
-            maptrack_put(ld->gnttab, handle);
+        if (rc) maptrack_put(ld->gnttab, handle);
     }
     gnttab_unlock_pair(ld, rd);
     return rc;
@@ -150,18 +129,14 @@ long gnttab_map(uint64_t uop, unsigned count)
     struct domain *ld = current->domain;
     struct gnttab_map_grant_ref op;
 
-    if (count && !guest_range_ok(uop, (size_t)count * sizeof(op)))
-        return -EFAULT;
+    if (count && !guest_range_ok(uop, (size_t)count * sizeof(op))) return -EFAULT;
     for (unsigned i = 0; i < count; i++, uop += sizeof(op)) {
-        if (i && hypercall_preempt_check())
-            return i;
-        if (copy_from_guest(&op, uop, sizeof(op)))
-            return -EFAULT;
+        if (i && hypercall_preempt_check()) return i;
+        if (copy_from_guest(&op, uop, sizeof(op))) return -EFAULT;
         spin_lock(&gnttab_lock);
         op.status = (int16_t)map_one(ld, &op);
         spin_unlock(&gnttab_lock);
-        if (copy_to_guest(uop, &op, sizeof(op)))
-            return -EFAULT;
+        if (copy_to_guest(uop, &op, sizeof(op))) return -EFAULT;
     }
     return 0;
 }
@@ -172,10 +147,10 @@ long gnttab_map(uint64_t uop, unsigned count)
 struct unmap_rec {
     uint32_t mfn;
     grant_ref_t ref;
-    domid_t  rd;
-    uint16_t done;            /* GNTMAP_host_map / GNTMAP_device_map */
-    bool     ro;
-    bool     pte_held;        /* the PTE was still ours: drop its references */
+    domid_t rd;
+    uint16_t done; /* GNTMAP_host_map / GNTMAP_device_map */
+    bool ro;
+    bool pte_held; /* the PTE was still ours: drop its references */
 };
 
 /* Release references and pins of a mapping part already taken out of use.  A
@@ -184,8 +159,7 @@ static void unmap_complete(struct domain *ld, const struct unmap_rec *r, struct 
 {
     struct domain *rd = dying && r->rd == dying->id ? dying : domain_lookup(r->rd);
 
-    if (!r->done)
-        return;
+    if (!r->done) return;
     ASSERT(rd && rd->gnttab);
     gnttab_lock_pair(ld, rd);
     if (r->done & GNTMAP_device_map) {
@@ -193,8 +167,7 @@ static void unmap_complete(struct domain *ld, const struct unmap_rec *r, struct 
         gnttab_unpin(rd, r->ref, r->ro, PIN_DEV);
     }
     if (r->done & GNTMAP_host_map) {
-        if (r->pte_held)
-            gnttab_put_frame_refs(r->mfn, !r->ro);
+        if (r->pte_held) gnttab_put_frame_refs(r->mfn, !r->ro);
         gnttab_unpin(rd, r->ref, r->ro, PIN_HOST);
     }
     gnttab_unlock_pair(ld, rd);
@@ -202,28 +175,24 @@ static void unmap_complete(struct domain *ld, const struct unmap_rec *r, struct 
 
 static bool same_host_addr(const struct maptrack *mt, uint64_t addr)
 {
-    if (mt->flags & GNTMAP_contains_pte)
-        return addr == mt->host_addr;
+    if (mt->flags & GNTMAP_contains_pte) return addr == mt->host_addr;
     return (addr >> PAGE_SHIFT) == (mt->host_addr >> PAGE_SHIFT);
 }
 
 /* First half of an unmap (ld locked): checks, PTE cleared (or, with new_addr,
  * replaced by the PTE found there), maptrack updated.  A zero host_addr or
  * dev_bus_addr leaves that part mapped (Xen). */
-static int unmap_begin(struct domain *ld, const struct gnttab_unmap_grant_ref *op,
-                       uint64_t new_addr, struct unmap_rec *r, bool *flush)
+static int unmap_begin(struct domain *ld, const struct gnttab_unmap_grant_ref *op, uint64_t new_addr,
+                       struct unmap_rec *r, bool *flush)
 {
     struct grant_table *gt = ld->gnttab;
 
-    if (op->handle >= gt->maptrack_limit)
-        return GNTST_bad_handle;
+    if (op->handle >= gt->maptrack_limit) return GNTST_bad_handle;
     struct maptrack *mt = gnttab_maptrack_entry(gt, op->handle);
-    if (!mt_live(mt))
-        return GNTST_bad_handle;
+    if (!mt_live(mt)) return GNTST_bad_handle;
     bool dev = op->dev_bus_addr && (mt->flags & GNTMAP_device_map);
     bool host = op->host_addr && (mt->flags & GNTMAP_host_map);
-    if (dev && op->dev_bus_addr != (uint64_t)mt->mfn << PAGE_SHIFT)
-        return GNTST_bad_dev_addr;
+    if (dev && op->dev_bus_addr != (uint64_t)mt->mfn << PAGE_SHIFT) return GNTST_bad_dev_addr;
     /* Xen: the entry at host_addr must still be the mapping.  If the guest
      * replaced it (or its L1 lost its type) the references went with it and
      * the grant stays pinned until the guest dies, as in Xen. */
@@ -233,11 +202,12 @@ static int unmap_begin(struct domain *ld, const struct gnttab_unmap_grant_ref *o
         return GNTST_general_error;
     if (host && (!same_host_addr(mt, op->host_addr) ||
                  !replace_grant_host_mapping(ld, mt->pte_maddr, mt->mfn, mt->flags, with))) {
-        put_host_entry(ld, with);               /* a stolen entry that found no home */
+        put_host_entry(ld, with); /* a stolen entry that found no home */
         return GNTST_general_error;
     }
-    *r = (struct unmap_rec){ .mfn = mt->mfn, .ref = mt->ref, .rd = mt->dom,
-                             .ro = mt->flags & GNTMAP_readonly };
+    *r = (struct unmap_rec){
+        .mfn = mt->mfn, .ref = mt->ref, .rd = mt->dom, .ro = mt->flags & GNTMAP_readonly
+    };
     if (host) {
         r->pte_held = true;
         *flush = true;
@@ -248,8 +218,7 @@ static int unmap_begin(struct domain *ld, const struct gnttab_unmap_grant_ref *o
         mt->flags &= ~GNTMAP_device_map;
         r->done |= GNTMAP_device_map;
     }
-    if (!mt_live(mt))
-        maptrack_put(gt, op->handle);
+    if (!mt_live(mt)) maptrack_put(gt, op->handle);
     return GNTST_okay;
 }
 
@@ -272,14 +241,13 @@ static long unmap_chunk(struct domain *ld, uint64_t uop, unsigned n)
         op.status = (int16_t)unmap_begin(ld, &op, 0, &recs[i], &flush);
         spin_unlock(&ld->lock);
         started++;
-        if (copy_to_guest(uop + offsetof(struct gnttab_unmap_grant_ref, status),
-                          &op.status, sizeof(op.status))) {
+        if (copy_to_guest(uop + offsetof(struct gnttab_unmap_grant_ref, status), &op.status,
+                          sizeof(op.status))) {
             rc = -EFAULT;
             break;
         }
     }
-    if (flush)
-        flush_tlb_domain(ld);
+    if (flush) flush_tlb_domain(ld);
     for (i = 0; i < started; i++)
         unmap_complete(ld, &recs[i], NULL);
     return rc;
@@ -291,11 +259,9 @@ long gnttab_unmap(uint64_t uop, unsigned count)
     const size_t sz = sizeof(struct gnttab_unmap_grant_ref);
     long rc = 0;
 
-    if (count && !guest_range_ok(uop, (size_t)count * sz))
-        return -EFAULT;
+    if (count && !guest_range_ok(uop, (size_t)count * sz)) return -EFAULT;
     for (unsigned i = 0; i < count && !rc; i += UNMAP_CHUNK) {
-        if (i && hypercall_preempt_check())
-            return i;
+        if (i && hypercall_preempt_check()) return i;
         spin_lock(&gnttab_lock);
         rc = unmap_chunk(ld, uop + i * sz, MIN(count - i, UNMAP_CHUNK));
         spin_unlock(&gnttab_lock);
@@ -310,13 +276,10 @@ long gnttab_unmap_and_replace(uint64_t uop, unsigned count)
     struct domain *ld = current->domain;
     struct gnttab_unmap_and_replace op;
 
-    if (count && !guest_range_ok(uop, (size_t)count * sizeof(op)))
-        return -EFAULT;
+    if (count && !guest_range_ok(uop, (size_t)count * sizeof(op))) return -EFAULT;
     for (unsigned i = 0; i < count; i++, uop += sizeof(op)) {
-        if (i && hypercall_preempt_check())
-            return i;
-        if (copy_from_guest(&op, uop, sizeof(op)))
-            return -EFAULT;
+        if (i && hypercall_preempt_check()) return i;
+        if (copy_from_guest(&op, uop, sizeof(op))) return -EFAULT;
         struct gnttab_unmap_grant_ref u = { .host_addr = op.host_addr, .handle = op.handle };
         struct unmap_rec r = { .done = 0 };
         bool flush = false;
@@ -324,8 +287,7 @@ long gnttab_unmap_and_replace(uint64_t uop, unsigned count)
         spin_lock(&ld->lock);
         op.status = (int16_t)unmap_begin(ld, &u, op.new_addr, &r, &flush);
         spin_unlock(&ld->lock);
-        if (flush)
-            flush_tlb_domain(ld);
+        if (flush) flush_tlb_domain(ld);
         unmap_complete(ld, &r, NULL);
         spin_unlock(&gnttab_lock);
         if (copy_to_guest(uop + offsetof(struct gnttab_unmap_and_replace, status), &op.status,
@@ -347,21 +309,19 @@ static void release_holder(struct domain *h, domid_t of, struct domain *dying)
     spin_lock(&h->lock);
     for (i = 0; i < gt->maptrack_limit; i++) {
         struct maptrack *mt = gnttab_maptrack_entry(gt, i);
-        if (!mt_live(mt) || (of != DOMID_INVALID && mt->dom != of) ||
-            !(mt->flags & GNTMAP_host_map))
+        if (!mt_live(mt) || (of != DOMID_INVALID && mt->dom != of) || !(mt->flags & GNTMAP_host_map))
             continue;
         flush = true;
-        if (replace_grant_host_mapping(h, mt->pte_maddr, mt->mfn, mt->flags, 0))
-            mt->flags |= MT_PTE_HELD;
+        if (replace_grant_host_mapping(h, mt->pte_maddr, mt->mfn, mt->flags, 0)) mt->flags |= MT_PTE_HELD;
     }
     spin_unlock(&h->lock);
-    if (flush)
-        flush_tlb_domain(h);
+    if (flush) flush_tlb_domain(h);
     for (i = 0; i < gt->maptrack_limit; i++) {
         struct maptrack *mt = gnttab_maptrack_entry(gt, i);
-        if (!mt_live(mt) || (of != DOMID_INVALID && mt->dom != of))
-            continue;
-        struct unmap_rec r = { .mfn = mt->mfn, .ref = mt->ref, .rd = mt->dom,
+        if (!mt_live(mt) || (of != DOMID_INVALID && mt->dom != of)) continue;
+        struct unmap_rec r = { .mfn = mt->mfn,
+                               .ref = mt->ref,
+                               .rd = mt->dom,
                                .ro = mt->flags & GNTMAP_readonly,
                                .pte_held = mt->flags & MT_PTE_HELD,
                                .done = mt->flags & (GNTMAP_host_map | GNTMAP_device_map) };
@@ -375,8 +335,7 @@ void gnttab_release_mappings(struct domain *d)
     release_holder(d, DOMID_INVALID, d);
     for (unsigned id = 0; id < MAX_DOMAINS && d->gnttab->nr_pinned; id++) {
         struct domain *o = domain_lookup((domid_t)id);
-        if (o && o != d && o->gnttab && o->gnttab->maptrack_used)
-            release_holder(o, d->id, d);
+        if (o && o != d && o->gnttab && o->gnttab->maptrack_used) release_holder(o, d->id, d);
     }
 }
 
@@ -385,27 +344,23 @@ void gnttab_release_mappings(struct domain *d)
 struct copy_buf {
     struct domain *d;
     mfn_t mfn;
-    struct copy_pin pin;              /* a grant: its bytes (and transitive source) */
-    bool  pinned, have_page, have_type;
+    struct copy_pin pin; /* a grant: its bytes (and transitive source) */
+    bool pinned, have_page, have_type;
 };
 
 /* Xen: a frame (not a gref) may only be named as DOMID_SELF's. */
 static int copy_domain(domid_t id, bool is_gref, struct domain **d)
 {
-    if (id != DOMID_SELF && !is_gref)
-        return GNTST_permission_denied;
+    if (id != DOMID_SELF && !is_gref) return GNTST_permission_denied;
     *d = id == DOMID_SELF ? current->domain : gnttab_peer(id);
     return *d ? GNTST_okay : GNTST_bad_domain;
 }
 
 static void copy_release(struct copy_buf *b, grant_ref_t ref, bool rw)
 {
-    if (b->have_type)
-        put_page_type(mfn_to_page(b->mfn));
-    if (b->have_page)
-        put_page(mfn_to_page(b->mfn));
-    if (b->pinned)
-        gnttab_unpin_copy(b->d, ref, !rw, &b->pin);
+    if (b->have_type) put_page_type(mfn_to_page(b->mfn));
+    if (b->have_page) put_page(mfn_to_page(b->mfn));
+    if (b->pinned) gnttab_unpin_copy(b->d, ref, !rw, &b->pin);
     b->pinned = b->have_page = b->have_type = false;
 }
 
@@ -418,17 +373,14 @@ static int copy_claim(domid_t ldom, const struct gnttab_copy_ptr *p, bool is_gre
 
     struct domain *owner = b->d;
     if (is_gref) {
-        if ((rc = gnttab_pin_copy(b->d, p->u.ref, ldom, !rw, &b->pin)))
-            return rc;
+        if ((rc = gnttab_pin_copy(b->d, p->u.ref, ldom, !rw, &b->pin))) return rc;
         b->pinned = true;
         b->mfn = b->pin.mfn;
-        if (b->pin.td)
-            owner = b->pin.td;
+        if (b->pin.td) owner = b->pin.td;
     } else {
         b->mfn = p->u.gmfn;
         b->pin = (struct copy_pin){ .start = 0, .len = PAGE_SIZE };
-        if (!mfn_valid(b->mfn))
-            return GNTST_bad_page;
+        if (!mfn_valid(b->mfn)) return GNTST_bad_page;
     }
     if (get_page(mfn_to_page(b->mfn), owner)) {
         rc = is_gref ? GNTST_bad_domain : GNTST_bad_page;
@@ -454,19 +406,17 @@ static bool in_grant(const struct copy_pin *p, unsigned off, unsigned len)
     return off >= p->start && off + len <= (unsigned)p->start + p->len;
 }
 
-static int copy_locked(domid_t ldom, const struct gnttab_copy *op, struct copy_buf *src,
-                       struct copy_buf *dst)
+static int copy_locked(domid_t ldom, const struct gnttab_copy *op, struct copy_buf *src, struct copy_buf *dst)
 {
     int rc = copy_claim(ldom, &op->source, op->flags & GNTCOPY_source_gref, false, src);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc = copy_claim(ldom, &op->dest, op->flags & GNTCOPY_dest_gref, true, dst);
     if (!rc) {
         if (op->source.offset + op->len > PAGE_SIZE || op->dest.offset + op->len > PAGE_SIZE)
             rc = GNTST_bad_copy_arg;
         else if (!in_grant(&src->pin, op->source.offset, op->len) ||
                  !in_grant(&dst->pin, op->dest.offset, op->len))
-            rc = GNTST_general_error;         /* outside a sub-page grant */
+            rc = GNTST_general_error; /* outside a sub-page grant */
         else
             memmove((char *)mfn_to_virt(dst->mfn) + op->dest.offset,
                     (char *)mfn_to_virt(src->mfn) + op->source.offset, op->len);
@@ -480,10 +430,8 @@ static int copy_one(const struct gnttab_copy *op)
 {
     struct copy_buf src = { 0 }, dst = { 0 };
     int rc = copy_domain(op->source.domid, op->flags & GNTCOPY_source_gref, &src.d);
-    if (!rc)
-        rc = copy_domain(op->dest.domid, op->flags & GNTCOPY_dest_gref, &dst.d);
-    if (rc)
-        return rc;
+    if (!rc) rc = copy_domain(op->dest.domid, op->flags & GNTCOPY_dest_gref, &dst.d);
+    if (rc) return rc;
     gnttab_lock_pair(src.d, dst.d);
     rc = copy_locked(current->domain->id, op, &src, &dst);
     gnttab_unlock_pair(src.d, dst.d);
@@ -494,18 +442,14 @@ long gnttab_copy(uint64_t uop, unsigned count)
 {
     struct gnttab_copy op;
 
-    if (count && !guest_range_ok(uop, (size_t)count * sizeof(op)))
-        return -EFAULT;
+    if (count && !guest_range_ok(uop, (size_t)count * sizeof(op))) return -EFAULT;
     for (unsigned i = 0; i < count; i++, uop += sizeof(op)) {
-        if (i && hypercall_preempt_check())
-            return i;
-        if (copy_from_guest(&op, uop, sizeof(op)))
-            return -EFAULT;
+        if (i && hypercall_preempt_check()) return i;
+        if (copy_from_guest(&op, uop, sizeof(op))) return -EFAULT;
         spin_lock(&gnttab_lock);
         op.status = (int16_t)copy_one(&op);
         spin_unlock(&gnttab_lock);
-        if (copy_to_guest(uop + offsetof(struct gnttab_copy, status), &op.status,
-                          sizeof(op.status)))
+        if (copy_to_guest(uop + offsetof(struct gnttab_copy, status), &op.status, sizeof(op.status)))
             return -EFAULT;
     }
     return 0;

@@ -11,28 +11,29 @@
 #include "spinlock.h"
 #include <xen/grant_table.h>
 
-#define GNTTAB_MAX_FRAMES    32u      /* grant frames per domain (query_size's max) */
-#define GNTTAB_INIT_FRAMES   1u       /* Xen starts every table with one frame */
-#define GNTTAB_ENTRIES_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))   /* 512 (v1) */
-#define GNTTAB_V2_PER_FRAME  (PAGE_SIZE / sizeof(grant_entry_v2_t))       /* 256 */
-#define GNTTAB_STATUS_PER_FRAME (PAGE_SIZE / sizeof(grant_status_t))      /* 2048 */
-#define GNTTAB_MAX_STATUS    (GNTTAB_MAX_FRAMES * GNTTAB_V2_PER_FRAME / GNTTAB_STATUS_PER_FRAME)
-#define MAPTRACK_MAX         1024u    /* mappings a domain may hold */
-#define UNMAP_CHUNK          32u      /* unmaps per TLB flush (Xen's batch size) */
-#define GNTTAB_PIN_MAX       128u     /* pins of one kind per entry: Xen's 8-bit
+#define GNTTAB_MAX_FRAMES        32u /* grant frames per domain (query_size's max) */
+#define GNTTAB_INIT_FRAMES       1u  /* Xen starts every table with one frame */
+#define GNTTAB_ENTRIES_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t)) /* 512 (v1) */
+#define GNTTAB_V2_PER_FRAME      (PAGE_SIZE / sizeof(grant_entry_v2_t)) /* 256 */
+#define GNTTAB_STATUS_PER_FRAME  (PAGE_SIZE / sizeof(grant_status_t))   /* 2048 */
+#define GNTTAB_MAX_STATUS        (GNTTAB_MAX_FRAMES * GNTTAB_V2_PER_FRAME / GNTTAB_STATUS_PER_FRAME)
+#define MAPTRACK_MAX             1024u /* mappings a domain may hold */
+#define UNMAP_CHUNK              32u   /* unmaps per TLB flush (Xen's batch size) */
+#define GNTTAB_PIN_MAX                                                                                       \
+    128u /* pins of one kind per entry: Xen's 8-bit
                                          counters refuse once bit 7 is set */
 
 /* The hypervisor's per-grant state: who has it pinned and how often.  Only one
  * domain (the one the entry names) can pin an entry; the frame is latched at
  * the first pin and used until the last pin goes, as in Xen. */
 struct active_grant {
-    uint16_t host_ro, host_rw;        /* host mappings (and copies in flight) */
-    uint16_t dev_ro, dev_rw;          /* device (bus address) mappings */
-    domid_t  domid;                   /* pinning domain, valid while pinned */
+    uint16_t host_ro, host_rw; /* host mappings (and copies in flight) */
+    uint16_t dev_ro, dev_rw;   /* device (bus address) mappings */
+    domid_t domid;             /* pinning domain, valid while pinned */
     uint16_t pad;
-    uint32_t mfn;                     /* v1 frames are 32 bits wide */
+    uint32_t mfn; /* v1 frames are 32 bits wide */
 };
-#define ACTIVE_PER_FRAME (PAGE_SIZE / sizeof(struct active_grant))     /* 256 */
+#define ACTIVE_PER_FRAME              (PAGE_SIZE / sizeof(struct active_grant)) /* 256 */
 #define ACTIVE_FRAMES_PER_GRANT_FRAME (GNTTAB_ENTRIES_PER_FRAME / ACTIVE_PER_FRAME)
 
 /* Pin kinds (index into the counters above). */
@@ -40,35 +41,36 @@ enum pin_kind { PIN_HOST, PIN_DEV };
 
 /* One mapping a domain holds of some domain's grant (its handle is the index). */
 struct maptrack {
-    uint64_t host_addr;               /* as given at map time (page VA or PTE maddr) */
-    uint64_t pte_maddr;               /* machine address of the L1 slot we wrote */
-    uint32_t mfn;                     /* the granted frame */
-    grant_ref_t ref;                  /* granting domain's entry; free-list link when free */
-    uint32_t flags;                   /* GNTMAP_* kept (0 = free) + MT_* below */
-    domid_t  dom;                     /* granting domain */
+    uint64_t host_addr; /* as given at map time (page VA or PTE maddr) */
+    uint64_t pte_maddr; /* machine address of the L1 slot we wrote */
+    uint32_t mfn;       /* the granted frame */
+    grant_ref_t ref;    /* granting domain's entry; free-list link when free */
+    uint32_t flags;     /* GNTMAP_* kept (0 = free) + MT_* below */
+    domid_t dom;        /* granting domain */
     uint16_t pad;
 };
-#define MAPTRACK_PER_FRAME (PAGE_SIZE / sizeof(struct maptrack))        /* 128 */
+#define MAPTRACK_PER_FRAME (PAGE_SIZE / sizeof(struct maptrack)) /* 128 */
 #define MAPTRACK_FRAMES    (MAPTRACK_MAX / MAPTRACK_PER_FRAME)
 /* GNTMAP_* bits a maptrack entry keeps: the kind, the PTE's avail bits. */
-#define MT_KEEP   (GNTMAP_device_map | GNTMAP_host_map | GNTMAP_readonly | \
-                   GNTMAP_application_map | GNTMAP_contains_pte | (7u << _GNTMAP_guest_avail0))
-#define MT_PTE_HELD (1u << 31)        /* teardown: PTE cleared, its references still to drop */
-#define MT_NONE   0xffffffffu         /* end of the free list */
+#define MT_KEEP                                                                                              \
+    (GNTMAP_device_map | GNTMAP_host_map | GNTMAP_readonly | GNTMAP_application_map | GNTMAP_contains_pte |  \
+     (7u << _GNTMAP_guest_avail0))
+#define MT_PTE_HELD (1u << 31)  /* teardown: PTE cleared, its references still to drop */
+#define MT_NONE     0xffffffffu /* end of the free list */
 
 struct grant_table {
-    mfn_t    self;                    /* the frame this structure lives in */
-    unsigned nr_frames;               /* shared frames in use */
-    unsigned version;                 /* 1 or 2 (GNTTABOP_set_version) */
-    unsigned nr_status;               /* v2: status frames in use (0 under v1) */
-    mfn_t    status[GNTTAB_MAX_STATUS];
-    mfn_t    frames[GNTTAB_MAX_FRAMES];
-    mfn_t    active[GNTTAB_MAX_FRAMES * ACTIVE_FRAMES_PER_GRANT_FRAME];
-    unsigned nr_pinned;               /* active entries with a non-zero pin */
+    mfn_t self;         /* the frame this structure lives in */
+    unsigned nr_frames; /* shared frames in use */
+    unsigned version;   /* 1 or 2 (GNTTABOP_set_version) */
+    unsigned nr_status; /* v2: status frames in use (0 under v1) */
+    mfn_t status[GNTTAB_MAX_STATUS];
+    mfn_t frames[GNTTAB_MAX_FRAMES];
+    mfn_t active[GNTTAB_MAX_FRAMES * ACTIVE_FRAMES_PER_GRANT_FRAME];
+    unsigned nr_pinned; /* active entries with a non-zero pin */
     /* maptrack: mappings this domain holds */
-    mfn_t    maptrack[MAPTRACK_FRAMES];
-    unsigned maptrack_limit;          /* entries allocated (handles below it) */
-    unsigned maptrack_free;           /* free-list head, MT_NONE = empty */
+    mfn_t maptrack[MAPTRACK_FRAMES];
+    unsigned maptrack_limit; /* entries allocated (handles below it) */
+    unsigned maptrack_free;  /* free-list head, MT_NONE = empty */
     unsigned maptrack_used;
 };
 
@@ -76,7 +78,7 @@ struct grant_table {
  * in ascending domid order).  Grant traffic is light next to the checks. */
 extern spinlock_t gnttab_lock;
 
-void gnttab_lock_pair(struct domain *a, struct domain *b);     /* b may be NULL or == a */
+void gnttab_lock_pair(struct domain *a, struct domain *b); /* b may be NULL or == a */
 void gnttab_unlock_pair(struct domain *a, struct domain *b);
 
 static inline unsigned gnttab_nr_entries(const struct grant_table *gt)
@@ -93,8 +95,8 @@ struct domain *gnttab_peer(domid_t id);
 
 /* Pin entry ref of rd for ldom (checks it, sets GTF_reading/_writing, latches the
  * frame).  map = a mapping (GTF_sub_page refused).  GNTST_* result. */
-int gnttab_pin(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro, bool map,
-              enum pin_kind kind, mfn_t *mfn);
+int gnttab_pin(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro, bool map, enum pin_kind kind,
+               mfn_t *mfn);
 /* Drop one pin of that kind; clears GTF_reading/_writing as the pins allow. */
 void gnttab_unpin(struct domain *rd, grant_ref_t ref, bool ro, enum pin_kind kind);
 
@@ -102,16 +104,15 @@ void gnttab_unpin(struct domain *rd, grant_ref_t ref, bool ro, enum pin_kind kin
  * pins the entry it names too (one level, as Xen), released with it. */
 struct copy_pin {
     mfn_t mfn;
-    uint16_t start, len;              /* the granted bytes of the frame */
-    struct domain *td;                /* transitive: the domain really granting */
+    uint16_t start, len; /* the granted bytes of the frame */
+    struct domain *td;   /* transitive: the domain really granting */
     grant_ref_t tref;
 };
-int  gnttab_pin_copy(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
-                     struct copy_pin *p);
+int gnttab_pin_copy(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro, struct copy_pin *p);
 void gnttab_unpin_copy(struct domain *rd, grant_ref_t ref, bool ro, const struct copy_pin *p);
 
 /* References a mapping holds on the granted frame: general + writable type if rw. */
-int  gnttab_get_frame_refs(struct domain *rd, mfn_t mfn, bool rw);
+int gnttab_get_frame_refs(struct domain *rd, mfn_t mfn, bool rw);
 void gnttab_put_frame_refs(mfn_t mfn, bool rw);
 
 /* grant_map.c */

@@ -13,50 +13,49 @@
 #include "traps.h"
 
 static hypercall_fn *const table[NR_HYPERCALLS] = {
-    [__HYPERVISOR_set_trap_table]    = do_set_trap_table,
-    [__HYPERVISOR_mmu_update]        = do_mmu_update,
-    [__HYPERVISOR_set_gdt]           = do_set_gdt,
-    [__HYPERVISOR_stack_switch]      = do_stack_switch,
-    [__HYPERVISOR_set_callbacks]     = do_set_callbacks,
-    [__HYPERVISOR_fpu_taskswitch]    = do_fpu_taskswitch,
-    [__HYPERVISOR_set_debugreg]      = do_set_debugreg,
-    [__HYPERVISOR_get_debugreg]      = do_get_debugreg,
+    [__HYPERVISOR_set_trap_table] = do_set_trap_table,
+    [__HYPERVISOR_mmu_update] = do_mmu_update,
+    [__HYPERVISOR_set_gdt] = do_set_gdt,
+    [__HYPERVISOR_stack_switch] = do_stack_switch,
+    [__HYPERVISOR_set_callbacks] = do_set_callbacks,
+    [__HYPERVISOR_fpu_taskswitch] = do_fpu_taskswitch,
+    [__HYPERVISOR_set_debugreg] = do_set_debugreg,
+    [__HYPERVISOR_get_debugreg] = do_get_debugreg,
     [__HYPERVISOR_update_descriptor] = do_update_descriptor,
-    [__HYPERVISOR_memory_op]         = do_memory_op,
-    [__HYPERVISOR_multicall]         = do_multicall,
+    [__HYPERVISOR_memory_op] = do_memory_op,
+    [__HYPERVISOR_multicall] = do_multicall,
     [__HYPERVISOR_update_va_mapping] = do_update_va_mapping,
-    [__HYPERVISOR_xen_version]       = do_xen_version,
-    [__HYPERVISOR_console_io]        = do_console_io,
-    [__HYPERVISOR_vm_assist]         = do_vm_assist,
-    [__HYPERVISOR_iret]              = do_iret,
-    [__HYPERVISOR_set_segment_base]  = do_set_segment_base,
-    [__HYPERVISOR_mmuext_op]         = do_mmuext_op,
-    [__HYPERVISOR_sched_op]          = do_sched_op,
-    [__HYPERVISOR_callback_op]       = do_callback_op,
-    [__HYPERVISOR_physdev_op]        = do_physdev_op,
-    [__HYPERVISOR_set_timer_op]      = do_set_timer_op,
-    [__HYPERVISOR_vcpu_op]           = do_vcpu_op,
-    [__HYPERVISOR_event_channel_op]  = do_event_channel_op,
-    [__HYPERVISOR_grant_table_op]    = do_grant_table_op,
-    [__HYPERVISOR_domctl]            = do_domctl,
-    [__HYPERVISOR_sysctl]            = do_sysctl,
-    [__HYPERVISOR_sched_op_compat]   = do_sched_op_compat,
+    [__HYPERVISOR_xen_version] = do_xen_version,
+    [__HYPERVISOR_console_io] = do_console_io,
+    [__HYPERVISOR_vm_assist] = do_vm_assist,
+    [__HYPERVISOR_iret] = do_iret,
+    [__HYPERVISOR_set_segment_base] = do_set_segment_base,
+    [__HYPERVISOR_mmuext_op] = do_mmuext_op,
+    [__HYPERVISOR_sched_op] = do_sched_op,
+    [__HYPERVISOR_callback_op] = do_callback_op,
+    [__HYPERVISOR_physdev_op] = do_physdev_op,
+    [__HYPERVISOR_set_timer_op] = do_set_timer_op,
+    [__HYPERVISOR_vcpu_op] = do_vcpu_op,
+    [__HYPERVISOR_event_channel_op] = do_event_channel_op,
+    [__HYPERVISOR_grant_table_op] = do_grant_table_op,
+    [__HYPERVISOR_domctl] = do_domctl,
+    [__HYPERVISOR_sysctl] = do_sysctl,
+    [__HYPERVISOR_sched_op_compat] = do_sched_op_compat,
 };
 
 /* Per pCPU: a hypercall runs to its end on the pCPU it entered on. */
 static struct hc_state {
     bool in_multicall;
-    bool preempted;                 /* a continuation was made */
-    unsigned budget;                /* preemption checks left before a forced stop */
-    struct multicall_entry call;    /* the multicall entry running */
+    bool preempted;              /* a continuation was made */
+    unsigned budget;             /* preemption checks left before a forced stop */
+    struct multicall_entry call; /* the multicall entry running */
 } hcs[NR_CPUS];
 
 static struct hc_state *hc(void) { return &hcs[smp_processor_id()]; }
 
 long hypercall_invoke(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-    if (nr >= NR_HYPERCALLS || !table[nr])
-        return -ENOSYS;
+    if (nr >= NR_HYPERCALLS || !table[nr]) return -ENOSYS;
     return table[nr](a1, a2, a3, a4, a5);
 }
 
@@ -67,10 +66,9 @@ void hypercall_dispatch(struct cpu_regs *r)
     struct hc_state *s = hc();
     s->preempted = false;
     s->budget = HYPERCALL_BUDGET;
-    r->rax = (uint64_t)hypercall_invoke((unsigned)MIN(r->rax, (uint64_t)NR_HYPERCALLS), r->rdi,
-                                        r->rsi, r->rdx, r->r10, r->r8);
-    if (s->preempted)
-        r->rip -= 2;
+    r->rax = (uint64_t)hypercall_invoke((unsigned)MIN(r->rax, (uint64_t)NR_HYPERCALLS), r->rdi, r->rsi,
+                                        r->rdx, r->r10, r->r8);
+    if (s->preempted) r->rip -= 2;
 }
 
 /* Xen's hypercall_preempt_check (a softirq is pending or an event is
@@ -82,8 +80,7 @@ bool hypercall_preempt_check(void)
 {
     struct hc_state *s = hc();
     const struct vcpu *v = current;
-    if (!s->budget)
-        return true;
+    if (!s->budget) return true;
     s->budget--;
     return (v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask) ||
            sched_resched_pending() || lapic_irq_pending();
@@ -124,21 +121,18 @@ long do_multicall(uint64_t list, uint64_t count64, uint64_t a3, uint64_t a4, uin
     long rc = 0;
 
     (void)a3, (void)a4, (void)a5;
-    if (s->in_multicall)
-        return -EINVAL;
-    if (!guest_range_ok(list, 1))
-        return -EFAULT;                 /* Xen checks where the list starts, not its end */
+    if (s->in_multicall) return -EINVAL;
+    if (!guest_range_ok(list, 1)) return -EFAULT; /* Xen checks where the list starts, not its end */
     s->in_multicall = true;
     for (i = 0; i < count; i++, list += sizeof(s->call)) {
-        if (i && hypercall_preempt_check())
-            goto preempted;
+        if (i && hypercall_preempt_check()) goto preempted;
         if (copy_from_guest(&s->call, list, sizeof(s->call))) {
             rc = -EFAULT;
             break;
         }
-        s->call.result = (uint64_t)hypercall_invoke((unsigned)MIN(s->call.op, (uint64_t)NR_HYPERCALLS),
-                                                    s->call.args[0], s->call.args[1], s->call.args[2],
-                                                    s->call.args[3], s->call.args[4]);
+        s->call.result =
+            (uint64_t)hypercall_invoke((unsigned)MIN(s->call.op, (uint64_t)NR_HYPERCALLS), s->call.args[0],
+                                       s->call.args[1], s->call.args[2], s->call.args[3], s->call.args[4]);
         uint64_t at = list + offsetof(struct multicall_entry, result);
         if (s->call.op == __HYPERVISOR_iret) {
             (void)copy_to_guest(at, &s->call.result, sizeof(s->call.result));
@@ -151,8 +145,7 @@ long do_multicall(uint64_t list, uint64_t count64, uint64_t a3, uint64_t a4, uin
         }
         if (s->preempted) {
             /* The entry now describes its own remaining work. */
-            if (!copy_to_guest(list, &s->call, sizeof(s->call)))
-                goto preempted;
+            if (!copy_to_guest(list, &s->call, sizeof(s->call))) goto preempted;
             s->preempted = false;
             rc = -EFAULT;
             break;

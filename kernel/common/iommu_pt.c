@@ -13,7 +13,8 @@
 
 unsigned dma_frame_perm(const struct page_info *pg, domid_t owner)
 {
-    if (pg->owner != owner || !(pg->flags & PGF_allocated) || (pg->flags & (PGF_readonly | PGF_free | PGF_xenheap)))
+    if (pg->owner != owner || !(pg->flags & PGF_allocated) ||
+        (pg->flags & (PGF_readonly | PGF_free | PGF_xenheap)))
         return 0;
     return pg->type == PGT_none || pg->type == PGT_writable ? DMA_R | DMA_W : 0;
 }
@@ -21,17 +22,14 @@ unsigned dma_frame_perm(const struct page_info *pg, domid_t owner)
 /* Returns the previous leaf entry (0 if none), or -errno (as a negative value). */
 long dma_pt_set(struct dma_pt *pt, uint64_t dfn, mfn_t mfn, unsigned perm)
 {
-    if (dfn >> (9 * pt->levels))
-        return -EINVAL;
+    if (dfn >> (9 * pt->levels)) return -EINVAL;
     mfn_t t = pt->root;
     for (unsigned level = pt->levels; level > 1; level--) {
         uint64_t *e = (uint64_t *)mfn_to_virt(t) + ((dfn >> (9 * (level - 1))) & 511);
         if (!(*e & (DMA_R | DMA_W))) {
-            if (!perm)
-                return 0;                 /* nothing mapped below: nothing to remove */
+            if (!perm) return 0; /* nothing mapped below: nothing to remove */
             mfn_t n = frame_alloc();
-            if (n == INVALID_MFN)
-                return -ENOMEM;
+            if (n == INVALID_MFN) return -ENOMEM;
             iommu_sync(mfn_to_virt(n), PAGE_SIZE);
             __atomic_store_n(e, (n << PAGE_SHIFT) | DMA_R | DMA_W, __ATOMIC_RELEASE);
             iommu_sync(e, sizeof(*e));
@@ -47,13 +45,11 @@ long dma_pt_set(struct dma_pt *pt, uint64_t dfn, mfn_t mfn, unsigned perm)
 
 uint64_t dma_pt_lookup(const struct dma_pt *pt, uint64_t dfn)
 {
-    if (dfn >> (9 * pt->levels))
-        return 0;
+    if (dfn >> (9 * pt->levels)) return 0;
     mfn_t t = pt->root;
     for (unsigned level = pt->levels; level > 1; level--) {
         uint64_t e = ((uint64_t *)mfn_to_virt(t))[(dfn >> (9 * (level - 1))) & 511];
-        if (!(e & (DMA_R | DMA_W)))
-            return 0;
+        if (!(e & (DMA_R | DMA_W))) return 0;
         t = (e & DPTE_ADDR) >> PAGE_SHIFT;
     }
     return ((uint64_t *)mfn_to_virt(t))[dfn & 511];
@@ -63,15 +59,13 @@ static void free_level(mfn_t t, unsigned level)
 {
     const uint64_t *e = mfn_to_virt(t);
     for (unsigned i = 0; level > 1 && i < 512; i++)
-        if (e[i] & (DMA_R | DMA_W))
-            free_level((e[i] & DPTE_ADDR) >> PAGE_SHIFT, level - 1);
+        if (e[i] & (DMA_R | DMA_W)) free_level((e[i] & DPTE_ADDR) >> PAGE_SHIFT, level - 1);
     frame_free(t);
 }
 
 void dma_pt_destroy(struct dma_pt *pt)
 {
-    if (pt->root != INVALID_MFN && pt->root)
-        free_level(pt->root, pt->levels);
+    if (pt->root != INVALID_MFN && pt->root) free_level(pt->root, pt->levels);
     pt->root = INVALID_MFN;
 }
 
@@ -80,8 +74,7 @@ int dma_pt_build(struct dma_pt *pt, const struct domain *d, unsigned levels)
 {
     pt->levels = levels;
     pt->root = frame_alloc();
-    if (pt->root == INVALID_MFN)
-        return -ENOMEM;
+    if (pt->root == INVALID_MFN) return -ENOMEM;
     iommu_sync(mfn_to_virt(pt->root), PAGE_SIZE);
     for (uint32_t m = d->page_list; m != ~0u; m = frame_table[m].next) {
         unsigned perm = dma_frame_perm(mfn_to_page(m), d->id);

@@ -48,11 +48,11 @@ void start_hv(uint32_t magic, uint64_t info)
     iommu_init();
     if (boot_info.mods_given > MAX_BOOT_MODULES)
         panic("%u boot modules given, at most %u are supported: remove %u from the boot "
-              "configuration", boot_info.mods_given, MAX_BOOT_MODULES,
-              boot_info.mods_given - MAX_BOOT_MODULES);
+              "configuration",
+              boot_info.mods_given, MAX_BOOT_MODULES, boot_info.mods_given - MAX_BOOT_MODULES);
     for (unsigned i = 0; i < boot_info.nr_mods; i++)
-        printk("tessera: module %u: %lx-%lx \"%s\"\n", i, boot_info.mods[i].start,
-               boot_info.mods[i].end, boot_info.mods[i].cmdline);
+        printk("tessera: module %u: %lx-%lx \"%s\"\n", i, boot_info.mods[i].start, boot_info.mods[i].end,
+               boot_info.mods[i].cmdline);
     printk("tessera: free frames before domain 0: %lu\n", frames_free_count());
     build_first_domain();
     serial_enable_rx();

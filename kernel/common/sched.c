@@ -25,8 +25,8 @@ struct pcpu_sched {
     struct vcpu *curr;
     volatile bool need_resched;
     volatile bool flush_req;
-    volatile bool idle;            /* in hlt: holds no domain pointer */
-    volatile uint64_t quiesce;     /* bumped at every return to a guest */
+    volatile bool idle;        /* in hlt: holds no domain pointer */
+    volatile uint64_t quiesce; /* bumped at every return to a guest */
 };
 
 static struct pcpu_sched ps[NR_CPUS];
@@ -60,16 +60,14 @@ static int sync_vcpu(struct vcpu *v, uint64_t now, bool woken)
         sp_wake(v, cpu, now, woken);
         return (int)cpu;
     }
-    if (!run && v->sched.on_runq)
-        sp_sleep(v, now);
+    if (!run && v->sched.on_runq) sp_sleep(v, now);
     return -1;
 }
 
 static void poke(unsigned cpu, bool preempt)
 {
     if (cpu == smp_processor_id()) {
-        if (preempt)
-            ps[cpu].need_resched = true;
+        if (preempt) ps[cpu].need_resched = true;
     } else {
         send_ipi(cpu, VEC_IPI_KICK);
     }
@@ -83,10 +81,8 @@ void sched_update_vcpu(struct vcpu *v)
     unsigned running_on = v->processor;
     bool running = ps[running_on].curr == v;
     spin_unlock(&sched_lock);
-    if (cpu >= 0)
-        poke((unsigned)cpu, true);
-    if (running && !vcpu_runnable(v))
-        poke(running_on, true);
+    if (cpu >= 0) poke((unsigned)cpu, true);
+    if (running && !vcpu_runnable(v)) poke(running_on, true);
 }
 
 void sched_add_vcpu(struct vcpu *v)
@@ -103,8 +99,7 @@ void sched_add_vcpu(struct vcpu *v)
 void sched_remove_vcpu(struct vcpu *v)
 {
     spin_lock(&sched_lock);
-    if (v->sched.on_runq)
-        sp_sleep(v, now_ns());
+    if (v->sched.on_runq) sp_sleep(v, now_ns());
     spin_unlock(&sched_lock);
     vcpu_timer_remove(v);
 }
@@ -113,8 +108,7 @@ void sched_remove_vcpu(struct vcpu *v)
 bool domain_running_anywhere(const struct domain *d)
 {
     for (unsigned c = 0; c < nr_cpus; c++)
-        if (ps[c].curr && ps[c].curr->domain == d)
-            return true;
+        if (ps[c].curr && ps[c].curr->domain == d) return true;
     return false;
 }
 
@@ -132,11 +126,10 @@ void vcpu_kick(struct vcpu *v)
         if (target >= 0)
             preempt = !ps[target].curr || sp_should_preempt((unsigned)target, ps[target].curr, now);
     } else if (ps[v->processor].curr == v) {
-        target = (int)v->processor;          /* make it see the upcall now */
+        target = (int)v->processor; /* make it see the upcall now */
     }
     spin_unlock(&sched_lock);
-    if (target >= 0)
-        poke((unsigned)target, preempt);
+    if (target >= 0) poke((unsigned)target, preempt);
 }
 
 void sched_yield(void)
@@ -159,7 +152,7 @@ void vcpu_block_current(void)
     bool wake = false;
     if (v->polling) {
         for (unsigned i = 0; i < v->poll_nr && !wake; i++)
-            wake = evtchn_port_is_pending(v->domain, v->poll_list[i]);   /* lock-free read */
+            wake = evtchn_port_is_pending(v->domain, v->poll_list[i]); /* lock-free read */
     } else {
         wake = v->vcpu_info->evtchn_upcall_pending;
     }
@@ -181,15 +174,13 @@ void schedule(void)
         spin_lock(&sched_lock);
         uint64_t now = now_ns(), slice = 0;
         struct vcpu *prev = ps[cpu].curr;
-        if (prev)
-            sync_vcpu(prev, now, false);
+        if (prev) sync_vcpu(prev, now, false);
         /* Stealing before every pick keeps shares fair with more hogs than pCPUs. */
         sp_steal(cpu, now);
         struct vcpu *next = sp_pick(cpu, prev, now, &slice);
         ps[cpu].need_resched = false;
         if (next != prev) {
-            if (prev && prev->domain->state != DOM_DYING)
-                arch_save_vcpu(prev);
+            if (prev && prev->domain->state != DOM_DYING) arch_save_vcpu(prev);
             ps[cpu].curr = next;
             this_cpu()->curr = next;
         }
@@ -199,13 +190,11 @@ void schedule(void)
             if (next != prev) {
                 arch_load_vcpu(next);
                 runstate_publish(next);
-                if (prev && prev->domain->state != DOM_DYING)
-                    runstate_publish(prev);
+                if (prev && prev->domain->state != DOM_DYING) runstate_publish(prev);
             }
             return;
         }
-        if (prev)
-            load_idle_cr3();
+        if (prev) load_idle_cr3();
         idle();
     }
 }
@@ -214,9 +203,11 @@ static void idle_report(void)
 {
     static bool said;
     for (unsigned i = 0; i < MAX_DOMAINS; i++)
-        if (domain_table[i]) { said = false; return; }
-    if (said)
-        return;
+        if (domain_table[i]) {
+            said = false;
+            return;
+        }
+    if (said) return;
     if (smp_processor_id() != 0) {
         /* pCPU 0 reports; with no timer left it may sleep until told. */
         send_ipi(0, VEC_IPI_KICK);
@@ -224,8 +215,7 @@ static void idle_report(void)
     }
     said = true;
     printk("tessera: no domains left, hypervisor still running (free frames %lu)\n", frames_free_count());
-    if (exit_when_idle)
-        outl(0xf4, 0);                  /* QEMU isa-debug-exit: test runs end here */
+    if (exit_when_idle) outl(0xf4, 0); /* QEMU isa-debug-exit: test runs end here */
 }
 
 /* Nothing to run here: reap dead domains, report, and wait for an interrupt. */
@@ -244,10 +234,7 @@ void idle(void)
 
 /* This pCPU holds no pointer to any domain it looked up (e.g. it waits for the
  * build lock before any lookup): count it as having left its hypercall. */
-void sched_quiescent_point(void)
-{
-    __atomic_add_fetch(&ps[smp_processor_id()].quiesce, 1, __ATOMIC_SEQ_CST);
-}
+void sched_quiescent_point(void) { __atomic_add_fetch(&ps[smp_processor_id()].quiesce, 1, __ATOMIC_SEQ_CST); }
 
 /* Wait until every other pCPU has left whatever hypercall it was in (returned to
  * a guest or idled): after that, none can still hold a pointer to an object that
@@ -323,8 +310,7 @@ void irq_dispatch(unsigned vec)
     switch (vec) {
     case VEC_TIMER:
         lapic_eoi();
-        if (timer_interrupt())
-            ps[cpu].need_resched = true;
+        if (timer_interrupt()) ps[cpu].need_resched = true;
         break;
     case VEC_IPI_KICK:
         lapic_eoi();
@@ -339,14 +325,12 @@ void irq_dispatch(unsigned vec)
         break;
     case VEC_SERIAL:
         if (serial_rx_interrupt()) {
-            struct domain *d0 = domain_lookup(0);    /* the console's owner: the first domain */
-            if (d0 && has_cap(d0, CAP_CONSOLE))
-                send_guest_global_virq(d0, VIRQ_CONSOLE);
+            struct domain *d0 = domain_lookup(0); /* the console's owner: the first domain */
+            if (d0 && has_cap(d0, CAP_CONSOLE)) send_guest_global_virq(d0, VIRQ_CONSOLE);
         }
         break;
     default:
-        if (!msi_interrupt(vec))
-            lapic_eoi();
+        if (!msi_interrupt(vec)) lapic_eoi();
     }
 }
 
@@ -361,13 +345,12 @@ _Noreturn void sched_start(void)
 /* Copy v's runstate to the guest's registered area (on v's kernel page tables). */
 void runstate_publish(struct vcpu *v)
 {
-    if (!v->runstate_guest || v != this_cpu()->curr)
-        return;
-    struct vcpu_runstate_info r = { .state = v->sched.runstate, .state_entry_time = v->sched.state_entry_time };
+    if (!v->runstate_guest || v != this_cpu()->curr) return;
+    struct vcpu_runstate_info r = { .state = v->sched.runstate,
+                                    .state_entry_time = v->sched.state_entry_time };
     memcpy(r.time, v->sched.time, sizeof(r.time));
     bool user = !v->arch.kernel_mode;
-    if (user)
-        write_cr3(v->arch.guest_table << PAGE_SHIFT);
+    if (user) write_cr3(v->arch.guest_table << PAGE_SHIFT);
     /* runstate_update_flag (Xen): the top byte of state_entry_time carries
      * XEN_RUNSTATE_UPDATE while the area is rewritten, so a reader on another vCPU
      * can tell a torn copy; failures are ignored as in Xen. */
@@ -381,10 +364,9 @@ void runstate_publish(struct vcpu *v)
     }
     copy_to_guest(v->runstate_guest, &r, sizeof(r));
     if (flag) {
-        b &= (uint8_t)~(XEN_RUNSTATE_UPDATE >> 56);
+        b &= (uint8_t) ~(XEN_RUNSTATE_UPDATE >> 56);
         __atomic_thread_fence(__ATOMIC_RELEASE);
         copy_to_guest(top, &b, 1);
     }
-    if (user)
-        arch_load_guest_cr3(v);
+    if (user) arch_load_guest_cr3(v);
 }

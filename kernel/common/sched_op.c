@@ -14,16 +14,13 @@ static long poll(struct vcpu *v, uint64_t arg)
 {
     struct sched_poll p;
     struct domain *d = v->domain;
-    if (copy_from_guest(&p, arg, sizeof(p)))
-        return -EFAULT;
-    if (p.nr_ports > ARRAY_SIZE(v->poll_list))
-        return -EINVAL;
+    if (copy_from_guest(&p, arg, sizeof(p))) return -EFAULT;
+    if (p.nr_ports > ARRAY_SIZE(v->poll_list)) return -EINVAL;
     evtchn_port_t ports[ARRAY_SIZE(v->poll_list)];
     if (p.nr_ports && copy_from_guest(ports, (uint64_t)p.ports.p, p.nr_ports * sizeof(ports[0])))
         return -EFAULT;
     for (unsigned i = 0; i < p.nr_ports; i++)
-        if (!evtchn_port_valid(d, ports[i]))
-            return -EINVAL;
+        if (!evtchn_port_valid(d, ports[i])) return -EINVAL;
     /* Publish the poll set before looking at the ports (see vcpu_block_current). */
     memcpy(v->poll_list, ports, p.nr_ports * sizeof(ports[0]));
     v->poll_nr = p.nr_ports;
@@ -46,7 +43,7 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t 
     struct domain *d = v->domain;
     switch (cmd) {
     case SCHEDOP_yield:
-        sched_yield();          /* the switch happens on the way out, after rax is set */
+        sched_yield(); /* the switch happens on the way out, after rax is set */
         return 0;
     case SCHEDOP_block:
         /* Unmask and sleep until an event is pending; return at once if one is. */
@@ -57,27 +54,22 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t 
         return poll(v, arg);
     case SCHEDOP_shutdown: {
         struct sched_shutdown s;
-        if (copy_from_guest(&s, arg, sizeof(s)))
-            return -EFAULT;
+        if (copy_from_guest(&s, arg, sizeof(s))) return -EFAULT;
         domain_shutdown(d, (uint8_t)s.reason);
         return 0;
     }
     case SCHEDOP_shutdown_code: {
         struct sched_shutdown s;
-        if (copy_from_guest(&s, arg, sizeof(s)))
-            return -EFAULT;
+        if (copy_from_guest(&s, arg, sizeof(s))) return -EFAULT;
         d->shutdown_code = (uint8_t)s.reason;
         return 0;
     }
     case SCHEDOP_remote_shutdown: {
         struct sched_remote_shutdown s;
-        if (copy_from_guest(&s, arg, sizeof(s)))
-            return -EFAULT;
+        if (copy_from_guest(&s, arg, sizeof(s))) return -EFAULT;
         struct domain *t = domain_lookup(s.domain_id);
-        if (!t)
-            return -ESRCH;
-        if (t == d || !has_cap(d, CAP_BUILD) || t->parent != d->id)
-            return -EPERM;
+        if (!t) return -ESRCH;
+        if (t == d || !has_cap(d, CAP_BUILD) || t->parent != d->id) return -EPERM;
         domain_shutdown(t, (uint8_t)s.reason);
         return 0;
     }

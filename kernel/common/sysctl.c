@@ -23,12 +23,9 @@ static uint64_t ram_frames(void)
 long do_sysctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
     struct xen_sysctl op;
-    if (copy_from_guest(&op, arg, sizeof(op)))
-        return -EFAULT;
-    if (op.interface_version != XEN_SYSCTL_INTERFACE_VERSION)
-        return -EACCES;
-    if (!has_cap(current->domain, CAP_BUILD))
-        return -EPERM;
+    if (copy_from_guest(&op, arg, sizeof(op))) return -EFAULT;
+    if (op.interface_version != XEN_SYSCTL_INTERFACE_VERSION) return -EACCES;
+    if (!has_cap(current->domain, CAP_BUILD)) return -EPERM;
     switch (op.cmd) {
     case XEN_SYSCTL_physinfo: {
         struct xen_sysctl_physinfo *pi = &op.u.physinfo;

@@ -14,8 +14,8 @@
 struct timer_cpu {
     spinlock_t lock;
     struct vcpu *head;
-    uint64_t programmed;        /* deadline the LAPIC is set for (0 = none) */
-    uint64_t sched_deadline;    /* end of the running vCPU's slice */
+    uint64_t programmed;     /* deadline the LAPIC is set for (0 = none) */
+    uint64_t sched_deadline; /* end of the running vCPU's slice */
 };
 static struct timer_cpu tcpu[NR_CPUS];
 
@@ -39,7 +39,7 @@ static void reprogram(unsigned cpu)
     if (cpu == smp_processor_id())
         lapic_set_deadline(t->programmed);
     else
-        send_ipi(cpu, VEC_IPI_KICK);   /* it reprograms on the way out */
+        send_ipi(cpu, VEC_IPI_KICK); /* it reprograms on the way out */
 }
 
 /* Make sure v is on its home list and the home pCPU wakes up in time. */
@@ -53,8 +53,7 @@ void vcpu_timer_changed(struct vcpu *v)
         v->on_timer_list = true;
     }
     uint64_t d = vcpu_next_deadline(v);
-    if (d != ~0ULL && (!t->programmed || d < t->programmed))
-        reprogram(v->timer_cpu);
+    if (d != ~0ULL && (!t->programmed || d < t->programmed)) reprogram(v->timer_cpu);
     spin_unlock(&t->lock);
 }
 
@@ -106,8 +105,7 @@ bool timer_interrupt(void)
             v->poll_deadline = 0;
             wake[nw++] = v;
         }
-        if (fire)
-            fire_virq[nf++] = v;
+        if (fire) fire_virq[nf++] = v;
     }
     if (t->sched_deadline && t->sched_deadline <= now) {
         t->sched_deadline = 0;

@@ -16,17 +16,13 @@ static long register_vcpu_info(struct vcpu *v, uint64_t arg)
 {
     struct vcpu_register_vcpu_info info;
     struct domain *d = v->domain;
-    if (copy_from_guest(&info, arg, sizeof(info)))
-        return -EFAULT;
-    if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info) || info.rsvd)
-        return -EINVAL;
-    if (v->vcpu_info_mfn != INVALID_MFN)
-        return -EINVAL;                          /* once per vCPU, as Xen */
+    if (copy_from_guest(&info, arg, sizeof(info))) return -EFAULT;
+    if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info) || info.rsvd) return -EINVAL;
+    if (v->vcpu_info_mfn != INVALID_MFN) return -EINVAL; /* once per vCPU, as Xen */
     spin_lock(&d->lock);
     int rc = get_page_and_type(info.mfn, d, PGT_writable);
     spin_unlock(&d->lock);
-    if (rc)
-        return -EINVAL;
+    if (rc) return -EINVAL;
     struct vcpu_info *n = (struct vcpu_info *)((char *)mfn_to_virt(info.mfn) + info.offset);
     memcpy(n, v->vcpu_info, sizeof(*n));
     v->vcpu_info = n;
@@ -41,11 +37,9 @@ static long register_vcpu_info(struct vcpu *v, uint64_t arg)
 static long register_runstate(struct vcpu *v, uint64_t arg)
 {
     struct vcpu_register_runstate_memory_area a;
-    if (copy_from_guest(&a, arg, sizeof(a)))
-        return -EFAULT;
+    if (copy_from_guest(&a, arg, sizeof(a))) return -EFAULT;
     uint64_t va = (uint64_t)a.addr.v;
-    if (va && !guest_range_ok(va, sizeof(struct vcpu_runstate_info)))
-        return -EINVAL;
+    if (va && !guest_range_ok(va, sizeof(struct vcpu_runstate_info))) return -EINVAL;
     v->runstate_guest = va;
     runstate_publish(v);
     return 0;
@@ -54,14 +48,11 @@ static long register_runstate(struct vcpu *v, uint64_t arg)
 static long singleshot(struct vcpu *v, uint64_t arg)
 {
     struct vcpu_set_singleshot_timer t;
-    if (copy_from_guest(&t, arg, sizeof(t)))
-        return -EFAULT;
+    if (copy_from_guest(&t, arg, sizeof(t))) return -EFAULT;
     uint64_t now = now_ns();
-    if ((t.flags & VCPU_SSHOTTMR_future) && t.timeout_abs_ns < now)
-        return -XEN_ETIME;
+    if ((t.flags & VCPU_SSHOTTMR_future) && t.timeout_abs_ns < now) return -XEN_ETIME;
     v->singleshot_deadline = t.timeout_abs_ns < now ? now : t.timeout_abs_ns;
-    if (!v->singleshot_deadline)
-        v->singleshot_deadline = 1;
+    if (!v->singleshot_deadline) v->singleshot_deadline = 1;
     vcpu_timer_changed(v);
     return 0;
 }
@@ -69,10 +60,9 @@ static long singleshot(struct vcpu *v, uint64_t arg)
 static long periodic(struct vcpu *v, uint64_t arg)
 {
     struct vcpu_set_periodic_timer t;
-    if (copy_from_guest(&t, arg, sizeof(t)))
-        return -EFAULT;
+    if (copy_from_guest(&t, arg, sizeof(t))) return -EFAULT;
     if (t.period_ns < 1000000ULL || t.period_ns > (~0ULL >> 2))
-        return -EINVAL;     /* Xen: 1 ms to STIME_DELTA_MAX (a longer one wrapped the deadline) */
+        return -EINVAL; /* Xen: 1 ms to STIME_DELTA_MAX (a longer one wrapped the deadline) */
     v->periodic_period = t.period_ns;
     v->periodic_next = now_ns() + t.period_ns;
     vcpu_timer_changed(v);
@@ -82,17 +72,15 @@ static long periodic(struct vcpu *v, uint64_t arg)
 long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64_t a5)
 {
     struct domain *d = current->domain;
-    if (vcpuid >= d->nr_vcpus || !d->vcpu[vcpuid])
-        return -ENOENT;
+    if (vcpuid >= d->nr_vcpus || !d->vcpu[vcpuid]) return -ENOENT;
     struct vcpu *v = d->vcpu[vcpuid];
     switch (cmd) {
     case VCPUOP_is_up:
         return v->online;
     case VCPUOP_initialise:
-        return vcpu_initialise(d, v, arg);     /* secondary vCPUs: then VCPUOP_up */
+        return vcpu_initialise(d, v, arg); /* secondary vCPUs: then VCPUOP_up */
     case VCPUOP_up:
-        if (!v->initialised)
-            return -EINVAL;
+        if (!v->initialised) return -EINVAL;
         if (!v->online) {
             v->online = true;
             sched_update_vcpu(v);
@@ -101,7 +89,7 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64
     case VCPUOP_down:
         if (v->online) {
             v->online = false;
-            sched_update_vcpu(v);     /* if it is the caller, it stops on the way out */
+            sched_update_vcpu(v); /* if it is the caller, it stops on the way out */
         }
         return 0;
     case VCPUOP_register_vcpu_info:

@@ -13,8 +13,7 @@
 static long copy_str_out(uint64_t arg, const char *s, size_t field)
 {
     char buf[1024];
-    if (field > sizeof(buf))
-        return -EINVAL;
+    if (field > sizeof(buf)) return -EINVAL;
     memset(buf, 0, field);
     memcpy(buf, s, MIN(strlen(s), field - 1));
     return copy_to_guest(arg, buf, field) ? -EFAULT : 0;
@@ -47,14 +46,12 @@ long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64
     }
     case XENVER_get_features: {
         xen_feature_info_t fi;
-        if (copy_from_guest(&fi, arg, sizeof(fi)))
-            return -EFAULT;
-        if (fi.submap_idx != 0)
-            return -EINVAL;
+        if (copy_from_guest(&fi, arg, sizeof(fi))) return -EFAULT;
+        if (fi.submap_idx != 0) return -EINVAL;
         /* What Xen 4.17 reports to a PV domU; no dom0 bit: nobody is all-powerful here. */
         fi.submap = (1u << XENFEAT_mmu_pt_update_preserve_ad) | (1u << XENFEAT_highmem_assist) |
                     (1u << XENFEAT_gnttab_map_avail_bits) | (1u << XENFEAT_memory_op_vnode_supported) |
-                    (1u << XENFEAT_direct_mapped);        /* PV: gfn == mfn */
+                    (1u << XENFEAT_direct_mapped); /* PV: gfn == mfn */
         if (d->vm_assist & (1u << VMASST_TYPE_pae_extended_cr3))
             fi.submap |= 1u << XENFEAT_pae_pgdir_above_4gb;
         return copy_to_guest(arg, &fi, sizeof(fi)) ? -EFAULT : 0;
@@ -68,8 +65,7 @@ long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64
         return copy_to_guest(arg, h, sizeof(h)) ? -EFAULT : 0;
     }
     case XENVER_commandline:
-        if (!has_cap(d, CAP_BUILD))
-            return -EPERM;
+        if (!has_cap(d, CAP_BUILD)) return -EPERM;
         return copy_str_out(arg, boot_info.cmdline, sizeof(xen_commandline_t));
     case XENVER_build_id:
         return has_cap(d, CAP_BUILD) ? -XEN_ENODATA : -EPERM;

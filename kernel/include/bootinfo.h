@@ -4,11 +4,16 @@
 
 #include "types.h"
 
-#define MAX_MEM_REGIONS 64
+#define MAX_MEM_REGIONS  64
 #define MAX_BOOT_MODULES 16
 
-struct mem_region { paddr_t start, end; };     /* usable RAM [start, end) */
-struct boot_module { paddr_t start, end; char cmdline[1024]; };   /* Xen's MAX_GUEST_CMDLINE */
+struct mem_region {
+    paddr_t start, end;
+}; /* usable RAM [start, end) */
+struct boot_module {
+    paddr_t start, end;
+    char cmdline[1024];
+}; /* Xen's MAX_GUEST_CMDLINE */
 
 struct boot_info {
     const char *loader;
@@ -16,7 +21,7 @@ struct boot_info {
     unsigned nr_mem;
     struct mem_region mem[MAX_MEM_REGIONS];
     unsigned nr_mods;
-    unsigned mods_given;            /* what the loader passed: more than the table holds
+    unsigned mods_given; /* what the loader passed: more than the table holds
                                        stops the boot (a dropped module would be missed silently) */
     struct boot_module mods[MAX_BOOT_MODULES];
 };

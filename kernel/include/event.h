@@ -11,7 +11,7 @@ struct vcpu;
 #define EVTCHN_2L_NR_PORTS 4096
 
 /* Per-domain state (struct evtchn_domain is private to event_channel.c). */
-int  evtchn_domain_init(struct domain *d);
+int evtchn_domain_init(struct domain *d);
 /* Close every port of d; an interdomain peer's port reverts to ECS_UNBOUND (as
  * in Xen), never left pointing at a dead domain. */
 void evtchn_domain_destroy(struct domain *d);
@@ -24,7 +24,7 @@ bool evtchn_port_is_pending(struct domain *d, evtchn_port_t port);
 /* Valid, allocated port of d (SCHEDOP_poll argument check). */
 bool evtchn_port_valid(struct domain *d, evtchn_port_t port);
 /* Hypervisor-side notify on a port of d (e.g. a console the core serves). */
-int  evtchn_send_from(struct domain *d, evtchn_port_t port);
+int evtchn_send_from(struct domain *d, evtchn_port_t port);
 
 long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t a5);
 

@@ -7,7 +7,7 @@
 
 struct domain;
 
-int  gnttab_domain_init(struct domain *d);
+int gnttab_domain_init(struct domain *d);
 /* Tear down every mapping d holds of others' grants and every mapping others hold
  * of d's grants (PTEs cleared, references dropped), then free d's grant frames. */
 void gnttab_domain_destroy(struct domain *d);
@@ -23,8 +23,8 @@ bool grant_host_slot(struct domain *ld, uint64_t addr, uint32_t flags, uint64_t 
 uint64_t create_grant_host_mapping(uint64_t slot, mfn_t mfn, uint32_t flags);
 /* Replace the mapping of mfn at slot by `with` (0 or a stolen entry) if the slot
  * still holds it: true, and the caller owes a flush and its references. */
-bool replace_grant_host_mapping(const struct domain *ld, uint64_t slot, mfn_t mfn,
-                                uint32_t flags, uint64_t with);
+bool replace_grant_host_mapping(const struct domain *ld, uint64_t slot, mfn_t mfn, uint32_t flags,
+                                uint64_t with);
 /* Take the entry mapping addr out of ld's current tables (unmap_and_replace). */
 bool steal_grant_host_mapping(struct domain *ld, uint64_t addr, uint64_t *entry);
 /* The frame an entry maps and whether writably; false when it maps nothing. */

@@ -17,13 +17,10 @@ extern bool smap_active;
 static inline bool guest_range_ok(uint64_t gva, size_t n)
 {
     uint64_t end = gva + n;
-    if (end < gva)
-        return false;
+    if (end < gva) return false;
     /* Non-canonical hole and the hypervisor's reserved range are never guest memory. */
-    if (gva < GUEST_LOW_END)
-        return end <= GUEST_LOW_END;
-    if (gva < HV_VIRT_START)
-        return false;
+    if (gva < GUEST_LOW_END) return end <= GUEST_LOW_END;
+    if (gva < HV_VIRT_START) return false;
     return gva >= HV_VIRT_END;
 }
 

@@ -18,15 +18,14 @@ void hypercall_dispatch(struct cpu_regs *r);
  * before each element but the first of this invocation; when it says yes, the
  * handler returns hypercall_continue(op, n, args), which makes the guest re-issue
  * op with args[0..n-1] describing the remaining work. */
-#define HYPERCALL_BUDGET 1024   /* preemption checks per entry into the hypervisor */
+#define HYPERCALL_BUDGET 1024 /* preemption checks per entry into the hypervisor */
 bool hypercall_preempt_check(void);
 long hypercall_continue(unsigned op, unsigned n, const uint64_t *args);
 
 hypercall_fn do_set_trap_table, do_mmu_update, do_set_gdt, do_stack_switch, do_set_callbacks,
-    do_fpu_taskswitch, do_set_debugreg, do_get_debugreg, do_update_descriptor, do_memory_op,
-    do_multicall, do_update_va_mapping, do_set_timer_op, do_xen_version, do_console_io,
-    do_vm_assist, do_iret, do_vcpu_op, do_set_segment_base, do_mmuext_op, do_sched_op,
-    do_callback_op, do_event_channel_op, do_physdev_op, do_grant_table_op, do_domctl,
-    do_sched_op_compat, do_sysctl;
+    do_fpu_taskswitch, do_set_debugreg, do_get_debugreg, do_update_descriptor, do_memory_op, do_multicall,
+    do_update_va_mapping, do_set_timer_op, do_xen_version, do_console_io, do_vm_assist, do_iret, do_vcpu_op,
+    do_set_segment_base, do_mmuext_op, do_sched_op, do_callback_op, do_event_channel_op, do_physdev_op,
+    do_grant_table_op, do_domctl, do_sched_op_compat, do_sysctl;
 
 #endif

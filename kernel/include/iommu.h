@@ -10,7 +10,10 @@ struct page_info;
 #define DMA_R 1u
 #define DMA_W 2u
 
-struct dma_pt { mfn_t root; unsigned levels; };
+struct dma_pt {
+    mfn_t root;
+    unsigned levels;
+};
 
 /* Make CPU writes to translation structures visible to a non-coherent unit. */
 void iommu_sync(const void *p, size_t n);
@@ -19,7 +22,7 @@ unsigned dma_frame_perm(const struct page_info *pg, domid_t owner);
 /* Map (perm != 0) or unmap bus frame dfn; the old leaf entry, or -errno. */
 long dma_pt_set(struct dma_pt *pt, uint64_t dfn, mfn_t mfn, unsigned perm);
 uint64_t dma_pt_lookup(const struct dma_pt *pt, uint64_t dfn);
-int  dma_pt_build(struct dma_pt *pt, const struct domain *d, unsigned levels);
+int dma_pt_build(struct dma_pt *pt, const struct domain *d, unsigned levels);
 void dma_pt_destroy(struct dma_pt *pt);
 
 #endif

@@ -4,6 +4,6 @@
 #include "types.h"
 struct domain;
 bool ioport_permitted(const struct domain *d, uint32_t port, unsigned size);
-int  ioport_set(struct domain *granter, struct domain *d, uint32_t first, uint32_t n, bool allow);
+int ioport_set(struct domain *granter, struct domain *d, uint32_t first, uint32_t n, bool allow);
 void ioport_parse_ranges(struct domain *d, const char *s);
 #endif

@@ -10,33 +10,36 @@ struct domain;
 /* Page types.  A frame's type may change only while its type count is 0. */
 enum page_type {
     PGT_none = 0,
-    PGT_writable,       /* count = writable mappings of the frame */
-    PGT_l1, PGT_l2, PGT_l3, PGT_l4,
-    PGT_seg_desc,       /* GDT/LDT frame */
+    PGT_writable, /* count = writable mappings of the frame */
+    PGT_l1,
+    PGT_l2,
+    PGT_l3,
+    PGT_l4,
+    PGT_seg_desc, /* GDT/LDT frame */
 };
 
 /* page_info.flags */
-#define PGF_allocated   (1u << 0)   /* owned by a domain (counts in tot_pages) */
-#define PGF_xenheap     (1u << 1)   /* hypervisor memory shared with owner (shared_info, grant frames) */
-#define PGF_pinned      (1u << 2)   /* holds one type reference for a pin */
-#define PGF_validated   (1u << 3)   /* contents checked against the current type */
-#define PGF_free        (1u << 4)   /* on the allocator's free list */
-#define PGF_readonly    (1u << 5)   /* boot module: owner may map it read-only only */
+#define PGF_allocated (1u << 0) /* owned by a domain (counts in tot_pages) */
+#define PGF_xenheap   (1u << 1) /* hypervisor memory shared with owner (shared_info, grant frames) */
+#define PGF_pinned    (1u << 2) /* holds one type reference for a pin */
+#define PGF_validated (1u << 3) /* contents checked against the current type */
+#define PGF_free      (1u << 4) /* on the allocator's free list */
+#define PGF_readonly  (1u << 5) /* boot module: owner may map it read-only only */
 
-#define DOMID_NONE 0xffffu          /* page_info.owner of unowned frames */
+#define DOMID_NONE 0xffffu /* page_info.owner of unowned frames */
 
 struct page_info {
-    uint32_t count;       /* general references: every mapping, pin and type use */
-    uint32_t type_count;  /* uses of the current type */
-    uint8_t  type;        /* enum page_type */
-    uint8_t  flags;       /* PGF_* */
-    uint16_t owner;       /* domid or DOMID_NONE */
-    uint32_t next;        /* free-list / domain page-list link (frame number, ~0 = end) */
+    uint32_t count;      /* general references: every mapping, pin and type use */
+    uint32_t type_count; /* uses of the current type */
+    uint8_t type;        /* enum page_type */
+    uint8_t flags;       /* PGF_* */
+    uint16_t owner;      /* domid or DOMID_NONE */
+    uint32_t next;       /* free-list / domain page-list link (frame number, ~0 = end) */
 };
 
 extern struct page_info *frame_table;
-extern mfn_t max_mfn;          /* frames [0, max_mfn) have page_info entries */
-extern uint64_t *m2p_table;    /* machine-to-phys, writable view */
+extern mfn_t max_mfn;       /* frames [0, max_mfn) have page_info entries */
+extern uint64_t *m2p_table; /* machine-to-phys, writable view */
 
 static inline struct page_info *mfn_to_page(mfn_t m) { return &frame_table[m]; }
 static inline mfn_t page_to_mfn(const struct page_info *p) { return (mfn_t)(p - frame_table); }
@@ -48,21 +51,21 @@ void *mfn_to_virt(mfn_t m);
 /* Frame allocator (frame.c). */
 void frames_init(void);
 void frame_add_free_range(mfn_t first, mfn_t count);
-mfn_t frame_alloc(void);                     /* INVALID_MFN when out of memory */
+mfn_t frame_alloc(void); /* INVALID_MFN when out of memory */
 void frame_free(mfn_t m);
 uint64_t frames_free_count(void);
 
 /* Page ownership and types (pagetype.c).  All return 0 or -errno. */
-int  get_page(struct page_info *pg, const struct domain *d);
+int get_page(struct page_info *pg, const struct domain *d);
 void put_page(struct page_info *pg);
-int  get_page_type(struct page_info *pg, enum page_type t);
+int get_page_type(struct page_info *pg, enum page_type t);
 void put_page_type(struct page_info *pg);
-int  get_page_and_type(mfn_t m, const struct domain *d, enum page_type t);
+int get_page_and_type(mfn_t m, const struct domain *d, enum page_type t);
 void put_page_and_type(struct page_info *pg);
 
 /* ---- memory validation as generic code uses it (arch: pagetype.c, mm_hypercalls.c) ---- */
 /* Take/drop a CR3-style reference: general + top-level page-table type (validates). */
-int  get_root_table(struct domain *d, mfn_t m);
+int get_root_table(struct domain *d, mfn_t m);
 /* Does a validated L1 of d map a frame of `owner` (not through a grant)?  A
  * domain may first run, or be destroyed before it ran, only when its builder's
  * answer is no (domctl.c). */
@@ -74,13 +77,11 @@ void mm_relinquish(struct domain *d);
 void mm_set_ro_mpt(mfn_t l4, bool present);
 /* The vm_assist types a 64-bit PV guest may enable (Xen's PV64 set); also the
  * vm_assist field of a vCPU context set through domctl. */
-#define VMASST_PV64_VALID ((1UL << VMASST_TYPE_4gb_segments) |          \
-                           (1UL << VMASST_TYPE_4gb_segments_notify) |  \
-                           (1UL << VMASST_TYPE_writable_pagetables) |  \
-                           (1UL << VMASST_TYPE_pae_extended_cr3) |     \
-                           (1UL << VMASST_TYPE_architectural_iopl) |   \
-                           (1UL << VMASST_TYPE_runstate_update_flag) | \
-                           (1UL << VMASST_TYPE_m2p_strict))
+#define VMASST_PV64_VALID                                                                                    \
+    ((1UL << VMASST_TYPE_4gb_segments) | (1UL << VMASST_TYPE_4gb_segments_notify) |                          \
+     (1UL << VMASST_TYPE_writable_pagetables) | (1UL << VMASST_TYPE_pae_extended_cr3) |                      \
+     (1UL << VMASST_TYPE_architectural_iopl) | (1UL << VMASST_TYPE_runstate_update_flag) |                   \
+     (1UL << VMASST_TYPE_m2p_strict))
 /* A PV domain's bootstrap page tables (arch): the frames that map [v_start, v_end)
  * with 4 KiB pages, and filling them (in pfns pt_pfn.., p2m: pfn -> mfn) to map the
  * domain's pfns 0.. there, each page as rights(pfn, ctx) says. */
@@ -91,6 +92,6 @@ void arch_boot_pt_build(uint64_t v_start, uint64_t v_end, uint64_t pt_pfn, const
                         unsigned (*rights)(uint64_t pfn, void *ctx), void *ctx);
 
 /* Validate and install one entry of a typed page table; old entry's refs dropped. */
-int  pt_update_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t val, bool preserve_ad);
+int pt_update_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t val, bool preserve_ad);
 
 #endif

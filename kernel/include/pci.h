@@ -10,28 +10,31 @@ struct page_info;
 
 #define MAX_PCI_FNS 64
 /* Vectors: one per mapped pirq (0x80 is the guests' int $0x80), and IOMMU faults. */
-#define VEC_PIRQ_FIRST  0x30
-#define VEC_PIRQ_LAST   0x7f
-#define VEC_IOMMU_FAULT 0xe0
+#define VEC_PIRQ_FIRST            0x30
+#define VEC_PIRQ_LAST             0x7f
+#define VEC_IOMMU_FAULT           0xe0
 #define PCI_SBDF(seg, bus, devfn) (((uint32_t)(seg) << 16) | ((uint32_t)(bus) << 8) | (devfn))
 
-struct pci_bar { uint64_t base, size; bool io, mem64; };
+struct pci_bar {
+    uint64_t base, size;
+    bool io, mem64;
+};
 
 struct pci_fn {
-    uint32_t sbdf;                /* segment 0 only (mechanism #1) */
+    uint32_t sbdf; /* segment 0 only (mechanism #1) */
     uint16_t vendor, device;
-    uint32_t class;               /* class << 16 | subclass << 8 | prog-if */
-    uint8_t  hdr_type;
-    bool     assignable;          /* endpoint (type 0 header), not a bridge */
-    uint16_t owner;               /* domid, or DOMID_NONE while the core keeps it */
-    uint8_t  msi_cap, msix_cap;   /* config offsets, 0 = none */
-    uint8_t  pm_cap, pcie_cap;
-    uint16_t msix_size;           /* MSI-X table entries */
-    uint8_t  msix_bir, pba_bir;
+    uint32_t class; /* class << 16 | subclass << 8 | prog-if */
+    uint8_t hdr_type;
+    bool assignable;           /* endpoint (type 0 header), not a bridge */
+    uint16_t owner;            /* domid, or DOMID_NONE while the core keeps it */
+    uint8_t msi_cap, msix_cap; /* config offsets, 0 = none */
+    uint8_t pm_cap, pcie_cap;
+    uint16_t msix_size; /* MSI-X table entries */
+    uint8_t msix_bir, pba_bir;
     uint32_t msix_off, pba_off;
-    uint8_t  bar_sizing;          /* bit i: the owner wrote ~0 to BAR dword i */
-    uint32_t map_count;           /* L1 entries mapping its BAR frames */
-    struct pci_bar bar[6];        /* 64-bit BARs use i and i+1 (i+1 size 0) */
+    uint8_t bar_sizing;    /* bit i: the owner wrote ~0 to BAR dword i */
+    uint32_t map_count;    /* L1 entries mapping its BAR frames */
+    struct pci_bar bar[6]; /* 64-bit BARs use i and i+1 (i+1 size 0) */
 };
 
 extern struct pci_fn pci_fns[MAX_PCI_FNS];
@@ -60,13 +63,13 @@ bool pci_domain_has_devices(const struct domain *d);
 /* pagetype.c: an L1 entry of d mapping frame m.  1 = not a BAR frame (RAM
  * rules apply), 0 = a BAR frame of d's function (counted), -EPERM otherwise. */
 int pci_mmio_get(const struct domain *d, mfn_t m, bool writable);
-bool pci_mmio_put(mfn_t m);       /* true if m was a BAR frame (uncounted) */
+bool pci_mmio_put(mfn_t m); /* true if m was a BAR frame (uncounted) */
 
 /* IOMMU (iommu_vtd.c).  iommu_present: DMA confinement is available. */
 extern bool iommu_present, iommu_off_unsafe;
 void iommu_init(void);
 void pci_init(void);
-int  iommu_attach(struct domain *d, struct pci_fn *f);
+int iommu_attach(struct domain *d, struct pci_fn *f);
 void iommu_detach(struct domain *d, struct pci_fn *f);
 /* A frame of a domain changed type or owner: re-derive its DMA mapping. */
 void iommu_page_changed(struct page_info *pg, domid_t owner);
@@ -75,7 +78,7 @@ void iommu_frame_released(domid_t owner, mfn_t m);
 /* MSI/MSI-X and pirqs (msi.c). */
 void msi_release_fn(struct pci_fn *f);
 bool msi_interrupt(unsigned vec);
-int  pirq_bind_port(struct domain *d, unsigned pirq, unsigned port);
+int pirq_bind_port(struct domain *d, unsigned pirq, unsigned port);
 void pirq_unbind_port(struct domain *d, unsigned pirq, unsigned port);
 long physdev_irq_op(uint64_t cmd, uint64_t arg);
 

@@ -15,49 +15,49 @@ struct vcpu_runstate_info;
 
 #define SCHED_DEFAULT_WEIGHT 256
 #define SCHED_MAX_CPUS       64
-#define SCHED_QUANTUM_NS     (10 * 1000 * 1000ULL)    /* 10 ms time slice */
+#define SCHED_QUANTUM_NS     (10 * 1000 * 1000ULL) /* 10 ms time slice */
 /* Warp: an event-woken vCPU competes with its virtual time lowered by
  * SCHED_WARP_NS (virtual ns) for at most SCHED_WARP_LIMIT_NS of real time. */
-#define SCHED_WARP_NS        SCHED_QUANTUM_NS
-#define SCHED_WARP_LIMIT_NS  (5 * 1000 * 1000ULL)
+#define SCHED_WARP_NS       SCHED_QUANTUM_NS
+#define SCHED_WARP_LIMIT_NS (5 * 1000 * 1000ULL)
 /* Caps are enforced per accounting period (periods aligned to system time 0). */
-#define SCHED_CAP_PERIOD_NS  (10 * 1000 * 1000ULL)
+#define SCHED_CAP_PERIOD_NS (10 * 1000 * 1000ULL)
 /* No slice is shorter than this (timer-interrupt storms cost more than they buy). */
-#define SCHED_MIN_SLICE_NS   (20 * 1000ULL)
+#define SCHED_MIN_SLICE_NS (20 * 1000ULL)
 
 /* Per-vCPU policy state, embedded in struct vcpu as `sched`. */
 struct sched_vcpu {
-    struct vcpu *next;          /* run-queue link (policy-private use) */
-    uint64_t vtime;             /* virtual time consumed, scaled by 1/weight */
-    uint64_t warp_until;        /* boosted until this system time */
-    uint64_t budget_ns;         /* unused: cap budgets are per domain (sched_domain) */
-    bool     on_runq;
-    unsigned cpu;               /* pCPU whose run queue holds it */
+    struct vcpu *next;   /* run-queue link (policy-private use) */
+    uint64_t vtime;      /* virtual time consumed, scaled by 1/weight */
+    uint64_t warp_until; /* boosted until this system time */
+    uint64_t budget_ns;  /* unused: cap budgets are per domain (sched_domain) */
+    bool on_runq;
+    unsigned cpu; /* pCPU whose run queue holds it */
     /* runstate accounting (Xen's vcpu_runstate_info semantics) */
-    int      runstate;          /* RUNSTATE_running/runnable/blocked/offline */
+    int runstate; /* RUNSTATE_running/runnable/blocked/offline */
     uint64_t state_entry_time;
     uint64_t time[4];
     /* policy-private */
-    uint64_t run_start;         /* charged up to here while running */
-    uint64_t vtime_rem;         /* remainder of the vtime division (exact long-run shares) */
-    uint64_t svc;               /* weighted service, like vtime but never rebased to a
+    uint64_t run_start; /* charged up to here while running */
+    uint64_t vtime_rem; /* remainder of the vtime division (exact long-run shares) */
+    uint64_t svc;       /* weighted service, like vtime but never rebased to a
                                  * queue: compared across pCPUs by sp_steal */
-    bool     inited;            /* sp_vcpu_init done (sp_* do it lazily otherwise) */
-    bool     queued_before;     /* vtime is meaningful relative to some queue */
-    bool     throttled;         /* out of cap budget at the last look */
-    bool     yielded;           /* SCHEDOP_yield: let others go first once */
-    uint64_t affinity;          /* pCPUs allowed (bit n = pCPU n); 0 = all.  Set by
+    bool inited;        /* sp_vcpu_init done (sp_* do it lazily otherwise) */
+    bool queued_before; /* vtime is meaningful relative to some queue */
+    bool throttled;     /* out of cap budget at the last look */
+    bool yielded;       /* SCHEDOP_yield: let others go first once */
+    uint64_t affinity;  /* pCPUs allowed (bit n = pCPU n); 0 = all.  Set by
                                  * sched.c; used by sp_choose_cpu and sp_steal */
 };
 
 /* Per-domain policy parameters, embedded in struct domain as `sched`. */
 struct sched_domain {
-    uint32_t weight;            /* relative share, 1..65535 (Xen credit: default 256) */
-    uint32_t cap;               /* percent of one pCPU, 0 = uncapped */
+    uint32_t weight; /* relative share, 1..65535 (Xen credit: default 256) */
+    uint32_t cap;    /* percent of one pCPU, 0 = uncapped */
     /* policy-private, shared by the domain's vCPUs on all pCPUs (atomics) */
-    uint32_t nr_active;         /* runnable vCPUs: the weight is split among them */
-    int64_t  budget;            /* cap: ns left in the current period (< 0 = debt) */
-    uint64_t period_idx;        /* cap: period the budget belongs to */
+    uint32_t nr_active;  /* runnable vCPUs: the weight is split among them */
+    int64_t budget;      /* cap: ns left in the current period (< 0 = debt) */
+    uint64_t period_idx; /* cap: period the budget belongs to */
 };
 
 /* Once at boot, before any other sp_* call: empties every queue; nr_cpus
@@ -82,7 +82,7 @@ struct vcpu *sp_pick(unsigned cpu, struct vcpu *prev, uint64_t now, uint64_t *sl
 bool sp_should_preempt(unsigned cpu, struct vcpu *curr, uint64_t now);
 /* Record a runstate change (sp_* call it themselves; exposed for offline etc.). */
 void sp_set_runstate(struct vcpu *v, int state, uint64_t now);
-int  sp_set_params(struct domain *d, uint32_t weight, uint32_t cap);
+int sp_set_params(struct domain *d, uint32_t weight, uint32_t cap);
 /* Where should v (not runnable now) be queued when it wakes?  The least loaded
  * pCPU allowed by v's affinity that has called sp_pick; cur_cpu on ties (0 if
  * cur_cpu is out of range).  Reads other queues without their locks: a hint. */

@@ -10,8 +10,8 @@ struct vcpu;
 /* Deliver vector `vec` to the guest through its trap table (error code if has_err). */
 void bounce_exception(struct vcpu *v, struct cpu_regs *r, unsigned vec, bool has_err, uint64_t err);
 /* Build a bounce frame and continue at `target` in guest kernel mode. */
-void create_bounce_frame(struct vcpu *v, struct cpu_regs *r, uint64_t target, bool has_err,
-                         uint64_t err, bool mask_events);
+void create_bounce_frame(struct vcpu *v, struct cpu_regs *r, uint64_t target, bool has_err, uint64_t err,
+                         bool mask_events);
 void toggle_guest_mode(struct vcpu *v);
 /* Called on every return to the guest: deliver a pending event upcall. */
 void exit_to_guest(struct vcpu *v, struct cpu_regs *r);

@@ -12,39 +12,39 @@ typedef uint64_t mfn_t;
 typedef uint64_t paddr_t;
 typedef uint64_t vaddr_t;
 
-#define PAGE_SHIFT 12
-#define PAGE_SIZE  (1UL << PAGE_SHIFT)
-#define PAGE_MASK  (~(PAGE_SIZE - 1))
+#define PAGE_SHIFT  12
+#define PAGE_SIZE   (1UL << PAGE_SHIFT)
+#define PAGE_MASK   (~(PAGE_SIZE - 1))
 #define INVALID_MFN (~0UL)
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
-#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-#define container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
-#define BUILD_BUG_ON(c) _Static_assert(!(c), #c)
+#define ARRAY_SIZE(a)         (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a)        (((x) + (a)-1) & ~((uint64_t)(a)-1))
+#define ALIGN_DOWN(x, a)      ((x) & ~((uint64_t)(a)-1))
+#define likely(x)             __builtin_expect(!!(x), 1)
+#define unlikely(x)           __builtin_expect(!!(x), 0)
+#define container_of(p, T, m) ((T *)((char *)(p)-offsetof(T, m)))
+#define MIN(a, b)             ((a) < (b) ? (a) : (b))
+#define MAX(a, b)             ((a) > (b) ? (a) : (b))
+#define BUILD_BUG_ON(c)       _Static_assert(!(c), #c)
 
 /* Errors are negative Xen errno values (XEN_EPERM ...); these names keep code short. */
-#define EPERM   XEN_EPERM
-#define ENOENT  XEN_ENOENT
-#define ESRCH   XEN_ESRCH
-#define E2BIG   XEN_E2BIG
-#define EBADF   XEN_EBADF
-#define EAGAIN  XEN_EAGAIN
-#define ENOMEM  XEN_ENOMEM
-#define EACCES  XEN_EACCES
-#define EFAULT  XEN_EFAULT
-#define EBUSY   XEN_EBUSY
-#define EEXIST  XEN_EEXIST
-#define EINVAL  XEN_EINVAL
-#define ENOSPC  XEN_ENOSPC
-#define ENOSYS  XEN_ENOSYS
+#define EPERM      XEN_EPERM
+#define ENOENT     XEN_ENOENT
+#define ESRCH      XEN_ESRCH
+#define E2BIG      XEN_E2BIG
+#define EBADF      XEN_EBADF
+#define EAGAIN     XEN_EAGAIN
+#define ENOMEM     XEN_ENOMEM
+#define EACCES     XEN_EACCES
+#define EFAULT     XEN_EFAULT
+#define EBUSY      XEN_EBUSY
+#define EEXIST     XEN_EEXIST
+#define EINVAL     XEN_EINVAL
+#define ENOSPC     XEN_ENOSPC
+#define ENOSYS     XEN_ENOSYS
 #define EOPNOTSUPP XEN_EOPNOTSUPP
-#define ENODEV  XEN_ENODEV
-#define ENXIO   XEN_ENXIO
-#define ERANGE  XEN_ERANGE
+#define ENODEV     XEN_ENODEV
+#define ENXIO      XEN_ENXIO
+#define ERANGE     XEN_ERANGE
 
 #endif

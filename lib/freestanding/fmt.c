@@ -1,17 +1,19 @@
 /* A small vsnprintf/snprintf for the core and the PV kernels (see freestanding.h). */
 #include "freestanding.h"
 
-struct out { char *buf; size_t cap, len; };
+struct out {
+    char *buf;
+    size_t cap, len;
+};
 
 static void put(struct out *o, char c)
 {
-    if (o->len + 1 < o->cap)
-        o->buf[o->len] = c;
+    if (o->len + 1 < o->cap) o->buf[o->len] = c;
     o->len++;
 }
 
-static void put_num(struct out *o, unsigned long long v, unsigned base, bool upper,
-                    bool neg, int width, bool zero, bool left)
+static void put_num(struct out *o, unsigned long long v, unsigned base, bool upper, bool neg, int width,
+                    bool zero, bool left)
 {
     char tmp[24];
     int n = 0;
@@ -24,8 +26,7 @@ static void put_num(struct out *o, unsigned long long v, unsigned base, bool upp
     if (!left && !zero)
         for (; len < width; width--)
             put(o, ' ');
-    if (neg)
-        put(o, '-');
+    if (neg) put(o, '-');
     if (!left && zero)
         for (; len < width; width--)
             put(o, '0');
@@ -48,9 +49,12 @@ int vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
         bool zero = false, left = false;
         int width = 0, lng = 0;
         for (;; fmt++) {
-            if (*fmt == '0') zero = true;
-            else if (*fmt == '-') left = true;
-            else break;
+            if (*fmt == '0')
+                zero = true;
+            else if (*fmt == '-')
+                left = true;
+            else
+                break;
         }
         while (*fmt >= '0' && *fmt <= '9')
             width = width * 10 + (*fmt++ - '0');
@@ -70,14 +74,17 @@ int vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
             fmt++;
         }
         switch (*fmt) {
-        case 'd': case 'i': {
+        case 'd':
+        case 'i': {
             long long v = lng ? va_arg(ap, long long) : va_arg(ap, int);
             bool neg = v < 0;
-            put_num(&o, neg ? -(unsigned long long)v : (unsigned long long)v, 10, false, neg,
-                    width, zero, left);
+            put_num(&o, neg ? -(unsigned long long)v : (unsigned long long)v, 10, false, neg, width, zero,
+                    left);
             break;
         }
-        case 'u': case 'x': case 'X': {
+        case 'u':
+        case 'x':
+        case 'X': {
             unsigned long long v = lng ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned);
             put_num(&o, v, *fmt == 'u' ? 10 : 16, *fmt == 'X', false, width, zero, left);
             break;
@@ -89,8 +96,7 @@ int vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
             break;
         case 's': {
             const char *s = va_arg(ap, const char *);
-            if (!s)
-                s = "(null)";
+            if (!s) s = "(null)";
             int n = 0;
             while (s[n] && (prec < 0 || n < prec))
                 n++;
@@ -118,8 +124,7 @@ int vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
             put(&o, *fmt);
         }
     }
-    if (cap)
-        buf[o.len < cap ? o.len : cap - 1] = 0;
+    if (cap) buf[o.len < cap ? o.len : cap - 1] = 0;
     return (int)o.len;
 }
 

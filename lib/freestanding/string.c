@@ -27,8 +27,7 @@ void *memmove(void *d, const void *s, size_t n)
 {
     unsigned char *p = d;
     const unsigned char *q = s;
-    if (p < q || p >= q + n)
-        return memcpy(d, s, n);
+    if (p < q || p >= q + n) return memcpy(d, s, n);
     while (n--)
         p[n] = q[n];
     return d;
@@ -38,8 +37,7 @@ int memcmp(const void *a, const void *b, size_t n)
 {
     const unsigned char *p = a, *q = b;
     for (; n; n--, p++, q++)
-        if (*p != *q)
-            return *p - *q;
+        if (*p != *q) return *p - *q;
     return 0;
 }
 
@@ -47,8 +45,7 @@ void *memchr(const void *s, int c, size_t n)
 {
     const unsigned char *p = s;
     for (; n; n--, p++)
-        if (*p == (unsigned char)c)
-            return (void *)p;
+        if (*p == (unsigned char)c) return (void *)p;
     return NULL;
 }
 
@@ -78,10 +75,8 @@ int strcmp(const char *a, const char *b)
 int strncmp(const char *a, const char *b, size_t n)
 {
     for (; n; n--, a++, b++) {
-        if (*a != *b)
-            return (unsigned char)*a - (unsigned char)*b;
-        if (!*a)
-            return 0;
+        if (*a != *b) return (unsigned char)*a - (unsigned char)*b;
+        if (!*a) return 0;
     }
     return 0;
 }
@@ -90,8 +85,7 @@ char *strstr(const char *h, const char *n)
 {
     size_t l = strlen(n);
     for (; *h; h++)
-        if (!strncmp(h, n, l))
-            return (char *)h;
+        if (!strncmp(h, n, l)) return (char *)h;
     return l ? NULL : (char *)h;
 }
 
@@ -115,11 +109,9 @@ unsigned long strtoul(const char *s, const char **end, int base)
             dgt = *s - 'A' + 10;
         else
             break;
-        if (dgt >= base)
-            break;
+        if (dgt >= base) break;
         v = v * (unsigned long)base + (unsigned long)dgt;
     }
-    if (end)
-        *end = s;
+    if (end) *end = s;
     return v;
 }

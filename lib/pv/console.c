@@ -7,11 +7,9 @@ void console_io_write(const char *s, size_t n)
 {
     while (n) {
         long rc = HYPERVISOR_console_io(CONSOLEIO_write, n, s);
-        if (rc < 0)
-            return;                     /* nowhere else to report it */
+        if (rc < 0) return; /* nowhere else to report it */
         /* Xen returns 0 for a complete write; treat positive values as a count. */
-        if (rc == 0 || (size_t)rc >= n)
-            return;
+        if (rc == 0 || (size_t)rc >= n) return;
         s += rc;
         n -= rc;
     }

@@ -15,8 +15,7 @@ long pv_map_shared_info(start_info_t *si)
     p2m = (unsigned long *)si->mfn_list;
     uint64_t pte = si->shared_info | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
     long rc = HYPERVISOR_update_va_mapping((uint64_t)shared_info_window, pte, UVMF_INVLPG);
-    if (!rc)
-        shared = (shared_info_t *)shared_info_window;
+    if (!rc) shared = (shared_info_t *)shared_info_window;
     return rc;
 }
 
@@ -38,5 +37,5 @@ void pv_shutdown(unsigned reason)
 {
     sched_shutdown_t sd = { .reason = reason };
     for (;;)
-        HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);   /* must not return; never run on */
+        HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd); /* must not return; never run on */
 }

@@ -27,18 +27,18 @@
 #include "virtio_blk.h"
 #include "xendev.h"
 
-#define BB_MAX_INDIRECT 256       /* feature-max-indirect-segments */
-#define BB_MAX_QUEUES 4           /* multi-queue-max-queues */
-#define BB_MAX_REQS 128           /* requests in flight, all frontends */
-#define BB_BATCH 32               /* requests taken from one ring per pass */
+#define BB_MAX_INDIRECT  256 /* feature-max-indirect-segments */
+#define BB_MAX_QUEUES    4   /* multi-queue-max-queues */
+#define BB_MAX_REQS      128 /* requests in flight, all frontends */
+#define BB_BATCH         32  /* requests taken from one ring per pass */
 #define BB_SEGS_PER_PAGE (4096 / sizeof(struct blkif_request_segment))
 
 struct bb_env {
-	/* Carry out n copies (each gets its status); 0 or -errno when the
+    /* Carry out n copies (each gets its status); 0 or -errno when the
 	 * whole call failed. */
-	int (*gcopy)(void *ctx, struct xd_copy *c, unsigned n);
-	void (*notify)(void *ctx, unsigned port);
-	void *ctx;
+    int (*gcopy)(void *ctx, struct xd_copy *c, unsigned n);
+    void (*notify)(void *ctx, unsigned port);
+    void *ctx;
 };
 
 struct bb;
@@ -47,42 +47,47 @@ struct bb_req;
 #define BB_RING_SLOTS __CONST_RING_SIZE(blkif, 4096)
 
 struct bb_queue {
-	struct bb_dev *dev;
-	blkif_back_ring_t ring;
-	unsigned port;
-	bool broken;               /* impossible indices: never touched again */
-	bool stopping;             /* being disconnected: take nothing more */
-	unsigned inflight;
-	struct bb_req *held;       /* taken but waiting (barrier drain, no pages) */
-	unsigned long done, errors;
-	bool resumed;              /* started on a ring in use; cleared at its first response */
-	/* Responses go out in ring order (the request in slot i is answered in
+    struct bb_dev *dev;
+    blkif_back_ring_t ring;
+    unsigned port;
+    bool broken;   /* impossible indices: never touched again */
+    bool stopping; /* being disconnected: take nothing more */
+    unsigned inflight;
+    struct bb_req *held; /* taken but waiting (barrier drain, no pages) */
+    unsigned long done, errors;
+    bool resumed; /* started on a ring in use; cleared at its first response */
+    /* Responses go out in ring order (the request in slot i is answered in
 	 * slot i), so rsp_prod alone says which requests were answered: a
 	 * restarted blkback resumes there.  Completed ones wait here for their
 	 * predecessors. */
-	struct bb_out { uint64_t id; uint8_t op; bool ready; int16_t st; } out[BB_RING_SLOTS];
+    struct bb_out {
+        uint64_t id;
+        uint8_t op;
+        bool ready;
+        int16_t st;
+    } out[BB_RING_SLOTS];
 };
 
 struct bb_dev {
-	struct bb *bb;
-	uint16_t domid;
-	struct vbd *vbd;
-	bool ro;
-	unsigned nq;
-	struct bb_queue q[BB_MAX_QUEUES];
+    struct bb *bb;
+    uint16_t domid;
+    struct vbd *vbd;
+    bool ro;
+    unsigned nq;
+    struct bb_queue q[BB_MAX_QUEUES];
 };
 
 struct bb {
-	struct vblk *blk;
-	struct bb_env env;
-	unsigned npages, nfree;
-	void **page_va;
-	uint64_t *page_bus;
-	unsigned *free_pages;
-	struct bb_req *reqs;       /* BB_MAX_REQS */
-	struct bb_req *free_reqs;
-	struct vblk_req *wait_head, *wait_tail; /* device requests waiting for queue space */
-	unsigned long dev_errors;
+    struct vblk *blk;
+    struct bb_env env;
+    unsigned npages, nfree;
+    void **page_va;
+    uint64_t *page_bus;
+    unsigned *free_pages;
+    struct bb_req *reqs; /* BB_MAX_REQS */
+    struct bb_req *free_reqs;
+    struct vblk_req *wait_head, *wait_tail; /* device requests waiting for queue space */
+    unsigned long dev_errors;
 };
 
 /* Set up with npages DMA pages from the disk's device.  0 or -XEN_ENOMEM. */

@@ -6,13 +6,13 @@
 #include "vbd.h"
 #include "virtio_blk.h"
 
-#define DISK_IO_PAGES 16   /* one map copy (64 KiB) per request */
+#define DISK_IO_PAGES 16 /* one map copy (64 KiB) per request */
 
 struct disk_io {
-	struct vblk *blk;
-	void *va[DISK_IO_PAGES];
-	uint64_t bus[DISK_IO_PAGES];
-	int timeout_ms;
+    struct vblk *blk;
+    void *va[DISK_IO_PAGES];
+    uint64_t bus[DISK_IO_PAGES];
+    int timeout_ms;
 };
 
 /* 0 or -XEN_ENOMEM; *io is then usable as the ctx of disk_io_ops. */

@@ -29,156 +29,157 @@
 
 static void command(struct vbd_map *m, const struct vbd_io *io, char *line)
 {
-	static char out[8192];
-	line[strcspn(line, "\r\n")] = 0;
-	if (!line[strspn(line, " \t")])
-		return;
-	/* Fault injection for restart tests (suite 65-blkback-restart): the
+    static char out[8192];
+    line[strcspn(line, "\r\n")] = 0;
+    if (!line[strspn(line, " \t")]) return;
+    /* Fault injection for restart tests (suite 65-blkback-restart): the
 	 * program kills itself as a crash would end it; the runtime restarts it
 	 * with its grant mappings and event channels kept. */
-	if (!strcmp(line, "crash")) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		printf("blkback: crashing (SIGKILL) at %llu us\n",
-		       (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
-		kill(getpid(), SIGKILL);
-	}
-	vbd_command(m, io, line, out, sizeof(out));
-	printf("%s\n", out);
+    if (!strcmp(line, "crash")) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        printf("blkback: crashing (SIGKILL) at %llu us\n",
+               (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
+        kill(getpid(), SIGKILL);
+    }
+    vbd_command(m, io, line, out, sizeof(out));
+    printf("%s\n", out);
 }
 
 int main(int argc, char **argv)
 {
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	const char *sbdf = NULL;
-	const char *cmdfile = NULL;
-	unsigned queues = BB_MAX_QUEUES, pages = 1024;
-	for (int i = 1; i < argc; i++) {
-		if (!strncmp(argv[i], "pci=", 4))
-			sbdf = argv[i] + 4;
-		else if (!strncmp(argv[i], "queues=", 7))
-			queues = (unsigned)strtoul(argv[i] + 7, NULL, 10);
-		else if (!strncmp(argv[i], "commands=", 9))
-			cmdfile = argv[i] + 9;
-		else if (!strncmp(argv[i], "pages=", 6))
-			pages = (unsigned)strtoul(argv[i] + 6, NULL, 10);
-		else {
-			fprintf(stderr, "blkback: unknown argument '%s' (pci=SBDF [queues=N] [pages=N])\n", argv[i]);
-			return 2;
-		}
-	}
-	if (!sbdf || pages < BB_MAX_INDIRECT || pages > 65536) {
-		fprintf(stderr, "blkback: usage: pci=SSSS:BB:DD.F [queues=1-%u] [pages=%u-65536]\n", BB_MAX_QUEUES,
-			BB_MAX_INDIRECT);
-		return 2;
-	}
-	const char *d = getenv("TESSERA_DOMID");
-	uint16_t self = d ? (uint16_t)atoi(d) : 0;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    const char *sbdf = NULL;
+    const char *cmdfile = NULL;
+    unsigned queues = BB_MAX_QUEUES, pages = 1024;
+    for (int i = 1; i < argc; i++) {
+        if (!strncmp(argv[i], "pci=", 4))
+            sbdf = argv[i] + 4;
+        else if (!strncmp(argv[i], "queues=", 7))
+            queues = (unsigned)strtoul(argv[i] + 7, NULL, 10);
+        else if (!strncmp(argv[i], "commands=", 9))
+            cmdfile = argv[i] + 9;
+        else if (!strncmp(argv[i], "pages=", 6))
+            pages = (unsigned)strtoul(argv[i] + 6, NULL, 10);
+        else {
+            fprintf(stderr, "blkback: unknown argument '%s' (pci=SBDF [queues=N] [pages=N])\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!sbdf || pages < BB_MAX_INDIRECT || pages > 65536) {
+        fprintf(stderr, "blkback: usage: pci=SSSS:BB:DD.F [queues=1-%u] [pages=%u-65536]\n", BB_MAX_QUEUES,
+                BB_MAX_INDIRECT);
+        return 2;
+    }
+    const char *d = getenv("TESSERA_DOMID");
+    uint16_t self = d ? (uint16_t)atoi(d) : 0;
 
-	static struct vdev_file vf;
-	static struct vblk blk;
-	static struct disk_io dio;
-	static struct vbd_map map;
-	static struct bb bb;
-	static struct xb xb;
-	int rc = vdev_file_open(&vf, sbdf);
-	if (rc) {
-		fprintf(stderr, "blkback: %s: cannot open the function (%s)\n", sbdf, strerror(-rc));
-		return 1;
-	}
-	if ((rc = vblk_init(&blk, &vf.vdev, 256))) {
-		fprintf(stderr, "blkback: %s: not a usable virtio-blk device (%d)\n", sbdf, rc);
-		return 1;
-	}
-	if (blk.blk_size != 512) {
-		fprintf(stderr, "blkback: %s: logical blocks of %u bytes are not supported\n", sbdf, blk.blk_size);
-		return 1;
-	}
-	disk_io_init(&dio, &blk, 30000);
-	struct vbd_io io = disk_io_ops(&dio);
-	if ((rc = vbd_load(&map, &io, blk.capacity))) {
-		fprintf(stderr, "blkback: %s: the VBD map cannot be read (%d)%s\n", sbdf, rc,
-			rc == -EIO ? ": both copies damaged, not formatting over them" : "");
-		return 1;
-	}
-	printf("blkback: disk %s: %llu MiB, %s, %u vector%s, map generation %llu, %u vbd%s\n", sbdf,
-	       (unsigned long long)(blk.capacity / 2048), blk.flush ? "write cache (flush)" : "write-through",
-	       blk.pci.nvec, blk.pci.nvec == 1 ? "" : "s", (unsigned long long)map.generation, map.n, map.n == 1 ? "" : "s");
-	static char line[512];
-	if (cmdfile) {
-		FILE *cf = fopen(cmdfile, "r");
-		if (!cf) {
-			fprintf(stderr, "blkback: %s: %s\n", cmdfile, strerror(errno));
-			return 1;
-		}
-		/* "exit" ends the program there (tests; not a console command). */
-		while (fgets(line, sizeof(line), cf)) {
-			if (!strncmp(line, "exit", 4) && strspn(line + 4, " \t\r\n") == strlen(line + 4)) {
-				printf("blkback: exit\n");
-				return 0;
-			}
-			command(&map, &io, line);
-		}
-		fclose(cf);
-	}
-	int xd = xd_open();
-	int xsfd = open("/dev/xen/xenbus", O_RDWR), xs_err = errno;
-	if (xd) {
-		fprintf(stderr, "blkback: /dev/xen/{evtchn,gntdev}: %s\n", strerror(-xd));
-		return 1;
-	}
-	struct xsc *xs = xsfd >= 0 ? xsc_new_fd(xsfd) : NULL;
-	struct bb_env env = { xd_gcopy, xd_notify, NULL };
-	struct xd_host host = { xd_map_ring, xd_unmap_ring, xd_bind, xd_unbind, NULL };
-	if ((rc = bb_init(&bb, &blk, &env, pages)) || (xs && (rc = xb_init(&xb, xs, self, &bb, &map, &host, queues)))) {
-		fprintf(stderr, "blkback: start-up failed (%d)\n", rc);
-		return 1;
-	}
-	if (xs)
-		printf("blkback: serving /local/domain/%u/backend/vbd\n", self);
-	else
-		printf("blkback: no xenstore connection (%s): commands only\n", strerror(xs_err));
-	size_t have = 0;
-	for (;;) {
-		const char *path, *token;
-		while (xs && xsc_next_event(xs, &path, &token, 0) == 0)
-			xbe_event(&xb.xbe, path, token);
-		for (int i = 0; i < 64; i++) {
-			bool any = xb_run(&xb);
-			bb_poll(&bb);
-			if (!any)
-				break;
-		}
-		struct pollfd pfd[4] = { { xs ? xsfd : -1, POLLIN, 0 }, { xd_evtchn_fd(), POLLIN, 0 }, { vf.fd, POLLIN, 0 }, { 0, POLLIN, 0 } };
-		if (poll(pfd, 4, -1) < 0)
-			continue;
-		if (pfd[2].revents & POLLIN)
-			vblk_wait(&blk, 0);
-		if (pfd[1].revents & POLLIN) {
-			uint32_t ports[64];
-			int n = xd_pending(ports, 64);
-			if (n < 0)
-				fprintf(stderr, "blkback: re-arming event channels failed\n");
-			else if (n > 0)
-				xb_run(&xb);
-		}
-		if (pfd[3].revents & POLLIN) {
-			ssize_t n = read(0, line + have, sizeof(line) - 1 - have);
-			if (n > 0) {
-				have += (size_t)n;
-				line[have] = 0;
-				char *nl;
-				while ((nl = strchr(line, '\n'))) {
-					*nl = 0;
-					command(&map, &io, line);
-					have -= (size_t)(nl + 1 - line);
-					memmove(line, nl + 1, have + 1);
-				}
-				if (have == sizeof(line) - 1) {
-					printf("error: command line too long\n");
-					have = 0;
-				}
-			}
-		}
-	}
+    static struct vdev_file vf;
+    static struct vblk blk;
+    static struct disk_io dio;
+    static struct vbd_map map;
+    static struct bb bb;
+    static struct xb xb;
+    int rc = vdev_file_open(&vf, sbdf);
+    if (rc) {
+        fprintf(stderr, "blkback: %s: cannot open the function (%s)\n", sbdf, strerror(-rc));
+        return 1;
+    }
+    if ((rc = vblk_init(&blk, &vf.vdev, 256))) {
+        fprintf(stderr, "blkback: %s: not a usable virtio-blk device (%d)\n", sbdf, rc);
+        return 1;
+    }
+    if (blk.blk_size != 512) {
+        fprintf(stderr, "blkback: %s: logical blocks of %u bytes are not supported\n", sbdf, blk.blk_size);
+        return 1;
+    }
+    disk_io_init(&dio, &blk, 30000);
+    struct vbd_io io = disk_io_ops(&dio);
+    if ((rc = vbd_load(&map, &io, blk.capacity))) {
+        fprintf(stderr, "blkback: %s: the VBD map cannot be read (%d)%s\n", sbdf, rc,
+                rc == -EIO ? ": both copies damaged, not formatting over them" : "");
+        return 1;
+    }
+    printf("blkback: disk %s: %llu MiB, %s, %u vector%s, map generation %llu, %u vbd%s\n", sbdf,
+           (unsigned long long)(blk.capacity / 2048), blk.flush ? "write cache (flush)" : "write-through",
+           blk.pci.nvec, blk.pci.nvec == 1 ? "" : "s", (unsigned long long)map.generation, map.n,
+           map.n == 1 ? "" : "s");
+    static char line[512];
+    if (cmdfile) {
+        FILE *cf = fopen(cmdfile, "r");
+        if (!cf) {
+            fprintf(stderr, "blkback: %s: %s\n", cmdfile, strerror(errno));
+            return 1;
+        }
+        /* "exit" ends the program there (tests; not a console command). */
+        while (fgets(line, sizeof(line), cf)) {
+            if (!strncmp(line, "exit", 4) && strspn(line + 4, " \t\r\n") == strlen(line + 4)) {
+                printf("blkback: exit\n");
+                return 0;
+            }
+            command(&map, &io, line);
+        }
+        fclose(cf);
+    }
+    int xd = xd_open();
+    int xsfd = open("/dev/xen/xenbus", O_RDWR), xs_err = errno;
+    if (xd) {
+        fprintf(stderr, "blkback: /dev/xen/{evtchn,gntdev}: %s\n", strerror(-xd));
+        return 1;
+    }
+    struct xsc *xs = xsfd >= 0 ? xsc_new_fd(xsfd) : NULL;
+    struct bb_env env = { xd_gcopy, xd_notify, NULL };
+    struct xd_host host = { xd_map_ring, xd_unmap_ring, xd_bind, xd_unbind, NULL };
+    if ((rc = bb_init(&bb, &blk, &env, pages)) ||
+        (xs && (rc = xb_init(&xb, xs, self, &bb, &map, &host, queues)))) {
+        fprintf(stderr, "blkback: start-up failed (%d)\n", rc);
+        return 1;
+    }
+    if (xs)
+        printf("blkback: serving /local/domain/%u/backend/vbd\n", self);
+    else
+        printf("blkback: no xenstore connection (%s): commands only\n", strerror(xs_err));
+    size_t have = 0;
+    for (;;) {
+        const char *path, *token;
+        while (xs && xsc_next_event(xs, &path, &token, 0) == 0)
+            xbe_event(&xb.xbe, path, token);
+        for (int i = 0; i < 64; i++) {
+            bool any = xb_run(&xb);
+            bb_poll(&bb);
+            if (!any) break;
+        }
+        struct pollfd pfd[4] = { { xs ? xsfd : -1, POLLIN, 0 },
+                                 { xd_evtchn_fd(), POLLIN, 0 },
+                                 { vf.fd, POLLIN, 0 },
+                                 { 0, POLLIN, 0 } };
+        if (poll(pfd, 4, -1) < 0) continue;
+        if (pfd[2].revents & POLLIN) vblk_wait(&blk, 0);
+        if (pfd[1].revents & POLLIN) {
+            uint32_t ports[64];
+            int n = xd_pending(ports, 64);
+            if (n < 0)
+                fprintf(stderr, "blkback: re-arming event channels failed\n");
+            else if (n > 0)
+                xb_run(&xb);
+        }
+        if (pfd[3].revents & POLLIN) {
+            ssize_t n = read(0, line + have, sizeof(line) - 1 - have);
+            if (n > 0) {
+                have += (size_t)n;
+                line[have] = 0;
+                char *nl;
+                while ((nl = strchr(line, '\n'))) {
+                    *nl = 0;
+                    command(&map, &io, line);
+                    have -= (size_t)(nl + 1 - line);
+                    memmove(line, nl + 1, have + 1);
+                }
+                if (have == sizeof(line) - 1) {
+                    printf("error: command line too long\n");
+                    have = 0;
+                }
+            }
+        }
+    }
 }

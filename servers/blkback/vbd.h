@@ -16,42 +16,44 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VBD_MAX 64
-#define VBD_MAX_EXTENTS 32
-#define VBD_NAME_MAX 31
-#define VBD_UNIT 2048ull            /* allocation unit, sectors (1 MiB) */
-#define VBD_COPY_SECTORS 128ull     /* 64 KiB per map copy */
-#define VBD_COPY0 128ull
-#define VBD_COPY1 256ull
-#define VBD_DATA_START 2048ull
-#define VBD_MAX_RO 16
+#define VBD_MAX          64
+#define VBD_MAX_EXTENTS  32
+#define VBD_NAME_MAX     31
+#define VBD_UNIT         2048ull /* allocation unit, sectors (1 MiB) */
+#define VBD_COPY_SECTORS 128ull  /* 64 KiB per map copy */
+#define VBD_COPY0        128ull
+#define VBD_COPY1        256ull
+#define VBD_DATA_START   2048ull
+#define VBD_MAX_RO       16
 
-struct vbd_extent { uint64_t start, len; };   /* physical sectors */
+struct vbd_extent {
+    uint64_t start, len;
+}; /* physical sectors */
 
 struct vbd {
-	char name[VBD_NAME_MAX + 1];
-	unsigned nextents;
-	struct vbd_extent ext[VBD_MAX_EXTENTS];
-	uint64_t sectors;                       /* sum of the extents */
-	int rw_dom;                             /* attached read-write (-1: none) */
-	unsigned nro;
-	uint16_t ro_dom[VBD_MAX_RO];            /* attached read-only */
+    char name[VBD_NAME_MAX + 1];
+    unsigned nextents;
+    struct vbd_extent ext[VBD_MAX_EXTENTS];
+    uint64_t sectors; /* sum of the extents */
+    int rw_dom;       /* attached read-write (-1: none) */
+    unsigned nro;
+    uint16_t ro_dom[VBD_MAX_RO]; /* attached read-only */
 };
 
 struct vbd_map {
-	uint64_t disk_sectors;
-	uint64_t generation;                    /* of the newest copy on disk */
-	unsigned n;
-	struct vbd vbd[VBD_MAX];
+    uint64_t disk_sectors;
+    uint64_t generation; /* of the newest copy on disk */
+    unsigned n;
+    struct vbd vbd[VBD_MAX];
 };
 
 /* Sector I/O of the map's copies: nsect sectors at sector, synchronous.
  * 0 or -errno. */
 struct vbd_io {
-	int (*read)(void *ctx, uint64_t sector, void *buf, unsigned nsect);
-	int (*write)(void *ctx, uint64_t sector, const void *buf, unsigned nsect);
-	int (*flush)(void *ctx);
-	void *ctx;
+    int (*read)(void *ctx, uint64_t sector, void *buf, unsigned nsect);
+    int (*write)(void *ctx, uint64_t sector, const void *buf, unsigned nsect);
+    int (*flush)(void *ctx);
+    void *ctx;
 };
 
 /* Read the map from the disk.  A disk with no map at all gets an empty one
@@ -73,7 +75,9 @@ struct vbd *vbd_find(struct vbd_map *m, const char *name);
 int vbd_attach(struct vbd_map *m, const char *name, uint16_t domid, bool rw, struct vbd **out);
 void vbd_detach(struct vbd *v, uint16_t domid);
 
-struct vbd_piece { uint64_t phys, len; };
+struct vbd_piece {
+    uint64_t phys, len;
+};
 /* Where sectors [sector, sector+count) of v are: up to max pieces in order.
  * Returns the number of pieces, or -XEN_EINVAL when any sector is outside
  * the VBD (nothing is returned then), -XEN_E2BIG over max pieces. */

@@ -16,16 +16,16 @@
 #include "xenbus_be.h"
 
 struct xb {
-	struct xbe xbe;
-	struct bb *bb;
-	struct vbd_map *map;
-	struct xd_host host;
-	struct bb_dev *devs[XBE_MAX_DEVS];
-	unsigned max_queues;
+    struct xbe xbe;
+    struct bb *bb;
+    struct vbd_map *map;
+    struct xd_host host;
+    struct bb_dev *devs[XBE_MAX_DEVS];
+    unsigned max_queues;
 };
 
-int xb_init(struct xb *b, struct xsc *xs, uint16_t self, struct bb *bb, struct vbd_map *map, const struct xd_host *host,
-	    unsigned max_queues);
+int xb_init(struct xb *b, struct xsc *xs, uint16_t self, struct bb *bb, struct vbd_map *map,
+            const struct xd_host *host, unsigned max_queues);
 /* Serve every connected queue once; true if any took requests. */
 bool xb_run(struct xb *b);
 /* The queue bound to local port (an event), or NULL. */

@@ -15,7 +15,6 @@ struct files {
 };
 
 /* mgr_read_fn: the whole file, at most max bytes, into a malloc'd buffer. */
-int files_read(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *len,
-               char *err, size_t errlen);
+int files_read(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *len, char *err, size_t errlen);
 
 #endif

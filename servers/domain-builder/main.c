@@ -76,8 +76,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->exit_on_eof = 1;
             continue;
         }
-        if (!v)
-            return fprintf(stderr, "domain-builder: %s needs a value\n", a), -1;
+        if (!v) return fprintf(stderr, "domain-builder: %s needs a value\n", a), -1;
         i++;
         if (!strcmp(a, "--boot"))
             o->boot = v;
@@ -90,8 +89,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         else
             return fprintf(stderr, "domain-builder: unknown option %s\n", a), -1;
     }
-    if (!o->files.ndirs)
-        o->files.dirs[o->files.ndirs++] = "/boot";
+    if (!o->files.ndirs) o->files.dirs[o->files.ndirs++] = "/boot";
     return 0;
 }
 
@@ -99,8 +97,7 @@ static void open_com2(const char *spec)
 {
     char err[256] = "";
     int rc = 0;
-    if (!strcmp(spec, "none"))
-        return;
+    if (!strcmp(spec, "none")) return;
     if (!strcmp(spec, "uart"))
         rc = com2_open_uart(&com2, 0x2f8, err, sizeof(err));
     else if (!strncmp(spec, "unix:", 5))
@@ -119,8 +116,7 @@ static void boot(struct opts *o)
     char err[MGR_ERR_LEN];
     uint8_t *text;
     size_t len;
-    if (!o->boot)
-        return;
+    if (!o->boot) return;
     if (files_read(&o->files, o->boot, 65536, &text, &len, err, sizeof(err)) ||
         bootcfg_parse(o->boot, (const char *)text, len, &bc, err, sizeof(err))) {
         printf("domain-builder: boot configuration: %s\n", err);
@@ -128,8 +124,7 @@ static void boot(struct opts *o)
     }
     free(text);
     int failed = bootcfg_start(&m, &bc);
-    printf("domain-builder: boot configuration done: %d domains started, %d failed\n",
-           bc.n - failed, failed);
+    printf("domain-builder: boot configuration done: %d domains started, %d failed\n", bc.n - failed, failed);
 }
 
 static void events(void)
@@ -146,10 +141,8 @@ static int loop_once(int *stdin_open, int exit_on_eof)
     struct pollfd p[3] = { { *stdin_open ? 0 : -1, POLLIN, 0 },
                            { com2_pollfd(&com2), POLLIN, 0 },
                            { m.b->ops->event_fd(m.b), POLLIN, 0 } };
-    int timeout = com2.kind == COM2_UART ? (ser.up.active ? 0 : 20)
-                : m.b->ops->event_fd(m.b) < 0 ? 50 : 1000;
-    if (poll(p, 3, timeout) < 0 && errno != EINTR)
-        return -1;
+    int timeout = com2.kind == COM2_UART ? (ser.up.active ? 0 : 20) : m.b->ops->event_fd(m.b) < 0 ? 50 : 1000;
+    if (poll(p, 3, timeout) < 0 && errno != EINTR) return -1;
     char buf[4096];
     int change;
     events();
@@ -158,9 +151,8 @@ static int loop_once(int *stdin_open, int exit_on_eof)
     if (change == COM2_CONNECTED)
         xl_hello(&ser);
     else if (change == COM2_GONE)
-        xl_reset(&m, &ser);         /* its console detached, its partial input dropped */
-    if (n)
-        xl_input(&m, &ser, buf, n);
+        xl_reset(&m, &ser); /* its console detached, its partial input dropped */
+    if (n) xl_input(&m, &ser, buf, n);
     if (*stdin_open && (p[0].revents & (POLLIN | POLLHUP))) {
         ssize_t r = read(0, buf, sizeof(buf));
         if (r > 0)
@@ -168,8 +160,7 @@ static int loop_once(int *stdin_open, int exit_on_eof)
         else if (r == 0 || errno != EAGAIN) {
             *stdin_open = 0;
             xl_reset(&m, &con);
-            if (exit_on_eof)
-                return 1;
+            if (exit_on_eof) return 1;
         }
     }
     return 0;
@@ -179,11 +170,9 @@ int main(int argc, char **argv)
 {
     struct opts o;
     char err[256] = "";
-    if (parse_opts(argc, argv, &o))
-        return 2;
-    signal(SIGPIPE, SIG_IGN);       /* a COM2 client that left must not end us */
-    struct backend *b = o.fake_mb ? backend_fake_new(o.fake_mb << 8)
-                                  : backend_privcmd_open(err, sizeof(err));
+    if (parse_opts(argc, argv, &o)) return 2;
+    signal(SIGPIPE, SIG_IGN); /* a COM2 client that left must not end us */
+    struct backend *b = o.fake_mb ? backend_fake_new(o.fake_mb << 8) : backend_privcmd_open(err, sizeof(err));
     if (!b || mgr_init(&m, b)) {
         printf("domain-builder: no hypervisor interface: %s\n", err);
         return 1;
@@ -205,8 +194,7 @@ int main(int argc, char **argv)
         boot(&o);
     printf("domain-builder: xl shell ready: type commands here (xl help) or use scripts/xl "
            "on the host over COM2\n");
-    if (com2.kind != COM2_NONE)
-        xl_hello(&ser);
+    if (com2.kind != COM2_NONE) xl_hello(&ser);
     int stdin_open = 1, rc;
     while (!(rc = loop_once(&stdin_open, o.exit_on_eof)))
         ;

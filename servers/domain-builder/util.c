@@ -7,8 +7,7 @@
 int db_errf(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
-    if (!err || !errlen)
-        return -1;
+    if (!err || !errlen) return -1;
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);

@@ -10,7 +10,6 @@
 #define PFN_UP(x)     (((x) + PAGE_4K - 1) >> PAGE_SHIFT_4K)
 
 /* snprintf into err (if non-NULL); always returns -1. */
-int db_errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int db_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -23,19 +23,28 @@
 #include <linux/ioctl.h>
 #include <stdint.h>
 
-struct tpci_cfg { uint32_t off, size, val; };
-struct tpci_bar { uint32_t bar, flags; uint64_t addr, size; };
+struct tpci_cfg {
+    uint32_t off, size, val;
+};
+struct tpci_bar {
+    uint32_t bar, flags;
+    uint64_t addr, size;
+};
 #define TPCI_BAR_MEM 1
-#define TPCI_BAR_64 2
-struct tpci_dma { uint64_t va, bus; };
-struct tpci_irq { uint32_t nvec, enabled; };
+#define TPCI_BAR_64  2
+struct tpci_dma {
+    uint64_t va, bus;
+};
+struct tpci_irq {
+    uint32_t nvec, enabled;
+};
 
-#define TPCI_CFG_READ _IOWR('T', 0x40, struct tpci_cfg)
-#define TPCI_CFG_WRITE _IOW('T', 0x41, struct tpci_cfg)
-#define TPCI_BAR_INFO _IOWR('T', 0x42, struct tpci_bar)
-#define TPCI_DMA_ADDR _IOWR('T', 0x43, struct tpci_dma)
-#define TPCI_IRQ_ENABLE _IOWR('T', 0x44, struct tpci_irq)
+#define TPCI_CFG_READ      _IOWR('T', 0x40, struct tpci_cfg)
+#define TPCI_CFG_WRITE     _IOW('T', 0x41, struct tpci_cfg)
+#define TPCI_BAR_INFO      _IOWR('T', 0x42, struct tpci_bar)
+#define TPCI_DMA_ADDR      _IOWR('T', 0x43, struct tpci_dma)
+#define TPCI_IRQ_ENABLE    _IOWR('T', 0x44, struct tpci_irq)
 #define TPCI_BAR_OFFSET(b) ((uint64_t)(b) << 40)
-#define TPCI_MAX_VECTORS 8
+#define TPCI_MAX_VECTORS   8
 
 #endif

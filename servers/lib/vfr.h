@@ -43,20 +43,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VFR_MAX_PORTS 64
-#define VFR_MAX_PREFIXES 8        /* configured addresses per family per vif */
-#define VFR_MAX_RULES 256
-#define VFR_NAME 16               /* port names: "vif5.0", "nic" */
-#define VFR_RULE_TEXT 256
-#define VFR_FDB_SIZE 1024         /* learned MACs (power of two) */
-#define VFR_FDB_AGE_NS (300ull * 1000000000ull)
-#define VFR_ANY_PORT (-1)
+#define VFR_MAX_PORTS    64
+#define VFR_MAX_PREFIXES 8 /* configured addresses per family per vif */
+#define VFR_MAX_RULES    256
+#define VFR_NAME         16 /* port names: "vif5.0", "nic" */
+#define VFR_RULE_TEXT    256
+#define VFR_FDB_SIZE     1024 /* learned MACs (power of two) */
+#define VFR_FDB_AGE_NS   (300ull * 1000000000ull)
+#define VFR_ANY_PORT     (-1)
 
 /* A rate: 0 means no limit in that unit.  Bursts of 0 get a default of
  * 1/20 s of the rate (at least one 64 KiB frame, or 16 packets). */
 struct vfr_limit {
-	uint64_t bytes_per_s, pkts_per_s;
-	uint64_t burst_bytes, burst_pkts;
+    uint64_t bytes_per_s, pkts_per_s;
+    uint64_t burst_bytes, burst_pkts;
 };
 
 /* A token bucket in bytes and packets (scaled by 1e9 so refills are exact
@@ -64,9 +64,9 @@ struct vfr_limit {
  * bucket is full (a frame larger than the burst would otherwise never
  * pass); a bucket may then go into debt, so the long-run rate holds. */
 struct vfr_tb {
-	struct vfr_limit lim;
-	int64_t tok_b, tok_p;
-	uint64_t last_ns;
+    struct vfr_limit lim;
+    int64_t tok_b, tok_p;
+    uint64_t last_ns;
 };
 void vfr_tb_init(struct vfr_tb *t, const struct vfr_limit *lim, uint64_t now_ns);
 bool vfr_tb_take(struct vfr_tb *t, uint64_t now_ns, size_t bytes);
@@ -74,8 +74,8 @@ static inline bool vfr_limit_on(const struct vfr_limit *l) { return l->bytes_per
 
 /* An address prefix (family 4 or 6). */
 struct vfr_prefix {
-	uint8_t family, len;
-	uint8_t a[16];
+    uint8_t family, len;
+    uint8_t a[16];
 };
 bool vfr_prefix_has(const struct vfr_prefix *p, int family, const uint8_t *addr);
 /* "10.0.0.2", "10.0.0.0/24", "fd00::1/64".  0 or -EINVAL. */
@@ -84,24 +84,24 @@ int vfr_mac_parse(const char *s, uint8_t mac[6]);
 
 /* What parsing a frame found. */
 struct vfr_pkt {
-	const uint8_t *f;
-	size_t len;
-	const uint8_t *dst, *src;
-	uint16_t type;                /* ethertype */
-	uint8_t family;               /* 4 or 6 for IP, 0 otherwise */
-	size_t l3end;                 /* IP: where the packet ends (padding follows) */
-	size_t l4off;                 /* IP: where the L4 header starts (0: not reached) */
-	uint8_t proto;                /* IP protocol (after IPv6 extension headers) */
-	bool ports;                   /* sport/dport valid (not a later fragment) */
-	uint16_t sport, dport;
-	uint8_t sip[16], dip[16];     /* IPv4 in the first 4 bytes */
-	/* ARP (Ethernet/IPv4 only) */
-	uint16_t arp_op;
-	uint8_t arp_sha[6], arp_spa[4], arp_tpa[4];
-	/* ICMP / ICMPv6 */
-	uint8_t icmp_type;
-	bool nd_target;               /* an ICMPv6 neighbour advertisement */
-	uint8_t nd_tgt[16];
+    const uint8_t *f;
+    size_t len;
+    const uint8_t *dst, *src;
+    uint16_t type;  /* ethertype */
+    uint8_t family; /* 4 or 6 for IP, 0 otherwise */
+    size_t l3end;   /* IP: where the packet ends (padding follows) */
+    size_t l4off;   /* IP: where the L4 header starts (0: not reached) */
+    uint8_t proto;  /* IP protocol (after IPv6 extension headers) */
+    bool ports;     /* sport/dport valid (not a later fragment) */
+    uint16_t sport, dport;
+    uint8_t sip[16], dip[16]; /* IPv4 in the first 4 bytes */
+    /* ARP (Ethernet/IPv4 only) */
+    uint16_t arp_op;
+    uint8_t arp_sha[6], arp_spa[4], arp_tpa[4];
+    /* ICMP / ICMPv6 */
+    uint8_t icmp_type;
+    bool nd_target; /* an ICMPv6 neighbour advertisement */
+    uint8_t nd_tgt[16];
 };
 #define VFR_ETH_ARP 0x0806
 #define VFR_ETH_IP4 0x0800
@@ -113,30 +113,30 @@ enum { VFR_ACCEPT, VFR_DROP, VFR_LIMIT };
 enum { VFR_L3_ANY, VFR_L3_ARP, VFR_L3_IP4, VFR_L3_IP6 };
 
 struct vfr_rule {
-	/* match */
-	char in[VFR_NAME], out[VFR_NAME];   /* "" = any port */
-	bool has_smac, has_dmac;
-	uint8_t smac[6], dmac[6];
-	uint8_t l3;                         /* VFR_L3_* */
-	bool has_src, has_dst;
-	struct vfr_prefix src, dst;         /* for ARP: sender/target IPv4 */
-	int proto;                          /* -1 any */
-	bool has_sport, has_dport;
-	uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
-	/* action */
-	uint8_t action;
-	struct vfr_limit limit;
-	/* state: resolved ports (VFR_ANY_PORT, or -2 for a name no port has),
+    /* match */
+    char in[VFR_NAME], out[VFR_NAME]; /* "" = any port */
+    bool has_smac, has_dmac;
+    uint8_t smac[6], dmac[6];
+    uint8_t l3; /* VFR_L3_* */
+    bool has_src, has_dst;
+    struct vfr_prefix src, dst; /* for ARP: sender/target IPv4 */
+    int proto;                  /* -1 any */
+    bool has_sport, has_dport;
+    uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
+    /* action */
+    uint8_t action;
+    struct vfr_limit limit;
+    /* state: resolved ports (VFR_ANY_PORT, or -2 for a name no port has),
 	 * the limit's bucket, counters */
-	int in_idx, out_idx;
-	struct vfr_tb tb;
-	uint64_t pkts, bytes, limited;
+    int in_idx, out_idx;
+    struct vfr_tb tb;
+    uint64_t pkts, bytes, limited;
 };
 
 struct vfr_ruleset {
-	uint8_t dflt;                       /* VFR_ACCEPT or VFR_DROP */
-	unsigned n;
-	struct vfr_rule r[];
+    uint8_t dflt; /* VFR_ACCEPT or VFR_DROP */
+    unsigned n;
+    struct vfr_rule r[];
 };
 
 /* One rule from text.  0, or -EINVAL with a reason in err. */
@@ -148,46 +148,46 @@ struct vfr_ruleset *vfr_ruleset_new(uint8_t dflt, const struct vfr_rule *rules, 
 bool vfr_rule_matches(const struct vfr_rule *r, int in, int out, const struct vfr_pkt *p);
 
 struct vfr_port_cfg {
-	char name[VFR_NAME];
-	bool vif;                   /* a guest's interface (else the NIC) */
-	bool antispoof;             /* vifs: on unless the control plane says */
-	uint8_t mac[6];
-	unsigned n4, n6;
-	struct vfr_prefix ip4[VFR_MAX_PREFIXES], ip6[VFR_MAX_PREFIXES];
-	struct vfr_limit in, out;   /* in: what the port sends to the VFR */
+    char name[VFR_NAME];
+    bool vif;       /* a guest's interface (else the NIC) */
+    bool antispoof; /* vifs: on unless the control plane says */
+    uint8_t mac[6];
+    unsigned n4, n6;
+    struct vfr_prefix ip4[VFR_MAX_PREFIXES], ip6[VFR_MAX_PREFIXES];
+    struct vfr_limit in, out; /* in: what the port sends to the VFR */
 };
 
 struct vfr_port_stats {
-	uint64_t in_pkts, in_bytes, out_pkts, out_bytes;
-	uint64_t drop_malformed, drop_spoof, drop_rate_in, drop_rule, drop_rate_out, drop_xmit;
+    uint64_t in_pkts, in_bytes, out_pkts, out_bytes;
+    uint64_t drop_malformed, drop_spoof, drop_rate_in, drop_rule, drop_rate_out, drop_xmit;
 };
 
 struct vfr_port {
-	bool used;
-	struct vfr_port_cfg cfg;
-	struct vfr_tb tb_in, tb_out;
-	struct vfr_port_stats st;
+    bool used;
+    struct vfr_port_cfg cfg;
+    struct vfr_tb tb_in, tb_out;
+    struct vfr_port_stats st;
 };
 
 struct vfr_fdb {
-	uint8_t mac[6];
-	int16_t port;               /* -1 free */
-	bool fixed;                 /* a vif's own MAC */
-	uint64_t seen_ns;
+    uint8_t mac[6];
+    int16_t port; /* -1 free */
+    bool fixed;   /* a vif's own MAC */
+    uint64_t seen_ns;
 };
 
 struct vfr_ops {
-	/* Send a frame out of a port; meta is what vfr_input got.  0, or
+    /* Send a frame out of a port; meta is what vfr_input got.  0, or
 	 * <0 when the port could not take it (counted as drop_xmit). */
-	int (*xmit)(void *ctx, int port, const uint8_t *f, size_t len, const void *meta);
-	void *ctx;
+    int (*xmit)(void *ctx, int port, const uint8_t *f, size_t len, const void *meta);
+    void *ctx;
 };
 
 struct vfr {
-	struct vfr_ops ops;
-	struct vfr_ruleset *rules;  /* replaced with one pointer store */
-	struct vfr_port port[VFR_MAX_PORTS];
-	struct vfr_fdb fdb[VFR_FDB_SIZE];
+    struct vfr_ops ops;
+    struct vfr_ruleset *rules; /* replaced with one pointer store */
+    struct vfr_port port[VFR_MAX_PORTS];
+    struct vfr_fdb fdb[VFR_FDB_SIZE];
 };
 
 /* Start with no ports and an empty accept-all rule set.  0 or -ENOMEM. */

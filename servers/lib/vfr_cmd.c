@@ -8,163 +8,156 @@
 #include <string.h>
 
 struct out {
-	char *buf;
-	size_t len, at;
+    char *buf;
+    size_t len, at;
 };
 
 static void say(struct out *o, const char *fmt, ...)
 {
-	if (o->at >= o->len)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(o->buf + o->at, o->len - o->at, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->at += (size_t)n;
+    if (o->at >= o->len) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->buf + o->at, o->len - o->at, fmt, ap);
+    va_end(ap);
+    if (n > 0) o->at += (size_t)n;
 }
 
-static int install(struct vfr *v, uint8_t dflt, const struct vfr_rule *r, unsigned n, uint64_t now, struct out *o)
+static int install(struct vfr *v, uint8_t dflt, const struct vfr_rule *r, unsigned n, uint64_t now,
+                   struct out *o)
 {
-	struct vfr_ruleset *s = vfr_ruleset_new(dflt, r, n);
-	if (!s) {
-		say(o, "error: out of memory");
-		return -ENOMEM;
-	}
-	free(vfr_rules_replace(v, s, now));
-	return 1;
+    struct vfr_ruleset *s = vfr_ruleset_new(dflt, r, n);
+    if (!s) {
+        say(o, "error: out of memory");
+        return -ENOMEM;
+    }
+    free(vfr_rules_replace(v, s, now));
+    return 1;
 }
 
 static bool index_of(const char *s, unsigned max, unsigned *out)
 {
-	char *end;
-	if (*s < '0' || *s > '9')
-		return false;
-	unsigned long n = strtoul(s, &end, 10);
-	if (*end || n > max)
-		return false;
-	*out = (unsigned)n;
-	return true;
+    char *end;
+    if (*s < '0' || *s > '9') return false;
+    unsigned long n = strtoul(s, &end, 10);
+    if (*end || n > max) return false;
+    *out = (unsigned)n;
+    return true;
 }
 
 static void mac_text(const uint8_t *m, char *s)
 {
-	sprintf(s, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    sprintf(s, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
 int vfr_command(struct vfr *v, const char *line, char *outbuf, size_t outlen, uint64_t now)
 {
-	struct out o = { outbuf, outlen, 0 };
-	outbuf[0] = 0;
-	while (*line == ' ' || *line == '\t')
-		line++;
-	const struct vfr_ruleset *rs = v->rules;
-	char text[VFR_RULE_TEXT], err[128];
-	if (!strcmp(line, "rules")) {
-		for (unsigned i = 0; i < rs->n; i++) {
-			vfr_rule_format(&rs->r[i], text, sizeof(text));
-			say(&o, "%u: %s  [%llu pkts %llu bytes%s", i, text, (unsigned long long)rs->r[i].pkts,
-			    (unsigned long long)rs->r[i].bytes, rs->r[i].action == VFR_LIMIT ? "" : "]\n");
-			if (rs->r[i].action == VFR_LIMIT)
-				say(&o, " %llu limited]\n", (unsigned long long)rs->r[i].limited);
-		}
-		say(&o, "default %s", rs->dflt == VFR_ACCEPT ? "accept" : "drop");
-		return 0;
-	}
-	if (!strncmp(line, "add ", 4)) {
-		const char *t = line + 4;
-		while (*t == ' ')
-			t++;
-		unsigned pos = rs->n;
-		size_t w = strcspn(t, " \t");
-		char first[16];
-		if (w < sizeof(first) && *t >= '0' && *t <= '9') {
-			memcpy(first, t, w);
-			first[w] = 0;
-			if (!index_of(first, rs->n, &pos)) {
-				say(&o, "error: position %s is not 0-%u", first, rs->n);
-				return -EINVAL;
-			}
-			t += w;
-		}
-		struct vfr_rule r;
-		if (vfr_rule_parse(t, &r, err, sizeof(err))) {
-			say(&o, "error: %s", err);
-			return -EINVAL;
-		}
-		if (rs->n >= VFR_MAX_RULES) {
-			say(&o, "error: already %d rules", VFR_MAX_RULES);
-			return -EINVAL;
-		}
-		struct vfr_rule *nr = malloc((rs->n + 1) * sizeof(*nr));
-		if (!nr) {
-			say(&o, "error: out of memory");
-			return -ENOMEM;
-		}
-		memcpy(nr, rs->r, pos * sizeof(*nr));
-		nr[pos] = r;
-		memcpy(nr + pos + 1, rs->r + pos, (rs->n - pos) * sizeof(*nr));
-		int rc = install(v, rs->dflt, nr, rs->n + 1, now, &o);
-		free(nr);
-		vfr_rule_format(&r, text, sizeof(text));
-		if (rc > 0)
-			say(&o, "added %u: %s", pos, text);
-		return rc;
-	}
-	if (!strncmp(line, "del ", 4)) {
-		unsigned i;
-		if (!rs->n || !index_of(line + 4, rs->n - 1, &i)) {
-			say(&o, "error: no rule '%s'", line + 4);
-			return -EINVAL;
-		}
-		struct vfr_rule *nr = malloc(rs->n * sizeof(*nr));
-		if (!nr) {
-			say(&o, "error: out of memory");
-			return -ENOMEM;
-		}
-		memcpy(nr, rs->r, i * sizeof(*nr));
-		memcpy(nr + i, rs->r + i + 1, (rs->n - i - 1) * sizeof(*nr));
-		int rc = install(v, rs->dflt, nr, rs->n - 1, now, &o);
-		free(nr);
-		if (rc > 0)
-			say(&o, "deleted %u", i);
-		return rc;
-	}
-	if (!strcmp(line, "default accept") || !strcmp(line, "default drop")) {
-		int rc = install(v, line[8] == 'a' ? VFR_ACCEPT : VFR_DROP, rs->r, rs->n, now, &o);
-		if (rc > 0)
-			say(&o, "default %s", line + 8);
-		return rc;
-	}
-	if (!strcmp(line, "ports") || !strcmp(line, "counters")) {
-		bool cfg = line[0] == 'p';
-		for (int i = 0; i < VFR_MAX_PORTS; i++) {
-			const struct vfr_port *p = &v->port[i];
-			if (!p->used)
-				continue;
-			if (cfg) {
-				char m[18];
-				mac_text(p->cfg.mac, m);
-				say(&o, "%d %s %s%s%s ipv4 %u ipv6 %u in %llu B/s %llu p/s out %llu B/s %llu p/s\n", i, p->cfg.name,
-				    p->cfg.vif ? "vif " : "nic", p->cfg.vif ? m : "", p->cfg.vif && !p->cfg.antispoof ? " (no anti-spoofing)" : "",
-				    p->cfg.n4, p->cfg.n6, (unsigned long long)p->cfg.in.bytes_per_s,
-				    (unsigned long long)p->cfg.in.pkts_per_s, (unsigned long long)p->cfg.out.bytes_per_s,
-				    (unsigned long long)p->cfg.out.pkts_per_s);
-			} else {
-				const struct vfr_port_stats *s = &p->st;
-				say(&o, "%s in %llu pkts %llu bytes out %llu pkts %llu bytes drops: malformed %llu spoof %llu "
-					"rate-in %llu rule %llu rate-out %llu xmit %llu\n",
-				    p->cfg.name, (unsigned long long)s->in_pkts, (unsigned long long)s->in_bytes,
-				    (unsigned long long)s->out_pkts, (unsigned long long)s->out_bytes,
-				    (unsigned long long)s->drop_malformed, (unsigned long long)s->drop_spoof,
-				    (unsigned long long)s->drop_rate_in, (unsigned long long)s->drop_rule,
-				    (unsigned long long)s->drop_rate_out, (unsigned long long)s->drop_xmit);
-			}
-		}
-		if (o.at && o.at < outlen && outbuf[o.at - 1] == '\n')
-			outbuf[--o.at] = 0;
-		return 0;
-	}
-	say(&o, "error: unknown command (rules, add [POS] RULE, del N, default accept|drop, ports, counters)");
-	return -EINVAL;
+    struct out o = { outbuf, outlen, 0 };
+    outbuf[0] = 0;
+    while (*line == ' ' || *line == '\t')
+        line++;
+    const struct vfr_ruleset *rs = v->rules;
+    char text[VFR_RULE_TEXT], err[128];
+    if (!strcmp(line, "rules")) {
+        for (unsigned i = 0; i < rs->n; i++) {
+            vfr_rule_format(&rs->r[i], text, sizeof(text));
+            say(&o, "%u: %s  [%llu pkts %llu bytes%s", i, text, (unsigned long long)rs->r[i].pkts,
+                (unsigned long long)rs->r[i].bytes, rs->r[i].action == VFR_LIMIT ? "" : "]\n");
+            if (rs->r[i].action == VFR_LIMIT)
+                say(&o, " %llu limited]\n", (unsigned long long)rs->r[i].limited);
+        }
+        say(&o, "default %s", rs->dflt == VFR_ACCEPT ? "accept" : "drop");
+        return 0;
+    }
+    if (!strncmp(line, "add ", 4)) {
+        const char *t = line + 4;
+        while (*t == ' ')
+            t++;
+        unsigned pos = rs->n;
+        size_t w = strcspn(t, " \t");
+        char first[16];
+        if (w < sizeof(first) && *t >= '0' && *t <= '9') {
+            memcpy(first, t, w);
+            first[w] = 0;
+            if (!index_of(first, rs->n, &pos)) {
+                say(&o, "error: position %s is not 0-%u", first, rs->n);
+                return -EINVAL;
+            }
+            t += w;
+        }
+        struct vfr_rule r;
+        if (vfr_rule_parse(t, &r, err, sizeof(err))) {
+            say(&o, "error: %s", err);
+            return -EINVAL;
+        }
+        if (rs->n >= VFR_MAX_RULES) {
+            say(&o, "error: already %d rules", VFR_MAX_RULES);
+            return -EINVAL;
+        }
+        struct vfr_rule *nr = malloc((rs->n + 1) * sizeof(*nr));
+        if (!nr) {
+            say(&o, "error: out of memory");
+            return -ENOMEM;
+        }
+        memcpy(nr, rs->r, pos * sizeof(*nr));
+        nr[pos] = r;
+        memcpy(nr + pos + 1, rs->r + pos, (rs->n - pos) * sizeof(*nr));
+        int rc = install(v, rs->dflt, nr, rs->n + 1, now, &o);
+        free(nr);
+        vfr_rule_format(&r, text, sizeof(text));
+        if (rc > 0) say(&o, "added %u: %s", pos, text);
+        return rc;
+    }
+    if (!strncmp(line, "del ", 4)) {
+        unsigned i;
+        if (!rs->n || !index_of(line + 4, rs->n - 1, &i)) {
+            say(&o, "error: no rule '%s'", line + 4);
+            return -EINVAL;
+        }
+        struct vfr_rule *nr = malloc(rs->n * sizeof(*nr));
+        if (!nr) {
+            say(&o, "error: out of memory");
+            return -ENOMEM;
+        }
+        memcpy(nr, rs->r, i * sizeof(*nr));
+        memcpy(nr + i, rs->r + i + 1, (rs->n - i - 1) * sizeof(*nr));
+        int rc = install(v, rs->dflt, nr, rs->n - 1, now, &o);
+        free(nr);
+        if (rc > 0) say(&o, "deleted %u", i);
+        return rc;
+    }
+    if (!strcmp(line, "default accept") || !strcmp(line, "default drop")) {
+        int rc = install(v, line[8] == 'a' ? VFR_ACCEPT : VFR_DROP, rs->r, rs->n, now, &o);
+        if (rc > 0) say(&o, "default %s", line + 8);
+        return rc;
+    }
+    if (!strcmp(line, "ports") || !strcmp(line, "counters")) {
+        bool cfg = line[0] == 'p';
+        for (int i = 0; i < VFR_MAX_PORTS; i++) {
+            const struct vfr_port *p = &v->port[i];
+            if (!p->used) continue;
+            if (cfg) {
+                char m[18];
+                mac_text(p->cfg.mac, m);
+                say(&o, "%d %s %s%s%s ipv4 %u ipv6 %u in %llu B/s %llu p/s out %llu B/s %llu p/s\n", i,
+                    p->cfg.name, p->cfg.vif ? "vif " : "nic", p->cfg.vif ? m : "",
+                    p->cfg.vif && !p->cfg.antispoof ? " (no anti-spoofing)" : "", p->cfg.n4, p->cfg.n6,
+                    (unsigned long long)p->cfg.in.bytes_per_s, (unsigned long long)p->cfg.in.pkts_per_s,
+                    (unsigned long long)p->cfg.out.bytes_per_s, (unsigned long long)p->cfg.out.pkts_per_s);
+            } else {
+                const struct vfr_port_stats *s = &p->st;
+                say(&o,
+                    "%s in %llu pkts %llu bytes out %llu pkts %llu bytes drops: malformed %llu spoof %llu "
+                    "rate-in %llu rule %llu rate-out %llu xmit %llu\n",
+                    p->cfg.name, (unsigned long long)s->in_pkts, (unsigned long long)s->in_bytes,
+                    (unsigned long long)s->out_pkts, (unsigned long long)s->out_bytes,
+                    (unsigned long long)s->drop_malformed, (unsigned long long)s->drop_spoof,
+                    (unsigned long long)s->drop_rate_in, (unsigned long long)s->drop_rule,
+                    (unsigned long long)s->drop_rate_out, (unsigned long long)s->drop_xmit);
+            }
+        }
+        if (o.at && o.at < outlen && outbuf[o.at - 1] == '\n') outbuf[--o.at] = 0;
+        return 0;
+    }
+    say(&o, "error: unknown command (rules, add [POS] RULE, del N, default accept|drop, ports, counters)");
+    return -EINVAL;
 }

@@ -25,45 +25,46 @@
 #include "xsclient.h"
 
 #define XBE_MAX_DEVS 32
-#define XBE_PATH 160
+#define XBE_PATH     160
 
 struct xbe_dev {
-	bool used;
-	uint16_t fe_domid;
-	uint32_t devid;
-	char be[XBE_PATH];      /* backend directory */
-	char fe[XBE_PATH];      /* frontend directory (its "frontend" node) */
-	int state, fe_state;    /* XenbusState */
-	bool probed, connected;
-	void *priv;             /* the driver's */
+    bool used;
+    uint16_t fe_domid;
+    uint32_t devid;
+    char be[XBE_PATH];   /* backend directory */
+    char fe[XBE_PATH];   /* frontend directory (its "frontend" node) */
+    int state, fe_state; /* XenbusState */
+    bool probed, connected;
+    void *priv; /* the driver's */
 };
 
 struct xbe;
 struct xbe_ops {
-	/* Attach (read the device's nodes, write features).  0 or -errno;
+    /* Attach (read the device's nodes, write features).  0 or -errno;
 	 * *why gets a message for hotplug-error. */
-	int (*probe)(struct xbe *x, struct xbe_dev *d, const char **why);
-	/* The frontend is ready: read its nodes, map rings.  0 or -errno. */
-	int (*connect)(struct xbe *x, struct xbe_dev *d);
-	void (*disconnect)(struct xbe *x, struct xbe_dev *d);
-	void (*remove)(struct xbe *x, struct xbe_dev *d);
+    int (*probe)(struct xbe *x, struct xbe_dev *d, const char **why);
+    /* The frontend is ready: read its nodes, map rings.  0 or -errno. */
+    int (*connect)(struct xbe *x, struct xbe_dev *d);
+    void (*disconnect)(struct xbe *x, struct xbe_dev *d);
+    void (*remove)(struct xbe *x, struct xbe_dev *d);
 };
 
 struct xbe {
-	struct xsc *xs;
-	uint16_t self;
-	char base[64];          /* /local/domain/<self>/backend/<type> */
-	const struct xbe_ops *ops;
-	void *ctx;
-	/* Set by a backend whose connect can take over rings in use: a device
+    struct xsc *xs;
+    uint16_t self;
+    char base[64]; /* /local/domain/<self>/backend/<type> */
+    const struct xbe_ops *ops;
+    void *ctx;
+    /* Set by a backend whose connect can take over rings in use: a device
 	 * found Connected at both ends (the backend restarted under a connected
 	 * frontend) is connected again without a handshake, its state untouched. */
-	bool resume;
-	struct xbe_dev dev[XBE_MAX_DEVS];
+    bool resume;
+    struct xbe_dev dev[XBE_MAX_DEVS];
 };
 
 /* Watch the backend directory.  0 or -errno. */
-int xbe_init(struct xbe *x, struct xsc *xs, uint16_t self, const char *type, const struct xbe_ops *ops, void *ctx);
+int xbe_init(struct xbe *x, struct xsc *xs, uint16_t self, const char *type, const struct xbe_ops *ops,
+             void *ctx);
 /* A watch event from xsc_next_event: true if it was ours (handled). */
 bool xbe_event(struct xbe *x, const char *path, const char *token);
 /* Re-read everything (start of day, and after any event of the directory). */
@@ -74,7 +75,7 @@ int xbe_read(struct xbe *x, const char *dir, const char *node, char **val);
 /* An unsigned number (decimal); -EINVAL if not one or above max. */
 int xbe_read_uint(struct xbe *x, const char *dir, const char *node, unsigned long max, unsigned long *out);
 int xbe_printf(struct xbe *x, const char *dir, const char *node, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 int xbe_switch(struct xbe *x, struct xbe_dev *d, int state);
 
 #endif

@@ -12,119 +12,115 @@
 #include <xen/sys/gntdev.h>
 
 static int evfd = -1, gntfd = -1;
-static struct { void *va; uint64_t index; } maps[XD_MAX_MAPS];
+static struct {
+    void *va;
+    uint64_t index;
+} maps[XD_MAX_MAPS];
 
 int xd_open(void)
 {
-	evfd = open("/dev/xen/evtchn", O_RDWR | O_NONBLOCK);
-	if (evfd < 0)
-		return -errno;
-	gntfd = open("/dev/xen/gntdev", O_RDWR);
-	return gntfd < 0 ? -errno : 0;
+    evfd = open("/dev/xen/evtchn", O_RDWR | O_NONBLOCK);
+    if (evfd < 0) return -errno;
+    gntfd = open("/dev/xen/gntdev", O_RDWR);
+    return gntfd < 0 ? -errno : 0;
 }
 
 int xd_evtchn_fd(void) { return evfd; }
 
 int xd_gcopy(void *ctx, struct xd_copy *c, unsigned n)
 {
-	(void)ctx;
-	struct ioctl_gntdev_grant_copy_segment seg[XD_MAX_COPY];
-	while (n) {
-		unsigned k = n < XD_MAX_COPY ? n : XD_MAX_COPY;
-		for (unsigned i = 0; i < k; i++) {
-			memset(&seg[i], 0, sizeof(seg[i]));
-			seg[i].len = c[i].len;
-			if (c[i].to_guest) {
-				seg[i].source.virt = c[i].local;
-				seg[i].dest.foreign.ref = c[i].gref;
-				seg[i].dest.foreign.offset = c[i].goff;
-				seg[i].dest.foreign.domid = c[i].domid;
-				seg[i].flags = GNTCOPY_dest_gref;
-			} else {
-				seg[i].dest.virt = c[i].local;
-				seg[i].source.foreign.ref = c[i].gref;
-				seg[i].source.foreign.offset = c[i].goff;
-				seg[i].source.foreign.domid = c[i].domid;
-				seg[i].flags = GNTCOPY_source_gref;
-			}
-		}
-		struct ioctl_gntdev_grant_copy g = { k, seg };
-		if (ioctl(gntfd, IOCTL_GNTDEV_GRANT_COPY, &g))
-			return -errno;
-		for (unsigned i = 0; i < k; i++)
-			c[i].status = seg[i].status;
-		c += k;
-		n -= k;
-	}
-	return 0;
+    (void)ctx;
+    struct ioctl_gntdev_grant_copy_segment seg[XD_MAX_COPY];
+    while (n) {
+        unsigned k = n < XD_MAX_COPY ? n : XD_MAX_COPY;
+        for (unsigned i = 0; i < k; i++) {
+            memset(&seg[i], 0, sizeof(seg[i]));
+            seg[i].len = c[i].len;
+            if (c[i].to_guest) {
+                seg[i].source.virt = c[i].local;
+                seg[i].dest.foreign.ref = c[i].gref;
+                seg[i].dest.foreign.offset = c[i].goff;
+                seg[i].dest.foreign.domid = c[i].domid;
+                seg[i].flags = GNTCOPY_dest_gref;
+            } else {
+                seg[i].dest.virt = c[i].local;
+                seg[i].source.foreign.ref = c[i].gref;
+                seg[i].source.foreign.offset = c[i].goff;
+                seg[i].source.foreign.domid = c[i].domid;
+                seg[i].flags = GNTCOPY_source_gref;
+            }
+        }
+        struct ioctl_gntdev_grant_copy g = { k, seg };
+        if (ioctl(gntfd, IOCTL_GNTDEV_GRANT_COPY, &g)) return -errno;
+        for (unsigned i = 0; i < k; i++)
+            c[i].status = seg[i].status;
+        c += k;
+        n -= k;
+    }
+    return 0;
 }
 
 void *xd_map_ring(void *ctx, uint16_t domid, uint32_t gref)
 {
-	(void)ctx;
-	unsigned slot = XD_MAX_MAPS;
-	for (unsigned i = 0; i < XD_MAX_MAPS && slot == XD_MAX_MAPS; i++)
-		if (!maps[i].va)
-			slot = i;
-	if (slot == XD_MAX_MAPS)
-		return NULL;
-	struct ioctl_gntdev_map_grant_ref m = { .count = 1 };
-	m.refs[0].domid = domid;
-	m.refs[0].ref = gref;
-	if (ioctl(gntfd, IOCTL_GNTDEV_MAP_GRANT_REF, &m))
-		return NULL;
-	void *va = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gntfd, (off_t)m.index);
-	if (va == MAP_FAILED) {
-		struct ioctl_gntdev_unmap_grant_ref u = { m.index, 1, 0 };
-		ioctl(gntfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
-		return NULL;
-	}
-	maps[slot].va = va;
-	maps[slot].index = m.index;
-	return va;
+    (void)ctx;
+    unsigned slot = XD_MAX_MAPS;
+    for (unsigned i = 0; i < XD_MAX_MAPS && slot == XD_MAX_MAPS; i++)
+        if (!maps[i].va) slot = i;
+    if (slot == XD_MAX_MAPS) return NULL;
+    struct ioctl_gntdev_map_grant_ref m = { .count = 1 };
+    m.refs[0].domid = domid;
+    m.refs[0].ref = gref;
+    if (ioctl(gntfd, IOCTL_GNTDEV_MAP_GRANT_REF, &m)) return NULL;
+    void *va = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gntfd, (off_t)m.index);
+    if (va == MAP_FAILED) {
+        struct ioctl_gntdev_unmap_grant_ref u = { m.index, 1, 0 };
+        ioctl(gntfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
+        return NULL;
+    }
+    maps[slot].va = va;
+    maps[slot].index = m.index;
+    return va;
 }
 
 void xd_unmap_ring(void *ctx, void *va)
 {
-	(void)ctx;
-	for (unsigned i = 0; i < XD_MAX_MAPS; i++)
-		if (maps[i].va == va) {
-			munmap(va, 4096);
-			struct ioctl_gntdev_unmap_grant_ref u = { maps[i].index, 1, 0 };
-			ioctl(gntfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
-			maps[i].va = NULL;
-		}
+    (void)ctx;
+    for (unsigned i = 0; i < XD_MAX_MAPS; i++)
+        if (maps[i].va == va) {
+            munmap(va, 4096);
+            struct ioctl_gntdev_unmap_grant_ref u = { maps[i].index, 1, 0 };
+            ioctl(gntfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
+            maps[i].va = NULL;
+        }
 }
 
 int xd_bind(void *ctx, uint16_t domid, uint32_t remote_port)
 {
-	(void)ctx;
-	struct ioctl_evtchn_bind_interdomain b = { domid, remote_port };
-	int lp = ioctl(evfd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
-	return lp < 0 ? -errno : lp;
+    (void)ctx;
+    struct ioctl_evtchn_bind_interdomain b = { domid, remote_port };
+    int lp = ioctl(evfd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
+    return lp < 0 ? -errno : lp;
 }
 
 void xd_unbind(void *ctx, unsigned port)
 {
-	(void)ctx;
-	struct ioctl_evtchn_unbind u = { port };
-	ioctl(evfd, IOCTL_EVTCHN_UNBIND, &u);
+    (void)ctx;
+    struct ioctl_evtchn_unbind u = { port };
+    ioctl(evfd, IOCTL_EVTCHN_UNBIND, &u);
 }
 
 void xd_notify(void *ctx, unsigned port)
 {
-	(void)ctx;
-	struct ioctl_evtchn_notify nt = { port };
-	ioctl(evfd, IOCTL_EVTCHN_NOTIFY, &nt);
+    (void)ctx;
+    struct ioctl_evtchn_notify nt = { port };
+    ioctl(evfd, IOCTL_EVTCHN_NOTIFY, &nt);
 }
 
 int xd_pending(uint32_t *ports, unsigned max)
 {
-	ssize_t n = read(evfd, ports, max * sizeof(uint32_t));
-	if (n < 0)
-		return errno == EAGAIN ? 0 : -errno;
-	/* writing the ports back unmasks them */
-	if (n > 0 && write(evfd, ports, (size_t)n) != n)
-		return -EIO;
-	return (int)(n / (ssize_t)sizeof(uint32_t));
+    ssize_t n = read(evfd, ports, max * sizeof(uint32_t));
+    if (n < 0) return errno == EAGAIN ? 0 : -errno;
+    /* writing the ports back unmasks them */
+    if (n > 0 && write(evfd, ports, (size_t)n) != n) return -EIO;
+    return (int)(n / (ssize_t)sizeof(uint32_t));
 }

@@ -16,27 +16,27 @@
 
 /* One copy between a frontend grant and local memory. */
 struct xd_copy {
-	uint16_t domid;
-	uint32_t gref;
-	uint16_t goff, len;
-	void *local;
-	bool to_guest;
-	int16_t status;            /* GNTST_* */
+    uint16_t domid;
+    uint32_t gref;
+    uint16_t goff, len;
+    void *local;
+    bool to_guest;
+    int16_t status; /* GNTST_* */
 };
 
 /* How a backend's xenbus side maps rings and binds channels (xd_map_ring
  * and friends, or a test's fakes). */
 struct xd_host {
-	void *(*map_ring)(void *ctx, uint16_t domid, uint32_t gref);
-	void (*unmap_ring)(void *ctx, void *ring);
-	/* Bind the frontend's port: the local port, or -errno. */
-	int (*bind)(void *ctx, uint16_t domid, uint32_t remote_port);
-	void (*unbind)(void *ctx, unsigned port);
-	void *ctx;
+    void *(*map_ring)(void *ctx, uint16_t domid, uint32_t gref);
+    void (*unmap_ring)(void *ctx, void *ring);
+    /* Bind the frontend's port: the local port, or -errno. */
+    int (*bind)(void *ctx, uint16_t domid, uint32_t remote_port);
+    void (*unbind)(void *ctx, unsigned port);
+    void *ctx;
 };
 
-#define XD_MAX_COPY 64         /* copies per ioctl */
-#define XD_MAX_MAPS 256        /* ring pages mapped at once */
+#define XD_MAX_COPY 64  /* copies per ioctl */
+#define XD_MAX_MAPS 256 /* ring pages mapped at once */
 
 /* Open /dev/xen/evtchn (non-blocking) and /dev/xen/gntdev.  0 or -errno. */
 int xd_open(void);

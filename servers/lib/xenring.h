@@ -19,12 +19,12 @@
 /* ring.h uses xen_mb() and friends, or mb() and friends under an older
  * interface version; both are fences here. */
 #ifndef xen_mb
-#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 #endif
 #ifndef mb
-#define mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 #endif
@@ -34,21 +34,21 @@
  * covers are read after it. */
 static inline RING_IDX xenring_read_prod(const volatile RING_IDX *prod)
 {
-	RING_IDX p = *prod;
-	xen_rmb();
-	return p;
+    RING_IDX p = *prod;
+    xen_rmb();
+    return p;
 }
 
 /* For a back ring _r: the number of requests to take now (0 to RING_SIZE),
  * with the producer index in *(_rp); or -1 if the frontend's req_prod claims
  * more outstanding requests than the ring holds. */
-#define XENRING_BACK_AVAILABLE(_r, _rp) ({                                   \
-	RING_IDX __p = xenring_read_prod(&(_r)->sring->req_prod);            \
-	long __n = RING_REQUEST_PROD_OVERFLOW(_r, __p) ? -1L                  \
-		: (long)(RING_IDX)(__p - (_r)->req_cons);                     \
-	if (__n > (long)RING_SIZE(_r)) __n = -1L; /* cons ahead of prod */    \
-	*(_rp) = __p;                                                         \
-	__n;                                                                  \
-})
+#define XENRING_BACK_AVAILABLE(_r, _rp)                                                                      \
+    ({                                                                                                       \
+        RING_IDX __p = xenring_read_prod(&(_r)->sring->req_prod);                                            \
+        long __n = RING_REQUEST_PROD_OVERFLOW(_r, __p) ? -1L : (long)(RING_IDX)(__p - (_r)->req_cons);       \
+        if (__n > (long)RING_SIZE(_r)) __n = -1L; /* cons ahead of prod */                                   \
+        *(_rp) = __p;                                                                                        \
+        __n;                                                                                                 \
+    })
 
 #endif

@@ -25,24 +25,23 @@
 struct xsc;
 
 struct xsc_ring_ops {
-	void (*notify)(void *ctx);               /* signal the ring's event channel */
-	/* Block until the channel fires or timeout_ms passes (<0: forever);
+    void (*notify)(void *ctx); /* signal the ring's event channel */
+    /* Block until the channel fires or timeout_ms passes (<0: forever);
 	 * consume (and unmask) the event. 0, or -errno. */
-	int (*wait)(void *ctx, int timeout_ms);
+    int (*wait)(void *ctx, int timeout_ms);
 };
 
 struct xsc *xsc_new_fd(int fd);
-struct xsc *xsc_new_ring(struct xenstore_domain_interface *intf, const struct xsc_ring_ops *ops,
-			 void *ctx);
-void xsc_free(struct xsc *x);      /* does not close the fd or unmap the ring */
+struct xsc *xsc_new_ring(struct xenstore_domain_interface *intf, const struct xsc_ring_ops *ops, void *ctx);
+void xsc_free(struct xsc *x); /* does not close the fd or unmap the ring */
 
 /* Default timeout of the helpers below, in ms (10000). */
 void xsc_set_timeout(struct xsc *x, int ms);
 
 /* One request: payload of n bytes; *reply (malloc'd, NUL-terminated, may be
  * NULL if not wanted) and *rlen get the reply payload. */
-int xsc_request(struct xsc *x, uint32_t type, uint32_t tx, const void *payload, size_t n,
-		char **reply, size_t *rlen);
+int xsc_request(struct xsc *x, uint32_t type, uint32_t tx, const void *payload, size_t n, char **reply,
+                size_t *rlen);
 
 int xsc_read(struct xsc *x, const char *path, char **val);
 int xsc_write(struct xsc *x, const char *path, const char *val);

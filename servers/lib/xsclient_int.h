@@ -7,24 +7,24 @@
 #include "xsclient.h"
 
 struct xsc_transport {
-	/* all of n bytes by the timeout (ms, <0 forever): 0 or -errno */
-	int (*send)(void *ctx, const void *p, size_t n, int timeout_ms);
-	/* at least one byte, at most n, by the timeout: count or -errno */
-	ssize_t (*recv)(void *ctx, void *p, size_t n, int timeout_ms);
-	void (*free)(void *ctx);
+    /* all of n bytes by the timeout (ms, <0 forever): 0 or -errno */
+    int (*send)(void *ctx, const void *p, size_t n, int timeout_ms);
+    /* at least one byte, at most n, by the timeout: count or -errno */
+    ssize_t (*recv)(void *ctx, void *p, size_t n, int timeout_ms);
+    void (*free)(void *ctx);
 };
 
 struct xsc_event;
 
 struct xsc {
-	const struct xsc_transport *t;
-	void *tctx;
-	int timeout_ms;
-	uint32_t req_id;
-	size_t have;
-	char buf[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
-	struct xsc_event *events;
-	char *last_path;
+    const struct xsc_transport *t;
+    void *tctx;
+    int timeout_ms;
+    uint32_t req_id;
+    size_t have;
+    char buf[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
+    struct xsc_event *events;
+    char *last_path;
 };
 
 struct xsc *xsc_new_with(const struct xsc_transport *t, void *tctx);

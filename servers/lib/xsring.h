@@ -16,9 +16,9 @@
 
 /* One direction of the page: the ring array and its two indices. */
 struct xsring_dir {
-	char *ring;                    /* XENSTORE_RING_SIZE bytes */
-	XENSTORE_RING_IDX *cons;
-	XENSTORE_RING_IDX *prod;
+    char *ring; /* XENSTORE_RING_SIZE bytes */
+    XENSTORE_RING_IDX *cons;
+    XENSTORE_RING_IDX *prod;
 };
 
 /* Views of the page: the server consumes requests and produces responses. */

@@ -28,10 +28,10 @@
 
 static uint64_t now(void *ctx)
 {
-	(void)ctx;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static struct vfr vfr;
@@ -40,180 +40,178 @@ static struct vfr vfr;
  * attack is visible without flooding the console. */
 static void log_spoofing(void)
 {
-	static uint64_t logged[VFR_MAX_PORTS];
-	for (int i = 0; i < VFR_MAX_PORTS; i++) {
-		const struct vfr_port *p = &vfr.port[i];
-		uint64_t n = p->used ? p->st.drop_spoof : 0;
-		if (n < logged[i])
-			logged[i] = 0; /* a new port in this slot */
-		if (n && n >= 2 * logged[i] && n != logged[i]) {
-			printf("netback: %s: %llu spoofed frame%s dropped\n", p->cfg.name, (unsigned long long)n, n == 1 ? "" : "s");
-			logged[i] = n;
-		}
-	}
+    static uint64_t logged[VFR_MAX_PORTS];
+    for (int i = 0; i < VFR_MAX_PORTS; i++) {
+        const struct vfr_port *p = &vfr.port[i];
+        uint64_t n = p->used ? p->st.drop_spoof : 0;
+        if (n < logged[i]) logged[i] = 0; /* a new port in this slot */
+        if (n && n >= 2 * logged[i] && n != logged[i]) {
+            printf("netback: %s: %llu spoofed frame%s dropped\n", p->cfg.name, (unsigned long long)n,
+                   n == 1 ? "" : "s");
+            logged[i] = n;
+        }
+    }
 }
 static struct xsc *xs;
 static char vfr_dir[128];
 
 static void command(char *line)
 {
-	static char out[16384];
-	line[strcspn(line, "\r\n")] = 0;
-	if (!line[strspn(line, " \t")])
-		return;
-	int rc = vfr_command(&vfr, line, out, sizeof(out), now(NULL));
-	printf("%s\n", out);
-	if (rc == 1 && xs) {
-		int s = vfr_store_save(xs, vfr_dir, vfr.rules);
-		if (s)
-			printf("error: the rule set is in use but could not be saved (%s)\n", strerror(-s));
-	}
+    static char out[16384];
+    line[strcspn(line, "\r\n")] = 0;
+    if (!line[strspn(line, " \t")]) return;
+    int rc = vfr_command(&vfr, line, out, sizeof(out), now(NULL));
+    printf("%s\n", out);
+    if (rc == 1 && xs) {
+        int s = vfr_store_save(xs, vfr_dir, vfr.rules);
+        if (s) printf("error: the rule set is in use but could not be saved (%s)\n", strerror(-s));
+    }
 }
 
 int main(int argc, char **argv)
 {
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	const char *cmdfile = NULL, *dir = NULL, *sbdf = NULL;
-	unsigned queues = NB_MAX_QUEUES;
-	for (int i = 1; i < argc; i++) {
-		char *end;
-		if (!strncmp(argv[i], "queues=", 7)) {
-			unsigned long q = strtoul(argv[i] + 7, &end, 10);
-			if (*end || q < 1 || q > NB_MAX_QUEUES) {
-				fprintf(stderr, "netback: queues=1-%u\n", NB_MAX_QUEUES);
-				return 2;
-			}
-			queues = (unsigned)q;
-		} else if (!strncmp(argv[i], "nic=", 4)) {
-			sbdf = argv[i] + 4;
-		} else if (!strncmp(argv[i], "commands=", 9)) {
-			cmdfile = argv[i] + 9;
-		} else if (!strncmp(argv[i], "vfr=", 4) && argv[i][4] == '/' && strlen(argv[i] + 4) < sizeof(vfr_dir)) {
-			dir = argv[i] + 4;
-		} else {
-			fprintf(stderr, "netback: unknown argument '%s' ([nic=SBDF] [queues=N] [vfr=/PATH] [commands=FILE])\n", argv[i]);
-			return 2;
-		}
-	}
-	const char *d = getenv("TESSERA_DOMID");
-	uint16_t self = d ? (uint16_t)atoi(d) : 0;
-	if (dir)
-		snprintf(vfr_dir, sizeof(vfr_dir), "%s", dir);
-	else
-		snprintf(vfr_dir, sizeof(vfr_dir), "/local/domain/%u/data/vfr", self);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    const char *cmdfile = NULL, *dir = NULL, *sbdf = NULL;
+    unsigned queues = NB_MAX_QUEUES;
+    for (int i = 1; i < argc; i++) {
+        char *end;
+        if (!strncmp(argv[i], "queues=", 7)) {
+            unsigned long q = strtoul(argv[i] + 7, &end, 10);
+            if (*end || q < 1 || q > NB_MAX_QUEUES) {
+                fprintf(stderr, "netback: queues=1-%u\n", NB_MAX_QUEUES);
+                return 2;
+            }
+            queues = (unsigned)q;
+        } else if (!strncmp(argv[i], "nic=", 4)) {
+            sbdf = argv[i] + 4;
+        } else if (!strncmp(argv[i], "commands=", 9)) {
+            cmdfile = argv[i] + 9;
+        } else if (!strncmp(argv[i], "vfr=", 4) && argv[i][4] == '/' &&
+                   strlen(argv[i] + 4) < sizeof(vfr_dir)) {
+            dir = argv[i] + 4;
+        } else {
+            fprintf(stderr,
+                    "netback: unknown argument '%s' ([nic=SBDF] [queues=N] [vfr=/PATH] [commands=FILE])\n",
+                    argv[i]);
+            return 2;
+        }
+    }
+    const char *d = getenv("TESSERA_DOMID");
+    uint16_t self = d ? (uint16_t)atoi(d) : 0;
+    if (dir)
+        snprintf(vfr_dir, sizeof(vfr_dir), "%s", dir);
+    else
+        snprintf(vfr_dir, sizeof(vfr_dir), "/local/domain/%u/data/vfr", self);
 
-	static struct nb nb;
-	static struct nbx nbx;
-	static struct vdev_file vf = { .fd = -1 };
-	static struct nb_nic nic;
-	int rc = xd_open();
-	int xsfd = open("/dev/xen/xenbus", O_RDWR);
-	if (rc || xsfd < 0) {
-		fprintf(stderr, "netback: /dev/xen/{evtchn,gntdev,xenbus}: %s\n", strerror(rc ? -rc : errno));
-		return 1;
-	}
-	xs = xsc_new_fd(xsfd);
-	struct nb_env env = { xd_gcopy, xd_notify, now, NULL, NULL, NULL };
-	if (!xs || vfr_init(&vfr, &(struct vfr_ops){ 0 }) || nb_init(&nb, &vfr, &env)) {
-		fprintf(stderr, "netback: out of memory\n");
-		return 1;
-	}
-	if (sbdf) {
-		if ((rc = vdev_file_open(&vf, sbdf))) {
-			fprintf(stderr, "netback: %s: cannot open the function (%s)\n", sbdf, strerror(-rc));
-			return 1;
-		}
-		if ((rc = nb_nic_init(&nic, &nb, &vf.vdev, now(NULL)))) {
-			fprintf(stderr, "netback: %s: not a usable virtio-net device (%d)\n", sbdf, rc);
-			return 1;
-		}
-		printf("netback: nic %s: %02x:%02x:%02x:%02x:%02x:%02x, %u vector%s\n", sbdf, nic.vn.mac[0], nic.vn.mac[1],
-		       nic.vn.mac[2], nic.vn.mac[3], nic.vn.mac[4], nic.vn.mac[5], nic.vn.pci.nvec,
-		       nic.vn.pci.nvec == 1 ? "" : "s");
-	}
-	char err[256];
-	struct vfr_ruleset *saved = vfr_store_load(xs, vfr_dir, &rc, err, sizeof(err));
-	if (!saved && rc) {
-		fprintf(stderr, "netback: saved rules unusable: %s; dropping everything until rules are installed\n", err);
-		saved = vfr_ruleset_new(VFR_DROP, NULL, 0);
-	}
-	if (saved) {
-		free(vfr_rules_replace(&vfr, saved, now(NULL)));
-		printf("netback: %u rule%s, default %s%s%s\n", saved->n, saved->n == 1 ? "" : "s",
-		       saved->dflt == VFR_ACCEPT ? "accept" : "drop", rc ? "" : " from ", rc ? "" : vfr_dir);
-	}
-	static char line[1024];
-	if (cmdfile && saved && !rc) {
-		/* the control plane's rules survive restarts: the start-of-day
+    static struct nb nb;
+    static struct nbx nbx;
+    static struct vdev_file vf = { .fd = -1 };
+    static struct nb_nic nic;
+    int rc = xd_open();
+    int xsfd = open("/dev/xen/xenbus", O_RDWR);
+    if (rc || xsfd < 0) {
+        fprintf(stderr, "netback: /dev/xen/{evtchn,gntdev,xenbus}: %s\n", strerror(rc ? -rc : errno));
+        return 1;
+    }
+    xs = xsc_new_fd(xsfd);
+    struct nb_env env = { xd_gcopy, xd_notify, now, NULL, NULL, NULL };
+    if (!xs || vfr_init(&vfr, &(struct vfr_ops){ 0 }) || nb_init(&nb, &vfr, &env)) {
+        fprintf(stderr, "netback: out of memory\n");
+        return 1;
+    }
+    if (sbdf) {
+        if ((rc = vdev_file_open(&vf, sbdf))) {
+            fprintf(stderr, "netback: %s: cannot open the function (%s)\n", sbdf, strerror(-rc));
+            return 1;
+        }
+        if ((rc = nb_nic_init(&nic, &nb, &vf.vdev, now(NULL)))) {
+            fprintf(stderr, "netback: %s: not a usable virtio-net device (%d)\n", sbdf, rc);
+            return 1;
+        }
+        printf("netback: nic %s: %02x:%02x:%02x:%02x:%02x:%02x, %u vector%s\n", sbdf, nic.vn.mac[0],
+               nic.vn.mac[1], nic.vn.mac[2], nic.vn.mac[3], nic.vn.mac[4], nic.vn.mac[5], nic.vn.pci.nvec,
+               nic.vn.pci.nvec == 1 ? "" : "s");
+    }
+    char err[256];
+    struct vfr_ruleset *saved = vfr_store_load(xs, vfr_dir, &rc, err, sizeof(err));
+    if (!saved && rc) {
+        fprintf(stderr, "netback: saved rules unusable: %s; dropping everything until rules are installed\n",
+                err);
+        saved = vfr_ruleset_new(VFR_DROP, NULL, 0);
+    }
+    if (saved) {
+        free(vfr_rules_replace(&vfr, saved, now(NULL)));
+        printf("netback: %u rule%s, default %s%s%s\n", saved->n, saved->n == 1 ? "" : "s",
+               saved->dflt == VFR_ACCEPT ? "accept" : "drop", rc ? "" : " from ", rc ? "" : vfr_dir);
+    }
+    static char line[1024];
+    if (cmdfile && saved && !rc) {
+        /* the control plane's rules survive restarts: the start-of-day
 		 * file is not run over them */
-		printf("netback: rules restored from %s; %s not run\n", vfr_dir, cmdfile);
-		cmdfile = NULL;
-	}
-	if (cmdfile) {
-		FILE *cf = fopen(cmdfile, "r");
-		if (!cf) {
-			fprintf(stderr, "netback: %s: %s\n", cmdfile, strerror(errno));
-			return 1;
-		}
-		while (fgets(line, sizeof(line), cf)) {
-			if (!strncmp(line, "exit", 4) && strspn(line + 4, " \t\r\n") == strlen(line + 4)) {
-				printf("netback: exit\n");
-				return 0;
-			}
-			command(line);
-		}
-		fclose(cf);
-	}
-	struct xd_host host = { xd_map_ring, xd_unmap_ring, xd_bind, xd_unbind, NULL };
-	if ((rc = nbx_init(&nbx, xs, self, &nb, &host, queues))) {
-		fprintf(stderr, "netback: cannot watch the backend directory (%s)\n", strerror(-rc));
-		return 1;
-	}
-	printf("netback: serving /local/domain/%u/backend/vif\n", self);
-	size_t have = 0;
-	bool console = true;
-	for (;;) {
-		const char *path, *token;
-		while (xsc_next_event(xs, &path, &token, 0) == 0)
-			xbe_event(&nbx.xbe, path, token);
-		for (int i = 0; i < 64; i++) {
-			bool any = nbx_run(&nbx);
-			if (sbdf && nb_nic_poll(&nic))
-				any = true;
-			if (!any)
-				break;
-		}
-		log_spoofing();
-		struct pollfd pfd[4] = { { xsfd, POLLIN, 0 }, { xd_evtchn_fd(), POLLIN, 0 }, { console ? 0 : -1, POLLIN, 0 },
-					 { vf.fd, POLLIN, 0 } };
-		if (poll(pfd, 4, -1) < 0)
-			continue;
-		if (pfd[3].revents & POLLIN)
-			vnet_wait(&nic.vn, 0); /* acknowledges the interrupt; the loop polls */
-		if (pfd[1].revents & POLLIN) {
-			uint32_t ports[64];
-			if (xd_pending(ports, 64) < 0)
-				fprintf(stderr, "netback: re-arming event channels failed\n");
-		}
-		if (pfd[2].revents & POLLIN) {
-			ssize_t n = read(0, line + have, sizeof(line) - 1 - have);
-			if (n == 0)
-				console = false; /* no console: stop asking */
-			if (n > 0) {
-				have += (size_t)n;
-				line[have] = 0;
-				char *nl;
-				while ((nl = strchr(line, '\n'))) {
-					*nl = 0;
-					command(line);
-					have -= (size_t)(nl + 1 - line);
-					memmove(line, nl + 1, have + 1);
-				}
-				if (have == sizeof(line) - 1) {
-					printf("error: command line too long\n");
-					have = 0;
-				}
-			}
-		}
-	}
+        printf("netback: rules restored from %s; %s not run\n", vfr_dir, cmdfile);
+        cmdfile = NULL;
+    }
+    if (cmdfile) {
+        FILE *cf = fopen(cmdfile, "r");
+        if (!cf) {
+            fprintf(stderr, "netback: %s: %s\n", cmdfile, strerror(errno));
+            return 1;
+        }
+        while (fgets(line, sizeof(line), cf)) {
+            if (!strncmp(line, "exit", 4) && strspn(line + 4, " \t\r\n") == strlen(line + 4)) {
+                printf("netback: exit\n");
+                return 0;
+            }
+            command(line);
+        }
+        fclose(cf);
+    }
+    struct xd_host host = { xd_map_ring, xd_unmap_ring, xd_bind, xd_unbind, NULL };
+    if ((rc = nbx_init(&nbx, xs, self, &nb, &host, queues))) {
+        fprintf(stderr, "netback: cannot watch the backend directory (%s)\n", strerror(-rc));
+        return 1;
+    }
+    printf("netback: serving /local/domain/%u/backend/vif\n", self);
+    size_t have = 0;
+    bool console = true;
+    for (;;) {
+        const char *path, *token;
+        while (xsc_next_event(xs, &path, &token, 0) == 0)
+            xbe_event(&nbx.xbe, path, token);
+        for (int i = 0; i < 64; i++) {
+            bool any = nbx_run(&nbx);
+            if (sbdf && nb_nic_poll(&nic)) any = true;
+            if (!any) break;
+        }
+        log_spoofing();
+        struct pollfd pfd[4] = { { xsfd, POLLIN, 0 },
+                                 { xd_evtchn_fd(), POLLIN, 0 },
+                                 { console ? 0 : -1, POLLIN, 0 },
+                                 { vf.fd, POLLIN, 0 } };
+        if (poll(pfd, 4, -1) < 0) continue;
+        if (pfd[3].revents & POLLIN) vnet_wait(&nic.vn, 0); /* acknowledges the interrupt; the loop polls */
+        if (pfd[1].revents & POLLIN) {
+            uint32_t ports[64];
+            if (xd_pending(ports, 64) < 0) fprintf(stderr, "netback: re-arming event channels failed\n");
+        }
+        if (pfd[2].revents & POLLIN) {
+            ssize_t n = read(0, line + have, sizeof(line) - 1 - have);
+            if (n == 0) console = false; /* no console: stop asking */
+            if (n > 0) {
+                have += (size_t)n;
+                line[have] = 0;
+                char *nl;
+                while ((nl = strchr(line, '\n'))) {
+                    *nl = 0;
+                    command(line);
+                    have -= (size_t)(nl + 1 - line);
+                    memmove(line, nl + 1, have + 1);
+                }
+                if (have == sizeof(line) - 1) {
+                    printf("error: command line too long\n");
+                    have = 0;
+                }
+            }
+        }
+    }
 }

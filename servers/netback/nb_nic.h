@@ -13,9 +13,9 @@
 #include "virtio_net.h"
 
 struct nb_nic {
-	struct vnet vn;
-	struct nb *nb;
-	uint8_t *scratch;
+    struct vnet vn;
+    struct nb *nb;
+    uint8_t *scratch;
 };
 
 /* Bring the function up and add the "nic" port.  0 or -errno. */

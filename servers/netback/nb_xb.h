@@ -17,13 +17,14 @@
 #include "xenbus_be.h"
 
 struct nbx {
-	struct xbe xbe;
-	struct nb *nb;
-	struct xd_host host;
-	unsigned max_queues;
+    struct xbe xbe;
+    struct nb *nb;
+    struct xd_host host;
+    unsigned max_queues;
 };
 
-int nbx_init(struct nbx *x, struct xsc *xs, uint16_t self, struct nb *nb, const struct xd_host *host, unsigned max_queues);
+int nbx_init(struct nbx *x, struct xsc *xs, uint16_t self, struct nb *nb, const struct xd_host *host,
+             unsigned max_queues);
 /* Serve every connected vif once; true if any did work.  A vif found
  * broken is closed (state Closing) and logged. */
 bool nbx_run(struct nbx *x);

@@ -5,7 +5,11 @@
  * them (read-only mappings share the boot frames, others are private copies). */
 #include "rt.h"
 
-struct bfile { bool used; const uint8_t *data; size_t size; };
+struct bfile {
+    bool used;
+    const uint8_t *data;
+    size_t size;
+};
 static struct bfile bfiles[16];
 static char listing[4096];
 
@@ -15,8 +19,8 @@ static size_t make_listing(void)
     size_t size, len = 0;
     const char *cl;
     for (unsigned k = 0; boot_module(k, &d, &size, &cl) && len < sizeof(listing); k++)
-        len += (size_t)snprintf(listing + len, sizeof(listing) - len, "%u %lu %s\n", k,
-                                (unsigned long)size, cl);
+        len +=
+            (size_t)snprintf(listing + len, sizeof(listing) - len, "%u %lu %s\n", k, (unsigned long)size, cl);
     return MIN(len, sizeof(listing) - 1);
 }
 
@@ -25,14 +29,12 @@ static bool lookup(const char *name, const uint8_t **d, size_t *size)
 {
     const char *cl, *end;
     unsigned long k = strtoul(name, &end, 10);
-    if (end != name && !*end)
-        return boot_module((unsigned)k, d, size, &cl);
+    if (end != name && !*end) return boot_module((unsigned)k, d, size, &cl);
     for (unsigned i = 0; boot_module(i, d, size, &cl); i++) {
         size_t n = 0;
         while (cl[n] && cl[n] != ' ')
             n++;
-        if (n && n == strlen(name) && !strncmp(cl, name, n))
-            return true;
+        if (n && n == strlen(name) && !strncmp(cl, name, n)) return true;
     }
     return false;
 }
@@ -41,10 +43,8 @@ long bootfs_open(struct file *f, const char *name)
 {
     struct bfile *b = NULL;
     for (unsigned i = 0; !b && i < ARRAY_SIZE(bfiles); i++)
-        if (!bfiles[i].used)
-            b = &bfiles[i];
-    if (!b)
-        return -EMFILE;
+        if (!bfiles[i].used) b = &bfiles[i];
+    if (!b) return -EMFILE;
     if (!strcmp(name, "modules")) {
         b->size = make_listing();
         b->data = (const uint8_t *)listing;
@@ -59,8 +59,7 @@ long bootfs_open(struct file *f, const char *name)
 static long bf_pread(struct file *f, uint64_t buf, size_t n, uint64_t off)
 {
     struct bfile *b = f->priv;
-    if (off >= b->size)
-        return 0;
+    if (off >= b->size) return 0;
     n = MIN(n, b->size - off);
     memcpy((void *)buf, b->data + off, n);
     return (long)n;
@@ -73,8 +72,8 @@ static uint64_t bf_size(struct file *f) { return ((struct bfile *)f->priv)->size
 static long bf_mmap(struct file *f, uint64_t addr, uint64_t len, int prot, uint64_t off)
 {
     struct bfile *b = f->priv;
-    bool direct = !(prot & PROT_WRITE) && b->data != (const uint8_t *)listing &&
-                  off < b->size && len <= PAGE_ALIGN_UP(b->size - off);
+    bool direct = !(prot & PROT_WRITE) && b->data != (const uint8_t *)listing && off < b->size &&
+                  len <= PAGE_ALIGN_UP(b->size - off);
     if (direct) {
         for (uint64_t o = 0; o < len; o += PAGE_SIZE) {
             uint64_t maddr, pfn = va_pfn(b->data + off + o);
@@ -84,18 +83,28 @@ static long bf_mmap(struct file *f, uint64_t addr, uint64_t len, int prot, uint6
         return pt_flush() ? -ENOMEM : (long)addr;
     }
     long rc = uvm_map_anon(addr, len, prot | PROT_READ | PROT_WRITE);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     bf_pread(f, addr, len, off);
-    if (!(prot & PROT_WRITE))
-        uvm_protect(addr, len, prot);
+    if (!(prot & PROT_WRITE)) uvm_protect(addr, len, prot);
     return (long)addr;
 }
 
-static unsigned bf_poll(struct file *f) { (void)f; return POLLIN | POLLOUT; }
-static void bf_close(struct file *f, bool keep) { (void)keep; ((struct bfile *)f->priv)->used = false; }
+static unsigned bf_poll(struct file *f)
+{
+    (void)f;
+    return POLLIN | POLLOUT;
+}
+static void bf_close(struct file *f, bool keep)
+{
+    (void)keep;
+    ((struct bfile *)f->priv)->used = false;
+}
 
 const struct file_ops bootfs_fops = {
-    .pread = bf_pread, .size = bf_size, .mmap = bf_mmap, .poll = bf_poll, .close = bf_close,
+    .pread = bf_pread,
+    .size = bf_size,
+    .mmap = bf_mmap,
+    .poll = bf_poll,
+    .close = bf_close,
     .mode = 0100000 | 0444,
 };

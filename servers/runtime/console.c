@@ -19,7 +19,7 @@ void console_init(void)
     }
     if (use_hypercall) {
         struct evtchn_bind_virq bv = { .virq = VIRQ_CONSOLE, .vcpu = 0 };
-        evtchn_op(EVTCHNOP_bind_virq, &bv);     /* a wake-up when input arrives, if ever */
+        evtchn_op(EVTCHNOP_bind_virq, &bv); /* a wake-up when input arrives, if ever */
     } else if (ring_port) {
         port_unmask(ring_port);
     }
@@ -35,12 +35,10 @@ static void ring_write(const char *s, size_t n)
 {
     while (n) {
         if (!ring_has_space(NULL)) {
-            if (!ring_port)
-                return;                 /* nobody reads it: drop */
+            if (!ring_port) return; /* nobody reads it: drop */
             notify_port(ring_port);
             wait_until(ring_has_space, NULL, now_ns() + 1000000000UL);
-            if (!ring_has_space(NULL))
-                return;
+            if (!ring_has_space(NULL)) return;
         }
         XENCONS_RING_IDX prod = ring->out_prod;
         while (n && prod - ring->out_cons < sizeof(ring->out)) {
@@ -50,8 +48,7 @@ static void ring_write(const char *s, size_t n)
         }
         asm volatile("sfence" ::: "memory");
         ring->out_prod = prod;
-        if (ring_port)
-            notify_port(ring_port);
+        if (ring_port) notify_port(ring_port);
     }
 }
 
@@ -61,16 +58,14 @@ void console_write(const char *s, size_t n)
         console_io_write(s, n);
         return;
     }
-    if (ring)
-        ring_write(s, n);
+    if (ring) ring_write(s, n);
 }
 
 /* Refill the input buffer without blocking; true if bytes are buffered. */
 static bool input_ready(void *arg)
 {
     (void)arg;
-    if (in_off < in_len)
-        return true;
+    if (in_off < in_len) return true;
     in_off = in_len = 0;
     if (ring) {
         XENCONS_RING_IDX cons = ring->in_cons, prod = ring->in_prod;
@@ -79,8 +74,7 @@ static bool input_ready(void *arg)
             in_buf[in_len++] = ring->in[MASK_XENCONS_IDX(cons++, ring->in)];
         asm volatile("mfence" ::: "memory");
         ring->in_cons = cons;
-        if (in_len && ring_port)
-            notify_port(ring_port);
+        if (in_len && ring_port) notify_port(ring_port);
     } else if (use_hypercall) {
         long n = HYPERVISOR_console_io(CONSOLEIO_read, sizeof(in_buf), in_buf);
         in_len = n > 0 ? (unsigned)n : 0;
@@ -94,11 +88,9 @@ bool console_readable(void) { return input_ready(NULL); }
  * terminal would), or -EAGAIN when nonblock. */
 long console_read(uint64_t buf, size_t n, bool nonblock)
 {
-    if (!n)
-        return 0;
+    if (!n) return 0;
     if (!input_ready(NULL)) {
-        if (nonblock)
-            return -EAGAIN;
+        if (nonblock) return -EAGAIN;
         wait_until(input_ready, NULL, 0);
     }
     size_t k = MIN(n, (size_t)(in_len - in_off));

@@ -10,19 +10,28 @@
 #include <xen/sys/evtchn.h>
 
 #define O_NONBLOCK 04000
-#define QLEN 1024
+#define QLEN       1024
 enum { B_FREE, B_VIRQ, B_INTERDOMAIN, B_UNBOUND };
 
-struct evq { bool used; uint32_t ring[QLEN]; unsigned head, tail; };
-struct binding { uint8_t kind; bool kept_pending; struct evq *owner; domid_t rdom; uint32_t what; };
+struct evq {
+    bool used;
+    uint32_t ring[QLEN];
+    unsigned head, tail;
+};
+struct binding {
+    uint8_t kind;
+    bool kept_pending;
+    struct evq *owner;
+    domid_t rdom;
+    uint32_t what;
+};
 
 static struct evq queues[8];
 static struct binding binds[NR_PORTS];
 
 static void push(struct evq *q, evtchn_port_t port)
 {
-    if (q->tail - q->head < QLEN)
-        q->ring[q->tail++ % QLEN] = port;
+    if (q->tail - q->head < QLEN) q->ring[q->tail++ % QLEN] = port;
 }
 
 static void on_event(evtchn_port_t port, void *arg)
@@ -76,29 +85,28 @@ static long bound(struct evq *q, evtchn_port_t port, int kind, domid_t rdom, uin
 
 static long do_bind(struct evq *q, int kind, uint64_t arg)
 {
-    union { struct ioctl_evtchn_bind_virq v; struct ioctl_evtchn_bind_interdomain i;
-            struct ioctl_evtchn_bind_unbound_port u; } a;
+    union {
+        struct ioctl_evtchn_bind_virq v;
+        struct ioctl_evtchn_bind_interdomain i;
+        struct ioctl_evtchn_bind_unbound_port u;
+    } a;
     size_t sz = kind == B_VIRQ ? sizeof(a.v) : kind == B_INTERDOMAIN ? sizeof(a.i) : sizeof(a.u);
-    if (copy_from_user(&a, arg, sz))
-        return -EFAULT;
+    if (copy_from_user(&a, arg, sz)) return -EFAULT;
     long rc, kept;
     if (kind == B_VIRQ) {
-        if ((kept = claim_kept(q, kind, 0, a.v.virq)) >= 0)
-            return kept;
+        if ((kept = claim_kept(q, kind, 0, a.v.virq)) >= 0) return kept;
         struct evtchn_bind_virq op = { .virq = a.v.virq, .vcpu = 0 };
         rc = evtchn_op(EVTCHNOP_bind_virq, &op);
         return rc ? rc : bound(q, op.port, kind, 0, a.v.virq);
     }
     if (kind == B_INTERDOMAIN) {
-        if ((kept = claim_kept(q, kind, (domid_t)a.i.remote_domain, a.i.remote_port)) >= 0)
-            return kept;
+        if ((kept = claim_kept(q, kind, (domid_t)a.i.remote_domain, a.i.remote_port)) >= 0) return kept;
         struct evtchn_bind_interdomain op = { .remote_dom = (domid_t)a.i.remote_domain,
                                               .remote_port = a.i.remote_port };
         rc = evtchn_op(EVTCHNOP_bind_interdomain, &op);
         return rc ? rc : bound(q, op.local_port, kind, op.remote_dom, op.remote_port);
     }
-    if ((kept = claim_kept(q, kind, (domid_t)a.u.remote_domain, 0)) >= 0)
-        return kept;
+    if ((kept = claim_kept(q, kind, (domid_t)a.u.remote_domain, 0)) >= 0) return kept;
     struct evtchn_alloc_unbound op = { .dom = DOMID_SELF, .remote_dom = (domid_t)a.u.remote_domain };
     rc = evtchn_op(EVTCHNOP_alloc_unbound, &op);
     return rc ? rc : bound(q, op.port, kind, op.remote_dom, 0);
@@ -117,15 +125,16 @@ static long ev_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
     struct evq *q = f->priv;
     uint32_t port;
     switch (cmd) {
-    case IOCTL_EVTCHN_BIND_VIRQ:        return do_bind(q, B_VIRQ, arg);
-    case IOCTL_EVTCHN_BIND_INTERDOMAIN: return do_bind(q, B_INTERDOMAIN, arg);
-    case IOCTL_EVTCHN_BIND_UNBOUND_PORT: return do_bind(q, B_UNBOUND, arg);
+    case IOCTL_EVTCHN_BIND_VIRQ:
+        return do_bind(q, B_VIRQ, arg);
+    case IOCTL_EVTCHN_BIND_INTERDOMAIN:
+        return do_bind(q, B_INTERDOMAIN, arg);
+    case IOCTL_EVTCHN_BIND_UNBOUND_PORT:
+        return do_bind(q, B_UNBOUND, arg);
     case IOCTL_EVTCHN_UNBIND:
     case IOCTL_EVTCHN_NOTIFY:
-        if (copy_from_user(&port, arg, 4))
-            return -EFAULT;
-        if (port >= NR_PORTS || binds[port].owner != q)
-            return -ENOTCONN;
+        if (copy_from_user(&port, arg, 4)) return -EFAULT;
+        if (port >= NR_PORTS || binds[port].owner != q) return -ENOTCONN;
         if (cmd == IOCTL_EVTCHN_UNBIND) {
             unbind(port);
             return 0;
@@ -141,17 +150,19 @@ static long ev_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
     }
 }
 
-static bool has_events(void *arg) { struct evq *q = arg; return q->tail != q->head; }
+static bool has_events(void *arg)
+{
+    struct evq *q = arg;
+    return q->tail != q->head;
+}
 
 static long ev_read(struct file *f, uint64_t buf, size_t n)
 {
     struct evq *q = f->priv;
     n &= ~(size_t)3;
-    if (!n)
-        return 0;
+    if (!n) return 0;
     if (!has_events(q)) {
-        if (f->flags & O_NONBLOCK)
-            return -EAGAIN;
+        if (f->flags & O_NONBLOCK) return -EAGAIN;
         wait_until(has_events, q, 0);
     }
     size_t done = 0;
@@ -167,8 +178,7 @@ static long ev_write(struct file *f, uint64_t buf, size_t n)
     for (size_t i = 0; i < n; i += 4) {
         uint32_t port;
         memcpy(&port, (const void *)(buf + i), 4);
-        if (port < NR_PORTS && binds[port].owner == q)
-            port_unmask(port);
+        if (port < NR_PORTS && binds[port].owner == q) port_unmask(port);
     }
     return (long)n;
 }
@@ -183,21 +193,24 @@ static void ev_close(struct file *f, bool keep)
 {
     struct evq *q = f->priv;
     for (evtchn_port_t p = 1; p < NR_PORTS; p++) {
-        if (binds[p].owner != q)
-            continue;
+        if (binds[p].owner != q) continue;
         if (!keep) {
             unbind(p);
             continue;
         }
         binds[p].owner = NULL;
         for (unsigned i = q->head; i != q->tail; i++)
-            if (q->ring[i % QLEN] == p)
-                binds[p].kept_pending = true;
+            if (q->ring[i % QLEN] == p) binds[p].kept_pending = true;
     }
     q->used = false;
 }
 
 const struct file_ops evtchn_fops = {
-    .read = ev_read, .write = ev_write, .ioctl = ev_ioctl, .poll = ev_poll, .close = ev_close,
-    .mode = 0020000 | 0600, .rdev = (10 << 8) | 61,
+    .read = ev_read,
+    .write = ev_write,
+    .ioctl = ev_ioctl,
+    .poll = ev_poll,
+    .close = ev_close,
+    .mode = 0020000 | 0600,
+    .rdev = (10 << 8) | 61,
 };

@@ -12,7 +12,7 @@
 #define MAXG 16
 struct gmap {
     bool used;
-    void *owner;                        /* the open file, NULL while kept */
+    void *owner; /* the open file, NULL while kept */
     uint32_t count;
     uint64_t index, va;
     struct ioctl_gntdev_grant_ref refs[MAXG];
@@ -24,7 +24,11 @@ struct gmap {
 static struct gmap maps[256];
 static uint64_t next_index;
 
-long gntdev_open(struct file *f) { f->priv = f; return 0; }
+long gntdev_open(struct file *f)
+{
+    f->priv = f;
+    return 0;
+}
 
 static struct gmap *by_va(uint64_t va)
 {
@@ -45,8 +49,7 @@ bool gntdev_kept_va(uint64_t va) { return gntdev_owns(va, 0); }
 
 static long unmap_page(struct gmap *m, unsigned i)
 {
-    if (!m->mapped[i])
-        return 0;
+    if (!m->mapped[i]) return 0;
     struct gnttab_unmap_grant_ref u = { .host_addr = m->va + i * PAGE_SIZE, .handle = m->handles[i] };
     long rc = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &u, 1);
     m->mapped[i] = false;
@@ -56,8 +59,7 @@ static long unmap_page(struct gmap *m, unsigned i)
 void gntdev_unmap_va(uint64_t va)
 {
     struct gmap *m = by_va(va);
-    if (m)
-        unmap_page(m, (unsigned)((va - m->va) / PAGE_SIZE));
+    if (m) unmap_page(m, (unsigned)((va - m->va) / PAGE_SIZE));
 }
 
 static void release(struct gmap *m)
@@ -82,10 +84,8 @@ static long map_refs(struct file *f, uint64_t arg)
 {
     struct ioctl_gntdev_map_grant_ref h;
     struct ioctl_gntdev_grant_ref refs[MAXG];
-    if (copy_from_user(&h, arg, offsetof(struct ioctl_gntdev_map_grant_ref, refs)))
-        return -EFAULT;
-    if (!h.count || h.count > MAXG)
-        return -EINVAL;
+    if (copy_from_user(&h, arg, offsetof(struct ioctl_gntdev_map_grant_ref, refs))) return -EFAULT;
+    if (!h.count || h.count > MAXG) return -EINVAL;
     if (copy_from_user(refs, arg + offsetof(struct ioctl_gntdev_map_grant_ref, refs),
                        h.count * sizeof(refs[0])))
         return -EFAULT;
@@ -97,16 +97,14 @@ static long map_refs(struct file *f, uint64_t arg)
             memcpy(m->refs, refs, h.count * sizeof(refs[0]));
             next_index += (uint64_t)MAXG * PAGE_SIZE;
         }
-    if (!m)
-        return -ENOMEM;
+    if (!m) return -ENOMEM;
     return copy_to_user(arg + offsetof(struct ioctl_gntdev_map_grant_ref, index), &m->index, 8);
 }
 
 static long unmap_refs(struct file *f, uint64_t arg)
 {
     struct ioctl_gntdev_unmap_grant_ref u;
-    if (copy_from_user(&u, arg, sizeof(u)))
-        return -EFAULT;
+    if (copy_from_user(&u, arg, sizeof(u))) return -EFAULT;
     for (unsigned i = 0; i < ARRAY_SIZE(maps); i++)
         if (maps[i].used && maps[i].owner == f && maps[i].index == u.index && maps[i].count == u.count) {
             release(&maps[i]);
@@ -119,17 +117,16 @@ static long gnt_mmap(struct file *f, uint64_t addr, uint64_t len, int prot, uint
 {
     struct gmap *m = NULL;
     for (unsigned i = 0; i < ARRAY_SIZE(maps); i++)
-        if (maps[i].used && maps[i].owner == f && maps[i].index == off)
-            m = &maps[i];
-    if (!m || len != m->count * PAGE_SIZE)
-        return -EINVAL;
-    if (m->va)
-        return (long)m->va;             /* kept from the previous instance */
+        if (maps[i].used && maps[i].owner == f && maps[i].index == off) m = &maps[i];
+    if (!m || len != m->count * PAGE_SIZE) return -EINVAL;
+    if (m->va) return (long)m->va; /* kept from the previous instance */
     m->va = addr;
     for (unsigned i = 0; i < m->count; i++) {
         uvm_pte(addr + i * PAGE_SIZE, true, NULL);
         struct gnttab_map_grant_ref op = {
-            .host_addr = addr + i * PAGE_SIZE, .ref = m->refs[i].ref, .dom = (domid_t)m->refs[i].domid,
+            .host_addr = addr + i * PAGE_SIZE,
+            .ref = m->refs[i].ref,
+            .dom = (domid_t)m->refs[i].domid,
             .flags = GNTMAP_host_map | GNTMAP_application_map | (prot & PROT_WRITE ? 0 : GNTMAP_readonly),
         };
         long rc = HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &op, 1);
@@ -152,19 +149,23 @@ long gntdev_grant_copy(uint64_t arg);
 static long gnt_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
 {
     switch (cmd) {
-    case IOCTL_GNTDEV_MAP_GRANT_REF:   return map_refs(f, arg);
-    case IOCTL_GNTDEV_UNMAP_GRANT_REF: return unmap_refs(f, arg);
-    case IOCTL_GNTDEV_GRANT_COPY:      return gntdev_grant_copy(arg);
-    case IOCTL_GNTDEV_SET_MAX_GRANTS:  return 0;
-    default:                           return -ENOTTY;
+    case IOCTL_GNTDEV_MAP_GRANT_REF:
+        return map_refs(f, arg);
+    case IOCTL_GNTDEV_UNMAP_GRANT_REF:
+        return unmap_refs(f, arg);
+    case IOCTL_GNTDEV_GRANT_COPY:
+        return gntdev_grant_copy(arg);
+    case IOCTL_GNTDEV_SET_MAX_GRANTS:
+        return 0;
+    default:
+        return -ENOTTY;
     }
 }
 
 static void gnt_close(struct file *f, bool keep)
 {
     for (unsigned i = 0; i < ARRAY_SIZE(maps); i++) {
-        if (!maps[i].used || maps[i].owner != f)
-            continue;
+        if (!maps[i].used || maps[i].owner != f) continue;
         if (keep)
             maps[i].owner = NULL;
         else
@@ -173,6 +174,9 @@ static void gnt_close(struct file *f, bool keep)
 }
 
 const struct file_ops gntdev_fops = {
-    .ioctl = gnt_ioctl, .mmap = gnt_mmap, .close = gnt_close,
-    .mode = 0020000 | 0600, .rdev = (10 << 8) | 62,
+    .ioctl = gnt_ioctl,
+    .mmap = gnt_mmap,
+    .close = gnt_close,
+    .mode = 0020000 | 0600,
+    .rdev = (10 << 8) | 62,
 };

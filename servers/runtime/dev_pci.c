@@ -10,11 +10,11 @@
 #include "../lib/tpci.h"
 #include <xen/physdev.h>
 
-#define O_NONBLOCK 04000
-#define _PAGE_PWT 0x008UL
-#define _PAGE_PCD 0x010UL
-#define MAX_FUNCS 4
-#define PCI_CAP_MSI 0x05
+#define O_NONBLOCK   04000
+#define _PAGE_PWT    0x008UL
+#define _PAGE_PCD    0x010UL
+#define MAX_FUNCS    4
+#define PCI_CAP_MSI  0x05
 #define PCI_CAP_MSIX 0x11
 
 struct pcif {
@@ -31,9 +31,24 @@ struct pcif {
 static struct pcif funcs[MAX_FUNCS];
 
 static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
-static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t v;
+    __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
 
@@ -72,10 +87,11 @@ static int hexval(const char *s, unsigned n, unsigned *out)
     unsigned v = 0;
     for (unsigned i = 0; i < n; i++) {
         char c = s[i];
-        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) :
-                     c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16;
-        if (d == 16)
-            return -1;
+        unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+                                            : 16;
+        if (d == 16) return -1;
         v = v * 16 + d;
     }
     *out = v;
@@ -86,25 +102,21 @@ long pci_open(struct file *f, const char *sbdf)
 {
     unsigned seg, bus, dev, fn;
     if (strlen(sbdf) != 12 || sbdf[4] != ':' || sbdf[7] != ':' || sbdf[10] != '.' || hexval(sbdf, 4, &seg) ||
-        hexval(sbdf + 5, 2, &bus) || hexval(sbdf + 8, 2, &dev) || hexval(sbdf + 11, 1, &fn) || seg || dev > 31 || fn > 7)
+        hexval(sbdf + 5, 2, &bus) || hexval(sbdf + 8, 2, &dev) || hexval(sbdf + 11, 1, &fn) || seg ||
+        dev > 31 || fn > 7)
         return -ENOENT;
     uint8_t devfn = (uint8_t)(dev << 3 | fn);
     struct pcif *slot = NULL;
     for (unsigned i = 0; i < MAX_FUNCS; i++) {
-        if (funcs[i].used && funcs[i].bus == bus && funcs[i].devfn == devfn)
-            return -EBUSY;
-        if (!funcs[i].used && !slot)
-            slot = &funcs[i];
+        if (funcs[i].used && funcs[i].bus == bus && funcs[i].devfn == devfn) return -EBUSY;
+        if (!funcs[i].used && !slot) slot = &funcs[i];
     }
-    if (!slot)
-        return -EMFILE;
-    if (iopl_set_floor(1))
-        return -EPERM; /* no I/O privilege for the config ports */
+    if (!slot) return -EMFILE;
+    if (iopl_set_floor(1)) return -EPERM; /* no I/O privilege for the config ports */
     memset(slot, 0, sizeof(*slot));
     slot->bus = (uint8_t)bus;
     slot->devfn = devfn;
-    if ((cfg_read(slot, 0, 4) & 0xffff) == 0xffff)
-        return -ENODEV; /* absent, or not this domain's */
+    if ((cfg_read(slot, 0, 4) & 0xffff) == 0xffff) return -ENODEV; /* absent, or not this domain's */
     slot->used = true;
     f->priv = slot;
     return 0;
@@ -114,15 +126,13 @@ long pci_open(struct file *f, const char *sbdf)
  * lets the owner do exactly this. */
 static long bar_info(struct pcif *p, unsigned b, struct tpci_bar *out)
 {
-    if (b >= 6)
-        return -EINVAL;
+    if (b >= 6) return -EINVAL;
     if (!p->sized[b]) {
         unsigned off = 0x10 + 4 * b;
         uint32_t lo = cfg_read(p, off, 4), hi = 0, mlo, mhi = 0xffffffff;
         struct tpci_bar r = { .bar = b };
         bool io = lo & 1, is64 = !io && ((lo >> 1) & 3) == 2;
-        if (is64 && b == 5)
-            return -EINVAL;
+        if (is64 && b == 5) return -EINVAL;
         cfg_write(p, off, 4, 0xffffffff);
         mlo = cfg_read(p, off, 4);
         cfg_write(p, off, 4, lo);
@@ -152,19 +162,16 @@ static void on_irq(evtchn_port_t port, void *arg)
     struct pcif *p = arg;
     port_mask(port);
     for (unsigned i = 0; i < p->nvec; i++)
-        if (p->port[i] == port)
-            p->fired |= 1u << i;
+        if (p->port[i] == port) p->fired |= 1u << i;
 }
 
 /* Position and table BAR of a capability, or 0. */
 static unsigned find_cap(struct pcif *p, uint8_t id)
 {
-    if (!(cfg_read(p, 6, 2) & 0x10))
-        return 0;
+    if (!(cfg_read(p, 6, 2) & 0x10)) return 0;
     unsigned at = cfg_read(p, 0x34, 1) & 0xfc;
     for (unsigned n = 0; at >= 0x40 && n < 48; n++) {
-        if (cfg_read(p, at, 1) == id)
-            return at;
+        if (cfg_read(p, at, 1) == id) return at;
         at = cfg_read(p, at + 1, 1) & 0xfc;
     }
     return 0;
@@ -185,28 +192,30 @@ static void irq_release(struct pcif *p)
 
 static long irq_enable(struct pcif *p, unsigned want)
 {
-    if (p->nvec)
-        return -EBUSY;
+    if (p->nvec) return -EBUSY;
     unsigned msix = find_cap(p, PCI_CAP_MSIX), msi = msix ? 0 : find_cap(p, PCI_CAP_MSI);
     uint64_t table = 0;
     unsigned n = 1;
     if (msix) {
         uint32_t ctl = cfg_read(p, msix, 4), tbl = cfg_read(p, msix + 4, 4);
         struct tpci_bar b;
-        if (bar_info(p, tbl & 7, &b) || !b.addr)
-            return -ENODEV;
+        if (bar_info(p, tbl & 7, &b) || !b.addr) return -ENODEV;
         table = b.addr + (tbl & ~7u); /* not trusted by the core; must be non-zero */
         n = ((ctl >> 16) & 0x7ff) + 1;
     } else if (!msi) {
         return -ENODEV; /* the core offers no INTx */
     }
-    if (want < n)
-        n = want;
-    if (n > TPCI_MAX_VECTORS)
-        n = TPCI_MAX_VECTORS;
+    if (want < n) n = want;
+    if (n > TPCI_MAX_VECTORS) n = TPCI_MAX_VECTORS;
     for (unsigned i = 0; i < n; i++) {
-        struct physdev_map_pirq m = { .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_MSI, .index = -1, .pirq = -1,
-                                      .bus = p->bus, .devfn = p->devfn, .entry_nr = (int)i, .table_base = table };
+        struct physdev_map_pirq m = { .domid = DOMID_SELF,
+                                      .type = MAP_PIRQ_TYPE_MSI,
+                                      .index = -1,
+                                      .pirq = -1,
+                                      .bus = p->bus,
+                                      .devfn = p->devfn,
+                                      .entry_nr = (int)i,
+                                      .table_base = table };
         long rc = HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &m);
         if (rc) {
             irq_release(p);
@@ -232,8 +241,7 @@ static long irq_enable(struct pcif *p, unsigned want)
 static long dma_addr(struct tpci_dma *d)
 {
     uint64_t mfn, pfn;
-    if (d->va & (PAGE_SIZE - 1) || !uvm_mfn(d->va, &mfn))
-        return -EINVAL;
+    if (d->va & (PAGE_SIZE - 1) || !uvm_mfn(d->va, &mfn)) return -EINVAL;
     /* Only the program's own anonymous memory: RAM of this domain that is
      * not a grant mapping, a granted page or a boot module. */
     if (!mfn_is_ours(mfn, &pfn) || page_is_boot(pfn) || gntdev_owns(d->va, mfn) || gntalloc_owns(d->va))
@@ -249,10 +257,8 @@ static long pci_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
     case TPCI_CFG_READ:
     case TPCI_CFG_WRITE: {
         struct tpci_cfg c;
-        if (copy_from_user(&c, arg, sizeof(c)))
-            return -EFAULT;
-        if (!cfg_ok(c.off, c.size))
-            return -EINVAL;
+        if (copy_from_user(&c, arg, sizeof(c))) return -EFAULT;
+        if (!cfg_ok(c.off, c.size)) return -EINVAL;
         if (cmd == TPCI_CFG_WRITE) {
             cfg_write(p, c.off, c.size, c.val);
             return 0;
@@ -262,25 +268,21 @@ static long pci_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
     }
     case TPCI_BAR_INFO: {
         struct tpci_bar b;
-        if (copy_from_user(&b, arg, sizeof(b)))
-            return -EFAULT;
+        if (copy_from_user(&b, arg, sizeof(b))) return -EFAULT;
         long rc = bar_info(p, b.bar, &b);
         return rc ? rc : copy_to_user(arg, &b, sizeof(b)) ? -EFAULT : 0;
     }
     case TPCI_DMA_ADDR: {
         struct tpci_dma d;
-        if (copy_from_user(&d, arg, sizeof(d)))
-            return -EFAULT;
+        if (copy_from_user(&d, arg, sizeof(d))) return -EFAULT;
         long rc = dma_addr(&d);
         return rc ? rc : copy_to_user(arg, &d, sizeof(d)) ? -EFAULT : 0;
     }
     case TPCI_IRQ_ENABLE: {
         struct tpci_irq q;
-        if (copy_from_user(&q, arg, sizeof(q)))
-            return -EFAULT;
+        if (copy_from_user(&q, arg, sizeof(q))) return -EFAULT;
         long rc = irq_enable(p, q.nvec);
-        if (rc < 0)
-            return rc;
+        if (rc < 0) return rc;
         q.enabled = (uint32_t)rc;
         return copy_to_user(arg, &q, sizeof(q)) ? -EFAULT : 0;
     }
@@ -297,14 +299,13 @@ static long pci_mmap(struct file *f, uint64_t addr, uint64_t len, int prot, uint
     unsigned b = (unsigned)(off >> 40);
     uint64_t in = off & ((1ull << 40) - 1);
     struct tpci_bar bar;
-    if (b >= 6 || bar_info(p, b, &bar) || !(bar.flags & TPCI_BAR_MEM) || in > bar.size || len > bar.size - in ||
-        (bar.addr & (PAGE_SIZE - 1)))
+    if (b >= 6 || bar_info(p, b, &bar) || !(bar.flags & TPCI_BAR_MEM) || in > bar.size ||
+        len > bar.size - in || (bar.addr & (PAGE_SIZE - 1)))
         return -EINVAL;
     for (uint64_t o = 0; o < len; o += PAGE_SIZE) {
         uint64_t maddr;
         uint64_t *pte = uvm_pte(addr + o, true, &maddr);
-        if (!pte)
-            return -ENOMEM;
+        if (!pte) return -ENOMEM;
         uint64_t frame = (bar.addr + in + o) & PTE_ADDR_MASK;
         mmu_update_t u = { .ptr = maddr | MMU_NORMAL_PT_UPDATE,
                            .val = frame | uvm_pte_flags(prot) | _PAGE_PCD | _PAGE_PWT };
@@ -325,11 +326,9 @@ static long pci_mmap(struct file *f, uint64_t addr, uint64_t len, int prot, uint
 static long pci_read(struct file *f, uint64_t buf, size_t n)
 {
     struct pcif *p = f->priv;
-    if (n < 4)
-        return -EINVAL;
+    if (n < 4) return -EINVAL;
     if (!p->fired) {
-        if (f->flags & O_NONBLOCK)
-            return -EAGAIN;
+        if (f->flags & O_NONBLOCK) return -EAGAIN;
         wait_until(fired_any, p, 0);
     }
     uint32_t m = p->fired;
@@ -341,11 +340,9 @@ static long pci_write(struct file *f, uint64_t buf, size_t n)
 {
     struct pcif *p = f->priv;
     uint32_t m;
-    if (n < 4 || copy_from_user(&m, buf, 4))
-        return -EINVAL;
+    if (n < 4 || copy_from_user(&m, buf, 4)) return -EINVAL;
     for (unsigned i = 0; i < p->nvec; i++)
-        if (m & (1u << i))
-            port_unmask(p->port[i]);
+        if (m & (1u << i)) port_unmask(p->port[i]);
     return 4;
 }
 
@@ -366,6 +363,12 @@ static void pci_close(struct file *f, bool keep)
 }
 
 const struct file_ops pci_fops = {
-    .read = pci_read, .write = pci_write, .ioctl = pci_ioctl, .mmap = pci_mmap, .poll = pci_poll,
-    .close = pci_close, .mode = 0020000 | 0600, .rdev = (243 << 8),
+    .read = pci_read,
+    .write = pci_write,
+    .ioctl = pci_ioctl,
+    .mmap = pci_mmap,
+    .poll = pci_poll,
+    .close = pci_close,
+    .mode = 0020000 | 0600,
+    .rdev = (243 << 8),
 };

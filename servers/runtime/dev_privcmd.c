@@ -8,21 +8,33 @@
 #include <linux/ioctl.h>
 #include <xen/sys/privcmd.h>
 
-struct region { uint64_t va, len; };
+struct region {
+    uint64_t va, len;
+};
 static struct region regions[16];
 
-long privcmd_open(struct file *f) { (void)f; return 0; }
+long privcmd_open(struct file *f)
+{
+    (void)f;
+    return 0;
+}
 void privcmd_drop(void) { memset(regions, 0, sizeof(regions)); }
 
 static bool refused(uint64_t op, const __u64 *a)
 {
     switch (op) {
-    case __HYPERVISOR_set_trap_table: case __HYPERVISOR_stack_switch:
-    case __HYPERVISOR_set_callbacks: case __HYPERVISOR_fpu_taskswitch: case __HYPERVISOR_iret:
-    case __HYPERVISOR_set_segment_base: case __HYPERVISOR_callback_op:
-    case __HYPERVISOR_update_va_mapping: case __HYPERVISOR_update_va_mapping_otherdomain:
+    case __HYPERVISOR_set_trap_table:
+    case __HYPERVISOR_stack_switch:
+    case __HYPERVISOR_set_callbacks:
+    case __HYPERVISOR_fpu_taskswitch:
+    case __HYPERVISOR_iret:
+    case __HYPERVISOR_set_segment_base:
+    case __HYPERVISOR_callback_op:
+    case __HYPERVISOR_update_va_mapping:
+    case __HYPERVISOR_update_va_mapping_otherdomain:
         return true;
-    case __HYPERVISOR_mmu_update: case __HYPERVISOR_mmuext_op:
+    case __HYPERVISOR_mmu_update:
+    case __HYPERVISOR_mmuext_op:
         return (domid_t)a[3] == DOMID_SELF;
     default:
         return false;
@@ -32,10 +44,8 @@ static bool refused(uint64_t op, const __u64 *a)
 static long do_hypercall(uint64_t arg)
 {
     privcmd_hypercall_t h;
-    if (copy_from_user(&h, arg, sizeof(h)))
-        return -EFAULT;
-    if (h.op >= 64 || refused(h.op, h.arg))
-        return -EPERM;
+    if (copy_from_user(&h, arg, sizeof(h))) return -EFAULT;
+    if (h.op >= 64 || refused(h.op, h.arg)) return -EPERM;
     return hypercall((long)h.op, (long)h.arg[0], (long)h.arg[1], (long)h.arg[2], (long)h.arg[3],
                      (long)h.arg[4]);
 }
@@ -54,25 +64,20 @@ static long mmapbatch(uint64_t arg, bool v2)
 {
     struct privcmd_mmapbatch_v2 b;
     size_t sz = v2 ? sizeof(b) : sizeof(struct privcmd_mmapbatch);
-    if (copy_from_user(&b, arg, sz))
-        return -EFAULT;
+    if (copy_from_user(&b, arg, sz)) return -EFAULT;
     if (b.num == 0 || (b.addr & (PAGE_SIZE - 1)) || !in_region(b.addr, (uint64_t)b.num * PAGE_SIZE))
         return -EINVAL;
     long ret = 0;
     for (unsigned i = 0; i < b.num; i++) {
         xen_pfn_t mfn;
         uint64_t at = (uint64_t)b.arr + (uint64_t)i * sizeof(mfn);
-        if (copy_from_user(&mfn, at, sizeof(mfn)))
-            return -EFAULT;
+        if (copy_from_user(&mfn, at, sizeof(mfn))) return -EFAULT;
         int rc = (int)uvm_map_frame(b.addr + (uint64_t)i * PAGE_SIZE, mfn, PROT_READ | PROT_WRITE, b.dom);
-        if (rc == -ENOENT)
-            ret = -ENOENT;
-        if (v2 && copy_to_user((uint64_t)b.err + (uint64_t)i * sizeof(int), &rc, sizeof(int)))
-            return -EFAULT;
+        if (rc == -ENOENT) ret = -ENOENT;
+        if (v2 && copy_to_user((uint64_t)b.err + (uint64_t)i * sizeof(int), &rc, sizeof(int))) return -EFAULT;
         if (!v2 && rc) {
             mfn |= PRIVCMD_MMAPBATCH_MFN_ERROR;
-            if (copy_to_user(at, &mfn, sizeof(mfn)))
-                return -EFAULT;
+            if (copy_to_user(at, &mfn, sizeof(mfn))) return -EFAULT;
         }
     }
     tlb_flush();
@@ -83,17 +88,24 @@ static long pc_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
 {
     (void)f;
     switch (cmd) {
-    case IOCTL_PRIVCMD_HYPERCALL:      return do_hypercall(arg);
-    case IOCTL_PRIVCMD_MMAPBATCH:      return mmapbatch(arg, false);
-    case IOCTL_PRIVCMD_MMAPBATCH_V2:   return mmapbatch(arg, true);
-    case IOCTL_PRIVCMD_RESTRICT:       return 0;
-    default:                           return -ENOTTY;
+    case IOCTL_PRIVCMD_HYPERCALL:
+        return do_hypercall(arg);
+    case IOCTL_PRIVCMD_MMAPBATCH:
+        return mmapbatch(arg, false);
+    case IOCTL_PRIVCMD_MMAPBATCH_V2:
+        return mmapbatch(arg, true);
+    case IOCTL_PRIVCMD_RESTRICT:
+        return 0;
+    default:
+        return -ENOTTY;
     }
 }
 
 static long pc_mmap(struct file *f, uint64_t addr, uint64_t len, int prot, uint64_t off)
 {
-    (void)f; (void)prot; (void)off;
+    (void)f;
+    (void)prot;
+    (void)off;
     for (unsigned i = 0; i < ARRAY_SIZE(regions); i++)
         if (!regions[i].len) {
             regions[i] = (struct region){ addr, len };
@@ -103,6 +115,8 @@ static long pc_mmap(struct file *f, uint64_t addr, uint64_t len, int prot, uint6
 }
 
 const struct file_ops privcmd_fops = {
-    .ioctl = pc_ioctl, .mmap = pc_mmap,
-    .mode = 0020000 | 0600, .rdev = (10 << 8) | 60,
+    .ioctl = pc_ioctl,
+    .mmap = pc_mmap,
+    .mode = 0020000 | 0600,
+    .rdev = (10 << 8) | 60,
 };

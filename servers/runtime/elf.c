@@ -23,12 +23,10 @@ static long load_segment(const uint8_t *img, const Elf64_Phdr *ph)
         uint64_t maddr, pfn;
         uint64_t *pte = uvm_pte(va, true, &maddr);
         if (*pte) {
-            if (!mfn_is_ours((*pte & PTE_ADDR_MASK) >> PAGE_SHIFT, &pfn))
-                return -EINVAL;
+            if (!mfn_is_ours((*pte & PTE_ADDR_MASK) >> PAGE_SHIFT, &pfn)) return -EINVAL;
             pt_queue(maddr, (p2m[pfn] << PAGE_SHIFT) | uvm_pte_flags(prot | pte_prot(*pte)));
         } else {
-            if (page_alloc_try(&pfn))
-                return -ENOMEM;
+            if (page_alloc_try(&pfn)) return -ENOMEM;
             pt_queue(maddr, (p2m[pfn] << PAGE_SHIFT) | uvm_pte_flags(prot));
         }
         /* Copy the part of the file image that falls into this page. */
@@ -41,20 +39,17 @@ static long load_segment(const uint8_t *img, const Elf64_Phdr *ph)
 
 static const char *check_header(const Elf64_Ehdr *eh, size_t size)
 {
-    if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG))
-        return "not an ELF file";
-    if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64)
-        return "not an x86-64 ELF64 file";
-    if (eh->e_type != ET_EXEC)
-        return "not a static executable (ET_EXEC); link with musl-gcc -static";
+    if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG)) return "not an ELF file";
+    if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64) return "not an x86-64 ELF64 file";
+    if (eh->e_type != ET_EXEC) return "not a static executable (ET_EXEC); link with musl-gcc -static";
     if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > size ||
         (size - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum)
         return "bad program headers";
     return NULL;
 }
 
-long elf_load(const uint8_t *img, size_t size, uint64_t *entry, uint64_t *phdr,
-              uint16_t *phnum, uint64_t *brk)
+long elf_load(const uint8_t *img, size_t size, uint64_t *entry, uint64_t *phdr, uint16_t *phnum,
+              uint64_t *brk)
 {
     const Elf64_Ehdr *eh = (const void *)img;
     const char *why = check_header(eh, size);
@@ -66,10 +61,8 @@ long elf_load(const uint8_t *img, size_t size, uint64_t *entry, uint64_t *phdr,
     *phdr = 0;
     *brk = 0;
     for (unsigned i = 0; i < eh->e_phnum; i++) {
-        if (ph[i].p_type == PT_PHDR)
-            *phdr = ph[i].p_vaddr;
-        if (ph[i].p_type != PT_LOAD || !ph[i].p_memsz)
-            continue;
+        if (ph[i].p_type == PT_PHDR) *phdr = ph[i].p_vaddr;
+        if (ph[i].p_type != PT_LOAD || !ph[i].p_memsz) continue;
         if (ph[i].p_vaddr < USER_ELF_MIN || ph[i].p_memsz > USER_MMAP_BASE ||
             ph[i].p_vaddr + ph[i].p_memsz > USER_MMAP_BASE || ph[i].p_filesz > ph[i].p_memsz ||
             ph[i].p_offset > size || ph[i].p_filesz > size - ph[i].p_offset) {
@@ -77,10 +70,8 @@ long elf_load(const uint8_t *img, size_t size, uint64_t *entry, uint64_t *phdr,
             return -EINVAL;
         }
         long rc = load_segment(img, &ph[i]);
-        if (rc)
-            return rc;
-        if (!*phdr && ph[i].p_offset == 0)
-            *phdr = ph[i].p_vaddr + eh->e_phoff;
+        if (rc) return rc;
+        if (!*phdr && ph[i].p_offset == 0) *phdr = ph[i].p_vaddr + eh->e_phoff;
         *brk = MAX(*brk, PAGE_ALIGN_UP(ph[i].p_vaddr + ph[i].p_memsz));
     }
     *entry = eh->e_entry;

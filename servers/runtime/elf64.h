@@ -17,17 +17,17 @@ typedef struct {
     uint64_t p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
 } Elf64_Phdr;
 
-#define ELFMAG      "\177ELF"
-#define SELFMAG     4
-#define EI_CLASS    4
-#define ELFCLASS64  2
-#define ET_EXEC     2
-#define EM_X86_64   62
-#define PT_LOAD     1
-#define PT_PHDR     6
-#define PF_X        1
-#define PF_W        2
-#define PF_R        4
+#define ELFMAG     "\177ELF"
+#define SELFMAG    4
+#define EI_CLASS   4
+#define ELFCLASS64 2
+#define ET_EXEC    2
+#define EM_X86_64  62
+#define PT_LOAD    1
+#define PT_PHDR    6
+#define PF_X       1
+#define PF_W       2
+#define PF_R       4
 
 /* Auxiliary vector keys. */
 #define AT_NULL     0

@@ -4,7 +4,10 @@
  * an event is pending). */
 #include "rt.h"
 
-static struct { port_handler_t h; void *arg; } handlers[NR_PORTS];
+static struct {
+    port_handler_t h;
+    void *arg;
+} handlers[NR_PORTS];
 static evtchn_port_t timer_port;
 
 long evtchn_op(int cmd, void *arg) { return HYPERVISOR_event_channel_op(cmd, arg); }
@@ -25,16 +28,23 @@ void port_set_handler(evtchn_port_t port, port_handler_t h, void *arg)
 
 void port_mask(evtchn_port_t port)
 {
-    asm volatile("lock btsq %1, %0" : "+m"(shared->evtchn_mask[port / 64]) : "r"((uint64_t)port % 64) : "memory");
+    asm volatile("lock btsq %1, %0"
+                 : "+m"(shared->evtchn_mask[port / 64])
+                 : "r"((uint64_t)port % 64)
+                 : "memory");
 }
 
 void port_unmask(evtchn_port_t port)
 {
     struct evtchn_unmask u = { .port = port };
-    evtchn_op(EVTCHNOP_unmask, &u);     /* the hypervisor re-raises a pending port */
+    evtchn_op(EVTCHNOP_unmask, &u); /* the hypervisor re-raises a pending port */
 }
 
-static void timer_fired(evtchn_port_t port, void *arg) { (void)port; (void)arg; }
+static void timer_fired(evtchn_port_t port, void *arg)
+{
+    (void)port;
+    (void)arg;
+}
 
 void events_scan(void)
 {
@@ -49,8 +59,7 @@ void events_scan(void)
             unsigned b = (unsigned)__builtin_ctzl(bits);
             evtchn_port_t port = w * 64 + b;
             asm volatile("lock btrq %1, %0" : "+m"(shared->evtchn_pending[w]) : "r"((uint64_t)b) : "memory");
-            if (port < NR_PORTS && handlers[port].h)
-                handlers[port].h(port, handlers[port].arg);
+            if (port < NR_PORTS && handlers[port].h) handlers[port].h(port, handlers[port].arg);
         }
     }
 }
@@ -61,12 +70,9 @@ bool wait_until(bool (*cond)(void *), void *arg, uint64_t deadline)
 {
     for (;;) {
         events_scan();
-        if (cond && cond(arg))
-            return true;
-        if (deadline && now_ns() >= deadline)
-            return false;
-        if (deadline)
-            HYPERVISOR_set_timer_op(deadline);
+        if (cond && cond(arg)) return true;
+        if (deadline && now_ns() >= deadline) return false;
+        if (deadline) HYPERVISOR_set_timer_op(deadline);
         HYPERVISOR_sched_op(SCHEDOP_block, NULL);
         vcpu0->evtchn_upcall_mask = 1;
         barrier();
@@ -76,8 +82,7 @@ bool wait_until(bool (*cond)(void *), void *arg, uint64_t deadline)
 void events_init(void)
 {
     struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
-    if (evtchn_op(EVTCHNOP_bind_virq, &bv))
-        panic("cannot bind VIRQ_TIMER");
+    if (evtchn_op(EVTCHNOP_bind_virq, &bv)) panic("cannot bind VIRQ_TIMER");
     timer_port = bv.port;
     port_set_handler(timer_port, timer_fired, NULL);
     HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);

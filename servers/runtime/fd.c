@@ -4,13 +4,13 @@
  * boot modules under /boot/ (bootfs.c). */
 #include "rt.h"
 
-#define O_ACCMODE 3
-#define O_CLOEXEC 0x80000
-#define F_DUPFD 0
-#define F_GETFD 1
-#define F_SETFD 2
-#define F_GETFL 3
-#define F_SETFL 4
+#define O_ACCMODE       3
+#define O_CLOEXEC       0x80000
+#define F_DUPFD         0
+#define F_GETFD         1
+#define F_SETFD         2
+#define F_GETFL         3
+#define F_SETFL         4
 #define F_DUPFD_CLOEXEC 1030
 
 static struct file *fds[MAX_FDS];
@@ -41,15 +41,14 @@ struct file *fd_get(int fd) { return fd >= 0 && fd < MAX_FDS ? fds[fd] : NULL; }
 
 void fd_init(void)
 {
-    stdio_file.refs = 4;                /* never dropped to 0 */
+    stdio_file.refs = 4; /* never dropped to 0 */
     for (int i = 0; i < 3; i++)
         fds[i] = &stdio_file;
 }
 
 static void file_put(struct file *f, bool keep)
 {
-    if (--f->refs == 0 && f->ops->close)
-        f->ops->close(f, keep);
+    if (--f->refs == 0 && f->ops->close) f->ops->close(f, keep);
 }
 
 /* Newest first, so a grant mapping goes before the grant it maps. */
@@ -62,7 +61,11 @@ void fd_close_all(bool keep)
         }
 }
 
-static const struct { const char *path; const struct file_ops *ops; long (*open)(struct file *); } devs[] = {
+static const struct {
+    const char *path;
+    const struct file_ops *ops;
+    long (*open)(struct file *);
+} devs[] = {
     { "/dev/xen/evtchn", &evtchn_fops, evtchn_open },
     { "/dev/xen/gntdev", &gntdev_fops, gntdev_open },
     { "/dev/xen/gntalloc", &gntalloc_fops, gntalloc_open },
@@ -76,37 +79,31 @@ long sys_open(uint64_t path, int flags)
 {
     char name[64];
     long n = strncpy_from_user(name, path, sizeof(name));
-    if (n < 0)
-        return n == -ERANGE ? -ENOENT : n;
+    if (n < 0) return n == -ERANGE ? -ENOENT : n;
     for (unsigned i = 0; i < ARRAY_SIZE(devs); i++) {
-        if (strcmp(name, devs[i].path))
-            continue;
+        if (strcmp(name, devs[i].path)) continue;
         struct file *f = file_new(devs[i].ops, flags);
-        if (!f)
-            return -EMFILE;
+        if (!f) return -EMFILE;
         long rc = devs[i].open ? devs[i].open(f) : 0;
         if (rc) {
             f->refs = 0;
             return rc;
         }
         int fd = fd_install(f);
-        if (fd < 0)
-            file_put(f, false);
+        if (fd < 0) file_put(f, false);
         return fd;
     }
     bool pci = !strncmp(name, "/dev/tessera/pci/", 17);
     if (pci || !strncmp(name, "/boot/", 6)) {
         struct file *f = file_new(pci ? &pci_fops : &bootfs_fops, flags);
-        if (!f)
-            return -EMFILE;
+        if (!f) return -EMFILE;
         long rc = pci ? pci_open(f, name + 17) : bootfs_open(f, name + 6);
         if (rc) {
             f->refs = 0;
             return rc;
         }
         int fd = fd_install(f);
-        if (fd < 0)
-            file_put(f, false);
+        if (fd < 0) file_put(f, false);
         return fd;
     }
     return -ENOENT;
@@ -115,8 +112,7 @@ long sys_open(uint64_t path, int flags)
 long sys_close(int fd)
 {
     struct file *f = fd_get(fd);
-    if (!f)
-        return -EBADF;
+    if (!f) return -EBADF;
     fds[fd] = NULL;
     file_put(f, false);
     return 0;
@@ -125,24 +121,29 @@ long sys_close(int fd)
 long sys_dup(int fd)
 {
     struct file *f = fd_get(fd);
-    if (!f)
-        return -EBADF;
+    if (!f) return -EBADF;
     int n = fd_install(f);
-    if (n >= 0)
-        f->refs++;
+    if (n >= 0) f->refs++;
     return n;
 }
 
 long sys_fcntl(int fd, int cmd, uint64_t arg)
 {
     struct file *f = fd_get(fd);
-    if (!f)
-        return -EBADF;
+    if (!f) return -EBADF;
     switch (cmd) {
-    case F_DUPFD: case F_DUPFD_CLOEXEC: return sys_dup(fd);
-    case F_GETFD: case F_SETFD: return 0;
-    case F_GETFL: return f->flags & ~O_CLOEXEC;
-    case F_SETFL: f->flags = (f->flags & O_ACCMODE) | ((int)arg & ~O_ACCMODE); return 0;
-    default: return -EINVAL;
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        return sys_dup(fd);
+    case F_GETFD:
+    case F_SETFD:
+        return 0;
+    case F_GETFL:
+        return f->flags & ~O_CLOEXEC;
+    case F_SETFL:
+        f->flags = (f->flags & O_ACCMODE) | ((int)arg & ~O_ACCMODE);
+        return 0;
+    default:
+        return -EINVAL;
     }
 }

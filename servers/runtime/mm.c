@@ -6,7 +6,7 @@
  * page-table writes go through mmu_update, queued and sent in batches. */
 #include "rt.h"
 
-#define MAX_PAGES (1UL << 18)           /* 1 GiB: one kernel L2 covers the direct map */
+#define MAX_PAGES (1UL << 18) /* 1 GiB: one kernel L2 covers the direct map */
 static uint64_t used[MAX_PAGES / 64];
 static unsigned long nr_pages, nr_free, hint, boot_pages;
 /* Frames [0, m2p_end) have M2P entries; reading the M2P beyond them faults
@@ -15,13 +15,10 @@ static uint64_t m2p_end;
 
 bool mfn_is_ours(uint64_t mfn, uint64_t *pfn)
 {
-    if (mfn >= m2p_end)
-        return false;
+    if (mfn >= m2p_end) return false;
     uint64_t p = m2p(mfn);
-    if (p >= nr_pages || p2m[p] != mfn)
-        return false;
-    if (pfn)
-        *pfn = p;
+    if (p >= nr_pages || p2m[p] != mfn) return false;
+    if (pfn) *pfn = p;
     return true;
 }
 
@@ -53,15 +50,13 @@ long page_alloc_try(uint64_t *out)
 uint64_t page_alloc(void)
 {
     uint64_t pfn;
-    if (page_alloc_try(&pfn))
-        panic("out of memory");
+    if (page_alloc_try(&pfn)) panic("out of memory");
     return pfn;
 }
 
 void page_free(uint64_t pfn)
 {
-    if (pfn >= nr_pages || !is_used(pfn))
-        panic("freeing free page %lx", (unsigned long)pfn);
+    if (pfn >= nr_pages || !is_used(pfn)) panic("freeing free page %lx", (unsigned long)pfn);
     set_used(pfn, false);
     nr_free++;
 }
@@ -73,8 +68,8 @@ bool page_is_boot(uint64_t pfn) { return pfn < boot_pages; }
 
 long page_set_ro(uint64_t pfn, bool ro)
 {
-    uint64_t pte = (p2m[pfn] << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_ACCESSED |
-                   (ro ? 0 : _PAGE_RW | _PAGE_DIRTY);
+    uint64_t pte =
+        (p2m[pfn] << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_ACCESSED | (ro ? 0 : _PAGE_RW | _PAGE_DIRTY);
     return HYPERVISOR_update_va_mapping((uint64_t)pfn_va(pfn), pte, UVMF_INVLPG);
 }
 
@@ -83,21 +78,19 @@ static unsigned queued;
 
 long pt_flush(void)
 {
-    if (!queued)
-        return 0;
+    if (!queued) return 0;
     unsigned done = 0;
     long rc = HYPERVISOR_mmu_update(queue, queued, &done, DOMID_SELF);
     if (rc)
-        printf("runtime: mmu_update of %u entries failed at %u: %ld (ptr %lx val %lx)\n", queued,
-               done, rc, (unsigned long)queue[done].ptr, (unsigned long)queue[done].val);
+        printf("runtime: mmu_update of %u entries failed at %u: %ld (ptr %lx val %lx)\n", queued, done, rc,
+               (unsigned long)queue[done].ptr, (unsigned long)queue[done].val);
     queued = 0;
     return rc;
 }
 
 void pt_queue(uint64_t maddr, uint64_t val)
 {
-    if (queued == ARRAY_SIZE(queue) && pt_flush())
-        panic("page-table update failed");
+    if (queued == ARRAY_SIZE(queue) && pt_flush()) panic("page-table update failed");
     queue[queued++] = (mmu_update_t){ .ptr = maddr | MMU_NORMAL_PT_UPDATE, .val = val };
 }
 
@@ -126,18 +119,15 @@ static void extend_direct_map(void)
     uint64_t *l2 = table_of(l3[510]);
     uint64_t l2_maddr = (p2m[va_pfn(l2)] << PAGE_SHIFT);
     for (uint64_t c = 0; c * 512 < nr_pages; c++) {
-        if (l2[c] & _PAGE_PRESENT)
-            continue;
+        if (l2[c] & _PAGE_PRESENT) continue;
         uint64_t l1pfn = page_alloc();
         uint64_t *l1 = pfn_va(l1pfn);
         for (uint64_t i = 0; i < 512 && c * 512 + i < nr_pages; i++)
-            l1[i] = (p2m[c * 512 + i] << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_RW |
-                    _PAGE_ACCESSED | _PAGE_DIRTY;
-        if (page_set_ro(l1pfn, true))
-            panic("direct map: cannot make an L1 read-only");
+            l1[i] =
+                (p2m[c * 512 + i] << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
+        if (page_set_ro(l1pfn, true)) panic("direct map: cannot make an L1 read-only");
         pt_queue(l2_maddr + c * 8, (p2m[l1pfn] << PAGE_SHIFT) | PTE_TABLE);
-        if (pt_flush())
-            panic("direct map: cannot hook an L1 for %lx", (unsigned long)c << 21);
+        if (pt_flush()) panic("direct map: cannot hook an L1 for %lx", (unsigned long)c << 21);
     }
 }
 

@@ -4,8 +4,7 @@
 
 static const uint8_t *package(void)
 {
-    if (!(start_info->flags & SIF_MULTIBOOT_MOD) || !start_info->mod_len)
-        return NULL;
+    if (!(start_info->flags & SIF_MULTIBOOT_MOD) || !start_info->mod_len) return NULL;
     return (start_info->flags & SIF_MOD_START_PFN) ? pfn_va(start_info->mod_start)
                                                    : (const uint8_t *)start_info->mod_start;
 }
@@ -14,8 +13,7 @@ static const uint8_t *package(void)
 bool boot_module(unsigned k, const uint8_t **data, size_t *size, const char **cmdline)
 {
     const uint8_t *pkg = package();
-    if (!pkg)
-        return false;
+    if (!pkg) return false;
     const struct xen_multiboot_mod_list *m = (const void *)pkg;
     for (unsigned i = 0; i <= k; i++)
         if (i * sizeof(*m) >= PAGE_SIZE || m[i].mod_end <= m[i].mod_start ||

@@ -12,8 +12,7 @@ const char *word_next(const char **p, size_t *len)
     const char *s = *p;
     while (*s == ' ')
         s++;
-    if (!*s)
-        return NULL;
+    if (!*s) return NULL;
     const char *e = s;
     while (*e && *e != ' ')
         e++;

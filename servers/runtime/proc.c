@@ -26,11 +26,11 @@ static void __attribute__((noreturn)) start_instance(void)
     fd_init();
     uint64_t sp = stack_build(prog->cmdline, entry, phdr, phnum);
     HYPERVISOR_set_segment_base(SEGBASE_FS, 0);
-    uint32_t mxcsr = 0x1f80;            /* a fresh FPU/SSE state for each instance */
+    uint32_t mxcsr = 0x1f80; /* a fresh FPU/SSE state for each instance */
     asm volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
     if (instance > 1)
-        printf("runtime: instance %u started, %lu pages free, %lu us after instance %u ended\n",
-               instance, pages_free(), (unsigned long)((now_ns() - end_time) / 1000), instance - 1);
+        printf("runtime: instance %u started, %lu pages free, %lu us after instance %u ended\n", instance,
+               pages_free(), (unsigned long)((now_ns() - end_time) / 1000), instance - 1);
     else
         printf("runtime: instance 1 started, %lu pages free\n", pages_free());
     uint64_t frame[9] = { 0, 0, 0, 0, entry, FLAT_USER_CS, 0x202, sp, FLAT_USER_SS };
@@ -44,12 +44,11 @@ static void finish(void)
     bool again = failed && opts.restart && restarts < opts.max_restarts;
     fd_close_all(again);
     privcmd_drop();
-    if (end_kind == END_EXIT)
-        printf("runtime: program exited with status %d\n", end_code);
+    if (end_kind == END_EXIT) printf("runtime: program exited with status %d\n", end_code);
     if (!again) {
         if (failed && opts.restart)
-            printf("runtime: not restarting: %u restarts already (max_restarts=%u)\n",
-                   restarts, opts.max_restarts);
+            printf("runtime: not restarting: %u restarts already (max_restarts=%u)\n", restarts,
+                   opts.max_restarts);
         printf("runtime: shutting down\n");
         pv_shutdown(failed ? SHUTDOWN_crash : SHUTDOWN_poweroff);
     }
@@ -61,8 +60,7 @@ static void finish(void)
 void proc_run(const struct program *p)
 {
     prog = p;
-    if (ksetjmp(&proc_jmp))
-        finish();
+    if (ksetjmp(&proc_jmp)) finish();
     start_instance();
     __builtin_unreachable();
 }
@@ -77,46 +75,51 @@ void proc_exit(int status)
 static const char *sig_name(int sig)
 {
     switch (sig) {
-    case 4: return "SIGILL";
-    case 5: return "SIGTRAP";
-    case 6: return "SIGABRT";
-    case 7: return "SIGBUS";
-    case 8: return "SIGFPE";
-    case 9: return "SIGKILL";
-    case 11: return "SIGSEGV";
-    default: return "signal";
+    case 4:
+        return "SIGILL";
+    case 5:
+        return "SIGTRAP";
+    case 6:
+        return "SIGABRT";
+    case 7:
+        return "SIGBUS";
+    case 8:
+        return "SIGFPE";
+    case 9:
+        return "SIGKILL";
+    case 11:
+        return "SIGSEGV";
+    default:
+        return "signal";
     }
 }
 
 static void dump_regs(struct pv_regs *r)
 {
-    printf("runtime:   rip %016lx rsp %016lx rflags %08lx error %lx\n",
-           (unsigned long)*reg_rip(r), (unsigned long)reg_rsp(r),
-           (unsigned long)reg_rflags(r), (unsigned long)reg_ec(r));
+    printf("runtime:   rip %016lx rsp %016lx rflags %08lx error %lx\n", (unsigned long)*reg_rip(r),
+           (unsigned long)reg_rsp(r), (unsigned long)reg_rflags(r), (unsigned long)reg_ec(r));
     printf("runtime:   rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", (unsigned long)r->rax,
            (unsigned long)r->rbx, (unsigned long)r->frame[0], (unsigned long)r->rdx);
     printf("runtime:   rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n", (unsigned long)r->rsi,
            (unsigned long)r->rdi, (unsigned long)r->rbp, (unsigned long)r->r8);
     printf("runtime:   r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n", (unsigned long)r->r9,
            (unsigned long)r->r10, (unsigned long)r->frame[1], (unsigned long)r->r12);
-    printf("runtime:   r13 %016lx r14 %016lx r15 %016lx\n", (unsigned long)r->r13,
-           (unsigned long)r->r14, (unsigned long)r->r15);
+    printf("runtime:   r13 %016lx r14 %016lx r15 %016lx\n", (unsigned long)r->r13, (unsigned long)r->r14,
+           (unsigned long)r->r15);
 }
 
 /* r: the trap frame (NULL for a signal the program sent itself). */
 void proc_crash(struct pv_regs *r, int sig, const char *why)
 {
     if (r && r->vector == 14)
-        printf("runtime: program killed by %s (%s, vector %lu) at rip %lx, address %lx\n",
-               sig_name(sig), why, (unsigned long)r->vector, (unsigned long)*reg_rip(r),
-               (unsigned long)vcpu0->arch.cr2);
+        printf("runtime: program killed by %s (%s, vector %lu) at rip %lx, address %lx\n", sig_name(sig), why,
+               (unsigned long)r->vector, (unsigned long)*reg_rip(r), (unsigned long)vcpu0->arch.cr2);
     else if (r)
         printf("runtime: program killed by %s (%s, vector %lu) at rip %lx\n", sig_name(sig), why,
                (unsigned long)r->vector, (unsigned long)*reg_rip(r));
     else
         printf("runtime: program killed by %s (%s)\n", sig_name(sig), why);
-    if (r)
-        dump_regs(r);
+    if (r) dump_regs(r);
     end_kind = END_CRASH;
     end_code = sig;
     klongjmp(&proc_jmp, 1);

@@ -10,7 +10,7 @@
 #define PAGE_ALIGN_UP(x)   (((x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
 #define PAGE_ALIGN_DOWN(x) ((x) & ~(PAGE_SIZE - 1))
 
-#define PTE_TABLE      (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
+#define PTE_TABLE (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
@@ -20,7 +20,12 @@ extern domid_t self_domid;
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 /* ---- runtime options (options.c) ---- */
-struct rt_options { bool restart; unsigned max_restarts; bool trace; char name[32]; };
+struct rt_options {
+    bool restart;
+    unsigned max_restarts;
+    bool trace;
+    char name[32];
+};
 extern struct rt_options opts;
 void options_parse(const char *cmdline);
 const char *word_next(const char **p, size_t *len);
@@ -38,12 +43,12 @@ static inline void *pfn_va(uint64_t pfn) { return (void *)(VIRT_BASE + (pfn << P
 static inline uint64_t va_pfn(const void *va) { return ((uint64_t)va - VIRT_BASE) >> PAGE_SHIFT; }
 bool mfn_is_ours(uint64_t mfn, uint64_t *pfn);
 void mm_init(void);
-uint64_t page_alloc(void);              /* a zeroed frame (pfn), mapped RW; panics when out */
-long page_alloc_try(uint64_t *pfn);     /* 0 or -ENOMEM */
+uint64_t page_alloc(void);          /* a zeroed frame (pfn), mapped RW; panics when out */
+long page_alloc_try(uint64_t *pfn); /* 0 or -ENOMEM */
 void page_free(uint64_t pfn);
 unsigned long pages_free(void);
 bool page_is_boot(uint64_t pfn);
-long page_set_ro(uint64_t pfn, bool ro);   /* the frame's direct-map entry */
+long page_set_ro(uint64_t pfn, bool ro); /* the frame's direct-map entry */
 /* Queued page-table writes (machine address of the entry, new value). */
 void pt_queue(uint64_t maddr, uint64_t val);
 long pt_flush(void);
@@ -52,8 +57,8 @@ void tlb_flush(void);
 
 /* ---- user address space (uvm.c, uaccess.c) ---- */
 #define USER_ELF_MIN    0x10000UL
-#define USER_MMAP_BASE  0x1000000000UL  /* 64 GiB: anonymous and device mappings */
-#define USER_STACK_TOP  0x7ffffff000UL  /* just below 512 GiB (one L4 slot) */
+#define USER_MMAP_BASE  0x1000000000UL /* 64 GiB: anonymous and device mappings */
+#define USER_STACK_TOP  0x7ffffff000UL /* just below 512 GiB (one L4 slot) */
 #define USER_STACK_SIZE (256 * 1024UL)
 #define USER_TOP        0x8000000000UL
 void uvm_init(void);
@@ -63,7 +68,7 @@ long uvm_map_anon(uint64_t va, uint64_t len, int prot);
 long uvm_map_frame(uint64_t va, uint64_t mfn, int prot, domid_t foreign);
 long uvm_unmap(uint64_t va, uint64_t len);
 long uvm_protect(uint64_t va, uint64_t len, int prot);
-void uvm_reset(void);                   /* drop everything but kept grant mappings */
+void uvm_reset(void); /* drop everything but kept grant mappings */
 uint64_t uvm_alloc_va(uint64_t len);
 uint64_t uvm_pte_flags(int prot);
 bool uvm_mfn(uint64_t va, uint64_t *mfn);
@@ -97,10 +102,14 @@ bool boot_module(unsigned k, const uint8_t **data, size_t *size, const char **cm
 long bootfs_open(struct file *f, const char *name);
 
 /* ---- the program (proc.c, elf.c) ---- */
-struct program { const uint8_t *image; size_t size; const char *cmdline; };
-extern unsigned instance;               /* 1 for the first run, +1 per restart */
-long elf_load(const uint8_t *img, size_t size, uint64_t *entry, uint64_t *phdr,
-              uint16_t *phnum, uint64_t *brk);
+struct program {
+    const uint8_t *image;
+    size_t size;
+    const char *cmdline;
+};
+extern unsigned instance; /* 1 for the first run, +1 per restart */
+long elf_load(const uint8_t *img, size_t size, uint64_t *entry, uint64_t *phdr, uint16_t *phnum,
+              uint64_t *brk);
 uint64_t stack_build(const char *cmdline, uint64_t entry, uint64_t phdr, uint16_t phnum);
 void proc_run(const struct program *p) __attribute__((noreturn));
 void proc_exit(int status) __attribute__((noreturn));
@@ -124,18 +133,24 @@ long sys_uname(uint64_t buf);
 /* ---- files (fd.c, devices) ---- */
 struct file;
 struct file_ops {
-    long (*pread)(struct file *f, uint64_t buf, size_t n, uint64_t off);   /* regular files */
+    long (*pread)(struct file *f, uint64_t buf, size_t n, uint64_t off); /* regular files */
     uint64_t (*size)(struct file *f);
     long (*read)(struct file *f, uint64_t buf, size_t n);
     long (*write)(struct file *f, uint64_t buf, size_t n);
     long (*ioctl)(struct file *f, unsigned long cmd, uint64_t arg);
     long (*mmap)(struct file *f, uint64_t addr, uint64_t len, int prot, uint64_t off);
-    unsigned (*poll)(struct file *f);   /* POLLIN/POLLOUT bits now */
+    unsigned (*poll)(struct file *f); /* POLLIN/POLLOUT bits now */
     void (*close)(struct file *f, bool keep);
-    int mode;                           /* S_IFCHR etc. for fstat */
+    int mode; /* S_IFCHR etc. for fstat */
     unsigned rdev;
 };
-struct file { const struct file_ops *ops; void *priv; int flags; int refs; uint64_t pos; };
+struct file {
+    const struct file_ops *ops;
+    void *priv;
+    int flags;
+    int refs;
+    uint64_t pos;
+};
 #define MAX_FDS 64
 void fd_init(void);
 void fd_close_all(bool keep);
@@ -152,7 +167,8 @@ long sys_pread(int fd, uint64_t buf, size_t n, int64_t off);
 long sys_lseek(int fd, int64_t off, int whence);
 long sys_fcntl(int fd, int cmd, uint64_t arg);
 long sys_dup(int fd);
-extern const struct file_ops xenbus_fops, bootfs_fops, null_fops, console_fops, evtchn_fops, gntdev_fops, gntalloc_fops, privcmd_fops, pci_fops;
+extern const struct file_ops xenbus_fops, bootfs_fops, null_fops, console_fops, evtchn_fops, gntdev_fops,
+    gntalloc_fops, privcmd_fops, pci_fops;
 long pci_open(struct file *f, const char *sbdf);
 long iopl_set_floor(unsigned level);
 long evtchn_open(struct file *f);
@@ -166,10 +182,10 @@ bool gntdev_owns(uint64_t va, uint64_t mfn);
 void gntdev_unmap_va(uint64_t va);
 bool gntdev_kept_va(uint64_t va);
 void privcmd_drop(void);
-#define POLLIN   0x001
-#define POLLOUT  0x004
-#define POLLERR  0x008
-#define POLLNVAL 0x020
+#define POLLIN     0x001
+#define POLLOUT    0x004
+#define POLLERR    0x008
+#define POLLNVAL   0x020
 #define POLLRDNORM 0x040
 #define POLLWRNORM 0x100
 

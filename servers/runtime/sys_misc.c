@@ -14,14 +14,11 @@ static bool have_rdrand(void)
 uint64_t random_u64(void)
 {
     static int rdrand = -1;
-    if (rdrand < 0)
-        rdrand = have_rdrand();
+    if (rdrand < 0) rdrand = have_rdrand();
     uint64_t v;
     unsigned char ok = 0;
-    if (rdrand)
-        asm volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
-    if (ok)
-        return v;
+    if (rdrand) asm volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+    if (ok) return v;
     if (!state) {
         uint32_t lo, hi;
         asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
@@ -36,8 +33,7 @@ uint64_t random_u64(void)
 long sys_getrandom(uint64_t buf, size_t len, unsigned flags)
 {
     (void)flags;
-    if (!user_ok(buf, len, true))
-        return -EFAULT;
+    if (!user_ok(buf, len, true)) return -EFAULT;
     for (size_t i = 0; i < len; i += 8) {
         uint64_t v = random_u64();
         memcpy((void *)(buf + i), &v, MIN(8, len - i));
@@ -47,8 +43,9 @@ long sys_getrandom(uint64_t buf, size_t len, unsigned flags)
 
 long sys_uname(uint64_t buf)
 {
-    static const char *const f[6] = { "Linux", "tessera", "6.1.0-tessera-runtime",
-                                      "#1 Tessera service runtime", "x86_64", "(none)" };
+    static const char *const f[6] = {
+        "Linux", "tessera", "6.1.0-tessera-runtime", "#1 Tessera service runtime", "x86_64", "(none)"
+    };
     char u[6][65];
     memset(u, 0, sizeof(u));
     for (int i = 0; i < 6; i++)

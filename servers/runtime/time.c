@@ -21,6 +21,5 @@ void wallclock(uint64_t *sec, uint32_t *nsec)
 
 void time_init(void)
 {
-    if (!vcpu0->time.tsc_to_system_mul)
-        printf("runtime: warning: no pvclock (tsc_to_system_mul = 0)\n");
+    if (!vcpu0->time.tsc_to_system_mul) printf("runtime: warning: no pvclock (tsc_to_system_mul = 0)\n");
 }

@@ -15,8 +15,7 @@ static uint64_t maddr_of(const void *p)
 static uint64_t new_table(void)
 {
     uint64_t pfn = page_alloc();
-    if (page_set_ro(pfn, true))
-        panic("cannot make a page-table frame read-only");
+    if (page_set_ro(pfn, true)) panic("cannot make a page-table frame read-only");
     return pfn;
 }
 
@@ -30,23 +29,19 @@ void uvm_init(void)
     ((uint64_t *)pfn_va(l4_pfn))[0] = l3e;
     if (page_set_ro(l4_pfn, true) || mmuext(MMUEXT_PIN_L4_TABLE, p2m[l4_pfn]))
         panic("cannot pin the user L4");
-    if (mmuext(MMUEXT_NEW_USER_BASEPTR, p2m[l4_pfn]))
-        panic("MMUEXT_NEW_USER_BASEPTR failed");
+    if (mmuext(MMUEXT_NEW_USER_BASEPTR, p2m[l4_pfn])) panic("MMUEXT_NEW_USER_BASEPTR failed");
     pt_queue(maddr_of((void *)start_info->pt_base), l3e);
-    if (pt_flush())
-        panic("cannot share the user L3 with the kernel L4");
+    if (pt_flush()) panic("cannot share the user L3 with the kernel L4");
 }
 
 static uint64_t *next_level(uint64_t *table, unsigned idx, bool create)
 {
     uint64_t e = table[idx], pfn;
     if (!(e & _PAGE_PRESENT)) {
-        if (!create)
-            return NULL;
+        if (!create) return NULL;
         pfn = new_table();
         pt_queue(maddr_of(&table[idx]), (p2m[pfn] << PAGE_SHIFT) | PTE_TABLE);
-        if (pt_flush())
-            panic("cannot hook a user page table");
+        if (pt_flush()) panic("cannot hook a user page table");
         return pfn_va(pfn);
     }
     if (!mfn_is_ours((e & PTE_ADDR_MASK) >> PAGE_SHIFT, &pfn))
@@ -57,33 +52,28 @@ static uint64_t *next_level(uint64_t *table, unsigned idx, bool create)
 /* The L1 slot for va (read-only view) and its machine address, or NULL. */
 uint64_t *uvm_pte(uint64_t va, bool create, uint64_t *maddr)
 {
-    if (va >= USER_TOP)
-        return NULL;
+    if (va >= USER_TOP) return NULL;
     uint64_t *t = pfn_va(l3_pfn);
     for (int level = 3; level > 1; level--) {
         t = next_level(t, (va >> (12 + 9 * (level - 1))) & 511, create);
-        if (!t)
-            return NULL;
+        if (!t) return NULL;
     }
     uint64_t *pte = &t[(va >> 12) & 511];
-    if (maddr)
-        *maddr = maddr_of(pte);
+    if (maddr) *maddr = maddr_of(pte);
     return pte;
 }
 
 uint64_t uvm_pte_flags(int prot)
 {
-    if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
-        return 0;
-    return _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED |
-           (prot & PROT_WRITE ? _PAGE_RW | _PAGE_DIRTY : 0) | (prot & PROT_EXEC ? 0 : _PAGE_NX);
+    if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC))) return 0;
+    return _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | (prot & PROT_WRITE ? _PAGE_RW | _PAGE_DIRTY : 0) |
+           (prot & PROT_EXEC ? 0 : _PAGE_NX);
 }
 
 bool uvm_mfn(uint64_t va, uint64_t *mfn)
 {
     uint64_t *pte = uvm_pte(va, false, NULL);
-    if (!pte || !(*pte & _PAGE_PRESENT))
-        return false;
+    if (!pte || !(*pte & _PAGE_PRESENT)) return false;
     *mfn = (*pte & PTE_ADDR_MASK) >> PAGE_SHIFT;
     return true;
 }
@@ -92,8 +82,7 @@ uint64_t uvm_alloc_va(uint64_t len)
 {
     uint64_t va = mmap_next;
     len = PAGE_ALIGN_UP(len);
-    if (len > USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE - va)
-        return 0;
-    mmap_next += len + PAGE_SIZE;       /* one unmapped guard page between mappings */
+    if (len > USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE - va) return 0;
+    mmap_next += len + PAGE_SIZE; /* one unmapped guard page between mappings */
     return va;
 }

@@ -8,8 +8,7 @@ static unsigned nfree;
 
 static void flush_and_free(void)
 {
-    if (pt_flush())
-        panic("user page-table update failed");
+    if (pt_flush()) panic("user page-table update failed");
     tlb_flush();
     for (unsigned i = 0; i < nfree; i++) {
         page_free(to_free[i]);
@@ -23,8 +22,7 @@ long uvm_map_anon(uint64_t va, uint64_t len, int prot)
     for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
         uint64_t maddr, pfn;
         uint64_t *pte = uvm_pte(va + off, true, &maddr);
-        if (!pte || *pte)
-            panic("mapping over a mapped page %lx", (unsigned long)(va + off));
+        if (!pte || *pte) panic("mapping over a mapped page %lx", (unsigned long)(va + off));
         if (page_alloc_try(&pfn)) {
             pt_flush();
             uvm_unmap(va, off);
@@ -39,8 +37,7 @@ long uvm_map_frame(uint64_t va, uint64_t mfn, int prot, domid_t foreign)
 {
     uint64_t maddr;
     uint64_t *pte = uvm_pte(va, true, &maddr);
-    if (!pte)
-        return -EINVAL;
+    if (!pte) return -EINVAL;
     mmu_update_t u = { .ptr = maddr | MMU_NORMAL_PT_UPDATE,
                        .val = (mfn << PAGE_SHIFT) | uvm_pte_flags(prot) };
     return HYPERVISOR_mmu_update(&u, 1, NULL, foreign);
@@ -56,13 +53,12 @@ static void unmap_one(uint64_t va, uint64_t pte, uint64_t maddr)
     }
     pt_queue(maddr, 0);
     if (gntalloc_owns(va)) {
-        gntalloc_unmapped(va);          /* the page stays granted */
+        gntalloc_unmapped(va); /* the page stays granted */
         return;
     }
     if (mfn_is_ours(mfn, &pfn) && !page_is_boot(pfn)) {
         to_free[nfree++] = pfn;
-        if (nfree == ARRAY_SIZE(to_free))
-            flush_and_free();
+        if (nfree == ARRAY_SIZE(to_free)) flush_and_free();
     }
 }
 
@@ -71,8 +67,7 @@ long uvm_unmap(uint64_t va, uint64_t len)
     for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
         uint64_t maddr;
         uint64_t *pte = uvm_pte(va + off, false, &maddr);
-        if (pte && *pte)
-            unmap_one(va + off, *pte, maddr);
+        if (pte && *pte) unmap_one(va + off, *pte, maddr);
     }
     flush_and_free();
     return 0;
@@ -83,14 +78,12 @@ long uvm_protect(uint64_t va, uint64_t len, int prot)
     for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
         uint64_t maddr;
         uint64_t *pte = uvm_pte(va + off, false, &maddr);
-        if (!pte || !*pte)
-            return -ENOMEM;
+        if (!pte || !*pte) return -ENOMEM;
         uint64_t mfn = (*pte & PTE_ADDR_MASK) >> PAGE_SHIFT, pfn;
-        if (!mfn_is_ours(mfn, &pfn))
-            continue;
+        if (!mfn_is_ours(mfn, &pfn)) continue;
         if (page_is_boot(pfn) && (prot & PROT_WRITE)) {
             flush_and_free();
-            return -EACCES;             /* a read-only boot file mapping */
+            return -EACCES; /* a read-only boot file mapping */
         }
         pt_queue(maddr, (mfn << PAGE_SHIFT) | uvm_pte_flags(prot));
     }
@@ -102,8 +95,7 @@ long uvm_protect(uint64_t va, uint64_t len, int prot)
 static uint64_t *table(uint64_t e)
 {
     uint64_t pfn;
-    if (!(e & _PAGE_PRESENT) || !mfn_is_ours((e & PTE_ADDR_MASK) >> PAGE_SHIFT, &pfn))
-        return NULL;
+    if (!(e & _PAGE_PRESENT) || !mfn_is_ours((e & PTE_ADDR_MASK) >> PAGE_SHIFT, &pfn)) return NULL;
     return pfn_va(pfn);
 }
 

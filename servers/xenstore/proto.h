@@ -11,11 +11,11 @@
 #define PATH_BUF (XENSTORE_ABS_PATH_MAX + 64)
 
 struct req {
-	struct xs_conn *c;
-	const struct xsd_sockmsg *h;
-	char *p;          /* payload, NUL-terminated one past len */
-	uint32_t len;
-	struct xs_view v;
+    struct xs_conn *c;
+    const struct xsd_sockmsg *h;
+    char *p; /* payload, NUL-terminated one past len */
+    uint32_t len;
+    struct xs_view v;
 };
 
 /* Split the payload into NUL-terminated strings; returns how many complete

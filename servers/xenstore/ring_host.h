@@ -13,15 +13,15 @@
 #include <xen/io/xs_wire.h>
 
 struct host_ring {
-	struct xenstore_domain_interface *intf;
-	int up_fd;    /* readable when the domain kicked us */
-	int down_fd;  /* we write here to notify the domain */
+    struct xenstore_domain_interface *intf;
+    int up_fd;   /* readable when the domain kicked us */
+    int down_fd; /* we write here to notify the domain */
 };
 
 /* Create (if missing) and map domain domid's page and FIFOs. 0 or -errno. */
 int host_ring_open(const char *dir, uint32_t domid, struct host_ring *out);
 void host_ring_close(struct host_ring *r);
-void host_ring_notify(void *handle);   /* handle: struct host_ring * */
+void host_ring_notify(void *handle); /* handle: struct host_ring * */
 void host_ring_ack(struct host_ring *r);
 
 #endif

@@ -20,15 +20,15 @@ struct xs_conn;
  * of a directory (the host); the service-runtime program keeps them in a
  * memory area its runtime preserves across restarts (state_mem.c). */
 struct xs_state_ops {
-	/* The whole snapshot (journal = false) or journal, malloc'd; NULL if
+    /* The whole snapshot (journal = false) or journal, malloc'd; NULL if
 	 * there is none (*len untouched). */
-	char *(*load)(void *ctx, bool journal, size_t *len);
-	/* Append to the journal in one piece; 0 or -errno. */
-	int (*append)(void *ctx, const void *p, size_t n, bool sync);
-	/* Replace the snapshot atomically (old or new, never a mix). */
-	int (*put_snapshot)(void *ctx, const void *p, size_t n);
-	int (*truncate_journal)(void *ctx);
-	void (*close)(void *ctx);
+    char *(*load)(void *ctx, bool journal, size_t *len);
+    /* Append to the journal in one piece; 0 or -errno. */
+    int (*append)(void *ctx, const void *p, size_t n, bool sync);
+    /* Replace the snapshot atomically (old or new, never a mix). */
+    int (*put_snapshot)(void *ctx, const void *p, size_t n);
+    int (*truncate_journal)(void *ctx);
+    void (*close)(void *ctx);
 };
 /* A directory: DIR/snapshot and DIR/journal (state_dir.c). NULL on error. */
 void *xs_state_dir_open(const char *dir, int *err);
@@ -36,43 +36,42 @@ extern const struct xs_state_ops xs_state_dir_ops;
 
 /* Limits. Privileged connections are exempt from all per-domain quotas. */
 struct xs_config {
-	unsigned quota_nodes;        /* nodes owned per domain */
-	unsigned quota_entry_size;   /* bytes of a node's value */
-	unsigned quota_watches;      /* watches per connection */
-	unsigned quota_transactions; /* open transactions per connection */
-	unsigned quota_perms;        /* permission entries per node */
-	size_t outq_limit;           /* queued output bytes before input stalls */
-	unsigned outq_events;        /* queued watch events before new ones drop */
-	const char *state_dir;       /* NULL: no persistence (unless state) */
-	const struct xs_state_ops *state;  /* instead of state_dir */
-	void *state_ctx;
-	bool allow_crash;            /* CONTROL crash: abort after the reply (tests) */
-	bool sync;                   /* fdatasync the journal after each record */
-	size_t journal_limit;        /* compact when the journal grows past this */
-	FILE *log;                   /* CONTROL print/log output; NULL: stderr */
-	bool verbose;                /* log every request (CONTROL log on|off) */
+    unsigned quota_nodes;             /* nodes owned per domain */
+    unsigned quota_entry_size;        /* bytes of a node's value */
+    unsigned quota_watches;           /* watches per connection */
+    unsigned quota_transactions;      /* open transactions per connection */
+    unsigned quota_perms;             /* permission entries per node */
+    size_t outq_limit;                /* queued output bytes before input stalls */
+    unsigned outq_events;             /* queued watch events before new ones drop */
+    const char *state_dir;            /* NULL: no persistence (unless state) */
+    const struct xs_state_ops *state; /* instead of state_dir */
+    void *state_ctx;
+    bool allow_crash;     /* CONTROL crash: abort after the reply (tests) */
+    bool sync;            /* fdatasync the journal after each record */
+    size_t journal_limit; /* compact when the journal grows past this */
+    FILE *log;            /* CONTROL print/log output; NULL: stderr */
+    bool verbose;         /* log every request (CONTROL log on|off) */
 };
 
 void xs_config_default(struct xs_config *cfg);
 
 struct xs_stats {
-	unsigned long requests, errors, events, events_dropped, commits, conflicts;
+    unsigned long requests, errors, events, events_dropped, commits, conflicts;
 };
 
 /* What the program around the core provides for domain connections. */
 struct xs_domain_hooks {
-	/* INTRODUCE: attach to the domain's ring; return the new connection
+    /* INTRODUCE: attach to the domain's ring; return the new connection
 	 * (made with xs_conn_new(..., is_domain=true)) or NULL (EINVAL). */
-	struct xs_conn *(*introduce)(void *ctx, struct xs_server *s, uint32_t domid,
-				     uint64_t mfn, uint32_t port);
-	/* RELEASE: detach; the core frees the connection afterwards. */
-	void (*release)(void *ctx, struct xs_conn *c);
-	void *ctx;
+    struct xs_conn *(*introduce)(void *ctx, struct xs_server *s, uint32_t domid, uint64_t mfn, uint32_t port);
+    /* RELEASE: detach; the core frees the connection afterwards. */
+    void (*release)(void *ctx, struct xs_conn *c);
+    void *ctx;
 };
 
 struct xs_conn_ops {
-	/* Output was queued (or the connection must be closed: see dead). */
-	void (*kick)(void *opaque);
+    /* Output was queued (or the connection must be closed: see dead). */
+    void (*kick)(void *opaque);
 };
 
 struct xs_server *xs_server_new(const struct xs_config *cfg);
@@ -95,8 +94,8 @@ const struct xs_stats *xs_server_stats(const struct xs_server *s);
  * the reply is on its way (only with cfg.allow_crash). */
 bool xs_server_crash_pending(const struct xs_server *s);
 
-struct xs_conn *xs_conn_new(struct xs_server *s, uint32_t domid, bool privileged,
-			    bool is_domain, const struct xs_conn_ops *ops, void *opaque);
+struct xs_conn *xs_conn_new(struct xs_server *s, uint32_t domid, bool privileged, bool is_domain,
+                            const struct xs_conn_ops *ops, void *opaque);
 void xs_conn_free(struct xs_conn *c);
 void *xs_conn_opaque(const struct xs_conn *c);
 uint32_t xs_conn_domid(const struct xs_conn *c);
@@ -129,11 +128,11 @@ void xs_server_batch(struct xs_server *s, bool begin);
 
 /* Ring transport (ring.c): serve a domain's struct xenstore_domain_interface. */
 struct xs_ring_ops {
-	void (*notify)(void *handle);  /* signal the domain's event channel */
+    void (*notify)(void *handle); /* signal the domain's event channel */
 };
 struct xs_ring;
 struct xs_ring *xs_ring_new(struct xs_conn *c, struct xenstore_domain_interface *intf,
-			    const struct xs_ring_ops *ops, void *handle);
+                            const struct xs_ring_ops *ops, void *handle);
 void xs_ring_free(struct xs_ring *r);
 /* Handle an event: consume complete requests (at most budget), write
  * responses; returns true if more requests are waiting. */

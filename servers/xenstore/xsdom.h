@@ -19,20 +19,20 @@
 
 /* The device files, opened once by main_dom.c. */
 struct xsdom_dev {
-	int evtchn, gntdev, gntalloc, privcmd;
-	uint32_t self;                /* our domain id (TESSERA_DOMID) */
+    int evtchn, gntdev, gntalloc, privcmd;
+    uint32_t self; /* our domain id (TESSERA_DOMID) */
 };
 extern struct xsdom_dev xsdom_dev;
 
 /* Which domains are whose (command line). */
 struct xsdom_opts {
-	bool have_master;
-	uint32_t master_domid;        /* --master-domid: the control domain */
-	uint32_t master_gref;         /* --master-gref: its ring's grant (1) */
-	uint32_t master_port;         /* --event: its port for us */
-	uint32_t priv[XSDOM_MAX_PRIV];/* --priv-domid: privileged connections */
-	unsigned npriv;
-	bool quiet;                   /* retrying the master: no failure lines */
+    bool have_master;
+    uint32_t master_domid;         /* --master-domid: the control domain */
+    uint32_t master_gref;          /* --master-gref: its ring's grant (1) */
+    uint32_t master_port;          /* --event: its port for us */
+    uint32_t priv[XSDOM_MAX_PRIV]; /* --priv-domid: privileged connections */
+    unsigned npriv;
+    bool quiet; /* retrying the master: no failure lines */
 };
 extern struct xsdom_opts xsdom_opts;
 
@@ -53,7 +53,7 @@ bool xsdom_ring_at(unsigned i, uint32_t *domid, uint32_t *lport, bool *dead);
 
 /* dom_death.c: VIRQ_DOM_EXC and the periodic check of every ring's domain. */
 int xsdom_death_init(void);
-bool xsdom_death_event(uint32_t lport);   /* true: the VIRQ's port */
+bool xsdom_death_event(uint32_t lport); /* true: the VIRQ's port */
 /* Our port lport is still connected to domain domid (else: it is gone). */
 bool xsdom_port_alive(uint32_t lport, uint32_t domid);
 void xsdom_death_check(struct xs_server *s);

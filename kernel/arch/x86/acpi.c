@@ -9,9 +9,15 @@ void *map_phys(paddr_t pa, size_t len, bool uncached);
 unsigned nr_cpus = 1;
 uint32_t cpu_apic_id[NR_CPUS];
 paddr_t lapic_phys = 0xfee00000;
-const void *acpi_dmar;              /* the VT-d table, for iommu_vtd.c */
+const void *acpi_dmar; /* the VT-d table, for iommu_vtd.c */
 
-struct sdt { char sig[4]; uint32_t len; uint8_t rev, csum; char oem[6], oemtab[8]; uint32_t oemrev, crid, crrev; } __attribute__((packed));
+struct sdt {
+    char sig[4];
+    uint32_t len;
+    uint8_t rev, csum;
+    char oem[6], oemtab[8];
+    uint32_t oemrev, crid, crrev;
+} __attribute__((packed));
 
 static bool checksum_ok(const void *p, size_t n)
 {
@@ -25,8 +31,7 @@ static const uint8_t *find_rsdp(void)
 {
     for (paddr_t p = 0xe0000; p < 0x100000; p += 16) {
         const uint8_t *r = (const uint8_t *)(DIRECTMAP_START + p);
-        if (!memcmp(r, "RSD PTR ", 8) && checksum_ok(r, 20))
-            return r;
+        if (!memcmp(r, "RSD PTR ", 8) && checksum_ok(r, 20)) return r;
     }
     return NULL;
 }
@@ -34,8 +39,7 @@ static const uint8_t *find_rsdp(void)
 static const struct sdt *map_sdt(paddr_t pa)
 {
     const struct sdt *h = map_phys(pa, sizeof(struct sdt), false);
-    if (h->len < sizeof(*h) || h->len > (1u << 20))
-        return NULL;
+    if (h->len < sizeof(*h) || h->len > (1u << 20)) return NULL;
     map_phys(pa, h->len, false);
     return checksum_ok(h, h->len) ? h : NULL;
 }
@@ -53,8 +57,7 @@ static void parse_madt(const struct sdt *m)
         else if (p[0] == 5 && p[1] >= 12)
             lapic_phys = *(const uint64_t *)(p + 4);
     }
-    if (n)
-        nr_cpus = n;
+    if (n) nr_cpus = n;
 }
 
 void acpi_find_cpus(void)
@@ -66,8 +69,7 @@ void acpi_find_cpus(void)
     }
     bool x = rsdp[15] >= 2 && *(const uint64_t *)(rsdp + 24);
     const struct sdt *root = map_sdt(x ? *(const uint64_t *)(rsdp + 24) : *(const uint32_t *)(rsdp + 16));
-    if (!root)
-        return;
+    if (!root) return;
     unsigned esz = x ? 8 : 4, n = (root->len - sizeof(*root)) / esz;
     for (unsigned i = 0; i < n; i++) {
         const uint8_t *e = (const uint8_t *)(root + 1) + i * esz;

@@ -9,17 +9,17 @@
 void *map_phys(paddr_t pa, size_t len, bool uncached);
 extern paddr_t lapic_phys;
 
-#define APIC_ID      0x020
-#define APIC_TPR     0x080
-#define APIC_EOI     0x0b0
-#define APIC_SVR     0x0f0
-#define APIC_IRR     0x200
-#define APIC_ICR_LO  0x300
-#define APIC_ICR_HI  0x310
-#define APIC_LVT_TMR 0x320
+#define APIC_ID       0x020
+#define APIC_TPR      0x080
+#define APIC_EOI      0x0b0
+#define APIC_SVR      0x0f0
+#define APIC_IRR      0x200
+#define APIC_ICR_LO   0x300
+#define APIC_ICR_HI   0x310
+#define APIC_LVT_TMR  0x320
 #define APIC_TMR_INIT 0x380
-#define APIC_TMR_CUR 0x390
-#define APIC_TMR_DIV 0x3e0
+#define APIC_TMR_CUR  0x390
+#define APIC_TMR_DIV  0x3e0
 
 static volatile uint32_t *lapic;
 static uint64_t ticks_per_ms;
@@ -31,37 +31,33 @@ unsigned smp_processor_id(void) { return this_cpu()->cpu_id; }
 
 static void calibrate(void)
 {
-    wr(APIC_TMR_DIV, 0x3);                   /* divide by 16 */
-    wr(APIC_LVT_TMR, 1u << 16);              /* masked */
+    wr(APIC_TMR_DIV, 0x3);      /* divide by 16 */
+    wr(APIC_LVT_TMR, 1u << 16); /* masked */
     wr(APIC_TMR_INIT, 0xffffffff);
     uint64_t t0 = now_ns();
     while (now_ns() - t0 < 10 * 1000 * 1000)
         pause();
     ticks_per_ms = (0xffffffffu - rd(APIC_TMR_CUR)) / 10;
     wr(APIC_TMR_INIT, 0);
-    if (!ticks_per_ms)
-        ticks_per_ms = 1;
+    if (!ticks_per_ms) ticks_per_ms = 1;
     printk("tessera: LAPIC timer %lu ticks/ms\n", ticks_per_ms);
 }
 
 void lapic_init(void)
 {
-    if (!lapic)
-        lapic = map_phys(lapic_phys, 4096, true);
-    wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1u << 11));   /* global enable */
+    if (!lapic) lapic = map_phys(lapic_phys, 4096, true);
+    wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1u << 11)); /* global enable */
     wr(APIC_TPR, 0);
     wr(APIC_SVR, 0x100 | VEC_SPURIOUS);
-    if (!ticks_per_ms)
-        calibrate();
+    if (!ticks_per_ms) calibrate();
     wr(APIC_TMR_DIV, 0x3);
-    wr(APIC_LVT_TMR, VEC_TIMER);              /* one-shot */
+    wr(APIC_LVT_TMR, VEC_TIMER); /* one-shot */
 }
 
 uint32_t lapic_id(void);
 uint32_t lapic_id(void)
 {
-    if (!lapic)
-        lapic = map_phys(lapic_phys, 4096, true);
+    if (!lapic) lapic = map_phys(lapic_phys, 4096, true);
     return rd(APIC_ID) >> 24;
 }
 
@@ -72,8 +68,7 @@ void lapic_eoi(void) { wr(APIC_EOI, 0); }
 bool lapic_irq_pending(void)
 {
     for (unsigned reg = APIC_IRR + 0x10; reg < APIC_IRR + 0x80; reg += 0x10)
-        if (rd(reg))
-            return true;
+        if (rd(reg)) return true;
     return false;
 }
 
@@ -86,10 +81,8 @@ void lapic_set_deadline(uint64_t deadline_ns)
     uint64_t now = now_ns();
     uint64_t delta = deadline_ns > now ? deadline_ns - now : 0;
     uint64_t ticks = delta / 1000 * ticks_per_ms / 1000;
-    if (ticks < 1)
-        ticks = 1;
-    if (ticks > 0xffffffffu)
-        ticks = 0xffffffffu;
+    if (ticks < 1) ticks = 1;
+    if (ticks > 0xffffffffu) ticks = 0xffffffffu;
     wr(APIC_TMR_INIT, (uint32_t)ticks);
 }
 
@@ -106,13 +99,15 @@ void send_init_sipi(uint32_t apic_id, uint32_t page);
 void send_init_sipi(uint32_t apic_id, uint32_t page)
 {
     wr(APIC_ICR_HI, apic_id << 24);
-    wr(APIC_ICR_LO, 0x4500);                  /* INIT, assert */
+    wr(APIC_ICR_LO, 0x4500); /* INIT, assert */
     uint64_t t = now_ns();
-    while (now_ns() - t < 10 * 1000 * 1000) pause();
+    while (now_ns() - t < 10 * 1000 * 1000)
+        pause();
     for (int i = 0; i < 2; i++) {
         wr(APIC_ICR_HI, apic_id << 24);
-        wr(APIC_ICR_LO, 0x4600 | page);       /* STARTUP at page << 12 */
+        wr(APIC_ICR_LO, 0x4600 | page); /* STARTUP at page << 12 */
         t = now_ns();
-        while (now_ns() - t < 200 * 1000) pause();
+        while (now_ns() - t < 200 * 1000)
+            pause();
     }
 }

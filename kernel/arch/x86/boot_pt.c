@@ -31,7 +31,8 @@ void arch_boot_pt_build(uint64_t v_start, uint64_t v_end, uint64_t pt_pfn, const
         ((uint64_t *)mfn_to_virt(p2m[l4]))[pt_index(va, 4)] = (p2m[i3] << PAGE_SHIFT) | upper;
         ((uint64_t *)mfn_to_virt(p2m[i3]))[pt_index(va, 3)] = (p2m[i2] << PAGE_SHIFT) | upper;
         ((uint64_t *)mfn_to_virt(p2m[i2]))[pt_index(va, 2)] = (p2m[i1] << PAGE_SHIFT) | upper;
-        ((uint64_t *)mfn_to_virt(p2m[i1]))[pt_index(va, 1)] = (p2m[pfn] << PAGE_SHIFT) |
-            PTE_P | PTE_A | (r & BOOT_PT_RO ? 0 : PTE_RW) | (r & BOOT_PT_NX ? PTE_NX : 0);
+        ((uint64_t *)mfn_to_virt(p2m[i1]))[pt_index(va, 1)] = (p2m[pfn] << PAGE_SHIFT) | PTE_P | PTE_A |
+                                                              (r & BOOT_PT_RO ? 0 : PTE_RW) |
+                                                              (r & BOOT_PT_NX ? PTE_NX : 0);
     }
 }

@@ -15,8 +15,7 @@ extern uint64_t *idle_pg_table;
 void arch_load_guest_cr3(struct vcpu *v)
 {
     mfn_t t = v->arch.kernel_mode ? v->arch.guest_table : v->arch.guest_table_user;
-    if (t == INVALID_MFN)
-        t = v->arch.guest_table;
+    if (t == INVALID_MFN) t = v->arch.guest_table;
     write_cr3(t << PAGE_SHIFT);
 }
 
@@ -30,10 +29,18 @@ static uint16_t read_sel(int which)
 {
     uint16_t s = 0;
     switch (which) {
-    case 0: __asm__ volatile("mov %%ds, %0" : "=r"(s)); break;
-    case 1: __asm__ volatile("mov %%es, %0" : "=r"(s)); break;
-    case 2: __asm__ volatile("mov %%fs, %0" : "=r"(s)); break;
-    case 3: __asm__ volatile("mov %%gs, %0" : "=r"(s)); break;
+    case 0:
+        __asm__ volatile("mov %%ds, %0" : "=r"(s));
+        break;
+    case 1:
+        __asm__ volatile("mov %%es, %0" : "=r"(s));
+        break;
+    case 2:
+        __asm__ volatile("mov %%fs, %0" : "=r"(s));
+        break;
+    case 3:
+        __asm__ volatile("mov %%gs, %0" : "=r"(s));
+        break;
     }
     return s;
 }
@@ -58,18 +65,19 @@ void arch_save_vcpu(struct vcpu *v)
 }
 
 /* Load a data selector; a selector the CPU refuses becomes null (returns false). */
-#define LOAD_SEG(seg, sel, ok)                                                   \
-    __asm__ volatile("1: movl %k1, %%" seg "\n2:\n"                             \
-                     ".pushsection .text.fixup, \"ax\"\n"                       \
-                     "3: xorl %k0, %k0\n movl %k0, %%" seg "\n jmp 2b\n"          \
-                     ".popsection\n"                                             \
-                     ".pushsection __ex_table, \"a\"\n .quad 1b, 3b\n .popsection" \
-                     : "+r"(ok) : "r"((uint32_t)(sel)))
+#define LOAD_SEG(seg, sel, ok)                                                                               \
+    __asm__ volatile("1: movl %k1, %%" seg "\n2:\n"                                                          \
+                     ".pushsection .text.fixup, \"ax\"\n"                                                    \
+                     "3: xorl %k0, %k0\n movl %k0, %%" seg "\n jmp 2b\n"                                     \
+                     ".popsection\n"                                                                         \
+                     ".pushsection __ex_table, \"a\"\n .quad 1b, 3b\n .popsection"                           \
+                     : "+r"(ok)                                                                              \
+                     : "r"((uint32_t)(sel)))
 
 /* Load v onto this pCPU: its frame becomes the one return_to_guest restores. */
 void arch_load_vcpu(struct vcpu *v)
 {
-    debugreg_switch_in(v);            /* first: nothing of the last vCPU fires below */
+    debugreg_switch_in(v); /* first: nothing of the last vCPU fires below */
     load_guest_gdt(v);
     load_guest_ldt(v);
     arch_load_guest_cr3(v);
@@ -82,14 +90,12 @@ void arch_load_vcpu(struct vcpu *v)
     LOAD_SEG("fs", v->arch.fs, ok);
     LOAD_SEG("gs", v->arch.gs, ok);
     wrmsr(MSR_GS_BASE, percpu);
-    if (!ok)
-        printk("tessera: d%u: bad saved selector replaced by null\n", v->domain->id);
+    if (!ok) printk("tessera: d%u: bad saved selector replaced by null\n", v->domain->id);
     wrmsr(MSR_FS_BASE, v->arch.fs_base);
     wrmsr(MSR_KERNEL_GS_BASE, v->arch.kernel_mode ? v->arch.gs_base_kernel : v->arch.gs_base_user);
     clts();
     fxrstor(v->arch.fpu_area);
-    if (v->arch.fpu_ts)
-        write_cr0(read_cr0() | CR0_TS);
+    if (v->arch.fpu_ts) write_cr0(read_cr0() | CR0_TS);
     update_vcpu_time(v);
     *guest_regs() = v->arch.regs;
 }

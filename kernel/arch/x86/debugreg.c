@@ -12,23 +12,25 @@
 #include "debugreg.h"
 #include "percpu.h"
 
-#define DR6_DEFAULT       0xffff0ff0UL    /* reserved bits as they read, no status */
-#define DR6_KEEP          0xffffefffUL    /* bit 12 and bits 32-63 read as zero */
-#define DR6_BS            0x4000UL
-#define DR7_KEEP          0xffff27ffUL    /* bits 11, 12, 14, 15 and 32-63 read as zero */
-#define DR7_ONE           0x400UL
-#define DR7_GD            0x2000UL
-#define DR7_ACTIVE        0xffUL          /* L0-3/G0-3 */
-#define DR7_RW_IO         2u
+#define DR6_DEFAULT 0xffff0ff0UL /* reserved bits as they read, no status */
+#define DR6_KEEP    0xffffefffUL /* bit 12 and bits 32-63 read as zero */
+#define DR6_BS      0x4000UL
+#define DR7_KEEP    0xffff27ffUL /* bits 11, 12, 14, 15 and 32-63 read as zero */
+#define DR7_ONE     0x400UL
+#define DR7_GD      0x2000UL
+#define DR7_ACTIVE  0xffUL /* L0-3/G0-3 */
+#define DR7_RW_IO   2u
 
-#define WRITE_DR(n, val) __asm__ volatile("mov %0, %%db" #n :: "r"((uint64_t)(val)))
-#define READ_DR(n) ({ uint64_t _v; __asm__ volatile("mov %%db" #n ", %0" : "=r"(_v)); _v; })
+#define WRITE_DR(n, val) __asm__ volatile("mov %0, %%db" #n ::"r"((uint64_t)(val)))
+#define READ_DR(n)                                                                                           \
+    ({                                                                                                       \
+        uint64_t _v;                                                                                         \
+        __asm__ volatile("mov %%db" #n ", %0" : "=r"(_v));                                                   \
+        _v;                                                                                                  \
+    })
 
 /* Xen's breakpoint_addr_ok: the lower canonical half or above the hypervisor's range. */
-static bool breakpoint_addr_ok(uint64_t a)
-{
-    return a < GUEST_LOW_END || a >= HV_VIRT_END;
-}
+static bool breakpoint_addr_ok(uint64_t a) { return a < GUEST_LOW_END || a >= HV_VIRT_END; }
 
 /* Load v's registers (v is current and has an enabled breakpoint). */
 static void activate(const struct vcpu *v)
@@ -54,16 +56,12 @@ static void deactivate(void)
     }
 }
 
-void debugreg_switch_out(const struct vcpu *v)
-{
-    deactivate();
-}
+void debugreg_switch_out(const struct vcpu *v) { deactivate(); }
 
 void debugreg_switch_in(const struct vcpu *v)
 {
     deactivate();
-    if (v->arch.debugreg[7] & DR7_ACTIVE)
-        activate(v);
+    if (v->arch.debugreg[7] & DR7_ACTIVE) activate(v);
 }
 
 /* 0, or -ENODEV (#UD for mov), -EINVAL / -EPERM (#GP for mov), as Xen. */
@@ -72,42 +70,37 @@ int set_debugreg(struct vcpu *v, unsigned reg, uint64_t value)
     bool de = v->arch.vcr4 & CR4_DE;
     bool live = v == current;
     switch (reg) {
-    case 0: case 1: case 2: case 3:
-        if (!breakpoint_addr_ok(value))
-            return -EPERM;
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+        if (!breakpoint_addr_ok(value)) return -EPERM;
         v->arch.debugreg[reg] = value;
-        if (live && (v->arch.debugreg[7] & DR7_ACTIVE))
-            activate(v);
+        if (live && (v->arch.debugreg[7] & DR7_ACTIVE)) activate(v);
         return 0;
     case 4:
-        if (de)
-            return -ENODEV;
+        if (de) return -ENODEV;
         /* DR4 aliases DR6 while CR4.DE is clear */
         /* fallthrough */
     case 6:
-        if (value != (uint32_t)value)
-            return -EINVAL;
+        if (value != (uint32_t)value) return -EINVAL;
         v->arch.debugreg[6] = (value & DR6_KEEP) | DR6_DEFAULT;
-        return 0;                     /* hardware DR6 stays at its default; #DB merges */
+        return 0; /* hardware DR6 stays at its default; #DB merges */
     case 5:
-        if (de)
-            return -ENODEV;
+        if (de) return -ENODEV;
         /* DR5 aliases DR7 */
         /* fallthrough */
     case 7: {
-        if (value != (uint32_t)value)
-            return -EINVAL;
+        if (value != (uint32_t)value) return -EINVAL;
         value = (value & DR7_KEEP) | DR7_ONE;
-        if (value & DR7_GD)
-            return -EPERM;
+        if (value & DR7_GD) return -EPERM;
         uint32_t io = 0;
         if (value & DR7_ACTIVE) {
             /* I/O breakpoints need CR4.DE; they are emulated (port I/O always traps),
              * so their enable bits are kept aside, out of the hardware DR7. */
             for (unsigned i = 0; i < 4; i++)
                 if (((value >> (16 + 4 * i)) & 3) == DR7_RW_IO) {
-                    if (!de)
-                        return -EPERM;
+                    if (!de) return -EPERM;
                     io |= (uint32_t)value & (3u << (2 * i));
                 }
         }
@@ -128,12 +121,15 @@ int get_debugreg(const struct vcpu *v, unsigned reg, uint64_t *value)
 {
     bool de = v->arch.vcr4 & CR4_DE;
     switch (reg) {
-    case 0: case 1: case 2: case 3:
+    case 0:
+    case 1:
+    case 2:
+    case 3:
         *value = v->arch.debugreg[reg];
         return 0;
-    case 4: case 5:
-        if (de)
-            return -ENODEV;
+    case 4:
+    case 5:
+        if (de) return -ENODEV;
         return get_debugreg(v, reg + 2, value);
     case 6:
         *value = v->arch.debugreg[6];
@@ -163,16 +159,13 @@ long do_get_debugreg(uint64_t reg, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 unsigned io_breakpoint_match(const struct vcpu *v, unsigned port, unsigned len)
 {
     unsigned match = 0;
-    if (!v->arch.dr7_emul || !(v->arch.vcr4 & CR4_DE))
-        return 0;
+    if (!v->arch.dr7_emul || !(v->arch.vcr4 & CR4_DE)) return 0;
     for (unsigned i = 0; i < 4; i++) {
-        if (!(v->arch.dr7_emul & (3u << (2 * i))))
-            continue;
-        static const unsigned width[4] = { 1, 2, 8, 4 };     /* DR7 LEN encodings */
+        if (!(v->arch.dr7_emul & (3u << (2 * i)))) continue;
+        static const unsigned width[4] = { 1, 2, 8, 4 }; /* DR7 LEN encodings */
         uint64_t start = v->arch.debugreg[i];
         unsigned w = width[(v->arch.debugreg[7] >> (18 + 4 * i)) & 3];
-        if (start < port + len && start + w > port)
-            match |= 1u << i;
+        if (start < port + len && start + w > port) match |= 1u << i;
     }
     return match;
 }
@@ -182,10 +175,8 @@ unsigned io_breakpoint_match(const struct vcpu *v, unsigned port, unsigned len)
 void emulated_insn_done(struct vcpu *v, struct cpu_regs *r, unsigned bpmatch)
 {
     r->rflags &= ~X86_EFLAGS_RF;
-    if (r->rflags & X86_EFLAGS_TF)
-        bpmatch |= DR6_BS;
-    if (!bpmatch)
-        return;
+    if (r->rflags & X86_EFLAGS_TF) bpmatch |= DR6_BS;
+    if (!bpmatch) return;
     v->arch.debugreg[6] |= bpmatch | DR6_DEFAULT;
     bounce_exception(v, r, 1, false, 0);
 }

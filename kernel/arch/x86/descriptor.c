@@ -9,10 +9,10 @@
 #include "pt.h"
 #include "layout.h"
 
-#define SEG_P      (1u << 15)
-#define SEG_S      (1u << 12)
-#define SEG_DPL    (3u << 13)
-#define SEG_TYPE   (0xfu << 8)
+#define SEG_P             (1u << 15)
+#define SEG_S             (1u << 12)
+#define SEG_DPL           (3u << 13)
+#define SEG_TYPE          (0xfu << 8)
 #define TYPE_CALL_GATE_64 (0xcu << 8)
 
 /* A gate's target (Xen's guest_gate_selector_okay): a guest GDT entry, an LDT
@@ -25,12 +25,10 @@ static bool gate_selector_ok(uint16_t sel)
 bool check_descriptor(uint64_t *desc)
 {
     uint32_t a = (uint32_t)*desc, b = (uint32_t)(*desc >> 32);
-    if (!(b & SEG_P))
-        return true;
+    if (!(b & SEG_P)) return true;
     b = (b & ~SEG_DPL) | (3u << 13);
     if (!(b & SEG_S)) {
-        if ((b & SEG_TYPE) == 0)
-            return true;
+        if ((b & SEG_TYPE) == 0) return true;
         if ((b & SEG_TYPE) != TYPE_CALL_GATE_64 || (b & 0xff) || !gate_selector_ok((uint16_t)(a >> 16)))
             return false;
         /* DPL 0 makes every use #GP (for emulation); the DPL moves to the RPL. */
@@ -54,11 +52,9 @@ long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4,
     struct vcpu *v = current;
     struct domain *d = v->domain;
     unsigned long frames[MAX_GDT_FRAMES];
-    if (entries > FIRST_RESERVED_GDT_ENTRY)
-        return -EINVAL;
+    if (entries > FIRST_RESERVED_GDT_ENTRY) return -EINVAL;
     unsigned n = ((unsigned)entries + 511) / 512;
-    if (n && copy_from_guest(frames, frame_list, n * sizeof(frames[0])))
-        return -EFAULT;
+    if (n && copy_from_guest(frames, frame_list, n * sizeof(frames[0]))) return -EFAULT;
     spin_lock(&d->lock);
     for (unsigned i = 0; i < n; i++) {
         if (!mfn_valid(frames[i]) || get_page_and_type(frames[i], d, PGT_seg_desc)) {
@@ -83,8 +79,7 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t a3, uint64_t a
 {
     struct domain *d = current->domain;
     mfn_t m = maddr >> PAGE_SHIFT;
-    if ((maddr & 7) || !mfn_valid(m) || !check_descriptor(&desc))
-        return -EINVAL;
+    if ((maddr & 7) || !mfn_valid(m) || !check_descriptor(&desc)) return -EINVAL;
     struct page_info *pg = mfn_to_page(m);
     spin_lock(&d->lock);
     enum page_type t = pg->type == PGT_seg_desc && pg->type_count ? PGT_seg_desc : PGT_writable;
@@ -92,7 +87,8 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t a3, uint64_t a
         spin_unlock(&d->lock);
         return -EINVAL;
     }
-    __atomic_store_n((uint64_t *)((char *)mfn_to_virt(m) + (maddr & (PAGE_SIZE - 1))), desc, __ATOMIC_RELAXED);
+    __atomic_store_n((uint64_t *)((char *)mfn_to_virt(m) + (maddr & (PAGE_SIZE - 1))), desc,
+                     __ATOMIC_RELAXED);
     put_page_and_type(pg);
     spin_unlock(&d->lock);
     return 0;
@@ -109,10 +105,8 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t a3, uint64_t a
 static void ldt_release(struct vcpu *v)
 {
     for (unsigned i = 0; i < LDT_PAGES; i++) {
-        if (!(v->arch.ldt_mapped & (1u << i)))
-            continue;
-        if (v == current)
-            gdt_window_set(this_cpu()->cpu_id, LDT_WINDOW_PAGE + i, INVALID_MFN);
+        if (!(v->arch.ldt_mapped & (1u << i))) continue;
+        if (v == current) gdt_window_set(this_cpu()->cpu_id, LDT_WINDOW_PAGE + i, INVALID_MFN);
         put_page_and_type(mfn_to_page(v->arch.ldt_frames[i]));
     }
     v->arch.ldt_mapped = 0;
@@ -140,8 +134,7 @@ bool ldt_map_page(struct vcpu *v, uint64_t off)
     mfn_t l1, m = INVALID_MFN;
     int rc;
 
-    if ((off >> 3) >= v->arch.ldt_ents || (v->arch.ldt_mapped & (1u << i)) || !is_canonical(la))
-        return false;
+    if ((off >> 3) >= v->arch.ldt_ents || (v->arch.ldt_mapped & (1u << i)) || !is_canonical(la)) return false;
     spin_lock(&d->lock);
     rc = v->arch.guest_table == INVALID_MFN ? -EINVAL : pt_walk_l1(d, v->arch.guest_table, la, &l1);
     if (!rc) {
@@ -154,8 +147,7 @@ bool ldt_map_page(struct vcpu *v, uint64_t off)
         v->arch.ldt_mapped |= 1u << i;
     }
     spin_unlock(&d->lock);
-    if (rc)
-        return false;
+    if (rc) return false;
     gdt_window_set(this_cpu()->cpu_id, LDT_WINDOW_PAGE + i, m);
     return true;
 }

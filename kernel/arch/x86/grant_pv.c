@@ -17,10 +17,8 @@ static uint64_t grant_pte(mfn_t mfn, uint32_t flags)
 {
     uint64_t e = (mfn << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D | PTE_NX | PTE_GNTTAB | PTE_US;
 
-    if (!(flags & GNTMAP_application_map))
-        e |= PTE_GUEST_KERNEL;
-    if (!(flags & GNTMAP_readonly))
-        e |= PTE_RW;
+    if (!(flags & GNTMAP_application_map)) e |= PTE_GUEST_KERNEL;
+    if (!(flags & GNTMAP_readonly)) e |= PTE_RW;
     e |= ((uint64_t)(flags >> _GNTMAP_guest_avail0) << 9) & PTE_AVAIL;
     return e;
 }
@@ -28,11 +26,9 @@ static uint64_t grant_pte(mfn_t mfn, uint32_t flags)
 /* An L1 table of d in use (typed, counted, validated): its entries hold references. */
 static bool live_l1(const struct domain *d, mfn_t m)
 {
-    if (!mfn_valid(m))
-        return false;
+    if (!mfn_valid(m)) return false;
     const struct page_info *pg = mfn_to_page(m);
-    return pg->owner == d->id && pg->type == PGT_l1 && pg->type_count &&
-           (pg->flags & PGF_validated);
+    return pg->owner == d->id && pg->type == PGT_l1 && pg->type_count && (pg->flags & PGF_validated);
 }
 
 static uint64_t *slot_of(uint64_t maddr)
@@ -46,14 +42,12 @@ static uint64_t *slot_of(uint64_t maddr)
 bool grant_host_slot(struct domain *ld, uint64_t addr, uint32_t flags, uint64_t *maddr)
 {
     if (flags & GNTMAP_contains_pte) {
-        if ((addr & 7) || !live_l1(ld, addr >> PAGE_SHIFT))
-            return false;
+        if ((addr & 7) || !live_l1(ld, addr >> PAGE_SHIFT)) return false;
         *maddr = addr;
         return true;
     }
     mfn_t l4 = current->arch.guest_table, l1;
-    if (!guest_range_ok(addr & PAGE_MASK, PAGE_SIZE) || l4 == INVALID_MFN ||
-        pt_walk_l1(ld, l4, addr, &l1))
+    if (!guest_range_ok(addr & PAGE_MASK, PAGE_SIZE) || l4 == INVALID_MFN || pt_walk_l1(ld, l4, addr, &l1))
         return false;
     *maddr = (l1 << PAGE_SHIFT) | (pt_index(addr, 1) * sizeof(uint64_t));
     return true;
@@ -78,19 +72,16 @@ bool grant_host_entry(uint64_t entry, mfn_t *mfn, bool *rw)
  * owes a flush and the entry's references.  False when the guest replaced the
  * entry or its L1 lost its type: pagetype.c has already dropped the references
  * then (and should have flushed). */
-bool replace_grant_host_mapping(const struct domain *ld, uint64_t maddr, mfn_t mfn,
-                                uint32_t flags, uint64_t with)
+bool replace_grant_host_mapping(const struct domain *ld, uint64_t maddr, mfn_t mfn, uint32_t flags,
+                                uint64_t with)
 {
-    if (!live_l1(ld, maddr >> PAGE_SHIFT))
-        return false;
+    if (!live_l1(ld, maddr >> PAGE_SHIFT)) return false;
     uint64_t *slot = slot_of(maddr);
     uint64_t want = grant_pte(mfn, flags);
     uint64_t cur = __atomic_load_n(slot, __ATOMIC_RELAXED);
     do {
-        if ((cur ^ want) & ~(PTE_A | PTE_D))
-            return false;
-    } while (!__atomic_compare_exchange_n(slot, &cur, with, false, __ATOMIC_SEQ_CST,
-                                          __ATOMIC_RELAXED));
+        if ((cur ^ want) & ~(PTE_A | PTE_D)) return false;
+    } while (!__atomic_compare_exchange_n(slot, &cur, with, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
     return true;
 }
 
@@ -99,8 +90,7 @@ bool replace_grant_host_mapping(const struct domain *ld, uint64_t maddr, mfn_t m
 bool steal_grant_host_mapping(struct domain *ld, uint64_t addr, uint64_t *stolen)
 {
     uint64_t maddr;
-    if (!grant_host_slot(ld, addr, 0, &maddr))
-        return false;
+    if (!grant_host_slot(ld, addr, 0, &maddr)) return false;
     *stolen = __atomic_exchange_n(slot_of(maddr), 0, __ATOMIC_SEQ_CST);
     return true;
 }

@@ -18,20 +18,17 @@ bool smap_active;
 
 static inline void guest_open(void)
 {
-    if (smap_active)
-        __asm__ volatile("stac" ::: "memory");
+    if (smap_active) __asm__ volatile("stac" ::: "memory");
 }
 
 static inline void guest_close(void)
 {
-    if (smap_active)
-        __asm__ volatile("clac" ::: "memory");
+    if (smap_active) __asm__ volatile("clac" ::: "memory");
 }
 
 int copy_from_guest(void *dst, uint64_t gva, size_t n)
 {
-    if (!guest_range_ok(gva, n))
-        return -EFAULT;
+    if (!guest_range_ok(gva, n)) return -EFAULT;
     guest_open();
     size_t left = raw_copy(dst, (const void *)gva, n);
     guest_close();
@@ -40,8 +37,7 @@ int copy_from_guest(void *dst, uint64_t gva, size_t n)
 
 int copy_to_guest(uint64_t gva, const void *src, size_t n)
 {
-    if (!guest_range_ok(gva, n))
-        return -EFAULT;
+    if (!guest_range_ok(gva, n)) return -EFAULT;
     guest_open();
     size_t left = raw_copy((void *)gva, src, n);
     guest_close();
@@ -50,8 +46,7 @@ int copy_to_guest(uint64_t gva, const void *src, size_t n)
 
 int cmpxchg_guest_u64(uint64_t gva, uint64_t *old, uint64_t new_val)
 {
-    if ((gva & 7) || !guest_range_ok(gva, 8))
-        return -EFAULT;
+    if ((gva & 7) || !guest_range_ok(gva, 8)) return -EFAULT;
     guest_open();
     int rc = raw_cmpxchg8((uint64_t *)gva, old, new_val);
     guest_close();

@@ -20,24 +20,24 @@
 void *map_phys(paddr_t pa, size_t len, bool uncached);
 extern const void *acpi_dmar;
 
-#define R_CAP 0x08
-#define R_ECAP 0x10
-#define R_GCMD 0x18
-#define R_GSTS 0x1c
-#define R_RTADDR 0x20
-#define R_FSTS 0x34
-#define R_FECTL 0x38
-#define R_FEDATA 0x3c
-#define R_FEADDR 0x40
-#define R_FEUADDR 0x44
-#define R_IQT 0x88
-#define R_IQA 0x90
-#define R_IRTA 0xb8
-#define G_TE (1u << 31)
-#define G_SRTP (1u << 30)
-#define G_QIE (1u << 26)
-#define G_IRE (1u << 25)
-#define G_SIRTP (1u << 24)
+#define R_CAP       0x08
+#define R_ECAP      0x10
+#define R_GCMD      0x18
+#define R_GSTS      0x1c
+#define R_RTADDR    0x20
+#define R_FSTS      0x34
+#define R_FECTL     0x38
+#define R_FEDATA    0x3c
+#define R_FEADDR    0x40
+#define R_FEUADDR   0x44
+#define R_IQT       0x88
+#define R_IQA       0x90
+#define R_IRTA      0xb8
+#define G_TE        (1u << 31)
+#define G_SRTP      (1u << 30)
+#define G_QIE       (1u << 26)
+#define G_IRE       (1u << 25)
+#define G_SIRTP     (1u << 24)
 #define IRT_ENTRIES 256
 
 static volatile uint8_t *regs;
@@ -49,14 +49,17 @@ static unsigned qi_tail;
 static volatile uint32_t qi_status;
 static spinlock_t iommu_lock = SPINLOCK_INIT;
 /* busy: a table is being built; frame changes meanwhile wait for it (below). */
-static struct { struct dma_pt pt; unsigned nr_devs; bool busy; } doms[MAX_DOMAINS];
+static struct {
+    struct dma_pt pt;
+    unsigned nr_devs;
+    bool busy;
+} doms[MAX_DOMAINS];
 
 void iommu_sync(const void *p, size_t n)
 {
-    if (coherent)
-        return;
+    if (coherent) return;
     for (uintptr_t a = (uintptr_t)p & ~63ul; a < (uintptr_t)p + n; a += 64)
-        __asm__ volatile("clflush (%0)" :: "r"(a) : "memory");
+        __asm__ volatile("clflush (%0)" ::"r"(a) : "memory");
     __asm__ volatile("mfence" ::: "memory");
 }
 
@@ -68,8 +71,7 @@ static void wr64(unsigned r, uint64_t v) { *(volatile uint64_t *)(regs + r) = v;
 static bool wait_status(uint32_t bit, bool set)
 {
     for (unsigned i = 0; i < 10000000; i++) {
-        if (!!(rd32(R_GSTS) & bit) == set)
-            return true;
+        if (!!(rd32(R_GSTS) & bit) == set) return true;
         pause();
     }
     return false;
@@ -91,7 +93,7 @@ static void qi_run(uint64_t lo, uint64_t hi)
     q[qi_tail * 2 + 1] = hi;
     qi_tail = (qi_tail + 1) % 256;
     qi_status = 0;
-    q[qi_tail * 2] = 5 | (1u << 5) | ((uint64_t)1 << 32);          /* wait, status write of 1 */
+    q[qi_tail * 2] = 5 | (1u << 5) | ((uint64_t)1 << 32); /* wait, status write of 1 */
     q[qi_tail * 2 + 1] = ((uint64_t)(uintptr_t)&qi_status - HV_IMAGE_VIRT);
     iommu_sync(q, PAGE_SIZE);
     qi_tail = (qi_tail + 1) % 256;
@@ -99,13 +101,12 @@ static void qi_run(uint64_t lo, uint64_t hi)
     wr64(R_IQT, (uint64_t)qi_tail << 4);
     for (unsigned i = 0; i < 100000000 && !__atomic_load_n(&qi_status, __ATOMIC_ACQUIRE); i++)
         pause();
-    if (!qi_status)
-        panic("iommu: invalidation queue stuck (fault status %x)", rd32(R_FSTS));
+    if (!qi_status) panic("iommu: invalidation queue stuck (fault status %x)", rd32(R_FSTS));
 }
 
-static void flush_context(void) { qi_run(1 | (1u << 4), 0); }                 /* global */
+static void flush_context(void) { qi_run(1 | (1u << 4), 0); } /* global */
 static void flush_iotlb(domid_t d) { qi_run(2 | (2u << 4) | (3u << 6) | ((uint64_t)(d + 1) << 16), 0); }
-static void flush_iec(void) { qi_run(4, 0); }                                  /* global */
+static void flush_iec(void) { qi_run(4, 0); } /* global */
 
 /* Only the core's own direct-map frames have a physical address we can hand
  * to the hardware; qi_status lives in the image, which is mapped at phys 0. */
@@ -124,26 +125,21 @@ static bool setup(uint64_t base)
     root_mfn = frame_alloc();
     qi_mfn = frame_alloc();
     irt_mfn = frame_alloc();
-    if (root_mfn == INVALID_MFN || qi_mfn == INVALID_MFN || irt_mfn == INVALID_MFN)
-        return false;
+    if (root_mfn == INVALID_MFN || qi_mfn == INVALID_MFN || irt_mfn == INVALID_MFN) return false;
     iommu_sync(mfn_to_virt(root_mfn), PAGE_SIZE);
     iommu_sync(mfn_to_virt(irt_mfn), PAGE_SIZE);
     wr64(R_RTADDR, root_mfn << PAGE_SHIFT);
-    if (!gcmd(G_SRTP, G_SRTP))
-        return false;
+    if (!gcmd(G_SRTP, G_SRTP)) return false;
     wr64(R_IQT, 0);
     wr64(R_IQA, qi_mfn << PAGE_SHIFT);
-    if (!gcmd(G_QIE, G_QIE))
-        return false;
+    if (!gcmd(G_QIE, G_QIE)) return false;
     flush_context();
-    qi_run(2 | (1u << 4) | (3u << 6), 0);                      /* global IOTLB */
-    wr64(R_IRTA, (irt_mfn << PAGE_SHIFT) | 7);                  /* 2^(7+1) entries, xAPIC */
-    if (!gcmd(G_SIRTP, G_SIRTP))
-        return false;
+    qi_run(2 | (1u << 4) | (3u << 6), 0);      /* global IOTLB */
+    wr64(R_IRTA, (irt_mfn << PAGE_SHIFT) | 7); /* 2^(7+1) entries, xAPIC */
+    if (!gcmd(G_SIRTP, G_SIRTP)) return false;
     flush_iec();
     /* Remapped interrupts only: compatibility-format ones (a forged MSI) are blocked. */
-    if (!gcmd(G_IRE, G_IRE))
-        return false;
+    if (!gcmd(G_IRE, G_IRE)) return false;
     wr32(R_FEDATA, VEC_IOMMU_FAULT);
     wr32(R_FEADDR, 0xfee00000u | (cpu_apic_id[0] << 12));
     wr32(R_FEUADDR, 0);
@@ -165,8 +161,7 @@ void iommu_init(void)
     unsigned units = 0;
     for (uint32_t off = 48; off + 4 <= len;) {
         uint16_t type = *(const uint16_t *)(t + off), l = *(const uint16_t *)(t + off + 2);
-        if (l < 4 || off + l > len)
-            break;
+        if (l < 4 || off + l > len) break;
         if (type == 0 && l >= 16) {
             units++;
             base = *(const uint64_t *)(t + off + 8);
@@ -215,7 +210,7 @@ int iommu_attach(struct domain *d, struct pci_fn *f)
     if (!rc) {
         doms[d->id].nr_devs++;
         uint64_t *ce = ctx_entry(bus, devfn);
-        ce[1] = (levels == 3 ? 1 : 2) | ((uint64_t)(d->id + 1) << 8);   /* AW, domain id */
+        ce[1] = (levels == 3 ? 1 : 2) | ((uint64_t)(d->id + 1) << 8); /* AW, domain id */
         __atomic_store_n(&ce[0], (doms[d->id].pt.root << PAGE_SHIFT) | 1, __ATOMIC_SEQ_CST);
         iommu_sync(ce, 16);
         flush_context();
@@ -236,8 +231,7 @@ void iommu_detach(struct domain *d, struct pci_fn *f)
     iommu_sync(ce, 16);
     flush_context();
     flush_iotlb(d->id);
-    if (doms[d->id].nr_devs && !--doms[d->id].nr_devs)
-        dma_pt_destroy(&doms[d->id].pt);
+    if (doms[d->id].nr_devs && !--doms[d->id].nr_devs) dma_pt_destroy(&doms[d->id].pt);
     spin_unlock(&iommu_lock);
 }
 
@@ -264,10 +258,7 @@ void iommu_page_changed(struct page_info *pg, domid_t owner)
     set_frame(owner, page_to_mfn(pg), dma_frame_perm(pg, owner));
 }
 
-void iommu_frame_released(domid_t owner, mfn_t m)
-{
-    set_frame(owner, m, 0);
-}
+void iommu_frame_released(domid_t owner, mfn_t m) { set_frame(owner, m, 0); }
 
 /* ---- interrupt remapping ---- */
 
@@ -275,7 +266,7 @@ void iommu_irte_set(unsigned idx, uint16_t sid, uint8_t vector, uint32_t apic_id
 {
     spin_lock(&iommu_lock);
     uint64_t *e = (uint64_t *)mfn_to_virt(irt_mfn) + idx * 2;
-    e[1] = sid | (1ull << 18);                                    /* SVT: requester id must match */
+    e[1] = sid | (1ull << 18); /* SVT: requester id must match */
     __atomic_store_n(&e[0], 1 | ((uint64_t)vector << 16) | ((uint64_t)(apic_id & 0xff) << 40),
                      __ATOMIC_SEQ_CST);
     iommu_sync(e, 16);
@@ -302,15 +293,17 @@ void iommu_fault_interrupt(void)
     unsigned nfr = (unsigned)((cap >> 40) & 0xff) + 1, fro = (unsigned)((cap >> 24) & 0x3ff) * 16;
     for (unsigned i = 0; i < nfr; i++) {
         uint64_t hi = rd64(fro + i * 16 + 8);
-        if (!(hi >> 63))
-            continue;
+        if (!(hi >> 63)) continue;
         uint64_t addr = rd64(fro + i * 16);
         unsigned sid = hi & 0xffff, reason = (hi >> 32) & 0xff;
         if (logged++ < 64)
-            printk("tessera: iommu: DMA fault: device %02x:%02x.%u %s %lx reason 0x%x, blocked\n",
-                   sid >> 8, (sid >> 3) & 31, sid & 7, reason >= 0x20 ? "interrupt" : (hi >> 62) & 1 ? "read" : "write",
+            printk("tessera: iommu: DMA fault: device %02x:%02x.%u %s %lx reason 0x%x, blocked\n", sid >> 8,
+                   (sid >> 3) & 31, sid & 7,
+                   reason >= 0x20   ? "interrupt"
+                   : (hi >> 62) & 1 ? "read"
+                                    : "write",
                    reason >= 0x20 ? addr >> 48 : addr & PAGE_MASK, reason);
-        wr32(fro + i * 16 + 12, 1u << 31);                     /* clear F */
+        wr32(fro + i * 16 + 12, 1u << 31); /* clear F */
     }
-    wr32(R_FSTS, rd32(R_FSTS) & 0x7f);                            /* overflow and error bits */
+    wr32(R_FSTS, rd32(R_FSTS) & 0x7f); /* overflow and error bits */
 }

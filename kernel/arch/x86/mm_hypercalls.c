@@ -22,7 +22,7 @@
 #include "lib.h"
 #include "hypercall.h"
 
-#define MMU_UPDATE_PREEMPTED 0x80000000u   /* Xen's continuation marker in count */
+#define MMU_UPDATE_PREEMPTED 0x80000000u /* Xen's continuation marker in count */
 
 /* ---- foreigndom ---- */
 
@@ -33,19 +33,13 @@
 static int get_pg_owner(struct domain *d, domid_t id, struct domain **pg)
 {
     *pg = d;
-    if (id == DOMID_SELF)
-        return 0;
-    if (id == d->id)
-        return -ESRCH;
-    if (id == DOMID_IO && has_cap(d, CAP_IO))
-        return 0;                        /* Xen's I/O-frame owner: BAR frames of its devices */
-    if (id == DOMID_IO || id == DOMID_XEN)
-        return -EPERM;
+    if (id == DOMID_SELF) return 0;
+    if (id == d->id) return -ESRCH;
+    if (id == DOMID_IO && has_cap(d, CAP_IO)) return 0; /* Xen's I/O-frame owner: BAR frames of its devices */
+    if (id == DOMID_IO || id == DOMID_XEN) return -EPERM;
     struct domain *t = domain_lookup(id);
-    if (!t)
-        return -ESRCH;
-    if (!has_cap(d, CAP_BUILD) || t->parent != d->id || t->has_run || t->state == DOM_DYING)
-        return -EPERM;
+    if (!t) return -ESRCH;
+    if (!has_cap(d, CAP_BUILD) || t->parent != d->id || t->has_run || t->state == DOM_DYING) return -EPERM;
     *pg = t;
     return 0;
 }
@@ -58,55 +52,49 @@ static int start_batch(uint64_t array, uint32_t *count, uint64_t pdone, uint32_t
     *done0 = 0;
     if (*count & MMU_UPDATE_PREEMPTED) {
         *count &= ~MMU_UPDATE_PREEMPTED;
-        if (pdone && copy_from_guest(done0, pdone, sizeof(*done0)))
-            *done0 = 0;
+        if (pdone && copy_from_guest(done0, pdone, sizeof(*done0))) *done0 = 0;
     }
-    if (*count && !guest_range_ok(array, 1))
-        return -EFAULT;
+    if (*count && !guest_range_ok(array, 1)) return -EFAULT;
     return 0;
 }
 
-#define BATCH_PREEMPTED 1   /* not an errno: the batch stopped to continue later */
+#define BATCH_PREEMPTED 1 /* not an errno: the batch stopped to continue later */
 
 /* Element i of a batch: BATCH_PREEMPTED when preemption is due before it (never
  * before the first of this invocation), -EFAULT if unreadable. */
 static int batch_elem(uint64_t array, uint32_t i, void *elem, size_t size)
 {
-    if (i && hypercall_preempt_check())
-        return BATCH_PREEMPTED;
+    if (i && hypercall_preempt_check()) return BATCH_PREEMPTED;
     return copy_from_guest(elem, array + (uint64_t)i * size, size) ? -EFAULT : 0;
 }
 
 /* `done` (a 32-bit count) is written last; Xen ignores a failure to write it.
  * A preempted batch continues with the rest: Xen passes the count and the
  * domain id as 32-bit values ("hihi"). */
-static long report_done(unsigned op, uint64_t array, size_t size, uint32_t count, uint32_t i,
-                        uint64_t pdone, uint32_t done0, uint64_t domid, long rc)
+static long report_done(unsigned op, uint64_t array, size_t size, uint32_t count, uint32_t i, uint64_t pdone,
+                        uint32_t done0, uint64_t domid, long rc)
 {
     uint32_t done = done0 + i;
     if (rc == BATCH_PREEMPTED)
-        rc = hypercall_continue(op, 4, (uint64_t[]){ array + (uint64_t)i * size,
-                                                     (count - i) | MMU_UPDATE_PREEMPTED, pdone,
-                                                     (uint32_t)domid });
-    if (pdone)
-        (void)copy_to_guest(pdone, &done, sizeof(done));
+        rc = hypercall_continue(op, 4,
+                                (uint64_t[]){ array + (uint64_t)i * size, (count - i) | MMU_UPDATE_PREEMPTED,
+                                              pdone, (uint32_t)domid });
+    if (pdone) (void)copy_to_guest(pdone, &done, sizeof(done));
     return rc;
 }
 
 /* ---- mmu_update ---- */
 
 /* A checked store into a table of d (its L1 entries may map pg_owner's frames). */
-static int mmu_normal_update(struct domain *d, const struct domain *pg_owner, uint64_t ptr,
-                             uint64_t val, bool preserve_ad)
+static int mmu_normal_update(struct domain *d, const struct domain *pg_owner, uint64_t ptr, uint64_t val,
+                             bool preserve_ad)
 {
     mfn_t m = ptr >> PAGE_SHIFT;
     unsigned off = ptr & (PAGE_SIZE - 1);
 
-    if ((off & 7) || !mfn_valid(m))
-        return -EINVAL;
+    if ((off & 7) || !mfn_valid(m)) return -EINVAL;
     struct page_info *pg = mfn_to_page(m);
-    if (get_page(pg, d))
-        return -EINVAL;
+    if (get_page(pg, d)) return -EINVAL;
     int rc;
     if (pg->type_count && pg->type >= PGT_l1 && pg->type <= PGT_l4) {
         rc = pt_update_entry_foreign(d, pg_owner, m, off / 8, val, preserve_ad);
@@ -127,22 +115,19 @@ static int mmu_machphys_update(const struct domain *pg_owner, uint64_t ptr, uint
 {
     mfn_t m = ptr >> PAGE_SHIFT;
 
-    if (!mfn_valid(m) || get_page(mfn_to_page(m), pg_owner))
-        return -EINVAL;
-    if (m2p_table)
-        m2p_table[m] = pfn;
+    if (!mfn_valid(m) || get_page(mfn_to_page(m), pg_owner)) return -EINVAL;
+    if (m2p_table) m2p_table[m] = pfn;
     put_page(mfn_to_page(m));
     return 0;
 }
 
-static int mmu_update_one(struct domain *d, const struct domain *pg_owner,
-                          const struct mmu_update *req)
+static int mmu_update_one(struct domain *d, const struct domain *pg_owner, const struct mmu_update *req)
 {
     uint64_t ptr = req->ptr & ~3UL;
 
     switch (req->ptr & 3) {
     case MMU_NORMAL_PT_UPDATE:
-    case MMU_PT_UPDATE_NO_TRANSLATE:     /* same thing for a non-translated guest */
+    case MMU_PT_UPDATE_NO_TRANSLATE: /* same thing for a non-translated guest */
         return mmu_normal_update(d, pg_owner, ptr, req->val, false);
     case MMU_PT_UPDATE_PRESERVE_AD:
         return mmu_normal_update(d, pg_owner, ptr, req->val, true);
@@ -151,22 +136,21 @@ static int mmu_update_one(struct domain *d, const struct domain *pg_owner,
     }
 }
 
-static long mmu_update_batch(struct domain *d, struct domain *pg_owner, uint64_t reqs,
-                             uint32_t count, uint32_t *done)
+static long mmu_update_batch(struct domain *d, struct domain *pg_owner, uint64_t reqs, uint32_t count,
+                             uint32_t *done)
 {
     int rc = 0;
     uint32_t i;
 
     for (i = 0; i < count; i++) {
         struct mmu_update req;
-        if ((rc = batch_elem(reqs, i, &req, sizeof(req))))
-            break;
+        if ((rc = batch_elem(reqs, i, &req, sizeof(req)))) break;
         mm_lock_pair(d, pg_owner);
         rc = mmu_update_one(d, pg_owner, &req);
         mm_unlock_pair(d, pg_owner);
         if (rc) {
-            dprintk("d%u: mmu_update[%u] ptr %#lx val %#lx (pg_owner d%u): %d\n", d->id, i,
-                    req.ptr, req.val, pg_owner->id, rc);
+            dprintk("d%u: mmu_update[%u] ptr %#lx val %#lx (pg_owner d%u): %d\n", d->id, i, req.ptr, req.val,
+                    pg_owner->id, rc);
             break;
         }
     }
@@ -184,22 +168,17 @@ long do_mmu_update(uint64_t reqs, uint64_t count64, uint64_t pdone, uint64_t dom
     (void)a5;
     /* Xen's way of finishing a continuation it made itself: never made here,
      * but the call answers as Xen's does. */
-    if (count == MMU_UPDATE_PREEMPTED && !reqs)
-        return (int)(uint32_t)domid;
-    if ((rc = start_batch(reqs, &count, pdone, &done0)))
-        return rc;
+    if (count == MMU_UPDATE_PREEMPTED && !reqs) return (int)(uint32_t)domid;
+    if ((rc = start_batch(reqs, &count, pdone, &done0))) return rc;
     /* Upper 16 bits: page-table owner + 1 (0 = self); lower: page owner. */
     uint32_t pt_dom = (uint32_t)domid >> 16;
-    if (pt_dom && pt_dom - 1 != d->id)
-        return domain_lookup((domid_t)(pt_dom - 1)) ? -EPERM : -ESRCH;
-    if (foreign && (rc = build_lock_acquire()))
-        return rc;
+    if (pt_dom && pt_dom - 1 != d->id) return domain_lookup((domid_t)(pt_dom - 1)) ? -EPERM : -ESRCH;
+    if (foreign && (rc = build_lock_acquire())) return rc;
     if (!(rc = get_pg_owner(d, (domid_t)domid, &pg_owner)))
         rc = mmu_update_batch(d, pg_owner, reqs, count, &done);
-    if (foreign)
-        build_lock_release();
-    return report_done(__HYPERVISOR_mmu_update, reqs, sizeof(struct mmu_update), count, done, pdone,
-                       done0, domid, rc);
+    if (foreign) build_lock_release();
+    return report_done(__HYPERVISOR_mmu_update, reqs, sizeof(struct mmu_update), count, done, pdone, done0,
+                       domid, rc);
 }
 
 /* ---- mmuext_op ---- */
@@ -207,10 +186,8 @@ long do_mmu_update(uint64_t reqs, uint64_t count64, uint64_t pdone, uint64_t dom
 /* vCPU bitmap of the *_MULTI flushes: a guest pointer to words of 64 bits. */
 static int read_vcpumask(const struct domain *d, uint64_t ptr, uint64_t *mask)
 {
-    if (copy_from_guest(mask, ptr, sizeof(*mask)))
-        return -EFAULT;
-    if (d->nr_vcpus < 64)
-        *mask &= (1UL << d->nr_vcpus) - 1;
+    if (copy_from_guest(mask, ptr, sizeof(*mask))) return -EFAULT;
+    if (d->nr_vcpus < 64) *mask &= (1UL << d->nr_vcpus) - 1;
     return 0;
 }
 
@@ -219,8 +196,7 @@ static void flush_vcpus(struct domain *d, uint64_t mask, bool one, uint64_t va)
 {
     struct vcpu *v = current;
 
-    if (!mask)
-        return;
+    if (!mask) return;
     if (mask == (1UL << v->id)) {
         if (one)
             flush_tlb_one_local(va);
@@ -233,26 +209,20 @@ static void flush_vcpus(struct domain *d, uint64_t mask, bool one, uint64_t va)
 
 static int pin_table(struct domain *d, mfn_t m, enum page_type t)
 {
-    if (!mfn_valid(m))
-        return -EINVAL;
+    if (!mfn_valid(m)) return -EINVAL;
     struct page_info *pg = mfn_to_page(m);
-    if (pg->owner != d->id)
-        return -EINVAL;
-    if (pg->flags & PGF_pinned)
-        return -EINVAL;                   /* Xen: "already pinned" */
+    if (pg->owner != d->id) return -EINVAL;
+    if (pg->flags & PGF_pinned) return -EINVAL; /* Xen: "already pinned" */
     int rc = get_page_and_type(m, d, t);
-    if (!rc)
-        pg->flags |= PGF_pinned;
+    if (!rc) pg->flags |= PGF_pinned;
     return rc;
 }
 
 static int unpin_table(struct domain *d, mfn_t m)
 {
-    if (!mfn_valid(m))
-        return -EINVAL;
+    if (!mfn_valid(m)) return -EINVAL;
     struct page_info *pg = mfn_to_page(m);
-    if (pg->owner != d->id || !(pg->flags & PGF_pinned))
-        return -EINVAL;
+    if (pg->owner != d->id || !(pg->flags & PGF_pinned)) return -EINVAL;
     pg->flags &= ~PGF_pinned;
     put_page_and_type(pg);
     return 0;
@@ -266,10 +236,7 @@ static int unpin_table(struct domain *d, mfn_t m)
  * m2p_strict, an L4 loses it at NEW_USER_BASEPTR.  Either way the guest
  * kernel sees the M2P (Xen's fill_ro_mpt/zap_ro_mpt). */
 #define RO_MPT_SLOT L4_SLOT_RO_MPT
-static bool m2p_strict(const struct domain *d)
-{
-    return d->vm_assist & (1UL << VMASST_TYPE_m2p_strict);
-}
+static bool m2p_strict(const struct domain *d) { return d->vm_assist & (1UL << VMASST_TYPE_m2p_strict); }
 
 void mm_set_ro_mpt(mfn_t l4, bool present)
 {
@@ -290,37 +257,29 @@ static int new_baseptr(struct vcpu *v, mfn_t m)
         return 0;
     }
     int rc = get_root_table(v->domain, m);
-    if (rc)
-        return rc;
-    if (!m2p_strict(v->domain))
-        mm_set_ro_mpt(m, true);
+    if (rc) return rc;
+    if (!m2p_strict(v->domain)) mm_set_ro_mpt(m, true);
     v->arch.guest_table = m;
     arch_load_guest_cr3(v);
     /* Only now, with CR3 off the old table, may it lose its last type ref. */
-    if (old != INVALID_MFN)
-        put_page_and_type(mfn_to_page(old));
+    if (old != INVALID_MFN) put_page_and_type(mfn_to_page(old));
     return 0;
 }
 
 static int new_user_baseptr(struct vcpu *v, mfn_t m)
 {
     mfn_t old = v->arch.guest_table_user;
-    mfn_t want = m ? m : INVALID_MFN;     /* mfn 0 means "no user table" */
+    mfn_t want = m ? m : INVALID_MFN; /* mfn 0 means "no user table" */
 
-    if (want == old)
-        return 0;
+    if (want == old) return 0;
     if (m) {
         int rc = get_root_table(v->domain, m);
-        if (rc)
-            return rc;
-        if (m2p_strict(v->domain))
-            mm_set_ro_mpt(m, false);
+        if (rc) return rc;
+        if (m2p_strict(v->domain)) mm_set_ro_mpt(m, false);
     }
     v->arch.guest_table_user = want;
-    if (!v->arch.kernel_mode)
-        arch_load_guest_cr3(v);
-    if (old != INVALID_MFN)
-        put_page_and_type(mfn_to_page(old));
+    if (!v->arch.kernel_mode) arch_load_guest_cr3(v);
+    if (old != INVALID_MFN) put_page_and_type(mfn_to_page(old));
     return 0;
 }
 
@@ -328,8 +287,7 @@ static int new_user_baseptr(struct vcpu *v, mfn_t m)
  * half gets #GP for the descriptors past it (traps.c ldt_fault). */
 static int set_ldt(struct vcpu *v, uint64_t base, uint32_t ents)
 {
-    if (ents > 8192 || (ents && ((base & (PAGE_SIZE - 1)) || !guest_range_ok(base, 1))))
-        return -EINVAL;
+    if (ents > 8192 || (ents && ((base & (PAGE_SIZE - 1)) || !guest_range_ok(base, 1)))) return -EINVAL;
     if (ents != v->arch.ldt_ents || (ents ? base : 0) != v->arch.ldt_base)
         ldt_switch(v, ents ? base : 0, ents);
     return 0;
@@ -337,10 +295,8 @@ static int set_ldt(struct vcpu *v, uint64_t base, uint32_t ents)
 
 static int page_clear_or_copy(struct domain *d, mfn_t dst, mfn_t src, bool copy)
 {
-    if (!mfn_valid(dst) || (copy && !mfn_valid(src)))
-        return -EINVAL;
-    if (copy && get_page(mfn_to_page(src), d))
-        return -EINVAL;
+    if (!mfn_valid(dst) || (copy && !mfn_valid(src))) return -EINVAL;
+    if (copy && get_page(mfn_to_page(src), d)) return -EINVAL;
     int rc = get_page_and_type(dst, d, PGT_writable) ? -EINVAL : 0;
     if (!rc) {
         if (copy)
@@ -349,8 +305,7 @@ static int page_clear_or_copy(struct domain *d, mfn_t dst, mfn_t src, bool copy)
             memset(mfn_to_virt(dst), 0, PAGE_SIZE);
         put_page_and_type(mfn_to_page(dst));
     }
-    if (copy)
-        put_page(mfn_to_page(src));
+    if (copy) put_page(mfn_to_page(src));
     return rc;
 }
 
@@ -382,7 +337,7 @@ static int mmuext_one(struct vcpu *v, const struct mmuext_op *op)
 {
     struct domain *d = v->domain;
     uint64_t va = op->arg1.linear_addr, mask;
-    bool va_ok = guest_range_ok(va, 1);   /* Xen silently skips other addresses */
+    bool va_ok = guest_range_ok(va, 1); /* Xen silently skips other addresses */
     int rc;
 
     switch (op->cmd) {
@@ -390,14 +345,13 @@ static int mmuext_one(struct vcpu *v, const struct mmuext_op *op)
         flush_tlb_local();
         return 0;
     case MMUEXT_INVLPG_LOCAL:
-        if (va_ok)
-            flush_tlb_one_local(va);
+        if (va_ok) flush_tlb_one_local(va);
         return 0;
     case MMUEXT_TLB_FLUSH_MULTI:
     case MMUEXT_INVLPG_MULTI:
         /* arg2 is a guest handle: its 64-bit pointer value. */
         if (read_vcpumask(d, op->arg2.src_mfn, &mask))
-            return -EINVAL;               /* Xen maps the fault to -EINVAL here */
+            return -EINVAL; /* Xen maps the fault to -EINVAL here */
         if (op->cmd == MMUEXT_TLB_FLUSH_MULTI || va_ok)
             flush_vcpus(d, mask, op->cmd == MMUEXT_INVLPG_MULTI, va);
         return 0;
@@ -405,12 +359,11 @@ static int mmuext_one(struct vcpu *v, const struct mmuext_op *op)
         flush_tlb_domain(d);
         return 0;
     case MMUEXT_INVLPG_ALL:
-        if (va_ok)
-            flush_tlb_domain(d);
+        if (va_ok) flush_tlb_domain(d);
         return 0;
     case MMUEXT_FLUSH_CACHE:
     case MMUEXT_FLUSH_CACHE_GLOBAL:
-        return -EACCES;                   /* no cache-flush permission for anyone yet */
+        return -EACCES; /* no cache-flush permission for anyone yet */
     case MMUEXT_SET_LDT:
         return set_ldt(v, va, op->arg2.nr_ents);
     case MMUEXT_MARK_SUPER:
@@ -461,32 +414,26 @@ long do_mmuext_op(uint64_t ops, uint64_t count64, uint64_t pdone, uint64_t domid
     int rc;
 
     (void)a5;
-    if (count == MMU_UPDATE_PREEMPTED && !ops)
-        return (int)(uint32_t)domid;      /* as in do_mmu_update */
-    if ((rc = start_batch(ops, &count, pdone, &done0)))
-        return rc;
-    if (foreign && (rc = build_lock_acquire()))
-        return rc;
+    if (count == MMU_UPDATE_PREEMPTED && !ops) return (int)(uint32_t)domid; /* as in do_mmu_update */
+    if ((rc = start_batch(ops, &count, pdone, &done0))) return rc;
+    if (foreign && (rc = build_lock_acquire())) return rc;
     if ((rc = get_pg_owner(v->domain, (domid_t)domid, &pg_owner))) {
-        if (foreign)
-            build_lock_release();
-        return rc;                        /* Xen leaves `done` alone here */
+        if (foreign) build_lock_release();
+        return rc; /* Xen leaves `done` alone here */
     }
     for (; i < count; i++) {
         struct mmuext_op op;
-        if ((rc = batch_elem(ops, i, &op, sizeof(op))))
-            break;
+        if ((rc = batch_elem(ops, i, &op, sizeof(op)))) break;
         rc = pg_owner == v->domain ? mmuext_one(v, &op) : mmuext_foreign(v->domain, pg_owner, &op);
         if (rc) {
-            dprintk("d%u: mmuext_op[%u] cmd %u arg %#lx (pg_owner d%u): %d\n", v->domain->id, i,
-                    op.cmd, op.arg1.mfn, pg_owner->id, rc);
+            dprintk("d%u: mmuext_op[%u] cmd %u arg %#lx (pg_owner d%u): %d\n", v->domain->id, i, op.cmd,
+                    op.arg1.mfn, pg_owner->id, rc);
             break;
         }
     }
-    if (foreign)
-        build_lock_release();
-    return report_done(__HYPERVISOR_mmuext_op, ops, sizeof(struct mmuext_op), count, i, pdone, done0,
-                       domid, rc);
+    if (foreign) build_lock_release();
+    return report_done(__HYPERVISOR_mmuext_op, ops, sizeof(struct mmuext_op), count, i, pdone, done0, domid,
+                       rc);
 }
 
 /* ---- update_va_mapping ---- */
@@ -500,27 +447,24 @@ long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4
     mfn_t l1;
     int rc;
 
-    (void)a4; (void)a5;
+    (void)a4;
+    (void)a5;
     /* Decode everything first: Xen would apply the update and then fail on a
      * bad bitmap pointer; we refuse before changing anything. */
-    if (kind != UVMF_NONE && target != UVMF_LOCAL && target != UVMF_ALL &&
-        read_vcpumask(d, target, &mask))
+    if (kind != UVMF_NONE && target != UVMF_LOCAL && target != UVMF_ALL && read_vcpumask(d, target, &mask))
         return -EFAULT;
-    if (!guest_range_ok(va, 1))
-        return -EINVAL;
+    if (!guest_range_ok(va, 1)) return -EINVAL;
 
     spin_lock(&d->lock);
     rc = pt_walk_l1(d, v->arch.guest_table, va, &l1);
-    if (!rc)
-        rc = pt_update_entry(d, l1, pt_index(va, 1), val, false);
+    if (!rc) rc = pt_update_entry(d, l1, pt_index(va, 1), val, false);
     spin_unlock(&d->lock);
     if (rc) {
         dprintk("d%u: update_va_mapping %#lx val %#lx: %d\n", d->id, va, val, rc);
         return rc;
     }
 
-    if (kind == UVMF_NONE)
-        return 0;
+    if (kind == UVMF_NONE) return 0;
     if (target == UVMF_ALL)
         flush_tlb_domain(d);
     else
@@ -539,9 +483,10 @@ long do_vm_assist(uint64_t cmd, uint64_t type, uint64_t a3, uint64_t a4, uint64_
     struct domain *d = current->domain;
     uint32_t t = (uint32_t)type;
 
-    (void)a3; (void)a4; (void)a5;
-    if (t >= 64 || !(VMASST_PV64_VALID & (1UL << t)))
-        return -EINVAL;
+    (void)a3;
+    (void)a4;
+    (void)a5;
+    if (t >= 64 || !(VMASST_PV64_VALID & (1UL << t))) return -EINVAL;
     switch ((uint32_t)cmd) {
     case VMASST_CMD_enable:
         __atomic_or_fetch(&d->vm_assist, 1UL << t, __ATOMIC_RELAXED);

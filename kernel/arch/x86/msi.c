@@ -19,14 +19,14 @@ void iommu_irte_set(unsigned idx, uint16_t sid, uint8_t vector, uint32_t apic_id
 void iommu_irte_clear(unsigned idx);
 void iommu_fault_interrupt(void);
 
-#define NR_PIRQS 256                          /* per domain, as Xen's default for a domU */
+#define NR_PIRQS 256 /* per domain, as Xen's default for a domU */
 #define NR_SLOTS (VEC_PIRQ_LAST - VEC_PIRQ_FIRST + 1)
 
 static struct slot {
-    bool     used;
-    uint16_t dom, port;                       /* port 0: not bound */
-    int      pirq;
-    int      msix_entry;                      /* -1: MSI */
+    bool used;
+    uint16_t dom, port; /* port 0: not bound */
+    int pirq;
+    int msix_entry; /* -1: MSI */
     struct pci_fn *fn;
 } slots[NR_SLOTS];
 static spinlock_t msi_lock = SPINLOCK_INIT;
@@ -34,8 +34,7 @@ static spinlock_t msi_lock = SPINLOCK_INIT;
 static struct slot *find(domid_t d, int pirq)
 {
     for (unsigned i = 0; i < NR_SLOTS; i++)
-        if (slots[i].used && slots[i].dom == d && slots[i].pirq == pirq)
-            return &slots[i];
+        if (slots[i].used && slots[i].dom == d && slots[i].pirq == pirq) return &slots[i];
     return NULL;
 }
 
@@ -60,7 +59,7 @@ static void program(struct slot *s, unsigned idx)
     uint32_t sbdf = f->sbdf;
     if (s->msix_entry >= 0) {
         volatile uint32_t *e = msix_entry(f, (unsigned)s->msix_entry);
-        pci_conf_write(sbdf, 0x04, 2, pci_conf_read(sbdf, 0x04, 2) | 2);   /* memory decode */
+        pci_conf_write(sbdf, 0x04, 2, pci_conf_read(sbdf, 0x04, 2) | 2); /* memory decode */
         e[3] = 1;
         e[0] = addr;
         e[1] = 0;
@@ -73,8 +72,7 @@ static void program(struct slot *s, unsigned idx)
         uint32_t c = pci_conf_read(sbdf, cap + 2, 2);
         bool is64 = c & 0x80;
         pci_conf_write(sbdf, cap + 4, 4, addr);
-        if (is64)
-            pci_conf_write(sbdf, cap + 8, 4, 0);
+        if (is64) pci_conf_write(sbdf, cap + 8, 4, 0);
         pci_conf_write(sbdf, cap + (is64 ? 12 : 8), 2, data);
         pci_conf_write(sbdf, cap + 2, 2, (c & ~0x70u) | 1);
     }
@@ -85,42 +83,35 @@ static void unprogram(struct slot *s, unsigned idx)
     struct pci_fn *f = s->fn;
     bool last = true;
     for (unsigned i = 0; i < NR_SLOTS; i++)
-        if (slots[i].used && &slots[i] != s && slots[i].fn == f)
-            last = false;
+        if (slots[i].used && &slots[i] != s && slots[i].fn == f) last = false;
     if (s->msix_entry >= 0) {
         volatile uint32_t *e = msix_entry(f, (unsigned)s->msix_entry);
         e[3] = 1;
         e[0] = e[1] = e[2] = 0;
         if (last)
-            pci_conf_write(f->sbdf, f->msix_cap + 2, 2, pci_conf_read(f->sbdf, f->msix_cap + 2, 2) & ~0x8000u);
+            pci_conf_write(f->sbdf, f->msix_cap + 2, 2,
+                           pci_conf_read(f->sbdf, f->msix_cap + 2, 2) & ~0x8000u);
     } else {
         pci_conf_write(f->sbdf, f->msi_cap + 2, 2, pci_conf_read(f->sbdf, f->msi_cap + 2, 2) & ~1u);
     }
-    if (iommu_present)
-        iommu_irte_clear(idx);
+    if (iommu_present) iommu_irte_clear(idx);
     *s = (struct slot){ .used = false };
 }
 
 static long map_pirq(struct domain *me, struct physdev_map_pirq *m)
 {
-    if (m->domid != DOMID_SELF && m->domid != me->id)
-        return -EPERM;
+    if (m->domid != DOMID_SELF && m->domid != me->id) return -EPERM;
     if (m->type != MAP_PIRQ_TYPE_MSI && m->type != MAP_PIRQ_TYPE_MSI_SEG)
-        return -EINVAL;                       /* no INTx (GSI) delegation */
-    if (m->index != -1 || m->pirq >= NR_PIRQS || m->devfn < 0 || m->devfn > 255)
-        return -EINVAL;
+        return -EINVAL; /* no INTx (GSI) delegation */
+    if (m->index != -1 || m->pirq >= NR_PIRQS || m->devfn < 0 || m->devfn > 255) return -EINVAL;
     unsigned seg = m->type == MAP_PIRQ_TYPE_MSI_SEG ? (unsigned)m->bus >> 16 : 0;
     unsigned bus = (unsigned)m->bus & (m->type == MAP_PIRQ_TYPE_MSI_SEG ? 0xffff : ~0u);
     struct pci_fn *f = seg || bus > 255 ? NULL : pci_find(PCI_SBDF(0, bus, m->devfn));
-    if (!f)
-        return -ENODEV;
-    if (f->owner != me->id)
-        return -EPERM;
+    if (!f) return -ENODEV;
+    if (f->owner != me->id) return -EPERM;
     bool msix = m->table_base != 0;
-    if (msix ? !f->msix_cap : !f->msi_cap)
-        return -ENODEV;
-    if (msix && (m->entry_nr < 0 || m->entry_nr >= f->msix_size))
-        return -EINVAL;
+    if (msix ? !f->msix_cap : !f->msi_cap) return -ENODEV;
+    if (msix && (m->entry_nr < 0 || m->entry_nr >= f->msix_size)) return -EINVAL;
     spin_lock(&msi_lock);
     long rc = 0;
     int pirq = m->pirq;
@@ -130,18 +121,17 @@ static long map_pirq(struct domain *me, struct physdev_map_pirq *m)
         if (!s->used) {
             idx = MIN(idx, i);
         } else if (s->fn == f && (msix != (s->msix_entry >= 0) || !msix || s->msix_entry == m->entry_nr)) {
-            rc = msix == (s->msix_entry >= 0) ? -EEXIST : -EBUSY;    /* mapped already / MSI vs MSI-X */
+            rc = msix == (s->msix_entry >= 0) ? -EEXIST : -EBUSY; /* mapped already / MSI vs MSI-X */
         }
     }
-    if (!rc && pirq >= 0 && find(me->id, pirq))
-        rc = -EEXIST;
+    if (!rc && pirq >= 0 && find(me->id, pirq)) rc = -EEXIST;
     for (pirq = pirq >= 0 ? pirq : 16; !rc && pirq < NR_PIRQS && find(me->id, pirq); pirq++)
         ;
-    if (!rc && (pirq >= NR_PIRQS || idx == NR_SLOTS))
-        rc = -ENOSPC;
+    if (!rc && (pirq >= NR_PIRQS || idx == NR_SLOTS)) rc = -ENOSPC;
     if (!rc) {
-        slots[idx] = (struct slot){ .used = true, .dom = me->id, .pirq = pirq, .fn = f,
-                                    .msix_entry = msix ? m->entry_nr : -1 };
+        slots[idx] = (struct slot){
+            .used = true, .dom = me->id, .pirq = pirq, .fn = f, .msix_entry = msix ? m->entry_nr : -1
+        };
         program(&slots[idx], idx);
         m->pirq = pirq;
         m->index = (int)(VEC_PIRQ_FIRST + idx);
@@ -154,20 +144,17 @@ void msi_release_fn(struct pci_fn *f)
 {
     spin_lock(&msi_lock);
     for (unsigned i = 0; i < NR_SLOTS; i++)
-        if (slots[i].used && slots[i].fn == f)
-            unprogram(&slots[i], i);
+        if (slots[i].used && slots[i].fn == f) unprogram(&slots[i], i);
     spin_unlock(&msi_lock);
 }
 
 int pirq_bind_port(struct domain *d, unsigned pirq, unsigned port)
 {
-    if (pirq >= NR_PIRQS)
-        return -EINVAL;
+    if (pirq >= NR_PIRQS) return -EINVAL;
     spin_lock(&msi_lock);
     struct slot *s = find(d->id, (int)pirq);
-    int rc = !s ? -EPERM : s->port ? -EEXIST : 0;     /* Xen: no access to an unmapped pirq */
-    if (!rc)
-        s->port = (uint16_t)port;
+    int rc = !s ? -EPERM : s->port ? -EEXIST : 0; /* Xen: no access to an unmapped pirq */
+    if (!rc) s->port = (uint16_t)port;
     spin_unlock(&msi_lock);
     return rc;
 }
@@ -176,8 +163,7 @@ void pirq_unbind_port(struct domain *d, unsigned pirq, unsigned port)
 {
     spin_lock(&msi_lock);
     struct slot *s = find(d->id, (int)pirq);
-    if (s && s->port == port)
-        s->port = 0;
+    if (s && s->port == port) s->port = 0;
     spin_unlock(&msi_lock);
 }
 
@@ -188,8 +174,7 @@ bool msi_interrupt(unsigned vec)
         lapic_eoi();
         return true;
     }
-    if (vec < VEC_PIRQ_FIRST || vec > VEC_PIRQ_LAST)
-        return false;
+    if (vec < VEC_PIRQ_FIRST || vec > VEC_PIRQ_LAST) return false;
     lapic_eoi();
     spin_lock(&msi_lock);
     struct slot *s = &slots[vec - VEC_PIRQ_FIRST];
@@ -197,8 +182,7 @@ bool msi_interrupt(unsigned vec)
     unsigned port = s->used ? s->port : 0;
     spin_unlock(&msi_lock);
     struct domain *d = port ? domain_lookup(dom) : NULL;
-    if (d)
-        evtchn_send_from(d, port);
+    if (d) evtchn_send_from(d, port);
     return true;
 }
 
@@ -213,27 +197,25 @@ long physdev_irq_op(uint64_t cmd, uint64_t arg)
         struct physdev_eoi eoi;
         struct physdev_irq_status_query q;
     } u;
-    size_t size = cmd == PHYSDEVOP_map_pirq ? sizeof(u.map) : cmd == PHYSDEVOP_unmap_pirq ? sizeof(u.unmap)
-                : cmd == PHYSDEVOP_eoi ? sizeof(u.eoi) : cmd == PHYSDEVOP_irq_status_query ? sizeof(u.q) : 0;
-    if (!size)
-        return -ENOSYS;
-    if (copy_from_guest(&u, arg, size))
-        return -EFAULT;
+    size_t size = cmd == PHYSDEVOP_map_pirq           ? sizeof(u.map)
+                  : cmd == PHYSDEVOP_unmap_pirq       ? sizeof(u.unmap)
+                  : cmd == PHYSDEVOP_eoi              ? sizeof(u.eoi)
+                  : cmd == PHYSDEVOP_irq_status_query ? sizeof(u.q)
+                                                      : 0;
+    if (!size) return -ENOSYS;
+    if (copy_from_guest(&u, arg, size)) return -EFAULT;
     long rc;
     switch (cmd) {
     case PHYSDEVOP_map_pirq:
-        if (copy_to_guest(arg, &u, size))
-            return -EFAULT;
+        if (copy_to_guest(arg, &u, size)) return -EFAULT;
         rc = map_pirq(me, &u.map);
         break;
     case PHYSDEVOP_unmap_pirq: {
-        if (u.unmap.domid != DOMID_SELF && u.unmap.domid != me->id)
-            return -EPERM;
+        if (u.unmap.domid != DOMID_SELF && u.unmap.domid != me->id) return -EPERM;
         spin_lock(&msi_lock);
         struct slot *s = find(me->id, u.unmap.pirq);
         rc = s ? 0 : -EINVAL;
-        if (s)
-            unprogram(s, (unsigned)(s - slots));
+        if (s) unprogram(s, (unsigned)(s - slots));
         spin_unlock(&msi_lock);
         return rc;
     }
@@ -241,12 +223,10 @@ long physdev_irq_op(uint64_t cmd, uint64_t arg)
         /* Edge-triggered MSI: nothing is held back waiting for an EOI. */
         return u.eoi.irq < NR_PIRQS ? 0 : -EINVAL;
     default:
-        if (u.q.irq >= NR_PIRQS)
-            return -EINVAL;
-        u.q.flags = 0;                        /* MSI: no EOI needed, never shared */
+        if (u.q.irq >= NR_PIRQS) return -EINVAL;
+        u.q.flags = 0; /* MSI: no EOI needed, never shared */
         rc = 0;
     }
-    if (!rc && copy_to_guest(arg, &u, size))
-        rc = -EFAULT;
+    if (!rc && copy_to_guest(arg, &u, size)) rc = -EFAULT;
     return rc;
 }

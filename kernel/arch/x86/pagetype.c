@@ -27,11 +27,9 @@ static enum page_type level_type(unsigned level) { return (enum page_type)(PGT_l
 
 int get_page(struct page_info *pg, const struct domain *d)
 {
-    if (pg->owner != d->id || (pg->flags & PGF_free) ||
-        !(pg->flags & (PGF_allocated | PGF_xenheap)))
+    if (pg->owner != d->id || (pg->flags & PGF_free) || !(pg->flags & (PGF_allocated | PGF_xenheap)))
         return -EINVAL;
-    if (pg->count == UINT32_MAX)
-        return -EINVAL;
+    if (pg->count == UINT32_MAX) return -EINVAL;
     pg->count++;
     return 0;
 }
@@ -54,10 +52,9 @@ static int get_l1e(const struct domain *d, const struct domain *pg_owner, uint64
 {
     uint64_t allowed = L1_GUEST_ALLOWED;
 
-    if (has_cap(d, CAP_IO))             /* may choose caching for device memory */
+    if (has_cap(d, CAP_IO)) /* may choose caching for device memory */
         allowed |= PTE_CACHE_ATTRS;
-    if (e & PTE_FLAGS_MASK & ~allowed)
-        return -EINVAL;
+    if (e & PTE_FLAGS_MASK & ~allowed) return -EINVAL;
     mfn_t m = pte_mfn(e);
     if (!mfn_valid(m) || !(mfn_to_page(m)->flags & (PGF_allocated | PGF_xenheap))) {
         /* Not RAM a domain owns: a BAR frame of d's own device, or nothing. */
@@ -65,14 +62,12 @@ static int get_l1e(const struct domain *d, const struct domain *pg_owner, uint64
         return io != 1 ? io : mfn_valid(m) ? -EBUSY : -EPERM;
     }
     struct page_info *pg = mfn_to_page(m);
-    if (get_page(pg, pg_owner))
-        return -EBUSY;
+    if (get_page(pg, pg_owner)) return -EBUSY;
     if ((pg->flags & PGF_xenheap) && (e & PTE_CACHE_ATTRS)) {
         put_page(pg);
         return -EACCES;
     }
-    if ((e & PTE_RW) &&
-        ((pg->flags & PGF_readonly) || get_page_type(pg, PGT_writable))) {
+    if ((e & PTE_RW) && ((pg->flags & PGF_readonly) || get_page_type(pg, PGT_writable))) {
         put_page(pg);
         return -EBUSY;
     }
@@ -83,8 +78,7 @@ static int get_l1e(const struct domain *d, const struct domain *pg_owner, uint64
  * through a foreign update (grant mappings carry PTE_GNTTAB and are not)? */
 static bool l1e_is_foreign(uint64_t e, domid_t owner)
 {
-    if (!pte_present(e) || (e & PTE_GNTTAB) || !mfn_valid(pte_mfn(e)))
-        return false;
+    if (!pte_present(e) || (e & PTE_GNTTAB) || !mfn_valid(pte_mfn(e))) return false;
     return mfn_to_page(pte_mfn(e))->owner != owner;
 }
 
@@ -94,22 +88,19 @@ static bool l1e_is_foreign(uint64_t e, domid_t owner)
  * references go: docs/grant-tables.md). */
 static bool l1e_put_needs_flush(uint64_t e, domid_t owner)
 {
-    if (pte_present(e) && (e & PTE_GNTTAB))
-        return true;
+    if (pte_present(e) && (e & PTE_GNTTAB)) return true;
     return l1e_is_foreign(e, owner);
 }
 
 static void put_l1e(uint64_t e)
 {
-    if (!pte_present(e))
-        return;
+    if (!pte_present(e)) return;
     if (!mfn_valid(pte_mfn(e)) || !(mfn_to_page(pte_mfn(e))->flags & (PGF_allocated | PGF_xenheap))) {
         pci_mmio_put(pte_mfn(e));
         return;
     }
     struct page_info *pg = mfn_to_page(pte_mfn(e));
-    if (e & PTE_RW)
-        put_page_type(pg);
+    if (e & PTE_RW) put_page_type(pg);
     put_page(pg);
 }
 
@@ -119,41 +110,31 @@ static void put_l1e(uint64_t e)
  * table (a linear self-map) is accepted and holds nothing, as with Xen's
  * default pv-linear-pt; writable self-maps, and linear entries to other
  * tables of the same level, fail the type check with -EINVAL. */
-static bool is_self_map(uint64_t e, mfn_t table)
-{
-    return pte_mfn(e) == table;
-}
+static bool is_self_map(uint64_t e, mfn_t table) { return pte_mfn(e) == table; }
 
 static int get_lne(const struct domain *d, uint64_t e, unsigned level, mfn_t table)
 {
-    if (e & PTE_FLAGS_MASK & ~LN_GUEST_ALLOWED)
-        return -EINVAL;
+    if (e & PTE_FLAGS_MASK & ~LN_GUEST_ALLOWED) return -EINVAL;
     mfn_t m = pte_mfn(e);
-    if (is_self_map(e, table))
-        return (e & PTE_RW) ? -EINVAL : 0;
-    if (!mfn_valid(m))
-        return -EINVAL;
+    if (is_self_map(e, table)) return (e & PTE_RW) ? -EINVAL : 0;
+    if (!mfn_valid(m)) return -EINVAL;
     struct page_info *pg = mfn_to_page(m);
-    if (get_page(pg, d))
-        return -EINVAL;
+    if (get_page(pg, d)) return -EINVAL;
     int rc = get_page_type(pg, level_type(level - 1));
-    if (rc)
-        put_page(pg);
+    if (rc) put_page(pg);
     return rc;
 }
 
 static void put_lne(uint64_t e, mfn_t table)
 {
-    if (pte_present(e) && !is_self_map(e, table))
-        put_page_and_type(mfn_to_page(pte_mfn(e)));
+    if (pte_present(e) && !is_self_map(e, table)) put_page_and_type(mfn_to_page(pte_mfn(e)));
 }
 
 /* Take the references entry e of `table` (at `level`) holds. */
-static int get_entry(const struct domain *d, const struct domain *pg_owner,
-                     unsigned level, uint64_t e, mfn_t table)
+static int get_entry(const struct domain *d, const struct domain *pg_owner, unsigned level, uint64_t e,
+                     mfn_t table)
 {
-    if (!pte_present(e))
-        return 0;        /* swap entries etc.: never interpreted by hardware */
+    if (!pte_present(e)) return 0; /* swap entries etc.: never interpreted by hardware */
     return level == 1 ? get_l1e(d, pg_owner, e) : get_lne(d, e, level, table);
 }
 
@@ -169,12 +150,9 @@ static void put_entry(unsigned level, uint64_t e, mfn_t table)
  * written without U is remembered as a kernel mapping (Xen's adjust_guest_l*e). */
 static uint64_t adjust_entry(unsigned level, uint64_t e)
 {
-    if (!pte_present(e))
-        return e;
-    if (level == 1)
-        return (e & PTE_US) ? e : (e | PTE_US | PTE_GUEST_KERNEL);
-    if (level == 4)
-        return e | PTE_US | PTE_A;
+    if (!pte_present(e)) return e;
+    if (level == 1) return (e & PTE_US) ? e : (e | PTE_US | PTE_GUEST_KERNEL);
+    if (level == 4) return e | PTE_US | PTE_A;
     return e | PTE_US;
 }
 
@@ -189,8 +167,7 @@ static uint64_t adjust_entry(unsigned level, uint64_t e)
  * NEW_USER_BASEPTR instead (mm_hypercalls.c). */
 static uint64_t hv_l4e_for(const struct domain *d, unsigned slot)
 {
-    if (slot == L4_SLOT_RO_MPT && !(d->vm_assist & (1UL << VMASST_TYPE_m2p_strict)))
-        return 0;
+    if (slot == L4_SLOT_RO_MPT && !(d->vm_assist & (1UL << VMASST_TYPE_m2p_strict))) return 0;
     return hv_l4e(slot);
 }
 
@@ -209,17 +186,13 @@ static int validate_table(const struct domain *d, mfn_t m, unsigned level)
         }
         uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
         rc = get_entry(d, d, level, e, m);
-        if (rc)
-            break;
-        if (pte_present(e))
-            __atomic_store_n(&t[i], adjust_entry(level, e), __ATOMIC_RELAXED);
+        if (rc) break;
+        if (pte_present(e)) __atomic_store_n(&t[i], adjust_entry(level, e), __ATOMIC_RELAXED);
     }
-    if (!rc)
-        return 0;
+    if (!rc) return 0;
     dprintk("d%u: mfn %#lx slot %u bad as L%u entry (%d)\n", d->id, m, i, level, rc);
     while (i-- > 0)
-        if (!(level == 4 && l4_slot_is_hv(i)))
-            put_entry(level, t[i], m);
+        if (!(level == 4 && l4_slot_is_hv(i))) put_entry(level, t[i], m);
     return rc;
 }
 
@@ -233,8 +206,7 @@ static void flush_if_foreign(mfn_t m)
     for (unsigned i = 0; i < PT_ENTRIES; i++)
         if (l1e_put_needs_flush(__atomic_load_n(&t[i], __ATOMIC_RELAXED), owner)) {
             struct domain *d = domain_lookup(owner);
-            if (d)
-                flush_tlb_domain(d);
+            if (d) flush_tlb_domain(d);
             return;
         }
 }
@@ -245,11 +217,9 @@ static void devalidate_table(mfn_t m, unsigned level)
 {
     uint64_t *t = mfn_to_virt(m);
 
-    if (level == 1)
-        flush_if_foreign(m);
+    if (level == 1) flush_if_foreign(m);
     for (unsigned i = 0; i < PT_ENTRIES; i++)
-        if (!(level == 4 && l4_slot_is_hv(i)))
-            put_entry(level, __atomic_load_n(&t[i], __ATOMIC_RELAXED), m);
+        if (!(level == 4 && l4_slot_is_hv(i))) put_entry(level, __atomic_load_n(&t[i], __ATOMIC_RELAXED), m);
 }
 
 static int validate_descriptors(mfn_t m)
@@ -258,10 +228,8 @@ static int validate_descriptors(mfn_t m)
 
     for (unsigned i = 0; i < PT_ENTRIES; i++) {
         uint64_t desc = t[i];
-        if (!check_descriptor(&desc))
-            return -EINVAL;
-        if (desc != t[i])
-            t[i] = desc;     /* fixed up, e.g. DPL raised */
+        if (!check_descriptor(&desc)) return -EINVAL;
+        if (desc != t[i]) t[i] = desc; /* fixed up, e.g. DPL raised */
     }
     return 0;
 }
@@ -270,13 +238,10 @@ static int validate_frame(struct page_info *pg, enum page_type t)
 {
     mfn_t m = page_to_mfn(pg);
 
-    if (t == PGT_seg_desc)
-        return validate_descriptors(m);
-    if (!is_table_type(t))
-        return 0;
+    if (t == PGT_seg_desc) return validate_descriptors(m);
+    if (!is_table_type(t)) return 0;
     const struct domain *d = domain_lookup(pg->owner);
-    if (!d)
-        return -EINVAL;
+    if (!d) return -EINVAL;
     return validate_table(d, m, type_level(t));
 }
 
@@ -284,10 +249,8 @@ static int validate_frame(struct page_info *pg, enum page_type t)
 
 static bool type_permitted(const struct page_info *pg, enum page_type t)
 {
-    if (pg->flags & PGF_readonly)
-        return false;                    /* boot modules: read-only mappings only */
-    if (pg->flags & PGF_xenheap)
-        return t == PGT_writable;        /* shared_info & co. never become tables */
+    if (pg->flags & PGF_readonly) return false;            /* boot modules: read-only mappings only */
+    if (pg->flags & PGF_xenheap) return t == PGT_writable; /* shared_info & co. never become tables */
     return t != PGT_none;
 }
 
@@ -296,21 +259,18 @@ int get_page_type(struct page_info *pg, enum page_type t)
     if (pg->type_count) {
         /* Not yet validated means "being validated further up this call
          * chain": a reference back into it would be a cycle. */
-        if (pg->type != t || pg->type_count == UINT32_MAX || !(pg->flags & PGF_validated))
-            return -EINVAL;
+        if (pg->type != t || pg->type_count == UINT32_MAX || !(pg->flags & PGF_validated)) return -EINVAL;
         pg->type_count++;
         return 0;
     }
-    if (!type_permitted(pg, t))
-        return -EINVAL;
+    if (!type_permitted(pg, t)) return -EINVAL;
     if (pg->type != PGT_none && pg->type != t) {
         /* The old use may live on in TLBs and paging-structure caches:
          * writable mappings dropped without a flush (Linux does that with
          * update_va_mapping), or a table the CPU still walks.  Flush before
          * the frame is trusted (or written) in its new role. */
         struct domain *owner = domain_lookup(pg->owner);
-        if (owner)
-            flush_tlb_domain(owner);
+        if (owner) flush_tlb_domain(owner);
     }
     /* Set type and count before validating so that a table that refers to
      * itself (at any level) sees a type conflict. */
@@ -318,14 +278,12 @@ int get_page_type(struct page_info *pg, enum page_type t)
     pg->type = t;
     pg->type_count = 1;
     pg->flags &= ~PGF_validated;
-    if (prev != t)
-        iommu_page_changed(pg, pg->owner);   /* a table is out of DMA reach before validation */
+    if (prev != t) iommu_page_changed(pg, pg->owner); /* a table is out of DMA reach before validation */
     int rc = validate_frame(pg, t);
     if (rc) {
-        pg->type = prev;                 /* still owes a flush if it did before */
+        pg->type = prev; /* still owes a flush if it did before */
         pg->type_count = 0;
-        if (prev != t)
-            iommu_page_changed(pg, pg->owner);
+        if (prev != t) iommu_page_changed(pg, pg->owner);
         return rc;
     }
     pg->flags |= PGF_validated;
@@ -335,8 +293,7 @@ int get_page_type(struct page_info *pg, enum page_type t)
 void put_page_type(struct page_info *pg)
 {
     ASSERT(pg->type_count > 0);
-    if (--pg->type_count)
-        return;
+    if (--pg->type_count) return;
     /* Devalidate at once: Linux remaps a table writable right after the
      * unpin/CR3 switch that dropped its last type reference. */
     if (is_table_type(pg->type) && (pg->flags & PGF_validated))
@@ -348,15 +305,12 @@ void put_page_type(struct page_info *pg)
 
 int get_page_and_type(mfn_t m, const struct domain *d, enum page_type t)
 {
-    if (!mfn_valid(m))
-        return -EINVAL;
+    if (!mfn_valid(m)) return -EINVAL;
     struct page_info *pg = mfn_to_page(m);
     int rc = get_page(pg, d);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc = get_page_type(pg, t);
-    if (rc)
-        put_page(pg);
+    if (rc) put_page(pg);
     return rc;
 }
 
@@ -366,34 +320,26 @@ void put_page_and_type(struct page_info *pg)
     put_page(pg);
 }
 
-int get_root_table(struct domain *d, mfn_t m)
-{
-    return get_page_and_type(m, d, PGT_l4);
-}
+int get_root_table(struct domain *d, mfn_t m) { return get_page_and_type(m, d, PGT_l4); }
 
 /* ---- updating one entry of a live table ---- */
 
 /* Level (1..4) of a table of d that is in use, or 0. */
 static unsigned live_table_level(const struct domain *d, mfn_t table)
 {
-    if (!mfn_valid(table))
-        return 0;
+    if (!mfn_valid(table)) return 0;
     const struct page_info *pg = mfn_to_page(table);
-    if (pg->owner != d->id || !pg->type_count || !is_table_type(pg->type) ||
-        !(pg->flags & PGF_validated))
+    if (pg->owner != d->id || !pg->type_count || !is_table_type(pg->type) || !(pg->flags & PGF_validated))
         return 0;
     return type_level(pg->type);
 }
 
 /* Checks common to both update forms; on success *slot and *level are set. */
-static int prepare_update(struct domain *d, mfn_t table, unsigned idx,
-                          uint64_t **slot, unsigned *level)
+static int prepare_update(struct domain *d, mfn_t table, unsigned idx, uint64_t **slot, unsigned *level)
 {
     *level = live_table_level(d, table);
-    if (!*level || idx >= PT_ENTRIES)
-        return -EINVAL;
-    if (*level == 4 && l4_slot_is_hv(idx))
-        return -EINVAL;                  /* Xen: "L4 update in Xen-private area" */
+    if (!*level || idx >= PT_ENTRIES) return -EINVAL;
+    if (*level == 4 && l4_slot_is_hv(idx)) return -EINVAL; /* Xen: "L4 update in Xen-private area" */
     *slot = (uint64_t *)mfn_to_virt(table) + idx;
     return 0;
 }
@@ -403,30 +349,26 @@ static int prepare_update(struct domain *d, mfn_t table, unsigned idx,
  * dropped. */
 static void put_old_entry(struct domain *d, unsigned level, uint64_t old, mfn_t table)
 {
-    if (level == 1 && l1e_put_needs_flush(old, d->id))
-        flush_tlb_domain(d);
+    if (level == 1 && l1e_put_needs_flush(old, d->id)) flush_tlb_domain(d);
     put_entry(level, old, table);
 }
 
-int pt_update_entry_foreign(struct domain *d, const struct domain *pg_owner, mfn_t table,
-                            unsigned idx, uint64_t val, bool preserve_ad)
+int pt_update_entry_foreign(struct domain *d, const struct domain *pg_owner, mfn_t table, unsigned idx,
+                            uint64_t val, bool preserve_ad)
 {
     uint64_t *slot, old;
     unsigned level;
     int rc = prepare_update(d, table, idx, &slot, &level);
-    if (rc)
-        return rc;
-    if (level > 1 && pg_owner != d)
-        return -EINVAL;                  /* Xen: only L1 entries may name pg_owner's frames */
+    if (rc) return rc;
+    if (level > 1 && pg_owner != d) return -EINVAL; /* Xen: only L1 entries may name pg_owner's frames */
     rc = get_entry(d, pg_owner, level, val, table);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     val = adjust_entry(level, val);
     if (preserve_ad) {
         /* The CPU may set A/D concurrently: merge them in atomically. */
         old = __atomic_load_n(slot, __ATOMIC_RELAXED);
-        while (!__atomic_compare_exchange_n(slot, &old, val | (old & PTE_AD), false,
-                                            __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        while (!__atomic_compare_exchange_n(slot, &old, val | (old & PTE_AD), false, __ATOMIC_SEQ_CST,
+                                            __ATOMIC_RELAXED))
             ;
     } else {
         old = __atomic_exchange_n(slot, val, __ATOMIC_SEQ_CST);
@@ -436,26 +378,22 @@ int pt_update_entry_foreign(struct domain *d, const struct domain *pg_owner, mfn
     return 0;
 }
 
-int pt_update_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t val,
-                    bool preserve_ad)
+int pt_update_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t val, bool preserve_ad)
 {
     return pt_update_entry_foreign(d, d, table, idx, val, preserve_ad);
 }
 
-int pt_cmpxchg_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t *old,
-                     uint64_t val)
+int pt_cmpxchg_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t *old, uint64_t val)
 {
     uint64_t *slot;
     unsigned level;
     int rc = prepare_update(d, table, idx, &slot, &level);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc = get_entry(d, d, level, val, table);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     uint64_t expect = *old;
-    if (!__atomic_compare_exchange_n(slot, &expect, adjust_entry(level, val), false,
-                                     __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+    if (!__atomic_compare_exchange_n(slot, &expect, adjust_entry(level, val), false, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_RELAXED)) {
         put_entry(level, val, table);
         *old = expect;
         return -EAGAIN;
@@ -471,13 +409,11 @@ bool mm_maps_foreign(const struct domain *d, domid_t owner)
 {
     for (uint32_t m = d->page_list; m != ~0u; m = frame_table[m].next) {
         const struct page_info *pg = mfn_to_page(m);
-        if (pg->type != PGT_l1 || !pg->type_count || !(pg->flags & PGF_validated))
-            continue;
+        if (pg->type != PGT_l1 || !pg->type_count || !(pg->flags & PGF_validated)) continue;
         const uint64_t *t = mfn_to_virt(m);
         for (unsigned i = 0; i < PT_ENTRIES; i++) {
             uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
-            if (l1e_is_foreign(e, d->id) && mfn_to_page(pte_mfn(e))->owner == owner)
-                return true;
+            if (l1e_is_foreign(e, d->id) && mfn_to_page(pte_mfn(e))->owner == owner) return true;
         }
     }
     return false;
@@ -490,18 +426,14 @@ int pt_walk_l1(const struct domain *d, mfn_t l4, uint64_t va, mfn_t *l1)
     mfn_t m = l4;
 
     for (unsigned level = 4; level > 1; level--) {
-        if (live_table_level(d, m) != level)
-            return -EINVAL;
+        if (live_table_level(d, m) != level) return -EINVAL;
         unsigned idx = pt_index(va, level);
-        if (level == 4 && l4_slot_is_hv(idx))
-            return -EINVAL;
+        if (level == 4 && l4_slot_is_hv(idx)) return -EINVAL;
         uint64_t e = __atomic_load_n((uint64_t *)mfn_to_virt(m) + idx, __ATOMIC_RELAXED);
-        if (!pte_present(e) || (e & PTE_PSE))
-            return -EINVAL;
+        if (!pte_present(e) || (e & PTE_PSE)) return -EINVAL;
         m = pte_mfn(e);
     }
-    if (live_table_level(d, m) != 1)
-        return -EINVAL;
+    if (live_table_level(d, m) != 1) return -EINVAL;
     *l1 = m;
     return 0;
 }
@@ -510,8 +442,7 @@ int pt_walk_l1(const struct domain *d, mfn_t l4, uint64_t va, mfn_t *l1)
 
 static void drop_root(mfn_t *slot)
 {
-    if (*slot != INVALID_MFN)
-        put_page_and_type(mfn_to_page(*slot));
+    if (*slot != INVALID_MFN) put_page_and_type(mfn_to_page(*slot));
     *slot = INVALID_MFN;
 }
 
@@ -520,8 +451,7 @@ void mm_relinquish(struct domain *d)
     spin_lock(&d->lock);
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpu[i];
-        if (!v)
-            continue;
+        if (!v) continue;
         drop_root(&v->arch.guest_table);
         drop_root(&v->arch.guest_table_user);
     }

@@ -9,21 +9,21 @@
 #include "flush.h"
 #include "spinlock.h"
 
-#define HP_P   0x001UL
-#define HP_RW  0x002UL
-#define HP_US  0x004UL
-#define HP_A   0x020UL
-#define HP_D   0x040UL
-#define HP_PS  0x080UL
-#define HP_NX  (1UL << 63)
+#define HP_P    0x001UL
+#define HP_RW   0x002UL
+#define HP_US   0x004UL
+#define HP_A    0x020UL
+#define HP_D    0x040UL
+#define HP_PS   0x080UL
+#define HP_NX   (1UL << 63)
 #define HP_ADDR 0x000FFFFFFFFFF000UL
 
 extern char _end[];
 
-uint64_t *idle_pg_table;              /* the hypervisor's L4 (directmap view) */
+uint64_t *idle_pg_table; /* the hypervisor's L4 (directmap view) */
 static paddr_t balloc_next, balloc_end;
 static bool directmap_live;
-static uint64_t gdt_l1_phys[4];       /* L1s of the descriptor-table windows */
+static uint64_t gdt_l1_phys[4]; /* L1s of the descriptor-table windows */
 
 void *mfn_to_virt(mfn_t m) { return (void *)(DIRECTMAP_START + (m << PAGE_SHIFT)); }
 static void *phys_to_virt(paddr_t p) { return directmap_live ? (void *)(DIRECTMAP_START + p) : (void *)p; }
@@ -33,16 +33,14 @@ static bool frames_ready;
 
 static paddr_t boot_alloc(size_t bytes)
 {
-    if (frames_ready) {                       /* after boot: page tables from the frame pool */
+    if (frames_ready) { /* after boot: page tables from the frame pool */
         ASSERT(bytes <= PAGE_SIZE);
         mfn_t m = frame_alloc();
-        if (m == INVALID_MFN)
-            panic("out of memory for hypervisor page tables");
+        if (m == INVALID_MFN) panic("out of memory for hypervisor page tables");
         return m << PAGE_SHIFT;
     }
     bytes = ALIGN_UP(bytes, PAGE_SIZE);
-    if (balloc_next + bytes > balloc_end)
-        panic("boot allocator exhausted");
+    if (balloc_next + bytes > balloc_end) panic("boot allocator exhausted");
     paddr_t p = balloc_next;
     balloc_next += bytes;
     memset(phys_to_virt(p), 0, bytes);
@@ -54,8 +52,7 @@ static uint64_t *table_at(paddr_t p) { return phys_to_virt(p); }
 /* Return the table below entry e of table t, allocating it if absent. */
 static paddr_t next_table(uint64_t *t, unsigned idx, uint64_t flags)
 {
-    if (!(t[idx] & HP_P))
-        t[idx] = boot_alloc(PAGE_SIZE) | flags;
+    if (!(t[idx] & HP_P)) t[idx] = boot_alloc(PAGE_SIZE) | flags;
     return t[idx] & HP_ADDR;
 }
 
@@ -117,7 +114,8 @@ void paging_init(void)
         map_2m(HV_IMAGE_VIRT + off, off, HP_P | HP_RW | HP_A | HP_D);
     /* Direct map of every 2 MiB chunk that holds RAM. */
     for (unsigned i = 0; i < boot_info.nr_mem; i++)
-        for (paddr_t p = ALIGN_DOWN(boot_info.mem[i].start, 1UL << 21); p < boot_info.mem[i].end; p += 1UL << 21)
+        for (paddr_t p = ALIGN_DOWN(boot_info.mem[i].start, 1UL << 21); p < boot_info.mem[i].end;
+             p += 1UL << 21)
             map_2m(DIRECTMAP_START + p, p, HP_P | HP_RW | HP_A | HP_D | HP_NX);
     /* Descriptor-table windows: L1s for 64 pCPUs x 32 pages, filled per vCPU at context switch. */
     for (unsigned i = 0; i < ARRAY_SIZE(gdt_l1_phys); i++) {
@@ -154,8 +152,7 @@ void frames_init(void)
         struct mem_region *r = &boot_info.mem[i];
         paddr_t s = MAX(ALIGN_UP(r->start, PAGE_SIZE), balloc_next);
         paddr_t e = ALIGN_DOWN(r->end, PAGE_SIZE);
-        if (s < e)
-            frame_add_free_range(s >> PAGE_SHIFT, (e - s) >> PAGE_SHIFT);
+        if (s < e) frame_add_free_range(s >> PAGE_SHIFT, (e - s) >> PAGE_SHIFT);
     }
 }
 
@@ -186,8 +183,7 @@ void gdt_window_set(unsigned cpu, unsigned page, mfn_t mfn)
     uint64_t idx = (uint64_t)cpu * DT_WINDOW_PAGES + page;
     uint64_t *l1 = phys_to_virt(gdt_l1_phys[idx / 512]);
     uint64_t e = mfn == INVALID_MFN ? 0 : (mfn << PAGE_SHIFT) | HP_P | HP_RW | HP_A | HP_D | HP_NX;
-    if (l1[idx % 512] == e)
-        return;
+    if (l1[idx % 512] == e) return;
     l1[idx % 512] = e;
     invlpg(GDT_WINDOW(cpu) + page * PAGE_SIZE);
 }

@@ -28,9 +28,12 @@ void pci_conf_write(uint32_t sbdf, unsigned reg, unsigned size, uint32_t val)
     spin_lock(&cf8_lock);
     select(sbdf, reg);
     uint16_t port = 0xcfc + (reg & 3);
-    if (size == 1) outb(port, (uint8_t)val);
-    else if (size == 2) outw(port, (uint16_t)val);
-    else outl(port, val);
+    if (size == 1)
+        outb(port, (uint8_t)val);
+    else if (size == 2)
+        outw(port, (uint16_t)val);
+    else
+        outl(port, val);
     spin_unlock(&cf8_lock);
 }
 
@@ -50,8 +53,7 @@ static void size_bars(struct pci_fn *f)
             b->io = true;
             b->base = lo & ~3u;
             b->size = (uint16_t)(~(mlo & ~3u) + 1);
-            if (!(mlo & ~3u))
-                b->size = 0;
+            if (!(mlo & ~3u)) b->size = 0;
             continue;
         }
         uint64_t base = lo & ~0xfu, mask = mlo & ~0xfu;
@@ -69,22 +71,26 @@ static void size_bars(struct pci_fn *f)
         }
         b->base = base;
         b->size = mask ? ~mask + 1 : 0;
-        if (!base)
-            b->size = 0;                  /* unassigned by firmware: unusable */
+        if (!base) b->size = 0; /* unassigned by firmware: unusable */
     }
     pci_conf_write(f->sbdf, 0x04, 2, cmd);
 }
 
 static void find_caps(struct pci_fn *f)
 {
-    if (!(pci_conf_read(f->sbdf, 0x06, 2) & 0x10))
-        return;
+    if (!(pci_conf_read(f->sbdf, 0x06, 2) & 0x10)) return;
     unsigned p = pci_conf_read(f->sbdf, 0x34, 1) & 0xfc;
     for (unsigned n = 0; p >= 0x40 && n < 48; n++) {
         switch (pci_conf_read(f->sbdf, p, 1)) {
-        case 0x01: f->pm_cap = (uint8_t)p; break;
-        case 0x05: f->msi_cap = (uint8_t)p; break;
-        case 0x10: f->pcie_cap = (uint8_t)p; break;
+        case 0x01:
+            f->pm_cap = (uint8_t)p;
+            break;
+        case 0x05:
+            f->msi_cap = (uint8_t)p;
+            break;
+        case 0x10:
+            f->pcie_cap = (uint8_t)p;
+            break;
         case 0x11: {
             uint32_t t = pci_conf_read(f->sbdf, p + 4, 4), b = pci_conf_read(f->sbdf, p + 8, 4);
             f->msix_cap = (uint8_t)p;
@@ -112,23 +118,26 @@ static void add_fn(uint32_t sbdf, uint32_t id)
         return;
     }
     struct pci_fn *f = &pci_fns[nr_pci_fns++];
-    *f = (struct pci_fn){ .sbdf = sbdf, .vendor = (uint16_t)id, .device = (uint16_t)(id >> 16),
-                          .owner = DOMID_NONE };
+    *f = (struct pci_fn){
+        .sbdf = sbdf, .vendor = (uint16_t)id, .device = (uint16_t)(id >> 16), .owner = DOMID_NONE
+    };
     f->class = pci_conf_read(sbdf, 0x08, 4) >> 8;
     f->hdr_type = pci_conf_read(sbdf, 0x0e, 1) & 0x7f;
     /* Endpoints only: host and PCI bridges (class 06) stay with the core. */
     f->assignable = f->hdr_type == 0 && (f->class >> 16) != 0x06;
-    if (f->hdr_type == 0)
-        size_bars(f);
+    if (f->hdr_type == 0) size_bars(f);
     find_caps(f);
     char bars[96] = "";
     size_t n = 0;
     for (unsigned i = 0; i < 6 && n < sizeof(bars) - 24; i++)
         if (f->bar[i].size)
-            n += (size_t)snprintf(bars + n, sizeof(bars) - n, " %s%u %lx+%lx", f->bar[i].io ? "io" : "bar",
-                                  i, f->bar[i].base, f->bar[i].size);
+            n += (size_t)snprintf(bars + n, sizeof(bars) - n, " %s%u %lx+%lx", f->bar[i].io ? "io" : "bar", i,
+                                  f->bar[i].base, f->bar[i].size);
     printk("tessera: pci %02x:%02x.%u %04x:%04x class %06x%s%s%s\n", (sbdf >> 8) & 0xff, (sbdf >> 3) & 31,
-           sbdf & 7, f->vendor, f->device, f->class, bars, f->msix_cap ? " msix" : f->msi_cap ? " msi" : "",
+           sbdf & 7, f->vendor, f->device, f->class, bars,
+           f->msix_cap  ? " msix"
+           : f->msi_cap ? " msi"
+                        : "",
            f->assignable ? "" : " (core)");
 }
 
@@ -140,13 +149,11 @@ void pci_init(void)
                 uint32_t sbdf = PCI_SBDF(0, bus, dev << 3 | fn);
                 uint32_t id = pci_conf_read(sbdf, 0, 4);
                 if ((id & 0xffff) == 0xffff || (id & 0xffff) == 0) {
-                    if (fn == 0)
-                        break;
+                    if (fn == 0) break;
                     continue;
                 }
                 add_fn(sbdf, id);
-                if (fn == 0 && !(pci_conf_read(sbdf, 0x0e, 1) & 0x80))
-                    break;
+                if (fn == 0 && !(pci_conf_read(sbdf, 0x0e, 1) & 0x80)) break;
             }
     printk("tessera: pci: %u functions\n", nr_pci_fns);
 }

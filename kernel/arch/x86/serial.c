@@ -9,12 +9,12 @@
 
 void serial_init(void)
 {
-    outb(COM1 + 1, 0x00);   /* no interrupts */
-    outb(COM1 + 3, 0x80);   /* DLAB */
-    outb(COM1 + 0, 0x01);   /* 115200 baud */
+    outb(COM1 + 1, 0x00); /* no interrupts */
+    outb(COM1 + 3, 0x80); /* DLAB */
+    outb(COM1 + 0, 0x01); /* 115200 baud */
     outb(COM1 + 1, 0x00);
-    outb(COM1 + 3, 0x03);   /* 8N1 */
-    outb(COM1 + 2, 0xC7);   /* FIFO */
+    outb(COM1 + 3, 0x03); /* 8N1 */
+    outb(COM1 + 2, 0xC7); /* FIFO */
     outb(COM1 + 4, 0x03);
 }
 
@@ -28,8 +28,7 @@ static void serial_putc(char c)
 void console_write(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\n')
-            serial_putc('\r');
+        if (s[i] == '\n') serial_putc('\r');
         serial_putc(s[i]);
     }
 }
@@ -43,9 +42,9 @@ static spinlock_t rx_lock = SPINLOCK_INIT;
 
 void serial_enable_rx(void)
 {
-    outb(COM1 + 1, 0x01);                         /* IER: received data available */
-    outb(COM1 + 4, 0x0b);                         /* MCR: DTR, RTS, OUT2 (IRQ enable) */
-    outb(0x21, inb(0x21) & ~(1u << 4));           /* unmask IRQ 4 on the master PIC */
+    outb(COM1 + 1, 0x01);               /* IER: received data available */
+    outb(COM1 + 4, 0x0b);               /* MCR: DTR, RTS, OUT2 (IRQ enable) */
+    outb(0x21, inb(0x21) & ~(1u << 4)); /* unmask IRQ 4 on the master PIC */
 }
 
 /* Returns the number of bytes received. */
@@ -62,7 +61,7 @@ unsigned serial_rx_interrupt(void)
         }
     }
     spin_unlock(&rx_lock);
-    outb(0x20, 0x20);                             /* EOI to the 8259 */
+    outb(0x20, 0x20); /* EOI to the 8259 */
     return n;
 }
 

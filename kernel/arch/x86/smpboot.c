@@ -52,14 +52,13 @@ void smp_boot_aps(void)
             cpu_apic_id[i] = cpu_apic_id[0];
             cpu_apic_id[0] = me;
         }
-    if (nr_cpus > 1 && cmdline_has("nosmp"))
-        nr_cpus = 1;
+    if (nr_cpus > 1 && cmdline_has("nosmp")) nr_cpus = 1;
     memcpy((void *)(DIRECTMAP_START + TRAMPOLINE_PHYS), trampoline_start,
            (size_t)(trampoline_end - trampoline_start));
     for (unsigned i = 1; i < nr_cpus; i++) {
         unsigned before = cpus_online;
         set_field(&t_cr3, boot_pml4_phys());
-        set_field(&t_stack, cpu_stack_top(i) - 1024);   /* below where guest frames go */
+        set_field(&t_stack, cpu_stack_top(i) - 1024); /* below where guest frames go */
         set_field(&t_entry, (uint64_t)ap_start);
         set_field(&t_cpu, i);
         send_init_sipi(cpu_apic_id[i], TRAMPOLINE_PHYS >> 12);

@@ -14,9 +14,9 @@ static uint32_t boot_wall_nsec;
 
 static uint64_t calibrate_tsc(void)
 {
-    const uint32_t pit_hz = 1193182, count = pit_hz / 50;     /* 20 ms */
-    outb(0x61, (inb(0x61) & ~0x02) | 0x01);                   /* gate on, speaker off */
-    outb(0x43, 0xb0);                                         /* ch2, lo/hi, mode 0 */
+    const uint32_t pit_hz = 1193182, count = pit_hz / 50; /* 20 ms */
+    outb(0x61, (inb(0x61) & ~0x02) | 0x01);               /* gate on, speaker off */
+    outb(0x43, 0xb0);                                     /* ch2, lo/hi, mode 0 */
     outb(0x42, count & 0xff);
     outb(0x42, count >> 8);
     uint64_t t0 = rdtsc();
@@ -30,8 +30,14 @@ static void set_scale(uint64_t hz)
 {
     int shift = 0;
     uint64_t tps = hz;
-    while (tps > 2000000000UL) { tps >>= 1; shift--; }
-    while (tps <= 1000000000UL) { tps <<= 1; shift++; }
+    while (tps > 2000000000UL) {
+        tps >>= 1;
+        shift--;
+    }
+    while (tps <= 1000000000UL) {
+        tps <<= 1;
+        shift++;
+    }
     scale_mul = (uint32_t)((1000000000UL << 32) / tps);
     scale_shift = (int8_t)shift;
 }
@@ -43,7 +49,11 @@ static uint64_t scale_delta(uint64_t delta)
 }
 
 static unsigned bcd(unsigned v) { return (v & 15) + (v >> 4) * 10; }
-static unsigned cmos(unsigned reg) { outb(0x70, (uint8_t)reg); return inb(0x71); }
+static unsigned cmos(unsigned reg)
+{
+    outb(0x70, (uint8_t)reg);
+    return inb(0x71);
+}
 
 static uint64_t rtc_seconds(void)
 {
@@ -51,7 +61,12 @@ static uint64_t rtc_seconds(void)
         pause();
     unsigned s = cmos(0), mi = cmos(2), h = cmos(4), d = cmos(7), mo = cmos(8), y = cmos(9);
     if (!(cmos(0x0b) & 4)) {
-        s = bcd(s); mi = bcd(mi); h = bcd(h & 0x7f); d = bcd(d); mo = bcd(mo); y = bcd(y);
+        s = bcd(s);
+        mi = bcd(mi);
+        h = bcd(h & 0x7f);
+        d = bcd(d);
+        mo = bcd(mo);
+        y = bcd(y);
     }
     y += 2000;
     /* days since 1970-01-01 (civil-from-days inverse) */
@@ -94,7 +109,7 @@ void update_vcpu_time(struct vcpu *v)
     t->system_time = scale_delta(tsc - boot_tsc);
     t->tsc_to_system_mul = scale_mul;
     t->tsc_shift = scale_shift;
-    t->flags = 1;                       /* XEN_PVCLOCK_TSC_STABLE_BIT: one time base */
+    t->flags = 1; /* XEN_PVCLOCK_TSC_STABLE_BIT: one time base */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     t->version++;
 }

@@ -21,7 +21,9 @@
 #define PFEC_RSVD    8u
 #define PFEC_INSN    16u
 
-struct ex_entry { uint64_t insn, fixup; };
+struct ex_entry {
+    uint64_t insn, fixup;
+};
 extern const struct ex_entry __ex_table_start[], __ex_table_end[];
 
 struct cpu_regs *guest_regs(void)
@@ -46,7 +48,7 @@ static void hypervisor_fault(struct cpu_regs *r)
 {
     if (r->vector == 14 && ldt_fault(current, r, read_cr2())) {
         if (r->rip == (uint64_t)guest_iretq)
-            r->rip = (uint64_t)guest_iretq_retry;     /* back onto the guest's GS base */
+            r->rip = (uint64_t)guest_iretq_retry; /* back onto the guest's GS base */
         return;
     }
     if (r->rip == (uint64_t)guest_iretq) {
@@ -54,15 +56,14 @@ static void hypervisor_fault(struct cpu_regs *r)
         this_cpu()->exit_fault_vector = r->vector;
         this_cpu()->exit_fault_error = r->error_code;
     }
-    if (r->vector < 32 && fixup_exception(r))
-        return;
-    panic("hypervisor fault: vector %lu error %lx rip %lx cr2 %lx rsp %lx",
-          r->vector, r->error_code, r->rip, read_cr2(), r->rsp);
+    if (r->vector < 32 && fixup_exception(r)) return;
+    panic("hypervisor fault: vector %lu error %lx rip %lx cr2 %lx rsp %lx", r->vector, r->error_code, r->rip,
+          read_cr2(), r->rsp);
 }
 
 void toggle_guest_mode(struct vcpu *v)
 {
-    uint64_t active = rdmsr(MSR_KERNEL_GS_BASE);   /* guest's live GS base while we run */
+    uint64_t active = rdmsr(MSR_KERNEL_GS_BASE); /* guest's live GS base while we run */
     if (v->arch.kernel_mode) {
         v->arch.gs_base_kernel = active;
         wrmsr(MSR_KERNEL_GS_BASE, v->arch.gs_base_user);
@@ -74,8 +75,8 @@ void toggle_guest_mode(struct vcpu *v)
     arch_load_guest_cr3(v);
 }
 
-void create_bounce_frame(struct vcpu *v, struct cpu_regs *r, uint64_t target, bool has_err,
-                         uint64_t err, bool mask_events)
+void create_bounce_frame(struct vcpu *v, struct cpu_regs *r, uint64_t target, bool has_err, uint64_t err,
+                         bool mask_events)
 {
     struct vcpu_info *vi = v->vcpu_info;
     uint8_t saved_mask = vi->evtchn_upcall_mask;
@@ -85,16 +86,15 @@ void create_bounce_frame(struct vcpu *v, struct cpu_regs *r, uint64_t target, bo
     if (from_user)
         toggle_guest_mode(v);
     else
-        cs &= ~3UL;                     /* the guest kernel sees itself as ring 0 */
+        cs &= ~3UL; /* the guest kernel sees itself as ring 0 */
     uint64_t sp = (from_user ? v->arch.kernel_sp : r->rsp) & ~0xfUL;
-    uint64_t rflags = (r->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) |
-                      (saved_mask ? 0 : X86_EFLAGS_IF) | arch_iopl_flags(v);
+    uint64_t rflags = (r->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) | (saved_mask ? 0 : X86_EFLAGS_IF) |
+                      arch_iopl_flags(v);
     uint64_t frame[8];
     unsigned n = 0;
     frame[n++] = r->rcx;
     frame[n++] = r->r11;
-    if (has_err)
-        frame[n++] = err;
+    if (has_err) frame[n++] = err;
     frame[n++] = r->rip;
     frame[n++] = cs | ((uint64_t)saved_mask << 32);
     frame[n++] = rflags;
@@ -109,10 +109,10 @@ void create_bounce_frame(struct vcpu *v, struct cpu_regs *r, uint64_t target, bo
     r->rip = target;
     r->cs = FLAT_KERNEL_CS;
     r->ss = FLAT_KERNEL_SS;
-    r->rflags = (r->rflags & ~(X86_EFLAGS_TF | X86_EFLAGS_NT | X86_EFLAGS_RF | X86_EFLAGS_VM |
-                               X86_EFLAGS_AC | X86_EFLAGS_IOPL)) | X86_EFLAGS_IF;
-    if (mask_events)
-        vi->evtchn_upcall_mask = 1;
+    r->rflags = (r->rflags & ~(X86_EFLAGS_TF | X86_EFLAGS_NT | X86_EFLAGS_RF | X86_EFLAGS_VM | X86_EFLAGS_AC |
+                               X86_EFLAGS_IOPL)) |
+                X86_EFLAGS_IF;
+    if (mask_events) vi->evtchn_upcall_mask = 1;
 }
 
 void bounce_exception(struct vcpu *v, struct cpu_regs *r, unsigned vec, bool has_err, uint64_t err)
@@ -148,12 +148,9 @@ static void bounce_page_fault(struct vcpu *v, struct cpu_regs *r, uint64_t addr,
 static bool ldt_fault(struct vcpu *v, struct cpu_regs *r, uint64_t addr)
 {
     uint64_t off = addr - LDT_WINDOW(this_cpu()->cpu_id);
-    if (!v || off >= LDT_WINDOW_SIZE || (r->error_code & (PFEC_USER | PFEC_RSVD)))
-        return false;
-    if (ldt_map_page(v, off))
-        return true;
-    if (!(r->cs & 3))
-        return false;
+    if (!v || off >= LDT_WINDOW_SIZE || (r->error_code & (PFEC_USER | PFEC_RSVD))) return false;
+    if (ldt_map_page(v, off)) return true;
+    if (!(r->cs & 3)) return false;
     uint64_t la = v->arch.ldt_base + off;
     if (!is_canonical(la))
         bounce_exception(v, r, 13, true, (off & ~3UL) | 4);
@@ -166,12 +163,11 @@ static void do_page_fault(struct vcpu *v, struct cpu_regs *r)
 {
     uint64_t addr = read_cr2();
     uint32_t ec = (uint32_t)r->error_code;
-    if (ldt_fault(v, r, addr))
-        return;
-    if (emulate_smap_iret_quirk(v, r, addr, ec))
-        return;
-    if (v->arch.kernel_mode && (ec & (PFEC_PRESENT | PFEC_WRITE | PFEC_RSVD | PFEC_INSN)) ==
-                               (PFEC_PRESENT | PFEC_WRITE) && ptwr_do_page_fault(r, addr))
+    if (ldt_fault(v, r, addr)) return;
+    if (emulate_smap_iret_quirk(v, r, addr, ec)) return;
+    if (v->arch.kernel_mode &&
+        (ec & (PFEC_PRESENT | PFEC_WRITE | PFEC_RSVD | PFEC_INSN)) == (PFEC_PRESENT | PFEC_WRITE) &&
+        ptwr_do_page_fault(r, addr))
         return;
     bounce_page_fault(v, r, addr, ec);
 }
@@ -192,9 +188,8 @@ static unsigned softint_vector(struct cpu_regs *r)
 
 static void do_general_protection(struct vcpu *v, struct cpu_regs *r)
 {
-    if (r->error_code == 0 && emulate_privileged_op(v, r))
-        return;
-    if ((r->error_code & 3) == 2) {          /* int $n through a DPL-0 IDT gate */
+    if (r->error_code == 0 && emulate_privileged_op(v, r)) return;
+    if ((r->error_code & 3) == 2) { /* int $n through a DPL-0 IDT gate */
         unsigned vec = softint_vector(r);
         if (permit_softint(v, vec)) {
             r->rip += 2;
@@ -223,11 +218,14 @@ void trap_dispatch(struct cpu_regs *r)
     struct vcpu *v = current;
     unsigned vec = (unsigned)r->vector;
     switch (vec) {
-    case 14: do_page_fault(v, r); break;
-    case 13: do_general_protection(v, r); break;
+    case 14:
+        do_page_fault(v, r);
+        break;
+    case 13:
+        do_general_protection(v, r);
+        break;
     case 6:
-        if (!emulate_forced_cpuid(v, r))
-            bounce_exception(v, r, 6, false, 0);
+        if (!emulate_forced_cpuid(v, r)) bounce_exception(v, r, 6, false, 0);
         break;
     case 7:
         /* The guest's virtual TS caused it: clear it, as Xen does, and let the
@@ -238,9 +236,14 @@ void trap_dispatch(struct cpu_regs *r)
         }
         bounce_exception(v, r, 7, false, 0);
         break;
-    case 2: break;                                   /* NMI: nothing to do */
-    case 8: case 18: panic("machine check / double fault from guest at %lx", r->rip);
-    case 1: do_debug(v, r); break;
+    case 2:
+        break; /* NMI: nothing to do */
+    case 8:
+    case 18:
+        panic("machine check / double fault from guest at %lx", r->rip);
+    case 1:
+        do_debug(v, r);
+        break;
     case 0x80:
         if (permit_softint(v, vec))
             bounce_exception(v, r, vec, false, 0);
@@ -292,7 +295,7 @@ void syscall_dispatch(struct cpu_regs *r)
         if (cb)
             create_bounce_frame(v, r, cb, false, 0, mask);
         else
-            bounce_exception(v, r, 6, false, 0);       /* no callback: #UD like Xen */
+            bounce_exception(v, r, 6, false, 0); /* no callback: #UD like Xen */
     }
     exit_to_guest(current, r);
 }

@@ -23,18 +23,18 @@ void fvb_free(struct fvb *f);
 struct vdev *fvb_vdev(struct fvb *f);
 
 /* Knobs. */
-void fvb_set_flush(struct fvb *f, bool has_flush);     /* VIRTIO_BLK_F_FLUSH offered */
-void fvb_set_msix(struct fvb *f, unsigned vectors);    /* 0: INTx */
-void fvb_set_hold(struct fvb *f, bool hold);           /* don't complete anything yet */
+void fvb_set_flush(struct fvb *f, bool has_flush);  /* VIRTIO_BLK_F_FLUSH offered */
+void fvb_set_msix(struct fvb *f, unsigned vectors); /* 0: INTx */
+void fvb_set_hold(struct fvb *f, bool hold);        /* don't complete anything yet */
 /* After n more completed writes, the next write is torn (only its first
  * `keep` sectors reach the media) and the device dies (no further I/O). */
 void fvb_crash_after_writes(struct fvb *f, long n, unsigned keep);
-void fvb_crash(struct fvb *f);                         /* drop the write cache, die */
-void fvb_break_caps(struct fvb *f, int how);           /* 1: loop, 2: no common cfg, 3: BAR off range */
+void fvb_crash(struct fvb *f);               /* drop the write cache, die */
+void fvb_break_caps(struct fvb *f, int how); /* 1: loop, 2: no common cfg, 3: BAR off range */
 void fvb_set_device_id(struct fvb *f, uint16_t id);
 
 /* Inspection. */
-uint8_t *fvb_media(struct fvb *f);                     /* durable bytes */
+uint8_t *fvb_media(struct fvb *f);                            /* durable bytes */
 const uint8_t *fvb_read_view(struct fvb *f, uint64_t sector); /* what a read returns now */
 unsigned long fvb_dma_faults(const struct fvb *f);
 unsigned long fvb_requests(const struct fvb *f, unsigned type);

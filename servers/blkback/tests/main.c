@@ -6,10 +6,10 @@ int t_pass, t_fail;
 
 int main(void)
 {
-	test_virtio();
-	test_vbd();
-	test_blkback();
-	test_xenbus();
-	printf("%d passed, %d failed\n", t_pass, t_fail);
-	return t_fail != 0;
+    test_virtio();
+    test_vbd();
+    test_blkback();
+    test_xenbus();
+    printf("%d passed, %d failed\n", t_pass, t_fail);
+    return t_fail != 0;
 }

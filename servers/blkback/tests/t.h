@@ -5,10 +5,20 @@
 #include <stdio.h>
 
 extern int t_pass, t_fail;
-#define CHECK(cond, ...) do { \
-	if (cond) { t_pass++; printf("ok - "); printf(__VA_ARGS__); printf("\n"); } \
-	else { t_fail++; printf("FAIL - "); printf(__VA_ARGS__); printf(" (%s:%d)\n", __FILE__, __LINE__); } \
-} while (0)
+#define CHECK(cond, ...)                                                                                     \
+    do {                                                                                                     \
+        if (cond) {                                                                                          \
+            t_pass++;                                                                                        \
+            printf("ok - ");                                                                                 \
+            printf(__VA_ARGS__);                                                                             \
+            printf("\n");                                                                                    \
+        } else {                                                                                             \
+            t_fail++;                                                                                        \
+            printf("FAIL - ");                                                                               \
+            printf(__VA_ARGS__);                                                                             \
+            printf(" (%s:%d)\n", __FILE__, __LINE__);                                                        \
+        }                                                                                                    \
+    } while (0)
 
 void test_virtio(void);
 void test_vbd(void);

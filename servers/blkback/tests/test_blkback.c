@@ -14,69 +14,76 @@
 #define NGNT 1024
 
 /* Grants: per domain, ref -> page. */
-struct fgnt { uint8_t *page[3][NGNT]; unsigned long copies, bad; };
+struct fgnt {
+    uint8_t *page[3][NGNT];
+    unsigned long copies, bad;
+};
 static struct fgnt G;
 static unsigned notifies;
 
 static int fake_gcopy(void *ctx, struct xd_copy *c, unsigned n)
 {
-	(void)ctx;
-	for (unsigned i = 0; i < n; i++) {
-		G.copies++;
-		if (c[i].domid >= 3 || c[i].gref >= NGNT || !G.page[c[i].domid][c[i].gref]) {
-			c[i].status = GNTST_bad_gntref;
-			G.bad++;
-		} else if ((unsigned)c[i].goff + c[i].len > 4096) {
-			c[i].status = GNTST_bad_copy_arg;
-			G.bad++;
-		} else {
-			uint8_t *g = G.page[c[i].domid][c[i].gref] + c[i].goff;
-			if (c[i].to_guest)
-				memcpy(g, c[i].local, c[i].len);
-			else
-				memcpy(c[i].local, g, c[i].len);
-			c[i].status = GNTST_okay;
-		}
-	}
-	return 0;
+    (void)ctx;
+    for (unsigned i = 0; i < n; i++) {
+        G.copies++;
+        if (c[i].domid >= 3 || c[i].gref >= NGNT || !G.page[c[i].domid][c[i].gref]) {
+            c[i].status = GNTST_bad_gntref;
+            G.bad++;
+        } else if ((unsigned)c[i].goff + c[i].len > 4096) {
+            c[i].status = GNTST_bad_copy_arg;
+            G.bad++;
+        } else {
+            uint8_t *g = G.page[c[i].domid][c[i].gref] + c[i].goff;
+            if (c[i].to_guest)
+                memcpy(g, c[i].local, c[i].len);
+            else
+                memcpy(c[i].local, g, c[i].len);
+            c[i].status = GNTST_okay;
+        }
+    }
+    return 0;
 }
 
-static void fake_notify(void *ctx, unsigned port) { (void)ctx; (void)port; notifies++; }
+static void fake_notify(void *ctx, unsigned port)
+{
+    (void)ctx;
+    (void)port;
+    notifies++;
+}
 
 static uint32_t grant(unsigned dom, unsigned ref, uint8_t fill)
 {
-	if (!G.page[dom][ref])
-		G.page[dom][ref] = aligned_alloc(4096, 4096);
-	memset(G.page[dom][ref], fill, 4096);
-	return ref;
+    if (!G.page[dom][ref]) G.page[dom][ref] = aligned_alloc(4096, 4096);
+    memset(G.page[dom][ref], fill, 4096);
+    return ref;
 }
 
 struct fe {
-	blkif_front_ring_t ring;
-	blkif_sring_t *sring;
+    blkif_front_ring_t ring;
+    blkif_sring_t *sring;
 };
 
 static void fe_init(struct fe *fe)
 {
-	fe->sring = aligned_alloc(4096, 4096);
-	memset(fe->sring, 0, 4096);
-	SHARED_RING_INIT(fe->sring);
-	FRONT_RING_INIT(&fe->ring, fe->sring, 4096);
+    fe->sring = aligned_alloc(4096, 4096);
+    memset(fe->sring, 0, 4096);
+    SHARED_RING_INIT(fe->sring);
+    FRONT_RING_INIT(&fe->ring, fe->sring, 4096);
 }
 
 static blkif_request_t *fe_req(struct fe *fe)
 {
-	blkif_request_t *r = RING_GET_REQUEST(&fe->ring, fe->ring.req_prod_pvt);
-	memset(r, 0, sizeof(*r));
-	fe->ring.req_prod_pvt++;
-	return r;
+    blkif_request_t *r = RING_GET_REQUEST(&fe->ring, fe->ring.req_prod_pvt);
+    memset(r, 0, sizeof(*r));
+    fe->ring.req_prod_pvt++;
+    return r;
 }
 
 static void fe_push(struct fe *fe)
 {
-	int notify;
-	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&fe->ring, notify);
-	(void)notify;
+    int notify;
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&fe->ring, notify);
+    (void)notify;
 }
 
 /* Responses available: their statuses (and operations, in rop[]) by id into
@@ -84,346 +91,388 @@ static void fe_push(struct fe *fe)
 static uint8_t rop[64];
 static int fe_collect(struct fe *fe, int16_t *st, unsigned max)
 {
-	int n = 0;
-	while (fe->ring.rsp_cons != fe->sring->rsp_prod) {
-		blkif_response_t *r = RING_GET_RESPONSE(&fe->ring, fe->ring.rsp_cons);
-		if (r->id < max) {
-			st[r->id] = r->status;
-			rop[r->id] = r->operation;
-		}
-		fe->ring.rsp_cons++;
-		n++;
-	}
-	return n;
+    int n = 0;
+    while (fe->ring.rsp_cons != fe->sring->rsp_prod) {
+        blkif_response_t *r = RING_GET_RESPONSE(&fe->ring, fe->ring.rsp_cons);
+        if (r->id < max) {
+            st[r->id] = r->status;
+            rop[r->id] = r->operation;
+        }
+        fe->ring.rsp_cons++;
+        n++;
+    }
+    return n;
 }
 
 
 static struct rig {
-	struct fvb *f;
-	struct vblk blk;
-	struct disk_io dio;
-	struct vbd_io io;
-	struct vbd_map m;
-	struct bb bb;
+    struct fvb *f;
+    struct vblk blk;
+    struct disk_io dio;
+    struct vbd_io io;
+    struct vbd_map m;
+    struct bb bb;
 } R;
 
 static void pump(void)
 {
-	for (int i = 0; i < 50; i++) {
-		vblk_wait(&R.blk, 0);
-		bb_poll(&R.bb);
-	}
+    for (int i = 0; i < 50; i++) {
+        vblk_wait(&R.blk, 0);
+        bb_poll(&R.bb);
+    }
 }
 
 static void seg(blkif_request_t *r, unsigned i, uint32_t gref, unsigned first, unsigned last)
 {
-	r->seg[i] = (struct blkif_request_segment){ .gref = gref, .first_sect = (uint8_t)first, .last_sect = (uint8_t)last };
+    r->seg[i] = (struct blkif_request_segment){ .gref = gref,
+                                                .first_sect = (uint8_t)first,
+                                                .last_sect = (uint8_t)last };
 }
 
 static const uint8_t *phys(uint64_t s) { return fvb_read_view(R.f, s); }
 
 static bool all(const uint8_t *p, uint8_t v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != v)
-			return false;
-	return true;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != v) return false;
+    return true;
 }
 
 void test_blkback(void)
 {
-	char out[256];
-	R.f = fvb_new(DISK);
-	vblk_init(&R.blk, fvb_vdev(R.f), 128);
-	disk_io_init(&R.dio, &R.blk, 0);
-	R.io = disk_io_ops(&R.dio);
-	vbd_load(&R.m, &R.io, R.blk.capacity);
-	/* a: 4 MiB, then b: 4 MiB, then a grows to 6 MiB (second extent after b). */
-	vbd_command(&R.m, &R.io, "create a 4M", out, sizeof(out));
-	vbd_command(&R.m, &R.io, "create b 4M", out, sizeof(out));
-	vbd_command(&R.m, &R.io, "grow a 6M", out, sizeof(out));
-	struct bb_env env = { fake_gcopy, fake_notify, NULL };
-	CHECK(bb_init(&R.bb, &R.blk, &env, 512) == 0, "blkback set up with 512 DMA pages");
-	struct vbd *va, *vb;
-	vbd_attach(&R.m, "a", 1, true, &va);
-	vbd_attach(&R.m, "b", 2, true, &vb);
-	struct bb_dev da = { .bb = &R.bb, .domid = 1, .vbd = va, .nq = 2 }, db = { .bb = &R.bb, .domid = 2, .vbd = vb, .nq = 1 };
-	struct fe fa, fa2, fb;
-	fe_init(&fa);
-	fe_init(&fa2);
-	fe_init(&fb);
-	bb_queue_start(&da.q[0], &da, fa.sring, 10);
-	bb_queue_start(&da.q[1], &da, fa2.sring, 11);
-	bb_queue_start(&db.q[0], &db, fb.sring, 12);
-	int16_t st[64];
-	uint64_t a0 = va->ext[0].start, a1 = va->ext[1].start, b0 = vb->ext[0].start;
+    char out[256];
+    R.f = fvb_new(DISK);
+    vblk_init(&R.blk, fvb_vdev(R.f), 128);
+    disk_io_init(&R.dio, &R.blk, 0);
+    R.io = disk_io_ops(&R.dio);
+    vbd_load(&R.m, &R.io, R.blk.capacity);
+    /* a: 4 MiB, then b: 4 MiB, then a grows to 6 MiB (second extent after b). */
+    vbd_command(&R.m, &R.io, "create a 4M", out, sizeof(out));
+    vbd_command(&R.m, &R.io, "create b 4M", out, sizeof(out));
+    vbd_command(&R.m, &R.io, "grow a 6M", out, sizeof(out));
+    struct bb_env env = { fake_gcopy, fake_notify, NULL };
+    CHECK(bb_init(&R.bb, &R.blk, &env, 512) == 0, "blkback set up with 512 DMA pages");
+    struct vbd *va, *vb;
+    vbd_attach(&R.m, "a", 1, true, &va);
+    vbd_attach(&R.m, "b", 2, true, &vb);
+    struct bb_dev da = { .bb = &R.bb, .domid = 1, .vbd = va, .nq = 2 },
+                  db = { .bb = &R.bb, .domid = 2, .vbd = vb, .nq = 1 };
+    struct fe fa, fa2, fb;
+    fe_init(&fa);
+    fe_init(&fa2);
+    fe_init(&fb);
+    bb_queue_start(&da.q[0], &da, fa.sring, 10);
+    bb_queue_start(&da.q[1], &da, fa2.sring, 11);
+    bb_queue_start(&db.q[0], &db, fb.sring, 12);
+    int16_t st[64];
+    uint64_t a0 = va->ext[0].start, a1 = va->ext[1].start, b0 = vb->ext[0].start;
 
-	/* b gets a pattern first: nothing guest 1 does may change it. */
-	blkif_request_t *q = fe_req(&fb);
-	*q = (blkif_request_t){ .operation = BLKIF_OP_WRITE, .nr_segments = 1, .id = 0, .sector_number = 0 };
-	seg(q, 0, grant(2, 1, 0xbb), 0, 7);
-	fe_push(&fb);
-	bb_queue_run(&db.q[0]);
-	pump();
-	CHECK(fe_collect(&fb, st, 64) == 1 && st[0] == BLKIF_RSP_OKAY && all(phys(b0), 0xbb, 4096),
-	      "guest 2 writes 8 sectors of its vbd b");
+    /* b gets a pattern first: nothing guest 1 does may change it. */
+    blkif_request_t *q = fe_req(&fb);
+    *q = (blkif_request_t){ .operation = BLKIF_OP_WRITE, .nr_segments = 1, .id = 0, .sector_number = 0 };
+    seg(q, 0, grant(2, 1, 0xbb), 0, 7);
+    fe_push(&fb);
+    bb_queue_run(&db.q[0]);
+    pump();
+    CHECK(fe_collect(&fb, st, 64) == 1 && st[0] == BLKIF_RSP_OKAY && all(phys(b0), 0xbb, 4096),
+          "guest 2 writes 8 sectors of its vbd b");
 
-	/* A write of two segments, answered only after the device completed it. */
-	fvb_set_hold(R.f, true);
-	q = fe_req(&fa);
-	*q = (blkif_request_t){ .operation = BLKIF_OP_WRITE, .nr_segments = 2, .id = 1, .sector_number = 16 };
-	seg(q, 0, grant(1, 1, 0x11), 0, 7);
-	seg(q, 1, grant(1, 2, 0x22), 2, 3);
-	fe_push(&fa);
-	CHECK(bb_queue_run(&da.q[0]) == 1, "one request taken");
-	pump();
-	CHECK(fe_collect(&fa, st, 64) == 0, "no response while the device holds the write");
-	fvb_set_hold(R.f, false);
-	pump();
-	CHECK(fe_collect(&fa, st, 64) == 1 && st[1] == BLKIF_RSP_OKAY && rop[1] == BLKIF_OP_WRITE,
-	      "the response (operation write) once the device completed it");
-	CHECK(all(phys(a0 + 16), 0x11, 4096) && all(phys(a0 + 24), 0x22, 1024) && fvb_media(R.f)[(a0 + 16) * 512] == 0,
-	      "the data is at a's extent + 16 (in the device cache, not yet durable)");
+    /* A write of two segments, answered only after the device completed it. */
+    fvb_set_hold(R.f, true);
+    q = fe_req(&fa);
+    *q = (blkif_request_t){ .operation = BLKIF_OP_WRITE, .nr_segments = 2, .id = 1, .sector_number = 16 };
+    seg(q, 0, grant(1, 1, 0x11), 0, 7);
+    seg(q, 1, grant(1, 2, 0x22), 2, 3);
+    fe_push(&fa);
+    CHECK(bb_queue_run(&da.q[0]) == 1, "one request taken");
+    pump();
+    CHECK(fe_collect(&fa, st, 64) == 0, "no response while the device holds the write");
+    fvb_set_hold(R.f, false);
+    pump();
+    CHECK(fe_collect(&fa, st, 64) == 1 && st[1] == BLKIF_RSP_OKAY && rop[1] == BLKIF_OP_WRITE,
+          "the response (operation write) once the device completed it");
+    CHECK(all(phys(a0 + 16), 0x11, 4096) && all(phys(a0 + 24), 0x22, 1024) &&
+              fvb_media(R.f)[(a0 + 16) * 512] == 0,
+          "the data is at a's extent + 16 (in the device cache, not yet durable)");
 
-	/* Flush: every answered write is on the media afterwards. */
-	unsigned long fl = fvb_requests(R.f, 4);
-	q = fe_req(&fa);
-	*q = (blkif_request_t){ .operation = BLKIF_OP_FLUSH_DISKCACHE, .id = 2 };
-	fe_push(&fa);
-	bb_queue_run(&da.q[0]);
-	pump();
-	CHECK(fe_collect(&fa, st, 64) == 1 && st[2] == 0 && rop[2] == BLKIF_OP_FLUSH_DISKCACHE && fvb_requests(R.f, 4) == fl + 1 &&
-	      all(fvb_media(R.f) + (a0 + 16) * 512, 0x11, 4096), "flush: one device flush, the write is durable");
+    /* Flush: every answered write is on the media afterwards. */
+    unsigned long fl = fvb_requests(R.f, 4);
+    q = fe_req(&fa);
+    *q = (blkif_request_t){ .operation = BLKIF_OP_FLUSH_DISKCACHE, .id = 2 };
+    fe_push(&fa);
+    bb_queue_run(&da.q[0]);
+    pump();
+    CHECK(fe_collect(&fa, st, 64) == 1 && st[2] == 0 && rop[2] == BLKIF_OP_FLUSH_DISKCACHE &&
+              fvb_requests(R.f, 4) == fl + 1 && all(fvb_media(R.f) + (a0 + 16) * 512, 0x11, 4096),
+          "flush: one device flush, the write is durable");
 
-	/* A flush with data (a write with PREFLUSH/FUA): flush, write, flush. */
-	q = fe_req(&fa);
-	*q = (blkif_request_t){ .operation = BLKIF_OP_FLUSH_DISKCACHE, .nr_segments = 1, .id = 3, .sector_number = 40 };
-	seg(q, 0, grant(1, 3, 0x33), 0, 7);
-	fe_push(&fa);
-	bb_queue_run(&da.q[0]);
-	pump();
-	CHECK(fe_collect(&fa, st, 64) == 1 && st[3] == 0 && fvb_requests(R.f, 4) == fl + 3 &&
-	      all(fvb_media(R.f) + (a0 + 40) * 512, 0x33, 4096), "flush with data: flush, write, flush; durable when answered");
+    /* A flush with data (a write with PREFLUSH/FUA): flush, write, flush. */
+    q = fe_req(&fa);
+    *q = (blkif_request_t){
+        .operation = BLKIF_OP_FLUSH_DISKCACHE, .nr_segments = 1, .id = 3, .sector_number = 40
+    };
+    seg(q, 0, grant(1, 3, 0x33), 0, 7);
+    fe_push(&fa);
+    bb_queue_run(&da.q[0]);
+    pump();
+    CHECK(fe_collect(&fa, st, 64) == 1 && st[3] == 0 && fvb_requests(R.f, 4) == fl + 3 &&
+              all(fvb_media(R.f) + (a0 + 40) * 512, 0x33, 4096),
+          "flush with data: flush, write, flush; durable when answered");
 
-	/* Read back through an indirect request of 256 segments (1 MiB) that
+    /* Read back through an indirect request of 256 segments (1 MiB) that
 	 * crosses from a's first extent into its second. */
-	uint8_t *ind = aligned_alloc(4096, 4096);
-	G.page[1][100] = ind;
-	struct blkif_request_segment *sl = (void *)ind;
-	uint64_t start = 4 * 2048 - 1024; /* 512 KiB before the end of the first extent */
-	for (unsigned i = 0; i < 256; i++) {
-		grant(1, 200 + i, (uint8_t)i);
-		sl[i] = (struct blkif_request_segment){ .gref = 200 + i, .first_sect = 0, .last_sect = 7 };
-	}
-	blkif_request_indirect_t *iq = (void *)fe_req(&fa);
-	*iq = (blkif_request_indirect_t){ .operation = BLKIF_OP_INDIRECT, .indirect_op = BLKIF_OP_WRITE, .nr_segments = 256,
-					  .id = 4, .sector_number = start };
-	iq->indirect_grefs[0] = 100;
-	fe_push(&fa);
-	bb_queue_run(&da.q[0]);
-	pump();
-	bool placed = true;
-	for (unsigned i = 0; i < 256; i++) {
-		uint64_t s = start + i * 8;
-		uint64_t p = s < 4 * 2048 ? a0 + s : a1 + (s - 4 * 2048);
-		placed &= all(phys(p), (uint8_t)i, 4096);
-	}
-	CHECK(fe_collect(&fa, st, 64) == 1 && st[4] == 0 && rop[4] == BLKIF_OP_WRITE && placed,
-	      "indirect write of 256 segments across a's two extents: each page where the map puts it; "
-	      "answered as a write (the inner operation, as blkfront checks)");
-	for (unsigned i = 0; i < 256; i++)
-		memset(G.page[1][200 + i], 0, 4096);
-	iq = (void *)fe_req(&fa);
-	*iq = (blkif_request_indirect_t){ .operation = BLKIF_OP_INDIRECT, .indirect_op = BLKIF_OP_READ, .nr_segments = 256,
-					  .id = 5, .sector_number = start };
-	iq->indirect_grefs[0] = 100;
-	fe_push(&fa);
-	bb_queue_run(&da.q[0]);
-	pump();
-	bool back = true;
-	for (unsigned i = 0; i < 256; i++)
-		back &= all(G.page[1][200 + i], (uint8_t)i, 4096);
-	CHECK(fe_collect(&fa, st, 64) == 1 && st[5] == 0 && rop[5] == BLKIF_OP_READ && back,
-	      "indirect read of the same 1 MiB returns it, answered as a read");
+    uint8_t *ind = aligned_alloc(4096, 4096);
+    G.page[1][100] = ind;
+    struct blkif_request_segment *sl = (void *)ind;
+    uint64_t start = 4 * 2048 - 1024; /* 512 KiB before the end of the first extent */
+    for (unsigned i = 0; i < 256; i++) {
+        grant(1, 200 + i, (uint8_t)i);
+        sl[i] = (struct blkif_request_segment){ .gref = 200 + i, .first_sect = 0, .last_sect = 7 };
+    }
+    blkif_request_indirect_t *iq = (void *)fe_req(&fa);
+    *iq = (blkif_request_indirect_t){ .operation = BLKIF_OP_INDIRECT,
+                                      .indirect_op = BLKIF_OP_WRITE,
+                                      .nr_segments = 256,
+                                      .id = 4,
+                                      .sector_number = start };
+    iq->indirect_grefs[0] = 100;
+    fe_push(&fa);
+    bb_queue_run(&da.q[0]);
+    pump();
+    bool placed = true;
+    for (unsigned i = 0; i < 256; i++) {
+        uint64_t s = start + i * 8;
+        uint64_t p = s < 4 * 2048 ? a0 + s : a1 + (s - 4 * 2048);
+        placed &= all(phys(p), (uint8_t)i, 4096);
+    }
+    CHECK(fe_collect(&fa, st, 64) == 1 && st[4] == 0 && rop[4] == BLKIF_OP_WRITE && placed,
+          "indirect write of 256 segments across a's two extents: each page where the map puts it; "
+          "answered as a write (the inner operation, as blkfront checks)");
+    for (unsigned i = 0; i < 256; i++)
+        memset(G.page[1][200 + i], 0, 4096);
+    iq = (void *)fe_req(&fa);
+    *iq = (blkif_request_indirect_t){ .operation = BLKIF_OP_INDIRECT,
+                                      .indirect_op = BLKIF_OP_READ,
+                                      .nr_segments = 256,
+                                      .id = 5,
+                                      .sector_number = start };
+    iq->indirect_grefs[0] = 100;
+    fe_push(&fa);
+    bb_queue_run(&da.q[0]);
+    pump();
+    bool back = true;
+    for (unsigned i = 0; i < 256; i++)
+        back &= all(G.page[1][200 + i], (uint8_t)i, 4096);
+    CHECK(fe_collect(&fa, st, 64) == 1 && st[5] == 0 && rop[5] == BLKIF_OP_READ && back,
+          "indirect read of the same 1 MiB returns it, answered as a read");
 
-	/* The second queue of the same device. */
-	q = fe_req(&fa2);
-	*q = (blkif_request_t){ .operation = BLKIF_OP_READ, .nr_segments = 1, .id = 6, .sector_number = 16 };
-	seg(q, 0, grant(1, 4, 0), 0, 7);
-	fe_push(&fa2);
-	bb_queue_run(&da.q[1]);
-	pump();
-	CHECK(fe_collect(&fa2, st, 64) == 1 && st[6] == 0 && all(G.page[1][4], 0x11, 4096), "queue 1 of guest 1 reads what queue 0 wrote");
+    /* The second queue of the same device. */
+    q = fe_req(&fa2);
+    *q = (blkif_request_t){ .operation = BLKIF_OP_READ, .nr_segments = 1, .id = 6, .sector_number = 16 };
+    seg(q, 0, grant(1, 4, 0), 0, 7);
+    fe_push(&fa2);
+    bb_queue_run(&da.q[1]);
+    pump();
+    CHECK(fe_collect(&fa2, st, 64) == 1 && st[6] == 0 && all(G.page[1][4], 0x11, 4096),
+          "queue 1 of guest 1 reads what queue 0 wrote");
 
-	/* Barrier: waits for the queue's earlier write. */
-	fvb_set_hold(R.f, true);
-	q = fe_req(&fa);
-	*q = (blkif_request_t){ .operation = BLKIF_OP_WRITE, .nr_segments = 1, .id = 7, .sector_number = 64 };
-	seg(q, 0, grant(1, 5, 0x55), 0, 7);
-	q = fe_req(&fa);
-	*q = (blkif_request_t){ .operation = BLKIF_OP_WRITE_BARRIER, .nr_segments = 1, .id = 8, .sector_number = 72 };
-	seg(q, 0, grant(1, 6, 0x66), 0, 7);
-	fe_push(&fa);
-	fl = fvb_requests(R.f, 4);
-	bb_queue_run(&da.q[0]);
-	vblk_poll(&R.blk);
-	bb_poll(&R.bb);
-	CHECK(da.q[0].held != NULL && fvb_requests(R.f, 4) == fl, "a barrier behind an unfinished write is held");
-	fvb_set_hold(R.f, false);
-	pump();
-	CHECK(fe_collect(&fa, st, 64) == 2 && st[7] == 0 && st[8] == 0 && da.q[0].held == NULL &&
-	      all(fvb_media(R.f) + (a0 + 64) * 512, 0x55, 4096) && all(fvb_media(R.f) + (a0 + 72) * 512, 0x66, 4096),
-	      "then runs: both durable when the barrier is answered");
+    /* Barrier: waits for the queue's earlier write. */
+    fvb_set_hold(R.f, true);
+    q = fe_req(&fa);
+    *q = (blkif_request_t){ .operation = BLKIF_OP_WRITE, .nr_segments = 1, .id = 7, .sector_number = 64 };
+    seg(q, 0, grant(1, 5, 0x55), 0, 7);
+    q = fe_req(&fa);
+    *q = (blkif_request_t){
+        .operation = BLKIF_OP_WRITE_BARRIER, .nr_segments = 1, .id = 8, .sector_number = 72
+    };
+    seg(q, 0, grant(1, 6, 0x66), 0, 7);
+    fe_push(&fa);
+    fl = fvb_requests(R.f, 4);
+    bb_queue_run(&da.q[0]);
+    vblk_poll(&R.blk);
+    bb_poll(&R.bb);
+    CHECK(da.q[0].held != NULL && fvb_requests(R.f, 4) == fl, "a barrier behind an unfinished write is held");
+    fvb_set_hold(R.f, false);
+    pump();
+    CHECK(fe_collect(&fa, st, 64) == 2 && st[7] == 0 && st[8] == 0 && da.q[0].held == NULL &&
+              all(fvb_media(R.f) + (a0 + 64) * 512, 0x55, 4096) &&
+              all(fvb_media(R.f) + (a0 + 72) * 512, 0x66, 4096),
+          "then runs: both durable when the barrier is answered");
 
-	/* Hostile requests: each answered with an error, nothing written. */
-	unsigned long writes = fvb_requests(R.f, 1);
-	struct { const char *what; blkif_request_t r; int16_t want; } bad[] = {
-		{ "sector past the vbd's end", { .operation = BLKIF_OP_WRITE, .nr_segments = 1, .sector_number = 6 * 2048 - 4 }, -1 },
-		{ "sector number near 2^64", { .operation = BLKIF_OP_WRITE, .nr_segments = 1, .sector_number = ~0ull - 3 }, -1 },
-		{ "nr_segments 0", { .operation = BLKIF_OP_WRITE, .nr_segments = 0 }, -1 },
-		{ "nr_segments 12", { .operation = BLKIF_OP_WRITE, .nr_segments = 12 }, -1 },
-		{ "nr_segments 255", { .operation = BLKIF_OP_READ, .nr_segments = 255 }, -1 },
-		{ "a grant ref never granted", { .operation = BLKIF_OP_WRITE, .nr_segments = 1 }, -1 },
-		{ "another domain's grant", { .operation = BLKIF_OP_WRITE, .nr_segments = 1 }, -1 },
-		{ "first_sect after last_sect", { .operation = BLKIF_OP_WRITE, .nr_segments = 1 }, -1 },
-		{ "a segment crossing its page (last_sect 8)", { .operation = BLKIF_OP_WRITE, .nr_segments = 1 }, -1 },
-		{ "operation 77", { .operation = 77, .nr_segments = 1 }, -2 },
-		{ "discard (not offered)", { .operation = BLKIF_OP_DISCARD }, -2 },
-		{ "reserved operation 4", { .operation = BLKIF_OP_RESERVED_1 }, -2 },
-	};
-	unsigned nbad = sizeof(bad) / sizeof(bad[0]);
-	grant(1, 7, 0x77);
-	for (unsigned i = 0; i < nbad; i++) {
-		bad[i].r.id = 20 + i;
-		if (bad[i].r.nr_segments >= 1 && bad[i].r.nr_segments <= 11)
-			seg(&bad[i].r, 0, 7, 0, 7);
-	}
-	bad[5].r.seg[0].gref = 999;
-	grant(2, 30, 0x99);
-	bad[6].r.seg[0].gref = 30; /* dom 2's ref 30: dom 1 has no ref 30 */
-	bad[7].r.seg[0].first_sect = 5, bad[7].r.seg[0].last_sect = 2;
-	bad[8].r.seg[0].last_sect = 8;
-	for (unsigned i = 0; i < nbad; i++)
-		*fe_req(&fa) = bad[i].r;
-	fe_push(&fa);
-	bb_queue_run(&da.q[0]);
-	pump();
-	for (unsigned i = 0; i < 64; i++)
-		st[i] = 99;
-	CHECK(fe_collect(&fa, st, 64) == (int)nbad, "%u hostile requests, %u answers", nbad, nbad);
-	for (unsigned i = 0; i < nbad; i++)
-		CHECK(st[20 + i] == bad[i].want && rop[20 + i] == bad[i].r.operation, "%s: %s", bad[i].what,
-		      bad[i].want == -1 ? "BLKIF_RSP_ERROR" : "BLKIF_RSP_EOPNOTSUPP");
-	CHECK(fvb_requests(R.f, 1) == writes, "none of them reached the disk");
+    /* Hostile requests: each answered with an error, nothing written. */
+    unsigned long writes = fvb_requests(R.f, 1);
+    struct {
+        const char *what;
+        blkif_request_t r;
+        int16_t want;
+    } bad[] = {
+        { "sector past the vbd's end",
+          { .operation = BLKIF_OP_WRITE, .nr_segments = 1, .sector_number = 6 * 2048 - 4 },
+          -1 },
+        { "sector number near 2^64",
+          { .operation = BLKIF_OP_WRITE, .nr_segments = 1, .sector_number = ~0ull - 3 },
+          -1 },
+        { "nr_segments 0", { .operation = BLKIF_OP_WRITE, .nr_segments = 0 }, -1 },
+        { "nr_segments 12", { .operation = BLKIF_OP_WRITE, .nr_segments = 12 }, -1 },
+        { "nr_segments 255", { .operation = BLKIF_OP_READ, .nr_segments = 255 }, -1 },
+        { "a grant ref never granted", { .operation = BLKIF_OP_WRITE, .nr_segments = 1 }, -1 },
+        { "another domain's grant", { .operation = BLKIF_OP_WRITE, .nr_segments = 1 }, -1 },
+        { "first_sect after last_sect", { .operation = BLKIF_OP_WRITE, .nr_segments = 1 }, -1 },
+        { "a segment crossing its page (last_sect 8)",
+          { .operation = BLKIF_OP_WRITE, .nr_segments = 1 },
+          -1 },
+        { "operation 77", { .operation = 77, .nr_segments = 1 }, -2 },
+        { "discard (not offered)", { .operation = BLKIF_OP_DISCARD }, -2 },
+        { "reserved operation 4", { .operation = BLKIF_OP_RESERVED_1 }, -2 },
+    };
+    unsigned nbad = sizeof(bad) / sizeof(bad[0]);
+    grant(1, 7, 0x77);
+    for (unsigned i = 0; i < nbad; i++) {
+        bad[i].r.id = 20 + i;
+        if (bad[i].r.nr_segments >= 1 && bad[i].r.nr_segments <= 11) seg(&bad[i].r, 0, 7, 0, 7);
+    }
+    bad[5].r.seg[0].gref = 999;
+    grant(2, 30, 0x99);
+    bad[6].r.seg[0].gref = 30; /* dom 2's ref 30: dom 1 has no ref 30 */
+    bad[7].r.seg[0].first_sect = 5, bad[7].r.seg[0].last_sect = 2;
+    bad[8].r.seg[0].last_sect = 8;
+    for (unsigned i = 0; i < nbad; i++)
+        *fe_req(&fa) = bad[i].r;
+    fe_push(&fa);
+    bb_queue_run(&da.q[0]);
+    pump();
+    for (unsigned i = 0; i < 64; i++)
+        st[i] = 99;
+    CHECK(fe_collect(&fa, st, 64) == (int)nbad, "%u hostile requests, %u answers", nbad, nbad);
+    for (unsigned i = 0; i < nbad; i++)
+        CHECK(st[20 + i] == bad[i].want && rop[20 + i] == bad[i].r.operation, "%s: %s", bad[i].what,
+              bad[i].want == -1 ? "BLKIF_RSP_ERROR" : "BLKIF_RSP_EOPNOTSUPP");
+    CHECK(fvb_requests(R.f, 1) == writes, "none of them reached the disk");
 
-	/* Hostile indirect requests. */
-	struct { const char *what; uint8_t op; uint16_t n; uint32_t gref; } bi[] = {
-		{ "indirect with 0 segments", BLKIF_OP_WRITE, 0, 100 },
-		{ "indirect with 257 segments", BLKIF_OP_WRITE, 257, 100 },
-		{ "indirect with operation flush", BLKIF_OP_FLUSH_DISKCACHE, 8, 100 },
-		{ "indirect with a bad indirect page ref", BLKIF_OP_WRITE, 8, 5000 },
-	};
-	for (unsigned i = 0; i < 4; i++) {
-		iq = (void *)fe_req(&fa);
-		*iq = (blkif_request_indirect_t){ .operation = BLKIF_OP_INDIRECT, .indirect_op = bi[i].op, .nr_segments = bi[i].n,
-						  .id = 40 + i };
-		iq->indirect_grefs[0] = bi[i].gref;
-	}
-	/* An indirect page whose segment list has a bad entry. */
-	uint8_t *ind2 = aligned_alloc(4096, 4096);
-	memcpy(ind2, ind, 4096);
-	((struct blkif_request_segment *)ind2)[3].last_sect = 9;
-	G.page[1][101] = ind2;
-	iq = (void *)fe_req(&fa);
-	*iq = (blkif_request_indirect_t){ .operation = BLKIF_OP_INDIRECT, .indirect_op = BLKIF_OP_WRITE, .nr_segments = 8, .id = 44 };
-	iq->indirect_grefs[0] = 101;
-	fe_push(&fa);
-	bb_queue_run(&da.q[0]);
-	pump();
-	CHECK(fe_collect(&fa, st, 64) == 5, "5 hostile indirect requests, 5 answers");
-	for (unsigned i = 0; i < 4; i++)
-		CHECK(st[40 + i] == BLKIF_RSP_ERROR && rop[40 + i] == bi[i].op, "%s: BLKIF_RSP_ERROR (operation %u)", bi[i].what,
-		      bi[i].op);
-	CHECK(st[44] == BLKIF_RSP_ERROR, "an indirect segment list with last_sect 9: BLKIF_RSP_ERROR");
-	CHECK(fvb_requests(R.f, 1) == writes && R.bb.nfree == 512, "no write reached the disk; every DMA page is free again");
+    /* Hostile indirect requests. */
+    struct {
+        const char *what;
+        uint8_t op;
+        uint16_t n;
+        uint32_t gref;
+    } bi[] = {
+        { "indirect with 0 segments", BLKIF_OP_WRITE, 0, 100 },
+        { "indirect with 257 segments", BLKIF_OP_WRITE, 257, 100 },
+        { "indirect with operation flush", BLKIF_OP_FLUSH_DISKCACHE, 8, 100 },
+        { "indirect with a bad indirect page ref", BLKIF_OP_WRITE, 8, 5000 },
+    };
+    for (unsigned i = 0; i < 4; i++) {
+        iq = (void *)fe_req(&fa);
+        *iq = (blkif_request_indirect_t){
+            .operation = BLKIF_OP_INDIRECT, .indirect_op = bi[i].op, .nr_segments = bi[i].n, .id = 40 + i
+        };
+        iq->indirect_grefs[0] = bi[i].gref;
+    }
+    /* An indirect page whose segment list has a bad entry. */
+    uint8_t *ind2 = aligned_alloc(4096, 4096);
+    memcpy(ind2, ind, 4096);
+    ((struct blkif_request_segment *)ind2)[3].last_sect = 9;
+    G.page[1][101] = ind2;
+    iq = (void *)fe_req(&fa);
+    *iq = (blkif_request_indirect_t){
+        .operation = BLKIF_OP_INDIRECT, .indirect_op = BLKIF_OP_WRITE, .nr_segments = 8, .id = 44
+    };
+    iq->indirect_grefs[0] = 101;
+    fe_push(&fa);
+    bb_queue_run(&da.q[0]);
+    pump();
+    CHECK(fe_collect(&fa, st, 64) == 5, "5 hostile indirect requests, 5 answers");
+    for (unsigned i = 0; i < 4; i++)
+        CHECK(st[40 + i] == BLKIF_RSP_ERROR && rop[40 + i] == bi[i].op, "%s: BLKIF_RSP_ERROR (operation %u)",
+              bi[i].what, bi[i].op);
+    CHECK(st[44] == BLKIF_RSP_ERROR, "an indirect segment list with last_sect 9: BLKIF_RSP_ERROR");
+    CHECK(fvb_requests(R.f, 1) == writes && R.bb.nfree == 512,
+          "no write reached the disk; every DMA page is free again");
 
-	/* Read-only attachment: writes refused, reads served. */
-	struct bb_dev dro = { .bb = &R.bb, .domid = 1, .vbd = vb, .nq = 1, .ro = true };
-	struct fe fro;
-	fe_init(&fro);
-	bb_queue_start(&dro.q[0], &dro, fro.sring, 13);
-	q = fe_req(&fro);
-	*q = (blkif_request_t){ .operation = BLKIF_OP_WRITE, .nr_segments = 1, .id = 1 };
-	seg(q, 0, 7, 0, 7);
-	q = fe_req(&fro);
-	*q = (blkif_request_t){ .operation = BLKIF_OP_READ, .nr_segments = 1, .id = 2 };
-	seg(q, 0, grant(1, 8, 0), 0, 7);
-	fe_push(&fro);
-	bb_queue_run(&dro.q[0]);
-	pump();
-	CHECK(fe_collect(&fro, st, 64) == 2 && st[1] == BLKIF_RSP_ERROR && st[2] == 0 && all(G.page[1][8], 0xbb, 4096),
-	      "read-only attachment: the write is refused, the read returns b's data");
+    /* Read-only attachment: writes refused, reads served. */
+    struct bb_dev dro = { .bb = &R.bb, .domid = 1, .vbd = vb, .nq = 1, .ro = true };
+    struct fe fro;
+    fe_init(&fro);
+    bb_queue_start(&dro.q[0], &dro, fro.sring, 13);
+    q = fe_req(&fro);
+    *q = (blkif_request_t){ .operation = BLKIF_OP_WRITE, .nr_segments = 1, .id = 1 };
+    seg(q, 0, 7, 0, 7);
+    q = fe_req(&fro);
+    *q = (blkif_request_t){ .operation = BLKIF_OP_READ, .nr_segments = 1, .id = 2 };
+    seg(q, 0, grant(1, 8, 0), 0, 7);
+    fe_push(&fro);
+    bb_queue_run(&dro.q[0]);
+    pump();
+    CHECK(fe_collect(&fro, st, 64) == 2 && st[1] == BLKIF_RSP_ERROR && st[2] == 0 &&
+              all(G.page[1][8], 0xbb, 4096),
+          "read-only attachment: the write is refused, the read returns b's data");
 
-	/* Flood: a full ring of requests, all answered. */
-	unsigned size = RING_SIZE(&fa.ring);
-	for (unsigned i = 0; i < size; i++) {
-		q = fe_req(&fa);
-		*q = (blkif_request_t){ .operation = BLKIF_OP_READ, .nr_segments = 11, .id = i, .sector_number = i * 88 };
-		for (unsigned s = 0; s < 11; s++)
-			seg(q, s, grant(1, 300 + i * 11 + s, 0), 0, 7);
-	}
-	fe_push(&fa);
-	int got = 0;
-	for (int pass = 0; pass < 20; pass++) {
-		bb_queue_run(&da.q[0]);
-		pump();
-		got += fe_collect(&fa, st, 64);
-	}
-	CHECK(got == (int)size, "a full ring (%u requests of 11 segments) is all answered (%d)", size, got);
+    /* Flood: a full ring of requests, all answered. */
+    unsigned size = RING_SIZE(&fa.ring);
+    for (unsigned i = 0; i < size; i++) {
+        q = fe_req(&fa);
+        *q = (blkif_request_t){
+            .operation = BLKIF_OP_READ, .nr_segments = 11, .id = i, .sector_number = i * 88
+        };
+        for (unsigned s = 0; s < 11; s++)
+            seg(q, s, grant(1, 300 + i * 11 + s, 0), 0, 7);
+    }
+    fe_push(&fa);
+    int got = 0;
+    for (int pass = 0; pass < 20; pass++) {
+        bb_queue_run(&da.q[0]);
+        pump();
+        got += fe_collect(&fa, st, 64);
+    }
+    CHECK(got == (int)size, "a full ring (%u requests of 11 segments) is all answered (%d)", size, got);
 
-	/* Ring indices past the ring: the queue is broken, nothing is written
+    /* Ring indices past the ring: the queue is broken, nothing is written
 	 * to it; the other guest is still served. */
-	RING_IDX rsp = fa.sring->rsp_prod;
-	fa.sring->req_prod = fa.ring.req_prod_pvt + size + 5;
-	CHECK(bb_queue_run(&da.q[0]) == -XEN_EIO && da.q[0].broken, "req_prod past the ring: -EIO, the queue is broken");
-	CHECK(fa.sring->rsp_prod == rsp, "no response written to a broken ring");
-	fa2.sring->req_prod = fa2.ring.req_prod_pvt - 3; /* behind the consumer */
-	CHECK(bb_queue_run(&da.q[1]) == -XEN_EIO, "req_prod moved backwards: -EIO");
-	CHECK(bb_queue_stop(&da.q[0]) && bb_queue_stop(&da.q[1]), "the broken queues stop with nothing in flight");
-	q = fe_req(&fb);
-	*q = (blkif_request_t){ .operation = BLKIF_OP_READ, .nr_segments = 1, .id = 9, .sector_number = 0 };
-	seg(q, 0, grant(2, 2, 0), 0, 7);
-	fe_push(&fb);
-	bb_queue_run(&db.q[0]);
-	pump();
-	CHECK(fe_collect(&fb, st, 64) == 1 && st[9] == 0 && all(G.page[2][2], 0xbb, 4096),
-	      "guest 2 is still served, and its data is what it wrote");
-	unsigned long inside = fvb_writes_in(R.f, VBD_COPY0, VBD_COPY1 + VBD_COPY_SECTORS) +
-			       fvb_writes_in(R.f, a0, a0 + va->ext[0].len) + fvb_writes_in(R.f, a1, a1 + va->ext[1].len) +
-			       fvb_writes_in(R.f, b0, b0 + vb->ext[0].len);
-	CHECK(fvb_writes_in(R.f, 0, DISK) == inside && fvb_dma_faults(R.f) == 0,
-	      "every sector written is in the map copies or a vbd's extents; no DMA fault");
-	/* blkback restarted under a connected frontend: the ring resumes after
+    RING_IDX rsp = fa.sring->rsp_prod;
+    fa.sring->req_prod = fa.ring.req_prod_pvt + size + 5;
+    CHECK(bb_queue_run(&da.q[0]) == -XEN_EIO && da.q[0].broken,
+          "req_prod past the ring: -EIO, the queue is broken");
+    CHECK(fa.sring->rsp_prod == rsp, "no response written to a broken ring");
+    fa2.sring->req_prod = fa2.ring.req_prod_pvt - 3; /* behind the consumer */
+    CHECK(bb_queue_run(&da.q[1]) == -XEN_EIO, "req_prod moved backwards: -EIO");
+    CHECK(bb_queue_stop(&da.q[0]) && bb_queue_stop(&da.q[1]),
+          "the broken queues stop with nothing in flight");
+    q = fe_req(&fb);
+    *q = (blkif_request_t){ .operation = BLKIF_OP_READ, .nr_segments = 1, .id = 9, .sector_number = 0 };
+    seg(q, 0, grant(2, 2, 0), 0, 7);
+    fe_push(&fb);
+    bb_queue_run(&db.q[0]);
+    pump();
+    CHECK(fe_collect(&fb, st, 64) == 1 && st[9] == 0 && all(G.page[2][2], 0xbb, 4096),
+          "guest 2 is still served, and its data is what it wrote");
+    unsigned long inside = fvb_writes_in(R.f, VBD_COPY0, VBD_COPY1 + VBD_COPY_SECTORS) +
+                           fvb_writes_in(R.f, a0, a0 + va->ext[0].len) +
+                           fvb_writes_in(R.f, a1, a1 + va->ext[1].len) +
+                           fvb_writes_in(R.f, b0, b0 + vb->ext[0].len);
+    CHECK(fvb_writes_in(R.f, 0, DISK) == inside && fvb_dma_faults(R.f) == 0,
+          "every sector written is in the map copies or a vbd's extents; no DMA fault");
+    /* blkback restarted under a connected frontend: the ring resumes after
 	 * its last response; the request published meanwhile is served. */
-	struct fe fr;
-	fe_init(&fr);
-	for (int i = 0; i < 5; i++) {
-		q = fe_req(&fr);
-		*q = (blkif_request_t){ .operation = BLKIF_OP_READ, .nr_segments = 1, .id = 50 + i };
-		seg(q, 0, grant(2, 3, 0), 0, 7);
-	}
-	fe_push(&fr);
-	fr.sring->rsp_prod = 4;  /* the old instance answered 4 of them */
-	fr.ring.rsp_cons = 4;
-	struct bb_dev drs = { .bb = &R.bb, .domid = 2, .vbd = vb, .nq = 1 };
-	bb_queue_start(&drs.q[0], &drs, fr.sring, 14);
-	CHECK(bb_queue_run(&drs.q[0]) == 1, "restarted on a ring in use: only the unanswered request is taken");
-	pump();
-	CHECK(fe_collect(&fr, st, 64) == 1 && st[54] == 0 && fr.sring->rsp_prod == 5 && all(G.page[2][3], 0xbb, 4096),
-	      "and answered in the next response slot");
-	free(fr.sring);
-	free(fa.sring);
-	free(fa2.sring);
-	free(fb.sring);
-	free(fro.sring);
+    struct fe fr;
+    fe_init(&fr);
+    for (int i = 0; i < 5; i++) {
+        q = fe_req(&fr);
+        *q = (blkif_request_t){ .operation = BLKIF_OP_READ, .nr_segments = 1, .id = 50 + i };
+        seg(q, 0, grant(2, 3, 0), 0, 7);
+    }
+    fe_push(&fr);
+    fr.sring->rsp_prod = 4; /* the old instance answered 4 of them */
+    fr.ring.rsp_cons = 4;
+    struct bb_dev drs = { .bb = &R.bb, .domid = 2, .vbd = vb, .nq = 1 };
+    bb_queue_start(&drs.q[0], &drs, fr.sring, 14);
+    CHECK(bb_queue_run(&drs.q[0]) == 1, "restarted on a ring in use: only the unanswered request is taken");
+    pump();
+    CHECK(fe_collect(&fr, st, 64) == 1 && st[54] == 0 && fr.sring->rsp_prod == 5 &&
+              all(G.page[2][3], 0xbb, 4096),
+          "and answered in the next response slot");
+    free(fr.sring);
+    free(fa.sring);
+    free(fa2.sring);
+    free(fb.sring);
+    free(fro.sring);
 }

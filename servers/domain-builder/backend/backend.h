@@ -19,27 +19,23 @@ struct backend;
 struct backend_ops {
     /* domain control (domctl) */
     /* *domid in: the wanted id or 0; the limits go to createdomain as xl passes them */
-    int (*create)(struct backend *b, uint32_t vcpus, uint32_t max_evtchn_port,
-                  uint32_t max_grant_frames, uint32_t *domid);
+    int (*create)(struct backend *b, uint32_t vcpus, uint32_t max_evtchn_port, uint32_t max_grant_frames,
+                  uint32_t *domid);
     int (*set_caps)(struct backend *b, uint32_t domid, uint32_t caps);
     int (*set_max_mem)(struct backend *b, uint32_t domid, uint64_t kb);
-    int (*ioport_permission)(struct backend *b, uint32_t domid, uint32_t first, uint32_t nr,
-                             int allow);
-    int (*assign_device)(struct backend *b, uint32_t domid, uint32_t sbdf);  /* PCI */
-    int (*setvcpucontext)(struct backend *b, uint32_t domid, uint32_t vcpu,
-                          struct vcpu_guest_context *ctx);
+    int (*ioport_permission)(struct backend *b, uint32_t domid, uint32_t first, uint32_t nr, int allow);
+    int (*assign_device)(struct backend *b, uint32_t domid, uint32_t sbdf); /* PCI */
+    int (*setvcpucontext)(struct backend *b, uint32_t domid, uint32_t vcpu, struct vcpu_guest_context *ctx);
     int (*pause)(struct backend *b, uint32_t domid);
     int (*unpause)(struct backend *b, uint32_t domid);
     int (*destroy)(struct backend *b, uint32_t domid);
     /* the domain with this id or the next visible one above it */
     int (*getinfo)(struct backend *b, uint32_t domid, db_dominfo *out);
     int (*remote_shutdown)(struct backend *b, uint32_t domid, uint32_t reason);
-    int (*physinfo)(struct backend *b, uint64_t *total_pages, uint64_t *free_pages,
-                    uint32_t *nr_cpus);
+    int (*physinfo)(struct backend *b, uint64_t *total_pages, uint64_t *free_pages, uint32_t *nr_cpus);
     /* credit scheduler parameters: get (set = 0) or put (weight 0 and cap
      * 0xffff leave that one unchanged, as Xen) */
-    int (*sched_credit)(struct backend *b, uint32_t domid, int set, uint32_t *weight,
-                        uint32_t *cap);
+    int (*sched_credit)(struct backend *b, uint32_t domid, int set, uint32_t *weight, uint32_t *cap);
     /* memory of a domain being built */
     int (*populate)(struct backend *b, uint32_t domid, uint64_t *pfn_to_mfn, size_t n);
     void *(*map)(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n);
@@ -54,7 +50,7 @@ struct backend_ops {
     int (*notify)(struct backend *b, uint32_t lport);
     /* next pending local port (and unmask it), -EAGAIN if none */
     int (*pending)(struct backend *b, uint32_t *lport);
-    int (*event_fd)(struct backend *b);              /* for poll; -1 if none */
+    int (*event_fd)(struct backend *b); /* for poll; -1 if none */
     /* a local port domid may bind (our end of the xenstore connection) */
     int (*bind_unbound)(struct backend *b, uint32_t remote, uint32_t *lport);
     /* a page of ours, granted writable to domid; *gref its reference */
@@ -66,7 +62,7 @@ struct backend_ops {
 
 struct backend {
     const struct backend_ops *ops;
-    uint32_t self;                  /* our own domain id */
+    uint32_t self; /* our own domain id */
     void *priv;
 };
 

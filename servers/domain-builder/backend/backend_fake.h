@@ -11,22 +11,22 @@
 #define FAKE_FREE      0xffffu
 
 struct fake_port {
-    int state;                      /* 0 free, 1 unbound, 2 interdomain, 3 virq */
+    int state; /* 0 free, 1 unbound, 2 interdomain, 3 virq */
     uint32_t remote_dom, remote_port, virq;
 };
 
 struct fake_dom {
     int exists, paused, ran, shutdown, dying;
     uint32_t reason, vcpus, caps;
-    uint32_t weight, cap;           /* credit scheduler (0: default 256 / 0) */
-    uint32_t max_evtchn_port, max_grant_frames;     /* as createdomain got them */
+    uint32_t weight, cap;                       /* credit scheduler (0: default 256 / 0) */
+    uint32_t max_evtchn_port, max_grant_frames; /* as createdomain got them */
     uint64_t max_pages, tot_pages;
     uint64_t shared_info_mfn, grant_mfn, l4_mfn;
     int ctx_set, mappings;
     int nioports;
     uint32_t ioport_first[8], ioport_nr[8];
     int npci;
-    uint32_t pci[8];                /* assigned functions (SBDF) */
+    uint32_t pci[8]; /* assigned functions (SBDF) */
     struct vcpu_guest_context ctx;
     struct fake_port port[FAKE_MAX_PORTS];
 };
@@ -34,14 +34,14 @@ struct fake_dom {
 struct fake {
     uint64_t nframes, next_alloc;
     int memfd;
-    uint8_t *phys;                  /* all frames, for inspection */
+    uint8_t *phys; /* all frames, for inspection */
     uint16_t *owner;
     struct fake_dom dom[FAKE_MAX_DOMS];
     uint32_t pending[64];
     int npending;
-    int fail_create;                /* inject: next create fails with this */
+    int fail_create; /* inject: next create fails with this */
     int live_maps;
-    uint8_t *granted[8];            /* our pages granted with grant_page */
+    uint8_t *granted[8]; /* our pages granted with grant_page */
     uint32_t granted_to[8];
     int ngranted;
 };

@@ -11,19 +11,16 @@
 static int free_port(struct fake_dom *d)
 {
     for (int p = 1; p < FAKE_MAX_PORTS; p++)
-        if (!d->port[p].state)
-            return p;
+        if (!d->port[p].state) return p;
     return -ENOSPC;
 }
 
 int fake_alloc_unbound(struct backend *b, uint32_t domid, uint32_t remote, uint32_t *port)
 {
     struct fake_dom *d = fake_child(b, domid);
-    if (!d)
-        return -ESRCH;
+    if (!d) return -ESRCH;
     int p = free_port(d);
-    if (p < 0)
-        return p;
+    if (p < 0) return p;
     d->port[p] = (struct fake_port){ 1, remote, 0, 0 };
     *port = (uint32_t)p;
     return 0;
@@ -33,14 +30,12 @@ int fake_bind_interdomain(struct backend *b, uint32_t domid, uint32_t rport, uin
 {
     struct fake *f = fake_of(b);
     struct fake_dom *d = fake_child(b, domid);
-    if (!d)
-        return -ESRCH;
+    if (!d) return -ESRCH;
     if (rport == 0 || rport >= FAKE_MAX_PORTS || d->port[rport].state != 1 ||
         d->port[rport].remote_dom != b->self)
         return -EINVAL;
     int p = free_port(&f->dom[b->self]);
-    if (p < 0)
-        return p;
+    if (p < 0) return p;
     f->dom[b->self].port[p] = (struct fake_port){ 2, domid, rport, 0 };
     d->port[rport] = (struct fake_port){ 2, b->self, (uint32_t)p, 0 };
     *lport = (uint32_t)p;
@@ -51,8 +46,7 @@ int fake_bind_virq(struct backend *b, uint32_t virq, uint32_t *lport)
 {
     struct fake_dom *self = &fake_of(b)->dom[b->self];
     int p = free_port(self);
-    if (p < 0)
-        return p;
+    if (p < 0) return p;
     self->port[p] = (struct fake_port){ 3, 0, 0, virq };
     *lport = (uint32_t)p;
     return 0;
@@ -62,8 +56,7 @@ int fake_unbind(struct backend *b, uint32_t lport)
 {
     struct fake *f = fake_of(b);
     struct fake_port *p = &f->dom[b->self].port[lport < FAKE_MAX_PORTS ? lport : 0];
-    if (!lport || lport >= FAKE_MAX_PORTS || !p->state)
-        return -EINVAL;
+    if (!lport || lport >= FAKE_MAX_PORTS || !p->state) return -EINVAL;
     if (p->state == 2 && p->remote_dom < FAKE_MAX_DOMS && f->dom[p->remote_dom].exists)
         f->dom[p->remote_dom].port[p->remote_port] = (struct fake_port){ 1, b->self, 0, 0 };
     memset(p, 0, sizeof(*p));
@@ -74,11 +67,9 @@ int fake_unbind(struct backend *b, uint32_t lport)
 int fake_notify(struct backend *b, uint32_t lport)
 {
     struct fake *f = fake_of(b);
-    if (!lport || lport >= FAKE_MAX_PORTS || f->dom[b->self].port[lport].state != 2)
-        return -EINVAL;
+    if (!lport || lport >= FAKE_MAX_PORTS || f->dom[b->self].port[lport].state != 2) return -EINVAL;
     struct fake_port *p = &f->dom[b->self].port[lport];
-    if (f->dom[p->remote_dom].exists)
-        f->dom[p->remote_dom].port[p->remote_port].virq++;
+    if (f->dom[p->remote_dom].exists) f->dom[p->remote_dom].port[p->remote_port].virq++;
     return 0;
 }
 
@@ -86,17 +77,14 @@ void fake_raise(struct backend *b, uint32_t lport)
 {
     struct fake *f = fake_of(b);
     for (int i = 0; i < f->npending; i++)
-        if (f->pending[i] == lport)
-            return;
-    if (f->npending < 64)
-        f->pending[f->npending++] = lport;
+        if (f->pending[i] == lport) return;
+    if (f->npending < 64) f->pending[f->npending++] = lport;
 }
 
 int fake_pending(struct backend *b, uint32_t *lport)
 {
     struct fake *f = fake_of(b);
-    if (!f->npending)
-        return -EAGAIN;
+    if (!f->npending) return -EAGAIN;
     *lport = f->pending[0];
     memmove(f->pending, f->pending + 1, --f->npending * sizeof(f->pending[0]));
     return 0;
@@ -106,8 +94,7 @@ int fake_bind_unbound(struct backend *b, uint32_t remote, uint32_t *lport)
 {
     struct fake_dom *self = &fake_of(b)->dom[b->self];
     int p = free_port(self);
-    if (p < 0)
-        return p;
+    if (p < 0) return p;
     self->port[p] = (struct fake_port){ 1, remote, 0, 0 };
     *lport = (uint32_t)p;
     return 0;
@@ -116,11 +103,9 @@ int fake_bind_unbound(struct backend *b, uint32_t remote, uint32_t *lport)
 void *fake_grant_page(struct backend *b, uint32_t domid, uint32_t *gref)
 {
     struct fake *f = fake_of(b);
-    if (f->ngranted == 8)
-        return NULL;
+    if (f->ngranted == 8) return NULL;
     uint8_t *p = aligned_alloc(4096, 4096);
-    if (!p)
-        return NULL;
+    if (!p) return NULL;
     memset(p, 0, 4096);
     f->granted_to[f->ngranted] = domid;
     f->granted[f->ngranted] = p;
@@ -138,8 +123,7 @@ void fake_shutdown(struct backend *b, uint32_t domid, uint32_t reason)
 {
     struct fake *f = fake_of(b);
     struct fake_dom *d = fake_child(b, domid);
-    if (!d || d->shutdown)
-        return;
+    if (!d || d->shutdown) return;
     d->shutdown = 1;
     d->reason = reason;
     for (uint32_t p = 1; p < FAKE_MAX_PORTS; p++)
@@ -153,5 +137,5 @@ void fake_close_ports(struct backend *b, uint32_t domid)
     struct fake_dom *self = &f->dom[b->self];
     for (uint32_t p = 1; p < FAKE_MAX_PORTS; p++)
         if (self->port[p].state == 2 && self->port[p].remote_dom == domid)
-            self->port[p] = (struct fake_port){ 1, domid, 0, 0 };   /* unbound: far end gone */
+            self->port[p] = (struct fake_port){ 1, domid, 0, 0 }; /* unbound: far end gone */
 }

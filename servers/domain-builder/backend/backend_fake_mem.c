@@ -24,8 +24,7 @@ void fake_track_map(struct fake *f, void *va, size_t n, uint32_t domid, const ui
     for (int i = 0; i < MAX_MAPS; i++)
         if (!maps[i].va) {
             maps[i] = (struct fmap){ va, n, domid, malloc(n * sizeof(uint64_t)) };
-            if (!maps[i].mfns)
-                abort();
+            if (!maps[i].mfns) abort();
             memcpy(maps[i].mfns, mfns, n * sizeof(uint64_t));
             f->dom[domid].mappings++;
             f->live_maps++;
@@ -63,8 +62,7 @@ static int mapped_by_us(uint64_t mfn)
 {
     for (int i = 0; i < MAX_MAPS; i++)
         for (size_t k = 0; maps[i].va && k < maps[i].n; k++)
-            if (maps[i].mfns[k] == mfn)
-                return 1;
+            if (maps[i].mfns[k] == mfn) return 1;
     return 0;
 }
 
@@ -82,26 +80,20 @@ struct pin_walk {
  * not the domain's, a large page is used, or there are too many tables. */
 static int walk(struct pin_walk *w, uint64_t mfn, int level)
 {
-    if (mfn >= w->f->nframes || w->f->owner[mfn] != w->domid || w->ntables == FAKE_MAX_TABLES)
-        return -1;
+    if (mfn >= w->f->nframes || w->f->owner[mfn] != w->domid || w->ntables == FAKE_MAX_TABLES) return -1;
     w->level[w->ntables] = level;
     w->tables[w->ntables++] = mfn;
     const uint64_t *t = (const uint64_t *)(w->f->phys + mfn * 4096);
     for (int i = 0; i < 512; i++) {
-        if (level == 4 && i >= 256 && i < 272)
-            continue;               /* the hypervisor's slots */
-        if (!(t[i] & 1))
-            continue;
+        if (level == 4 && i >= 256 && i < 272) continue; /* the hypervisor's slots */
+        if (!(t[i] & 1)) continue;
         uint64_t next = (t[i] & 0x000ffffffffff000ull) >> 12;
         if (level == 1) {
-            if (next >= w->f->nframes || w->f->owner[next] != w->domid)
-                return -1;
+            if (next >= w->f->nframes || w->f->owner[next] != w->domid) return -1;
             continue;
         }
-        if ((level == 2 || level == 3) && (t[i] & 0x80))
-            return -1;
-        if (walk(w, next, level - 1))
-            return -1;
+        if ((level == 2 || level == 3) && (t[i] & 0x80)) return -1;
+        if (walk(w, next, level - 1)) return -1;
     }
     return 0;
 }
@@ -109,8 +101,7 @@ static int walk(struct pin_walk *w, uint64_t mfn, int level)
 static int is_table(const struct pin_walk *w, uint64_t mfn)
 {
     for (int i = 0; i < w->ntables; i++)
-        if (w->tables[i] == mfn)
-            return 1;
+        if (w->tables[i] == mfn) return 1;
     return 0;
 }
 
@@ -118,12 +109,10 @@ static int is_table(const struct pin_walk *w, uint64_t mfn)
 static int tables_read_only(const struct pin_walk *w)
 {
     for (int i = 0; i < w->ntables; i++) {
-        if (w->level[i] != 1)
-            continue;
+        if (w->level[i] != 1) continue;
         const uint64_t *t = (const uint64_t *)(w->f->phys + w->tables[i] * 4096);
         for (int k = 0; k < 512; k++)
-            if ((t[k] & 3) == 3 && is_table(w, (t[k] & 0x000ffffffffff000ull) >> 12))
-                return 0;
+            if ((t[k] & 3) == 3 && is_table(w, (t[k] & 0x000ffffffffff000ull) >> 12)) return 0;
     }
     return 1;
 }
@@ -132,18 +121,14 @@ int fake_pin_l4(struct backend *b, uint32_t domid, uint64_t mfn)
 {
     struct fake_dom *d = fake_child(b, domid);
     static struct pin_walk w;
-    if (!d)
-        return -ESRCH;
-    if (d->ran)
-        return -EPERM;
+    if (!d) return -ESRCH;
+    if (d->ran) return -EPERM;
     w.f = fake_of(b);
     w.domid = domid;
     w.ntables = 0;
-    if (walk(&w, mfn, 4) || !tables_read_only(&w))
-        return -EINVAL;
+    if (walk(&w, mfn, 4) || !tables_read_only(&w)) return -EINVAL;
     for (int i = 0; i < w.ntables; i++)
-        if (mapped_by_us(w.tables[i]))
-            return -EINVAL;
+        if (mapped_by_us(w.tables[i])) return -EINVAL;
     d->l4_mfn = mfn;
     return 0;
 }
@@ -153,12 +138,10 @@ int fake_getinfo(struct backend *b, uint32_t domid, db_dominfo *out)
     struct fake *f = fake_of(b);
     for (uint32_t id = domid; id < FAKE_MAX_DOMS; id++) {
         struct fake_dom *d = &f->dom[id];
-        if (!d->exists)
-            continue;
+        if (!d->exists) continue;
         memset(out, 0, sizeof(*out));
         out->domain = (domid_t)id;
-        out->flags = (d->paused ? XEN_DOMINF_paused : 0) |
-                     (d->shutdown ? XEN_DOMINF_shutdown : 0) |
+        out->flags = (d->paused ? XEN_DOMINF_paused : 0) | (d->shutdown ? XEN_DOMINF_shutdown : 0) |
                      (d->dying ? XEN_DOMINF_dying : 0) |
                      (!d->paused && !d->shutdown ? XEN_DOMINF_running : 0) |
                      ((d->shutdown ? d->reason : 0xffffu) << XEN_DOMINF_shutdownshift);
@@ -176,8 +159,7 @@ int fake_getinfo(struct backend *b, uint32_t domid, db_dominfo *out)
 int fake_grant_frame(struct backend *b, uint32_t domid, uint64_t *mfn)
 {
     struct fake_dom *d = fake_child(b, domid);
-    if (!d)
-        return -ESRCH;
+    if (!d) return -ESRCH;
     *mfn = d->grant_mfn;
     return 0;
 }
@@ -187,15 +169,14 @@ void *fake_map_grant(struct backend *b, uint32_t domid, uint32_t ref)
 {
     struct fake *f = fake_of(b);
     struct fake_dom *d = fake_child(b, domid);
-    if (!d || ref >= 512)
-        return NULL;
+    if (!d || ref >= 512) return NULL;
     grant_entry_v1_t e;
     memcpy(&e, f->phys + d->grant_mfn * 4096 + ref * sizeof(e), sizeof(e));
-    if ((e.flags & GTF_type_mask) != GTF_permit_access || e.domid != b->self ||
-        e.frame >= f->nframes || f->owner[e.frame] != domid)
+    if ((e.flags & GTF_type_mask) != GTF_permit_access || e.domid != b->self || e.frame >= f->nframes ||
+        f->owner[e.frame] != domid)
         return NULL;
-    void *va = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, f->memfd,
-                    (off_t)((uint64_t)e.frame * 4096));
+    void *va =
+        mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, f->memfd, (off_t)((uint64_t)e.frame * 4096));
     return va == MAP_FAILED ? NULL : va;
 }
 

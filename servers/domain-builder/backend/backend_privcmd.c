@@ -27,8 +27,8 @@
 
 struct pc *pc_of(struct backend *b) { return b->priv; }
 
-long pc_hypercall(struct backend *b, unsigned op, uint64_t a0, uint64_t a1, uint64_t a2,
-                  uint64_t a3, uint64_t a4)
+long pc_hypercall(struct backend *b, unsigned op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                  uint64_t a4)
 {
     privcmd_hypercall_t h = { op, { a0, a1, a2, a3, a4 } };
     long rc = ioctl(pc_of(b)->privcmd, IOCTL_PRIVCMD_HYPERCALL, &h);
@@ -41,8 +41,8 @@ int pc_domctl(struct backend *b, struct xen_domctl *d)
     return (int)pc_hypercall(b, __HYPERVISOR_domctl, (uint64_t)(uintptr_t)d, 0, 0, 0, 0);
 }
 
-static int p_create(struct backend *b, uint32_t vcpus, uint32_t max_evtchn_port,
-                    uint32_t max_grant_frames, uint32_t *domid)
+static int p_create(struct backend *b, uint32_t vcpus, uint32_t max_evtchn_port, uint32_t max_grant_frames,
+                    uint32_t *domid)
 {
     struct xen_domctl d;
     memset(&d, 0, sizeof(d));
@@ -53,8 +53,7 @@ static int p_create(struct backend *b, uint32_t vcpus, uint32_t max_evtchn_port,
     d.u.createdomain.max_maptrack_frames = 1024;
     d.u.createdomain.max_evtchn_port = max_evtchn_port;
     int rc = pc_domctl(b, &d);
-    if (!rc)
-        *domid = d.domain;
+    if (!rc) *domid = d.domain;
     return rc;
 }
 
@@ -91,8 +90,7 @@ static int p_set_max_mem(struct backend *b, uint32_t domid, uint64_t kb)
     return pc_domctl(b, &d);
 }
 
-static int p_ioport_permission(struct backend *b, uint32_t domid, uint32_t first, uint32_t nr,
-                               int allow)
+static int p_ioport_permission(struct backend *b, uint32_t domid, uint32_t first, uint32_t nr, int allow)
 {
     struct xen_domctl d;
     memset(&d, 0, sizeof(d));
@@ -115,8 +113,7 @@ static int p_assign_device(struct backend *b, uint32_t domid, uint32_t sbdf)
     return pc_domctl(b, &d);
 }
 
-static int p_setvcpucontext(struct backend *b, uint32_t domid, uint32_t vcpu,
-                            struct vcpu_guest_context *ctx)
+static int p_setvcpucontext(struct backend *b, uint32_t domid, uint32_t vcpu, struct vcpu_guest_context *ctx)
 {
     struct xen_domctl d;
     memset(&d, 0, sizeof(d));
@@ -134,13 +131,11 @@ static int p_getinfo(struct backend *b, uint32_t domid, db_dominfo *out)
     d.cmd = XEN_DOMCTL_getdomaininfo;
     d.domain = (domid_t)domid;
     int rc = pc_domctl(b, &d);
-    if (!rc)
-        *out = d.u.getdomaininfo;
+    if (!rc) *out = d.u.getdomaininfo;
     return rc;
 }
 
-static int p_sched_credit(struct backend *b, uint32_t domid, int set, uint32_t *weight,
-                          uint32_t *cap)
+static int p_sched_credit(struct backend *b, uint32_t domid, int set, uint32_t *weight, uint32_t *cap)
 {
     struct xen_domctl d;
     memset(&d, 0, sizeof(d));
@@ -161,8 +156,8 @@ static int p_sched_credit(struct backend *b, uint32_t domid, int set, uint32_t *
 static int p_remote_shutdown(struct backend *b, uint32_t domid, uint32_t reason)
 {
     struct sched_remote_shutdown r = { (domid_t)domid, reason };
-    return (int)pc_hypercall(b, __HYPERVISOR_sched_op, SCHEDOP_remote_shutdown,
-                             (uint64_t)(uintptr_t)&r, 0, 0, 0);
+    return (int)pc_hypercall(b, __HYPERVISOR_sched_op, SCHEDOP_remote_shutdown, (uint64_t)(uintptr_t)&r, 0, 0,
+                             0);
 }
 
 static int p_physinfo(struct backend *b, uint64_t *total, uint64_t *freep, uint32_t *cpus)
@@ -172,8 +167,7 @@ static int p_physinfo(struct backend *b, uint64_t *total, uint64_t *freep, uint3
     s.cmd = XEN_SYSCTL_physinfo;
     s.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
     int rc = (int)pc_hypercall(b, __HYPERVISOR_sysctl, (uint64_t)(uintptr_t)&s, 0, 0, 0, 0);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     *total = s.u.physinfo.total_pages;
     *freep = s.u.physinfo.free_pages;
     *cpus = s.u.physinfo.nr_cpus;
@@ -188,10 +182,9 @@ static int p_populate(struct backend *b, uint32_t domid, uint64_t *pfns, size_t 
         set_xen_guest_handle(r.extent_start, (xen_pfn_t *)(pfns + done));
         r.nr_extents = n - done;
         r.domid = (domid_t)domid;
-        long rc = pc_hypercall(b, __HYPERVISOR_memory_op, XENMEM_populate_physmap,
-                               (uint64_t)(uintptr_t)&r, 0, 0, 0);
-        if (rc <= 0)
-            return rc < 0 ? (int)rc : -ENOMEM;
+        long rc = pc_hypercall(b, __HYPERVISOR_memory_op, XENMEM_populate_physmap, (uint64_t)(uintptr_t)&r, 0,
+                               0, 0);
+        if (rc <= 0) return rc < 0 ? (int)rc : -ENOMEM;
         done += (size_t)rc;
     }
     return 0;
@@ -214,12 +207,10 @@ static int p_grant_frame(struct backend *b, uint32_t domid, uint64_t *mfn)
     t.dom = (domid_t)domid;
     t.nr_frames = 1;
     set_xen_guest_handle(t.frame_list, &frame);
-    long rc = pc_hypercall(b, __HYPERVISOR_grant_table_op, GNTTABOP_setup_table,
-                           (uint64_t)(uintptr_t)&t, 1, 0, 0);
-    if (rc)
-        return (int)rc;
-    if (t.status != GNTST_okay)
-        return -EPERM;
+    long rc =
+        pc_hypercall(b, __HYPERVISOR_grant_table_op, GNTTABOP_setup_table, (uint64_t)(uintptr_t)&t, 1, 0, 0);
+    if (rc) return (int)rc;
+    if (t.status != GNTST_okay) return -EPERM;
     *mfn = frame;
     return 0;
 }
@@ -227,24 +218,40 @@ static int p_grant_frame(struct backend *b, uint32_t domid, uint64_t *mfn)
 static int p_alloc_unbound(struct backend *b, uint32_t domid, uint32_t remote, uint32_t *port)
 {
     struct evtchn_alloc_unbound a = { (domid_t)domid, (domid_t)remote, 0 };
-    long rc = pc_hypercall(b, __HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound,
-                           (uint64_t)(uintptr_t)&a, 0, 0, 0);
-    if (!rc)
-        *port = a.port;
+    long rc = pc_hypercall(b, __HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, (uint64_t)(uintptr_t)&a,
+                           0, 0, 0);
+    if (!rc) *port = a.port;
     return (int)rc;
 }
 
 const struct backend_ops privcmd_ops = {
-    .create = p_create, .set_caps = p_set_caps, .set_max_mem = p_set_max_mem,
+    .create = p_create,
+    .set_caps = p_set_caps,
+    .set_max_mem = p_set_max_mem,
     .ioport_permission = p_ioport_permission,
     .assign_device = p_assign_device,
-    .setvcpucontext = p_setvcpucontext, .pause = p_pause, .unpause = p_unpause,
-    .destroy = p_destroy, .getinfo = p_getinfo, .remote_shutdown = p_remote_shutdown,
-    .physinfo = p_physinfo, .sched_credit = p_sched_credit, .populate = p_populate,
-    .map = pc_map, .unmap = pc_unmap,
-    .pin_l4 = p_pin_l4, .grant_frame = p_grant_frame, .alloc_unbound = p_alloc_unbound,
-    .bind_interdomain = pc_bind_interdomain, .bind_virq = pc_bind_virq, .unbind = pc_unbind,
-    .notify = pc_notify, .pending = pc_pending, .event_fd = pc_event_fd,
-    .bind_unbound = pc_bind_unbound, .grant_page = pc_grant_page,
-    .map_grant = pc_map_grant, .unmap_grant = pc_unmap_grant,
+    .setvcpucontext = p_setvcpucontext,
+    .pause = p_pause,
+    .unpause = p_unpause,
+    .destroy = p_destroy,
+    .getinfo = p_getinfo,
+    .remote_shutdown = p_remote_shutdown,
+    .physinfo = p_physinfo,
+    .sched_credit = p_sched_credit,
+    .populate = p_populate,
+    .map = pc_map,
+    .unmap = pc_unmap,
+    .pin_l4 = p_pin_l4,
+    .grant_frame = p_grant_frame,
+    .alloc_unbound = p_alloc_unbound,
+    .bind_interdomain = pc_bind_interdomain,
+    .bind_virq = pc_bind_virq,
+    .unbind = pc_unbind,
+    .notify = pc_notify,
+    .pending = pc_pending,
+    .event_fd = pc_event_fd,
+    .bind_unbound = pc_bind_unbound,
+    .grant_page = pc_grant_page,
+    .map_grant = pc_map_grant,
+    .unmap_grant = pc_unmap_grant,
 };

@@ -5,19 +5,22 @@
 
 #include "backend/backend.h"
 
-#define PC_WINDOW_PAGES 16384       /* 64 MiB of addresses for build mappings */
-#define PC_MAX_GRANTS   256         /* console rings mapped: one per domain */
+#define PC_WINDOW_PAGES 16384 /* 64 MiB of addresses for build mappings */
+#define PC_MAX_GRANTS   256   /* console rings mapped: one per domain */
 
 struct pc {
     int privcmd, evtchn, gntdev, gntalloc;
     uint8_t *window;
     uint8_t used[PC_WINDOW_PAGES];
-    struct { void *va; uint64_t index; } grants[PC_MAX_GRANTS];
+    struct {
+        void *va;
+        uint64_t index;
+    } grants[PC_MAX_GRANTS];
 };
 
 struct pc *pc_of(struct backend *b);
-long pc_hypercall(struct backend *b, unsigned op, uint64_t a0, uint64_t a1, uint64_t a2,
-                  uint64_t a3, uint64_t a4);
+long pc_hypercall(struct backend *b, unsigned op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                  uint64_t a4);
 int pc_domctl(struct backend *b, struct xen_domctl *d);
 
 void *pc_map(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n);

@@ -48,7 +48,7 @@ void *pc_map(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n)
         rc = errs[i];
     free(errs);
     if (rc) {
-        pc_unmap(b, va, n);         /* whatever did get mapped */
+        pc_unmap(b, va, n); /* whatever did get mapped */
         return NULL;
     }
     return va;
@@ -58,12 +58,10 @@ int pc_unmap(struct backend *b, void *va, size_t n)
 {
     struct pc *p = pc_of(b);
     size_t first = (size_t)((uint8_t *)va - p->window) / 4096;
-    if ((uint8_t *)va < p->window || first + n > PC_WINDOW_PAGES)
-        return -EINVAL;
+    if ((uint8_t *)va < p->window || first + n > PC_WINDOW_PAGES) return -EINVAL;
     /* MAP_FIXED anonymous-free replacement: munmap clears the foreign PTEs;
      * the window stays ours (the device region keeps the addresses). */
-    if (munmap(va, n * 4096))
-        return -errno;
+    if (munmap(va, n * 4096)) return -errno;
     memset(p->used + first, 0, n);
     return 0;
 }
@@ -72,8 +70,7 @@ int pc_bind_interdomain(struct backend *b, uint32_t domid, uint32_t rport, uint3
 {
     struct ioctl_evtchn_bind_interdomain a = { domid, rport };
     int rc = ioctl(pc_of(b)->evtchn, IOCTL_EVTCHN_BIND_INTERDOMAIN, &a);
-    if (rc < 0)
-        return -errno;
+    if (rc < 0) return -errno;
     *lport = (uint32_t)rc;
     return 0;
 }
@@ -82,8 +79,7 @@ int pc_bind_virq(struct backend *b, uint32_t virq, uint32_t *lport)
 {
     struct ioctl_evtchn_bind_virq a = { virq };
     int rc = ioctl(pc_of(b)->evtchn, IOCTL_EVTCHN_BIND_VIRQ, &a);
-    if (rc < 0)
-        return -errno;
+    if (rc < 0) return -errno;
     *lport = (uint32_t)rc;
     return 0;
 }
@@ -104,10 +100,8 @@ int pc_pending(struct backend *b, uint32_t *lport)
 {
     uint32_t port;
     ssize_t n = read(pc_of(b)->evtchn, &port, sizeof(port));
-    if (n != sizeof(port))
-        return n < 0 && errno != EAGAIN ? -errno : -EAGAIN;
-    if (write(pc_of(b)->evtchn, &port, sizeof(port)) != sizeof(port))
-        return -errno;              /* unmask it again */
+    if (n != sizeof(port)) return n < 0 && errno != EAGAIN ? -errno : -EAGAIN;
+    if (write(pc_of(b)->evtchn, &port, sizeof(port)) != sizeof(port)) return -errno; /* unmask it again */
     *lport = port;
     return 0;
 }
@@ -118,8 +112,7 @@ int pc_bind_unbound(struct backend *b, uint32_t remote, uint32_t *lport)
 {
     struct ioctl_evtchn_bind_unbound_port a = { remote };
     int rc = ioctl(pc_of(b)->evtchn, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &a);
-    if (rc < 0)
-        return -errno;
+    if (rc < 0) return -errno;
     *lport = (uint32_t)rc;
     return 0;
 }
@@ -128,13 +121,10 @@ void *pc_grant_page(struct backend *b, uint32_t domid, uint32_t *gref)
 {
     struct pc *p = pc_of(b);
     struct ioctl_gntalloc_alloc_gref g = { (uint16_t)domid, GNTALLOC_FLAG_WRITABLE, 1, 0, { 0 } };
-    if (p->gntalloc < 0)
-        p->gntalloc = open("/dev/xen/gntalloc", O_RDWR | O_CLOEXEC);
-    if (p->gntalloc < 0 || ioctl(p->gntalloc, IOCTL_GNTALLOC_ALLOC_GREF, &g))
-        return NULL;
+    if (p->gntalloc < 0) p->gntalloc = open("/dev/xen/gntalloc", O_RDWR | O_CLOEXEC);
+    if (p->gntalloc < 0 || ioctl(p->gntalloc, IOCTL_GNTALLOC_ALLOC_GREF, &g)) return NULL;
     void *va = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, p->gntalloc, (off_t)g.index);
-    if (va == MAP_FAILED)
-        return NULL;
+    if (va == MAP_FAILED) return NULL;
     *gref = g.gref_ids[0];
     return va;
 }
@@ -145,10 +135,8 @@ void *pc_map_grant(struct backend *b, uint32_t domid, uint32_t ref)
     struct ioctl_gntdev_map_grant_ref m = { 1, 0, 0, { { domid, ref } } };
     int slot = -1;
     for (int i = 0; i < PC_MAX_GRANTS && slot < 0; i++)
-        if (!p->grants[i].va)
-            slot = i;
-    if (slot < 0 || ioctl(p->gntdev, IOCTL_GNTDEV_MAP_GRANT_REF, &m) < 0)
-        return NULL;
+        if (!p->grants[i].va) slot = i;
+    if (slot < 0 || ioctl(p->gntdev, IOCTL_GNTDEV_MAP_GRANT_REF, &m) < 0) return NULL;
     void *va = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, p->gntdev, (off_t)m.index);
     if (va == MAP_FAILED) {
         struct ioctl_gntdev_unmap_grant_ref u = { m.index, 1, 0 };
@@ -177,8 +165,7 @@ int pc_unmap_grant(struct backend *b, void *va)
 static int open_dev(const char *path, int flags, char *err, size_t errlen)
 {
     int fd = open(path, flags | O_CLOEXEC);
-    if (fd < 0)
-        db_errf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+    if (fd < 0) db_errf(err, errlen, "cannot open %s: %s", path, strerror(errno));
     return fd;
 }
 
@@ -186,8 +173,7 @@ struct backend *backend_privcmd_open(char *err, size_t errlen)
 {
     struct backend *b = calloc(1, sizeof(*b));
     struct pc *p = calloc(1, sizeof(*p));
-    if (!b || !p)
-        goto fail;
+    if (!b || !p) goto fail;
     b->ops = &privcmd_ops;
     b->priv = p;
     p->gntalloc = -1;
@@ -195,13 +181,12 @@ struct backend *backend_privcmd_open(char *err, size_t errlen)
         (p->evtchn = open_dev("/dev/xen/evtchn", O_RDWR | O_NONBLOCK, err, errlen)) < 0 ||
         (p->gntdev = open_dev("/dev/xen/gntdev", O_RDWR, err, errlen)) < 0)
         goto fail;
-    p->window = mmap(NULL, PC_WINDOW_PAGES * 4096ul, PROT_READ | PROT_WRITE, MAP_SHARED,
-                     p->privcmd, 0);
+    p->window = mmap(NULL, PC_WINDOW_PAGES * 4096ul, PROT_READ | PROT_WRITE, MAP_SHARED, p->privcmd, 0);
     if (p->window == MAP_FAILED) {
         db_errf(err, errlen, "cannot reserve the mapping window: %s", strerror(errno));
         goto fail;
     }
-    db_dominfo self;                /* the lowest domain we can see is ourselves */
+    db_dominfo self; /* the lowest domain we can see is ourselves */
     if (b->ops->getinfo(b, 0, &self)) {
         db_errf(err, errlen, "getdomaininfo of ourselves failed");
         goto fail;

@@ -16,8 +16,7 @@
 
 static int step(struct bst *s, int rc, const char *what)
 {
-    if (rc)
-        return db_errf(s->err, s->errlen, "%s failed: %s (%d)", what, strerror(-rc), rc);
+    if (rc) return db_errf(s->err, s->errlen, "%s failed: %s (%d)", what, strerror(-rc), rc);
     return 0;
 }
 
@@ -40,8 +39,7 @@ static int devices(struct bst *s)
     for (int i = 0; i < c->ndev; i++) {
         const struct dom_dev *d = &c->dev[i];
         if (d->kind == DEV_PCI) {
-            if (assign(s, (uint32_t)d->first))
-                return -1;
+            if (assign(s, (uint32_t)d->first)) return -1;
             continue;
         }
         if (d->kind != DEV_IOPORTS)
@@ -49,15 +47,14 @@ static int devices(struct bst *s)
         int rc = BE(s)->ioport_permission(s->b, s->out->domid, (uint32_t)d->first,
                                           (uint32_t)(d->last - d->first + 1), 1);
         if (rc)
-            return db_errf(s->err, s->errlen, "devices: I/O ports %#llx-%#llx refused by the "
-                           "hypervisor: %s%s", (unsigned long long)d->first,
-                           (unsigned long long)d->last, strerror(-rc),
-                           rc == -EPERM ? " (the builder can only pass on ports it holds itself)"
-                                        : "");
+            return db_errf(s->err, s->errlen,
+                           "devices: I/O ports %#llx-%#llx refused by the "
+                           "hypervisor: %s%s",
+                           (unsigned long long)d->first, (unsigned long long)d->last, strerror(-rc),
+                           rc == -EPERM ? " (the builder can only pass on ports it holds itself)" : "");
     }
     for (int i = 0; i < c->npci; i++)
-        if (assign(s, c->pci[i]))
-            return -1;
+        if (assign(s, c->pci[i])) return -1;
     return 0;
 }
 
@@ -67,9 +64,8 @@ static int no_memory(struct bst *s, uint64_t pages)
     uint64_t total = 0, freep = 0;
     uint32_t cpus;
     BE(s)->physinfo(s->b, &total, &freep, &cpus);
-    return db_errf(s->err, s->errlen, "out of memory: %s needs %llu MiB, %llu MiB free",
-                   s->in->cfg->name, (unsigned long long)(pages >> 8),
-                   (unsigned long long)(freep >> 8));
+    return db_errf(s->err, s->errlen, "out of memory: %s needs %llu MiB, %llu MiB free", s->in->cfg->name,
+                   (unsigned long long)(pages >> 8), (unsigned long long)(freep >> 8));
 }
 
 static int create(struct bst *s)
@@ -82,20 +78,15 @@ static int create(struct bst *s)
     if (!BE(s)->physinfo(s->b, &total, &freep, &cpus) && freep < s->out->layout.nr_pages)
         return no_memory(s, s->out->layout.nr_pages);
     int rc = BE(s)->create(s->b, c->vcpus, c->max_evtchn_port, c->max_grant_frames, &id);
-    if (rc == -EEXIST)
-        return db_errf(s->err, s->errlen, "domain id %u is taken", id);
-    if (step(s, rc, "createdomain"))
-        return -1;
+    if (rc == -EEXIST) return db_errf(s->err, s->errlen, "domain id %u is taken", id);
+    if (step(s, rc, "createdomain")) return -1;
     s->out->domid = id;
-    if (c->caps && step(s, BE(s)->set_caps(s->b, id, c->caps), "set_capabilities"))
-        return -1;
-    if (devices(s) ||
-        step(s, BE(s)->set_max_mem(s->b, id, (uint64_t)c->maxmem_mb * 1024), "max_mem"))
+    if (c->caps && step(s, BE(s)->set_caps(s->b, id, c->caps), "set_capabilities")) return -1;
+    if (devices(s) || step(s, BE(s)->set_max_mem(s->b, id, (uint64_t)c->maxmem_mb * 1024), "max_mem"))
         return -1;
     uint64_t n = s->out->layout.nr_pages;
     s->p2m = malloc(n * sizeof(*s->p2m));
-    if (!s->p2m)
-        return db_errf(s->err, s->errlen, "out of memory for the p2m");
+    if (!s->p2m) return db_errf(s->err, s->errlen, "out of memory for the p2m");
     for (uint64_t i = 0; i < n; i++)
         s->p2m[i] = i;
     rc = BE(s)->populate(s->b, id, s->p2m, n);
@@ -106,28 +97,24 @@ static int create(struct bst *s)
 static int grants(struct bst *s)
 {
     uint64_t gmfn;
-    if (step(s, BE(s)->grant_frame(s->b, s->out->domid, &gmfn), "grant table setup"))
-        return -1;
+    if (step(s, BE(s)->grant_frame(s->b, s->out->domid, &gmfn), "grant table setup")) return -1;
     grant_entry_v1_t *g = BE(s)->map(s->b, s->out->domid, &gmfn, 1);
-    if (!g)
-        return db_errf(s->err, s->errlen, "cannot map the grant table");
-    g[GNTTAB_RESERVED_CONSOLE] = (grant_entry_v1_t){ GTF_permit_access, (domid_t)s->b->self,
-                                                     (uint32_t)s->out->console_mfn };
+    if (!g) return db_errf(s->err, s->errlen, "cannot map the grant table");
+    g[GNTTAB_RESERVED_CONSOLE] =
+        (grant_entry_v1_t){ GTF_permit_access, (domid_t)s->b->self, (uint32_t)s->out->console_mfn };
     if (s->in->xenstore_domid != BUILD_NO_XENSTORE)
-        g[GNTTAB_RESERVED_XENSTORE] = (grant_entry_v1_t){
-            GTF_permit_access, (domid_t)s->in->xenstore_domid, (uint32_t)s->out->store_mfn };
+        g[GNTTAB_RESERVED_XENSTORE] = (grant_entry_v1_t){ GTF_permit_access, (domid_t)s->in->xenstore_domid,
+                                                          (uint32_t)s->out->store_mfn };
     return bst_unmap(s, g, 1);
 }
 
 static int channels(struct bst *s)
 {
     struct build_out *o = s->out;
-    if (step(s, BE(s)->alloc_unbound(s->b, o->domid, s->b->self, &o->console_port),
-             "console event channel"))
+    if (step(s, BE(s)->alloc_unbound(s->b, o->domid, s->b->self, &o->console_port), "console event channel"))
         return -1;
     o->store_port = 0;
-    if (s->in->xenstore_domid == BUILD_NO_XENSTORE)
-        return 0;
+    if (s->in->xenstore_domid == BUILD_NO_XENSTORE) return 0;
     return step(s, BE(s)->alloc_unbound(s->b, o->domid, s->in->xenstore_domid, &o->store_port),
                 "xenstore event channel");
 }
@@ -161,8 +148,7 @@ static void fill_start_info(struct bst *s, start_info_t *si, uint64_t shared_inf
 static int start_info(struct bst *s)
 {
     db_dominfo info;
-    if (step(s, BE(s)->getinfo(s->b, s->out->domid, &info), "getdomaininfo"))
-        return -1;
+    if (step(s, BE(s)->getinfo(s->b, s->out->domid, &info), "getdomaininfo")) return -1;
     start_info_t si;
     fill_start_info(s, &si, info.shared_info_frame);
     return bst_put(s, s->out->layout.start_info_pfn << 12, &si, sizeof(si));
@@ -192,36 +178,30 @@ static int load_image(struct bst *s)
     const struct layout *l = &s->out->layout;
     s->out->console_mfn = s->p2m[l->console_pfn];
     s->out->store_mfn = s->p2m[l->store_pfn];
-    if (build_kernel(s))
-        return -1;
-    if (l->mod_pages && bst_put(s, l->mod_pfn << 12, in->ramdisk, in->ramdisk_len))
-        return -1;
-    if (build_p2m(s) || channels(s) || grants(s) || start_info(s) || build_page_tables(s))
-        return -1;
-    if (step(s, BE(s)->pin_l4(s->b, s->out->domid, s->p2m[l->l4_pfn]), "pin L4"))
-        return -1;
+    if (build_kernel(s)) return -1;
+    if (l->mod_pages && bst_put(s, l->mod_pfn << 12, in->ramdisk, in->ramdisk_len)) return -1;
+    if (build_p2m(s) || channels(s) || grants(s) || start_info(s) || build_page_tables(s)) return -1;
+    if (step(s, BE(s)->pin_l4(s->b, s->out->domid, s->p2m[l->l4_pfn]), "pin L4")) return -1;
     return vcpu0(s);
 }
 
 static int prepare(struct bst *s, uint8_t **owned)
 {
     const struct build_in *in = s->in;
-    if (image_to_elf(in->kernel, in->kernel_len, &s->elf_img, &s->elf_len, owned,
-                     s->err, s->errlen) ||
+    if (image_to_elf(in->kernel, in->kernel_len, &s->elf_img, &s->elf_len, owned, s->err, s->errlen) ||
         xenelf_parse(s->elf_img, s->elf_len, &s->elf, s->err, s->errlen)) {
         /* say which file: "vmlinuz: kernel image (gzip): ..." */
         char why[256];
         snprintf(why, sizeof(why), "%s", s->err);
-        return in->cfg->kernel[0] ? db_errf(s->err, s->errlen, "%s: %s", in->cfg->kernel, why)
-                                  : -1;
+        return in->cfg->kernel[0] ? db_errf(s->err, s->errlen, "%s: %s", in->cfg->kernel, why) : -1;
     }
     uint64_t pages = (uint64_t)in->cfg->memory_mb << 8;
-    return layout_compute(&s->elf, pages, in->ramdisk ? in->ramdisk_len : 0,
-                          &s->out->layout, s->err, s->errlen);
+    return layout_compute(&s->elf, pages, in->ramdisk ? in->ramdisk_len : 0, &s->out->layout, s->err,
+                          s->errlen);
 }
 
-int build_domain(struct backend *b, const struct build_in *in, struct build_out *out,
-                 char *err, size_t errlen)
+int build_domain(struct backend *b, const struct build_in *in, struct build_out *out, char *err,
+                 size_t errlen)
 {
     struct bst s = { .b = b, .in = in, .out = out, .err = err, .errlen = errlen };
     uint8_t *owned = NULL;
@@ -229,10 +209,8 @@ int build_domain(struct backend *b, const struct build_in *in, struct build_out 
     int rc = prepare(&s, &owned);
     if (!rc) {
         rc = create(&s);
-        if (!rc)
-            rc = load_image(&s);
-        if (rc && out->domid)
-            b->ops->destroy(b, out->domid);     /* our mappings are gone by now */
+        if (!rc) rc = load_image(&s);
+        if (rc && out->domid) b->ops->destroy(b, out->domid); /* our mappings are gone by now */
     }
     free(s.p2m);
     free(owned);
@@ -241,10 +219,12 @@ int build_domain(struct backend *b, const struct build_in *in, struct build_out 
 
 void build_hypercall_page(uint8_t *page)
 {
-    static const uint8_t call[] = { 0x51, 0x41, 0x53, 0xb8, 0, 0, 0, 0,     /* push rcx; push r11; mov $n,%eax */
-                                    0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3 };   /* syscall; pop r11; pop rcx; ret */
-    static const uint8_t iret[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, __HYPERVISOR_iret, 0, 0, 0,
-                                    0x0f, 0x05 };                           /* push rcx,r11,rax; syscall */
+    static const uint8_t call[] = { 0x51, 0x41, 0x53, 0xb8, 0,    0,
+                                    0,    0, /* push rcx; push r11; mov $n,%eax */
+                                    0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3 }; /* syscall; pop r11; pop rcx; ret */
+    static const uint8_t iret[] = {
+        0x51, 0x41, 0x53, 0x50, 0xb8, __HYPERVISOR_iret, 0, 0, 0, 0x0f, 0x05
+    }; /* push rcx,r11,rax; syscall */
     memset(page, 0xcc, 4096);
     for (int i = 0; i < 128; i++) {
         uint8_t *p = page + i * 32;

@@ -17,23 +17,23 @@ struct build_in {
     const struct domcfg *cfg;
     const uint8_t *kernel;
     size_t kernel_len;
-    const uint8_t *ramdisk;         /* NULL: none */
+    const uint8_t *ramdisk; /* NULL: none */
     size_t ramdisk_len;
-    uint32_t domid;                 /* wanted id (restart), 0 = any */
-    uint32_t xenstore_domid;        /* BUILD_NO_XENSTORE: none yet */
-    int multiboot;                  /* ramdisk is a module package (modpkg.h) */
+    uint32_t domid;          /* wanted id (restart), 0 = any */
+    uint32_t xenstore_domid; /* BUILD_NO_XENSTORE: none yet */
+    int multiboot;           /* ramdisk is a module package (modpkg.h) */
 };
 
 struct build_out {
     uint32_t domid;
-    uint32_t console_port, store_port;      /* the child's ports */
+    uint32_t console_port, store_port; /* the child's ports */
     uint64_t console_mfn, store_mfn;
     uint64_t entry, start_info_va, stack_va;
     struct layout layout;
 };
 
-int build_domain(struct backend *b, const struct build_in *in, struct build_out *out,
-                 char *err, size_t errlen);
+int build_domain(struct backend *b, const struct build_in *in, struct build_out *out, char *err,
+                 size_t errlen);
 
 /* The 32-byte hypercall stubs a kernel with a HYPERCALL_PAGE note gets. */
 void build_hypercall_page(uint8_t *page);

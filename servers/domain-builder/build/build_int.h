@@ -5,7 +5,7 @@
 #include "build/build.h"
 #include "build/xenelf.h"
 
-#define BUILD_MAP_CHUNK 256         /* pages per mapping when copying */
+#define BUILD_MAP_CHUNK 256 /* pages per mapping when copying */
 
 struct bst {
     struct backend *b;
@@ -14,7 +14,7 @@ struct bst {
     struct xenelf elf;
     const uint8_t *elf_img;
     size_t elf_len;
-    uint64_t *p2m;                  /* pfn -> mfn, nr_pages entries */
+    uint64_t *p2m; /* pfn -> mfn, nr_pages entries */
     char *err;
     size_t errlen;
 };

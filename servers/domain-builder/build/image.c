@@ -11,8 +11,8 @@
 
 #define IMAGE_MAX_ELF (512u << 20)
 
-int image_to_elf(const uint8_t *img, size_t len, const uint8_t **elf, size_t *elf_len,
-                 uint8_t **owned, char *err, size_t errlen)
+int image_to_elf(const uint8_t *img, size_t len, const uint8_t **elf, size_t *elf_len, uint8_t **owned,
+                 char *err, size_t errlen)
 {
     *owned = NULL;
     enum dc_format f = dc_detect(img, len);
@@ -28,8 +28,7 @@ int image_to_elf(const uint8_t *img, size_t len, const uint8_t **elf, size_t *el
         return db_errf(err, errlen, "kernel image (%s): %s", dc_format_name(f),
                        cap ? "larger than 512 MiB unpacked" : "unpacked size unknown");
     uint8_t *out = malloc(cap);
-    if (!out)
-        return db_errf(err, errlen, "kernel image: out of memory (%zu bytes)", cap);
+    if (!out) return db_errf(err, errlen, "kernel image: out of memory (%zu bytes)", cap);
     int rc = dc_kernel_unpack(img, len, out, cap, elf_len);
     if (rc) {
         free(out);

@@ -9,7 +9,7 @@
 
 /* On success *elf points into img (*owned = NULL) or to a decompressed copy
  * the caller frees (*owned = *elf). */
-int image_to_elf(const uint8_t *img, size_t len, const uint8_t **elf, size_t *elf_len,
-                 uint8_t **owned, char *err, size_t errlen);
+int image_to_elf(const uint8_t *img, size_t len, const uint8_t **elf, size_t *elf_len, uint8_t **owned,
+                 char *err, size_t errlen);
 
 #endif

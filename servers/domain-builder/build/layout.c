@@ -6,10 +6,7 @@
 
 #include <string.h>
 
-static uint64_t span(uint64_t a, uint64_t b, int shift)
-{
-    return ((b - 1) >> shift) - (a >> shift) + 1;
-}
+static uint64_t span(uint64_t a, uint64_t b, int shift) { return ((b - 1) >> shift) - (a >> shift) + 1; }
 
 /* Tables below the L4 that map [a, b). */
 static void count_tables(struct pt_region *r)
@@ -19,10 +16,7 @@ static void count_tables(struct pt_region *r)
     r->nl1 = span(r->va_start, r->va_end, 21);
 }
 
-static uint64_t round_up(uint64_t v, uint64_t a)
-{
-    return (v + a - 1) / a * a;
-}
+static uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
 /* Region 0: page tables, boot stack and slack after pt_pfn. */
 static void place_tables(struct layout *l, uint64_t pt_pfn)
@@ -37,8 +31,7 @@ static void place_tables(struct layout *l, uint64_t pt_pfn)
         r->pfn_start = 0;
         count_tables(r);
         uint64_t need = 1 + r->nl3 + r->nl2 + r->nl1;
-        if (need <= nr_pt)
-            break;
+        if (need <= nr_pt) break;
         nr_pt = need;
     }
     l->nr_pt = nr_pt;
@@ -66,15 +59,14 @@ static int check_p2m_va(const struct xenelf *e, const struct layout *l, char *er
 {
     uint64_t end = e->init_p2m + (l->p2m_pages << PAGE_SHIFT_4K);
     if (e->init_p2m >= 0x0000800000000000ull || end > 0x0000800000000000ull)
-        return db_errf(err, errlen, "INIT_P2M %#llx not in the lower half",
-                       (unsigned long long)e->init_p2m);
+        return db_errf(err, errlen, "INIT_P2M %#llx not in the lower half", (unsigned long long)e->init_p2m);
     if (span(e->init_p2m, end, 39) != 1 || (e->init_p2m >> 39) == (l->virt_base >> 39))
         return db_errf(err, errlen, "INIT_P2M region shares an L4 slot with the kernel");
     return 0;
 }
 
-int layout_compute(const struct xenelf *e, uint64_t nr_pages, uint64_t ramdisk_len,
-                   struct layout *l, char *err, size_t errlen)
+int layout_compute(const struct xenelf *e, uint64_t nr_pages, uint64_t ramdisk_len, struct layout *l,
+                   char *err, size_t errlen)
 {
     memset(l, 0, sizeof(*l));
     l->nr_pages = nr_pages;
@@ -86,8 +78,7 @@ int layout_compute(const struct xenelf *e, uint64_t nr_pages, uint64_t ramdisk_l
     l->mod_pages = PFN_UP(ramdisk_len);
     l->mod_mapped = l->mod_pages && !e->mod_start_pfn;
     uint64_t pfn = l->kern_end_pfn;
-    if (l->mod_mapped)
-        l->mod_pfn = pfn, pfn += l->mod_pages;
+    if (l->mod_mapped) l->mod_pfn = pfn, pfn += l->mod_pages;
     if (!e->init_p2m) {
         l->p2m_pfn = pfn;
         l->p2m_va = l->virt_base + (pfn << PAGE_SHIFT_4K);
@@ -99,26 +90,24 @@ int layout_compute(const struct xenelf *e, uint64_t nr_pages, uint64_t ramdisk_l
     l->console_pfn = pfn++;
     place_tables(l, pfn);
     pfn = l->map_end_pfn;
-    if (l->map_end_pfn > (1ull << 18))
-        return db_errf(err, errlen, "bootstrap mapping larger than 1 GiB");
-    if (l->mod_pages && !l->mod_mapped)
-        l->mod_pfn = pfn, pfn += l->mod_pages;
+    if (l->map_end_pfn > (1ull << 18)) return db_errf(err, errlen, "bootstrap mapping larger than 1 GiB");
+    if (l->mod_pages && !l->mod_mapped) l->mod_pfn = pfn, pfn += l->mod_pages;
     if (e->init_p2m) {
         place_p2m_region(l, e, pfn);
         pfn += l->nr_p2m_frames;
     }
     l->used_pages = pfn;
     if (pfn > nr_pages)
-        return db_errf(err, errlen, "memory too small: the layout needs %llu pages, "
-                       "the domain has %llu", (unsigned long long)pfn,
-                       (unsigned long long)nr_pages);
+        return db_errf(err, errlen,
+                       "memory too small: the layout needs %llu pages, "
+                       "the domain has %llu",
+                       (unsigned long long)pfn, (unsigned long long)nr_pages);
     return 0;
 }
 
 int layout_is_pt(const struct layout *l, uint64_t pfn)
 {
-    if (pfn >= l->l4_pfn && pfn < l->l4_pfn + l->nr_pt)
-        return 1;
+    if (pfn >= l->l4_pfn && pfn < l->l4_pfn + l->nr_pt) return 1;
     if (l->nregions == 2) {
         const struct pt_region *r = &l->region[1];
         uint64_t n = r->nl3 + r->nl2 + r->nl1;

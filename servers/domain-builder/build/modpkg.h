@@ -15,7 +15,7 @@ struct modpkg_item {
 };
 
 /* Builds the package into a malloc'd *out. */
-int modpkg_build(const struct modpkg_item *items, int n, uint8_t **out, size_t *len,
-                 char *err, size_t errlen);
+int modpkg_build(const struct modpkg_item *items, int n, uint8_t **out, size_t *len, char *err,
+                 size_t errlen);
 
 #endif

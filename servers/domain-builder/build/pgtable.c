@@ -4,20 +4,15 @@
  * is shared by both regions. */
 #include "build/pgtable.h"
 
-static uint64_t idx(uint64_t va, int shift)
-{
-    return (va >> shift) & 511;
-}
+static uint64_t idx(uint64_t va, int shift) { return (va >> shift) & 511; }
 
 /* The table frame of a level (39: L3, 30: L2, 21: L1) covering va. */
 static uint64_t table_pfn(const struct pt_region *r, uint64_t va, int shift)
 {
     uint64_t k = (va >> shift) - (r->va_start >> shift);
     uint64_t base = r->tables_pfn;
-    if (shift <= 30)
-        base += r->nl3;
-    if (shift == 21)
-        base += r->nl2;
+    if (shift <= 30) base += r->nl3;
+    if (shift == 21) base += r->nl2;
     return base + k;
 }
 
@@ -32,8 +27,7 @@ static void map_region(const struct layout *l, const struct pt_region *r, const 
         l4[idx(va, 39)] = p2m[l3p] << 12 | PTE_UPPER;
         frame(ctx, l3p)[idx(va, 30)] = p2m[l2p] << 12 | PTE_UPPER;
         frame(ctx, l2p)[idx(va, 21)] = p2m[l1p] << 12 | PTE_UPPER;
-        frame(ctx, l1p)[idx(va, 12)] = p2m[pfn] << 12 |
-            (layout_is_pt(l, pfn) ? PTE_LEAF_RO : PTE_LEAF);
+        frame(ctx, l1p)[idx(va, 12)] = p2m[pfn] << 12 | (layout_is_pt(l, pfn) ? PTE_LEAF_RO : PTE_LEAF);
     }
 }
 

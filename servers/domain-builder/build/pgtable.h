@@ -6,14 +6,14 @@
 
 #include "build/layout.h"
 
-#define PTE_P   0x001ull
-#define PTE_RW  0x002ull
-#define PTE_U   0x004ull
-#define PTE_A   0x020ull
-#define PTE_D   0x040ull
-#define PTE_UPPER (PTE_P | PTE_RW | PTE_U | PTE_A | PTE_D)   /* 0x67 */
-#define PTE_LEAF  (PTE_P | PTE_RW | PTE_A)                    /* 0x23 */
-#define PTE_LEAF_RO (PTE_P | PTE_A)                           /* 0x21 */
+#define PTE_P       0x001ull
+#define PTE_RW      0x002ull
+#define PTE_U       0x004ull
+#define PTE_A       0x020ull
+#define PTE_D       0x040ull
+#define PTE_UPPER   (PTE_P | PTE_RW | PTE_U | PTE_A | PTE_D) /* 0x67 */
+#define PTE_LEAF    (PTE_P | PTE_RW | PTE_A)                 /* 0x23 */
+#define PTE_LEAF_RO (PTE_P | PTE_A)                          /* 0x21 */
 
 /* Returns the 512-entry table held in frame pfn (a mapping the caller made). */
 typedef uint64_t *(*pt_frame_fn)(void *ctx, uint64_t pfn);

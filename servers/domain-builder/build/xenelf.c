@@ -13,16 +13,12 @@
 #define HOLE_START 0xffff800000000000ull
 #define HOLE_END   0xffff880000000000ull
 
-static int canonical(uint64_t va)
-{
-    return va < 0x0000800000000000ull || va >= 0xffff800000000000ull;
-}
+static int canonical(uint64_t va) { return va < 0x0000800000000000ull || va >= 0xffff800000000000ull; }
 
 static uint64_t note_num(const uint8_t *d, uint32_t n)
 {
     uint64_t v = 0;
-    if (n == 4 || n == 8)
-        memcpy(&v, d, n);           /* little endian */
+    if (n == 4 || n == 8) memcpy(&v, d, n); /* little endian */
     return v;
 }
 
@@ -32,31 +28,51 @@ static void note_str(char *dst, size_t size, const uint8_t *d, uint32_t n)
     memcpy(dst, d, k);
     dst[k] = 0;
     for (size_t i = 0; i < k; i++)
-        if (dst[i] && (dst[i] < 0x20 || dst[i] > 0x7e))
-            dst[i] = '?';
+        if (dst[i] && (dst[i] < 0x20 || dst[i] > 0x7e)) dst[i] = '?';
 }
 
 struct notes {
     int have_virt_base, have_paddr_offset, have_entry;
 };
 
-static void one_note(struct xenelf *e, struct notes *nt, uint32_t type,
-                     const uint8_t *d, uint32_t n)
+static void one_note(struct xenelf *e, struct notes *nt, uint32_t type, const uint8_t *d, uint32_t n)
 {
     switch (type) {
-    case XEN_ELFNOTE_ENTRY: e->entry = note_num(d, n); nt->have_entry = 1; break;
-    case XEN_ELFNOTE_VIRT_BASE: e->virt_base = note_num(d, n); nt->have_virt_base = 1; break;
+    case XEN_ELFNOTE_ENTRY:
+        e->entry = note_num(d, n);
+        nt->have_entry = 1;
+        break;
+    case XEN_ELFNOTE_VIRT_BASE:
+        e->virt_base = note_num(d, n);
+        nt->have_virt_base = 1;
+        break;
     case XEN_ELFNOTE_PADDR_OFFSET:
-        e->paddr_offset = note_num(d, n); nt->have_paddr_offset = 1; break;
-    case XEN_ELFNOTE_HYPERCALL_PAGE: e->hypercall_page = note_num(d, n); break;
-    case XEN_ELFNOTE_HV_START_LOW: e->hv_start_low = note_num(d, n); break;
-    case XEN_ELFNOTE_INIT_P2M: e->init_p2m = note_num(d, n); break;
-    case XEN_ELFNOTE_MOD_START_PFN: e->mod_start_pfn = note_num(d, n) != 0; break;
-    case XEN_ELFNOTE_GUEST_OS: note_str(e->guest_os, sizeof(e->guest_os), d, n); break;
-    case XEN_ELFNOTE_LOADER: note_str(e->loader, sizeof(e->loader), d, n); break;
+        e->paddr_offset = note_num(d, n);
+        nt->have_paddr_offset = 1;
+        break;
+    case XEN_ELFNOTE_HYPERCALL_PAGE:
+        e->hypercall_page = note_num(d, n);
+        break;
+    case XEN_ELFNOTE_HV_START_LOW:
+        e->hv_start_low = note_num(d, n);
+        break;
+    case XEN_ELFNOTE_INIT_P2M:
+        e->init_p2m = note_num(d, n);
+        break;
+    case XEN_ELFNOTE_MOD_START_PFN:
+        e->mod_start_pfn = note_num(d, n) != 0;
+        break;
+    case XEN_ELFNOTE_GUEST_OS:
+        note_str(e->guest_os, sizeof(e->guest_os), d, n);
+        break;
+    case XEN_ELFNOTE_LOADER:
+        note_str(e->loader, sizeof(e->loader), d, n);
+        break;
     case XEN_ELFNOTE_XEN_VERSION:
-        note_str(e->xen_version, sizeof(e->xen_version), d, n); break;
-    default: break;
+        note_str(e->xen_version, sizeof(e->xen_version), d, n);
+        break;
+    default:
+        break;
     }
 }
 
@@ -68,8 +84,7 @@ static int parse_notes(struct xenelf *e, struct notes *nt, uint64_t off, uint64_
         uint32_t h[3];
         memcpy(h, e->img + off, 12);
         uint64_t nsz = (h[0] + 3ull) & ~3ull, dsz = (h[1] + 3ull) & ~3ull;
-        if (12 + nsz + dsz > size)
-            return -1;
+        if (12 + nsz + dsz > size) return -1;
         const uint8_t *name = e->img + off + 12, *desc = name + nsz;
         if (h[0] == 4 && !memcmp(name, "Xen", 4)) {
             one_note(e, nt, h[2], desc, h[1]);
@@ -86,13 +101,11 @@ static int check_ehdr(const struct xenelf *e, Elf64_Ehdr *h, char *err, size_t e
     if (e->len < sizeof(*h) || memcmp(e->img, ELFMAG, SELFMAG))
         return db_errf(err, errlen, "not an ELF file");
     memcpy(h, e->img, sizeof(*h));
-    if (h->e_ident[EI_CLASS] != ELFCLASS64 || h->e_ident[EI_DATA] != ELFDATA2LSB ||
-        h->e_machine != EM_X86_64)
+    if (h->e_ident[EI_CLASS] != ELFCLASS64 || h->e_ident[EI_DATA] != ELFDATA2LSB || h->e_machine != EM_X86_64)
         return db_errf(err, errlen, "not an x86-64 ELF64 image");
-    if (h->e_type != ET_EXEC)
-        return db_errf(err, errlen, "not an executable ELF image");
-    if (h->e_phentsize != sizeof(Elf64_Phdr) || !h->e_phnum ||
-        h->e_phoff > e->len || (e->len - h->e_phoff) / sizeof(Elf64_Phdr) < h->e_phnum)
+    if (h->e_type != ET_EXEC) return db_errf(err, errlen, "not an executable ELF image");
+    if (h->e_phentsize != sizeof(Elf64_Phdr) || !h->e_phnum || h->e_phoff > e->len ||
+        (e->len - h->e_phoff) / sizeof(Elf64_Phdr) < h->e_phnum)
         return db_errf(err, errlen, "bad program header table");
     return 0;
 }
@@ -109,8 +122,7 @@ static int collect_segs(struct xenelf *e, const Elf64_Ehdr *h, char *err, size_t
 {
     for (int i = 0; i < h->e_phnum; i++) {
         Elf64_Phdr p = phdr(e, h, i);
-        if (p.p_type != PT_LOAD || !p.p_memsz)
-            continue;
+        if (p.p_type != PT_LOAD || !p.p_memsz) continue;
         if (p.p_filesz > p.p_memsz || p.p_offset > e->len || e->len - p.p_offset < p.p_filesz)
             return db_errf(err, errlen, "segment %d lies outside the file", i);
         if (p.p_paddr < e->paddr_offset || p.p_memsz > (1ull << 40) ||
@@ -126,28 +138,23 @@ static int collect_segs(struct xenelf *e, const Elf64_Ehdr *h, char *err, size_t
         if (s->vaddr < e->virt_base || s->vaddr + s->memsz < s->vaddr)
             return db_errf(err, errlen, "segment %d wraps the address space", i);
     }
-    if (!e->nseg)
-        return db_errf(err, errlen, "no loadable segments");
+    if (!e->nseg) return db_errf(err, errlen, "no loadable segments");
     return 0;
 }
 
-static int find_notes(struct xenelf *e, const Elf64_Ehdr *h, struct notes *nt,
-                      char *err, size_t errlen)
+static int find_notes(struct xenelf *e, const Elf64_Ehdr *h, struct notes *nt, char *err, size_t errlen)
 {
     int found = 0;
     for (int i = 0; i < h->e_phnum; i++) {
         Elf64_Phdr p = phdr(e, h, i);
-        if (p.p_type != PT_NOTE)
-            continue;
+        if (p.p_type != PT_NOTE) continue;
         if (p.p_offset > e->len || e->len - p.p_offset < p.p_filesz)
             return db_errf(err, errlen, "note segment %d lies outside the file", i);
         int n = parse_notes(e, nt, p.p_offset, p.p_filesz);
-        if (n < 0)
-            return db_errf(err, errlen, "malformed note in segment %d", i);
+        if (n < 0) return db_errf(err, errlen, "malformed note in segment %d", i);
         found += n;
     }
-    if (!found)
-        return db_errf(err, errlen, "no Xen ELF notes (not a PV kernel)");
+    if (!found) return db_errf(err, errlen, "no Xen ELF notes (not a PV kernel)");
     if (e->xen_version[0] && strcmp(e->xen_version, "xen-3.0"))
         return db_errf(err, errlen, "XEN_VERSION note is \"%s\", not \"xen-3.0\"", e->xen_version);
     if (e->loader[0] && strcmp(e->loader, "generic"))
@@ -167,24 +174,21 @@ static int check_range(struct xenelf *e, char *err, size_t errlen)
     e->vstart = lo & ~(PAGE_4K - 1);
     e->vend = (hi + PAGE_4K - 1) & ~(PAGE_4K - 1);
     if (e->virt_base & (PAGE_4K - 1))
-        return db_errf(err, errlen, "VIRT_BASE %#llx is not page aligned",
-                       (unsigned long long)e->virt_base);
+        return db_errf(err, errlen, "VIRT_BASE %#llx is not page aligned", (unsigned long long)e->virt_base);
     if (!e->vend || e->vend - e->virt_base > (1ull << 30))
         return db_errf(err, errlen, "kernel image larger than 1 GiB");
-    if (!canonical(e->vstart) || !canonical(e->vend - 1) ||
-        (e->vstart < HOLE_END && e->vend > HOLE_START))
-        return db_errf(err, errlen, "kernel range %#llx-%#llx not usable",
-                       (unsigned long long)e->vstart, (unsigned long long)e->vend);
+    if (!canonical(e->vstart) || !canonical(e->vend - 1) || (e->vstart < HOLE_END && e->vend > HOLE_START))
+        return db_errf(err, errlen, "kernel range %#llx-%#llx not usable", (unsigned long long)e->vstart,
+                       (unsigned long long)e->vend);
     if (e->entry < e->vstart || e->entry >= e->vend)
         return db_errf(err, errlen, "entry %#llx outside the kernel", (unsigned long long)e->entry);
-    if (e->hypercall_page && (e->hypercall_page < e->vstart ||
-                              e->hypercall_page >= e->vend || (e->hypercall_page & 0xfff)))
+    if (e->hypercall_page &&
+        (e->hypercall_page < e->vstart || e->hypercall_page >= e->vend || (e->hypercall_page & 0xfff)))
         return db_errf(err, errlen, "bad HYPERCALL_PAGE note");
     return 0;
 }
 
-int xenelf_parse(const void *img, size_t len, struct xenelf *out,
-                 char *err, size_t errlen)
+int xenelf_parse(const void *img, size_t len, struct xenelf *out, char *err, size_t errlen)
 {
     static struct xenelf e;
     struct notes nt = { 0, 0, 0 };
@@ -192,17 +196,12 @@ int xenelf_parse(const void *img, size_t len, struct xenelf *out,
     memset(&e, 0, sizeof(e));
     e.img = img;
     e.len = len;
-    if (check_ehdr(&e, &h, err, errlen) || find_notes(&e, &h, &nt, err, errlen))
-        return -1;
-    if (!nt.have_paddr_offset)
-        e.paddr_offset = e.virt_base;       /* Xen's default */
-    if (!nt.have_entry)
-        e.entry = h.e_entry;
-    if (collect_segs(&e, &h, err, errlen) || check_range(&e, err, errlen))
-        return -1;
+    if (check_ehdr(&e, &h, err, errlen) || find_notes(&e, &h, &nt, err, errlen)) return -1;
+    if (!nt.have_paddr_offset) e.paddr_offset = e.virt_base; /* Xen's default */
+    if (!nt.have_entry) e.entry = h.e_entry;
+    if (collect_segs(&e, &h, err, errlen) || check_range(&e, err, errlen)) return -1;
     if (e.init_p2m & ((1ull << 39) - 1))
-        return db_errf(err, errlen, "INIT_P2M %#llx is not 512 GiB aligned",
-                       (unsigned long long)e.init_p2m);
+        return db_errf(err, errlen, "INIT_P2M %#llx is not 512 GiB aligned", (unsigned long long)e.init_p2m);
     *out = e;
     return 0;
 }
@@ -211,6 +210,5 @@ void xenelf_load(const struct xenelf *e, uint8_t *dst)
 {
     memset(dst, 0, e->vend - e->vstart);
     for (int i = 0; i < e->nseg; i++)
-        memcpy(dst + (e->seg[i].vaddr - e->vstart), e->img + e->seg[i].offset,
-               e->seg[i].filesz);
+        memcpy(dst + (e->seg[i].vaddr - e->vstart), e->img + e->seg[i].offset, e->seg[i].filesz);
 }

@@ -15,8 +15,8 @@ struct bootcfg {
     int line[BOOTCFG_MAX];
 };
 
-int bootcfg_parse(const char *name, const char *text, size_t len, struct bootcfg *out,
-                  char *err, size_t errlen);
+int bootcfg_parse(const char *name, const char *text, size_t len, struct bootcfg *out, char *err,
+                  size_t errlen);
 /* Starts everything; returns the number of domains that failed. */
 int bootcfg_start(struct mgr *m, const struct bootcfg *bc);
 

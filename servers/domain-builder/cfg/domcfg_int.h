@@ -18,8 +18,7 @@ struct dc_key {
     int (*fn)(struct dc_ctx *c, const struct cfg_setting *s);
 };
 
-int dc_fail(struct dc_ctx *c, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int dc_fail(struct dc_ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int dc_want(struct dc_ctx *c, const struct cfg_setting *s, enum cfg_type t);
 
 int dc_vif(struct dc_ctx *c, const struct cfg_setting *s);
@@ -30,7 +29,7 @@ int dc_devices(struct dc_ctx *c, const struct cfg_setting *s);
 int dc_pci(struct dc_ctx *c, const struct cfg_setting *s);
 /* domcfg_compat.c: the rest of xl.cfg(5) for PV guests */
 int dc_warn(struct dc_ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int dc_compat(struct dc_ctx *c, const struct cfg_setting *s);    /* 1: not a compat key */
+int dc_compat(struct dc_ctx *c, const struct cfg_setting *s); /* 1: not a compat key */
 int dc_compat_final(struct dc_ctx *c);
 
 #endif

@@ -12,8 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct domcfg d;
     static struct bootcfg bc;
     char err[CFG_ERR_LEN];
-    if (!size)
-        return 0;
+    if (!size) return 0;
     const char *text = (const char *)data + 1;
     size_t len = size - 1;
     if (data[0] % 3 == 0)

@@ -12,14 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HOSTFILES_MAX     32
-#define HOSTFILES_BYTES   (96u << 20)       /* all entries together */
-#define HOSTFILES_NAME    255
-#define HOSTFILES_PREFIX  "host:"           /* how configs and commands name them */
+#define HOSTFILES_MAX    32
+#define HOSTFILES_BYTES  (96u << 20) /* all entries together */
+#define HOSTFILES_NAME   255
+#define HOSTFILES_PREFIX "host:" /* how configs and commands name them */
 
 struct hostfile {
-    uint32_t serial;                /* 0: free slot; what domains record */
-    uint32_t stamp;                 /* last put: the newest of a name wins */
+    uint32_t serial; /* 0: free slot; what domains record */
+    uint32_t stamp;  /* last put: the newest of a name wins */
     char name[HOSTFILES_NAME + 1];
     uint8_t *data;
     size_t len;
@@ -36,8 +36,8 @@ struct hostfiles {
 };
 
 /* The newest entry of that name (and, if len_crc, that size and CRC). */
-const struct hostfile *hostfiles_find(const struct hostfiles *h, const char *name,
-                                      int match, size_t len, uint32_t crc);
+const struct hostfile *hostfiles_find(const struct hostfiles *h, const char *name, int match, size_t len,
+                                      uint32_t crc);
 const struct hostfile *hostfiles_get(const struct hostfiles *h, uint32_t serial);
 /* Put again (the host holds it still): it becomes the newest of its name. */
 void hostfiles_touch(struct hostfiles *h, const struct hostfile *f);
@@ -45,8 +45,7 @@ void hostfiles_touch(struct hostfiles *h, const struct hostfile *f);
  * with the reason in err.  Nothing is evicted when room cannot be made. */
 int hostfiles_reserve(struct hostfiles *h, size_t len, char *err, size_t errlen);
 /* Adds an entry, taking data (malloc'd); the caller reserved room first. */
-uint32_t hostfiles_add(struct hostfiles *h, const char *name, uint8_t *data, size_t len,
-                       uint32_t crc);
+uint32_t hostfiles_add(struct hostfiles *h, const char *name, uint8_t *data, size_t len, uint32_t crc);
 void hostfiles_free(struct hostfiles *h);
 
 #endif

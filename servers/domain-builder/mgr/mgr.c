@@ -24,8 +24,7 @@ void mgr_logf(struct mgr *m, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    if (m->log.line)
-        m->log.line(m->log.ctx, buf);
+    if (m->log.line) m->log.line(m->log.ctx, buf);
 }
 
 /* hostfiles: is an entry what a live domain was built from? */
@@ -34,8 +33,7 @@ static int host_in_use(void *ctx, uint32_t serial)
     struct mgr *m = ctx;
     for (int i = 0; i < MGR_MAX_DOMS; i++)
         for (int k = 0; m->dom[i].used && k < 2 + DOM_MAX_MODULES; k++)
-            if (m->dom[i].hostref[k] == serial)
-                return 1;
+            if (m->dom[i].hostref[k] == serial) return 1;
     return 0;
 }
 
@@ -49,23 +47,21 @@ int mgr_init(struct mgr *m, struct backend *b)
     return b->ops->bind_virq(b, VIRQ_DOM_EXC, &m->virq_port);
 }
 
-static int from_host(const char *path)
-{
-    return !strncmp(path, HOSTFILES_PREFIX, strlen(HOSTFILES_PREFIX));
-}
+static int from_host(const char *path) { return !strncmp(path, HOSTFILES_PREFIX, strlen(HOSTFILES_PREFIX)); }
 
 /* A copy of a file sent from the host: the recorded entry (*serial, for
  * restarts) or the newest of that name (then recorded). */
-static int host_read(struct mgr *m, const char *name, uint32_t *serial, size_t max,
-                     uint8_t **buf, size_t *len, char *err, size_t errlen)
+static int host_read(struct mgr *m, const char *name, uint32_t *serial, size_t max, uint8_t **buf,
+                     size_t *len, char *err, size_t errlen)
 {
-    const struct hostfile *f = *serial ? hostfiles_get(&m->host, *serial)
-                                       : hostfiles_find(&m->host, name, 0, 0, 0);
+    const struct hostfile *f =
+        *serial ? hostfiles_get(&m->host, *serial) : hostfiles_find(&m->host, name, 0, 0, 0);
     if (!f)
-        return db_errf(err, errlen, "%s: not sent from the host (scripts/xl create sends "
-                       "the files a config names)", name);
-    if (f->len > max)
-        return db_errf(err, errlen, "%s: larger than %zu bytes", name, max);
+        return db_errf(err, errlen,
+                       "%s: not sent from the host (scripts/xl create sends "
+                       "the files a config names)",
+                       name);
+    if (f->len > max) return db_errf(err, errlen, "%s: larger than %zu bytes", name, max);
     if (!(*buf = malloc(f->len ? f->len : 1)))
         return db_errf(err, errlen, "%s: out of memory (%zu bytes)", name, f->len);
     memcpy(*buf, f->data, f->len);
@@ -75,11 +71,10 @@ static int host_read(struct mgr *m, const char *name, uint32_t *serial, size_t m
 }
 
 /* A file d's config names (role: 0 kernel, 1 ramdisk, 2 + i module i). */
-static int read_named(struct mgr *m, struct mgr_dom *d, int role, const char *name,
-                      size_t max, uint8_t **buf, size_t *len, char *err, size_t errlen)
+static int read_named(struct mgr *m, struct mgr_dom *d, int role, const char *name, size_t max, uint8_t **buf,
+                      size_t *len, char *err, size_t errlen)
 {
-    if (from_host(d->cfg_path))
-        return host_read(m, name, &d->hostref[role], max, buf, len, err, errlen);
+    if (from_host(d->cfg_path)) return host_read(m, name, &d->hostref[role], max, buf, len, err, errlen);
     return m->read_file(m->file_ctx, name, max, buf, len, err, errlen);
 }
 
@@ -90,8 +85,7 @@ struct mgr_dom *mgr_find(struct mgr *m, const char *s)
     int numeric = *s >= '0' && *s <= '9' && !*end;
     for (int i = 0; i < MGR_MAX_DOMS; i++) {
         struct mgr_dom *d = &m->dom[i];
-        if (d->used && (numeric ? d->domid == id : !strcmp(d->cfg.name, s)))
-            return d;
+        if (d->used && (numeric ? d->domid == id : !strcmp(d->cfg.name, s))) return d;
     }
     return NULL;
 }
@@ -99,19 +93,17 @@ struct mgr_dom *mgr_find(struct mgr *m, const char *s)
 static struct mgr_dom *free_slot(struct mgr *m)
 {
     for (int i = 0; i < MGR_MAX_DOMS; i++)
-        if (!m->dom[i].used)
-            return &m->dom[i];
+        if (!m->dom[i].used) return &m->dom[i];
     return NULL;
 }
 
 /* Connects our console back end: grant 0 mapped, its channel bound. */
-static int console_connect(struct mgr *m, struct mgr_dom *d, const struct build_out *o,
-                           char *err, size_t errlen)
+static int console_connect(struct mgr *m, struct mgr_dom *d, const struct build_out *o, char *err,
+                           size_t errlen)
 {
     struct backend *b = m->b;
     d->cons = b->ops->map_grant(b, d->domid, GNTTAB_RESERVED_CONSOLE);
-    if (!d->cons)
-        return db_errf(err, errlen, "cannot map the console ring of domain %u", d->domid);
+    if (!d->cons) return db_errf(err, errlen, "cannot map the console ring of domain %u", d->domid);
     int rc = b->ops->bind_interdomain(b, d->domid, o->console_port, &d->cons_lport);
     if (rc) {
         b->ops->unmap_grant(b, d->cons);
@@ -124,8 +116,7 @@ static int console_connect(struct mgr *m, struct mgr_dom *d, const struct build_
 
 static void console_disconnect(struct mgr *m, struct mgr_dom *d)
 {
-    if (!d->cons)
-        return;
+    if (!d->cons) return;
     mgr_console_poll(m, d);
     cons_flush(&d->lines, d->prefix, m->log.line, m->log.ctx);
     m->b->ops->unbind(m->b, d->cons_lport);
@@ -143,8 +134,8 @@ struct images {
  * first module is the program: its command line is its arguments; the
  * others are named (base name first) so that the runtime shows them as
  * /boot/NAME. */
-static int read_modules(struct mgr *m, struct mgr_dom *d, const char *extra0,
-                        struct images *im, char *err, size_t errlen)
+static int read_modules(struct mgr *m, struct mgr_dom *d, const char *extra0, struct images *im, char *err,
+                        size_t errlen)
 {
     const struct domcfg *c = &d->cfg;
     struct modpkg_item it[DOM_MAX_MODULES];
@@ -158,10 +149,8 @@ static int read_modules(struct mgr *m, struct mgr_dom *d, const char *extra0,
         file[n] = 0;
         const char *base = strrchr(file, '/');
         const char *args = c->module[i] + n + strspn(c->module[i] + n, " ");
-        int w = i ? snprintf(cl[i], sizeof(cl[i]), "%s%s%s", base ? base + 1 : file,
-                             *args ? " " : "", args)
-                  : snprintf(cl[i], sizeof(cl[i]), "%s%s%s", args, *args && *extra0 ? " " : "",
-                             extra0);
+        int w = i ? snprintf(cl[i], sizeof(cl[i]), "%s%s%s", base ? base + 1 : file, *args ? " " : "", args)
+                  : snprintf(cl[i], sizeof(cl[i]), "%s%s%s", args, *args && *extra0 ? " " : "", extra0);
         if (w < 0 || (size_t)w >= sizeof(cl[i])) {
             rc = db_errf(err, errlen, "module %d: command line too long", i);
             break;
@@ -170,25 +159,23 @@ static int read_modules(struct mgr *m, struct mgr_dom *d, const char *extra0,
         it[i].data = data[i];
         it[i].cmdline = cl[i];
     }
-    if (!rc)
-        rc = modpkg_build(it, c->nmod, &im->ramdisk, &im->ramdisk_len, err, errlen);
+    if (!rc) rc = modpkg_build(it, c->nmod, &im->ramdisk, &im->ramdisk_len, err, errlen);
     for (int i = 0; i < c->nmod; i++)
         free(data[i]);
     return rc;
 }
 
-static int read_images(struct mgr *m, struct mgr_dom *d, const char *extra0,
-                       struct images *im, char *err, size_t errlen)
+static int read_images(struct mgr *m, struct mgr_dom *d, const char *extra0, struct images *im, char *err,
+                       size_t errlen)
 {
     const struct domcfg *c = &d->cfg;
     memset(im, 0, sizeof(*im));
-    if (read_named(m, d, 0, c->kernel, MAX_KERNEL, &im->kernel, &im->kernel_len, err, errlen))
-        return -1;
+    if (read_named(m, d, 0, c->kernel, MAX_KERNEL, &im->kernel, &im->kernel_len, err, errlen)) return -1;
     int rc = c->nmod ? read_modules(m, d, extra0, im, err, errlen)
-           : c->ramdisk[0] ? read_named(m, d, 1, c->ramdisk, MAX_RAMDISK, &im->ramdisk,
-                                        &im->ramdisk_len, err, errlen) : 0;
-    if (rc)
-        free(im->kernel);
+             : c->ramdisk[0]
+                 ? read_named(m, d, 1, c->ramdisk, MAX_RAMDISK, &im->ramdisk, &im->ramdisk_len, err, errlen)
+                 : 0;
+    if (rc) free(im->kernel);
     return rc;
 }
 
@@ -200,23 +187,24 @@ static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, siz
     char xsargs[96] = "";
     int is_xs = (d->cfg.caps & TESSERA_CAP_XENSTORE) && m->xenstore_domid == BUILD_NO_XENSTORE;
     if (is_xs && !d->cfg.nmod)
-        mgr_logf(m, "domain-builder: %s has no program to tell about our xenstore connection",
-                 d->cfg.name);
+        mgr_logf(m, "domain-builder: %s has no program to tell about our xenstore connection", d->cfg.name);
     else if (is_xs && strstr(d->cfg.module[0], "--master-domid"))
-        mgr_logf(m, "domain-builder: %s names its control domain itself: we do not connect",
-                 d->cfg.name);
-    else if (is_xs && mgr_xs_prepare(m, want = want ? want : mgr_first_free_id(m), xsargs,
-                                     sizeof(xsargs)))
+        mgr_logf(m, "domain-builder: %s names its control domain itself: we do not connect", d->cfg.name);
+    else if (is_xs && mgr_xs_prepare(m, want = want ? want : mgr_first_free_id(m), xsargs, sizeof(xsargs)))
         mgr_logf(m, "domain-builder: no xenstore connection for %s", d->cfg.name);
-    if (read_images(m, d, xsargs, &im, err, errlen))
-        return -1;
-    struct build_in in = { &d->cfg, im.kernel, im.kernel_len, im.ramdisk, im.ramdisk_len,
-                           want, is_xs ? BUILD_NO_XENSTORE : m->xenstore_domid, d->cfg.nmod > 0 };
+    if (read_images(m, d, xsargs, &im, err, errlen)) return -1;
+    struct build_in in = { &d->cfg,
+                           im.kernel,
+                           im.kernel_len,
+                           im.ramdisk,
+                           im.ramdisk_len,
+                           want,
+                           is_xs ? BUILD_NO_XENSTORE : m->xenstore_domid,
+                           d->cfg.nmod > 0 };
     int rc = build_domain(m->b, &in, &o, err, errlen);
     free(im.kernel);
     free(im.ramdisk);
-    if (rc)
-        return -1;
+    if (rc) return -1;
     d->domid = o.domid;
     if (console_connect(m, d, &o, err, errlen)) {
         m->b->ops->destroy(m->b, o.domid);
@@ -235,16 +223,14 @@ static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, siz
     uint32_t cap = d->cfg.cpu_cap_set ? d->cfg.cpu_cap : 0xffff;
     if ((w || cap != 0xffff) && (rc = m->b->ops->sched_credit(m->b, o.domid, 1, &w, &cap))) {
         console_disconnect(m, d);
-        if (!is_xs)
-            mgr_xs_remove(m, d);
+        if (!is_xs) mgr_xs_remove(m, d);
         m->b->ops->destroy(m->b, o.domid);
-        return db_errf(err, errlen, "%s: cpu_weight %u / cap %u refused by the hypervisor: %s",
-                       d->cfg.name, d->cfg.cpu_weight, d->cfg.cpu_cap, strerror(-rc));
+        return db_errf(err, errlen, "%s: cpu_weight %u / cap %u refused by the hypervisor: %s", d->cfg.name,
+                       d->cfg.cpu_weight, d->cfg.cpu_cap, strerror(-rc));
     }
     if (!d->start_paused && (rc = m->b->ops->unpause(m->b, o.domid))) {
         console_disconnect(m, d);
-        if (!is_xs)
-            mgr_xs_remove(m, d);
+        if (!is_xs) mgr_xs_remove(m, d);
         m->b->ops->destroy(m->b, o.domid);
         return db_errf(err, errlen, "unpause of domain %u failed: %s", o.domid, strerror(-rc));
     }
@@ -258,8 +244,8 @@ static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, siz
     return 0;
 }
 
-static int load_cfg(struct mgr *m, const char *path, const char *extra, struct domcfg *c,
-                    char *err, size_t errlen)
+static int load_cfg(struct mgr *m, const char *path, const char *extra, struct domcfg *c, char *err,
+                    size_t errlen)
 {
     uint8_t *text;
     size_t len;
@@ -273,22 +259,19 @@ static int load_cfg(struct mgr *m, const char *path, const char *extra, struct d
     return rc;
 }
 
-int mgr_create(struct mgr *m, const char *path, const char *extra, unsigned flags,
-               uint32_t *domid, char *err, size_t errlen)
+int mgr_create(struct mgr *m, const char *path, const char *extra, unsigned flags, uint32_t *domid, char *err,
+               size_t errlen)
 {
     static struct domcfg c;
     m->last_cfg = NULL;
-    if (load_cfg(m, path, extra, &c, err, errlen))
-        return -1;
+    if (load_cfg(m, path, extra, &c, err, errlen)) return -1;
     m->last_cfg = &c;
     for (int i = 0; i < c.nwarn; i++)
         mgr_logf(m, "domain-builder: %s", c.warn[i]);
     struct mgr_dom *old = mgr_find(m, c.name);
-    if (old)
-        return db_errf(err, errlen, "domain '%s' already exists (id %u)", c.name, old->domid);
+    if (old) return db_errf(err, errlen, "domain '%s' already exists (id %u)", c.name, old->domid);
     struct mgr_dom *d = free_slot(m);
-    if (!d)
-        return db_errf(err, errlen, "too many domains (%d)", MGR_MAX_DOMS);
+    if (!d) return db_errf(err, errlen, "too many domains (%d)", MGR_MAX_DOMS);
     if (flags & MGR_DRYRUN) {
         *domid = 0;
         return 0;
@@ -310,20 +293,16 @@ int mgr_create(struct mgr *m, const char *path, const char *extra, unsigned flag
 static int teardown(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
 {
     console_disconnect(m, d);
-    if (d->domid != m->xenstore_domid)
-        mgr_xs_remove(m, d);
+    if (d->domid != m->xenstore_domid) mgr_xs_remove(m, d);
     int rc = m->b->ops->destroy(m->b, d->domid);
-    if (rc && rc != -ESRCH)
-        return db_errf(err, errlen, "destroy of domain %u failed (%d)", d->domid, rc);
-    if (m->xenstore_domid == d->domid)
-        m->xenstore_domid = BUILD_NO_XENSTORE;
+    if (rc && rc != -ESRCH) return db_errf(err, errlen, "destroy of domain %u failed (%d)", d->domid, rc);
+    if (m->xenstore_domid == d->domid) m->xenstore_domid = BUILD_NO_XENSTORE;
     return 0;
 }
 
 int mgr_destroy(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
 {
-    if (teardown(m, d, err, errlen))
-        return -1;
+    if (teardown(m, d, err, errlen)) return -1;
     mgr_logf(m, "domain-builder: destroyed domain %u (%s)", d->domid, d->cfg.name);
     memset(d, 0, sizeof(*d));
     return 0;
@@ -332,8 +311,7 @@ int mgr_destroy(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
 int mgr_restart(struct mgr *m, struct mgr_dom *d, int same_id, char *err, size_t errlen)
 {
     uint32_t old = d->domid;
-    if (teardown(m, d, err, errlen))
-        return -1;
+    if (teardown(m, d, err, errlen)) return -1;
     d->used = 0;
     if (start(m, d, same_id ? old : 0, err, errlen)) {
         mgr_logf(m, "domain-builder: restart of %s failed: %s", d->cfg.name, err);
@@ -347,8 +325,7 @@ int mgr_restart(struct mgr *m, struct mgr_dom *d, int same_id, char *err, size_t
 int mgr_shutdown(struct mgr *m, struct mgr_dom *d, uint32_t reason, char *err, size_t errlen)
 {
     const char *val = reason == SHUTDOWN_reboot ? "reboot" : "poweroff";
-    if (!mgr_xs_shutdown(m, d, val))
-        return 0;
+    if (!mgr_xs_shutdown(m, d, val)) return 0;
     int rc = m->b->ops->remote_shutdown(m->b, d->domid, reason);
     return rc ? db_errf(err, errlen, "shutdown of domain %u failed (%d)", d->domid, rc) : 0;
 }
@@ -359,18 +336,16 @@ int mgr_adopt(struct mgr *m)
     int n = 0;
     for (uint32_t id = 0; !m->b->ops->getinfo(m->b, id, &i); id = i.domain + 1u) {
         struct mgr_dom *d;
-        if (i.domain == m->b->self || !(d = free_slot(m)))
-            continue;
+        if (i.domain == m->b->self || !(d = free_slot(m))) continue;
         memset(d, 0, sizeof(*d));
         d->used = 1;
         d->domid = i.domain;
         snprintf(d->cfg.name, sizeof(d->cfg.name), "d%u", (unsigned)i.domain);
         d->cfg.on_poweroff = d->cfg.on_reboot = d->cfg.on_crash = ACT_DESTROY;
-        mgr_logf(m, "domain-builder: adopted domain %u from a previous instance as %s",
-                 d->domid, d->cfg.name);
+        mgr_logf(m, "domain-builder: adopted domain %u from a previous instance as %s", d->domid,
+                 d->cfg.name);
         n++;
-        if (i.domain >= DOMID_FIRST_RESERVED - 1)
-            break;
+        if (i.domain >= DOMID_FIRST_RESERVED - 1) break;
     }
     return n;
 }

@@ -11,7 +11,7 @@
 #include "cfg/domcfg.h"
 #include "mgr/policy.h"
 #include "mgr/hostfiles.h"
-#include "xsclient.h"          /* servers/lib: the shared xenstore client */
+#include "xsclient.h" /* servers/lib: the shared xenstore client */
 
 #define MGR_MAX_DOMS 128
 #define MGR_ERR_LEN  512
@@ -19,7 +19,7 @@
 /* Where a command's or a console's output goes: one line per call. */
 struct db_out {
     void (*line)(void *ctx, const char *s);
-    void (*raw)(void *ctx, const char *data, size_t n);     /* attached console */
+    void (*raw)(void *ctx, const char *data, size_t n); /* attached console */
     void *ctx;
 };
 
@@ -33,42 +33,42 @@ struct mgr_dom {
     struct cons_lines lines;
     char prefix[16];
     struct restart_hist hist;
-    int preserved;                  /* shut down, kept for inspection */
-    uint64_t store_mfn;             /* for INTRODUCE again after a xenstore restart */
+    int preserved;      /* shut down, kept for inspection */
+    uint64_t store_mfn; /* for INTRODUCE again after a xenstore restart */
     uint32_t store_port;
-    const struct db_out *attached;  /* xl console session, or NULL */
+    const struct db_out *attached; /* xl console session, or NULL */
     /* a config sent from the host (cfg_path "host:NAME"): the store entries
      * its kernel, ramdisk and modules were read from, for restarts */
     uint32_t hostref[2 + DOM_MAX_MODULES];
-    int start_paused;               /* this start leaves it paused (xl create -p) */
+    int start_paused; /* this start leaves it paused (xl create -p) */
 };
 
 /* Reads a whole file (kernel, ramdisk, config) into a malloc'd buffer. */
-typedef int (*mgr_read_fn)(void *ctx, const char *path, size_t max, uint8_t **buf,
-                           size_t *len, char *err, size_t errlen);
+typedef int (*mgr_read_fn)(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *len, char *err,
+                           size_t errlen);
 
 struct mgr {
     struct backend *b;
     struct mgr_dom dom[MGR_MAX_DOMS];
     uint32_t virq_port;
-    uint32_t xenstore_domid;        /* BUILD_NO_XENSTORE until one runs */
+    uint32_t xenstore_domid; /* BUILD_NO_XENSTORE until one runs */
     mgr_read_fn read_file;
     void *file_ctx;
-    struct db_out log;              /* the serial log: consoles, events */
+    struct db_out log; /* the serial log: consoles, events */
     uint64_t (*now_ms)(void);
     /* our xenstore connection: a page granted to xs_for and our port for it */
     struct xsc *xs;
     struct xenstore_domain_interface *xs_page;
     uint32_t xs_for, xs_gref, xs_lport;
-    int xs_broken;                  /* a request timed out: fail fast until it restarts */
-    int xs_spins;                   /* waits of this operation without an event fd */
-    long xs_deadline;               /* ms: when this operation gives up */
-    void (*xs_poke)(void *ctx);     /* tests: run a fake xenstore server */
+    int xs_broken;              /* a request timed out: fail fast until it restarts */
+    int xs_spins;               /* waits of this operation without an event fd */
+    long xs_deadline;           /* ms: when this operation gives up */
+    void (*xs_poke)(void *ctx); /* tests: run a fake xenstore server */
     /* events that arrived while we waited for xenstore, for the main loop */
     uint32_t deferred[64];
     int ndeferred;
-    struct hostfiles host;          /* files sent from the host (xl put) */
-    const struct domcfg *last_cfg;  /* the config mgr_create read last (its warnings) */
+    struct hostfiles host;         /* files sent from the host (xl put) */
+    const struct domcfg *last_cfg; /* the config mgr_create read last (its warnings) */
 };
 
 int mgr_init(struct mgr *m, struct backend *b);
@@ -83,8 +83,8 @@ void mgr_logf(struct mgr *m, const char *fmt, ...) __attribute__((format(printf,
  * Restarts rebuild from the parsed config kept in the slot. */
 #define MGR_PAUSED 1u
 #define MGR_DRYRUN 2u
-int mgr_create(struct mgr *m, const char *path, const char *extra, unsigned flags,
-               uint32_t *domid, char *err, size_t errlen);
+int mgr_create(struct mgr *m, const char *path, const char *extra, unsigned flags, uint32_t *domid, char *err,
+               size_t errlen);
 int mgr_destroy(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen);
 /* Destroys and rebuilds from the kept config; same_id keeps the domain id. */
 int mgr_restart(struct mgr *m, struct mgr_dom *d, int same_id, char *err, size_t errlen);
@@ -103,8 +103,8 @@ void mgr_xs_started(struct mgr *m);
 /* A domain with a store channel: its nodes and INTRODUCE; -1 with the
  * reason when a running xenstore domain could not be told (the guest would
  * never find its store). */
-int mgr_xs_add(struct mgr *m, struct mgr_dom *d, uint64_t store_mfn, uint32_t store_port,
-               char *err, size_t errlen);
+int mgr_xs_add(struct mgr *m, struct mgr_dom *d, uint64_t store_mfn, uint32_t store_port, char *err,
+               size_t errlen);
 void mgr_xs_remove(struct mgr *m, struct mgr_dom *d);
 /* control/shutdown if the domain announced it handles it; -1 otherwise. */
 int mgr_xs_shutdown(struct mgr *m, struct mgr_dom *d, const char *what);

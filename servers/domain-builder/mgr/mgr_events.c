@@ -15,30 +15,26 @@ static void reap_one(struct mgr *m, struct mgr_dom *d, uint64_t now)
         memset(d, 0, sizeof(*d));
         return;
     }
-    if (d->preserved)
-        return;
+    if (d->preserved) return;
     struct policy_dec p = policy_decide(&info, &d->cfg, &d->hist, now);
-    if (p.act == POL_NONE)
-        return;
+    if (p.act == POL_NONE) return;
     mgr_console_poll(m, d);
-    mgr_logf(m, "domain-builder: domain %u (%s) shut down: %s, action %s", d->domid,
-             d->cfg.name, p.why, policy_act_name(p.act));
+    mgr_logf(m, "domain-builder: domain %u (%s) shut down: %s, action %s", d->domid, d->cfg.name, p.why,
+             policy_act_name(p.act));
     if (p.act == POL_PRESERVE)
         d->preserved = 1;
     else if (p.act == POL_DESTROY)
         rc = mgr_destroy(m, d, err, sizeof(err));
     else
         rc = mgr_restart(m, d, p.same_domid, err, sizeof(err));
-    if (rc)
-        mgr_logf(m, "domain-builder: %s", err);
+    if (rc) mgr_logf(m, "domain-builder: %s", err);
 }
 
 void mgr_reap(struct mgr *m)
 {
     uint64_t now = m->now_ms ? m->now_ms() : 0;
     for (int i = 0; i < MGR_MAX_DOMS; i++)
-        if (m->dom[i].used)
-            reap_one(m, &m->dom[i], now);
+        if (m->dom[i].used) reap_one(m, &m->dom[i], now);
 }
 
 void mgr_console_poll(struct mgr *m, struct mgr_dom *d)
@@ -46,22 +42,18 @@ void mgr_console_poll(struct mgr *m, struct mgr_dom *d)
     char buf[512];
     size_t n;
     int corrupt, any = 0;
-    if (!d->cons)
-        return;
-    for (int rounds = 0; rounds < 16; rounds++) {     /* bounded: the ring refills */
+    if (!d->cons) return;
+    for (int rounds = 0; rounds < 16; rounds++) { /* bounded: the ring refills */
         n = cons_read_out(d->cons, buf, sizeof(buf), &corrupt);
-        if (corrupt)
-            mgr_logf(m, "%s[console ring indices corrupt: reset]", d->prefix);
-        if (!n)
-            break;
+        if (corrupt) mgr_logf(m, "%s[console ring indices corrupt: reset]", d->prefix);
+        if (!n) break;
         any = 1;
         if (d->attached && d->attached->raw)
             d->attached->raw(d->attached->ctx, buf, n);
         else
             cons_feed(&d->lines, buf, n, d->prefix, m->log.line, m->log.ctx);
     }
-    if (any || corrupt)
-        m->b->ops->notify(m->b, d->cons_lport);
+    if (any || corrupt) m->b->ops->notify(m->b, d->cons_lport);
 }
 
 void mgr_event(struct mgr *m, uint32_t lport)
@@ -77,16 +69,14 @@ void mgr_event(struct mgr *m, uint32_t lport)
 
 int mgr_console_attach(struct mgr_dom *d, const struct db_out *o)
 {
-    if (!d->cons)
-        return -1;
+    if (!d->cons) return -1;
     d->attached = o;
     return 0;
 }
 
 void mgr_console_input(struct mgr *m, struct mgr_dom *d, const char *data, size_t n)
 {
-    if (!d->cons)
-        return;
-    cons_write_in(d->cons, data, n);        /* what does not fit is dropped */
+    if (!d->cons) return;
+    cons_write_in(d->cons, data, n); /* what does not fit is dropped */
     m->b->ops->notify(m->b, d->cons_lport);
 }

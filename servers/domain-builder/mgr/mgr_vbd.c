@@ -12,20 +12,17 @@ static long disk_index(const char *s, long *part)
 {
     long disk = 0;
     const char *p = s;
-    if (!islower((unsigned char)*p))
-        return -1;
+    if (!islower((unsigned char)*p)) return -1;
     while (islower((unsigned char)*p)) {
         disk = disk * 26 + (*p - 'a' + 1);
-        if (disk > 100000)
-            return -1;
+        if (disk > 100000) return -1;
         p++;
     }
     *part = 0;
     if (*p) {
         char *end;
         *part = strtol(p, &end, 10);
-        if (*end || *part < 1 || *part > 255)
-            return -1;
+        if (*end || *part < 1 || *part > 255) return -1;
     }
     return disk - 1;
 }
@@ -34,21 +31,17 @@ long mgr_vbd_devid(const char *vdev)
 {
     long part, disk;
     if (!strncmp(vdev, "xvd", 3)) {
-        if ((disk = disk_index(vdev + 3, &part)) < 0)
-            return -1;
-        if (disk < 16 && part < 16)
-            return (202L << 8) | (disk << 4) | part;
-        return disk < (1L << 20) ? (1L << 28) | (disk << 8) | part : -1;   /* extended */
+        if ((disk = disk_index(vdev + 3, &part)) < 0) return -1;
+        if (disk < 16 && part < 16) return (202L << 8) | (disk << 4) | part;
+        return disk < (1L << 20) ? (1L << 28) | (disk << 8) | part : -1; /* extended */
     }
     if (!strncmp(vdev, "sd", 2)) {
-        if ((disk = disk_index(vdev + 2, &part)) < 0 || disk >= 16 || part >= 16)
-            return -1;
+        if ((disk = disk_index(vdev + 2, &part)) < 0 || disk >= 16 || part >= 16) return -1;
         return (8L << 8) | (disk << 4) | part;
     }
     if (!strncmp(vdev, "hd", 2)) {
         static const long major[] = { 3, 3, 22, 22 };
-        if ((disk = disk_index(vdev + 2, &part)) < 0 || disk >= 4 || part >= 64)
-            return -1;
+        if ((disk = disk_index(vdev + 2, &part)) < 0 || disk >= 4 || part >= 64) return -1;
         return (major[disk] << 8) | ((disk & 1) << 6) | part;
     }
     return -1;
@@ -57,8 +50,7 @@ long mgr_vbd_devid(const char *vdev)
 int mgr_vbd_parse(const char *spec, struct mgr_vbd *v)
 {
     char buf[DOM_SPEC_MAX + 1], *save = NULL;
-    if (strlen(spec) > DOM_SPEC_MAX)
-        return -1;
+    if (strlen(spec) > DOM_SPEC_MAX) return -1;
     strcpy(buf, spec);
     memset(v, 0, sizeof(*v));
     v->rw = 1;
@@ -94,8 +86,7 @@ int mgr_vbd_parse(const char *spec, struct mgr_vbd *v)
             strcpy(v->backend, val);
     }
     long id = mgr_vbd_devid(v->vdev);
-    if (!v->target[0] || id < 0)
-        return -1;
+    if (!v->target[0] || id < 0) return -1;
     v->devid = (uint32_t)id;
     return 0;
 }
@@ -106,15 +97,27 @@ int mgr_vbd_nodes(const struct mgr_vbd *v, uint32_t fe, uint32_t be, struct mgr_
     snprintf(bdir, sizeof(bdir), "/local/domain/%u/backend/vbd/%u/%u", be, fe, v->devid);
     snprintf(fdir, sizeof(fdir), "/local/domain/%u/device/vbd/%u", fe, v->devid);
     snprintf(id, sizeof(id), "%u", v->devid);
-    const struct { const char *dir, *name, *val; } list[] = {
+    const struct {
+        const char *dir, *name, *val;
+    } list[] = {
         { fdir, NULL, NULL },
-        { fdir, "backend", bdir }, { fdir, "backend-id", NULL }, { fdir, "virtual-device", id },
-        { fdir, "device-type", "disk" }, { fdir, "state", "1" },
+        { fdir, "backend", bdir },
+        { fdir, "backend-id", NULL },
+        { fdir, "virtual-device", id },
+        { fdir, "device-type", "disk" },
+        { fdir, "state", "1" },
         { bdir, NULL, NULL },
-        { bdir, "frontend", fdir }, { bdir, "params", v->target }, { bdir, "mode", v->rw ? "w" : "r" },
-        { bdir, "dev", v->vdev }, { bdir, "type", "phy" }, { bdir, "device-type", "disk" },
-        { bdir, "online", "1" }, { bdir, "removable", "0" }, { bdir, "bootable", "1" },
-        { bdir, "state", "1" }, { bdir, "frontend-id", NULL },
+        { bdir, "frontend", fdir },
+        { bdir, "params", v->target },
+        { bdir, "mode", v->rw ? "w" : "r" },
+        { bdir, "dev", v->vdev },
+        { bdir, "type", "phy" },
+        { bdir, "device-type", "disk" },
+        { bdir, "online", "1" },
+        { bdir, "removable", "0" },
+        { bdir, "bootable", "1" },
+        { bdir, "state", "1" },
+        { bdir, "frontend-id", NULL },
     };
     int k = 0;
     for (size_t i = 0; i < sizeof(list) / sizeof(list[0]) && k < max; i++, k++) {
@@ -172,13 +175,14 @@ void mgr_xs_vbds(struct mgr *m, struct mgr_dom *d)
         }
         struct mgr_dom *b = backend_of(m, &v);
         if (!b) {
-            mgr_logf(m, "domain-builder: %s: disk %s: backend domain '%s' is not running", d->cfg.name, v.vdev,
-                     v.backend);
+            mgr_logf(m, "domain-builder: %s: disk %s: backend domain '%s' is not running", d->cfg.name,
+                     v.vdev, v.backend);
             continue;
         }
         int k = mgr_vbd_nodes(&v, d->domid, b->domid, n, 24);
         if (mgr_xs_dev_nodes(m, n, k))
-            mgr_logf(m, "domain-builder: %s: disk %s: writing its xenstore nodes failed", d->cfg.name, v.vdev);
+            mgr_logf(m, "domain-builder: %s: disk %s: writing its xenstore nodes failed", d->cfg.name,
+                     v.vdev);
         else
             mgr_logf(m, "domain-builder: %s: disk %s (vbd '%s', %s) on %s", d->cfg.name, v.vdev, v.target,
                      v.rw ? "rw" : "ro", b->cfg.name);
@@ -191,8 +195,7 @@ void mgr_xs_vbds_remove(struct mgr *m, struct mgr_dom *d)
         struct mgr_vbd v;
         struct mgr_dom *b;
         char path[96];
-        if (mgr_vbd_parse(d->cfg.disk[i], &v) || !(b = backend_of(m, &v)))
-            continue;
+        if (mgr_vbd_parse(d->cfg.disk[i], &v) || !(b = backend_of(m, &v))) continue;
         snprintf(path, sizeof(path), "/local/domain/%u/backend/vbd/%u/%u", b->domid, d->domid, v.devid);
         xsc_rm(m->xs, path);
     }

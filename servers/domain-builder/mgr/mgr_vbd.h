@@ -19,13 +19,13 @@ struct mgr_vbd {
     char vdev[32];
     char backend[DOM_NAME_MAX + 1];
     int rw;
-    uint32_t devid;        /* Xen's virtual-device number */
+    uint32_t devid; /* Xen's virtual-device number */
 };
 
 struct mgr_vbd_node {
     char path[128];
     char val[DOM_SPEC_MAX + 1];
-    int dir;               /* a directory with perms: owner, and reader */
+    int dir; /* a directory with perms: owner, and reader */
     uint32_t owner, reader;
 };
 

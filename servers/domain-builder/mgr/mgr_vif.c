@@ -10,40 +10,39 @@
 int mgr_vif_rate(const char *s, uint64_t *bytes, uint32_t *usecs)
 {
     char *end;
-    if (!isdigit((unsigned char)*s))
-        return -1;
+    if (!isdigit((unsigned char)*s)) return -1;
     unsigned long long n = strtoull(s, &end, 10);
     uint64_t mult = 1;
     switch (*end) {
-    case 'G': mult *= 1000;    /* fall through */
-    case 'M': mult *= 1000;    /* fall through */
-    case 'K': case 'k': mult *= 1000; end++; break;
+    case 'G':
+        mult *= 1000; /* fall through */
+    case 'M':
+        mult *= 1000; /* fall through */
+    case 'K':
+    case 'k':
+        mult *= 1000;
+        end++;
+        break;
     }
     int bits = *end == 'b';
-    if (*end != 'b' && *end != 'B')
-        return -1;
+    if (*end != 'b' && *end != 'B') return -1;
     end++;
-    if (strncmp(end, "/s", 2))
-        return -1;
+    if (strncmp(end, "/s", 2)) return -1;
     end += 2;
     uint64_t us = 50000;
     if (*end == '@') {
         const char *p = end + 1;
-        if (!isdigit((unsigned char)*p))
-            return -1;
+        if (!isdigit((unsigned char)*p)) return -1;
         unsigned long long iv = strtoull(p, &end, 10);
         uint64_t scale = !strcmp(end, "us") ? 1 : !strcmp(end, "ms") ? 1000 : !strcmp(end, "s") ? 1000000 : 0;
-        if (!scale || iv == 0 || iv > 10000000ull / scale)
-            return -1;
+        if (!scale || iv == 0 || iv > 10000000ull / scale) return -1;
         us = iv * scale;
         end += strlen(end);
     }
-    if (*end || n == 0 || n > (1ull << 40) / mult)
-        return -1;
+    if (*end || n == 0 || n > (1ull << 40) / mult) return -1;
     uint64_t per_s = n * mult / (bits ? 8 : 1);
     uint64_t b = per_s * us / 1000000;
-    if (b == 0 || b > (1ull << 32))
-        return -1;
+    if (b == 0 || b > (1ull << 32)) return -1;
     *bytes = b;
     *usecs = (uint32_t)us;
     return 0;
@@ -52,8 +51,7 @@ int mgr_vif_rate(const char *s, uint64_t *bytes, uint32_t *usecs)
 int mgr_vif_parse(const char *spec, uint32_t fe, uint32_t devid, struct mgr_vif *v)
 {
     char buf[DOM_SPEC_MAX + 1], *save = NULL;
-    if (strlen(spec) > DOM_SPEC_MAX)
-        return -1;
+    if (strlen(spec) > DOM_SPEC_MAX) return -1;
     strcpy(buf, spec);
     memset(v, 0, sizeof(*v));
     v->devid = devid;
@@ -66,8 +64,7 @@ int mgr_vif_parse(const char *spec, uint32_t fe, uint32_t devid, struct mgr_vif 
         while (e > f && isspace((unsigned char)e[-1]))
             *--e = 0;
         char *eq = strchr(f, '=');
-        if (!eq)
-            continue;
+        if (!eq) continue;
         *eq = 0;
         const char *val = eq + 1;
         if (!strcmp(f, "mac") && strlen(val) < sizeof(v->mac)) {
@@ -83,8 +80,7 @@ int mgr_vif_parse(const char *spec, uint32_t fe, uint32_t devid, struct mgr_vif 
         } else if (!strcmp(f, "rate")) {
             uint64_t bytes;
             uint32_t us;
-            if (mgr_vif_rate(val, &bytes, &us))
-                return -1;
+            if (mgr_vif_rate(val, &bytes, &us)) return -1;
             snprintf(v->rate, sizeof(v->rate), "%llu,%u", (unsigned long long)bytes, us);
         }
     }
@@ -97,19 +93,19 @@ int mgr_vif_nodes(const struct mgr_vif *v, uint32_t fe, uint32_t be, struct mgr_
     snprintf(bdir, sizeof(bdir), "/local/domain/%u/backend/vif/%u/%u", be, fe, v->devid);
     snprintf(fdir, sizeof(fdir), "/local/domain/%u/device/vif/%u", fe, v->devid);
     snprintf(id, sizeof(id), "%u", v->devid);
-    const struct { const char *dir, *name, *val; } list[] = {
-        { fdir, NULL, NULL },
-        { fdir, "backend", bdir }, { fdir, "backend-id", NULL }, { fdir, "handle", id }, { fdir, "mac", v->mac },
-        { fdir, "state", "1" },
-        { bdir, NULL, NULL },
-        { bdir, "frontend", fdir }, { bdir, "handle", id }, { bdir, "mac", v->mac }, { bdir, "type", "vif" },
-        { bdir, "bridge", v->bridge }, { bdir, "ip", v->ip }, { bdir, "rate", v->rate },
-        { bdir, "online", "1" }, { bdir, "state", "1" }, { bdir, "frontend-id", NULL },
+    const struct {
+        const char *dir, *name, *val;
+    } list[] = {
+        { fdir, NULL, NULL },    { fdir, "backend", bdir },     { fdir, "backend-id", NULL },
+        { fdir, "handle", id },  { fdir, "mac", v->mac },       { fdir, "state", "1" },
+        { bdir, NULL, NULL },    { bdir, "frontend", fdir },    { bdir, "handle", id },
+        { bdir, "mac", v->mac }, { bdir, "type", "vif" },       { bdir, "bridge", v->bridge },
+        { bdir, "ip", v->ip },   { bdir, "rate", v->rate },     { bdir, "online", "1" },
+        { bdir, "state", "1" },  { bdir, "frontend-id", NULL },
     };
     int k = 0;
     for (size_t i = 0; i < sizeof(list) / sizeof(list[0]) && k < max; i++) {
-        if (list[i].val && !list[i].val[0])
-            continue; /* an optional node not given */
+        if (list[i].val && !list[i].val[0]) continue; /* an optional node not given */
         struct mgr_vbd_node *o = &out[k++];
         memset(o, 0, sizeof(*o));
         o->dir = !list[i].name;
@@ -134,20 +130,22 @@ void mgr_xs_vifs(struct mgr *m, struct mgr_dom *d)
         struct mgr_vif v;
         struct mgr_vbd_node n[24];
         if (mgr_vif_parse(d->cfg.vif[i], d->domid, (uint32_t)i, &v)) {
-            mgr_logf(m, "domain-builder: %s: vif %d '%s': bad rate (RATE/s[@INTERVAL])", d->cfg.name, i, d->cfg.vif[i]);
+            mgr_logf(m, "domain-builder: %s: vif %d '%s': bad rate (RATE/s[@INTERVAL])", d->cfg.name, i,
+                     d->cfg.vif[i]);
             continue;
         }
         struct mgr_dom *b = mgr_find(m, v.backend);
         if (!b || !b->store_port) {
-            mgr_logf(m, "domain-builder: %s: vif %d: backend domain '%s' is not running", d->cfg.name, i, v.backend);
+            mgr_logf(m, "domain-builder: %s: vif %d: backend domain '%s' is not running", d->cfg.name, i,
+                     v.backend);
             continue;
         }
         int k = mgr_vif_nodes(&v, d->domid, b->domid, n, 24);
         if (mgr_xs_dev_nodes(m, n, k))
             mgr_logf(m, "domain-builder: %s: vif %d: writing its xenstore nodes failed", d->cfg.name, i);
         else
-            mgr_logf(m, "domain-builder: %s: vif %d (%s%s%s) on %s", d->cfg.name, i, v.mac, v.ip[0] ? ", " : "", v.ip,
-                     b->cfg.name);
+            mgr_logf(m, "domain-builder: %s: vif %d (%s%s%s) on %s", d->cfg.name, i, v.mac,
+                     v.ip[0] ? ", " : "", v.ip, b->cfg.name);
     }
 }
 
@@ -157,7 +155,8 @@ void mgr_xs_vifs_remove(struct mgr *m, struct mgr_dom *d)
         struct mgr_vif v;
         struct mgr_dom *b;
         char path[96];
-        if (mgr_vif_parse(d->cfg.vif[i], d->domid, (uint32_t)i, &v) || !(b = mgr_find(m, v.backend)) || !b->store_port)
+        if (mgr_vif_parse(d->cfg.vif[i], d->domid, (uint32_t)i, &v) || !(b = mgr_find(m, v.backend)) ||
+            !b->store_port)
             continue;
         snprintf(path, sizeof(path), "/local/domain/%u/backend/vif/%u/%u", b->domid, d->domid, v.devid);
         xsc_rm(m->xs, path);

@@ -23,7 +23,7 @@ struct mgr_vif {
     char ip[DOM_SPEC_MAX + 1];
     char bridge[DOM_SPEC_MAX + 1];
     char backend[DOM_NAME_MAX + 1];
-    char rate[48];         /* "BYTES,USECS" or "" */
+    char rate[48]; /* "BYTES,USECS" or "" */
     uint32_t devid;
 };
 

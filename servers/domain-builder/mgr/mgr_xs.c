@@ -51,23 +51,19 @@ static int xs_wait(void *ctx, int timeout_ms)
     for (;;) {
         uint32_t p;
         while (!m->b->ops->pending(m->b, &p)) {
-            if (p == m->xs_lport)
-                return 0;
+            if (p == m->xs_lport) return 0;
             if (m->ndeferred < (int)(sizeof(m->deferred) / sizeof(*m->deferred)))
                 m->deferred[m->ndeferred++] = p;
         }
         if (fd < 0) {
-            if (m->xs_poke)
-                m->xs_poke(m);
+            if (m->xs_poke) m->xs_poke(m);
             return ++m->xs_spins > timeout_ms ? -ETIMEDOUT : 0;
         }
         long left = end - ms_now();
-        if (left <= 0)
-            return -ETIMEDOUT;
+        if (left <= 0) return -ETIMEDOUT;
         struct pollfd pf = { fd, POLLIN, 0 };
-        poll(&pf, 1, (int)(left < 50 ? left : 50));   /* and look at the ring again */
-        if (!(pf.revents & POLLIN))
-            return 0;
+        poll(&pf, 1, (int)(left < 50 ? left : 50)); /* and look at the ring again */
+        if (!(pf.revents & POLLIN)) return 0;
     }
 }
 
@@ -79,12 +75,10 @@ int mgr_xs_prepare(struct mgr *m, uint32_t domid, char *args, size_t size)
         uint32_t port, gref;
         void *page = m->b->ops->grant_page(m->b, domid, &gref);
         if (!page || m->b->ops->bind_unbound(m->b, domid, &port))
-            return -1;                  /* a page may leak: there is no ungrant */
+            return -1; /* a page may leak: there is no ungrant */
         struct xsc *x = xsc_new_ring(page, &xs_ops, m);
-        if (!x)
-            return -1;
-        if (m->xs)
-            xsc_free(m->xs);
+        if (!x) return -1;
+        if (m->xs) xsc_free(m->xs);
         xsc_set_timeout(x, XS_TIMEOUT_MS);
         m->xs = x;
         m->xs_page = page;
@@ -93,8 +87,8 @@ int mgr_xs_prepare(struct mgr *m, uint32_t domid, char *args, size_t size)
         m->xs_gref = gref;
     }
     m->xs_broken = 0;
-    snprintf(args, size, "--master-domid %u --event %u --master-gref %u", m->b->self,
-             m->xs_lport, m->xs_gref);
+    snprintf(args, size, "--master-domid %u --event %u --master-gref %u", m->b->self, m->xs_lport,
+             m->xs_gref);
     return 0;
 }
 
@@ -112,8 +106,7 @@ static int up(struct mgr *m)
 {
     m->xs_spins = 0;
     m->xs_deadline = ms_now() + 2 * XS_TIMEOUT_MS;
-    return m->xs && !m->xs_broken && m->xenstore_domid != BUILD_NO_XENSTORE &&
-           m->xenstore_domid == m->xs_for;
+    return m->xs && !m->xs_broken && m->xenstore_domid != BUILD_NO_XENSTORE && m->xenstore_domid == m->xs_for;
 }
 
 static int check(struct mgr *m, int rc, const char *what, uint32_t domid)
@@ -121,8 +114,7 @@ static int check(struct mgr *m, int rc, const char *what, uint32_t domid)
     if (rc) {
         mgr_logf(m, "domain-builder: xenstore: %s for domain %u failed (%d)", what, domid, rc);
         /* a refusal is an answer; no answer means the connection is gone */
-        if (rc == -ETIMEDOUT || rc == -EIO)
-            m->xs_broken = 1;
+        if (rc == -ETIMEDOUT || rc == -EIO) m->xs_broken = 1;
     }
     return rc;
 }
@@ -141,26 +133,26 @@ static int sub(struct mgr *m, const char *base, const char *rel, const char *val
 {
     char path[128];
     snprintf(path, sizeof(path), "%s/%s", base, rel);
-    if (val)
-        return xsc_write(m->xs, path, val);
+    if (val) return xsc_write(m->xs, path, val);
     int rc = xsc_mkdir(m->xs, path);
     return rc ? rc : perms(m, path, (uint32_t)owner, -1);
 }
 
-int mgr_xs_add(struct mgr *m, struct mgr_dom *d, uint64_t store_mfn, uint32_t store_port,
-               char *err, size_t errlen)
+int mgr_xs_add(struct mgr *m, struct mgr_dom *d, uint64_t store_mfn, uint32_t store_port, char *err,
+               size_t errlen)
 {
     char base[64], id[16];
     d->store_mfn = store_mfn;
     d->store_port = store_port;
-    if (!store_port)
-        return 0;                   /* built before any xenstore domain: introduced later */
+    if (!store_port) return 0; /* built before any xenstore domain: introduced later */
     if (!up(m)) {
         /* a xenstore domain runs but we cannot reach it: the guest would
          * wait for its store forever */
         if (m->xs && m->xenstore_domid != BUILD_NO_XENSTORE)
-            return db_errf(err, errlen, "xenstore (domain %u) is not answering; "
-                           "try xl restart xenstore", m->xenstore_domid);
+            return db_errf(err, errlen,
+                           "xenstore (domain %u) is not answering; "
+                           "try xl restart xenstore",
+                           m->xenstore_domid);
         return 0;
     }
     snprintf(base, sizeof(base), "/local/domain/%u", d->domid);
@@ -173,8 +165,8 @@ int mgr_xs_add(struct mgr *m, struct mgr_dom *d, uint64_t store_mfn, uint32_t st
     rc = rc ? rc : sub(m, base, "data", NULL, d->domid);
     rc = rc ? rc : xsc_introduce(m->xs, d->domid, store_mfn, store_port);
     if (check(m, rc, "nodes and introduce", d->domid))
-        return db_errf(err, errlen, "xenstore: writing %s and introducing domain %u failed: %s",
-                       base, d->domid, strerror(rc < 0 ? -rc : rc));
+        return db_errf(err, errlen, "xenstore: writing %s and introducing domain %u failed: %s", base,
+                       d->domid, strerror(rc < 0 ? -rc : rc));
     mgr_xs_vbds(m, d);
     mgr_xs_vifs(m, d);
     return 0;
@@ -183,8 +175,7 @@ int mgr_xs_add(struct mgr *m, struct mgr_dom *d, uint64_t store_mfn, uint32_t st
 void mgr_xs_remove(struct mgr *m, struct mgr_dom *d)
 {
     char base[64];
-    if (!up(m) || !d->store_port)
-        return;
+    if (!up(m) || !d->store_port) return;
     snprintf(base, sizeof(base), "/local/domain/%u", d->domid);
     mgr_xs_vbds_remove(m, d);
     mgr_xs_vifs_remove(m, d);
@@ -201,13 +192,11 @@ void mgr_xs_started(struct mgr *m)
 int mgr_xs_shutdown(struct mgr *m, struct mgr_dom *d, const char *what)
 {
     char path[96], *val = NULL;
-    if (!up(m) || !d->store_port)
-        return -1;
+    if (!up(m) || !d->store_port) return -1;
     snprintf(path, sizeof(path), "/local/domain/%u/control/feature-poweroff", d->domid);
     int listens = !xsc_read(m->xs, path, &val) && val && !strcmp(val, "1");
     free(val);
-    if (!listens)
-        return -1;                  /* nothing in the domain listens */
+    if (!listens) return -1; /* nothing in the domain listens */
     snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", d->domid);
     return check(m, xsc_write(m->xs, path, what), "control/shutdown", d->domid);
 }
@@ -220,14 +209,15 @@ int mgr_mem_set(struct mgr *m, struct mgr_dom *d, uint64_t kb, char *err, size_t
         return db_errf(err, errlen, "%s: %llu MiB is above its maxmem (%u MiB)", d->cfg.name,
                        (unsigned long long)(kb >> 10), d->cfg.maxmem_mb);
     if (!up(m) || !d->store_port)
-        return db_errf(err, errlen, "%s has no xenstore connection: its balloon driver "
-                       "cannot be told a memory target", d->cfg.name);
+        return db_errf(err, errlen,
+                       "%s has no xenstore connection: its balloon driver "
+                       "cannot be told a memory target",
+                       d->cfg.name);
     /* as xl: the balloon driver in the guest watches memory/target (KiB) */
     snprintf(path, sizeof(path), "/local/domain/%u/memory/target", d->domid);
     snprintf(val, sizeof(val), "%llu", (unsigned long long)kb);
     int rc = xsc_write(m->xs, path, val);
     if (check(m, rc, "memory/target", d->domid))
-        return db_errf(err, errlen, "xenstore: writing %s failed: %s", path,
-                       strerror(rc < 0 ? -rc : rc));
+        return db_errf(err, errlen, "xenstore: writing %s failed: %s", path, strerror(rc < 0 ? -rc : rc));
     return 0;
 }

@@ -8,18 +8,20 @@
 
 static const char *reason_name(uint32_t r)
 {
-    static const char *names[] = { "poweroff", "reboot", "suspend", "crash",
-                                   "watchdog", "soft_reset" };
+    static const char *names[] = { "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset" };
     return r < sizeof(names) / sizeof(*names) ? names[r] : "unknown";
 }
 
 static enum dom_action action_for(const struct domcfg *cfg, uint32_t reason)
 {
     switch (reason) {
-    case SHUTDOWN_poweroff: return cfg->on_poweroff;
+    case SHUTDOWN_poweroff:
+        return cfg->on_poweroff;
     case SHUTDOWN_reboot:
-    case SHUTDOWN_soft_reset: return cfg->on_reboot;
-    default: return cfg->on_crash;
+    case SHUTDOWN_soft_reset:
+        return cfg->on_reboot;
+    default:
+        return cfg->on_crash;
     }
 }
 
@@ -30,8 +32,7 @@ static int may_restart(struct restart_hist *h, uint64_t now)
     int recent = 0;
     for (int i = 0; i < h->n; i++)
         recent += now - h->at_ms[i] < POLICY_WINDOW_MS;
-    if (recent >= POLICY_BURST)
-        return 0;
+    if (recent >= POLICY_BURST) return 0;
     if (h->n == POLICY_BURST) {
         for (int i = 1; i < POLICY_BURST; i++)
             h->at_ms[i - 1] = h->at_ms[i];
@@ -41,16 +42,14 @@ static int may_restart(struct restart_hist *h, uint64_t now)
     return 1;
 }
 
-struct policy_dec policy_decide(const db_dominfo *info, const struct domcfg *cfg,
-                                struct restart_hist *h, uint64_t now_ms)
+struct policy_dec policy_decide(const db_dominfo *info, const struct domcfg *cfg, struct restart_hist *h,
+                                uint64_t now_ms)
 {
     struct policy_dec d = { POL_NONE, 0, 0, "running" };
-    if (!(info->flags & XEN_DOMINF_shutdown) || (info->flags & XEN_DOMINF_dying))
-        return d;
+    if (!(info->flags & XEN_DOMINF_shutdown) || (info->flags & XEN_DOMINF_dying)) return d;
     d.reason = (info->flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
     d.why = reason_name(d.reason);
-    if (d.reason == SHUTDOWN_suspend)
-        return d;
+    if (d.reason == SHUTDOWN_suspend) return d;
     enum dom_action a = action_for(cfg, d.reason);
     d.act = a == ACT_DESTROY ? POL_DESTROY : a == ACT_PRESERVE ? POL_PRESERVE : POL_RESTART;
     if (d.act == POL_RESTART && !may_restart(h, now_ms)) {

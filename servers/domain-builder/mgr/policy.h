@@ -9,8 +9,8 @@
 #include "backend/backend.h"
 #include "cfg/domcfg.h"
 
-#define POLICY_BURST     5          /* restarts ... */
-#define POLICY_WINDOW_MS 60000      /* ... within this long: stop restarting */
+#define POLICY_BURST     5     /* restarts ... */
+#define POLICY_WINDOW_MS 60000 /* ... within this long: stop restarting */
 
 enum policy_act { POL_NONE, POL_DESTROY, POL_RESTART, POL_PRESERVE };
 
@@ -22,13 +22,13 @@ struct restart_hist {
 struct policy_dec {
     enum policy_act act;
     int same_domid;
-    uint32_t reason;                /* SHUTDOWN_* */
-    const char *why;                /* "poweroff", "crash", ... */
+    uint32_t reason; /* SHUTDOWN_* */
+    const char *why; /* "poweroff", "crash", ... */
 };
 
 /* info: the domain's getdomaininfo; records a restart in h when it decides one. */
-struct policy_dec policy_decide(const db_dominfo *info, const struct domcfg *cfg,
-                                struct restart_hist *h, uint64_t now_ms);
+struct policy_dec policy_decide(const db_dominfo *info, const struct domcfg *cfg, struct restart_hist *h,
+                                uint64_t now_ms);
 const char *policy_act_name(enum policy_act a);
 
 #endif

@@ -31,8 +31,7 @@ int com2_listen(struct com2 *c, const char *path, char *err, size_t errlen)
     memset(c, 0, sizeof(*c));
     c->kind = COM2_UNIX;
     c->rfd = c->wfd = -1;
-    if (strlen(path) >= sizeof(a.sun_path))
-        return db_errf(err, errlen, "%s: socket path too long", path);
+    if (strlen(path) >= sizeof(a.sun_path)) return db_errf(err, errlen, "%s: socket path too long", path);
     strcpy(a.sun_path, path);
     unlink(path);
     c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -42,8 +41,13 @@ int com2_listen(struct com2 *c, const char *path, char *err, size_t errlen)
 }
 
 #if defined(__x86_64__)
-static uint8_t inb_(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static void outb_(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
+static uint8_t inb_(uint16_t port)
+{
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+static void outb_(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
 #endif
 
 int com2_open_uart(struct com2 *c, uint16_t base, char *err, size_t errlen)
@@ -51,18 +55,17 @@ int com2_open_uart(struct com2 *c, uint16_t base, char *err, size_t errlen)
     memset(c, 0, sizeof(*c));
 #if defined(__x86_64__)
     if (ioperm(base, 8, 1))
-        return db_errf(err, errlen, "no access to I/O ports %#x-%#x: %s", base, base + 7,
-                       strerror(errno));
+        return db_errf(err, errlen, "no access to I/O ports %#x-%#x: %s", base, base + 7, strerror(errno));
     c->kind = COM2_UART;
     c->base = base;
     c->rfd = c->wfd = c->lfd = -1;
-    outb_(base + 1, 0x00);          /* no interrupts */
-    outb_(base + 3, 0x80);          /* divisor latch */
-    outb_(base + 0, 0x01);          /* 115200 baud */
+    outb_(base + 1, 0x00); /* no interrupts */
+    outb_(base + 3, 0x80); /* divisor latch */
+    outb_(base + 0, 0x01); /* 115200 baud */
     outb_(base + 1, 0x00);
-    outb_(base + 3, 0x03);          /* 8N1 */
-    outb_(base + 2, 0xc7);          /* FIFOs on, cleared */
-    outb_(base + 4, 0x0b);          /* DTR, RTS, OUT2 */
+    outb_(base + 3, 0x03); /* 8N1 */
+    outb_(base + 2, 0xc7); /* FIFOs on, cleared */
+    outb_(base + 4, 0x0b); /* DTR, RTS, OUT2 */
     return 0;
 #else
     (void)base;
@@ -72,8 +75,7 @@ int com2_open_uart(struct com2 *c, uint16_t base, char *err, size_t errlen)
 
 int com2_pollfd(const struct com2 *c)
 {
-    if (c->kind == COM2_UNIX)
-        return c->rfd >= 0 ? c->rfd : c->lfd;
+    if (c->kind == COM2_UNIX) return c->rfd >= 0 ? c->rfd : c->lfd;
     return c->kind == COM2_FDS ? c->rfd : -1;
 }
 
@@ -91,8 +93,7 @@ static size_t uart_read(struct com2 *c, char *buf, size_t n)
 
 size_t com2_read_text(struct com2 *c, char *buf, size_t n, int *change)
 {
-    if (c->kind != COM2_UART)
-        return com2_read(c, buf, n, change);
+    if (c->kind != COM2_UART) return com2_read(c, buf, n, change);
     *change = COM2_SAME;
     size_t k = 0;
 #if defined(__x86_64__)
@@ -107,23 +108,20 @@ size_t com2_read_text(struct com2 *c, char *buf, size_t n, int *change)
 size_t com2_read(struct com2 *c, char *buf, size_t n, int *change)
 {
     *change = COM2_SAME;
-    if (c->kind == COM2_UART)
-        return uart_read(c, buf, n);
+    if (c->kind == COM2_UART) return uart_read(c, buf, n);
     if (c->kind == COM2_UNIX && c->rfd < 0) {
         c->rfd = c->wfd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         *change = c->rfd >= 0 ? COM2_CONNECTED : COM2_SAME;
         return 0;
     }
-    if (c->kind == COM2_NONE || c->rfd < 0)
-        return 0;
+    if (c->kind == COM2_NONE || c->rfd < 0) return 0;
     ssize_t r = read(c->rfd, buf, n);
-    if (r > 0)
-        return (size_t)r;
+    if (r > 0) return (size_t)r;
     if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
         *change = COM2_GONE;
         if (c->kind == COM2_UNIX) {
             close(c->rfd);
-            c->rfd = c->wfd = -1;   /* wait for the next client */
+            c->rfd = c->wfd = -1; /* wait for the next client */
         } else
             c->kind = COM2_NONE;
     }
@@ -142,14 +140,11 @@ void com2_write(struct com2 *c, const char *buf, size_t n)
 #endif
         return;
     }
-    if (c->wfd < 0)
-        return;
+    if (c->wfd < 0) return;
     while (n) {
         ssize_t w = write(c->wfd, buf, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;                 /* a stuck client loses output, never blocks us */
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return; /* a stuck client loses output, never blocks us */
         buf += w;
         n -= (size_t)w;
     }

@@ -13,9 +13,9 @@ enum com2_kind { COM2_NONE, COM2_FDS, COM2_UNIX, COM2_UART };
 
 struct com2 {
     enum com2_kind kind;
-    int rfd, wfd;                   /* FDS; UNIX: the client (or -1) */
-    int lfd;                        /* UNIX: listening socket */
-    uint16_t base;                  /* UART */
+    int rfd, wfd;  /* FDS; UNIX: the client (or -1) */
+    int lfd;       /* UNIX: listening socket */
+    uint16_t base; /* UART */
 };
 
 int com2_open_fds(struct com2 *c, int rfd, int wfd);

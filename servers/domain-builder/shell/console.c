@@ -27,8 +27,7 @@ size_t cons_write_in(struct xencons_interface *r, const char *data, size_t n)
     XENCONS_RING_IDX cons = __atomic_load_n(&r->in_cons, __ATOMIC_ACQUIRE);
     XENCONS_RING_IDX prod = __atomic_load_n(&r->in_prod, __ATOMIC_RELAXED);
     XENCONS_RING_IDX used = prod - cons;
-    if (used > sizeof(r->in))
-        return 0;                   /* the domain broke its ring: write nothing */
+    if (used > sizeof(r->in)) return 0; /* the domain broke its ring: write nothing */
     size_t space = sizeof(r->in) - used, k = n < space ? n : space;
     for (size_t i = 0; i < k; i++)
         ((volatile char *)r->in)[MASK_XENCONS_IDX(prod + i, r->in)] = data[i];
@@ -45,8 +44,8 @@ static void emit_line(struct cons_lines *lb, const char *prefix, cons_emit_fn em
     lb->n = 0;
 }
 
-void cons_feed(struct cons_lines *lb, const char *data, size_t n, const char *prefix,
-               cons_emit_fn emit, void *ctx)
+void cons_feed(struct cons_lines *lb, const char *data, size_t n, const char *prefix, cons_emit_fn emit,
+               void *ctx)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)data[i];
@@ -54,16 +53,13 @@ void cons_feed(struct cons_lines *lb, const char *data, size_t n, const char *pr
             emit_line(lb, prefix, emit, ctx);
             continue;
         }
-        if (c == '\r')
-            continue;
+        if (c == '\r') continue;
         lb->buf[lb->n++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? (char)c : '?';
-        if (lb->n == CONS_LINE_MAX)
-            emit_line(lb, prefix, emit, ctx);
+        if (lb->n == CONS_LINE_MAX) emit_line(lb, prefix, emit, ctx);
     }
 }
 
 void cons_flush(struct cons_lines *lb, const char *prefix, cons_emit_fn emit, void *ctx)
 {
-    if (lb->n)
-        emit_line(lb, prefix, emit, ctx);
+    if (lb->n) emit_line(lb, prefix, emit, ctx);
 }

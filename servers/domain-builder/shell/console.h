@@ -23,9 +23,9 @@ struct cons_lines {
     char buf[CONS_LINE_MAX + 1];
     size_t n;
 };
-typedef void (*cons_emit_fn)(void *ctx, const char *line);   /* without newline */
-void cons_feed(struct cons_lines *lb, const char *data, size_t n, const char *prefix,
-               cons_emit_fn emit, void *ctx);
+typedef void (*cons_emit_fn)(void *ctx, const char *line); /* without newline */
+void cons_feed(struct cons_lines *lb, const char *data, size_t n, const char *prefix, cons_emit_fn emit,
+               void *ctx);
 /* Emits a pending partial line (e.g. when the domain goes away). */
 void cons_flush(struct cons_lines *lb, const char *prefix, cons_emit_fn emit, void *ctx);
 

@@ -11,7 +11,7 @@
  * builder holds itself (a boot module of that base name, same size and CRC)
  * is taken from there instead.  Ctrl-] (a new client) abandons an upload. */
 #include "shell/xl.h"
-#include "decompress.h"             /* dc_crc32 */
+#include "decompress.h" /* dc_crc32 */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,22 +21,18 @@
 
 void xl_upload_abandon(struct xl_session *s)
 {
-    if (!s->up.active)
-        return;
+    if (!s->up.active) return;
     free(s->up.buf);
-    say(s, "xl: upload of %s abandoned after %zu of %zu bytes", s->up.name, s->up.got,
-        s->up.want);
+    say(s, "xl: upload of %s abandoned after %zu of %zu bytes", s->up.name, s->up.got, s->up.want);
     memset(&s->up, 0, sizeof(s->up));
 }
 
 static int parse_u64(const char *v, int base, unsigned long long max, unsigned long long *out)
 {
     char *end;
-    if (!*v || *v == '-' || *v == '+' || *v == ' ')
-        return -1;
+    if (!*v || *v == '-' || *v == '+' || *v == ' ') return -1;
     unsigned long long n = strtoull(v, &end, base);
-    if (*end || n > max)
-        return -1;
+    if (*end || n > max) return -1;
     *out = n;
     return 0;
 }
@@ -48,10 +44,8 @@ static int own_copy(struct mgr *m, const char *name, size_t len, uint32_t crc)
     uint8_t *buf;
     size_t n;
     char err[256];
-    if (!m->read_file || m->read_file(m->file_ctx, name, len, &buf, &n, err, sizeof(err)))
-        return 0;
-    if (n != len || dc_crc32(0, buf, n) != crc ||
-        hostfiles_reserve(&m->host, n, err, sizeof(err))) {
+    if (!m->read_file || m->read_file(m->file_ctx, name, len, &buf, &n, err, sizeof(err))) return 0;
+    if (n != len || dc_crc32(0, buf, n) != crc || hostfiles_reserve(&m->host, n, err, sizeof(err))) {
         free(buf);
         return 0;
     }
@@ -59,8 +53,8 @@ static int own_copy(struct mgr *m, const char *name, size_t len, uint32_t crc)
     return 1;
 }
 
-void xl_put(struct mgr *m, struct xl_session *s, const char *name, const char *size,
-            const char *crc, const char *gzip_size)
+void xl_put(struct mgr *m, struct xl_session *s, const char *name, const char *size, const char *crc,
+            const char *gzip_size)
 {
     unsigned long long len, c, zlen = 0;
     char err[256];
@@ -77,8 +71,7 @@ void xl_put(struct mgr *m, struct xl_session *s, const char *name, const char *s
         return;
     }
     if (gzip_size && parse_u64(gzip_size, 10, HOSTFILES_BYTES, &zlen)) {
-        say(s, "xl: put: gzip size '%s' is not a number of bytes up to %u", gzip_size,
-            HOSTFILES_BYTES);
+        say(s, "xl: put: gzip size '%s' is not a number of bytes up to %u", gzip_size, HOSTFILES_BYTES);
         return;
     }
     const struct hostfile *f = hostfiles_find(&m->host, name, 1, (size_t)len, (uint32_t)c);
@@ -109,21 +102,23 @@ void xl_put(struct mgr *m, struct xl_session *s, const char *name, const char *s
     s->up.size = (size_t)len;
     s->up.gzip = gzip_size != NULL;
     s->up.crc = (uint32_t)c;
-    say(s, "send %s (%zu bytes%s as base64 lines, then a line '.')", name, want,
-        gzip_size ? " of gzip" : "");
+    say(s, "send %s (%zu bytes%s as base64 lines, then a line '.')", name, want, gzip_size ? " of gzip" : "");
 }
 
 static int b64(char c)
 {
-    return c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
-         : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
+    return c >= 'A' && c <= 'Z'   ? c - 'A'
+           : c >= 'a' && c <= 'z' ? c - 'a' + 26
+           : c >= '0' && c <= '9' ? c - '0' + 52
+           : c == '+'             ? 62
+           : c == '/'             ? 63
+                                  : -1;
 }
 
 /* Decodes one line into up->buf; -1 if malformed or past the size. */
 static int decode(struct xl_upload *up, const char *l, size_t n)
 {
-    if (n % 4)
-        return -1;
+    if (n % 4) return -1;
     for (size_t i = 0; i < n; i += 4) {
         int v[4], pad = 0;
         for (int k = 0; k < 4; k++) {
@@ -132,18 +127,15 @@ static int decode(struct xl_upload *up, const char *l, size_t n)
                 pad++;
                 continue;
             }
-            if (pad || (v[k] = b64(l[i + k])) < 0)
-                return -1;
+            if (pad || (v[k] = b64(l[i + k])) < 0) return -1;
         }
         uint8_t o[3] = { (uint8_t)(v[0] << 2 | v[1] >> 4), (uint8_t)(v[1] << 4 | v[2] >> 2),
                          (uint8_t)(v[2] << 6 | v[3]) };
         size_t k = 3 - (size_t)pad;
-        if (up->got + k > up->want)
-            return -1;
+        if (up->got + k > up->want) return -1;
         memcpy(up->buf + up->got, o, k);
         up->got += k;
-        if (pad && i + 4 != n)
-            return -1;
+        if (pad && i + 4 != n) return -1;
     }
     return 0;
 }
@@ -164,7 +156,8 @@ void xl_upload_line(struct mgr *m, struct xl_session *s, const char *line, size_
         if (rc || n != up->size) {
             say(s, "xl: put %s: the gzip stream %s", up->name,
                 !out ? "cannot be unpacked: out of memory"
-                     : rc ? dc_strerror(rc) : "unpacks to another size than announced");
+                : rc ? dc_strerror(rc)
+                     : "unpacks to another size than announced");
             free(out);
             free(up->buf);
             memset(up, 0, sizeof(*up));
@@ -176,13 +169,11 @@ void xl_upload_line(struct mgr *m, struct xl_session *s, const char *line, size_
     }
     uint32_t crc = dc_crc32(0, up->buf, up->got);
     if (up->bad)
-        say(s, "xl: put %s: data line %d is not base64 or goes past %zu bytes", up->name,
-            up->bad, up->want);
+        say(s, "xl: put %s: data line %d is not base64 or goes past %zu bytes", up->name, up->bad, up->want);
     else if (up->got != up->want)
         say(s, "xl: put %s: %zu bytes arrived, %zu announced", up->name, up->got, up->want);
     else if (crc != up->crc)
-        say(s, "xl: put %s: CRC-32 %08x, %08x announced (damaged in transit)", up->name, crc,
-            up->crc);
+        say(s, "xl: put %s: CRC-32 %08x, %08x announced (damaged in transit)", up->name, crc, up->crc);
     else {
         hostfiles_add(&m->host, up->name, up->buf, up->got, crc);
         say(s, "stored %s (%zu bytes)", up->name, up->got);

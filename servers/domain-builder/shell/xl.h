@@ -13,7 +13,7 @@
 #include "mgr/mgr.h"
 
 #define XL_SESSION_LINE 513
-#define XL_DETACH_CHAR  0x1d    /* Ctrl-] */
+#define XL_DETACH_CHAR  0x1d /* Ctrl-] */
 #define XL_PROMPT       "xl> "
 
 /* How a session shows what is typed:
@@ -26,24 +26,24 @@ enum xl_style { XL_TERMINAL, XL_LOG };
 struct xl_upload {
     int active;
     char name[HOSTFILES_NAME + 1];
-    uint8_t *buf;               /* what arrives: the file, or its gzip stream */
+    uint8_t *buf; /* what arrives: the file, or its gzip stream */
     size_t want, got;
-    size_t size;                /* the file's size (want, unless gzip) */
+    size_t size; /* the file's size (want, unless gzip) */
     int gzip;
     uint32_t crc;
-    int bad;                    /* a malformed line: reported at the end */
+    int bad; /* a malformed line: reported at the end */
     long lines;
 };
 
 struct xl_session {
     struct db_out out;
     enum xl_style style;
-    uint32_t attached;          /* domain id, or 0 */
+    uint32_t attached; /* domain id, or 0 */
     char line[XL_SESSION_LINE];
     size_t n;
     int overlong;
-    int cr;                     /* the last byte was '\r' (a '\n' after it ends nothing) */
-    struct xl_upload up;        /* `xl put`: base64 lines until "." */
+    int cr;              /* the last byte was '\r' (a '\n' after it ends nothing) */
+    struct xl_upload up; /* `xl put`: base64 lines until "." */
 };
 
 /* Feeds raw input bytes: complete lines are run as commands, passed to the
@@ -61,8 +61,8 @@ void xl_hello(struct xl_session *s);
 void xl_say(struct xl_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* upload.c: `xl put NAME SIZE CRC32` and the lines that follow it */
-void xl_put(struct mgr *m, struct xl_session *s, const char *name, const char *size,
-            const char *crc, const char *gzip_size);
+void xl_put(struct mgr *m, struct xl_session *s, const char *name, const char *size, const char *crc,
+            const char *gzip_size);
 void xl_upload_line(struct mgr *m, struct xl_session *s, const char *line, size_t n);
 void xl_upload_abandon(struct xl_session *s);
 

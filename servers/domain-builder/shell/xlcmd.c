@@ -11,7 +11,7 @@
 static const struct {
     const char *name;
     enum xl_op op;
-    int min, max;                   /* positional arguments */
+    int min, max; /* positional arguments */
     const char *flags;
     const char *usage;
 } cmds[] = {
@@ -39,26 +39,21 @@ static int split(char *buf, char **w, int *n, char *err, size_t errlen)
     for (;;) {
         while (*p == ' ' || *p == '\t')
             p++;
-        if (!*p || *p == '#')
-            return 0;
-        if (*n == MAX_WORDS)
-            return db_errf(err, errlen, "too many words");
+        if (!*p || *p == '#') return 0;
+        if (*n == MAX_WORDS) return db_errf(err, errlen, "too many words");
         char q = (*p == '"' || *p == '\'') ? *p++ : 0;
         w[(*n)++] = p;
         while (*p && (q ? *p != q : (*p != ' ' && *p != '\t')))
             p++;
-        if (q && !*p)
-            return db_errf(err, errlen, "unterminated quote");
-        if (*p)
-            *p++ = 0;
+        if (q && !*p) return db_errf(err, errlen, "unterminated quote");
+        if (*p) *p++ = 0;
     }
 }
 
 static int check_chars(const char *line, char *err, size_t errlen)
 {
     size_t n = strnlen(line, XL_LINE_MAX + 1);
-    if (n > XL_LINE_MAX)
-        return db_errf(err, errlen, "line longer than %d characters", XL_LINE_MAX);
+    if (n > XL_LINE_MAX) return db_errf(err, errlen, "line longer than %d characters", XL_LINE_MAX);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)line[i];
         if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
@@ -69,8 +64,7 @@ static int check_chars(const char *line, char *err, size_t errlen)
 
 static int opt_value(char *dst, size_t size, const char *v)
 {
-    if (strlen(v) >= size)
-        return -1;
+    if (strlen(v) >= size) return -1;
     strcpy(dst, v);
     return 0;
 }
@@ -80,8 +74,7 @@ static int args(int i, char **w, int n, struct xl_cmd *cmd, char *err, size_t er
     for (int k = 0; k < n; k++) {
         const char *f = w[k][0] == '-' && w[k][1] && !w[k][2] ? strchr(cmds[i].flags, w[k][1]) : NULL;
         if (f && f[1] == ':') {
-            if (k + 1 == n || !w[k + 1][0])
-                return db_errf(err, errlen, "usage: %s", cmds[i].usage);
+            if (k + 1 == n || !w[k + 1][0]) return db_errf(err, errlen, "usage: %s", cmds[i].usage);
             const char *v = w[++k];
             char *dst = *f == 'd' ? cmd->dom : *f == 'w' ? cmd->weight : cmd->cap;
             if (opt_value(dst, *f == 'd' ? sizeof(cmd->dom) : sizeof(cmd->weight), v))
@@ -121,15 +114,12 @@ int xl_parse(const char *line, struct xl_cmd *cmd, char *err, size_t errlen)
     char buf[XL_LINE_MAX + 1], *w[MAX_WORDS];
     int n;
     memset(cmd, 0, sizeof(*cmd));
-    if (check_chars(line, err, errlen))
-        return -1;
+    if (check_chars(line, err, errlen)) return -1;
     strcpy(buf, line);
     buf[strcspn(buf, "\r\n")] = 0;
-    if (split(buf, w, &n, err, errlen))
-        return -1;
+    if (split(buf, w, &n, err, errlen)) return -1;
     int first = n > 0 && !strcmp(w[0], "xl");
-    if (n == first)
-        return first ? db_errf(err, errlen, "usage: xl COMMAND (try 'xl help')") : 0;
+    if (n == first) return first ? db_errf(err, errlen, "usage: xl COMMAND (try 'xl help')") : 0;
     for (size_t i = 0; i < sizeof(cmds) / sizeof(*cmds); i++)
         if (!strcmp(w[first], cmds[i].name))
             return args((int)i, w + first + 1, n - first - 1, cmd, err, errlen);

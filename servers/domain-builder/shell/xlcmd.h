@@ -13,22 +13,34 @@
 #define XL_OPT_MAX  31
 
 enum xl_op {
-    XL_NONE,            /* empty line or comment */
-    XL_HELP, XL_LIST, XL_INFO, XL_CREATE, XL_DESTROY, XL_SHUTDOWN, XL_REBOOT,
-    XL_PAUSE, XL_UNPAUSE, XL_CONSOLE, XL_RESTART, XL_MEMSET, XL_SCHED_CREDIT, XL_PUT,
+    XL_NONE, /* empty line or comment */
+    XL_HELP,
+    XL_LIST,
+    XL_INFO,
+    XL_CREATE,
+    XL_DESTROY,
+    XL_SHUTDOWN,
+    XL_REBOOT,
+    XL_PAUSE,
+    XL_UNPAUSE,
+    XL_CONSOLE,
+    XL_RESTART,
+    XL_MEMSET,
+    XL_SCHED_CREDIT,
+    XL_PUT,
 };
 
 struct xl_cmd {
     enum xl_op op;
-    char arg[XL_ARG_MAX + 1];       /* the first positional argument; "" if none */
-    char pos[XL_MAX_POS][XL_ARG_MAX + 1];   /* all of them (pos[0] = arg) */
+    char arg[XL_ARG_MAX + 1];             /* the first positional argument; "" if none */
+    char pos[XL_MAX_POS][XL_ARG_MAX + 1]; /* all of them (pos[0] = arg) */
     int npos;
-    int console;                    /* create -c */
-    int wait;                       /* shutdown/reboot -w */
-    int paused, dryrun;             /* create -p, -n */
-    int longfmt;                    /* list -l */
-    char dom[XL_ARG_MAX + 1];       /* sched-credit -d */
-    char weight[XL_OPT_MAX + 1], cap[XL_OPT_MAX + 1];   /* sched-credit -w, -c */
+    int console;                                      /* create -c */
+    int wait;                                         /* shutdown/reboot -w */
+    int paused, dryrun;                               /* create -p, -n */
+    int longfmt;                                      /* list -l */
+    char dom[XL_ARG_MAX + 1];                         /* sched-credit -d */
+    char weight[XL_OPT_MAX + 1], cap[XL_OPT_MAX + 1]; /* sched-credit -w, -c */
 };
 
 /* 0 on success; -1 with a one-line message in err. */

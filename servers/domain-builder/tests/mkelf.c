@@ -29,8 +29,7 @@ static size_t notes(uint8_t *p, const struct mkelf_opts *o)
     }
     v = o->virt_base + o->paddr + o->entry_off;
     n += note(p + n, XEN_ELFNOTE_ENTRY, &v, 8);
-    if (o->init_p2m)
-        n += note(p + n, XEN_ELFNOTE_INIT_P2M, &o->init_p2m, 8);
+    if (o->init_p2m) n += note(p + n, XEN_ELFNOTE_INIT_P2M, &o->init_p2m, 8);
     if (o->hypercall_page_off) {
         v = o->virt_base + o->paddr + o->hypercall_page_off;
         n += note(p + n, XEN_ELFNOTE_HYPERCALL_PAGE, &v, 8);
@@ -44,19 +43,31 @@ static size_t notes(uint8_t *p, const struct mkelf_opts *o)
 
 size_t mkelf(uint8_t *buf, size_t size, const struct mkelf_opts *o)
 {
-    Elf64_Ehdr h = { .e_type = ET_EXEC, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
-                     .e_phoff = sizeof(Elf64_Ehdr), .e_ehsize = sizeof(Elf64_Ehdr),
-                     .e_phentsize = sizeof(Elf64_Phdr), .e_phnum = 3 };
+    Elf64_Ehdr h = { .e_type = ET_EXEC,
+                     .e_machine = EM_X86_64,
+                     .e_version = EV_CURRENT,
+                     .e_phoff = sizeof(Elf64_Ehdr),
+                     .e_ehsize = sizeof(Elf64_Ehdr),
+                     .e_phentsize = sizeof(Elf64_Phdr),
+                     .e_phnum = 3 };
     memcpy(h.e_ident, ELFMAG, SELFMAG);
     h.e_ident[EI_CLASS] = ELFCLASS64;
     h.e_ident[EI_DATA] = ELFDATA2LSB;
     h.e_ident[EI_VERSION] = EV_CURRENT;
     size_t off = 4096;
     Elf64_Phdr ph[3] = {
-        { .p_type = PT_LOAD, .p_offset = off, .p_paddr = o->paddr, .p_filesz = o->text_size,
-          .p_memsz = o->text_size, .p_flags = PF_R | PF_X },
-        { .p_type = PT_LOAD, .p_offset = off + o->text_size, .p_paddr = o->paddr + o->text_size,
-          .p_filesz = o->data_size, .p_memsz = o->data_size + o->bss, .p_flags = PF_R | PF_W },
+        { .p_type = PT_LOAD,
+          .p_offset = off,
+          .p_paddr = o->paddr,
+          .p_filesz = o->text_size,
+          .p_memsz = o->text_size,
+          .p_flags = PF_R | PF_X },
+        { .p_type = PT_LOAD,
+          .p_offset = off + o->text_size,
+          .p_paddr = o->paddr + o->text_size,
+          .p_filesz = o->data_size,
+          .p_memsz = o->data_size + o->bss,
+          .p_flags = PF_R | PF_W },
         { .p_type = PT_NOTE, .p_offset = 1024 },
     };
     memset(buf, 0, size);

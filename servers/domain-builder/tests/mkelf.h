@@ -7,14 +7,14 @@
 #include <stdint.h>
 
 struct mkelf_opts {
-    uint64_t virt_base;             /* VIRT_BASE note (0 = omit) */
-    uint64_t paddr;                 /* p_paddr of the first segment */
+    uint64_t virt_base; /* VIRT_BASE note (0 = omit) */
+    uint64_t paddr;     /* p_paddr of the first segment */
     uint64_t text_size, data_size, bss;
-    uint64_t entry_off;             /* ENTRY = virt_base + paddr + entry_off */
-    uint64_t init_p2m;              /* 0 = omit */
-    uint64_t hypercall_page_off;    /* 0 = omit */
+    uint64_t entry_off;          /* ENTRY = virt_base + paddr + entry_off */
+    uint64_t init_p2m;           /* 0 = omit */
+    uint64_t hypercall_page_off; /* 0 = omit */
     int mod_start_pfn;
-    const char *xen_version;        /* NULL = "xen-3.0" */
+    const char *xen_version; /* NULL = "xen-3.0" */
     int no_notes;
 };
 

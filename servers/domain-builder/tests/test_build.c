@@ -23,19 +23,23 @@ static uint64_t walk(struct backend *b, uint64_t l4mfn, uint64_t va)
     uint64_t t = l4mfn;
     for (int shift = 39; shift >= 12; shift -= 9) {
         uint64_t e = ((uint64_t *)fake_frame(b, t))[(va >> shift) & 511];
-        if (!(e & 1))
-            return 0;
-        if (shift == 12)
-            return e;
+        if (!(e & 1)) return 0;
+        if (shift == 12) return e;
         t = (e & 0x000ffffffffff000ull) >> 12;
     }
     return 0;
 }
 
 static const struct mkelf_opts linux_opts = {
-    .virt_base = 0xffffffff80000000ull, .paddr = 0x200000, .text_size = 0x5000,
-    .data_size = 0x2000, .bss = 0x3000, .entry_off = 0x100, .init_p2m = 0x8000000000ull,
-    .hypercall_page_off = 0x1000, .mod_start_pfn = 1,
+    .virt_base = 0xffffffff80000000ull,
+    .paddr = 0x200000,
+    .text_size = 0x5000,
+    .data_size = 0x2000,
+    .bss = 0x3000,
+    .entry_off = 0x100,
+    .init_p2m = 0x8000000000ull,
+    .hypercall_page_off = 0x1000,
+    .mod_start_pfn = 1,
 };
 
 static void check_tables(struct backend *b, const struct build_out *o, const uint64_t *p2m)
@@ -80,8 +84,7 @@ static void check_p2m(struct backend *b, const struct build_out *o, const uint64
     CHECK(!bad, "every p2m frame belongs to the domain");
 }
 
-static void check_start_info(struct backend *b, const struct build_out *o, const uint64_t *p2m,
-                             size_t rdlen)
+static void check_start_info(struct backend *b, const struct build_out *o, const uint64_t *p2m, size_t rdlen)
 {
     const struct layout *l = &o->layout;
     const start_info_t *si = (const void *)fake_frame(b, p2m[l->start_info_pfn]);
@@ -93,7 +96,8 @@ static void check_start_info(struct backend *b, const struct build_out *o, const
     CHECK(si->store_mfn == p2m[l->store_pfn] && si->console.domU.mfn == p2m[l->console_pfn],
           "store and console mfns");
     CHECK(si->store_evtchn == o->store_port && si->console.domU.evtchn == o->console_port &&
-          si->console.domU.evtchn != 0, "event channels");
+              si->console.domU.evtchn != 0,
+          "event channels");
     CHECK(si->pt_base == l->virt_base + (l->l4_pfn << 12) && si->nr_pt_frames == l->nr_pt,
           "pt_base, nr_pt_frames");
     CHECK(si->mfn_list == 0x8000000000ull, "mfn_list");
@@ -111,23 +115,24 @@ static void check_vcpu(struct backend *b, const struct build_out *o, const uint6
     CHECK(d->ctx_set && d->l4_mfn == p2m[l->l4_pfn], "L4 pinned, context set");
     CHECK(c->user_regs.rip == 0xffffffff80200100ull, "rip = ENTRY");
     CHECK(c->user_regs.rsi == l->virt_base + (l->start_info_pfn << 12), "rsi = start_info");
-    CHECK(c->user_regs.rsp == l->virt_base + ((l->stack_pfn + 1) << 12) &&
-          c->kernel_sp == c->user_regs.rsp, "rsp = top of boot stack");
+    CHECK(c->user_regs.rsp == l->virt_base + ((l->stack_pfn + 1) << 12) && c->kernel_sp == c->user_regs.rsp,
+          "rsp = top of boot stack");
     CHECK(c->user_regs.cs == 0xe033 && c->user_regs.ss == 0xe02b && c->kernel_ss == 0xe02b,
           "flat kernel selectors");
     CHECK(c->flags == (VGCF_in_kernel | VGCF_online), "VGCF_in_kernel|online");
     CHECK(c->ctrlreg[3] == p2m[l->l4_pfn] << 12, "cr3");
 }
 
-static void check_grants_and_ports(struct backend *b, const struct build_out *o,
-                                   const uint64_t *p2m, uint32_t xs)
+static void check_grants_and_ports(struct backend *b, const struct build_out *o, const uint64_t *p2m,
+                                   uint32_t xs)
 {
     struct fake_dom *d = &fake_of(b)->dom[o->domid];
     const grant_entry_v1_t *g = (const void *)fake_frame(b, d->grant_mfn);
     CHECK(g[0].flags == GTF_permit_access && g[0].domid == b->self &&
-          g[0].frame == p2m[o->layout.console_pfn], "grant 0: console page to us");
-    CHECK(g[1].flags == GTF_permit_access && g[1].domid == xs &&
-          g[1].frame == p2m[o->layout.store_pfn], "grant 1: store page to xenstore");
+              g[0].frame == p2m[o->layout.console_pfn],
+          "grant 0: console page to us");
+    CHECK(g[1].flags == GTF_permit_access && g[1].domid == xs && g[1].frame == p2m[o->layout.store_pfn],
+          "grant 1: store page to xenstore");
     CHECK(g[2].flags == 0, "other entries empty");
     CHECK(d->port[o->console_port].state == 1 && d->port[o->console_port].remote_dom == b->self,
           "console port unbound for us");
@@ -166,8 +171,7 @@ static void test_linux_like(void)
     char err[256] = "";
     int rc = build_domain(b, &in, &o, err, sizeof(err));
     CHECK(rc == 0, "build: %s", err);
-    if (rc)
-        return backend_fake_free(b);
+    if (rc) return backend_fake_free(b);
     struct fake_dom *d = &fake_of(b)->dom[o.domid];
     uint64_t *p2m = malloc(o.layout.nr_pages * 8);
     /* the p2m as the guest sees it: read through its own tables */
@@ -181,7 +185,8 @@ static void test_linux_like(void)
           "caps, max_pages, tot_pages");
     CHECK(d->vcpus == 2, "vcpus");
     CHECK(d->nioports == 1 && d->ioport_first[0] == 0x60 && d->ioport_nr[0] == 5, "I/O ports granted");
-    CHECK(d->npci == 2 && d->pci[0] == 0x20 && d->pci[1] == 0x28, "pci functions assigned (devices, then pci)");
+    CHECK(d->npci == 2 && d->pci[0] == 0x20 && d->pci[1] == 0x28,
+          "pci functions assigned (devices, then pci)");
     check_tables(b, &o, p2m);
     check_p2m(b, &o, p2m);
     check_start_info(b, &o, p2m, sizeof(rd));
@@ -212,9 +217,11 @@ static void test_package(void)
     const struct xen_multiboot_mod_list *l = (const void *)p;
     CHECK(len == 4 * 4096, "one descriptor page, modules page aligned");
     CHECK(l[0].mod_start == 4096 && l[0].mod_end == 4096 + 4999 && l[1].mod_start == 3 * 4096 &&
-          l[1].mod_end == 3 * 4096 + 2 && l[2].mod_start == 0 && l[2].mod_end == 0, "entries");
+              l[1].mod_end == 3 * 4096 + 2 && l[2].mod_start == 0 && l[2].mod_end == 0,
+          "entries");
     CHECK(!strcmp((char *)p + l[0].cmdline, "prog arg1") && !strcmp((char *)p + l[1].cmdline, "data") &&
-          l[0].cmdline >= 3 * sizeof(*l), "command lines after the terminator");
+              l[0].cmdline >= 3 * sizeof(*l),
+          "command lines after the terminator");
     CHECK(p[4096] == 1 && p[3 * 4096 + 2] == 'z', "contents");
     free(p);
     struct modpkg_item empty = { a, 0, "e" };
@@ -282,8 +289,8 @@ static void expect_fail(struct backend *b, struct build_in *in, const char *msg)
     CHECK_STR(err, msg, "build error");
     b->ops->physinfo(b, &tot1, &free1, &cpus);
     db_dominfo info;
-    CHECK(free1 == free0 && b->ops->getinfo(b, 1, &info) == -ESRCH &&
-          fake_of(b)->live_maps == 0, "nothing left behind (%s)", msg);
+    CHECK(free1 == free0 && b->ops->getinfo(b, 1, &info) == -ESRCH && fake_of(b)->live_maps == 0,
+          "nothing left behind (%s)", msg);
 }
 
 static void test_failures(void)
@@ -321,8 +328,8 @@ static void test_failures(void)
     struct build_out o;
     char e[256];
     CHECK(!before && build_domain(b, &in, &o, e, sizeof(e)) == 0 &&
-          fake_of(b)->dom[o.domid].max_evtchn_port == 511 &&
-          fake_of(b)->dom[o.domid].max_grant_frames == 4,
+              fake_of(b)->dom[o.domid].max_evtchn_port == 511 &&
+              fake_of(b)->dom[o.domid].max_grant_frames == 4,
           "max_event_channels / max_grant_frames reach createdomain: %s", e);
     b->ops->destroy(b, o.domid);
     c.max_evtchn_port = 1023;
@@ -333,7 +340,7 @@ static void test_failures(void)
     in.kernel_len = 10;
     expect_fail(b, &in, "not an ELF file");
     in.kernel_len = len;
-    img[18] = 3;                                        /* e_machine = i386 */
+    img[18] = 3; /* e_machine = i386 */
     expect_fail(b, &in, "not an x86-64 ELF64 image");
     mkelf(img, sizeof(img), &op);
     img[16] = ET_DYN;
@@ -358,9 +365,9 @@ static void test_failures(void)
     expect_fail(b, &in, "segment 1 lies outside the file");
     in.kernel_len = len;
     memcpy(img, "\x1f\x8b\x08", 3);
-    memset(img + len - 4, 0, 4);                        /* declared size: none */
+    memset(img + len - 4, 0, 4); /* declared size: none */
     expect_fail(b, &in, "kernel image (gzip): unpacked size unknown");
-    memcpy(img + len - 4, "\x00\x10\x00\x00", 4);    /* 4 KiB */
+    memcpy(img + len - 4, "\x00\x10\x00\x00", 4); /* 4 KiB */
     memcpy(img, "\x02\x21\x4c\x18", 4);
     expect_fail(b, &in, "kernel image (lz4-legacy): truncated input");
     memcpy(img, "\x7f\x45\x4c", 3);
@@ -373,8 +380,7 @@ static void test_failures(void)
 static void test_gzip_kernel(void)
 {
     char dir[] = "/tmp/db-gz-XXXXXX", cmd[256], path[64];
-    if (!mkdtemp(dir))
-        return;
+    if (!mkdtemp(dir)) return;
     size_t len = mkelf(img, sizeof(img), &linux_opts);
     snprintf(path, sizeof(path), "%s/k", dir);
     FILE *f = fopen(path, "w");
@@ -383,8 +389,7 @@ static void test_gzip_kernel(void)
     static uint8_t gz[sizeof(img)];
     FILE *p = popen(cmd, "r");
     size_t n = p ? fread(gz, 1, sizeof(gz), p) : 0;
-    if (p)
-        pclose(p);
+    if (p) pclose(p);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     CHECK(system(cmd) == 0 && n > 18 && n < len, "gzip made a smaller image (%zu)", n);
     struct backend *b = backend_fake_new(1 << 14);

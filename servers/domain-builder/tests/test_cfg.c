@@ -36,15 +36,15 @@ static void test_valid(void)
     CHECK_STR(d.ramdisk, "/boot/netback", "ramdisk");
     CHECK_STR(d.cmdline, "console=hvc0 x=\"q\"\t", "extra with escapes");
     CHECK(d.memory_mb == 64 && d.maxmem_mb == 128 && d.vcpus == 2, "numbers");
-    CHECK(d.on_poweroff == ACT_DESTROY && d.on_reboot == ACT_PRESERVE &&
-          d.on_crash == ACT_RESTART, "actions");
+    CHECK(d.on_poweroff == ACT_DESTROY && d.on_reboot == ACT_PRESERVE && d.on_crash == ACT_RESTART,
+          "actions");
     CHECK(d.nvif == 2 && !strcmp(d.vif[1], "ip=10.0.0.2"), "vifs");
     CHECK(d.ndisk == 2, "disks");
     CHECK(d.caps == (TESSERA_CAP_IO | TESSERA_CAP_XENSTORE), "caps %#x", d.caps);
-    CHECK(d.ndev == 4 && d.dev[0].kind == DEV_IOPORTS && d.dev[0].first == 0x2f8 &&
-          d.dev[0].last == 0x2ff && d.dev[1].kind == DEV_IRQ && d.dev[1].first == 3 &&
-          d.dev[2].first == 0xfebf0 && d.dev[2].last == 0xfebf0 &&
-          d.dev[3].first == (3 << 3), "devices");
+    CHECK(d.ndev == 4 && d.dev[0].kind == DEV_IOPORTS && d.dev[0].first == 0x2f8 && d.dev[0].last == 0x2ff &&
+              d.dev[1].kind == DEV_IRQ && d.dev[1].first == 3 && d.dev[2].first == 0xfebf0 &&
+              d.dev[2].last == 0xfebf0 && d.dev[3].first == (3 << 3),
+          "devices");
     char caps[64];
     dom_caps_str(d.caps, caps, sizeof(caps));
     CHECK_STR(caps, "IO,XENSTORE", "caps string");
@@ -57,15 +57,17 @@ static void test_defaults(void)
     CHECK(parse("name=\"g\"\nkernel=\"k\"\ncmdline=\"c\"", &d, err) == 0, "minimal: %s", err);
     CHECK(d.memory_mb == DOM_DEFAULT_MB && d.maxmem_mb == DOM_DEFAULT_MB && d.vcpus == 1,
           "default memory/vcpus");
-    CHECK(d.on_poweroff == ACT_DESTROY && d.on_reboot == ACT_RESTART &&
-          d.on_crash == ACT_DESTROY, "default actions (xl's)");
+    CHECK(d.on_poweroff == ACT_DESTROY && d.on_reboot == ACT_RESTART && d.on_crash == ACT_DESTROY,
+          "default actions (xl's)");
     CHECK(d.caps == 0 && d.ndev == 0 && !d.ramdisk[0], "no caps, devices, ramdisk");
     CHECK_STR(d.cmdline, "c", "cmdline");
     CHECK(parse("", &d, err) == -1, "empty file refused");
     CHECK_STR(err, "t.cfg:1: missing 'name'", "empty file");
 }
 
-static const struct { const char *text, *err; } bad[] = {
+static const struct {
+    const char *text, *err;
+} bad[] = {
     { "name = \"a\nkernel=\"k\"\n", "t.cfg:1: unterminated string" },
     { "name = \"a\\q\"\n", "t.cfg:1: bad escape sequence in string" },
     { "name = \"a\\x00\"\n", "t.cfg:1: bad escape sequence in string" },
@@ -112,8 +114,7 @@ static const struct { const char *text, *err; } bad[] = {
     { "memory = 1048577\n", "t.cfg:1: 'memory' must be between 1 and 1048576" },
     { "vcpus = 0\n", "t.cfg:1: 'vcpus' must be between 1 and 8" },
     { "vcpus = 9\n", "t.cfg:1: 'vcpus' must be between 1 and 8" },
-    { "name=\"a\"\nkernel=\"k\"\nmemory=64\nmaxmem=32\n",
-      "t.cfg:4: 'maxmem' (32) is below 'memory' (64)" },
+    { "name=\"a\"\nkernel=\"k\"\nmemory=64\nmaxmem=32\n", "t.cfg:4: 'maxmem' (32) is below 'memory' (64)" },
     { "extra = \"a\"\ncmdline = \"b\"\n", "t.cfg:2: both 'cmdline' and 'extra' are set (line 1)" },
     { "cmdline = \"b\"; extra = \"a\"\n", "t.cfg:1: both 'cmdline' and 'extra' are set (line 1)" },
     { "on_crash = \"reboot\"\n", "t.cfg:1: 'on_crash' must be \"destroy\", \"restart\" or \"preserve\"" },
@@ -138,15 +139,24 @@ static const struct { const char *text, *err; } bad[] = {
     { "capabilities = [ 'IO',\n 'io' ]\n", "t.cfg:2: capability IO listed twice" },
     { "capabilities = 'IO'\n", "t.cfg:1: 'capabilities' must be a list" },
     { "name=\"a\"\nkernel=\"k\"\ndevices = [ 'irq=4' ]\n", "t.cfg:3: 'devices' needs capability IO" },
-    { "devices = [ 'irq=0' ]\n", "t.cfg:1: bad device 'irq=0' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
-    { "devices = [ 'irq=256' ]\n", "t.cfg:1: bad device 'irq=256' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
-    { "devices = [ 'irq=3-4' ]\n", "t.cfg:1: bad device 'irq=3-4' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
-    { "devices = [ 'ioports=0x300-0x2ff' ]\n", "t.cfg:1: bad device 'ioports=0x300-0x2ff' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
-    { "devices = [ 'ioports=0x10000' ]\n", "t.cfg:1: bad device 'ioports=0x10000' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
-    { "devices = [ 'ioports=0x2f8-' ]\n", "t.cfg:1: bad device 'ioports=0x2f8-' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
-    { "devices = [ 'mmio=0x10000000000' ]\n", "t.cfg:1: bad device 'mmio=0x10000000000' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
-    { "devices = [ 'pci=0000:00:20.0' ]\n", "t.cfg:1: bad device 'pci=0000:00:20.0' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
-    { "devices = [ 'pci=0000:00:03.0x' ]\n", "t.cfg:1: bad device 'pci=0000:00:03.0x' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
+    { "devices = [ 'irq=0' ]\n",
+      "t.cfg:1: bad device 'irq=0' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
+    { "devices = [ 'irq=256' ]\n",
+      "t.cfg:1: bad device 'irq=256' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
+    { "devices = [ 'irq=3-4' ]\n",
+      "t.cfg:1: bad device 'irq=3-4' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
+    { "devices = [ 'ioports=0x300-0x2ff' ]\n",
+      "t.cfg:1: bad device 'ioports=0x300-0x2ff' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
+    { "devices = [ 'ioports=0x10000' ]\n",
+      "t.cfg:1: bad device 'ioports=0x10000' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
+    { "devices = [ 'ioports=0x2f8-' ]\n",
+      "t.cfg:1: bad device 'ioports=0x2f8-' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
+    { "devices = [ 'mmio=0x10000000000' ]\n",
+      "t.cfg:1: bad device 'mmio=0x10000000000' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
+    { "devices = [ 'pci=0000:00:20.0' ]\n",
+      "t.cfg:1: bad device 'pci=0000:00:20.0' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
+    { "devices = [ 'pci=0000:00:03.0x' ]\n",
+      "t.cfg:1: bad device 'pci=0000:00:03.0x' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
     { "modules = [ ]\n", "t.cfg:1: 'modules' is empty" },
     { "modules = [ ' x' ]\n", "t.cfg:1: module 0: no file name" },
     { "modules = [ 'a','a','a','a','a','a','a','a',\n'a' ]\n", "t.cfg:2: more than 8 modules" },
@@ -154,10 +164,13 @@ static const struct { const char *text, *err; } bad[] = {
     { "pci = [ '0000:00:20.0' ]\n", "t.cfg:1: bad pci device '0000:00:20.0' ([DDDD:]BB:DD.F)" },
     { "pci = [ 'zz' ]\n", "t.cfg:1: bad pci device 'zz' ([DDDD:]BB:DD.F)" },
     { "pci = [ '00:04.8' ]\n", "t.cfg:1: bad pci device '00:04.8' ([DDDD:]BB:DD.F)" },
-    { "pci = [ '00:04.0',\n'0000:00:04.0:1' ]\n", "t.cfg:2: bad pci device '0000:00:04.0:1' ([DDDD:]BB:DD.F)" },
-    { "pci = [ '00:04.0,permissive=1' ]\n", "t.cfg:1: pci '00:04.0,permissive=1': options and virtual slots are not supported" },
+    { "pci = [ '00:04.0',\n'0000:00:04.0:1' ]\n",
+      "t.cfg:2: bad pci device '0000:00:04.0:1' ([DDDD:]BB:DD.F)" },
+    { "pci = [ '00:04.0,permissive=1' ]\n",
+      "t.cfg:1: pci '00:04.0,permissive=1': options and virtual slots are not supported" },
     { "pci = [ '00:04.0@3' ]\n", "t.cfg:1: pci '00:04.0@3': options and virtual slots are not supported" },
-    { "devices = [ 'gpu' ]\n", "t.cfg:1: bad device 'gpu' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
+    { "devices = [ 'gpu' ]\n",
+      "t.cfg:1: bad device 'gpu' (ioports=A-B, irq=N, mmio=A-B or pci=SSSS:BB:DD.F)" },
 };
 
 static void test_bad(void)
@@ -167,8 +180,7 @@ static void test_bad(void)
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         /* the NUL case needs its real length */
         size_t len = strlen(bad[i].text);
-        if (strstr(bad[i].err, "NUL"))
-            len += 3;
+        if (strstr(bad[i].err, "NUL")) len += 3;
         memset(&d, 0x5a, sizeof(d));
         err[0] = 0;
         int rc = domcfg_parse("t.cfg", bad[i].text, len, &d, err, sizeof(err));
@@ -218,8 +230,8 @@ static void test_modules(void)
 {
     static struct domcfg d;
     char err[CFG_ERR_LEN];
-    CHECK(parse("name='s'\nkernel='runtime.elf'\nmodules=[ 'echo arg1 arg2', '/boot/data' ]\n",
-                &d, err) == 0, "modules: %s", err);
+    CHECK(parse("name='s'\nkernel='runtime.elf'\nmodules=[ 'echo arg1 arg2', '/boot/data' ]\n", &d, err) == 0,
+          "modules: %s", err);
     CHECK(d.nmod == 2 && !strcmp(d.module[0], "echo arg1 arg2") && !strcmp(d.module[1], "/boot/data"),
           "modules kept as written");
 }
@@ -228,9 +240,11 @@ static void test_pci(void)
 {
     static struct domcfg d;
     char err[CFG_ERR_LEN];
-    CHECK(parse("name='blk'\nkernel='k'\npci = [ \"0000:00:04.0\", '00:1f.3', '0002:0a:1c.7' ]\n", &d, err) == 0,
+    CHECK(parse("name='blk'\nkernel='k'\npci = [ \"0000:00:04.0\", '00:1f.3', '0002:0a:1c.7' ]\n", &d, err) ==
+              0,
           "pci: %s", err);
-    CHECK(d.npci == 3 && d.pci[0] == 0x20 && d.pci[1] == 0xfb && d.pci[2] == 0x20ae7, "pci functions as SBDF");
+    CHECK(d.npci == 3 && d.pci[0] == 0x20 && d.pci[1] == 0xfb && d.pci[2] == 0x20ae7,
+          "pci functions as SBDF");
 }
 
 /* The rest of xl.cfg(5): honoured, refused with the reason, or warned. */
@@ -244,34 +258,37 @@ static void test_compat(void)
                        "acpi = 1\n";
     CHECK(parse(text, &d, err) == 0, "xl.cfg keys for PV accepted: %s", err);
     CHECK_STR(d.name, "web~1", "'~' in a name");
-    CHECK(d.max_evtchn_port == 2047 && d.max_grant_frames == 16 && d.cpu_weight == 512 &&
-          d.cpu_weight_set && d.cpu_cap == 50 && d.cpu_cap_set, "limits and scheduler kept");
+    CHECK(d.max_evtchn_port == 2047 && d.max_grant_frames == 16 && d.cpu_weight == 512 && d.cpu_weight_set &&
+              d.cpu_cap == 50 && d.cpu_cap_set,
+          "limits and scheduler kept");
     CHECK(d.nwarn == 2, "two warnings (%d)", d.nwarn);
     CHECK_STR(d.warn[0], "t.cfg:11: warning: 'viridian' has no meaning for a PV guest: ignored",
               "HVM key warned with file:line");
-    CHECK_STR(d.warn[1], "t.cfg:12: warning: 'acpi' has no meaning for a PV guest: ignored",
-              "second");
+    CHECK_STR(d.warn[1], "t.cfg:12: warning: 'acpi' has no meaning for a PV guest: ignored", "second");
     CHECK(parse("name='a'\nkernel='k'\n", &d, err) == 0 && d.max_evtchn_port == 1023 &&
-          d.max_grant_frames == 32 && !d.cpu_weight_set && !d.nwarn, "defaults as xl's");
-    static const struct { const char *text, *err; } no[] = {
+              d.max_grant_frames == 32 && !d.cpu_weight_set && !d.nwarn,
+          "defaults as xl's");
+    static const struct {
+        const char *text, *err;
+    } no[] = {
         { "seclabel = 'system_u:system_r:domU_t'\n",
           "t.cfg:3: 'seclabel': XSM/FLASK security labels are not supported" },
         { "bootloader = 'pygrub'\n", "t.cfg:3: 'bootloader': a bootloader (pygrub) is not "
-          "supported: name the image with kernel = \"...\" (and ramdisk)" },
+                                     "supported: name the image with kernel = \"...\" (and ramdisk)" },
         { "cpus = '0-1'\n", "t.cfg:3: 'cpus': vCPU pinning is not supported (the hypervisor "
-          "has no vCPU affinity); use \"all\" or leave it out" },
+                            "has no vCPU affinity); use \"all\" or leave it out" },
         { "localtime = 1\n", "t.cfg:3: 'localtime' = 1 is not supported: a guest's wallclock "
-          "is UTC" },
+                             "is UTC" },
         { "vcpus = 1\nmaxvcpus = 2\n", "t.cfg:4: 'maxvcpus' (2) differs from 'vcpus' (1): "
-          "vCPU hotplug is not supported yet; set both to the same number" },
+                                       "vCPU hotplug is not supported yet; set both to the same number" },
         { "max_event_channels = 5000\n", "t.cfg:3: 'max_event_channels' must be between 1 "
-          "and 4095" },
+                                         "and 4095" },
         { "max_grant_frames = 0\n", "t.cfg:3: 'max_grant_frames' must be between 1 and 32" },
         { "cap = 70000\n", "t.cfg:3: 'cap' must be between 0 and 65534" },
         { "cpu_weight = '5'\n", "t.cfg:3: 'cpu_weight' must be a number" },
         { "builder = 'hvm'\n", "t.cfg:3: only PV guests are supported (builder = \"generic\")" },
         { "vfb = [ 'vnc=1' ]\n", "t.cfg:3: 'vfb': virtual framebuffers are not supported "
-          "(no back end)" },
+                                 "(no back end)" },
         { "name2 = 'x'\n", "t.cfg:3: unknown setting 'name2'" },
     };
     for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++) {
@@ -281,19 +298,19 @@ static void test_compat(void)
         CHECK_STR(err, no[i].err, no[i].text);
     }
     CHECK(parse("name='a/b'\nkernel='k'\n", &d, err) == -1 &&
-          !strcmp(err, "t.cfg:1: bad character '/' in name"), "'/' in a name refused: %s", err);
+              !strcmp(err, "t.cfg:1: bad character '/' in name"),
+          "'/' in a name refused: %s", err);
     /* xl create's KEY=VALUE lines replace the file's settings */
     const char *f = "name='a'\nkernel='k'\nmemory=64\n";
-    CHECK(domcfg_parse_extra("t.cfg", f, strlen(f), "memory=128\nvcpus=2\n", &d, err,
-                             sizeof(err)) == 0 && d.memory_mb == 128 && d.vcpus == 2,
+    CHECK(domcfg_parse_extra("t.cfg", f, strlen(f), "memory=128\nvcpus=2\n", &d, err, sizeof(err)) == 0 &&
+              d.memory_mb == 128 && d.vcpus == 2,
           "command-line settings override: %s", err);
     CHECK(domcfg_parse_extra("t.cfg", f, strlen(f), "memory=x\n", &d, err, sizeof(err)) == -1,
           "a bad command-line setting refused");
-    CHECK_STR(err, "t.cfg:5: bad value for 'memory' (strings must be quoted)",
-              "its line follows the file's");
+    CHECK_STR(err, "t.cfg:5: bad value for 'memory' (strings must be quoted)", "its line follows the file's");
     const char *dup = "name='a'\nkernel='k'\nmemory=64\nmemory=32\n";
     CHECK(domcfg_parse_extra("t.cfg", dup, strlen(dup), "vcpus=2\n", &d, err, sizeof(err)) == -1 &&
-          !strcmp(err, "t.cfg:4: duplicate setting 'memory' (first on line 3)"),
+              !strcmp(err, "t.cfg:4: duplicate setting 'memory' (first on line 3)"),
           "duplicates inside the file are still refused: %s", err);
 }
 

@@ -9,8 +9,7 @@ static int nlines;
 static void emit(void *ctx, const char *l)
 {
     (void)ctx;
-    if (nlines < 16)
-        snprintf(lines[nlines++], sizeof(lines[0]), "%s", l);
+    if (nlines < 16) snprintf(lines[nlines++], sizeof(lines[0]), "%s", l);
 }
 
 static void put_out(struct xencons_interface *r, const char *s)
@@ -25,7 +24,7 @@ void test_console(void)
     struct cons_lines lb = { .n = 0 };
     char buf[4096];
     int corrupt;
-    r.out_cons = r.out_prod = 0xfffffff0u;          /* indices about to wrap */
+    r.out_cons = r.out_prod = 0xfffffff0u; /* indices about to wrap */
     put_out(&r, "hello\r\nwor");
     size_t n = cons_read_out(&r, buf, sizeof(buf), &corrupt);
     CHECK(n == 10 && !corrupt && r.out_cons == r.out_prod, "drained across the wrap");
@@ -39,7 +38,7 @@ void test_console(void)
     CHECK(nlines == 2, "two lines");
     CHECK_STR(lines[0], "(d3) hello", "line 1");
     CHECK_STR(lines[1], "(d3) world??\tx", "line 2 sanitised");
-    r.out_prod = r.out_cons + 5000;                 /* hostile */
+    r.out_prod = r.out_cons + 5000; /* hostile */
     n = cons_read_out(&r, buf, sizeof(buf), &corrupt);
     CHECK(n == 0 && corrupt && r.out_cons == r.out_prod, "corrupt ring reset");
     nlines = 0;
@@ -52,6 +51,6 @@ void test_console(void)
     r.in_cons = r.in_prod = 10;
     CHECK(cons_write_in(&r, buf, 2000) == sizeof(r.in), "input limited to the ring");
     CHECK(cons_write_in(&r, buf, 1) == 0, "full ring takes nothing");
-    r.in_cons = r.in_prod + 1;                      /* hostile */
+    r.in_cons = r.in_prod + 1; /* hostile */
     CHECK(cons_write_in(&r, buf, 1) == 0, "corrupt in ring: nothing written");
 }

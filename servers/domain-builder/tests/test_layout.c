@@ -39,8 +39,9 @@ static void test_worked_example(void)
     CHECK(l.p2m_va == 0x8000000000ull && l.nregions == 2, "mfn_list at INIT_P2M");
     CHECK(l.region[1].tables_pfn == 0x6900, "p2m tables after the p2m");
     CHECK(layout_is_pt(&l, 0x3e03) && layout_is_pt(&l, 0x3e25) && !layout_is_pt(&l, 0x3e26) &&
-          layout_is_pt(&l, 0x6900) && layout_is_pt(&l, 0x6902) && !layout_is_pt(&l, 0x6903) &&
-          !layout_is_pt(&l, 0x68ff), "page-table frames");
+              layout_is_pt(&l, 0x6900) && layout_is_pt(&l, 0x6902) && !layout_is_pt(&l, 0x6903) &&
+              !layout_is_pt(&l, 0x68ff),
+          "page-table frames");
     /* mapped range leaves >= 512 KiB after the boot stack and ends on 4 MiB */
     CHECK((l.map_end_pfn - l.stack_pfn - 1) >= 128 && (l.map_end_pfn % 1024) == 0, "slack");
 }
@@ -69,8 +70,7 @@ static void test_refusals(void)
     struct layout l;
     char err[256];
     CHECK(layout_compute(&e, 0x3000, 0, &l, err, sizeof(err)) == -1, "too small refused");
-    CHECK_STR(err, "memory too small: the layout needs 16411 pages, the domain has 12288",
-              "too small");
+    CHECK_STR(err, "memory too small: the layout needs 16411 pages, the domain has 12288", "too small");
     e.init_p2m = 0xffff808000000000ull;
     CHECK(layout_compute(&e, 131072, 0, &l, err, sizeof(err)) == -1, "upper-half p2m refused");
     CHECK_STR(err, "INIT_P2M 0xffff808000000000 not in the lower half", "upper half");

@@ -14,15 +14,18 @@ void test_vbd(void)
     CHECK(mgr_vbd_devid("sdb") == ((8 << 8) | 16), "sdb is 8:16");
     CHECK(mgr_vbd_devid("hdc") == (22 << 8), "hdc is 22:0");
     CHECK(mgr_vbd_devid("hde") == -1 && mgr_vbd_devid("xvd") == -1 && mgr_vbd_devid("xvda0") == -1 &&
-          mgr_vbd_devid("vda") == -1 && mgr_vbd_devid("xvdA") == -1, "hde, xvd, xvda0, vda, xvdA: no number");
+              mgr_vbd_devid("vda") == -1 && mgr_vbd_devid("xvdA") == -1,
+          "hde, xvd, xvda0, vda, xvdA: no number");
 
     struct mgr_vbd v;
     CHECK(!mgr_vbd_parse("vdev=xvda, access=rw, target=data", &v) && !strcmp(v.target, "data") &&
-          !strcmp(v.vdev, "xvda") && v.rw && v.devid == 51712 && !strcmp(v.backend, "blkback"),
+              !strcmp(v.vdev, "xvda") && v.rw && v.devid == 51712 && !strcmp(v.backend, "blkback"),
           "keyed spec: target data, xvda, rw, backend blkback by default");
-    CHECK(!mgr_vbd_parse("data2,raw,xvdb,r", &v) && !strcmp(v.target, "data2") && !strcmp(v.vdev, "xvdb") && !v.rw,
+    CHECK(!mgr_vbd_parse("data2,raw,xvdb,r", &v) && !strcmp(v.target, "data2") && !strcmp(v.vdev, "xvdb") &&
+              !v.rw,
           "positional spec: target, format, vdev, access r");
-    CHECK(!mgr_vbd_parse("target=x, vdev=xvdc, access=ro, backend=disks", &v) && !v.rw && !strcmp(v.backend, "disks"),
+    CHECK(!mgr_vbd_parse("target=x, vdev=xvdc, access=ro, backend=disks", &v) && !v.rw &&
+              !strcmp(v.backend, "disks"),
           "access=ro and backend=disks");
     CHECK(mgr_vbd_parse("vdev=xvda, access=rw", &v) == -1, "no target: refused");
     CHECK(mgr_vbd_parse("target=data, vdev=hdz", &v) == -1, "a vdev Xen cannot number: refused");
@@ -39,7 +42,8 @@ void test_vbd(void)
     CHECK_STR(n[3].val, "51712", "virtual-device");
     CHECK_STR(n[5].path, "/local/domain/5/device/vbd/51712/state", "frontend state");
     CHECK_STR(n[5].val, "1", "frontend state Initialising");
-    CHECK(n[6].dir && n[6].owner == 3 && n[6].reader == 5, "backend directory owned by the backend, readable by the frontend");
+    CHECK(n[6].dir && n[6].owner == 3 && n[6].reader == 5,
+          "backend directory owned by the backend, readable by the frontend");
     CHECK_STR(n[6].path, "/local/domain/3/backend/vbd/5/51712", "backend directory");
     CHECK_STR(n[8].val, "data", "params names the vbd");
     CHECK_STR(n[9].val, "w", "mode w");

@@ -10,19 +10,22 @@ void test_vif(void)
     uint64_t b;
     uint32_t us;
     CHECK(!mgr_vif_rate("10MB/s", &b, &us) && b == 500000 && us == 50000, "10MB/s: 500000 bytes per 50 ms");
-    CHECK(!mgr_vif_rate("8Mb/s@20ms", &b, &us) && b == 20000 && us == 20000, "8Mb/s@20ms: 20000 bytes per 20 ms");
+    CHECK(!mgr_vif_rate("8Mb/s@20ms", &b, &us) && b == 20000 && us == 20000,
+          "8Mb/s@20ms: 20000 bytes per 20 ms");
     CHECK(!mgr_vif_rate("1GB/s@1s", &b, &us) && b == 1000000000 && us == 1000000, "1GB/s@1s");
-    CHECK(!mgr_vif_rate("100KB/s@500us", &b, &us) && b == 50 && us == 500, "100KB/s@500us: 50 bytes per 500 us");
+    CHECK(!mgr_vif_rate("100KB/s@500us", &b, &us) && b == 50 && us == 500,
+          "100KB/s@500us: 50 bytes per 500 us");
     CHECK(mgr_vif_rate("10MB", &b, &us) == -1 && mgr_vif_rate("10MB/m", &b, &us) == -1 &&
               mgr_vif_rate("MB/s", &b, &us) == -1 && mgr_vif_rate("0MB/s", &b, &us) == -1 &&
               mgr_vif_rate("10XB/s", &b, &us) == -1 && mgr_vif_rate("10MB/s@", &b, &us) == -1 &&
               mgr_vif_rate("10MB/s@5h", &b, &us) == -1 && mgr_vif_rate("10MB/s@0ms", &b, &us) == -1 &&
               mgr_vif_rate("1B/s@1us", &b, &us) == -1 && mgr_vif_rate("100GB/s@11s", &b, &us) == -1,
-          "rate refusals: no /s, per minute, no number, zero, bad unit, empty or bad interval, under a byte, huge");
+          "rate refusals: no /s, per minute, no number, zero, bad unit, empty or bad interval, under a byte, "
+          "huge");
     struct mgr_vif v;
     CHECK(!mgr_vif_parse("mac=00:16:3E:AA:00:01, ip=10.0.0.1, rate=10MB/s", 5, 0, &v) &&
-              !strcmp(v.mac, "00:16:3e:aa:00:01") && !strcmp(v.ip, "10.0.0.1") && !strcmp(v.rate, "500000,50000") &&
-              !strcmp(v.backend, "netback") && v.devid == 0,
+              !strcmp(v.mac, "00:16:3e:aa:00:01") && !strcmp(v.ip, "10.0.0.1") &&
+              !strcmp(v.rate, "500000,50000") && !strcmp(v.backend, "netback") && v.devid == 0,
           "vif spec: mac (lower case), ip, rate, default backend netback");
     CHECK(!mgr_vif_parse("bridge=xenbr0,backend=net2", 300, 2, &v) && !strcmp(v.mac, "00:16:3e:01:2c:02") &&
               !strcmp(v.backend, "net2") && !strcmp(v.bridge, "xenbr0") && !v.ip[0] && !v.rate[0],

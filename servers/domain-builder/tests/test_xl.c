@@ -21,22 +21,22 @@ static int nout;
 static void take(void *ctx, const char *s)
 {
     (void)ctx;
-    if (nout < 64)
-        snprintf(out[nout++], sizeof(out[0]), "%s", s);
+    if (nout < 64) snprintf(out[nout++], sizeof(out[0]), "%s", s);
 }
 
 static int seen(const char *needle)
 {
     for (int i = 0; i < nout; i++)
-        if (strstr(out[i], needle))
-            return 1;
+        if (strstr(out[i], needle)) return 1;
     return 0;
 }
 
 static uint8_t kernel[64 << 10];
 static size_t kernel_len;
 
-static const struct { const char *path, *text; } files[] = {
+static const struct {
+    const char *path, *text;
+} files[] = {
     { "xs.cfg", "name='xenstore'\nkernel='k.elf'\nmemory=4\ncapabilities=['XENSTORE']\n"
                 "on_crash='restart'\nmodules=['k.elf --verbose']\n" },
     { "web.cfg", "name='web'\nkernel='k.elf'\nmemory=4\nextra='console=hvc0'\n" },
@@ -50,17 +50,14 @@ static const struct { const char *path, *text; } files[] = {
     { "w.cfg", "name='wgt'\nkernel='k.elf'\nmemory=4\ncpu_weight=300\ncap=20\nacpi=1\n" },
 };
 
-static int rd(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *len,
-              char *err, size_t errlen)
+static int rd(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *len, char *err, size_t errlen)
 {
     (void)ctx;
     const uint8_t *src = NULL;
     size_t n = 0;
-    if (!strcmp(path, "k.elf"))
-        src = kernel, n = kernel_len;
+    if (!strcmp(path, "k.elf")) src = kernel, n = kernel_len;
     for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++)
-        if (!strcmp(path, files[i].path))
-            src = (const uint8_t *)files[i].text, n = strlen(files[i].text);
+        if (!strcmp(path, files[i].path)) src = (const uint8_t *)files[i].text, n = strlen(files[i].text);
     if (!src || n > max) {
         snprintf(err, errlen, "%s: %s", path, src ? "too large" : "No such file or directory");
         return -1;
@@ -75,7 +72,7 @@ static int rd(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *le
  * request ("TYPE path"), answers OK; feature-poweroff reads "1" for web. */
 static char xsreq[64][80];
 static int nxsreq;
-static const char *xs_fail;         /* requests whose payload contains this fail (EACCES) */
+static const char *xs_fail; /* requests whose payload contains this fail (EACCES) */
 
 static void xs_server(void *ctx)
 {
@@ -87,12 +84,10 @@ static void xs_server(void *ctx)
            xsring_readable(&req) >= (long)(sizeof(h) + h.len)) {
         xsring_peek(&req, sizeof(h), p, h.len < 255 ? h.len : 255);
         xsring_consume(&req, sizeof(h) + h.len);
-        if (nxsreq < 64)
-            snprintf(xsreq[nxsreq++], sizeof(xsreq[0]), "%u %.60s", h.type, p);
+        if (nxsreq < 64) snprintf(xsreq[nxsreq++], sizeof(xsreq[0]), "%u %.60s", h.type, p);
         const char *val = h.type == XS_READ ? (strstr(p, "/2/") ? "1" : "0") : "OK";
         int fail = xs_fail && strstr(p, xs_fail);
-        if (fail)
-            val = "EACCES";
+        if (fail) val = "EACCES";
         struct xsd_sockmsg a = { fail ? XS_ERROR : h.type, h.req_id, 0,
                                  (uint32_t)strlen(val) + (h.type != XS_READ || fail) };
         xsring_write(&rsp, &a, sizeof(a));
@@ -103,8 +98,7 @@ static void xs_server(void *ctx)
 static int xs_seen(const char *r)
 {
     for (int i = 0; i < nxsreq; i++)
-        if (!strcmp(xsreq[i], r))
-            return 1;
+        if (!strcmp(xsreq[i], r)) return 1;
     return 0;
 }
 
@@ -134,10 +128,8 @@ static void guest_says(struct mgr *m, uint32_t domid, const char *s)
         r->out[MASK_XENCONS_IDX(r->out_prod++, r->out)] = *s;
     struct mgr_dom *md = NULL;
     for (int i = 0; i < MGR_MAX_DOMS; i++)
-        if (m->dom[i].used && m->dom[i].domid == domid)
-            md = &m->dom[i];
-    if (md)
-        fake_raise(m->b, md->cons_lport);
+        if (m->dom[i].used && m->dom[i].domid == domid) md = &m->dom[i];
+    if (md) fake_raise(m->b, md->cons_lport);
 }
 
 static void boot(struct mgr *m, struct xl_session *s)
@@ -157,13 +149,14 @@ static void boot(struct mgr *m, struct xl_session *s)
     CHECK(fake_of(m->b)->ngranted == 1 && fake_of(m->b)->granted_to[0] == 1 && m->xs_gref == 8,
           "a page of ours granted to the xenstore domain");
     CHECK(xs_seen("12 /local/domain/2") && xs_seen("11 /local/domain/2/name") &&
-          xs_seen("14 /local/domain/2") && xs_seen("12 /local/domain/2/control") && xs_seen("8 2"), "web's nodes written and INTRODUCE sent (%d requests)", nxsreq);
+              xs_seen("14 /local/domain/2") && xs_seen("12 /local/domain/2/control") && xs_seen("8 2"),
+          "web's nodes written and INTRODUCE sent (%d requests)", nxsreq);
     run(m, s, "xl list\n");
     CHECK(nout == 4, "xl list: header + 3 domains (%d)", nout);
     CHECK(!strncmp(out[0], "Name", 4) && strstr(out[0], "ID") && strstr(out[0], "State"), "header");
     CHECK(!strncmp(out[1], "domain-builder", 14), "builder listed");
-    CHECK(!strncmp(out[2], "xenstore ", 9) && strstr(out[2], "    1     4") &&
-          strstr(out[2], "r-----"), "xenstore line: '%s'", out[2]);
+    CHECK(!strncmp(out[2], "xenstore ", 9) && strstr(out[2], "    1     4") && strstr(out[2], "r-----"),
+          "xenstore line: '%s'", out[2]);
     CHECK(!strncmp(out[3], "web ", 4) && strstr(out[3], "    2     4"), "web line");
 }
 
@@ -238,7 +231,7 @@ static void lifecycle(struct mgr *m, struct xl_session *s)
     nxsreq = 0;
     run(m, s, "xl shutdown web\n");
     CHECK(xs_seen("2 /local/domain/2/control/feature-poweroff") &&
-          xs_seen("11 /local/domain/2/control/shutdown") && !fake_of(m->b)->dom[2].shutdown,
+              xs_seen("11 /local/domain/2/control/shutdown") && !fake_of(m->b)->dom[2].shutdown,
           "shutdown asked through xenstore");
     fake_shutdown(m->b, 2, SHUTDOWN_poweroff);
     events(m);
@@ -269,9 +262,9 @@ static void vbds(struct mgr *m, struct xl_session *s)
     nxsreq = 0;
     run(m, s, "xl create disk.cfg\n");
     struct mgr_dom *be = mgr_find(m, "blkback"), *fe = mgr_find(m, "disk");
-    CHECK(be && fe && seen("domain-builder: disk: disk xvda (vbd 'data', rw) on blkback"), "disk xvda on blkback logged");
-    if (!be || !fe)
-        return;
+    CHECK(be && fe && seen("domain-builder: disk: disk xvda (vbd 'data', rw) on blkback"),
+          "disk xvda on blkback logged");
+    if (!be || !fe) return;
     char p[5][96];
     snprintf(p[0], 96, "12 /local/domain/%u/backend/vbd/%u/51712", be->domid, fe->domid);
     snprintf(p[1], 96, "14 /local/domain/%u/backend/vbd/%u/51712", be->domid, fe->domid);
@@ -321,8 +314,10 @@ static void session_faults(struct mgr *m)
     t.style = XL_TERMINAL;
     struct xencons_interface *r = in_ring(m, 2);
     tsend(m, &t, "xl list\r\n");
-    CHECK(!strcmp(rawbuf, "xl list\n" XL_PROMPT), "terminal: the line echoed, then the prompt "
-          "on its own line (raw '%s')", rawbuf);
+    CHECK(!strcmp(rawbuf, "xl list\n" XL_PROMPT),
+          "terminal: the line echoed, then the prompt "
+          "on its own line (raw '%s')",
+          rawbuf);
     CHECK(nout == 4 && !strncmp(out[0], "Name", 4), "terminal: list answered");
     tsend(m, &t, "lisx\x7ft\n");
     CHECK(nout == 4 && strstr(rawbuf, "lisx\b \bt\n"), "backspace erases (raw '%s')", rawbuf);
@@ -345,8 +340,10 @@ static void session_faults(struct mgr *m)
     prod = r->in_prod;
     tsend(m, &t, "\x1d# xl session 7\n");
     CHECK(r->in_prod == prod && t.attached == 0 && seen("[detached]") &&
-          strstr(rawbuf, "# xl session 7\n" XL_PROMPT), "Ctrl-] from a new client detaches; "
-          "its marker line is echoed and prompted (raw '%s')", rawbuf);
+              strstr(rawbuf, "# xl session 7\n" XL_PROMPT),
+          "Ctrl-] from a new client detaches; "
+          "its marker line is echoed and prompted (raw '%s')",
+          rawbuf);
     /* a partial line of a client that left is not prepended to the next command */
     tsend(m, &t, "inf");
     xl_reset(m, &t);
@@ -370,8 +367,10 @@ static void error_words(struct mgr *m, struct xl_session *s)
     uint64_t t0, f0, t1, f1;
     uint32_t c;
     run(m, s, "xl destroy 0\n");
-    CHECK_STR(out[0], "xl: domain 0 is the domain builder itself (the control domain that runs "
-              "these commands): it cannot destroy itself", "destroy 0");
+    CHECK_STR(out[0],
+              "xl: domain 0 is the domain builder itself (the control domain that runs "
+              "these commands): it cannot destroy itself",
+              "destroy 0");
     m->b->ops->physinfo(m->b, &t0, &f0, &c);
     run(m, s, "xl create big.cfg\n");
     char want[128];
@@ -383,68 +382,75 @@ static void error_words(struct mgr *m, struct xl_session *s)
     run(m, s, "xl create web2.cfg\n");
     xs_fail = NULL;
     CHECK(seen("xl: xenstore: writing /local/domain/3 and introducing domain 3 failed: "
-               "Permission denied"), "create with failed xenstore setup fails");
+               "Permission denied"),
+          "create with failed xenstore setup fails");
     m->b->ops->physinfo(m->b, &t1, &f1, &c);
-    CHECK(!fake_of(m->b)->dom[3].exists && !mgr_find(m, "web2") && f1 == f0 &&
-          fake_of(m->b)->live_maps == 0, "and leaves nothing behind");
+    CHECK(!fake_of(m->b)->dom[3].exists && !mgr_find(m, "web2") && f1 == f0 && fake_of(m->b)->live_maps == 0,
+          "and leaves nothing behind");
     run(m, s, "xl list\n");
     CHECK(nout == 4, "xl list: still 3 domains");
     /* cpu_weight / cap reach the scheduler before the guest runs; warnings shown */
     run(m, s, "xl create w.cfg\n");
     CHECK(seen("w.cfg:6: warning: 'acpi' has no meaning for a PV guest: ignored") &&
-          seen("created domain 3 (wgt)") && fake_of(m->b)->dom[3].weight == 300 &&
-          fake_of(m->b)->dom[3].cap == 20, "cpu_weight and cap applied, warning shown");
+              seen("created domain 3 (wgt)") && fake_of(m->b)->dom[3].weight == 300 &&
+              fake_of(m->b)->dom[3].cap == 20,
+          "cpu_weight and cap applied, warning shown");
     run(m, s, "xl destroy wgt\n");
     run(m, s, "xl create w.cfg cap=900\n");
     CHECK(seen("xl: wgt: cpu_weight 300 / cap 900 refused by the hypervisor: Invalid argument") &&
-          !fake_of(m->b)->dom[3].exists && !mgr_find(m, "wgt"), "a refused cap fails the create");
+              !fake_of(m->b)->dom[3].exists && !mgr_find(m, "wgt"),
+          "a refused cap fails the create");
     run(m, s, "xl info\n");
     CHECK(seen("nr_domains             : 3"), "xl info counts what xl list shows");
     run(m, s, "xl mem-set web 100\n");
     CHECK_STR(out[0], "xl: web: 100 MiB is above its maxmem (4 MiB)", "mem-set above maxmem");
     run(m, s, "xl mem-set web 12x\n");
-    CHECK_STR(out[0], "xl: invalid memory size '12x' (a number of MiB, or with a suffix b, k, "
-              "m, g, t)", "mem-set bad size");
+    CHECK_STR(out[0],
+              "xl: invalid memory size '12x' (a number of MiB, or with a suffix b, k, "
+              "m, g, t)",
+              "mem-set bad size");
     nxsreq = 0;
     run(m, s, "xl mem-set web 2048k\n");
-    CHECK(xs_seen("11 /local/domain/2/memory/target") &&
-          seen("memory target of web (domain 2) set to 2 MiB"), "mem-set writes memory/target");
+    CHECK(xs_seen("11 /local/domain/2/memory/target") && seen("memory target of web (domain 2) set to 2 MiB"),
+          "mem-set writes memory/target");
     run(m, s, "xl sched-credit -d web -w 512 -c 50\n");
     CHECK(nout == 0, "sched-credit set: silent");
     run(m, s, "xl sched-credit -d web\n");
     CHECK(nout == 2 && !strcmp(out[0], "Name                                ID Weight  Cap") &&
-          !strcmp(out[1], "web                                  2    512   50"),
+              !strcmp(out[1], "web                                  2    512   50"),
           "sched-credit shows the new values ('%s')", out[1]);
     run(m, s, "xl sched-credit -d web -w 0\n");
     CHECK_STR(out[0], "xl: invalid weight '0' (1 to 65535)", "weight 0 refused");
     run(m, s, "xl sched-credit -d web -c 300\n");
-    CHECK_STR(out[0], "xl: the hypervisor refused weight (unchanged) cap 300 for web: "
-              "Invalid argument", "cap above the CPUs refused");
+    CHECK_STR(out[0],
+              "xl: the hypervisor refused weight (unchanged) cap 300 for web: "
+              "Invalid argument",
+              "cap above the CPUs refused");
     run(m, s, "xl sched-credit\n");
     CHECK(nout == 4, "sched-credit lists every domain");
     run(m, s, "xl list -l web\n");
     CHECK(!strcmp(out[0], "[") && seen("\"name\": \"web\"") && seen("\"max_memkb\": 4096,") &&
-          seen("\"cmdline\": \"console=hvc0\"") && !strcmp(out[nout - 1], "]"), "list -l: JSON");
+              seen("\"cmdline\": \"console=hvc0\"") && !strcmp(out[nout - 1], "]"),
+          "list -l: JSON");
     run(m, s, "xl list nosuch\n");
     CHECK(nout == 1 && !strcmp(out[0], "xl: no domain 'nosuch'"), "list of an unknown domain");
 }
 
 /* ---- files from the host ---- */
 
-static void put_file(struct mgr *m, struct xl_session *s, const char *name, const uint8_t *d,
-                     size_t n, uint32_t crc)
+static void put_file(struct mgr *m, struct xl_session *s, const char *name, const uint8_t *d, size_t n,
+                     uint32_t crc)
 {
     static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char line[600];
     snprintf(line, sizeof(line), "xl put %s %zu %08x\n", name, n, crc);
     run(m, s, line);
-    if (!seen("send "))
-        return;
+    if (!seen("send ")) return;
     for (size_t i = 0; i < n; i += 300) {
         size_t k = 0, end = i + 300 < n ? i + 300 : n;
         for (size_t j = i; j < end; j += 3) {
-            uint32_t v = (uint32_t)d[j] << 16 | (j + 1 < end ? d[j + 1] << 8 : 0) |
-                         (j + 2 < end ? d[j + 2] : 0);
+            uint32_t v =
+                (uint32_t)d[j] << 16 | (j + 1 < end ? d[j + 1] << 8 : 0) | (j + 2 < end ? d[j + 2] : 0);
             line[k++] = a[v >> 18];
             line[k++] = a[(v >> 12) & 63];
             line[k++] = j + 1 < end ? a[(v >> 6) & 63] : '=';
@@ -460,8 +466,7 @@ static void host_files(struct mgr *m, struct xl_session *s)
 {
     static const char cfg[] = "name='hosted'\nkernel='host-only.elf'\nmemory=4\n"
                               "on_reboot='restart'\n";
-    uint32_t kcrc = dc_crc32(0, kernel, kernel_len), ccrc = dc_crc32(0, (const uint8_t *)cfg,
-                                                                       strlen(cfg));
+    uint32_t kcrc = dc_crc32(0, kernel, kernel_len), ccrc = dc_crc32(0, (const uint8_t *)cfg, strlen(cfg));
     nout = 0;
     put_file(m, s, "host-only.elf", kernel, kernel_len, kcrc);
     char want[128];
@@ -488,8 +493,10 @@ static void host_files(struct mgr *m, struct xl_session *s)
     run(m, s, "xl destroy hosted\n");
     CHECK(seen("destroyed domain 3 (hosted)"), "destroy confirms");
     run(m, s, "xl create host:/h/hosted.cfg\n");
-    CHECK_STR(out[0], "xl: host-only.elf: kernel image: neither ELF nor a known compressed "
-              "format", "an image error names the file");
+    CHECK_STR(out[0],
+              "xl: host-only.elf: kernel image: neither ELF nor a known compressed "
+              "format",
+              "an image error names the file");
     /* a file the builder holds itself is not sent */
     char line[128];
     snprintf(line, sizeof(line), "xl put k.elf %zu %08x\n", kernel_len, kcrc);
@@ -527,8 +534,10 @@ static void host_files(struct mgr *m, struct xl_session *s)
     put_file(m, s, "h2.cfg", (const uint8_t *)cfg2, strlen(cfg2),
              dc_crc32(0, (const uint8_t *)cfg2, strlen(cfg2)));
     run(m, s, "xl create host:h2.cfg\n");
-    CHECK_STR(out[0], "xl: never-sent.elf: not sent from the host (scripts/xl create sends the "
-              "files a config names)", "a kernel not sent");
+    CHECK_STR(out[0],
+              "xl: never-sent.elf: not sent from the host (scripts/xl create sends the "
+              "files a config names)",
+              "a kernel not sent");
     run(m, s, "xl create -n host:/h/hosted.cfg\n");
     CHECK_STR(out[0], "/h/hosted.cfg: config checked (dry run, nothing created)", "dry run");
     nout = 0;
@@ -541,7 +550,11 @@ static void host_files(struct mgr *m, struct xl_session *s)
 }
 
 static uint32_t pinned;
-static int pinned_use(void *ctx, uint32_t serial) { (void)ctx; return serial == pinned; }
+static int pinned_use(void *ctx, uint32_t serial)
+{
+    (void)ctx;
+    return serial == pinned;
+}
 
 /* The store's room: entries in use stay, the others go oldest first. */
 static void hostfiles_rules(void)
@@ -551,19 +564,17 @@ static void hostfiles_rules(void)
     h.in_use = pinned_use;
     size_t big = HOSTFILES_BYTES / 3;
     uint32_t a = 0, b = 0, c = 0;
-    if (!hostfiles_reserve(&h, big, err, sizeof(err)))
-        a = hostfiles_add(&h, "a", calloc(1, big), big, 1);
-    if (!hostfiles_reserve(&h, big, err, sizeof(err)))
-        b = hostfiles_add(&h, "b", calloc(1, big), big, 2);
-    if (!hostfiles_reserve(&h, big, err, sizeof(err)))
-        c = hostfiles_add(&h, "c", calloc(1, big), big, 3);
+    if (!hostfiles_reserve(&h, big, err, sizeof(err))) a = hostfiles_add(&h, "a", calloc(1, big), big, 1);
+    if (!hostfiles_reserve(&h, big, err, sizeof(err))) b = hostfiles_add(&h, "b", calloc(1, big), big, 2);
+    if (!hostfiles_reserve(&h, big, err, sizeof(err))) c = hostfiles_add(&h, "c", calloc(1, big), big, 3);
     CHECK(a && b && c && h.total == 3 * big, "three thirds fit");
     pinned = a;
     CHECK(hostfiles_reserve(&h, big, err, sizeof(err)) == 0 && hostfiles_get(&h, a) &&
-          !hostfiles_get(&h, b) && hostfiles_get(&h, c), "the oldest unused one goes");
+              !hostfiles_get(&h, b) && hostfiles_get(&h, c),
+          "the oldest unused one goes");
     hostfiles_add(&h, "d", calloc(1, big), big, 4);
-    CHECK(hostfiles_reserve(&h, HOSTFILES_BYTES - big + 1, err, sizeof(err)) == -1 &&
-          hostfiles_get(&h, c), "no room while a domain uses one: nothing evicted (%s)", err);
+    CHECK(hostfiles_reserve(&h, HOSTFILES_BYTES - big + 1, err, sizeof(err)) == -1 && hostfiles_get(&h, c),
+          "no room while a domain uses one: nothing evicted (%s)", err);
     CHECK(hostfiles_find(&h, "d", 1, big, 4) && !hostfiles_find(&h, "d", 1, big, 5),
           "found by name, size and CRC");
     hostfiles_free(&h);
@@ -576,8 +587,9 @@ void test_xl(void)
     static struct mgr m;
     static struct xl_session s;
     struct backend *b = backend_fake_new(1 << 14);
-    struct mkelf_opts o = { .virt_base = 0xffffffff80000000ull, .paddr = 0x100000,
-                            .text_size = 0x3000, .data_size = 0x1000 };
+    struct mkelf_opts o = {
+        .virt_base = 0xffffffff80000000ull, .paddr = 0x100000, .text_size = 0x3000, .data_size = 0x1000
+    };
     kernel_len = mkelf(kernel, sizeof(kernel), &o);
     CHECK(mgr_init(&m, b) == 0, "manager up");
     m.read_file = rd;
@@ -599,8 +611,9 @@ void test_xl(void)
     m2.log = (struct db_out){ take, NULL, NULL };
     nout = 0;
     int adopted = mgr_adopt(&m2);
-    CHECK(adopted == 2 && seen("adopted domain 1 from a previous instance as d1") &&
-          mgr_find(&m2, "d1") && mgr_find(&m2, "2"), "a restarted builder adopts its domains (%d)", adopted);
+    CHECK(adopted == 2 && seen("adopted domain 1 from a previous instance as d1") && mgr_find(&m2, "d1") &&
+              mgr_find(&m2, "2"),
+          "a restarted builder adopts its domains (%d)", adopted);
     for (int i = 0; i < MGR_MAX_DOMS; i++)
         if (m.dom[i].used) {
             char err[256];

@@ -8,8 +8,8 @@ static void ok(const char *line, enum xl_op op, const char *arg, int console, in
     struct xl_cmd c;
     char err[256] = "";
     int rc = xl_parse(line, &c, err, sizeof(err));
-    CHECK(rc == 0 && c.op == op && !strcmp(c.arg, arg) && c.console == console &&
-          c.wait == wait, "parse '%s' (%s) -> op %d arg '%s'", line, err, c.op, c.arg);
+    CHECK(rc == 0 && c.op == op && !strcmp(c.arg, arg) && c.console == console && c.wait == wait,
+          "parse '%s' (%s) -> op %d arg '%s'", line, err, c.op, c.arg);
 }
 
 static void bad(const char *line, const char *msg)
@@ -45,16 +45,18 @@ void test_xlcmd(void)
         char err[256] = "";
         CHECK(!xl_parse("xl list -l", &c, err, sizeof(err)) && c.longfmt && !c.arg[0], "list -l");
         CHECK(!xl_parse("xl create -p -n a.cfg", &c, err, sizeof(err)) && c.paused && c.dryrun &&
-              !c.console && !strcmp(c.arg, "a.cfg"), "create -p -n");
-        CHECK(!xl_parse("xl mem-set web 512m", &c, err, sizeof(err)) && c.op == XL_MEMSET &&
-              c.npos == 2 && !strcmp(c.pos[0], "web") && !strcmp(c.pos[1], "512m"), "mem-set");
-        CHECK(!xl_parse("xl sched-credit", &c, err, sizeof(err)) && c.op == XL_SCHED_CREDIT &&
-              !c.dom[0], "sched-credit");
+                  !c.console && !strcmp(c.arg, "a.cfg"),
+              "create -p -n");
+        CHECK(!xl_parse("xl mem-set web 512m", &c, err, sizeof(err)) && c.op == XL_MEMSET && c.npos == 2 &&
+                  !strcmp(c.pos[0], "web") && !strcmp(c.pos[1], "512m"),
+              "mem-set");
+        CHECK(!xl_parse("xl sched-credit", &c, err, sizeof(err)) && c.op == XL_SCHED_CREDIT && !c.dom[0],
+              "sched-credit");
         CHECK(!xl_parse("xl sched-credit -d web -w 512 -c 50", &c, err, sizeof(err)) &&
-              !strcmp(c.dom, "web") && !strcmp(c.weight, "512") && !strcmp(c.cap, "50"),
+                  !strcmp(c.dom, "web") && !strcmp(c.weight, "512") && !strcmp(c.cap, "50"),
               "sched-credit -d -w -c");
-        CHECK(!xl_parse("xl put 'a b/vmlinuz' 100 0badcafe", &c, err, sizeof(err)) &&
-              c.op == XL_PUT && !strcmp(c.pos[0], "a b/vmlinuz") && !strcmp(c.pos[2], "0badcafe"),
+        CHECK(!xl_parse("xl put 'a b/vmlinuz' 100 0badcafe", &c, err, sizeof(err)) && c.op == XL_PUT &&
+                  !strcmp(c.pos[0], "a b/vmlinuz") && !strcmp(c.pos[2], "0badcafe"),
               "put");
     }
     bad("xl sched-credit -w 5", "usage: xl sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]]");
@@ -62,8 +64,7 @@ void test_xlcmd(void)
     bad("xl sched-credit web", "usage: xl sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]]");
     bad("xl mem-set web", "usage: xl mem-set DOMAIN MEM");
     bad("xl put a 1", "usage: xl put NAME SIZE CRC32 [GZIP-SIZE]");
-    bad("xl sched-credit -d web -w 123456789012345678901234567890123",
-        "argument longer than 31 characters");
+    bad("xl sched-credit -d web -w 123456789012345678901234567890123", "argument longer than 31 characters");
     bad("xl", "usage: xl COMMAND (try 'xl help')");
     bad("xl frobnicate", "unknown command 'frobnicate' (try 'xl help')");
     bad("xl create", "usage: xl create [-c] [-p] [-n] FILE [KEY=VALUE...]");

@@ -8,19 +8,22 @@
 
 extern int unit_pass, unit_fail;
 
-#define CHECK(cond, ...) do {                                           \
-        if (cond) { unit_pass++; }                                      \
-        else {                                                          \
-            unit_fail++;                                                \
-            printf("FAIL - ");                                          \
-            printf(__VA_ARGS__);                                        \
-            printf(" (%s:%d)\n", __FILE__, __LINE__);                   \
-        }                                                               \
+#define CHECK(cond, ...)                                                                                     \
+    do {                                                                                                     \
+        if (cond) {                                                                                          \
+            unit_pass++;                                                                                     \
+        } else {                                                                                             \
+            unit_fail++;                                                                                     \
+            printf("FAIL - ");                                                                               \
+            printf(__VA_ARGS__);                                                                             \
+            printf(" (%s:%d)\n", __FILE__, __LINE__);                                                        \
+        }                                                                                                    \
     } while (0)
 
-#define CHECK_STR(got, want, what) do {                                 \
-        const char *g_ = (got), *w_ = (want);                           \
-        CHECK(!strcmp(g_, w_), "%s: got \"%s\", want \"%s\"", what, g_, w_); \
+#define CHECK_STR(got, want, what)                                                                           \
+    do {                                                                                                     \
+        const char *g_ = (got), *w_ = (want);                                                                \
+        CHECK(!strcmp(g_, w_), "%s: got \"%s\", want \"%s\"", what, g_, w_);                                 \
     } while (0)
 
 void test_cfg(void);

@@ -5,7 +5,10 @@ int unit_pass, unit_fail;
 
 int main(void)
 {
-    static const struct { const char *name; void (*fn)(void); } groups[] = {
+    static const struct {
+        const char *name;
+        void (*fn)(void);
+    } groups[] = {
         { "config parser", test_cfg },
         { "layout", test_layout },
         { "build (fake back end)", test_build },
@@ -20,8 +23,8 @@ int main(void)
     for (size_t i = 0; i < sizeof(groups) / sizeof(*groups); i++) {
         int f0 = unit_fail, p0 = unit_pass;
         groups[i].fn();
-        printf("%s - %s (%d checks)\n", unit_fail == f0 ? "ok" : "FAIL",
-               groups[i].name, unit_pass + unit_fail - p0 - f0);
+        printf("%s - %s (%d checks)\n", unit_fail == f0 ? "ok" : "FAIL", groups[i].name,
+               unit_pass + unit_fail - p0 - f0);
     }
     printf("%d passed, %d failed\n", unit_pass, unit_fail);
     return unit_fail != 0;

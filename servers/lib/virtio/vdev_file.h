@@ -7,10 +7,10 @@
 #include "tpci.h"
 
 struct vdev_file {
-	struct vdev vdev;
-	int fd;                    /* pollable: POLLIN when an interrupt fired */
-	volatile uint8_t *bar[6];
-	uint64_t bar_size[6];
+    struct vdev vdev;
+    int fd; /* pollable: POLLIN when an interrupt fired */
+    volatile uint8_t *bar[6];
+    uint64_t bar_size[6];
 };
 
 /* Open the function ("0000:00:04.0").  0 or -errno. */

@@ -11,35 +11,35 @@
 
 #include "virtio_pci.h"
 
-#define VBLK_T_IN 0
-#define VBLK_T_OUT 1
+#define VBLK_T_IN    0
+#define VBLK_T_OUT   1
 #define VBLK_T_FLUSH 4
 
 struct vblk_req {
-	uint32_t type;              /* VBLK_T_* */
-	uint64_t sector;            /* 512-byte units */
-	unsigned nbuf;              /* data buffers (none for a flush) */
-	const struct virtq_buf *buf;
-	/* status: 0, -XEN_EIO (device error) or -XEN_EOPNOTSUPP. */
-	void (*done)(struct vblk_req *r, int status);
-	void *priv;
-	unsigned slot;              /* the driver's */
+    uint32_t type;   /* VBLK_T_* */
+    uint64_t sector; /* 512-byte units */
+    unsigned nbuf;   /* data buffers (none for a flush) */
+    const struct virtq_buf *buf;
+    /* status: 0, -XEN_EIO (device error) or -XEN_EOPNOTSUPP. */
+    void (*done)(struct vblk_req *r, int status);
+    void *priv;
+    unsigned slot; /* the driver's */
 };
 
 struct vblk {
-	struct vpci pci;
-	struct virtq q;
-	uint64_t capacity;          /* sectors of 512 bytes */
-	uint32_t blk_size;          /* the device's logical block size */
-	bool flush, ro;
-	bool dead;                  /* reset after a timeout: every request fails */
-	unsigned max_bufs;          /* data buffers per request */
-	struct vblk_hdr *hdr;       /* a page of request headers, by slot */
-	volatile uint8_t *status;   /* a page of status bytes, by slot */
-	uint64_t hdr_bus, status_bus;
-	uint16_t free_slots[VIRTQ_MAX];
-	unsigned nfree;
-	unsigned long completed, failed;
+    struct vpci pci;
+    struct virtq q;
+    uint64_t capacity; /* sectors of 512 bytes */
+    uint32_t blk_size; /* the device's logical block size */
+    bool flush, ro;
+    bool dead;                /* reset after a timeout: every request fails */
+    unsigned max_bufs;        /* data buffers per request */
+    struct vblk_hdr *hdr;     /* a page of request headers, by slot */
+    volatile uint8_t *status; /* a page of status bytes, by slot */
+    uint64_t hdr_bus, status_bus;
+    uint16_t free_slots[VIRTQ_MAX];
+    unsigned nfree;
+    unsigned long completed, failed;
 };
 
 /* Probe, negotiate (FLUSH, BLK_SIZE, SEG_MAX, RO), set up queue 0 with up to

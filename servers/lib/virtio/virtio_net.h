@@ -15,19 +15,19 @@
 
 #include "virtio_pci.h"
 
-#define VNET_HDR 12                           /* struct virtio_net_hdr_v1 */
+#define VNET_HDR       12 /* struct virtio_net_hdr_v1 */
 #define VNET_MAX_FRAME (VDEV_PAGE - VNET_HDR)
 
 struct vnet {
-	struct vpci pci;
-	struct virtq rxq, txq;
-	bool has_mac;
-	uint8_t mac[6];
-	void *rxpg[VIRTQ_MAX], *txpg[VIRTQ_MAX];
-	uint64_t rxbus[VIRTQ_MAX], txbus[VIRTQ_MAX];
-	uint16_t txfree[VIRTQ_MAX];
-	unsigned ntxfree;
-	unsigned long rx_pkts, rx_bytes, tx_pkts, tx_bytes, rx_bad, tx_full;
+    struct vpci pci;
+    struct virtq rxq, txq;
+    bool has_mac;
+    uint8_t mac[6];
+    void *rxpg[VIRTQ_MAX], *txpg[VIRTQ_MAX];
+    uint64_t rxbus[VIRTQ_MAX], txbus[VIRTQ_MAX];
+    uint16_t txfree[VIRTQ_MAX];
+    unsigned ntxfree;
+    unsigned long rx_pkts, rx_bytes, tx_pkts, tx_bytes, rx_bad, tx_full;
 };
 
 /* Probe (device type 1), negotiate (MAC), set up both queues with up to

@@ -13,24 +13,24 @@
 #include "vdev.h"
 #include "virtq.h"
 
-#define VIRTIO_PCI_VENDOR 0x1af4
-#define VIRTIO_F_VERSION_1_BIT 32
+#define VIRTIO_PCI_VENDOR            0x1af4
+#define VIRTIO_F_VERSION_1_BIT       32
 #define VIRTIO_F_ACCESS_PLATFORM_BIT 33
 
 struct vpci_region {
-	bool present;
-	uint8_t bar;
-	uint32_t off, len;
+    bool present;
+    uint8_t bar;
+    uint32_t off, len;
 };
 
 struct vpci {
-	struct vdev *dev;
-	uint16_t device_id;            /* PCI device id (0x1040 + virtio type) */
-	struct vpci_region common, notify, isr, device;
-	uint32_t notify_mult;
-	uint16_t msix_size;            /* MSI-X table entries, 0 without MSI-X */
-	unsigned nvec;                 /* vectors enabled (0: INTx) */
-	uint64_t features;             /* negotiated */
+    struct vdev *dev;
+    uint16_t device_id; /* PCI device id (0x1040 + virtio type) */
+    struct vpci_region common, notify, isr, device;
+    uint32_t notify_mult;
+    uint16_t msix_size; /* MSI-X table entries, 0 without MSI-X */
+    unsigned nvec;      /* vectors enabled (0: INTx) */
+    uint64_t features;  /* negotiated */
 };
 
 /* Find the capabilities; returns the virtio device type (2 for block) or
@@ -47,7 +47,7 @@ int vpci_irq_setup(struct vpci *v, unsigned nvec);
 /* Set up queue index with up to max entries (and a vector, see above). */
 int vpci_queue(struct vpci *v, struct virtq *q, unsigned index, unsigned max);
 int vpci_driver_ok(struct vpci *v);
-void vpci_fail(struct vpci *v);    /* status FAILED; the device stops */
+void vpci_fail(struct vpci *v); /* status FAILED; the device stops */
 void vpci_reset(struct vpci *v);
 int vpci_kick(struct vpci *v, struct virtq *q);
 /* Device-specific configuration (size 1, 2, 4 or 8). */

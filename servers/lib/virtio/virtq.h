@@ -12,26 +12,26 @@
 
 #include "vdev.h"
 
-#define VIRTQ_MAX 256u   /* the descriptor table fits one page */
+#define VIRTQ_MAX 256u /* the descriptor table fits one page */
 
 struct virtq_buf {
-	uint64_t bus;       /* bus address of the buffer */
-	uint32_t len;
-	bool device_writes; /* VRING_DESC_F_WRITE */
+    uint64_t bus; /* bus address of the buffer */
+    uint32_t len;
+    bool device_writes; /* VRING_DESC_F_WRITE */
 };
 
 struct virtq {
-	unsigned index, size;          /* queue number on the device, entries */
-	void *desc, *avail, *used;     /* the three areas (one page each) */
-	uint64_t desc_bus, avail_bus, used_bus;
-	uint16_t free_head, num_free;
-	uint16_t avail_idx;            /* next slot the driver fills */
-	uint16_t last_used;            /* next used entry to read */
-	uint32_t notify_off;           /* from the transport */
-	unsigned long bad_used;        /* malformed used entries ignored */
-	uint16_t next[VIRTQ_MAX];      /* free list and chain links (private) */
-	uint16_t chain_len[VIRTQ_MAX]; /* descriptors per chain, by head */
-	void *cookie[VIRTQ_MAX];       /* the caller's token, by head */
+    unsigned index, size;      /* queue number on the device, entries */
+    void *desc, *avail, *used; /* the three areas (one page each) */
+    uint64_t desc_bus, avail_bus, used_bus;
+    uint16_t free_head, num_free;
+    uint16_t avail_idx;            /* next slot the driver fills */
+    uint16_t last_used;            /* next used entry to read */
+    uint32_t notify_off;           /* from the transport */
+    unsigned long bad_used;        /* malformed used entries ignored */
+    uint16_t next[VIRTQ_MAX];      /* free list and chain links (private) */
+    uint16_t chain_len[VIRTQ_MAX]; /* descriptors per chain, by head */
+    void *cookie[VIRTQ_MAX];       /* the caller's token, by head */
 };
 
 /* size: a power of two up to VIRTQ_MAX.  0 or -errno (-XEN_ENOMEM). */

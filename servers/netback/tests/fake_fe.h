@@ -7,9 +7,9 @@
 
 #define FG_MAX 1024
 struct fake_grant {
-	bool used, ro;
-	uint16_t domid;
-	uint8_t *page;
+    bool used, ro;
+    uint16_t domid;
+    uint8_t *page;
 };
 extern struct fake_grant fgrant[FG_MAX];
 extern unsigned gcopy_calls;
@@ -19,13 +19,13 @@ uint32_t fake_grant_new(uint16_t domid, bool ro);
 void fake_grants_reset(void);
 
 struct fake_fe {
-	uint16_t domid;
-	netif_tx_sring_t *txs;
-	netif_rx_sring_t *rxs;
-	netif_tx_front_ring_t tx;
-	netif_rx_front_ring_t rx;
-	uint32_t rx_gref[256];  /* the grant posted in each rx slot id */
-	unsigned tx_ok, tx_err, tx_null;
+    uint16_t domid;
+    netif_tx_sring_t *txs;
+    netif_rx_sring_t *rxs;
+    netif_tx_front_ring_t tx;
+    netif_rx_front_ring_t rx;
+    uint32_t rx_gref[256]; /* the grant posted in each rx slot id */
+    unsigned tx_ok, tx_err, tx_null;
 };
 void fe_init(struct fake_fe *fe, uint16_t domid);
 void fe_free(struct fake_fe *fe);
@@ -34,8 +34,8 @@ void fe_post_rx(struct fake_fe *fe, unsigned n);
 /* Queue a frame: slot sizes in sl (0-terminated; NULL: one slot) starting
  * at offset off in each page; flags for the first slot; an optional GSO
  * extra.  push: publish the requests. */
-void fe_send(struct fake_fe *fe, const uint8_t *f, size_t len, const uint16_t *sl, uint16_t off, uint16_t flags,
-	     const netif_extra_info_t *extra, bool push);
+void fe_send(struct fake_fe *fe, const uint8_t *f, size_t len, const uint16_t *sl, uint16_t off,
+             uint16_t flags, const netif_extra_info_t *extra, bool push);
 void fe_push(struct fake_fe *fe);
 /* Read tx responses (counted into tx_ok/tx_err/tx_null). */
 void fe_tx_responses(struct fake_fe *fe);

@@ -7,17 +7,17 @@
 #include "fake_vpci.h"
 
 #define FVN_FRAMES 64
-#define FVN_OUT 512
+#define FVN_OUT    512
 struct fvn {
-	struct fvp *pci;
-	uint8_t in[FVN_FRAMES][2048];
-	size_t in_len[FVN_FRAMES];
-	unsigned in_head, in_n;
-	uint8_t out[FVN_OUT][4096];
-	size_t out_len[FVN_OUT];
-	unsigned out_n;
-	long lie;                  /* >= 0: report this used length for the next frame */
-	unsigned long tx_bad;      /* chains that were not header + frame, readable */
+    struct fvp *pci;
+    uint8_t in[FVN_FRAMES][2048];
+    size_t in_len[FVN_FRAMES];
+    unsigned in_head, in_n;
+    uint8_t out[FVN_OUT][4096];
+    size_t out_len[FVN_OUT];
+    unsigned out_n;
+    long lie;             /* >= 0: report this used length for the next frame */
+    unsigned long tx_bad; /* chains that were not header + frame, readable */
 };
 struct fvn *fvn_new(const uint8_t mac[6]);
 void fvn_free(struct fvn *f);

@@ -7,12 +7,12 @@ int t_pass, t_fail;
 
 int main(void)
 {
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	test_vfr();
-	test_vfr_store();
-	test_netif();
-	test_nb_xb();
-	test_nic();
-	printf("%d passed, %d failed\n", t_pass, t_fail);
-	return t_fail != 0;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    test_vfr();
+    test_vfr_store();
+    test_netif();
+    test_nb_xb();
+    test_nic();
+    printf("%d passed, %d failed\n", t_pass, t_fail);
+    return t_fail != 0;
 }

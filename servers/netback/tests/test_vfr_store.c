@@ -9,96 +9,95 @@
 
 static struct vfr_ruleset *set_of(uint8_t dflt, const char *const *texts, unsigned n)
 {
-	struct vfr_rule r[8];
-	char err[128];
-	for (unsigned i = 0; i < n; i++)
-		if (vfr_rule_parse(texts[i], &r[i], err, sizeof(err)))
-			return NULL;
-	return vfr_ruleset_new(dflt, r, n);
+    struct vfr_rule r[8];
+    char err[128];
+    for (unsigned i = 0; i < n; i++)
+        if (vfr_rule_parse(texts[i], &r[i], err, sizeof(err))) return NULL;
+    return vfr_ruleset_new(dflt, r, n);
 }
 
 static bool same(const struct vfr_ruleset *a, const struct vfr_ruleset *b)
 {
-	if (!a || !b || a->n != b->n || a->dflt != b->dflt)
-		return false;
-	char x[VFR_RULE_TEXT], y[VFR_RULE_TEXT];
-	for (unsigned i = 0; i < a->n; i++) {
-		vfr_rule_format(&a->r[i], x, sizeof(x));
-		vfr_rule_format(&b->r[i], y, sizeof(y));
-		if (strcmp(x, y))
-			return false;
-	}
-	return true;
+    if (!a || !b || a->n != b->n || a->dflt != b->dflt) return false;
+    char x[VFR_RULE_TEXT], y[VFR_RULE_TEXT];
+    for (unsigned i = 0; i < a->n; i++) {
+        vfr_rule_format(&a->r[i], x, sizeof(x));
+        vfr_rule_format(&b->r[i], y, sizeof(y));
+        if (strcmp(x, y)) return false;
+    }
+    return true;
 }
 
 #define DIR "/local/domain/3/vfr"
 
 void test_vfr_store(void)
 {
-	struct xsd sd;
-	CHECK(xsd_start(&sd) == 0, "host xenstored started (NB_XENSTORED)");
-	struct xsc *xs = xsd_conn(&sd);
-	CHECK(xs != NULL, "connected to xenstored");
-	if (!xs)
-		goto out;
-	int rc;
-	char err[256] = "";
-	struct vfr_ruleset *got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
-	CHECK(!got && rc == 0, "nothing saved: no set, no error");
-	static const char *const t1[] = { "in=vif1.0 proto=tcp dport=22 drop", "arp src=10.0.0.1 accept",
-					  "ip6 dst=fd00::/16 limit bps=1000 pps=10" };
-	struct vfr_ruleset *s1 = set_of(VFR_DROP, t1, 3);
-	CHECK(vfr_store_save(xs, DIR, s1) == 0, "save three rules");
-	got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
-	CHECK(rc == 0 && same(got, s1), "load gives back the same set (%s)", err);
-	free(got);
-	char *v = NULL;
-	CHECK(xsc_read(xs, DIR "/current", &v) == 0 && !strcmp(v, "1"), "generation 1 current");
-	free(v), v = NULL;
-	struct vfr_ruleset *s2 = set_of(VFR_ACCEPT, t1 + 1, 1);
-	CHECK(vfr_store_save(xs, DIR, s2) == 0, "save a replacement");
-	got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
-	CHECK(rc == 0 && same(got, s2), "load gives back the replacement");
-	free(got);
-	CHECK(xsc_read(xs, DIR "/set-1/count", &v) == -ENOENT, "the old generation is removed");
-	free(v), v = NULL;
-	/* a save that stopped before switching: the old set is what loads */
-	xsc_write(xs, DIR "/set-3/default", "drop");
-	xsc_write(xs, DIR "/set-3/count", "0");
-	got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
-	CHECK(rc == 0 && same(got, s2), "an unpublished generation is not loaded");
-	free(got);
-	CHECK(vfr_store_save(xs, DIR, s1) == 0 && (got = vfr_store_load(xs, DIR, &rc, err, sizeof(err))) && same(got, s1),
-	      "a save over a leftover generation");
-	free(got);
-	/* damaged copies are refused with the node and the reason */
-	xsc_read(xs, DIR "/current", &v);
-	char p[128];
-	snprintf(p, sizeof(p), DIR "/set-%s/1", v);
-	xsc_write(xs, p, "arp src=fd00::1 accept");
-	got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
-	CHECK(!got && rc == -EINVAL && strstr(err, p) && strstr(err, "IPv6 prefix"), "a bad rule node refused: %s", err);
-	xsc_rm(xs, p);
-	got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
-	CHECK(!got && rc == -ENOENT && strstr(err, p), "a missing rule node refused: %s", err);
-	snprintf(p, sizeof(p), DIR "/set-%s/count", v);
-	xsc_write(xs, p, "257");
-	got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
-	CHECK(!got && rc == -EINVAL && strstr(err, "not a rule count"), "a count above 256 refused: %s", err);
-	snprintf(p, sizeof(p), DIR "/set-%s/default", v);
-	xsc_write(xs, p, "maybe");
-	got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
-	CHECK(!got && rc == -EINVAL && strstr(err, "not accept or drop"), "a bad default refused: %s", err);
-	free(v);
-	xsc_write(xs, DIR "/current", "1x");
-	got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
-	CHECK(!got && rc == -EINVAL && strstr(err, "not a generation"), "a bad current refused: %s", err);
-	CHECK(vfr_store_save(xs, DIR, s2) == 0 && (got = vfr_store_load(xs, DIR, &rc, err, sizeof(err))) && same(got, s2),
-	      "a save repairs a bad current");
-	free(got);
-	free(s1);
-	free(s2);
-	xsc_free(xs);
+    struct xsd sd;
+    CHECK(xsd_start(&sd) == 0, "host xenstored started (NB_XENSTORED)");
+    struct xsc *xs = xsd_conn(&sd);
+    CHECK(xs != NULL, "connected to xenstored");
+    if (!xs) goto out;
+    int rc;
+    char err[256] = "";
+    struct vfr_ruleset *got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
+    CHECK(!got && rc == 0, "nothing saved: no set, no error");
+    static const char *const t1[] = { "in=vif1.0 proto=tcp dport=22 drop", "arp src=10.0.0.1 accept",
+                                      "ip6 dst=fd00::/16 limit bps=1000 pps=10" };
+    struct vfr_ruleset *s1 = set_of(VFR_DROP, t1, 3);
+    CHECK(vfr_store_save(xs, DIR, s1) == 0, "save three rules");
+    got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
+    CHECK(rc == 0 && same(got, s1), "load gives back the same set (%s)", err);
+    free(got);
+    char *v = NULL;
+    CHECK(xsc_read(xs, DIR "/current", &v) == 0 && !strcmp(v, "1"), "generation 1 current");
+    free(v), v = NULL;
+    struct vfr_ruleset *s2 = set_of(VFR_ACCEPT, t1 + 1, 1);
+    CHECK(vfr_store_save(xs, DIR, s2) == 0, "save a replacement");
+    got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
+    CHECK(rc == 0 && same(got, s2), "load gives back the replacement");
+    free(got);
+    CHECK(xsc_read(xs, DIR "/set-1/count", &v) == -ENOENT, "the old generation is removed");
+    free(v), v = NULL;
+    /* a save that stopped before switching: the old set is what loads */
+    xsc_write(xs, DIR "/set-3/default", "drop");
+    xsc_write(xs, DIR "/set-3/count", "0");
+    got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
+    CHECK(rc == 0 && same(got, s2), "an unpublished generation is not loaded");
+    free(got);
+    CHECK(vfr_store_save(xs, DIR, s1) == 0 && (got = vfr_store_load(xs, DIR, &rc, err, sizeof(err))) &&
+              same(got, s1),
+          "a save over a leftover generation");
+    free(got);
+    /* damaged copies are refused with the node and the reason */
+    xsc_read(xs, DIR "/current", &v);
+    char p[128];
+    snprintf(p, sizeof(p), DIR "/set-%s/1", v);
+    xsc_write(xs, p, "arp src=fd00::1 accept");
+    got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
+    CHECK(!got && rc == -EINVAL && strstr(err, p) && strstr(err, "IPv6 prefix"),
+          "a bad rule node refused: %s", err);
+    xsc_rm(xs, p);
+    got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
+    CHECK(!got && rc == -ENOENT && strstr(err, p), "a missing rule node refused: %s", err);
+    snprintf(p, sizeof(p), DIR "/set-%s/count", v);
+    xsc_write(xs, p, "257");
+    got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
+    CHECK(!got && rc == -EINVAL && strstr(err, "not a rule count"), "a count above 256 refused: %s", err);
+    snprintf(p, sizeof(p), DIR "/set-%s/default", v);
+    xsc_write(xs, p, "maybe");
+    got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
+    CHECK(!got && rc == -EINVAL && strstr(err, "not accept or drop"), "a bad default refused: %s", err);
+    free(v);
+    xsc_write(xs, DIR "/current", "1x");
+    got = vfr_store_load(xs, DIR, &rc, err, sizeof(err));
+    CHECK(!got && rc == -EINVAL && strstr(err, "not a generation"), "a bad current refused: %s", err);
+    CHECK(vfr_store_save(xs, DIR, s2) == 0 && (got = vfr_store_load(xs, DIR, &rc, err, sizeof(err))) &&
+              same(got, s2),
+          "a save repairs a bad current");
+    free(got);
+    free(s1);
+    free(s2);
+    xsc_free(xs);
 out:
-	xsd_stop(&sd);
+    xsd_stop(&sd);
 }

@@ -6,8 +6,8 @@
 #include <sys/types.h>
 
 struct xsd {
-	pid_t pid;
-	char dir[32], sock[64], pidf[64];
+    pid_t pid;
+    char dir[32], sock[64], pidf[64];
 };
 /* 0, or -1 when NB_XENSTORED is not set or does not start. */
 int xsd_start(struct xsd *s);

@@ -40,12 +40,11 @@ static char *grant_pair(char **granted)
 {
     int ga = open("/dev/xen/gntalloc", O_RDWR), gd = open("/dev/xen/gntdev", O_RDWR);
     struct ioctl_gntalloc_alloc_gref ar = { .domid = self_id(), .flags = GNTALLOC_FLAG_WRITABLE, .count = 1 };
-    if (ga < 0 || gd < 0 || ioctl(ga, IOCTL_GNTALLOC_ALLOC_GREF, &ar))
-        return NULL;
+    if (ga < 0 || gd < 0 || ioctl(ga, IOCTL_GNTALLOC_ALLOC_GREF, &ar)) return NULL;
     *granted = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ga, ar.index);
-    struct ioctl_gntdev_map_grant_ref mr = { .count = 1, .refs = { { .domid = self_id(), .ref = ar.gref_ids[0] } } };
-    if (*granted == MAP_FAILED || ioctl(gd, IOCTL_GNTDEV_MAP_GRANT_REF, &mr))
-        return NULL;
+    struct ioctl_gntdev_map_grant_ref mr = { .count = 1,
+                                             .refs = { { .domid = self_id(), .ref = ar.gref_ids[0] } } };
+    if (*granted == MAP_FAILED || ioctl(gd, IOCTL_GNTDEV_MAP_GRANT_REF, &mr)) return NULL;
     char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gd, mr.index);
     printf("crash: grant %u: page at %p, mapped at %p\n", ar.gref_ids[0], (void *)*granted, (void *)m);
     return m == MAP_FAILED ? NULL : m;
@@ -62,11 +61,9 @@ int main(int argc, char **argv)
         *bad = n;
     }
     int fd = open("/dev/xen/evtchn", O_RDWR), a, b;
-    if (fd < 0 || !bind_pair(fd, &a, &b))
-        return 2;
+    if (fd < 0 || !bind_pair(fd, &a, &b)) return 2;
     char *granted, *shared = grant_pair(&granted);
-    if (!shared)
-        return 4;
+    if (!shared) return 4;
     if (n == 1) {
         strcpy(granted, "written by instance 1");
         /* Drain the events the binding raised, then raise a: it stays pending. */
@@ -77,8 +74,7 @@ int main(int argc, char **argv)
         struct ioctl_evtchn_notify nt = { .port = b };
         ioctl(fd, IOCTL_EVTCHN_NOTIFY, &nt);
         printf("crash: raised port %d, crashing now\n", a);
-        if (argc > 1 && !strcmp(argv[1], "abort"))
-            abort();
+        if (argc > 1 && !strcmp(argv[1], "abort")) abort();
         *(volatile int *)0 = 1;
         return 3;
     }

@@ -108,7 +108,8 @@ static void privcmd(void)
     xen_extraversion_t extra = { 0 };
     h.arg[0] = XENVER_extraversion;
     h.arg[1] = (unsigned long)extra;
-    check("xen_version(XENVER_extraversion) into program memory", ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &h) == 0);
+    check("xen_version(XENVER_extraversion) into program memory",
+          ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &h) == 0);
     h.op = __HYPERVISOR_set_trap_table;
     h.arg[0] = 0;
     check("set_trap_table refused (EPERM)", ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &h) == -1 && errno == EPERM);
@@ -116,7 +117,9 @@ static void privcmd(void)
     check("mmap of privcmd reserves addresses", m != MAP_FAILED);
     xen_pfn_t mfn = 1;
     int err = 0;
-    struct privcmd_mmapbatch_v2 b = { .num = 1, .dom = DOMID_SELF, .addr = (unsigned long)m, .arr = &mfn, .err = &err };
+    struct privcmd_mmapbatch_v2 b = {
+        .num = 1, .dom = DOMID_SELF, .addr = (unsigned long)m, .arr = &mfn, .err = &err
+    };
     ioctl(fd, IOCTL_PRIVCMD_MMAPBATCH_V2, &b);
     printf("devices: MMAPBATCH_V2 of our own domain: err %d\n", err);
     check("MMAPBATCH_V2 naming ourselves is refused per frame", err < 0);
@@ -135,8 +138,11 @@ static void gntdev(void)
     check("UNMAP_GRANT_REF", ioctl(fd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &ur) == 0);
     static char buf[64];
     struct ioctl_gntdev_grant_copy_segment seg = {
-        .source.foreign = { .ref = 8, .offset = 0, .domid = self_id() }, .dest.virt = buf,
-        .len = sizeof(buf), .flags = GNTCOPY_source_gref };
+        .source.foreign = { .ref = 8, .offset = 0, .domid = self_id() },
+        .dest.virt = buf,
+        .len = sizeof(buf),
+        .flags = GNTCOPY_source_gref
+    };
     struct ioctl_gntdev_grant_copy gc = { .count = 1, .segments = &seg };
     check("GRANT_COPY runs", ioctl(fd, IOCTL_GNTDEV_GRANT_COPY, &gc) == 0);
     printf("devices: grant copy from an empty entry: status %d\n", seg.status);
@@ -153,28 +159,31 @@ static void grants(void)
           ioctl(ga, IOCTL_GNTALLOC_ALLOC_GREF, &ar) == 0 && ar.gref_ids[0] >= 8);
     char *src = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ga, ar.index);
     check("mmap of the granted page", src != MAP_FAILED);
-    if (src == MAP_FAILED)
-        return;
+    if (src == MAP_FAILED) return;
     strcpy(src, "shared through a grant");
-    struct ioctl_gntdev_map_grant_ref mr = { .count = 1, .refs = { { .domid = self_id(), .ref = ar.gref_ids[0] } } };
+    struct ioctl_gntdev_map_grant_ref mr = { .count = 1,
+                                             .refs = { { .domid = self_id(), .ref = ar.gref_ids[0] } } };
     check("gntdev MAP_GRANT_REF of that grant", ioctl(gd, IOCTL_GNTDEV_MAP_GRANT_REF, &mr) == 0);
     char *dst = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gd, mr.index);
     check("gntdev mmap maps the grant", dst != MAP_FAILED);
-    if (dst == MAP_FAILED)
-        return;
+    if (dst == MAP_FAILED) return;
     check("the mapping shows the granted page", !strcmp(dst, "shared through a grant"));
     dst[100] = 'x';
     check("a write through the mapping reaches the page", src[100] == 'x');
     char buf[32] = { 0 };
     struct ioctl_gntdev_grant_copy_segment seg[2] = {
-        { .source.foreign = { .ref = ar.gref_ids[0], .offset = 0, .domid = self_id() }, .dest.virt = buf,
-          .len = 22, .flags = GNTCOPY_source_gref },
-        { .source.virt = "copied in", .dest.foreign = { .ref = ar.gref_ids[0], .offset = 200, .domid = self_id() },
-          .len = 10, .flags = GNTCOPY_dest_gref },
+        { .source.foreign = { .ref = ar.gref_ids[0], .offset = 0, .domid = self_id() },
+          .dest.virt = buf,
+          .len = 22,
+          .flags = GNTCOPY_source_gref },
+        { .source.virt = "copied in",
+          .dest.foreign = { .ref = ar.gref_ids[0], .offset = 200, .domid = self_id() },
+          .len = 10,
+          .flags = GNTCOPY_dest_gref },
     };
     struct ioctl_gntdev_grant_copy gc = { .count = 2, .segments = seg };
     check("GRANT_COPY of two segments", ioctl(gd, IOCTL_GNTDEV_GRANT_COPY, &gc) == 0 &&
-          seg[0].status == GNTST_okay && seg[1].status == GNTST_okay);
+                                            seg[0].status == GNTST_okay && seg[1].status == GNTST_okay);
     check("grant copy out of the grant", !strcmp(buf, "shared through a grant"));
     check("grant copy into the grant", !strcmp(src + 200, "copied in"));
     check("munmap of the grant mapping", munmap(dst, 4096) == 0);
@@ -199,7 +208,8 @@ int main(void)
     check("inb from user mode after ioperm", 1);
     check("/dev/xen/xenbus without a store channel: ENODEV",
           open("/dev/xen/xenbus", O_RDWR) == -1 && errno == ENODEV);
-    check("open of an unknown device fails (ENOENT)", open("/dev/xen/nothing", O_RDWR) == -1 && errno == ENOENT);
+    check("open of an unknown device fails (ENOENT)",
+          open("/dev/xen/nothing", O_RDWR) == -1 && errno == ENOENT);
     check("stdout is not a terminal", !isatty(1));
     printf("devices: done, %d failed\n", failed);
     return failed ? 1 : 0;

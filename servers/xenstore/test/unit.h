@@ -18,8 +18,8 @@
 
 extern int passed, failed;
 extern struct xs_server *srv;
-extern struct xsd_sockmsg last_reply;        /* header of the last reply */
-extern const struct xs_domain_hooks hooks;   /* INTRODUCE makes an in-memory conn */
+extern struct xsd_sockmsg last_reply;      /* header of the last reply */
+extern const struct xs_domain_hooks hooks; /* INTRODUCE makes an in-memory conn */
 
 void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void check_str(const char *got, const char *want, const char *what);
@@ -29,14 +29,14 @@ void drain(struct xs_conn *c, char *reply, size_t size);
 const char *events(struct xs_conn *c);
 /* Send a request; args NUL-terminated except WRITE's value; returns the reply. */
 const char *rqv(struct xs_conn *c, uint32_t tx, const char *type, int n, const char **a);
-#define rq(c, tx, type, ...) \
-	rqv(c, tx, type, (int)(sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *)), \
-	    (const char *[]){ __VA_ARGS__ })
+#define rq(c, tx, type, ...)                                                                                 \
+    rqv(c, tx, type, (int)(sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *)),                  \
+        (const char *[]){ __VA_ARGS__ })
 #define rq0(c, tx, type) rqv(c, tx, type, 0, NULL)
 /* slot: index of the connection's event log (0..63). */
 struct xs_conn *mkconn(uint32_t domid, bool priv, uintptr_t slot, bool dom);
 struct xs_conn *domconn(uint32_t domid);
-void fresh(struct xs_config *cfg);   /* new server (default config if NULL) */
+void fresh(struct xs_config *cfg); /* new server (default config if NULL) */
 
 void test_tree(void);
 void test_perms(void);

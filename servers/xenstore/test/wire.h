@@ -34,58 +34,73 @@
 
 /* generous: a loaded machine must not turn a slow reply into a failure */
 #define WIRE_REPLY_MS 30000
-#define WIRE_WAIT_MS 20000
+#define WIRE_WAIT_MS  20000
 
 static const char *const wire_names[] = {
-	"CONTROL", "DIRECTORY", "READ", "GET_PERMS", "WATCH", "UNWATCH",
-	"TRANSACTION_START", "TRANSACTION_END", "INTRODUCE", "RELEASE",
-	"GET_DOMAIN_PATH", "WRITE", "MKDIR", "RM", "SET_PERMS", "WATCH_EVENT",
-	"ERROR", "IS_DOMAIN_INTRODUCED", "RESUME", "SET_TARGET", "RESTRICT",
-	"RESET_WATCHES", "DIRECTORY_PART",
+    "CONTROL",
+    "DIRECTORY",
+    "READ",
+    "GET_PERMS",
+    "WATCH",
+    "UNWATCH",
+    "TRANSACTION_START",
+    "TRANSACTION_END",
+    "INTRODUCE",
+    "RELEASE",
+    "GET_DOMAIN_PATH",
+    "WRITE",
+    "MKDIR",
+    "RM",
+    "SET_PERMS",
+    "WATCH_EVENT",
+    "ERROR",
+    "IS_DOMAIN_INTRODUCED",
+    "RESUME",
+    "SET_TARGET",
+    "RESTRICT",
+    "RESET_WATCHES",
+    "DIRECTORY_PART",
 };
 
 struct wire_io {
-	int (*send)(void *ctx, const void *buf, size_t len);
-	/* 1: got a message (payload malloc'd), 0: timeout, -1: EOF/error */
-	int (*recv)(void *ctx, struct xsd_sockmsg *h, char **payload, int timeout_ms);
-	void *ctx;
+    int (*send)(void *ctx, const void *buf, size_t len);
+    /* 1: got a message (payload malloc'd), 0: timeout, -1: EOF/error */
+    int (*recv)(void *ctx, struct xsd_sockmsg *h, char **payload, int timeout_ms);
+    void *ctx;
 };
 
 static int wire_type(const char *name)
 {
-	for (size_t i = 0; i < sizeof(wire_names) / sizeof(wire_names[0]); i++)
-		if (!strcmp(name, wire_names[i]))
-			return (int)i;
-	char *end;
-	long v = strtol(name, &end, 0);
-	return *end ? -1 : (int)v;
+    for (size_t i = 0; i < sizeof(wire_names) / sizeof(wire_names[0]); i++)
+        if (!strcmp(name, wire_names[i])) return (int)i;
+    char *end;
+    long v = strtol(name, &end, 0);
+    return *end ? -1 : (int)v;
 }
 
 static void wire_print(const struct xsd_sockmsg *h, const char *p)
 {
-	if (h->type < sizeof(wire_names) / sizeof(wire_names[0]))
-		fputs(wire_names[h->type], stdout);
-	else
-		printf("TYPE%u", h->type);
-	if (h->len)
-		putchar(' ');
-	for (uint32_t i = 0; i < h->len; i++)
-		putchar(p[i] ? p[i] : '|');
-	putchar('\n');
-	fflush(stdout);
+    if (h->type < sizeof(wire_names) / sizeof(wire_names[0]))
+        fputs(wire_names[h->type], stdout);
+    else
+        printf("TYPE%u", h->type);
+    if (h->len) putchar(' ');
+    for (uint32_t i = 0; i < h->len; i++)
+        putchar(p[i] ? p[i] : '|');
+    putchar('\n');
+    fflush(stdout);
 }
 
 static int wire_hex(const char *s, char *out, size_t max)
 {
-	size_t n = 0;
-	while (*s && n < max) {
-		unsigned v;
-		if (sscanf(s, "%2x", &v) != 1)
-			return -1;
-		out[n++] = (char)v;
-		s += 2;
-	}
-	return (int)n;
+    size_t n = 0;
+    while (*s && n < max) {
+        unsigned v;
+        if (sscanf(s, "%2x", &v) != 1) return -1;
+        out[n++] = (char)v;
+        s += 2;
+    }
+    return (int)n;
 }
 
 /*
@@ -94,118 +109,104 @@ static int wire_hex(const char *s, char *out, size_t max)
  * print_reply. A TRANSACTION_START reply sets *last_tx. Returns 1 if no reply
  * came: the rest of the script would be meaningless.
  */
-static int wire_request(struct wire_io *io, uint32_t type, uint32_t tx, const char *payload,
-			size_t len, uint32_t req_id, bool print_reply, uint32_t *last_tx)
+static int wire_request(struct wire_io *io, uint32_t type, uint32_t tx, const char *payload, size_t len,
+                        uint32_t req_id, bool print_reply, uint32_t *last_tx)
 {
-	static char msg[sizeof(struct xsd_sockmsg) + 65536];
-	struct xsd_sockmsg h = { .type = type, .req_id = req_id, .tx_id = tx, .len = (uint32_t)len };
-	if (len > sizeof(msg) - sizeof(h))
-		return 1;
-	memmove(msg + sizeof(h), payload, len);
-	memcpy(msg, &h, sizeof(h));
-	if (io->send(io->ctx, msg, sizeof(h) + len))
-		return 1;
-	for (;;) {
-		struct xsd_sockmsg r;
-		char *p;
-		int rc = io->recv(io->ctx, &r, &p, WIRE_REPLY_MS);
-		if (rc <= 0) {
-			puts(rc ? "EOF" : "TIMEOUT");
-			fflush(stdout);
-			return 1;
-		}
-		bool mine = r.type != XS_WATCH_EVENT && r.req_id == req_id;
-		if (!mine || print_reply)
-			wire_print(&r, p);
-		if (mine && r.type == XS_TRANSACTION_START && last_tx)
-			*last_tx = (uint32_t)strtoul(p, NULL, 10);
-		free(p);
-		if (mine)
-			return 0;
-	}
+    static char msg[sizeof(struct xsd_sockmsg) + 65536];
+    struct xsd_sockmsg h = { .type = type, .req_id = req_id, .tx_id = tx, .len = (uint32_t)len };
+    if (len > sizeof(msg) - sizeof(h)) return 1;
+    memmove(msg + sizeof(h), payload, len);
+    memcpy(msg, &h, sizeof(h));
+    if (io->send(io->ctx, msg, sizeof(h) + len)) return 1;
+    for (;;) {
+        struct xsd_sockmsg r;
+        char *p;
+        int rc = io->recv(io->ctx, &r, &p, WIRE_REPLY_MS);
+        if (rc <= 0) {
+            puts(rc ? "EOF" : "TIMEOUT");
+            fflush(stdout);
+            return 1;
+        }
+        bool mine = r.type != XS_WATCH_EVENT && r.req_id == req_id;
+        if (!mine || print_reply) wire_print(&r, p);
+        if (mine && r.type == XS_TRANSACTION_START && last_tx) *last_tx = (uint32_t)strtoul(p, NULL, 10);
+        free(p);
+        if (mine) return 0;
+    }
 }
 
 /* Returns 0 if every command ran (replies may be errors), 1 on I/O failure. */
 static int wire_script(struct wire_io *io, FILE *in, uint32_t req_base)
 {
-	char line[8192];
-	uint32_t req_id = req_base, last_tx = 0;
-	static char buf[sizeof(struct xsd_sockmsg) + 65536];
-	while (fgets(line, sizeof(line), in)) {
-		char *tok[256];
-		int nt = 0;
-		for (char *t = strtok(line, " \t\n"); t && nt < 256; t = strtok(NULL, " \t\n"))
-			tok[nt++] = t;
-		if (!nt || tok[0][0] == '#')
-			continue;
-		struct xsd_sockmsg h;
-		char *p;
-		if (!strcmp(tok[0], "WAIT") || !strcmp(tok[0], "EXPECTEOF")) {
-			bool all = tok[0][0] == 'E';
-			for (;;) {
-				int r = io->recv(io->ctx, &h, &p, WIRE_WAIT_MS);
-				if (r <= 0) {
-					puts(r ? "EOF" : "TIMEOUT");
-					fflush(stdout);
-					break;
-				}
-				wire_print(&h, p);
-				free(p);
-				if (!all)
-					break;
-			}
-			continue;
-		}
-		if (!strcmp(tok[0], "SYNC")) {
-			if (wire_request(io, XS_GET_DOMAIN_PATH, 0, "0", 2, ++req_id, false, NULL))
-				return 1;
-			continue;
-		}
-		if (!strcmp(tok[0], "RAW")) {
-			size_t len = 0;
-			for (int i = 1; i < nt; i++) {
-				int n = wire_hex(tok[i], buf + len, sizeof(buf) - len);
-				if (n < 0)
-					return 1;
-				len += (size_t)n;
-			}
-			if (io->send(io->ctx, buf, len))
-				return 1;
-			continue;
-		}
-		int first = 0;
-		uint32_t tx = 0;
-		if (!strcmp(tok[0], "@T")) {
-			tx = last_tx;
-			first = 1;
-		} else if (tok[0][0] == '@' && tok[0][1] >= '0' && tok[0][1] <= '9') {
-			tx = (uint32_t)strtoul(tok[0] + 1, NULL, 10);
-			first = 1;
-		}
-		if (first >= nt)
-			return 1;
-		int type = wire_type(tok[first]);
-		if (type < 0) {
-			fprintf(stderr, "unknown type %s\n", tok[first]);
-			return 1;
-		}
-		size_t len = sizeof(h);
-		for (int i = first + 1; i < nt; i++) {
-			const char *a = strcmp(tok[i], "''") ? tok[i] : "";
-			size_t al = strlen(a);
-			bool nul = !(type == XS_WRITE && i == nt - 1 && i > first + 1);
-			memcpy(buf + len, a, al);
-			len += al;
-			if (nul)
-				buf[len++] = '\0';
-		}
-		if (type == XS_TRANSACTION_START && nt == first + 1)
-			buf[len++] = '\0';
-		if (wire_request(io, (uint32_t)type, tx, buf + sizeof(h), len - sizeof(h), ++req_id,
-				 true, &last_tx))
-			return 1;
-	}
-	return 0;
+    char line[8192];
+    uint32_t req_id = req_base, last_tx = 0;
+    static char buf[sizeof(struct xsd_sockmsg) + 65536];
+    while (fgets(line, sizeof(line), in)) {
+        char *tok[256];
+        int nt = 0;
+        for (char *t = strtok(line, " \t\n"); t && nt < 256; t = strtok(NULL, " \t\n"))
+            tok[nt++] = t;
+        if (!nt || tok[0][0] == '#') continue;
+        struct xsd_sockmsg h;
+        char *p;
+        if (!strcmp(tok[0], "WAIT") || !strcmp(tok[0], "EXPECTEOF")) {
+            bool all = tok[0][0] == 'E';
+            for (;;) {
+                int r = io->recv(io->ctx, &h, &p, WIRE_WAIT_MS);
+                if (r <= 0) {
+                    puts(r ? "EOF" : "TIMEOUT");
+                    fflush(stdout);
+                    break;
+                }
+                wire_print(&h, p);
+                free(p);
+                if (!all) break;
+            }
+            continue;
+        }
+        if (!strcmp(tok[0], "SYNC")) {
+            if (wire_request(io, XS_GET_DOMAIN_PATH, 0, "0", 2, ++req_id, false, NULL)) return 1;
+            continue;
+        }
+        if (!strcmp(tok[0], "RAW")) {
+            size_t len = 0;
+            for (int i = 1; i < nt; i++) {
+                int n = wire_hex(tok[i], buf + len, sizeof(buf) - len);
+                if (n < 0) return 1;
+                len += (size_t)n;
+            }
+            if (io->send(io->ctx, buf, len)) return 1;
+            continue;
+        }
+        int first = 0;
+        uint32_t tx = 0;
+        if (!strcmp(tok[0], "@T")) {
+            tx = last_tx;
+            first = 1;
+        } else if (tok[0][0] == '@' && tok[0][1] >= '0' && tok[0][1] <= '9') {
+            tx = (uint32_t)strtoul(tok[0] + 1, NULL, 10);
+            first = 1;
+        }
+        if (first >= nt) return 1;
+        int type = wire_type(tok[first]);
+        if (type < 0) {
+            fprintf(stderr, "unknown type %s\n", tok[first]);
+            return 1;
+        }
+        size_t len = sizeof(h);
+        for (int i = first + 1; i < nt; i++) {
+            const char *a = strcmp(tok[i], "''") ? tok[i] : "";
+            size_t al = strlen(a);
+            bool nul = !(type == XS_WRITE && i == nt - 1 && i > first + 1);
+            memcpy(buf + len, a, al);
+            len += al;
+            if (nul) buf[len++] = '\0';
+        }
+        if (type == XS_TRANSACTION_START && nt == first + 1) buf[len++] = '\0';
+        if (wire_request(io, (uint32_t)type, tx, buf + sizeof(h), len - sizeof(h), ++req_id, true, &last_tx))
+            return 1;
+    }
+    return 0;
 }
 
 #endif

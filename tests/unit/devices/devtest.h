@@ -9,7 +9,7 @@
 #include "iommu.h"
 
 #define FAKE_FRAMES 256
-extern uint8_t fake_cfg[2][256];          /* 00:04.0 (virtio-like), 00:05.0 (another endpoint) */
+extern uint8_t fake_cfg[2][256]; /* 00:04.0 (virtio-like), 00:05.0 (another endpoint) */
 extern int n_attach, n_detach, n_msi_release, attach_rc;
 extern struct domain dom1, dom2;
 void fake_reset(void);

@@ -16,8 +16,7 @@ uint32_t pci_conf_read(uint32_t sbdf, unsigned reg, unsigned size)
 {
     uint8_t *c = cfg_of(sbdf);
     uint32_t v = 0;
-    if (!c)
-        return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+    if (!c) return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
     memcpy(&v, c + reg, size);
     return v;
 }
@@ -25,13 +24,27 @@ uint32_t pci_conf_read(uint32_t sbdf, unsigned reg, unsigned size)
 void pci_conf_write(uint32_t sbdf, unsigned reg, unsigned size, uint32_t val)
 {
     uint8_t *c = cfg_of(sbdf);
-    if (c)
-        memcpy(c + reg, &val, size);
+    if (c) memcpy(c + reg, &val, size);
 }
 
-int iommu_attach(struct domain *d, struct pci_fn *f) { (void)d; (void)f; n_attach++; return attach_rc; }
-void iommu_detach(struct domain *d, struct pci_fn *f) { (void)d; (void)f; n_detach++; }
-void msi_release_fn(struct pci_fn *f) { (void)f; n_msi_release++; }
+int iommu_attach(struct domain *d, struct pci_fn *f)
+{
+    (void)d;
+    (void)f;
+    n_attach++;
+    return attach_rc;
+}
+void iommu_detach(struct domain *d, struct pci_fn *f)
+{
+    (void)d;
+    (void)f;
+    n_detach++;
+}
+void msi_release_fn(struct pci_fn *f)
+{
+    (void)f;
+    n_msi_release++;
+}
 
 static void init_domain(struct domain *d, domid_t id)
 {
@@ -61,4 +74,8 @@ int main(void)
     test_iommu_pt();
     return unit_end();
 }
-void iommu_sync(const void *p, size_t n) { (void)p; (void)n; }
+void iommu_sync(const void *p, size_t n)
+{
+    (void)p;
+    (void)n;
+}

@@ -38,7 +38,8 @@ void test_iommu_pt(void)
     /* A frame becoming a page table leaves; the old entry comes back so the
      * caller knows an IOTLB flush is due. */
     mfn_to_page(a)->type = PGT_l2;
-    CHECK_EQ(dma_pt_set(&pt, a, a, dma_frame_perm(mfn_to_page(a), 1)), (long)((a << 12) | 3), "set: unmap returns old entry");
+    CHECK_EQ(dma_pt_set(&pt, a, a, dma_frame_perm(mfn_to_page(a), 1)), (long)((a << 12) | 3),
+             "set: unmap returns old entry");
     CHECK_EQ(dma_pt_lookup(&pt, a), 0, "set: unmapped");
     CHECK_EQ(dma_pt_set(&pt, a, a, 0), 0, "set: unmapping an absent entry");
     CHECK_EQ(dma_pt_set(&pt, 100000, 100000, 0), 0, "set: unmap under a missing table allocates nothing");

@@ -7,7 +7,12 @@
 #define F5 PCI_SBDF(0, 0, 5 << 3)
 
 static void put32(uint8_t *c, unsigned r, uint32_t v) { memcpy(c + r, &v, 4); }
-static uint32_t get32(const uint8_t *c, unsigned r) { uint32_t v; memcpy(&v, c + r, 4); return v; }
+static uint32_t get32(const uint8_t *c, unsigned r)
+{
+    uint32_t v;
+    memcpy(&v, c + r, 4);
+    return v;
+}
 
 /* 00:04.0: 64-bit BAR0 at 0xfe000000 (16 KiB, MSI-X table at 0x2000, PBA at
  * 0x3000), MSI-X cap at 0x40, vendor cap at 0x50 (16 bytes), PM cap at 0x60.
@@ -21,15 +26,26 @@ static void setup(void)
     put32(c, 0x08, 0x01000001);
     put32(c, 0x10, 0xfe000004);
     c[0x34] = 0x40;
-    c[0x40] = 0x11; c[0x41] = 0x50; c[0x42] = 0x01;        /* 2 entries */
+    c[0x40] = 0x11;
+    c[0x41] = 0x50;
+    c[0x42] = 0x01; /* 2 entries */
     put32(c, 0x44, 0x2000);
     put32(c, 0x48, 0x3000);
-    c[0x50] = 0x09; c[0x51] = 0x60; c[0x52] = 16;
-    c[0x60] = 0x01; c[0x61] = 0x00;
+    c[0x50] = 0x09;
+    c[0x51] = 0x60;
+    c[0x52] = 16;
+    c[0x60] = 0x01;
+    c[0x61] = 0x00;
     put32(fake_cfg[1], 0x00, 0x10001af4);
     nr_pci_fns = 3;
-    pci_fns[0] = (struct pci_fn){ .sbdf = F4, .assignable = true, .owner = 1, .msix_cap = 0x40,
-                                  .msix_size = 2, .msix_off = 0x2000, .pba_off = 0x3000, .pm_cap = 0x60 };
+    pci_fns[0] = (struct pci_fn){ .sbdf = F4,
+                                  .assignable = true,
+                                  .owner = 1,
+                                  .msix_cap = 0x40,
+                                  .msix_size = 2,
+                                  .msix_off = 0x2000,
+                                  .pba_off = 0x3000,
+                                  .pm_cap = 0x60 };
     pci_fns[0].bar[0] = (struct pci_bar){ .base = 0xfe000000, .size = 0x4000, .mem64 = true };
     pci_fns[1] = (struct pci_fn){ .sbdf = F5, .assignable = true, .owner = DOMID_NONE };
     pci_fns[1].bar[0] = (struct pci_bar){ .base = 0xfe100000, .size = 0x1000 };
@@ -185,7 +201,8 @@ void test_assign(void)
     CHECK_EQ(n_attach, 2, "assign: no IOMMU call without one");
     pci_fns[0].map_count = 3;
     pci_release_domain(&dom1);
-    CHECK(pci_fns[0].owner == DOMID_NONE && pci_fns[0].map_count == 0, "release: dying domain's function freed");
+    CHECK(pci_fns[0].owner == DOMID_NONE && pci_fns[0].map_count == 0,
+          "release: dying domain's function freed");
     CHECK_EQ(f->owner, 2, "release: other domains keep theirs");
     iommu_present = true;
     iommu_off_unsafe = false;

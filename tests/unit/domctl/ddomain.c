@@ -8,14 +8,17 @@
 
 struct domain *builder;
 
-struct domain *domain_create(domid_t id, domid_t parent, uint32_t caps, unsigned nr_vcpus,
-                             uint64_t max_pages)
+struct domain *domain_create(domid_t id, domid_t parent, uint32_t caps, unsigned nr_vcpus, uint64_t max_pages)
 {
-    if (id >= MAX_DOMAINS || domain_table[id] || !nr_vcpus || nr_vcpus > MAX_VCPUS)
-        return NULL;
+    if (id >= MAX_DOMAINS || domain_table[id] || !nr_vcpus || nr_vcpus > MAX_VCPUS) return NULL;
     struct domain *d = calloc(1, sizeof(*d));
-    *d = (struct domain){ .id = id, .caps = caps, .state = DOM_PAUSED, .max_pages = max_pages,
-                          .parent = parent, .shutdown_code = -1, .page_list = ~0u,
+    *d = (struct domain){ .id = id,
+                          .caps = caps,
+                          .state = DOM_PAUSED,
+                          .max_pages = max_pages,
+                          .parent = parent,
+                          .shutdown_code = -1,
+                          .page_list = ~0u,
                           .nr_vcpus = nr_vcpus };
     d->sched.weight = SCHED_DEFAULT_WEIGHT;
     d->shared_info_mfn = frame_alloc();
@@ -56,14 +59,12 @@ void domain_destroy(struct domain *d)
 
 void domain_pause(struct domain *d)
 {
-    if (d->state == DOM_RUNNING)
-        d->state = DOM_PAUSED;
+    if (d->state == DOM_RUNNING) d->state = DOM_PAUSED;
 }
 
 void domain_unpause(struct domain *d)
 {
-    if (d->state != DOM_PAUSED)
-        return;
+    if (d->state != DOM_PAUSED) return;
     d->state = DOM_RUNNING;
     d->has_run = true;
 }
@@ -73,9 +74,8 @@ void domain_unpause(struct domain *d)
 void fake_reset(void)
 {
     for (unsigned i = 0; i < MAX_DOMAINS; i++)
-        if (domain_table[i])
-            domain_destroy(domain_table[i]);
-    fake_kernel_reset();                 /* guest ranges stay registered */
+        if (domain_table[i]) domain_destroy(domain_table[i]);
+    fake_kernel_reset(); /* guest ranges stay registered */
     fake_machine_reset(FAKE_FRAMES);
     builder = domain_create(0, DOMID_INVALID, CAP_ALL, 2, 512);
     builder->state = DOM_RUNNING;

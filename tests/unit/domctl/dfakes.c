@@ -9,15 +9,14 @@ void fake_set_current(struct domain *d) { fake_current = d->vcpu[0]; }
 /* Debug registers (debugreg.c needs the hardware): kept as given; DR7 refuses GD. */
 int set_debugreg(struct vcpu *v, unsigned reg, uint64_t value)
 {
-    if (reg == 7 && (value & 0x2000))
-        return -EPERM;
+    if (reg == 7 && (value & 0x2000)) return -EPERM;
     v->arch.debugreg[reg] = value;
     return 0;
 }
 
 int sp_set_params(struct domain *d, uint32_t weight, uint32_t cap)
 {
-    if (weight < 1 || weight > 65535 || cap > 200)       /* 2 pCPUs */
+    if (weight < 1 || weight > 65535 || cap > 200) /* 2 pCPUs */
         return -EINVAL;
     d->sched.weight = sp_last_weight = weight;
     d->sched.cap = sp_last_cap = cap;

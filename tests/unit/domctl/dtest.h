@@ -15,7 +15,7 @@
 #include <xen/sched.h>
 
 #define FAKE_FRAMES 1024
-extern struct domain *builder;          /* domain 0: CAP_ALL, running, current */
+extern struct domain *builder; /* domain 0: CAP_ALL, running, current */
 extern uint32_t sp_last_weight, sp_last_cap;
 
 void fake_reset(void);                   /* fresh memory; builder created and current */

@@ -53,7 +53,11 @@ static mfn_t builder_l1(void)
     return l1;
 }
 
-struct child { domid_t id; struct domain *d; mfn_t pfn[8]; };  /* pfn 0..3 tables, 4.. data */
+struct child {
+    domid_t id;
+    struct domain *d;
+    mfn_t pfn[8];
+}; /* pfn 0..3 tables, 4.. data */
 
 /* Steps 1-4: create, capabilities, memory limit, memory. */
 static struct child create_child(void)
@@ -69,7 +73,7 @@ static struct child create_child(void)
     CHECK_EQ(domctl(TESSERA_DOMCTL_set_capabilities, c.id), 0, "build: set capabilities");
     dc.u.max_mem.max_memkb = 8 * 4;
     CHECK_EQ(domctl(XEN_DOMCTL_max_mem, c.id), 0, "build: max_mem 32 KiB");
-    for (unsigned i = 0; i < 8; i++)      /* what populate_physmap does */
+    for (unsigned i = 0; i < 8; i++) /* what populate_physmap does */
         c.pfn[i] = fake_alloc(c.d);
     return c;
 }
@@ -83,12 +87,12 @@ static void load_child(struct child *c, mfn_t bl1)
               mmu((c->pfn[i] << PAGE_SHIFT) | MMU_MACHPHYS_UPDATE, i, c->id) == 0;
     CHECK(ok, "build: map the child's frames and set their M2P (foreign mmu_update)");
     CHECK(m2p_table[c->pfn[5]] == 5, "build: M2P of the child's frame");
-    fake_table(c->pfn[4])[0] = 0x90909090;                       /* "the image" */
-    fake_table(c->pfn[0])[0] = pte(c->pfn[1], PTE_P | PTE_RW);   /* L4 -> L3 */
-    fake_table(c->pfn[1])[0] = pte(c->pfn[2], PTE_P | PTE_RW);   /* L3 -> L2 */
-    fake_table(c->pfn[2])[0] = pte(c->pfn[3], PTE_P | PTE_RW);   /* L2 -> L1 */
-    fake_table(c->pfn[3])[0] = pte(c->pfn[4], RW_FLAGS);        /* L1 -> image */
-    fake_table(c->pfn[3])[1] = pte(c->pfn[0], RO_FLAGS);        /* tables read-only */
+    fake_table(c->pfn[4])[0] = 0x90909090;                     /* "the image" */
+    fake_table(c->pfn[0])[0] = pte(c->pfn[1], PTE_P | PTE_RW); /* L4 -> L3 */
+    fake_table(c->pfn[1])[0] = pte(c->pfn[2], PTE_P | PTE_RW); /* L3 -> L2 */
+    fake_table(c->pfn[2])[0] = pte(c->pfn[3], PTE_P | PTE_RW); /* L2 -> L1 */
+    fake_table(c->pfn[3])[0] = pte(c->pfn[4], RW_FLAGS);       /* L1 -> image */
+    fake_table(c->pfn[3])[1] = pte(c->pfn[0], RO_FLAGS);       /* tables read-only */
     CHECK_EQ(ext(MMUEXT_PIN_L4_TABLE, c->pfn[0], c->id), -EINVAL,
              "build: pin refused while the tables are mapped writable");
     CHECK_EQ(domctl(XEN_DOMCTL_unpausedomain, c->id), -EBUSY, "build: unpause refused while mapped");
@@ -152,11 +156,12 @@ static void set_context(const struct child *c)
     CHECK(v->arch.guest_table == c->pfn[0] && mfn_to_page(c->pfn[0])->type_count == 2,
           "setvcpucontext: CR3 reference taken");
     CHECK(v->online && v->arch.kernel_mode && v->arch.regs.rip == ctx.user_regs.rip &&
-          v->arch.regs.rsi == ctx.user_regs.rsi && v->arch.regs.cs == FLAT_KERNEL_CS &&
-          v->arch.kernel_ss == FLAT_KERNEL_SS && v->arch.event_callback == ctx.event_callback_eip,
+              v->arch.regs.rsi == ctx.user_regs.rsi && v->arch.regs.cs == FLAT_KERNEL_CS &&
+              v->arch.kernel_ss == FLAT_KERNEL_SS && v->arch.event_callback == ctx.event_callback_eip,
           "setvcpucontext: registers, mode, callbacks");
     CHECK(v->arch.iopl == 3 && (v->arch.regs.rflags & X86_EFLAGS_IF) &&
-          !(v->arch.regs.rflags & X86_EFLAGS_IOPL), "setvcpucontext: IOPL virtual, IF on");
+              !(v->arch.regs.rflags & X86_EFLAGS_IOPL),
+          "setvcpucontext: IOPL virtual, IF on");
     CHECK(v->arch.traps[14].address == 0xffffffff80001200UL && v->arch.traps[14].cs == FLAT_KERNEL_CS,
           "setvcpucontext: trap table");
     CHECK_EQ(c->d->vm_assist, 1UL << VMASST_TYPE_writable_pagetables, "setvcpucontext: vm_assist");
@@ -176,15 +181,15 @@ static void get_context(const struct child *c)
     dc.u.vcpucontext.ctxt.p = &out;
     CHECK_EQ(domctl(XEN_DOMCTL_getvcpucontext, c->id), -XEN_ENODATA, "getvcpucontext: vCPU without context");
     dc.u.vcpucontext.vcpu = 0;
-    dc.u.vcpucontext.ctxt.p = (void *)&ctx;              /* mapped read-only */
+    dc.u.vcpucontext.ctxt.p = (void *)&ctx; /* mapped read-only */
     CHECK_EQ(domctl(XEN_DOMCTL_getvcpucontext, c->id), -EFAULT, "getvcpucontext: read-only buffer");
     dc.u.vcpucontext.ctxt.p = &out;
     CHECK_EQ(domctl(XEN_DOMCTL_getvcpucontext, c->id), 0, "getvcpucontext: vCPU 0");
     CHECK(out.user_regs.rip == ctx.user_regs.rip && out.user_regs.rsi == ctx.user_regs.rsi &&
-          out.ctrlreg[3] == ctx.ctrlreg[3] && out.kernel_sp == ctx.kernel_sp &&
-          (out.flags & (VGCF_in_kernel | VGCF_online)) == (VGCF_in_kernel | VGCF_online) &&
-          out.trap_ctxt[14].address == ctx.trap_ctxt[14].address &&
-          (out.user_regs.rflags & X86_EFLAGS_IOPL) == X86_EFLAGS_IOPL,
+              out.ctrlreg[3] == ctx.ctrlreg[3] && out.kernel_sp == ctx.kernel_sp &&
+              (out.flags & (VGCF_in_kernel | VGCF_online)) == (VGCF_in_kernel | VGCF_online) &&
+              out.trap_ctxt[14].address == ctx.trap_ctxt[14].address &&
+              (out.user_regs.rflags & X86_EFLAGS_IOPL) == X86_EFLAGS_IOPL,
           "getvcpucontext: what setvcpucontext installed");
 }
 

@@ -5,7 +5,7 @@
 #include "dtest.h"
 
 static struct xen_domctl dc;
-static struct xen_domctl ro_dc;          /* mapped read-only */
+static struct xen_domctl ro_dc; /* mapped read-only */
 
 static long domctl_at(struct xen_domctl *p, uint32_t cmd, domid_t dom)
 {
@@ -66,10 +66,12 @@ static void test_no_build(void)
     CHECK_EQ(create(0, 1), 1, "no BUILD: setup child");
     CHECK_EQ(set_caps(1, CAP_ALL & ~CAP_BUILD), 0, "no BUILD: child gets all but BUILD");
     fake_set_current(domain_lookup(1));
-    static const uint32_t cmds[] = { XEN_DOMCTL_createdomain, XEN_DOMCTL_destroydomain,
-        XEN_DOMCTL_pausedomain, XEN_DOMCTL_unpausedomain, XEN_DOMCTL_getdomaininfo,
-        XEN_DOMCTL_max_mem, XEN_DOMCTL_max_vcpus, XEN_DOMCTL_setvcpucontext,
-        XEN_DOMCTL_scheduler_op, TESSERA_DOMCTL_set_capabilities, XEN_DOMCTL_gethvmcontext };
+    static const uint32_t cmds[] = { XEN_DOMCTL_createdomain,  XEN_DOMCTL_destroydomain,
+                                     XEN_DOMCTL_pausedomain,   XEN_DOMCTL_unpausedomain,
+                                     XEN_DOMCTL_getdomaininfo, XEN_DOMCTL_max_mem,
+                                     XEN_DOMCTL_max_vcpus,     XEN_DOMCTL_setvcpucontext,
+                                     XEN_DOMCTL_scheduler_op,  TESSERA_DOMCTL_set_capabilities,
+                                     XEN_DOMCTL_gethvmcontext };
     bool all = true;
     for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         memset(&dc.u, 0, sizeof(dc.u));
@@ -100,7 +102,8 @@ static void test_create(void)
     CHECK_EQ(create(0, MAX_VCPUS), 1, "createdomain: MAX_VCPUS vCPUs, first free id");
     struct domain *d = domain_lookup(1);
     CHECK(d && d->parent == 0 && d->caps == 0 && d->state == DOM_PAUSED && d->nr_vcpus == MAX_VCPUS &&
-          !d->has_run && d->max_pages == 0, "createdomain: paused, no caps, no memory, parent = caller");
+              !d->has_run && d->max_pages == 0,
+          "createdomain: paused, no caps, no memory, parent = caller");
     CHECK_EQ(create(1, 1), -EEXIST, "createdomain: requested id in use");
     CHECK_EQ(create(0, 1), 2, "createdomain: next free id");
     CHECK_EQ(create(7, 1), 7, "createdomain: requested id");
@@ -153,8 +156,9 @@ static void test_info(void)
     CHECK_EQ(domctl(XEN_DOMCTL_getdomaininfo, 1), 0, "getdomaininfo: child");
     struct xen_domctl_getdomaininfo *i = &dc.u.getdomaininfo;
     CHECK(i->domain == 1 && dc.domain == 1 && i->tot_pages == 3 && i->max_pages == 9 &&
-          i->nr_online_vcpus == 1 && i->max_vcpu_id == 1 && i->cpu_time == 123 &&
-          i->shared_info_frame == d->shared_info_mfn, "getdomaininfo: pages, vCPUs, CPU time");
+              i->nr_online_vcpus == 1 && i->max_vcpu_id == 1 && i->cpu_time == 123 &&
+              i->shared_info_frame == d->shared_info_mfn,
+          "getdomaininfo: pages, vCPUs, CPU time");
     CHECK_EQ(i->flags, XEN_DOMINF_paused | 0xffff0000u, "getdomaininfo: paused, no shutdown code");
     CHECK_EQ(domctl(XEN_DOMCTL_getdomaininfo, 2), 0, "getdomaininfo: next domain above the id");
     CHECK_EQ(dc.domain, 5, "getdomaininfo: reports domain 5");
@@ -166,8 +170,9 @@ static void test_info(void)
     d->shutdown_reason = SHUTDOWN_crash;
     d->vcpu[0]->blocked = true;
     CHECK_EQ(domctl(XEN_DOMCTL_getdomaininfo, 1), 0, "getdomaininfo: shut down child");
-    CHECK_EQ(dc.u.getdomaininfo.flags, XEN_DOMINF_shutdown | XEN_DOMINF_blocked |
-             (SHUTDOWN_crash << XEN_DOMINF_shutdownshift), "getdomaininfo: shutdown reason, blocked");
+    CHECK_EQ(dc.u.getdomaininfo.flags,
+             XEN_DOMINF_shutdown | XEN_DOMINF_blocked | (SHUTDOWN_crash << XEN_DOMINF_shutdownshift),
+             "getdomaininfo: shutdown reason, blocked");
     /* A grandchild is invisible: exact id -EPERM, skipped when listing. */
     domain_lookup(5)->parent = 1;
     CHECK_EQ(domctl(XEN_DOMCTL_getdomaininfo, 5), -EPERM, "getdomaininfo: another's domain");

@@ -15,7 +15,7 @@ struct fake_dom {
     int kicks[MAX_VCPUS];
 };
 
-#define BAD_PTR 0x1000UL            /* copies to/from it fault */
+#define BAD_PTR 0x1000UL /* copies to/from it fault */
 
 /* Forget every domain (the caller destroyed their event state) and counters. */
 void fake_reset(void);
@@ -26,8 +26,8 @@ void fake_as(struct fake_dom *fd, unsigned vcpu);
 /* Tear down fd's event state and unregister it. */
 void fake_destroy(struct fake_dom *fd);
 
-extern long frames_in_use;          /* frame_alloc minus frame_free */
-extern int frame_fail_after;        /* frame_alloc fails after this many more (-1: never) */
+extern long frames_in_use;   /* frame_alloc minus frame_free */
+extern int frame_fail_after; /* frame_alloc fails after this many more (-1: never) */
 int total_kicks(void);
 void clear_kicks(void);
 
@@ -35,7 +35,7 @@ void clear_kicks(void);
 bool pending(struct fake_dom *fd, unsigned port);
 bool masked(struct fake_dom *fd, unsigned port);
 void set_mask(struct fake_dom *fd, unsigned port, bool on);
-void clear_events(struct fake_dom *fd);   /* pending bits, sel words, upcall_pending, kicks */
+void clear_events(struct fake_dom *fd); /* pending bits, sel words, upcall_pending, kicks */
 
 /* EVTCHNOP_* as the current vCPU: the new port (>= 0) or the error (< 0). */
 long op(unsigned cmd, void *arg);
@@ -49,7 +49,7 @@ long ev_unmask(uint32_t port);
 long ev_bind_vcpu(uint32_t port, uint32_t vcpu);
 long ev_status(domid_t dom, uint32_t port, struct evtchn_status *st);
 long ev_reset(domid_t dom);
-uint32_t st_of(domid_t dom, uint32_t port);   /* EVTCHNSTAT_*, 99 on error */
+uint32_t st_of(domid_t dom, uint32_t port); /* EVTCHNSTAT_*, 99 on error */
 
 void test_basic(void);
 void test_interdomain(void);
@@ -58,6 +58,6 @@ void test_control(void);
 void test_limits(void);
 void test_stress(void);
 
-extern unsigned fake_pirq_port;          /* port bound to dom1's pirq 20 (0: none) */
+extern unsigned fake_pirq_port; /* port bound to dom1's pirq 20 (0: none) */
 
 #endif

@@ -43,11 +43,9 @@ mfn_t frame_alloc(void)
     mfn_t r = INVALID_MFN;
     while (__atomic_exchange_n(&pool_lock, 1, __ATOMIC_ACQUIRE))
         ;
-    if (!pool)
-        pool = aligned_alloc(PAGE_SIZE, POOL_FRAMES * PAGE_SIZE);
+    if (!pool) pool = aligned_alloc(PAGE_SIZE, POOL_FRAMES * PAGE_SIZE);
     if (frame_fail_after != 0) {
-        if (frame_fail_after > 0)
-            frame_fail_after--;
+        if (frame_fail_after > 0) frame_fail_after--;
         for (mfn_t m = 1; m < POOL_FRAMES; m++)
             if (!used[m]) {
                 used[m] = true;
@@ -113,8 +111,7 @@ void fake_destroy(struct fake_dom *fd)
     evtchn_domain_destroy(&fd->d);
     domain_table[fd->d.id] = NULL;
     for (unsigned i = 0; i < MAX_FAKE_DOMS; i++)
-        if (doms[i] == fd)
-            doms[i] = NULL;
+        if (doms[i] == fd) doms[i] = NULL;
     free(fd->s);
     free(fd);
 }
@@ -122,8 +119,7 @@ void fake_destroy(struct fake_dom *fd)
 void fake_reset(void)
 {
     for (unsigned i = 0; i < MAX_FAKE_DOMS; i++)
-        if (doms[i])
-            fake_destroy(doms[i]);
+        if (doms[i]) fake_destroy(doms[i]);
     frame_fail_after = -1;
     fake_kernel_reset();
     fake_guest_reset();
@@ -142,13 +138,15 @@ int total_kicks(void)
 void clear_kicks(void)
 {
     for (unsigned i = 0; i < MAX_FAKE_DOMS; i++)
-        if (doms[i])
-            memset(doms[i]->kicks, 0, sizeof(doms[i]->kicks));
+        if (doms[i]) memset(doms[i]->kicks, 0, sizeof(doms[i]->kicks));
 }
 
 /* ---- shared_info inspection ---- */
 #define WB (sizeof(xen_ulong_t) * 8)
-bool pending(struct fake_dom *fd, unsigned port) { return (fd->s->evtchn_pending[port / WB] >> (port % WB)) & 1; }
+bool pending(struct fake_dom *fd, unsigned port)
+{
+    return (fd->s->evtchn_pending[port / WB] >> (port % WB)) & 1;
+}
 bool masked(struct fake_dom *fd, unsigned port) { return (fd->s->evtchn_mask[port / WB] >> (port % WB)) & 1; }
 
 void set_mask(struct fake_dom *fd, unsigned port, bool on)
@@ -202,15 +200,12 @@ int main(void)
 unsigned fake_pirq_port;
 int pirq_bind_port(struct domain *d, unsigned pirq, unsigned port)
 {
-    if (d->id != 1 || pirq != 20)
-        return -EPERM;
-    if (fake_pirq_port)
-        return -EEXIST;
+    if (d->id != 1 || pirq != 20) return -EPERM;
+    if (fake_pirq_port) return -EEXIST;
     fake_pirq_port = port;
     return 0;
 }
 void pirq_unbind_port(struct domain *d, unsigned pirq, unsigned port)
 {
-    if (d->id == 1 && pirq == 20 && port == fake_pirq_port)
-        fake_pirq_port = 0;
+    if (d->id == 1 && pirq == 20 && port == fake_pirq_port) fake_pirq_port = 0;
 }

@@ -36,10 +36,26 @@ long ev_ipi(uint32_t vcpu)
     return rc ? rc : (long)a.port;
 }
 
-long ev_close(uint32_t port) { struct evtchn_close a = { port }; return op(EVTCHNOP_close, &a); }
-long ev_send(uint32_t port) { struct evtchn_send a = { port }; return op(EVTCHNOP_send, &a); }
-long ev_unmask(uint32_t port) { struct evtchn_unmask a = { port }; return op(EVTCHNOP_unmask, &a); }
-long ev_reset(domid_t dom) { struct evtchn_reset a = { dom }; return op(EVTCHNOP_reset, &a); }
+long ev_close(uint32_t port)
+{
+    struct evtchn_close a = { port };
+    return op(EVTCHNOP_close, &a);
+}
+long ev_send(uint32_t port)
+{
+    struct evtchn_send a = { port };
+    return op(EVTCHNOP_send, &a);
+}
+long ev_unmask(uint32_t port)
+{
+    struct evtchn_unmask a = { port };
+    return op(EVTCHNOP_unmask, &a);
+}
+long ev_reset(domid_t dom)
+{
+    struct evtchn_reset a = { dom };
+    return op(EVTCHNOP_reset, &a);
+}
 
 long ev_bind_vcpu(uint32_t port, uint32_t vcpu)
 {
@@ -74,7 +90,8 @@ void test_basic(void)
     CHECK_EQ(ev_close(0), -EINVAL, "close port 0: -EINVAL");
     CHECK_EQ(ev_send(0), -EINVAL, "send port 0: -EINVAL");
     CHECK_EQ(ev_bind_vcpu(0, 0), -EINVAL, "bind_vcpu port 0: -EINVAL");
-    CHECK(evtchn_port_valid(&a->d, 0) && evtchn_port_valid(&a->d, 63), "ports 0..63 valid from the start (Xen bucket)");
+    CHECK(evtchn_port_valid(&a->d, 0) && evtchn_port_valid(&a->d, 63),
+          "ports 0..63 valid from the start (Xen bucket)");
     CHECK(!evtchn_port_valid(&a->d, 64), "port 64 not valid yet");
     CHECK(!evtchn_port_valid(&a->d, 5000), "port 5000 never valid");
     CHECK_EQ(ev_status(DOMID_SELF, 5, &st), 0, "status of a valid free port succeeds");
@@ -89,7 +106,8 @@ void test_basic(void)
     long p = ev_alloc(DOMID_SELF, 7);
     CHECK_EQ(p, 1, "first alloc_unbound returns port 1");
     CHECK_EQ(ev_status(DOMID_SELF, 1, &st), 0, "status of unbound port");
-    CHECK(st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 7 && st.vcpu == 0, "unbound to remote 7 on vCPU 0");
+    CHECK(st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 7 && st.vcpu == 0,
+          "unbound to remote 7 on vCPU 0");
     CHECK_EQ(ev_alloc(DOMID_SELF, DOMID_SELF), 2, "second alloc returns port 2");
     CHECK_EQ(ev_status(1, 2, &st), 0, "status by own domid");
     CHECK_EQ(st.u.unbound.dom, 1, "remote DOMID_SELF means the caller");
@@ -134,8 +152,10 @@ void test_basic(void)
     /* guest memory faults */
     CHECK_EQ(op(EVTCHNOP_alloc_unbound, (void *)BAD_PTR), -EFAULT, "alloc_unbound with bad pointer: -EFAULT");
     CHECK_EQ(op(EVTCHNOP_send, (void *)BAD_PTR), -EFAULT, "send with bad pointer: -EFAULT");
-    CHECK_EQ(op(EVTCHNOP_status, (void *)0xFFFF800000001000UL), -EFAULT, "status with hypervisor pointer: -EFAULT");
-    CHECK_EQ(op(EVTCHNOP_init_control, (void *)BAD_PTR), -EFAULT, "init_control copies its argument first: -EFAULT");
+    CHECK_EQ(op(EVTCHNOP_status, (void *)0xFFFF800000001000UL), -EFAULT,
+             "status with hypervisor pointer: -EFAULT");
+    CHECK_EQ(op(EVTCHNOP_init_control, (void *)BAD_PTR), -EFAULT,
+             "init_control copies its argument first: -EFAULT");
     copy_to_fail = 1;
     CHECK_EQ(ev_alloc(DOMID_SELF, 0), -EFAULT, "alloc_unbound whose result cannot be written: -EFAULT");
     copy_to_fail = 0;
@@ -149,8 +169,8 @@ void test_basic(void)
 static void interdomain_errors(struct fake_dom *a, struct fake_dom *b)
 {
     fake_as(a, 0);
-    long pa = ev_alloc(DOMID_SELF, 2);            /* a waits for b */
-    long pother = ev_alloc(DOMID_SELF, 3);        /* a waits for someone else */
+    long pa = ev_alloc(DOMID_SELF, 2);     /* a waits for b */
+    long pother = ev_alloc(DOMID_SELF, 3); /* a waits for someone else */
     CHECK(pa == 1 && pother == 2, "a: unbound ports 1 (for b) and 2 (for 3)");
     fake_as(b, 0);
     CHECK_EQ(ev_bind(77, 1), -ESRCH, "bind to a missing domain: -ESRCH");
@@ -199,7 +219,8 @@ static void interdomain_send(struct fake_dom *a, struct fake_dom *b)
     fake_as(b, 0);
     CHECK_EQ(ev_unmask(1), 0, "b unmasks its port");
     CHECK(!masked(b, 1), "mask bit cleared");
-    CHECK(b->s->vcpu_info[0].evtchn_upcall_pending && (b->s->vcpu_info[0].evtchn_pending_sel & 1) && b->kicks[0] == 1,
+    CHECK(b->s->vcpu_info[0].evtchn_upcall_pending && (b->s->vcpu_info[0].evtchn_pending_sel & 1) &&
+              b->kicks[0] == 1,
           "unmask of a pending port: selector, upcall, kick");
     clear_events(b);
     CHECK_EQ(ev_unmask(1), 0, "unmask of an unmasked, non-pending port");
@@ -233,7 +254,8 @@ static void interdomain_send(struct fake_dom *a, struct fake_dom *b)
     b->v[1].poll_nr = 1;
     b->v[1].poll_list[0] = 1;
     ev_send(1);
-    CHECK(b->kicks[0] == 1 && b->kicks[1] == 1, "unmasked: upcall kick for vCPU 0 and poller kick for vCPU 1");
+    CHECK(b->kicks[0] == 1 && b->kicks[1] == 1,
+          "unmasked: upcall kick for vCPU 0 and poller kick for vCPU 1");
     b->v[0].blocked = b->v[1].blocked = b->v[1].polling = false;
     b->v[1].poll_nr = 0;
     clear_events(b);
@@ -248,7 +270,8 @@ static void interdomain_close(struct fake_dom *a, struct fake_dom *b)
     struct evtchn_status st;
     fake_as(a, 0);
     ev_status(DOMID_SELF, 1, &st);
-    CHECK(st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 2, "a's end reverts to unbound, waiting for b");
+    CHECK(st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 2,
+          "a's end reverts to unbound, waiting for b");
     CHECK_EQ(ev_send(1), 0, "a sends on its now-unbound port: dropped");
     CHECK(!pending(b, 1), "nothing reaches b");
     fake_as(b, 0);
@@ -331,7 +354,8 @@ void test_interdomain(void)
     struct evtchn_status st;
     fake_as(a, 0);
     ev_status(DOMID_SELF, ph, &st);
-    CHECK(st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 2, "peer destroyed: our port unbound, remote = its id");
+    CHECK(st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 2,
+          "peer destroyed: our port unbound, remote = its id");
     ev_status(DOMID_SELF, pa, &st);
     CHECK(st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 2, "every port to it unbound");
     CHECK_EQ(ev_send(ph), 0, "send to a destroyed peer is dropped");

@@ -20,12 +20,25 @@ static void *worker(void *arg)
         unsigned peer = rand_r(&seed) % NDOMS + 1;
         unsigned port = rand_r(&seed) % 80;
         switch (rand_r(&seed) % 6) {
-        case 0: ev_alloc(DOMID_SELF, peer); break;
-        case 1: ev_bind(peer, port); break;
-        case 2: ev_close(port); break;
-        case 3: ev_send(port); break;
-        case 4: ev_unmask(port); break;
-        case 5: send_guest_vcpu_virq(&sd[me]->v[0], VIRQ_TIMER); ev_virq(VIRQ_TIMER, 0); break;
+        case 0:
+            ev_alloc(DOMID_SELF, peer);
+            break;
+        case 1:
+            ev_bind(peer, port);
+            break;
+        case 2:
+            ev_close(port);
+            break;
+        case 3:
+            ev_send(port);
+            break;
+        case 4:
+            ev_unmask(port);
+            break;
+        case 5:
+            send_guest_vcpu_virq(&sd[me]->v[0], VIRQ_TIMER);
+            ev_virq(VIRQ_TIMER, 0);
+            break;
         }
     }
     return NULL;
@@ -41,10 +54,20 @@ static void *own_ports(void *arg)
     while (!__atomic_load_n(&stop, __ATOMIC_SEQ_CST)) {
         unsigned port = rand_r(&seed) % 80;
         switch (rand_r(&seed) % 4) {
-        case 0: ev_send(port); break;
-        case 1: if (rand_r(&seed) % 8 == 0) ev_close(port); break;
-        case 2: ev_unmask(port); break;
-        case 3: { struct evtchn_status st; ev_status(DOMID_SELF, port, &st); break; }
+        case 0:
+            ev_send(port);
+            break;
+        case 1:
+            if (rand_r(&seed) % 8 == 0) ev_close(port);
+            break;
+        case 2:
+            ev_unmask(port);
+            break;
+        case 3: {
+            struct evtchn_status st;
+            ev_status(DOMID_SELF, port, &st);
+            break;
+        }
         }
     }
     return NULL;
@@ -56,8 +79,7 @@ static bool consistent(void)
         fake_as(sd[d], 0);
         for (unsigned p = 1; evtchn_port_valid(&sd[d]->d, p); p++) {
             struct evtchn_status st, pst;
-            if (ev_status(DOMID_SELF, p, &st) || st.status != EVTCHNSTAT_interdomain)
-                continue;
+            if (ev_status(DOMID_SELF, p, &st) || st.status != EVTCHNSTAT_interdomain) continue;
             domid_t me = sd[d]->d.id;
             if (ev_status(st.u.interdomain.dom, st.u.interdomain.port, &pst) && st.u.interdomain.dom != me) {
                 /* not allowed to look: check from the peer's side */
@@ -65,7 +87,8 @@ static bool consistent(void)
                 ev_status(DOMID_SELF, st.u.interdomain.port, &pst);
                 fake_as(sd[d], 0);
             }
-            if (pst.status != EVTCHNSTAT_interdomain || pst.u.interdomain.dom != me || pst.u.interdomain.port != p)
+            if (pst.status != EVTCHNSTAT_interdomain || pst.u.interdomain.dom != me ||
+                pst.u.interdomain.port != p)
                 return false;
         }
     }
@@ -109,7 +132,8 @@ void test_stress(void)
         fake_as(sd[d], 0);
         for (unsigned p = 1; evtchn_port_valid(&sd[d]->d, p); p++) {
             struct evtchn_status st;
-            if (!ev_status(DOMID_SELF, p, &st) && st.status == EVTCHNSTAT_interdomain && st.u.interdomain.dom <= 2)
+            if (!ev_status(DOMID_SELF, p, &st) && st.status == EVTCHNSTAT_interdomain &&
+                st.u.interdomain.dom <= 2)
                 ok = false;
         }
     }

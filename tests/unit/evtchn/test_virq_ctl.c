@@ -26,7 +26,8 @@ static void virq_delivery(struct fake_dom *a)
     CHECK_EQ(ev_virq(VIRQ_DOM_EXC, 0), -EEXIST, "DOM_EXC again: -EEXIST");
     struct evtchn_status st;
     ev_status(DOMID_SELF, t1, &st);
-    CHECK(st.status == EVTCHNSTAT_virq && st.u.virq == VIRQ_TIMER && st.vcpu == 1, "status: virq TIMER on vCPU 1");
+    CHECK(st.status == EVTCHNSTAT_virq && st.u.virq == VIRQ_TIMER && st.vcpu == 1,
+          "status: virq TIMER on vCPU 1");
 
     clear_events(a);
     send_guest_vcpu_virq(&a->v[1], VIRQ_TIMER);
@@ -120,7 +121,8 @@ static void cross_domain(struct fake_dom *builder, struct fake_dom *child, struc
     long cp = ev_alloc(2, DOMID_SELF);
     CHECK(cp > 0, "builder allocates an unbound port in its child");
     CHECK_EQ(ev_status(2, cp, &st), 0, "builder reads the child's port status");
-    CHECK(st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 1, "child's port waits for the builder (DOMID_SELF = caller)");
+    CHECK(st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 1,
+          "child's port waits for the builder (DOMID_SELF = caller)");
     long bp = ev_bind(2, cp);
     CHECK(bp > 0, "builder binds the child's port (start_info console/xenstore style)");
     fake_as(child, 0);
@@ -158,7 +160,8 @@ static void reset_ops(struct fake_dom *builder, struct fake_dom *child)
     CHECK(ev_virq(VIRQ_TIMER, 0) > 0, "VIRQ binding gone: VIRQ_TIMER binds again");
     fake_as(builder, 0);
     ev_status(DOMID_SELF, 1, &st);
-    CHECK(st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 2, "builder's end of the child's channel: unbound");
+    CHECK(st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 2,
+          "builder's end of the child's channel: unbound");
     long own = ev_alloc(DOMID_SELF, 0);
     CHECK_EQ(ev_reset(DOMID_SELF), 0, "reset of itself");
     CHECK_EQ(st_of(DOMID_SELF, own), EVTCHNSTAT_closed, "... closes its own ports");
@@ -206,8 +209,7 @@ void test_limits(void)
             CHECK_EQ(p, -ENOSPC, "port 4096 does not exist: -ENOSPC");
             break;
         }
-        if (p != last + 1)
-            break;
+        if (p != last + 1) break;
         last = p;
         n++;
     }
@@ -244,7 +246,8 @@ void test_limits(void)
     frame_fail_after = -1;
     CHECK(d.evtchn == NULL && frames_in_use == base, "failed init leaks nothing");
     evtchn_domain_destroy(&d);
-    CHECK(!evtchn_port_valid(&d, 1) && !evtchn_port_is_pending(&d, 1), "a domain without event state has no valid port");
+    CHECK(!evtchn_port_valid(&d, 1) && !evtchn_port_is_pending(&d, 1),
+          "a domain without event state has no valid port");
     CHECK_EQ(evtchn_send_from(&d, 1), -EINVAL, "send_from without event state: -EINVAL");
     fake_reset();
 }

@@ -14,8 +14,7 @@ uint32_t flush_watch_count;
 static void record_flush(struct domain *d)
 {
     n_flush[d->id < 4 ? d->id : 0]++;
-    if (flush_watch != INVALID_MFN)
-        flush_watch_count = mfn_to_page(flush_watch)->count;
+    if (flush_watch != INVALID_MFN) flush_watch_count = mfn_to_page(flush_watch)->count;
 }
 
 void set_current(struct domain *d) { fake_current = d->vcpu[0]; }
@@ -38,8 +37,7 @@ static void init_domain(struct domain *d, domid_t id, struct vcpu *v, domid_t pa
     v->arch.guest_table = INVALID_MFN;
     v->arch.guest_table_user = INVALID_MFN;
     v->arch.kernel_mode = true;
-    if (gnttab_domain_init(d))
-        panic("gnttab_domain_init failed");
+    if (gnttab_domain_init(d)) panic("gnttab_domain_init failed");
     fake_register(d);
 }
 
@@ -70,8 +68,7 @@ mfn_t fake_page_tables(struct domain *d)
     spin_lock(&d->lock);
     int rc = get_root_table(d, l4);
     spin_unlock(&d->lock);
-    if (rc)
-        panic("page tables refused: %d", rc);
+    if (rc) panic("page tables refused: %d", rc);
     d->vcpu[0]->arch.guest_table = l4;
     return l1;
 }
@@ -82,14 +79,11 @@ void fake_destroy(struct domain *d)
     gnttab_domain_destroy(d);
     mm_relinquish(d);
     domain_free_pages(d);
-    domain_table[d->id] = NULL;  /* gone: domain_lookup no longer finds it */
+    domain_table[d->id] = NULL; /* gone: domain_lookup no longer finds it */
     d->id = 0;
 }
 
-bool counts_zero(const struct domain *d)
-{
-    return fake_counts_zero(1, FAKE_FRAMES, d);
-}
+bool counts_zero(const struct domain *d) { return fake_counts_zero(1, FAKE_FRAMES, d); }
 
 int main(void)
 {
@@ -103,4 +97,3 @@ int main(void)
     test_random();
     return unit_end();
 }
-

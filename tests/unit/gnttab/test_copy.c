@@ -7,7 +7,7 @@
 #define SG GNTCOPY_source_gref
 #define DG GNTCOPY_dest_gref
 
-static mfn_t a, b, x;          /* dom2's RW-granted a (ref 8), RO-granted b (ref 9); dom1's x */
+static mfn_t a, b, x; /* dom2's RW-granted a (ref 8), RO-granted b (ref 9); dom1's x */
 
 static void copy_setup(void)
 {
@@ -62,7 +62,8 @@ static void test_copy_refusals(void)
              "own frame named by id, not DOMID_SELF: permission_denied");
     CHECK_EQ(copy1(&dom1, DG, DOMID_SELF, x, 0, 77, 8, 0, 8), GNTST_bad_domain, "unknown domain: bad_domain");
     CHECK_EQ(copy1(&dom1, SG, 77, 8, 0, 5, 9, 0, 8), GNTST_bad_domain, "source domain checked first");
-    CHECK_EQ(copy1(&dom1, SG, 2, 512, 0, DOMID_SELF, x, 0, 8), GNTST_bad_gntref, "ref past the table: bad_gntref");
+    CHECK_EQ(copy1(&dom1, SG, 2, 512, 0, DOMID_SELF, x, 0, 8), GNTST_bad_gntref,
+             "ref past the table: bad_gntref");
     grant(&dom2, 10, 3, a, PA);
     CHECK_EQ(copy1(&dom1, SG, 2, 10, 0, DOMID_SELF, x, 0, 8), GNTST_general_error,
              "grant for another domain: general_error");
@@ -117,7 +118,8 @@ static void test_copy_batch(void)
     ops[2].dest.offset = 4090;
     CHECK_EQ(hc(&dom1, GNTTABOP_copy, ops, 4), 0, "batch of 4 copies returns 0");
     CHECK(ops[0].status == GNTST_okay && ops[1].status == GNTST_bad_gntref &&
-          ops[2].status == GNTST_bad_copy_arg && ops[3].status == GNTST_okay, "per-op copy status");
+              ops[2].status == GNTST_bad_copy_arg && ops[3].status == GNTST_okay,
+          "per-op copy status");
     CHECK(!memcmp((char *)frame(x) + 48, "frontend data", 14), "later ops still run");
     fake_bad_guest_lo = (uint64_t)&ops[1];
     fake_bad_guest_hi = (uint64_t)&ops[2];

@@ -40,8 +40,8 @@ static void test_map_basic(void)
 
     mfn_t app = fake_alloc(&dom2);
     grant(&dom2, 10, 1, app, PA);
-    CHECK_EQ(map1(&dom1, 2, 10, GNTMAP_host_map | GNTMAP_application_map | (5u << 16), gva(3),
-                  NULL, NULL), GNTST_okay, "application map with avail bits");
+    CHECK_EQ(map1(&dom1, 2, 10, GNTMAP_host_map | GNTMAP_application_map | (5u << 16), gva(3), NULL, NULL),
+             GNTST_okay, "application map with avail bits");
     CHECK_EQ(l1e(l1, 3), (gpte(app, true) & ~PTE_GUEST_KERNEL) | (5UL << 9),
              "application map: no bit 52; guest avail bits in 9-11");
 
@@ -69,29 +69,38 @@ static void test_map_refusals(void)
     grant(&dom2, 8, 1, data, PA);
     uint64_t a = gva(0);
     CHECK_EQ(map1(&dom1, 2, 8, 0, a, NULL, NULL), GNTST_bad_gntref, "no host/device flag: bad_gntref");
-    CHECK_EQ(map1(&dom1, 2, 8, GNTMAP_readonly, a, NULL, NULL), GNTST_bad_gntref, "readonly alone: bad_gntref");
-    CHECK_EQ(map1(&dom1, 77, 8, GNTMAP_host_map, a, NULL, NULL), GNTST_bad_domain, "unknown domain: bad_domain");
+    CHECK_EQ(map1(&dom1, 2, 8, GNTMAP_readonly, a, NULL, NULL), GNTST_bad_gntref,
+             "readonly alone: bad_gntref");
+    CHECK_EQ(map1(&dom1, 77, 8, GNTMAP_host_map, a, NULL, NULL), GNTST_bad_domain,
+             "unknown domain: bad_domain");
     CHECK_EQ(map1(&dom1, DOMID_SELF, 8, GNTMAP_host_map, a, NULL, NULL), GNTST_bad_domain,
              "DOMID_SELF: bad_domain (Xen looks up by id)");
-    CHECK_EQ(map1(&dom1, 2, 512, GNTMAP_host_map, a, NULL, NULL), GNTST_bad_gntref, "ref past the table: bad_gntref");
-    CHECK_EQ(map1(&dom1, 2, 0xffffffffu, GNTMAP_host_map, a, NULL, NULL), GNTST_bad_gntref, "ref ~0: bad_gntref");
+    CHECK_EQ(map1(&dom1, 2, 512, GNTMAP_host_map, a, NULL, NULL), GNTST_bad_gntref,
+             "ref past the table: bad_gntref");
+    CHECK_EQ(map1(&dom1, 2, 0xffffffffu, GNTMAP_host_map, a, NULL, NULL), GNTST_bad_gntref,
+             "ref ~0: bad_gntref");
     grant(&dom2, 12, 1, data, 0);
-    CHECK_EQ(map1(&dom1, 2, 12, GNTMAP_host_map, a, NULL, NULL), GNTST_general_error, "invalid entry refused");
+    CHECK_EQ(map1(&dom1, 2, 12, GNTMAP_host_map, a, NULL, NULL), GNTST_general_error,
+             "invalid entry refused");
     grant(&dom2, 12, 1, data, GTF_accept_transfer);
-    CHECK_EQ(map1(&dom1, 2, 12, GNTMAP_host_map, a, NULL, NULL), GNTST_general_error, "transfer entry refused");
+    CHECK_EQ(map1(&dom1, 2, 12, GNTMAP_host_map, a, NULL, NULL), GNTST_general_error,
+             "transfer entry refused");
     grant(&dom2, 12, 3, data, PA);
     CHECK_EQ(map1(&dom1, 2, 12, GNTMAP_host_map, a, NULL, NULL), GNTST_general_error,
              "grant offered to another domain refused");
     CHECK_EQ(gflags(&dom2, 12), PA, "refused: flags untouched");
     grant(&dom2, 12, 1, data, PA | GTF_sub_page);
-    CHECK_EQ(map1(&dom1, 2, 12, GNTMAP_host_map, a, NULL, NULL), GNTST_general_error, "sub-page grant cannot be mapped");
+    CHECK_EQ(map1(&dom1, 2, 12, GNTMAP_host_map, a, NULL, NULL), GNTST_general_error,
+             "sub-page grant cannot be mapped");
     mfn_t mine = fake_alloc(&dom1);
     grant(&dom2, 12, 1, mine, PA);
-    CHECK_EQ(map1(&dom1, 2, 12, GNTMAP_host_map, a, NULL, NULL), GNTST_bad_page, "frame the granter does not own: bad_page");
+    CHECK_EQ(map1(&dom1, 2, 12, GNTMAP_host_map, a, NULL, NULL), GNTST_bad_page,
+             "frame the granter does not own: bad_page");
     CHECK_EQ(gflags(&dom2, 12), PA, "bad_page: GTF_reading cleared again");
     grant(&dom2, 12, 1, 0xfffff, PA);
-    CHECK_EQ(map1(&dom1, 2, 12, GNTMAP_host_map, a, NULL, NULL), GNTST_bad_page, "frame beyond memory: bad_page");
-    mfn_t l1b = fake_page_tables(&dom2);     /* dom2's L1 is a page table now */
+    CHECK_EQ(map1(&dom1, 2, 12, GNTMAP_host_map, a, NULL, NULL), GNTST_bad_page,
+             "frame beyond memory: bad_page");
+    mfn_t l1b = fake_page_tables(&dom2); /* dom2's L1 is a page table now */
     grant(&dom2, 13, 1, l1b, PA);
     CHECK_EQ(map1(&dom1, 2, 13, GNTMAP_host_map, a, NULL, NULL), GNTST_general_error,
              "RW map of the granter's page table refused");
@@ -205,7 +214,8 @@ static void test_maptrack_limit(void)
     for (unsigned i = 0; i < 1024; i++)
         unmap1(&dom1, i, 0, data << PAGE_SHIFT);
     CHECK(pg(data)->count == 0 && gflags(&dom2, 8) == (PA | GTF_readonly) &&
-          gflags(&dom2, 16) == (PA | GTF_readonly), "all unmapped: counts and flags clear");
+              gflags(&dom2, 16) == (PA | GTF_readonly),
+          "all unmapped: counts and flags clear");
     CHECK_EQ(dom1.gnttab->maptrack_used, 0, "maptrack empty");
 }
 

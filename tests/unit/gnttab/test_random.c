@@ -8,24 +8,27 @@
 #include "gt_unit.h"
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define NDOM 3
-#define NDATA 6                 /* grantable frames per domain */
-#define NREF 12                 /* refs 8..8+NREF-1 in use */
-#define NPAGE 32                /* host_addr pages 0..NPAGE-1 */
+#define NDOM  3
+#define NDATA 6  /* grantable frames per domain */
+#define NREF  12 /* refs 8..8+NREF-1 in use */
+#define NPAGE 32 /* host_addr pages 0..NPAGE-1 */
 
 static struct domain *doms[NDOM] = { &dom1, &dom2, &dom3 };
 static mfn_t data[NDOM][NDATA], l1s[NDOM];
 static bool alive[NDOM];
 static unsigned seed;
-static unsigned n_ok[4];        /* successful maps, unmaps, copies, deaths */
+static unsigned n_ok[4]; /* successful maps, unmaps, copies, deaths */
 
-static unsigned rnd(unsigned n) { seed = seed * 1103515245u + 12345u; return (seed >> 8) % n; }
+static unsigned rnd(unsigned n)
+{
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 8) % n;
+}
 static int pick_alive(void)
 {
     for (unsigned tries = 0; tries < 10; tries++) {
         int i = rnd(NDOM);
-        if (alive[i])
-            return i;
+        if (alive[i]) return i;
     }
     return -1;
 }
@@ -39,18 +42,14 @@ static unsigned nseen;
 static bool pte_held(struct domain *h, const struct maptrack *mt)
 {
     for (unsigned i = 0; i < nseen; i++)
-        if (seen[i] == mt->pte_maddr)
-            return false;
+        if (seen[i] == mt->pte_maddr) return false;
     mfn_t l1 = mt->pte_maddr >> PAGE_SHIFT;
     const struct page_info *p = pg(l1);
-    if (p->owner != h->id || p->type != PGT_l1 || !p->type_count || !(p->flags & PGF_validated))
-        return false;
+    if (p->owner != h->id || p->type != PGT_l1 || !p->type_count || !(p->flags & PGF_validated)) return false;
     uint64_t e = ((uint64_t *)frame(l1))[(mt->pte_maddr & 0xfff) / 8];
     uint64_t want = gpte(mt->mfn, !(mt->flags & GNTMAP_readonly));
-    if (mt->flags & GNTMAP_application_map)
-        want &= ~PTE_GUEST_KERNEL;
-    if ((e ^ want) & ~(PTE_A | PTE_D | PTE_AVAIL))
-        return false;
+    if (mt->flags & GNTMAP_application_map) want &= ~PTE_GUEST_KERNEL;
+    if ((e ^ want) & ~(PTE_A | PTE_D | PTE_AVAIL)) return false;
     seen[nseen++] = mt->pte_maddr;
     return true;
 }
@@ -63,22 +62,17 @@ static bool check_invariants(void)
     memset(refs, 0, sizeof(refs));
     nseen = 0;
     for (int h = 0; h < NDOM; h++) {
-        if (!alive[h])
-            continue;
+        if (!alive[h]) continue;
         struct grant_table *gt = doms[h]->gnttab;
         for (unsigned i = 0; i < gt->maptrack_limit; i++) {
             struct maptrack *mt = gnttab_maptrack_entry(gt, i);
-            if (!(mt->flags & (GNTMAP_host_map | GNTMAP_device_map)))
-                continue;
+            if (!(mt->flags & (GNTMAP_host_map | GNTMAP_device_map))) continue;
             int r = mt->dom - 1;
             bool ro = mt->flags & GNTMAP_readonly;
-            if (mt->flags & GNTMAP_host_map)
-                cnt[r][mt->ref][ro ? 0 : 1]++;
-            if (mt->flags & GNTMAP_device_map)
-                cnt[r][mt->ref][ro ? 2 : 3]++;
+            if (mt->flags & GNTMAP_host_map) cnt[r][mt->ref][ro ? 0 : 1]++;
+            if (mt->flags & GNTMAP_device_map) cnt[r][mt->ref][ro ? 2 : 3]++;
             for (int k = 0; k < NDATA; k++) {
-                if (data[r][k] != mt->mfn)
-                    continue;
+                if (data[r][k] != mt->mfn) continue;
                 unsigned n = !!(mt->flags & GNTMAP_device_map) +
                              ((mt->flags & GNTMAP_host_map) && pte_held(doms[h], mt));
                 refs[r][k][0] += n;
@@ -87,8 +81,7 @@ static bool check_invariants(void)
         }
     }
     for (int r = 0; r < NDOM; r++) {
-        if (!alive[r])
-            continue;
+        if (!alive[r]) continue;
         for (unsigned ref = 8; ref < 8 + NREF; ref++) {
             struct active_grant *a = gnttab_active_entry(doms[r]->gnttab, ref);
             uint16_t *c = cnt[r][ref];
@@ -102,8 +95,9 @@ static bool check_invariants(void)
         for (int k = 0; k < NDATA; k++) {
             const struct page_info *p = pg(data[r][k]);
             if (p->count != refs[r][k][0] || p->type_count != refs[r][k][1])
-                return printk("d%d frame %d: count %u/%u want %u/%u\n", r + 1, k, p->count,
-                              p->type_count, refs[r][k][0], refs[r][k][1]), false;
+                return printk("d%d frame %d: count %u/%u want %u/%u\n", r + 1, k, p->count, p->type_count,
+                              refs[r][k][0], refs[r][k][1]),
+                       false;
         }
     }
     return true;
@@ -116,18 +110,16 @@ static void grant_step(int g)
     uint16_t inuse = e->flags & (GTF_reading | GTF_writing);
     uint16_t flags = GTF_permit_access | (rnd(3) == 0 ? GTF_readonly : 0);
     switch (rnd(6)) {
-    case 0:                                   /* Linux revoke: only when unused */
-        if (!inuse)
-            e->flags = 0;
+    case 0: /* Linux revoke: only when unused */
+        if (!inuse) e->flags = 0;
         break;
-    case 1:                                   /* malicious rewrite, keeps Xen's bits */
+    case 1: /* malicious rewrite, keeps Xen's bits */
         e->domid = 1 + rnd(NDOM);
         e->frame = (uint32_t)data[g][rnd(NDATA)];
         e->flags = flags | inuse;
         break;
-    default:                                  /* honest grant of an unused entry */
-        if (!inuse)
-            grant(doms[g], ref, 1 + rnd(NDOM), data[g][rnd(NDATA)], flags);
+    default: /* honest grant of an unused entry */
+        if (!inuse) grant(doms[g], ref, 1 + rnd(NDOM), data[g][rnd(NDATA)], flags);
         break;
     }
 }
@@ -135,23 +127,24 @@ static void grant_step(int g)
 static void map_step(int l)
 {
     static const uint32_t kinds[] = {
-        GNTMAP_host_map, GNTMAP_host_map | GNTMAP_readonly, GNTMAP_device_map,
-        GNTMAP_device_map | GNTMAP_readonly, GNTMAP_host_map | GNTMAP_device_map,
+        GNTMAP_host_map,
+        GNTMAP_host_map | GNTMAP_readonly,
+        GNTMAP_device_map,
+        GNTMAP_device_map | GNTMAP_readonly,
+        GNTMAP_host_map | GNTMAP_device_map,
         GNTMAP_host_map | GNTMAP_application_map,
     };
-    n_ok[0] += map1(doms[l], 1 + rnd(NDOM), 8 + rnd(NREF), kinds[rnd(ARRAY_SIZE(kinds))],
-                    gva(rnd(NPAGE)), NULL, NULL) == GNTST_okay;
+    n_ok[0] += map1(doms[l], 1 + rnd(NDOM), 8 + rnd(NREF), kinds[rnd(ARRAY_SIZE(kinds))], gva(rnd(NPAGE)),
+                    NULL, NULL) == GNTST_okay;
 }
 
 static void unmap_step(int l)
 {
     struct grant_table *gt = doms[l]->gnttab;
-    if (!gt->maptrack_limit)
-        return;
+    if (!gt->maptrack_limit) return;
     unsigned h = rnd(gt->maptrack_limit);
     for (unsigned i = 0; i < gt->maptrack_limit && rnd(8); i++, h = (h + 1) % gt->maptrack_limit)
-        if (gnttab_maptrack_entry(gt, h)->flags)
-            break;                            /* mostly a live handle */
+        if (gnttab_maptrack_entry(gt, h)->flags) break; /* mostly a live handle */
     struct maptrack *mt = gnttab_maptrack_entry(gt, h);
     uint64_t addr = rnd(4) ? mt->host_addr : gva(rnd(NPAGE));
     uint64_t bus = rnd(3) ? (uint64_t)mt->mfn << PAGE_SHIFT : 0;
@@ -162,12 +155,12 @@ static void copy_step(int l)
 {
     int s = rnd(NDOM), d = rnd(NDOM);
     int rc;
-    if (rnd(2))                               /* own frame -> grant */
-        rc = copy1(doms[l], GNTCOPY_dest_gref, DOMID_SELF, data[l][rnd(NDATA)], rnd(4096),
-                   d + 1, 8 + rnd(NREF), rnd(4096), rnd(64));
+    if (rnd(2)) /* own frame -> grant */
+        rc = copy1(doms[l], GNTCOPY_dest_gref, DOMID_SELF, data[l][rnd(NDATA)], rnd(4096), d + 1,
+                   8 + rnd(NREF), rnd(4096), rnd(64));
     else
-        rc = copy1(doms[l], GNTCOPY_source_gref | GNTCOPY_dest_gref, s + 1, 8 + rnd(NREF),
-                   rnd(4096), d + 1, 8 + rnd(NREF), rnd(4096), rnd(64));
+        rc = copy1(doms[l], GNTCOPY_source_gref | GNTCOPY_dest_gref, s + 1, 8 + rnd(NREF), rnd(4096), d + 1,
+                   8 + rnd(NREF), rnd(4096), rnd(64));
     n_ok[2] += rc == GNTST_okay;
 }
 
@@ -190,16 +183,31 @@ static void run_seed(unsigned s, unsigned steps, bool *ok)
     }
     for (unsigned n = 0; n < steps && *ok; n++) {
         int l = pick_alive();
-        if (l < 0)
-            break;
+        if (l < 0) break;
         switch (rnd(12)) {
-        case 0: case 1: case 2: grant_step(l); break;
-        case 3: case 4: case 5: map_step(l); break;
-        case 6: case 7: case 8: unmap_step(l); break;
-        case 9: copy_step(l); break;
-        case 10: clear_step(l); break;
+        case 0:
+        case 1:
+        case 2:
+            grant_step(l);
+            break;
+        case 3:
+        case 4:
+        case 5:
+            map_step(l);
+            break;
+        case 6:
+        case 7:
+        case 8:
+            unmap_step(l);
+            break;
+        case 9:
+            copy_step(l);
+            break;
+        case 10:
+            clear_step(l);
+            break;
         default:
-            if (rnd(100) == 0) {              /* a domain dies */
+            if (rnd(100) == 0) { /* a domain dies */
                 fake_destroy(doms[l]);
                 alive[l] = false;
                 n_ok[3]++;
@@ -211,10 +219,8 @@ static void run_seed(unsigned s, unsigned steps, bool *ok)
         }
     }
     for (int i = 0; i < NDOM; i++)
-        if (alive[i])
-            fake_destroy(doms[i]);
-    if (frames_free_count() != FAKE_FRAMES - 1)
-        *ok = false;
+        if (alive[i]) fake_destroy(doms[i]);
+    if (frames_free_count() != FAKE_FRAMES - 1) *ok = false;
 }
 
 void test_random(void)
@@ -224,8 +230,8 @@ void test_random(void)
     for (unsigned s = 1; s <= seeds && ok; s++)
         run_seed(s, 600, &ok);
     CHECK(ok, "random operations keep pins, GTF flags and references consistent; no frame leaks");
-    printk("random: %u maps, %u unmaps, %u copies, %u deaths succeeded\n",
-           n_ok[0], n_ok[1], n_ok[2], n_ok[3]);
+    printk("random: %u maps, %u unmaps, %u copies, %u deaths succeeded\n", n_ok[0], n_ok[1], n_ok[2],
+           n_ok[3]);
     CHECK(n_ok[0] > 15 * seeds && n_ok[1] > 6 * seeds && n_ok[2] > 2 * seeds && n_ok[3] > seeds / 4,
           "random run exercised maps, unmaps, copies and deaths");
 }

@@ -130,7 +130,8 @@ static void test_dispatch(void)
     CHECK_EQ(hc(&dom1, GNTTABOP_dump_table, buf, 1), -ENOSYS, "dump_table: -ENOSYS (as Xen)");
     CHECK_EQ(hc(&dom1, GNTTABOP_transfer, buf, 1), -ENOSYS, "transfer: -ENOSYS");
     CHECK_EQ(hc(&dom1, 99, buf, 1), -ENOSYS, "unknown op: -ENOSYS");
-    CHECK_EQ(hc(&dom1, GNTTABOP_query_size | (1u << 12), buf, 1), -EINVAL, "continuation bits in cmd: -EINVAL");
+    CHECK_EQ(hc(&dom1, GNTTABOP_query_size | (1u << 12), buf, 1), -EINVAL,
+             "continuation bits in cmd: -EINVAL");
     CHECK_EQ(hc(&dom1, GNTTABOP_cache_flush | (1u << 12), buf, 1), -ENOSYS,
              "cache_flush may carry continuation bits (-ENOSYS here)");
     CHECK_EQ(hc(&dom1, GNTTABOP_unmap_and_replace, (void *)0x1000, 1), -EFAULT,
@@ -157,8 +158,9 @@ static void test_continuation(void)
     fake_reset();
     memset(maps, 0, sizeof(maps));
     for (unsigned i = 0; i < 5; i++)
-        maps[i] = (struct gnttab_map_grant_ref){ .ref = 100000, .dom = 2, .flags = GNTMAP_host_map,
-                                                 .host_addr = 0x400000, .status = 99 };
+        maps[i] = (struct gnttab_map_grant_ref){
+            .ref = 100000, .dom = 2, .flags = GNTMAP_host_map, .host_addr = 0x400000, .status = 99
+        };
     fake_preempt(2);
     CHECK_EQ(hc(&dom1, GNTTABOP_map_grant_ref, maps, 5), __HYPERVISOR_grant_table_op,
              "continuation: map batch preempted before its fourth op");

@@ -17,9 +17,9 @@ static void test_granter_dies(void)
     grant(&dom1, 8, 1, own, PA);
     grant_handle_t h[4];
     CHECK(map1(&dom1, 2, 8, GNTMAP_host_map, gva(0), &h[0], NULL) == GNTST_okay &&
-          map1(&dom1, 2, 9, GNTMAP_host_map | GNTMAP_readonly, gva(1), &h[1], NULL) == GNTST_okay &&
-          map1(&dom1, 2, 10, GNTMAP_device_map | GNTMAP_host_map, gva(2), &h[2], NULL) == GNTST_okay &&
-          map1(&dom1, 1, 8, GNTMAP_host_map, gva(3), &h[3], NULL) == GNTST_okay,
+              map1(&dom1, 2, 9, GNTMAP_host_map | GNTMAP_readonly, gva(1), &h[1], NULL) == GNTST_okay &&
+              map1(&dom1, 2, 10, GNTMAP_device_map | GNTMAP_host_map, gva(2), &h[2], NULL) == GNTST_okay &&
+              map1(&dom1, 1, 8, GNTMAP_host_map, gva(3), &h[3], NULL) == GNTST_okay,
           "backend maps three frontend grants and one of its own");
     int fl = n_flush[1];
     dom2.state = DOM_DYING;
@@ -27,13 +27,15 @@ static void test_granter_dies(void)
     CHECK(counts_zero(&dom2), "dead domain's frames unreferenced before they are freed");
     CHECK(dom2.gnttab == NULL, "dead domain's table gone");
     fake_destroy(&dom2);
-    CHECK(l1e(l1, 0) == 0 && l1e(l1, 1) == 0 && l1e(l1, 2) == 0, "survivor's PTEs of the dead domain's grants cleared");
+    CHECK(l1e(l1, 0) == 0 && l1e(l1, 1) == 0 && l1e(l1, 2) == 0,
+          "survivor's PTEs of the dead domain's grants cleared");
     CHECK_EQ(l1e(l1, 3), gpte(own, true), "survivor's mapping of its own grant stays");
     CHECK(n_flush[1] > fl, "survivor's TLBs flushed");
     CHECK(pg(f[0])->flags & PGF_free && pg(f[1])->flags & PGF_free && pg(f[2])->flags & PGF_free,
           "dead domain's granted frames freed");
     CHECK_EQ(dom1.gnttab->maptrack_used, 1, "survivor's maptrack holds only its own mapping");
-    CHECK_EQ(unmap1(&dom1, h[0], gva(0), 0), GNTST_bad_handle, "handles of the dead domain's grants are gone");
+    CHECK_EQ(unmap1(&dom1, h[0], gva(0), 0), GNTST_bad_handle,
+             "handles of the dead domain's grants are gone");
     CHECK_EQ(map1(&dom1, 2, 8, GNTMAP_host_map, gva(0), NULL, NULL), GNTST_bad_domain,
              "dead domain: bad_domain");
     CHECK_EQ(unmap1(&dom1, h[3], gva(3), 0), GNTST_okay, "own mapping unmaps normally");
@@ -49,8 +51,8 @@ static void test_grantee_dies(void)
     grant(&dom2, 8, 1, f, PA);
     grant(&dom2, 9, 1, g, PA);
     CHECK(map1(&dom1, 2, 8, GNTMAP_host_map, gva(0), NULL, NULL) == GNTST_okay &&
-          map1(&dom1, 2, 9, GNTMAP_device_map, 0, NULL, NULL) == GNTST_okay &&
-          map1(&dom1, 2, 8, GNTMAP_host_map | GNTMAP_readonly, gva(1), NULL, NULL) == GNTST_okay,
+              map1(&dom1, 2, 9, GNTMAP_device_map, 0, NULL, NULL) == GNTST_okay &&
+              map1(&dom1, 2, 8, GNTMAP_host_map | GNTMAP_readonly, gva(1), NULL, NULL) == GNTST_okay,
           "backend maps the frontend's grants");
     /* The backend also maps its own grant frame (as Linux does) and wrote a PTE over one
      * of its mappings, whose references pagetype then dropped. */
@@ -87,7 +89,7 @@ static void test_no_leak(void)
         map1(&dom1, 2, 8 + i, i & 1 ? GNTMAP_device_map : GNTMAP_host_map, gva(i), NULL, NULL);
     }
     for (unsigned i = 0; i < 200; i++)
-        map1(&dom2, 1, 8, GNTMAP_device_map, 0, NULL, NULL);        /* bad grants: refused */
+        map1(&dom2, 1, 8, GNTMAP_device_map, 0, NULL, NULL); /* bad grants: refused */
     CHECK_EQ(dom1.gnttab->maptrack_used, 300, "300 mappings held");
     fake_destroy(&dom1);
     fake_destroy(&dom2);
@@ -101,11 +103,10 @@ static void test_out_of_memory(void)
     fake_reset();
     uint64_t base = frames_free_count();
     mfn_t hoard = ~0u, m;
-    while ((m = frame_alloc()) != INVALID_MFN) {        /* take all but 5 frames */
+    while ((m = frame_alloc()) != INVALID_MFN) { /* take all but 5 frames */
         pg(m)->next = (uint32_t)hoard;
         hoard = m;
-        if (frames_free_count() == 5)
-            break;
+        if (frames_free_count() == 5) break;
     }
     xen_pfn_t list[4];
     struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 4 };

@@ -155,7 +155,8 @@ static void test_guest_drop_flushes(void)
     spin_lock(&dom1.lock);
     CHECK_EQ(pt_cmpxchg_entry(&dom1, l1, 2, &old, 0), 0, "flush: ptwr-style compare-exchange clears it");
     spin_unlock(&dom1.lock);
-    CHECK(n_flush[1] == f + 1 && flush_watch_count == 1, "flush: compare-exchange flushed before the release");
+    CHECK(n_flush[1] == f + 1 && flush_watch_count == 1,
+          "flush: compare-exchange flushed before the release");
 
     /* Own frames mapped normally: no flush on overwrite (as before). */
     spin_lock(&dom1.lock);
@@ -186,7 +187,7 @@ static void test_unmap_batch(void)
     mfn_t l1 = fake_page_tables(&dom1);
     mfn_t data = fake_alloc(&dom2);
     grant(&dom2, 8, 1, data, PA);
-    enum { N = 40 };   /* host pins of one kind: at most 128 */
+    enum { N = 40 }; /* host pins of one kind: at most 128 */
     struct gnttab_unmap_grant_ref ops[N];
     for (unsigned i = 0; i < N; i++) {
         grant_handle_t h;
@@ -205,14 +206,14 @@ static void test_unmap_batch(void)
     CHECK(l1e(l1, 5) != 0 && pg(data)->count == 1, "the bad op's mapping remains");
     CHECK_EQ(gflags(&dom2, 8), PA | GTF_reading | GTF_writing, "still pinned by it");
 
-    struct gnttab_unmap_grant_ref two[2] = {
-        { .host_addr = gva(5), .handle = 5 }, { .host_addr = gva(6), .handle = 6 } };
+    struct gnttab_unmap_grant_ref two[2] = { { .host_addr = gva(5), .handle = 5 },
+                                             { .host_addr = gva(6), .handle = 6 } };
     fake_bad_guest_lo = (uint64_t)&two[1];
     fake_bad_guest_hi = (uint64_t)(&two[1] + 1);
     CHECK_EQ(hc(&dom1, GNTTABOP_unmap_grant_ref, two, 2), -EFAULT, "unreadable op: -EFAULT");
     fake_bad_guest_lo = fake_bad_guest_hi = 0;
-    CHECK(two[0].status == GNTST_okay && l1e(l1, 5) == 0 && counts_zero(&dom2) &&
-          gflags(&dom2, 8) == PA, "ops before the fault are completed");
+    CHECK(two[0].status == GNTST_okay && l1e(l1, 5) == 0 && counts_zero(&dom2) && gflags(&dom2, 8) == PA,
+          "ops before the fault are completed");
 }
 
 void test_unmap(void)

@@ -21,8 +21,7 @@ static long set_ver(struct domain *d, uint32_t v, uint32_t *back)
 {
     struct gnttab_set_version op = { .version = v };
     long rc = hc(d, GNTTABOP_set_version, &op, 1);
-    if (back)
-        *back = op.version;
+    if (back) *back = op.version;
     return rc;
 }
 
@@ -47,7 +46,7 @@ static void test_switch(void)
     fake_reset();
     uint32_t v;
     mfn_t m = fake_alloc(&dom2);
-    grant(&dom2, 1, 1, m, PA);                        /* reserved: the xenstore grant */
+    grant(&dom2, 1, 1, m, PA); /* reserved: the xenstore grant */
     grant(&dom2, 8, 1, m, PA);
     CHECK_EQ(set_ver(&dom2, 2, &v), 0, "set_version 2: 0");
     CHECK_EQ(v, 2, "... reports 2");
@@ -92,7 +91,7 @@ static void test_switch(void)
     gent2(&dom2, 2)->full_page.frame = 1ull << 32;
     CHECK_EQ(set_ver(&dom2, 1, NULL), -ERANGE, "frame above 32 bits in a reserved entry: -ERANGE");
     gent2(&dom2, 2)->hdr.flags = 0;
-    get_page(pg(dom2.gnttab->status[0]), &dom2);     /* the guest maps its status frame */
+    get_page(pg(dom2.gnttab->status[0]), &dom2); /* the guest maps its status frame */
     CHECK_EQ(set_ver(&dom2, 1, &v), -EBUSY, "a mapped status frame: -EBUSY");
     CHECK_EQ(v, 2, "... still v2");
     CHECK_EQ(gent2(&dom2, 1)->full_page.frame, m, "... and nothing cleared");
@@ -102,8 +101,7 @@ static void test_switch(void)
     CHECK_EQ(dom2.gnttab->nr_status, 0, "status frames gone");
     CHECK_EQ(gent(&dom2, 1)->frame, m, "reserved entry 1 survives the round trip");
     CHECK_EQ(gent(&dom2, 1)->flags, PA, "... with its flags");
-    CHECK_EQ(status_frames(&dom2, DOMID_SELF, 1, list, 1), GNTST_general_error,
-             "no status frames under v1");
+    CHECK_EQ(status_frames(&dom2, DOMID_SELF, 1, list, 1), GNTST_general_error, "no status frames under v1");
 }
 
 static void test_switch_busy(void)
@@ -137,7 +135,7 @@ static void test_v2_map_copy(void)
     mfn_t l1 = fake_page_tables(&dom1);
     mfn_t a = fake_alloc(&dom2), x = fake_alloc(&dom1);
     set_ver(&dom2, 2, NULL);
-    grant2(&dom2, 300, 1, a, PA);                     /* 300 > 255: needs a second v2 frame */
+    grant2(&dom2, 300, 1, a, PA); /* 300 > 255: needs a second v2 frame */
     CHECK_EQ(map1(&dom1, 2, 300, GNTMAP_host_map, gva(0), NULL, NULL), GNTST_bad_gntref,
              "v2 ref 300 in a one-frame table (256 entries): bad_gntref");
     grant2(&dom2, 200, 1, a, PA);
@@ -170,14 +168,14 @@ static void test_v2_map_copy(void)
     CHECK_EQ(copy1(&dom1, GNTCOPY_source_gref, 2, 203, 1000, DOMID_SELF, x, 0, 15), GNTST_okay,
              "copy from inside the sub-page");
     CHECK(!memcmp(frame(x), "sub-page bytes", 15), "... data arrived");
-    CHECK_EQ(copy1(&dom1, GNTCOPY_source_gref, 2, 203, 999, DOMID_SELF, x, 0, 15),
-             GNTST_general_error, "copy starting before the sub-page: general_error");
-    CHECK_EQ(copy1(&dom1, GNTCOPY_dest_gref, DOMID_SELF, x, 0, 2, 203, 1090, 11),
-             GNTST_general_error, "copy running past the sub-page: general_error");
+    CHECK_EQ(copy1(&dom1, GNTCOPY_source_gref, 2, 203, 999, DOMID_SELF, x, 0, 15), GNTST_general_error,
+             "copy starting before the sub-page: general_error");
+    CHECK_EQ(copy1(&dom1, GNTCOPY_dest_gref, DOMID_SELF, x, 0, 2, 203, 1090, 11), GNTST_general_error,
+             "copy running past the sub-page: general_error");
     CHECK_EQ(copy1(&dom1, GNTCOPY_dest_gref, DOMID_SELF, x, 0, 2, 203, 1090, 10), GNTST_okay,
              "copy ending exactly at the sub-page's end");
-    CHECK_EQ(copy1(&dom1, GNTCOPY_source_gref, 2, 203, 4000, DOMID_SELF, x, 0, 200),
-             GNTST_bad_copy_arg, "past the page is bad_copy_arg before the sub-page check");
+    CHECK_EQ(copy1(&dom1, GNTCOPY_source_gref, 2, 203, 4000, DOMID_SELF, x, 0, 200), GNTST_bad_copy_arg,
+             "past the page is bad_copy_arg before the sub-page check");
     CHECK_EQ(status2(&dom2, 203), 0, "status clear after the copies");
     CHECK(counts_zero(&dom2), "no references left");
 }
@@ -217,7 +215,7 @@ static void test_transitive(void)
     CHECK_EQ(copy1(&dom1, GNTCOPY_source_gref, 2, 30, 100, DOMID_SELF, x, 0, 1), GNTST_general_error,
              "transitive grant naming no domain: general_error");
     e2->transitive.trans_domid = 3;
-    e3->hdr.flags = GTF_transitive;                   /* a chain: Xen follows one level */
+    e3->hdr.flags = GTF_transitive; /* a chain: Xen follows one level */
     CHECK_EQ(copy1(&dom1, GNTCOPY_source_gref, 2, 30, 100, DOMID_SELF, x, 0, 1), GNTST_general_error,
              "transitive to transitive: general_error");
     e3->hdr.flags = PA | GTF_sub_page;
@@ -256,16 +254,16 @@ static void test_swap(void)
     set_ver(&dom2, 2, NULL);
     grant2(&dom2, 12, 1, m, PA);
     CHECK_EQ(swap1(&dom2, 12, 13), GNTST_okay, "swap two v2 entries");
-    CHECK(gent2(&dom2, 13)->full_page.frame == m && gent2(&dom2, 12)->hdr.flags == 0,
-          "v2 entries swapped");
+    CHECK(gent2(&dom2, 13)->full_page.frame == m && gent2(&dom2, 12)->hdr.flags == 0, "v2 entries swapped");
     CHECK_EQ(swap1(&dom2, 12, 256), GNTST_bad_gntref, "v2: 256 entries per frame");
     CHECK(counts_zero(&dom2), "no references left");
 }
 
 static int replace1(struct domain *d, uint64_t host, uint64_t new_addr, grant_handle_t h)
 {
-    struct gnttab_unmap_and_replace op = { .host_addr = host, .new_addr = new_addr, .handle = h,
-                                           .status = 99 };
+    struct gnttab_unmap_and_replace op = {
+        .host_addr = host, .new_addr = new_addr, .handle = h, .status = 99
+    };
     long rc = hc(d, GNTTABOP_unmap_and_replace, &op, 1);
     return rc ? 1000 + (int)rc : op.status;
 }

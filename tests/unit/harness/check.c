@@ -23,14 +23,10 @@ void unit_checkf(bool ok, const char *name, const char *file, int line, const ch
 
 void unit_check_eq(long got, long want, const char *name, const char *file, int line)
 {
-    unit_checkf(got == want, name, file, line, "got %ld (%#lx), want %ld (%#lx)", got, got,
-                want, want);
+    unit_checkf(got == want, name, file, line, "got %ld (%#lx), want %ld (%#lx)", got, got, want, want);
 }
 
-void unit_begin(void)
-{
-    setvbuf(stdout, NULL, _IOLBF, 0);
-}
+void unit_begin(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
 
 int unit_end(void)
 {

@@ -11,12 +11,11 @@ void unit_checkf(bool ok, const char *name, const char *file, int line, const ch
     __attribute__((format(printf, 5, 6)));
 void unit_check_eq(long got, long want, const char *name, const char *file, int line);
 /* CHECK prints the failed condition; CHECK_EQ both values; CHECK_MSG a formatted detail. */
-#define CHECK(cond, name) unit_checkf(!!(cond), (name), __FILE__, __LINE__, "%s", #cond)
-#define CHECK_EQ(got, want, name) \
-    unit_check_eq((long)(got), (long)(want), (name), __FILE__, __LINE__)
+#define CHECK(cond, name)          unit_checkf(!!(cond), (name), __FILE__, __LINE__, "%s", #cond)
+#define CHECK_EQ(got, want, name)  unit_check_eq((long)(got), (long)(want), (name), __FILE__, __LINE__)
 #define CHECK_MSG(cond, name, ...) unit_checkf(!!(cond), (name), __FILE__, __LINE__, __VA_ARGS__)
 
-void unit_begin(void);                  /* stdout line-buffered (interleaves with stderr) */
-int unit_end(void);                     /* the summary line; 1 if any check failed */
+void unit_begin(void); /* stdout line-buffered (interleaves with stderr) */
+int unit_end(void);    /* the summary line; 1 if any check failed */
 
 #endif

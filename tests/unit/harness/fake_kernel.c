@@ -20,8 +20,7 @@ void printk(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    if (getenv("UNIT_VERBOSE"))
-        vfprintf(stderr, fmt, ap);
+    if (getenv("UNIT_VERBOSE")) vfprintf(stderr, fmt, ap);
     va_end(ap);
 }
 
@@ -41,8 +40,16 @@ struct domain *domain_lookup(domid_t id) { return id < MAX_DOMAINS ? domain_tabl
 void fake_unregister_all(void) { memset(domain_table, 0, sizeof(domain_table)); }
 
 void flush_tlb_local(void) { n_flush_local++; }
-void flush_tlb_one_local(uint64_t va) { n_flush_one++; last_flush_va = va; }
-void arch_load_guest_cr3(struct vcpu *v) { (void)v; n_load_cr3++; }
+void flush_tlb_one_local(uint64_t va)
+{
+    n_flush_one++;
+    last_flush_va = va;
+}
+void arch_load_guest_cr3(struct vcpu *v)
+{
+    (void)v;
+    n_load_cr3++;
+}
 uint64_t hv_l4e(unsigned slot) { return HV_L4E(slot); }
 bool check_descriptor(uint64_t *desc) { return *desc != BAD_DESCRIPTOR; }
 /* The LDT as the arch code would load it: recorded in the vCPU only. */
@@ -55,13 +62,12 @@ void ldt_switch(struct vcpu *v, uint64_t base, uint32_t ents)
 void flush_tlb_domain(struct domain *d)
 {
     n_flush_domain++;
-    if (fake_flush_domain_hook)
-        fake_flush_domain_hook(d);
+    if (fake_flush_domain_hook) fake_flush_domain_hook(d);
 }
 
 void fake_kernel_reset(void)
 {
-    debug_log = getenv("UNIT_VERBOSE") != NULL;     /* show the core's dprintk lines */
+    debug_log = getenv("UNIT_VERBOSE") != NULL; /* show the core's dprintk lines */
     n_flush_local = n_flush_one = n_flush_domain = n_load_cr3 = 0;
     last_flush_va = 0;
     fake_flush_domain_hook = NULL;

@@ -46,8 +46,7 @@ void fake_machine_reset(mfn_t nframes)
 mfn_t fake_alloc(struct domain *d)
 {
     mfn_t m = domain_alloc_page(d);
-    if (m == INVALID_MFN)
-        panic("fake machine out of frames for domain %u", d->id);
+    if (m == INVALID_MFN) panic("fake machine out of frames for domain %u", d->id);
     return m;
 }
 
@@ -55,11 +54,10 @@ bool fake_counts_zero(mfn_t first, mfn_t end, const struct domain *owner)
 {
     for (mfn_t m = first; m < end; m++) {
         const struct page_info *pg = mfn_to_page(m);
-        if ((owner && pg->owner != owner->id) || (pg->flags & PGF_free))
-            continue;
+        if ((owner && pg->owner != owner->id) || (pg->flags & PGF_free)) continue;
         if (pg->count || pg->type_count || (pg->flags & PGF_pinned)) {
-            printk("mfn %lu: owner %u count %u type %u type_count %u\n", m, pg->owner,
-                   pg->count, pg->type, pg->type_count);
+            printk("mfn %lu: owner %u count %u type %u type_count %u\n", m, pg->owner, pg->count, pg->type,
+                   pg->type_count);
             return false;
         }
     }
@@ -70,11 +68,18 @@ bool fake_counts_zero(mfn_t first, mfn_t end, const struct domain *owner)
  * weak: a test that links pci_dev.c gets the core's. */
 __attribute__((weak)) int pci_mmio_get(const struct domain *d, mfn_t m, bool writable)
 {
-    (void)d; (void)m; (void)writable;
+    (void)d;
+    (void)m;
+    (void)writable;
     return 1;
 }
-__attribute__((weak)) bool pci_mmio_put(mfn_t m) { (void)m; return false; }
+__attribute__((weak)) bool pci_mmio_put(mfn_t m)
+{
+    (void)m;
+    return false;
+}
 __attribute__((weak)) void iommu_page_changed(struct page_info *pg, domid_t owner)
 {
-    (void)pg; (void)owner;
+    (void)pg;
+    (void)owner;
 }

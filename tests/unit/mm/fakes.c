@@ -52,14 +52,18 @@ mfn_t fake_hv_frame(void) { return frame_alloc(); }
 int n_bounced;
 void bounce_exception(struct vcpu *v, struct cpu_regs *r, unsigned vec, bool has_err, uint64_t err)
 {
-    (void)v; (void)r; (void)vec; (void)has_err; (void)err;
+    (void)v;
+    (void)r;
+    (void)vec;
+    (void)has_err;
+    (void)err;
     n_bounced++;
 }
 
 struct tree build_tree(void)
 {
-    struct tree t = { fake_alloc(&dom1), fake_alloc(&dom1), fake_alloc(&dom1),
-                      fake_alloc(&dom1), fake_alloc(&dom1) };
+    struct tree t = { fake_alloc(&dom1), fake_alloc(&dom1), fake_alloc(&dom1), fake_alloc(&dom1),
+                      fake_alloc(&dom1) };
     fake_table(t.l4)[0] = pte(t.l3, PTE_P | PTE_RW);
     fake_table(t.l3)[0] = pte(t.l2, PTE_P | PTE_RW);
     fake_table(t.l2)[0] = pte(t.l1, PTE_P | PTE_RW);

@@ -34,7 +34,9 @@ static long fext(unsigned cmd, uint64_t a1, uint64_t a2, domid_t dom)
 }
 
 /* dom1 builds dom2; dom1 has a pinned tree whose L1 receives the mappings. */
-struct bld { mfn_t l4, l3, l2, l1; };
+struct bld {
+    mfn_t l4, l3, l2, l1;
+};
 static struct bld setup(void)
 {
     fake_reset();
@@ -97,14 +99,16 @@ static void test_foreign_map(void)
     CHECK_EQ(fmmu(slot_ma(b.l1, 0), pte(f, RW_FLAGS), dom2.id), 0, "foreign mmu_update: map child frame RW");
     CHECK_EQ(done, 1, "foreign mmu_update: done = 1");
     CHECK(mfn_to_page(f)->count == 1 && mfn_to_page(f)->type == PGT_writable &&
-          mfn_to_page(f)->type_count == 1, "foreign mmu_update: child frame holds ref + writable type");
+              mfn_to_page(f)->type_count == 1,
+          "foreign mmu_update: child frame holds ref + writable type");
     CHECK(mm_maps_foreign(&dom1, dom2.id), "mm_maps_foreign: sees the mapping");
     CHECK(!mm_maps_foreign(&dom2, dom1.id), "mm_maps_foreign: not the other way round");
     CHECK_EQ(fmmu(slot_ma(b.l1, 1), pte(own, RW_FLAGS), dom2.id), -EBUSY,
              "foreign mmu_update: caller's own frame refused with foreigndom");
     CHECK_EQ(fmmu(slot_ma(b.l2, 1), pte(fake_alloc(&dom2), PTE_P), dom2.id), -EINVAL,
              "foreign mmu_update: L2 entry may not name the child's frames");
-    CHECK_EQ(fmmu(slot_ma(b.l1, 2), pte(f, RW_FLAGS), 77), -ESRCH, "foreign mmu_update: unknown after success");
+    CHECK_EQ(fmmu(slot_ma(b.l1, 2), pte(f, RW_FLAGS), 77), -ESRCH,
+             "foreign mmu_update: unknown after success");
     /* A frame mapped writable cannot become the child's page table. */
     CHECK_EQ(fext(MMUEXT_PIN_L1_TABLE, f, 0, dom2.id), -EINVAL, "foreign pin: writably mapped frame refused");
     int flushes = n_flush_domain;

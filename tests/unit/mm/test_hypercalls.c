@@ -10,8 +10,8 @@ static struct mmu_update reqs[8];
 static struct mmuext_op ops[8];
 static uint32_t done;
 static uint64_t vmask;
-#define BAD_PTR 0x1000UL                  /* never mapped in the fake guest */
-#define HV_PTR  0xFFFF800000001000UL      /* inside the hypervisor's range */
+#define BAD_PTR 0x1000UL             /* never mapped in the fake guest */
+#define HV_PTR  0xFFFF800000001000UL /* inside the hypervisor's range */
 
 static void map_args(void)
 {
@@ -21,8 +21,16 @@ static void map_args(void)
     fake_guest_map(&vmask, sizeof(vmask), false);
 }
 
-static long mmu(unsigned n) { done = 99; return do_mmu_update((uint64_t)reqs, n, (uint64_t)&done, DOMID_SELF, 0); }
-static long ext(unsigned n) { done = 99; return do_mmuext_op((uint64_t)ops, n, (uint64_t)&done, DOMID_SELF, 0); }
+static long mmu(unsigned n)
+{
+    done = 99;
+    return do_mmu_update((uint64_t)reqs, n, (uint64_t)&done, DOMID_SELF, 0);
+}
+static long ext(unsigned n)
+{
+    done = 99;
+    return do_mmuext_op((uint64_t)ops, n, (uint64_t)&done, DOMID_SELF, 0);
+}
 static long ext1(unsigned cmd, uint64_t a1, uint64_t a2)
 {
     ops[0] = (struct mmuext_op){ .cmd = cmd };
@@ -43,9 +51,10 @@ static void test_mmu_update_args(void)
 
     reqs[0] = (struct mmu_update){ slot_ma(f, 3), 0x1234 };
     CHECK_EQ(do_mmu_update(BAD_PTR, 1, 0, DOMID_SELF, 0), -EFAULT, "mmu_update: unmapped request array");
-    CHECK_EQ(do_mmu_update(HV_PTR, 1, 0, DOMID_SELF, 0), -EFAULT, "mmu_update: request array in hypervisor range");
+    CHECK_EQ(do_mmu_update(HV_PTR, 1, 0, DOMID_SELF, 0), -EFAULT,
+             "mmu_update: request array in hypervisor range");
     CHECK(fake_table(f)[3] == 0, "mmu_update: nothing applied on bad pointers");
-    for (unsigned i = 0; i < 8; i++)         /* 8 harmless requests, then unmapped memory */
+    for (unsigned i = 0; i < 8; i++) /* 8 harmless requests, then unmapped memory */
         reqs[i] = (struct mmu_update){ slot_ma(f, 0) | MMU_MACHPHYS_UPDATE, 7 };
     done = 99;
     CHECK_EQ(do_mmu_update((uint64_t)reqs, ~0UL, (uint64_t)&done, DOMID_SELF, 0), -EFAULT,
@@ -67,10 +76,12 @@ static void test_mmu_update_args(void)
     CHECK_EQ(fake_table(f)[3], 0x1234, "mmu_update: plain store into an untyped frame");
     /* Xen writes `done` last and ignores a failure to write it. */
     reqs[0].val = 0x5678;
-    CHECK_EQ(do_mmu_update((uint64_t)reqs, 1, BAD_PTR, DOMID_SELF, 0), 0, "mmu_update: bad done pointer ignored");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, 1, BAD_PTR, DOMID_SELF, 0), 0,
+             "mmu_update: bad done pointer ignored");
     CHECK_EQ(fake_table(f)[3], 0x5678, "mmu_update: ... the request was applied");
     reqs[0].val = 0x1234;
-    CHECK_EQ(do_mmu_update((uint64_t)reqs, 1, HV_PTR, DOMID_SELF, 0), 0, "mmu_update: done in hypervisor range ignored");
+    CHECK_EQ(do_mmu_update((uint64_t)reqs, 1, HV_PTR, DOMID_SELF, 0), 0,
+             "mmu_update: done in hypervisor range ignored");
     done = 5;
     CHECK_EQ(do_mmu_update((uint64_t)reqs, 0x80000001u, (uint64_t)&done, DOMID_SELF, 0), 0,
              "mmu_update: continuation bit: resumed batch of 1");
@@ -168,7 +179,7 @@ static void test_mmuext(void)
     CHECK(vcpu0.arch.guest_table == t.l4 && n_load_cr3 == 1, "boot: NEW_BASEPTR loads CR3");
     mfn_t l4b = fake_alloc(&dom1), l3b = fake_alloc(&dom1);
     fake_table(l4b)[511] = pte(l3b, PTE_P | PTE_RW);
-    fake_table(l3b)[0] = pte(t.l2, PTE_P | PTE_RW);      /* share the L2 */
+    fake_table(l3b)[0] = pte(t.l2, PTE_P | PTE_RW); /* share the L2 */
     ops[0] = (struct mmuext_op){ .cmd = MMUEXT_PIN_L4_TABLE, .arg1.mfn = l4b };
     ops[1] = (struct mmuext_op){ .cmd = MMUEXT_UNPIN_TABLE, .arg1.mfn = t.l4 };
     CHECK_EQ(ext(2), 0, "boot: pin new L4 and unpin old in one batch");
@@ -220,8 +231,10 @@ static void test_mmuext(void)
     CHECK_EQ(ext1(MMUEXT_SET_LDT, HYPERVISOR_VIRT_START, 1), -EINVAL, "SET_LDT in hypervisor range refused");
     CHECK_EQ(ext1(MMUEXT_SET_LDT, 0x800000000000UL, 1), -EINVAL, "SET_LDT at a non-canonical base refused");
     CHECK(vcpu0.arch.ldt_base == 0x10000 && vcpu0.arch.ldt_ents == 16, "failed SET_LDT changes nothing");
-    CHECK_EQ(ext1(MMUEXT_SET_LDT, 0x7FFFFFFFF000UL, 1024), 0, "SET_LDT running into the canonical hole accepted (Xen: start checked)");
-    CHECK_EQ(ext1(MMUEXT_SET_LDT, 0xFFFF880000000000UL, 8192), 0, "SET_LDT just above the hypervisor range accepted");
+    CHECK_EQ(ext1(MMUEXT_SET_LDT, 0x7FFFFFFFF000UL, 1024), 0,
+             "SET_LDT running into the canonical hole accepted (Xen: start checked)");
+    CHECK_EQ(ext1(MMUEXT_SET_LDT, 0xFFFF880000000000UL, 8192), 0,
+             "SET_LDT just above the hypervisor range accepted");
     CHECK_EQ(ext1(MMUEXT_SET_LDT, 0x12345, 0), 0, "SET_LDT with 0 entries ignores the address");
     CHECK(vcpu0.arch.ldt_base == 0 && vcpu0.arch.ldt_ents == 0, "SET_LDT cleared");
 
@@ -250,15 +263,20 @@ static void test_update_va_mapping(void)
     CHECK_EQ(ext1(MMUEXT_PIN_L4_TABLE, t.l4, 0), 0, "uvm setup: pin L4");
     CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, t.l4, 0), 0, "uvm setup: load L4");
 
-    CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RW_FLAGS), UVMF_NONE, 0, 0), 0, "update_va_mapping: map page");
-    CHECK_EQ(fake_table(t.l1)[1], pte(f, RW_FLAGS | PTE_US | PTE_GUEST_KERNEL), "update_va_mapping: entry installed");
+    CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RW_FLAGS), UVMF_NONE, 0, 0), 0,
+             "update_va_mapping: map page");
+    CHECK_EQ(fake_table(t.l1)[1], pte(f, RW_FLAGS | PTE_US | PTE_GUEST_KERNEL),
+             "update_va_mapping: entry installed");
     CHECK(pg(f)->type == PGT_writable && pg(f)->type_count == 1, "update_va_mapping: writable ref taken");
     int o = n_flush_one, l = n_flush_local, dd = n_flush_domain;
-    CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RO_FLAGS), UVMF_INVLPG, 0, 0), 0, "update_va_mapping: make RO + invlpg");
+    CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RO_FLAGS), UVMF_INVLPG, 0, 0), 0,
+             "update_va_mapping: make RO + invlpg");
     CHECK(n_flush_one == o + 1 && last_flush_va == 0x1000, "update_va_mapping: local invlpg");
-    CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RO_FLAGS), UVMF_TLB_FLUSH | UVMF_ALL, 0, 0), 0, "update_va_mapping: flush all");
+    CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RO_FLAGS), UVMF_TLB_FLUSH | UVMF_ALL, 0, 0), 0,
+             "update_va_mapping: flush all");
     CHECK_EQ(n_flush_domain, dd + 1, "update_va_mapping: UVMF_ALL flushes the domain");
-    CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RO_FLAGS), UVMF_TLB_FLUSH, 0, 0), 0, "update_va_mapping: local flush");
+    CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RO_FLAGS), UVMF_TLB_FLUSH, 0, 0), 0,
+             "update_va_mapping: local flush");
     CHECK_EQ(n_flush_local, l + 1, "update_va_mapping: local TLB flush");
     vmask = 2;
     CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RO_FLAGS), UVMF_INVLPG | (uint64_t)&vmask, 0, 0), 0,
@@ -270,9 +288,12 @@ static void test_update_va_mapping(void)
     CHECK_EQ(ext1(MMUEXT_PIN_L1_TABLE, f, 0), 0, "f pinned as L1 (mapped RO)");
     CHECK_EQ(do_update_va_mapping(0x1000, pte(f, RW_FLAGS), 0, 0, 0), -EBUSY,
              "update_va_mapping: writable map of a pinned L1 refused");
-    CHECK_EQ(do_update_va_mapping(0x200000, pte(f, RO_FLAGS), 0, 0, 0), -EINVAL, "update_va_mapping: no L1 -> -EINVAL");
-    CHECK_EQ(do_update_va_mapping(HYPERVISOR_VIRT_START, 0, 0, 0, 0), -EINVAL, "update_va_mapping: hypervisor VA refused");
-    CHECK_EQ(do_update_va_mapping(0x0000800000000000UL, 0, 0, 0, 0), -EINVAL, "update_va_mapping: non-canonical VA refused");
+    CHECK_EQ(do_update_va_mapping(0x200000, pte(f, RO_FLAGS), 0, 0, 0), -EINVAL,
+             "update_va_mapping: no L1 -> -EINVAL");
+    CHECK_EQ(do_update_va_mapping(HYPERVISOR_VIRT_START, 0, 0, 0, 0), -EINVAL,
+             "update_va_mapping: hypervisor VA refused");
+    CHECK_EQ(do_update_va_mapping(0x0000800000000000UL, 0, 0, 0, 0), -EINVAL,
+             "update_va_mapping: non-canonical VA refused");
     CHECK_EQ(do_update_va_mapping(0x2000, pte(fake_alloc(&dom2), RO_FLAGS), 0, 0, 0), -EBUSY,
              "update_va_mapping: foreign frame refused");
     CHECK_EQ(do_update_va_mapping(0x2000, pte(f, RO_FLAGS | PTE_PWT), 0, 0, 0), -EINVAL,
@@ -293,26 +314,35 @@ static void test_update_va_mapping(void)
 static void test_vm_assist(void)
 {
     fake_reset();
-    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_writable_pagetables, 0, 0, 0), 0, "vm_assist: enable writable_pagetables");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_writable_pagetables, 0, 0, 0), 0,
+             "vm_assist: enable writable_pagetables");
     CHECK(dom1.vm_assist & (1UL << VMASST_TYPE_writable_pagetables), "vm_assist: bit set");
-    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag, 0, 0, 0), 0, "vm_assist: enable runstate_update_flag");
-    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_4gb_segments, 0, 0, 0), 0, "vm_assist: enable 4gb_segments");
-    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_pae_extended_cr3, 0, 0, 0), 0, "vm_assist: enable pae_extended_cr3");
-    CHECK_EQ(do_vm_assist(VMASST_CMD_disable, VMASST_TYPE_writable_pagetables, 0, 0, 0), 0, "vm_assist: disable");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag, 0, 0, 0), 0,
+             "vm_assist: enable runstate_update_flag");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_4gb_segments, 0, 0, 0), 0,
+             "vm_assist: enable 4gb_segments");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_pae_extended_cr3, 0, 0, 0), 0,
+             "vm_assist: enable pae_extended_cr3");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_disable, VMASST_TYPE_writable_pagetables, 0, 0, 0), 0,
+             "vm_assist: disable");
     CHECK(!(dom1.vm_assist & (1UL << VMASST_TYPE_writable_pagetables)), "vm_assist: bit cleared");
     CHECK_EQ(do_vm_assist(VMASST_CMD_enable, 6, 0, 0, 0), -EINVAL, "vm_assist: unknown type");
     CHECK_EQ(do_vm_assist(VMASST_CMD_enable, 31, 0, 0, 0), -EINVAL, "vm_assist: type 31");
     CHECK_EQ(do_vm_assist(2, 6, 0, 0, 0), -EINVAL, "vm_assist: type checked before command");
-    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_architectural_iopl, 0, 0, 0), 0, "vm_assist: architectural_iopl");
-    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_4gb_segments_notify, 0, 0, 0), 0, "vm_assist: 4gb_segments_notify");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_architectural_iopl, 0, 0, 0), 0,
+             "vm_assist: architectural_iopl");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_4gb_segments_notify, 0, 0, 0), 0,
+             "vm_assist: 4gb_segments_notify");
 
     /* m2p_strict: user L4s lose the read-only M2P slot, kernel L4s keep it. */
     map_args();
     mfn_t kl4 = fake_alloc(&dom1), ul4 = fake_alloc(&dom1);
-    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_m2p_strict, 0, 0, 0), 0, "vm_assist: enable m2p_strict");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_m2p_strict, 0, 0, 0), 0,
+             "vm_assist: enable m2p_strict");
     CHECK_EQ(ext1(MMUEXT_NEW_USER_BASEPTR, ul4, 0), 0, "m2p_strict: NEW_USER_BASEPTR");
     CHECK_EQ(fake_table(ul4)[256], 0, "m2p_strict: user L4 has no M2P");
-    CHECK_EQ(do_vm_assist(VMASST_CMD_disable, VMASST_TYPE_m2p_strict, 0, 0, 0), 0, "vm_assist: disable m2p_strict");
+    CHECK_EQ(do_vm_assist(VMASST_CMD_disable, VMASST_TYPE_m2p_strict, 0, 0, 0), 0,
+             "vm_assist: disable m2p_strict");
     CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, ul4, 0), 0, "m2p_strict off: same L4 as kernel L4");
     CHECK_EQ(fake_table(ul4)[256], HV_L4E(256), "m2p_strict off: kernel L4 gets the M2P back");
     CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, kl4, 0), 0, "another kernel L4");
@@ -320,7 +350,8 @@ static void test_vm_assist(void)
     mm_relinquish(&dom1);
     CHECK(fake_all_counts_zero(), "vm_assist: refcounts zero after teardown");
     CHECK_EQ(do_vm_assist(VMASST_CMD_enable, 64, 0, 0, 0), -EINVAL, "vm_assist: type 64");
-    CHECK_EQ(do_vm_assist(7, VMASST_TYPE_writable_pagetables, 0, 0, 0), -ENOSYS, "vm_assist: unknown command");
+    CHECK_EQ(do_vm_assist(7, VMASST_TYPE_writable_pagetables, 0, 0, 0), -ENOSYS,
+             "vm_assist: unknown command");
 }
 
 /* The read-only M2P slot (L4 slot 256) as Xen 4.17 handles it for a 64-bit PV
@@ -333,9 +364,9 @@ static void test_ro_mpt(void)
     map_args();
     struct tree t = build_tree();
     mfn_t ul4 = fake_alloc(&dom1), kl4 = fake_alloc(&dom1);
-    fake_table(t.l4)[256] = pte(t.data, RW_FLAGS);        /* guest garbage there */
+    fake_table(t.l4)[256] = pte(t.data, RW_FLAGS); /* guest garbage there */
     fake_table(ul4)[0] = pte(t.l3, PTE_P | PTE_RW);
-    fake_table(ul4)[256] = HV_L4E(256);                    /* copied from its kernel L4 */
+    fake_table(ul4)[256] = HV_L4E(256); /* copied from its kernel L4 */
     fake_table(kl4)[0] = pte(t.l3, PTE_P | PTE_RW);
 
     /* m2p_strict off (the default). */
@@ -352,7 +383,7 @@ static void test_ro_mpt(void)
     CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, t.l4, 0), 0, "ro_mpt: NEW_BASEPTR");
     CHECK_EQ(fake_table(t.l4)[256], HV_L4E(256), "ro_mpt: the kernel L4 gets the M2P at NEW_BASEPTR");
     CHECK_EQ(fake_table(ul4)[256], 0, "ro_mpt: the user L4 does not");
-    fake_table(t.l4)[256] = 0;                             /* as if zapped meanwhile */
+    fake_table(t.l4)[256] = 0; /* as if zapped meanwhile */
     CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, t.l4, 0), 0, "ro_mpt: NEW_BASEPTR of the current L4");
     CHECK_EQ(fake_table(t.l4)[256], 0, "ro_mpt: reloading the current L4 fills nothing (Xen)");
     CHECK_EQ(ext1(MMUEXT_NEW_BASEPTR, ul4, 0), 0, "ro_mpt: the user L4 as kernel L4");

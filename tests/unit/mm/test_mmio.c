@@ -12,8 +12,7 @@ static uint8_t last_type;
 int pci_mmio_get(const struct domain *d, mfn_t m, bool writable)
 {
     if (m >= BAR1 && m < BAR1 + 4) {
-        if (d != &dom1 || (writable && m == BAR1 + 2))
-            return -EPERM;
+        if (d != &dom1 || (writable && m == BAR1 + 2)) return -EPERM;
         map_count++;
         return 0;
     }
@@ -69,13 +68,16 @@ void test_mmio(void)
     CHECK_EQ(mmu(slot, pte(BAR1 + 2, uc), DOMID_SELF), -EPERM, "mmio: MSI-X table page writable refused");
     CHECK_EQ(mmu(slot, pte(BAR1 + 2, uc & ~PTE_RW), DOMID_SELF), 0, "mmio: MSI-X table page read-only");
     CHECK_EQ(mmu(slot, pte(BAR2, uc), DOMID_SELF), -EPERM, "mmio: another domain's BAR refused");
-    CHECK_EQ(mmu(slot, pte(0x300000, uc), DOMID_SELF), -EPERM, "mmio: other non-RAM frames refused as before");
-    CHECK_EQ(mmu(slot, pte(FAKE_FRAMES - 1, uc), DOMID_SELF), -EBUSY, "mmio: unowned RAM frame refused as before");
+    CHECK_EQ(mmu(slot, pte(0x300000, uc), DOMID_SELF), -EPERM,
+             "mmio: other non-RAM frames refused as before");
+    CHECK_EQ(mmu(slot, pte(FAKE_FRAMES - 1, uc), DOMID_SELF), -EBUSY,
+             "mmio: unowned RAM frame refused as before");
     CHECK_EQ(map_count, 1, "mmio: refusals leave the count alone");
     dom1.caps = 0;
     CHECK_EQ(mmu(slot, pte(BAR1, PTE_P), DOMID_IO), -EPERM, "mmio: DOMID_IO without CAP_IO");
     dom1.caps = CAP_IO;
-    CHECK_EQ(mmu((l1 << PAGE_SHIFT) + 16, pte(BAR1 + 3, PTE_P | PTE_A), DOMID_SELF), 0, "mmio: a second mapping");
+    CHECK_EQ(mmu((l1 << PAGE_SHIFT) + 16, pte(BAR1 + 3, PTE_P | PTE_A), DOMID_SELF), 0,
+             "mmio: a second mapping");
     CHECK_EQ(map_count, 2, "mmio: two mappings");
     put_page_and_type(mfn_to_page(l4));
     CHECK_EQ(map_count, 0, "mmio: devalidating the tree drops BAR mappings");

@@ -7,8 +7,7 @@ static struct page_info *pg(mfn_t m) { return mfn_to_page(m); }
 static int pin(mfn_t m, enum page_type t)
 {
     int rc = get_page_and_type(m, &dom1, t);
-    if (!rc)
-        pg(m)->flags |= PGF_pinned;
+    if (!rc) pg(m)->flags |= PGF_pinned;
     return rc;
 }
 
@@ -25,7 +24,7 @@ static void test_l1_basics(void)
     CHECK(fake_table(l1)[0] == 0, "frame_alloc zeroes frames");
     fake_table(l1)[0] = pte(data, RW_FLAGS);
     fake_table(l1)[1] = pte(ro, RO_FLAGS | PTE_US);
-    fake_table(l1)[2] = 0x1234560;                 /* not present: swap entry */
+    fake_table(l1)[2] = 0x1234560; /* not present: swap entry */
     CHECK_EQ(pin(l1, PGT_l1), 0, "pin L1 with RW, RO and swap entries");
     CHECK(pg(l1)->type == PGT_l1 && pg(l1)->type_count == 1 && (pg(l1)->flags & PGF_validated),
           "L1 typed, counted and validated");
@@ -59,7 +58,10 @@ static void test_l1_flags(void)
 {
     fake_reset();
     mfn_t l1 = fake_alloc(&dom1), data = fake_alloc(&dom1);
-    static const struct { uint64_t flags; const char *name; } bad[] = {
+    static const struct {
+        uint64_t flags;
+        const char *name;
+    } bad[] = {
         { RW_FLAGS | PTE_PWT, "L1 entry with PWT refused" },
         { RW_FLAGS | PTE_PCD, "L1 entry with PCD refused" },
         { RW_FLAGS | PTE_PAT, "L1 entry with PAT refused" },
@@ -127,8 +129,8 @@ static void test_hierarchy(void)
     fake_reset();
     struct tree t = build_tree();
     for (unsigned s = 256; s <= 271; s++)
-        fake_table(t.l4)[s] = pte(t.data, RW_FLAGS);     /* guest garbage in Xen slots */
-    fake_table(t.l4)[300] = pte(t.l3, PTE_P);             /* same L3 twice */
+        fake_table(t.l4)[s] = pte(t.data, RW_FLAGS); /* guest garbage in Xen slots */
+    fake_table(t.l4)[300] = pte(t.l3, PTE_P);        /* same L3 twice */
     CHECK_EQ(pin(t.l4, PGT_l4), 0, "pin L4 validates the whole tree");
     CHECK(pg(t.l3)->type == PGT_l3 && pg(t.l3)->type_count == 2, "L3 referenced twice");
     CHECK(pg(t.l2)->type == PGT_l2 && pg(t.l1)->type == PGT_l1, "L2/L1 typed by the cascade");
@@ -209,7 +211,8 @@ static void test_seg_desc(void)
     fake_reset();
     mfn_t gdt = fake_alloc(&dom1), l1 = fake_alloc(&dom1);
     fake_table(gdt)[3] = 0xBAD;
-    CHECK_EQ(get_page_and_type(gdt, &dom1, PGT_seg_desc), -EINVAL, "descriptor page with a bad entry refused");
+    CHECK_EQ(get_page_and_type(gdt, &dom1, PGT_seg_desc), -EINVAL,
+             "descriptor page with a bad entry refused");
     fake_table(gdt)[3] = 0x00cffa000000ffffUL;
     CHECK_EQ(get_page_and_type(gdt, &dom1, PGT_seg_desc), 0, "descriptor page validated");
     fake_table(l1)[0] = pte(gdt, RW_FLAGS);
@@ -235,7 +238,7 @@ static void test_update_entry(void)
              "writable mapping of an in-use L2 refused");
     CHECK_EQ(fake_table(t.l1)[1], pte(other, RO_FLAGS | PTE_US | PTE_GUEST_KERNEL),
              "failed update leaves the entry alone");
-    fake_table(t.l1)[1] |= PTE_A | PTE_D;                /* as if the CPU set them */
+    fake_table(t.l1)[1] |= PTE_A | PTE_D; /* as if the CPU set them */
     CHECK_EQ(pt_update_entry(&dom1, t.l1, 1, pte(other, PTE_P | PTE_US), true), 0, "preserve-A/D update");
     CHECK_EQ(fake_table(t.l1)[1], pte(other, PTE_P | PTE_US | PTE_A | PTE_D), "A/D preserved");
     CHECK_EQ(pt_update_entry(&dom1, t.l1, 1, 0, false), 0, "clear L1 entry");

@@ -10,15 +10,17 @@
 
 /* ---- the domains (fakes.c) ---- */
 #define FAKE_FRAMES 512
-extern struct domain dom1, dom2;        /* dom1 is current; dom2 a foreign domain */
-extern struct vcpu vcpu0, vcpu1;        /* dom1's vCPUs; vcpu0 runs */
+extern struct domain dom1, dom2; /* dom1 is current; dom2 a foreign domain */
+extern struct vcpu vcpu0, vcpu1; /* dom1's vCPUs; vcpu0 runs */
 
-void fake_reset(void);                  /* fresh memory, domains, counters */
-mfn_t fake_alloc_flags(struct domain *d, uint8_t flags);   /* fake_alloc with other flags */
-mfn_t fake_hv_frame(void);               /* a frame the hypervisor keeps */
+void fake_reset(void);                                   /* fresh memory, domains, counters */
+mfn_t fake_alloc_flags(struct domain *d, uint8_t flags); /* fake_alloc with other flags */
+mfn_t fake_hv_frame(void);                               /* a frame the hypervisor keeps */
 /* dom1's L4[0] -> L3[0] -> L2[0] -> L1, data frame mapped RW at L1[0]: VA 0 .. 2 MiB
  * (not validated: the tests pin or load it). */
-struct tree { mfn_t l4, l3, l2, l1, data; };
+struct tree {
+    mfn_t l4, l3, l2, l1, data;
+};
 struct tree build_tree(void);
 /* True when every page_info count is zero and no lock is held. */
 bool fake_all_counts_zero(void);

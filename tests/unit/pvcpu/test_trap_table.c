@@ -11,9 +11,23 @@
 #include "traps.h"
 
 struct cpu_regs *guest_regs(void) { abort(); }
-void toggle_guest_mode(struct vcpu *v) { (void)v; abort(); }
-void domain_crash(struct domain *d, const char *why) { (void)d; (void)why; abort(); }
-long physdev_irq_op(uint64_t cmd, uint64_t arg) { (void)cmd; (void)arg; abort(); }
+void toggle_guest_mode(struct vcpu *v)
+{
+    (void)v;
+    abort();
+}
+void domain_crash(struct domain *d, const char *why)
+{
+    (void)d;
+    (void)why;
+    abort();
+}
+long physdev_irq_op(uint64_t cmd, uint64_t arg)
+{
+    (void)cmd;
+    (void)arg;
+    abort();
+}
 
 static struct vcpu vcpus[3];
 static struct trap_bounce_entry tables[3][256];
@@ -24,10 +38,15 @@ static struct vcpu *new_vcpu(void)
     return &vcpus[n++];
 }
 
-#define TAG(t, i) (0x100000UL * (t) + 0x1000 + (i) * 16)
-#define ROUNDS 20000
+#define TAG(t, i) (0x100000UL * (t) + 0x1000 + (i)*16)
+#define ROUNDS    20000
 
-struct worker { struct vcpu *v; unsigned tag; unsigned bad; long rc; };
+struct worker {
+    struct vcpu *v;
+    unsigned tag;
+    unsigned bad;
+    long rc;
+};
 
 static void *hammer(void *arg)
 {
@@ -38,12 +57,10 @@ static void *hammer(void *arg)
         for (unsigned i = 0; i < 8; i++)
             list[i] = (struct trap_info){ (uint8_t)(0x40 + i), 0, 0xe033, TAG(w->tag, (i + r) % 8) };
         long rc = do_set_trap_table((uint64_t)list, 0, 0, 0, 0);
-        if (rc)
-            w->rc = rc;
+        if (rc) w->rc = rc;
         for (unsigned i = 0; i < 256; i++) {
             uint64_t a = w->v->arch.traps[i].address;
-            if (a && (a < TAG(w->tag, 0) || a > TAG(w->tag, 7)))
-                w->bad++;
+            if (a && (a < TAG(w->tag, 0) || a > TAG(w->tag, 7))) w->bad++;
         }
     }
     return NULL;
@@ -59,11 +76,13 @@ int main(void)
     struct vcpu *v = new_vcpu();
     fake_current = v;
     struct trap_info list[4] = {
-        { 3, 3, 0xe030, 0x1000 }, { 14, 0, 0xe030, 0x2000 }, { 0 },
+        { 3, 3, 0xe030, 0x1000 },
+        { 14, 0, 0xe030, 0x2000 },
+        { 0 },
     };
     CHECK(do_set_trap_table((uint64_t)list, 0, 0, 0, 0) == 0, "set_trap_table of two entries = 0");
-    CHECK(v->arch.traps[3].address == 0x1000 && v->arch.traps[3].cs == 0xe033 &&
-          v->arch.traps[3].flags == 3, "entry 3 stored, CS RPL forced to 3");
+    CHECK(v->arch.traps[3].address == 0x1000 && v->arch.traps[3].cs == 0xe033 && v->arch.traps[3].flags == 3,
+          "entry 3 stored, CS RPL forced to 3");
     list[0] = (struct trap_info){ 3, 0, 0xe030, 0x3000 };
     list[1] = (struct trap_info){ 14, 0, 0xe030, 0x0000800000000000UL };
     CHECK(do_set_trap_table((uint64_t)list, 0, 0, 0, 0) == -EINVAL, "non-canonical second entry = -EINVAL");
@@ -78,7 +97,8 @@ int main(void)
     fake_preempt(2);
     CHECK(do_set_trap_table((uint64_t)big, 0, 0, 0, 0) == __HYPERVISOR_set_trap_table,
           "long list preempted after its third entry: continued");
-    CHECK(fake_cont.n == 1 && fake_cont.args[0] == (uint64_t)&big[3], "... with the list at the fourth entry");
+    CHECK(fake_cont.n == 1 && fake_cont.args[0] == (uint64_t)&big[3],
+          "... with the list at the fourth entry");
     CHECK(v->arch.traps[42].address == 0x5002 && v->arch.traps[43].address == 0,
           "... three entries installed, the fourth not yet");
     fake_preempt(-1);

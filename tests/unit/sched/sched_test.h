@@ -9,8 +9,8 @@
 #include "sched_policy.h"
 #include <xen/vcpu.h>
 
-#define MS 1000000UL
-#define US 1000UL
+#define MS  1000000UL
+#define US  1000UL
 #define SEC (1000 * MS)
 
 /* got within [lo, hi] (parts per million), printed on failure */
@@ -25,21 +25,21 @@ struct simv {
     enum sim_kind kind;
     uint64_t period, burst;
     uint64_t next_wake, burst_left, woke_at;
-    bool     waiting;               /* event-woken, not yet run: latency pending */
-    uint64_t ran;                   /* measured by the simulator */
-    uint64_t n_wakes, n_immediate, max_lat;     /* event wakes only */
-    uint64_t t0;                    /* sp_vcpu_init time */
+    bool waiting;                           /* event-woken, not yet run: latency pending */
+    uint64_t ran;                           /* measured by the simulator */
+    uint64_t n_wakes, n_immediate, max_lat; /* event wakes only */
+    uint64_t t0;                            /* sp_vcpu_init time */
 };
 
 struct sim {
     uint64_t now;
     unsigned ncpu;
-    bool     use_preempt;           /* consult sp_should_preempt on wakes */
-    bool     steal;                 /* an idle pCPU calls sp_steal */
+    bool use_preempt; /* consult sp_should_preempt on wakes */
+    bool steal;       /* an idle pCPU calls sp_steal */
     struct vcpu *curr[SCHED_MAX_CPUS];
-    uint64_t slice_end[SCHED_MAX_CPUS];     /* 0 = no deadline */
+    uint64_t slice_end[SCHED_MAX_CPUS]; /* 0 = no deadline */
     uint64_t idle[SCHED_MAX_CPUS];
-    uint64_t n_picks, max_run_gap;          /* picks; unused by default */
+    uint64_t n_picks, max_run_gap; /* picks; unused by default */
     struct simv *v[64];
     unsigned nv;
 };
@@ -47,8 +47,8 @@ struct sim {
 void sim_init(struct sim *s, unsigned ncpu);
 void dom_init(struct domain *d, domid_t id, uint32_t weight, uint32_t cap);
 /* Add vCPU `id` of d; runnable (woken on `cpu`, or sp_choose_cpu if cpu < 0) unless SLEEPER. */
-struct simv *sim_add(struct sim *s, struct simv *sv, struct domain *d, unsigned id,
-                     enum sim_kind kind, int cpu);
+struct simv *sim_add(struct sim *s, struct simv *sv, struct domain *d, unsigned id, enum sim_kind kind,
+                     int cpu);
 void sim_run(struct sim *s, uint64_t until);
 void sim_wake(struct sim *s, struct simv *sv, int cpu, bool woken);
 void sim_block(struct sim *s, struct simv *sv);

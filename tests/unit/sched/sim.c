@@ -18,11 +18,11 @@ void sim_init(struct sim *s, unsigned ncpu)
 {
     memset(s, 0, sizeof(*s));
     s->ncpu = ncpu;
-    s->now = 1000 * SEC;            /* system time is far from 0 in real life */
+    s->now = 1000 * SEC; /* system time is far from 0 in real life */
     s->use_preempt = true;
     sp_init(ncpu);
     for (unsigned c = 0; c < ncpu; c++)
-        sim_pick(s, c);             /* every pCPU enters the scheduler at boot */
+        sim_pick(s, c); /* every pCPU enters the scheduler at boot */
 }
 
 void dom_init(struct domain *d, domid_t id, uint32_t weight, uint32_t cap)
@@ -40,14 +40,12 @@ void sim_pick(struct sim *s, unsigned c)
 {
     uint64_t slice;
     struct vcpu *stolen = s->steal ? sp_steal(c, s->now) : NULL;
-    if (stolen)
-        stolen->processor = c;
+    if (stolen) stolen->processor = c;
     struct vcpu *next = sp_pick(c, s->curr[c], s->now, &slice);
     s->curr[c] = next;
     s->slice_end[c] = slice ? s->now + slice : 0;
     s->n_picks++;
-    if (!next)
-        return;
+    if (!next) return;
     struct simv *sv = (struct simv *)next;
     if (sv->waiting) {
         uint64_t lat = s->now - sv->woke_at;
@@ -64,11 +62,10 @@ void sim_wake(struct sim *s, struct simv *sv, int cpu, bool woken)
     sv->v.processor = c;
     sp_wake(&sv->v, c, s->now, woken);
     sv->woke_at = s->now;
-    sv->waiting = woken;            /* latency is promised for event wakes */
+    sv->waiting = woken; /* latency is promised for event wakes */
     sv->n_wakes += woken;
     sv->burst_left = sv->burst;
-    if (!s->curr[c] || (s->use_preempt && sp_should_preempt(c, s->curr[c], s->now)))
-        sim_pick(s, c);
+    if (!s->curr[c] || (s->use_preempt && sp_should_preempt(c, s->curr[c], s->now))) sim_pick(s, c);
 }
 
 void sim_block(struct sim *s, struct simv *sv)
@@ -76,12 +73,11 @@ void sim_block(struct sim *s, struct simv *sv)
     sv->v.blocked = true;
     sp_sleep(&sv->v, s->now);
     for (unsigned c = 0; c < s->ncpu; c++)
-        if (s->curr[c] == &sv->v)
-            sim_pick(s, c);
+        if (s->curr[c] == &sv->v) sim_pick(s, c);
 }
 
-struct simv *sim_add(struct sim *s, struct simv *sv, struct domain *d, unsigned id,
-                     enum sim_kind kind, int cpu)
+struct simv *sim_add(struct sim *s, struct simv *sv, struct domain *d, unsigned id, enum sim_kind kind,
+                     int cpu)
 {
     memset(sv, 0, sizeof(*sv));
     sv->v.domain = d;
@@ -92,29 +88,22 @@ struct simv *sim_add(struct sim *s, struct simv *sv, struct domain *d, unsigned 
     sv->t0 = s->now;
     sp_vcpu_init(&sv->v, s->now);
     s->v[s->nv++] = sv;
-    if (kind != SIM_SLEEPER)
-        sim_wake(s, sv, cpu, false);
+    if (kind != SIM_SLEEPER) sim_wake(s, sv, cpu, false);
     return sv;
 }
 
-static bool sleeping_periodic(const struct simv *sv)
-{
-    return sv->kind == SIM_PERIODIC && sv->v.blocked;
-}
+static bool sleeping_periodic(const struct simv *sv) { return sv->kind == SIM_PERIODIC && sv->v.blocked; }
 
 static uint64_t next_event(const struct sim *s, uint64_t until)
 {
     uint64_t t = until;
     for (unsigned c = 0; c < s->ncpu; c++) {
-        if (s->slice_end[c] && s->slice_end[c] < t)
-            t = s->slice_end[c];
+        if (s->slice_end[c] && s->slice_end[c] < t) t = s->slice_end[c];
         const struct simv *sv = (const struct simv *)s->curr[c];
-        if (sv && sv->kind == SIM_PERIODIC && s->now + sv->burst_left < t)
-            t = s->now + sv->burst_left;
+        if (sv && sv->kind == SIM_PERIODIC && s->now + sv->burst_left < t) t = s->now + sv->burst_left;
     }
     for (unsigned i = 0; i < s->nv; i++)
-        if (sleeping_periodic(s->v[i]) && s->v[i]->next_wake < t)
-            t = s->v[i]->next_wake;
+        if (sleeping_periodic(s->v[i]) && s->v[i]->next_wake < t) t = s->v[i]->next_wake;
     return t < s->now ? s->now : t;
 }
 
@@ -128,8 +117,7 @@ static void advance(struct sim *s, uint64_t t)
             continue;
         }
         sv->ran += dt;
-        if (sv->kind == SIM_PERIODIC)
-            sv->burst_left -= dt;
+        if (sv->kind == SIM_PERIODIC) sv->burst_left -= dt;
     }
     s->now = t;
 }
@@ -141,17 +129,14 @@ static void handle_events(struct sim *s)
         struct simv *sv = (struct simv *)s->curr[c];
         if (sv && sv->kind == SIM_PERIODIC && !sv->burst_left) {
             sv->next_wake = sv->woke_at + sv->period;
-            if (sv->next_wake < s->now)
-                sv->next_wake = s->now;
+            if (sv->next_wake < s->now) sv->next_wake = s->now;
             sim_block(s, sv);
         }
     }
     for (unsigned c = 0; c < s->ncpu; c++)
-        if (s->slice_end[c] && s->slice_end[c] <= s->now)
-            sim_pick(s, c);
+        if (s->slice_end[c] && s->slice_end[c] <= s->now) sim_pick(s, c);
     for (unsigned i = 0; i < s->nv; i++)
-        if (sleeping_periodic(s->v[i]) && s->v[i]->next_wake <= s->now)
-            sim_wake(s, s->v[i], -1, true);
+        if (sleeping_periodic(s->v[i]) && s->v[i]->next_wake <= s->now) sim_wake(s, s->v[i], -1, true);
 }
 
 void sim_run(struct sim *s, uint64_t until)

@@ -57,14 +57,14 @@ static void runstate_edges(void)
     memset(&V[0], 0, sizeof(V[0]));
     v->domain = &D[0];
     uint64_t t = S.now;
-    sp_wake(v, 0, t, false);       /* never initialised: done lazily */
+    sp_wake(v, 0, t, false); /* never initialised: done lazily */
     CHECK(v->sched.runstate == RUNSTATE_runnable && v->sched.state_entry_time == t,
           "lazy init on first wake: runnable from now");
     v->online = false;
     sp_sleep(v, t + 5);
     CHECK(v->sched.runstate == RUNSTATE_offline && v->sched.time[RUNSTATE_runnable] == 5,
           "sleep of an offline vCPU: offline, runnable time recorded");
-    sp_set_runstate(v, RUNSTATE_blocked, t + 3);   /* earlier than the last change */
+    sp_set_runstate(v, RUNSTATE_blocked, t + 3); /* earlier than the last change */
     CHECK(v->sched.time[RUNSTATE_offline] == 0 && v->sched.state_entry_time == t + 5,
           "a time in the past never makes a negative interval");
     sp_set_runstate(v, 7, t + 9);
@@ -115,7 +115,7 @@ static void yield(void)
 static void placement(void)
 {
     uint64_t slice;
-    sp_init(4);                     /* no pCPU has scheduled yet */
+    sp_init(4); /* no pCPU has scheduled yet */
     for (unsigned i = 0; i < 3; i++) {
         dom_init(&D[i], (domid_t)(i + 1), 256, 0);
         memset(&V[i], 0, sizeof(V[i]));
@@ -144,7 +144,7 @@ static void vtime_exact(void)
         sp_pick(0, v, t += 1 * US, &slice);
     uint64_t want = 1000 * US * SCHED_DEFAULT_WEIGHT / 65535;
     CHECK_MSG(v->sched.vtime - vt0 == want, "vtime of 1000 runs of 1 us at weight 65535 is exact",
-          "got %lu want %lu", v->sched.vtime - vt0, want);
+              "got %lu want %lu", v->sched.vtime - vt0, want);
 }
 void test_accounting(void)
 {
@@ -169,7 +169,7 @@ static void steal_not_loaded(void)
     x->blocked = true;
     sp_sleep(x, S.now + 1 * US);
     x->blocked = false;
-    sp_wake(x, 0, S.now + 2 * US, true);      /* warped: the best candidate */
+    sp_wake(x, 0, S.now + 2 * US, true); /* warped: the best candidate */
     sp_pick(1, NULL, S.now + 3 * US, &slice);
     struct vcpu *st = sp_steal(1, S.now + 3 * US);
     CHECK(st && st != x && st->sched.cpu == 1 && x->sched.cpu == 0,
@@ -195,7 +195,8 @@ static void affinity(void)
     sim_wake(&S, b, -1, false);
     CHECK(a->v.sched.cpu == 0 && b->v.sched.cpu == 0, "pinned to pCPU 0: both placed there, pCPU 1 idle");
     sim_run(&S, S.now + 10 * SEC);
-    check_ppm(ppm(a->ran, 10 * SEC), 330000, 336667, "pinned 1:2 on one of two pCPUs: 1/3 (sp_steal respects affinity)");
+    check_ppm(ppm(a->ran, 10 * SEC), 330000, 336667,
+              "pinned 1:2 on one of two pCPUs: 1/3 (sp_steal respects affinity)");
     CHECK(S.idle[1] == 10 * SEC, "the other pCPU stays idle");
     struct vcpu *c = &V[2].v;
     memset(&V[2], 0, sizeof(V[2]));

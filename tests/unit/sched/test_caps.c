@@ -83,7 +83,8 @@ static void cap_debt_kept(void)
     CHECK(sp_set_params(&D[0], 512, 30) == 0 && D[0].sched.budget == -5 * (int64_t)MS,
           "changing the cap keeps the debt too");
     CHECK(sp_set_params(&D[0], 512, 0) == 0 && sp_set_params(&D[0], 512, 10) == 0 &&
-          D[0].sched.budget == 1 * (int64_t)MS, "a new cap on an uncapped domain: a full period's budget");
+              D[0].sched.budget == 1 * (int64_t)MS,
+          "a new cap on an uncapped domain: a full period's budget");
 }
 
 void test_caps(void)

@@ -8,8 +8,7 @@ static struct domain D[8];
 static struct simv V[8];
 
 /* share of `ran` over `total` is want_ppm within rel_ppm (relative, ppm of want) */
-static void share_is(uint64_t ran, uint64_t total, uint64_t want_ppm, uint64_t rel_ppm,
-                     const char *name)
+static void share_is(uint64_t ran, uint64_t total, uint64_t want_ppm, uint64_t rel_ppm, const char *name)
 {
     uint64_t tol = want_ppm * rel_ppm / 1000000;
     check_ppm(ppm(ran, total), want_ppm - tol, want_ppm + tol, name);
@@ -75,7 +74,7 @@ static void domain_split(void)
 static void smp(void)
 {
     sim_init(&S, 2);
-    sp_pick(1, NULL, S.now, &(uint64_t){0});        /* both pCPUs schedule */
+    sp_pick(1, NULL, S.now, &(uint64_t){ 0 }); /* both pCPUs schedule */
     for (unsigned i = 0; i < 4; i++) {
         dom_init(&D[i], (domid_t)(i + 1), 256, 0);
         sim_add(&S, &V[i], &D[i], 0, SIM_HOG, -1);
@@ -130,7 +129,7 @@ static void migration(void)
     sim_add(&S, &V[0], &D[0], 0, SIM_HOG, 0);
     sim_add(&S, &V[1], &D[1], 0, SIM_HOG, 0);
     sim_add(&S, &V[2], &D[2], 0, SIM_HOG, 0);
-    sim_add(&S, &V[3], &D[3], 0, SIM_HOG, 1);  /* alone: its vtime races ahead */
+    sim_add(&S, &V[3], &D[3], 0, SIM_HOG, 1); /* alone: its vtime races ahead */
     sim_run(&S, S.now + 5 * SEC);
     sim_block(&S, &V[3]);
     V[3].kind = SIM_SLEEPER;
@@ -179,7 +178,8 @@ static void balancing(void)
     sim_pick(&S, 1);
     sim_run(&S, S.now + 10 * SEC);
     for (unsigned i = 0; i < 4; i++)
-        share_is(V[i].ran, 10 * SEC, 500000, 20000, "sp_steal before every pick: 4 hogs on 2 pCPUs, 1/2 each");
+        share_is(V[i].ran, 10 * SEC, 500000, 20000,
+                 "sp_steal before every pick: 4 hogs on 2 pCPUs, 1/2 each");
     unsigned on0 = 0;
     for (unsigned i = 0; i < 4; i++)
         on0 += V[i].v.sched.cpu == 0;
@@ -188,8 +188,7 @@ static void balancing(void)
 
 /* More hogs than pCPUs with sp_steal before every pick: they take turns, so
  * each gets its share of the machine, not of the pCPU it started on. */
-static void rotation(unsigned ncpu, unsigned nv, const uint32_t *w, const uint64_t *want,
-                     const char *name)
+static void rotation(unsigned ncpu, unsigned nv, const uint32_t *w, const uint64_t *want, const char *name)
 {
     sim_init(&S, ncpu);
     S.steal = true;
@@ -200,8 +199,8 @@ static void rotation(unsigned ncpu, unsigned nv, const uint32_t *w, const uint64
     sim_run(&S, S.now + 10 * SEC);
     for (unsigned i = 0; i < nv; i++) {
         char buf[120];
-        snprintf(buf, sizeof(buf), "%s: vCPU %u gets %lu ppm of a pCPU (+-2%%; %lu)", name, i,
-                 want[i], ppm(V[i].ran, 10 * SEC));
+        snprintf(buf, sizeof(buf), "%s: vCPU %u gets %lu ppm of a pCPU (+-2%%; %lu)", name, i, want[i],
+                 ppm(V[i].ran, 10 * SEC));
         share_is(V[i].ran, 10 * SEC, want[i], 20000, buf);
     }
 }

@@ -20,29 +20,29 @@ static void periodic_vs_hogs(unsigned nhogs, uint64_t burst, bool preempt, const
     }
     dom_init(&D[nhogs], 9, 256, 0);
     struct simv *w = &V[nhogs];
-    sim_add(&S, w, &D[nhogs], 0, SIM_PERIODIC, 0);    /* clears w: set it up after */
+    sim_add(&S, w, &D[nhogs], 0, SIM_PERIODIC, 0); /* clears w: set it up after */
     w->period = 5 * MS;
     w->burst = w->burst_left = burst;
     sim_run(&S, S.now + 10 * SEC);
 
     snprintf(name, sizeof(name), "%s: waker ran every burst (%lu wakes)", tag, w->n_wakes);
     CHECK_MSG(w->n_wakes >= (preempt ? 1990 : 900) && w->ran >= (w->n_wakes - 1) * burst, name,
-          "wakes %lu ran %lu", w->n_wakes, w->ran);
-    snprintf(name, sizeof(name), "%s: wake-to-run latency <= one quantum (max %lu us)",
-             tag, (uint64_t)(w->max_lat / US));
+              "wakes %lu ran %lu", w->n_wakes, w->ran);
+    snprintf(name, sizeof(name), "%s: wake-to-run latency <= one quantum (max %lu us)", tag,
+             (uint64_t)(w->max_lat / US));
     CHECK_MSG(w->max_lat <= SCHED_QUANTUM_NS, name, "max %lu ns", w->max_lat);
     if (preempt) {
-        snprintf(name, sizeof(name), "%s: waker usually runs at once (%lu of %lu)",
-                 tag, w->n_immediate, w->n_wakes);
-        CHECK_MSG(w->n_immediate * 10 >= w->n_wakes * 9, name, "immediate %lu of %lu",
-              w->n_immediate, w->n_wakes);
+        snprintf(name, sizeof(name), "%s: waker usually runs at once (%lu of %lu)", tag, w->n_immediate,
+                 w->n_wakes);
+        CHECK_MSG(w->n_immediate * 10 >= w->n_wakes * 9, name, "immediate %lu of %lu", w->n_immediate,
+                  w->n_wakes);
     }
     uint64_t hogs = 0;
     for (unsigned i = 0; i < nhogs; i++)
         hogs += V[i].ran;
     snprintf(name, sizeof(name), "%s: hogs not starved (%lu ms of 10 s)", tag, hogs / MS);
     CHECK_MSG(hogs >= 10 * SEC - w->ran - 1 * MS && V[0].ran >= 10 * SEC / (nhogs + 1), name,
-          "hogs %lu, first %lu", hogs, V[0].ran);
+              "hogs %lu, first %lu", hogs, V[0].ran);
 }
 
 /* A CPU-bound vCPU that blocks and is woken again immediately, over and over,
@@ -79,14 +79,13 @@ static void warp_api(void)
           "a lone unwarped vCPU gets a full quantum");
     sp_wake(b, 0, now, false);
     sp_sleep(b, now);
-    b->sched.vtime = a->sched.vtime + SCHED_WARP_NS * 3 / 4;   /* b is a bit ahead */
+    b->sched.vtime = a->sched.vtime + SCHED_WARP_NS * 3 / 4; /* b is a bit ahead */
     sp_wake(b, 0, now, false);
     CHECK(!sp_should_preempt(0, a, now), "a plain wake of a vCPU ahead in vtime does not preempt");
     sp_sleep(b, now);
     sp_wake(b, 0, now, true);
     CHECK(sp_should_preempt(0, a, now), "an event wake (warp) of the same vCPU does preempt");
-    CHECK(!sp_should_preempt(0, a, now + SCHED_WARP_LIMIT_NS),
-          "the warp is over after SCHED_WARP_LIMIT_NS");
+    CHECK(!sp_should_preempt(0, a, now + SCHED_WARP_LIMIT_NS), "the warp is over after SCHED_WARP_LIMIT_NS");
     CHECK(sp_pick(0, a, now + 1 * US, &slice) == b, "the warped vCPU is picked");
     CHECK(slice <= SCHED_WARP_LIMIT_NS, "its slice ends no later than its warp");
     CHECK(a->sched.runstate == RUNSTATE_runnable && b->sched.runstate == RUNSTATE_running,
@@ -107,14 +106,14 @@ static void smp_waker(void)
     w->burst = w->burst_left = 100 * US;
     sim_run(&S, S.now + 10 * SEC);
     CHECK_MSG(w->max_lat <= SCHED_QUANTUM_NS && w->n_immediate * 10 >= w->n_wakes * 9,
-          "2 pCPUs, 3 hogs + waker, balancing: waker runs at once, never later than a quantum",
-          "max %lu ns, immediate %lu of %lu", w->max_lat, w->n_immediate, w->n_wakes);
+              "2 pCPUs, 3 hogs + waker, balancing: waker runs at once, never later than a quantum",
+              "max %lu ns, immediate %lu of %lu", w->max_lat, w->n_immediate, w->n_wakes);
     uint64_t fair = (20 * SEC - w->ran) / 3;
     bool ok = true;
     for (unsigned i = 0; i < 3; i++)
         ok &= V[i].ran * 100 >= fair * 97 && V[i].ran * 100 <= fair * 103;
     CHECK_MSG(ok, "2 pCPUs, 3 hogs + waker, balancing: hogs share the rest evenly (+-3%)",
-          "%lu %lu %lu, fair %lu", V[0].ran, V[1].ran, V[2].ran, fair);
+              "%lu %lu %lu, fair %lu", V[0].ran, V[1].ran, V[2].ran, fair);
 }
 
 void test_latency(void)

@@ -6,8 +6,8 @@
 #include "sched_test.h"
 
 #define NCPU 4
-#define NV 12
-#define ND 4
+#define NV   12
+#define ND   4
 
 static struct domain D[ND];
 static struct vcpu Vc[NV];
@@ -24,8 +24,7 @@ static void do_pick(unsigned c)
 {
     uint64_t slice;
     struct vcpu *v = rnd(2) ? sp_steal(c, now) : NULL;
-    if (v)
-        v->processor = c;
+    if (v) v->processor = c;
     curr[c] = sp_pick(c, curr[c], now, &slice);
 }
 
@@ -35,8 +34,7 @@ static void do_sleep(struct vcpu *v)
     v->online = rnd(4) != 0;
     sp_sleep(v, now);
     for (unsigned c = 0; c < NCPU; c++)
-        if (curr[c] == v)
-            curr[c] = NULL;
+        if (curr[c] == v) curr[c] = NULL;
 }
 
 static void step(void)
@@ -45,7 +43,10 @@ static void step(void)
     unsigned c = (unsigned)rnd(NCPU);
     now += rnd(3 * MS);
     switch (rnd(7)) {
-    case 0: case 1: do_pick(c); break;
+    case 0:
+    case 1:
+        do_pick(c);
+        break;
     case 2:
         if (!v->sched.on_runq) {
             v->sched.affinity = rnd(3) ? 0 : rnd(16);
@@ -53,10 +54,18 @@ static void step(void)
             sp_wake(v, sp_choose_cpu(v, c), now, rnd(2));
         }
         break;
-    case 3: if (v->sched.on_runq) do_sleep(v); break;
-    case 4: (void)sp_should_preempt(c, curr[c], now); break;
-    case 5: if (curr[c]) sp_yield(curr[c], now); break;
-    case 6: (void)sp_set_params(&D[rnd(ND)], (uint32_t)rnd(70000), (uint32_t)rnd(500)); break;
+    case 3:
+        if (v->sched.on_runq) do_sleep(v);
+        break;
+    case 4:
+        (void)sp_should_preempt(c, curr[c], now);
+        break;
+    case 5:
+        if (curr[c]) sp_yield(curr[c], now);
+        break;
+    case 6:
+        (void)sp_set_params(&D[rnd(ND)], (uint32_t)rnd(70000), (uint32_t)rnd(500));
+        break;
     }
 }
 
@@ -70,22 +79,43 @@ static bool consistent(const char **why)
         for (unsigned c = 0; c < NCPU; c++)
             if (curr[c] == v) {
                 running++;
-                if (v->sched.cpu != c) { *why = "running on a pCPU whose queue does not hold it"; return false; }
+                if (v->sched.cpu != c) {
+                    *why = "running on a pCPU whose queue does not hold it";
+                    return false;
+                }
             }
-        int want = running ? RUNSTATE_running : v->sched.on_runq ? RUNSTATE_runnable
-                 : v->sched.runstate == RUNSTATE_blocked ? RUNSTATE_blocked : RUNSTATE_offline;
-        if (running > 1) { *why = "running on two pCPUs"; return false; }
-        if (running && !v->sched.on_runq) { *why = "running but not runnable"; return false; }
-        if (v->sched.on_runq && !sp_cpu_allowed(v, v->sched.cpu)) { *why = "queued on a pCPU outside its affinity"; return false; }
-        if (v->sched.runstate != want) { *why = "runstate disagrees"; return false; }
+        int want = running                                 ? RUNSTATE_running
+                   : v->sched.on_runq                      ? RUNSTATE_runnable
+                   : v->sched.runstate == RUNSTATE_blocked ? RUNSTATE_blocked
+                                                           : RUNSTATE_offline;
+        if (running > 1) {
+            *why = "running on two pCPUs";
+            return false;
+        }
+        if (running && !v->sched.on_runq) {
+            *why = "running but not runnable";
+            return false;
+        }
+        if (v->sched.on_runq && !sp_cpu_allowed(v, v->sched.cpu)) {
+            *why = "queued on a pCPU outside its affinity";
+            return false;
+        }
+        if (v->sched.runstate != want) {
+            *why = "runstate disagrees";
+            return false;
+        }
         const uint64_t *t = v->sched.time;
         if (t[0] + t[1] + t[2] + t[3] + now - v->sched.state_entry_time != now) {
-            *why = "runstate times do not sum to elapsed time"; return false;
+            *why = "runstate times do not sum to elapsed time";
+            return false;
         }
         active[v->domain - D] += v->sched.on_runq;
     }
     for (unsigned d = 0; d < ND; d++)
-        if (D[d].sched.nr_active != active[d]) { *why = "nr_active wrong"; return false; }
+        if (D[d].sched.nr_active != active[d]) {
+            *why = "nr_active wrong";
+            return false;
+        }
     return true;
 }
 

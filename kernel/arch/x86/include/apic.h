@@ -3,11 +3,11 @@
 #define TESSERA_APIC_H
 #include "types.h"
 
-#define NR_CPUS 16
-#define VEC_TIMER    0xf0
-#define VEC_IPI_KICK 0xf1      /* re-check pending events / scheduling */
-#define VEC_IPI_FLUSH 0xf2     /* TLB shootdown */
-#define VEC_SPURIOUS 0xff
+#define NR_CPUS       16
+#define VEC_TIMER     0xf0
+#define VEC_IPI_KICK  0xf1 /* re-check pending events / scheduling */
+#define VEC_IPI_FLUSH 0xf2 /* TLB shootdown */
+#define VEC_SPURIOUS  0xff
 
 extern unsigned nr_cpus;
 extern uint32_t cpu_apic_id[NR_CPUS];

@@ -18,10 +18,10 @@ struct cpu_regs;
 #define PTE_PCD   (1UL << 4)
 #define PTE_A     (1UL << 5)
 #define PTE_D     (1UL << 6)
-#define PTE_PSE   (1UL << 7)        /* L2/L3: superpage */
-#define PTE_PAT   (1UL << 7)        /* L1: PAT index bit */
+#define PTE_PSE   (1UL << 7) /* L2/L3: superpage */
+#define PTE_PAT   (1UL << 7) /* L1: PAT index bit */
 #define PTE_G     (1UL << 8)
-#define PTE_AVAIL (7UL << 9)        /* software bits 9-11 */
+#define PTE_AVAIL (7UL << 9) /* software bits 9-11 */
 #define PTE_NX    (1UL << 63)
 #define PTE_ADDR  0x000FFFFFFFFFF000UL
 /* Software bits 52-62.  Bit 52 marks an L1 entry the guest wrote without U:
@@ -29,21 +29,20 @@ struct cpu_regs;
  * and remembers that it was a kernel mapping (Xen's _PAGE_GUEST_KERNEL). */
 #define PTE_AVAIL_HIGH   0x7FF0000000000000UL
 #define PTE_GUEST_KERNEL (1UL << 52)
-#define PTE_GNTTAB       (1UL << 62)   /* reserved by Xen for grant mappings */
+#define PTE_GNTTAB       (1UL << 62) /* reserved by Xen for grant mappings */
 #define PTE_CACHE_ATTRS  (PTE_PWT | PTE_PCD | PTE_PAT)
 
 /* Flags a guest may set in a present entry (Xen's base_disallow_mask inverse). */
-#define PTE_GUEST_BASE   (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D | PTE_AVAIL | \
-                          PTE_AVAIL_HIGH | PTE_NX)
+#define PTE_GUEST_BASE   (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D | PTE_AVAIL | PTE_AVAIL_HIGH | PTE_NX)
 #define L1_GUEST_ALLOWED ((PTE_GUEST_BASE | PTE_G) & ~PTE_GNTTAB)
-#define LN_GUEST_ALLOWED PTE_GUEST_BASE          /* L2..L4: no PSE, G, PWT/PCD */
+#define LN_GUEST_ALLOWED PTE_GUEST_BASE /* L2..L4: no PSE, G, PWT/PCD */
 #define PTE_FLAGS_MASK   (~PTE_ADDR)
 
 #define PT_ENTRIES 512
 
 static inline mfn_t pte_mfn(uint64_t e) { return (e & PTE_ADDR) >> PAGE_SHIFT; }
 static inline bool pte_present(uint64_t e) { return e & PTE_P; }
-static inline unsigned pt_index(uint64_t va, unsigned level)   /* level 1..4 */
+static inline unsigned pt_index(uint64_t va, unsigned level) /* level 1..4 */
 {
     return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (PT_ENTRIES - 1);
 }
@@ -64,16 +63,15 @@ bool ldt_map_page(struct vcpu *v, uint64_t off);
 /* --- pagetype.c (callers hold d->lock) --- */
 /* Find the L1 table mapping va under the L4 table l4: 0 and *l1 set, or
  * -EINVAL when a level is missing (not present, superpage, not the domain's). */
-int  pt_walk_l1(const struct domain *d, mfn_t l4, uint64_t va, mfn_t *l1);
+int pt_walk_l1(const struct domain *d, mfn_t l4, uint64_t va, mfn_t *l1);
 /* Like pt_update_entry, but only if the slot still holds *old (compare-exchange,
  * used by ptwr); on a mismatch returns -EAGAIN with *old = the current value. */
-int  pt_cmpxchg_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t *old,
-                      uint64_t val);
+int pt_cmpxchg_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t *old, uint64_t val);
 /* pt_update_entry for a builder: an L1 entry may map a frame of pg_owner (a
  * domain d created that has not run; both locks held) instead of d's own.
  * Entries of other levels must then stay d's: -EINVAL. */
-int  pt_update_entry_foreign(struct domain *d, const struct domain *pg_owner, mfn_t table,
-                             unsigned idx, uint64_t val, bool preserve_ad);
+int pt_update_entry_foreign(struct domain *d, const struct domain *pg_owner, mfn_t table, unsigned idx,
+                            uint64_t val, bool preserve_ad);
 
 /* --- mm_hypercalls.c: hypercall table entries (5 raw argument registers) --- */
 long do_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t domid, uint64_t a5);

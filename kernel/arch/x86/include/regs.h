@@ -7,7 +7,7 @@
 struct cpu_regs {
     uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
     uint64_t rax, rcx, rdx, rsi, rdi;
-    uint64_t vector;      /* exception/IRQ vector; VEC_SYSCALL for syscall */
+    uint64_t vector; /* exception/IRQ vector; VEC_SYSCALL for syscall */
     uint64_t error_code;
     /* hardware iret frame */
     uint64_t rip, cs, rflags, rsp, ss;

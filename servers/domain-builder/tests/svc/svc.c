@@ -38,11 +38,16 @@ static char role[16];
 
 static void arg(const char *a)
 {
-    if (!strncmp(a, "name=", 5)) name = a + 5;
-    else if (!strncmp(a, "peer=", 5)) peer = atoi(a + 5);
-    else if (!strncmp(a, "role=", 5)) snprintf(role, sizeof(role), "%s", a + 5);
-    else if (!strncmp(a, "crash=", 6)) crash_after = atoi(a + 6);
-    else if (!strncmp(a, "crash_always=", 13)) crash_after = atoi(a + 13), crash_always = 1;
+    if (!strncmp(a, "name=", 5))
+        name = a + 5;
+    else if (!strncmp(a, "peer=", 5))
+        peer = atoi(a + 5);
+    else if (!strncmp(a, "role=", 5))
+        snprintf(role, sizeof(role), "%s", a + 5);
+    else if (!strncmp(a, "crash=", 6))
+        crash_after = atoi(a + 6);
+    else if (!strncmp(a, "crash_always=", 13))
+        crash_after = atoi(a + 13), crash_always = 1;
 }
 
 static void sleep_ms(long ms)
@@ -56,8 +61,7 @@ static int wait_event(int fd, int ms)
 {
     struct pollfd p = { fd, POLLIN, 0 };
     uint32_t port;
-    if (poll(&p, 1, ms) != 1 || read(fd, &port, 4) != 4)
-        return -1;
+    if (poll(&p, 1, ms) != 1 || read(fd, &port, 4) != 4) return -1;
     write(fd, &port, 4);
     return (int)port;
 }
@@ -82,8 +86,7 @@ static void offer(int ev)
     fflush(stdout);
     for (int n = 0; n < 3; n++) {
         int p = wait_event(ev, 60000);
-        if (p < 0)
-            return;
+        if (p < 0) return;
         printf("svc %s: event %d from the peer, page now says: %s\n", name, n + 1, page);
         fflush(stdout);
         struct ioctl_evtchn_notify nt = { (unsigned)p };
@@ -98,8 +101,7 @@ static int find_port(int ev)
         for (unsigned p = 1; p < 64; p++) {
             struct ioctl_evtchn_bind_interdomain b = { (unsigned)peer, p };
             int lp = ioctl(ev, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
-            if (lp > 0)
-                return lp;
+            if (lp > 0) return lp;
         }
     return -1;
 }
@@ -110,11 +112,9 @@ static char *find_grant(void)
     int gd = open("/dev/xen/gntdev", O_RDWR);
     for (uint32_t ref = 8; gd >= 0 && ref < 256; ref++) {
         struct ioctl_gntdev_map_grant_ref m = { 1, 0, 0, { { (uint32_t)peer, ref } } };
-        if (ioctl(gd, IOCTL_GNTDEV_MAP_GRANT_REF, &m))
-            continue;
+        if (ioctl(gd, IOCTL_GNTDEV_MAP_GRANT_REF, &m)) continue;
         char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gd, (off_t)m.index);
-        if (p != MAP_FAILED)
-            return p;
+        if (p != MAP_FAILED) return p;
         struct ioctl_gntdev_unmap_grant_ref u = { m.index, 1, 0 };
         ioctl(gd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
     }
@@ -146,8 +146,7 @@ int main(int argc, char **argv)
     char own[16];
     if (!strcmp(role, "pair") && dom) {
         int id = atoi(dom);
-        if (!strcmp(name, "?"))
-            snprintf(own, sizeof(own), "d%d", id), name = own;
+        if (!strcmp(name, "?")) snprintf(own, sizeof(own), "d%d", id), name = own;
         snprintf(role, sizeof(role), "%s", id & 1 ? "offer" : "take");
         peer = id & 1 ? id - 1 : id + 1;
         find_tries = 600;

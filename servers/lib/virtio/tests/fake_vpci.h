@@ -16,18 +16,19 @@
 #define FVP_MAX_CHAIN 256
 
 struct fvp_buf {
-	uint8_t *p;        /* NULL: its address is not a DMA page (a fault) */
-	uint32_t len;
-	bool device_writes;
+    uint8_t *p; /* NULL: its address is not a DMA page (a fault) */
+    uint32_t len;
+    bool device_writes;
 };
 
 struct fvp;
-struct fvp *fvp_new(uint16_t pci_device_id, uint64_t features, unsigned nq, void (*run)(void *ctx), void *ctx);
+struct fvp *fvp_new(uint16_t pci_device_id, uint64_t features, unsigned nq, void (*run)(void *ctx),
+                    void *ctx);
 void fvp_free(struct fvp *f);
 struct vdev *fvp_vdev(struct fvp *f);
 /* The device-specific configuration the driver reads (up to 64 bytes). */
 void fvp_set_devcfg(struct fvp *f, const void *cfg, unsigned len);
-void fvp_set_msix(struct fvp *f, unsigned vectors);    /* 0: INTx; else also the table size */
+void fvp_set_msix(struct fvp *f, unsigned vectors); /* 0: INTx; else also the table size */
 void fvp_set_features(struct fvp *f, uint64_t features);
 /* Queue sizes the device offers (a power of two up to 256; at reset). */
 void fvp_set_queue_max(struct fvp *f, unsigned n);
@@ -42,7 +43,7 @@ int fvp_next(struct fvp *f, unsigned qi, struct fvp_buf *b, unsigned *n);
 void fvp_complete(struct fvp *f, unsigned qi, unsigned head, uint32_t len);
 /* Whether the driver set DRIVER_OK (and not FAILED) and enabled queue qi. */
 bool fvp_live(const struct fvp *f, unsigned qi);
-uint64_t fvp_features(const struct fvp *f);            /* the driver's */
+uint64_t fvp_features(const struct fvp *f); /* the driver's */
 unsigned long fvp_dma_faults(const struct fvp *f);
 unsigned long fvp_kicks(const struct fvp *f);
 
