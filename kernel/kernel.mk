@@ -10,10 +10,11 @@ K_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector -fno-builtin-p
   -fpie -fvisibility=hidden -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
   -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
   -nostdinc -isystem $(shell $(KCC) -print-file-name=include) -isystem $(XENINC) \
-  -Ikernel/include -Ikernel/arch/x86/include -Iinclude -Ilib/freestanding -D__XEN_TOOLS__
+  -Ikernel/include -Ikernel/arch/x86/include -Iinclude -Ilib/freestanding -Ilib/pvlayout -D__XEN_TOOLS__
 K_SRCS := $(wildcard kernel/common/*.c kernel/arch/x86/*.c kernel/arch/x86/*.S)
-# lib/freestanding (string functions, vsnprintf) is compiled again with the core's flags.
-K_LIB_SRCS := $(wildcard lib/freestanding/*.c)
+# lib/freestanding (string functions, vsnprintf) and lib/pvlayout (the PV layout rules)
+# are compiled again with the core's flags.
+K_LIB_SRCS := $(wildcard lib/freestanding/*.c) lib/pvlayout/pv_layout.c
 K_OBJS := $(patsubst kernel/%,$(O)/kernel/%.o,$(K_SRCS)) \
   $(patsubst lib/%,$(O)/kernel/lib/%.o,$(K_LIB_SRCS))
 

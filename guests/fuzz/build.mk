@@ -4,14 +4,14 @@
 # Run by tests/suites/37-fuzz.sh (short) and `make fuzz-long` (guests/fuzz/run-fuzz.sh).
 FUZZ_ELFS := $(O)/guests/fuzz-parent.elf $(O)/guests/fuzz-child.elf
 ALL += $(FUZZ_ELFS)
-F_DEPS := guests/multi/xc.c guests/multi/xc.h include/public/tessera.h guests/fuzz/build.mk \
+F_DEPS := guests/multi/xc.c guests/multi/xc.h lib/pvlayout/pv_layout.c lib/pvlayout/pv_layout.h include/public/tessera.h guests/fuzz/build.mk \
   $(G_LIB_SRCS) $(G_LIB_HDRS)
 
 $(O)/guests/fuzz-parent.elf: guests/fuzz/fuzz-parent.c $(F_DEPS) | $(XENINC)/xen
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
-	@$(PV_CC) $(G_CFLAGS) -D__XEN_TOOLS__ -Iinclude -Iguests/multi -DGUEST_NAME='"fuzz-parent"' $(G_LDFLAGS) -o $@ \
-	  $< guests/multi/xc.c $(G_LIB_SRCS)
+	@$(PV_CC) $(G_CFLAGS) -D__XEN_TOOLS__ -Iinclude -Iguests/multi -Ilib/pvlayout -DGUEST_NAME='"fuzz-parent"' $(G_LDFLAGS) -o $@ \
+	  $< guests/multi/xc.c lib/pvlayout/pv_layout.c $(G_LIB_SRCS)
 
 $(O)/guests/fuzz-child.elf: guests/fuzz/fuzz-child.c $(G_LIB_SRCS) $(G_LIB_HDRS) guests/fuzz/build.mk | $(XENINC)/xen
 	@mkdir -p $(dir $@)

@@ -189,69 +189,17 @@ struct elf64_phdr {
 };
 #define PT_LOAD 1
 
-#define L1_RW          (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED)
-#define L1_RO          (_PAGE_PRESENT | _PAGE_ACCESSED)
-#define UPPER          (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
-#define MiB            (1UL << 20)
 #define ALIGN_UP(x, a) (((x) + (a)-1) & ~((uint64_t)(a)-1))
 
-static unsigned span(uint64_t s, uint64_t e, unsigned shift)
+/* Lays the child out by the project's one set of PV layout rules. */
+static long do_layout(struct child *c)
 {
-    return (unsigned)(((e - 1) >> shift) - (s >> shift) + 1);
-}
-
-struct layout {
-    unsigned nl1, nl2, nl3;
-};
-
-static void do_layout(struct child *c, struct layout *L)
-{
-    uint64_t pfn = c->kernel_pfns;
-    c->p2m_pfn = pfn;
-    c->p2m_pages = ALIGN_UP(c->nr_pages * 8, PAGE_SIZE) >> PAGE_SHIFT;
-    pfn += c->p2m_pages;
-    c->si_pfn = pfn++;
-    c->store_pfn = pfn++;
-    c->console_pfn = pfn++;
-    c->pt_pfn = pfn;
-    c->pt_frames = 1;
-    for (;;) {
-        uint64_t end = c->v_start + (c->pt_pfn + c->pt_frames + 1) * PAGE_SIZE + 512 * 1024;
-        c->v_end = ALIGN_UP(end, 4 * MiB);
-        L->nl1 = span(c->v_start, c->v_end, 21);
-        L->nl2 = span(c->v_start, c->v_end, 30);
-        L->nl3 = span(c->v_start, c->v_end, 39);
-        uint64_t need = 1 + L->nl3 + L->nl2 + L->nl1;
-        if (need <= c->pt_frames) break;
-        c->pt_frames = need;
-    }
-    c->stack_pfn = c->pt_pfn + c->pt_frames;
-    c->free_pfn = c->stack_pfn + 1;
-}
-
-static unsigned pt_index(uint64_t va, unsigned level) { return (va >> (12 + 9 * (level - 1))) & 511; }
-
-/* Contents of page-table frame `pfn` of the child (L4, L3s, L2s, L1s in order). */
-static void fill_pt(const struct child *c, const struct layout *L, uint64_t pfn, uint64_t *t)
-{
-    uint64_t l4 = c->pt_pfn, l3 = l4 + 1, l2 = l3 + L->nl3, l1 = l2 + L->nl2;
-    uint64_t base3 = c->v_start & ~((1UL << 39) - 1), base2 = c->v_start & ~((1UL << 30) - 1);
-    uint64_t base1 = c->v_start & ~((1UL << 21) - 1);
-    for (uint64_t va = c->v_start; va < c->v_end; va += PAGE_SIZE) {
-        uint64_t p = (va - c->v_start) >> PAGE_SHIFT;
-        uint64_t i3 = l3 + ((va - base3) >> 39), i2 = l2 + ((va - base2) >> 30),
-                 i1 = l1 + ((va - base1) >> 21);
-        if (pfn == l4)
-            t[pt_index(va, 4)] = (c->p2m[i3] << PAGE_SHIFT) | UPPER;
-        else if (pfn == i3)
-            t[pt_index(va, 3)] = (c->p2m[i2] << PAGE_SHIFT) | UPPER;
-        else if (pfn == i2)
-            t[pt_index(va, 2)] = (c->p2m[i1] << PAGE_SHIFT) | UPPER;
-        else if (pfn == i1) {
-            bool ro = p >= c->pt_pfn && p < c->pt_pfn + c->pt_frames;
-            t[pt_index(va, 1)] = (c->p2m[p] << PAGE_SHIFT) | (ro ? L1_RO : L1_RW);
-        }
-    }
+    struct pv_layout_req q = { .nr_pages = c->nr_pages,
+                               .virt_base = c->v_start,
+                               .kern_end_pfn = c->kernel_pfns };
+    if (pv_layout_compute(&q, &c->l)) return -ENOMEM;
+    c->free_pfn = c->l.stack_pfn + 1;
+    return 0;
 }
 
 static void fill_start_info(const struct child *c, start_info_t *si, const char *cmdline)
@@ -260,18 +208,18 @@ static void fill_start_info(const struct child *c, start_info_t *si, const char 
     si->nr_pages = c->nr_pages;
     si->shared_info = c->shared_info_mfn << PAGE_SHIFT;
     si->flags = 0;
-    si->store_mfn = c->p2m[c->store_pfn];
-    si->console.domU.mfn = c->p2m[c->console_pfn];
-    si->pt_base = c->v_start + c->pt_pfn * PAGE_SIZE;
-    si->nr_pt_frames = c->pt_frames;
-    si->mfn_list = c->v_start + c->p2m_pfn * PAGE_SIZE;
+    si->store_mfn = c->p2m[c->l.store_pfn];
+    si->console.domU.mfn = c->p2m[c->l.console_pfn];
+    si->pt_base = c->v_start + c->l.l4_pfn * PAGE_SIZE;
+    si->nr_pt_frames = c->l.nr_pt;
+    si->mfn_list = c->l.p2m_va;
     size_t n = strlen(cmdline);
     if (n > MAX_GUEST_CMDLINE - 1) n = MAX_GUEST_CMDLINE - 1;
     memcpy(si->cmd_line, cmdline, n);
 }
 
-static void fill_page(const struct child *c, const struct layout *L, const uint8_t *elf,
-                      const struct elf64_ehdr *eh, uint64_t pfn, uint8_t *page, const char *cmdline)
+static void fill_page(const struct child *c, const uint8_t *elf, const struct elf64_ehdr *eh, uint64_t pfn,
+                      uint8_t *page, const char *cmdline)
 {
     if (pfn < c->kernel_pfns) {
         for (unsigned i = 0; i < eh->phnum; i++) {
@@ -282,16 +230,12 @@ static void fill_page(const struct child *c, const struct layout *L, const uint8
             uint64_t s = fs > ps ? fs : ps, e = fe < pe ? fe : pe;
             if (s < e) memcpy(page + (s - ps), elf + ph->offset + (s - fs), e - s);
         }
-    } else if (pfn >= c->p2m_pfn && pfn < c->p2m_pfn + c->p2m_pages) {
-        uint64_t *e = (uint64_t *)page;
-        for (unsigned i = 0; i < 512; i++) {
-            uint64_t q = (pfn - c->p2m_pfn) * 512 + i;
-            e[i] = q < c->nr_pages ? c->p2m[q] : ~0UL;
-        }
-    } else if (pfn == c->si_pfn) {
+    } else if (pfn >= c->l.p2m_pfn && pfn < c->l.p2m_pfn + c->l.p2m_pages) {
+        pv_p2m_fill(&c->l, pfn - c->l.p2m_pfn, (uint64_t *)page, c->p2m);
+    } else if (pfn == c->l.start_info_pfn) {
         fill_start_info(c, (start_info_t *)page, cmdline);
-    } else if (pfn >= c->pt_pfn && pfn < c->pt_pfn + c->pt_frames) {
-        fill_pt(c, L, pfn, (uint64_t *)page);
+    } else if (pv_layout_is_pt(&c->l, pfn)) {
+        pv_pt_fill(&c->l, pfn, (uint64_t *)page, c->p2m, NULL, NULL);
     }
 }
 
@@ -319,15 +263,13 @@ long xc_build_create(struct child *c, const void *image, size_t len, uint32_t ca
                      unsigned max_vcpus, const char **what)
 {
     long rc;
-    struct layout L;
 
     memset(c, 0, sizeof(*c));
     *what = "ELF image";
     if (nr_pages > XC_MAX_PAGES || (rc = parse_elf(c, image, len))) return -EINVAL;
     c->nr_pages = nr_pages;
-    do_layout(c, &L);
     *what = "layout (too few pages)";
-    if (c->free_pfn + 16 > nr_pages || c->v_end - c->v_start > nr_pages * PAGE_SIZE) return -ENOMEM;
+    if ((rc = do_layout(c))) return rc;
 
     *what = "createdomain"; /* step 1 */
     if ((rc = xc_create(max_vcpus, &c->domid))) return rc;
@@ -360,16 +302,14 @@ long xc_build_load(struct child *c, const void *image, const char *cmdline, cons
 {
     const uint8_t *elf = image;
     const struct elf64_ehdr *eh = image;
-    struct layout L;
     long rc;
 
-    do_layout(c, &L);
     /* Steps 5-8: every page of the bootstrap area through the window, the rest cleared. */
     *what = "foreign mmu_update (map)";
     for (uint64_t pfn = 0; pfn < c->free_pfn; pfn++) {
         if ((rc = win_map(0, c->p2m[pfn], c->domid, true))) return rc;
         memset(xc_window[0], 0, PAGE_SIZE);
-        fill_page(c, &L, elf, eh, pfn, (uint8_t *)xc_window[0], cmdline);
+        fill_page(c, elf, eh, pfn, (uint8_t *)xc_window[0], cmdline);
         if ((rc = win_unmap(0))) {
             *what = "mmu_update (unmap)";
             return rc;
@@ -397,9 +337,9 @@ long xc_build_load(struct child *c, const void *image, const char *cmdline, cons
     if ((rc = win_map(0, gframe, c->domid, true))) return rc;
     grant_entry_v1_t *gt = (grant_entry_v1_t *)xc_window[0];
     gt[GNTTAB_RESERVED_CONSOLE].domid = 0;
-    gt[GNTTAB_RESERVED_CONSOLE].frame = (uint32_t)c->p2m[c->console_pfn];
+    gt[GNTTAB_RESERVED_CONSOLE].frame = (uint32_t)c->p2m[c->l.console_pfn];
     gt[GNTTAB_RESERVED_XENSTORE].domid = 0;
-    gt[GNTTAB_RESERVED_XENSTORE].frame = (uint32_t)c->p2m[c->store_pfn];
+    gt[GNTTAB_RESERVED_XENSTORE].frame = (uint32_t)c->p2m[c->l.store_pfn];
     barrier();
     gt[GNTTAB_RESERVED_CONSOLE].flags = GTF_permit_access;
     gt[GNTTAB_RESERVED_XENSTORE].flags = GTF_permit_access;
@@ -407,21 +347,21 @@ long xc_build_load(struct child *c, const void *image, const char *cmdline, cons
 
     *what = "mmuext_op PIN_L4_TABLE (foreign)"; /* step 9 */
     struct mmuext_op pin = { .cmd = MMUEXT_PIN_L4_TABLE };
-    pin.arg1.mfn = c->p2m[c->pt_pfn];
+    pin.arg1.mfn = c->p2m[c->l.l4_pfn];
     if ((rc = HYPERVISOR_mmuext_op(&pin, 1, NULL, c->domid))) return rc;
 
     *what = "setvcpucontext"; /* step 10 */
     memset(&ctxt, 0, sizeof(ctxt));
     ctxt.flags = VGCF_in_kernel | VGCF_online;
     ctxt.user_regs.rip = c->entry;
-    ctxt.user_regs.rsp = c->v_start + (c->stack_pfn + 1) * PAGE_SIZE;
-    ctxt.user_regs.rsi = c->v_start + c->si_pfn * PAGE_SIZE;
+    ctxt.user_regs.rsp = c->v_start + (c->l.stack_pfn + 1) * PAGE_SIZE;
+    ctxt.user_regs.rsi = c->v_start + c->l.start_info_pfn * PAGE_SIZE;
     ctxt.user_regs.cs = FLAT_KERNEL_CS;
     ctxt.user_regs.ss = ctxt.user_regs.ds = ctxt.user_regs.es = FLAT_KERNEL_SS;
     ctxt.user_regs.rflags = 0x200;
     ctxt.kernel_ss = FLAT_KERNEL_SS;
     ctxt.kernel_sp = ctxt.user_regs.rsp;
-    ctxt.ctrlreg[3] = xen_pfn_to_cr3(c->p2m[c->pt_pfn]);
+    ctxt.ctrlreg[3] = xen_pfn_to_cr3(c->p2m[c->l.l4_pfn]);
     xc_domctl_init(&dc, XEN_DOMCTL_setvcpucontext, c->domid);
     dc.u.vcpucontext.vcpu = 0;
     set_xen_guest_handle(dc.u.vcpucontext.ctxt, &ctxt);

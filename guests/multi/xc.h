@@ -11,6 +11,7 @@
 #include <xen/sysctl.h>
 #include <xen/grant_table.h>
 #include "public/tessera.h"
+#include "pv_layout.h"
 
 /* Xen's errno values (<xen/errno.h>) under their usual names. */
 #define EPERM     XEN_EPERM
@@ -66,9 +67,9 @@ struct child {
     domid_t domid;
     uint64_t nr_pages;
     uint64_t p2m[XC_MAX_PAGES]; /* pfn -> mfn */
-    uint64_t v_start, v_end, entry;
-    uint64_t si_pfn, store_pfn, console_pfn, p2m_pfn, p2m_pages, pt_pfn, pt_frames, stack_pfn;
+    uint64_t v_start, entry;
     uint64_t kernel_pfns; /* pfns [0, kernel_pfns) hold the image */
+    struct pv_layout l;   /* lib/pvlayout: where the rest goes */
     uint64_t free_pfn;    /* first pfn after the bootstrap area */
     uint64_t shared_info_mfn;
 };

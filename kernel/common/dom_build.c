@@ -11,6 +11,7 @@
 #include "elf.h"
 #include "bootinfo.h"
 #include "layout.h"
+#include "pv_layout.h"
 #include "sched.h"
 #include "ioport.h"
 #include "pci.h"
@@ -21,11 +22,8 @@ struct build {
     struct domain *d;
     uint64_t nr_pages;
     mfn_t *p2m; /* hypervisor-side copy while building */
-    uint64_t v_start, v_end;
-    uint64_t next_pfn;
-    uint64_t mods_pfn, mods_pages, mods_len;
-    uint64_t si_pfn, store_pfn, console_pfn, p2m_pfn, p2m_pages, pt_pfn, pt_frames, stack_pfn;
-    uint64_t kernel_end_pfn;
+    struct pv_layout l;
+    uint64_t mods_len;
 };
 
 /* "dom0_initrd": hand module 1 over as Xen hands dom0 its initrd (a plain,
@@ -35,39 +33,14 @@ static bool plain_initrd(void) { return boot_info.nr_mods > 1 && cmdline_has("do
 static void *pfn_virt(struct build *b, uint64_t pfn) { return mfn_to_virt(b->p2m[pfn]); }
 static void *pa_virt(uint64_t pa, void *ctx) { return pfn_virt(ctx, pa >> PAGE_SHIFT); }
 
-/* Where everything goes; the bootstrap tables map [v_start, v_end), which they are part of. */
-static void layout(struct build *b, uint64_t after_kernel_pfn)
-{
-    uint64_t pfn = after_kernel_pfn;
-    b->mods_pfn = pfn;
-    pfn += b->mods_pages;
-    b->p2m_pfn = pfn;
-    b->p2m_pages = ALIGN_UP(b->nr_pages * 8, PAGE_SIZE) >> PAGE_SHIFT;
-    pfn += b->p2m_pages;
-    b->si_pfn = pfn++;
-    b->store_pfn = pfn++;
-    b->console_pfn = pfn++;
-    b->pt_pfn = pfn;
-    b->pt_frames = 1;
-    for (;;) {
-        uint64_t end = b->v_start + (b->pt_pfn + b->pt_frames + 1) * PAGE_SIZE + 512 * 1024;
-        b->v_end = ALIGN_UP(end, 4 * MiB);
-        uint64_t need = arch_boot_pt_frames(b->v_start, b->v_end);
-        if (need <= b->pt_frames) break;
-        b->pt_frames = need;
-    }
-    b->stack_pfn = b->pt_pfn + b->pt_frames;
-    b->next_pfn = b->stack_pfn + 1;
-}
-
 /* The bootstrap tables and the module package are read-only; only the kernel
  * image is executable (Linux checks for W+X mappings). */
-static unsigned page_rights(uint64_t pfn, void *ctx)
+static uint64_t page_rights(void *ctx, uint64_t pfn)
 {
     struct build *b = ctx;
-    bool ro = (pfn >= b->pt_pfn && pfn < b->pt_pfn + b->pt_frames) ||
-              (!plain_initrd() && pfn >= b->mods_pfn + 1 && pfn < b->mods_pfn + b->mods_pages);
-    return (ro ? BOOT_PT_RO : 0) | (pfn >= b->kernel_end_pfn ? BOOT_PT_NX : 0);
+    bool ro = pv_layout_is_pt(&b->l, pfn) ||
+              (!plain_initrd() && pfn >= b->l.mod_pfn + 1 && pfn < b->l.mod_pfn + b->l.mod_pages);
+    return PV_PTE_P | PV_PTE_A | (ro ? 0 : PV_PTE_RW) | (pfn >= b->l.kern_end_pfn ? PV_PTE_NX : 0);
 }
 
 /* Module package: descriptor page(s) then each module, page aligned (Xen's
@@ -92,24 +65,24 @@ static const char *skip_word(const char *s)
 
 static void fill_modules(struct build *b)
 {
-    if (!b->mods_pages) return;
+    if (!b->l.mod_pages) return;
     if (plain_initrd()) {
         struct boot_module *m = &boot_info.mods[1];
         uint64_t len = m->end - m->start;
         for (uint64_t done = 0; done < len; done += PAGE_SIZE)
-            memcpy(pfn_virt(b, b->mods_pfn + done / PAGE_SIZE), (void *)(DIRECTMAP_START + m->start + done),
+            memcpy(pfn_virt(b, b->l.mod_pfn + done / PAGE_SIZE), (void *)(DIRECTMAP_START + m->start + done),
                    MIN(PAGE_SIZE, len - done));
         b->mods_len = len;
         return;
     }
-    struct xen_multiboot_mod_list *list = pfn_virt(b, b->mods_pfn);
+    struct xen_multiboot_mod_list *list = pfn_virt(b, b->l.mod_pfn);
     char *strings = (char *)&list[boot_info.nr_mods]; /* after the terminator */
     uint64_t off = PAGE_SIZE;
     for (unsigned i = 1; i < boot_info.nr_mods; i++) {
         struct boot_module *m = &boot_info.mods[i];
         uint64_t len = m->end - m->start;
         for (uint64_t done = 0; done < len; done += PAGE_SIZE) {
-            uint64_t pfn = b->mods_pfn + (off + done) / PAGE_SIZE;
+            uint64_t pfn = b->l.mod_pfn + (off + done) / PAGE_SIZE;
             memcpy(pfn_virt(b, pfn), (void *)(DIRECTMAP_START + m->start + done), MIN(PAGE_SIZE, len - done));
             mfn_to_page(b->p2m[pfn])->flags |= PGF_readonly;
         }
@@ -127,7 +100,7 @@ static void fill_modules(struct build *b)
 static void fill_hypercall_page(struct build *b, const struct xen_elf_info *ei)
 {
     if (!ei->hypercall_page) return;
-    uint8_t *p = pfn_virt(b, (ei->hypercall_page - b->v_start) >> PAGE_SHIFT);
+    uint8_t *p = pfn_virt(b, (ei->hypercall_page - b->l.virt_base) >> PAGE_SHIFT);
     for (unsigned i = 0; i < PAGE_SIZE / 32; i++, p += 32) {
         static const uint8_t stub[] = {
             0x51, 0x41, 0x53, 0xb8, 0, 0, 0, 0, 0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3
@@ -145,28 +118,25 @@ static void fill_hypercall_page(struct build *b, const struct xen_elf_info *ei)
 
 static void fill_start_info(struct build *b, const struct xen_elf_info *ei, const char *cmdline)
 {
-    start_info_t *si = pfn_virt(b, b->si_pfn);
+    start_info_t *si = pfn_virt(b, b->l.start_info_pfn);
     memcpy(si->magic, "xen-3.0-x86_64", 15);
     si->nr_pages = b->nr_pages;
     si->shared_info = b->d->shared_info_mfn << PAGE_SHIFT;
     si->flags = 0; /* no dom0 here: privilege is the capability set */
-    si->store_mfn = b->p2m[b->store_pfn];
-    si->console.domU.mfn = b->p2m[b->console_pfn];
-    si->pt_base = b->v_start + b->pt_pfn * PAGE_SIZE;
-    si->nr_pt_frames = b->pt_frames;
-    si->mfn_list = b->v_start + b->p2m_pfn * PAGE_SIZE;
-    if (b->mods_pages) {
+    si->store_mfn = b->p2m[b->l.store_pfn];
+    si->console.domU.mfn = b->p2m[b->l.console_pfn];
+    si->pt_base = b->l.virt_base + b->l.l4_pfn * PAGE_SIZE;
+    si->nr_pt_frames = b->l.nr_pt;
+    si->mfn_list = b->l.p2m_va;
+    if (b->l.mod_pages) {
         si->flags |= plain_initrd() ? SIF_MOD_START_PFN : SIF_MULTIBOOT_MOD | SIF_MOD_START_PFN;
-        si->mod_start = b->mods_pfn;
+        si->mod_start = b->l.mod_pfn;
         si->mod_len = b->mods_len;
     }
     size_t n = MIN(strlen(cmdline), (size_t)MAX_GUEST_CMDLINE - 1);
     memcpy(si->cmd_line, cmdline, n);
-    uint64_t *p2m = pfn_virt(b, b->p2m_pfn);
-    for (uint64_t i = 0; i < b->p2m_pages * 512; i++) {
-        if (i % 512 == 0) p2m = pfn_virt(b, b->p2m_pfn + i / 512);
-        p2m[i % 512] = i < b->nr_pages ? b->p2m[i] : ~0UL;
-    }
+    for (uint64_t k = 0; k < b->l.p2m_pages; k++)
+        pv_p2m_fill(&b->l, k, pfn_virt(b, b->l.p2m_pfn + k), b->p2m);
     (void)ei;
 }
 
@@ -206,8 +176,8 @@ static void init_vcpu(struct build *b, const struct xen_elf_info *ei, mfn_t l4)
     struct cpu_regs *r = &v->arch.regs;
     memset(r, 0, sizeof(*r));
     r->rip = ei->entry;
-    r->rsp = b->v_start + (b->stack_pfn + 1) * PAGE_SIZE;
-    r->rsi = b->v_start + b->si_pfn * PAGE_SIZE;
+    r->rsp = b->l.virt_base + (b->l.stack_pfn + 1) * PAGE_SIZE;
+    r->rsi = b->l.virt_base + b->l.start_info_pfn * PAGE_SIZE;
     r->rflags = X86_EFLAGS_IF | X86_EFLAGS_MBS;
     r->cs = FLAT_KERNEL_CS;
     r->ss = FLAT_KERNEL_SS;
@@ -254,22 +224,24 @@ struct domain *build_first_domain(void)
     const char *io = cmdline_get("dom0_ioports");
     ioport_parse_ranges(d, io ? io : "0x2f8-0x2ff");
     pci_assign_boot(d, cmdline_get("dom0_pci"));
-    struct build b = {
-        .d = d, .nr_pages = nr_pages, .v_start = ei.virt_base, .mods_pages = mods_size() >> PAGE_SHIFT
-    };
+    struct build b = { .d = d, .nr_pages = nr_pages };
     if (alloc_memory(&b)) panic("not enough memory for domain 0 (%lu pages)", nr_pages);
-    b.kernel_end_pfn = ALIGN_UP(ei.pend, PAGE_SIZE) >> PAGE_SHIFT;
-    layout(&b, b.kernel_end_pfn);
-    if (b.next_pfn + 128 > nr_pages || b.v_end - b.v_start > nr_pages * PAGE_SIZE)
-        panic("domain 0 image does not fit in %lu pages", nr_pages);
+    struct pv_layout_req q = { .nr_pages = nr_pages,
+                               .virt_base = ei.virt_base,
+                               .kern_end_pfn = ALIGN_UP(ei.pend, PAGE_SIZE) >> PAGE_SHIFT,
+                               .mod_pages = mods_size() >> PAGE_SHIFT,
+                               .mod_mapped = 1 };
+    if (pv_layout_compute(&q, &b.l)) panic("domain 0 image does not fit in %lu pages", nr_pages);
 
     elf_load(img, &ei, pa_virt, &b);
     fill_hypercall_page(&b, &ei);
     fill_modules(&b);
     fill_start_info(&b, &ei, skip_word(km->cmdline));
-    arch_boot_pt_build(b.v_start, b.v_end, b.pt_pfn, b.p2m, page_rights, &b);
+    uint64_t pfn;
+    for (uint64_t i = 0; (pfn = pv_pt_frame(&b.l, i)) != ~0ull; i++)
+        pv_pt_fill(&b.l, pfn, pfn_virt(&b, pfn), b.p2m, page_rights, &b);
 
-    mfn_t l4 = b.p2m[b.pt_pfn];
+    mfn_t l4 = b.p2m[b.l.l4_pfn];
     spin_lock(&d->lock);
     int rc = get_page_and_type(l4, d, PGT_l4);
     if (!rc) {
@@ -283,7 +255,8 @@ struct domain *build_first_domain(void)
     free_temp_p2m(&b);
 
     printk("tessera: domain 0: %lu pages, entry %lx, virt %lx-%lx, %u modules%s\n", nr_pages, ei.entry,
-           b.v_start, b.v_end, boot_info.nr_mods - 1, ei.hypercall_page ? ", hypercall page" : "");
+           b.l.virt_base, b.l.virt_base + (b.l.map_end_pfn << PAGE_SHIFT), boot_info.nr_mods - 1,
+           ei.hypercall_page ? ", hypercall page" : "");
     domain_unpause(d);
     return d;
 }

@@ -82,15 +82,6 @@ void mm_set_ro_mpt(mfn_t l4, bool present);
      (1UL << VMASST_TYPE_writable_pagetables) | (1UL << VMASST_TYPE_pae_extended_cr3) |                      \
      (1UL << VMASST_TYPE_architectural_iopl) | (1UL << VMASST_TYPE_runstate_update_flag) |                   \
      (1UL << VMASST_TYPE_m2p_strict))
-/* A PV domain's bootstrap page tables (arch): the frames that map [v_start, v_end)
- * with 4 KiB pages, and filling them (in pfns pt_pfn.., p2m: pfn -> mfn) to map the
- * domain's pfns 0.. there, each page as rights(pfn, ctx) says. */
-#define BOOT_PT_RO 1u
-#define BOOT_PT_NX 2u
-unsigned arch_boot_pt_frames(uint64_t v_start, uint64_t v_end);
-void arch_boot_pt_build(uint64_t v_start, uint64_t v_end, uint64_t pt_pfn, const mfn_t *p2m,
-                        unsigned (*rights)(uint64_t pfn, void *ctx), void *ctx);
-
 /* Validate and install one entry of a typed page table; old entry's refs dropped. */
 int pt_update_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t val, bool preserve_ad);
 

@@ -13,11 +13,11 @@ DB_CORE := util cfg/cfg cfg/domcfg cfg/domcfg_lists cfg/domcfg_devices cfg/domcf
 	build/xenelf build/image build/layout build/pgtable build/build build/build_mem build/modpkg \
 	mgr/mgr mgr/mgr_events mgr/mgr_xs mgr/mgr_vbd mgr/mgr_vif mgr/policy mgr/bootcfg_start \
 	mgr/hostfiles shell/xlcmd shell/console shell/xl shell/upload
-DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c) servers/lib/xsring.c servers/lib/xsclient.c \
+DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c) lib/pvlayout/pv_layout.c servers/lib/xsring.c servers/lib/xsclient.c \
 	servers/lib/xsclient_ring.c servers/lib/xsclient_fd.c $(DECOMPRESS_SRCS)
-DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/*/*.h $(DB_DIR)/tests/*.h) $(DECOMPRESS_HDRS)
+DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/*/*.h $(DB_DIR)/tests/*.h) lib/pvlayout/pv_layout.h $(DECOMPRESS_HDRS)
 DB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -I$(DECOMPRESS_DIR) -idirafter include
+	-I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -Ilib/pvlayout -I$(DECOMPRESS_DIR) -idirafter include
 DB_FAKE_SRC := $(DB_DIR)/backend/backend_fake.c $(DB_DIR)/backend/backend_fake_mem.c \
 	$(DB_DIR)/backend/backend_fake_ev.c
 DB_UNIT_SRC := $(wildcard $(DB_DIR)/tests/*.c) $(DB_FAKE_SRC)
@@ -72,5 +72,5 @@ DB_FUZZ_SRC := $(DB_DIR)/util.c $(DB_DIR)/cfg/cfg.c $(DB_DIR)/cfg/domcfg.c $(DB_
 	$(DB_DIR)/cfg/domcfg_devices.c $(DB_DIR)/cfg/domcfg_compat.c $(DB_DIR)/shell/xlcmd.c $(DB_DIR)/cfg/bootcfg.c $(DB_DIR)/fuzz/fuzz_cfg.c
 $(DB_O)/db-fuzz: $(DB_FUZZ_SRC) $(DB_HDRS)
 	@mkdir -p $(@D)
-	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(DB_DIR) -Iservers/lib -idirafter include \
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(DB_DIR) -Iservers/lib -Ilib/pvlayout -idirafter include \
 		-fsanitize=fuzzer,address,undefined -o $@ $(DB_FUZZ_SRC)

@@ -121,7 +121,7 @@ static int channels(struct bst *s)
 
 static void fill_start_info(struct bst *s, start_info_t *si, uint64_t shared_info_mfn)
 {
-    const struct layout *l = &s->out->layout;
+    const struct pv_layout *l = &s->out->layout;
     memset(si, 0, sizeof(*si));
     snprintf(si->magic, sizeof(si->magic), "xen-3.0-x86_64");
     si->nr_pages = l->nr_pages;
@@ -157,7 +157,7 @@ static int start_info(struct bst *s)
 static int vcpu0(struct bst *s)
 {
     static struct vcpu_guest_context c;
-    const struct layout *l = &s->out->layout;
+    const struct pv_layout *l = &s->out->layout;
     memset(&c, 0, sizeof(c));
     c.flags = VGCF_in_kernel | VGCF_online;
     c.user_regs.rip = s->out->entry = s->elf.entry;
@@ -175,7 +175,7 @@ static int vcpu0(struct bst *s)
 static int load_image(struct bst *s)
 {
     const struct build_in *in = s->in;
-    const struct layout *l = &s->out->layout;
+    const struct pv_layout *l = &s->out->layout;
     s->out->console_mfn = s->p2m[l->console_pfn];
     s->out->store_mfn = s->p2m[l->store_pfn];
     if (build_kernel(s)) return -1;

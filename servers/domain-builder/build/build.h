@@ -29,7 +29,7 @@ struct build_out {
     uint32_t console_port, store_port; /* the child's ports */
     uint64_t console_mfn, store_mfn;
     uint64_t entry, start_info_va, stack_va;
-    struct layout layout;
+    struct pv_layout layout;
 };
 
 int build_domain(struct backend *b, const struct build_in *in, struct build_out *out, char *err,

@@ -60,7 +60,7 @@ int build_kernel(struct bst *s)
 /* The p2m list, then ~0 ("invalid") to the end of its last page. */
 int build_p2m(struct bst *s)
 {
-    const struct layout *l = &s->out->layout;
+    const struct pv_layout *l = &s->out->layout;
     uint64_t off = l->p2m_pfn << 12, bytes = l->nr_pages * 8;
     if (bst_put(s, off, s->p2m, bytes)) return -1;
     return bst_put(s, off + bytes, NULL, (l->p2m_pages << 12) - bytes);
@@ -82,7 +82,7 @@ static uint64_t *pt_frame(void *ctx, uint64_t pfn)
 
 int build_page_tables(struct bst *s)
 {
-    const struct layout *l = &s->out->layout;
+    const struct pv_layout *l = &s->out->layout;
     struct pt_maps m = { { l->l4_pfn, 0 }, { l->nr_pt, 0 }, { NULL, NULL } };
     int rc = -1;
     if (l->nregions == 2) {

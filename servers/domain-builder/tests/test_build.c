@@ -44,24 +44,24 @@ static const struct mkelf_opts linux_opts = {
 
 static void check_tables(struct backend *b, const struct build_out *o, const uint64_t *p2m)
 {
-    const struct layout *l = &o->layout;
+    const struct pv_layout *l = &o->layout;
     uint64_t l4 = p2m[l->l4_pfn];
     int bad = 0, ro = 0;
     for (uint64_t pfn = 0; pfn < l->map_end_pfn; pfn++) {
         uint64_t e = walk(b, l4, l->virt_base + (pfn << 12));
-        uint64_t want = p2m[pfn] << 12 | (layout_is_pt(l, pfn) ? PTE_LEAF_RO : PTE_LEAF);
+        uint64_t want = p2m[pfn] << 12 | (pv_layout_is_pt(l, pfn) ? (PV_PTE_P | PV_PTE_A) : PV_PTE_LEAF);
         bad += e != want;
-        ro += layout_is_pt(l, pfn);
+        ro += pv_layout_is_pt(l, pfn);
     }
     CHECK(!bad, "every bootstrap page maps its frame (%d wrong)", bad);
     CHECK(ro == (int)l->nr_pt, "page-table frames read-only");
     CHECK(walk(b, l4, l->virt_base + (l->map_end_pfn << 12)) == 0, "nothing mapped beyond");
     for (uint64_t i = 0; i < l->p2m_pages; i++)
-        bad += walk(b, l4, l->p2m_va + (i << 12)) != (p2m[l->p2m_pfn + i] << 12 | PTE_LEAF);
+        bad += walk(b, l4, l->p2m_va + (i << 12)) != (p2m[l->p2m_pfn + i] << 12 | PV_PTE_LEAF);
     CHECK(!bad, "p2m mapped at INIT_P2M");
     const uint64_t *t4 = (const uint64_t *)fake_frame(b, l4);
-    CHECK(t4[511] == (p2m[l->l4_pfn + 1] << 12 | PTE_UPPER), "L4[511] -> first L3, 0x67");
-    CHECK(t4[1] == (p2m[l->region[1].tables_pfn] << 12 | PTE_UPPER), "L4[1] -> p2m L3");
+    CHECK(t4[511] == (p2m[l->l4_pfn + 1] << 12 | PV_PTE_UPPER), "L4[511] -> first L3, 0x67");
+    CHECK(t4[1] == (p2m[l->region[1].tables_pfn] << 12 | PV_PTE_UPPER), "L4[1] -> p2m L3");
     int others = 0;
     for (int i = 0; i < 512; i++)
         others += i != 1 && i != 511 && t4[i];
@@ -70,7 +70,7 @@ static void check_tables(struct backend *b, const struct build_out *o, const uin
 
 static void check_p2m(struct backend *b, const struct build_out *o, const uint64_t *p2m)
 {
-    const struct layout *l = &o->layout;
+    const struct pv_layout *l = &o->layout;
     int bad = 0;
     for (uint64_t i = 0; i < l->p2m_pages * 512; i++) {
         uint64_t pfn = l->p2m_pfn + i / 512;
@@ -86,7 +86,7 @@ static void check_p2m(struct backend *b, const struct build_out *o, const uint64
 
 static void check_start_info(struct backend *b, const struct build_out *o, const uint64_t *p2m, size_t rdlen)
 {
-    const struct layout *l = &o->layout;
+    const struct pv_layout *l = &o->layout;
     const start_info_t *si = (const void *)fake_frame(b, p2m[l->start_info_pfn]);
     struct fake_dom *d = &fake_of(b)->dom[o->domid];
     CHECK_STR(si->magic, "xen-3.0-x86_64", "magic");
@@ -109,7 +109,7 @@ static void check_start_info(struct backend *b, const struct build_out *o, const
 
 static void check_vcpu(struct backend *b, const struct build_out *o, const uint64_t *p2m)
 {
-    const struct layout *l = &o->layout;
+    const struct pv_layout *l = &o->layout;
     struct fake_dom *d = &fake_of(b)->dom[o->domid];
     const struct vcpu_guest_context *c = &d->ctx;
     CHECK(d->ctx_set && d->l4_mfn == p2m[l->l4_pfn], "L4 pinned, context set");

@@ -20,7 +20,7 @@ static struct xenelf linux_like(void)
 static void test_worked_example(void)
 {
     struct xenelf e = linux_like();
-    struct layout l;
+    struct pv_layout l;
     char err[256] = "";
     CHECK(layout_compute(&e, 131072, 40 << 20, &l, err, sizeof(err)) == 0, "layout: %s", err);
     CHECK(l.kern_pfn == 0x1000 && l.kern_end_pfn == 0x3e00, "kernel pfns");
@@ -38,9 +38,9 @@ static void test_worked_example(void)
           (unsigned long long)l.nr_p2m_frames);
     CHECK(l.p2m_va == 0x8000000000ull && l.nregions == 2, "mfn_list at INIT_P2M");
     CHECK(l.region[1].tables_pfn == 0x6900, "p2m tables after the p2m");
-    CHECK(layout_is_pt(&l, 0x3e03) && layout_is_pt(&l, 0x3e25) && !layout_is_pt(&l, 0x3e26) &&
-              layout_is_pt(&l, 0x6900) && layout_is_pt(&l, 0x6902) && !layout_is_pt(&l, 0x6903) &&
-              !layout_is_pt(&l, 0x68ff),
+    CHECK(pv_layout_is_pt(&l, 0x3e03) && pv_layout_is_pt(&l, 0x3e25) && !pv_layout_is_pt(&l, 0x3e26) &&
+              pv_layout_is_pt(&l, 0x6900) && pv_layout_is_pt(&l, 0x6902) && !pv_layout_is_pt(&l, 0x6903) &&
+              !pv_layout_is_pt(&l, 0x68ff),
           "page-table frames");
     /* mapped range leaves >= 512 KiB after the boot stack and ends on 4 MiB */
     CHECK((l.map_end_pfn - l.stack_pfn - 1) >= 128 && (l.map_end_pfn % 1024) == 0, "slack");
@@ -49,7 +49,7 @@ static void test_worked_example(void)
 static void test_no_init_p2m(void)
 {
     struct xenelf e = linux_like();
-    struct layout l;
+    struct pv_layout l;
     char err[256] = "";
     e.init_p2m = 0;
     e.mod_start_pfn = 0;
@@ -67,7 +67,7 @@ static void test_no_init_p2m(void)
 static void test_refusals(void)
 {
     struct xenelf e = linux_like();
-    struct layout l;
+    struct pv_layout l;
     char err[256];
     CHECK(layout_compute(&e, 0x3000, 0, &l, err, sizeof(err)) == -1, "too small refused");
     CHECK_STR(err, "memory too small: the layout needs 16411 pages, the domain has 12288", "too small");
