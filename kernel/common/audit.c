@@ -8,7 +8,6 @@
 #include "lib.h"
 #include "domain.h"
 #include "mm.h"
-#include "pt.h"
 #include "sched.h"
 #include "spinlock.h"
 #include "public/tessera.h"
@@ -53,16 +52,8 @@ static void recount(const struct domain *d)
     for (uint32_t m = d->page_list; m != ~0u; m = mfn_to_page(m)->next) {
         const struct page_info *pg = mfn_to_page(m);
         if (pg->flags & PGF_pinned) hold(m, true);
-        if (pg->type < PGT_l1 || pg->type > PGT_l4 || !pg->type_count || !(pg->flags & PGF_validated))
-            continue;
-        unsigned level = pg->type - PGT_l1 + 1;
-        const uint64_t *t = mfn_to_virt(m);
-        for (unsigned i = 0; i < PT_ENTRIES; i++) {
-            uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
-            if (!pte_present(e) || (level == 4 && l4_slot_is_hv(i)) || (level > 1 && pte_mfn(e) == m))
-                continue;
-            hold(pte_mfn(e), level > 1 || (e & PTE_RW));
-        }
+        if (pg->type >= PGT_l1 && pg->type <= PGT_l4 && pg->type_count && (pg->flags & PGF_validated))
+            pt_table_refs(m, pg->type, hold);
     }
 }
 

@@ -1,4 +1,5 @@
-/* DMA translation tables (iommu_pt.c) used by the VT-d driver (iommu_vtd.c). */
+/* DMA translation tables: what they map (common/iommu_map.c) and their format
+ * (arch/x86/iommu_pt.c), used by the VT-d driver (arch/x86/iommu_vtd.c). */
 #ifndef TESSERA_IOMMU_H
 #define TESSERA_IOMMU_H
 

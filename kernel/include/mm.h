@@ -61,6 +61,9 @@ void put_page(struct page_info *pg);
 int get_page_type(struct page_info *pg, enum page_type t);
 void put_page_type(struct page_info *pg);
 int get_page_and_type(mfn_t m, const struct domain *d, enum page_type t);
+/* For the audit: each reference the entries of validated table m (type t) hold,
+ * as hold(target, whether a type reference is held too). */
+void pt_table_refs(mfn_t m, enum page_type t, void (*hold)(mfn_t target, bool typed));
 void put_page_and_type(struct page_info *pg);
 
 /* ---- memory validation as generic code uses it (arch: pagetype.c, mm_hypercalls.c) ---- */

@@ -402,6 +402,17 @@ int pt_cmpxchg_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t *old,
     return 0;
 }
 
+void pt_table_refs(mfn_t m, enum page_type t, void (*hold)(mfn_t target, bool typed))
+{
+    unsigned level = type_level(t);
+    const uint64_t *tb = mfn_to_virt(m);
+    for (unsigned i = 0; i < PT_ENTRIES; i++) {
+        uint64_t e = __atomic_load_n(&tb[i], __ATOMIC_RELAXED);
+        if (!pte_present(e) || (level == 4 && l4_slot_is_hv(i)) || (level > 1 && is_self_map(e, m))) continue;
+        hold(pte_mfn(e), level > 1 || (e & PTE_RW));
+    }
+}
+
 /* Does a validated L1 table of d still map a frame of domain `owner` (other
  * than through a grant)?  Scans d's frame list: used only at a domain's first
  * unpause and destruction, not on any fast path. */

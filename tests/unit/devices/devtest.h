@@ -1,6 +1,6 @@
 /* Host unit tests of device delegation: the config-space filter, BAR-frame
  * rules and assignment (kernel/common/pci_dev.c) and the DMA table logic
- * (kernel/common/iommu_pt.c), on a fake config space and the harness's machine. */
+ * (kernel/common/iommu_map.c, kernel/arch/x86/iommu_pt.c), on a fake config space and the harness's machine. */
 #ifndef DEVTEST_H
 #define DEVTEST_H
 
