@@ -10,6 +10,7 @@
  * mappings it must not get.  A minimal virtio 1.x split-queue driver, because
  * the guest runtime has no virtio library. */
 #include "lib.h"
+#include "portio.h"
 
 #define DEV_BDF                   0x20         /* 00:04.0 */
 #define OTHER                     0x10         /* 00:02.0: QEMU's default NIC, not ours */
@@ -20,14 +21,6 @@
 #define VIRTIO_STATUS_FEATURES_OK 8
 #define VIRTIO_STATUS_NEEDS_RESET 0x40
 
-static inline void outl(uint16_t p, uint32_t v) { asm volatile("outl %0, %1" ::"a"(v), "Nd"(p)); }
-static inline uint32_t inl(uint16_t p)
-{
-    uint32_t v;
-    asm volatile("inl %1, %0" : "=a"(v) : "Nd"(p));
-    return v;
-}
-static inline void outw(uint16_t p, uint16_t v) { asm volatile("outw %0, %1" ::"a"(v), "Nd"(p)); }
 
 static uint32_t cfg_read(unsigned bdf, unsigned reg)
 {

@@ -433,15 +433,7 @@ static void test_smp(void)
     CHECK_EQ("vCPU 1 exists and is down (dom0_max_vcpus=2)", up, 0);
     if (up != 0) return;
     CHECK_EQ("make the LDT page read-only = 0", set_page_ro(ldt), 0);
-    smp_ctx.flags = VGCF_in_kernel;
-    smp_ctx.user_regs.rip = (uint64_t)vcpu1_entry;
-    smp_ctx.user_regs.rsp = (uint64_t)&vcpu1_stack[1022];
-    smp_ctx.user_regs.cs = FLAT_KERNEL_CS;
-    smp_ctx.user_regs.ss = FLAT_KERNEL_SS;
-    smp_ctx.user_regs.rflags = 0x2;
-    smp_ctx.kernel_ss = FLAT_KERNEL_SS;
-    smp_ctx.kernel_sp = smp_ctx.user_regs.rsp;
-    smp_ctx.ctrlreg[3] = xen_pfn_to_cr3(va_to_mfn(cur_l4));
+    vcpu_ctx_init(&smp_ctx, vcpu1_entry, &vcpu1_stack[1022], va_to_mfn(cur_l4));
     /* The context's LDT, checked as Xen's arch_set_info_guest does (__addr_ok on
      * the base alone, even with no entries); vCPU 1 then sets its own. */
     smp_ctx.ldt_base = 0xffff830000000000UL;

@@ -24,19 +24,7 @@ asm(".text\n"
 
 static struct vcpu_guest_context ctx;
 
-static void fill_ctx(uint64_t l4_mfn)
-{
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.flags = VGCF_in_kernel;
-    ctx.user_regs.rip = (uint64_t)vcpu1_entry;
-    ctx.user_regs.rsp = (uint64_t)&vcpu1_stack[510];
-    ctx.user_regs.cs = FLAT_KERNEL_CS;
-    ctx.user_regs.ss = FLAT_KERNEL_SS;
-    ctx.user_regs.rflags = 0x2;
-    ctx.kernel_ss = FLAT_KERNEL_SS;
-    ctx.kernel_sp = ctx.user_regs.rsp;
-    ctx.ctrlreg[3] = xen_pfn_to_cr3(l4_mfn);
-}
+static void fill_ctx(uint64_t l4_mfn) { vcpu_ctx_init(&ctx, vcpu1_entry, &vcpu1_stack[510], l4_mfn); }
 
 /* A copy of the running kernel L4 (same address space). */
 static uint64_t *l4_copy(void)

@@ -114,6 +114,10 @@ long mmuext_unpin(void *va);
 #define USER_DATA_VA 0x0000000000410000UL
 void user_space_init(uint64_t *data);
 
+/* A second vCPU's first context: kernel mode, flat kernel segments, interrupts
+ * off, running entry on stack_top in the address space of l4_mfn. */
+void vcpu_ctx_init(struct vcpu_guest_context *c, const void *entry, void *stack_top, uint64_t l4_mfn);
+
 /* ---- misc ---- */
 
 #endif

@@ -106,3 +106,17 @@ void user_space_init(uint64_t *data)
     CHECK_EQ("pin the user L4 = 0", mmuext_pin(4, l4), 0);
     CHECK_EQ("MMUEXT_NEW_USER_BASEPTR = 0", mmuext1(MMUEXT_NEW_USER_BASEPTR, va_to_mfn(l4), 0), 0);
 }
+
+void vcpu_ctx_init(struct vcpu_guest_context *c, const void *entry, void *stack_top, uint64_t l4_mfn)
+{
+    memset(c, 0, sizeof(*c));
+    c->flags = VGCF_in_kernel;
+    c->user_regs.rip = (uint64_t)entry;
+    c->user_regs.rsp = (uint64_t)stack_top;
+    c->user_regs.cs = FLAT_KERNEL_CS;
+    c->user_regs.ss = FLAT_KERNEL_SS;
+    c->user_regs.rflags = 0x2;
+    c->kernel_ss = FLAT_KERNEL_SS;
+    c->kernel_sp = c->user_regs.rsp;
+    c->ctrlreg[3] = xen_pfn_to_cr3(l4_mfn);
+}

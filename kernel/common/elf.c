@@ -3,29 +3,15 @@
  * libelf rule: every PT_LOAD goes to pseudo-physical p_paddr - PADDR_OFFSET. */
 #include "lib.h"
 #include "elf.h"
+#include "elf64.h"
 #include <xen/elfnote.h>
 
-struct ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
-#define PT_LOAD   1
-#define PT_NOTE   4
 #define UNSET     (~0UL)
 #define IMAGE_MAX (1UL << 30)
 
-static const struct phdr *phdr_at(const uint8_t *img, const struct ehdr *eh, unsigned i)
+static const struct elf64_phdr *phdr_at(const uint8_t *img, const struct elf64_ehdr *eh, unsigned i)
 {
-    return (const struct phdr *)(img + eh->phoff + (uint64_t)i * sizeof(struct phdr));
+    return (const struct elf64_phdr *)(img + eh->phoff + (uint64_t)i * sizeof(struct elf64_phdr));
 }
 
 static uint64_t note_val(const uint8_t *desc, uint32_t sz)
@@ -70,7 +56,7 @@ static int parse_notes(const uint8_t *p, uint64_t len, struct xen_elf_info *ei)
 
 int elf_parse(const uint8_t *img, size_t len, struct xen_elf_info *ei, const char **why)
 {
-    const struct ehdr *eh = (const struct ehdr *)img;
+    const struct elf64_ehdr *eh = (const struct elf64_ehdr *)img;
     memset(ei, 0, sizeof(*ei));
     ei->virt_base = 0;
     ei->paddr_offset = UNSET;
@@ -84,12 +70,12 @@ int elf_parse(const uint8_t *img, size_t len, struct xen_elf_info *ei, const cha
         eh->ident[4] != 2 || eh->machine != 62)
         return -EINVAL;
     *why = "bad program header table";
-    if (eh->phentsize != sizeof(struct phdr) || eh->phoff > len ||
-        (uint64_t)eh->phnum * sizeof(struct phdr) > len - eh->phoff)
+    if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff > len ||
+        (uint64_t)eh->phnum * sizeof(struct elf64_phdr) > len - eh->phoff)
         return -EINVAL;
     ei->pstart = UNSET;
     for (unsigned i = 0; i < eh->phnum; i++) {
-        const struct phdr *ph = phdr_at(img, eh, i);
+        const struct elf64_phdr *ph = phdr_at(img, eh, i);
         *why = "segment outside the file";
         if (ph->type == PT_NOTE || ph->type == PT_LOAD)
             if (ph->offset > len || ph->filesz > len - ph->offset) return -EINVAL;
@@ -100,7 +86,7 @@ int elf_parse(const uint8_t *img, size_t len, struct xen_elf_info *ei, const cha
     }
     if (ei->paddr_offset == UNSET) ei->paddr_offset = ei->virt_base;
     for (unsigned i = 0; i < eh->phnum; i++) {
-        const struct phdr *ph = phdr_at(img, eh, i);
+        const struct elf64_phdr *ph = phdr_at(img, eh, i);
         if (ph->type != PT_LOAD || !ph->memsz) continue;
         *why = "bad PT_LOAD segment";
         if (ph->filesz > ph->memsz || ph->memsz > IMAGE_MAX || ph->paddr < ei->paddr_offset ||
@@ -126,9 +112,9 @@ int elf_parse(const uint8_t *img, size_t len, struct xen_elf_info *ei, const cha
 void elf_load(const uint8_t *img, const struct xen_elf_info *ei, void *(*dst)(uint64_t pa, void *ctx),
               void *ctx)
 {
-    const struct ehdr *eh = (const struct ehdr *)img;
+    const struct elf64_ehdr *eh = (const struct elf64_ehdr *)img;
     for (unsigned i = 0; i < eh->phnum; i++) {
-        const struct phdr *ph = phdr_at(img, eh, i);
+        const struct elf64_phdr *ph = phdr_at(img, eh, i);
         if (ph->type != PT_LOAD || !ph->memsz) continue;
         uint64_t pa = ph->paddr - ei->paddr_offset;
         for (uint64_t off = 0; off < ph->memsz;) {
