@@ -38,7 +38,6 @@ $(DB_O)/db-unit-asan: $(DB_CORE_SRC) $(DB_UNIT_SRC) $(DB_HDRS)
 # build the service runtime runs.
 DB_PROG_SRC := $(DB_CORE_SRC) $(DB_DIR)/main.c $(DB_DIR)/files.c $(DB_DIR)/shell/com2.c \
 	$(DB_DIR)/backend/backend_privcmd.c $(DB_DIR)/backend/backend_privcmd_dev.c $(DB_FAKE_SRC)
-DB_MUSL_INC := $(DB_O)/musl-inc
 HOST_ALL += $(DB_O)/domain-builder
 ALL += $(O)/servers/domain-builder
 
@@ -46,26 +45,18 @@ $(DB_O)/domain-builder: $(DB_PROG_SRC) $(DB_HDRS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(DB_CFLAGS) -o $@ $(DB_PROG_SRC)
 
-$(DB_MUSL_INC)/.stamp:
-	@mkdir -p $(DB_MUSL_INC)
-	@ln -sfn /usr/include/xen $(DB_MUSL_INC)/xen
-	@ln -sfn /usr/include/linux $(DB_MUSL_INC)/linux
-	@ln -sfn /usr/include/x86_64-linux-gnu/asm $(DB_MUSL_INC)/asm
-	@ln -sfn /usr/include/asm-generic $(DB_MUSL_INC)/asm-generic
-	@touch $@
-
-$(O)/servers/domain-builder: $(DB_PROG_SRC) $(DB_HDRS) $(DB_MUSL_INC)/.stamp
+$(O)/servers/domain-builder: $(DB_PROG_SRC) $(DB_HDRS) $(SRV_INC)/.stamp
 	@mkdir -p $(@D)
 	@echo "  MUSL    $@"
-	@musl-gcc -static $(DB_CFLAGS) -isystem $(DB_MUSL_INC) -o $@ $(DB_PROG_SRC)
+	@musl-gcc -static $(DB_CFLAGS) -isystem $(SRV_INC) -o $@ $(DB_PROG_SRC)
 
 # The service program of the integration tests (tests/suites/46-builder-*.sh).
 ALL += $(O)/servers/builder-tests/svc
-$(O)/servers/builder-tests/svc: $(DB_DIR)/tests/svc/svc.c $(DB_MUSL_INC)/.stamp
+$(O)/servers/builder-tests/svc: $(DB_DIR)/tests/svc/svc.c $(SRV_INC)/.stamp
 	@mkdir -p $(@D)
 	@echo "  MUSL    $@"
 	@musl-gcc -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
-		-isystem $(DB_MUSL_INC) -o $@ $<
+		-isystem $(SRV_INC) -o $@ $<
 
 # libFuzzer target over the parsers (built on demand by suite 45-builder-unit).
 DB_FUZZ_SRC := $(DB_DIR)/util.c $(DB_DIR)/cfg/cfg.c $(DB_DIR)/cfg/domcfg.c $(DB_DIR)/cfg/domcfg_lists.c \

@@ -2,21 +2,11 @@
 # and the test programs it runs.  Outputs: $(O)/servers/runtime.elf and
 # $(O)/servers/tests/<name> (servers/runtime/tests/<name>.c, musl-gcc -static).
 RT_DIR := servers/runtime
-SRV_INC := $(O)/servers/inc
 RT_CFLAGS := $(PV_CFLAGS) -isystem $(SRV_INC) -I$(RT_DIR) -DPV_GUEST_OS='"tessera-runtime"'
 RT_SRCS := $(wildcard $(RT_DIR)/*.c) $(PV_SRCS)
 RT_HDRS := $(wildcard $(RT_DIR)/*.h) $(PV_HDRS)
 RT_TESTS := $(patsubst $(RT_DIR)/tests/%.c,$(O)/servers/tests/%,$(wildcard $(RT_DIR)/tests/*.c))
 ALL += $(O)/servers/runtime.elf $(RT_TESTS)
-
-# Headers for freestanding and musl builds: Xen's public and Linux's UAPI headers.
-$(SRV_INC)/.stamp:
-	@mkdir -p $(SRV_INC)
-	@ln -sfn /usr/include/xen $(SRV_INC)/xen
-	@ln -sfn /usr/include/linux $(SRV_INC)/linux
-	@ln -sfn /usr/include/x86_64-linux-gnu/asm $(SRV_INC)/asm
-	@ln -sfn /usr/include/asm-generic $(SRV_INC)/asm-generic
-	@touch $@
 
 $(O)/servers/runtime.elf: $(RT_SRCS) $(RT_HDRS) $(RT_DIR)/build.mk $(SRV_INC)/.stamp
 	@mkdir -p $(@D)

@@ -51,18 +51,10 @@ $(XS_O)/xenshim.so: $(XS_DIR)/test/xenshim.c
 	$(HOSTCC) $(XS_CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 # The same program statically linked with musl, as the service runtime loads it.
-XS_MUSL_INC := $(XS_O)/musl-inc
-$(XS_MUSL_INC)/.stamp:
-	@mkdir -p $(XS_MUSL_INC)
-	@ln -sfn /usr/include/xen $(XS_MUSL_INC)/xen
-	@ln -sfn /usr/include/linux $(XS_MUSL_INC)/linux
-	@ln -sfn /usr/include/x86_64-linux-gnu/asm $(XS_MUSL_INC)/asm
-	@ln -sfn /usr/include/asm-generic $(XS_MUSL_INC)/asm-generic
-	@touch $@
 XS_MUSL := musl-gcc -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(XS_DIR) \
-	-Iservers/lib -isystem $(XS_MUSL_INC)
+	-Iservers/lib -isystem $(SRV_INC)
 
-$(XS_O)/xenstored-static: $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c $(XS_HDRS) $(XS_MUSL_INC)/.stamp
+$(XS_O)/xenstored-static: $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c $(XS_HDRS) $(SRV_INC)/.stamp
 	@mkdir -p $(@D)
 	$(XS_MUSL) -o $@ $(XS_CORE_SRC) $(XS_DIR)/main.c $(XS_DIR)/ring_host.c
 HOST_ALL += $(XS_O)/xenstored-static
@@ -70,7 +62,7 @@ HOST_ALL += $(XS_O)/xenstored-static
 # The xenstore service domain's program (docs/xenstore.md, "The xenstore domain").
 XS_DOM_SRC := $(XS_DIR)/main_dom.c $(XS_DIR)/dom_ring.c $(XS_DIR)/dom_death.c $(XS_DIR)/state_mem.c
 ALL += $(O)/servers/xenstored
-$(O)/servers/xenstored: $(XS_CORE_SRC) $(XS_DOM_SRC) $(XS_HDRS) $(XS_MUSL_INC)/.stamp
+$(O)/servers/xenstored: $(XS_CORE_SRC) $(XS_DOM_SRC) $(XS_HDRS) $(SRV_INC)/.stamp
 	@mkdir -p $(@D)
 	@echo "  MUSL    $@"
 	@$(XS_MUSL) -o $@ $(XS_CORE_SRC) $(XS_DOM_SRC)
@@ -80,7 +72,7 @@ $(O)/servers/xenstored: $(XS_CORE_SRC) $(XS_DOM_SRC) $(XS_HDRS) $(XS_MUSL_INC)/.
 XSC_SRC := $(XS_CLIENT_SRC) servers/lib/xsring.c
 XSC_HDRS := servers/lib/xsclient.h servers/lib/xsclient_int.h servers/lib/xsring.h
 ALL += $(O)/servers/xs-tests/domtest
-$(O)/servers/xs-tests/domtest: $(XS_DIR)/test/domtest.c $(XSC_SRC) $(XSC_HDRS) $(XS_MUSL_INC)/.stamp
+$(O)/servers/xs-tests/domtest: $(XS_DIR)/test/domtest.c $(XSC_SRC) $(XSC_HDRS) $(SRV_INC)/.stamp
 	@mkdir -p $(@D)
 	@echo "  MUSL    $@"
 	@$(XS_MUSL) -o $@ $(XS_DIR)/test/domtest.c $(XSC_SRC)
