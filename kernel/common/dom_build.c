@@ -35,12 +35,12 @@ static void *pa_virt(uint64_t pa, void *ctx) { return pfn_virt(ctx, pa >> PAGE_S
 
 /* The bootstrap tables and the module package are read-only; only the kernel
  * image is executable (Linux checks for W+X mappings). */
-static uint64_t page_rights(void *ctx, uint64_t pfn)
+static unsigned page_rights(void *ctx, uint64_t pfn)
 {
     struct build *b = ctx;
     bool ro = pv_layout_is_pt(&b->l, pfn) ||
               (!plain_initrd() && pfn >= b->l.mod_pfn + 1 && pfn < b->l.mod_pfn + b->l.mod_pages);
-    return PV_PTE_P | PV_PTE_A | (ro ? 0 : PV_PTE_RW) | (pfn >= b->l.kern_end_pfn ? PV_PTE_NX : 0);
+    return (ro ? 0 : PV_MAP_RW) | (pfn >= b->l.kern_end_pfn ? PV_MAP_NX : 0);
 }
 
 /* Module package: descriptor page(s) then each module, page aligned (Xen's

@@ -142,9 +142,9 @@ static void fill_level(const struct pv_layout *l, const struct pt_region *r, int
         if (va_last < r->va_start || va >= r->va_end) continue;
         if (child == 12) {
             uint64_t pfn = r->pfn_start + ((va - r->va_start) >> 12);
-            uint64_t bits = leaf ? leaf(ctx, pfn) : 0;
-            if (!bits) bits = pv_layout_is_pt(l, pfn) ? PV_PTE_P | PV_PTE_A : PV_PTE_LEAF;
-            t[i] = p2m[pfn] << 12 | bits;
+            unsigned rights = leaf ? leaf(ctx, pfn) : pv_layout_is_pt(l, pfn) ? 0 : PV_MAP_RW;
+            t[i] = p2m[pfn] << 12 | PV_PTE_P | PV_PTE_A | (rights & PV_MAP_RW ? PV_PTE_RW : 0) |
+                   (rights & PV_MAP_NX ? PV_PTE_NX : 0);
         } else {
             uint64_t start = va < r->va_start ? r->va_start : va;
             t[i] = p2m[table_pfn(r, start, child)] << 12 | PV_PTE_UPPER;

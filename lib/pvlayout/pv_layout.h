@@ -75,9 +75,12 @@ int pv_layout_compute(const struct pv_layout_req *req, struct pv_layout *out);
 /* True if pfn holds a page table of the layout. */
 int pv_layout_is_pt(const struct pv_layout *l, uint64_t pfn);
 
-/* Rights of the page at pfn in its L1 entry: 0 = the default (read-only for
- * page tables, else writable), or an exact set of PV_PTE_* leaf bits. */
-typedef uint64_t (*pv_leaf_fn)(void *ctx, uint64_t pfn);
+/* Rights of the page at pfn in the bootstrap mapping: PV_MAP_RW, PV_MAP_NX or
+ * both.  Without a rights function page-table frames are read-only and every
+ * other page writable (and executable). */
+#define PV_MAP_RW 1u
+#define PV_MAP_NX 2u
+typedef unsigned (*pv_leaf_fn)(void *ctx, uint64_t pfn);
 
 /* The 512 entries of bootstrap table frame pfn (the L4 or one of a region's
  * L3/L2/L1s), with machine frames from p2m; leaf NULL means the default.

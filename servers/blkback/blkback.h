@@ -35,7 +35,7 @@
 
 struct bb_env {
     /* Carry out n copies (each gets its status); 0 or -errno when the
-	 * whole call failed. */
+     * whole call failed. */
     int (*gcopy)(void *ctx, struct xd_copy *c, unsigned n);
     void (*notify)(void *ctx, unsigned port);
     void *ctx;
@@ -57,9 +57,9 @@ struct bb_queue {
     unsigned long done, errors;
     bool resumed; /* started on a ring in use; cleared at its first response */
     /* Responses go out in ring order (the request in slot i is answered in
-	 * slot i), so rsp_prod alone says which requests were answered: a
-	 * restarted blkback resumes there.  Completed ones wait here for their
-	 * predecessors. */
+     * slot i), so rsp_prod alone says which requests were answered: a
+     * restarted blkback resumes there.  Completed ones wait here for their
+     * predecessors. */
     struct bb_out {
         uint64_t id;
         uint8_t op;

@@ -64,9 +64,9 @@ void bb_queue_start(struct bb_queue *q, struct bb_dev *dev, blkif_sring_t *sring
     q->port = port;
     BACK_RING_INIT(&q->ring, sring, 4096);
     /* A ring already in use (blkback restarted while the frontend stayed
-	 * connected): carry on after the last response; requests published
-	 * after it are taken again (block I/O may be repeated), none is
-	 * answered twice. */
+     * connected): carry on after the last response; requests published
+     * after it are taken again (block I/O may be repeated), none is
+     * answered twice. */
     RING_IDX done = *(volatile RING_IDX *)&sring->rsp_prod;
     q->ring.rsp_prod_pvt = done;
     q->ring.req_cons = done;

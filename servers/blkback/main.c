@@ -33,8 +33,8 @@ static void command(struct vbd_map *m, const struct vbd_io *io, char *line)
     line[strcspn(line, "\r\n")] = 0;
     if (!line[strspn(line, " \t")]) return;
     /* Fault injection for restart tests (suite 65-blkback-restart): the
-	 * program kills itself as a crash would end it; the runtime restarts it
-	 * with its grant mappings and event channels kept. */
+     * program kills itself as a crash would end it; the runtime restarts it
+     * with its grant mappings and event channels kept. */
     if (!strcmp(line, "crash")) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);

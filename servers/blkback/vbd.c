@@ -158,7 +158,7 @@ int vbd_load(struct vbd_map *m, const struct vbd_io *io, uint64_t disk_sectors)
         *m = *c[best];
     } else if (st[0] == 0 || st[1] == 0) {
         /* Never formatted, or the format itself was cut short (a VBD
-		 * can only exist once a valid copy does, see commit). */
+         * can only exist once a valid copy does, see commit). */
         memset(m, 0, sizeof(*m));
         m->disk_sectors = disk_sectors;
         m->generation = 0;

@@ -118,7 +118,7 @@ static void disconnect(struct xbe *x, struct xbe_dev *d)
     struct xb *b = of(x);
     struct bb_dev *dev = d->priv;
     /* Requests in flight finish (the device may be writing into our pages)
-	 * before the rings go; their answers go nowhere once stopped. */
+     * before the rings go; their answers go nowhere once stopped. */
     for (int round = 0; round < 100000; round++) {
         bool idle = true;
         for (unsigned i = 0; i < dev->nq; i++)

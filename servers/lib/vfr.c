@@ -247,7 +247,7 @@ void vfr_input(struct vfr *v, int port, const uint8_t *f, size_t len, const void
         return;
     }
     /* Only a vif with anti-spoofing off, or the NIC, teaches the bridge
-	 * other MACs; a pinned vif MAC never moves (fdb_learn). */
+     * other MACs; a pinned vif MAC never moves (fdb_learn). */
     if (!ip->cfg.vif || !ip->cfg.antispoof) fdb_learn(v, p.src, port, false, now);
     struct vfr_ruleset *rs = __atomic_load_n(&v->rules, __ATOMIC_ACQUIRE);
     struct vfr_fdb *e = mcast(p.dst) ? NULL : fdb_find(v, p.dst);

@@ -127,7 +127,7 @@ struct vfr_rule {
     uint8_t action;
     struct vfr_limit limit;
     /* state: resolved ports (VFR_ANY_PORT, or -2 for a name no port has),
-	 * the limit's bucket, counters */
+     * the limit's bucket, counters */
     int in_idx, out_idx;
     struct vfr_tb tb;
     uint64_t pkts, bytes, limited;
@@ -178,7 +178,7 @@ struct vfr_fdb {
 
 struct vfr_ops {
     /* Send a frame out of a port; meta is what vfr_input got.  0, or
-	 * <0 when the port could not take it (counted as drop_xmit). */
+     * <0 when the port could not take it (counted as drop_xmit). */
     int (*xmit)(void *ctx, int port, const uint8_t *f, size_t len, const void *meta);
     void *ctx;
 };

@@ -142,9 +142,9 @@ static void probe(struct xbe *x, struct xbe_dev *d)
     }
     d->probed = true;
     /* Both ends Connected: this backend was restarted under a frontend that
-	 * stayed connected.  Connect to its rings again without a handshake and
-	 * without touching state (a frontend that saw the backend leave
-	 * Connected would treat it as a new connection or give up). */
+     * stayed connected.  Connect to its rings again without a handshake and
+     * without touching state (a frontend that saw the backend leave
+     * Connected would treat it as a new connection or give up). */
     unsigned long bst = 0, fst = 0;
     if (x->resume && !xbe_read_uint(x, d->be, "state", XenbusStateReconfigured, &bst) &&
         bst == XenbusStateConnected && !xbe_read_uint(x, d->fe, "state", XenbusStateReconfigured, &fst) &&
@@ -243,7 +243,7 @@ int xbe_init(struct xbe *x, struct xsc *xs, uint16_t self, const char *type, con
     int rc = xsc_watch(xs, x->base, TOKEN_DIR);
     if (rc == -EEXIST) {
         /* A restarted program on a kept xenstore connection: the old
-		 * instance's watch is still there and would not fire again. */
+         * instance's watch is still there and would not fire again. */
         xsc_unwatch(xs, x->base, TOKEN_DIR);
         rc = xsc_watch(xs, x->base, TOKEN_DIR);
     }

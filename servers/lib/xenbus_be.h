@@ -41,7 +41,7 @@ struct xbe_dev {
 struct xbe;
 struct xbe_ops {
     /* Attach (read the device's nodes, write features).  0 or -errno;
-	 * *why gets a message for hotplug-error. */
+     * *why gets a message for hotplug-error. */
     int (*probe)(struct xbe *x, struct xbe_dev *d, const char **why);
     /* The frontend is ready: read its nodes, map rings.  0 or -errno. */
     int (*connect)(struct xbe *x, struct xbe_dev *d);
@@ -56,8 +56,8 @@ struct xbe {
     const struct xbe_ops *ops;
     void *ctx;
     /* Set by a backend whose connect can take over rings in use: a device
-	 * found Connected at both ends (the backend restarted under a connected
-	 * frontend) is connected again without a handshake, its state untouched. */
+     * found Connected at both ends (the backend restarted under a connected
+     * frontend) is connected again without a handshake, its state untouched. */
     bool resume;
     struct xbe_dev dev[XBE_MAX_DEVS];
 };

@@ -27,7 +27,7 @@ struct xsc;
 struct xsc_ring_ops {
     void (*notify)(void *ctx); /* signal the ring's event channel */
     /* Block until the channel fires or timeout_ms passes (<0: forever);
-	 * consume (and unmask) the event. 0, or -errno. */
+     * consume (and unmask) the event. 0, or -errno. */
     int (*wait)(void *ctx, int timeout_ms);
 };
 

@@ -147,7 +147,7 @@ int main(int argc, char **argv)
     static char line[1024];
     if (cmdfile && saved && !rc) {
         /* the control plane's rules survive restarts: the start-of-day
-		 * file is not run over them */
+         * file is not run over them */
         printf("netback: rules restored from %s; %s not run\n", vfr_dir, cmdfile);
         cmdfile = NULL;
     }

@@ -58,7 +58,7 @@ int nb_gso_segment(const uint8_t *f, size_t len, unsigned mss, uint8_t *seg,
     if (!mss || vfr_parse(f, len, &p) || !p.family || p.proto != 6 || !p.ports || p.l3end - p.l4off < 20)
         return -EINVAL;
     /* IPv6 extension headers would need their lengths rewritten: only a
-	 * plain IPv6 header is cut. */
+     * plain IPv6 header is cut. */
     size_t l3off = 14;
     if (p.family == 6 && p.l4off != l3off + 40) return -EINVAL;
     size_t thl = (size_t)(f[p.l4off + 12] >> 4) * 4, hl = p.l4off + thl;
@@ -87,7 +87,7 @@ int nb_gso_segment(const uint8_t *f, size_t len, unsigned mss, uint8_t *seg,
         uint32_t s = seq + (uint32_t)off;
         th[4] = (uint8_t)(s >> 24), th[5] = (uint8_t)(s >> 16), th[6] = (uint8_t)(s >> 8), th[7] = (uint8_t)s;
         /* FIN and PSH end the frame: on its last segment only; CWR is
-		 * for its first */
+         * for its first */
         th[13] = (uint8_t)(flags & ~((last ? 0 : 0x09) | (i ? 0x80 : 0)));
         struct vfr_pkt sp;
         size_t sl = hl + n;

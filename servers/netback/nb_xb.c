@@ -193,7 +193,7 @@ static int connect(struct xbe *x, struct xbe_dev *d)
     bool rxcopy, notify, nocsum;
     unsigned long nq = 1;
     /* netfront must copy (flipping is gone) and must kick us when it
-	 * posts receive buffers */
+     * posts receive buffers */
     if (flag(x, d->fe, "request-rx-copy", false, &rxcopy) || !rxcopy ||
         flag(x, d->fe, "feature-rx-notify", false, &notify) || !notify)
         return -EOPNOTSUPP;

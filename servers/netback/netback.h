@@ -48,7 +48,7 @@ struct nb_meta {
 
 struct nb_env {
     /* Carry out n copies (each gets its status); 0 or -errno when the
-	 * whole call failed. */
+     * whole call failed. */
     int (*gcopy)(void *ctx, struct xd_copy *c, unsigned n);
     void (*notify)(void *ctx, unsigned port);
     uint64_t (*now)(void *ctx); /* monotonic ns */

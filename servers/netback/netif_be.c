@@ -173,7 +173,7 @@ static int tx_one(struct nb_queue *q, RING_IDX prod)
             if (c[k].status != GNTST_okay) err = "a grant that cannot be copied";
     }
     /* A response per slot, in slot order: the first, its extras (NULL),
-	 * the fragments. */
+     * the fragments. */
     int16_t st = err ? NETIF_RSP_ERROR : NETIF_RSP_OKAY;
     tx_respond(q, slot[0].id, st);
     for (unsigned k = 0; k < nx; k++)

@@ -100,7 +100,7 @@ static struct xs_conn *hook_introduce(void *ctx, struct xs_server *s, uint32_t d
     if (!d) abort();
     d->domid = domid;
     /* the channel first: it tells whether the domain is still there (after
-	 * a restart of ours the runtime hands back the kept port) */
+     * a restart of ours the runtime hands back the kept port) */
     struct ioctl_evtchn_bind_interdomain b = { domid, port };
     int lp = ioctl(xsdom_dev.evtchn, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
     if (lp < 0) {
@@ -113,7 +113,7 @@ static struct xs_conn *hook_introduce(void *ctx, struct xs_server *s, uint32_t d
     int rc = map_ring(d, gref, !d->dead);
     if (d->dead) {
         /* gone while we were down: attach without a ring, so the death
-		 * check releases it (nodes removed, @releaseDomain) */
+         * check releases it (nodes removed, @releaseDomain) */
         if (!rc) unmap(d);
         d->intf = NULL;
         d->index = ~0ull;

@@ -51,7 +51,7 @@ static void fire_special(struct xs_server *s, unsigned idx)
 int domain_introduce(struct xs_server *s, uint32_t domid, uint64_t mfn, uint32_t port)
 {
     /* domain 0 too: with xenstore in its own domain, the control domain
-	 * is introduced like any other */
+     * is introduced like any other */
     if (domid >= XS_DOMID_LIMIT) return -EINVAL;
     struct xs_domain *d = domain_get(s, domid, true);
     if (d->introduced) return (d->mfn == mfn && d->port == port) ? 0 : -EEXIST;

@@ -156,7 +156,7 @@ int main(int argc, char **argv)
         }
     }
     /* Words that are not options are ignored: a module line made by the
-	 * domain builder starts with the program's file name. */
+     * domain builder starts with the program's file name. */
     if (xsdom_opts.have_master != have_port || state_pages < 16) {
         usage();
         return 2;

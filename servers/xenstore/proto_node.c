@@ -278,7 +278,7 @@ int do_set_perms(struct req *r)
         return -ENOSPC;
     }
     /* the event carries the old perms (as in Xen): whoever could see the
-	 * node learns that its access changed; so does whoever can now */
+     * node learns that its access changed; so does whoever can now */
     struct xs_node *m = node_dup(n);
     struct xs_perm *old = m->perms;
     uint32_t nold = m->nperms;

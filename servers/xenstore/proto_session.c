@@ -69,7 +69,7 @@ int do_domain_op(struct req *r)
     }
     if (n < 1) return -EINVAL;
     /* As Xen: domids are read with atoi() (no validation) except for
-	 * INTRODUCE; values past the domid range simply name no domain. */
+     * INTRODUCE; values past the domid range simply name no domain. */
     domid = (uint32_t)atoi(a[0]);
     if (r->h->type == XS_INTRODUCE && req_domid(a[0], &domid)) return -EINVAL;
     switch (r->h->type) {

@@ -85,7 +85,7 @@ bool xs_ring_service(struct xs_ring *r, unsigned budget)
         }
         if (xs_conn_throttled(r->c)) {
             /* the guest is not reading its replies: wait for it to
-			 * consume some (it signals us when it does), don't spin */
+             * consume some (it signals us when it does), don't spin */
             more = false;
             break;
         }

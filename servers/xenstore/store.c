@@ -186,7 +186,7 @@ struct xs_txn *txn_start(struct xs_conn *c)
         t->id = ++c->next_txid;
     } while (t->id == 0 || txn_find(c, t->id));
     /* a domain connection's counter survives restarts, so an id the guest
-	 * still holds from before is never handed out again */
+     * still holds from before is never handed out again */
     journal_txid(c->srv, c);
     htab_init(&t->over);
     htab_init(&t->reads);

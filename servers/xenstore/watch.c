@@ -77,8 +77,8 @@ static bool may_see(struct xs_server *s, struct xs_conn *c, const char *path, co
         return false;
     }
     /* as Xen: readable under the perms the event carries (the old ones for
-	 * SET_PERMS, the last ones for a removed node), or under the node's
-	 * current perms, or under its parent's */
+     * SET_PERMS, the last ones for a removed node), or under the node's
+     * current perms, or under its parent's */
     if (perm_for_conn(c, p, np) & XS_PERM_READ) return true;
     const struct xs_node *n = htab_get(&s->tree, path);
     if (n && (perm_for_conn(c, n->perms, n->nperms) & XS_PERM_READ)) return true;

@@ -21,7 +21,7 @@ struct xs_conn;
  * memory area its runtime preserves across restarts (state_mem.c). */
 struct xs_state_ops {
     /* The whole snapshot (journal = false) or journal, malloc'd; NULL if
-	 * there is none (*len untouched). */
+     * there is none (*len untouched). */
     char *(*load)(void *ctx, bool journal, size_t *len);
     /* Append to the journal in one piece; 0 or -errno. */
     int (*append)(void *ctx, const void *p, size_t n, bool sync);
@@ -62,7 +62,7 @@ struct xs_stats {
 /* What the program around the core provides for domain connections. */
 struct xs_domain_hooks {
     /* INTRODUCE: attach to the domain's ring; return the new connection
-	 * (made with xs_conn_new(..., is_domain=true)) or NULL (EINVAL). */
+     * (made with xs_conn_new(..., is_domain=true)) or NULL (EINVAL). */
     struct xs_conn *(*introduce)(void *ctx, struct xs_server *s, uint32_t domid, uint64_t mfn, uint32_t port);
     /* RELEASE: detach; the core frees the connection afterwards. */
     void (*release)(void *ctx, struct xs_conn *c);

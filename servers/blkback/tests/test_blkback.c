@@ -220,7 +220,7 @@ void test_blkback(void)
           "flush with data: flush, write, flush; durable when answered");
 
     /* Read back through an indirect request of 256 segments (1 MiB) that
-	 * crosses from a's first extent into its second. */
+     * crosses from a's first extent into its second. */
     uint8_t *ind = aligned_alloc(4096, 4096);
     G.page[1][100] = ind;
     struct blkif_request_segment *sl = (void *)ind;
@@ -427,7 +427,7 @@ void test_blkback(void)
     CHECK(got == (int)size, "a full ring (%u requests of 11 segments) is all answered (%d)", size, got);
 
     /* Ring indices past the ring: the queue is broken, nothing is written
-	 * to it; the other guest is still served. */
+     * to it; the other guest is still served. */
     RING_IDX rsp = fa.sring->rsp_prod;
     fa.sring->req_prod = fa.ring.req_prod_pvt + size + 5;
     CHECK(bb_queue_run(&da.q[0]) == -XEN_EIO && da.q[0].broken,
@@ -452,7 +452,7 @@ void test_blkback(void)
     CHECK(fvb_writes_in(R.f, 0, DISK) == inside && fvb_dma_faults(R.f) == 0,
           "every sector written is in the map copies or a vbd's extents; no DMA fault");
     /* blkback restarted under a connected frontend: the ring resumes after
-	 * its last response; the request published meanwhile is served. */
+     * its last response; the request published meanwhile is served. */
     struct fe fr;
     fe_init(&fr);
     for (int i = 0; i < 5; i++) {

@@ -13,8 +13,8 @@ static int top_byte_ok(uint8_t b) { return b == 0x00 || b == 0xff; }
 void dc_bcj_x86(uint8_t *buf, size_t size, uint32_t start)
 {
     /* unconverted candidates among the last three bytes: bit k = k bytes back
-	 * (bit 0 is the candidate just looked at); `wide` marks those whose
-	 * operand's top byte was 00/FF */
+     * (bit 0 is the candidate just looked at); `wide` marks those whose
+     * operand's top byte was 00/FF */
     unsigned seen = 0, wide = 0;
     size_t last = 0;
     int any = 0;
@@ -38,7 +38,7 @@ void dc_bcj_x86(uint8_t *buf, size_t size, uint32_t start)
         if (top_byte_ok(buf[p + 4]) && wide == 0 && (near == 0 || near == 1 || near == 2 || near == 4)) {
             uint32_t v = dc_le32(buf + p + 1), addr = start + (uint32_t)p + 5, rel;
             /* the previous candidate (k bytes back) could have hidden a byte
-			 * of this operand: undo the encoder's flips while they apply */
+             * of this operand: undo the encoder's flips while they apply */
             unsigned k = near == 1 ? 1 : near == 2 ? 2 : near == 4 ? 3 : 0;
             for (;;) {
                 rel = v - addr;

@@ -23,18 +23,18 @@ struct vdev_ops {
     int (*cfg_read)(void *ctx, unsigned off, unsigned size, uint32_t *val);
     int (*cfg_write)(void *ctx, unsigned off, unsigned size, uint32_t val);
     /* BAR bar (0-5) at byte offset off; size 1, 2, 4 or 8.  An access
-	 * outside the BAR fails with -XEN_EINVAL. */
+     * outside the BAR fails with -XEN_EINVAL. */
     int (*bar_read)(void *ctx, unsigned bar, uint64_t off, unsigned size, uint64_t *val);
     int (*bar_write)(void *ctx, unsigned bar, uint64_t off, unsigned size, uint64_t val);
     /* One zeroed page the device may read and write: its address here and
-	 * its bus address (*bus) for the device.  NULL when none is left. */
+     * its bus address (*bus) for the device.  NULL when none is left. */
     void *(*dma_page)(void *ctx, uint64_t *bus);
     /* Enable up to nvec MSI-X vectors; returns how many were enabled (0:
-	 * the function interrupts through INTx) or -errno. */
+     * the function interrupts through INTx) or -errno. */
     int (*irq_enable)(void *ctx, unsigned nvec);
     /* Wait up to timeout_ms (<0: forever) for an interrupt; *fired gets a
-	 * bit per vector that fired (bit 0 for INTx).  Returns 0, or
-	 * -XEN_ETIMEDOUT, or -errno. */
+     * bit per vector that fired (bit 0 for INTx).  Returns 0, or
+     * -XEN_ETIMEDOUT, or -errno. */
     int (*irq_wait)(void *ctx, int timeout_ms, uint32_t *fired);
 };
 

@@ -123,7 +123,7 @@ static int irq_wait(void *ctx, int timeout_ms, uint32_t *fired)
     uint32_t m = 0;
     if (read(v->fd, &m, 4) != 4) return -EIO;
     /* Re-arm before the caller looks at the rings, so a completion after
-	 * that look raises a new interrupt. */
+     * that look raises a new interrupt. */
     if (write(v->fd, &m, 4) != 4) return -EIO;
     *fired = m;
     return 0;

@@ -85,7 +85,7 @@ int vpci_probe(struct vpci *v, struct vdev *d)
     if (cfg32(v, PCI_VENDOR, &id) || (id & 0xffff) != VIRTIO_PCI_VENDOR) return -XEN_ENODEV;
     v->device_id = (uint16_t)(id >> 16);
     /* Modern ids are 0x1040 + type; transitional ones (0x1000-0x103f) also
-	 * carry the modern capabilities when they have them. */
+     * carry the modern capabilities when they have them. */
     if (v->device_id < 0x1000 || v->device_id > 0x107f) return -XEN_ENODEV;
     uint32_t cmdsts;
     if (cfg32(v, PCI_COMMAND, &cmdsts) || !((cmdsts >> 16) & PCI_STATUS_CAPS)) return -XEN_ENODEV;
@@ -146,7 +146,7 @@ void vpci_reset(struct vpci *v)
 {
     set_cc(v, CC_STATUS, 1, 0);
     /* Reset completes when the device reads back 0 (4.1.4.3.2); a device
-	 * that never does is left alone after a bounded number of reads. */
+     * that never does is left alone after a bounded number of reads. */
     for (unsigned i = 0; i < 100000 && cc(v, CC_STATUS, 1) != 0; i++)
         ;
 }
@@ -204,7 +204,7 @@ int vpci_queue(struct vpci *v, struct virtq *q, unsigned index, unsigned max)
     if (size == 0 || size > 32768) return -XEN_ENOENT;
     if (max > VIRTQ_MAX) max = VIRTQ_MAX;
     /* The largest power of two within both limits (a modern device takes
-	 * any size up to its maximum). */
+     * any size up to its maximum). */
     unsigned n = 1;
     while (n * 2 <= size && n * 2 <= max)
         n *= 2;

@@ -74,7 +74,7 @@ int virtq_add(struct virtq *q, const struct virtq_buf *b, unsigned n, void *cook
 bool virtq_kick_needed(const struct virtq *q)
 {
     /* The index store must be visible before the flag is read (a device
-	 * clearing NO_NOTIFY then checking idx must not miss both). */
+     * clearing NO_NOTIFY then checking idx must not miss both). */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     const struct vq_used *used = q->used;
     return !(VQ_ACCESS(used->flags) & VQ_USED_F_NO_NOTIFY);
@@ -96,7 +96,7 @@ void *virtq_get(struct virtq *q, uint32_t *len)
         void *cookie = q->cookie[e.id];
         q->cookie[e.id] = NULL;
         /* Return the chain to the free list.  The links are our own
-		 * copy, not the table's (the device can write the table). */
+         * copy, not the table's (the device can write the table). */
         uint16_t at = (uint16_t)e.id, n = q->chain_len[e.id];
         for (uint16_t i = 1; i < n; i++)
             at = q->next[at];

@@ -184,7 +184,7 @@ int main(int argc, char **argv)
             rpc(w[i].fd, XS_WATCH, 0, S("/bench/fan"), tok, (size_t)tl, NULL, 0);
         }
         /* each watcher's initial event may arrive before or after its
-		 * reply; count from zero once all are registered */
+         * reply; count from zero once all are registered */
         usleep(100000);
         for (int i = 0; i < WATCHERS; i++) {
             struct pollfd pf = { w[i].fd, POLLIN, 0 };

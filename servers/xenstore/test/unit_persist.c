@@ -66,7 +66,7 @@ void test_journal(void)
     p = mkconn(0, true, 0, false);
     check_str(rq(p, 0, "READ", "/keep/new"), "READ x", "records before the torn tail are kept");
     /* a request cut short in the journal (END missing) is not applied at
-	 * all: here a multi-node write, removal of its last 5 bytes */
+     * all: here a multi-node write, removal of its last 5 bytes */
     rq(p, 0, "WRITE", "/keep/whole", "1");
     rq(p, 0, "WRITE", "/keep/cut/a/b/c", "2");
     xs_server_free(srv);
@@ -237,7 +237,7 @@ void test_compaction(void)
     check(max_journal > 0 && max_journal < 8192 + 4096, "journal stays bounded by compaction (max %ld bytes)",
           max_journal);
     /* a crash after the new snapshot but before the journal was truncated:
-	 * the old journal must not be replayed on top (output would repeat) */
+     * the old journal must not be replayed on top (output would repeat) */
     size_t pending = xs_conn_out_pending(d3);
     copy_file(dir, "journal", "journal.old");
     journal_compact(srv);

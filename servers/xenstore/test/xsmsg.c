@@ -64,9 +64,9 @@ int main(int argc, char **argv)
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]);
     /*
-	 * A server that has just been started may not have bound or be listening
-	 * yet (its socket file appears between bind and listen): retry for a while.
-	 */
+     * A server that has just been started may not have bound or be listening
+     * yet (its socket file appears between bind and listen): retry for a while.
+     */
     for (int tries = 0;; tries++) {
         fd = socket(AF_UNIX, SOCK_STREAM, 0);
         if (fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa))) break;
