@@ -18,6 +18,7 @@ struct gmap {
     struct ioctl_gntdev_grant_ref refs[MAXG];
     grant_handle_t handles[MAXG];
     bool mapped[MAXG];
+    uint64_t dead[MAXG]; /* pfn + 1 of the zeroed page standing in for a revoked grant */
 };
 /* one per mapping a back end holds: the builder maps every domain's console
  * ring, xenstored every store page (tests/suites/64-density.sh: 100 domains) */
@@ -50,6 +51,16 @@ bool gntdev_kept_va(uint64_t va) { return gntdev_owns(va, 0); }
 static long unmap_page(struct gmap *m, unsigned i)
 {
     if (!m->mapped[i]) return 0;
+    if (m->dead[i]) { /* the core already dropped the grant mapping */
+        uint64_t maddr;
+        uvm_pte(m->va + i * PAGE_SIZE, false, &maddr);
+        pt_queue(maddr, 0);
+        long rc = pt_flush();
+        page_free(m->dead[i] - 1);
+        m->dead[i] = 0;
+        m->mapped[i] = false;
+        return rc;
+    }
     struct gnttab_unmap_grant_ref u = { .host_addr = m->va + i * PAGE_SIZE, .handle = m->handles[i] };
     long rc = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &u, 1);
     m->mapped[i] = false;
@@ -60,6 +71,32 @@ void gntdev_unmap_va(uint64_t va)
 {
     struct gmap *m = by_va(va);
     if (m) unmap_page(m, (unsigned)((va - m->va) / PAGE_SIZE));
+}
+
+/* The core clears the PTEs of grant mappings when the granting domain dies
+ * (docs/grant-tables.md), where Xen keeps them until the holder unmaps.  A
+ * program touching such a page (a backend still serving a ring whose
+ * frontend was just destroyed, before xenstore tells it) gets a zeroed page
+ * of its own there instead of a SIGSEGV.  True if the fault at va was that. */
+bool gntdev_fault(uint64_t va)
+{
+    struct gmap *m = by_va(va);
+    uint64_t maddr;
+    if (!m) return false;
+    unsigned i = (unsigned)((va - m->va) / PAGE_SIZE);
+    const uint64_t *pte = uvm_pte(va & ~(PAGE_SIZE - 1), false, &maddr);
+    if (!m->mapped[i] || m->dead[i] || !pte || (*pte & _PAGE_PRESENT)) return false;
+    uint64_t pfn;
+    if (page_alloc_try(&pfn)) return false;
+    pt_queue(maddr, (p2m[pfn] << PAGE_SHIFT) | uvm_pte_flags(PROT_READ | PROT_WRITE));
+    if (pt_flush()) {
+        page_free(pfn);
+        return false;
+    }
+    m->dead[i] = pfn + 1;
+    printf("runtime: gntdev: grant %u of domain %u was revoked (the domain died): a zeroed page stands in\n",
+           m->refs[i].ref, m->refs[i].domid);
+    return true;
 }
 
 static void release(struct gmap *m)

@@ -181,6 +181,9 @@ long privcmd_open(struct file *f);
 bool gntdev_owns(uint64_t va, uint64_t mfn);
 void gntdev_unmap_va(uint64_t va);
 bool gntdev_kept_va(uint64_t va);
+/* A user page fault at va on a grant the core revoked: a zeroed page now
+ * stands there (the program carries on).  See dev_gntdev.c. */
+bool gntdev_fault(uint64_t va);
 void privcmd_drop(void);
 #define POLLIN     0x001
 #define POLLOUT    0x004

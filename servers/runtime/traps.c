@@ -82,6 +82,7 @@ void trap_dispatch(struct pv_regs *r)
         return;
     }
     if ((reg_cs(r) & 3) != 3) kernel_fault(r);
+    if (r->vector == 14 && gntdev_fault(vcpu0->arch.cr2)) return;
     if (r->vector == 0x80) proc_crash(r, 11, "int $0x80 (no 32-bit system calls)");
     const char *name = r->vector < 32 && vec_names[r->vector] ? vec_names[r->vector] : "exception";
     proc_crash(r, vec_signal(r->vector), name);
