@@ -13,6 +13,7 @@
  */
 #include "blkback.h"
 #include "disk_io.h"
+#include "dma_probe.h"
 #include "vdev_file.h"
 #include "xb.h"
 #include <errno.h>
@@ -26,6 +27,9 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+
+static struct vdev_file vf;
+static struct vblk blk;
 
 static void command(struct vbd_map *m, const struct vbd_io *io, char *line)
 {
@@ -42,7 +46,10 @@ static void command(struct vbd_map *m, const struct vbd_io *io, char *line)
                (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
         kill(getpid(), SIGKILL);
     }
-    vbd_command(m, io, line, out, sizeof(out));
+    if (!strncmp(line, "dma-probe", 9) && (!line[9] || line[9] == ' '))
+        dma_probe(&blk, &vf, line + 9, out, sizeof(out));
+    else
+        vbd_command(m, io, line, out, sizeof(out));
     printf("%s\n", out);
 }
 
@@ -74,8 +81,6 @@ int main(int argc, char **argv)
     const char *d = getenv("TESSERA_DOMID");
     uint16_t self = d ? (uint16_t)atoi(d) : 0;
 
-    static struct vdev_file vf;
-    static struct vblk blk;
     static struct disk_io dio;
     static struct vbd_map map;
     static struct bb bb;

@@ -10,6 +10,10 @@
  *   ioctl TPCI_DMA_ADDR         the bus address of a page of the program's own
  *                               anonymous memory (bus = machine address; the
  *                               IOMMU lets the device reach only such frames)
+ *   ioctl TPCI_PT_FRAME         the machine address of the page-table frame
+ *                               (L1) mapping one of the program's pages, and a
+ *                               copy of it: for tests that aim the device at
+ *                               it (the IOMMU must block that DMA)
  *   ioctl TPCI_IRQ_ENABLE       MSI-X vectors (or one MSI) as event channels
  *   read()                      a uint32_t mask of the vectors that fired since
  *                               the last read (blocks; -EAGAIN with O_NONBLOCK);
@@ -38,12 +42,16 @@ struct tpci_dma {
 struct tpci_irq {
     uint32_t nvec, enabled;
 };
+struct tpci_pt {
+    uint64_t va, bus, buf; /* buf: 4096 bytes, or 0 */
+};
 
 #define TPCI_CFG_READ      _IOWR('T', 0x40, struct tpci_cfg)
 #define TPCI_CFG_WRITE     _IOW('T', 0x41, struct tpci_cfg)
 #define TPCI_BAR_INFO      _IOWR('T', 0x42, struct tpci_bar)
 #define TPCI_DMA_ADDR      _IOWR('T', 0x43, struct tpci_dma)
 #define TPCI_IRQ_ENABLE    _IOWR('T', 0x44, struct tpci_irq)
+#define TPCI_PT_FRAME      _IOWR('T', 0x45, struct tpci_pt)
 #define TPCI_BAR_OFFSET(b) ((uint64_t)(b) << 40)
 #define TPCI_MAX_VECTORS   8
 

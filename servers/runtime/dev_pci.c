@@ -229,6 +229,19 @@ static long dma_addr(struct tpci_dma *d)
     return 0;
 }
 
+/* The L1 frame mapping the program's page va: its machine address and (buf
+ * != 0) a copy, so a test can aim DMA at it and check it afterwards. */
+static long pt_frame(struct tpci_pt *t)
+{
+    uint64_t maddr;
+    const uint64_t *pte = uvm_pte(t->va, false, &maddr);
+    if (!pte || !(*pte & _PAGE_PRESENT)) return -EINVAL;
+    t->bus = maddr & ~(PAGE_SIZE - 1);
+    if (t->buf && copy_to_user(t->buf, (const void *)((uint64_t)pte & ~(PAGE_SIZE - 1)), PAGE_SIZE))
+        return -EFAULT;
+    return 0;
+}
+
 static long pci_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
 {
     struct pcif *p = f->priv;
@@ -256,6 +269,12 @@ static long pci_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
         if (copy_from_user(&d, arg, sizeof(d))) return -EFAULT;
         long rc = dma_addr(&d);
         return rc ? rc : copy_to_user(arg, &d, sizeof(d)) ? -EFAULT : 0;
+    }
+    case TPCI_PT_FRAME: {
+        struct tpci_pt t;
+        if (copy_from_user(&t, arg, sizeof(t))) return -EFAULT;
+        long rc = pt_frame(&t);
+        return rc ? rc : copy_to_user(arg, &t, sizeof(t)) ? -EFAULT : 0;
     }
     case TPCI_IRQ_ENABLE: {
         struct tpci_irq q;
