@@ -1,0 +1,2 @@
+/* <string.h> for the freestanding guests: servers/lib/xsring.c includes it. */
+#include "freestanding.h"
