@@ -176,12 +176,15 @@ void domains_reap(void)
     }
 }
 
+/* Also waits for a domain that has just shut down to leave every pCPU, so
+ * that its state can be read (a save, docs/capabilities.md). */
 void domain_pause(struct domain *d)
 {
-    if (d->state != DOM_RUNNING) return;
-    d->state = DOM_PAUSED;
-    for (unsigned i = 0; i < d->nr_vcpus; i++)
-        sched_update_vcpu(d->vcpu[i]);
+    if (d->state == DOM_RUNNING) {
+        d->state = DOM_PAUSED;
+        for (unsigned i = 0; i < d->nr_vcpus; i++)
+            sched_update_vcpu(d->vcpu[i]);
+    }
     while (domain_running_anywhere(d)) {
         pause();
         spin_wait_hook();

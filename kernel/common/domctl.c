@@ -19,6 +19,7 @@
 #include "debugreg.h"
 #include <xen/domctl.h>
 #include <xen/vcpu.h>
+#include <xen/sched.h>
 
 BUILD_BUG_ON(CAP_BUILD != TESSERA_CAP_BUILD || CAP_IO != TESSERA_CAP_IO ||
              CAP_XENSTORE != TESSERA_CAP_XENSTORE || CAP_CONSOLE != TESSERA_CAP_CONSOLE ||
@@ -133,8 +134,9 @@ static long get_domain_info(struct domain *me, struct xen_domctl *op, bool *copy
 
 /* ---- lifecycle ---- */
 
-/* Before a domain first runs (or goes away unrun) its builder must have
- * dropped every foreign mapping of its frames. */
+/* Before a domain runs again (or goes away) its builder must have dropped
+ * every foreign mapping of its frames: those of a build, or a save's
+ * read-only view of a frozen domain. */
 static bool builder_maps(struct domain *me, const struct domain *t)
 {
     spin_lock(&me->lock);
@@ -145,7 +147,7 @@ static bool builder_maps(struct domain *me, const struct domain *t)
 
 static long destroy_domain(struct domain *me, struct domain *t)
 {
-    if (!t->has_run && builder_maps(me, t)) return -EBUSY;
+    if (builder_maps(me, t)) return -EBUSY;
     /* Its own children pass to the caller, which had power over their builder. */
     for (unsigned i = 0; i < MAX_DOMAINS; i++)
         if (domain_table[i] && domain_table[i] != t && domain_table[i]->parent == t->id)
@@ -157,15 +159,51 @@ static long destroy_domain(struct domain *me, struct domain *t)
 static long unpause_domain(struct domain *me, struct domain *t)
 {
     if (t->state != DOM_PAUSED) return -EINVAL; /* Xen: not paused by the controller */
-    if (!t->has_run) {
-        mm_lock_pair(me, t);
-        bool busy = mm_maps_foreign(me, t->id);
-        if (!busy) t->has_run = true; /* from here on: no foreign access */
-        mm_unlock_pair(me, t);
-        if (busy) return -EBUSY;
-        printk("tessera: domain %u started by domain %u\n", t->id, me->id);
-    }
+    mm_lock_pair(me, t);
+    bool busy = mm_maps_foreign(me, t->id);
+    bool first = !t->has_run;
+    if (!busy) t->has_run = true; /* from here on: foreign access only frozen */
+    mm_unlock_pair(me, t);
+    if (busy) return -EBUSY;
+    if (first) printk("tessera: domain %u started by domain %u\n", t->id, me->id);
     domain_unpause(t);
+    return 0;
+}
+
+/* Xen's resumedomain after a save that keeps the domain (a checkpoint, or a
+ * failed save): the suspend hypercall returns 1, "cancelled", and the domain
+ * runs on.  Xen's toolstack sets that return value with setvcpucontext,
+ * which Tessera allows only before a domain first runs: here the core does. */
+static long resume_domain(struct domain *me, struct domain *t)
+{
+    if (t->state != DOM_SHUTDOWN || t->shutdown_reason != SHUTDOWN_suspend) return -EINVAL;
+    if (builder_maps(me, t)) return -EBUSY;
+    domain_pause(t); /* off every pCPU before its registers change */
+    t->vcpu[t->suspend_vcpu]->arch.regs.rax = 1;
+    t->shutdown_code = -1;
+    t->state = DOM_PAUSED;
+    domain_unpause(t);
+    return 0;
+}
+
+/* Xen's getpageframeinfo3 (a save): each MFN of the array becomes its type,
+ * XTAB for a frame that is not an ordinary frame of t. */
+static long page_frame_info(struct domain *t, struct xen_domctl_getpageframeinfo3 *p)
+{
+    if (p->num > 1024) return -E2BIG;
+    if (t->has_run && !domain_frozen(t)) return -EBUSY;
+    for (uint64_t i = 0; i < p->num; i++) {
+        uint64_t at = (uint64_t)p->array.p + i * 8, m, type = XEN_DOMCTL_PFINFO_XTAB;
+        if (copy_from_guest(&m, at, 8)) return -EFAULT;
+        const struct page_info *pg = mfn_valid(m) ? mfn_to_page(m) : NULL;
+        if (pg && pg->owner == t->id && (pg->flags & PGF_allocated)) {
+            type = XEN_DOMCTL_PFINFO_NOTAB;
+            if (pg->type_count && pg->type >= PGT_l1 && pg->type <= PGT_l4)
+                type = (uint64_t)(pg->type - PGT_l1 + 1) << XEN_DOMCTL_PFINFO_LTAB_SHIFT |
+                       (pg->flags & PGF_pinned ? XEN_DOMCTL_PFINFO_LPINTAB : 0);
+        }
+        if (copy_to_guest(at, &type, 8)) return -EFAULT;
+    }
     return 0;
 }
 
@@ -517,17 +555,17 @@ static void save_context(const struct vcpu *v)
     ctxt.gs_base_user = a->gs_base_user;
 }
 
-/* Xen: -ENODATA for a vCPU that never got a context; a running domain is
- * paused while its registers are read. */
+/* Xen: -ENODATA for a vCPU that never got a context.  Tessera: a domain
+ * that has run must be paused or shut down (-EBUSY), and is off every pCPU
+ * before its registers are read. */
 static long domctl_get_vcpu_context(struct domain *t, const struct xen_domctl_vcpucontext *vc)
 {
     if (vc->vcpu >= t->nr_vcpus || !t->vcpu[vc->vcpu]) return -EINVAL;
     struct vcpu *v = t->vcpu[vc->vcpu];
     if (v->arch.guest_table == INVALID_MFN) return -XEN_ENODATA;
-    bool was_running = t->state == DOM_RUNNING;
-    if (was_running) domain_pause(t);
+    if (t->has_run && !domain_frozen(t)) return -EBUSY;
+    domain_pause(t);
     save_context(v);
-    if (was_running) domain_unpause(t);
     return copy_to_guest((uint64_t)vc->ctxt.p, &ctxt, sizeof(ctxt)) ? -EFAULT : 0;
 }
 
@@ -543,6 +581,10 @@ static long domain_op(struct domain *me, struct domain *t, struct xen_domctl *op
         return pause_domain(t);
     case XEN_DOMCTL_unpausedomain:
         return unpause_domain(me, t);
+    case XEN_DOMCTL_resumedomain:
+        return resume_domain(me, t);
+    case XEN_DOMCTL_getpageframeinfo3:
+        return page_frame_info(t, &op->u.getpageframeinfo3);
     case XEN_DOMCTL_max_mem:
         return max_mem(t, &op->u.max_mem);
     case XEN_DOMCTL_max_vcpus: /* fixed at createdomain, as in Xen 4.17 */

@@ -55,6 +55,8 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_t 
     case SCHEDOP_shutdown: {
         struct sched_shutdown s;
         if (copy_from_guest(&s, arg, sizeof(s))) return -EFAULT;
+        if ((uint8_t)s.reason == SHUTDOWN_suspend)
+            d->suspend_vcpu = v->id; /* whose return value a cancelled suspend sets */
         domain_shutdown(d, (uint8_t)s.reason);
         return 0;
     }

@@ -67,9 +67,10 @@ struct domain {
     struct vcpu *vcpu[MAX_VCPUS];
     char name[32];
     struct sched_domain sched;
-    domid_t parent;      /* creator (DOMID_INVALID for the first domain) */
-    bool has_run;        /* unpaused at least once: no more foreign mapping */
-    unsigned nr_ioports; /* ioport.c: ranges usable with CAP_IO */
+    domid_t parent;        /* creator (DOMID_INVALID for the first domain) */
+    bool has_run;          /* unpaused at least once: foreign access only frozen */
+    unsigned suspend_vcpu; /* the vCPU that made SCHEDOP_shutdown(suspend) */
+    unsigned nr_ioports;   /* ioport.c: ranges usable with CAP_IO */
     struct ioport_range ioports[MAX_IOPORT_RANGES];
     struct evtchn_domain *evtchn; /* event_channel.c */
     struct grant_table *gnttab;   /* grant_table.c */
@@ -107,5 +108,10 @@ struct vcpu *current_vcpu(void);
 #define current (current_vcpu())
 
 static inline bool has_cap(const struct domain *d, uint32_t cap) { return (d->caps & cap) == cap; }
+/* Paused or shut down: its creator may read its memory and vCPU state (a save). */
+static inline bool domain_frozen(const struct domain *d)
+{
+    return d->state == DOM_PAUSED || d->state == DOM_SHUTDOWN;
+}
 
 #endif

@@ -3,13 +3,16 @@
  * would change the runtime's own CPU or page-table state (-EPERM).  mmap of the
  * device reserves addresses; IOCTL_PRIVCMD_MMAPBATCH(_V2) maps another domain's
  * frames there with mmu_update(foreigndom) — the domain builder's view of a
- * domain it is building.  Foreign mappings end with the program's instance. */
+ * domain it is building, or (mapped PROT_READ) of a paused domain it saves;
+ * the frames get the protection the region was mmapped with, as in Linux.
+ * Foreign mappings end with the program's instance. */
 #include "rt.h"
 #include <linux/ioctl.h>
 #include <xen/sys/privcmd.h>
 
 struct region {
     uint64_t va, len;
+    int prot;
 };
 static struct region regions[16];
 
@@ -50,13 +53,14 @@ static long do_hypercall(uint64_t arg)
                      (long)h.arg[4]);
 }
 
-static bool in_region(uint64_t va, uint64_t len)
+/* The region [va, va + len) lies in, or NULL. */
+static const struct region *region_of(uint64_t va, uint64_t len)
 {
     for (unsigned i = 0; i < ARRAY_SIZE(regions); i++)
         if (regions[i].len && va >= regions[i].va && len <= regions[i].len &&
             va - regions[i].va <= regions[i].len - len)
-            return true;
-    return false;
+            return &regions[i];
+    return NULL;
 }
 
 /* v2: per-frame results in err[]; v1: failures flagged in arr[] (top nibble). */
@@ -65,14 +69,14 @@ static long mmapbatch(uint64_t arg, bool v2)
     struct privcmd_mmapbatch_v2 b;
     size_t sz = v2 ? sizeof(b) : sizeof(struct privcmd_mmapbatch);
     if (copy_from_user(&b, arg, sz)) return -EFAULT;
-    if (b.num == 0 || (b.addr & (PAGE_SIZE - 1)) || !in_region(b.addr, (uint64_t)b.num * PAGE_SIZE))
-        return -EINVAL;
+    const struct region *r = b.num ? region_of(b.addr, (uint64_t)b.num * PAGE_SIZE) : NULL;
+    if (!r || (b.addr & (PAGE_SIZE - 1))) return -EINVAL;
     long ret = 0;
     for (unsigned i = 0; i < b.num; i++) {
         xen_pfn_t mfn;
         uint64_t at = (uint64_t)b.arr + (uint64_t)i * sizeof(mfn);
         if (copy_from_user(&mfn, at, sizeof(mfn))) return -EFAULT;
-        int rc = (int)uvm_map_frame(b.addr + (uint64_t)i * PAGE_SIZE, mfn, PROT_READ | PROT_WRITE, b.dom);
+        int rc = (int)uvm_map_frame(b.addr + (uint64_t)i * PAGE_SIZE, mfn, r->prot, b.dom);
         if (rc == -ENOENT) ret = -ENOENT;
         if (v2 && copy_to_user((uint64_t)b.err + (uint64_t)i * sizeof(int), &rc, sizeof(int))) return -EFAULT;
         if (!v2 && rc) {
@@ -104,11 +108,10 @@ static long pc_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
 static long pc_mmap(struct file *f, uint64_t addr, uint64_t len, int prot, uint64_t off)
 {
     (void)f;
-    (void)prot;
     (void)off;
     for (unsigned i = 0; i < ARRAY_SIZE(regions); i++)
         if (!regions[i].len) {
-            regions[i] = (struct region){ addr, len };
+            regions[i] = (struct region){ addr, len, prot & PROT_WRITE ? PROT_READ | PROT_WRITE : PROT_READ };
             return (long)addr;
         }
     return -ENOMEM;

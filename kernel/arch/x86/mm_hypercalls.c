@@ -12,8 +12,10 @@
  * that has not run yet, if the caller holds CAP_BUILD (docs/capabilities.md):
  * mmu_update then lets the caller's L1 entries map that domain's frames and
  * set their M2P entries; mmuext_op pins/unpins, clears and copies that
- * domain's frames.  Foreign batches hold the build lock throughout and each
- * element both domains' locks. */
+ * domain's frames.  A domain that has run may be named by mmu_update only
+ * while it is paused or shut down (a save reads it), and then only for
+ * read-only mappings.  Foreign batches hold the build lock throughout and
+ * each element both domains' locks. */
 #include "mm.h"
 #include "pt.h"
 #include "domain.h"
@@ -28,9 +30,10 @@
 
 /* Who `foreigndom` names (build lock held unless DOMID_SELF).  Naming oneself
  * by id is -ESRCH (Xen), an unknown domain -ESRCH; DOMID_IO/DOMID_XEN, a
- * domain the caller did not create or that has run, or a caller without
- * CAP_BUILD: -EPERM. */
-static int get_pg_owner(struct domain *d, domid_t id, struct domain **pg)
+ * domain the caller did not create, or a caller without CAP_BUILD: -EPERM.
+ * A domain that has run is -EPERM unless `frozen_ok` (mmu_update's read-only
+ * view for a save) and it is paused or shut down. */
+static int get_pg_owner(struct domain *d, domid_t id, struct domain **pg, bool frozen_ok)
 {
     *pg = d;
     if (id == DOMID_SELF) return 0;
@@ -39,7 +42,8 @@ static int get_pg_owner(struct domain *d, domid_t id, struct domain **pg)
     if (id == DOMID_IO || id == DOMID_XEN) return -EPERM;
     struct domain *t = domain_lookup(id);
     if (!t) return -ESRCH;
-    if (!has_cap(d, CAP_BUILD) || t->parent != d->id || t->has_run || t->state == DOM_DYING) return -EPERM;
+    if (!has_cap(d, CAP_BUILD) || t->parent != d->id || t->state == DOM_DYING) return -EPERM;
+    if (t->has_run && !(frozen_ok && domain_frozen(t))) return -EPERM;
     *pg = t;
     return 0;
 }
@@ -125,6 +129,12 @@ static int mmu_update_one(struct domain *d, const struct domain *pg_owner, const
 {
     uint64_t ptr = req->ptr & ~3UL;
 
+    /* A domain that has run is only read (docs/capabilities.md): no writable
+     * mapping of its frames, no M2P change. */
+    if (pg_owner->has_run && pg_owner != d &&
+        ((req->ptr & 3) == MMU_MACHPHYS_UPDATE || (pte_present(req->val) && (req->val & PTE_RW))))
+        return -EPERM;
+
     switch (req->ptr & 3) {
     case MMU_NORMAL_PT_UPDATE:
     case MMU_PT_UPDATE_NO_TRANSLATE: /* same thing for a non-translated guest */
@@ -174,7 +184,7 @@ long do_mmu_update(uint64_t reqs, uint64_t count64, uint64_t pdone, uint64_t dom
     uint32_t pt_dom = (uint32_t)domid >> 16;
     if (pt_dom && pt_dom - 1 != d->id) return domain_lookup((domid_t)(pt_dom - 1)) ? -EPERM : -ESRCH;
     if (foreign && (rc = build_lock_acquire())) return rc;
-    if (!(rc = get_pg_owner(d, (domid_t)domid, &pg_owner)))
+    if (!(rc = get_pg_owner(d, (domid_t)domid, &pg_owner, true)))
         rc = mmu_update_batch(d, pg_owner, reqs, count, &done);
     if (foreign) build_lock_release();
     return report_done(__HYPERVISOR_mmu_update, reqs, sizeof(struct mmu_update), count, done, pdone, done0,
@@ -417,7 +427,7 @@ long do_mmuext_op(uint64_t ops, uint64_t count64, uint64_t pdone, uint64_t domid
     if (count == MMU_UPDATE_PREEMPTED && !ops) return (int)(uint32_t)domid; /* as in do_mmu_update */
     if ((rc = start_batch(ops, &count, pdone, &done0))) return rc;
     if (foreign && (rc = build_lock_acquire())) return rc;
-    if ((rc = get_pg_owner(v->domain, (domid_t)domid, &pg_owner))) {
+    if ((rc = get_pg_owner(v->domain, (domid_t)domid, &pg_owner, false))) {
         if (foreign) build_lock_release();
         return rc; /* Xen leaves `done` alone here */
     }

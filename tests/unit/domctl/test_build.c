@@ -203,10 +203,81 @@ static void after_start(const struct child *c, mfn_t bl1)
              "after run: foreign MACHPHYS refused");
     CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, c->pfn[0], c->id), -EPERM, "after run: foreign unpin refused");
     CHECK_EQ(set_ctx(c->id, 0, &ctx), -EPERM, "after run: setvcpucontext refused");
-    get_context(c);
-    CHECK_EQ(c->d->state, DOM_RUNNING, "after run: getvcpucontext leaves the child running");
+    static struct vcpu_guest_context out;
+    fake_guest_map(&out, sizeof(out), true);
+    memset(&dc.u, 0, sizeof(dc.u));
+    dc.u.vcpucontext.ctxt.p = &out;
+    CHECK_EQ(domctl(XEN_DOMCTL_getvcpucontext, c->id), -EBUSY,
+             "after run: getvcpucontext refused while running");
+    CHECK_EQ(c->d->state, DOM_RUNNING, "after run: the refused getvcpucontext leaves the child running");
     memset(&dc.u, 0, sizeof(dc.u));
     CHECK_EQ(domctl(TESSERA_DOMCTL_set_capabilities, c->id), -EPERM, "after run: set caps refused");
+}
+
+static long frame_info(domid_t dom, uint64_t *arr, uint64_t num)
+{
+    memset(&dc.u, 0, sizeof(dc.u));
+    dc.u.getpageframeinfo3.num = num;
+    dc.u.getpageframeinfo3.array.p = arr;
+    return domctl(XEN_DOMCTL_getpageframeinfo3, dom);
+}
+
+/* A save's view of a domain that has run (docs/capabilities.md): its creator
+ * holding BUILD reads its memory (read-only mappings), page types and vCPU
+ * state while it is paused or shut down, and nothing else. */
+static void frozen_access(const struct child *c, mfn_t bl1)
+{
+    static uint64_t arr[4];
+    fake_guest_map(arr, sizeof(arr), true);
+    uint64_t slot = bl1 << PAGE_SHIFT;
+    arr[0] = c->pfn[0];
+    CHECK_EQ(frame_info(c->id, arr, 1), -EBUSY, "frozen: getpageframeinfo3 refused while running");
+    CHECK_EQ(mmu(slot, pte(c->pfn[4], RO_FLAGS), c->id), -EPERM, "frozen: no mapping while running");
+    CHECK_EQ(domctl(XEN_DOMCTL_resumedomain, c->id), -EINVAL, "frozen: resumedomain of a running domain");
+    CHECK_EQ(domctl(XEN_DOMCTL_pausedomain, c->id), 0, "frozen: pausedomain");
+    get_context(c);
+    CHECK_EQ(mmu(slot, pte(c->pfn[4], RW_FLAGS), c->id), -EPERM, "frozen: writable mapping refused");
+    CHECK_EQ(mmu((c->pfn[5] << PAGE_SHIFT) | MMU_MACHPHYS_UPDATE, 0, c->id), -EPERM,
+             "frozen: MACHPHYS refused");
+    CHECK_EQ(ext(MMUEXT_UNPIN_TABLE, c->pfn[0], c->id), -EPERM, "frozen: foreign mmuext refused");
+    CHECK_EQ(set_ctx(c->id, 0, &ctx), -EPERM, "frozen: setvcpucontext refused");
+    builder->caps = CAP_ALL & ~CAP_BUILD;
+    CHECK_EQ(mmu(slot, pte(c->pfn[4], RO_FLAGS), c->id), -EPERM, "frozen: mapping without BUILD");
+    CHECK_EQ(domctl(XEN_DOMCTL_getvcpucontext, c->id), -EPERM, "frozen: getvcpucontext without BUILD");
+    builder->caps = CAP_ALL;
+    c->d->parent = 7;
+    CHECK_EQ(mmu(slot, pte(c->pfn[4], RO_FLAGS), c->id), -EPERM, "frozen: mapping by a non-creator");
+    CHECK_EQ(frame_info(c->id, arr, 1), -EPERM, "frozen: getpageframeinfo3 by a non-creator");
+    c->d->parent = builder->id;
+    CHECK_EQ(mmu(slot, pte(c->pfn[4], RO_FLAGS), c->id), 0, "frozen: read-only mapping of a data frame");
+    CHECK_EQ(mmu(slot + 8, pte(c->pfn[0], RO_FLAGS), c->id), 0, "frozen: read-only mapping of its L4");
+    CHECK_EQ(fake_table(c->pfn[4])[0], 0x90909090, "frozen: the data reads back");
+    arr[0] = c->pfn[0], arr[1] = c->pfn[3], arr[2] = c->pfn[4], arr[3] = builder->shared_info_mfn;
+    CHECK_EQ(frame_info(c->id, arr, 4), 0, "frozen: getpageframeinfo3");
+    CHECK(arr[0] == (XEN_DOMCTL_PFINFO_L4TAB | XEN_DOMCTL_PFINFO_LPINTAB) &&
+              arr[1] == XEN_DOMCTL_PFINFO_L1TAB && arr[2] == XEN_DOMCTL_PFINFO_NOTAB &&
+              arr[3] == XEN_DOMCTL_PFINFO_XTAB,
+          "frozen: pinned L4, L1, data, another's frame");
+    CHECK_EQ(frame_info(c->id, arr, 1025), -E2BIG, "frozen: getpageframeinfo3 of 1025 frames");
+    CHECK_EQ(domctl(XEN_DOMCTL_unpausedomain, c->id), -EBUSY, "frozen: unpause refused while mapped");
+    CHECK_EQ(domctl(XEN_DOMCTL_destroydomain, c->id), -EBUSY, "frozen: destroy refused while mapped");
+    /* Shut down for a suspend: still readable; resumedomain cancels it. */
+    c->d->state = DOM_SHUTDOWN;
+    c->d->shutdown_reason = SHUTDOWN_suspend;
+    c->d->suspend_vcpu = 0;
+    CHECK_EQ(mmu(slot + 16, pte(c->pfn[5], RO_FLAGS), c->id), 0, "frozen: mapping of a suspended domain");
+    CHECK_EQ(domctl(XEN_DOMCTL_resumedomain, c->id), -EBUSY, "frozen: resume refused while mapped");
+    bool ok = true;
+    for (unsigned i = 0; i < 3; i++)
+        ok &= mmu(slot + i * 8, 0, DOMID_SELF) == 0;
+    CHECK(ok, "frozen: unmap");
+    c->d->shutdown_reason = SHUTDOWN_poweroff;
+    CHECK_EQ(domctl(XEN_DOMCTL_resumedomain, c->id), -EINVAL, "frozen: resume of a powered-off domain");
+    c->d->shutdown_reason = SHUTDOWN_suspend;
+    c->d->vcpu[0]->arch.regs.rax = 0;
+    CHECK_EQ(domctl(XEN_DOMCTL_resumedomain, c->id), 0, "frozen: resumedomain");
+    CHECK(c->d->state == DOM_RUNNING && c->d->vcpu[0]->arch.regs.rax == 1,
+          "frozen: resumed running, the suspend hypercall returns 1 (cancelled)");
 }
 
 void test_build(void)
@@ -227,6 +298,7 @@ void test_build(void)
     set_context(&c);
     get_context(&c);
     after_start(&c, bl1);
+    frozen_access(&c, bl1);
     CHECK_EQ(domctl(XEN_DOMCTL_destroydomain, c.id), 0, "build: destroydomain");
     CHECK_EQ(frames_free_count(), free_before, "build: destroy returned every frame");
     CHECK(fake_counts_zero(bl1 + 1, FAKE_FRAMES, NULL), "build: no reference left on any child frame");

@@ -75,7 +75,12 @@ static void test_foreign_refusals(void)
     CHECK_EQ(fext(MMUEXT_PIN_L1_TABLE, f, 0, dom2.id), -EPERM, "foreign mmuext: not the creator");
     dom2.parent = dom1.id;
     dom2.has_run = true;
-    CHECK_EQ(fmmu(ma, e, dom2.id), -EPERM, "foreign mmu_update: domain has run");
+    dom2.state = DOM_RUNNING;
+    CHECK_EQ(fmmu(ma, pte(f, RO_FLAGS), dom2.id), -EPERM, "foreign mmu_update: domain has run, running");
+    dom2.state = DOM_PAUSED;
+    CHECK_EQ(fmmu(ma, e, dom2.id), -EPERM, "foreign mmu_update: domain has run, paused: writable");
+    CHECK_EQ(fmmu(pte(f, 0) | MMU_MACHPHYS_UPDATE, 0, dom2.id), -EPERM,
+             "foreign mmu_update: domain has run, paused: MACHPHYS");
     CHECK_EQ(fext(MMUEXT_PIN_L1_TABLE, f, 0, dom2.id), -EPERM, "foreign mmuext: domain has run");
     dom2.has_run = false;
     dom2.state = DOM_DYING;
