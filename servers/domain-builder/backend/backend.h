@@ -55,6 +55,15 @@ struct backend_ops {
     int (*bind_unbound)(struct backend *b, uint32_t remote, uint32_t *lport);
     /* a page of ours, granted writable to domid; *gref its reference */
     void *(*grant_page)(struct backend *b, uint32_t domid, uint32_t *gref);
+    /* a save (docs/save-restore.md): a domain that has run, read while it is
+     * paused or shut down; map_ro maps its frames read-only (unmap as map's) */
+    int (*getvcpucontext)(struct backend *b, uint32_t domid, uint32_t vcpu, struct vcpu_guest_context *ctx);
+    int (*frame_types)(struct backend *b, uint32_t domid, uint64_t *mfns, size_t n);
+    void *(*map_ro)(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n);
+    /* resumedomain: a suspended domain runs on, its suspend cancelled */
+    int (*resume)(struct backend *b, uint32_t domid);
+    /* pin a page table (level 1..4) of a domain being built (a restore) */
+    int (*pin)(struct backend *b, uint32_t domid, int level, uint64_t mfn);
     /* grant mappings of running domains (the console ring) */
     void *(*map_grant)(struct backend *b, uint32_t domid, uint32_t ref);
     int (*unmap_grant)(struct backend *b, void *va);

@@ -3,7 +3,8 @@
  * so that a "foreign mapping" really aliases the frame, and are handed out
  * in a scrambled order so that a pfn/mfn mix-up shows.  The checks mirror
  * docs/capabilities.md: only the builder's own children, only before they
- * run, no mapping alive at unpause or destroy, CR3 must be a pinned L4. */
+ * run (afterwards read-only, and only while paused or shut down: a save),
+ * no mapping alive at unpause, resume or destroy, CR3 must be a pinned L4. */
 #include "backend/backend_fake.h"
 #include "backend/backend_fake_int.h"
 
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <xen/sched.h>
 
 struct fake *fake_of(struct backend *b) { return b->priv; }
 uint8_t *fake_frame(struct backend *b, uint64_t mfn) { return fake_of(b)->phys + mfn * 4096; }
@@ -118,21 +120,56 @@ static int f_populate(struct backend *b, uint32_t domid, uint64_t *pfns, size_t 
     return 0;
 }
 
-static void *f_map(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n)
+static int frozen(const struct fake_dom *d) { return d->paused || d->shutdown; }
+
+static void *map_prot(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n, int prot)
 {
     struct fake *f = fake_of(b);
     struct fake_dom *d = fake_child(b, domid);
-    if (!d || d->ran || !n) return NULL;
+    if (!d || !n || (d->ran && ((prot & PROT_WRITE) || !frozen(d)))) return NULL;
     for (size_t i = 0; i < n; i++)
         if (mfns[i] >= f->nframes || f->owner[mfns[i]] != domid) return NULL;
     uint8_t *va = mmap(NULL, n * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (va == MAP_FAILED) return NULL;
     for (size_t i = 0; i < n; i++)
-        if (mmap(va + i * 4096, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, f->memfd,
-                 (off_t)(mfns[i] * 4096)) == MAP_FAILED)
+        if (mmap(va + i * 4096, 4096, prot, MAP_SHARED | MAP_FIXED, f->memfd, (off_t)(mfns[i] * 4096)) ==
+            MAP_FAILED)
             abort();
     fake_track_map(f, va, n, domid, mfns);
     return va;
+}
+
+static void *f_map(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n)
+{
+    return map_prot(b, domid, mfns, n, PROT_READ | PROT_WRITE);
+}
+
+static void *f_map_ro(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n)
+{
+    return map_prot(b, domid, mfns, n, PROT_READ);
+}
+
+/* The fake keeps vCPU 0's context only. */
+static int f_getvcpucontext(struct backend *b, uint32_t domid, uint32_t vcpu, struct vcpu_guest_context *ctx)
+{
+    struct fake_dom *d = fake_child(b, domid);
+    if (!d) return -ESRCH;
+    if (vcpu >= d->vcpus) return -EINVAL;
+    if (d->ran && !frozen(d)) return -EBUSY;
+    if (vcpu || !d->ctx_set) return -ENODATA;
+    *ctx = d->ctx;
+    return 0;
+}
+
+static int f_resume(struct backend *b, uint32_t domid)
+{
+    struct fake_dom *d = fake_child(b, domid);
+    if (!d) return -ESRCH;
+    if (!d->shutdown || d->reason != SHUTDOWN_suspend) return -EINVAL;
+    if (d->mappings) return -EBUSY;
+    d->ctx.user_regs.rax = 1; /* the suspend hypercall returns "cancelled" */
+    d->shutdown = d->paused = 0;
+    return 0;
 }
 
 static int f_unmap(struct backend *b, void *va, size_t n)
@@ -179,7 +216,7 @@ static int f_destroy(struct backend *b, uint32_t domid)
     struct fake *f = fake_of(b);
     struct fake_dom *d = fake_child(b, domid);
     if (!d) return -ESRCH;
-    if (!d->ran && d->mappings) return -EBUSY;
+    if (d->mappings) return -EBUSY;
     for (uint64_t m = 0; m < f->nframes; m++)
         if (f->owner[m] == domid) f->owner[m] = FAKE_FREE;
     fake_close_ports(b, domid);
@@ -255,6 +292,11 @@ const struct backend_ops fake_ops = {
     .grant_page = fake_grant_page,
     .map_grant = fake_map_grant,
     .unmap_grant = fake_unmap_grant,
+    .getvcpucontext = f_getvcpucontext,
+    .frame_types = fake_frame_types,
+    .map_ro = f_map_ro,
+    .resume = f_resume,
+    .pin = fake_pin,
 };
 
 struct backend *backend_fake_new(uint64_t total_pages)

@@ -13,6 +13,8 @@ void fake_close_ports(struct backend *b, uint32_t domid);
 
 int fake_getinfo(struct backend *b, uint32_t domid, db_dominfo *out);
 int fake_pin_l4(struct backend *b, uint32_t domid, uint64_t mfn);
+int fake_pin(struct backend *b, uint32_t domid, int level, uint64_t mfn);
+int fake_frame_types(struct backend *b, uint32_t domid, uint64_t *mfns, size_t n);
 int fake_grant_frame(struct backend *b, uint32_t domid, uint64_t *mfn);
 void *fake_map_grant(struct backend *b, uint32_t domid, uint32_t ref);
 int fake_unmap_grant(struct backend *b, void *va);

@@ -133,6 +133,42 @@ int fake_pin_l4(struct backend *b, uint32_t domid, uint64_t mfn)
     return 0;
 }
 
+/* Lower-level pins are only checked for ownership: the fake validates trees
+ * from their L4. */
+int fake_pin(struct backend *b, uint32_t domid, int level, uint64_t mfn)
+{
+    struct fake_dom *d = fake_child(b, domid);
+    if (!d) return -ESRCH;
+    if (level == 4) return fake_pin_l4(b, domid, mfn);
+    if (d->ran || level < 1 || mfn >= fake_of(b)->nframes || fake_of(b)->owner[mfn] != domid)
+        return d->ran ? -EPERM : -EINVAL;
+    return 0;
+}
+
+/* getpageframeinfo3 as the hypervisor answers it, for the tree of the pinned L4. */
+int fake_frame_types(struct backend *b, uint32_t domid, uint64_t *mfns, size_t n)
+{
+    struct fake_dom *d = fake_child(b, domid);
+    static struct pin_walk w;
+    if (!d) return -ESRCH;
+    if (d->ran && !d->paused && !d->shutdown) return -EBUSY;
+    w.f = fake_of(b);
+    w.domid = domid;
+    w.ntables = 0;
+    if (d->l4_mfn && walk(&w, d->l4_mfn, 4)) return -EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t m = mfns[i], type = XEN_DOMCTL_PFINFO_NOTAB;
+        if (m >= w.f->nframes || w.f->owner[m] != domid || m == d->shared_info_mfn || m == d->grant_mfn)
+            type = XEN_DOMCTL_PFINFO_XTAB;
+        for (int k = 0; k < w.ntables && type == XEN_DOMCTL_PFINFO_NOTAB; k++)
+            if (w.tables[k] == m)
+                type = (uint64_t)w.level[k] << XEN_DOMCTL_PFINFO_LTAB_SHIFT |
+                       (m == d->l4_mfn ? XEN_DOMCTL_PFINFO_LPINTAB : 0);
+        mfns[i] = type;
+    }
+    return 0;
+}
+
 int fake_getinfo(struct backend *b, uint32_t domid, db_dominfo *out)
 {
     struct fake *f = fake_of(b);

@@ -190,14 +190,46 @@ static int p_populate(struct backend *b, uint32_t domid, uint64_t *pfns, size_t 
     return 0;
 }
 
-static int p_pin_l4(struct backend *b, uint32_t domid, uint64_t mfn)
+static int p_pin(struct backend *b, uint32_t domid, int level, uint64_t mfn)
 {
     struct mmuext_op op;
     memset(&op, 0, sizeof(op));
-    op.cmd = MMUEXT_PIN_L4_TABLE;
+    op.cmd = MMUEXT_PIN_L1_TABLE + (unsigned)(level - 1);
     op.arg1.mfn = mfn;
     return (int)pc_hypercall(b, __HYPERVISOR_mmuext_op, (uint64_t)(uintptr_t)&op, 1, 0, domid, 0);
 }
+
+static int p_pin_l4(struct backend *b, uint32_t domid, uint64_t mfn) { return p_pin(b, domid, 4, mfn); }
+
+static int p_getvcpucontext(struct backend *b, uint32_t domid, uint32_t vcpu, struct vcpu_guest_context *ctx)
+{
+    struct xen_domctl d;
+    memset(&d, 0, sizeof(d));
+    d.cmd = XEN_DOMCTL_getvcpucontext;
+    d.domain = (domid_t)domid;
+    d.u.vcpucontext.vcpu = vcpu;
+    set_xen_guest_handle(d.u.vcpucontext.ctxt, ctx);
+    return pc_domctl(b, &d);
+}
+
+static int p_frame_types(struct backend *b, uint32_t domid, uint64_t *mfns, size_t n)
+{
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done < 1024 ? n - done : 1024;
+        struct xen_domctl d;
+        memset(&d, 0, sizeof(d));
+        d.cmd = XEN_DOMCTL_getpageframeinfo3;
+        d.domain = (domid_t)domid;
+        d.u.getpageframeinfo3.num = k;
+        set_xen_guest_handle(d.u.getpageframeinfo3.array, (xen_pfn_t *)(mfns + done));
+        int rc = pc_domctl(b, &d);
+        if (rc) return rc;
+        done += k;
+    }
+    return 0;
+}
+
+static int p_resume(struct backend *b, uint32_t id) { return simple(b, XEN_DOMCTL_resumedomain, id); }
 
 static int p_grant_frame(struct backend *b, uint32_t domid, uint64_t *mfn)
 {
@@ -254,4 +286,9 @@ const struct backend_ops privcmd_ops = {
     .grant_page = pc_grant_page,
     .map_grant = pc_map_grant,
     .unmap_grant = pc_unmap_grant,
+    .getvcpucontext = p_getvcpucontext,
+    .frame_types = p_frame_types,
+    .map_ro = pc_map_ro,
+    .resume = p_resume,
+    .pin = p_pin,
 };

@@ -6,12 +6,13 @@
 #include "backend/backend.h"
 
 #define PC_WINDOW_PAGES 16384 /* 64 MiB of addresses for build mappings */
+#define PC_RO_PAGES     1024  /* 4 MiB, mapped read-only: a save's view */
 #define PC_MAX_GRANTS   256   /* console rings mapped: one per domain */
 
 struct pc {
     int privcmd, evtchn, gntdev, gntalloc;
-    uint8_t *window;
-    uint8_t used[PC_WINDOW_PAGES];
+    uint8_t *window, *ro_window;
+    uint8_t used[PC_WINDOW_PAGES], ro_used[PC_RO_PAGES];
     struct {
         void *va;
         uint64_t index;
@@ -24,6 +25,7 @@ long pc_hypercall(struct backend *b, unsigned op, uint64_t a0, uint64_t a1, uint
 int pc_domctl(struct backend *b, struct xen_domctl *d);
 
 void *pc_map(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n);
+void *pc_map_ro(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n);
 int pc_unmap(struct backend *b, void *va, size_t n);
 int pc_bind_interdomain(struct backend *b, uint32_t domid, uint32_t rport, uint32_t *lport);
 int pc_bind_virq(struct backend *b, uint32_t virq, uint32_t *lport);

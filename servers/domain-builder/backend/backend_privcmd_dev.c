@@ -17,30 +17,42 @@
 
 extern const struct backend_ops privcmd_ops;
 
+/* A window of addresses: the read-write one, or the read-only one of a save. */
+struct win {
+    uint8_t *base, *used;
+    size_t pages;
+};
+
+static struct win win_of(struct pc *p, int ro)
+{
+    return ro ? (struct win){ p->ro_window, p->ro_used, PC_RO_PAGES }
+              : (struct win){ p->window, p->used, PC_WINDOW_PAGES };
+}
+
 /* First fit of n free pages in the window; -1 if none. */
-static long window_alloc(struct pc *p, size_t n)
+static long window_alloc(struct win w, size_t n)
 {
     size_t run = 0;
-    for (size_t i = 0; i < PC_WINDOW_PAGES; i++) {
-        run = p->used[i] ? 0 : run + 1;
+    for (size_t i = 0; i < w.pages; i++) {
+        run = w.used[i] ? 0 : run + 1;
         if (run == n) {
-            memset(p->used + i + 1 - n, 1, n);
+            memset(w.used + i + 1 - n, 1, n);
             return (long)(i + 1 - n);
         }
     }
     return -1;
 }
 
-void *pc_map(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n)
+static void *map_in(struct backend *b, int ro, uint32_t domid, const uint64_t *mfns, size_t n)
 {
     struct pc *p = pc_of(b);
-    long first = n ? window_alloc(p, n) : -1;
+    long first = n ? window_alloc(win_of(p, ro), n) : -1;
     int *errs = calloc(n ? n : 1, sizeof(int));
     if (first < 0 || !errs) {
         free(errs);
         return NULL;
     }
-    uint8_t *va = p->window + (size_t)first * 4096;
+    uint8_t *va = win_of(p, ro).base + (size_t)first * 4096;
     struct privcmd_mmapbatch_v2 m = { (unsigned)n, (domid_t)domid, (uint64_t)(uintptr_t)va,
                                       (const xen_pfn_t *)mfns, errs };
     int rc = ioctl(p->privcmd, IOCTL_PRIVCMD_MMAPBATCH_V2, &m);
@@ -54,15 +66,27 @@ void *pc_map(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n)
     return va;
 }
 
+void *pc_map(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n)
+{
+    return map_in(b, 0, domid, mfns, n);
+}
+
+void *pc_map_ro(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n)
+{
+    return map_in(b, 1, domid, mfns, n);
+}
+
 int pc_unmap(struct backend *b, void *va, size_t n)
 {
     struct pc *p = pc_of(b);
-    size_t first = (size_t)((uint8_t *)va - p->window) / 4096;
-    if ((uint8_t *)va < p->window || first + n > PC_WINDOW_PAGES) return -EINVAL;
+    struct win w =
+        win_of(p, (uint8_t *)va >= p->ro_window && (uint8_t *)va < p->ro_window + PC_RO_PAGES * 4096ul);
+    size_t first = (size_t)((uint8_t *)va - w.base) / 4096;
+    if ((uint8_t *)va < w.base || first + n > w.pages) return -EINVAL;
     /* MAP_FIXED anonymous-free replacement: munmap clears the foreign PTEs;
      * the window stays ours (the device region keeps the addresses). */
     if (munmap(va, n * 4096)) return -errno;
-    memset(p->used + first, 0, n);
+    memset(w.used + first, 0, n);
     return 0;
 }
 
@@ -182,7 +206,8 @@ struct backend *backend_privcmd_open(char *err, size_t errlen)
         (p->gntdev = open_dev("/dev/xen/gntdev", O_RDWR, err, errlen)) < 0)
         goto fail;
     p->window = mmap(NULL, PC_WINDOW_PAGES * 4096ul, PROT_READ | PROT_WRITE, MAP_SHARED, p->privcmd, 0);
-    if (p->window == MAP_FAILED) {
+    p->ro_window = mmap(NULL, PC_RO_PAGES * 4096ul, PROT_READ, MAP_SHARED, p->privcmd, 0);
+    if (p->window == MAP_FAILED || p->ro_window == MAP_FAILED) {
         db_errf(err, errlen, "cannot reserve the mapping window: %s", strerror(errno));
         goto fail;
     }

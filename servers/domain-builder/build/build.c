@@ -82,15 +82,25 @@ static int create(struct bst *s)
     if (step(s, rc, "createdomain")) return -1;
     s->out->domid = id;
     if (c->caps && step(s, BE(s)->set_caps(s->b, id, c->caps), "set_capabilities")) return -1;
-    if (devices(s) || step(s, BE(s)->set_max_mem(s->b, id, (uint64_t)c->maxmem_mb * 1024), "max_mem"))
-        return -1;
+    return devices(s) || step(s, BE(s)->set_max_mem(s->b, id, (uint64_t)c->maxmem_mb * 1024), "max_mem");
+}
+
+/* The frames of the domain's pfns: frames[i] holds pfn i on entry, its MFN after. */
+static int populate(struct bst *s, uint64_t *frames, uint64_t n)
+{
+    int rc = BE(s)->populate(s->b, s->out->domid, frames, n);
+    return rc == -ENOMEM ? no_memory(s, n) : step(s, rc, "populate_physmap");
+}
+
+static int create_and_populate(struct bst *s)
+{
     uint64_t n = s->out->layout.nr_pages;
+    if (create(s)) return -1;
     s->p2m = malloc(n * sizeof(*s->p2m));
     if (!s->p2m) return db_errf(s->err, s->errlen, "out of memory for the p2m");
     for (uint64_t i = 0; i < n; i++)
         s->p2m[i] = i;
-    rc = BE(s)->populate(s->b, id, s->p2m, n);
-    return rc == -ENOMEM ? no_memory(s, n) : step(s, rc, "populate_physmap");
+    return populate(s, s->p2m, n);
 }
 
 /* Entries 0 (console, for us) and 1 (xenstore, for the xenstore domain). */
@@ -208,13 +218,32 @@ int build_domain(struct backend *b, const struct build_in *in, struct build_out 
     memset(out, 0, sizeof(*out));
     int rc = prepare(&s, &owned);
     if (!rc) {
-        rc = create(&s);
+        rc = create_and_populate(&s);
         if (!rc) rc = load_image(&s);
         if (rc && out->domid) b->ops->destroy(b, out->domid); /* our mappings are gone by now */
     }
     free(s.p2m);
     free(owned);
     return rc;
+}
+
+int build_restore_create(struct backend *b, const struct build_in *in, struct build_out *out,
+                         uint64_t *frames, uint64_t n, char *err, size_t errlen)
+{
+    struct bst s = { .b = b, .in = in, .out = out, .err = err, .errlen = errlen };
+    memset(out, 0, sizeof(*out));
+    out->layout.nr_pages = n;
+    int rc = create(&s);
+    if (!rc) rc = populate(&s, frames, n);
+    if (rc && out->domid) b->ops->destroy(b, out->domid);
+    return rc;
+}
+
+int build_restore_links(struct backend *b, const struct build_in *in, struct build_out *out, char *err,
+                        size_t errlen)
+{
+    struct bst s = { .b = b, .in = in, .out = out, .err = err, .errlen = errlen };
+    return channels(&s) || grants(&s) ? -1 : 0;
 }
 
 void build_hypercall_page(uint8_t *page)

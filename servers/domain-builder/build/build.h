@@ -35,6 +35,18 @@ struct build_out {
 int build_domain(struct backend *b, const struct build_in *in, struct build_out *out, char *err,
                  size_t errlen);
 
+/* A restore (save/restore.c) uses the steps of a build that need no kernel:
+ * build_restore_create makes the domain as build_domain does (in->domid,
+ * capabilities, devices, max_mem) and populates the n pfns in frames[]
+ * (each becomes its MFN), destroying it again on failure; once the caller
+ * has set out->console_mfn and out->store_mfn, build_restore_links makes the
+ * console and xenstore channels and the reserved grant entries (the caller
+ * destroys the domain if that fails). */
+int build_restore_create(struct backend *b, const struct build_in *in, struct build_out *out,
+                         uint64_t *frames, uint64_t n, char *err, size_t errlen);
+int build_restore_links(struct backend *b, const struct build_in *in, struct build_out *out, char *err,
+                        size_t errlen);
+
 /* The 32-byte hypercall stubs a kernel with a HYPERCALL_PAGE note gets. */
 void build_hypercall_page(uint8_t *page);
 

@@ -204,7 +204,14 @@ static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, siz
     int rc = build_domain(m->b, &in, &o, err, errlen);
     free(im.kernel);
     free(im.ramdisk);
-    if (rc) return -1;
+    return rc ? -1 : mgr_start_built(m, d, &o, is_xs, err, errlen);
+}
+
+int mgr_start_built(struct mgr *m, struct mgr_dom *d, const struct build_out *o_, int is_xs, char *err,
+                    size_t errlen)
+{
+    const struct build_out o = *o_;
+    int rc;
     d->domid = o.domid;
     if (console_connect(m, d, &o, err, errlen)) {
         m->b->ops->destroy(m->b, o.domid);

@@ -86,6 +86,12 @@ void mgr_logf(struct mgr *m, const char *fmt, ...) __attribute__((format(printf,
 int mgr_create(struct mgr *m, const char *path, const char *extra, unsigned flags, uint32_t *domid, char *err,
                size_t errlen);
 int mgr_destroy(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen);
+/* The rest of a start once d->cfg is built as o->domid (a create, a restart,
+ * a restore): console, xenstore nodes and devices, scheduler parameters,
+ * unpause (unless d->start_paused); any failure destroys the domain.
+ * is_xs: it is the xenstore domain being started. */
+int mgr_start_built(struct mgr *m, struct mgr_dom *d, const struct build_out *o, int is_xs, char *err,
+                    size_t errlen);
 /* Destroys and rebuilds from the kept config; same_id keeps the domain id. */
 int mgr_restart(struct mgr *m, struct mgr_dom *d, int same_id, char *err, size_t errlen);
 int mgr_shutdown(struct mgr *m, struct mgr_dom *d, uint32_t reason, char *err, size_t errlen);

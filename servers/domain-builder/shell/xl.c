@@ -455,6 +455,12 @@ void xl_exec(struct mgr *m, struct xl_session *s, const char *line)
     case XL_PUT:
         xl_put(m, s, c.pos[0], c.pos[1], c.pos[2], c.npos > 3 ? c.pos[3] : NULL);
         return;
+    case XL_SAVE:
+        xl_save(m, s, &c);
+        return;
+    case XL_RESTORE:
+        xl_restore(m, s, &c);
+        return;
     default:
         control(m, s, &c);
     }

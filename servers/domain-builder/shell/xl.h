@@ -66,4 +66,9 @@ void xl_put(struct mgr *m, struct xl_session *s, const char *name, const char *s
 void xl_upload_line(struct mgr *m, struct xl_session *s, const char *line, size_t n);
 void xl_upload_abandon(struct xl_session *s);
 
+/* xl_save.c: `xl save [-c] DOMAIN NAME`, `xl restore [-p] NAME` (docs/save-restore.md) */
+struct xl_cmd;
+void xl_save(struct mgr *m, struct xl_session *s, const struct xl_cmd *c);
+void xl_restore(struct mgr *m, struct xl_session *s, const struct xl_cmd *c);
+
 #endif

@@ -29,6 +29,8 @@ static const struct {
     { "mem-set", XL_MEMSET, 2, 2, "", "xl mem-set DOMAIN MEM" },
     { "sched-credit", XL_SCHED_CREDIT, 0, 0, "d:w:c:", "xl sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]]" },
     { "put", XL_PUT, 3, 4, "", "xl put NAME SIZE CRC32 [GZIP-SIZE]" },
+    { "save", XL_SAVE, 2, 2, "c", "xl save [-c] DOMAIN NAME" },
+    { "restore", XL_RESTORE, 1, 1, "p", "xl restore [-p] NAME" },
 };
 
 /* Splits line into words; -1 on an unterminated quote or too many words. */
@@ -132,6 +134,6 @@ const char *xl_usage(void)
            "destroy DOMAIN | shutdown [-w] DOMAIN | reboot [-w] DOMAIN | pause DOMAIN | "
            "unpause DOMAIN | console DOMAIN | mem-set DOMAIN MEM | "
            "sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]] | restart NAME | "
-           "put NAME SIZE CRC32 [GZIP-SIZE]   "
+           "put NAME SIZE CRC32 [GZIP-SIZE] | save [-c] DOMAIN NAME | restore [-p] NAME   "
            "(DOMAIN: name or id; Ctrl-] leaves a console or drops a partial line)";
 }

@@ -28,6 +28,8 @@ enum xl_op {
     XL_MEMSET,
     XL_SCHED_CREDIT,
     XL_PUT,
+    XL_SAVE,
+    XL_RESTORE,
 };
 
 struct xl_cmd {
@@ -35,9 +37,9 @@ struct xl_cmd {
     char arg[XL_ARG_MAX + 1];             /* the first positional argument; "" if none */
     char pos[XL_MAX_POS][XL_ARG_MAX + 1]; /* all of them (pos[0] = arg) */
     int npos;
-    int console;                                      /* create -c */
+    int console;                                      /* create -c; save -c (checkpoint) */
     int wait;                                         /* shutdown/reboot -w */
-    int paused, dryrun;                               /* create -p, -n */
+    int paused, dryrun;                               /* create -p, -n; restore -p */
     int longfmt;                                      /* list -l */
     char dom[XL_ARG_MAX + 1];                         /* sched-credit -d */
     char weight[XL_OPT_MAX + 1], cap[XL_OPT_MAX + 1]; /* sched-credit -w, -c */

@@ -36,5 +36,6 @@ void test_policy(void);
 void test_console(void);
 void test_bootcfg(void);
 void test_xl(void);
+void test_save(void);
 
 #endif

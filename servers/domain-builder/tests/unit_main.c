@@ -19,6 +19,7 @@ int main(void)
         { "manager and xl shell (fake back end)", test_xl },
         { "disk = [ ... ] to xenstore vbd nodes", test_vbd },
         { "vif = [ ... ] to xenstore vif nodes", test_vif },
+        { "save and restore (fake back end)", test_save },
     };
     for (size_t i = 0; i < sizeof(groups) / sizeof(*groups); i++) {
         int f0 = unit_fail, p0 = unit_pass;

@@ -1,0 +1,157 @@
+/* `xl save [-c] DOMAIN NAME` and `xl restore [-p] NAME` (docs/save-restore.md).
+ * The image lives in the builder's store of host files (mgr/hostfiles.h)
+ * under NAME, as `xl put` leaves files there: `xl restore` reads one that was
+ * saved here or sent from the host.  A save asks the guest to suspend
+ * through xenstore (control/shutdown = "suspend", Linux's own path), or
+ * takes a guest that suspended itself; a failed save, and a checkpoint
+ * (-c: xlcmd's "c" flag), resume it with its suspend cancelled; otherwise
+ * the saved domain is destroyed, as xl does. */
+#include "shell/xl.h"
+#include "shell/xlcmd.h"
+#include "util.h"
+#include "decompress.h" /* dc_crc32 */
+#include "save/cfgtext.h"
+#include "save/save.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <xen/sched.h>
+
+#define say             xl_say
+#define SUSPEND_WAIT_MS 30000
+
+static int suspended(const db_dominfo *i)
+{
+    return (i->flags & XEN_DOMINF_shutdown) &&
+           ((i->flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask) == SHUTDOWN_suspend;
+}
+
+/* Asks d to suspend and waits for it (draining every console meanwhile:
+ * a guest may print while it suspends); -1 with the reason. */
+static int suspend(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
+{
+    db_dominfo i;
+    if (!m->b->ops->getinfo(m->b, d->domid, &i) && suspended(&i)) return 0; /* it suspended itself */
+    if (mgr_xs_shutdown(m, d, "suspend"))
+        return db_errf(err, errlen,
+                       "domain %u (%s) does not take suspend requests (no "
+                       "xenstore control node)",
+                       d->domid, d->cfg.name);
+    for (int waited = 0; waited < SUSPEND_WAIT_MS; waited += 10) {
+        int rc = m->b->ops->getinfo(m->b, d->domid, &i);
+        if (rc || i.domain != d->domid)
+            return db_errf(err, errlen, "domain %u went away while suspending", d->domid);
+        if (suspended(&i)) return 0;
+        if (i.flags & XEN_DOMINF_shutdown)
+            return db_errf(err, errlen, "domain %u shut down instead of suspending", d->domid);
+        for (int k = 0; k < MGR_MAX_DOMS; k++)
+            if (m->dom[k].used) mgr_console_poll(m, &m->dom[k]);
+        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+    }
+    return db_errf(err, errlen, "domain %u did not suspend in %d s", d->domid, SUSPEND_WAIT_MS / 1000);
+}
+
+/* The image into the store as NAME; takes w's buffer. */
+static int store(struct mgr *m, const char *name, struct save_buf *w, char *err, size_t errlen)
+{
+    if (hostfiles_reserve(&m->host, w->len, err, errlen)) {
+        save_free(w);
+        return -1;
+    }
+    uint8_t *fit = realloc(w->data, w->len); /* the store keeps it: no slack */
+    if (fit) w->data = fit;
+    hostfiles_add(&m->host, name, w->data, w->len, dc_crc32(0, w->data, w->len));
+    w->data = NULL;
+    return 0;
+}
+
+void xl_save(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
+{
+    char err[MGR_ERR_LEN], text[16384];
+    const char *name = c->pos[1];
+    int checkpoint = c->console; /* -c */
+    struct mgr_dom *d = mgr_find(m, c->pos[0]);
+    if (!d || d->domid == m->b->self) {
+        say(s, "xl: %s", d ? "the builder cannot save itself" : "no such domain");
+        return;
+    }
+    int tl = save_cfg_text(&d->cfg, text, sizeof(text));
+    if (tl < 0) {
+        say(s, "xl: the config of %s does not fit a save image", d->cfg.name);
+        return;
+    }
+    if (suspend(m, d, err, sizeof(err))) {
+        say(s, "xl: %s", err);
+        return;
+    }
+    struct save_buf w;
+    int rc = save_domain(m->b, d->domid, text, (size_t)tl, &w, err, sizeof(err));
+    size_t len = w.len;
+    if (!rc) rc = store(m, name, &w, err, sizeof(err));
+    if (rc || checkpoint) {
+        int r2 = m->b->ops->resume(m->b, d->domid);
+        if (rc) {
+            say(s, "xl: save of %s failed: %s; %s", d->cfg.name, err,
+                r2 ? "it stays suspended" : "it runs on");
+            return;
+        }
+        if (r2) {
+            say(s, "xl: saved %s as %s, but it cannot run on: %s", d->cfg.name, name, strerror(-r2));
+            return;
+        }
+        say(s, "saved domain %u (%s) as %s (%zu bytes), checkpoint: it runs on", d->domid, d->cfg.name, name,
+            len);
+        return;
+    }
+    char was[DOM_NAME_MAX + 16];
+    snprintf(was, sizeof(was), "%u (%s)", d->domid, d->cfg.name);
+    if (mgr_destroy(m, d, err, sizeof(err))) {
+        say(s, "xl: saved as %s, but %s", name, err);
+        return;
+    }
+    say(s, "saved domain %s as %s (%zu bytes)", was, name, len);
+}
+
+void xl_restore(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
+{
+    static struct domcfg cfg;
+    char err[MGR_ERR_LEN];
+    struct save_image im;
+    const struct hostfile *f = hostfiles_find(&m->host, c->arg, 0, 0, 0);
+    if (!f) {
+        say(s, "xl: %s: no such save image (xl save, or scripts/xl put)", c->arg);
+        return;
+    }
+    if (save_parse(f->data, f->len, &im, err, sizeof(err)) ||
+        domcfg_parse(c->arg, im.cfg, im.cfg_len, &cfg, err, sizeof(err))) {
+        say(s, "xl: %s: %s", c->arg, err);
+        return;
+    }
+    struct mgr_dom *old = mgr_find(m, cfg.name), *d = NULL;
+    for (int i = 0; !old && !d && i < MGR_MAX_DOMS; i++)
+        d = m->dom[i].used ? NULL : &m->dom[i];
+    if (old || !d) {
+        say(s, "xl: %s", old ? "a domain of that name exists" : "too many domains");
+        return;
+    }
+    struct build_in in = { &cfg, NULL, 0, NULL, 0, 0, m->xenstore_domid, 0 };
+    struct build_out o;
+    if (restore_domain(m->b, &im, &in, &o, err, sizeof(err))) {
+        say(s, "xl: restore of %s failed: %s", c->arg, err);
+        return;
+    }
+    memset(d, 0, sizeof(*d));
+    d->cfg = cfg;
+    d->start_paused = c->paused;
+    snprintf(d->cfg_path, sizeof(d->cfg_path), "restored from %.200s", c->arg);
+    if (mgr_start_built(m, d, &o, 0, err, sizeof(err))) {
+        memset(d, 0, sizeof(*d));
+        say(s, "xl: restore of %s failed: %s", c->arg, err);
+        return;
+    }
+    mgr_logf(m, "domain-builder: restored domain %u (%s) from %s", d->domid, d->cfg.name, c->arg);
+    say(s, "restored domain %u (%s)%s", d->domid, d->cfg.name, c->paused ? ", paused" : "");
+}

@@ -1,0 +1,367 @@
+/* Save and restore against the fake back end (docs/save-restore.md): a
+ * built domain is made to look suspended as Linux leaves itself (p2m
+ * published through shared_info, console and store frames as PFNs in
+ * start_info, vCPU 0's rdx the start_info frame), saved, checked, and
+ * restored onto fresh frames; every damaged or hostile image is refused
+ * before anything is created. */
+#include "unit.h"
+#include "backend/backend_fake.h"
+#include "build/build.h"
+#include "build/pgtable.h"
+#include "cfg/domcfg.h"
+#include "decompress.h"
+#include "mkelf.h"
+#include "save/canon.h"
+#include "save/cfgtext.h"
+#include "save/save.h"
+#include "save/stream.h"
+#include "shell/xl.h"
+#include "public/tessera.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <xen/sched.h>
+#include <xen/domctl.h>
+
+static uint8_t img[1 << 20];
+
+static const struct mkelf_opts tiny = {
+    .virt_base = 0xffffffff80000000ull,
+    .paddr = 0x200000,
+    .text_size = 0x3000,
+    .data_size = 0x1000,
+    .bss = 0x1000,
+    .entry_off = 0x100,
+};
+
+static uint64_t *page(struct backend *b, uint64_t mfn) { return (uint64_t *)fake_frame(b, mfn); }
+
+/* The guest's translation of va through the tables rooted at l4 (leaf entry). */
+static uint64_t walk(struct backend *b, uint64_t l4, uint64_t va)
+{
+    uint64_t t = l4;
+    for (int shift = 39; shift >= 12; shift -= 9) {
+        uint64_t e = page(b, t)[(va >> shift) & 511];
+        if (!(e & 1)) return 0;
+        if (shift == 12) return e;
+        t = (e & 0x000ffffffffff000ull) >> 12;
+    }
+    return 0;
+}
+
+static struct domcfg cfg;
+static struct build_out bo;
+static uint64_t p2m[1024];
+
+/* Builds a 4 MiB domain and leaves it as a suspended Linux would be. */
+static uint32_t suspended_guest(struct backend *b)
+{
+    char err[256] = "";
+    memset(&cfg, 0, sizeof(cfg));
+    strcpy(cfg.name, "tiny");
+    strcpy(cfg.kernel, "tiny.elf");
+    strcpy(cfg.cmdline, "count \"quoted\"");
+    cfg.memory_mb = cfg.maxmem_mb = 4;
+    cfg.vcpus = 1;
+    cfg.caps = TESSERA_CAP_CONSOLE;
+    cfg.max_evtchn_port = 1023;
+    cfg.max_grant_frames = 32;
+    size_t len = mkelf(img, sizeof(img), &tiny);
+    struct build_in in = { &cfg, img, len, NULL, 0, 0, 7, 0 };
+    if (build_domain(b, &in, &bo, err, sizeof(err))) return 0;
+    struct fake_dom *d = &fake_of(b)->dom[bo.domid];
+    const struct layout *l = &bo.layout;
+    for (uint64_t i = 0; i < l->nr_pages; i++)
+        p2m[i] = page(b, walk(b, d->l4_mfn, l->p2m_va + ((i / 512) << 12)) >> 12)[i % 512];
+    /* memory the guest wrote: each free page says its pfn */
+    for (uint64_t pfn = l->map_end_pfn; pfn < l->nr_pages; pfn++)
+        page(b, p2m[pfn])[7] = 0x5a5a000000000000ull | pfn;
+    /* its p2m published as Linux does: a frame list at the last pfn, the list of lists before it */
+    uint64_t fl = l->nr_pages - 1, fll = l->nr_pages - 2;
+    memset(page(b, p2m[fl]), 0, 4096);
+    memset(page(b, p2m[fll]), 0, 4096);
+    for (uint64_t i = 0; i < l->p2m_pages; i++)
+        page(b, p2m[fl])[i] = p2m[l->p2m_pfn + i];
+    page(b, p2m[fll])[0] = p2m[fl];
+    struct shared_info *si = (void *)fake_frame(b, d->shared_info_mfn);
+    si->arch.max_pfn = l->nr_pages;
+    si->arch.pfn_to_mfn_frame_list_list = p2m[fll];
+    start_info_t *st = (void *)fake_frame(b, p2m[l->start_info_pfn]);
+    st->console.domU.mfn = l->console_pfn; /* Linux's pre-suspend */
+    st->store_mfn = l->store_pfn;
+    b->ops->unpause(b, bo.domid);
+    d->ctx.user_regs.rdx = p2m[l->start_info_pfn]; /* HYPERVISOR_suspend(start_info mfn) */
+    d->ctx.user_regs.rax = 0;
+    fake_shutdown(b, bo.domid, SHUTDOWN_suspend);
+    return bo.domid;
+}
+
+static int parse(const uint8_t *data, size_t len, char *err, size_t errlen)
+{
+    struct save_image im;
+    return save_parse(data, len, &im, err, errlen);
+}
+
+/* Rewrites the CRC of the record at off after a test changed it. */
+static void reseal(uint8_t *data, size_t off)
+{
+    uint32_t len;
+    memcpy(&len, data + off + 4, 4);
+    size_t padded = ((size_t)len + 7) & ~(size_t)7;
+    uint32_t crc = dc_crc32(0, data + off, 8 + padded);
+    memcpy(data + off + 8 + padded, &crc, 4);
+}
+
+/* Offset of the first record of this type. */
+static size_t find_rec(const uint8_t *data, size_t len, uint32_t type)
+{
+    for (size_t off = SAVE_HDR_LEN; off + 8 <= len;) {
+        uint32_t t, n;
+        memcpy(&t, data + off, 4);
+        memcpy(&n, data + off + 4, 4);
+        if (t == type) return off;
+        off += 8 + (((size_t)n + 7) & ~(size_t)7) + 8;
+    }
+    return 0;
+}
+
+static void expect_refused(const uint8_t *data, size_t len, const char *want, const char *what)
+{
+    char err[256] = "";
+    int rc = parse(data, len, err, sizeof(err));
+    CHECK(rc == -1 && strstr(err, want), "%s: refused with \"%s\" (got %d \"%s\")", what, want, rc, err);
+}
+
+static void hostile(const struct save_buf *w)
+{
+    uint8_t *c = malloc(w->len);
+    memcpy(c, w->data, w->len);
+    expect_refused(c, 10, "no TESSAVE header", "a 10-byte file");
+    c[0] = 'X';
+    expect_refused(c, w->len, "not a Tessera save image", "wrong magic");
+    memcpy(c, w->data, w->len);
+    c[8] = 2;
+    expect_refused(c, w->len, "version 2, this builder reads version 1", "wrong version");
+    memcpy(c, w->data, w->len);
+    c[w->len / 2] ^= 0x40;
+    expect_refused(c, w->len, "bad checksum", "a flipped bit in the pages");
+    memcpy(c, w->data, w->len);
+    expect_refused(c, w->len - 4096, "truncated", "truncated by a page");
+    expect_refused(c, w->len - 16, "truncated", "END record cut off");
+    expect_refused(c, SAVE_HDR_LEN, "truncated", "header only");
+    /* well-sealed but wrong contents */
+    size_t pd = find_rec(c, w->len, SREC_PAGE_DATA);
+    uint64_t e;
+    memcpy(&e, c + pd + 16, 8);
+    uint64_t bad = e | 0xfffff;
+    memcpy(c + pd + 16, &bad, 8);
+    reseal(c, pd);
+    expect_refused(c, w->len, "out of range", "a pfn beyond the p2m");
+    bad = (e & SAVE_PFN_MASK) | 0x5ull << 60;
+    memcpy(c + pd + 16, &bad, 8);
+    reseal(c, pd);
+    expect_refused(c, w->len, "unknown type", "a reserved page type");
+    memcpy(c, w->data, w->len);
+    size_t vc = find_rec(c, w->len, SREC_VCPU);
+    c[vc] = 9;
+    reseal(c, vc);
+    expect_refused(c, w->len, "unknown record type 9", "an unknown record");
+    c[vc] = SREC_CONFIG;
+    reseal(c, vc);
+    expect_refused(c, w->len, "record 2 twice", "a second CONFIG record");
+    memcpy(c, w->data, w->len);
+    size_t dm = find_rec(c, w->len, SREC_DOMAIN);
+    c[dm + 8] = 9; /* vcpus */
+    reseal(c, dm);
+    expect_refused(c, w->len, "DOMAIN record: 9 vCPUs", "nine vCPUs");
+    free(c);
+    uint8_t *longer = malloc(w->len + 8);
+    memcpy(longer, w->data, w->len);
+    memset(longer + w->len, 0, 8);
+    expect_refused(longer, w->len + 8, "after its END record", "bytes after END");
+    free(longer);
+}
+
+static void check_restored(struct backend *b, uint32_t id, const struct build_out *o)
+{
+    struct fake_dom *d = &fake_of(b)->dom[id];
+    const struct layout *l = &bo.layout;
+    uint64_t np[1024];
+    int bad = 0;
+    CHECK(d->paused && !d->ran && d->mappings == 0 && fake_of(b)->live_maps == 0 && d->ctx_set,
+          "restored: paused, not run, no mapping, vCPU 0 set");
+    CHECK(d->tot_pages == l->nr_pages, "restored: %llu pages", (unsigned long long)d->tot_pages);
+    /* the guest's p2m, read through its restored tables, names the new frames */
+    for (uint64_t i = 0; i < l->nr_pages; i++) {
+        np[i] = page(b, walk(b, d->l4_mfn, l->p2m_va + ((i / 512) << 12)) >> 12)[i % 512];
+        bad += fake_of(b)->owner[np[i]] != id;
+    }
+    CHECK(!bad, "restored: the guest's p2m names its own new frames (%d not)", bad);
+    for (uint64_t pfn = 0; pfn < l->map_end_pfn; pfn++)
+        bad += (walk(b, d->l4_mfn, l->virt_base + (pfn << 12)) >> 12 & 0xffffffffffull) != np[pfn];
+    CHECK(!bad, "restored: page tables map each pfn's new frame (%d wrong)", bad);
+    for (uint64_t pfn = l->map_end_pfn; pfn < l->nr_pages - 2; pfn++)
+        bad += page(b, np[pfn])[7] != (0x5a5a000000000000ull | pfn);
+    CHECK(!bad, "restored: memory contents (%d pages wrong)", bad);
+    CHECK(d->l4_mfn == np[l->l4_pfn] && d->ctx.ctrlreg[3] == np[l->l4_pfn] << 12,
+          "restored: L4 pinned, CR3 in machine form");
+    CHECK(d->ctx.user_regs.rdx == np[l->start_info_pfn] && d->ctx.user_regs.rax == 0,
+          "restored: rdx the new start_info frame, the suspend returns 0");
+    const start_info_t *st = (const void *)fake_frame(b, np[l->start_info_pfn]);
+    CHECK(st->console.domU.mfn == np[l->console_pfn] && st->store_mfn == np[l->store_pfn] &&
+              st->console.domU.evtchn == o->console_port && st->store_evtchn == o->store_port &&
+              st->shared_info == d->shared_info_mfn << 12,
+          "restored: start_info has the new console, store and shared info");
+    CHECK(o->console_mfn == np[l->console_pfn] && o->store_mfn == np[l->store_pfn],
+          "restored: console and store frames reported");
+}
+
+static void test_roundtrip(void)
+{
+    struct backend *b = backend_fake_new(1 << 14);
+    char err[256] = "", text[4096];
+    uint32_t id = suspended_guest(b);
+    CHECK(id != 0, "a suspended guest");
+    if (!id) return backend_fake_free(b);
+    int tl = save_cfg_text(&cfg, text, sizeof(text));
+    CHECK(tl > 0, "config as text");
+    struct domcfg again;
+    CHECK(tl > 0 && !domcfg_parse("saved", text, (size_t)tl, &again, err, sizeof(err)) &&
+              !strcmp(again.cmdline, cfg.cmdline) && again.caps == cfg.caps && again.memory_mb == 4,
+          "the text parses back to the same config: %s", err);
+
+    struct save_buf w;
+    CHECK(save_domain(b, 99, text, (size_t)tl, &w, err, sizeof(err)) == -1 && strstr(err, "no domain 99"),
+          "save of a missing domain: %s", err);
+    struct fake_dom *d = &fake_of(b)->dom[id];
+    d->reason = SHUTDOWN_poweroff;
+    CHECK(save_domain(b, id, text, (size_t)tl, &w, err, sizeof(err)) == -1 &&
+              strstr(err, "has not suspended"),
+          "save of a domain that did not suspend: %s", err);
+    d->reason = SHUTDOWN_suspend;
+    int rc = save_domain(b, id, text, (size_t)tl, &w, err, sizeof(err));
+    CHECK(rc == 0, "save: %s", err);
+    if (rc) return backend_fake_free(b);
+    CHECK(fake_of(b)->live_maps == 0 && d->paused, "save: no mapping left, domain paused");
+    struct save_image im;
+    rc = save_parse(w.data, w.len, &im, err, sizeof(err));
+    CHECK(rc == 0 && im.dom.nr_pfns == bo.layout.nr_pages && im.dom.vcpus == 1 &&
+              im.dom.start_info_pfn == bo.layout.start_info_pfn && im.nr_pages == bo.layout.nr_pages,
+          "the image parses: %llu pages, start_info pfn %llu: %s", (unsigned long long)im.nr_pages,
+          (unsigned long long)im.dom.start_info_pfn, err);
+    /* canonical form: the saved L4 names PFNs, not MFNs */
+    const uint8_t *pos = NULL, *data;
+    const uint64_t *ents;
+    uint32_t count;
+    int l4s = 0, canon = 0;
+    while (!rc && !save_next_pages(&im, &pos, &count, &ents, &data))
+        for (uint32_t i = 0, k = 0; i < count; i++) {
+            if (save_pfn_type(ents[i]) == (XEN_DOMCTL_PFINFO_L4TAB | XEN_DOMCTL_PFINFO_LPINTAB)) {
+                l4s++;
+                canon = ((const uint64_t *)(data + (size_t)k * 4096))[511] >> 12 == (bo.layout.l4_pfn + 1);
+            }
+            k += save_type_has_data(save_pfn_type(ents[i]));
+        }
+    CHECK(l4s == 1 && canon, "one pinned L4 saved, its entries hold PFNs");
+    hostile(&w);
+
+    /* a checkpoint: the domain runs on, its suspend cancelled */
+    CHECK(b->ops->resume(b, id) == 0 && !d->shutdown && !d->paused && d->ctx.user_regs.rax == 1,
+          "resume after a checkpoint: running, suspend returns 1");
+    CHECK(b->ops->destroy(b, id) == 0, "the saved domain destroyed");
+
+    /* restore; a config too small for the image fails and leaves nothing */
+    struct domcfg rcfg;
+    domcfg_parse("saved", im.cfg, im.cfg_len, &rcfg, err, sizeof(err));
+    struct build_in in = { &rcfg, NULL, 0, NULL, 0, 0, 7, 0 };
+    struct build_out o;
+    uint64_t free0, total;
+    uint32_t cpus;
+    b->ops->physinfo(b, &total, &free0, &cpus);
+    rcfg.maxmem_mb = 2;
+    rc = restore_domain(b, &im, &in, &o, err, sizeof(err));
+    uint64_t free1;
+    b->ops->physinfo(b, &total, &free1, &cpus);
+    db_dominfo info;
+    CHECK(rc == -1 && free1 == free0 && b->ops->getinfo(b, 1, &info) == -ESRCH && fake_of(b)->live_maps == 0,
+          "restore into 2 MiB refused, nothing left: %s", err);
+    rcfg.maxmem_mb = 4;
+    rc = restore_domain(b, &im, &in, &o, err, sizeof(err));
+    CHECK(rc == 0, "restore: %s", err);
+    if (!rc) check_restored(b, o.domid, &o);
+    save_free(&w);
+    backend_fake_free(b);
+}
+
+/* The m2p used for canonical frames refuses a frame at two pfns. */
+static void test_canon(void)
+{
+    uint64_t p[4] = { 10, 20, SAVE_NO_FRAME, 30 }, dup[3] = { 5, 6, 5 };
+    struct save_m2p m;
+    CHECK(save_m2p_build(&m, p, 4) == 0 && save_m2p_lookup(&m, 30) == 3 && save_m2p_lookup(&m, 20) == 1 &&
+              save_m2p_lookup(&m, 11) == SAVE_NO_FRAME,
+          "m2p from a p2m with a hole");
+    save_m2p_free(&m);
+    CHECK(save_m2p_build(&m, dup, 3) == -1, "a frame at two pfns refused");
+}
+
+static char said[8][300];
+static int nsaid;
+static void take(void *ctx, const char *line)
+{
+    (void)ctx;
+    if (nsaid < 8) snprintf(said[nsaid++], sizeof(said[0]), "%s", line);
+}
+
+static const char *xl(struct mgr *m, struct xl_session *s, const char *line)
+{
+    nsaid = 0;
+    said[0][0] = 0;
+    xl_exec(m, s, line);
+    return said[0];
+}
+
+/* The xl verbs through the manager: refusals, then a restore from the store. */
+static void test_xl_verbs(void)
+{
+    static struct mgr m;
+    static struct xl_session s;
+    struct backend *b = backend_fake_new(1 << 14);
+    char err[256] = "", text[4096];
+    uint32_t id = suspended_guest(b);
+    int tl = save_cfg_text(&cfg, text, sizeof(text));
+    struct save_buf w;
+    int rc = id && tl > 0 ? save_domain(b, id, text, (size_t)tl, &w, err, sizeof(err)) : -1;
+    CHECK(rc == 0, "a saved image: %s", err);
+    if (rc) return backend_fake_free(b);
+    b->ops->destroy(b, id);
+    mgr_init(&m, b);
+    s.out = (struct db_out){ take, NULL, NULL };
+    m.xenstore_domid = BUILD_NO_XENSTORE;
+    static const uint8_t junk[32] = { 'T', 'E', 'S', 'S', 'A', 'V', 'E', '\n', 1, [16] = 0xde };
+    hostfiles_add(&m.host, "junk", memcpy(malloc(sizeof(junk)), junk, sizeof(junk)), sizeof(junk), 0);
+    CHECK_STR(xl(&m, &s, "xl restore junk"), "xl: junk: save image header damaged (checksum)",
+              "a damaged header refused");
+    CHECK_STR(xl(&m, &s, "xl restore nosuch"), "xl: nosuch: no such save image (xl save, or scripts/xl put)",
+              "a missing image");
+    CHECK_STR(xl(&m, &s, "xl save nosuch x"), "xl: no such domain", "save of a missing domain");
+    CHECK_STR(xl(&m, &s, "xl save tiny"), "xl: usage: xl save [-c] DOMAIN NAME", "save usage");
+    db_dominfo info;
+    CHECK(b->ops->getinfo(b, 1, &info) == -ESRCH, "nothing created by the refusals");
+    hostfiles_add(&m.host, "tiny.sav", w.data, w.len, 0);
+    CHECK_STR(xl(&m, &s, "xl restore tiny.sav"), "restored domain 1 (tiny)", "xl restore");
+    struct mgr_dom *d = mgr_find(&m, "tiny");
+    struct fake_dom *fd = &fake_of(b)->dom[1];
+    CHECK(d && d->cons && fd->ran && !fd->paused && fake_of(b)->live_maps == 0,
+          "restored: managed, console connected, running, no mapping left");
+    CHECK_STR(xl(&m, &s, "xl restore tiny.sav"), "xl: a domain of that name exists",
+              "a second restore of a running name refused");
+    backend_fake_free(b);
+}
+
+void test_save(void)
+{
+    test_canon();
+    test_roundtrip();
+    test_xl_verbs();
+}
