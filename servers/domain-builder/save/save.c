@@ -46,10 +46,13 @@ static int read_frames(struct saver *s, const uint64_t *mfns, size_t n, void *ds
 /* The guest's p2m, as its frame-list list in shared_info describes it. */
 static int read_p2m(struct saver *s, uint64_t shinfo_mfn)
 {
-    static struct shared_info si;
-    if (read_frames(s, &shinfo_mfn, 1, &si)) return -1;
-    s->nr_pfns = si.arch.max_pfn;
-    uint64_t fll = si.arch.pfn_to_mfn_frame_list_list;
+    static union {
+        struct shared_info si;
+        uint8_t page[4096];
+    } u;
+    if (read_frames(s, &shinfo_mfn, 1, u.page)) return -1;
+    s->nr_pfns = u.si.arch.max_pfn;
+    uint64_t fll = u.si.arch.pfn_to_mfn_frame_list_list;
     if (!s->nr_pfns || s->nr_pfns > SAVE_MAX_PFNS || !fll)
         return db_errf(s->err, s->errlen,
                        "domain %u has no usable p2m (max_pfn %llu, "

@@ -70,7 +70,7 @@ static uint32_t suspended_guest(struct backend *b)
     struct build_in in = { &cfg, img, len, NULL, 0, 0, 7, 0 };
     if (build_domain(b, &in, &bo, err, sizeof(err))) return 0;
     struct fake_dom *d = &fake_of(b)->dom[bo.domid];
-    const struct layout *l = &bo.layout;
+    const struct pv_layout *l = &bo.layout;
     for (uint64_t i = 0; i < l->nr_pages; i++)
         p2m[i] = page(b, walk(b, d->l4_mfn, l->p2m_va + ((i / 512) << 12)) >> 12)[i % 512];
     /* memory the guest wrote: each free page says its pfn */
@@ -185,7 +185,7 @@ static void hostile(const struct save_buf *w)
 static void check_restored(struct backend *b, uint32_t id, const struct build_out *o)
 {
     struct fake_dom *d = &fake_of(b)->dom[id];
-    const struct layout *l = &bo.layout;
+    const struct pv_layout *l = &bo.layout;
     uint64_t np[1024];
     int bad = 0;
     CHECK(d->paused && !d->ran && d->mappings == 0 && fake_of(b)->live_maps == 0 && d->ctx_set,
