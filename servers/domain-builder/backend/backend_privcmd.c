@@ -113,15 +113,22 @@ static int p_assign_device(struct backend *b, uint32_t domid, uint32_t sbdf)
     return pc_domctl(b, &d);
 }
 
-static int p_setvcpucontext(struct backend *b, uint32_t domid, uint32_t vcpu, struct vcpu_guest_context *ctx)
+/* set- or getvcpucontext */
+static int vcpu_context(struct backend *b, uint32_t cmd, uint32_t domid, uint32_t vcpu,
+                        struct vcpu_guest_context *ctx)
 {
     struct xen_domctl d;
     memset(&d, 0, sizeof(d));
-    d.cmd = XEN_DOMCTL_setvcpucontext;
+    d.cmd = cmd;
     d.domain = (domid_t)domid;
     d.u.vcpucontext.vcpu = vcpu;
     set_xen_guest_handle(d.u.vcpucontext.ctxt, ctx);
     return pc_domctl(b, &d);
+}
+
+static int p_setvcpucontext(struct backend *b, uint32_t domid, uint32_t vcpu, struct vcpu_guest_context *ctx)
+{
+    return vcpu_context(b, XEN_DOMCTL_setvcpucontext, domid, vcpu, ctx);
 }
 
 static int p_getinfo(struct backend *b, uint32_t domid, db_dominfo *out)
@@ -203,13 +210,7 @@ static int p_pin_l4(struct backend *b, uint32_t domid, uint64_t mfn) { return p_
 
 static int p_getvcpucontext(struct backend *b, uint32_t domid, uint32_t vcpu, struct vcpu_guest_context *ctx)
 {
-    struct xen_domctl d;
-    memset(&d, 0, sizeof(d));
-    d.cmd = XEN_DOMCTL_getvcpucontext;
-    d.domain = (domid_t)domid;
-    d.u.vcpucontext.vcpu = vcpu;
-    set_xen_guest_handle(d.u.vcpucontext.ctxt, ctx);
-    return pc_domctl(b, &d);
+    return vcpu_context(b, XEN_DOMCTL_getvcpucontext, domid, vcpu, ctx);
 }
 
 static int p_frame_types(struct backend *b, uint32_t domid, uint64_t *mfns, size_t n)
