@@ -10,7 +10,6 @@
 #include <string.h>
 #include <xen/domctl.h>
 
-#define P2M_INVALID (~0ull) /* what Linux keeps for a PFN without a frame */
 
 struct restorer {
     struct backend *b;
@@ -101,9 +100,11 @@ static int guest_p2m(struct restorer *r)
         if (mfn == SAVE_NO_FRAME) return db_errf(r->err, r->errlen, "p2m frame %zu has no page", f);
         uint64_t *t = r->b->ops->map(r->b, r->out->domid, &mfn, 1);
         if (!t) return db_errf(r->err, r->errlen, "cannot map p2m frame %zu", f);
+        /* entries of PFNs without a page keep what the guest had there
+         * (Linux's missing and identity markers; its shared "missing" page) */
         for (uint64_t i = 0; i < 512; i++) {
             uint64_t pfn = f * 512 + i;
-            t[i] = pfn < img->dom.nr_pfns && r->p2m[pfn] != SAVE_NO_FRAME ? r->p2m[pfn] : P2M_INVALID;
+            if (pfn < img->dom.nr_pfns && r->p2m[pfn] != SAVE_NO_FRAME) t[i] = r->p2m[pfn];
         }
         r->b->ops->unmap(r->b, t, 1);
     }

@@ -43,7 +43,50 @@ static int read_frames(struct saver *s, const uint64_t *mfns, size_t n, void *ds
     return 0;
 }
 
-/* The guest's p2m, as its frame-list list in shared_info describes it. */
+/* The MFNs of the p2m's pages through the frame-list list (the older
+ * interface): fll -> frame lists -> p2m frames. */
+static int p2m_frames_fll(struct saver *s, uint64_t fll, uint64_t *frames, size_t nframes)
+{
+    size_t nlists = (nframes + 511) / 512;
+    uint64_t *lists = malloc(512 * 8), *all = malloc(nlists * 4096);
+    int rc = lists && all ? read_frames(s, &fll, 1, lists) : db_errf(s->err, s->errlen, "out of memory");
+    for (size_t i = 0; !rc && i < nlists; i++)
+        if (!P2M_VALID(lists[i]))
+            rc = db_errf(s->err, s->errlen, "p2m frame list %zu at bad mfn %#llx", i,
+                         (unsigned long long)lists[i]);
+    if (!rc) rc = read_frames(s, lists, nlists, all);
+    if (!rc) memcpy(frames, all, nframes * 8);
+    free(lists);
+    free(all);
+    return rc;
+}
+
+/* Linux given SIF_VIRT_P2M_4TOOLS publishes no frame lists: its p2m is a
+ * virtual array at p2m_vaddr in the page tables rooted at p2m_cr3, walked
+ * here as Xen's saver walks it (each level's last table kept). */
+static int p2m_frames_virtual(struct saver *s, uint64_t cr3, uint64_t vaddr, uint64_t *frames, size_t nframes)
+{
+    static uint64_t table[4][512];
+    uint64_t held[4] = { ~0ull, ~0ull, ~0ull, ~0ull };
+    if (vaddr & 4095)
+        return db_errf(s->err, s->errlen, "p2m at unaligned address %#llx", (unsigned long long)vaddr);
+    for (size_t i = 0; i < nframes; i++) {
+        uint64_t va = vaddr + i * 4096, mfn = xen_cr3_to_pfn(cr3);
+        for (int l = 3; l >= 0; l--) {
+            if (held[l] != mfn && read_frames(s, &mfn, 1, table[l])) return -1;
+            held[l] = mfn;
+            uint64_t e = table[l][(va >> (12 + 9 * l)) & 511];
+            if (!(e & 1) || (l && (e & 0x80)))
+                return db_errf(s->err, s->errlen, "p2m page %zu (va %#llx) not mapped at level %d", i,
+                               (unsigned long long)va, l + 1);
+            mfn = (e & 0x000ffffffffff000ull) >> 12;
+        }
+        frames[i] = mfn;
+    }
+    return 0;
+}
+
+/* The guest's p2m, as shared_info.arch describes it. */
 static int read_p2m(struct saver *s, uint64_t shinfo_mfn)
 {
     static union {
@@ -52,40 +95,33 @@ static int read_p2m(struct saver *s, uint64_t shinfo_mfn)
     } u;
     if (read_frames(s, &shinfo_mfn, 1, u.page)) return -1;
     s->nr_pfns = u.si.arch.max_pfn;
-    uint64_t fll = u.si.arch.pfn_to_mfn_frame_list_list;
-    if (!s->nr_pfns || s->nr_pfns > SAVE_MAX_PFNS || !fll)
+    uint64_t fll = u.si.arch.pfn_to_mfn_frame_list_list, cr3 = u.si.arch.p2m_cr3;
+    if (!s->nr_pfns || s->nr_pfns > SAVE_MAX_PFNS || (!cr3 && !fll))
         return db_errf(s->err, s->errlen,
                        "domain %u has no usable p2m (max_pfn %llu, "
-                       "frame-list list %#llx): it never published it",
-                       s->domid, (unsigned long long)s->nr_pfns, (unsigned long long)fll);
-    size_t nframes = (size_t)((s->nr_pfns + 511) / 512), nlists = (nframes + 511) / 512;
-    uint64_t *lists = malloc(512 * 8), *frames = malloc(nlists * 4096);
+                       "frame-list list %#llx, p2m_cr3 %#llx): it never published it",
+                       s->domid, (unsigned long long)s->nr_pfns, (unsigned long long)fll,
+                       (unsigned long long)cr3);
+    size_t nframes = (size_t)((s->nr_pfns + 511) / 512);
+    uint64_t *frames = malloc(nframes * 8);
     s->p2m = malloc(nframes * 4096);
     s->types = malloc(s->nr_pfns * 8);
-    int rc = lists && frames && s->p2m && s->types
+    int rc = frames && s->p2m && s->types
                  ? 0
                  : db_errf(s->err, s->errlen, "out of memory for a p2m of %llu pages",
                            (unsigned long long)s->nr_pfns);
-    if (!rc) rc = read_frames(s, &fll, 1, lists);
-    for (size_t i = 0; !rc && i < nlists; i++)
-        if (!P2M_VALID(lists[i]))
-            rc = db_errf(s->err, s->errlen, "p2m frame list %zu at bad mfn %#llx", i,
-                         (unsigned long long)lists[i]);
-    if (!rc) rc = read_frames(s, lists, nlists, frames);
+    if (!rc)
+        rc = cr3 ? p2m_frames_virtual(s, cr3, u.si.arch.p2m_vaddr, frames, nframes)
+                 : p2m_frames_fll(s, fll, frames, nframes);
     for (size_t i = 0; !rc && i < nframes; i++)
         if (!P2M_VALID(frames[i]))
             rc = db_errf(s->err, s->errlen, "p2m frame %zu at bad mfn %#llx", i,
                          (unsigned long long)frames[i]);
     if (!rc) rc = read_frames(s, frames, nframes, s->p2m);
-    free(lists);
-    if (rc) {
-        free(frames);
-        return -1;
-    }
-    /* P2M_FRAMES wants their PFNs: kept in frames[] until the m2p exists */
-    memcpy(s->types, frames, nframes * 8);
+    /* P2M_FRAMES wants their PFNs: kept in types[] until the m2p exists */
+    if (!rc) memcpy(s->types, frames, nframes * 8);
     free(frames);
-    return 0;
+    return rc;
 }
 
 /* Page types from the hypervisor; PFNs without a frame of the domain are XTAB. */
@@ -196,7 +232,7 @@ int save_domain(struct backend *b, uint32_t domid, const char *cfg, size_t cfg_l
     }
     if (!rc) {
         dom.nr_pfns = s.nr_pfns;
-        save_begin(w);
+        save_begin(w, (size_t)s.nr_pfns * 4104 + (size_t)dom.vcpus * 8192 + SAVE_CFG_MAX);
         struct save_piece d = { &dom, sizeof(dom) }, c = { cfg, cfg_len }, f = { p2m_frames, nframes * 8 };
         size_t dom_at = w->len;
         save_record(w, SREC_DOMAIN, &d, 1);

@@ -34,9 +34,11 @@ static void put(struct save_buf *w, const void *p, size_t n)
 
 static void put32(struct save_buf *w, uint32_t v) { put(w, &v, 4); }
 
-void save_begin(struct save_buf *w)
+void save_begin(struct save_buf *w, size_t expect)
 {
     memset(w, 0, sizeof(*w));
+    w->data = malloc(expect);
+    w->cap = w->data ? expect : 0;
     put(w, SAVE_MAGIC, 8);
     put32(w, SAVE_VERSION);
     put32(w, 0);

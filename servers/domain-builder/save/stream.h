@@ -51,7 +51,9 @@ struct save_buf {
     size_t len, cap;
     int failed; /* out of memory: everything after is dropped */
 };
-void save_begin(struct save_buf *w);
+/* Starts an image; room for about `expect` bytes is taken at once (a large
+ * image is not grown by doubling in the builder's small memory). */
+void save_begin(struct save_buf *w, size_t expect);
 /* A record whose body is the pieces one after the other; padding and CRC added. */
 struct save_piece {
     const void *p;

@@ -53,8 +53,10 @@ static struct domcfg cfg;
 static struct build_out bo;
 static uint64_t p2m[1024];
 
-/* Builds a 4 MiB domain and leaves it as a suspended Linux would be. */
-static uint32_t suspended_guest(struct backend *b)
+/* Builds a 4 MiB domain and leaves it as a suspended Linux would be: its p2m
+ * published as frame lists, or (virt) as Linux does given SIF_VIRT_P2M_4TOOLS,
+ * a virtual array in the page tables p2m_cr3 names. */
+static uint32_t suspended_guest(struct backend *b, int virt)
 {
     char err[256] = "";
     memset(&cfg, 0, sizeof(cfg));
@@ -85,7 +87,9 @@ static uint32_t suspended_guest(struct backend *b)
     page(b, p2m[fll])[0] = p2m[fl];
     struct shared_info *si = (void *)fake_frame(b, d->shared_info_mfn);
     si->arch.max_pfn = l->nr_pages;
-    si->arch.pfn_to_mfn_frame_list_list = p2m[fll];
+    si->arch.pfn_to_mfn_frame_list_list = virt ? ~0ull : p2m[fll];
+    si->arch.p2m_cr3 = virt ? xen_pfn_to_cr3(d->l4_mfn) : 0;
+    si->arch.p2m_vaddr = virt ? l->p2m_va : 0;
     start_info_t *st = (void *)fake_frame(b, p2m[l->start_info_pfn]);
     st->console.domU.mfn = l->console_pfn; /* Linux's pre-suspend */
     st->store_mfn = l->store_pfn;
@@ -220,7 +224,7 @@ static void test_roundtrip(void)
 {
     struct backend *b = backend_fake_new(1 << 14);
     char err[256] = "", text[4096];
-    uint32_t id = suspended_guest(b);
+    uint32_t id = suspended_guest(b, 0);
     CHECK(id != 0, "a suspended guest");
     if (!id) return backend_fake_free(b);
     int tl = save_cfg_text(&cfg, text, sizeof(text));
@@ -328,11 +332,11 @@ static void test_xl_verbs(void)
     static struct xl_session s;
     struct backend *b = backend_fake_new(1 << 14);
     char err[256] = "", text[4096];
-    uint32_t id = suspended_guest(b);
+    uint32_t id = suspended_guest(b, 1);
     int tl = save_cfg_text(&cfg, text, sizeof(text));
     struct save_buf w;
     int rc = id && tl > 0 ? save_domain(b, id, text, (size_t)tl, &w, err, sizeof(err)) : -1;
-    CHECK(rc == 0, "a saved image: %s", err);
+    CHECK(rc == 0, "a saved image, the p2m found as a virtual array: %s", err);
     if (rc) return backend_fake_free(b);
     b->ops->destroy(b, id);
     mgr_init(&m, b);
