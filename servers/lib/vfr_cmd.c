@@ -120,9 +120,21 @@ int vfr_command(struct vfr *v, const char *line, char *outbuf, size_t outlen, ui
         }
         memcpy(nr, rs->r, i * sizeof(*nr));
         memcpy(nr + i, rs->r + i + 1, (rs->n - i - 1) * sizeof(*nr));
+        /* the rule's last counts: frames are handled between commands,
+         * so these are final (the control plane's accounting of a
+         * deleted rule) */
+        const struct vfr_rule *gone = &rs->r[i];
+        uint64_t pk = gone->pkts, by = gone->bytes, lim = gone->limited;
+        bool is_limit = gone->action == VFR_LIMIT;
+        vfr_rule_format(gone, text, sizeof(text));
         int rc = install(v, rs->dflt, nr, rs->n - 1, now, &o);
         free(nr);
-        if (rc > 0) say(&o, "deleted %u", i);
+        if (rc > 0) {
+            say(&o, "deleted %u: %s  [%llu pkts %llu bytes", i, text, (unsigned long long)pk,
+                (unsigned long long)by);
+            if (is_limit) say(&o, " %llu limited", (unsigned long long)lim);
+            say(&o, "]");
+        }
         return rc;
     }
     if (!strcmp(line, "default accept") || !strcmp(line, "default drop")) {

@@ -35,6 +35,7 @@ static uint64_t now(void *ctx)
 }
 
 static struct vfr vfr;
+static struct nb nb;
 
 /* Drops of spoofed frames go to the log at 1, 2, 4, 8 ... per port, so an
  * attack is visible without flooding the console. */
@@ -60,6 +61,11 @@ static void command(char *line)
     static char out[16384];
     line[strcspn(line, "\r\n")] = 0;
     if (!line[strspn(line, " \t")]) return;
+    if (!strcmp(line + strspn(line, " \t"), "vifs")) {
+        nb_stats_text(&nb, out, sizeof(out));
+        printf("%s\n", out);
+        return;
+    }
     int rc = vfr_command(&vfr, line, out, sizeof(out), now(NULL));
     printf("%s\n", out);
     if (rc == 1 && xs) {
@@ -103,7 +109,6 @@ int main(int argc, char **argv)
     else
         snprintf(vfr_dir, sizeof(vfr_dir), "/local/domain/%u/data/vfr", self);
 
-    static struct nb nb;
     static struct nbx nbx;
     static struct vdev_file vf = { .fd = -1 };
     static struct nb_nic nic;

@@ -123,6 +123,10 @@ int nb_vif_run(struct nb_vif *vif);
 /* A frame the NIC received (copied first: the device could change it
  * while the VFR looks at it). */
 void nb_nic_input(struct nb *b, const uint8_t *f, size_t len, const struct nb_meta *m);
+/* Each running vif's statistics, one line per vif ("vif5.0 tx N pkts N
+ * bytes N errors rx N pkts N bytes N dropped N errors csum-filled N
+ * gso-segmented N"), the console's "vifs" command. */
+void nb_stats_text(const struct nb *b, char *out, size_t len);
 
 /* Offload helpers (nb_offload.c). */
 /* Complete the TCP/UDP checksum of an IPv4/IPv6 frame whose checksum field

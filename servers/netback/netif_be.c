@@ -1,6 +1,7 @@
 /* netif request processing (see netback.h). */
 #include "netback.h"
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 struct nb_frame {
@@ -423,4 +424,26 @@ void nb_nic_input(struct nb *b, const uint8_t *f, size_t len, const struct nb_me
     if (b->nic_port < 0 || len > NB_MAX_FRAME) return;
     memcpy(b->nicf, f, len);
     vfr_input(b->vfr, b->nic_port, b->nicf, len, m, b->env.now(b->env.ctx));
+}
+
+void nb_stats_text(const struct nb *b, char *out, size_t len)
+{
+    size_t at = 0;
+    out[0] = 0;
+    for (int p = 0; p < VFR_MAX_PORTS && at < len; p++) {
+        const struct nb_vif *v = b->vif_of[p];
+        if (!v) continue;
+        const struct nb_stats *s = &v->st;
+        int n = snprintf(
+            out + at, len - at,
+            "%s%s tx %llu pkts %llu bytes %llu errors rx %llu pkts %llu bytes %llu dropped %llu errors "
+            "csum-filled %llu gso-segmented %llu",
+            at ? "\n" : "", b->vfr->port[p].cfg.name, (unsigned long long)s->tx_pkts,
+            (unsigned long long)s->tx_bytes, (unsigned long long)s->tx_errors, (unsigned long long)s->rx_pkts,
+            (unsigned long long)s->rx_bytes, (unsigned long long)s->rx_dropped,
+            (unsigned long long)s->rx_errors, (unsigned long long)s->csum_filled,
+            (unsigned long long)s->gso_segmented);
+        if (n < 0) break;
+        at += (size_t)n;
+    }
 }

@@ -47,8 +47,9 @@ static int is_mac(const char *v)
 
 static int check_vif(struct dc_ctx *c, const struct cfg_item *it)
 {
-    static const char *const keys[] = { "mac",   "bridge", "ip",   "backend",    "vifname", "script",
-                                        "model", "type",   "rate", "gatewaydev", NULL };
+    static const char *const keys[] = { "mac",     "bridge",   "ip",          "backend", "vifname",
+                                        "script",  "model",    "type",        "rate",    "gatewaydev",
+                                        "rx-rate", "rate-pps", "rx-rate-pps", NULL };
     char f[DOM_SPEC_MAX + 1];
     const char *p = it->str;
     while (next_field(&p, f, sizeof(f))) {

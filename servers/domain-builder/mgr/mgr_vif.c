@@ -77,11 +77,18 @@ int mgr_vif_parse(const char *spec, uint32_t fe, uint32_t devid, struct mgr_vif 
             strcpy(v->bridge, val);
         } else if (!strcmp(f, "backend") && strlen(val) < sizeof(v->backend)) {
             strcpy(v->backend, val);
-        } else if (!strcmp(f, "rate")) {
+        } else if (!strcmp(f, "rate") || !strcmp(f, "rx-rate")) {
             uint64_t bytes;
             uint32_t us;
             if (mgr_vif_rate(val, &bytes, &us)) return -1;
-            snprintf(v->rate, sizeof(v->rate), "%llu,%u", (unsigned long long)bytes, us);
+            char *to = f[0] == 'r' && f[1] == 'a' ? v->rate : v->rx_rate;
+            snprintf(to, sizeof(v->rate), "%llu,%u", (unsigned long long)bytes, us);
+        } else if (!strcmp(f, "rate-pps") || !strcmp(f, "rx-rate-pps")) {
+            char *end;
+            if (!isdigit((unsigned char)*val)) return -1;
+            unsigned long long n = strtoull(val, &end, 10);
+            if (*end || n == 0 || n > (1ull << 32)) return -1;
+            snprintf(f[0] == 'r' && f[1] == 'a' ? v->pps : v->rx_pps, sizeof(v->pps), "%llu", n);
         }
     }
     return 0;
@@ -96,12 +103,26 @@ int mgr_vif_nodes(const struct mgr_vif *v, uint32_t fe, uint32_t be, struct mgr_
     const struct {
         const char *dir, *name, *val;
     } list[] = {
-        { fdir, NULL, NULL },    { fdir, "backend", bdir },     { fdir, "backend-id", NULL },
-        { fdir, "handle", id },  { fdir, "mac", v->mac },       { fdir, "state", "1" },
-        { bdir, NULL, NULL },    { bdir, "frontend", fdir },    { bdir, "handle", id },
-        { bdir, "mac", v->mac }, { bdir, "type", "vif" },       { bdir, "bridge", v->bridge },
-        { bdir, "ip", v->ip },   { bdir, "rate", v->rate },     { bdir, "online", "1" },
-        { bdir, "state", "1" },  { bdir, "frontend-id", NULL },
+        { fdir, NULL, NULL },
+        { fdir, "backend", bdir },
+        { fdir, "backend-id", NULL },
+        { fdir, "handle", id },
+        { fdir, "mac", v->mac },
+        { fdir, "state", "1" },
+        { bdir, NULL, NULL },
+        { bdir, "frontend", fdir },
+        { bdir, "handle", id },
+        { bdir, "mac", v->mac },
+        { bdir, "type", "vif" },
+        { bdir, "bridge", v->bridge },
+        { bdir, "ip", v->ip },
+        { bdir, "rate", v->rate },
+        { bdir, "rx-rate", v->rx_rate },
+        { bdir, "rate-pps", v->pps },
+        { bdir, "rx-rate-pps", v->rx_pps },
+        { bdir, "online", "1" },
+        { bdir, "state", "1" },
+        { bdir, "frontend-id", NULL },
     };
     int k = 0;
     for (size_t i = 0; i < sizeof(list) / sizeof(list[0]) && k < max; i++) {
@@ -130,8 +151,10 @@ void mgr_xs_vifs(struct mgr *m, struct mgr_dom *d)
         struct mgr_vif v;
         struct mgr_vbd_node n[24];
         if (mgr_vif_parse(d->cfg.vif[i], d->domid, (uint32_t)i, &v)) {
-            mgr_logf(m, "domain-builder: %s: vif %d '%s': bad rate (RATE/s[@INTERVAL])", d->cfg.name, i,
-                     d->cfg.vif[i]);
+            mgr_logf(m,
+                     "domain-builder: %s: vif %d '%s': bad rate (RATE/s[@INTERVAL], or a packets/s limit not "
+                     "1-2^32)",
+                     d->cfg.name, i, d->cfg.vif[i]);
             continue;
         }
         struct mgr_dom *b = mgr_find(m, v.backend);

@@ -8,7 +8,9 @@
  * 00:16:3e:HH:LL:DD from the frontend's domid and devid), ip=, bridge= are
  * passed on; rate=RATE/s[@INTERVAL] (xl-network-configuration(5): RATE in
  * B/KB/MB/GB bytes or b/Kb/Mb/Gb bits, INTERVAL in us/ms/s, default 50ms)
- * becomes Xen's "BYTES,MICROSECONDS" credit per interval. */
+ * becomes Xen's "BYTES,MICROSECONDS" credit per interval.  Beyond xl (netback
+ * reads them, docs/netback.md): rx-rate= (the same syntax, what the guest
+ * receives), rate-pps=N and rx-rate-pps=N (packets per second, 1 to 2^32). */
 #ifndef DB_MGR_VIF_H
 #define DB_MGR_VIF_H
 
@@ -23,7 +25,9 @@ struct mgr_vif {
     char ip[DOM_SPEC_MAX + 1];
     char bridge[DOM_SPEC_MAX + 1];
     char backend[DOM_NAME_MAX + 1];
-    char rate[48]; /* "BYTES,USECS" or "" */
+    char rate[48];            /* "BYTES,USECS" or "" */
+    char rx_rate[48];         /* the same for what the guest receives */
+    char pps[16], rx_pps[16]; /* packets/s limits, decimal, or "" */
     uint32_t devid;
 };
 

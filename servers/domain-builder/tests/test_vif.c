@@ -31,6 +31,24 @@ void test_vif(void)
               !strcmp(v.backend, "net2") && !strcmp(v.bridge, "xenbr0") && !v.ip[0] && !v.rate[0],
           "default MAC from domid 300 and devid 2; backend=");
     CHECK(mgr_vif_parse("rate=fast", 5, 0, &v) == -1, "a bad rate refuses the vif");
+    CHECK(!mgr_vif_parse("rate=1MB/s, rx-rate=2MB/s@10ms, rate-pps=2000, rx-rate-pps=4294967296", 5, 0, &v) &&
+              !strcmp(v.rate, "50000,50000") && !strcmp(v.rx_rate, "20000,10000") && !strcmp(v.pps, "2000") &&
+              !strcmp(v.rx_pps, "4294967296"),
+          "rx-rate, rate-pps and rx-rate-pps (netback's limits beyond xl's rate)");
+    CHECK(mgr_vif_parse("rx-rate=fast", 5, 0, &v) == -1 && mgr_vif_parse("rate-pps=0", 5, 0, &v) == -1 &&
+              mgr_vif_parse("rx-rate-pps=4294967297", 5, 0, &v) == -1 &&
+              mgr_vif_parse("rate-pps=1k", 5, 0, &v) == -1 && mgr_vif_parse("rate-pps=-5", 5, 0, &v) == -1,
+          "rx-rate and packets/s refusals: not a rate, zero, over 2^32, a unit, negative");
+    {
+        struct mgr_vbd_node m[24];
+        mgr_vif_parse("mac=00:16:3e:00:00:05,rx-rate=1MB/s,rx-rate-pps=100", 5, 0, &v);
+        int km = mgr_vif_nodes(&v, 5, 2, m, 24);
+        CHECK(km == 16 && !strcmp(m[11].path, "/local/domain/2/backend/vif/5/0/rx-rate") &&
+                  !strcmp(m[11].val, "50000,50000") &&
+                  !strcmp(m[12].path, "/local/domain/2/backend/vif/5/0/rx-rate-pps") &&
+                  !strcmp(m[12].val, "100"),
+              "rx-rate and rx-rate-pps nodes in the backend directory (%d)", km);
+    }
     struct mgr_vbd_node n[24];
     mgr_vif_parse("mac=00:16:3e:00:00:05,ip=10.0.0.5 fd00::5,rate=1MB/s", 5, 1, &v);
     int k = mgr_vif_nodes(&v, 5, 2, n, 24);

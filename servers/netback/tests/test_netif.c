@@ -218,6 +218,19 @@ static void test_offload(void)
     nb_vif_run(&v1);
     fe_tx_responses(&f1);
     CHECK(f1.tx_err == 6 && v1.st.tx_errors == 1, "GSO when feature-gso-tcpv4 was not offered: refused");
+    static char text[1024];
+    nb_stats_text(&B, text, sizeof(text));
+    char want[256];
+    snprintf(
+        want, sizeof(want),
+        "vif1.0 tx %llu pkts %llu bytes 1 errors rx %llu pkts %llu bytes 0 dropped 0 errors csum-filled %llu "
+        "gso-segmented 0\n",
+        (unsigned long long)v1.st.tx_pkts, (unsigned long long)v1.st.tx_bytes,
+        (unsigned long long)v1.st.rx_pkts, (unsigned long long)v1.st.rx_bytes,
+        (unsigned long long)v1.st.csum_filled);
+    CHECK(!strncmp(text, want, strlen(want)) && strstr(text, "\nvif2.0 tx ") &&
+              strstr(text, "gso-segmented 14"),
+          "vifs: one line per vif with its statistics");
 }
 
 static void test_nic_mq(void)

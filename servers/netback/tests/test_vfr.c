@@ -404,7 +404,9 @@ static void test_rules(void)
     CHECK(p9 >= 0 && V.rules->r[0].out_idx == p9, "... and applies once vif9.0 exists");
     size_t nb = fr_arp(f, BC, MA, 1, MA, IA, IX);
     CHECK(send(pa, nb, 0) == (1u << pb | 1u << pn), "the broadcast goes everywhere but vif9.0");
-    CHECK(cmd("del 0", out) == 1 && !strcmp(out, "deleted 0") && V.rules->n == 1, "del 0");
+    CHECK(cmd("del 0", out) == 1 && !strcmp(out, "deleted 0: out=vif9.0 drop  [1 pkts 42 bytes]") &&
+              V.rules->n == 1,
+          "del 0 answers with the rule and its last counts");
     CHECK(cmd("add arp dst=10.0.0.2 drop", NULL) == 1, "an ARP rule on the target address");
     CHECK(send(pa, fr_arp(f, BC, MA, 1, MA, IA, IB), 0) == 0 &&
               send(pa, fr_arp(f, BC, MA, 1, MA, IA, IX), 0) != 0,
@@ -429,6 +431,12 @@ static void test_rules(void)
               strstr(out, "0: out=vif2.0 proto=icmp limit pps=2 pburst=2  [6 pkts 252 bytes 3 limited]") &&
               strstr(out, "default accept"),
           "rules lists rules with counters");
+    CHECK(cmd("del 0", out) == 1 &&
+              !strcmp(out,
+                      "deleted 0: out=vif2.0 proto=icmp limit pps=2 pburst=2  [6 pkts 252 bytes 3 limited]"),
+          "del of a limit rule answers with its last counts and drops");
+    CHECK(cmd("add 0 out=vif2.0 proto=icmp limit pps=2 pburst=2", NULL) == 1 && V.rules->r[0].pkts == 0,
+          "the same rule added again starts from zero");
     CHECK(cmd("add 0 ip6 dst=fd00::/16 drop", NULL) == 1, "an IPv6 rule");
     uint8_t s6[16] = { 0xfd, [15] = 1 }, d6[16] = { 0xfd, [15] = 2 }, e6[16] = { 0xfe, [15] = 2 };
     CHECK(send(pa, fr_ip6(f, MB, MA, s6, d6, 17, 1, 2, 8), 0) == 0 &&

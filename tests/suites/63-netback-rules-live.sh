@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# VFR rules changed while traffic flows (issue 15): nettest floods from its
+# vif 0 to its vif 1 for 40 s, UDP to ports 7001 and 7002 in turn, through
+# netback started with one accept rule per port.  Meanwhile the suite adds
+# a drop rule for 7001, one for 7002, deletes the first, switches the
+# default (which no flood frame reaches), deletes the second.  Each change
+# replaces the whole rule set in one store, so every frame is evaluated
+# against one set and counted by exactly one rule: per port, the packets
+# of all rules (those still there and, from the answer to "del", those
+# deleted) add up to the frames sent, the accept rules' counts equal the
+# frames nettest received, and the drop rules' counts equal netback's rule
+# drops on vif 1.
+set -u
+. "$(dirname "$0")/lib.sh"
+suite_init 63l 63-netback-rules-live.serial
+D=tests/netback
+# netback's console (xl console over COM2, tests/linux-domu/console.py)
+con() { timeout 300 python3 tests/linux-domu/console.py -s "$sock" -t 120 "$@"; }
+need "$O/tessera.elf" "$O/servers/runtime.elf" "$O/servers/domain-builder" "$O/servers/xenstored" \
+  "$O/servers/netback" "$O/servers/nettest"
+XL_T=100
+mods=()
+for f in boot.list xs.cfg netback-flood.cfg flood-rules flood.cfg; do mods+=("$D/$f:$f"); done
+mods+=("$O/servers/runtime.elf:runtime.elf" "$O/servers/xenstored:xenstored" "$O/servers/netback:netback" "$O/servers/nettest:nettest")
+QEMU_TIMEOUT=600 boot_builder 512 "dom0_mem=64" boot.list "${mods[@]}"
+wait_line "(d0) domain-builder: created domain 1 (xenstore)" 150 || finish
+wait_line "(d0) (d1) xenstored: control domain 0 connected" 60 || finish
+out=$(xl create netback-flood.cfg); nb=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
+check "xl create netback-flood.cfg" "$out" "created domain $nb (netback)"
+wait_line "(d0) (d$nb) netback: serving /local/domain/$nb/backend/vif" 60 || finish
+out=$(xl create flood.cfg); id=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
+check "xl create flood.cfg" "$out" "created domain $id (nettest-flood)"
+wait_line "(d0) (d$id) nettest: flood started" 120 || finish
+# netback's answer to a command: the line of the session that starts with want
+say() { con netback "!$1" 2>&1 | sed -n 's/^1: //p' | grep -m1 -- "^$2"; }
+sleep 5
+check "add 0: drop 7001 while the flood runs" "$(say 'add 0 ip4 proto=udp dport=7001 drop' added)" \
+  "added 0: ip4 proto=udp dport=7001 drop"
+sleep 4
+check "add 0: drop 7002 while the flood runs" "$(say 'add 0 ip4 proto=udp dport=7002 drop' added)" \
+  "added 0: ip4 proto=udp dport=7002 drop"
+sleep 4
+d1=$(say 'del 1' deleted)
+check "del 1 (the 7001 drop rule) while the flood runs" "$(sed 's/ \[.*//' <<<"$d1")" "deleted 1: ip4 proto=udp dport=7001 drop"
+sleep 3
+check "default drop while the flood runs" "$(say 'default drop' default)" "default drop"
+sleep 3
+d0=$(say 'del 0' deleted)
+check "del 0 (the 7002 drop rule) while the flood runs" "$(sed 's/ \[.*//' <<<"$d0")" "deleted 0: ip4 proto=udp dport=7002 drop"
+wait_re "^\(d0\) \(d$id\) nettest: flood done: " 120 || finish
+rules=$(con netback '!rules' '!counters' 2>&1)
+done_line=$(slog | grep -m1 "(d$id) nettest: flood done: ")
+python3 - "$done_line" "$d1" "$d0" "$id" >"$t/checks.txt" <<PY
+import re, sys
+done, d1, d0, dom = sys.argv[1:5]
+rules = """$rules"""
+def say(ok, what):
+    print(("ok - " if ok else "FAIL - ") + what)
+m = re.search(r"sent (\d+) (\d+) received (\d+) (\d+) tx-ok (\d+) tx-errors (\d+)", done)
+sent, recv = [int(m.group(1)), int(m.group(2))], [int(m.group(3)), int(m.group(4))]
+say(int(m.group(5)) == sum(sent) and int(m.group(6)) == 0,
+    "netback took every frame nettest sent (%d, no errors)" % sum(sent))
+def counts(text):
+    m = re.search(r"\[(\d+) pkts (\d+) bytes", text)
+    return int(m.group(1)) if m else -1
+acc = {}
+for p in (7001, 7002):
+    m = re.search(r"\d+: ip4 proto=udp dport=%d accept  \[(\d+) pkts" % p, rules)
+    acc[p] = int(m.group(1)) if m else -1
+drop = {7001: counts(d1), 7002: counts(d0)}
+for i, p in enumerate((7001, 7002)):
+    say(acc[p] + drop[p] == sent[i],
+        "port %d: accept rule %d + drop rule %d = %d frames sent" % (p, acc[p], drop[p], sent[i]))
+    say(acc[p] == recv[i], "port %d: nettest received %d = the accept rule's count %d" % (p, recv[i], acc[p]))
+    say(drop[p] > 0 and acc[p] > 0, "port %d: both rules saw traffic (%d dropped, %d accepted)" % (p, drop[p], acc[p]))
+m = re.search(r"vif%s\.1 in .* rule (\d+) rate-out (\d+) xmit (\d+)" % dom, rules)
+say(m is not None and int(m.group(1)) == drop[7001] + drop[7002],
+    "netback's rule drops on vif%s.1 (%s) = the drop rules' counts (%d)" % (dom, m.group(1) if m else "?", drop[7001] + drop[7002]))
+PY
+while IFS= read -r l; do
+  case $l in "ok - "*) ok "${l#ok - }" ;; "FAIL - "*) fail "${l#FAIL - }" ;; esac
+done <"$t/checks.txt"
+[ -s "$t/checks.txt" ] || fail "the counts could not be checked"
+no_fail_lines "FAIL|PANIC|runtime: program killed"
+finish

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Driver-domain DMA confinement for netback's NIC (issue 15): under QEMU's
+# Intel IOMMU, the virtio-net function 00:05.0 (disable-legacy,
+# iommu_platform, user networking restricted) is given to a driver domain
+# as netback's is (capabilities IO, pci = [ ... ]); its program
+# (servers/dmaprobe) drives the device through the same transport as
+# netback's driver and has it read a transmit buffer in a page of the
+# domain's own (sent: completed), then at the hypervisor's frame at 1 MiB
+# and at an address past the machine's memory: each is blocked, the core
+# logs the IOMMU's fault for exactly that address, and nothing crashes.
+set -u
+. "$(dirname "$0")/lib.sh"
+suite_init 64d 64-netback-dma.serial
+D=tests/netback
+need "$O/tessera.elf" "$O/servers/runtime.elf" "$O/servers/domain-builder" "$O/servers/xenstored" \
+  "$O/servers/dmaprobe"
+XL_T=100
+mods=()
+for f in boot.list xs.cfg dmaprobe.cfg; do mods+=("$D/$f:$f"); done
+mods+=("$O/servers/runtime.elf:runtime.elf" "$O/servers/xenstored:xenstored" "$O/servers/dmaprobe:dmaprobe")
+QEMU_ARGS="-device intel-iommu,intremap=on
+  -netdev user,id=n0,restrict=on
+  -device virtio-net-pci,netdev=n0,disable-legacy=on,iommu_platform=on,addr=05.0" \
+QEMU_TIMEOUT=400 boot_builder 512 "dom0_mem=64" boot.list "${mods[@]}"
+wait_line "(d0) domain-builder: created domain 1 (xenstore)" 150 || finish
+out=$(xl create dmaprobe.cfg); id=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
+check "xl create dmaprobe.cfg" "$out" "created domain $id (dmaprobe)"
+wait_line "(d0) (d$id) dmaprobe: done" 120 || finish
+wait_re "^tessera: pci 00:05\.0 assigned to domain $id$" 1
+check "the device read the domain's own page" "$(slog | sed -n "s/^(d0) (d$id) dmaprobe: own page: //p")" "completed"
+addrs=$(slog | sed -n "s/^(d0) (d$id) dmaprobe: expect-dma-fault read \([0-9a-f]*\)$/\1/p")
+check "two blocked reads announced" "$(echo $addrs)" "100000 40000000"
+for a in $addrs; do
+  wait_re "^tessera: iommu: DMA fault: device 00:05\.0 read $a reason 0x[0-9a-f]+, blocked$" 10
+done
+n=$(slog | grep -c "DMA fault: device 00:05.0")
+check "no other DMA fault of 00:05.0" "$n" 2
+slog | grep -qE "runtime: program killed|PANIC" && fail "a crash in the log" || ok "no crash"
+finish
