@@ -18,8 +18,11 @@
 #include <stdint.h>
 #include <xen/io/netif.h>
 
-#define NF_TX   32 /* transmit buffers (a page each): packets in flight */
-#define NF_RX   64 /* receive buffers posted */
+/* The runtime's gntalloc takes up to 16 pages per call and 16 calls in
+ * all: a vif takes 4 (its two ring pages, the transmit and the receive
+ * buffers), so a domain has up to 4 vifs. */
+#define NF_TX   16 /* transmit buffers (a page each): packets in flight */
+#define NF_RX   32 /* receive buffers posted */
 #define NF_PAGE 4096
 
 struct nf;

@@ -57,7 +57,9 @@ static unsigned await(const uint16_t *ids, unsigned n)
 
 static netif_tx_request_t req(uint16_t id, uint16_t off, uint16_t flags, uint16_t size)
 {
-    return (netif_tx_request_t){ .gref = v->txg[id], .offset = off, .flags = flags, .id = id, .size = size };
+    return (netif_tx_request_t){
+        .gref = v->txg[id % NF_TX], .offset = off, .flags = flags, .id = id, .size = size
+    };
 }
 
 /* An extra in a request slot; its id (past the extra's 8 bytes) is one
