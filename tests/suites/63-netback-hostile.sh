@@ -16,26 +16,15 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 suite_init 63h 63-netback-hostile.serial
-D=tests/netback
-# netback's console (xl console over COM2, tests/linux-domu/console.py)
-con() { timeout 300 python3 tests/linux-domu/console.py -s "$sock" -t 120 "$@"; }
-need "$O/tessera.elf" "$O/servers/runtime.elf" "$O/servers/domain-builder" "$O/servers/xenstored" \
-  "$O/servers/netback" "$O/servers/nettest"
-XL_T=100
-mods=()
-for f in boot.list xs.cfg netback.cfg echo.cfg hostile.cfg; do mods+=("$D/$f:$f"); done
-mods+=("$O/servers/runtime.elf:runtime.elf" "$O/servers/xenstored:xenstored" "$O/servers/netback:netback" "$O/servers/nettest:nettest")
-QEMU_TIMEOUT=600 boot_builder 512 "dom0_mem=64" boot.list "${mods[@]}"
-wait_line "(d0) domain-builder: created domain 1 (xenstore)" 150 || finish
-wait_line "(d0) (d1) xenstored: control domain 0 connected" 60 || finish
-out=$(xl create netback.cfg); nb=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
-check "xl create netback.cfg" "$out" "created domain $nb (netback)"
-wait_line "(d0) (d$nb) netback: serving /local/domain/$nb/backend/vif" 60 || finish
-out=$(xl create echo.cfg); e=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
-check "xl create echo.cfg" "$out" "created domain $e (nettest-echo)"
+. tests/netback/lib.sh
+QEMU_TIMEOUT=600 nb_boot "netback nettest" netback.cfg echo.cfg hostile.cfg
+nb_netback netback.cfg
+nb=$NB
+nb_create echo.cfg nettest-echo
+e=$ID
 wait_line "(d0) (d$e) nettest: echo on domain $e, 1 vif connected" 60 || finish
-out=$(xl create hostile.cfg); h=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
-check "xl create hostile.cfg" "$out" "created domain $h (nettest-hostile)"
+nb_create hostile.cfg nettest-hostile
+h=$ID
 wait_re "^\(d0\) \(d$h\) nettest: hostile done: [0-9]+ passed, [0-9]+ failed$" 400 || finish
 # the guest's own checks, one by one
 while IFS= read -r l; do

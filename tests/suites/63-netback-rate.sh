@@ -14,23 +14,12 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 suite_init 63r 63-netback-rate.serial
-D=tests/netback
-# netback's console (xl console over COM2, tests/linux-domu/console.py)
-con() { timeout 300 python3 tests/linux-domu/console.py -s "$sock" -t 120 "$@"; }
-need "$O/tessera.elf" "$O/servers/runtime.elf" "$O/servers/domain-builder" "$O/servers/xenstored" \
-  "$O/servers/netback" "$O/servers/nettest"
+. tests/netback/lib.sh
 XL_T=200
-mods=()
-for f in boot.list xs.cfg netback.cfg rate.cfg; do mods+=("$D/$f:$f"); done
-mods+=("$O/servers/runtime.elf:runtime.elf" "$O/servers/xenstored:xenstored" "$O/servers/netback:netback" "$O/servers/nettest:nettest")
-QEMU_ARGS="-icount shift=0,sleep=off" QEMU_TIMEOUT=1800 boot_builder 512 "dom0_mem=64" boot.list "${mods[@]}"
-wait_line "(d0) domain-builder: created domain 1 (xenstore)" 300 || finish
-wait_line "(d0) (d1) xenstored: control domain 0 connected" 120 || finish
-out=$(xl create netback.cfg); nb=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
-check "xl create netback.cfg" "$out" "created domain $nb (netback)"
-wait_line "(d0) (d$nb) netback: serving /local/domain/$nb/backend/vif" 120 || finish
-out=$(xl create rate.cfg); id=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
-check "xl create rate.cfg" "$out" "created domain $id (nettest-rate)"
+T=300 QEMU_ARGS="-icount shift=0,sleep=off" QEMU_TIMEOUT=1800 nb_boot "netback nettest" netback.cfg rate.cfg
+nb_netback netback.cfg
+nb_create rate.cfg nettest-rate
+id=$ID
 wait_line "(d0) domain-builder: nettest-rate: vif 0 (00:16:3e:00:01:01, 10.0.1.1) on netback" 30
 wait_line "(d0) (d$id) nettest: rate on domain $id, 3 vifs connected" 120 || finish
 wait_line "(d0) (d$id) nettest: rate done" 1500 || finish
@@ -86,9 +75,6 @@ for d, key in (("tx-limit", "rate-in"), ("rx-limit", "rate-out")):
     say(m is not None and dropped == s - r,
         "%s: netback's %s drops on %s (%d) = sent %d - received %d" % (d, key, port, dropped, s, r))
 PY
-while IFS= read -r l; do
-  case $l in "ok - "*) ok "${l#ok - }" ;; "FAIL - "*) fail "${l#FAIL - }" ;; esac
-done <"$t/checks.txt"
-[ -s "$t/checks.txt" ] || fail "the measurements could not be checked"
+nb_checks "$t/checks.txt"
 no_fail_lines "FAIL|PANIC|runtime: program killed"
 finish

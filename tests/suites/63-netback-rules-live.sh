@@ -13,23 +13,11 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 suite_init 63l 63-netback-rules-live.serial
-D=tests/netback
-# netback's console (xl console over COM2, tests/linux-domu/console.py)
-con() { timeout 300 python3 tests/linux-domu/console.py -s "$sock" -t 120 "$@"; }
-need "$O/tessera.elf" "$O/servers/runtime.elf" "$O/servers/domain-builder" "$O/servers/xenstored" \
-  "$O/servers/netback" "$O/servers/nettest"
-XL_T=100
-mods=()
-for f in boot.list xs.cfg netback-flood.cfg flood-rules flood.cfg; do mods+=("$D/$f:$f"); done
-mods+=("$O/servers/runtime.elf:runtime.elf" "$O/servers/xenstored:xenstored" "$O/servers/netback:netback" "$O/servers/nettest:nettest")
-QEMU_TIMEOUT=600 boot_builder 512 "dom0_mem=64" boot.list "${mods[@]}"
-wait_line "(d0) domain-builder: created domain 1 (xenstore)" 150 || finish
-wait_line "(d0) (d1) xenstored: control domain 0 connected" 60 || finish
-out=$(xl create netback-flood.cfg); nb=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
-check "xl create netback-flood.cfg" "$out" "created domain $nb (netback)"
-wait_line "(d0) (d$nb) netback: serving /local/domain/$nb/backend/vif" 60 || finish
-out=$(xl create flood.cfg); id=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
-check "xl create flood.cfg" "$out" "created domain $id (nettest-flood)"
+. tests/netback/lib.sh
+QEMU_TIMEOUT=600 nb_boot "netback nettest" netback-flood.cfg flood-rules flood.cfg
+nb_netback netback-flood.cfg
+nb_create flood.cfg nettest-flood
+id=$ID
 wait_line "(d0) (d$id) nettest: flood started" 120 || finish
 # netback's answer to a command: the line of the session that starts with want
 say() { con netback "!$1" 2>&1 | sed -n 's/^1: //p' | grep -m1 -- "^$2"; }
@@ -77,9 +65,6 @@ m = re.search(r"vif%s\.1 in .* rule (\d+) rate-out (\d+) xmit (\d+)" % dom, rule
 say(m is not None and int(m.group(1)) == drop[7001] + drop[7002],
     "netback's rule drops on vif%s.1 (%s) = the drop rules' counts (%d)" % (dom, m.group(1) if m else "?", drop[7001] + drop[7002]))
 PY
-while IFS= read -r l; do
-  case $l in "ok - "*) ok "${l#ok - }" ;; "FAIL - "*) fail "${l#FAIL - }" ;; esac
-done <"$t/checks.txt"
-[ -s "$t/checks.txt" ] || fail "the counts could not be checked"
+nb_checks "$t/checks.txt"
 no_fail_lines "FAIL|PANIC|runtime: program killed"
 finish

@@ -11,20 +11,13 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 suite_init 64d 64-netback-dma.serial
-D=tests/netback
-need "$O/tessera.elf" "$O/servers/runtime.elf" "$O/servers/domain-builder" "$O/servers/xenstored" \
-  "$O/servers/dmaprobe"
-XL_T=100
-mods=()
-for f in boot.list xs.cfg dmaprobe.cfg; do mods+=("$D/$f:$f"); done
-mods+=("$O/servers/runtime.elf:runtime.elf" "$O/servers/xenstored:xenstored" "$O/servers/dmaprobe:dmaprobe")
+. tests/netback/lib.sh
 QEMU_ARGS="-device intel-iommu,intremap=on
   -netdev user,id=n0,restrict=on
   -device virtio-net-pci,netdev=n0,disable-legacy=on,iommu_platform=on,addr=05.0" \
-QEMU_TIMEOUT=400 boot_builder 512 "dom0_mem=64" boot.list "${mods[@]}"
-wait_line "(d0) domain-builder: created domain 1 (xenstore)" 150 || finish
-out=$(xl create dmaprobe.cfg); id=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
-check "xl create dmaprobe.cfg" "$out" "created domain $id (dmaprobe)"
+QEMU_TIMEOUT=400 nb_boot dmaprobe dmaprobe.cfg
+nb_create dmaprobe.cfg dmaprobe
+id=$ID
 wait_line "(d0) (d$id) dmaprobe: done" 120 || finish
 wait_re "^tessera: pci 00:05\.0 assigned to domain $id$" 1
 check "the device read the domain's own page" "$(slog | sed -n "s/^(d0) (d$id) dmaprobe: own page: //p")" "completed"
