@@ -3,7 +3,7 @@
 # Idempotent: when everything is present it only runs dpkg-query and exits.
 set -euo pipefail
 pkgs=(
-  build-essential gcc make binutils
+  build-essential gcc make binutils dpkg-dev
   qemu-system-x86 qemu-utils
   grub-pc-bin grub-common xorriso mtools
   libxen-dev xenstore-utils

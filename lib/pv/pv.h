@@ -22,6 +22,7 @@
 #include <xen/physdev.h>
 #include "freestanding.h"
 #include "hypercall.h"
+#include <xen/errno.h>
 
 #define PAGE_SIZE  4096UL
 #define PAGE_SHIFT 12
@@ -125,5 +126,39 @@ struct kjmp {
 };
 int ksetjmp(struct kjmp *j) __attribute__((returns_twice));
 void klongjmp(struct kjmp *j, int v) __attribute__((noreturn));
+
+/* ---- event channels (events.c) ----
+ * Handlers run from events_scan (the event upcall, or wait_until) with events
+ * masked: they record what happened and return. */
+#define NR_PORTS 4096
+typedef void (*port_handler_t)(evtchn_port_t port, void *arg);
+void port_set_handler(evtchn_port_t port, port_handler_t h, void *arg);
+void events_scan(void);
+void port_mask(evtchn_port_t port);
+void port_unmask(evtchn_port_t port);
+/* Sleep until cond(arg) holds (checked after every scan) or system time reaches
+ * deadline (0: none).  Returns whether cond held. */
+bool wait_until(bool (*cond)(void *), void *arg, uint64_t deadline);
+long evtchn_op(int cmd, void *arg);
+long notify_port(evtchn_port_t port);
+/* Bind VIRQ_TIMER (set_timer_op wakes SCHEDOP_block through it) and stop the
+ * periodic timer: 0 or the bind error. */
+long events_bind_timer(void);
+/* This domain's id (DOMID_SELF if the hypervisor will not say). */
+domid_t pv_self_domid(void);
+
+/* ---- the start_info console ring (xencons.c) ---- */
+struct xencons_interface;
+void xencons_init(struct xencons_interface *ring, evtchn_port_t port);
+bool xencons_present(void);
+void xencons_write(const char *s, size_t n);
+size_t xencons_read(char *buf, size_t n); /* what is there, without blocking */
+
+/* ---- granting our frames (gnttab.c, grant tables v1) ---- */
+#define GNTTAB_PV_MAX_FRAMES 4
+/* Map nframes table frames over the page-aligned pages given: 0 or -errno. */
+long pv_gnttab_init(void *pages, unsigned nframes);
+long pv_gnttab_grant(domid_t dom, uint64_t mfn, bool readonly); /* the ref or -errno */
+long pv_gnttab_end(grant_ref_t ref);                            /* 0, or -EBUSY while the page is in use */
 
 #endif

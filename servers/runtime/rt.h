@@ -84,17 +84,8 @@ long strncpy_from_user(char *dst, uint64_t src, size_t n);
 void wallclock(uint64_t *sec, uint32_t *nsec);
 void time_init(void);
 
-/* ---- events (events.c) ---- */
-#define NR_PORTS 4096
-typedef void (*port_handler_t)(evtchn_port_t port, void *arg);
+/* ---- events: the PV base's (lib/pv/events.c); VIRQ_TIMER bound (time.c) ---- */
 void events_init(void);
-void port_set_handler(evtchn_port_t port, port_handler_t h, void *arg);
-void events_scan(void);
-void port_mask(evtchn_port_t port);
-void port_unmask(evtchn_port_t port);
-bool wait_until(bool (*cond)(void *), void *arg, uint64_t deadline);
-long evtchn_op(int cmd, void *arg);
-long notify_port(evtchn_port_t port);
 
 /* ---- boot modules (modules.c, bootfs.c) ---- */
 struct file;

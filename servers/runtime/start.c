@@ -18,19 +18,6 @@ void panic(const char *fmt, ...)
 /* Package entry 0 (the first boot module after the runtime) is the program. */
 static bool find_program(struct program *p) { return boot_module(0, &p->image, &p->size, &p->cmdline); }
 
-/* Our domain id: the far end of an unbound port allocated for DOMID_SELF is
- * reported by EVTCHNOP_status as the real id. */
-static void find_domid(void)
-{
-    struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
-    self_domid = 0;
-    if (evtchn_op(EVTCHNOP_alloc_unbound, &a)) return;
-    struct evtchn_status st = { .dom = DOMID_SELF, .port = a.port };
-    if (!evtchn_op(EVTCHNOP_status, &st) && st.status == EVTCHNSTAT_unbound) self_domid = st.u.unbound.dom;
-    struct evtchn_close c = { .port = a.port };
-    evtchn_op(EVTCHNOP_close, &c);
-}
-
 void pv_start(start_info_t *si)
 {
     if (pv_map_shared_info(si)) pv_shutdown(SHUTDOWN_crash);
@@ -41,7 +28,8 @@ void pv_start(start_info_t *si)
     events_init();
     time_init();
     options_parse((const char *)si->cmd_line);
-    find_domid();
+    self_domid = pv_self_domid();
+    if (self_domid == DOMID_SELF) self_domid = 0;
     uvm_init();
     struct program prog;
     if (!find_program(&prog)) {

@@ -19,6 +19,11 @@ void wallclock(uint64_t *sec, uint32_t *nsec)
     *nsec = (uint32_t)(t % 1000000000UL);
 }
 
+void events_init(void)
+{
+    if (events_bind_timer()) panic("cannot bind VIRQ_TIMER");
+}
+
 void time_init(void)
 {
     if (!vcpu0->time.tsc_to_system_mul) printf("runtime: warning: no pvclock (tsc_to_system_mul = 0)\n");

@@ -1,14 +1,15 @@
-/* Event channels (2-level ABI): the upcall and the wait loop both scan the pending
- * bitmap, clear what they find and call the port's handler; the runtime runs with
- * events masked and only sleeps in SCHEDOP_block (which unmasks and returns once
- * an event is pending). */
-#include "rt.h"
+/* Event channels of the PV base (2-level ABI): a handler per port, the scan of
+ * the pending bitmap that both the event upcall and the wait loop run (clear
+ * what is found, call the port's handler), and the wait loop itself.  A kernel
+ * on it runs with events masked and sleeps only in SCHEDOP_block (which
+ * unmasks and returns once an event is pending); its handlers run from the
+ * scan, so they only record what happened. */
+#include "pv.h"
 
 static struct {
     port_handler_t h;
     void *arg;
 } handlers[NR_PORTS];
-static evtchn_port_t timer_port;
 
 long evtchn_op(int cmd, void *arg) { return HYPERVISOR_event_channel_op(cmd, arg); }
 
@@ -40,12 +41,6 @@ void port_unmask(evtchn_port_t port)
     evtchn_op(EVTCHNOP_unmask, &u); /* the hypervisor re-raises a pending port */
 }
 
-static void timer_fired(evtchn_port_t port, void *arg)
-{
-    (void)port;
-    (void)arg;
-}
-
 void events_scan(void)
 {
     vcpu0->evtchn_upcall_pending = 0;
@@ -64,8 +59,6 @@ void events_scan(void)
     }
 }
 
-/* Sleep until cond(arg) holds (checked after every scan) or system time reaches
- * deadline (0: none).  Returns whether cond held. */
 bool wait_until(bool (*cond)(void *), void *arg, uint64_t deadline)
 {
     for (;;) {
@@ -79,11 +72,32 @@ bool wait_until(bool (*cond)(void *), void *arg, uint64_t deadline)
     }
 }
 
-void events_init(void)
+static void timer_fired(evtchn_port_t port, void *arg)
+{
+    (void)port;
+    (void)arg;
+}
+
+long events_bind_timer(void)
 {
     struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
-    if (evtchn_op(EVTCHNOP_bind_virq, &bv)) panic("cannot bind VIRQ_TIMER");
-    timer_port = bv.port;
-    port_set_handler(timer_port, timer_fired, NULL);
+    long rc = evtchn_op(EVTCHNOP_bind_virq, &bv);
+    if (rc) return rc;
+    port_set_handler(bv.port, timer_fired, NULL);
     HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
+    return 0;
+}
+
+domid_t pv_self_domid(void)
+{
+    /* The far end of an unbound port allocated for DOMID_SELF is reported by
+     * EVTCHNOP_status as the real id. */
+    struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+    domid_t id = DOMID_SELF;
+    if (evtchn_op(EVTCHNOP_alloc_unbound, &a)) return id;
+    struct evtchn_status st = { .dom = DOMID_SELF, .port = a.port };
+    if (!evtchn_op(EVTCHNOP_status, &st) && st.status == EVTCHNSTAT_unbound) id = st.u.unbound.dom;
+    struct evtchn_close c = { .port = a.port };
+    evtchn_op(EVTCHNOP_close, &c);
+    return id;
 }
