@@ -11,6 +11,8 @@ int vfr_init(struct vfr *v, const struct vfr_ops *ops)
     v->ops = *ops;
     for (unsigned i = 0; i < VFR_FDB_SIZE; i++)
         v->fdb[i].port = -1;
+    memset(v->router_mac, 0xff, 6);
+    v->router_mac[0] = 0xfe;
     v->rules = vfr_ruleset_new(VFR_ACCEPT, NULL, 0);
     return v->rules ? 0 : -ENOMEM;
 }
@@ -190,8 +192,8 @@ static bool spoofed(const struct vfr_port_cfg *c, const struct vfr_pkt *p)
 
 /* ---- forwarding ---- */
 
-static void deliver(struct vfr *v, struct vfr_ruleset *rs, int in, int out, const struct vfr_pkt *p,
-                    const void *meta, uint64_t now)
+void vfr_deliver(struct vfr *v, struct vfr_ruleset *rs, int in, int out, const struct vfr_pkt *p,
+                 const void *meta, uint64_t now)
 {
     struct vfr_port *o = &v->port[out];
     uint8_t act = rs->dflt;
@@ -249,16 +251,18 @@ void vfr_input(struct vfr *v, int port, const uint8_t *f, size_t len, const void
     /* Only a vif with anti-spoofing off, or the NIC, teaches the bridge
      * other MACs; a pinned vif MAC never moves (fdb_learn). */
     if (!ip->cfg.vif || !ip->cfg.antispoof) fdb_learn(v, p.src, port, false, now);
+    /* frames for the router (ARP for its addresses, IPv4 to its MAC) */
+    if (vfr_route(v, port, &p, meta, now)) return;
     struct vfr_ruleset *rs = __atomic_load_n(&v->rules, __ATOMIC_ACQUIRE);
     struct vfr_fdb *e = mcast(p.dst) ? NULL : fdb_find(v, p.dst);
     if (e && !e->fixed && now - e->seen_ns > VFR_FDB_AGE_NS) e = NULL;
     if (e) {
         if (e->port != port) /* else: the destination is behind the port it came from */
-            deliver(v, rs, port, e->port, &p, meta, now);
+            vfr_deliver(v, rs, port, e->port, &p, meta, now);
         return;
     }
     for (int o = 0; o < VFR_MAX_PORTS; o++)
-        if (o != port && v->port[o].used) deliver(v, rs, port, o, &p, meta, now);
+        if (o != port && v->port[o].used) vfr_deliver(v, rs, port, o, &p, meta, now);
 }
 
 struct vfr_ruleset *vfr_rules_replace(struct vfr *v, struct vfr_ruleset *set, uint64_t now)

@@ -17,6 +17,9 @@
  *      and a neighbour advertisement's target must be an address the vif
  *      may use;
  *   3. the ingress port's token bucket (what the guest sends);
+ *   3a. L3 routing when router addresses are set (vfr_route.c, below):
+ *      ARP for the router and IPv4 frames to its MAC end here (a routed
+ *      frame goes on to 5 for its next hop's port);
  *   4. L2 forwarding: a learning bridge (vif MACs are static entries nobody
  *      can take over; others are learned from frames that passed 2 and age
  *      out); unknown, broadcast and multicast destinations flood;
@@ -160,6 +163,9 @@ struct vfr_port_cfg {
 struct vfr_port_stats {
     uint64_t in_pkts, in_bytes, out_pkts, out_bytes;
     uint64_t drop_malformed, drop_spoof, drop_rate_in, drop_rule, drop_rate_out, drop_xmit;
+    /* routing (frames to the router's MAC): TTL ran out, no route or
+     * next hop (yet), forwarded */
+    uint64_t drop_ttl, drop_noroute, routed;
 };
 
 struct vfr_port {
@@ -183,12 +189,53 @@ struct vfr_ops {
     void *ctx;
 };
 
+/* L3 routing (vfr_route.c), off until a router address is added: the
+ * VFR owns one IPv4 address per routed subnet (ip/len), answers ARP for
+ * it with router_mac (fe:ff:ff:ff:ff:ff, the MAC Xen's netback gives its
+ * side of a vif), learns the ARP senders of routed subnets, and forwards
+ * an IPv4 frame sent to router_mac into the subnet of its destination:
+ * TTL decremented (a frame with TTL 1 or 0 is dropped, drop_ttl), the
+ * header checksum updated, the MACs rewritten, then the rules and the
+ * output port's limit as for any frame (in = the port it came from, out =
+ * the next hop's).  A next hop not yet in the ARP cache costs the frame
+ * (drop_noroute) and sends an ARP request from the router. */
+#define VFR_MAX_GW   8
+#define VFR_ARP_SIZE 64
+struct vfr_gw {
+    bool used;
+    uint8_t ip[4], len;
+};
+struct vfr_arp {
+    bool used;
+    uint8_t ip[4], mac[6];
+    int16_t port;
+    uint64_t seen_ns;
+};
+
 struct vfr {
     struct vfr_ops ops;
     struct vfr_ruleset *rules; /* replaced with one pointer store */
     struct vfr_port port[VFR_MAX_PORTS];
     struct vfr_fdb fdb[VFR_FDB_SIZE];
+    uint8_t router_mac[6];
+    struct vfr_gw gw[VFR_MAX_GW];
+    struct vfr_arp arp[VFR_ARP_SIZE];
+    uint8_t rbuf[65536]; /* a routed frame being rewritten */
 };
+
+/* A router address "10.0.0.254/24": 0, -EINVAL (not ADDR/1-30, or the
+ * subnet's own or broadcast address), -EEXIST (overlaps a routed subnet),
+ * -ENOSPC. */
+int vfr_gw_add(struct vfr *v, const char *text);
+/* 0 or -EINVAL/-ENOENT. */
+int vfr_gw_del(struct vfr *v, const char *addr);
+/* vfr_input's routing step: true when the frame was the router's (an ARP
+ * for or to it, an IPv4 frame to router_mac), handled here. */
+bool vfr_route(struct vfr *v, int port, const struct vfr_pkt *p, const void *meta, uint64_t now);
+/* The rules, the output port's limit and xmit for one output port. */
+struct vfr_ruleset;
+void vfr_deliver(struct vfr *v, struct vfr_ruleset *rs, int in, int out, const struct vfr_pkt *p,
+                 const void *meta, uint64_t now);
 
 /* Start with no ports and an empty accept-all rule set.  0 or -ENOMEM. */
 int vfr_init(struct vfr *v, const struct vfr_ops *ops);

@@ -159,17 +159,46 @@ int vfr_command(struct vfr *v, const char *line, char *outbuf, size_t outlen, ui
                 const struct vfr_port_stats *s = &p->st;
                 say(&o,
                     "%s in %llu pkts %llu bytes out %llu pkts %llu bytes drops: malformed %llu spoof %llu "
-                    "rate-in %llu rule %llu rate-out %llu xmit %llu\n",
+                    "rate-in %llu rule %llu rate-out %llu xmit %llu ttl %llu noroute %llu routed %llu\n",
                     p->cfg.name, (unsigned long long)s->in_pkts, (unsigned long long)s->in_bytes,
                     (unsigned long long)s->out_pkts, (unsigned long long)s->out_bytes,
                     (unsigned long long)s->drop_malformed, (unsigned long long)s->drop_spoof,
                     (unsigned long long)s->drop_rate_in, (unsigned long long)s->drop_rule,
-                    (unsigned long long)s->drop_rate_out, (unsigned long long)s->drop_xmit);
+                    (unsigned long long)s->drop_rate_out, (unsigned long long)s->drop_xmit,
+                    (unsigned long long)s->drop_ttl, (unsigned long long)s->drop_noroute,
+                    (unsigned long long)s->routed);
             }
         }
         if (o.at && o.at < outlen && outbuf[o.at - 1] == '\n') outbuf[--o.at] = 0;
         return 0;
     }
-    say(&o, "error: unknown command (rules, add [POS] RULE, del N, default accept|drop, ports, counters)");
+    if (!strncmp(line, "route ", 6)) {
+        const char *a = line + 6;
+        bool del = !strncmp(a, "del ", 4);
+        int rc = del ? vfr_gw_del(v, a + 4) : vfr_gw_add(v, a);
+        if (!rc) {
+            say(&o, "%s %s", del ? "route deleted" : "route added", del ? a + 4 : a);
+            return 0;
+        }
+        say(&o, "error: %s",
+            rc == -EEXIST   ? "the subnet overlaps a routed one"
+            : rc == -ENOSPC ? "no room for another router address"
+            : rc == -ENOENT ? "no such router address"
+            : del           ? "route del ADDR (an IPv4 address)"
+                            : "route ADDR/LEN (the router's IPv4 address in its subnet, LEN 1-30)");
+        return -EINVAL;
+    }
+    if (!strcmp(line, "routes")) {
+        char m[18];
+        mac_text(v->router_mac, m);
+        say(&o, "router %s", m);
+        for (int i = 0; i < VFR_MAX_GW; i++)
+            if (v->gw[i].used)
+                say(&o, "\n%u.%u.%u.%u/%u", v->gw[i].ip[0], v->gw[i].ip[1], v->gw[i].ip[2], v->gw[i].ip[3],
+                    v->gw[i].len);
+        return 0;
+    }
+    say(&o, "error: unknown command (rules, add [POS] RULE, del N, default accept|drop, ports, counters, "
+            "route ADDR/LEN, route del ADDR, routes)");
     return -EINVAL;
 }

@@ -3,7 +3,7 @@
 NB_DIR := servers/netback
 NB_O := $(O)/host/netback
 VFR_SRCS := servers/lib/vfr.c servers/lib/vfr_pkt.c servers/lib/vfr_rule.c servers/lib/vfr_tb.c servers/lib/vfr_cmd.c \
-	servers/lib/vfr_store.c
+	servers/lib/vfr_store.c servers/lib/vfr_route.c
 NB_VDIR := servers/lib/virtio
 NB_VIRTIO_SRCS := $(NB_VDIR)/virtq.c $(NB_VDIR)/virtio_pci.c $(NB_VDIR)/virtio_net.c
 NB_CORE := netif_be nb_offload nb_xb nb_nic

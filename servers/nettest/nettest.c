@@ -12,6 +12,8 @@
  *           7001 and 7002 in turn, while the suite changes netback's rules;
  *           then the counts per port, sent and received.
  *   echo    answers every test frame sent to it (addresses swapped).
+ *   route   two vifs on two subnets, netback routing between them
+ *           (nt_route.c).
  *   hostile the conformance cases of nt_hostile.c on vif 0, with an echo
  *           domain (peer=MAC,IP) to show forwarding still works.
  * Lines start with "nettest: "; a failed check says FAIL.
@@ -243,13 +245,15 @@ int main(int argc, char **argv)
         rate();
     else if (!strcmp(mode, "flood"))
         flood(argc > 2 ? (unsigned)atoi(argv[2]) : 10);
+    else if (!strcmp(mode, "route"))
+        nt_route();
     else if (!strcmp(mode, "hostile"))
         nt_hostile(argc - 2, argv + 2);
     else if (!strcmp(mode, "echo"))
         for (unsigned i = 0; i < nt_nvif; i++)
             nt_vif[i].on_rx = echo;
     else {
-        printf("nettest: FAIL - unknown mode '%s' (rate, flood S, echo, hostile peer=MAC,IP)\n", mode);
+        printf("nettest: FAIL - unknown mode '%s' (rate, flood S, echo, route, hostile peer=MAC,IP)\n", mode);
         return 1;
     }
     /* stay (echo keeps answering; the other modes keep their vifs so

@@ -15,5 +15,7 @@ void nt_pump(unsigned ms);
 /* The hostile-frontend conformance run (nt_hostile.c): 0 when every check
  * passed. */
 int nt_hostile(int argc, char **argv);
+/* The routing checks between two subnets (nt_route.c). */
+void nt_route(void);
 
 #endif

@@ -308,7 +308,7 @@ void nf_wait(unsigned ms)
 
 /* ---- frames ---- */
 
-static uint16_t csum16(const uint8_t *p, size_t n)
+uint16_t nf_csum16(const uint8_t *p, size_t n)
 {
     uint32_t s = 0;
     for (size_t i = 0; i + 1 < n; i += 2)
@@ -346,7 +346,7 @@ size_t nf_udp_frame(uint8_t *f, size_t len, const uint8_t *dmac, const uint8_t *
     ip[9] = 17;
     memcpy(ip + 12, sip, 4);
     memcpy(ip + 16, dip, 4);
-    put16(ip + 10, csum16(ip, 20));
+    put16(ip + 10, nf_csum16(ip, 20));
     uint8_t *udp = ip + 20;
     put16(udp, 9000);
     put16(udp + 2, dport);

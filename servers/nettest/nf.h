@@ -102,6 +102,8 @@ size_t nf_udp_frame(uint8_t *f, size_t len, const uint8_t *dmac, const uint8_t *
                     const uint8_t *dip, uint16_t dport, uint32_t seq, uint16_t kind);
 /* A test frame's dport, seq and kind; false if not one. */
 bool nf_udp_parse(const uint8_t *f, size_t len, uint16_t *dport, uint32_t *seq, uint16_t *kind);
+/* The Internet checksum of n bytes (0 over a header whose checksum is right). */
+uint16_t nf_csum16(const uint8_t *p, size_t n);
 int nf_parse_mac(const char *s, uint8_t mac[6]);
 int nf_parse_ip(const char *s, uint8_t ip[4]);
 

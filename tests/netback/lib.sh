@@ -11,6 +11,8 @@
 #   con ARGS...            tests/linux-domu/console.py over COM2 (one "!CMD"
 #                          per call: the session detaches after it)
 #   nb_checks FILE         one ok/fail per "ok - "/"FAIL - " line of FILE
+#   nb_guest_checks ID WHAT  one ok/fail per "nettest: PASS"/"nettest: FAIL" line
+#                          of domain ID
 D=tests/netback
 XL_T=${XL_T:-100}
 con() { timeout 300 python3 tests/linux-domu/console.py -s "$sock" -t 120 "$@"; }
@@ -43,4 +45,13 @@ nb_checks() {
     case $l in "ok - "*) ok "${l#ok - }" ;; "FAIL - "*) fail "${l#FAIL - }" ;; esac
   done <"$1"
   [ -s "$1" ] || fail "$1: nothing to check"
+}
+nb_guest_checks() {
+  local l
+  while IFS= read -r l; do
+    case $l in
+      *"nettest: PASS "*) ok "$2: ${l#*nettest: PASS }" ;;
+      *"nettest: FAIL"*) fail "$2: ${l#*nettest: }" ;;
+    esac
+  done < <(slog | grep -F "(d$1) nettest: ")
 }

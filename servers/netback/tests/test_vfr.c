@@ -24,12 +24,14 @@ static struct {
 } sent[64];
 static unsigned nsent;
 static bool fail_xmit;
+static uint8_t last[2048]; /* the last frame sent */
 static int xmit(void *ctx, int port, const uint8_t *f, size_t len, const void *meta)
 {
     (void)ctx, (void)f, (void)meta;
     if (fail_xmit) return -1;
     if (nsent < 64) sent[nsent].port = port, sent[nsent].len = len;
     nsent++;
+    memcpy(last, f, len < sizeof(last) ? len : sizeof(last));
     return 0;
 }
 /* Ports a frame went out of, as a bit mask. */
@@ -496,6 +498,104 @@ static void test_rates(void)
           "vif2.0 receiving 1000 frames in 1 s at 100 p/s: %u", ok);
 }
 
+static uint16_t ip_sum(const uint8_t *h)
+{
+    uint32_t s = 0;
+    for (int i = 0; i < 20; i += 2)
+        s += (uint32_t)(h[i] << 8 | h[i + 1]);
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)s;
+}
+
+static void test_route(void)
+{
+    static const uint8_t MC[6] = { 0x00, 0x16, 0x3e, 0, 0, 3 }, IC[4] = { 10, 0, 1, 3 },
+                         GA[4] = { 10, 0, 0, 254 }, GC[4] = { 10, 0, 1, 254 }, FAR[4] = { 192, 168, 0, 1 };
+    static const uint8_t RM[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
+    setup();
+    struct vfr_port_cfg c;
+    port_cfg(&c, "vif3.0", MC, "10.0.1.3", NULL);
+    int pc = vfr_port_add(&V, &c, 0);
+    char out[512];
+    CHECK(!memcmp(V.router_mac, RM, 6), "the router's MAC is fe:ff:ff:ff:ff:ff");
+    size_t n = fr_ip4(f, RM, MA, IA, IC, 17, 1, 2, 0);
+    CHECK(send(pa, n, 0) == (1u << pb | 1u << pn | 1u << pc) && V.port[pa].st.routed == 0,
+          "no router address: a frame to the router's MAC is an unknown destination (flooded)");
+    CHECK(vfr_gw_add(&V, "10.0.0.0/24") == -EINVAL && vfr_gw_add(&V, "10.0.0.255/24") == -EINVAL &&
+              vfr_gw_add(&V, "10.0.0.254") == -EINVAL && vfr_gw_add(&V, "10.0.0.254/31") == -EINVAL &&
+              vfr_gw_add(&V, "10.0.0.254/0") == -EINVAL && vfr_gw_add(&V, "fd00::1/64") == -EINVAL &&
+              vfr_gw_add(&V, "10.0.0.x/24") == -EINVAL && vfr_gw_add(&V, "10.0.0.254/24x") == -EINVAL,
+          "router addresses refused: the subnet's own, its broadcast, no length, /31, /0, IPv6, junk");
+    CHECK(cmd("route 10.0.0.254/24", out) == 0 && !strcmp(out, "route added 10.0.0.254/24") &&
+              cmd("route 10.0.1.254/24", NULL) == 0,
+          "route 10.0.0.254/24, route 10.0.1.254/24");
+    CHECK(cmd("route 10.0.1.1/16", out) == -EINVAL && !strcmp(out, "error: the subnet overlaps a routed one"),
+          "an overlapping subnet refused");
+    CHECK(cmd("route 10.0.0.0/24", out) == -EINVAL && strstr(out, "LEN 1-30"),
+          "route: a bad address says why");
+    CHECK(cmd("routes", out) == 0 && !strcmp(out, "router fe:ff:ff:ff:ff:ff\n10.0.0.254/24\n10.0.1.254/24"),
+          "routes lists the router's MAC and addresses");
+    unsigned added = 0;
+    char t[32];
+    for (int i = 0; i < 10; i++) {
+        snprintf(t, sizeof(t), "172.16.%d.1/30", i);
+        added += vfr_gw_add(&V, t) == 0;
+    }
+    CHECK(added == VFR_MAX_GW - 2 && vfr_gw_add(&V, "172.17.0.1/30") == -ENOSPC,
+          "at most %d router addresses", VFR_MAX_GW);
+    for (int i = 0; i < 10; i++) {
+        snprintf(t, sizeof(t), "172.16.%d.1", i);
+        vfr_gw_del(&V, t);
+    }
+    CHECK(vfr_gw_del(&V, "172.16.0.1") == -ENOENT && vfr_gw_del(&V, "x") == -EINVAL, "route del refusals");
+    /* ARP for the router's address: answered on the port it came from */
+    n = fr_arp(f, BC, MA, 1, MA, IA, GA);
+    CHECK(send(pa, n, 0) == 1u << pa && nsent == 1 && !memcmp(last, MA, 6) && !memcmp(last + 6, RM, 6) &&
+              last[21] == 2 && !memcmp(last + 22, RM, 6) && !memcmp(last + 28, GA, 4) &&
+              !memcmp(last + 32, MA, 6) && !memcmp(last + 38, IA, 4),
+          "ARP for 10.0.0.254 answered from fe:ff:ff:ff:ff:ff on vif1.0 only");
+    n = fr_arp(f, BC, MA, 1, MA, IA, IB);
+    CHECK(send(pa, n, 0) == (1u << pb | 1u << pn | 1u << pc), "ARP for another guest still floods");
+    /* vif1.0 -> 10.0.1.3 through the router: the next hop is not known yet */
+    n = fr_ip4(f, RM, MA, IA, IC, 17, 1, 2, 100);
+    CHECK(send(pa, n, 0) == (1u << pb | 1u << pn | 1u << pc) && V.port[pa].st.drop_noroute == 1 &&
+              last[21] == 1 && !memcmp(last + 6, RM, 6) && !memcmp(last + 28, GC, 4) &&
+              !memcmp(last + 38, IC, 4),
+          "an unknown next hop: the frame dropped (noroute), the router asks who has 10.0.1.3");
+    n = fr_arp(f, RM, MC, 2, MC, IC, GC);
+    CHECK(send(pc, n, 0) == 0, "the answer to the router is the router's (learned, not forwarded)");
+    n = fr_ip4(f, RM, MA, IA, IC, 17, 1, 2, 100);
+    uint16_t s0 = ip_sum(f + 14);
+    f[24] = (uint8_t)(~s0 >> 8), f[25] = (uint8_t)~s0; /* a valid header checksum */
+    uint8_t orig[2048];
+    memcpy(orig, f, n);
+    CHECK(send(pa, n, 0) == 1u << pc && nsent == 1 && V.port[pa].st.routed == 1, "routed to vif3.0 only");
+    CHECK(!memcmp(last, MC, 6) && !memcmp(last + 6, RM, 6) && last[22] == 63 && ip_sum(last + 14) == 0xffff &&
+              !memcmp(last + 26, orig + 26, n - 26),
+          "MACs rewritten, TTL 64 -> 63, the header checksum still right, the rest untouched");
+    f[22] = 1;
+    CHECK(send(pa, n, 0) == 0 && V.port[pa].st.drop_ttl == 1, "TTL 1: dropped and counted");
+    f[22] = 0;
+    CHECK(send(pa, n, 0) == 0 && V.port[pa].st.drop_ttl == 2, "TTL 0: dropped and counted");
+    f[22] = 64;
+    memcpy(f + 30, FAR, 4);
+    CHECK(send(pa, n, 0) == 0 && V.port[pa].st.drop_noroute == 2,
+          "no routed subnet holds 192.168.0.1: dropped");
+    n = fr_ip4(f, RM, MA, IA, IC, 17, 1, 2, 100);
+    CHECK(cmd("add in=vif1.0 out=vif3.0 drop", NULL) == 1 && send(pa, n, 0) == 0 &&
+              V.port[pc].st.drop_rule == 1 && V.rules->r[0].pkts == 1,
+          "the rules judge a routed frame (in = where it came from, out = the next hop's port)");
+    CHECK(cmd("del 0", NULL) == 1 && cmd("route del 10.0.1.254", out) == 0 &&
+              !strcmp(out, "route deleted 10.0.1.254") && send(pa, n, 0) == 0 &&
+              V.port[pa].st.drop_noroute == 3,
+          "route del: 10.0.1.0/24 is no longer routed");
+    vfr_port_del(&V, pc);
+    CHECK(cmd("route 10.0.1.254/24", NULL) == 0 && send(pa, n, 0) == (1u << pb | 1u << pn) &&
+              V.port[pa].st.drop_noroute == 4,
+          "a next hop whose port went is unknown again (asked for on the ports left)");
+}
+
 void test_vfr(void)
 {
     test_parse();
@@ -506,5 +606,6 @@ void test_vfr(void)
     test_spoof();
     test_rules();
     test_rates();
+    test_route();
     vfr_fini(&V);
 }
