@@ -313,13 +313,14 @@ static void read_only_disk(void)
     CHECK("xvdb: it holds the host's pattern (the write did not land)", ok);
 }
 
-static void flood(void)
+/* Full rings of mixed requests (reads, unknown operations, writes past the
+ * end): every one answered, in ring order, with its exact status. */
+static void flood(const char *what, unsigned rounds)
 {
-    section("floods: full rings of mixed requests, answered in ring order");
+    static blkif_request_t r[512];
+    static blkif_response_t rsp[512];
     unsigned size = RING_SIZE(&xa.ring), wrong = 0, answered = 0;
-    blkif_request_t r[64];
-    blkif_response_t rsp[64];
-    for (unsigned round = 0; round < 8; round++) {
+    for (unsigned round = 0; round < rounds; round++) {
         for (unsigned i = 0; i < size; i++) {
             uint64_t id = round * 1000 + i;
             if (i % 3 == 0)
@@ -337,8 +338,8 @@ static void flood(void)
             if (rsp[i].id != r[i].id || rsp[i].status != want || rsp[i].operation != r[i].operation) wrong++;
         }
     }
-    CHECK_EQ("8 full rings: every request answered", answered, 8 * size);
-    CHECK_EQ("8 full rings: every answer in ring order with its exact status", wrong, 0);
+    CHECK_EQ(nm("%s: every request answered", what), answered, rounds * size);
+    CHECK_EQ(nm("%s: every answer in ring order with its exact status", what), wrong, 0);
 }
 
 /* The backend's Closing (and no response) after a ring index attack; then
@@ -425,6 +426,27 @@ static void xenstore_attacks(void)
     check_good("sectors 0-15 read back: generation 3", 3);
 }
 
+static void multi_page_rings(void)
+{
+    section("multi-page rings");
+    char p[128], v[16];
+    snprintf(p, sizeof(p), "%s/max-ring-page-order", xa.be);
+    CHECK("max-ring-page-order = 4 offered", !xs_read(p, v, sizeof(v)) && !strcmp(v, "4"));
+    CHECK_EQ("back to InitWait", fe_reset(&xa), 0);
+    bad_nodes("ring-page-order 5 (4 offered)", "ring-page-order", "5", true);
+    bad_nodes("ring-page-order 1 without ring-ref0 and ring-ref1", "ring-page-order", "1", true);
+    xa.order = 2;
+    CHECK_EQ("ring-page-order 2 (4 pages, ring-ref0..3): Connected", fe_connect(&xa), 0);
+    CHECK_EQ("the ring has 128 slots", RING_SIZE(&xa.ring), 128);
+    check_good("served (sectors 0-15 read)", 3);
+    flood("4 full rings of 128", 4);
+    CHECK_EQ("Closed and InitWait again", fe_reset(&xa), 0);
+    xa.order = 4;
+    CHECK_EQ("ring-page-order 4 (16 pages): Connected", fe_connect(&xa), 0);
+    flood("2 full rings of 512", 2);
+    check_good("sectors 0-15 still generation 3", 3);
+}
+
 void test_main(void)
 {
     connected();
@@ -433,7 +455,9 @@ void test_main(void)
     bad_requests();
     indirect_requests();
     read_only_disk();
-    flood();
+    section("floods: full rings of mixed requests, answered in ring order");
+    flood("8 full rings of 32", 8);
     ring_attacks();
     xenstore_attacks();
+    multi_page_rings();
 }

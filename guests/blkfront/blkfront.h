@@ -2,7 +2,7 @@
  * A minimal blkfront for tiny PV test guests (guests/blkfront): a
  * synchronous xenstore client on the guest's store ring (xs.c), and one vbd
  * device driven by hand (fe.c): the xenbus handshake with whatever the test
- * writes into the frontend directory, a one-page ring, and requests put on
+ * writes into the frontend directory, rings of 1 to 16 pages, requests put on
  * the ring exactly as the test builds them, so a test can be a correct
  * frontend or a hostile one.
  */
@@ -32,7 +32,8 @@ struct fe {
     domid_t be_id;
     blkif_sring_t *sring;
     blkif_front_ring_t ring;
-    grant_ref_t ring_ref;
+    unsigned order;       /* ring-page-order of the next connection (0: "ring-ref") */
+    grant_ref_t ring_ref; /* its first page's; the others follow */
     evtchn_port_t port;
     uint64_t sectors;
     grant_ref_t dref;          /* data page i is granted as dref + i */
@@ -45,7 +46,8 @@ long fe_open(struct fe *f, unsigned devid);
 /* The backend's state once it is one of want (a mask of 1 << state), or -ETIMEDOUT. */
 long fe_wait_be(struct fe *f, unsigned want, unsigned ms);
 long fe_state(struct fe *f, int state);
-/* A fresh ring page granted to the backend and an unbound port for it. */
+/* A fresh ring (1 << order pages) granted to the backend and an unbound
+ * port for it. */
 long fe_new_ring(struct fe *f);
 /* The whole correct handshake: ring, nodes, Initialised, backend Connected,
  * sectors read, Connected.  0 or error. */

@@ -54,12 +54,17 @@ long fe_state(struct fe *f, int state)
 
 long fe_new_ring(struct fe *f)
 {
-    if (FE_REF_RING + rings >= FE_REF_DATA) return -XEN_ENOSPC;
-    f->sring = alloc_page();
+    unsigned n = 1u << f->order;
+    if (FE_REF_RING + rings + n > FE_REF_DATA) return -XEN_ENOSPC;
+    f->sring = alloc_page(); /* the arena's pages are consecutive */
+    for (unsigned i = 1; i < n; i++)
+        alloc_page();
     SHARED_RING_INIT(f->sring);
-    FRONT_RING_INIT(&f->ring, f->sring, PAGE_SIZE);
-    f->ring_ref = FE_REF_RING + rings++;
-    gnttab_grant(fe_gt, f->ring_ref, f->be_id, va_to_mfn(f->sring), false);
+    FRONT_RING_INIT(&f->ring, f->sring, PAGE_SIZE << f->order);
+    f->ring_ref = FE_REF_RING + rings;
+    rings += n;
+    for (unsigned i = 0; i < n; i++)
+        gnttab_grant(fe_gt, f->ring_ref + i, f->be_id, va_to_mfn((uint8_t *)f->sring + i * PAGE_SIZE), false);
     return evtchn_alloc_unbound(DOMID_SELF, f->be_id, &f->port);
 }
 
@@ -68,9 +73,20 @@ long fe_connect(struct fe *f)
     char p[96], v[16];
     long rc = fe_wait_be(f, 1u << XenbusStateInitWait, 20000);
     if (rc < 0 || (rc = fe_new_ring(f))) return rc;
-    path(p, sizeof(p), f->dir, "ring-ref");
-    snprintf(v, sizeof(v), "%u", f->ring_ref);
-    if ((rc = xs_write(p, v))) return rc;
+    path(p, sizeof(p), f->dir, "ring-page-order");
+    if (f->order) {
+        snprintf(v, sizeof(v), "%u", f->order);
+        if ((rc = xs_write(p, v))) return rc;
+    } else {
+        xs_rm(p);
+    }
+    for (unsigned i = 0; i < 1u << f->order; i++) {
+        char node[16];
+        snprintf(node, sizeof(node), f->order ? "ring-ref%u" : "ring-ref", i);
+        path(p, sizeof(p), f->dir, node);
+        snprintf(v, sizeof(v), "%u", f->ring_ref + i);
+        if ((rc = xs_write(p, v))) return rc;
+    }
     path(p, sizeof(p), f->dir, "event-channel");
     snprintf(v, sizeof(v), "%u", f->port);
     if ((rc = xs_write(p, v))) return rc;
@@ -95,7 +111,8 @@ long fe_reset(struct fe *f)
         evtchn_close(f->port);
         f->port = 0;
     }
-    if (f->sring) gnttab_end_access(fe_gt, f->ring_ref);
+    for (unsigned i = 0; f->sring && i < 1u << f->order; i++)
+        gnttab_end_access(fe_gt, f->ring_ref + i);
     if (!rc) rc = fe_state(f, XenbusStateInitialising);
     if (!rc && fe_wait_be(f, 1u << XenbusStateInitWait, 20000) < 0) rc = -ETIMEDOUT;
     return rc;

@@ -44,7 +44,10 @@ struct bb_env {
 struct bb;
 struct bb_req;
 
-#define BB_RING_SLOTS __CONST_RING_SIZE(blkif, 4096)
+#define BB_MAX_RING_ORDER 4 /* max-ring-page-order: rings of up to 16 pages */
+/* Slots of the largest ring; out[] is indexed by ring index modulo this (a
+ * multiple of any smaller ring's size). */
+#define BB_RING_SLOTS __CONST_RING_SIZE(blkif, 4096 << BB_MAX_RING_ORDER)
 
 struct bb_queue {
     struct bb_dev *dev;
@@ -92,9 +95,10 @@ struct bb {
 
 /* Set up with npages DMA pages from the disk's device.  0 or -XEN_ENOMEM. */
 int bb_init(struct bb *b, struct vblk *blk, const struct bb_env *env, unsigned npages);
-/* Start serving a queue: sring is the mapped shared ring page (a ring in use
- * resumes after its last response). */
-void bb_queue_start(struct bb_queue *q, struct bb_dev *dev, blkif_sring_t *sring, unsigned port);
+/* Start serving a queue: sring is the mapped shared ring of `pages` pages
+ * (1 << ring-page-order; a ring in use resumes after its last response). */
+void bb_queue_start(struct bb_queue *q, struct bb_dev *dev, blkif_sring_t *sring, unsigned pages,
+                    unsigned port);
 /* Take and start what the ring has (up to BB_BATCH).  Returns the number
  * taken, or -XEN_EIO when the ring is (now) broken. */
 int bb_queue_run(struct bb_queue *q);

@@ -57,12 +57,13 @@ int bb_init(struct bb *b, struct vblk *blk, const struct bb_env *env, unsigned n
     return 0;
 }
 
-void bb_queue_start(struct bb_queue *q, struct bb_dev *dev, blkif_sring_t *sring, unsigned port)
+void bb_queue_start(struct bb_queue *q, struct bb_dev *dev, blkif_sring_t *sring, unsigned pages,
+                    unsigned port)
 {
     memset(q, 0, sizeof(*q));
     q->dev = dev;
     q->port = port;
-    BACK_RING_INIT(&q->ring, sring, 4096);
+    BACK_RING_INIT(&q->ring, sring, 4096 * pages);
     /* A ring already in use (blkback restarted while the frontend stayed
      * connected): carry on after the last response; requests published
      * after it are taken again (block I/O may be repeated), none is

@@ -140,6 +140,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "blkback: start-up failed (%d)\n", rc);
         return 1;
     }
+    xb.map_rings = xd_map_rings; /* before the first xenstore event is read */
     if (xs)
         printf("blkback: serving /local/domain/%u/backend/vbd\n", self);
     else

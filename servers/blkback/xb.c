@@ -43,6 +43,7 @@ static int probe(struct xbe *x, struct xbe_dev *d, const char **why)
     d->priv = dev;
     xbe_printf(x, d->be, "feature-flush-cache", "1");
     xbe_printf(x, d->be, "feature-max-indirect-segments", "%u", BB_MAX_INDIRECT);
+    if (b->map_rings) xbe_printf(x, d->be, "max-ring-page-order", "%u", BB_MAX_RING_ORDER);
     xbe_printf(x, d->be, "multi-queue-max-queues", "%u", b->max_queues);
     xbe_printf(x, d->be, "sectors", "%llu", (unsigned long long)v->sectors);
     xbe_printf(x, d->be, "info", "%u", rw ? 0u : (unsigned)VDISK_READONLY);
@@ -78,8 +79,10 @@ static int connect(struct xbe *x, struct xbe_dev *d)
         nq = 1;
     else if (rc || nq == 0)
         return -EINVAL;
-    /* One-page rings only (max-ring-page-order is not offered). */
-    if (xbe_read_uint(x, d->fe, "ring-page-order", 0, &order) == -EINVAL) return -EINVAL;
+    /* Multi-page rings (ring-page-order, ring-ref0..N) up to what was offered. */
+    unsigned long max_order = b->map_rings ? BB_MAX_RING_ORDER : 0;
+    if (xbe_read_uint(x, d->fe, "ring-page-order", max_order, &order) == -EINVAL) return -EINVAL;
+    unsigned pages = 1u << order;
     if (xbe_read(x, d->fe, "protocol", &proto) == 0) {
         bool native = !strcmp(proto, XEN_IO_PROTO_ABI_X86_64);
         free(proto);
@@ -91,22 +94,31 @@ static int connect(struct xbe *x, struct xbe_dev *d)
             snprintf(dir, sizeof(dir), "%s", d->fe);
         else
             snprintf(dir, sizeof(dir), "%s/queue-%u", d->fe, i);
-        unsigned long ref, port;
-        if (xbe_read_uint(x, dir, "ring-ref", 0xffffffffu, &ref) ||
-            xbe_read_uint(x, dir, "event-channel", 0xffffffffu, &port))
-            goto fail;
-        void *ring = b->host.map_ring(b->host.ctx, d->fe_domid, (uint32_t)ref);
+        unsigned long ref[1u << BB_MAX_RING_ORDER], port;
+        for (unsigned j = 0; j < pages; j++) {
+            char node[16];
+            snprintf(node, sizeof(node), order ? "ring-ref%u" : "ring-ref", j);
+            if (xbe_read_uint(x, dir, node, 0xffffffffu, &ref[j])) goto fail;
+        }
+        if (xbe_read_uint(x, dir, "event-channel", 0xffffffffu, &port)) goto fail;
+        uint32_t refs[1u << BB_MAX_RING_ORDER];
+        for (unsigned j = 0; j < pages; j++)
+            refs[j] = (uint32_t)ref[j];
+        void *ring = order ? b->map_rings(b->host.ctx, d->fe_domid, refs, pages)
+                           : b->host.map_ring(b->host.ctx, d->fe_domid, refs[0]);
         if (!ring) goto fail;
         int lp = b->host.bind(b->host.ctx, d->fe_domid, (uint32_t)port);
         if (lp <= 0) {
             b->host.unmap_ring(b->host.ctx, ring);
             goto fail;
         }
-        bb_queue_start(&dev->q[i], dev, ring, (unsigned)lp);
+        bb_queue_start(&dev->q[i], dev, ring, pages, (unsigned)lp);
         dev->nq = i + 1;
     }
-    printf("blkback: d%u device %u: vbd %s %s, %u queue%s\n", d->fe_domid, d->devid, dev->vbd->name,
-           dev->ro ? "ro" : "rw", dev->nq, dev->nq == 1 ? "" : "s");
+    char rings[24] = "";
+    if (order) snprintf(rings, sizeof(rings), ", %u-page rings", pages);
+    printf("blkback: d%u device %u: vbd %s %s, %u queue%s%s\n", d->fe_domid, d->devid, dev->vbd->name,
+           dev->ro ? "ro" : "rw", dev->nq, dev->nq == 1 ? "" : "s", rings);
     return 0;
 fail:
     unhook(b, dev);

@@ -22,6 +22,9 @@ struct xb {
     struct xd_host host;
     struct bb_dev *devs[XBE_MAX_DEVS];
     unsigned max_queues;
+    /* Maps a ring of n pages (xd_map_rings); NULL: one-page rings only
+     * (max-ring-page-order not offered). */
+    void *(*map_rings)(void *ctx, uint16_t domid, const uint32_t *grefs, unsigned n);
 };
 
 int xb_init(struct xb *b, struct xsc *xs, uint16_t self, struct bb *bb, struct vbd_map *map,

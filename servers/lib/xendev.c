@@ -2,6 +2,7 @@
 #include "xendev.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -15,6 +16,7 @@ static int evfd = -1, gntfd = -1;
 static struct {
     void *va;
     uint64_t index;
+    unsigned count;
 } maps[XD_MAX_MAPS];
 
 int xd_open(void)
@@ -60,35 +62,47 @@ int xd_gcopy(void *ctx, struct xd_copy *c, unsigned n)
     return 0;
 }
 
-void *xd_map_ring(void *ctx, uint16_t domid, uint32_t gref)
+void *xd_map_rings(void *ctx, uint16_t domid, const uint32_t *grefs, unsigned n)
 {
     (void)ctx;
     unsigned slot = XD_MAX_MAPS;
     for (unsigned i = 0; i < XD_MAX_MAPS && slot == XD_MAX_MAPS; i++)
         if (!maps[i].va) slot = i;
-    if (slot == XD_MAX_MAPS) return NULL;
-    struct ioctl_gntdev_map_grant_ref m = { .count = 1 };
-    m.refs[0].domid = domid;
-    m.refs[0].ref = gref;
-    if (ioctl(gntfd, IOCTL_GNTDEV_MAP_GRANT_REF, &m)) return NULL;
-    void *va = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gntfd, (off_t)m.index);
+    if (slot == XD_MAX_MAPS || !n || n > XD_MAX_RING_PAGES) return NULL;
+    /* Linux's refs[1] runs on for count entries: fill them as bytes. */
+    union {
+        struct ioctl_gntdev_map_grant_ref m;
+        uint8_t raw[sizeof(struct ioctl_gntdev_map_grant_ref) +
+                    (XD_MAX_RING_PAGES - 1) * sizeof(struct ioctl_gntdev_grant_ref)];
+    } req;
+    memset(&req, 0, sizeof(req));
+    req.m.count = n;
+    for (unsigned i = 0; i < n; i++) {
+        struct ioctl_gntdev_grant_ref g = { domid, grefs[i] };
+        memcpy(req.raw + offsetof(struct ioctl_gntdev_map_grant_ref, refs) + i * sizeof(g), &g, sizeof(g));
+    }
+    if (ioctl(gntfd, IOCTL_GNTDEV_MAP_GRANT_REF, &req)) return NULL;
+    void *va = mmap(NULL, 4096ul * n, PROT_READ | PROT_WRITE, MAP_SHARED, gntfd, (off_t)req.m.index);
     if (va == MAP_FAILED) {
-        struct ioctl_gntdev_unmap_grant_ref u = { m.index, 1, 0 };
+        struct ioctl_gntdev_unmap_grant_ref u = { req.m.index, n, 0 };
         ioctl(gntfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
         return NULL;
     }
     maps[slot].va = va;
-    maps[slot].index = m.index;
+    maps[slot].index = req.m.index;
+    maps[slot].count = n;
     return va;
 }
+
+void *xd_map_ring(void *ctx, uint16_t domid, uint32_t gref) { return xd_map_rings(ctx, domid, &gref, 1); }
 
 void xd_unmap_ring(void *ctx, void *va)
 {
     (void)ctx;
     for (unsigned i = 0; i < XD_MAX_MAPS; i++)
         if (maps[i].va == va) {
-            munmap(va, 4096);
-            struct ioctl_gntdev_unmap_grant_ref u = { maps[i].index, 1, 0 };
+            munmap(va, 4096ul * maps[i].count);
+            struct ioctl_gntdev_unmap_grant_ref u = { maps[i].index, maps[i].count, 0 };
             ioctl(gntfd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
             maps[i].va = NULL;
         }

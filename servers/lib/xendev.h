@@ -35,8 +35,9 @@ struct xd_host {
     void *ctx;
 };
 
-#define XD_MAX_COPY 64  /* copies per ioctl */
-#define XD_MAX_MAPS 256 /* ring pages mapped at once */
+#define XD_MAX_COPY       64  /* copies per ioctl */
+#define XD_MAX_MAPS       256 /* rings mapped at once */
+#define XD_MAX_RING_PAGES 16  /* pages of one ring (the runtime's gntdev maps 16 grants per call) */
 
 /* Open /dev/xen/evtchn (non-blocking) and /dev/xen/gntdev.  0 or -errno. */
 int xd_open(void);
@@ -45,6 +46,8 @@ int xd_evtchn_fd(void);
  * failed as a whole. */
 int xd_gcopy(void *ctx, struct xd_copy *c, unsigned n);
 void *xd_map_ring(void *ctx, uint16_t domid, uint32_t gref);
+/* A ring of n pages (multi-page rings: ring-ref0..N) mapped at one address. */
+void *xd_map_rings(void *ctx, uint16_t domid, const uint32_t *grefs, unsigned n);
 void xd_unmap_ring(void *ctx, void *va);
 /* The local port, or -errno. */
 int xd_bind(void *ctx, uint16_t domid, uint32_t remote_port);

@@ -161,9 +161,9 @@ void test_blkback(void)
     fe_init(&fa);
     fe_init(&fa2);
     fe_init(&fb);
-    bb_queue_start(&da.q[0], &da, fa.sring, 10);
-    bb_queue_start(&da.q[1], &da, fa2.sring, 11);
-    bb_queue_start(&db.q[0], &db, fb.sring, 12);
+    bb_queue_start(&da.q[0], &da, fa.sring, 1, 10);
+    bb_queue_start(&da.q[1], &da, fa2.sring, 1, 11);
+    bb_queue_start(&db.q[0], &db, fb.sring, 1, 12);
     int16_t st[64];
     uint64_t a0 = va->ext[0].start, a1 = va->ext[1].start, b0 = vb->ext[0].start;
 
@@ -393,7 +393,7 @@ void test_blkback(void)
     struct bb_dev dro = { .bb = &R.bb, .domid = 1, .vbd = vb, .nq = 1, .ro = true };
     struct fe fro;
     fe_init(&fro);
-    bb_queue_start(&dro.q[0], &dro, fro.sring, 13);
+    bb_queue_start(&dro.q[0], &dro, fro.sring, 1, 13);
     q = fe_req(&fro);
     *q = (blkif_request_t){ .operation = BLKIF_OP_WRITE, .nr_segments = 1, .id = 1 };
     seg(q, 0, 7, 0, 7);
@@ -464,7 +464,7 @@ void test_blkback(void)
     fr.sring->rsp_prod = 4; /* the old instance answered 4 of them */
     fr.ring.rsp_cons = 4;
     struct bb_dev drs = { .bb = &R.bb, .domid = 2, .vbd = vb, .nq = 1 };
-    bb_queue_start(&drs.q[0], &drs, fr.sring, 14);
+    bb_queue_start(&drs.q[0], &drs, fr.sring, 1, 14);
     CHECK(bb_queue_run(&drs.q[0]) == 1, "restarted on a ring in use: only the unanswered request is taken");
     pump();
     CHECK(fe_collect(&fr, st, 64) == 1 && st[54] == 0 && fr.sring->rsp_prod == 5 &&
