@@ -20,11 +20,17 @@ wait_line "(d0) (d$id) TESSERA-INIT-OK" 120 || finish
 out=$(con linux 'dmesg -n 1' '(i=0; while true; do i=$((i+1)); echo $i >/tmp/count; sleep 1; done) >/dev/null 2>&1 & echo started' 'sleep 3; cat /tmp/count')
 check "counter started" "$(out_of 2 "$out") $(rc_of 3 "$out")" "started 0"
 c0=$(out_of 3 "$out")
+ts0=$(date +%s.%N)
 out=$(XL_T=200 xl save linux lsav)
+ts1=$(date +%s.%N)
 [[ "$out" =~ ^saved\ domain\ $id\ \(linux\)\ as\ lsav\ \([0-9]+\ bytes\)$ ]] && ok "xl save: $out" ||
   { fail "xl save: $out"; finish; }
 wait_line "tessera: domain $id shut down: suspend" 5
+tr0=$(date +%s.%N)
 out=$(XL_T=200 xl restore lsav)
+tr1=$(date +%s.%N)
+# reported, not asserted (wall clock under TCG, the image through the builder's memory)
+printf '# xl save %.1f s, xl restore %.1f s (wall clock, TCG)\n' "$(echo "$ts1 - $ts0" | bc)" "$(echo "$tr1 - $tr0" | bc)"
 rid=$(sed -n 's/^restored domain \([0-9]*\) .*/\1/p' <<<"$out")
 check "xl restore" "$out" "restored domain $rid (linux)"
 host0=$(date +%s)
