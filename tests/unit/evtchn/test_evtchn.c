@@ -359,6 +359,26 @@ void test_interdomain(void)
     ev_status(DOMID_SELF, pa, &st);
     CHECK(st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 2, "every port to it unbound");
     CHECK_EQ(ev_send(ph), 0, "send to a destroyed peer is dropped");
+
+    /* a domain rebuilt with the dead one's id binds the same ports again (a
+     * driver domain recreated under its frontends, docs/restart.md) */
+    struct fake_dom *c = fake_domain(3, 0, DOMID_INVALID, 1);
+    fake_as(c, 0);
+    CHECK_EQ(ev_bind(1, ph), -EINVAL, "another domain cannot bind a port waiting for domain 2");
+    struct fake_dom *b2 = fake_domain(2, 0, DOMID_INVALID, 1);
+    fake_as(b2, 0);
+    long nb = ev_bind(1, ph);
+    CHECK(nb > 0, "the new domain 2 binds the same port of a again");
+    CHECK(pending(b2, nb), "and finds it pending (sends while unbound were dropped)");
+    fake_as(a, 0);
+    ev_status(DOMID_SELF, ph, &st);
+    CHECK(st.status == EVTCHNSTAT_interdomain && st.u.interdomain.dom == 2 && st.u.interdomain.port == nb,
+          "a's port is interdomain to the new domain's port");
+    clear_events(b2);
+    CHECK(ev_send(ph) == 0 && pending(b2, nb), "a's send reaches the new domain");
+    fake_as(b2, 0);
+    clear_events(a);
+    CHECK(ev_send(nb) == 0 && pending(a, ph), "and the new domain's send reaches a");
     fake_reset();
     CHECK_EQ(frames_in_use, 0, "all frames back");
 }

@@ -83,6 +83,12 @@ void fake_destroy(struct domain *d)
     d->id = 0;
 }
 
+void fake_rebuild_dom1(void)
+{
+    init_domain(&dom1, 1, &vcpus[0], DOMID_INVALID, CAP_ALL);
+    set_current(&dom1);
+}
+
 bool counts_zero(const struct domain *d) { return fake_counts_zero(1, FAKE_FRAMES, d); }
 
 int main(void)

@@ -26,6 +26,7 @@ mfn_t fake_page_tables(struct domain *d);
 uint64_t gva(unsigned page); /* GVA + page * 4096 */
 /* Destroy d as domain_destroy does: grant teardown, page-table roots, frames. */
 void fake_destroy(struct domain *d);
+void fake_rebuild_dom1(void); /* dom1 again, after fake_destroy: same id, new domain */
 /* All page_info counts zero for frames owned by d (or anyone if d == NULL). */
 bool counts_zero(const struct domain *d);
 

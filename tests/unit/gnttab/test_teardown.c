@@ -71,6 +71,14 @@ static void test_grantee_dies(void)
     /* The frontend's 2 frames stay allocated; the backend's 4 table frames
      * (allocated before base) come back with everything it allocated since. */
     CHECK_EQ(frames_free_count(), base - 2 + 4, "grantee's frames, tables and grant frames all freed");
+    /* the backend rebuilt with the same id maps the same grants again (a
+     * driver domain recreated under its frontends, docs/restart.md) */
+    fake_rebuild_dom1();
+    l1 = fake_page_tables(&dom1);
+    CHECK_EQ(map1(&dom1, 2, 8, GNTMAP_host_map, gva(0), NULL, NULL), GNTST_okay,
+             "the backend rebuilt with its id maps the frontend's grant again");
+    CHECK(l1e(l1, 0) == gpte(f, true) && (gflags(&dom2, 8) & GTF_reading) && (gflags(&dom2, 8) & GTF_writing),
+          "mapped writable, the granter's entry in use again");
 }
 
 static void test_no_leak(void)
