@@ -11,7 +11,7 @@ DB_O := $(O)/host/domain-builder
 # COM2), backend/ (privcmd and the fake hypervisor).
 DB_CORE := util cfg/cfg cfg/domcfg cfg/domcfg_lists cfg/domcfg_devices cfg/domcfg_compat cfg/bootcfg \
 	build/xenelf build/image build/layout build/pgtable build/build build/build_mem build/modpkg \
-	mgr/mgr mgr/mgr_events mgr/mgr_xs mgr/mgr_vbd mgr/mgr_vif mgr/policy mgr/bootcfg_start \
+	mgr/mgr mgr/mgr_events mgr/mgr_xs mgr/mgr_keep mgr/mgr_vbd mgr/mgr_vif mgr/policy mgr/bootcfg_start \
 	mgr/hostfiles shell/xlcmd shell/console shell/xl shell/upload shell/xl_save \
 	save/stream save/canon save/cfgtext save/save save/restore
 DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c) lib/pvlayout/pv_layout.c servers/lib/xsring.c servers/lib/xsclient.c \

@@ -3,8 +3,10 @@
 # build/servers/xenstored (XENSTORE capability) with its own ring on the
 # command line (--master-domid/--event/--master-gref), xenstored connects to
 # it as the control domain; the next domain is written to xenstore and
-# introduced; xl destroy releases it; xl restart of the xenstore domain keeps
-# its id and the builder connects again and re-introduces the others.
+# introduced; xl destroy releases it; xl destroy, pause and restart of the
+# xenstore domain are refused while another domain has nodes in it; then
+# xl restart keeps its id, the builder connects again and the next domain
+# is introduced to the new store.
 set -u
 . "$(dirname "$0")/lib.sh"
 suite_init 46x builder-xenstore.serial
@@ -31,9 +33,23 @@ wait_re '^\(d0\) \(d1\) xenstored: domain 3 introduced \(port [0-9]+ -> local [0
 wait_line "(d0) (d3) svc b: instance 1 on domain 3"
 check "xl destroy svc-b" "$(xl destroy svc-b)" "destroyed domain 3 (svc-b)"
 wait_line "(d0) (d1) xenstored: domain 3 released"
-check "xl restart xenstore" "$(xl restart xenstore)" "restarted xenstore as domain 1"
+# while svc-a has its nodes in the store, it is not destroyed, paused or
+# restarted by hand (issue 16: it would come back empty)
+why="it holds the xenstore nodes of 1 running domain, and"
+check "xl destroy xenstore refused" "$(xl destroy xenstore)" \
+  "xl: cannot destroy xenstore (domain 1): $why a new store would start empty, stranding their devices (a crash of its program is survived in place)"
+check "xl pause xenstore refused" "$(xl pause xenstore)" \
+  "xl: cannot pause xenstore (domain 1): $why a paused store stalls them and the builder (a crash of its program is survived in place)"
+check "xl restart xenstore refused" "$(xl restart 1)" \
+  "xl: cannot restart xenstore (domain 1): $why a new store would start empty, stranding their devices (a crash of its program is survived in place)"
+check "xenstore still running, not paused" "$(xl list xenstore | awk 'NR == 2 { print $2, $5 }')" "1 -b----"
+check "xl destroy svc-a" "$(xl destroy svc-a)" "destroyed domain 2 (svc-a)"
+wait_line "(d0) (d1) xenstored: domain 2 released"
+check "xl restart xenstore (no domain uses it)" "$(xl restart xenstore)" "restarted xenstore as domain 1"
 sleep 3
 check "the builder connected again" "$(nlines '^\(d0\) \(d1\) xenstored: control domain 0 connected$')" 2
-check "svc-a introduced again" "$(nlines '^\(d0\) \(d1\) xenstored: domain 2 introduced')" 2
+check "xl create svc-b" "$(xl create b.cfg)" "created domain 2 (svc-b)"
+wait_re '^\(d0\) \(d1\) xenstored: domain 2 introduced \(port [0-9]+ -> local [0-9]+\)$'
+check "svc-b introduced to the new store" "$(nlines '^\(d0\) \(d1\) xenstored: domain 2 introduced')" 2
 no_fail_lines 'FAIL|PANIC|domain-builder: xenstore: .* failed'
 finish

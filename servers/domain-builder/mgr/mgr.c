@@ -296,11 +296,12 @@ int mgr_create(struct mgr *m, const char *path, const char *extra, unsigned flag
     return 0;
 }
 
-/* Takes the domain down and forgets its console; the slot stays as it is. */
-static int teardown(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
+/* Takes the domain down and forgets its console (and, unless keep, its
+ * xenstore nodes); the slot stays as it is. */
+static int teardown(struct mgr *m, struct mgr_dom *d, int keep, char *err, size_t errlen)
 {
     console_disconnect(m, d);
-    if (d->domid != m->xenstore_domid) mgr_xs_remove(m, d);
+    if (d->domid != m->xenstore_domid && !keep) mgr_xs_remove(m, d);
     int rc = m->b->ops->destroy(m->b, d->domid);
     if (rc && rc != -ESRCH) return db_errf(err, errlen, "destroy of domain %u failed (%d)", d->domid, rc);
     if (m->xenstore_domid == d->domid) m->xenstore_domid = BUILD_NO_XENSTORE;
@@ -309,7 +310,7 @@ static int teardown(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
 
 int mgr_destroy(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
 {
-    if (teardown(m, d, err, errlen)) return -1;
+    if (teardown(m, d, 0, err, errlen)) return -1;
     mgr_logf(m, "domain-builder: destroyed domain %u (%s)", d->domid, d->cfg.name);
     memset(d, 0, sizeof(*d));
     return 0;
@@ -318,7 +319,16 @@ int mgr_destroy(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
 int mgr_restart(struct mgr *m, struct mgr_dom *d, int same_id, char *err, size_t errlen)
 {
     uint32_t old = d->domid;
-    if (teardown(m, d, err, errlen)) return -1;
+    /* A service domain comes back as the same domain id with the same
+     * xenstore nodes: its frontends stay connected.  Paused first so that
+     * a running one creates no node while they are taken over. */
+    int keep = same_id && old != m->xenstore_domid;
+    if (keep) {
+        m->b->ops->pause(m->b, old); /* fails harmlessly when it has shut down */
+        mgr_xs_keep(m, d);
+    }
+    if (teardown(m, d, keep, err, errlen)) return -1;
+    if (keep) mgr_xs_forget(m, d);
     d->used = 0;
     if (start(m, d, same_id ? old : 0, err, errlen)) {
         mgr_logf(m, "domain-builder: restart of %s failed: %s", d->cfg.name, err);

@@ -92,7 +92,9 @@ int mgr_destroy(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen);
  * is_xs: it is the xenstore domain being started. */
 int mgr_start_built(struct mgr *m, struct mgr_dom *d, const struct build_out *o, int is_xs, char *err,
                     size_t errlen);
-/* Destroys and rebuilds from the kept config; same_id keeps the domain id. */
+/* Destroys and rebuilds from the kept config; same_id keeps the domain id,
+ * and then (but for the xenstore domain) its xenstore nodes too: a driver
+ * domain's frontends see no change (docs/restart.md). */
 int mgr_restart(struct mgr *m, struct mgr_dom *d, int same_id, char *err, size_t errlen);
 int mgr_shutdown(struct mgr *m, struct mgr_dom *d, uint32_t reason, char *err, size_t errlen);
 
@@ -112,6 +114,23 @@ void mgr_xs_started(struct mgr *m);
 int mgr_xs_add(struct mgr *m, struct mgr_dom *d, uint64_t store_mfn, uint32_t store_port, char *err,
                size_t errlen);
 void mgr_xs_remove(struct mgr *m, struct mgr_dom *d);
+/* Whether xenstore requests can be made now (a xenstore domain runs and
+ * answers). */
+int mgr_xs_up(struct mgr *m);
+/* A service domain about to be recreated with its id (mgr_keep.c): the
+ * nodes it owns under /local/domain/D become the builder's, D keeping write
+ * access, so that xenstored does not remove them with the old incarnation;
+ * then mgr_xs_forget releases the old incarnation in xenstored before the
+ * new one is introduced. */
+void mgr_xs_keep(struct mgr *m, struct mgr_dom *d);
+void mgr_xs_forget(struct mgr *m, struct mgr_dom *d);
+/* A service domain: one with capabilities, or the backend domain of another
+ * domain's disk or vif.  It is rebuilt with its id when it dies. */
+int mgr_is_service(struct mgr *m, const struct mgr_dom *d);
+/* xl destroy, pause, restart of the xenstore domain: refused (-1, err says
+ * why) while other domains have their nodes in it, unless it stopped
+ * answering; 0 for any other domain. */
+int mgr_xs_may_stop(struct mgr *m, const struct mgr_dom *d, const char *verb, char *err, size_t errlen);
 /* control/shutdown if the domain announced it handles it; -1 otherwise. */
 int mgr_xs_shutdown(struct mgr *m, struct mgr_dom *d, const char *what);
 uint32_t mgr_first_free_id(struct mgr *m);

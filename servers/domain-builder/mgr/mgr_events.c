@@ -18,6 +18,8 @@ static void reap_one(struct mgr *m, struct mgr_dom *d, uint64_t now)
     if (d->preserved) return;
     struct policy_dec p = policy_decide(&info, &d->cfg, &d->hist, now);
     if (p.act == POL_NONE) return;
+    /* a driver domain without capabilities serves frontends all the same */
+    p.same_domid = p.act == POL_RESTART && mgr_is_service(m, d);
     mgr_console_poll(m, d);
     mgr_logf(m, "domain-builder: domain %u (%s) shut down: %s, action %s", d->domid, d->cfg.name, p.why,
              policy_act_name(p.act));

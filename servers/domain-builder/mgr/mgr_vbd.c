@@ -131,6 +131,7 @@ int mgr_vbd_nodes(const struct mgr_vbd *v, uint32_t fe, uint32_t be, struct mgr_
         if (o->dir) {
             o->owner = list[i].dir == fdir ? fe : be;
             o->reader = list[i].dir == fdir ? be : fe;
+            o->keep = list[i].dir == bdir;
         } else if (list[i].val) {
             snprintf(o->val, sizeof(o->val), "%s", list[i].val);
         } else {
@@ -152,11 +153,12 @@ int mgr_xs_dev_nodes(struct mgr *m, const struct mgr_vbd_node *n, int k)
     int rc = 0;
     for (int j = 0; j < k && !rc; j++) {
         if (n[j].dir) {
-            char o[16], r[16];
-            snprintf(o, sizeof(o), "n%u", n[j].owner);
+            char o[16], r[16], w[16];
+            snprintf(o, sizeof(o), "n%u", n[j].keep ? m->b->self : n[j].owner);
             snprintf(r, sizeof(r), "r%u", n[j].reader);
-            const char *p[] = { o, r };
-            rc = xsc_mkdir(m->xs, n[j].path) || xsc_set_perms(m->xs, n[j].path, p, 2);
+            snprintf(w, sizeof(w), "b%u", n[j].owner);
+            const char *p[] = { o, r, w };
+            rc = xsc_mkdir(m->xs, n[j].path) || xsc_set_perms(m->xs, n[j].path, p, n[j].keep ? 3 : 2);
         } else {
             rc = xsc_write(m->xs, n[j].path, n[j].val);
         }

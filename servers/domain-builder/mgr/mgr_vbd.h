@@ -1,7 +1,9 @@
 /* The vbd devices of a domain's disk = [ ... ] list in xenstore, written as
  * Xen's toolstack (libxl) writes them: the backend directory
- * /local/domain/<be>/backend/vbd/<fe>/<devid> (owned by the backend domain,
- * readable by the frontend) and the frontend directory
+ * /local/domain/<be>/backend/vbd/<fe>/<devid> (writable by the backend
+ * domain, readable by the frontend; owned by the builder, unlike libxl, so
+ * that it outlives a backend domain recreated under its frontends:
+ * docs/restart.md) and the frontend directory
  * /local/domain/<fe>/device/vbd/<devid> (owned by the frontend, readable by
  * the backend).  The backend domain is the disk's backend=NAME, by default
  * the service domain named "blkback"; target= names the VBD (blkback's
@@ -27,6 +29,7 @@ struct mgr_vbd_node {
     char val[DOM_SPEC_MAX + 1];
     int dir; /* a directory with perms: owner, and reader */
     uint32_t owner, reader;
+    int keep; /* a backend directory: the builder owns it, owner may write */
 };
 
 /* Xen's device number of a vdev (xvdX[N], sdX[N], hdX[N]); -1 if none. */

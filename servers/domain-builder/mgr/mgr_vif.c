@@ -134,6 +134,7 @@ int mgr_vif_nodes(const struct mgr_vif *v, uint32_t fe, uint32_t be, struct mgr_
             snprintf(o->path, sizeof(o->path), "%s", list[i].dir);
             o->owner = list[i].dir == fdir ? fe : be;
             o->reader = list[i].dir == fdir ? be : fe;
+            o->keep = list[i].dir == bdir;
         } else {
             snprintf(o->path, sizeof(o->path), "%s/%s", list[i].dir, list[i].name);
             if (list[i].val)

@@ -1,7 +1,8 @@
 /* The vif devices of a domain's vif = [ ... ] list in xenstore, written as
  * Xen's toolstack (libxl) writes them: the backend directory
- * /local/domain/<be>/backend/vif/<fe>/<devid> (owned by the backend domain,
- * readable by the frontend) and the frontend directory
+ * /local/domain/<be>/backend/vif/<fe>/<devid> (writable by the backend
+ * domain, readable by the frontend, owned by the builder as for vbds) and the
+ * frontend directory
  * /local/domain/<fe>/device/vif/<devid> (owned by the frontend, readable by
  * the backend).  devid is the vif's place in the list; the backend domain is
  * backend=NAME, by default the service domain named "netback"; mac= (default

@@ -109,6 +109,8 @@ static int up(struct mgr *m)
     return m->xs && !m->xs_broken && m->xenstore_domid != BUILD_NO_XENSTORE && m->xenstore_domid == m->xs_for;
 }
 
+int mgr_xs_up(struct mgr *m) { return up(m); }
+
 static int check(struct mgr *m, int rc, const char *what, uint32_t domid)
 {
     if (rc) {

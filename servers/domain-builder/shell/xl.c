@@ -218,7 +218,7 @@ static struct mgr_dom *target(struct mgr *m, struct xl_session *s, const char *a
 static void restart(struct mgr *m, struct xl_session *s, struct mgr_dom *d)
 {
     char err[MGR_ERR_LEN];
-    if (!d->cfg.caps) {
+    if (!mgr_is_service(m, d)) {
         say(s, "xl: '%s' is not a service domain (use xl reboot)", d->cfg.name);
         return;
     }
@@ -385,6 +385,11 @@ static void control(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
     struct mgr_dom *d = target(m, s, c->arg, verb[c->op]);
     int rc = 0;
     if (!d) return;
+    if ((c->op == XL_DESTROY || c->op == XL_PAUSE || c->op == XL_RESTART) &&
+        mgr_xs_may_stop(m, d, verb[c->op], err, sizeof(err))) {
+        say(s, "xl: %s", err);
+        return;
+    }
     switch (c->op) {
     case XL_DESTROY: {
         char was[DOM_NAME_MAX + 16];

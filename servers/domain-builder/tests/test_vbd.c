@@ -35,15 +35,16 @@ void test_vbd(void)
     int k = mgr_vbd_nodes(&v, 5, 3, n, 24);
     CHECK(k == 18, "18 nodes (%d)", k);
     CHECK_STR(n[0].path, "/local/domain/5/device/vbd/51712", "frontend directory first");
-    CHECK(n[0].dir && n[0].owner == 5 && n[0].reader == 3, "owned by the frontend, readable by the backend");
+    CHECK(n[0].dir && n[0].owner == 5 && n[0].reader == 3 && !n[0].keep,
+          "owned by the frontend, readable by the backend");
     CHECK_STR(n[1].val, "/local/domain/3/backend/vbd/5/51712", "frontend's backend node");
     CHECK_STR(n[2].path, "/local/domain/5/device/vbd/51712/backend-id", "backend-id");
     CHECK_STR(n[2].val, "3", "backend-id value");
     CHECK_STR(n[3].val, "51712", "virtual-device");
     CHECK_STR(n[5].path, "/local/domain/5/device/vbd/51712/state", "frontend state");
     CHECK_STR(n[5].val, "1", "frontend state Initialising");
-    CHECK(n[6].dir && n[6].owner == 3 && n[6].reader == 5,
-          "backend directory owned by the backend, readable by the frontend");
+    CHECK(n[6].dir && n[6].owner == 3 && n[6].reader == 5 && n[6].keep,
+          "backend directory writable by the backend (kept by the builder), readable by the frontend");
     CHECK_STR(n[6].path, "/local/domain/3/backend/vbd/5/51712", "backend directory");
     CHECK_STR(n[8].val, "data", "params names the vbd");
     CHECK_STR(n[9].val, "w", "mode w");

@@ -60,7 +60,8 @@ void test_vif(void)
     CHECK_STR(n[3].path, "/local/domain/5/device/vif/1/handle", "frontend handle");
     CHECK_STR(n[4].val, "00:16:3e:00:00:05", "frontend mac (netfront reads it there)");
     CHECK_STR(n[6].path, "/local/domain/2/backend/vif/5/1", "backend directory");
-    CHECK(n[6].dir && n[6].owner == 2 && n[6].reader == 5, "owned by the backend, readable by the frontend");
+    CHECK(n[6].dir && n[6].owner == 2 && n[6].reader == 5 && n[6].keep,
+          "writable by the backend (kept by the builder), readable by the frontend");
     CHECK_STR(n[11].path, "/local/domain/2/backend/vif/5/1/ip", "ip node");
     CHECK_STR(n[11].val, "10.0.0.5 fd00::5", "ip value");
     CHECK_STR(n[12].val, "50000,50000", "rate value: 1MB/s is 50000 bytes per 50 ms");

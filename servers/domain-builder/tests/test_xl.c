@@ -43,7 +43,7 @@ static const struct {
     { "bad.cfg", "name='bad'\nmemory=four\n" },
     { "nok.cfg", "name='nok'\nkernel='missing.elf'\n" },
     { "boot.list", "web.cfg\nxs.cfg\n" },
-    { "bb.cfg", "name='blkback'\nkernel='k.elf'\nmemory=4\n" },
+    { "bb.cfg", "name='blkback'\nkernel='k.elf'\nmemory=4\non_crash='restart'\n" },
     { "disk.cfg", "name='disk'\nkernel='k.elf'\nmemory=4\ndisk=['vdev=xvda, access=rw, target=data']\n" },
     { "web2.cfg", "name='web2'\nkernel='k.elf'\nmemory=4\n" },
     { "big.cfg", "name='big'\nkernel='k.elf'\nmemory=100\n" },
@@ -86,6 +86,14 @@ static void xs_server(void *ctx)
         xsring_consume(&req, sizeof(h) + h.len);
         if (nxsreq < 64) snprintf(xsreq[nxsreq++], sizeof(xsreq[0]), "%u %.60s", h.type, p);
         const char *val = h.type == XS_READ ? (strstr(p, "/2/") ? "1" : "0") : "OK";
+        char perm[16];
+        unsigned dom;
+        if (h.type == XS_GET_PERMS && sscanf(p, "/local/domain/%u", &dom) == 1) {
+            snprintf(perm, sizeof(perm), "n%u", dom); /* each domain owns its home */
+            val = perm;
+        } else if (h.type == XS_DIRECTORY) {
+            val = "";
+        }
         int fail = xs_fail && strstr(p, xs_fail);
         if (fail) val = "EACCES";
         struct xsd_sockmsg a = { fail ? XS_ERROR : h.type, h.req_id, 0,
@@ -223,9 +231,30 @@ static void lifecycle(struct mgr *m, struct xl_session *s)
     CHECK(seen("domain 1 (xenstore) shut down: crash, action restart"), "crash noticed");
     CHECK(seen("restarted xenstore as domain 1"), "same id");
     CHECK(fake_of(m->b)->dom[1].ran && !fake_of(m->b)->dom[1].shutdown, "running again");
-    nxsreq = 0;
+    /* with web's nodes in it, the store is not stopped by hand */
     run(m, s, "xl restart xenstore\n");
-    CHECK(seen("restarted xenstore as domain 1"), "xl restart keeps the id");
+    CHECK_STR(
+        out[0],
+        "xl: cannot restart xenstore (domain 1): it holds the xenstore nodes of 1 running domain, "
+        "and a new store would start empty, stranding their devices (a crash of its program is survived "
+        "in place)",
+        "xl restart xenstore refused");
+    run(m, s, "xl destroy xenstore\n");
+    CHECK(nout == 1 && !strncmp(out[0], "xl: cannot destroy xenstore (domain 1): it holds", 48) &&
+              fake_of(m->b)->dom[1].exists,
+          "xl destroy xenstore refused");
+    run(m, s, "xl pause 1\n");
+    CHECK(nout == 1 &&
+              strstr(out[0], "xl: cannot pause xenstore (domain 1): it holds the xenstore nodes of 1 running "
+                             "domain, and a paused store stalls them and the builder") &&
+              !fake_of(m->b)->dom[1].paused,
+          "xl pause xenstore refused");
+    /* ... but restarted once it stops answering */
+    nxsreq = 0;
+    m->xs_broken = 1;
+    run(m, s, "xl restart xenstore\n");
+    CHECK(seen("restarted xenstore as domain 1"),
+          "xl restart of a store that stopped answering keeps the id");
     CHECK(xs_seen("8 2"), "web introduced again to the restarted xenstore");
     /* web announces feature-poweroff: asked through control/shutdown, obeys */
     nxsreq = 0;
@@ -254,6 +283,8 @@ static void lifecycle(struct mgr *m, struct xl_session *s)
  * domain (blkback) and the guest, and their removal with the guest. */
 static void vbds(struct mgr *m, struct xl_session *s)
 {
+    events(m); /* lifecycle shut xenstore down: start it again */
+    run(m, s, "xl create xs.cfg\n");
     run(m, s, "xl create disk.cfg\n");
     CHECK(seen("domain-builder: disk: disk xvda: backend domain 'blkback' is not running"),
           "a disk whose backend domain is not running: logged");
@@ -273,6 +304,28 @@ static void vbds(struct mgr *m, struct xl_session *s)
     snprintf(p[4], 96, "11 /local/domain/%u/backend/vbd/%u/51712/frontend-id", be->domid, fe->domid);
     CHECK(xs_seen(p[0]) && xs_seen(p[1]) && xs_seen(p[2]) && xs_seen(p[3]) && xs_seen(p[4]),
           "backend and frontend vbd nodes written, with permissions (%d requests)", nxsreq);
+    /* blkback (no capabilities, but disk's backend) crashes under its
+     * frontend: rebuilt with its id; its nodes are taken over, not removed,
+     * and the old incarnation is released before the new one is introduced */
+    uint32_t id = be->domid;
+    nxsreq = 0;
+    nout = 0;
+    fake_shutdown(m->b, id, SHUTDOWN_crash);
+    events(m);
+    snprintf(p[0], 96, "restarted blkback as domain %u", id);
+    CHECK(seen(p[0]), "a disk's backend domain comes back with its id");
+    snprintf(p[0], 96, "14 /local/domain/%u", id);
+    snprintf(p[1], 96, "13 /local/domain/%u", id);
+    snprintf(p[2], 96, "9 %u", id);
+    snprintf(p[3], 96, "8 %u", id);
+    int rel = -1, intro = -1;
+    for (int i = 0; i < nxsreq; i++) {
+        rel = rel < 0 && !strcmp(xsreq[i], p[2]) ? i : rel;
+        intro = intro < 0 && !strcmp(xsreq[i], p[3]) ? i : intro;
+    }
+    CHECK(xs_seen(p[0]) && !xs_seen(p[1]), "its nodes taken over (set_perms), not removed");
+    CHECK(rel >= 0 && intro > rel, "released (%d), then introduced again (%d)", rel, intro);
+    CHECK(seen("blkback: 1 xenstore node kept for its next incarnation"), "the take-over logged");
     snprintf(p[0], 96, "13 /local/domain/%u/backend/vbd/%u/51712", be->domid, fe->domid);
     run(m, s, "xl destroy disk\n");
     CHECK(xs_seen(p[0]), "destroying the guest removes its backend directory");
