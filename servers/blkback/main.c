@@ -12,6 +12,7 @@
  * domain has none) it only serves commands.
  */
 #include "blkback.h"
+#include "crash_cmd.h"
 #include "disk_io.h"
 #include "dma_probe.h"
 #include "vdev_file.h"
@@ -36,16 +37,9 @@ static void command(struct vbd_map *m, const struct vbd_io *io, char *line)
     static char out[8192];
     line[strcspn(line, "\r\n")] = 0;
     if (!line[strspn(line, " \t")]) return;
-    /* Fault injection for restart tests (suite 65-blkback-restart): the
-     * program kills itself as a crash would end it; the runtime restarts it
-     * with its grant mappings and event channels kept. */
-    if (!strcmp(line, "crash")) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        printf("blkback: crashing (SIGKILL) at %llu us\n",
-               (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
-        kill(getpid(), SIGKILL);
-    }
+    /* Fault injection for the restart suites (65-blkback-restart,
+     * 67-domain-restart): "crash", "crash domain". */
+    if (crash_command("blkback", line)) return;
     if (!strncmp(line, "dma-probe", 9) && (!line[9] || line[9] == ' '))
         dma_probe(&blk, &vf, line + 9, out, sizeof(out));
     else
