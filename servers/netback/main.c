@@ -14,6 +14,7 @@
  * /dev/xen/{evtchn,gntdev,xenbus} are its devices, so it builds and runs as
  * a Linux process too.
  */
+#include "crash_cmd.h"
 #include "nb_nic.h"
 #include "nb_xb.h"
 #include "vdev_file.h"
@@ -61,6 +62,8 @@ static void command(char *line)
     static char out[16384];
     line[strcspn(line, "\r\n")] = 0;
     if (!line[strspn(line, " \t")]) return;
+    /* fault injection for the restart suites: "crash", "crash domain" */
+    if (crash_command("netback", line)) return;
     if (!strcmp(line + strspn(line, " \t"), "vifs")) {
         nb_stats_text(&nb, out, sizeof(out));
         printf("%s\n", out);

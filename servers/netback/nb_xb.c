@@ -183,6 +183,10 @@ static int queue_connect(struct nbx *n, struct xbe_dev *d, struct nb_vif *vif, u
         return -EINVAL;
     }
     nb_queue_start(vif, i, tx, rx, (unsigned)ptx, (unsigned)prx);
+    struct nb_queue *q = &vif->q[i];
+    if (q->tx.req_cons || q->rx.req_cons) /* a fresh ring has no response yet */
+        printf("netback: vif%u.%u queue %u: resuming rings in use at tx response %u, rx response %u\n",
+               d->fe_domid, d->devid, i, q->tx.req_cons, q->rx.req_cons);
     return 0;
 }
 
@@ -252,7 +256,9 @@ int nbx_init(struct nbx *x, struct xsc *xs, uint16_t self, struct nb *nb, const 
     x->nb = nb;
     x->host = *host;
     x->max_queues = max_queues > NB_MAX_QUEUES ? NB_MAX_QUEUES : max_queues ? max_queues : 1;
-    return xbe_init(&x->xbe, xs, self, "vif", &ops, x);
+    int rc = xbe_init(&x->xbe, xs, self, "vif", &ops, x);
+    x->xbe.resume = true; /* nb_queue_start resumes rings in use */
+    return rc;
 }
 
 bool nbx_run(struct nbx *x)

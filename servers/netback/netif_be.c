@@ -53,6 +53,13 @@ void nb_queue_start(struct nb_vif *vif, unsigned i, netif_tx_sring_t *tx, netif_
     q->rx_port = rx_port;
     BACK_RING_INIT(&q->tx, tx, NB_PAGE);
     BACK_RING_INIT(&q->rx, rx, NB_PAGE);
+    /* Rings already in use (netback restarted under a connected frontend,
+     * docs/restart.md): carry on after the last responses, which are pushed
+     * a whole packet at a time.  Transmit requests published after them are
+     * taken again (a packet sent twice, which TCP tolerates); receive
+     * buffers posted after them are filled.  A fresh ring starts at 0. */
+    q->tx.rsp_prod_pvt = q->tx.req_cons = *(volatile RING_IDX *)&tx->rsp_prod;
+    q->rx.rsp_prod_pvt = q->rx.req_cons = *(volatile RING_IDX *)&rx->rsp_prod;
     if (i + 1 > vif->nq) vif->nq = i + 1;
     vif->running = true;
     if (vif->port >= 0 && vif->port < VFR_MAX_PORTS) vif->nb->vif_of[vif->port] = vif;
