@@ -2,8 +2,10 @@
 # make run: builds what the system needs (not the host tools or unit tests),
 # fetches Debian's cloud kernel and makes the guest's initramfs (cached in
 # $O/linux), makes the boot ISO and the disk (boot/boot.mk) and boots it in
-# QEMU with 1 GiB, an IOMMU and a virtio-blk disk: the hypervisor, the domain
-# builder, the xenstore domain, blkback and a Linux guest with a shell.  COM2
+# QEMU with 1 GiB, an IOMMU, a virtio-blk disk and a virtio-net NIC: the
+# hypervisor, the domain builder, the xenstore domain, blkback, a Linux guest
+# with a shell, netback and an lwIP web guest (the host reaches it on
+# 127.0.0.1:8080, RUN_HTTP_PORT, and its echo on 8007, RUN_ECHO_PORT).  COM2
 # is a Unix socket, $O/com2.sock, for scripts/xl.
 #   scripts/run.sh                      interactive: the serial console on stdio
 #   scripts/run.sh --log FILE [--timeout S] [--com2 SOCKET] [--disk IMG]
@@ -47,6 +49,7 @@ make run: QEMU starting; Ctrl-A X quits.  The serial console follows: the
     scripts/xl list                              the domains
     scripts/xl console linux                     the Linux guest's shell (Ctrl-] leaves)
     scripts/xl create boot/examples/linux2.cfg   a second guest, from files on the host
+    curl http://127.0.0.1:${RUN_HTTP_PORT:-8080}/               the lwIP guest's page (nc 127.0.0.1 ${RUN_ECHO_PORT:-8007}: its echo)
     scripts/xl console blkback                   VBD commands (create data 256M); then
     scripts/xl create boot/examples/linux-disk.cfg   a guest with that VBD as /dev/xvda
   (scripts/xl talks to the builder over COM2: $sock)

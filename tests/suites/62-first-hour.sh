@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A new user's first hour, as the README tells it (issue 17): `make run`'s
-# system (scripts/run.sh: the GRUB ISO with the xenstore domain and a Debian
-# Linux guest, COM2 on a socket) boots; the host's scripts/xl lists the
+# system (scripts/run.sh: the GRUB ISO with the xenstore domain, blkback, a
+# Debian Linux guest, netback and an lwIP guest, COM2 on a socket) boots; the
+# host fetches the lwIP guest's page through the forwarded port; the host's scripts/xl lists the
 # domains (xl info agrees), creates a second Linux guest from a config and
 # files on the host (boot/examples/linux2.cfg, paths relative to the current
 # directory as xl), attaches its console, runs a command, detaches, destroys
@@ -22,7 +23,9 @@ trap cleanup EXIT
 X() { timeout 900 python3 scripts/xl -s "$sock" -t 120 "$@"; }
 
 : >"$log"
-setsid bash scripts/run.sh --log "$log" --com2 "$sock" --disk "$t/disk.img" --timeout 1500 >"$t/run.out" 2>&1 &
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+hp=$(free_port); ep=$(free_port)
+RUN_HTTP_PORT=$hp RUN_ECHO_PORT=$ep setsid bash scripts/run.sh --log "$log" --com2 "$sock" --disk "$t/disk.img" --timeout 1500 >"$t/run.out" 2>&1 &
 qpid=$!
 # the build steps of make run print what they do; QEMU then starts
 end=$(( $(date +%s) + 900 ))
@@ -34,28 +37,44 @@ for step in "building the hypervisor" "fetching the kernel package" "making the 
 done
 grep -qE 'db-unit|passed, [0-9]+ failed' "$t/run.out" && fail "make run built or ran host unit tests" || ok "no host unit tests"
 
-wait_line "(d0) domain-builder: boot configuration done: 3 domains started, 0 failed" 300 || finish
-wait_re '^\(d0\) \(d3\) .*TESSERA-INIT-OK' 300 || finish
+wait_line "(d0) domain-builder: boot configuration done: 5 domains started, 0 failed" 300 || finish
+wait_re '^\(d0\) \(d4\) .*TESSERA-INIT-OK' 300 || finish
+
+# the README's lwIP guest: its page from the host through 127.0.0.1:$hp
+wait_line "(d0) (d5) lwip: serving TCP echo on port 7 and HTTP on port 80" 120
+page=$(python3 - "$hp" <<'PY'
+import sys, time, urllib.request
+end = time.time() + 60
+while time.time() < end:
+    try:
+        print(urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=10).read().decode(), end="")
+        break
+    except Exception:
+        time.sleep(1)
+PY
+)
+check "the host fetches the lwIP guest's page (README)" "$page" "Hello from Tessera: lwIP guest lwip, domain 5, address 10.0.2.15"
 
 # 1. xl list / xl info
 out=$(X list); rc=$?
 check "xl list: exit 0" "$rc" 0
 check "xl list: xl's header" "$(head -n 1 <<<"$out")" "Name                                        ID   Mem VCPUs     State    Time(s)"
-check "xl list: the builder, xenstore, blkback, linux" "$(awk 'NR > 1 { print $1, $2 }' <<<"$out" | tr '\n' ' ')" "domain-builder 0 xenstore 1 blkback 2 linux 3 "
+check "xl list: the builder, xenstore, blkback, netback, linux, lwip" "$(awk 'NR > 1 { print $1, $2 }' <<<"$out" | tr '\n' ' ')" "domain-builder 0 xenstore 1 blkback 2 netback 3 linux 4 lwip 5 "
+check "lwip has 4 MiB" "$(awk '$1 == "lwip" { print $3 }' <<<"$out")" 4
 check "linux has 256 MiB" "$(awk '$1 == "linux" { print $3 }' <<<"$out")" 256
 check "xl info counts what xl list shows" "$(X info | sed -n 's/^nr_domains *: //p')" "$(($(wc -l <<<"$out") - 1))"
 
 # 2. a second Linux guest from the host (the README's third command)
 out=$(X create boot/examples/linux2.cfg 2>"$t/err"); rc=$?
-check "xl create boot/examples/linux2.cfg" "$rc/$out" "0/created domain 4 (linux2)"
+check "xl create boot/examples/linux2.cfg" "$rc/$out" "0/created domain 6 (linux2)"
 check "xl create: 'Parsing config from' on stderr" "$(cat "$t/err")" "Parsing config from boot/examples/linux2.cfg"
-wait_re '^\(d0\) \(d4\) .*TESSERA-INIT-OK' 300
+wait_re '^\(d0\) \(d6\) .*TESSERA-INIT-OK' 300
 out=$(printf 'echo FIRST-HOUR-$((6 * 7))\n' | X console linux2); rc=$?
 check "xl console linux2: exit 0 after detaching" "$rc" 0
 grep -qx 'FIRST-HOUR-42' <<<"$(tr -d '\r' <<<"$out")" && ok "a command ran in linux2's shell" || fail "no FIRST-HOUR-42 in: $(tail -n 5 <<<"$out" | tr '\n' '|')"
-out=$(X list); check "linux2 running after the detach" "$(awk '$1 == "linux2" { print $2 }' <<<"$out")" 4
+out=$(X list); check "linux2 running after the detach" "$(awk '$1 == "linux2" { print $2 }' <<<"$out")" 6
 out=$(X destroy linux2); rc=$?
-check "xl destroy linux2" "$rc/$out" "0/destroyed domain 4 (linux2)"
+check "xl destroy linux2" "$rc/$out" "0/destroyed domain 6 (linux2)"
 check "linux2 gone" "$(X list | awk '$1 == "linux2"')" ""
 
 # 3. files only the host has: sent over COM2 (gzip'd) and run
@@ -65,10 +84,10 @@ printf 'name = "tiny"\nkernel = "%s"\nmemory = 8\nmodules = [ "%s name=tiny" ]\n
   "$t/tiny-kernel.elf" "$t/tiny-svc" >"$t/tiny.cfg"
 s0=$(date +%s)
 out=$(XL_VERBOSE=1 X create "$t/tiny.cfg" 2>"$t/err"); rc=$?
-check "xl create of a guest whose files are only on the host" "$rc/$out" "0/created domain 4 (tiny)"
+check "xl create of a guest whose files are only on the host" "$rc/$out" "0/created domain 6 (tiny)"
 echo "# $(grep -c '^xl: sent' "$t/err") files sent in $(( $(date +%s) - s0 )) s: $(grep '^xl: sent' "$t/err" | tr '\n' ' ')"
-wait_line "(d0) (d4) svc tiny: instance 1 on domain 4" 120
-check "xl destroy tiny" "$(X destroy tiny)" "destroyed domain 4 (tiny)"
+wait_line "(d0) (d6) svc tiny: instance 1 on domain 6" 120
+check "xl destroy tiny" "$(X destroy tiny)" "destroyed domain 6 (tiny)"
 
 # 4. errors in words, exit status
 out=$(X destroy 0 2>&1); rc=$?
