@@ -11,8 +11,11 @@
 # for the Linux kernel, one vCPU; once by wall clock and once with
 # -icount shift=0,sleep=off (guest time = executed instructions).  Writes a
 # Markdown section to stdout; logs go to $O/bench/linux/.
-# BENCH_LINUX_STEPS overrides the benchmark list (init steps, "+"-separated),
-# BENCH_LINUX_REPS the repetitions of the default list (3; medians are reported),
+# BENCH_LINUX_STEPS overrides the wall-clock benchmark list (init steps,
+# "+"-separated), BENCH_LINUX_REPS the repetitions of the default list (5;
+# medians are reported).  Instruction time is deterministic, so that lens runs
+# each benchmark once with fixed counts (each >= 0.15 s of native guest time),
+# BENCH_ICOUNT_STEPS overriding them.  BENCH_MODES="wall icount" picks lenses.
 # BENCH_TIMEOUT_SCALE multiplies every boot's time limit (a loaded host).
 # BENCH_ONLY="tessera_domu xen_domu ..." runs only those platforms (the report
 # then uses the logs earlier runs left for the others).
@@ -25,8 +28,12 @@ out="$O/bench/linux"
 mkdir -p "$out"
 L="$O/linux"
 # (Tessera keeps 255 bytes of a boot module's command line: keep the list short)
-reps=${BENCH_LINUX_REPS:-3}     # each benchmark runs this often per boot; the table shows medians
-steps="uname+${BENCH_LINUX_STEPS:-bench:$reps}+poweroff"
+reps=${BENCH_LINUX_REPS:-5}     # each benchmark runs this often per boot; the table shows medians
+wall_steps="uname+${BENCH_LINUX_STEPS:-bench:$reps}+poweroff"
+icount_list="bench-null_syscall:300000+bench-fork_exit:1000+bench-fork_exec:500+bench-pipe_pingpong:15000"
+icount_list+="+bench-page_fault:65536+bench-mmap_64m:3+bench-cpu_loop:30000000"
+icount_steps="uname+${BENCH_ICOUNT_STEPS:-$icount_list}+poweroff"
+steps=$wall_steps
 cpu=(-machine q35 -accel tcg -cpu max,la57=off -smp 1 -display none -no-reboot -monitor none)
 icount=(-icount shift=0,sleep=off)
 
@@ -37,8 +44,10 @@ if ! bash guests/linux/fetch.sh >"$out/fetch.log" 2>&1 || ! bash guests/linux/in
   exit 1
 fi
 xengz=${XEN_GZ:-/boot/xen-4.17-amd64.gz}
-bash bench/xen-domu/dom0-initramfs.sh "$steps" >"$out/dom0-initramfs.log" 2>&1 ||
-  echo "No Xen domU column: bench/xen-domu/dom0-initramfs.sh failed (see $out/dom0-initramfs.log)."
+dom0_initramfs() {   # the Xen domU's steps are part of its dom0's initramfs
+  bash bench/xen-domu/dom0-initramfs.sh "$steps" >"$out/dom0-initramfs.log" 2>&1 ||
+    echo "No Xen domU column: bench/xen-domu/dom0-initramfs.sh failed (see $out/dom0-initramfs.log)."
+}
 
 # run NAME TIMEOUT QEMU-ARGS...: boots, waits for TESSERA-INIT-DONE (or a
 # failure), records host seconds from start to TESSERA-INIT-OK in NAME.init
@@ -107,13 +116,21 @@ xen() {
 # wall clock one after the other; instruction time is deterministic, so in parallel
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
-for p in native xen_domu tessera_domu xen tessera; do want $p && $p wall; done
-load1=$(cut -d' ' -f1-3 /proc/loadavg)
-for p in native xen_domu tessera_domu; do want $p && $p icount "${icount[@]}" & done
-wait
-for p in xen tessera; do want $p && $p icount "${icount[@]}" & done
-wait
-echo "$load0 -> $load1" >"$out/loadavg"
+mode() { [[ " ${BENCH_MODES:-wall icount} " == *" $1 "* ]]; }
+if mode wall; then
+  steps=$wall_steps
+  want xen_domu && dom0_initramfs
+  for p in native xen_domu tessera_domu xen tessera; do want $p && $p wall; done
+  echo "$load0 -> $(cut -d' ' -f1-3 /proc/loadavg)" >"$out/loadavg"
+fi
+if mode icount; then
+  steps=$icount_steps
+  want xen_domu && dom0_initramfs
+  for p in native xen_domu tessera_domu; do want $p && $p icount "${icount[@]}" & done
+  wait
+  for p in xen tessera; do want $p && $p icount "${icount[@]}" & done
+  wait
+fi
 
 # Debian's python (it has python3-matplotlib; a python3 earlier on PATH may not)
 /usr/bin/python3 - "$out" "$(cat "$L/version")" "$reps" "$(qemu-system-x86_64 --version | head -n 1)" "$xengz" <<'PY'
@@ -155,8 +172,10 @@ print("Debian cloud kernel %s, same initramfs everywhere; %s; `-machine q35 -acc
       "-cpu max,la57=off`, one vCPU, 256 MiB for Linux. The domUs: Tessera's built by the "
       "domain builder with the xenstore domain running; Xen's created by `xl create` in a dom0 "
       "of Debian's generic kernel and Debian's xen-utils-4.17 (bench/xen-domu/). ns per "
-      "operation as the guest's CLOCK_MONOTONIC measures it; each value is the median of %s "
-      "runs in one boot (± half the spread between runs); overhead ratio = (Tessera − native) / "
+      "operation as the guest's CLOCK_MONOTONIC measures it; on the wall clock each value is the "
+      "median of %s runs in one boot (± half the spread between runs), counts calibrated to "
+      ">= 1 s each; in instruction time (1 ns = 1 instruction, deterministic) one run with fixed "
+      "counts; overhead ratio = (Tessera − native) / "
       "(Xen − native), goal ≤ 0.7 (CPU-bound: Tessera within 2%% of native). %s.\n" % (
           version, qemu, reps, os.path.basename(xengz)))
 ratios = {}
