@@ -316,6 +316,43 @@ void test_main(void)
     CHECK_EQ("unmap_pirq of an unmapped pirq: -EINVAL", HYPERVISOR_physdev_op(PHYSDEVOP_unmap_pirq, &up),
              -XEN_EINVAL);
 
+    section("ISA interrupt line (GSI through the 8259) as an event channel");
+    struct physdev_map_pirq g = { .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_GSI, .index = 16, .pirq = -1 };
+    CHECK_EQ("map_pirq GSI 16 (no IOAPIC lines): -EINVAL", HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &g),
+             -XEN_EINVAL);
+    g.index = 3;
+    g.pirq = 256;
+    CHECK_EQ("map_pirq GSI 3 as pirq 256: -EINVAL", HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &g),
+             -XEN_EINVAL);
+    g.index = 4;
+    g.pirq = -1;
+    CHECK_EQ("map_pirq GSI 4 (the core's COM1): -EPERM", HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &g),
+             -XEN_EPERM);
+    g.index = 2;
+    CHECK_EQ("map_pirq GSI 2 (the cascade): -EPERM", HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &g),
+             -XEN_EPERM);
+    g.index = 3;
+    CHECK_EQ("map_pirq GSI 3", HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &g), 0);
+    CHECK("GSI pirq allocated", g.pirq >= 16 && g.pirq < 256);
+    struct physdev_map_pirq g2 = g;
+    g2.pirq = -1;
+    CHECK_EQ("GSI 3 again: -EEXIST", HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &g2), -XEN_EEXIST);
+    g2.index = 5;
+    g2.pirq = g.pirq;
+    CHECK_EQ("GSI 5 as the pirq GSI 3 has: -EEXIST", HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &g2),
+             -XEN_EEXIST);
+    struct evtchn_bind_pirq gb = { .pirq = (uint32_t)g.pirq };
+    CHECK_EQ("bind_pirq of the GSI", HYPERVISOR_event_channel_op(EVTCHNOP_bind_pirq, &gb), 0);
+    struct physdev_irq_status_query gq = { .irq = (uint32_t)g.pirq };
+    CHECK_EQ("irq_status_query of the GSI", HYPERVISOR_physdev_op(PHYSDEVOP_irq_status_query, &gq), 0);
+    CHECK_EQ("an ISA line needs no EOI (the core acknowledges it)", gq.flags, 0);
+    struct physdev_unmap_pirq gu = { .domid = DOMID_SELF, .pirq = g.pirq };
+    CHECK_EQ("unmap_pirq of the GSI", HYPERVISOR_physdev_op(PHYSDEVOP_unmap_pirq, &gu), 0);
+    CHECK_EQ("unmap_pirq of the GSI again: -EINVAL", HYPERVISOR_physdev_op(PHYSDEVOP_unmap_pirq, &gu),
+             -XEN_EINVAL);
+    struct evtchn_close gc = { .port = gb.port };
+    CHECK_EQ("close its event channel", HYPERVISOR_event_channel_op(EVTCHNOP_close, &gc), 0);
+
     section("DMA");
     ring = alloc_page();
     req = alloc_page();

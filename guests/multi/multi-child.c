@@ -10,6 +10,7 @@
  * otherwise, so the parent can tell from getdomaininfo. */
 #include "xc.h"
 #include "proto.h"
+#include <xen/physdev.h>
 
 /* The child's checks also record the first failing name in the mailbox, so the
  * parent can print it (a child without CONSOLE, e.g. on Xen, cannot print). */
@@ -188,6 +189,9 @@ static void no_build_refused(void)
              HYPERVISOR_memory_op(XENMEM_machine_memory_map, &r), -EPERM);
     sched_remote_shutdown_t rs = { .domain_id = 0, .reason = SHUTDOWN_poweroff };
     CHECK_EQ("remote_shutdown of domain 0 is -EPERM", HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, &rs),
+             -EPERM);
+    struct physdev_map_pirq mp = { .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_GSI, .index = 3, .pirq = -1 };
+    CHECK_EQ("map_pirq of ISA line 3 without IO is -EPERM", HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &mp),
              -EPERM);
     evtchn_port_t p;
     CHECK_EQ("alloc_unbound in domain 0 is -EPERM", evtchn_alloc_unbound(0, DOMID_SELF, &p), -EPERM);

@@ -77,6 +77,7 @@ void iommu_frame_released(domid_t owner, mfn_t m);
 
 /* MSI/MSI-X and pirqs (msi.c). */
 void msi_release_fn(struct pci_fn *f);
+void gsi_release_domain(struct domain *d);
 bool msi_interrupt(unsigned vec);
 int pirq_bind_port(struct domain *d, unsigned pirq, unsigned port);
 void pirq_unbind_port(struct domain *d, unsigned pirq, unsigned port);

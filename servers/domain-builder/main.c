@@ -134,14 +134,19 @@ static void events(void)
         mgr_event(&m, port);
 }
 
-/* One round: wait for input or events (the UART is polled every 20 ms, and
- * continuously while a file arrives from the host). */
+/* One round: wait for input or events.  Nothing here runs on a timer: the
+ * UART interrupts (without its interrupt it is polled every 20 ms), and it is
+ * read continuously while a file arrives from the host; the first round
+ * drains what arrived before. */
 static int loop_once(int *stdin_open, int exit_on_eof)
 {
+    static bool started;
     struct pollfd p[3] = { { *stdin_open ? 0 : -1, POLLIN, 0 },
                            { com2_pollfd(&com2), POLLIN, 0 },
                            { m.b->ops->event_fd(m.b), POLLIN, 0 } };
-    int timeout = com2.kind == COM2_UART ? (ser.up.active ? 0 : 20) : m.b->ops->event_fd(m.b) < 0 ? 50 : 1000;
+    bool uart_polled = com2.kind == COM2_UART && com2_pollfd(&com2) < 0;
+    int timeout = !started || ser.up.active ? 0 : uart_polled ? 20 : m.b->ops->event_fd(m.b) < 0 ? 50 : -1;
+    started = true;
     if (poll(p, 3, timeout) < 0 && errno != EINTR) return -1;
     char buf[4096];
     int change;

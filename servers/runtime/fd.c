@@ -1,6 +1,6 @@
 /* The program's file descriptors: 0-2 are the console; open() knows the device
- * files /dev/xen/{evtchn,gntdev,gntalloc,privcmd,xenbus}, /dev/tessera/pci/SSSS:BB:DD.F (dev_pci.c),
- * /dev/null, /dev/console and the
+ * files /dev/xen/{evtchn,gntdev,gntalloc,privcmd,xenbus}, /dev/tessera/pci/SSSS:BB:DD.F
+ * (dev_pci.c), /dev/tessera/irq/N (dev_irq.c), /dev/null, /dev/console and the
  * boot modules under /boot/ (bootfs.c). */
 #include "rt.h"
 
@@ -93,11 +93,11 @@ long sys_open(uint64_t path, int flags)
         if (fd < 0) file_put(f, false);
         return fd;
     }
-    bool pci = !strncmp(name, "/dev/tessera/pci/", 17);
-    if (pci || !strncmp(name, "/boot/", 6)) {
-        struct file *f = file_new(pci ? &pci_fops : &bootfs_fops, flags);
+    bool pci = !strncmp(name, "/dev/tessera/pci/", 17), irq = !strncmp(name, "/dev/tessera/irq/", 17);
+    if (pci || irq || !strncmp(name, "/boot/", 6)) {
+        struct file *f = file_new(pci ? &pci_fops : irq ? &irq_fops : &bootfs_fops, flags);
         if (!f) return -EMFILE;
-        long rc = pci ? pci_open(f, name + 17) : bootfs_open(f, name + 6);
+        long rc = pci ? pci_open(f, name + 17) : irq ? irq_open(f, name + 17) : bootfs_open(f, name + 6);
         if (rc) {
             f->refs = 0;
             return rc;

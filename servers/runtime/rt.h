@@ -159,8 +159,9 @@ long sys_lseek(int fd, int64_t off, int whence);
 long sys_fcntl(int fd, int cmd, uint64_t arg);
 long sys_dup(int fd);
 extern const struct file_ops xenbus_fops, bootfs_fops, null_fops, console_fops, evtchn_fops, gntdev_fops,
-    gntalloc_fops, privcmd_fops, pci_fops;
+    gntalloc_fops, privcmd_fops, pci_fops, irq_fops;
 long pci_open(struct file *f, const char *sbdf);
+long irq_open(struct file *f, const char *gsi);
 long iopl_set_floor(unsigned level);
 long evtchn_open(struct file *f);
 long gntdev_open(struct file *f);

@@ -1,7 +1,8 @@
 /* Device interrupts as event channels: Xen's PHYSDEVOP_map_pirq for MSI and
  * MSI-X (the core, never the domain, writes the function's MSI registers and
- * MSI-X table entries), unmap_pirq, eoi, irq_status_query, and delivery of a
- * vector to the event channel bound with EVTCHNOP_bind_pirq.  One vector per
+ * MSI-X table entries) and for ISA lines (GSIs 0-15 through the 8259),
+ * unmap_pirq, eoi, irq_status_query, and delivery of a vector to the event
+ * channel bound with EVTCHNOP_bind_pirq.  One vector per
  * pirq, all on the boot CPU; with the IOMMU each is an interrupt-remapping
  * entry that only the owning function (by requester id) can raise. */
 #include "lib.h"
@@ -26,8 +27,9 @@ static struct slot {
     bool used;
     uint16_t dom, port; /* port 0: not bound */
     int pirq;
-    int msix_entry; /* -1: MSI */
-    struct pci_fn *fn;
+    int msix_entry;    /* -1: MSI */
+    struct pci_fn *fn; /* NULL: the ISA line gsi */
+    int gsi;
 } slots[NR_SLOTS];
 static spinlock_t msi_lock = SPINLOCK_INIT;
 
@@ -78,10 +80,24 @@ static void program(struct slot *s, unsigned idx)
     }
 }
 
+/* Mask (or unmask) an ISA line at the 8259s (pic.c set them up, all masked). */
+static void pic_line(int gsi, bool on)
+{
+    uint16_t port = gsi < 8 ? 0x21 : 0xa1;
+    uint8_t bit = (uint8_t)(1u << (gsi & 7));
+    outb(port, on ? inb(port) & ~bit : inb(port) | bit);
+    if (on && gsi >= 8) outb(0x21, inb(0x21) & ~(1u << 2)); /* the cascade */
+}
+
 static void unprogram(struct slot *s, unsigned idx)
 {
     struct pci_fn *f = s->fn;
     bool last = true;
+    if (!f) {
+        pic_line(s->gsi, false);
+        *s = (struct slot){ .used = false };
+        return;
+    }
     for (unsigned i = 0; i < NR_SLOTS; i++)
         if (slots[i].used && &slots[i] != s && slots[i].fn == f) last = false;
     if (s->msix_entry >= 0) {
@@ -98,11 +114,48 @@ static void unprogram(struct slot *s, unsigned idx)
     *s = (struct slot){ .used = false };
 }
 
+/* A free slot, and the pirq asked for or else the lowest free one from 16. */
+static long pick_slot(domid_t d, int want, unsigned *idx, int *pirq)
+{
+    *idx = NR_SLOTS;
+    for (unsigned i = NR_SLOTS; i-- > 0;)
+        if (!slots[i].used) *idx = i;
+    if (want >= 0 && find(d, want)) return -EEXIST;
+    for (*pirq = want >= 0 ? want : 16; *pirq < NR_PIRQS && find(d, *pirq); (*pirq)++)
+        ;
+    return *pirq >= NR_PIRQS || *idx == NR_SLOTS ? -ENOSPC : 0;
+}
+
+/* An ISA line (GSI 0-15: the core drives no IOAPIC) for a domain holding
+ * CAP_IO, one owner at a time; the timer (0), the cascade (2) and COM1 (4, the
+ * core's console) stay the core's.  Edge-triggered: the core acknowledges the
+ * PIC when the interrupt arrives and raises the bound event channel. */
+static long map_gsi(struct domain *me, struct physdev_map_pirq *m)
+{
+    if (m->index < 0 || m->index >= 16 || m->pirq >= NR_PIRQS) return -EINVAL;
+    if (!has_cap(me, CAP_IO) || m->index == 0 || m->index == 2 || m->index == 4) return -EPERM;
+    spin_lock(&msi_lock);
+    long rc = 0;
+    for (unsigned i = 0; i < NR_SLOTS && !rc; i++)
+        if (slots[i].used && !slots[i].fn && slots[i].gsi == m->index)
+            rc = slots[i].dom == me->id ? -EEXIST : -EBUSY;
+    unsigned idx;
+    int pirq;
+    if (!rc) rc = pick_slot(me->id, m->pirq, &idx, &pirq);
+    if (!rc) {
+        slots[idx] = (struct slot){ .used = true, .dom = me->id, .pirq = pirq, .gsi = m->index };
+        pic_line(m->index, true);
+        m->pirq = pirq;
+    }
+    spin_unlock(&msi_lock);
+    return rc;
+}
+
 static long map_pirq(struct domain *me, struct physdev_map_pirq *m)
 {
     if (m->domid != DOMID_SELF && m->domid != me->id) return -EPERM;
-    if (m->type != MAP_PIRQ_TYPE_MSI && m->type != MAP_PIRQ_TYPE_MSI_SEG)
-        return -EINVAL; /* no INTx (GSI) delegation */
+    if (m->type == MAP_PIRQ_TYPE_GSI) return map_gsi(me, m);
+    if (m->type != MAP_PIRQ_TYPE_MSI && m->type != MAP_PIRQ_TYPE_MSI_SEG) return -EINVAL;
     if (m->index != -1 || m->pirq >= NR_PIRQS || m->devfn < 0 || m->devfn > 255) return -EINVAL;
     unsigned seg = m->type == MAP_PIRQ_TYPE_MSI_SEG ? (unsigned)m->bus >> 16 : 0;
     unsigned bus = (unsigned)m->bus & (m->type == MAP_PIRQ_TYPE_MSI_SEG ? 0xffff : ~0u);
@@ -114,20 +167,14 @@ static long map_pirq(struct domain *me, struct physdev_map_pirq *m)
     if (msix && (m->entry_nr < 0 || m->entry_nr >= f->msix_size)) return -EINVAL;
     spin_lock(&msi_lock);
     long rc = 0;
-    int pirq = m->pirq;
-    unsigned idx = NR_SLOTS;
     for (unsigned i = 0; i < NR_SLOTS && !rc; i++) {
         struct slot *s = &slots[i];
-        if (!s->used) {
-            idx = MIN(idx, i);
-        } else if (s->fn == f && (msix != (s->msix_entry >= 0) || !msix || s->msix_entry == m->entry_nr)) {
+        if (s->used && s->fn == f && (msix != (s->msix_entry >= 0) || !msix || s->msix_entry == m->entry_nr))
             rc = msix == (s->msix_entry >= 0) ? -EEXIST : -EBUSY; /* mapped already / MSI vs MSI-X */
-        }
     }
-    if (!rc && pirq >= 0 && find(me->id, pirq)) rc = -EEXIST;
-    for (pirq = pirq >= 0 ? pirq : 16; !rc && pirq < NR_PIRQS && find(me->id, pirq); pirq++)
-        ;
-    if (!rc && (pirq >= NR_PIRQS || idx == NR_SLOTS)) rc = -ENOSPC;
+    unsigned idx;
+    int pirq;
+    if (!rc) rc = pick_slot(me->id, m->pirq, &idx, &pirq);
     if (!rc) {
         slots[idx] = (struct slot){
             .used = true, .dom = me->id, .pirq = pirq, .fn = f, .msix_entry = msix ? m->entry_nr : -1
@@ -145,6 +192,15 @@ void msi_release_fn(struct pci_fn *f)
     spin_lock(&msi_lock);
     for (unsigned i = 0; i < NR_SLOTS; i++)
         if (slots[i].used && slots[i].fn == f) unprogram(&slots[i], i);
+    spin_unlock(&msi_lock);
+}
+
+/* Domain teardown: its ISA lines (its MSIs go with its functions). */
+void gsi_release_domain(struct domain *d)
+{
+    spin_lock(&msi_lock);
+    for (unsigned i = 0; i < NR_SLOTS; i++)
+        if (slots[i].used && !slots[i].fn && slots[i].dom == d->id) unprogram(&slots[i], i);
     spin_unlock(&msi_lock);
 }
 
@@ -174,10 +230,20 @@ bool msi_interrupt(unsigned vec)
         lapic_eoi();
         return true;
     }
-    if (vec < VEC_PIRQ_FIRST || vec > VEC_PIRQ_LAST) return false;
-    lapic_eoi();
+    if (vec < 0x20 || vec > VEC_PIRQ_LAST) return false;
     spin_lock(&msi_lock);
-    struct slot *s = &slots[vec - VEC_PIRQ_FIRST];
+    struct slot *s = vec >= VEC_PIRQ_FIRST ? &slots[vec - VEC_PIRQ_FIRST] : NULL;
+    for (unsigned i = 0; i < NR_SLOTS && !s; i++)
+        if (slots[i].used && !slots[i].fn && slots[i].gsi == (int)vec - 0x20) s = &slots[i];
+    if (vec < VEC_PIRQ_FIRST && s) { /* an 8259 line: EOI there (a spurious IRQ 7/15 gets none) */
+        if (vec >= 0x28) outb(0xa0, 0x20);
+        outb(0x20, 0x20);
+    }
+    if (vec >= VEC_PIRQ_FIRST) lapic_eoi();
+    if (!s) {
+        spin_unlock(&msi_lock);
+        return true;
+    }
     domid_t dom = s->dom;
     unsigned port = s->used ? s->port : 0;
     spin_unlock(&msi_lock);
@@ -220,11 +286,11 @@ long physdev_irq_op(uint64_t cmd, uint64_t arg)
         return rc;
     }
     case PHYSDEVOP_eoi:
-        /* Edge-triggered MSI: nothing is held back waiting for an EOI. */
+        /* Edge-triggered MSI and ISA lines: nothing is held back waiting for an EOI. */
         return u.eoi.irq < NR_PIRQS ? 0 : -EINVAL;
     default:
         if (u.q.irq >= NR_PIRQS) return -EINVAL;
-        u.q.flags = 0; /* MSI: no EOI needed, never shared */
+        u.q.flags = 0; /* acknowledged by the core on arrival, never shared */
         rc = 0;
     }
     if (!rc && copy_to_guest(arg, &u, size)) rc = -EFAULT;

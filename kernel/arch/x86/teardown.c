@@ -15,4 +15,5 @@ void arch_domain_teardown(struct domain *d)
     /* After its tables dropped their BAR mappings (still counted against its
      * functions), before its frames are freed: no DMA or MSI from here on. */
     pci_release_domain(d);
+    gsi_release_domain(d);
 }

@@ -56,6 +56,13 @@ int com2_open_uart(struct com2 *c, uint16_t base, char *err, size_t errlen)
 #if defined(__x86_64__)
     if (ioperm(base, 8, 1))
         return db_errf(err, errlen, "no access to I/O ports %#x-%#x: %s", base, base + 7, strerror(errno));
+    /* No UART there (QEMU without a second -serial): the ports read all ones, so
+     * the receive loop would see an endless stream of 0xff bytes and spin on
+     * emulated port reads.  The scratch register tells. */
+    outb_(base + 7, 0xa5);
+    uint8_t s1 = inb_(base + 7);
+    outb_(base + 7, 0x5a);
+    if (s1 != 0xa5 || inb_(base + 7) != 0x5a) return db_errf(err, errlen, "no UART at I/O port %#x", base);
     c->kind = COM2_UART;
     c->base = base;
     c->rfd = c->wfd = c->lfd = -1;
@@ -64,8 +71,10 @@ int com2_open_uart(struct com2 *c, uint16_t base, char *err, size_t errlen)
     outb_(base + 0, 0x01); /* 115200 baud */
     outb_(base + 1, 0x00);
     outb_(base + 3, 0x03); /* 8N1 */
-    outb_(base + 2, 0xc7); /* FIFOs on, cleared */
-    outb_(base + 4, 0x0b); /* DTR, RTS, OUT2 */
+    outb_(base + 2, 0x07); /* FIFOs on, cleared, interrupt from the first byte */
+    outb_(base + 4, 0x0b); /* DTR, RTS, OUT2 (gates the interrupt line) */
+    c->lfd = open("/dev/tessera/irq/3", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (c->lfd >= 0) outb_(base + 1, 0x01); /* interrupt: received data */
     return 0;
 #else
     (void)base;
@@ -76,6 +85,7 @@ int com2_open_uart(struct com2 *c, uint16_t base, char *err, size_t errlen)
 int com2_pollfd(const struct com2 *c)
 {
     if (c->kind == COM2_UNIX) return c->rfd >= 0 ? c->rfd : c->lfd;
+    if (c->kind == COM2_UART) return c->lfd;
     return c->kind == COM2_FDS ? c->rfd : -1;
 }
 
@@ -108,7 +118,11 @@ size_t com2_read_text(struct com2 *c, char *buf, size_t n, int *change)
 size_t com2_read(struct com2 *c, char *buf, size_t n, int *change)
 {
     *change = COM2_SAME;
-    if (c->kind == COM2_UART) return uart_read(c, buf, n);
+    if (c->kind == COM2_UART) {
+        uint32_t irqs;
+        if (c->lfd >= 0) (void)!read(c->lfd, &irqs, sizeof(irqs)); /* the count, cleared; then drain */
+        return uart_read(c, buf, n);
+    }
     if (c->kind == COM2_UNIX && c->rfd < 0) {
         c->rfd = c->wfd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         *change = c->rfd >= 0 ? COM2_CONNECTED : COM2_SAME;

@@ -1,8 +1,9 @@
 /* The second command line of the xl shell: COM2 (a 16550 UART at 0x2f8,
  * assigned to the builder as a device), or on the host a Unix socket or a
  * pair of descriptors standing in for it.  All kinds read without blocking;
- * com2_pollfd() tells the main loop what to wait on (-1: poll the UART on a
- * timer, there is no interrupt yet). */
+ * com2_pollfd() tells the main loop what to wait on: for the UART its
+ * interrupt (ISA IRQ 3, /dev/tessera/irq/3), or -1 if it has none (then the
+ * UART is polled on a timer). */
 #ifndef DB_COM2_H
 #define DB_COM2_H
 
@@ -14,7 +15,7 @@ enum com2_kind { COM2_NONE, COM2_FDS, COM2_UNIX, COM2_UART };
 struct com2 {
     enum com2_kind kind;
     int rfd, wfd;  /* FDS; UNIX: the client (or -1) */
-    int lfd;       /* UNIX: listening socket */
+    int lfd;       /* UNIX: listening socket; UART: its interrupt */
     uint16_t base; /* UART */
 };
 
