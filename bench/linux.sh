@@ -206,7 +206,7 @@ for mode, title in [("wall", "Wall clock"), ("icount", "Instruction time (`-icou
             print("| %s | %s | %s%s | %s%s | %s%s | %s | %s | %s | %s |" % (
                 b, iters or "—", fmt(n), spread(v["native"]), fmt(x), spread(v[xk]), fmt(t), spread(v[tk]),
                 "—" if xr is None else "%.2f×" % xr, "—" if tr is None else "%.2f×" % tr,
-                "—" if ov is None else "%.2f" % ov, goal))
+                "—" if ov is None or b == "cpu_loop" else "%.2f" % ov, goal))
         inits = {p: data[p][1] for p in ("native", xk, tk)}
         print("| host s from QEMU start to /init | | %s | %s | %s | | | | |\n" % tuple(
             "—" if inits[p] is None else "%.1f" % inits[p] for p in ("native", xk, tk)))

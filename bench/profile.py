@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+"""Where a hypervisor's instructions go, from a QEMU log of `-d in_asm,exec,nochain`
+restricted with -dfilter to the hypervisor's address range (bench/profile.sh).
+
+in_asm gives each translation block's guest instructions (once, when it is
+translated), exec one line per execution of a block (nochain: every execution
+goes through QEMU's main loop and is logged).  A "visit" is one stay in the
+hypervisor: it starts at an entry point (with symbols: syscall_entry and the
+IDT stubs; without: the block after one that left through iretq/sysret).
+Visits are classified by their entry and, with symbols, by the first do_*
+handler they reach (the hypercall) or the trap path they take.
+
+usage: profile.py LOG [ELF-with-symbols] > summary.json
+"""
+import bisect, json, re, subprocess, sys
+from collections import defaultdict
+
+log = sys.argv[1]
+elf = sys.argv[2] if len(sys.argv) > 2 else None
+syms, names = [], []
+if elf:
+    for line in subprocess.run(["nm", "-n", elf], capture_output=True, text=True).stdout.splitlines():
+        p = line.split()
+        if len(p) == 3 and p[1] in "tTwW":
+            syms.append(int(p[0], 16))
+            names.append(p[2])
+
+
+starts = set(syms)
+# one execution of its first block per page-table entry an mmu_update writes
+elem_pc = syms[names.index("mmu_normal_update")] if "mmu_normal_update" in names else None
+
+
+def sym(pc):
+    i = bisect.bisect_right(syms, pc) - 1
+    return names[i] if i >= 0 else "?"
+
+
+ENTRY = re.compile(r"^(syscall_entry|syscall32_entry|debug_entry|stub_\d+)$")
+insns = {}          # block pc -> instructions
+exits = set()       # blocks that leave to the guest
+cur_pc, cur_n, cur_exit = None, 0, False
+total = 0
+visits = defaultdict(lambda: [0, 0, 0])  # kind -> [visits, instructions, mmu_update elements]
+by_sym = defaultdict(int)
+user = defaultdict(int)
+visit_kind, visit_n, visit_do, visit_el = None, 0, None, 0
+leaving = True
+sym_cache = {}
+
+
+def close_visit():
+    global visit_kind, visit_n, visit_el
+    if visit_kind is not None:
+        k = visit_kind
+        if elf:
+            if k == "syscall_entry":
+                k = "hypercall " + visit_do[3:] if visit_do else "syscall from guest user (bounce)"
+            elif k == "stub_14":
+                k = "#PF ptwr emulated" if visit_do == "ptwr" else "#PF bounced"
+            elif k.startswith("stub_"):
+                v = int(k[5:])
+                k = ("exception %d" % v) if v < 32 else ("interrupt 0x%x" % v)
+        v = visits[k]
+        v[0] += 1
+        v[1] += visit_n
+        v[2] += visit_el
+    visit_kind, visit_n, visit_el = None, 0, 0
+
+
+def flush_block():
+    global cur_pc
+    if cur_pc is not None:
+        insns[cur_pc] = cur_n
+        if cur_exit:
+            exits.add(cur_pc)
+    cur_pc = None
+
+
+with open(log, errors="replace") as f:
+    for line in f:
+        if line.startswith("Trace "):
+            flush_block()
+            a = line.find("[")
+            pc = int(line[a + 1:line.find("]", a)].split("/")[1], 16)
+            n = insns.get(pc, 1)
+            if pc < 0x800000000000:
+                user[pc] += 1           # the benchmark's run(): counts its loop
+                continue
+            total += n
+            if elf:
+                s = sym_cache.get(pc)
+                if s is None:
+                    s = sym_cache[pc] = sym(pc)
+                by_sym[s] += n
+                if pc == elem_pc:
+                    visit_el += 1
+                if ENTRY.match(s) and pc in starts:
+                    close_visit()
+                    visit_kind, visit_do = s, None
+                elif visit_do is None and s.startswith("do_") and s not in ("do_page_fault", "do_general_protection", "do_debug"):
+                    visit_do = s
+                elif s == "pt_cmpxchg_entry" and visit_kind == "stub_14":
+                    visit_do = "ptwr"           # the write was emulated
+            else:
+                if leaving:
+                    close_visit()
+                    visit_kind = "entry %x" % pc
+                leaving = pc in exits
+            visit_n += n
+        elif line.startswith("0x"):
+            if cur_pc is None:
+                cur_pc, cur_n, cur_exit = int(line[2:line.find(":")], 16), 0, False
+            cur_n += 1
+            if "iret" in line or "sysret" in line:
+                cur_exit = True
+        elif not line.strip() or line.startswith("IN:") or line.startswith("----"):
+            flush_block()
+close_visit()
+ops = max(user.values()) if user else 0
+# ops: iterations of the benchmark's loop (its most executed block in run())
+summary = {
+    "ops": ops,
+    "total": total,
+    "per_op": round(total / ops) if ops else None,
+    "visits": {k: {"visits": v[0], "instructions": v[1], "per_visit": round(v[1] / v[0]),
+                   "visits_per_op": round(v[0] / ops, 3) if ops else None,
+                   **({"pt_entries": v[2], "per_entry": round(v[1] / v[2])} if v[2] else {})}
+               for k, v in sorted(visits.items(), key=lambda x: -x[1][1])},
+    "symbols": dict(sorted(by_sym.items(), key=lambda x: -x[1])[:60]),
+}
+json.dump(summary, sys.stdout, indent=1)
+print()
