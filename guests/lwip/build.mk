@@ -4,9 +4,9 @@
 # (docs/lwip.md).
 LWG_DIR := guests/lwip
 LWIP_SRC := $(O)/lwip/src/src
-LWIP_CORE := init def inet_chksum ip mem memp netif pbuf stats tcp tcp_in tcp_out timeouts udp \
-  ipv4/dhcp ipv4/etharp ipv4/icmp ipv4/ip4_frag ipv4/ip4 ipv4/ip4_addr
-LWIP_SRCS := $(LWIP_CORE:%=$(LWIP_SRC)/core/%.c) $(LWIP_SRC)/netif/ethernet.c
+LWIP_CORE := init.c def.c inet_chksum.c ip.c mem.c memp.c netif.c pbuf.c stats.c tcp.c tcp_in.c tcp_out.c \
+  timeouts.c udp.c ipv4/dhcp.c ipv4/etharp.c ipv4/icmp.c ipv4/ip4_frag.c ipv4/ip4.c ipv4/ip4_addr.c
+LWIP_SRCS := $(LWIP_CORE:%=$(LWIP_SRC)/core/%) $(LWIP_SRC)/netif/ethernet.c
 LWG_SHARED := servers/lib/netfront.c servers/lib/xenbus_fe.c servers/lib/xsclient.c \
   servers/lib/xsclient_ring.c servers/lib/xsring.c
 LWG_SRCS := $(wildcard $(LWG_DIR)/*.c) $(LWG_SHARED) $(PV_SRCS)
