@@ -27,7 +27,7 @@ long xc_create(unsigned max_vcpus, domid_t *out)
     xc_domctl_init(&dc, XEN_DOMCTL_createdomain, 0);
     struct xen_domctl_createdomain *c = &dc.u.createdomain;
     c->max_vcpus = max_vcpus;
-    /* Values libxl passes on Xen 4.17 (Tessera ignores them). */
+    /* Values libxl passes on Xen 4.17 (Tessera applies max_evtchn_port and max_grant_frames, as Xen). */
     c->max_evtchn_port = 1023;
     c->max_grant_frames = 32;
     c->max_maptrack_frames = 1024;

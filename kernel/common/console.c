@@ -18,6 +18,7 @@ void printk(const char *fmt, ...)
     if (n > (int)sizeof(buf) - 1) n = sizeof(buf) - 1;
     spin_lock(&log_lock);
     console_write(buf, (size_t)n);
+    conring_put(buf, (size_t)n);
     spin_unlock(&log_lock);
 }
 

@@ -17,6 +17,9 @@
 #include "sched_policy.h"
 #include "public/tessera.h"
 #include "debugreg.h"
+#include "apic.h"
+#include "event.h"
+#include "grant.h"
 #include <xen/domctl.h>
 #include <xen/vcpu.h>
 #include <xen/sched.h>
@@ -66,12 +69,17 @@ static long create_domain(struct domain *me, struct xen_domctl *op, bool *copyba
     if ((c->flags & ~CDF_PV_OK) || c->iommu_opts || c->vmtrace_size ||
         (c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask))
         return -EINVAL;
-    if (c->max_vcpus < 1 || c->max_vcpus > MAX_VCPUS) return -EINVAL;
+    /* Xen's grant_table_init: < 0 is the default, else 1 to the limit */
+    int32_t gframes = c->max_grant_frames < 0 ? (int32_t)GNTTAB_MAX_FRAMES : c->max_grant_frames;
+    if (c->max_vcpus < 1 || c->max_vcpus > MAX_VCPUS || gframes < 1 || gframes > (int32_t)GNTTAB_MAX_FRAMES)
+        return -EINVAL;
     long rc = pick_domid(op->domain, &id);
     if (rc) return rc;
     /* No capabilities and no memory until set_capabilities / max_mem. */
     struct domain *d = domain_create(id, me->id, 0, c->max_vcpus, 0);
     if (!d) return -ENOMEM;
+    evtchn_set_max_port(d, c->max_evtchn_port);
+    gnttab_set_max_frames(d, (unsigned)gframes);
     printk("tessera: domain %u created by domain %u (%u vCPUs)\n", id, me->id, c->max_vcpus);
     op->domain = id;
     *copyback = true;
@@ -130,6 +138,43 @@ static long get_domain_info(struct domain *me, struct xen_domctl *op, bool *copy
     op->domain = d->id;
     *copyback = true;
     return 0;
+}
+
+/* ---- vCPU state (xl vcpu-list): Xen's getvcpuinfo, CPU time as getdomaininfo's ---- */
+
+static long vcpu_info(const struct domain *t, struct xen_domctl_getvcpuinfo *vi)
+{
+    const struct vcpu *v = vi->vcpu < t->nr_vcpus ? t->vcpu[vi->vcpu] : NULL;
+    if (!v) return -EINVAL;
+    vi->online = v->online;
+    vi->blocked = v->blocked;
+    vi->running = v->sched.runstate == RUNSTATE_running;
+    vi->cpu_time = v->sched.time[RUNSTATE_running];
+    vi->cpu = v->sched.cpu;
+    return 0;
+}
+
+/* Xen's cpumask_to_xenctl_bitmap: nr_cpus bits, the caller's further bytes zeroed. */
+static long put_cpumap(const struct xenctl_bitmap *b, uint64_t mask)
+{
+    for (uint32_t i = 0; i < (b->nr_bits + 7) / 8; i++) {
+        uint8_t byte = i < (nr_cpus + 7) / 8 ? (uint8_t)(mask >> (8 * i)) : 0;
+        if (copy_to_guest((uint64_t)b->bitmap.p + i, &byte, 1)) return -EFAULT;
+    }
+    return 0;
+}
+
+/* Xen's getvcpuaffinity: hard = the scheduler's affinity (0: every pCPU);
+ * Tessera has no soft affinity: every pCPU. */
+static long vcpu_affinity(const struct domain *t, const struct xen_domctl_vcpuaffinity *a)
+{
+    const struct vcpu *v = a->vcpu < t->nr_vcpus ? t->vcpu[a->vcpu] : NULL;
+    uint32_t hard = a->flags & XEN_VCPUAFFINITY_HARD, soft = a->flags & XEN_VCPUAFFINITY_SOFT;
+    if (!v || !a->flags || (hard && !a->cpumap_hard.bitmap.p) || (soft && !a->cpumap_soft.bitmap.p))
+        return -EINVAL;
+    uint64_t all = nr_cpus >= 64 ? ~0ull : (1ull << nr_cpus) - 1;
+    long rc = hard ? put_cpumap(&a->cpumap_hard, v->sched.affinity ? v->sched.affinity : all) : 0;
+    return rc || !soft ? rc : put_cpumap(&a->cpumap_soft, all);
 }
 
 /* ---- lifecycle ---- */
@@ -625,6 +670,11 @@ static long domctl_locked(struct domain *me, struct xen_domctl *op, bool *copyba
     }
     struct domain *t = domain_lookup(op->domain);
     if (!t) return -ESRCH;
+    if (op->cmd == XEN_DOMCTL_getvcpuinfo || op->cmd == XEN_DOMCTL_getvcpuaffinity) { /* of itself too */
+        if (!visible(me, t)) return -EPERM;
+        *copyback = op->cmd == XEN_DOMCTL_getvcpuinfo;
+        return *copyback ? vcpu_info(t, &op->u.getvcpuinfo) : vcpu_affinity(t, &op->u.vcpuaffinity);
+    }
     if (t->parent != me->id) return -EPERM; /* only what it created */
     return domain_op(me, t, op, copyback);
 }

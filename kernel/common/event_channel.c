@@ -38,9 +38,10 @@ struct chan {
 
 /* Per-domain state: one page, plus port buckets allocated on demand. */
 struct evtchn_domain {
-    spinlock_t lock; /* everything below and every port's struct chan */
-    bool dying;      /* no new ports (destroy in progress) */
-    unsigned valid;  /* ports [0, valid) have a struct chan */
+    spinlock_t lock;   /* everything below and every port's struct chan */
+    bool dying;        /* no new ports (destroy in progress) */
+    unsigned valid;    /* ports [0, valid) have a struct chan */
+    unsigned max_port; /* createdomain's max_evtchn_port: none above it */
     mfn_t self_mfn;
     struct chan *bucket[NR_BUCKETS];
     mfn_t bucket_mfn[NR_BUCKETS];
@@ -145,9 +146,9 @@ static int get_free_port(struct domain *d, struct evtchn_domain *ed)
 {
     if (ed->dying || d->state == DOM_DYING) return -EINVAL;
     unsigned port;
-    for (port = 1; port < ed->valid; port++)
+    for (port = 1; port < ed->valid && port <= ed->max_port; port++)
         if (chan_of(ed, port)->state == ECS_FREE) return port;
-    if (port >= EVTCHN_2L_NR_PORTS) return -ENOSPC;
+    if (port > ed->max_port || port >= EVTCHN_2L_NR_PORTS) return -ENOSPC;
     unsigned b = port / CHANS_PER_BUCKET;
     if (!ed->bucket[b] && !(ed->bucket[b] = page_alloc(&ed->bucket_mfn[b]))) return -ENOMEM;
     /* Release: lock-free readers (poll, is_pending) see the bucket first. */
@@ -229,9 +230,12 @@ int evtchn_domain_init(struct domain *d)
     ed->lock = (spinlock_t)SPINLOCK_INIT;
     ed->bucket[0][0].state = ECS_RESERVED; /* port 0 is never handed out */
     ed->valid = VALID_STEP;
+    ed->max_port = EVTCHN_2L_NR_PORTS - 1;
     d->evtchn = ed;
     return 0;
 }
+
+void evtchn_set_max_port(struct domain *d, unsigned max_port) { d->evtchn->max_port = max_port; }
 
 /* ---- close ---- */
 

@@ -9,10 +9,10 @@
 #include "mm.h"
 #include "domain.h"
 #include "spinlock.h"
+#include "grant.h"
 #include <xen/grant_table.h>
 
-#define GNTTAB_MAX_FRAMES        32u /* grant frames per domain (query_size's max) */
-#define GNTTAB_INIT_FRAMES       1u  /* Xen starts every table with one frame */
+#define GNTTAB_INIT_FRAMES       1u /* Xen starts every table with one frame */
 #define GNTTAB_ENTRIES_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t)) /* 512 (v1) */
 #define GNTTAB_V2_PER_FRAME      (PAGE_SIZE / sizeof(grant_entry_v2_t)) /* 256 */
 #define GNTTAB_STATUS_PER_FRAME  (PAGE_SIZE / sizeof(grant_status_t))   /* 2048 */
@@ -59,10 +59,11 @@ struct maptrack {
 #define MT_NONE     0xffffffffu /* end of the free list */
 
 struct grant_table {
-    mfn_t self;         /* the frame this structure lives in */
-    unsigned nr_frames; /* shared frames in use */
-    unsigned version;   /* 1 or 2 (GNTTABOP_set_version) */
-    unsigned nr_status; /* v2: status frames in use (0 under v1) */
+    mfn_t self;          /* the frame this structure lives in */
+    unsigned nr_frames;  /* shared frames in use */
+    unsigned max_frames; /* createdomain's max_grant_frames */
+    unsigned version;    /* 1 or 2 (GNTTABOP_set_version) */
+    unsigned nr_status;  /* v2: status frames in use (0 under v1) */
     mfn_t status[GNTTAB_MAX_STATUS];
     mfn_t frames[GNTTAB_MAX_FRAMES];
     mfn_t active[GNTTAB_MAX_FRAMES * ACTIVE_FRAMES_PER_GRANT_FRAME];

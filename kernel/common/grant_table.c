@@ -400,6 +400,7 @@ int gnttab_domain_init(struct domain *d)
     gt->self = self;
     gt->maptrack_free = MT_NONE;
     gt->version = 1;
+    gt->max_frames = GNTTAB_MAX_FRAMES;
     d->gnttab = gt;
     if (grow_table(d, GNTTAB_INIT_FRAMES)) {
         d->gnttab = NULL;
@@ -408,6 +409,8 @@ int gnttab_domain_init(struct domain *d)
     }
     return 0;
 }
+
+void gnttab_set_max_frames(struct domain *d, unsigned n) { d->gnttab->max_frames = n; }
 
 /* The shared and status frames may still be mapped by d's own page tables,
  * which are torn down after us: hand them to d's page list, which
@@ -482,7 +485,7 @@ static long setup_table(uint64_t uop, unsigned count)
     struct domain *d = target_domain(op.dom, &st);
     if (d) {
         spin_lock(&d->lock);
-        if (op.nr_frames > GNTTAB_MAX_FRAMES)
+        if (op.nr_frames > d->gnttab->max_frames)
             st = GNTST_general_error;
         else if (op.nr_frames > d->gnttab->nr_frames && grow_table(d, op.nr_frames))
             st = GNTST_general_error;
@@ -505,7 +508,7 @@ static long query_size(uint64_t uop, unsigned count)
     struct domain *d = target_domain(op.dom, &st);
     if (d) {
         op.nr_frames = d->gnttab->nr_frames;
-        op.max_nr_frames = GNTTAB_MAX_FRAMES;
+        op.max_nr_frames = d->gnttab->max_frames;
     }
     op.status = (int16_t)st;
     return copy_to_guest(uop, &op, sizeof(op)) ? -EFAULT : 0;

@@ -1,5 +1,5 @@
-/* sysctl: host-wide information for domains holding CAP_BUILD (the toolstack's
- * `xl info`, and the tests' check that destroying a domain returns every frame). */
+/* sysctl: host-wide information for domains holding CAP_BUILD (`xl info`, `xl dmesg`,
+ * and the tests' check that destroying a domain returns every frame). */
 #include "lib.h"
 #include "hypercall.h"
 #include "guest_access.h"
@@ -7,6 +7,7 @@
 #include "mm.h"
 #include "time.h"
 #include "apic.h"
+#include "console.h"
 #include "public/tessera.h"
 #include <xen/sysctl.h>
 
@@ -40,6 +41,10 @@ long do_sysctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
         pi->free_pages = frames_free_count();
         pi->max_mfn = max_mfn - 1;
         return copy_to_guest(arg, &op, sizeof(op)) ? -EFAULT : 0;
+    }
+    case XEN_SYSCTL_readconsole: { /* the hypervisor's log: a console privilege too */
+        long rc = has_cap(current->domain, CAP_CONSOLE) ? conring_read(&op.u.readconsole) : -EPERM;
+        return rc ? rc : copy_to_guest(arg, &op, sizeof(op)) ? -EFAULT : 0;
     }
     case TESSERA_SYSCTL_audit_frames: {
         long rc = audit_frames(tessera_sysctl_u(&op, struct tessera_sysctl_audit));

@@ -12,6 +12,8 @@ struct vcpu;
 
 /* Per-domain state (struct evtchn_domain is private to event_channel.c). */
 int evtchn_domain_init(struct domain *d);
+/* createdomain's max_evtchn_port: ports above it are never handed out (-ENOSPC). */
+void evtchn_set_max_port(struct domain *d, unsigned max_port);
 /* Close every port of d; an interdomain peer's port reverts to ECS_UNBOUND (as
  * in Xen), never left pointing at a dead domain. */
 void evtchn_domain_destroy(struct domain *d);

@@ -7,7 +7,11 @@
 
 struct domain;
 
+#define GNTTAB_MAX_FRAMES 32u /* grant frames a domain may have at most */
+
 int gnttab_domain_init(struct domain *d);
+/* createdomain's max_grant_frames (1..GNTTAB_MAX_FRAMES): setup_table's limit. */
+void gnttab_set_max_frames(struct domain *d, unsigned n);
 /* Tear down every mapping d holds of others' grants and every mapping others hold
  * of d's grants (PTEs cleared, references dropped), then free d's grant frames. */
 void gnttab_domain_destroy(struct domain *d);

@@ -90,5 +90,7 @@ int main(void)
     test_build();
     test_ioports();
     test_assign();
+    test_vcpuinfo();
+    test_conring();
     return unit_end();
 }

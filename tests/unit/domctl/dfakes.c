@@ -4,6 +4,19 @@
 #include "sched_policy.h"
 
 uint32_t sp_last_weight, sp_last_cap;
+unsigned nr_cpus = 2;
+/* createdomain's limits as event_channel.c and grant_table.c would get them */
+unsigned last_max_port, last_max_frames;
+void evtchn_set_max_port(struct domain *d, unsigned max_port)
+{
+    (void)d;
+    last_max_port = max_port;
+}
+void gnttab_set_max_frames(struct domain *d, unsigned n)
+{
+    (void)d;
+    last_max_frames = n;
+}
 
 void fake_set_current(struct domain *d) { fake_current = d->vcpu[0]; }
 /* Debug registers (debugreg.c needs the hardware): kept as given; DR7 refuses GD. */

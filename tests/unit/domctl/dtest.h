@@ -17,6 +17,7 @@
 #define FAKE_FRAMES 1024
 extern struct domain *builder; /* domain 0: CAP_ALL, running, current */
 extern uint32_t sp_last_weight, sp_last_cap;
+extern unsigned last_max_port, last_max_frames;
 
 void fake_reset(void);                   /* fresh memory; builder created and current */
 void fake_set_current(struct domain *d); /* d's vCPU 0 becomes the caller */
@@ -26,5 +27,7 @@ void test_domctl(void);
 void test_build(void);
 void test_ioports(void);
 void test_assign(void);
+void test_vcpuinfo(void);
+void test_conring(void);
 
 #endif

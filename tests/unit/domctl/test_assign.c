@@ -56,6 +56,7 @@ void test_assign(void)
     struct xen_domctl c = { .cmd = XEN_DOMCTL_createdomain,
                             .interface_version = XEN_DOMCTL_INTERFACE_VERSION };
     c.u.createdomain.max_vcpus = 1;
+    c.u.createdomain.max_grant_frames = -1;
     fake_guest_map(&c, sizeof(c), true);
     CHECK_EQ(do_domctl((uint64_t)&c, 0, 0, 0, 0), 0, "assign: child created");
     domid_t child = c.domain;

@@ -65,6 +65,7 @@ static struct child create_child(void)
     struct child c = { 0 };
     memset(&dc.u, 0, sizeof(dc.u));
     dc.u.createdomain.max_vcpus = 2;
+    dc.u.createdomain.max_grant_frames = -1;
     CHECK_EQ(domctl(XEN_DOMCTL_createdomain, 0), 0, "build: createdomain");
     c.id = dc.domain;
     c.d = domain_lookup(c.id);

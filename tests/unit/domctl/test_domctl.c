@@ -28,6 +28,7 @@ static long create(domid_t want, uint32_t vcpus)
 {
     memset(&dc.u, 0, sizeof(dc.u));
     dc.u.createdomain.max_vcpus = vcpus;
+    dc.u.createdomain.max_grant_frames = -1;
     long rc = domctl(XEN_DOMCTL_createdomain, want);
     return rc ? rc : dc.domain;
 }
@@ -45,10 +46,12 @@ static void test_args(void)
     dc.interface_version = 0x14;
     dc.cmd = XEN_DOMCTL_createdomain;
     dc.u.createdomain.max_vcpus = 1;
+    dc.u.createdomain.max_grant_frames = -1;
     CHECK_EQ(do_domctl((uint64_t)&dc, 0, 0, 0, 0), -EACCES, "domctl: old interface version");
     CHECK_EQ(do_domctl(0x1000, 0, 0, 0, 0), -EFAULT, "domctl: unmapped argument");
     CHECK_EQ(do_domctl(0xFFFF800000001000UL, 0, 0, 0, 0), -EFAULT, "domctl: argument in hypervisor range");
     ro_dc.u.createdomain.max_vcpus = 1;
+    ro_dc.u.createdomain.max_grant_frames = -1;
     CHECK_EQ(domctl_at(&ro_dc, XEN_DOMCTL_createdomain, 0), -EFAULT, "domctl: read-only argument");
     CHECK(!domain_lookup(1), "domctl: read-only argument created nothing");
     CHECK_EQ(domctl(XEN_DOMCTL_gethvmcontext, 0), -EPERM, "domctl: gethvmcontext on the builder itself");
@@ -76,6 +79,7 @@ static void test_no_build(void)
     for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         memset(&dc.u, 0, sizeof(dc.u));
         dc.u.createdomain.max_vcpus = 1;
+        dc.u.createdomain.max_grant_frames = -1;
         all &= domctl(cmds[i], 0) == -EPERM && domctl(cmds[i], 1) == -EPERM;
     }
     CHECK(all, "no BUILD: every domctl refused with -EPERM");
@@ -96,6 +100,7 @@ static void test_create(void)
     CHECK_EQ(domctl(XEN_DOMCTL_createdomain, 0), -EINVAL, "createdomain: HVM refused");
     memset(&dc.u, 0, sizeof(dc.u));
     dc.u.createdomain.max_vcpus = 1;
+    dc.u.createdomain.max_grant_frames = -1;
     dc.u.createdomain.flags = 1u << 20;
     CHECK_EQ(domctl(XEN_DOMCTL_createdomain, 0), -EINVAL, "createdomain: unknown flag");
     CHECK(!domain_lookup(1), "createdomain: refusals created nothing");

@@ -225,6 +225,23 @@ void test_limits(void)
     fake_destroy(a);
     CHECK_EQ(frames_in_use, base, "destroy frees every bucket");
 
+    /* createdomain's max_evtchn_port: nothing above it (Xen: -ENOSPC) */
+    a = fake_domain(1, 0, DOMID_INVALID, 1);
+    fake_as(a, 0);
+    evtchn_set_max_port(&a->d, 5);
+    for (long want = 1; want <= 5; want++)
+        CHECK_EQ(ev_alloc(DOMID_SELF, 0), want, "max_evtchn_port 5: ports up to 5");
+    CHECK_EQ(ev_alloc(DOMID_SELF, 0), -ENOSPC, "max_evtchn_port 5: port 6 is -ENOSPC");
+    CHECK_EQ(ev_ipi(0), -ENOSPC, "max_evtchn_port 5: bind_ipi -ENOSPC");
+    CHECK_EQ(ev_close(3), 0, "close port 3");
+    CHECK_EQ(ev_alloc(DOMID_SELF, 0), 3, "a freed port below the limit is handed out again");
+    evtchn_set_max_port(&a->d, 2);
+    CHECK_EQ(ev_close(1), 0, "close port 1");
+    CHECK_EQ(ev_close(4), 0, "close port 4");
+    CHECK_EQ(ev_alloc(DOMID_SELF, 0), 1, "limit lowered to 2: port 1 again");
+    CHECK_EQ(ev_alloc(DOMID_SELF, 0), -ENOSPC, "limit lowered to 2: free port 4 is above it");
+    fake_destroy(a);
+
     a = fake_domain(1, 0, DOMID_INVALID, 1);
     fake_as(a, 0);
     for (unsigned i = 1; i < 511; i++)

@@ -32,6 +32,21 @@ static void test_query_size(void)
     hc(&dom1, GNTTABOP_query_size, &q, 1);
     CHECK_EQ(q.status, GNTST_okay, "query_size naming oneself by id");
     CHECK_EQ(hc(&dom1, GNTTABOP_query_size, &q, 2), -EINVAL, "query_size count 2: -EINVAL");
+    /* createdomain's max_grant_frames */
+    static xen_pfn_t l[8];
+    fake_guest_map(l, sizeof(l), true);
+    gnttab_set_max_frames(&dom2, 4);
+    q = (struct gnttab_query_size){ .dom = 2 };
+    hc(&dom1, GNTTABOP_query_size, &q, 1);
+    CHECK_EQ(q.max_nr_frames, 4, "query_size: max_grant_frames 4");
+    struct gnttab_setup_table st = { .dom = 2, .nr_frames = 5 };
+    set_xen_guest_handle(st.frame_list, l);
+    CHECK(hc(&dom1, GNTTABOP_setup_table, &st, 1) == 0 && st.status == GNTST_general_error,
+          "setup_table beyond max_grant_frames: general_error");
+    st = (struct gnttab_setup_table){ .dom = 2, .nr_frames = 4 };
+    set_xen_guest_handle(st.frame_list, l);
+    CHECK(hc(&dom1, GNTTABOP_setup_table, &st, 1) == 0 && st.status == GNTST_okay,
+          "setup_table up to the limit");
     CHECK_EQ(hc(&dom1, GNTTABOP_query_size, (void *)0x1000, 1), -EFAULT, "query_size bad pointer: -EFAULT");
 }
 
