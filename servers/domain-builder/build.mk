@@ -12,15 +12,15 @@ DB_O := $(O)/host/domain-builder
 DB_CORE := util cfg/cfg cfg/domcfg cfg/domcfg_lists cfg/domcfg_devices cfg/domcfg_compat cfg/bootcfg \
 	build/xenelf build/image build/layout build/pgtable build/build build/build_mem build/modpkg \
 	mgr/mgr mgr/mgr_events mgr/mgr_xs mgr/mgr_keep mgr/mgr_vbd mgr/mgr_vif mgr/policy mgr/bootcfg_start \
-	mgr/hostfiles shell/xlcmd shell/console shell/xl shell/upload shell/xl_save \
-	save/stream save/canon save/cfgtext save/save save/restore
+	mgr/hostfiles mgr/mgr_dev shell/xlcmd shell/console shell/xl shell/xl_domain shell/xl_info shell/xl_block \
+	shell/xl_net shell/upload shell/xl_save save/stream save/canon save/cfgtext save/save save/restore
 DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c) lib/pvlayout/pv_layout.c servers/lib/xsring.c servers/lib/xsclient.c \
 	servers/lib/xsclient_ring.c servers/lib/xsclient_fd.c $(DECOMPRESS_SRCS)
 DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/*/*.h $(DB_DIR)/tests/*.h) lib/pvlayout/pv_layout.h $(DECOMPRESS_HDRS)
 DB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -Ilib/pvlayout -I$(DECOMPRESS_DIR) -idirafter include
 DB_FAKE_SRC := $(DB_DIR)/backend/backend_fake.c $(DB_DIR)/backend/backend_fake_mem.c \
-	$(DB_DIR)/backend/backend_fake_ev.c
+	$(DB_DIR)/backend/backend_fake_ev.c $(DB_DIR)/backend/backend_fake_info.c
 DB_UNIT_SRC := $(wildcard $(DB_DIR)/tests/*.c) $(DB_FAKE_SRC)
 
 HOST_ALL += $(DB_O)/db-unit
@@ -60,9 +60,9 @@ $(O)/servers/builder-tests/svc: $(DB_DIR)/tests/svc/svc.c $(SRV_INC)/.stamp
 		-isystem $(SRV_INC) -o $@ $<
 
 # libFuzzer target over the parsers (built on demand by suite 45-builder-unit).
-DB_FUZZ_SRC := $(DB_DIR)/util.c $(DB_DIR)/cfg/cfg.c $(DB_DIR)/cfg/domcfg.c $(DB_DIR)/cfg/domcfg_lists.c \
-	$(DB_DIR)/cfg/domcfg_devices.c $(DB_DIR)/cfg/domcfg_compat.c $(DB_DIR)/shell/xlcmd.c $(DB_DIR)/cfg/bootcfg.c $(DB_DIR)/fuzz/fuzz_cfg.c
+# (the xl parser looks its verbs up in the shell's groups: the whole core is linked)
+DB_FUZZ_SRC := $(DB_CORE_SRC) $(DB_DIR)/fuzz/fuzz_cfg.c
 $(DB_O)/db-fuzz: $(DB_FUZZ_SRC) $(DB_HDRS)
 	@mkdir -p $(@D)
-	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(DB_DIR) -Iservers/lib -Ilib/pvlayout -idirafter include \
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -Ilib/pvlayout -I$(DECOMPRESS_DIR) -idirafter include \
 		-fsanitize=fuzzer,address,undefined -o $@ $(DB_FUZZ_SRC)

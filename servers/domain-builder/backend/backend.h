@@ -36,6 +36,13 @@ struct backend_ops {
     /* credit scheduler parameters: get (set = 0) or put (weight 0 and cap
      * 0xffff leave that one unchanged, as Xen) */
     int (*sched_credit)(struct backend *b, uint32_t domid, int set, uint32_t *weight, uint32_t *cap);
+    /* the hypervisor's console ring (XEN_SYSCTL_readconsole: *index and *count in and out) */
+    int (*readconsole)(struct backend *b, int clear, int incremental, uint32_t *index, char *buf,
+                       uint32_t *count);
+    /* a vCPU's state and its hard and soft affinity (nbits bits each) */
+    int (*vcpuinfo)(struct backend *b, uint32_t domid, uint32_t vcpu, struct xen_domctl_getvcpuinfo *out);
+    int (*vcpu_affinity)(struct backend *b, uint32_t domid, uint32_t vcpu, uint8_t *hard, uint8_t *soft,
+                         uint32_t nbits);
     /* memory of a domain being built */
     int (*populate)(struct backend *b, uint32_t domid, uint64_t *pfn_to_mfn, size_t n);
     void *(*map)(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n);

@@ -9,6 +9,7 @@
 #define FAKE_MAX_DOMS  64
 #define FAKE_MAX_PORTS 64
 #define FAKE_FREE      0xffffu
+#define FAKE_LOG       4096
 
 struct fake_port {
     int state; /* 0 free, 1 unbound, 2 interdomain, 3 virq */
@@ -29,6 +30,8 @@ struct fake_dom {
     uint32_t pci[8]; /* assigned functions (SBDF) */
     struct vcpu_guest_context ctx;
     struct fake_port port[FAKE_MAX_PORTS];
+    int pin_mask; /* tests: hard affinity only pin_cpu */
+    uint32_t pin_cpu;
 };
 
 struct fake {
@@ -44,6 +47,11 @@ struct fake {
     uint8_t *granted[8]; /* our pages granted with grant_page */
     uint32_t granted_to[8];
     int ngranted;
+    char log[FAKE_LOG]; /* the hypervisor's console ring (fake_log) */
+    uint32_t log_c, log_p;
+    /* tests: called when we notify a domain (after writing its console input) */
+    void (*on_notify)(struct backend *b, uint32_t domid, void *ctx);
+    void *notify_ctx;
 };
 
 struct fake *fake_of(struct backend *b);
@@ -51,5 +59,12 @@ uint8_t *fake_frame(struct backend *b, uint64_t mfn);
 /* A domain shuts down (reason SHUTDOWN_*): VIRQ_DOM_EXC fires. */
 void fake_shutdown(struct backend *b, uint32_t domid, uint32_t reason);
 void fake_raise(struct backend *b, uint32_t lport);
+/* backend_fake_info.c: text for the hypervisor's console ring; the ops */
+void fake_log(struct backend *b, const char *text);
+int fake_readconsole(struct backend *b, int clear, int incremental, uint32_t *index, char *buf,
+                     uint32_t *count);
+int fake_vcpuinfo(struct backend *b, uint32_t domid, uint32_t vcpu, struct xen_domctl_getvcpuinfo *out);
+int fake_vcpu_affinity(struct backend *b, uint32_t domid, uint32_t vcpu, uint8_t *hard, uint8_t *soft,
+                       uint32_t nbits);
 
 #endif

@@ -70,6 +70,7 @@ int fake_notify(struct backend *b, uint32_t lport)
     if (!lport || lport >= FAKE_MAX_PORTS || f->dom[b->self].port[lport].state != 2) return -EINVAL;
     struct fake_port *p = &f->dom[b->self].port[lport];
     if (f->dom[p->remote_dom].exists) f->dom[p->remote_dom].port[p->remote_port].virq++;
+    if (f->on_notify) f->on_notify(b, p->remote_dom, f->notify_ctx);
     return 0;
 }
 

@@ -257,6 +257,53 @@ static int p_alloc_unbound(struct backend *b, uint32_t domid, uint32_t remote, u
     return (int)rc;
 }
 
+static int p_readconsole(struct backend *b, int clear, int incremental, uint32_t *index, char *buf,
+                         uint32_t *count)
+{
+    struct xen_sysctl s;
+    memset(&s, 0, sizeof(s));
+    s.cmd = XEN_SYSCTL_readconsole;
+    s.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
+    s.u.readconsole.clear = !!clear;
+    s.u.readconsole.incremental = !!incremental;
+    s.u.readconsole.index = *index;
+    set_xen_guest_handle(s.u.readconsole.buffer, buf);
+    s.u.readconsole.count = *count;
+    int rc = (int)pc_hypercall(b, __HYPERVISOR_sysctl, (uint64_t)(uintptr_t)&s, 0, 0, 0, 0);
+    if (rc) return rc;
+    *index = s.u.readconsole.index;
+    *count = s.u.readconsole.count;
+    return 0;
+}
+
+static int p_vcpuinfo(struct backend *b, uint32_t domid, uint32_t vcpu, struct xen_domctl_getvcpuinfo *out)
+{
+    struct xen_domctl d;
+    memset(&d, 0, sizeof(d));
+    d.cmd = XEN_DOMCTL_getvcpuinfo;
+    d.domain = (domid_t)domid;
+    d.u.getvcpuinfo.vcpu = vcpu;
+    int rc = pc_domctl(b, &d);
+    if (!rc) *out = d.u.getvcpuinfo;
+    return rc;
+}
+
+static int p_vcpu_affinity(struct backend *b, uint32_t domid, uint32_t vcpu, uint8_t *hard, uint8_t *soft,
+                           uint32_t nbits)
+{
+    struct xen_domctl d;
+    memset(&d, 0, sizeof(d));
+    d.cmd = XEN_DOMCTL_getvcpuaffinity;
+    d.domain = (domid_t)domid;
+    d.u.vcpuaffinity.vcpu = vcpu;
+    d.u.vcpuaffinity.flags = XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT;
+    set_xen_guest_handle(d.u.vcpuaffinity.cpumap_hard.bitmap, hard);
+    d.u.vcpuaffinity.cpumap_hard.nr_bits = nbits;
+    set_xen_guest_handle(d.u.vcpuaffinity.cpumap_soft.bitmap, soft);
+    d.u.vcpuaffinity.cpumap_soft.nr_bits = nbits;
+    return pc_domctl(b, &d);
+}
+
 const struct backend_ops privcmd_ops = {
     .create = p_create,
     .set_caps = p_set_caps,
@@ -270,6 +317,9 @@ const struct backend_ops privcmd_ops = {
     .getinfo = p_getinfo,
     .remote_shutdown = p_remote_shutdown,
     .physinfo = p_physinfo,
+    .readconsole = p_readconsole,
+    .vcpuinfo = p_vcpuinfo,
+    .vcpu_affinity = p_vcpu_affinity,
     .sched_credit = p_sched_credit,
     .populate = p_populate,
     .map = pc_map,

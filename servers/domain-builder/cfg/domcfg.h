@@ -70,6 +70,10 @@ int domcfg_parse(const char *name, const char *text, size_t len, struct domcfg *
 int domcfg_parse_extra(const char *name, const char *text, size_t len, const char *extra, struct domcfg *out,
                        char *err, size_t errlen);
 
+/* One "disk" or "vif" element alone (xl block-attach, network-attach): the
+ * config file's checks; -1 with the reason (no file:line). */
+int domcfg_check_element(const char *key, const char *spec, char *err, size_t errlen);
+
 const char *dom_action_name(enum dom_action a);
 /* "BUILD,IO" style; buf of at least 40 bytes. */
 void dom_caps_str(uint32_t caps, char *buf, size_t len);

@@ -170,3 +170,16 @@ void dom_caps_str(uint32_t caps, char *buf, size_t len)
         if (caps & (1u << b)) n += snprintf(buf + n, len - n, "%s%s", n ? "," : "", cap_names[b]);
     if (!buf[0]) snprintf(buf, len, "-");
 }
+
+int domcfg_check_element(const char *key, const char *spec, char *err, size_t errlen)
+{
+    static struct domcfg scratch; /* large: the checks write the element into it */
+    struct cfg_item it = { (char *)spec, 1 };
+    struct cfg_setting s = { .type = CFG_LIST, .line = 1, .nitems = 1, .items = &it };
+    struct cfg_file f = { .name = "" };
+    struct dc_ctx c = { .f = &f, .d = &scratch, .err = err, .errlen = errlen };
+    snprintf(s.key, sizeof(s.key), "%s", key);
+    int rc = strcmp(key, "vif") ? dc_disk(&c, &s) : dc_vif(&c, &s);
+    if (rc && !strncmp(err, ":1: ", 4)) memmove(err, err + 4, strlen(err + 4) + 1); /* no file, no line */
+    return rc;
+}

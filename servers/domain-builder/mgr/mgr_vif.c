@@ -151,6 +151,7 @@ void mgr_xs_vifs(struct mgr *m, struct mgr_dom *d)
     for (int i = 0; i < d->cfg.nvif && m->xs && !m->xs_broken; i++) {
         struct mgr_vif v;
         struct mgr_vbd_node n[24];
+        if (d->cfg.vif[i][0] == VIF_DETACHED) continue;
         if (mgr_vif_parse(d->cfg.vif[i], d->domid, (uint32_t)i, &v)) {
             mgr_logf(m,
                      "domain-builder: %s: vif %d '%s': bad rate (RATE/s[@INTERVAL], or a packets/s limit not "
@@ -179,8 +180,8 @@ void mgr_xs_vifs_remove(struct mgr *m, struct mgr_dom *d)
         struct mgr_vif v;
         struct mgr_dom *b;
         char path[96];
-        if (mgr_vif_parse(d->cfg.vif[i], d->domid, (uint32_t)i, &v) || !(b = mgr_find(m, v.backend)) ||
-            !b->store_port)
+        if (d->cfg.vif[i][0] == VIF_DETACHED || mgr_vif_parse(d->cfg.vif[i], d->domid, (uint32_t)i, &v) ||
+            !(b = mgr_find(m, v.backend)) || !b->store_port)
             continue;
         snprintf(path, sizeof(path), "/local/domain/%u/backend/vif/%u/%u", b->domid, d->domid, v.devid);
         xsc_rm(m->xs, path);

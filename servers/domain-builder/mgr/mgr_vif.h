@@ -20,6 +20,9 @@
 #include "mgr/mgr_vbd.h"
 
 #define VIF_DEFAULT_BACKEND "netback"
+/* A vif detached from a running domain (mgr_dev.c) leaves this in its
+ * place in the list: devids are places, and the others keep theirs. */
+#define VIF_DETACHED '#'
 
 struct mgr_vif {
     char mac[18];

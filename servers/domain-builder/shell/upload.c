@@ -10,14 +10,13 @@
  * shared bounded decompressor and then checked the same way.  A file the
  * builder holds itself (a boot module of that base name, same size and CRC)
  * is taken from there instead.  Ctrl-] (a new client) abandons an upload. */
-#include "shell/xl.h"
+#include "shell/xl_int.h"
 #include "decompress.h" /* dc_crc32 */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define say xl_say
 
 void xl_upload_abandon(struct xl_session *s)
 {
@@ -183,3 +182,13 @@ void xl_upload_line(struct mgr *m, struct xl_session *s, const char *line, size_
     free(up->buf);
     memset(up, 0, sizeof(*up));
 }
+
+static void put_verb(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
+{
+    xl_put(m, s, c->pos[0], c->pos[1], c->pos[2], c->npos > 3 ? c->pos[3] : NULL);
+}
+
+const struct xl_verb xl_verbs_upload[] = {
+    { "put", 3, 4, "", "xl put NAME SIZE CRC32 [GZIP-SIZE]", put_verb, NULL },
+    { NULL, 0, 0, NULL, NULL, NULL, NULL },
+};

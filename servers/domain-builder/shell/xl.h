@@ -60,6 +60,9 @@ void xl_hello(struct xl_session *s);
 /* One answer line to the session. */
 void xl_say(struct xl_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* How long the vfr-* verbs wait for the network backend's answer (ms). */
+extern int xl_vfr_wait_ms;
+
 /* upload.c: `xl put NAME SIZE CRC32` and the lines that follow it */
 void xl_put(struct mgr *m, struct xl_session *s, const char *name, const char *size, const char *crc,
             const char *gzip_size);

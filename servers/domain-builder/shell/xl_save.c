@@ -6,8 +6,7 @@
  * takes a guest that suspended itself; a failed save, and a checkpoint
  * (-c: xlcmd's "c" flag), resume it with its suspend cancelled; otherwise
  * the saved domain is destroyed, as xl does. */
-#include "shell/xl.h"
-#include "shell/xlcmd.h"
+#include "shell/xl_int.h"
 #include "util.h"
 #include "decompress.h" /* dc_crc32 */
 #include "save/cfgtext.h"
@@ -20,7 +19,6 @@
 #include <time.h>
 #include <xen/sched.h>
 
-#define say             xl_say
 #define SUSPEND_WAIT_MS 30000
 
 static int suspended(const db_dominfo *i)
@@ -72,7 +70,7 @@ void xl_save(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
 {
     char err[MGR_ERR_LEN], text[16384];
     const char *name = c->pos[1];
-    int checkpoint = c->console; /* -c */
+    int checkpoint = xl_opt(c, 'c');
     struct mgr_dom *d = mgr_find(m, c->pos[0]);
     if (!d || d->domid == m->b->self) {
         say(s, "xl: %s", d ? "the builder cannot save itself" : "no such domain");
@@ -145,7 +143,7 @@ void xl_restore(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
     }
     memset(d, 0, sizeof(*d));
     d->cfg = cfg;
-    d->start_paused = c->paused;
+    d->start_paused = xl_opt(c, 'p');
     snprintf(d->cfg_path, sizeof(d->cfg_path), "restored from %.200s", c->arg);
     if (mgr_start_built(m, d, &o, 0, err, sizeof(err))) {
         memset(d, 0, sizeof(*d));
@@ -153,5 +151,11 @@ void xl_restore(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
         return;
     }
     mgr_logf(m, "domain-builder: restored domain %u (%s) from %s", d->domid, d->cfg.name, c->arg);
-    say(s, "restored domain %u (%s)%s", d->domid, d->cfg.name, c->paused ? ", paused" : "");
+    say(s, "restored domain %u (%s)%s", d->domid, d->cfg.name, xl_opt(c, 'p') ? ", paused" : "");
 }
+
+const struct xl_verb xl_verbs_save[] = {
+    { "save", 2, 2, "c", "xl save [-c] DOMAIN NAME", xl_save, NULL },
+    { "restore", 1, 1, "p", "xl restore [-p] NAME", xl_restore, NULL },
+    { NULL, 0, 0, NULL, NULL, NULL, NULL },
+};

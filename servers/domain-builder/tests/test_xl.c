@@ -7,6 +7,7 @@
 #include "cfg/bootcfg.h"
 #include "mkelf.h"
 #include "shell/xl.h"
+#include "mgr/mgr_dev.h"
 #include "xsring.h"
 #include "decompress.h"
 
@@ -48,6 +49,7 @@ static const struct {
     { "web2.cfg", "name='web2'\nkernel='k.elf'\nmemory=4\n" },
     { "big.cfg", "name='big'\nkernel='k.elf'\nmemory=100\n" },
     { "w.cfg", "name='wgt'\nkernel='k.elf'\nmemory=4\ncpu_weight=300\ncap=20\nacpi=1\n" },
+    { "nb.cfg", "name='netback'\nkernel='k.elf'\nmemory=4\n" },
 };
 
 static int rd(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *len, char *err, size_t errlen)
@@ -72,7 +74,8 @@ static int rd(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *le
  * request ("TYPE path"), answers OK; feature-poweroff reads "1" for web. */
 static char xsreq[64][80];
 static int nxsreq;
-static const char *xs_fail; /* requests whose payload contains this fail (EACCES) */
+static const char *xs_fail;     /* requests whose payload contains this fail (EACCES) */
+static const char *xs_read_val; /* if set: what every read answers */
 
 static void xs_server(void *ctx)
 {
@@ -85,7 +88,7 @@ static void xs_server(void *ctx)
         xsring_peek(&req, sizeof(h), p, h.len < 255 ? h.len : 255);
         xsring_consume(&req, sizeof(h) + h.len);
         if (nxsreq < 64) snprintf(xsreq[nxsreq++], sizeof(xsreq[0]), "%u %.60s", h.type, p);
-        const char *val = h.type == XS_READ ? (strstr(p, "/2/") ? "1" : "0") : "OK";
+        const char *val = h.type != XS_READ ? "OK" : xs_read_val ? xs_read_val : strstr(p, "/2/") ? "1" : "0";
         char perm[16];
         unsigned dom;
         if (h.type == XS_GET_PERMS && sscanf(p, "/local/domain/%u", &dom) == 1) {
@@ -634,6 +637,245 @@ static void hostfiles_rules(void)
     CHECK(h.total == 0, "freed");
 }
 
+/* ---- xl dmesg and vcpu-list ---- */
+
+static void host_verbs(struct mgr *m, struct xl_session *s)
+{
+    fake_log(m->b, "tessera: booted\nsecond\x01line\n");
+    run(m, s, "xl dmesg\n");
+    CHECK(nout == 2 && !strcmp(out[0], "tessera: booted") && !strcmp(out[1], "second?line"),
+          "dmesg: the ring's lines, unprintable bytes as '?' (%d)", nout);
+    run(m, s, "xl dmesg -c\n");
+    CHECK(nout == 2, "dmesg -c: the same lines");
+    run(m, s, "xl dmesg\n");
+    CHECK(nout == 0, "dmesg after -c: nothing (%d)", nout);
+    fake_log(m->b, "later, no newline");
+    run(m, s, "xl dmesg\n");
+    CHECK(nout == 1 && !strcmp(out[0], "later, no newline"), "dmesg: a last partial line");
+
+    run(m, s, "xl vcpu-list web\n");
+    CHECK(nout == 2, "vcpu-list web: header and one vCPU (%d)", nout);
+    CHECK_STR(out[0],
+              "Name                                ID  VCPU   CPU State   Time(s) Affinity (Hard / Soft)",
+              "vcpu-list: xl's header");
+    CHECK_STR(out[1], "web                                  2     0    0   r--       0.0  all / all",
+              "vcpu-list: xl's row (CPU right after VCPU)");
+    struct fake_dom *w = &fake_of(m->b)->dom[2];
+    w->pin_mask = 1, w->pin_cpu = 1, w->paused = 1;
+    run(m, s, "xl vcpu-list 2\n");
+    CHECK_STR(out[1], "web                                  2     0    0   ---       0.0  1 / all",
+              "vcpu-list: pinned hard affinity, not running");
+    w->pin_mask = 0, w->paused = 0, w->ran = 0;
+    run(m, s, "xl vcpu-list web\n");
+    CHECK_STR(out[1], "web                                  2     0    -   --p       0.0  all / all",
+              "vcpu-list: an offline vCPU");
+    w->ran = 1;
+    run(m, s, "xl vcpu-list\n");
+    CHECK(nout >= 4 && !strncmp(out[1], "domain-builder", 14) && seen("xenstore "),
+          "vcpu-list: every domain");
+    run(m, s, "xl vcpu-list web nosuch\n");
+    CHECK(nout == 1, "vcpu-list of an unknown domain: no table");
+    CHECK_STR(out[0], "xl: no domain 'nosuch'", "vcpu-list of an unknown domain");
+}
+
+/* ---- block-attach/-detach/-list, network-attach/-detach/-list ---- */
+
+static int xs_index(const char *r)
+{
+    for (int i = 0; i < nxsreq; i++)
+        if (!strcmp(xsreq[i], r)) return i;
+    return -1;
+}
+
+static void hotplug(struct mgr *m, struct xl_session *s)
+{
+    char p[4][112];
+    mgr_dev_close_ms = 40;
+    run(m, s, "xl create bb.cfg\n");
+    struct mgr_dom *be = mgr_find(m, "blkback");
+    CHECK(be != NULL, "blkback for the device tests");
+    if (!be) return;
+    uint32_t b = be->domid;
+    nxsreq = 0;
+    run(m, s, "xl block-attach web 'vdev=xvdb, access=ro, target=data'\n");
+    CHECK(nout == 1, "block-attach: one line");
+    CHECK_STR(out[0], "attached disk xvdb (vbd 'data', ro) of blkback to domain 2 (web)", "block-attach");
+    snprintf(p[0], 112, "11 /local/domain/%u/backend/vbd/2/51728/params", b);
+    snprintf(p[1], 112, "11 /local/domain/2/device/vbd/51728/state");
+    snprintf(p[2], 112, "11 /local/domain/%u/backend/vbd/2/51728/frontend-id", b);
+    int i0 = xs_index(p[0]), i1 = xs_index(p[1]), i2 = xs_index(p[2]);
+    CHECK(i0 >= 0 && i1 > i0 && i2 == nxsreq - 1,
+          "a running guest: the backend's nodes, then the "
+          "frontend's, the backend's frontend-id last (%d %d %d of %d)",
+          i0, i1, i2, nxsreq);
+    run(m, s, "xl block-attach web 'vdev=xvdb, target=other'\n");
+    CHECK_STR(out[0], "xl: domain 2 (web) has a disk xvdb already", "block-attach: the vdev in use");
+    run(m, s, "xl block-attach web 'vdev=xvdc, access=x, target=d'\n");
+    CHECK_STR(out[0], "xl: disk: bad access 'x'", "block-attach: a bad spec, in the config's words");
+    run(m, s, "xl block-attach web target=d\n");
+    CHECK_STR(out[0], "xl: disk: no virtual device (vdev) in 'target=d'", "block-attach: no vdev");
+    run(m, s, "xl block-attach web 'vdev=xvdc, target=d, backend=nobe'\n");
+    CHECK_STR(out[0], "xl: backend domain 'nobe' is not running", "block-attach: no such backend");
+    run(m, s, "xl block-attach nosuch xvdc\n");
+    CHECK_STR(out[0], "xl: no domain 'nosuch'", "block-attach: unknown domain");
+    run(m, s, "xl block-attach 0 'vdev=xvdc, target=d'\n");
+    CHECK(!strncmp(out[0], "xl: domain 0 is the domain builder itself", 41), "block-attach: the builder");
+    CHECK(mgr_find(m, "web")->cfg.ndisk == 1, "refusals attached nothing");
+
+    xs_read_val = "4";
+    run(m, s, "xl block-list web\n");
+    CHECK(nout == 2, "block-list: header and one disk (%d)", nout);
+    CHECK_STR(out[0], "Vdev  BE  handle state evt-ch ring-ref BE-path                       ",
+              "block-list: xl's header");
+    snprintf(p[3], 112, "51728 %-3u 2      4     4      4        /local/domain/%u/backend/vbd/2/51728", b, b);
+    CHECK_STR(out[1], p[3], "block-list: xl's row");
+    run(m, s, "xl block-list web nosuch\n");
+    CHECK_STR(out[0], "xl: no domain 'nosuch'", "block-list: unknown domain");
+
+    run(m, s, "xl block-detach web xvdz\n");
+    CHECK_STR(out[0], "xl: domain 2 (web) has no disk 'xvdz'", "block-detach: no such disk");
+    xs_read_val = "5"; /* the guest never lets go */
+    run(m, s, "xl block-detach web xvdb\n");
+    CHECK_STR(out[0],
+              "xl: disk xvdb: the guest did not close it in 0.04 s (is it in use?); it stays, "
+              "closing (block-detach -f removes it anyway)",
+              "block-detach: the guest holds on");
+    CHECK(mgr_find(m, "web")->cfg.ndisk == 1, "block-detach: still there");
+    xs_read_val = "6";
+    nxsreq = 0;
+    run(m, s, "xl block-detach web 51728\n");
+    CHECK_STR(out[0], "detached disk xvdb from domain 2 (web)", "block-detach by device number");
+    snprintf(p[0], 112, "11 /local/domain/%u/backend/vbd/2/51728/online", b);
+    snprintf(p[1], 112, "11 /local/domain/%u/backend/vbd/2/51728/state", b);
+    snprintf(p[2], 112, "13 /local/domain/%u/backend/vbd/2/51728", b);
+    i0 = xs_index(p[0]), i1 = xs_index(p[1]), i2 = xs_index(p[2]);
+    int ifr = xs_index("13 /local/domain/2/device/vbd/51728");
+    CHECK(i0 >= 0 && i1 > i0 && ifr > i1 && i2 > ifr,
+          "online 0, state Closing, then the frontend's "
+          "directory and the backend's go (%d %d %d %d)",
+          i0, i1, ifr, i2);
+    CHECK(mgr_find(m, "web")->cfg.ndisk == 0, "block-detach: gone from the config");
+    run(m, s, "xl block-attach web data xvdb\n");
+    nxsreq = 0;
+    run(m, s, "xl block-detach -f web xvdb\n");
+    CHECK(!strcmp(out[0], "detached disk xvdb from domain 2 (web)") && xs_index(p[0]) < 0 &&
+              xs_index(p[2]) >= 0,
+          "block-detach -f: removed without asking the guest");
+
+    run(m, s, "xl create nb.cfg\n");
+    struct mgr_dom *nb = mgr_find(m, "netback");
+    CHECK(nb != NULL, "a netback for the vif tests");
+    if (!nb) return;
+    run(m, s, "xl network-attach web ip=10.0.0.2 mac=00:16:3E:aa:bb:cc\n");
+    CHECK_STR(out[0], "attached vif 0 (00:16:3e:aa:bb:cc, 10.0.0.2) of netback to domain 2 (web)",
+              "network-attach");
+    run(m, s, "xl network-attach web\n");
+    CHECK_STR(out[0], "attached vif 1 (00:16:3e:00:02:01) of netback to domain 2 (web)",
+              "network-attach: defaults");
+    run(m, s, "xl network-attach web mac=01:00:00:00:00:00\n");
+    CHECK_STR(out[0], "xl: vif: mac '01:00:00:00:00:00' is a multicast address",
+              "network-attach: multicast MAC");
+    run(m, s, "xl network-attach web colour=blue\n");
+    CHECK_STR(out[0], "xl: vif: unknown key 'colour'", "network-attach: unknown key");
+    run(m, s, "xl network-attach web rate=fast\n");
+    CHECK_STR(out[0], "xl: vif 'rate=fast': bad rate (RATE/s[@INTERVAL])", "network-attach: bad rate");
+    xs_read_val = "4";
+    run(m, s, "xl network-list web\n");
+    CHECK(nout == 3, "network-list: header and two vifs (%d)", nout);
+    CHECK_STR(out[0],
+              "Idx BE Mac Addr.         handle state evt-ch   tx-/rx-ring-ref BE-path                       ",
+              "network-list: xl's header");
+    snprintf(
+        p[3], 112,
+        "0   %-2u 00:16:3e:aa:bb:cc     0     4      4     4/4           /local/domain/%u/backend/vif/2/0",
+        nb->domid, nb->domid);
+    CHECK_STR(out[1], p[3], "network-list: xl's row");
+    xs_read_val = "6";
+    run(m, s, "xl network-detach web 00:16:3E:AA:BB:CC\n");
+    CHECK_STR(out[0], "detached vif 0 (00:16:3e:aa:bb:cc) from domain 2 (web)", "network-detach by MAC");
+    run(m, s, "xl network-detach web 7\n");
+    CHECK_STR(out[0], "xl: domain 2 (web) has no network device '7'", "network-detach: no such vif");
+    run(m, s, "xl network-attach web\n");
+    CHECK_STR(out[0], "attached vif 2 (00:16:3e:00:02:02) of netback to domain 2 (web)",
+              "network-attach: one past the highest devid, as libxl");
+    run(m, s, "xl network-detach web 1\n");
+    run(m, s, "xl network-detach web 2\n");
+    CHECK(mgr_find(m, "web")->cfg.nvif == 0, "network-detach: all gone (%d)", mgr_find(m, "web")->cfg.nvif);
+    xs_read_val = NULL;
+}
+
+/* ---- the VFR's commands relayed to netback's console ---- */
+
+static const char *vfr_answer; /* the fake netback's answer to its next command */
+static char vfr_got[256];
+
+static void netback_answers(struct backend *b, uint32_t domid, void *ctx)
+{
+    struct mgr *m = ctx;
+    struct mgr_dom *nb = mgr_find(m, "netback");
+    (void)b;
+    if (!nb || nb->domid != domid) return;
+    struct xencons_interface *r = in_ring(m, domid);
+    size_t n = 0;
+    for (; r->in_cons != r->in_prod && n < sizeof(vfr_got) - 1; r->in_cons++)
+        vfr_got[n++] = r->in[MASK_XENCONS_IDX(r->in_cons, r->in)];
+    if (n) vfr_got[n] = 0; /* (a notify after our output was read carries nothing) */
+    for (const char *a = vfr_answer; a && *a; a++)
+        r->out[MASK_XENCONS_IDX(r->out_prod++, r->out)] = *a;
+    vfr_answer = NULL;
+}
+
+static void vfr(struct mgr *m, struct xl_session *s)
+{
+    fake_of(m->b)->on_notify = netback_answers;
+    fake_of(m->b)->notify_ctx = m;
+    xl_vfr_wait_ms = 50;
+    vfr_answer = "netback: vif2.0: 1 spoofed frame dropped\nadded 0: proto=tcp dport=22 drop\n";
+    run(m, s, "xl vfr-rule-add proto=tcp dport=22 drop\n");
+    CHECK(!strcmp(vfr_got, "add proto=tcp dport=22 drop\n"), "vfr-rule-add: netback got 'add RULE' (%s)",
+          vfr_got);
+    CHECK(seen("added 0: proto=tcp dport=22 drop") && seen("netback: vif2.0: 1 spoofed frame dropped"),
+          "vfr-rule-add: the answer to the session, netback's log line to the log");
+    vfr_answer = "error: dport: '99999' is not a port or LOW-HIGH range (0-65535)\n";
+    run(m, s, "xl vfr-rule-add -p 0 dport=99999 drop\n");
+    CHECK(!strcmp(vfr_got, "add 0 dport=99999 drop\n"), "vfr-rule-add -p: the position");
+    CHECK_STR(out[0], "xl: netback: dport: '99999' is not a port or LOW-HIGH range (0-65535)",
+              "vfr-rule-add: netback's refusal as an error");
+    vfr_answer = "0: proto=tcp dport=22 drop  [3 pkts 180 bytes]\ndefault accept\n";
+    run(m, s, "xl vfr-rule-list\n");
+    CHECK(nout == 2 && !strcmp(out[0], "0: proto=tcp dport=22 drop  [3 pkts 180 bytes]") &&
+              !strcmp(out[1], "default accept"),
+          "vfr-rule-list: the rules and the default");
+    vfr_answer = "vif2.0 in 1 pkts 60 bytes\nnic in 0 pkts 0 bytes\n0: proto=tcp dport=22 drop  [3 pkts 180 "
+                 "bytes]\ndefault accept\n";
+    run(m, s, "xl vfr-counters\n");
+    CHECK(!strcmp(vfr_got, "counters\nrules\n") && nout == 2 &&
+              !strcmp(out[0], "vif2.0 in 1 pkts 60 bytes") && !strcmp(out[1], "nic in 0 pkts 0 bytes"),
+          "vfr-counters: the answer before the rules fence (%d)", nout);
+    vfr_answer = NULL;
+    run(m, s, "xl vfr-rule-del 0\n");
+    CHECK_STR(out[0], "xl: netback did not answer 'del 0' in 0.05 s", "vfr: no answer in time");
+    run(m, s, "xl vfr-rule-del x\n");
+    CHECK_STR(out[0], "xl: no rule 'x' (rules are numbered from 0: xl vfr-rule-list)",
+              "vfr-rule-del: not a number");
+    run(m, s, "xl vfr-default maybe\n");
+    CHECK_STR(out[0], "xl: usage: xl vfr-default [-b BACKEND] accept|drop (Tessera)",
+              "vfr-default: not accept|drop");
+    run(m, s, "xl vfr-rule-list -b nosuch\n");
+    CHECK_STR(out[0], "xl: no network backend domain 'nosuch' with a console", "vfr: no such backend");
+    run(m, s, "xl console netback\n");
+    static struct xl_session s2;
+    s2.out = s->out;
+    nout = 0;
+    xl_input(m, &s2, "xl vfr-rule-list\n", 17);
+    CHECK_STR(out[0], "xl: the console of netback is attached (xl console): detach it first",
+              "vfr: netback's console in use");
+    run(m, s, "\x1d");
+    fake_of(m->b)->on_notify = NULL;
+    run(m, s, "xl destroy netback\n");
+    run(m, s, "xl destroy blkback\n");
+}
+
 void test_xl(void)
 {
     hostfiles_rules();
@@ -658,6 +900,9 @@ void test_xl(void)
     host_files(&m, &s);
     lifecycle(&m, &s);
     vbds(&m, &s);
+    host_verbs(&m, &s);
+    hotplug(&m, &s);
+    vfr(&m, &s);
     /* a new instance of the builder finds the running domains */
     static struct mgr m2;
     mgr_init(&m2, b);

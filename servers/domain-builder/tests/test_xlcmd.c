@@ -3,13 +3,14 @@
 #include "unit.h"
 #include "shell/xlcmd.h"
 
-static void ok(const char *line, enum xl_op op, const char *arg, int console, int wait)
+static void ok(const char *line, const char *verb, const char *arg, int console, int wait)
 {
     struct xl_cmd c;
     char err[256] = "";
     int rc = xl_parse(line, &c, err, sizeof(err));
-    CHECK(rc == 0 && c.op == op && !strcmp(c.arg, arg) && c.console == console && c.wait == wait,
-          "parse '%s' (%s) -> op %d arg '%s'", line, err, c.op, c.arg);
+    CHECK(rc == 0 && (verb ? c.verb && !strcmp(c.verb->name, verb) : !c.verb) && !strcmp(c.arg, arg) &&
+              xl_opt(&c, 'c') == console && xl_opt(&c, 'w') == wait,
+          "parse '%s' (%s) -> %s arg '%s'", line, err, c.verb ? c.verb->name : "nothing", c.arg);
 }
 
 static void bad(const char *line, const char *msg)
@@ -22,41 +23,44 @@ static void bad(const char *line, const char *msg)
 
 void test_xlcmd(void)
 {
-    ok("", XL_NONE, "", 0, 0);
-    ok("   # comment", XL_NONE, "", 0, 0);
-    ok("xl list", XL_LIST, "", 0, 0);
-    ok("list\r\n", XL_LIST, "", 0, 0);
-    ok("xl info", XL_INFO, "", 0, 0);
-    ok("xl help", XL_HELP, "", 0, 0);
-    ok("xl create /etc/xen/a.cfg", XL_CREATE, "/etc/xen/a.cfg", 0, 0);
-    ok("xl create -c a.cfg", XL_CREATE, "a.cfg", 1, 0);
-    ok("xl create a.cfg -c", XL_CREATE, "a.cfg", 1, 0);
-    ok("xl create \"my file.cfg\"", XL_CREATE, "my file.cfg", 0, 0);
-    ok("xl  destroy\tweb", XL_DESTROY, "web", 0, 0);
-    ok("xl shutdown -w 3", XL_SHUTDOWN, "3", 0, 1);
-    ok("xl reboot web", XL_REBOOT, "web", 0, 0);
-    ok("xl pause web", XL_PAUSE, "web", 0, 0);
-    ok("xl unpause 'web'", XL_UNPAUSE, "web", 0, 0);
-    ok("xl console web", XL_CONSOLE, "web", 0, 0);
-    ok("xl restart xenstore", XL_RESTART, "xenstore", 0, 0);
-    ok("xl list web", XL_LIST, "web", 0, 0);
+    ok("", NULL, "", 0, 0);
+    ok("   # comment", NULL, "", 0, 0);
+    ok("xl list", "list", "", 0, 0);
+    ok("list\r\n", "list", "", 0, 0);
+    ok("xl info", "info", "", 0, 0);
+    ok("xl help", "help", "", 0, 0);
+    ok("xl create /etc/xen/a.cfg", "create", "/etc/xen/a.cfg", 0, 0);
+    ok("xl create -c a.cfg", "create", "a.cfg", 1, 0);
+    ok("xl create a.cfg -c", "create", "a.cfg", 1, 0);
+    ok("xl create \"my file.cfg\"", "create", "my file.cfg", 0, 0);
+    ok("xl  destroy\tweb", "destroy", "web", 0, 0);
+    ok("xl shutdown -w 3", "shutdown", "3", 0, 1);
+    ok("xl reboot web", "reboot", "web", 0, 0);
+    ok("xl pause web", "pause", "web", 0, 0);
+    ok("xl unpause 'web'", "unpause", "web", 0, 0);
+    ok("xl console web", "console", "web", 0, 0);
+    ok("xl restart xenstore", "restart", "xenstore", 0, 0);
+    ok("xl list web", "list", "web", 0, 0);
     {
         struct xl_cmd c;
         char err[256] = "";
-        CHECK(!xl_parse("xl list -l", &c, err, sizeof(err)) && c.longfmt && !c.arg[0], "list -l");
-        CHECK(!xl_parse("xl create -p -n a.cfg", &c, err, sizeof(err)) && c.paused && c.dryrun &&
-                  !c.console && !strcmp(c.arg, "a.cfg"),
+        CHECK(!xl_parse("xl list -l", &c, err, sizeof(err)) && xl_opt(&c, 'l') && !c.arg[0], "list -l");
+        CHECK(!xl_parse("xl create -p -n a.cfg", &c, err, sizeof(err)) && xl_opt(&c, 'p') &&
+                  xl_opt(&c, 'n') && !xl_opt(&c, 'c') && !strcmp(c.arg, "a.cfg"),
               "create -p -n");
-        CHECK(!xl_parse("xl mem-set web 512m", &c, err, sizeof(err)) && c.op == XL_MEMSET && c.npos == 2 &&
-                  !strcmp(c.pos[0], "web") && !strcmp(c.pos[1], "512m"),
+        CHECK(!xl_parse("xl mem-set web 512m", &c, err, sizeof(err)) && !strcmp(c.verb->name, "mem-set") &&
+                  c.npos == 2 && !strcmp(c.pos[0], "web") && !strcmp(c.pos[1], "512m"),
               "mem-set");
-        CHECK(!xl_parse("xl sched-credit", &c, err, sizeof(err)) && c.op == XL_SCHED_CREDIT && !c.dom[0],
+        CHECK(!xl_parse("xl sched-credit", &c, err, sizeof(err)) && !strcmp(c.verb->name, "sched-credit") &&
+                  !xl_opt(&c, 'd'),
               "sched-credit");
         CHECK(!xl_parse("xl sched-credit -d web -w 512 -c 50", &c, err, sizeof(err)) &&
-                  !strcmp(c.dom, "web") && !strcmp(c.weight, "512") && !strcmp(c.cap, "50"),
+                  !strcmp(xl_optval(&c, 'd'), "web") && !strcmp(xl_optval(&c, 'w'), "512") &&
+                  !strcmp(xl_optval(&c, 'c'), "50"),
               "sched-credit -d -w -c");
-        CHECK(!xl_parse("xl put 'a b/vmlinuz' 100 0badcafe", &c, err, sizeof(err)) && c.op == XL_PUT &&
-                  !strcmp(c.pos[0], "a b/vmlinuz") && !strcmp(c.pos[2], "0badcafe"),
+        CHECK(!xl_parse("xl put 'a b/vmlinuz' 100 0badcafe", &c, err, sizeof(err)) &&
+                  !strcmp(c.verb->name, "put") && !strcmp(c.pos[0], "a b/vmlinuz") &&
+                  !strcmp(c.pos[2], "0badcafe"),
               "put");
     }
     bad("xl sched-credit -w 5", "usage: xl sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]]");
@@ -64,7 +68,36 @@ void test_xlcmd(void)
     bad("xl sched-credit web", "usage: xl sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]]");
     bad("xl mem-set web", "usage: xl mem-set DOMAIN MEM");
     bad("xl put a 1", "usage: xl put NAME SIZE CRC32 [GZIP-SIZE]");
-    bad("xl sched-credit -d web -w 123456789012345678901234567890123", "argument longer than 31 characters");
+    bad("xl sched-credit -d web -w 1234567890123456789012345678901234567890123456789012345678901234",
+        "argument longer than 63 characters");
+    /* the device verbs (xl's syntax) */
+    {
+        struct xl_cmd c;
+        char err[256] = "";
+        CHECK(!xl_parse("xl block-attach linux 'vdev=xvdb, target=data' w", &c, err, sizeof(err)) &&
+                  !strcmp(c.verb->name, "block-attach") && c.npos == 3 &&
+                  !strcmp(c.pos[1], "vdev=xvdb, target=data"),
+              "block-attach: the spec's words");
+        CHECK(!xl_parse("xl block-detach -f linux xvdb", &c, err, sizeof(err)) && xl_opt(&c, 'f') &&
+                  !strcmp(c.pos[1], "xvdb"),
+              "block-detach -f");
+        CHECK(!xl_parse("xl network-attach linux mac=00:16:3e:00:00:01 ip=10.0.0.2", &c, err, sizeof(err)) &&
+                  c.npos == 3,
+              "network-attach KEY=VALUE...");
+        CHECK(!xl_parse("xl vfr-rule-add -b nb -p 0 proto=tcp dport=22 drop", &c, err, sizeof(err)) &&
+                  !strcmp(xl_optval(&c, 'b'), "nb") && !strcmp(xl_optval(&c, 'p'), "0") && c.npos == 3,
+              "vfr-rule-add -b -p RULE...");
+        CHECK(!xl_parse("xl dmesg -c", &c, err, sizeof(err)) && xl_opt(&c, 'c'), "dmesg -c");
+        CHECK(!xl_parse("xl vcpu-list web xenstore", &c, err, sizeof(err)) && c.npos == 2,
+              "vcpu-list DOMAINS");
+    }
+    bad("xl block-attach linux", "usage: xl block-attach DOMAIN DISK-SPEC...");
+    bad("xl block-detach linux", "usage: xl block-detach [-f] DOMAIN VDEV");
+    bad("xl block-list", "usage: xl block-list DOMAIN...");
+    bad("xl network-detach linux", "usage: xl network-detach DOMAIN DEVID|MAC");
+    bad("xl network-list", "usage: xl network-list DOMAIN...");
+    bad("xl dmesg -x", "usage: xl dmesg [-c]");
+    bad("xl vfr-rule-del", "usage: xl vfr-rule-del [-b BACKEND] N (Tessera)");
     bad("xl", "usage: xl COMMAND (try 'xl help')");
     bad("xl frobnicate", "unknown command 'frobnicate' (try 'xl help')");
     bad("xl create", "usage: xl create [-c] [-p] [-n] FILE [KEY=VALUE...]");

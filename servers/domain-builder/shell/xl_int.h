@@ -1,0 +1,40 @@
+/* What the verb groups of the xl shell share (xl.c): domains by id or name,
+ * their names as xl shows them, iteration in id order, and the checks
+ * every command on a domain makes.  Private to shell/. */
+#ifndef DB_XL_INT_H
+#define DB_XL_INT_H
+
+#include "shell/xl.h"
+#include "shell/xlcmd.h"
+
+#define say xl_say
+
+/* the verb groups (one file each) */
+extern const struct xl_verb xl_verbs_domain[], xl_verbs_info[], xl_verbs_block[], xl_verbs_net[],
+    xl_verbs_upload[], xl_verbs_save[];
+
+struct mgr_dom *xl_by_id(struct mgr *m, uint32_t id);
+/* "domain-builder" for ourselves, the config's name, or "(unknown)" */
+const char *xl_name_of(struct mgr *m, const db_dominfo *i);
+/* Every domain the hypervisor shows, in id order (what list, info and
+ * sched-credit count); fn returns nonzero to stop.  Returns how many. */
+int xl_each_domain(struct mgr *m, int (*fn)(struct mgr *, struct xl_session *, const db_dominfo *, void *),
+                   struct xl_session *s, void *arg);
+/* Is there a domain with this id or name (the builder included)?  Its info. */
+int xl_shown(struct mgr *m, const char *which, db_dominfo *out);
+/* A domain this builder manages, or NULL after a message saying why not
+ * ("xl: domain 0 is the domain builder itself ... it cannot VERB itself"). */
+struct mgr_dom *xl_target(struct mgr *m, struct xl_session *s, const char *arg, const char *verb);
+/* Attach s to d's console (create -c, console). */
+void xl_console(struct mgr *m, struct xl_session *s, struct mgr_dom *d);
+
+/* The positional words from `from` on, joined by commas (xl: the words of
+ * block-attach and network-attach are the parts of one device spec). */
+void xl_join(const struct xl_cmd *c, int from, char *out, size_t size);
+/* block-attach, network-attach; block-detach, network-detach (xl_block.c) */
+void xl_dev_attach(struct mgr *m, struct xl_session *s, const struct xl_cmd *c);
+void xl_dev_detach(struct mgr *m, struct xl_session *s, const struct xl_cmd *c);
+/* A xenstore node DIR/NAME as a number; -1 when absent or not a number. */
+long xl_node_num(struct mgr *m, const char *dir, const char *name);
+
+#endif
