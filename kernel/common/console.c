@@ -8,6 +8,14 @@
 static spinlock_t log_lock = SPINLOCK_INIT;
 bool debug_log;
 
+void log_write(const char *s, size_t n, bool ring)
+{
+    spin_lock(&log_lock);
+    console_write(s, n);
+    if (ring) conring_put(s, n);
+    spin_unlock(&log_lock);
+}
+
 void printk(const char *fmt, ...)
 {
     char buf[512];
@@ -15,11 +23,7 @@ void printk(const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    if (n > (int)sizeof(buf) - 1) n = sizeof(buf) - 1;
-    spin_lock(&log_lock);
-    console_write(buf, (size_t)n);
-    conring_put(buf, (size_t)n);
-    spin_unlock(&log_lock);
+    log_write(buf, n > (int)sizeof(buf) - 1 ? sizeof(buf) - 1 : (size_t)n, true);
 }
 
 _Noreturn void panic(const char *fmt, ...)

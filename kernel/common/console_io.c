@@ -18,8 +18,12 @@ static spinlock_t lines_lock = SPINLOCK_INIT; /* a domain's vCPUs write on sever
 
 static void flush_line(domid_t id, struct line_buf *l)
 {
+    char out[LINE_MAX + 16];
+    const struct domain *d = domain_lookup(id);
     l->buf[l->len] = 0;
-    printk("(d%u) %s\n", id, l->buf);
+    /* Xen keeps the hardware domain's output out of the console ring: the first domain's */
+    log_write(out, (size_t)snprintf(out, sizeof(out), "(d%u) %s\n", id, l->buf),
+              !d || d->parent != DOMID_INVALID);
     l->len = 0;
 }
 
