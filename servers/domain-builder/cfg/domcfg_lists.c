@@ -47,9 +47,9 @@ static int is_mac(const char *v)
 
 static int check_vif(struct dc_ctx *c, const struct cfg_item *it)
 {
-    static const char *const keys[] = { "mac",     "bridge",   "ip",          "backend", "vifname",
-                                        "script",  "model",    "type",        "rate",    "gatewaydev",
-                                        "rx-rate", "rate-pps", "rx-rate-pps", NULL };
+    static const char *const keys[] = { "mac",     "bridge",   "ip",          "backend",   "vifname",
+                                        "script",  "model",    "type",        "rate",      "gatewaydev",
+                                        "rx-rate", "rate-pps", "rx-rate-pps", "antispoof", NULL };
     char f[DOM_SPEC_MAX + 1];
     const char *p = it->str;
     while (next_field(&p, f, sizeof(f))) {
@@ -62,6 +62,13 @@ static int check_vif(struct dc_ctx *c, const struct cfg_item *it)
         if (!strcmp(f, "mac") && !is_mac(eq + 1)) return dc_fail(c, it->line, "vif: bad mac '%s'", eq + 1);
         if (!strcmp(f, "mac") && (strtoul(eq + 1, NULL, 16) & 1))
             return dc_fail(c, it->line, "vif: mac '%s' is a multicast address", eq + 1);
+        char *end;
+        unsigned long long n = strtoull(eq + 1, &end, 10);
+        if (strstr(f, "-pps") && (*end || !isdigit((unsigned char)eq[1]) || !n || n > (1ull << 32)))
+            return dc_fail(c, it->line, "vif: %s '%s' is not a number of packets/s (1-4294967296)", f,
+                           eq + 1);
+        if (!strcmp(f, "antispoof") && strcmp(eq + 1, "0") && strcmp(eq + 1, "1"))
+            return dc_fail(c, it->line, "vif: antispoof '%s' is not 0 or 1", eq + 1);
     }
     return 0;
 }

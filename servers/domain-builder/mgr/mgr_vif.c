@@ -89,6 +89,8 @@ int mgr_vif_parse(const char *spec, uint32_t fe, uint32_t devid, struct mgr_vif 
             unsigned long long n = strtoull(val, &end, 10);
             if (*end || n == 0 || n > (1ull << 32)) return -1;
             snprintf(f[0] == 'r' && f[1] == 'a' ? v->pps : v->rx_pps, sizeof(v->pps), "%llu", n);
+        } else if (!strcmp(f, "antispoof")) {
+            snprintf(v->antispoof, sizeof(v->antispoof), "%s", val);
         }
     }
     return 0;
@@ -120,6 +122,7 @@ int mgr_vif_nodes(const struct mgr_vif *v, uint32_t fe, uint32_t be, struct mgr_
         { bdir, "rx-rate", v->rx_rate },
         { bdir, "rate-pps", v->pps },
         { bdir, "rx-rate-pps", v->rx_pps },
+        { bdir, "antispoof", v->antispoof },
         { bdir, "online", "1" },
         { bdir, "state", "1" },
         { bdir, "frontend-id", NULL },

@@ -11,7 +11,8 @@
  * B/KB/MB/GB bytes or b/Kb/Mb/Gb bits, INTERVAL in us/ms/s, default 50ms)
  * becomes Xen's "BYTES,MICROSECONDS" credit per interval.  Beyond xl (netback
  * reads them, docs/netback.md): rx-rate= (the same syntax, what the guest
- * receives), rate-pps=N and rx-rate-pps=N (packets per second, 1 to 2^32). */
+ * receives), rate-pps=N and rx-rate-pps=N (packets per second, 1 to 2^32),
+ * antispoof=0|1 (Tessera: the VFR's anti-spoofing for this vif). */
 #ifndef DB_MGR_VIF_H
 #define DB_MGR_VIF_H
 
@@ -32,6 +33,7 @@ struct mgr_vif {
     char rate[48];            /* "BYTES,USECS" or "" */
     char rx_rate[48];         /* the same for what the guest receives */
     char pps[16], rx_pps[16]; /* packets/s limits, decimal, or "" */
+    char antispoof[2];        /* "0", "1" or "" */
     uint32_t devid;
 };
 

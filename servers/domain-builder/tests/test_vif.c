@@ -67,5 +67,16 @@ void test_vif(void)
     CHECK_STR(n[12].val, "50000,50000", "rate value: 1MB/s is 50000 bytes per 50 ms");
     CHECK_STR(n[15].path, "/local/domain/2/backend/vif/5/1/frontend-id", "frontend-id last");
     CHECK_STR(n[15].val, "5", "frontend-id value");
+    /* Tessera's VFR keys: to the backend as netback reads them */
+    CHECK(!mgr_vif_parse("rx-rate=1MB/s, rate-pps=1000, rx-rate-pps=2000, antispoof=0", 5, 0, &v) &&
+              !strcmp(v.rx_rate, "50000,50000") && !strcmp(v.pps, "1000") && !strcmp(v.rx_pps, "2000") &&
+              !strcmp(v.antispoof, "0") && !v.rate[0],
+          "rx-rate, rate-pps, rx-rate-pps, antispoof");
+    k = mgr_vif_nodes(&v, 5, 2, n, 24);
+    CHECK(k == 18 && !strcmp(n[11].path, "/local/domain/2/backend/vif/5/0/rx-rate") &&
+              !strcmp(n[12].path, "/local/domain/2/backend/vif/5/0/rate-pps") && !strcmp(n[12].val, "1000") &&
+              !strcmp(n[14].path, "/local/domain/2/backend/vif/5/0/antispoof") && !strcmp(n[14].val, "0"),
+          "their backend nodes (%d)", k);
+    CHECK(mgr_vif_parse("rx-rate=fast", 5, 0, &v) == -1, "a bad rx-rate refuses the vif");
     CHECK(mgr_vif_nodes(&v, 5, 2, n, 3) == 3, "at most max nodes");
 }
