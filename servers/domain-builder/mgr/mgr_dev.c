@@ -4,6 +4,7 @@
 #include "mgr/mgr_vbd.h"
 #include "mgr/mgr_vif.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@ int mgr_dev_close_ms = 10000; /* libxl's LIBXL_DESTROY_TIMEOUT */
 
 static int usable(struct mgr *m, struct mgr_dom *d, char *msg, size_t len)
 {
-    if (!d->store_port || !m->xs || m->xs_broken)
+    if (!d->store_port || !mgr_xs_up(m))
         return FAIL("domain %u (%s) has no xenstore connection: no devices can be attached or detached",
                     d->domid, d->cfg.name);
     return 0;
@@ -33,19 +34,23 @@ static struct mgr_dom *backend_dom(struct mgr *m, const char *name, char *msg, s
  * appears, and gives up on a backend directory that is not there yet: so
  * the backend's nodes come first (but its frontend-id, which makes the
  * backend take the device, last), then the frontend's. */
-static int write_live(struct mgr *m, const struct mgr_vbd_node *n, int k, const char *fdir)
+static int write_live(struct mgr *m, const struct mgr_vbd_node *n, int k, const char *fdir, char *msg,
+                      size_t len)
 {
     size_t fl = strlen(fdir);
-    int rc = 0;
-    for (int pass = 0; pass < 2 && !rc; pass++)
-        for (int j = 0; j < k - 1 && !rc; j++)
-            if ((strncmp(n[j].path, fdir, fl) != 0) == !pass) rc = mgr_xs_dev_nodes(m, &n[j], 1);
-    return rc || mgr_xs_dev_nodes(m, &n[k - 1], 1);
+    for (int pass = 0; pass < 3; pass++)
+        for (int j = pass == 2 ? k - 1 : 0; j < (pass == 2 ? k : k - 1); j++) {
+            if (pass < 2 && (strncmp(n[j].path, fdir, fl) != 0) != !pass) continue;
+            int rc = mgr_xs_dev_nodes(m, &n[j], 1);
+            if (rc) return FAIL("writing %s failed (%s)", n[j].path, strerror(rc < 0 ? -rc : EIO));
+        }
+    return 0;
 }
 
-static int add_nodes(struct mgr *m, const struct mgr_vbd_node *n, int k, const char *fdir, const char *bdir)
+static int add_nodes(struct mgr *m, const struct mgr_vbd_node *n, int k, const char *fdir, const char *bdir,
+                     char *msg, size_t len)
 {
-    if (!write_live(m, n, k, fdir)) return 0;
+    if (!write_live(m, n, k, fdir, msg, len)) return 0;
     xsc_rm(m->xs, fdir);
     xsc_rm(m->xs, bdir);
     return -1;
@@ -72,8 +77,7 @@ static int attach_disk(struct mgr *m, struct mgr_dom *d, const char *spec, char 
     struct mgr_dom *b = backend_dom(m, v.backend, msg, len);
     if (!b) return -1;
     dirs("vbd", b->domid, d->domid, v.devid, bdir, fdir);
-    if (add_nodes(m, n, mgr_vbd_nodes(&v, d->domid, b->domid, n, 24), fdir, bdir))
-        return FAIL("disk %s: writing its xenstore nodes failed (nothing attached)", v.vdev);
+    if (add_nodes(m, n, mgr_vbd_nodes(&v, d->domid, b->domid, n, 24), fdir, bdir, msg, len)) return -1;
     strcpy(d->cfg.disk[d->cfg.ndisk++], spec);
     snprintf(msg, len, "attached disk %s (vbd '%s', %s) of %s to domain %u (%s)", v.vdev, v.target,
              v.rw ? "rw" : "ro", b->cfg.name, d->domid, d->cfg.name);
@@ -96,8 +100,7 @@ static int attach_vif(struct mgr *m, struct mgr_dom *d, const char *spec, char *
     struct mgr_dom *b = backend_dom(m, v.backend, msg, len);
     if (!b) return -1;
     dirs("vif", b->domid, d->domid, v.devid, bdir, fdir);
-    if (add_nodes(m, n, mgr_vif_nodes(&v, d->domid, b->domid, n, 24), fdir, bdir))
-        return FAIL("vif %d: writing its xenstore nodes failed (nothing attached)", slot);
+    if (add_nodes(m, n, mgr_vif_nodes(&v, d->domid, b->domid, n, 24), fdir, bdir, msg, len)) return -1;
     strcpy(d->cfg.vif[slot], spec);
     d->cfg.nvif = slot + 1;
     snprintf(msg, len, "attached vif %d (%s%s%s) of %s to domain %u (%s)", slot, v.mac, v.ip[0] ? ", " : "",
@@ -139,6 +142,7 @@ static int remove_dev(struct mgr *m, const char *bdir, const char *fdir, int for
             return FAIL("%s: asking its backend to close failed (nothing changed)", what);
         int s = -1;
         for (int t = 0; t <= mgr_dev_close_ms; t += 20) {
+            mgr_xs_up(m); /* each read its own deadline */
             if ((s = read_state(m, bdir)) == XenbusStateClosed || s < 0) break;
             usleep(20000);
         }

@@ -158,7 +158,8 @@ int mgr_xs_dev_nodes(struct mgr *m, const struct mgr_vbd_node *n, int k)
             snprintf(r, sizeof(r), "r%u", n[j].reader);
             snprintf(w, sizeof(w), "b%u", n[j].owner);
             const char *p[] = { o, r, w };
-            rc = xsc_mkdir(m->xs, n[j].path) || xsc_set_perms(m->xs, n[j].path, p, n[j].keep ? 3 : 2);
+            if (!(rc = xsc_mkdir(m->xs, n[j].path)))
+                rc = xsc_set_perms(m->xs, n[j].path, p, n[j].keep ? 3 : 2);
         } else {
             rc = xsc_write(m->xs, n[j].path, n[j].val);
         }

@@ -44,8 +44,8 @@ int mgr_vbd_nodes(const struct mgr_vbd *v, uint32_t fe, uint32_t be, struct mgr_
 
 struct mgr;
 struct mgr_dom;
-/* Write device nodes in order (directories with their perms); 0, or
- * non-zero at the first failed write.  (vifs use it too.) */
+/* Write device nodes in order (directories with their perms); 0, or the
+ * negative errno of the first failed write.  (vifs use it too.) */
 int mgr_xs_dev_nodes(struct mgr *m, const struct mgr_vbd_node *n, int k);
 /* After d's own nodes: the nodes of each of its disks.  A disk whose backend
  * domain is not running, or a failed write, is logged; the domain still

@@ -52,7 +52,7 @@ long xl_node_num(struct mgr *m, const char *dir, const char *name)
 {
     char path[160], *val = NULL;
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    if (!m->xs || m->xs_broken || xsc_read(m->xs, path, &val)) return -1;
+    if (!mgr_xs_up(m) || xsc_read(m->xs, path, &val)) return -1;
     char *end;
     long n = strtol(val, &end, 10);
     if (end == val || *end) n = -1;
