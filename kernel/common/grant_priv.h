@@ -17,7 +17,7 @@
 #define GNTTAB_V2_PER_FRAME      (PAGE_SIZE / sizeof(grant_entry_v2_t)) /* 256 */
 #define GNTTAB_STATUS_PER_FRAME  (PAGE_SIZE / sizeof(grant_status_t))   /* 2048 */
 #define GNTTAB_MAX_STATUS        (GNTTAB_MAX_FRAMES * GNTTAB_V2_PER_FRAME / GNTTAB_STATUS_PER_FRAME)
-#define MAPTRACK_MAX             1024u /* mappings a domain may hold */
+#define MAPTRACK_MAX             4096u /* mappings a domain may hold (a back end of 1,000 domains) */
 #define UNMAP_CHUNK              32u   /* unmaps per TLB flush (Xen's batch size) */
 #define GNTTAB_PIN_MAX                                                                                       \
     128u /* pins of one kind per entry: Xen's 8-bit

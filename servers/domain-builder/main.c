@@ -4,7 +4,7 @@
  * own console (stdin/stdout) and COM2.
  *
  *   domain-builder [--boot FILE] [--dir DIR]... [--com2 uart|none|unix:PATH]
- *                  [--fake MiB] [--exit-on-eof]
+ *                  [--fake MiB] [--exit-on-eof] [--create-times]
  */
 #include "cfg/bootcfg.h"
 #include "shell/com2.h"
@@ -25,7 +25,7 @@ struct opts {
     const char *boot, *com2;
     struct files files;
     uint64_t fake_mb;
-    int exit_on_eof;
+    int exit_on_eof, create_times;
 };
 
 static struct mgr m;
@@ -74,6 +74,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--exit-on-eof")) {
             o->exit_on_eof = 1;
+            continue;
+        }
+        if (!strcmp(a, "--create-times")) {
+            o->create_times = 1;
             continue;
         }
         if (!v) return fprintf(stderr, "domain-builder: %s needs a value\n", a), -1;
@@ -186,6 +190,7 @@ int main(int argc, char **argv)
     m.file_ctx = &o.files;
     m.log = (struct db_out){ out_stdout, raw_stdout, NULL };
     m.now_ms = now_ms;
+    m.create_times = o.create_times;
     con.out = (struct db_out){ out_stdout, raw_stdout, NULL };
     con.style = XL_LOG;
     ser.out = (struct db_out){ out_com2, raw_com2, NULL };

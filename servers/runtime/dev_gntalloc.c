@@ -9,7 +9,7 @@
 #include <linux/ioctl.h>
 #include <xen/sys/gntalloc.h>
 
-#define MAXG    16
+#define MAXG    32  /* pages per ALLOC_GREF: 16 of them cover NR_REFS */
 #define NR_REFS 512 /* the table's first frame */
 struct galloc {
     bool used, writable;

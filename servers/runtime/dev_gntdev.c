@@ -20,10 +20,29 @@ struct gmap {
     bool mapped[MAXG];
     uint64_t dead[MAXG]; /* pfn + 1 of the zeroed page standing in for a revoked grant */
 };
-/* one per mapping a back end holds: the builder maps every domain's console
- * ring, xenstored every store page (tests/suites/64-density.sh: 100 domains) */
-static struct gmap maps[256];
+/* One per mapping a back end holds: the builder maps every domain's console
+ * ring, xenstored every store page (1,000 domains: bench/density.sh).  The
+ * table grows a page at a time, so a program that maps nothing (every tiny
+ * guest) pays nothing for it. */
+#define PER_PAGE (PAGE_SIZE / sizeof(struct gmap))
+#define MAX_MAPS 2048
+static struct gmap *pages[(MAX_MAPS + PER_PAGE - 1) / PER_PAGE];
+static unsigned nmaps; /* slots in the pages allocated so far */
 static uint64_t next_index;
+
+static struct gmap *slot(unsigned i) { return &pages[i / PER_PAGE][i % PER_PAGE]; }
+
+/* A free slot, adding a page to the table when all are taken; NULL if full. */
+static struct gmap *free_slot(void)
+{
+    for (unsigned i = 0; i < nmaps; i++)
+        if (!slot(i)->used) return slot(i);
+    uint64_t pfn;
+    if (nmaps + PER_PAGE > MAX_MAPS || page_alloc_try(&pfn)) return NULL;
+    pages[nmaps / PER_PAGE] = pfn_va(pfn);
+    nmaps += PER_PAGE;
+    return slot(nmaps - PER_PAGE);
+}
 
 long gntdev_open(struct file *f)
 {
@@ -33,9 +52,10 @@ long gntdev_open(struct file *f)
 
 static struct gmap *by_va(uint64_t va)
 {
-    for (unsigned i = 0; i < ARRAY_SIZE(maps); i++)
-        if (maps[i].used && maps[i].va && va >= maps[i].va && va < maps[i].va + maps[i].count * PAGE_SIZE)
-            return &maps[i];
+    for (unsigned i = 0; i < nmaps; i++) {
+        struct gmap *m = slot(i);
+        if (m->used && m->va && va >= m->va && va < m->va + m->count * PAGE_SIZE) return m;
+    }
     return NULL;
 }
 
@@ -108,12 +128,13 @@ static void release(struct gmap *m)
 
 static struct gmap *claim_kept(void *owner, const struct ioctl_gntdev_grant_ref *refs, uint32_t n)
 {
-    for (unsigned i = 0; i < ARRAY_SIZE(maps); i++)
-        if (maps[i].used && !maps[i].owner && maps[i].count == n &&
-            !memcmp(maps[i].refs, refs, n * sizeof(refs[0]))) {
-            maps[i].owner = owner;
-            return &maps[i];
+    for (unsigned i = 0; i < nmaps; i++) {
+        struct gmap *m = slot(i);
+        if (m->used && !m->owner && m->count == n && !memcmp(m->refs, refs, n * sizeof(refs[0]))) {
+            m->owner = owner;
+            return m;
         }
+    }
     return NULL;
 }
 
@@ -127,14 +148,12 @@ static long map_refs(struct file *f, uint64_t arg)
                        h.count * sizeof(refs[0])))
         return -EFAULT;
     struct gmap *m = claim_kept(f, refs, h.count);
-    for (unsigned i = 0; !m && i < ARRAY_SIZE(maps); i++)
-        if (!maps[i].used) {
-            m = &maps[i];
-            *m = (struct gmap){ .used = true, .owner = f, .count = h.count, .index = next_index };
-            memcpy(m->refs, refs, h.count * sizeof(refs[0]));
-            next_index += (uint64_t)MAXG * PAGE_SIZE;
-        }
-    if (!m) return -ENOMEM;
+    if (!m) {
+        if (!(m = free_slot())) return -ENOMEM;
+        *m = (struct gmap){ .used = true, .owner = f, .count = h.count, .index = next_index };
+        memcpy(m->refs, refs, h.count * sizeof(refs[0]));
+        next_index += (uint64_t)MAXG * PAGE_SIZE;
+    }
     return copy_to_user(arg + offsetof(struct ioctl_gntdev_map_grant_ref, index), &m->index, 8);
 }
 
@@ -142,19 +161,21 @@ static long unmap_refs(struct file *f, uint64_t arg)
 {
     struct ioctl_gntdev_unmap_grant_ref u;
     if (copy_from_user(&u, arg, sizeof(u))) return -EFAULT;
-    for (unsigned i = 0; i < ARRAY_SIZE(maps); i++)
-        if (maps[i].used && maps[i].owner == f && maps[i].index == u.index && maps[i].count == u.count) {
-            release(&maps[i]);
+    for (unsigned i = 0; i < nmaps; i++) {
+        struct gmap *m = slot(i);
+        if (m->used && m->owner == f && m->index == u.index && m->count == u.count) {
+            release(m);
             return 0;
         }
+    }
     return -EINVAL;
 }
 
 static long gnt_mmap(struct file *f, uint64_t addr, uint64_t len, int prot, uint64_t off)
 {
     struct gmap *m = NULL;
-    for (unsigned i = 0; i < ARRAY_SIZE(maps); i++)
-        if (maps[i].used && maps[i].owner == f && maps[i].index == off) m = &maps[i];
+    for (unsigned i = 0; i < nmaps; i++)
+        if (slot(i)->used && slot(i)->owner == f && slot(i)->index == off) m = slot(i);
     if (!m || len != m->count * PAGE_SIZE) return -EINVAL;
     if (m->va) return (long)m->va; /* kept from the previous instance */
     m->va = addr;
@@ -201,12 +222,13 @@ static long gnt_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
 
 static void gnt_close(struct file *f, bool keep)
 {
-    for (unsigned i = 0; i < ARRAY_SIZE(maps); i++) {
-        if (!maps[i].used || maps[i].owner != f) continue;
+    for (unsigned i = 0; i < nmaps; i++) {
+        struct gmap *m = slot(i);
+        if (!m->used || m->owner != f) continue;
         if (keep)
-            maps[i].owner = NULL;
+            m->owner = NULL;
         else
-            release(&maps[i]);
+            release(m);
     }
 }
 

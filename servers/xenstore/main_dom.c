@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     struct xs_config cfg;
     xs_config_default(&cfg);
-    unsigned state_pages = 128;
+    unsigned state_pages = 480; /* snapshot slots of 476 KiB: ~1,400 domains (of 512 grant refs) */
     static const struct option opts[] = {
         { "master-domid", 1, NULL, 'm' }, { "master-gref", 1, NULL, 'g' },
         { "event", 1, NULL, 'e' },        { "priv-domid", 1, NULL, 'p' },

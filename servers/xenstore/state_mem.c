@@ -23,7 +23,7 @@
 #include "xsdom.h"
 
 #define MAGIC 0x5453584a4f55524eull /* "NRUOJXST" */
-#define CHUNK 16                    /* pages per ALLOC_GREF (the runtime's limit) */
+#define CHUNK 32                    /* pages per ALLOC_GREF (the runtime's limit) */
 #define PG    4096u
 
 struct hdr {

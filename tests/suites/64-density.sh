@@ -9,8 +9,14 @@
 # answers "created domain K", every pair's exact lines, xl list shows all,
 # all are destroyed, xenstored releases each, and the hypervisor's free frame
 # count is exactly the idle value (a tiny domain created and destroyed before).
-# Reported, not asserted: creation time (xl create sent -> the domain's first
-# console line in the serial log) of the 1st, 10th, 50th and 100th domain.
+# Then nothing leaked in the service domains: a probe domain created again
+# gets the same domain id, the same event channel port in the builder (its
+# console) and in xenstored (its store) as the first probe (ports are handed
+# out lowest first), and the same free frame count after its destroy.
+# Reported, not asserted: creation time of the 1st, 10th, 50th, 100th, 500th
+# and 1000th domain, as the builder measures it (xl create received -> the
+# domain's first console output, domain-builder --create-times) and as the
+# host sees it (xl create sent -> the first console line in the serial log).
 # DENSITY_N / DENSITY_MEM (MiB) change the run (bench/density.sh).
 set -u
 cd "$(dirname "$0")/../.."
@@ -31,13 +37,13 @@ printf 'name = "tiny"\nkernel = "runtime.elf"\nmemory = %s\nmodules = [ "svc rol
   "$MEM" >"$t/tiny.cfg"
 printf 'xs.cfg\n' >"$t/boot.list"
 sock=$t/com2.sock
-mods=(--module "$O/servers/runtime.elf" --module "$O/servers/domain-builder:--boot boot.list"
+mods=(--module "$O/servers/runtime.elf" --module "$O/servers/domain-builder:--boot boot.list --create-times"
       --module "$t/boot.list:boot.list" --module "$D/xs.cfg:xs.cfg" --module "$t/tiny.cfg:tiny.cfg"
       --module "$O/servers/runtime.elf:runtime.elf" --module "$O/servers/xenstored:xenstored"
       --module "$O/servers/builder-tests/svc:svc")
-qmem=$(( 256 + N * MEM * 3 / 2 ))
+qmem=${DENSITY_QEMU_MEM:-$(( 256 + N * MEM * 3 / 2 ))}
 setsid bash scripts/qemu.sh --kernel "$O/tessera.elf" "${mods[@]}" --append "dom0_mem=48" \
-  --mem "$qmem" --timeout "${QEMU_TIMEOUT:-900}" --log "$log" --qemu-arg -chardev \
+  --mem "$qmem" --timeout "${QEMU_TIMEOUT:-$(( 600 + N * 3 ))}" --log "$log" --qemu-arg -chardev \
   --qemu-arg "socket,id=c2,path=$sock,server=on,wait=off" \
   --qemu-arg -device --qemu-arg isa-serial,chardev=c2 >/dev/null 2>&1 &
 qpid=$!
@@ -46,15 +52,26 @@ start=$(date +%s)
 wait_line "(d0) domain-builder: created domain 1 (xenstore)" 150 || finish
 wait_line "(d0) (d1) xenstored: control domain 0 connected" 60 || finish
 
-# idle baseline: one tiny domain created and destroyed
-out=$(xl create tiny.cfg name=\"probe\"); p=$(sed -nE 's/^created domain ([0-9]+) .*/\1/p' <<<"$out")
-check "xl create tiny.cfg name=\"probe\"" "$out" "created domain $p (probe)"
-wait_re "^\(d0\) \(d$p\) svc d$p: instance 1 on domain $p$" 60
-n0=$(nlines "^tessera: domain $p destroyed, free frames")
-check "xl destroy probe" "$(xl destroy probe)" "destroyed domain $p (probe)"
-wait_more "^tessera: domain $p destroyed, free frames" "$n0" 30
-base=$(destroyed_frames "$p")
+# probe: one tiny domain created and destroyed; sets p (its id), pcons and pxs
+# (its event channel ports in the builder and in xenstored), pframes
+probe() {
+  local out n
+  out=$(xl create tiny.cfg name=\"probe\"); p=$(sed -nE 's/^created domain ([0-9]+) .*/\1/p' <<<"$out")
+  check "xl create tiny.cfg name=\"probe\"" "$out" "created domain $p (probe)"
+  wait_re "^\(d0\) \(d$p\) svc d$p: instance 1 on domain $p$" 60
+  wait_re "^\(d0\) domain-builder: domain $p \(probe\): first console output " 30
+  pcons=$(slog | sed -nE "s/^\(d0\) domain-builder: domain $p \(probe\): first console output .*; console port ([0-9]+)\)$/\1/p" | tail -n 1)
+  pxs=$(slog | sed -nE "s/^\(d0\) \(d1\) xenstored: domain $p introduced \(port [0-9]+ -> local ([0-9]+)\)$/\1/p" | tail -n 1)
+  n=$(nlines "^tessera: domain $p destroyed, free frames")
+  check "xl destroy probe" "$(xl destroy probe)" "destroyed domain $p (probe)"
+  wait_more "^tessera: domain $p destroyed, free frames" "$n" 60
+  pframes=$(destroyed_frames "$p")
+}
+probe
+p0=$p cons0=$pcons xs0=$pxs base=$pframes
 [ -n "$base" ] && ok "idle free frames: $base" || { fail "probe: no free frame count"; finish; }
+[ -n "$cons0" ] && [ -n "$xs0" ] && ok "probe's ports: builder $cons0, xenstored $xs0" ||
+  fail "probe: ports not found in the log"
 
 # N tiny domains; ids must come in pairs (even first)
 FROM=$(mark)
@@ -65,7 +82,7 @@ measured=" 1 10 50 100 500 1000 "
 create() {
   local i out id line
   out=$(for i in $(seq "$1" "$2"); do echo "create tiny.cfg name=\"tiny$i\""; done |
-        timeout 900 python3 scripts/xl-client -s "$sock" -t 100)
+        timeout $(( 120 + ($2 - $1) * 4 )) python3 scripts/xl-client -s "$sock" -t 100)
   for i in $(seq "$1" "$2"); do
     line=$(sed -n "$(( i - $1 + 1 ))p" <<<"$out")
     id=$(sed -nE "s/^created domain ([0-9]+) \(tiny$i\)$/\1/p" <<<"$line")
@@ -96,7 +113,9 @@ first=${ids[0]:-0}
 check "the tiny domains' ids are consecutive from an even one" \
   "$(( first % 2 ))/$(( ${ids[${#ids[@]}-1]:-0} - first + 1 ))" "0/${#ids[@]}"
 for i in 1 10 50 100 500 1000; do
-  [ -n "${ctime[$i]:-}" ] && echo "# creation time of domain $i (xl create -> first console line): ${ctime[$i]} ms"
+  [ -n "${ctime[$i]:-}" ] || continue
+  b=$(slog | sed -nE "s/^\(d0\) domain-builder: domain ${ids[$i-1]} \(tiny$i\): first console output ([0-9]+) ms after create \((.*); console port [0-9]+\)$/\1 ms (\2)/p")
+  echo "# creation time of domain $i: builder ${b:-?}; host (xl create sent -> first console line): ${ctime[$i]} ms"
 done
 
 # every pair: the taker's answer, the offerer's event and the page's text
@@ -118,14 +137,16 @@ else ok "no FAIL or PANIC line"; fi
 
 # all destroyed (one xl session), each released by xenstored, frames back
 out=$(for i in $(seq 1 "${#ids[@]}"); do echo "destroy tiny$i"; done |
-      timeout 600 python3 scripts/xl-client -s "$sock" -t 100)
+      timeout $(( 120 + ${#ids[@]} * 4 )) python3 scripts/xl-client -s "$sock" -t 100)
 want=$(for i in $(seq 1 "${#ids[@]}"); do echo "destroyed domain ${ids[$i-1]} (tiny$i)"; done)
 check "xl destroy tiny1..tiny${#ids[@]}: destroyed domain K (tinyI) each" "$out" "$want"
 last=${ids[${#ids[@]}-1]}
 wait_more "^tessera: domain $last destroyed, free frames" 0 60
+wait_more "^\(d0\) \(d1\) xenstored: domain [0-9]+ released$" $(( ${#ids[@]} - 1 )) 120
+released=$(slog | sed -nE 's/^\(d0\) \(d1\) xenstored: domain ([0-9]+) released$/\1/p' | sort -u)
 miss=
 for id in "${ids[@]}"; do
-  slog | grep -qxF "(d0) (d1) xenstored: domain $id released" || miss+=" $id"
+  grep -qx "$id" <<<"$released" || miss+=" $id"
 done
 check "xenstored released every tiny domain" "${miss:-all}" "all"
 f1=$(destroyed_frames "${ids[0]}")
@@ -135,5 +156,11 @@ if [ -n "$f1" ] && [ "${#ids[@]}" -gt 1 ]; then
 fi
 check "free frames after the last destroy = idle value" "$(destroyed_frames "$last")" "$base"
 check "xl list: no tiny domain left" "$(xl list | awk '$1 ~ /^tiny/' | wc -l)" 0
+
+# nothing leaked: the probe again gets the first probe's id, ports and frames
+FROM=$(mark)
+probe
+check "probe after all: domain id, builder port, xenstored port, free frames" \
+  "$p $pcons $pxs $pframes" "$p0 $cons0 $xs0 $base"
 echo "# $N tiny domains of $MEM MiB: $(( $(date +%s) - start )) s in all"
 finish

@@ -7,7 +7,7 @@
 
 #define PC_WINDOW_PAGES 16384 /* 64 MiB of addresses for build mappings */
 #define PC_RO_PAGES     1024  /* 4 MiB, mapped read-only: a save's view */
-#define PC_MAX_GRANTS   256   /* console rings mapped: one per domain */
+#define PC_MAX_GRANTS   1088  /* console rings mapped: one per domain (mgr.h MGR_MAX_DOMS) and a few more */
 
 struct pc {
     int privcmd, evtchn, gntdev, gntalloc;

@@ -192,6 +192,7 @@ static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, siz
         mgr_logf(m, "domain-builder: %s names its control domain itself: we do not connect", d->cfg.name);
     else if (is_xs && mgr_xs_prepare(m, want = want ? want : mgr_first_free_id(m), xsargs, sizeof(xsargs)))
         mgr_logf(m, "domain-builder: no xenstore connection for %s", d->cfg.name);
+    uint64_t t0 = m->now_ms ? m->now_ms() : 0;
     if (read_images(m, d, xsargs, &im, err, errlen)) return -1;
     struct build_in in = { &d->cfg,
                            im.kernel,
@@ -213,6 +214,7 @@ int mgr_start_built(struct mgr *m, struct mgr_dom *d, const struct build_out *o_
     const struct build_out o = *o_;
     int rc;
     d->domid = o.domid;
+    uint64_t t1 = m->now_ms ? m->now_ms() : 0;
     if (console_connect(m, d, &o, err, errlen)) {
         m->b->ops->destroy(m->b, o.domid);
         return -1;
@@ -225,6 +227,7 @@ int mgr_start_built(struct mgr *m, struct mgr_dom *d, const struct build_out *o_
         m->b->ops->destroy(m->b, o.domid);
         return -1;
     }
+    uint64_t t2 = m->now_ms ? m->now_ms() : 0;
     /* cpu_weight / cap before the guest runs (the hypervisor checks the range) */
     uint32_t w = d->cfg.cpu_weight_set ? d->cfg.cpu_weight : 0;
     uint32_t cap = d->cfg.cpu_cap_set ? d->cfg.cpu_cap : 0xffff;
@@ -242,6 +245,9 @@ int mgr_start_built(struct mgr *m, struct mgr_dom *d, const struct build_out *o_
         return db_errf(err, errlen, "unpause of domain %u failed: %s", o.domid, strerror(-rc));
     }
     d->start_paused = 0;
+    d->t_step[0] = (uint32_t)(t1 - t0);
+    d->t_step[1] = (uint32_t)(t2 - t1);
+    d->t_step[2] = (uint32_t)((m->now_ms ? m->now_ms() : 0) - t2);
     d->used = 1;
     d->preserved = 0;
     if (is_xs) {
@@ -270,6 +276,7 @@ int mgr_create(struct mgr *m, const char *path, const char *extra, unsigned flag
                size_t errlen)
 {
     static struct domcfg c;
+    uint64_t t = m->create_times && m->now_ms ? m->now_ms() : 0;
     m->last_cfg = NULL;
     if (load_cfg(m, path, extra, &c, err, errlen)) return -1;
     m->last_cfg = &c;
@@ -292,6 +299,7 @@ int mgr_create(struct mgr *m, const char *path, const char *extra, unsigned flag
         return -1;
     }
     *domid = d->domid;
+    d->t_create = t;
     mgr_logf(m, "domain-builder: created domain %u (%s)", d->domid, d->cfg.name);
     return 0;
 }

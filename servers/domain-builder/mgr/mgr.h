@@ -13,7 +13,7 @@
 #include "mgr/hostfiles.h"
 #include "xsclient.h" /* servers/lib: the shared xenstore client */
 
-#define MGR_MAX_DOMS 128
+#define MGR_MAX_DOMS 1024
 #define MGR_ERR_LEN  512
 
 /* Where a command's or a console's output goes: one line per call. */
@@ -41,6 +41,10 @@ struct mgr_dom {
      * its kernel, ramdisk and modules were read from, for restarts */
     uint32_t hostref[2 + DOM_MAX_MODULES];
     int start_paused; /* this start leaves it paused (xl create -p) */
+    /* --create-times: when the create began (ms) and how long its steps took,
+     * logged with the first console output (docs/density.md) */
+    uint64_t t_create;
+    uint32_t t_step[3]; /* read+build, console+xenstore, unpause (ms) */
 };
 
 /* Reads a whole file (kernel, ramdisk, config) into a malloc'd buffer. */
@@ -69,6 +73,7 @@ struct mgr {
     int ndeferred;
     struct hostfiles host;         /* files sent from the host (xl put) */
     const struct domcfg *last_cfg; /* the config mgr_create read last (its warnings) */
+    int create_times;              /* log each create's time to its first console output */
 };
 
 int mgr_init(struct mgr *m, struct backend *b);

@@ -50,6 +50,14 @@ void mgr_console_poll(struct mgr *m, struct mgr_dom *d)
         if (corrupt) mgr_logf(m, "%s[console ring indices corrupt: reset]", d->prefix);
         if (!n) break;
         any = 1;
+        if (d->t_create) {
+            mgr_logf(m,
+                     "domain-builder: domain %u (%s): first console output %llu ms after "
+                     "create (read+build %u ms, console+xenstore %u ms, unpause %u ms; console port %u)",
+                     d->domid, d->cfg.name, (unsigned long long)(m->now_ms() - d->t_create), d->t_step[0],
+                     d->t_step[1], d->t_step[2], d->cons_lport);
+            d->t_create = 0;
+        }
         if (d->attached && d->attached->raw)
             d->attached->raw(d->attached->ctx, buf, n);
         else

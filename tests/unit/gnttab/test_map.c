@@ -190,31 +190,34 @@ static void test_pin_limit(void)
 
 static void test_maptrack_limit(void)
 {
+    /* MAPTRACK_MAX mappings of NR entries (GNTTAB_PIN_MAX pins each), then one more */
+    enum { NR = MAPTRACK_MAX / GNTTAB_PIN_MAX, EXTRA = 8 + NR };
     fake_reset();
     mfn_t data = fake_alloc(&dom2);
-    for (unsigned r = 0; r < 8; r++)
+    for (unsigned r = 0; r < NR; r++)
         grant(&dom2, 8 + r, 1, data, PA | GTF_readonly);
     unsigned ok = 0;
     grant_handle_t h = 0, maxh = 0;
-    for (unsigned i = 0; i < 1024; i++) {
-        ok += map1(&dom1, 2, 8 + i / 128, GNTMAP_device_map | GNTMAP_readonly, 0, &h, NULL) == GNTST_okay;
+    for (unsigned i = 0; i < MAPTRACK_MAX; i++) {
+        ok += map1(&dom1, 2, 8 + i / GNTTAB_PIN_MAX, GNTMAP_device_map | GNTMAP_readonly, 0, &h, NULL) ==
+              GNTST_okay;
         maxh = h > maxh ? h : maxh;
     }
-    CHECK_EQ(ok, 1024, "1024 mappings fit");
-    CHECK_EQ(maxh, 1023, "handles 0..1023");
-    grant(&dom2, 16, 1, data, PA | GTF_readonly);
-    CHECK_EQ(map1(&dom1, 2, 16, GNTMAP_device_map | GNTMAP_readonly, 0, NULL, NULL), GNTST_no_space,
-             "1025th mapping: no_space");
-    CHECK_EQ(gflags(&dom2, 16), PA | GTF_readonly, "no_space leaves the entry alone");
-    CHECK_EQ(pg(data)->count, 1024, "one reference per mapping");
+    CHECK_EQ(ok, MAPTRACK_MAX, "MAPTRACK_MAX mappings fit");
+    CHECK_EQ(maxh, MAPTRACK_MAX - 1, "handles 0..MAPTRACK_MAX-1");
+    grant(&dom2, EXTRA, 1, data, PA | GTF_readonly);
+    CHECK_EQ(map1(&dom1, 2, EXTRA, GNTMAP_device_map | GNTMAP_readonly, 0, NULL, NULL), GNTST_no_space,
+             "one more mapping: no_space");
+    CHECK_EQ(gflags(&dom2, EXTRA), PA | GTF_readonly, "no_space leaves the entry alone");
+    CHECK_EQ(pg(data)->count, MAPTRACK_MAX, "one reference per mapping");
     CHECK_EQ(unmap1(&dom1, 500, 0, data << PAGE_SHIFT), GNTST_okay, "unmap one");
-    CHECK_EQ(map1(&dom1, 2, 16, GNTMAP_device_map | GNTMAP_readonly, 0, &h, NULL), GNTST_okay,
+    CHECK_EQ(map1(&dom1, 2, EXTRA, GNTMAP_device_map | GNTMAP_readonly, 0, &h, NULL), GNTST_okay,
              "a freed handle is reused");
     CHECK_EQ(h, 500, "the freed handle");
-    for (unsigned i = 0; i < 1024; i++)
+    for (unsigned i = 0; i < MAPTRACK_MAX; i++)
         unmap1(&dom1, i, 0, data << PAGE_SHIFT);
     CHECK(pg(data)->count == 0 && gflags(&dom2, 8) == (PA | GTF_readonly) &&
-              gflags(&dom2, 16) == (PA | GTF_readonly),
+              gflags(&dom2, EXTRA) == (PA | GTF_readonly),
           "all unmapped: counts and flags clear");
     CHECK_EQ(dom1.gnttab->maptrack_used, 0, "maptrack empty");
 }
