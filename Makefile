@@ -16,7 +16,7 @@ include lib/pv/pv.mk
 -include $(wildcard tests/unit/*/unit.mk)
 -include boot/boot.mk
 
-.PHONY: all deps test run bench clean iso soak-restart
+.PHONY: all deps test run bench bench-density clean iso soak-restart
 all: $(ALL) $(HOST_ALL)
 
 deps:
@@ -39,6 +39,11 @@ bench: deps
 soak-restart: deps
 	@$(MAKE) --no-print-directory all
 	@SOAK_S=$$(( $${SOAK_MINUTES:-30} * 60 )) bash tests/suites/67-domain-restart.sh
+
+# issue 19: 1,000 tiny domains in one QEMU machine (bench/density.sh), alone
+bench-density: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p $(O)/bench && bash bench/density.sh | tee $(O)/bench/density.md
 
 clean:
 	rm -rf $(O)

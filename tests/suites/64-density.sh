@@ -9,7 +9,8 @@
 # answers "created domain K", every pair's exact lines, xl list shows all,
 # all are destroyed, xenstored releases each, and the hypervisor's free frame
 # count is exactly the idle value (a tiny domain created and destroyed before).
-# Then nothing leaked in the service domains: a probe domain created again
+# A create larger than the free memory fails with "out of memory: ..." and
+# changes nothing.  Then nothing leaked in the service domains: a probe domain created again
 # gets the same domain id, the same event channel port in the builder (its
 # console) and in xenstored (its store) as the first probe (ports are handed
 # out lowest first), and the same free frame count after its destroy.
@@ -72,6 +73,13 @@ p0=$p cons0=$pcons xs0=$pxs base=$pframes
 [ -n "$base" ] && ok "idle free frames: $base" || { fail "probe: no free frame count"; finish; }
 [ -n "$cons0" ] && [ -n "$xs0" ] && ok "probe's ports: builder $cons0, xenstored $xs0" ||
   fail "probe: ports not found in the log"
+
+# a create that does not fit: a clear message, nothing changed or left behind
+big=$(( base / 256 + 64 ))
+check "xl create of $big MiB (more than is free): refused" \
+  "$(xl create tiny.cfg name=\"huge\" memory=$big)" "xl: out of memory: huge needs $big MiB, $(( base / 256 )) MiB free"
+check "after the refused create: xl info free_memory, no domain huge" \
+  "$(xl info | sed -n 's/^free_memory *: //p')/$(xl list | awk '$1 == "huge"' | wc -l)" "$(( base / 256 ))/0"
 
 # N tiny domains; ids must come in pairs (even first)
 FROM=$(mark)

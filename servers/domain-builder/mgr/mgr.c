@@ -205,6 +205,7 @@ static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, siz
     int rc = build_domain(m->b, &in, &o, err, errlen);
     free(im.kernel);
     free(im.ramdisk);
+    d->t_step[0] = (uint32_t)((m->now_ms ? m->now_ms() : 0) - t0);
     return rc ? -1 : mgr_start_built(m, d, &o, is_xs, err, errlen);
 }
 
@@ -245,7 +246,6 @@ int mgr_start_built(struct mgr *m, struct mgr_dom *d, const struct build_out *o_
         return db_errf(err, errlen, "unpause of domain %u failed: %s", o.domid, strerror(-rc));
     }
     d->start_paused = 0;
-    d->t_step[0] = (uint32_t)(t1 - t0);
     d->t_step[1] = (uint32_t)(t2 - t1);
     d->t_step[2] = (uint32_t)((m->now_ms ? m->now_ms() : 0) - t2);
     d->used = 1;
