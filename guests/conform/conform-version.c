@@ -265,7 +265,7 @@ static void test_registers(void)
 #ifdef HCPAGE
                  "call hypercall_page + 17 * 32\n\t"
 #else
-                  "syscall\n\t"
+                 "syscall\n\t"
 #endif
                  "xchg %%rax, (%%rsp)\n\t" /* rax <- out, result on stack */
                  "mov %%rbx, 0(%%rax); mov %%rbp, 8(%%rax); mov %%r9, 16(%%rax)\n\t"

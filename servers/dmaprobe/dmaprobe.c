@@ -28,9 +28,7 @@ static int probe(unsigned qi, uint64_t bus)
     static struct virtq q;
     int rc = vpci_probe(&p, &vf.vdev);
     if (rc < 0) return rc;
-    if ((rc = vpci_start(&p, 0)) || (rc = vpci_queue(&p, &q, qi, 16)) ||
-        (rc = vpci_driver_ok(&p)))
-        return rc;
+    if ((rc = vpci_start(&p, 0)) || (rc = vpci_queue(&p, &q, qi, 16)) || (rc = vpci_driver_ok(&p))) return rc;
     struct virtq_buf b = { bus, 64, false };
     if ((rc = virtq_add(&q, &b, 1, &q))) return rc;
     vpci_kick(&p, &q);
