@@ -12,7 +12,7 @@ pkgs=(
   python3 python3-matplotlib
   busybox-static zstd xz-utils lz4 gzip cpio bc
   e2fsprogs
-  git clang-format
+  git clang-format procps
   xen-utils-4.17 xen-hypervisor-4.17-amd64
 )
 missing=()
