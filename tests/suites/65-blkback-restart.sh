@@ -28,7 +28,9 @@ m0=$(mark) # guest lines after this are what the guest saw of the restarts
 # While `xl console blkback` is attached, blkback's output (the crash, the
 # runtime's restart) goes to the session, not the log: those lines are read
 # from console.py's output ("1: LINE"), the rest from the serial log.
-for n in 1 2 3; do
+# Two restarts: the guest writes 2,000 records (its 1 MiB VBD), and on a slow host a
+# third restart came after the last record, with nothing left to resume (CI, 053e535).
+for n in 1 2; do
   mk=$(mark) # this restart's log lines start after mk
   firsts=$(nlines "^\(d0\) \(d$be\) blkback: d$id queue [0-9]+: first response after resuming at [0-9]+ us$")
   before=$(last_acked)
