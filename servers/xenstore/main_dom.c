@@ -132,27 +132,16 @@ int main(int argc, char **argv)
         case 'C':
             cfg.allow_crash = true;
             break;
-        case 'E':
-            cfg.quota_nodes = (unsigned)atoi(optarg);
-            break;
-        case 'S':
-            cfg.quota_entry_size = (unsigned)atoi(optarg);
-            break;
-        case 'W':
-            cfg.quota_watches = (unsigned)atoi(optarg);
-            break;
-        case 't':
-            cfg.quota_transactions = (unsigned)atoi(optarg);
-            break;
-        case 'A':
-            cfg.quota_perms = (unsigned)atoi(optarg);
-            break;
-        case 'V':
-            cfg.verbose = true;
-            break;
         default:
-            usage();
-            return o == 'h' ? 0 : 2;
+            switch (xs_config_option(&cfg, o, optarg)) {
+            case 1:
+                break;
+            case 0:
+                usage();
+                return o == 'h' ? 0 : 2;
+            default:
+                return 2;
+            }
         }
     }
     /* Words that are not options are ignored: a module line made by the

@@ -24,6 +24,32 @@ void xs_config_default(struct xs_config *cfg)
     cfg->journal_limit = 4u * 1024 * 1024;
 }
 
+/* Both programs take the same quota options (Xen's xenstored letters); a
+ * value that is not a whole number from 1 to 1,000,000 is refused rather than
+ * read as 0, which would let no domain write anything. */
+int xs_config_option(struct xs_config *cfg, int opt, const char *arg)
+{
+    unsigned *q = opt == 'E'   ? &cfg->quota_nodes
+                  : opt == 'S' ? &cfg->quota_entry_size
+                  : opt == 'W' ? &cfg->quota_watches
+                  : opt == 't' ? &cfg->quota_transactions
+                  : opt == 'A' ? &cfg->quota_perms
+                               : NULL;
+    if (opt == 'V') {
+        cfg->verbose = true;
+        return 1;
+    }
+    if (!q) return 0;
+    char *end;
+    unsigned long v = strtoul(arg, &end, 10);
+    if (!*arg || *end || *arg == '-' || v < 1 || v > 1000000) {
+        fprintf(stderr, "xenstored: -%c wants a whole number from 1 to 1000000, not '%s'\n", opt, arg);
+        return -1;
+    }
+    *q = (unsigned)v;
+    return 1;
+}
+
 struct xs_server *xs_server_new(const struct xs_config *cfg)
 {
     struct xs_server *s = calloc(1, sizeof(*s));

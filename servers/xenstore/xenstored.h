@@ -54,6 +54,8 @@ struct xs_config {
 };
 
 void xs_config_default(struct xs_config *cfg);
+/* -E -S -W -t -A N and -V: 1 if taken, 0 if not a quota option, -1 if bad. */
+int xs_config_option(struct xs_config *cfg, int opt, const char *arg);
 
 struct xs_stats {
     unsigned long requests, errors, events, events_dropped, commits, conflicts;

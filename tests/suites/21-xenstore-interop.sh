@@ -47,6 +47,14 @@ if ! start_server; then
 fi
 ok "server listens on $T/sock"
 
+# --- hostile command lines: a quota that is not a number from 1 to 1,000,000 ---
+expect "a quota that is not a number is refused" 2 \
+  "xenstored: -E wants a whole number from 1 to 1000000, not 'many'" "$B/xenstored" -s "$T/x" -E many
+expect "a zero quota is refused" 2 "xenstored: -W wants a whole number from 1 to 1000000, not '0'" \
+  "$B/xenstored" -s "$T/x" --watch-nb 0
+expect "a negative quota is refused" 2 "xenstored: -t wants a whole number from 1 to 1000000, not '-1'" \
+  "$B/xenstored" -s "$T/x" -t -1
+
 # --- basic tree operations ---
 expect "xenstore-write creates nodes" 0 "" xenstore-write /vm/1/name guest1 /vm/1/memory 512
 expect "xenstore-read" 0 "guest1" xenstore-read /vm/1/name
