@@ -5,6 +5,7 @@
  * unit_ring.c (the ring transport) and unit_persist.c (journal recovery).
  * Prints one "ok - " / "FAIL - " line per check and "N passed, M failed".
  */
+#include "msg_names.h"
 #include "unit.h"
 
 int passed, failed;
@@ -27,45 +28,12 @@ void check_str(const char *got, const char *want, const char *what)
     if (!ok) printf("#   got  '%s'\n#   want '%s'\n", got, want);
 }
 
-static const char *const names[] = {
-    "CONTROL",
-    "DIRECTORY",
-    "READ",
-    "GET_PERMS",
-    "WATCH",
-    "UNWATCH",
-    "TRANSACTION_START",
-    "TRANSACTION_END",
-    "INTRODUCE",
-    "RELEASE",
-    "GET_DOMAIN_PATH",
-    "WRITE",
-    "MKDIR",
-    "RM",
-    "SET_PERMS",
-    "WATCH_EVENT",
-    "ERROR",
-    "IS_DOMAIN_INTRODUCED",
-    "RESUME",
-    "SET_TARGET",
-    "RESTRICT",
-    "RESET_WATCHES",
-    "DIRECTORY_PART",
-};
-
-static int type_of(const char *n)
-{
-    for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
-        if (!strcmp(n, names[i])) return i;
-    return atoi(n);
-}
-
 /* Render a message as "TYPE payload" with NULs as '|'. */
 void render(const char *msg, char *out, size_t size)
 {
     struct xsd_sockmsg h;
     memcpy(&h, msg, sizeof(h));
-    size_t o = (size_t)snprintf(out, size, "%s", h.type < 23 ? names[h.type] : "?");
+    size_t o = (size_t)snprintf(out, size, "%s", xs_msg_name(h.type) ? xs_msg_name(h.type) : "?");
     if (h.len && o + 1 < size) out[o++] = ' ';
     for (uint32_t i = 0; i < h.len && o + 1 < size; i++) {
         char ch = msg[sizeof(h) + i];
@@ -124,7 +92,7 @@ const char *rqv(struct xs_conn *c, uint32_t tx, const char *type, int n, const c
     static char reply[8192];
     char buf[8192];
     size_t len = 0;
-    int t = type_of(type);
+    int t = xs_msg_type(type);
     for (int i = 0; i < n; i++) {
         size_t al = strlen(a[i]);
         memcpy(buf + len, a[i], al);

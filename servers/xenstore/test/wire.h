@@ -32,35 +32,12 @@
 #include <string.h>
 #include <xen/io/xs_wire.h>
 
+#include "msg_names.h"
+
 /* generous: a loaded machine must not turn a slow reply into a failure */
 #define WIRE_REPLY_MS 30000
 #define WIRE_WAIT_MS  20000
 
-static const char *const wire_names[] = {
-    "CONTROL",
-    "DIRECTORY",
-    "READ",
-    "GET_PERMS",
-    "WATCH",
-    "UNWATCH",
-    "TRANSACTION_START",
-    "TRANSACTION_END",
-    "INTRODUCE",
-    "RELEASE",
-    "GET_DOMAIN_PATH",
-    "WRITE",
-    "MKDIR",
-    "RM",
-    "SET_PERMS",
-    "WATCH_EVENT",
-    "ERROR",
-    "IS_DOMAIN_INTRODUCED",
-    "RESUME",
-    "SET_TARGET",
-    "RESTRICT",
-    "RESET_WATCHES",
-    "DIRECTORY_PART",
-};
 
 struct wire_io {
     int (*send)(void *ctx, const void *buf, size_t len);
@@ -69,19 +46,10 @@ struct wire_io {
     void *ctx;
 };
 
-static int wire_type(const char *name)
-{
-    for (size_t i = 0; i < sizeof(wire_names) / sizeof(wire_names[0]); i++)
-        if (!strcmp(name, wire_names[i])) return (int)i;
-    char *end;
-    long v = strtol(name, &end, 0);
-    return *end ? -1 : (int)v;
-}
-
 static void wire_print(const struct xsd_sockmsg *h, const char *p)
 {
-    if (h->type < sizeof(wire_names) / sizeof(wire_names[0]))
-        fputs(wire_names[h->type], stdout);
+    if (xs_msg_name(h->type))
+        fputs(xs_msg_name(h->type), stdout);
     else
         printf("TYPE%u", h->type);
     if (h->len) putchar(' ');
@@ -188,7 +156,7 @@ static int wire_script(struct wire_io *io, FILE *in, uint32_t req_base)
             first = 1;
         }
         if (first >= nt) return 1;
-        int type = wire_type(tok[first]);
+        int type = xs_msg_type(tok[first]);
         if (type < 0) {
             fprintf(stderr, "unknown type %s\n", tok[first]);
             return 1;
