@@ -33,31 +33,63 @@ static struct domain *target_domain(domid_t id, long *err)
     return d;
 }
 
-static bool unlink_page(struct domain *d, mfn_t m)
-{
-    for (uint32_t *link = &d->page_list; *link != ~0u; link = &mfn_to_page(*link)->next)
-        if (*link == m) {
-            *link = mfn_to_page(m)->next;
-            d->tot_pages--;
-            return true;
-        }
-    return false;
-}
-
-/* Give a frame back: it must be the domain's, unmapped, untyped and unpinned.
- * Under d's lock, so no mapping or type can be taken on it meanwhile. */
-static bool release_page(struct domain *d, mfn_t m)
+/* Can d give frame m back?  Its own, allocated, unmapped, untyped, unpinned, and
+ * not already taken in this batch (PGF_releasing).  Under d's lock. */
+static bool releasable(const struct domain *d, mfn_t m)
 {
     if (!mfn_valid(m)) return false;
-    struct page_info *pg = mfn_to_page(m);
-    if (pg->owner != d->id || !(pg->flags & PGF_allocated) || (pg->flags & PGF_readonly) || pg->count ||
-        pg->type_count || (pg->flags & PGF_pinned))
-        return false;
-    if (!unlink_page(d, m)) return false;
-    flush_tlb_domain(d); /* no stale read-only TLB entry may outlive the frame */
-    iommu_frame_released(d->id, m);
-    frame_free(m);
-    return true;
+    const struct page_info *pg = mfn_to_page(m);
+    return pg->owner == d->id &&
+           (pg->flags & (PGF_allocated | PGF_readonly | PGF_pinned | PGF_releasing)) == PGF_allocated &&
+           !pg->count && !pg->type_count;
+}
+
+/* Give back the marked frames of d: one walk of its page list for the whole
+ * batch (a balloon driver returns thousands of frames, one list walk each would
+ * be quadratic).  Under d's lock, so no mapping or type can be taken meanwhile. */
+static void release_marked(struct domain *d, unsigned left)
+{
+    flush_tlb_domain(d); /* no stale read-only TLB entry may outlive a frame */
+    for (uint32_t *link = &d->page_list; left && *link != ~0u;) {
+        mfn_t m = *link;
+        if (!(mfn_to_page(m)->flags & PGF_releasing)) {
+            link = &mfn_to_page(m)->next;
+            continue;
+        }
+        *link = mfn_to_page(m)->next;
+        d->tot_pages--;
+        left--;
+        iommu_frame_released(d->id, m);
+        frame_free(m);
+    }
+}
+
+/* Up to RELEASE_BATCH extents of the list from i: each checked and marked in
+ * order, stopping at the first that cannot go (Xen's count of extents done). */
+#define RELEASE_BATCH 64
+static uint64_t release_batch(struct domain *d, uint64_t list, uint64_t i, uint64_t n)
+{
+    xen_pfn_t v[RELEASE_BATCH];
+    unsigned k = 0, marked = 0;
+    while (k < RELEASE_BATCH && i + k < n &&
+           !copy_from_guest(&v[k], list + (i + k) * sizeof(v[0]), sizeof(v[0])))
+        k++;
+    spin_lock(&d->lock);
+    for (; marked < k && releasable(d, v[marked]); marked++)
+        mfn_to_page(v[marked])->flags |= PGF_releasing;
+    if (marked) release_marked(d, marked);
+    spin_unlock(&d->lock);
+    return marked;
+}
+
+static void release_page(struct domain *d, mfn_t m)
+{
+    spin_lock(&d->lock);
+    if (releasable(d, m)) {
+        mfn_to_page(m)->flags |= PGF_releasing;
+        release_marked(d, 1);
+    }
+    spin_unlock(&d->lock);
 }
 
 static long reservation(unsigned cmd, uint64_t start, uint64_t arg)
@@ -74,20 +106,17 @@ static long reservation(unsigned cmd, uint64_t start, uint64_t arg)
     if (r.nr_extents > (UINT32_MAX >> MEMOP_EXTENT_SHIFT) || start > r.nr_extents ||
         (list && !guest_range_ok(list, r.nr_extents * sizeof(xen_pfn_t))))
         return start;
-    uint64_t i;
-    for (i = start; i < r.nr_extents; i++) {
-        xen_pfn_t v;
+    uint64_t i = start;
+    while (i < r.nr_extents) {
         if (i != start && (preempted = hypercall_preempt_check())) break;
-        if (cmd == XENMEM_decrease_reservation || cmd == XENMEM_populate_physmap) {
-            if (copy_from_guest(&v, list + i * sizeof(v), sizeof(v))) break;
-        }
         if (cmd == XENMEM_decrease_reservation) {
-            spin_lock(&d->lock);
-            bool released = release_page(d, v);
-            spin_unlock(&d->lock);
-            if (!released) break;
+            uint64_t done = release_batch(d, list, i, r.nr_extents);
+            i += done;
+            if (done < RELEASE_BATCH && i < r.nr_extents) break;
             continue;
         }
+        xen_pfn_t v;
+        if (cmd == XENMEM_populate_physmap && copy_from_guest(&v, list + i * sizeof(v), sizeof(v))) break;
         spin_lock(&d->lock);
         mfn_t m = domain_alloc_page(d);
         spin_unlock(&d->lock);
@@ -95,11 +124,10 @@ static long reservation(unsigned cmd, uint64_t start, uint64_t arg)
         if (cmd == XENMEM_populate_physmap) m2p_table[m] = v;
         xen_pfn_t out = m;
         if (list && copy_to_guest(list + i * sizeof(out), &out, sizeof(out))) {
-            spin_lock(&d->lock);
             release_page(d, m);
-            spin_unlock(&d->lock);
             break;
         }
+        i++;
     }
     if (preempted)
         return hypercall_continue(__HYPERVISOR_memory_op, 1, (uint64_t[]){ cmd | (i << MEMOP_EXTENT_SHIFT) });

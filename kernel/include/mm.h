@@ -25,6 +25,7 @@ enum page_type {
 #define PGF_validated (1u << 3) /* contents checked against the current type */
 #define PGF_free      (1u << 4) /* on the allocator's free list */
 #define PGF_readonly  (1u << 5) /* boot module: owner may map it read-only only */
+#define PGF_releasing (1u << 6) /* decrease_reservation: going back to the free list */
 
 #define DOMID_NONE 0xffffu /* page_info.owner of unowned frames */
 

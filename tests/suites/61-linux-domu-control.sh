@@ -1,5 +1,11 @@
 #!/usr/bin/env bash
-# xl shutdown / xl reboot of Debian's cloud kernel as a domU (issue 6): the
+# xl mem-set, xl shutdown / xl reboot of Debian's cloud kernel as a domU
+# (issues 19, 6).  Ballooning: memory 256, maxmem 320; xl mem-set writes
+# memory/target, Linux's built-in balloon driver gives 64 MiB back
+# (decrease_reservation) and takes it again, then grows to maxmem (populate_physmap
+# into the pfns above its initial memory): each time the guest's MemTotal, xl
+# list and the host's free memory move by exactly that much; a target above
+# maxmem is refused.  Shutdown / reboot (issue 6): the
 # builder writes the xenstore key control/shutdown (Linux announces
 # control/feature-poweroff); Linux shuts down by itself (its own "reboot:"
 # line on hvc0 before the hypervisor sees the shutdown), on_poweroff destroys
@@ -37,6 +43,41 @@ FROM=$(mark)
 create_linux
 out=$(con linux 'cat /proc/sys/kernel/poweroff_cmd')
 check "poweroff_cmd from the command line" "$(out_of 1 "$out")" "/bin/poweroff -f"
+# 1a. ballooning (then the shutdown of the same guest)
+memtotal() { out_of 1 "$(con linux 'sed -n "s/^MemTotal: *//p" /proc/meminfo')"; }
+hostfree() { xl info | sed -n 's/^free_memory *: //p'; }
+# balloon MIB: xl mem-set, then wait (60 s) until xl list shows MIB
+balloon() {
+  local k
+  check "xl mem-set linux $1" "$(xl mem-set linux "$1")" "memory target of linux (domain $id) set to $1 MiB"
+  for k in $(seq 60); do
+    [ "$(xl list | awk '$1 == "linux" { print $3 }')" = "$1" ] && break
+    sleep 1
+  done
+  check "xl list: linux at $1 MiB" "$(xl list | awk '$1 == "linux" { print $3 }')" "$1"
+}
+mt0=$(memtotal); h0=$(hostfree)
+[ -n "$mt0" ] && [ -n "$h0" ] && ok "before: MemTotal $mt0, host free $h0 MiB" || fail "no MemTotal / free_memory"
+balloon 192
+check "MemTotal 64 MiB lower, host free memory 64 MiB higher" \
+  "$(memtotal)/$(hostfree)" "$(( ${mt0% kB} - 65536 )) kB/$(( h0 + 64 ))"
+balloon 256
+check "MemTotal and host free memory back" "$(memtotal)/$(hostfree)" "$mt0/$h0"
+balloon 320
+check "up to maxmem: MemTotal 64 MiB higher, host free memory 64 MiB lower" \
+  "$(memtotal)/$(hostfree)" "$(( ${mt0% kB} + 65536 )) kB/$(( h0 - 64 ))"
+check "xl mem-set linux 384 (above maxmem): refused" "$(xl mem-set linux 384)" \
+  "xl: linux: 384 MiB is above its maxmem (320 MiB)"
+check "the refused target changed nothing (xl list)" "$(xl list | awk '$1 == "linux" { print $3 }')" 320
+# touch all but 24 MiB of what is free now: more than the guest's whole memory before
+mf=$(out_of 1 "$(con linux 'sed -n "s/^MemFree: *\([0-9]*\) kB/\1/p" /proc/meminfo')")
+n=$(( ${mf:-0} / 1024 - 24 ))
+check "MemFree - 24 MiB ($n MiB) is more than MemTotal at 256 MiB" "$(( n * 1024 > ${mt0% kB} ))" 1
+out=$(con linux "/bench/memtouch $n")
+check "the guest uses its ballooned-in memory (touches $n MiB)" "$(out_of 1 "$out")" \
+  "memtouch: $(( n << 20 )) bytes touched"
+balloon 256
+
 # Linux writes control/feature-poweroff when its xenbus comes up, before /init
 check "xl shutdown linux" "$(xl shutdown linux)" "shutting down domain $id (linux)"
 wait_line "tessera: domain $id shut down: poweroff" 60
