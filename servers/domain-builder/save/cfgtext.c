@@ -3,7 +3,10 @@
  * `xl create`, so a hostile save file gets exactly the config checks. */
 #include "save/cfgtext.h"
 #include "public/tessera.h"
+#include "mgr/mgr_vif.h"
+#include "util.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -113,4 +116,38 @@ int save_cfg_text(const struct domcfg *c, char *buf, size_t size)
     if (c->cpu_weight_set) emit(&o, "cpu_weight = %u\n", c->cpu_weight);
     if (c->cpu_cap_set) emit(&o, "cap = %u\n", c->cpu_cap);
     return o.over ? -1 : (int)o.len;
+}
+
+/* Does the comma-separated spec have the key (as mgr_vif_parse reads it)? */
+static int has_key(const char *spec, const char *key)
+{
+    size_t kl = strlen(key);
+    for (const char *f = spec; f; f = strchr(f, ',')) {
+        f += *f == ',';
+        while (isspace((unsigned char)*f))
+            f++;
+        if (!strncmp(f, key, kl) && f[kl] == '=') return 1;
+    }
+    return 0;
+}
+
+int save_cfg_pin(struct domcfg *c, uint32_t domid, char *err, size_t errlen)
+{
+    for (int i = 0; i < c->nvif; i++) {
+        struct mgr_vif v;
+        char *s = c->vif[i];
+        if (s[0] == VIF_DETACHED)
+            return db_errf(err, errlen,
+                           "vif %d was detached and vif %d follows it: a save image cannot keep "
+                           "the hole (network-detach the later ones too)",
+                           i, c->nvif - 1);
+        if (mgr_vif_parse(s, domid, (uint32_t)i, &v))
+            return db_errf(err, errlen, "vif %d: bad spec '%s'", i, s);
+        if (has_key(s, "mac")) continue;
+        size_t n = strlen(s);
+        if (n + 6 + strlen(v.mac) > DOM_SPEC_MAX)
+            return db_errf(err, errlen, "vif %d: its spec with mac=%s is too long", i, v.mac);
+        snprintf(s + n, DOM_SPEC_MAX + 1 - n, "%smac=%s", n ? ", " : "", v.mac);
+    }
+    return 0;
 }

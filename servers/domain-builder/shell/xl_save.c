@@ -19,7 +19,7 @@
 #include <time.h>
 #include <xen/sched.h>
 
-#define SUSPEND_WAIT_MS 30000
+int xl_save_wait_ms = 30000; /* how long a guest has to suspend */
 
 static int suspended(const db_dominfo *i)
 {
@@ -38,7 +38,7 @@ static int suspend(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
                        "domain %u (%s) does not take suspend requests (no "
                        "xenstore control node)",
                        d->domid, d->cfg.name);
-    for (int waited = 0; waited < SUSPEND_WAIT_MS; waited += 10) {
+    for (int waited = 0; waited < xl_save_wait_ms; waited += 10) {
         int rc = m->b->ops->getinfo(m->b, d->domid, &i);
         if (rc || i.domain != d->domid)
             return db_errf(err, errlen, "domain %u went away while suspending", d->domid);
@@ -49,7 +49,38 @@ static int suspend(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
             if (m->dom[k].used) mgr_console_poll(m, &m->dom[k]);
         nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
     }
-    return db_errf(err, errlen, "domain %u did not suspend in %d s", d->domid, SUSPEND_WAIT_MS / 1000);
+    return db_errf(err, errlen, "domain %u did not suspend in %g s", d->domid, xl_save_wait_ms / 1000.0);
+}
+
+/* After a save that leaves the domain alive (a checkpoint, a failure) the
+ * suspend request goes: acknowledged ("", as Linux leaves it) or never
+ * taken ("suspend", which the guest would act on later, as libxl's cancel
+ * says).  Any other value is a newer request and stays. */
+static void clear_request(struct mgr *m, struct mgr_dom *d)
+{
+    char path[96], *val = NULL;
+    if (!d->store_port || !mgr_xs_up(m)) return;
+    snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", d->domid);
+    if (!xsc_read(m->xs, path, &val) && val && (!val[0] || !strcmp(val, "suspend"))) xsc_rm(m->xs, path);
+    free(val);
+}
+
+/* The image must fit the store (mgr/hostfiles.h): it holds about 4 KiB
+ * and a PFN for each of the domain's pages.  Checked before the guest is
+ * asked to suspend; the unused files that must go are evicted now, before
+ * the builder holds the image as well. */
+static int room(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
+{
+    db_dominfo i;
+    if (m->b->ops->getinfo(m->b, d->domid, &i) || i.domain != d->domid)
+        return db_errf(err, errlen, "no domain %u", d->domid);
+    uint64_t need = i.tot_pages * 4104ull;
+    if (need > HOSTFILES_BYTES)
+        return db_errf(err, errlen,
+                       "%s has %llu MiB of memory: its image cannot fit the store of "
+                       "host files (%u MiB in all); not suspended",
+                       d->cfg.name, (unsigned long long)(i.tot_pages >> 8), HOSTFILES_BYTES >> 20);
+    return hostfiles_reserve(&m->host, (size_t)need, err, errlen);
 }
 
 /* The image into the store as NAME; takes w's buffer. */
@@ -76,12 +107,23 @@ void xl_save(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
         say(s, "xl: %s", d ? "the builder cannot save itself" : "no such domain");
         return;
     }
-    int tl = save_cfg_text(&d->cfg, text, sizeof(text));
+    static struct domcfg pinned;
+    pinned = d->cfg;
+    if (save_cfg_pin(&pinned, d->domid, err, sizeof(err))) {
+        say(s, "xl: save of %s refused: %s", d->cfg.name, err);
+        return;
+    }
+    int tl = save_cfg_text(&pinned, text, sizeof(text));
     if (tl < 0) {
         say(s, "xl: the config of %s does not fit a save image", d->cfg.name);
         return;
     }
+    if (room(m, d, err, sizeof(err))) {
+        say(s, "xl: save of %s refused: %s", d->cfg.name, err);
+        return;
+    }
     if (suspend(m, d, err, sizeof(err))) {
+        clear_request(m, d);
         say(s, "xl: %s", err);
         return;
     }
@@ -91,6 +133,7 @@ void xl_save(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
     if (!rc) rc = store(m, name, &w, err, sizeof(err));
     if (rc || checkpoint) {
         int r2 = m->b->ops->resume(m->b, d->domid);
+        clear_request(m, d);
         if (rc) {
             say(s, "xl: save of %s failed: %s; %s", d->cfg.name, err,
                 r2 ? "it stays suspended" : "it runs on");

@@ -363,9 +363,53 @@ static void test_xl_verbs(void)
     backend_fake_free(b);
 }
 
+/* The devices written out for a restore under another domid: a vif's
+ * derived MAC pinned, the config text parsed back with the same devices;
+ * a hole in the vif list and a spec too long refused. */
+static void test_cfg_pin(void)
+{
+    static struct domcfg c, back;
+    char err[256] = "", text[8192];
+    memset(&c, 0, sizeof(c));
+    strcpy(c.name, "net");
+    strcpy(c.kernel, "k.elf");
+    c.memory_mb = c.maxmem_mb = 4;
+    c.vcpus = 1;
+    c.max_evtchn_port = 1023;
+    c.max_grant_frames = 32;
+    strcpy(c.vif[0], "ip=10.0.0.1, backend=netback");
+    strcpy(c.vif[1], " mac=00:16:3e:aa:bb:cc");
+    strcpy(c.vif[2], "");
+    c.nvif = 3;
+    strcpy(c.disk[0], "vdev=xvda, access=rw, target=data");
+    c.ndisk = 1;
+    CHECK(save_cfg_pin(&c, 261, err, sizeof(err)) == 0, "pin: %s", err);
+    CHECK_STR(c.vif[0], "ip=10.0.0.1, backend=netback, mac=00:16:3e:01:05:00",
+              "pin: the derived MAC written");
+    CHECK_STR(c.vif[1], " mac=00:16:3e:aa:bb:cc", "pin: a given MAC kept");
+    CHECK_STR(c.vif[2], "mac=00:16:3e:01:05:02", "pin: an empty spec gets its MAC");
+    int tl = save_cfg_text(&c, text, sizeof(text));
+    CHECK(tl > 0 && domcfg_parse("img", text, (size_t)tl, &back, err, sizeof(err)) == 0,
+          "pin: parsed back: %s", err);
+    CHECK(back.nvif == 3 && back.ndisk == 1 && !strcmp(back.vif[0], c.vif[0]) &&
+              !strcmp(back.vif[2], c.vif[2]) && !strcmp(back.disk[0], c.disk[0]),
+          "pin: the same vifs and disk after a round trip");
+    strcpy(c.vif[0], "#");
+    CHECK(save_cfg_pin(&c, 261, err, sizeof(err)) == -1, "pin: a hole refused");
+    CHECK_STR(err,
+              "vif 0 was detached and vif 2 follows it: a save image cannot keep the hole "
+              "(network-detach the later ones too)",
+              "pin: the hole's reason");
+    memset(c.vif[0], 'x', DOM_SPEC_MAX - 8);
+    c.vif[0][DOM_SPEC_MAX - 8] = 0;
+    CHECK(save_cfg_pin(&c, 261, err, sizeof(err)) == -1 && strstr(err, "vif 0: its spec with mac=") != NULL,
+          "pin: no room for the MAC refused: %s", err);
+}
+
 void test_save(void)
 {
     test_canon();
+    test_cfg_pin();
     test_roundtrip();
     test_xl_verbs();
 }

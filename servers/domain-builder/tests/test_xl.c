@@ -74,8 +74,9 @@ static int rd(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *le
  * request ("TYPE path"), answers OK; feature-poweroff reads "1" for web. */
 static char xsreq[64][80];
 static int nxsreq;
-static const char *xs_fail;     /* requests whose payload contains this fail (EACCES) */
-static const char *xs_read_val; /* if set: what every read answers */
+static const char *xs_fail;         /* requests whose payload contains this fail (EACCES) */
+static const char *xs_read_val;     /* if set: what every read answers */
+static const char *xs_shutdown_val; /* if set: what reads of a control/shutdown answer */
 
 static void xs_server(void *ctx)
 {
@@ -89,6 +90,7 @@ static void xs_server(void *ctx)
         xsring_consume(&req, sizeof(h) + h.len);
         if (nxsreq < 64) snprintf(xsreq[nxsreq++], sizeof(xsreq[0]), "%u %.60s", h.type, p);
         const char *val = h.type != XS_READ ? "OK" : xs_read_val ? xs_read_val : strstr(p, "/2/") ? "1" : "0";
+        if (h.type == XS_READ && xs_shutdown_val && strstr(p, "/control/shutdown")) val = xs_shutdown_val;
         char perm[16];
         unsigned dom;
         if (h.type == XS_GET_PERMS && sscanf(p, "/local/domain/%u", &dom) == 1) {
@@ -804,6 +806,50 @@ static void hotplug(struct mgr *m, struct xl_session *s)
     xs_read_val = NULL;
 }
 
+/* xl save of web (domain 2, which listens on control/shutdown): an image
+ * too large for the store refused before the guest is asked; the suspend
+ * request taken away again when the save fails and the guest lives on. */
+static void saves(struct mgr *m, struct xl_session *s)
+{
+    struct fake_dom *fd = &fake_of(m->b)->dom[2];
+    uint64_t pages = fd->tot_pages;
+    fd->tot_pages = HOSTFILES_BYTES / 4096;
+    nxsreq = 0;
+    run(m, s, "xl save web w.sav\n");
+    CHECK_STR(out[0],
+              "xl: save of web refused: web has 96 MiB of memory: its image cannot fit the store of host "
+              "files (96 MiB in all); not suspended",
+              "save: an image larger than the store refused");
+    CHECK(!xs_seen("11 /local/domain/2/control/shutdown"), "save: the guest was not asked to suspend");
+    fd->tot_pages = pages;
+    xl_save_wait_ms = 30;
+    xs_shutdown_val = "suspend"; /* the guest never takes the request */
+    nxsreq = 0;
+    run(m, s, "xl save web w.sav\n");
+    CHECK_STR(out[0], "xl: domain 2 did not suspend in 0.03 s", "save: the guest does not suspend");
+    int w = xs_index("11 /local/domain/2/control/shutdown"),
+        r = xs_index("13 /local/domain/2/control/shutdown");
+    CHECK(w >= 0 && r > w, "save: the request written, then taken away (%d %d)", w, r);
+    xs_shutdown_val = "poweroff"; /* a newer request stays */
+    nxsreq = 0;
+    run(m, s, "xl save -c web w.sav\n");
+    CHECK(xs_index("11 /local/domain/2/control/shutdown") >= 0 &&
+              xs_index("13 /local/domain/2/control/shutdown") < 0,
+          "save: another request left alone");
+    /* it suspended by itself but has no p2m to save: resumed, the acknowledged request gone */
+    xs_shutdown_val = "";
+    fake_shutdown(m->b, 2, SHUTDOWN_suspend);
+    nxsreq = 0;
+    run(m, s, "xl save -c web w.sav\n");
+    CHECK(!strncmp(out[0], "xl: save of web failed: domain 2 has no usable p2m", 50) &&
+              strstr(out[0], "; it runs on"),
+          "save: no p2m: '%s'", out[0]);
+    CHECK(!fd->shutdown && xs_index("13 /local/domain/2/control/shutdown") >= 0,
+          "save: resumed, the node gone");
+    CHECK(!hostfiles_find(&m->host, "w.sav", 0, 0, 0), "save: no image stored");
+    xs_shutdown_val = NULL;
+}
+
 /* ---- the VFR's commands relayed to netback's console ---- */
 
 static const char *vfr_answer; /* the fake netback's answer to its next command */
@@ -902,6 +948,7 @@ void test_xl(void)
     vbds(&m, &s);
     host_verbs(&m, &s);
     hotplug(&m, &s);
+    saves(&m, &s);
     vfr(&m, &s);
     /* a new instance of the builder finds the running domains */
     static struct mgr m2;
