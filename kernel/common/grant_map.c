@@ -40,6 +40,30 @@ static bool maptrack_get(struct grant_table *gt, unsigned *handle)
     return true;
 }
 
+/* Give back the last maptrack frame while all its entries are free and fewer
+ * than half a frame of the rest is in use (slack, so that a count going up and
+ * down across a frame boundary does not allocate and free a frame each time):
+ * a back end whose guests went away returns to its idle size.  Not visible to
+ * the guest: unmapping a free handle or one past the limit is bad_handle. */
+static void maptrack_shrink(struct grant_table *gt)
+{
+    while (gt->maptrack_limit > MAPTRACK_PER_FRAME &&
+           gt->maptrack_used + MAPTRACK_PER_FRAME * 3 / 2 < gt->maptrack_limit) {
+        unsigned base = gt->maptrack_limit - MAPTRACK_PER_FRAME;
+        for (unsigned i = base; i < gt->maptrack_limit; i++)
+            if (gnttab_maptrack_entry(gt, i)->flags) return;
+        for (uint32_t *link = &gt->maptrack_free; *link != MT_NONE;) {
+            if (*link >= base)
+                *link = gnttab_maptrack_entry(gt, *link)->ref;
+            else
+                link = &gnttab_maptrack_entry(gt, *link)->ref;
+        }
+        frame_free(gt->maptrack[base / MAPTRACK_PER_FRAME]);
+        gt->maptrack[base / MAPTRACK_PER_FRAME] = 0;
+        gt->maptrack_limit = base;
+    }
+}
+
 static void maptrack_put(struct grant_table *gt, unsigned handle)
 {
     struct maptrack *mt = gnttab_maptrack_entry(gt, handle);
@@ -47,6 +71,7 @@ static void maptrack_put(struct grant_table *gt, unsigned handle)
     mt->ref = gt->maptrack_free;
     gt->maptrack_free = handle;
     gt->maptrack_used--;
+    maptrack_shrink(gt);
 }
 
 static bool mt_live(const struct maptrack *mt) { return mt->flags & (GNTMAP_host_map | GNTMAP_device_map); }

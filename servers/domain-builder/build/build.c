@@ -16,7 +16,9 @@
 
 static int step(struct bst *s, int rc, const char *what)
 {
-    if (rc) return db_errf(s->err, s->errlen, "%s failed: %s (%d)", what, strerror(-rc), rc);
+    if (rc) /* the hypervisor's own frames for the domain (createdomain, grant or port pages) */
+        return db_errf(s->err, s->errlen, "%s%s failed: %s (%d)", rc == -ENOMEM ? "out of memory: " : "",
+                       what, strerror(-rc), rc);
     return 0;
 }
 

@@ -336,7 +336,7 @@ static void test_failures(void)
     c.max_grant_frames = 32;
     c.memory_mb = c.maxmem_mb = 8;
     fake_of(b)->fail_create = -ENOMEM;
-    expect_fail(b, &in, "createdomain failed: Cannot allocate memory (-12)");
+    expect_fail(b, &in, "out of memory: createdomain failed: Cannot allocate memory (-12)");
     in.kernel_len = 10;
     expect_fail(b, &in, "not an ELF file");
     in.kernel_len = len;

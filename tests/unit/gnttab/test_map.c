@@ -222,6 +222,45 @@ static void test_maptrack_limit(void)
     CHECK_EQ(dom1.gnttab->maptrack_used, 0, "maptrack empty");
 }
 
+/* Maptrack frames past the first go back once their handles are all free and
+ * the rest is under half a frame short of full (hysteresis). */
+static void test_maptrack_shrink(void)
+{
+    enum { N = 300, PER = MAPTRACK_PER_FRAME };
+    fake_reset();
+    mfn_t data = fake_alloc(&dom2);
+    for (unsigned r = 0; r < N / GNTTAB_PIN_MAX + 1; r++)
+        grant(&dom2, 8 + r, 1, data, PA | GTF_readonly);
+    uint64_t before = frames_free_count();
+    grant_handle_t h;
+    unsigned ok = 0;
+    for (unsigned i = 0; i < N; i++)
+        ok += map1(&dom1, 2, 8 + i / GNTTAB_PIN_MAX, GNTMAP_device_map | GNTMAP_readonly, 0, &h, NULL) ==
+              GNTST_okay;
+    CHECK(ok == N && dom1.gnttab->maptrack_limit == 3 * PER && frames_free_count() == before - 3,
+          "300 mappings: 3 maptrack frames");
+    for (unsigned i = 0; i < 100; i++)
+        unmap1(&dom1, i, 0, data << PAGE_SHIFT);
+    CHECK_EQ(dom1.gnttab->maptrack_limit, 3 * PER, "200 in use: all 3 frames kept (slack)");
+    for (unsigned i = 100; i < N - 1; i++)
+        unmap1(&dom1, i, 0, data << PAGE_SHIFT);
+    CHECK_EQ(dom1.gnttab->maptrack_limit, 3 * PER, "one live handle in the last frame keeps it");
+    CHECK_EQ(unmap1(&dom1, N - 1, 0, data << PAGE_SHIFT), GNTST_okay, "unmap the last one");
+    CHECK(dom1.gnttab->maptrack_limit == PER && frames_free_count() == before - 1,
+          "all free: back to one frame, two frames freed");
+    CHECK_EQ(unmap1(&dom1, N - 1, 0, data << PAGE_SHIFT), GNTST_bad_handle,
+             "a handle past the limit: bad_handle");
+    grant_handle_t maxh = 0;
+    ok = 0;
+    for (unsigned i = 0; i < 200; i++) {
+        ok += map1(&dom1, 2, 8 + i / GNTTAB_PIN_MAX, GNTMAP_device_map | GNTMAP_readonly, 0, &h, NULL) ==
+              GNTST_okay;
+        maxh = h > maxh ? h : maxh;
+    }
+    CHECK(ok == 200 && maxh == 199 && dom1.gnttab->maptrack_limit == 2 * PER,
+          "200 mappings again: handles 0..199, the free list intact");
+}
+
 static void test_map_batch(void)
 {
     fake_reset();
@@ -256,5 +295,6 @@ void test_map(void)
     test_map_replace();
     test_pin_limit();
     test_maptrack_limit();
+    test_maptrack_shrink();
     test_map_batch();
 }
