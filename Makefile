@@ -11,8 +11,8 @@ include kernel/kernel.mk
 include lib/pv/pv.mk
 -include guests/guests.mk
 -include $(wildcard guests/*/build.mk)
--include servers/servers.mk
 -include tests/unit/harness/harness.mk
+-include servers/servers.mk
 -include $(wildcard tests/unit/*/unit.mk)
 -include boot/boot.mk
 

@@ -9,9 +9,9 @@ VIRTIO_HDRS := $(wildcard $(VIRTIO_DIR)/*.h)
 BB_CORE := vbd disk_io blkif_be xb
 BB_CORE_SRC := $(BB_CORE:%=$(BB_DIR)/%.c) $(VIRTIO_SRCS) servers/lib/decompress/crc.c servers/lib/xenbus_be.c \
 	servers/lib/xsclient.c servers/lib/xsclient_fd.c servers/lib/xsclient_ring.c servers/lib/xsring.c
-BB_HDRS := $(wildcard $(BB_DIR)/*.h $(BB_DIR)/tests/*.h servers/lib/*.h $(VIRTIO_DIR)/tests/*.h) $(VIRTIO_HDRS)
-BB_CFLAGS := $(HOST_CFLAGS) -I$(BB_DIR) -Iservers/lib -I$(VIRTIO_DIR) -Iservers/lib/decompress -I$(BB_DIR)/tests -I$(VIRTIO_DIR)/tests
-BB_UNIT_SRC := $(wildcard $(BB_DIR)/tests/*.c) $(VIRTIO_DIR)/tests/fake_vpci.c
+BB_HDRS := $(UNIT_HARNESS)/check.h $(wildcard $(BB_DIR)/*.h $(BB_DIR)/tests/*.h servers/lib/*.h $(VIRTIO_DIR)/tests/*.h) $(VIRTIO_HDRS)
+BB_CFLAGS := $(HOST_CFLAGS) -I$(BB_DIR) -Iservers/lib -I$(VIRTIO_DIR) -Iservers/lib/decompress -I$(BB_DIR)/tests -I$(VIRTIO_DIR)/tests -I$(UNIT_HARNESS)
+BB_UNIT_SRC := $(wildcard $(BB_DIR)/tests/*.c) $(VIRTIO_DIR)/tests/fake_vpci.c $(UNIT_CHECK_SRCS)
 
 HOST_ALL += $(BB_O)/bb-unit
 $(BB_O)/bb-unit: $(BB_CORE_SRC) $(BB_UNIT_SRC) $(BB_HDRS)

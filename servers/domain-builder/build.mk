@@ -16,12 +16,12 @@ DB_CORE := util cfg/cfg cfg/domcfg cfg/domcfg_lists cfg/domcfg_devices cfg/domcf
 	shell/xl_net shell/upload shell/xl_save save/stream save/canon save/cfgtext save/save save/restore
 DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c) lib/pvlayout/pv_layout.c servers/lib/xsring.c servers/lib/xsclient.c \
 	servers/lib/xsclient_ring.c servers/lib/xsclient_fd.c $(DECOMPRESS_SRCS)
-DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/*/*.h $(DB_DIR)/tests/*.h) lib/pvlayout/pv_layout.h $(DECOMPRESS_HDRS)
+DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/*/*.h $(DB_DIR)/tests/*.h) $(UNIT_HARNESS)/check.h lib/pvlayout/pv_layout.h $(DECOMPRESS_HDRS)
 DB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -Ilib/pvlayout -I$(DECOMPRESS_DIR) -idirafter include
+	-I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -Ilib/pvlayout -I$(DECOMPRESS_DIR) -I$(UNIT_HARNESS) -idirafter include
 DB_FAKE_SRC := $(DB_DIR)/backend/backend_fake.c $(DB_DIR)/backend/backend_fake_mem.c \
 	$(DB_DIR)/backend/backend_fake_ev.c $(DB_DIR)/backend/backend_fake_info.c
-DB_UNIT_SRC := $(wildcard $(DB_DIR)/tests/*.c) $(DB_FAKE_SRC)
+DB_UNIT_SRC := $(wildcard $(DB_DIR)/tests/*.c) $(DB_FAKE_SRC) $(UNIT_CHECK_SRCS)
 
 HOST_ALL += $(DB_O)/db-unit
 

@@ -1,34 +1,10 @@
 #!/usr/bin/env bash
 # xenstore core unit tests (tree, permissions, transactions, watches, quotas,
 # malformed input, flow control, ring transport, journal recovery), plus the
-# same tests under AddressSanitizer/UBSan when the toolchain has them.
+# same tests under AddressSanitizer/UBSan.
 set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
-bin=$O/host/xenstore/xs-unit
-if [ ! -x "$bin" ]; then
-  echo "FAIL - $bin not built"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-out=$("$bin")
-rc=$?
-echo "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$'
-p=$(echo "$out" | sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p')
-f=$(echo "$out" | sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p')
-p=${p:-0}; f=${f:-1}
-if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "FAIL - xs-unit exited $rc"; fi
-
-# The same tests with sanitizers: any memory error fails the run.
-asan=$O/host/xenstore/xs-unit-asan
-if make --no-print-directory -s O="$O" "$asan" >"$O/host/xenstore/asan-build.log" 2>&1; then
-  if aout=$("$asan" 2>&1) && echo "$aout" | grep -q '^[0-9]* passed, 0 failed$'; then
-    echo "ok - unit tests clean under ASan/UBSan"; p=$((p + 1))
-  else
-    echo "FAIL - unit tests under ASan/UBSan"; echo "$aout" | grep -v '^ok' | head -20; f=$((f + 1))
-  fi
-else
-  echo "FAIL - could not build the ASan unit binary"; tail -5 "$O/host/xenstore/asan-build.log"; f=$((f + 1))
-fi
-echo "$p passed, $f failed"
-[ "$f" -eq 0 ]
+. tests/suites/lib.sh
+host_unit "$O/host/xenstore/xs-unit" "$O/host/xenstore/xs-unit-asan"
+finish

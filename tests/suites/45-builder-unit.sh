@@ -5,31 +5,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
+. tests/suites/lib.sh
 dir=$O/host/domain-builder
-bin=$dir/db-unit
-if [ ! -x "$bin" ]; then
-  echo "FAIL - $bin not built"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-out=$("$bin")
-rc=$?
-echo "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$'
-p=$(echo "$out" | sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p')
-f=$(echo "$out" | sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p')
-p=${p:-0}; f=${f:-1}
-if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "FAIL - db-unit exited $rc"; fi
-
-asan=$dir/db-unit-asan
-if make --no-print-directory -s O="$O" "$asan" >"$dir/asan-build.log" 2>&1; then
-  if aout=$("$asan" 2>&1) && echo "$aout" | grep -q '^[0-9]* passed, 0 failed$'; then
-    echo "ok - unit tests clean under ASan/UBSan"; p=$((p + 1))
-  else
-    echo "FAIL - unit tests under ASan/UBSan"; echo "$aout" | grep -v '^ok' | head -20; f=$((f + 1))
-  fi
-else
-  echo "FAIL - could not build the ASan unit binary"; tail -5 "$dir/asan-build.log"; f=$((f + 1))
-fi
+host_unit "$dir/db-unit" "$dir/db-unit-asan"
 # A short fuzzing run over the config, boot-list and xl-command parsers.
 fuzz=$dir/db-fuzz
 if command -v clang >/dev/null && make --no-print-directory -s O="$O" "$fuzz" >"$dir/fuzz-build.log" 2>&1; then
@@ -38,13 +16,12 @@ if command -v clang >/dev/null && make --no-print-directory -s O="$O" "$fuzz" >"
   printf '\001# boot\na.cfg\nb.cfg\n' >"$corpus/boot"
   printf '\002xl create -c "a b.cfg"' >"$corpus/xl"
   if "$fuzz" -runs=300000 -max_len=4096 "$corpus" >"$dir/fuzz.log" 2>&1; then
-    echo "ok - 300000 fuzzed parser inputs, no crash (ASan/UBSan)"; p=$((p + 1))
+    ok "300000 fuzzed parser inputs, no crash (ASan/UBSan)"
   else
-    echo "FAIL - the parser fuzzer found a problem"; tail -20 "$dir/fuzz.log"; f=$((f + 1))
+    fail "the parser fuzzer found a problem"; tail -20 "$dir/fuzz.log"
   fi
   rm -rf "$corpus"
 else
-  echo "FAIL - could not build the fuzzer"; f=$((f + 1))
+  fail "could not build the fuzzer"
 fi
-echo "$p passed, $f failed"
-[ "$f" -eq 0 ]
+finish

@@ -1,10 +1,12 @@
-# Shared by the shell suites that boot the stack in QEMU (source it after `set -u`):
-# check counters and the summary, the serial log, booting the hypervisor with the
+# Shared by the shell suites (source it after `set -u`): check counters and the
+# summary, host unit-test programs, the serial log, booting the hypervisor with the
 # domain builder and talking to it over COM2.  See docs/testing.md.
 #   suite_init TAG LOGNAME    cd to the top; O, a temp dir $t (removed on exit, QEMU
 #                             killed), log=$O/test-logs/LOGNAME
 #   ok NAME / fail NAME       one check line; check NAME GOT WANT compares exactly
 #   finish                    prints "N passed, M failed" and exits (1 on failures)
+#   host_unit BIN ASAN_BIN    builds and runs a host unit-test program (its closing
+#                             "N passed, M failed" counts) and its sanitizer build (one check)
 #   need FILE...              each file exists, else FAIL and finish ("run make")
 #   slog, mark, FROM          the log without CRs from line FROM+1 on; FROM=$(mark)
 #                             starts a phase (domain ids are reused)
@@ -37,6 +39,28 @@ suite_init() {
 }
 suite_cleanup() { [ -n "$qpid" ] && kill -- -"$qpid" 2>/dev/null; rm -rf "$t"; }
 cleanup() { suite_cleanup; }            # for suites that set t and log themselves
+
+host_unit() {
+  local bin out rc n
+  for bin in "$1" "$2"; do
+    mkdir -p "$(dirname "$bin")"
+    if ! make --no-print-directory -s O="$O" "$bin" >"$bin.build.log" 2>&1; then
+      fail "could not build $bin"; tail -5 "$bin.build.log"; continue
+    fi
+    out=$("$bin" 2>&1); rc=$?
+    if [ "$bin" = "$1" ]; then
+      echo "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$'
+      n=$(echo "$out" | sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' | tail -1)
+      if [ -z "$n" ]; then fail "$bin printed no summary (exit $rc)"; continue; fi
+      passed=$((passed + ${n% *})); failed=$((failed + ${n#* }))
+      [ "$rc" -ne 0 ] && [ "${n#* }" -eq 0 ] && fail "$bin exited $rc"
+    elif [ "$rc" -eq 0 ] && echo "$out" | grep -q '^[0-9]* passed, 0 failed$'; then
+      ok "unit tests clean under ASan/UBSan"
+    else
+      fail "unit tests under ASan/UBSan"; echo "$out" | grep -v '^ok' | head -20
+    fi
+  done
+}
 
 need() {
   local f

@@ -1,10 +1,10 @@
 /* Runs every domain-builder unit test group and prints "N passed, M failed". */
 #include "unit.h"
 
-int unit_pass, unit_fail;
-
 int main(void)
 {
+    unit_begin();
+    unit_quiet = true;
     static const struct {
         const char *name;
         void (*fn)(void);
@@ -22,11 +22,10 @@ int main(void)
         { "save and restore (fake back end)", test_save },
     };
     for (size_t i = 0; i < sizeof(groups) / sizeof(*groups); i++) {
-        int f0 = unit_fail, p0 = unit_pass;
+        int f0 = unit_failed, p0 = unit_passed;
         groups[i].fn();
-        printf("%s - %s (%d checks)\n", unit_fail == f0 ? "ok" : "FAIL", groups[i].name,
-               unit_pass + unit_fail - p0 - f0);
+        printf("%s - %s (%d checks)\n", unit_failed == f0 ? "ok" : "FAIL", groups[i].name,
+               unit_passed + unit_failed - p0 - f0);
     }
-    printf("%d passed, %d failed\n", unit_pass, unit_fail);
-    return unit_fail != 0;
+    return unit_end();
 }

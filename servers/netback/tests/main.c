@@ -3,16 +3,13 @@
  * frontends, its xenbus side, the virtio-net NIC against a fake device. */
 #include "t.h"
 
-int t_pass, t_fail;
-
 int main(void)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    unit_begin();
     test_vfr();
     test_vfr_store();
     test_netif();
     test_nb_xb();
     test_nic();
-    printf("%d passed, %d failed\n", t_pass, t_fail);
-    return t_fail != 0;
+    return unit_end();
 }

@@ -4,6 +4,7 @@
 #include "check.h"
 
 int unit_passed, unit_failed;
+bool unit_quiet;
 
 void unit_checkf(bool ok, const char *name, const char *file, int line, const char *fmt, ...)
 {
@@ -19,6 +20,25 @@ void unit_checkf(bool ok, const char *name, const char *file, int line, const ch
     vprintf(fmt, ap);
     va_end(ap);
     printf(" at %s:%d)\n", file, line);
+}
+
+void unit_namef(bool ok, const char *file, int line, const char *fmt, ...)
+{
+    if (ok) {
+        unit_passed++;
+        if (unit_quiet) return;
+    } else {
+        unit_failed++;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s - ", ok ? "ok" : "FAIL");
+    vprintf(fmt, ap);
+    va_end(ap);
+    if (ok)
+        printf("\n");
+    else
+        printf(" (%s:%d)\n", file, line);
 }
 
 void unit_check_eq(long got, long want, const char *name, const char *file, int line)
