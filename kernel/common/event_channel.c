@@ -162,6 +162,23 @@ static bool virq_is_global(unsigned virq)
     return virq != VIRQ_TIMER && virq != VIRQ_DEBUG && virq != VIRQ_XENOPROF && virq != VIRQ_XENPMU;
 }
 
+/* The lowest free port of d set to c (a VIRQ one only if that VIRQ has no port
+ * yet: -EEXIST); its number in *port. */
+static long open_port(struct domain *d, struct chan c, evtchn_port_t *port)
+{
+    struct evtchn_domain *ed = d->evtchn;
+    spin_lock(&ed->lock);
+    uint16_t *virq = c.state == ECS_VIRQ ? &ed->virq_port[c.vcpu][c.virq] : NULL;
+    int p = virq && *virq ? -EEXIST : get_free_port(d, ed);
+    if (p > 0) {
+        *chan_of(ed, p) = c;
+        if (virq) *virq = (uint16_t)p;
+        *port = (evtchn_port_t)p;
+    }
+    spin_unlock(&ed->lock);
+    return p < 0 ? p : 0;
+}
+
 /* ---- locking: one lock per domain; two domains in domid order ---- */
 
 static void lock_pair(struct domain *a, struct domain *b)
@@ -324,17 +341,9 @@ static long evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
     struct domain *d = lookup_any(a->dom);
     if (!d) return -ESRCH;
     if (!controls(c, d)) return -EPERM;
-    struct evtchn_domain *ed = d->evtchn;
-    if (!ed) return -EINVAL;
+    if (!d->evtchn) return -EINVAL;
     domid_t remote = a->remote_dom == DOMID_SELF ? c->id : a->remote_dom;
-    spin_lock(&ed->lock);
-    int port = get_free_port(d, ed);
-    if (port > 0) {
-        *chan_of(ed, port) = (struct chan){ .state = ECS_UNBOUND, .remote_dom = remote };
-        a->port = port;
-    }
-    spin_unlock(&ed->lock);
-    return port < 0 ? port : 0;
+    return open_port(d, (struct chan){ .state = ECS_UNBOUND, .remote_dom = remote }, &a->port);
 }
 
 /* Locks held: check remote port of rd is unbound and waiting for ld. */
@@ -376,16 +385,7 @@ static long evtchn_bind_virq(struct evtchn_bind_virq *a)
     if (a->virq >= NR_VIRQS) return -EINVAL;
     if (virq_is_global(a->virq) && a->vcpu != 0) return -EINVAL;
     if (!domain_vcpu(d, a->vcpu)) return -ENOENT;
-    struct evtchn_domain *ed = d->evtchn;
-    spin_lock(&ed->lock);
-    int port = ed->virq_port[a->vcpu][a->virq] ? -EEXIST : get_free_port(d, ed);
-    if (port > 0) {
-        *chan_of(ed, port) = (struct chan){ .state = ECS_VIRQ, .vcpu = a->vcpu, .virq = a->virq };
-        ed->virq_port[a->vcpu][a->virq] = port;
-        a->port = port;
-    }
-    spin_unlock(&ed->lock);
-    return port < 0 ? port : 0;
+    return open_port(d, (struct chan){ .state = ECS_VIRQ, .vcpu = a->vcpu, .virq = a->virq }, &a->port);
 }
 
 /* A pirq the domain mapped (PHYSDEVOP_map_pirq) for one of its own functions. */
@@ -411,15 +411,7 @@ static long evtchn_bind_ipi(struct evtchn_bind_ipi *a)
 {
     struct domain *d = current->domain;
     if (!domain_vcpu(d, a->vcpu)) return -ENOENT;
-    struct evtchn_domain *ed = d->evtchn;
-    spin_lock(&ed->lock);
-    int port = get_free_port(d, ed);
-    if (port > 0) {
-        *chan_of(ed, port) = (struct chan){ .state = ECS_IPI, .vcpu = a->vcpu };
-        a->port = port;
-    }
-    spin_unlock(&ed->lock);
-    return port < 0 ? port : 0;
+    return open_port(d, (struct chan){ .state = ECS_IPI, .vcpu = a->vcpu }, &a->port);
 }
 
 /* EVTCHNOP_send on d's port: interdomain → the peer's port, IPI → itself,
