@@ -91,15 +91,38 @@ int mgr_vbd_parse(const char *spec, struct mgr_vbd *v)
     return 0;
 }
 
+int mgr_dev_nodes(const struct mgr_node_spec *list, size_t n, const char *fdir, const char *bdir, uint32_t fe,
+                  uint32_t be, struct mgr_vbd_node *out, int max)
+{
+    int k = 0;
+    for (size_t i = 0; i < n && k < max; i++) {
+        if (list[i].val && !list[i].val[0]) continue;
+        struct mgr_vbd_node *o = &out[k++];
+        memset(o, 0, sizeof(*o));
+        o->dir = !list[i].name;
+        if (o->dir) {
+            snprintf(o->path, sizeof(o->path), "%s", list[i].dir);
+            o->owner = list[i].dir == fdir ? fe : be;
+            o->reader = list[i].dir == fdir ? be : fe;
+            o->keep = list[i].dir == bdir;
+        } else {
+            snprintf(o->path, sizeof(o->path), "%s/%s", list[i].dir, list[i].name);
+            if (list[i].val)
+                snprintf(o->val, sizeof(o->val), "%s", list[i].val);
+            else
+                snprintf(o->val, sizeof(o->val), "%u", list[i].dir == fdir ? be : fe);
+        }
+    }
+    return k;
+}
+
 int mgr_vbd_nodes(const struct mgr_vbd *v, uint32_t fe, uint32_t be, struct mgr_vbd_node *out, int max)
 {
-    char bdir[96], fdir[96], id[16], n[16];
+    char bdir[96], fdir[96], id[16];
     snprintf(bdir, sizeof(bdir), "/local/domain/%u/backend/vbd/%u/%u", be, fe, v->devid);
     snprintf(fdir, sizeof(fdir), "/local/domain/%u/device/vbd/%u", fe, v->devid);
     snprintf(id, sizeof(id), "%u", v->devid);
-    const struct {
-        const char *dir, *name, *val;
-    } list[] = {
+    const struct mgr_node_spec list[] = {
         { fdir, NULL, NULL },
         { fdir, "backend", bdir },
         { fdir, "backend-id", NULL },
@@ -119,27 +142,7 @@ int mgr_vbd_nodes(const struct mgr_vbd *v, uint32_t fe, uint32_t be, struct mgr_
         { bdir, "state", "1" },
         { bdir, "frontend-id", NULL },
     };
-    int k = 0;
-    for (size_t i = 0; i < sizeof(list) / sizeof(list[0]) && k < max; i++, k++) {
-        struct mgr_vbd_node *o = &out[k];
-        memset(o, 0, sizeof(*o));
-        if (list[i].name)
-            snprintf(o->path, sizeof(o->path), "%s/%s", list[i].dir, list[i].name);
-        else
-            snprintf(o->path, sizeof(o->path), "%s", list[i].dir);
-        o->dir = !list[i].name;
-        if (o->dir) {
-            o->owner = list[i].dir == fdir ? fe : be;
-            o->reader = list[i].dir == fdir ? be : fe;
-            o->keep = list[i].dir == bdir;
-        } else if (list[i].val) {
-            snprintf(o->val, sizeof(o->val), "%s", list[i].val);
-        } else {
-            snprintf(n, sizeof(n), "%u", list[i].dir == fdir ? be : fe);
-            snprintf(o->val, sizeof(o->val), "%s", n);
-        }
-    }
-    return k;
+    return mgr_dev_nodes(list, sizeof(list) / sizeof(list[0]), fdir, bdir, fe, be, out, max);
 }
 
 static struct mgr_dom *backend_of(struct mgr *m, const struct mgr_vbd *v)

@@ -32,6 +32,18 @@ struct mgr_vbd_node {
     int keep; /* a backend directory: the builder owns it, owner may write */
 };
 
+/* One node of a device's list: a NULL name is the directory itself (owned by
+ * fe for the frontend's, by be for the backend's, readable by the other end;
+ * the backend's kept by the builder); a NULL val is the other end's domid; ""
+ * an optional node not given (left out). */
+struct mgr_node_spec {
+    const char *dir, *name, *val;
+};
+/* The list for a frontend at fdir and a backend at bdir expanded into out (at
+ * most max); returns how many. */
+int mgr_dev_nodes(const struct mgr_node_spec *list, size_t n, const char *fdir, const char *bdir, uint32_t fe,
+                  uint32_t be, struct mgr_vbd_node *out, int max);
+
 /* Xen's device number of a vdev (xvdX[N], sdX[N], hdX[N]); -1 if none. */
 long mgr_vbd_devid(const char *vdev);
 /* A disk spec (already checked by the config parser) to its parts; -1 if it

@@ -102,9 +102,7 @@ int mgr_vif_nodes(const struct mgr_vif *v, uint32_t fe, uint32_t be, struct mgr_
     snprintf(bdir, sizeof(bdir), "/local/domain/%u/backend/vif/%u/%u", be, fe, v->devid);
     snprintf(fdir, sizeof(fdir), "/local/domain/%u/device/vif/%u", fe, v->devid);
     snprintf(id, sizeof(id), "%u", v->devid);
-    const struct {
-        const char *dir, *name, *val;
-    } list[] = {
+    const struct mgr_node_spec list[] = {
         { fdir, NULL, NULL },
         { fdir, "backend", bdir },
         { fdir, "backend-id", NULL },
@@ -127,26 +125,7 @@ int mgr_vif_nodes(const struct mgr_vif *v, uint32_t fe, uint32_t be, struct mgr_
         { bdir, "state", "1" },
         { bdir, "frontend-id", NULL },
     };
-    int k = 0;
-    for (size_t i = 0; i < sizeof(list) / sizeof(list[0]) && k < max; i++) {
-        if (list[i].val && !list[i].val[0]) continue; /* an optional node not given */
-        struct mgr_vbd_node *o = &out[k++];
-        memset(o, 0, sizeof(*o));
-        o->dir = !list[i].name;
-        if (o->dir) {
-            snprintf(o->path, sizeof(o->path), "%s", list[i].dir);
-            o->owner = list[i].dir == fdir ? fe : be;
-            o->reader = list[i].dir == fdir ? be : fe;
-            o->keep = list[i].dir == bdir;
-        } else {
-            snprintf(o->path, sizeof(o->path), "%s/%s", list[i].dir, list[i].name);
-            if (list[i].val)
-                snprintf(o->val, sizeof(o->val), "%s", list[i].val);
-            else
-                snprintf(o->val, sizeof(o->val), "%u", list[i].dir == fdir ? be : fe);
-        }
-    }
-    return k;
+    return mgr_dev_nodes(list, sizeof(list) / sizeof(list[0]), fdir, bdir, fe, be, out, max);
 }
 
 void mgr_xs_vifs(struct mgr *m, struct mgr_dom *d)
