@@ -197,7 +197,7 @@ int main(int argc, char **argv)
         { "pid-file", 1, NULL, 'F' },  { "verbose", 0, NULL, 'V' },
         { "help", 0, NULL, 'h' },      { NULL, 0, NULL, 0 },
     };
-    int o;
+    int o, rc;
     while ((o = getopt_long(argc, argv, "s:u:d:r:E:S:W:t:A:F:Vh", opts, NULL)) != -1) {
         switch (o) {
         case 's':
@@ -219,15 +219,7 @@ int main(int argc, char **argv)
             pid_file = optarg;
             break;
         default:
-            switch (xs_config_option(&cfg, o, optarg)) {
-            case 1:
-                break;
-            case 0:
-                usage();
-                return o == 'h' ? 0 : 2;
-            default:
-                return 2;
-            }
+            if ((rc = xs_config_option(&cfg, o, optarg, usage)) >= 0) return rc;
         }
     }
     if (!sock_path) sock_path = "/var/run/xenstored/socket";
@@ -237,7 +229,7 @@ int main(int argc, char **argv)
 
     struct xs_server *s = xs_server_new(&cfg);
     static const struct xs_domain_hooks hooks = { hook_introduce, hook_release, NULL };
-    int rc = xs_server_recover(s, &hooks);
+    rc = xs_server_recover(s, &hooks);
     if (rc) {
         fprintf(stderr, "xenstored: cannot recover state from %s: %s\n", cfg.state_dir, strerror(-rc));
         return 1;

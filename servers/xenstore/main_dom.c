@@ -108,7 +108,7 @@ int main(int argc, char **argv)
         { "help", 0, NULL, 'h' },         { NULL, 0, NULL, 0 },
     };
     bool have_port = false;
-    int o;
+    int o, rc;
     while ((o = getopt_long(argc, argv, "E:S:W:t:A:Vh", opts, NULL)) != -1) {
         switch (o) {
         case 'm':
@@ -133,15 +133,7 @@ int main(int argc, char **argv)
             cfg.allow_crash = true;
             break;
         default:
-            switch (xs_config_option(&cfg, o, optarg)) {
-            case 1:
-                break;
-            case 0:
-                usage();
-                return o == 'h' ? 0 : 2;
-            default:
-                return 2;
-            }
+            if ((rc = xs_config_option(&cfg, o, optarg, usage)) >= 0) return rc;
         }
     }
     /* Words that are not options are ignored: a module line made by the
@@ -170,7 +162,7 @@ int main(int argc, char **argv)
     cfg.journal_limit = xsdom_state_journal_cap(cfg.state_ctx) / 2;
     cfg.log = stdout;
     struct xs_server *s = xs_server_new(&cfg);
-    int rc = xs_server_recover(s, &xsdom_hooks);
+    rc = xs_server_recover(s, &xsdom_hooks);
     if (rc) {
         xsdom_log("cannot recover the state (%d)", rc);
         return 1;

@@ -26,8 +26,9 @@ void xs_config_default(struct xs_config *cfg)
 
 /* Both programs take the same quota options (Xen's xenstored letters); a
  * value that is not a whole number from 1 to 1,000,000 is refused rather than
- * read as 0, which would let no domain write anything. */
-int xs_config_option(struct xs_config *cfg, int opt, const char *arg)
+ * read as 0, which would let no domain write anything.  Any other letter is
+ * the program's usage: -h exits 0, anything else 2. */
+int xs_config_option(struct xs_config *cfg, int opt, const char *arg, void (*usage)(void))
 {
     unsigned *q = opt == 'E'   ? &cfg->quota_nodes
                   : opt == 'S' ? &cfg->quota_entry_size
@@ -37,17 +38,20 @@ int xs_config_option(struct xs_config *cfg, int opt, const char *arg)
                                : NULL;
     if (opt == 'V') {
         cfg->verbose = true;
-        return 1;
+        return -1;
     }
-    if (!q) return 0;
+    if (!q) {
+        usage();
+        return opt == 'h' ? 0 : 2;
+    }
     char *end;
     unsigned long v = strtoul(arg, &end, 10);
     if (!*arg || *end || *arg == '-' || v < 1 || v > 1000000) {
         fprintf(stderr, "xenstored: -%c wants a whole number from 1 to 1000000, not '%s'\n", opt, arg);
-        return -1;
+        return 2;
     }
     *q = (unsigned)v;
-    return 1;
+    return -1;
 }
 
 struct xs_server *xs_server_new(const struct xs_config *cfg)

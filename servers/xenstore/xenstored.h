@@ -54,8 +54,9 @@ struct xs_config {
 };
 
 void xs_config_default(struct xs_config *cfg);
-/* -E -S -W -t -A N and -V: 1 if taken, 0 if not a quota option, -1 if bad. */
-int xs_config_option(struct xs_config *cfg, int opt, const char *arg);
+/* -E -S -W -t -A N and -V: -1 if taken; else the exit status (0 for -h, 2 for
+ * a bad value or another letter, after the usage). */
+int xs_config_option(struct xs_config *cfg, int opt, const char *arg, void (*usage)(void));
 
 struct xs_stats {
     unsigned long requests, errors, events, events_dropped, commits, conflicts;
