@@ -42,17 +42,7 @@ wait_re '^\(d0\) \(d4\) .*TESSERA-INIT-OK' 300 || finish
 
 # the README's lwIP guest: its page from the host through 127.0.0.1:$hp
 wait_line "(d0) (d5) lwip: serving TCP echo on port 7 and HTTP on port 80" 120
-page=$(python3 - "$hp" <<'PY'
-import sys, time, urllib.request
-end = time.time() + 60
-while time.time() < end:
-    try:
-        print(urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=10).read().decode(), end="")
-        break
-    except Exception:
-        time.sleep(1)
-PY
-)
+page=$(host_get "$hp" /)
 check "the host fetches the lwIP guest's page (README)" "$page" "Hello from Tessera: lwIP guest lwip, domain 5, address 10.0.2.15"
 
 # 1. xl list / xl info

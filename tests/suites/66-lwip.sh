@@ -41,17 +41,7 @@ check "lwip-a's address" "$(slog | grep -aE "^\(d0\) \(d$a\) lwip: vif 0: addres
 check "lwip-b's address" "$(slog | grep -aE "^\(d0\) \(d$b\) lwip: vif 0: address")" "(d0) (d$b) lwip: vif 0: address 10.0.2.16"
 
 # the host: lwip-a's page, other paths and bad requests, through 127.0.0.1:$http_port
-page=$(python3 - "$http_port" <<'PY'
-import sys, time, urllib.request
-end = time.time() + 60
-while time.time() < end:
-    try:
-        print(urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=10).read().decode(), end="")
-        break
-    except Exception:
-        time.sleep(1)
-PY
-)
+page=$(host_get "$http_port" /)
 check "the host fetches lwip-a's page through 127.0.0.1:$http_port" "$page" \
   "Hello from Tessera: lwIP guest lwip-a, domain $a, address 10.0.2.15"
 raw() {  # raw REQUEST: the whole answer (status line, headers, body) with CRs shown as \r

@@ -7,6 +7,8 @@
 #   finish                    prints "N passed, M failed" and exits (1 on failures)
 #   host_unit BIN ASAN_BIN    builds and runs a host unit-test program (its closing
 #                             "N passed, M failed" counts) and its sanitizer build (one check)
+#   host_get PORT PATH [md5] [S]  GET http://127.0.0.1:PORT/PATH, retried for S s (default
+#                             60): prints the body (or its MD5), or "error: ..." at the end
 #   need FILE...              each file exists, else FAIL and finish ("run make")
 #   slog, mark, FROM          the log without CRs from line FROM+1 on; FROM=$(mark)
 #                             starts a phase (domain ids are reused)
@@ -60,6 +62,25 @@ host_unit() {
       fail "unit tests under ASan/UBSan"; echo "$out" | grep -v '^ok' | head -20
     fi
   done
+}
+
+host_get() {
+  python3 - "$@" <<'PY'
+import hashlib, sys, time, urllib.request
+port, path = sys.argv[1], sys.argv[2].lstrip("/")
+md5 = len(sys.argv) > 3 and sys.argv[3] == "md5"
+end = time.time() + float(sys.argv[4] if len(sys.argv) > 4 else 60)
+while True:
+    try:
+        d = urllib.request.urlopen("http://127.0.0.1:%s/%s" % (port, path), timeout=60).read()
+        print(hashlib.md5(d).hexdigest() if md5 else d.decode(), end="")
+        break
+    except Exception as e:
+        if time.time() > end:
+            print("error: %s" % e)
+            break
+        time.sleep(1)
+PY
 }
 
 need() {
