@@ -129,6 +129,8 @@ int vfr_port_add(struct vfr *v, const struct vfr_port_cfg *cfg, uint64_t now)
     p->cfg = *cfg;
     vfr_tb_init(&p->tb_in, &cfg->in, now);
     vfr_tb_init(&p->tb_out, &cfg->out, now);
+    vfr_tb_init(&p->tb_icmp, &(struct vfr_limit){ .pkts_per_s = VFR_ICMP_PPS, .burst_pkts = VFR_ICMP_BURST },
+                now);
     p->used = true;
     resolve(v, v->rules);
     return idx;

@@ -164,14 +164,16 @@ struct vfr_port_stats {
     uint64_t in_pkts, in_bytes, out_pkts, out_bytes;
     uint64_t drop_malformed, drop_spoof, drop_rate_in, drop_rule, drop_rate_out, drop_xmit;
     /* routing (frames to the router's MAC): TTL ran out, no route or
-     * next hop (yet), forwarded */
-    uint64_t drop_ttl, drop_noroute, routed;
+     * next hop (yet), forwarded; ICMP errors sent back for this port's
+     * frames (time exceeded, destination unreachable) */
+    uint64_t drop_ttl, drop_noroute, routed, icmp_sent;
 };
 
 struct vfr_port {
     bool used;
     struct vfr_port_cfg cfg;
     struct vfr_tb tb_in, tb_out;
+    struct vfr_tb tb_icmp; /* the router's ICMP errors about this port's frames */
     struct vfr_port_stats st;
 };
 
@@ -198,9 +200,18 @@ struct vfr_ops {
  * header checksum updated, the MACs rewritten, then the rules and the
  * output port's limit as for any frame (in = the port it came from, out =
  * the next hop's).  A next hop not yet in the ARP cache costs the frame
- * (drop_noroute) and sends an ARP request from the router. */
-#define VFR_MAX_GW   8
-#define VFR_ARP_SIZE 64
+ * (drop_noroute) and sends an ARP request from the router.  The router
+ * owes the sender an ICMP error (RFC 792/1812) for a frame whose TTL runs
+ * out (time exceeded) and for a destination no routed subnet holds
+ * (network unreachable), sent from its address in the sender's subnet
+ * back to the sender's MAC, quoting the IP header and 8 bytes; none about
+ * an ICMP error, a later fragment, or a source or destination that is not
+ * one host; at most VFR_ICMP_PPS a second per input port (burst
+ * VFR_ICMP_BURST), so a guest cannot make the router flood. */
+#define VFR_ICMP_PPS   10
+#define VFR_ICMP_BURST 10
+#define VFR_MAX_GW     8
+#define VFR_ARP_SIZE   64
 struct vfr_gw {
     bool used;
     uint8_t ip[4], len;
@@ -225,8 +236,11 @@ struct vfr {
 
 /* A router address "10.0.0.254/24": 0, -EINVAL (not ADDR/1-30, or the
  * subnet's own or broadcast address), -EEXIST (overlaps a routed subnet),
- * -ENOSPC. */
+ * -ENOSPC.  vfr_gw_insert does it on any table of VFR_MAX_GW. */
 int vfr_gw_add(struct vfr *v, const char *text);
+int vfr_gw_insert(struct vfr_gw *gw, const char *text);
+/* The table as "10.0.0.254/24 10.0.1.254/24" ("" when empty). */
+void vfr_gw_text(const struct vfr_gw *gw, char *buf, size_t len);
 /* 0 or -EINVAL/-ENOENT. */
 int vfr_gw_del(struct vfr *v, const char *addr);
 /* vfr_input's routing step: true when the frame was the router's (an ARP
@@ -258,14 +272,16 @@ struct vfr_ruleset *vfr_rules_replace(struct vfr *v, struct vfr_ruleset *set, ui
 int vfr_command(struct vfr *v, const char *line, char *out, size_t outlen, uint64_t now_ns);
 
 /* Persistence in xenstore under dir (e.g. /local/domain/<self>/vfr):
- * dir/set-<gen>/default and dir/set-<gen>/<i> hold a set, and dir/current
- * names the generation in use; a save writes the new generation first and
- * then switches current with one write, so a restart finds the old or the
- * new set, never a mix. */
+ * dir/set-<gen>/default and dir/set-<gen>/<i> hold a set, dir/set-<gen>/routes
+ * the router addresses (vfr_gw_text), and dir/current names the generation
+ * in use; a save writes the new generation first and then switches current
+ * with one write, so a restart finds the old or the new state, never a mix. */
 struct xsc;
-int vfr_store_save(struct xsc *xs, const char *dir, const struct vfr_ruleset *set);
-/* The saved set, or NULL with *rc = 0 when none was saved, or NULL with
- * *rc < 0 and err = "path: reason" when it cannot be read back. */
-struct vfr_ruleset *vfr_store_load(struct xsc *xs, const char *dir, int *rc, char *err, size_t errlen);
+int vfr_store_save(struct xsc *xs, const char *dir, const struct vfr_ruleset *set, const struct vfr_gw *gw);
+/* The saved set (and its router addresses in gw, all unused when none were
+ * saved), or NULL with *rc = 0 when none was saved, or NULL with *rc < 0
+ * and err = "path: reason" when it cannot be read back (gw then untouched). */
+struct vfr_ruleset *vfr_store_load(struct xsc *xs, const char *dir, int *rc, char *err, size_t errlen,
+                                   struct vfr_gw *gw);
 
 #endif

@@ -159,14 +159,15 @@ int vfr_command(struct vfr *v, const char *line, char *outbuf, size_t outlen, ui
                 const struct vfr_port_stats *s = &p->st;
                 say(&o,
                     "%s in %llu pkts %llu bytes out %llu pkts %llu bytes drops: malformed %llu spoof %llu "
-                    "rate-in %llu rule %llu rate-out %llu xmit %llu ttl %llu noroute %llu routed %llu\n",
+                    "rate-in %llu rule %llu rate-out %llu xmit %llu ttl %llu noroute %llu routed %llu icmp "
+                    "%llu\n",
                     p->cfg.name, (unsigned long long)s->in_pkts, (unsigned long long)s->in_bytes,
                     (unsigned long long)s->out_pkts, (unsigned long long)s->out_bytes,
                     (unsigned long long)s->drop_malformed, (unsigned long long)s->drop_spoof,
                     (unsigned long long)s->drop_rate_in, (unsigned long long)s->drop_rule,
                     (unsigned long long)s->drop_rate_out, (unsigned long long)s->drop_xmit,
                     (unsigned long long)s->drop_ttl, (unsigned long long)s->drop_noroute,
-                    (unsigned long long)s->routed);
+                    (unsigned long long)s->routed, (unsigned long long)s->icmp_sent);
             }
         }
         if (o.at && o.at < outlen && outbuf[o.at - 1] == '\n') outbuf[--o.at] = 0;
@@ -178,7 +179,7 @@ int vfr_command(struct vfr *v, const char *line, char *outbuf, size_t outlen, ui
         int rc = del ? vfr_gw_del(v, a + 4) : vfr_gw_add(v, a);
         if (!rc) {
             say(&o, "%s %s", del ? "route deleted" : "route added", del ? a + 4 : a);
-            return 0;
+            return 1; /* the owner saves it with the rule set */
         }
         say(&o, "error: %s",
             rc == -EEXIST   ? "the subnet overlaps a routed one"

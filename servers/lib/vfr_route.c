@@ -1,9 +1,11 @@
 /* The VFR's optional L3 routing (see vfr.h): the router's addresses (one
- * per routed IPv4 subnet), ARP answers for them, the ARP cache, and the
+ * per routed IPv4 subnet), ARP answers for them, the ARP cache, the
  * forwarding of IPv4 frames sent to the router's MAC into another subnet
- * (TTL decremented, header checksum updated, MACs rewritten). */
+ * (TTL decremented, header checksum updated, MACs rewritten), and the ICMP
+ * errors the router owes their senders. */
 #include "vfr.h"
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +16,21 @@ static bool in_net(const struct vfr_gw *g, const uint8_t *ip)
     return vfr_prefix_has(&net, 4, ip);
 }
 
-int vfr_gw_add(struct vfr *v, const char *text)
+int vfr_gw_add(struct vfr *v, const char *text) { return vfr_gw_insert(v->gw, text); }
+
+void vfr_gw_text(const struct vfr_gw *gw, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (int i = 0; i < VFR_MAX_GW; i++)
+        if (gw[i].used && at < len) {
+            int n = snprintf(buf + at, len - at, "%s%u.%u.%u.%u/%u", at ? " " : "", gw[i].ip[0], gw[i].ip[1],
+                             gw[i].ip[2], gw[i].ip[3], gw[i].len);
+            at += n > 0 ? (size_t)n : 0;
+        }
+}
+
+int vfr_gw_insert(struct vfr_gw *gw, const char *text)
 {
     char buf[32];
     const char *slash = strchr(text, '/');
@@ -35,14 +51,14 @@ int vfr_gw_add(struct vfr *v, const char *text)
     if (!host || host == (1u << (32 - len)) - 1) return -EINVAL;
     int free_at = -1;
     for (int i = 0; i < VFR_MAX_GW; i++) {
-        if (!v->gw[i].used) {
+        if (!gw[i].used) {
             if (free_at < 0) free_at = i;
             continue;
         }
-        if (in_net(&v->gw[i], g.ip) || in_net(&g, v->gw[i].ip)) return -EEXIST; /* overlapping subnets */
+        if (in_net(&gw[i], g.ip) || in_net(&g, gw[i].ip)) return -EEXIST; /* overlapping subnets */
     }
     if (free_at < 0) return -ENOSPC;
-    v->gw[free_at] = g;
+    gw[free_at] = g;
     return 0;
 }
 
@@ -127,6 +143,71 @@ static void own_xmit(struct vfr *v, int port, const uint8_t *f, size_t len)
     o->st.out_bytes += len;
 }
 
+static uint16_t csum(const uint8_t *d, size_t n)
+{
+    uint32_t s = 0;
+    for (size_t i = 0; i + 1 < n; i += 2)
+        s += (uint32_t)(d[i] << 8 | d[i + 1]);
+    if (n & 1) s += (uint32_t)d[n - 1] << 8;
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)~s;
+}
+
+/* One host's address: not 0.0.0.0/8, loopback, multicast, class E or the
+ * limited broadcast, nor a routed subnet's broadcast address. */
+static bool one_host(const struct vfr *v, const uint8_t *a)
+{
+    if (!a[0] || a[0] == 127 || a[0] >= 224) return false;
+    const struct vfr_gw *g = gw_for(v, a);
+    if (!g) return true;
+    uint32_t ip = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+    uint32_t hostmask = (1u << (32 - g->len)) - 1;
+    return (ip & hostmask) != hostmask;
+}
+
+/* The ICMP error (type, code) about p back to its sender on port, when
+ * one is owed (RFC 1812 4.3.2.7) and the port's bucket allows. */
+static void icmp_error(struct vfr *v, int port, const struct vfr_pkt *p, uint8_t type, uint8_t code,
+                       uint64_t now)
+{
+    const uint8_t *h = p->f + 14;
+    if ((h[6] & 0x1f) || h[7]) return; /* a later fragment */
+    if (!one_host(v, p->sip) || !one_host(v, p->dip)) return;
+    if (p->proto == 1 && p->l4off &&
+        (p->icmp_type == 3 || p->icmp_type == 4 || p->icmp_type == 5 || p->icmp_type == 11 ||
+         p->icmp_type == 12))
+        return; /* never an error about an error */
+    /* from the router's address in the sender's subnet (else its first) */
+    const struct vfr_gw *g = gw_for(v, p->sip);
+    for (int i = 0; !g && i < VFR_MAX_GW; i++)
+        if (v->gw[i].used) g = &v->gw[i];
+    struct vfr_port *in = &v->port[port];
+    if (!g || !vfr_tb_take(&in->tb_icmp, now, 0)) return;
+    size_t ihl = (size_t)(h[0] & 15) * 4, quote = ihl + 8;
+    if (quote > p->l3end - 14) quote = p->l3end - 14;
+    uint8_t r[14 + 20 + 8 + 60 + 8];
+    size_t total = 20 + 8 + quote, len = 14 + total;
+    memset(r, 0, sizeof(r));
+    memcpy(r, p->src, 6);
+    memcpy(r + 6, v->router_mac, 6);
+    r[12] = 0x08;
+    uint8_t *ip = r + 14, *ic = ip + 20;
+    ip[0] = 0x45;
+    ip[2] = (uint8_t)(total >> 8), ip[3] = (uint8_t)total;
+    ip[8] = 64, ip[9] = 1;
+    memcpy(ip + 12, g->ip, 4);
+    memcpy(ip + 16, p->sip, 4);
+    uint16_t c = csum(ip, 20);
+    ip[10] = (uint8_t)(c >> 8), ip[11] = (uint8_t)c;
+    ic[0] = type, ic[1] = code;
+    memcpy(ic + 8, h, quote);
+    c = csum(ic, 8 + quote);
+    ic[2] = (uint8_t)(c >> 8), ic[3] = (uint8_t)c;
+    in->st.icmp_sent++;
+    own_xmit(v, port, r, len < 60 ? 60 : len);
+}
+
 bool vfr_route(struct vfr *v, int port, const struct vfr_pkt *p, const void *meta, uint64_t now)
 {
     if (!any_gw(v)) return false;
@@ -149,9 +230,19 @@ bool vfr_route(struct vfr *v, int port, const struct vfr_pkt *p, const void *met
     const struct vfr_gw *g = gw_for(v, p->dip);
     struct vfr_arp *e = g && memcmp(g->ip, p->dip, 4) ? arp_find(v, p->dip, now) : NULL;
     const uint8_t *h = p->f + 14;
+    if (g && memcmp(g->ip, p->dip, 4) && h[8] <= 1) { /* would be forwarded, but its TTL runs out */
+        ip->st.drop_ttl++;
+        icmp_error(v, port, p, 11, 0, now);
+        return true;
+    }
+    if (!g) { /* no routed subnet holds the destination */
+        ip->st.drop_noroute++;
+        icmp_error(v, port, p, 3, 0, now);
+        return true;
+    }
     if (!e) {
         ip->st.drop_noroute++;
-        if (g && memcmp(g->ip, p->dip, 4)) { /* ask, so the next frame finds it */
+        if (memcmp(g->ip, p->dip, 4)) { /* ask, so the next frame finds it */
             static const uint8_t bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, zero[6];
             uint8_t r[60];
             put_arp(r, 1, bc, v->router_mac, g->ip, zero, p->dip);
@@ -160,9 +251,8 @@ bool vfr_route(struct vfr *v, int port, const struct vfr_pkt *p, const void *met
         }
         return true;
     }
-    if (h[8] <= 1 || e->port == port) { /* TTL runs out, or back where it came from */
-        ip->st.drop_ttl += h[8] <= 1;
-        ip->st.drop_noroute += h[8] > 1;
+    if (e->port == port) { /* back where it came from */
+        ip->st.drop_noroute++;
         return true;
     }
     uint8_t *f = v->rbuf;

@@ -21,7 +21,7 @@ static int gen_of(struct xsc *xs, const char *dir, unsigned long *gen)
     return rc;
 }
 
-int vfr_store_save(struct xsc *xs, const char *dir, const struct vfr_ruleset *set)
+int vfr_store_save(struct xsc *xs, const char *dir, const struct vfr_ruleset *set, const struct vfr_gw *gw)
 {
     if (strlen(dir) > PATHLEN - 32) return -ENAMETOOLONG;
     unsigned long old = 0;
@@ -42,6 +42,10 @@ int vfr_store_save(struct xsc *xs, const char *dir, const struct vfr_ruleset *se
         snprintf(p, sizeof(p), "%s/set-%lu/%u", dir, gen, i);
         if ((rc = xsc_write(xs, p, text))) return rc;
     }
+    char routes[VFR_MAX_GW * 20];
+    vfr_gw_text(gw, routes, sizeof(routes));
+    snprintf(p, sizeof(p), "%s/set-%lu/routes", dir, gen);
+    if ((rc = xsc_write(xs, p, routes))) return rc;
     snprintf(p, sizeof(p), "%s/current", dir);
     snprintf(v, sizeof(v), "%lu", gen);
     if ((rc = xsc_write(xs, p, v))) return rc;
@@ -52,8 +56,10 @@ int vfr_store_save(struct xsc *xs, const char *dir, const struct vfr_ruleset *se
     return 0;
 }
 
-struct vfr_ruleset *vfr_store_load(struct xsc *xs, const char *dir, int *rcp, char *err, size_t errlen)
+struct vfr_ruleset *vfr_store_load(struct xsc *xs, const char *dir, int *rcp, char *err, size_t errlen,
+                                   struct vfr_gw *gwp)
 {
+    struct vfr_gw gw[VFR_MAX_GW] = { 0 };
     char p[PATHLEN], *v = NULL, why[128];
     unsigned long gen;
     struct vfr_rule *rules = NULL;
@@ -107,11 +113,32 @@ struct vfr_ruleset *vfr_store_load(struct xsc *xs, const char *dir, int *rcp, ch
         }
         free(v), v = NULL;
     }
+    /* the router addresses (none in a set saved before they were kept) */
+    snprintf(p, sizeof(p), "%s/set-%lu/routes", dir, gen);
+    rc = xsc_read(xs, p, &v);
+    if (rc && rc != -ENOENT) {
+        snprintf(err, errlen, "%s: %s", p, strerror(-rc));
+        goto bad;
+    }
+    for (char *save = NULL, *a = v ? strtok_r(v, " ", &save) : NULL; a; a = strtok_r(NULL, " ", &save)) {
+        if ((rc = vfr_gw_insert(gw, a))) {
+            snprintf(err, errlen, "%s: '%s' %s", p, a,
+                     rc == -EEXIST   ? "overlaps another routed subnet"
+                     : rc == -ENOSPC ? "is one router address too many"
+                                     : "is not a router address ADDR/LEN");
+            rc = -EINVAL; /* a damaged copy, whatever the table said */
+            goto bad;
+        }
+    }
+    free(v), v = NULL;
+    rc = 0;
     set = vfr_ruleset_new(dflt, rules, (unsigned)n);
     free(rules);
     if (!set) {
         snprintf(err, errlen, "out of memory");
         *rcp = -ENOMEM;
+    } else {
+        memcpy(gwp, gw, sizeof(gw));
     }
     return set;
 bad:

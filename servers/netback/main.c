@@ -72,7 +72,7 @@ static void command(char *line)
     int rc = vfr_command(&vfr, line, out, sizeof(out), now(NULL));
     printf("%s\n", out);
     if (rc == 1 && xs) {
-        int s = vfr_store_save(xs, vfr_dir, vfr.rules);
+        int s = vfr_store_save(xs, vfr_dir, vfr.rules, vfr.gw);
         if (s) printf("error: the rule set is in use but could not be saved (%s)\n", strerror(-s));
     }
 }
@@ -141,7 +141,7 @@ int main(int argc, char **argv)
                nic.vn.pci.nvec == 1 ? "" : "s");
     }
     char err[256];
-    struct vfr_ruleset *saved = vfr_store_load(xs, vfr_dir, &rc, err, sizeof(err));
+    struct vfr_ruleset *saved = vfr_store_load(xs, vfr_dir, &rc, err, sizeof(err), vfr.gw);
     if (!saved && rc) {
         fprintf(stderr, "netback: saved rules unusable: %s; dropping everything until rules are installed\n",
                 err);
@@ -151,6 +151,9 @@ int main(int argc, char **argv)
         free(vfr_rules_replace(&vfr, saved, now(NULL)));
         printf("netback: %u rule%s, default %s%s%s\n", saved->n, saved->n == 1 ? "" : "s",
                saved->dflt == VFR_ACCEPT ? "accept" : "drop", rc ? "" : " from ", rc ? "" : vfr_dir);
+        char routes[VFR_MAX_GW * 20];
+        vfr_gw_text(vfr.gw, routes, sizeof(routes));
+        if (routes[0]) printf("netback: router addresses restored: %s\n", routes);
     }
     static char line[1024];
     if (cmdfile && saved && !rc) {

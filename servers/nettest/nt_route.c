@@ -6,7 +6,10 @@
  * address through it (the first frame finds no next hop: netback asks for
  * it on vif 1 and nettest answers as a guest would), then again: vif 1
  * gets it with the TTL one lower, the router's MAC as the source and a
- * correct header checksum; a frame with TTL 1 never arrives.
+ * correct header checksum; a frame with TTL 1 never arrives, vif 0 gets
+ * an ICMP time exceeded for it instead, and a datagram to 192.168.9.9 (no
+ * routed subnet) brings an ICMP network unreachable, each from 10.0.4.254
+ * quoting the datagram's header.
  */
 #include "nettest.h"
 #include <stdio.h>
@@ -56,6 +59,23 @@ static size_t arp(uint8_t *f, uint16_t op, const uint8_t *dst, const uint8_t *sh
     memcpy(f + 32, tha, 6);
     memcpy(f + 38, tpa, 4);
     return 60;
+}
+
+/* e is an ICMP error (type, code 0) from the router (rmac, gw) to the
+ * guest (mac, ip) quoting orig's IP header and 8 bytes. */
+static void icmp_error_is(const uint8_t *e, size_t len, const uint8_t *mac, const uint8_t *rmac,
+                          const uint8_t *gw, const uint8_t *ip, uint8_t type, const uint8_t *orig,
+                          const char *what)
+{
+    char t[96];
+    const uint8_t *h = e + 14, *ic = h + 20;
+    snprintf(t, sizeof(t), "... an ICMP %s (%u/0) from the router's MAC and address", what, type);
+    check(t,
+          len >= 14 + 56 && !memcmp(e, mac, 6) && !memcmp(e + 6, rmac, 6) && e[12] == 8 && e[13] == 0 &&
+              h[9] == 1 && !memcmp(h + 12, gw, 4) && !memcmp(h + 16, ip, 4) && ic[0] == type && ic[1] == 0,
+          1);
+    check("... its header and ICMP checksums right", nf_csum16(h, 20) == 0 && nf_csum16(ic, 36) == 0, 1);
+    check("... quoting the datagram's header and 8 bytes", !memcmp(ic + 8, orig, 28), 1);
 }
 
 void nt_route(void)
@@ -112,6 +132,16 @@ void nt_route(void)
     uint16_t c = nf_csum16(f + 14, 20);
     f[24] = (uint8_t)(c >> 8), f[25] = (uint8_t)c;
     nf_send(a, f, len);
+    unsigned s0b = got_n[0];
     check("TTL 1: not forwarded", await(1, s1, 1000), 0);
+    check("... vif 0 gets an ICMP error for it", await(0, s0b, 2000), 1);
+    icmp_error_is(got[0], got_len[0], a->mac, rmac, gw0, nt_ip[0], 11, f + 14, "time exceeded");
+    /* no route: network unreachable */
+    static const uint8_t far[4] = { 192, 168, 9, 9 };
+    len = nf_udp_frame(f, 200, rmac, a->mac, nt_ip[0], far, 7000, 4, 4);
+    s0b = got_n[0];
+    nf_send(a, f, len);
+    check("192.168.9.9 (no route): vif 0 gets an ICMP error", await(0, s0b, 2000), 1);
+    icmp_error_is(got[0], got_len[0], a->mac, rmac, gw0, nt_ip[0], 3, f + 14, "network unreachable");
     printf("nettest: route done: %u passed, %u failed\n", npass, nfail);
 }

@@ -498,6 +498,17 @@ static void test_rates(void)
           "vif2.0 receiving 1000 frames in 1 s at 100 p/s: %u", ok);
 }
 
+static uint16_t sum16(const uint8_t *d, size_t n)
+{
+    uint32_t s = 0;
+    for (size_t i = 0; i + 1 < n; i += 2)
+        s += (uint32_t)(d[i] << 8 | d[i + 1]);
+    if (n & 1) s += (uint32_t)d[n - 1] << 8;
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)s;
+}
+
 static uint16_t ip_sum(const uint8_t *h)
 {
     uint32_t s = 0;
@@ -506,6 +517,21 @@ static uint16_t ip_sum(const uint8_t *h)
     while (s >> 16)
         s = (s & 0xffff) + (s >> 16);
     return (uint16_t)s;
+}
+
+/* An ICMP error frame: to dmac from smac, IPv4 from sip to dip (TTL 64,
+ * header checksum right), type/code, ICMP checksum right, quoting the IP
+ * header (20 bytes) and 8 bytes of orig_ip. */
+static bool icmp_err_ok(const uint8_t *e, size_t len, const uint8_t *dmac, const uint8_t *smac,
+                        const uint8_t *sip, const uint8_t *dip, uint8_t type, uint8_t code,
+                        const uint8_t *orig_ip)
+{
+    const uint8_t *h = e + 14, *ic = h + 20;
+    size_t tot = (size_t)(h[2] << 8 | h[3]);
+    return len == 14 + 20 + 8 + 28 && tot == 20 + 8 + 28 && !memcmp(e, dmac, 6) && !memcmp(e + 6, smac, 6) &&
+           e[12] == 0x08 && e[13] == 0 && h[0] == 0x45 && h[8] == 64 && h[9] == 1 &&
+           !memcmp(h + 12, sip, 4) && !memcmp(h + 16, dip, 4) && ip_sum(h) == 0xffff && ic[0] == type &&
+           ic[1] == code && sum16(ic, tot - 20) == 0xffff && !memcmp(ic + 8, orig_ip, 28);
 }
 
 static void test_route(void)
@@ -517,7 +543,7 @@ static void test_route(void)
     struct vfr_port_cfg c;
     port_cfg(&c, "vif3.0", MC, "10.0.1.3", NULL);
     int pc = vfr_port_add(&V, &c, 0);
-    char out[512];
+    static char out[4096];
     CHECK(!memcmp(V.router_mac, RM, 6), "the router's MAC is fe:ff:ff:ff:ff:ff");
     size_t n = fr_ip4(f, RM, MA, IA, IC, 17, 1, 2, 0);
     CHECK(send(pa, n, 0) == (1u << pb | 1u << pn | 1u << pc) && V.port[pa].st.routed == 0,
@@ -527,8 +553,8 @@ static void test_route(void)
               vfr_gw_add(&V, "10.0.0.254/0") == -EINVAL && vfr_gw_add(&V, "fd00::1/64") == -EINVAL &&
               vfr_gw_add(&V, "10.0.0.x/24") == -EINVAL && vfr_gw_add(&V, "10.0.0.254/24x") == -EINVAL,
           "router addresses refused: the subnet's own, its broadcast, no length, /31, /0, IPv6, junk");
-    CHECK(cmd("route 10.0.0.254/24", out) == 0 && !strcmp(out, "route added 10.0.0.254/24") &&
-              cmd("route 10.0.1.254/24", NULL) == 0,
+    CHECK(cmd("route 10.0.0.254/24", out) == 1 && !strcmp(out, "route added 10.0.0.254/24") &&
+              cmd("route 10.0.1.254/24", NULL) == 1,
           "route 10.0.0.254/24, route 10.0.1.254/24");
     CHECK(cmd("route 10.0.1.1/16", out) == -EINVAL && !strcmp(out, "error: the subnet overlaps a routed one"),
           "an overlapping subnet refused");
@@ -575,24 +601,67 @@ static void test_route(void)
               !memcmp(last + 26, orig + 26, n - 26),
           "MACs rewritten, TTL 64 -> 63, the header checksum still right, the rest untouched");
     f[22] = 1;
-    CHECK(send(pa, n, 0) == 0 && V.port[pa].st.drop_ttl == 1, "TTL 1: dropped and counted");
+    memcpy(orig, f, n);
+    CHECK(send(pa, n, 0) == 1u << pa && nsent == 1 && V.port[pa].st.drop_ttl == 1 &&
+              V.port[pa].st.icmp_sent == 1,
+          "TTL 1: not forwarded, counted, an ICMP error back to vif1.0 only");
+    CHECK(icmp_err_ok(last, sent[0].len, MA, RM, GA, IA, 11, 0, orig + 14),
+          "... time exceeded (11/0) to 00:16:3e:00:00:01 from fe:ff:ff:ff:ff:ff, 10.0.0.254 -> 10.0.0.1, TTL "
+          "64, both checksums right, quoting the header and 8 bytes");
     f[22] = 0;
-    CHECK(send(pa, n, 0) == 0 && V.port[pa].st.drop_ttl == 2, "TTL 0: dropped and counted");
+    CHECK(send(pa, n, 0) == 1u << pa && V.port[pa].st.drop_ttl == 2 && V.port[pa].st.icmp_sent == 2 &&
+              last[34] == 11,
+          "TTL 0: time exceeded too");
     f[22] = 64;
     memcpy(f + 30, FAR, 4);
-    CHECK(send(pa, n, 0) == 0 && V.port[pa].st.drop_noroute == 2,
-          "no routed subnet holds 192.168.0.1: dropped");
+    memcpy(orig, f, n);
+    CHECK(send(pa, n, 0) == 1u << pa && nsent == 1 && V.port[pa].st.drop_noroute == 2 &&
+              V.port[pa].st.icmp_sent == 3 && icmp_err_ok(last, sent[0].len, MA, RM, GA, IA, 3, 0, orig + 14),
+          "no routed subnet holds 192.168.0.1: dropped, network unreachable (3/0) back to vif1.0");
+    /* errors the router does not owe */
+    n = fr_ip4(f, RM, MA, IA, FAR, 1, 3 << 8, 0, 0);
+    CHECK(send(pa, n, 0) == 0 && V.port[pa].st.drop_noroute == 3 && V.port[pa].st.icmp_sent == 3,
+          "none about an ICMP error (destination unreachable to 192.168.0.1)");
+    n = fr_ip4(f, RM, MA, IA, FAR, 1, 8 << 8, 0, 0);
+    CHECK(send(pa, n, 0) == 1u << pa && V.port[pa].st.icmp_sent == 4, "... but one about an echo request");
+    n = fr_ip4(f, RM, MA, IA, FAR, 17, 1, 2, 0);
+    f[20] = 0x00, f[21] = 0x10; /* fragment offset 16 */
+    CHECK(send(pa, n, 0) == 0 && V.port[pa].st.drop_noroute == 5 && V.port[pa].st.icmp_sent == 4,
+          "none about a later fragment");
+    f[20] = 0x20, f[21] = 0; /* the first fragment (more fragments) */
+    CHECK(send(pa, n, 0) == 1u << pa && V.port[pa].st.icmp_sent == 5, "... but one about a first fragment");
+    static const uint8_t BCAST[4] = { 10, 0, 1, 255 }, MCAST[4] = { 224, 0, 0, 9 };
+    n = fr_ip4(f, RM, MA, IA, BCAST, 17, 1, 2, 0);
+    f[22] = 1;
+    CHECK(send(pa, n, 0) == 0 && V.port[pa].st.drop_ttl == 3 && V.port[pa].st.icmp_sent == 5,
+          "none about a datagram to a subnet's broadcast address");
+    n = fr_ip4(f, RM, MA, IA, MCAST, 17, 1, 2, 0);
+    CHECK(send(pa, n, 0) == 0 && V.port[pa].st.drop_noroute == 7 && V.port[pa].st.icmp_sent == 5,
+          "none about a datagram to a multicast address");
+    /* at most VFR_ICMP_BURST at once, then VFR_ICMP_PPS a second, per port */
+    n = fr_ip4(f, RM, MA, IA, FAR, 17, 1, 2, 0);
+    unsigned got = 0;
+    for (int i = 0; i < 30; i++)
+        got += send(pa, n, 10 * SEC) != 0;
+    CHECK(got == VFR_ICMP_BURST && V.port[pa].st.icmp_sent == 5 + VFR_ICMP_BURST,
+          "30 unroutable frames at once: %u errors (the burst)", got);
+    got = 0;
+    for (int i = 0; i < 200; i++)
+        got += send(pa, n, 10 * SEC + (uint64_t)(i + 1) * 10 * MS) != 0;
+    CHECK(got == 2 * VFR_ICMP_PPS, "one every 10 ms for 2 s: %u errors (%d a second)", got, VFR_ICMP_PPS);
+    CHECK(cmd("counters", out) == 0 && strstr(out, " ttl 3 noroute 237 routed 1 icmp 35\n"),
+          "counters show the ICMP errors sent");
     n = fr_ip4(f, RM, MA, IA, IC, 17, 1, 2, 100);
     CHECK(cmd("add in=vif1.0 out=vif3.0 drop", NULL) == 1 && send(pa, n, 0) == 0 &&
               V.port[pc].st.drop_rule == 1 && V.rules->r[0].pkts == 1,
           "the rules judge a routed frame (in = where it came from, out = the next hop's port)");
-    CHECK(cmd("del 0", NULL) == 1 && cmd("route del 10.0.1.254", out) == 0 &&
-              !strcmp(out, "route deleted 10.0.1.254") && send(pa, n, 0) == 0 &&
-              V.port[pa].st.drop_noroute == 3,
-          "route del: 10.0.1.0/24 is no longer routed");
+    CHECK(cmd("del 0", NULL) == 1 && cmd("route del 10.0.1.254", out) == 1 &&
+              !strcmp(out, "route deleted 10.0.1.254") && send(pa, n, 20 * SEC) == 1u << pa &&
+              V.port[pa].st.drop_noroute == 238 && last[34] == 3,
+          "route del: 10.0.1.0/24 is no longer routed (network unreachable)");
     vfr_port_del(&V, pc);
-    CHECK(cmd("route 10.0.1.254/24", NULL) == 0 && send(pa, n, 0) == (1u << pb | 1u << pn) &&
-              V.port[pa].st.drop_noroute == 4,
+    CHECK(cmd("route 10.0.1.254/24", NULL) == 1 && send(pa, n, 0) == (1u << pb | 1u << pn) &&
+              V.port[pa].st.drop_noroute == 239,
           "a next hop whose port went is unknown again (asked for on the ports left)");
 }
 
