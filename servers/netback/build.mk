@@ -6,7 +6,7 @@ VFR_SRCS := servers/lib/vfr.c servers/lib/vfr_pkt.c servers/lib/vfr_rule.c serve
 	servers/lib/vfr_store.c servers/lib/vfr_route.c
 NB_VDIR := servers/lib/virtio
 NB_VIRTIO_SRCS := $(NB_VDIR)/virtq.c $(NB_VDIR)/virtio_pci.c $(NB_VDIR)/virtio_net.c
-NB_CORE := netif_be nb_offload nb_xb nb_nic
+NB_CORE := netif_be nb_offload nb_xb nb_nic nb_keep
 NB_CORE_SRC := $(NB_CORE:%=$(NB_DIR)/%.c) $(VFR_SRCS) $(NB_VIRTIO_SRCS) servers/lib/xenbus_be.c servers/lib/xsclient.c servers/lib/xsclient_fd.c servers/lib/xsclient_ring.c servers/lib/xsring.c
 NB_HDRS := $(UNIT_HARNESS)/check.h $(wildcard $(NB_DIR)/*.h $(NB_DIR)/tests/*.h servers/lib/*.h $(NB_VDIR)/*.h $(NB_VDIR)/tests/*.h)
 NB_CFLAGS := $(HOST_CFLAGS) -I$(NB_DIR) -Iservers/lib -I$(NB_VDIR) -I$(NB_DIR)/tests -I$(NB_VDIR)/tests -I$(UNIT_HARNESS)

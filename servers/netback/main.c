@@ -15,6 +15,7 @@
  * a Linux process too.
  */
 #include "crash_cmd.h"
+#include "nb_keep.h"
 #include "nb_nic.h"
 #include "nb_xb.h"
 #include "vdev_file.h"
@@ -24,8 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include <xen/sys/gntalloc.h>
 
 static uint64_t now(void *ctx)
 {
@@ -56,6 +60,31 @@ static void log_spoofing(void)
 }
 static struct xsc *xs;
 static char vfr_dir[128];
+static struct nb_keep keep;
+static bool keeping;
+
+/* The counters' region (nb_keep.h): pages granted to ourselves with
+ * gntalloc, which the service runtime hands back, contents intact, to the
+ * same ALLOC_GREF of a restarted program.  NULL when there are none. */
+static void *keep_region(uint16_t self)
+{
+    enum { PAGES = 16 };
+    if (nb_keep_size() > PAGES * 4096) return NULL;
+    int fd = open("/dev/xen/gntalloc", O_RDWR);
+    if (fd < 0) return NULL;
+    union {
+        struct ioctl_gntalloc_alloc_gref a;
+        char space[sizeof(struct ioctl_gntalloc_alloc_gref) + PAGES * sizeof(uint32_t)];
+    } u;
+    memset(&u, 0, sizeof(u));
+    u.a.domid = self;
+    u.a.flags = GNTALLOC_FLAG_WRITABLE;
+    u.a.count = PAGES;
+    void *va = MAP_FAILED;
+    if (ioctl(fd, IOCTL_GNTALLOC_ALLOC_GREF, &u.a) == 0)
+        va = mmap(NULL, PAGES * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)u.a.index);
+    return va == MAP_FAILED ? NULL : va; /* the file stays open: closing it would end the grants */
+}
 
 static void command(char *line)
 {
@@ -71,6 +100,7 @@ static void command(char *line)
     }
     int rc = vfr_command(&vfr, line, out, sizeof(out), now(NULL));
     printf("%s\n", out);
+    if (rc == 1) nb_keep_rules_changed(&keep);
     if (rc == 1 && xs) {
         int s = vfr_store_save(xs, vfr_dir, vfr.rules, vfr.gw);
         if (s) printf("error: the rule set is in use but could not be saved (%s)\n", strerror(-s));
@@ -155,6 +185,14 @@ int main(int argc, char **argv)
         vfr_gw_text(vfr.gw, routes, sizeof(routes));
         if (routes[0]) printf("netback: router addresses restored: %s\n", routes);
     }
+    void *region = keep_region(self);
+    int kr = region ? nb_keep_attach(&keep, region, now(NULL)) : -ENODEV;
+    keeping = kr >= 0;
+    if (kr == 1) {
+        unsigned nr = nb_keep_rules(&keep, &vfr);
+        printf("netback: counters kept from the previous instance (%u rule%s)\n", nr, nr == 1 ? "" : "s");
+    } else if (kr < 0)
+        printf("netback: counters will not survive a restart (no kept pages: %s)\n", strerror(-kr));
     static char line[1024];
     if (cmdfile && saved && !rc) {
         /* the control plane's rules survive restarts: the start-of-day
@@ -194,6 +232,7 @@ int main(int argc, char **argv)
             if (sbdf && nb_nic_poll(&nic)) any = true;
             if (!any) break;
         }
+        if (keeping) nb_keep_sync(&keep, &nb, now(NULL));
         log_spoofing();
         struct pollfd pfd[4] = { { xsfd, POLLIN, 0 },
                                  { xd_evtchn_fd(), POLLIN, 0 },

@@ -10,6 +10,12 @@
 # deleted) add up to the frames sent, the accept rules' counts equal the
 # frames nettest received, and the drop rules' counts equal netback's rule
 # drops on vif 1.
+# Then netback dies twice with the flood's vifs connected: its program
+# crashes (the runtime restarts it) and every counter is back exactly —
+# the rules', the ports' and the vifs' (kept in pages the runtime keeps) —
+# with the rules and the per-vif settings (rates, addresses, anti-spoofing
+# off on vif 1); `xl restart netback` (a new domain: counters start at 0)
+# keeps the rules and the per-vif settings.
 set -u
 . "$(dirname "$0")/lib.sh"
 suite_init 63l 63-netback-rules-live.serial
@@ -66,5 +72,41 @@ say(m is not None and int(m.group(1)) == drop[7001] + drop[7002],
     "netback's rule drops on vif%s.1 (%s) = the drop rules' counts (%d)" % (dom, m.group(1) if m else "?", drop[7001] + drop[7002]))
 PY
 nb_checks "$t/checks.txt"
+
+# netback's state as its console shows it: RULES, COUNTERS, VIFS, PORTS
+state() { local c; for c in rules counters vifs ports; do con netback "!$c" 2>&1 | sed -n 's/^1: //p' | tr -d '\r'; done; }
+before=$(state)
+grep -q "^vif$id\.1 in " <<<"$before" && grep -q "^1 vif$id\.1 vif 00:16:3e:00:02:02 (no anti-spoofing) ipv4 2 ipv6 0 in 0 B/s 0 p/s out 90000000 B/s 900000 p/s$" <<<"$before" &&
+  grep -q "^0 vif$id\.0 vif 00:16:3e:00:02:01 ipv4 1 ipv6 0 in 100000000 B/s 1000000 p/s out 0 B/s 0 p/s$" <<<"$before" &&
+  ok "before the restarts: both vifs with their settings from flood.cfg" || fail "vif settings before the restarts: $before"
+m=$(mark)
+c1=$(con netback '!crash' 2>&1)
+grep -qE '^1: netback: crashing \(SIGKILL\) at [0-9]+ us' <<<"$c1" && ok "restart 1: netback's program crashed" ||
+  fail "restart 1: netback did not crash: $(head -c 200 <<<"$c1")"
+# (after `con`, the program's lines come on its console rather than in the log)
+end=$(( $(date +%s) + 90 )); log1=$c1
+while :; do
+  sleep 3; c2=$(con netback '!vifs' 2>&1); log1+=$'\n'$c2
+  [ "$(sed -n 's/^1: //p' <<<"$c2" | grep -c "^vif$id\.[01] tx ")" = 2 ] || [ "$(date +%s)" -ge $end ] && break
+done
+all=$( (sed -n 's/^1: //p' <<<"$log1"; slog | tail -n +$((m + 1)) | sed -nE "s/^\(d0\) \(d$NB\) //p") | tr -d '\r')
+grep -qx "netback: counters kept from the previous instance (2 rules)" <<<"$all" &&
+  ok "restart 1: the new instance found the old one's counters (2 rules)" || fail "restart 1: no counters kept line"
+after=$(state)
+check "restart 1 (program): rules with their counts, port counters, vif statistics and settings all as before" \
+  "$after" "$before"
+out=$(xl restart netback 2>&1)
+check "restart 2 (domain): xl restart netback" "$out" "restarted netback as domain $NB"
+end=$(( $(date +%s) + 120 ))
+while :; do
+  sleep 3; c2=$(con netback '!vifs' 2>&1)
+  [ "$(sed -n 's/^1: //p' <<<"$c2" | grep -c "^vif$id\.[01] tx ")" = 2 ] || [ "$(date +%s)" -ge $end ] && break
+done
+after=$(state)
+strip() { sed -E 's/ +\[[0-9]+ pkts [0-9]+ bytes.*//' | grep -vE '^(vif|nic)[0-9.]* (in|tx) '; }
+check "restart 2 (domain): the rules (text, order, default) and the per-vif settings as before" \
+  "$(strip <<<"$after")" "$(strip <<<"$before")"
+check "restart 2 (domain): both vifs back, counters from 0 (a new domain's memory)" \
+  "$(grep -cE "^vif$id\.[01] in 0 pkts 0 bytes out 0 pkts 0 bytes" <<<"$after")" 2
 no_fail_lines "FAIL|PANIC|runtime: program killed"
 finish

@@ -8,7 +8,10 @@
 # ports; lwip-b reports lwip-a's echo and page; a third guest gets its
 # address by DHCP through the VFR; guests with hostile xenstore values or
 # command lines stop with a clear error (hostile backend responses are the
-# host unit tests' part, 48-lwip-unit).
+# host unit tests' part, 48-lwip-unit).  Last, netback dies under the
+# lwIP guests twice (its program crashes; `xl restart netback` rebuilds its
+# domain): lwip-a keeps its vif without noticing (no message, no
+# reconnection) and the host gets its page and echo again each time.
 set -u
 . "$(dirname "$0")/lib.sh"
 suite_init 66 66-lwip.serial
@@ -74,8 +77,9 @@ check "a request line that is not HTTP is 400" "$(raw 'hello there\r\n\r\n' | he
 check "2 KiB without an empty line is 400" "$(raw "GET /$(printf 'a%.0s' {1..2048})" | head -n 1)" "HTTP/1.0 400 Bad Request\r"
 
 # the host: exact echo replies through 127.0.0.1:$echo_port (a line, then 256 KiB of random bytes)
-out=$(python3 - "$echo_port" <<'PY'
-import hashlib, os, socket, sys
+echo_host() {  # LINE [big]: LINE's echo, and with big whether 256 KiB of random bytes come back
+  python3 - "$echo_port" "$@" <<'PY'
+import os, socket, sys
 def echo(data):
     s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=60)
     s.sendall(data)
@@ -87,12 +91,14 @@ def echo(data):
             break
         got += c
     return got
-print(echo(b"tessera echo 1\n").decode().strip())
-big = os.urandom(256 * 1024)
-got = echo(big)
-print("%d %s" % (len(got), "same" if got == big else "DIFFERENT"))
+print(echo(sys.argv[2].encode() + b"\n").decode().strip())
+if len(sys.argv) > 3:
+    big = os.urandom(256 * 1024)
+    got = echo(big)
+    print("%d %s" % (len(got), "same" if got == big else "DIFFERENT"))
 PY
-)
+}
+out=$(echo_host "tessera echo 1" big)
 check "echo: a line comes back exactly" "$(sed -n 1p <<<"$out")" "tessera echo 1"
 check "echo: 256 KiB of random bytes come back exactly" "$(sed -n 2p <<<"$out")" "262144 same"
 
@@ -131,4 +137,34 @@ check "lwip-a still answers the host" "$(raw 'GET / HTTP/1.0\r\n\r\n' | tail -n 
   "Hello from Tessera: lwIP guest lwip-a, domain $a, address 10.0.2.15"
 slog | grep -qE "PANIC|runtime: program killed|DMA fault" && fail "a crash or a DMA fault in the log: $(slog | grep -E 'PANIC|runtime: program killed|DMA fault' | head -n 1)" ||
   ok "no crash, no DMA fault"
+
+# netback restarted under the lwIP guests
+con() { timeout 300 python3 tests/linux-domu/console.py -s "$sock" -t 120 "$@"; }
+lwip_lines() { slog | grep -acE "^\(d0\) \(d$a\) "; }
+la=$(lwip_lines); m0=$(mark)
+again() {  # WHAT: the host gets lwip-a's page and an exact echo again (within 60 s)
+  local end=$(( $(date +%s) + 60 )) p=
+  while [ "$(date +%s)" -lt $end ]; do
+    p=$(raw 'GET / HTTP/1.0\r\n\r\n' 2>/dev/null | tail -n 1)
+    [ "$p" = "$body" ] && break
+    sleep 2
+  done
+  check "$1: the host fetches lwip-a's page again" "$p" "$body"
+  check "$1: echo answers again" "$(echo_host "after the restart")" "after the restart"
+}
+m=$(mark)
+c=$(con netback '!crash' 2>&1)
+grep -qE '^1: netback: crashing \(SIGKILL\) at [0-9]+ us' <<<"$c" && ok "restart 1: netback's program crashed" ||
+  fail "restart 1: netback did not crash: $(head -c 200 <<<"$c")"
+# (after `con`, the program's lines go to its console, not the log: the
+# pages below are the evidence)
+again "restart 1 (program)"
+m=$(mark)
+check "restart 2 (domain): xl restart netback" "$(xl restart netback 2>&1)" "restarted netback as domain $nb"
+FROM=$m wait_re "^\(d0\) \(d$nb\) netback: vif$a\.0 queue 0: resuming rings in use at tx response [0-9]+, rx response [0-9]+$" 60
+again "restart 2 (domain)"
+check "lwip-a logged nothing across both restarts (its vif never went away)" "$(lwip_lines)" "$la"
+after=$(slog | tail -n +$((m0 + 1)))
+grep -qE "PANIC|DMA fault|lwip: error" <<<"$after" && fail "a panic, DMA fault or lwIP error: $(grep -E 'PANIC|DMA fault|lwip: error' <<<"$after" | head -n 1)" ||
+  ok "no panic, DMA fault or lwIP error across the restarts"
 finish

@@ -11,5 +11,6 @@ int main(void)
     test_netif();
     test_nb_xb();
     test_nic();
+    test_keep();
     return unit_end();
 }

@@ -12,5 +12,10 @@ void test_vfr_store(void);
 void test_netif(void);
 void test_nb_xb(void);
 void test_nic(void);
+void test_keep(void);
+/* A VFR port (a vif with anti-spoofing when mac is given, else the NIC),
+ * with one IPv4 address or prefix when ip is given: its index. */
+struct vfr;
+int t_vfr_port(struct vfr *v, const char *name, const unsigned char *mac, const char *ip);
 
 #endif

@@ -43,7 +43,7 @@ static int nic_xmit(void *ctx, const uint8_t *f, size_t len, const struct nb_met
     return 0;
 }
 
-static int add_port(const char *name, const uint8_t *mac, const char *ip)
+int t_vfr_port(struct vfr *v, const char *name, const uint8_t *mac, const char *ip)
 {
     struct vfr_port_cfg c;
     memset(&c, 0, sizeof(c));
@@ -52,7 +52,11 @@ static int add_port(const char *name, const uint8_t *mac, const char *ip)
     c.antispoof = true;
     if (mac) memcpy(c.mac, mac, 6);
     if (ip) vfr_prefix_parse(ip, &c.ip4[c.n4++]);
-    return vfr_port_add(&V, &c, 0);
+    return vfr_port_add(v, &c, 0);
+}
+static int add_port(const char *name, const uint8_t *mac, const char *ip)
+{
+    return t_vfr_port(&V, name, mac, ip);
 }
 
 static void setup(void)
