@@ -16,7 +16,7 @@ include lib/pv/pv.mk
 -include $(wildcard tests/unit/*/unit.mk)
 -include boot/boot.mk
 
-.PHONY: all deps test run bench bench-density clean iso soak-restart
+.PHONY: all deps test run bench bench-density bench-isolation clean iso soak-restart
 all: $(ALL) $(HOST_ALL)
 
 deps:
@@ -44,6 +44,11 @@ soak-restart: deps
 bench-density: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p $(O)/bench && bash bench/density.sh | tee $(O)/bench/density.md
+
+# issue 19: the antisocial-domain experiment (bench/isolation.sh), alone
+bench-isolation: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p $(O)/bench && bash bench/isolation.sh | tee $(O)/bench/isolation.md
 
 clean:
 	rm -rf $(O)

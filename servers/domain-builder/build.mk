@@ -59,6 +59,15 @@ $(O)/servers/builder-tests/svc: $(DB_DIR)/tests/svc/svc.c $(SRV_INC)/.stamp
 	@musl-gcc -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
 		-isystem $(SRV_INC) -o $@ $<
 
+# The performance isolation guests (bench/isolation.sh, tests/suites/64-density.sh).
+ALL += $(O)/servers/builder-tests/iso
+$(O)/servers/builder-tests/iso: $(DB_DIR)/tests/iso/iso.c $(SRV_INC)/.stamp
+	@mkdir -p $(@D)
+	@echo "  MUSL    $@"
+	@musl-gcc -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+		-D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ \
+		-isystem $(SRV_INC) -o $@ $<
+
 # libFuzzer target over the parsers (built on demand by suite 45-builder-unit).
 # (the xl parser looks its verbs up in the shell's groups: the whole core is linked)
 DB_FUZZ_SRC := $(DB_CORE_SRC) $(DB_DIR)/fuzz/fuzz_cfg.c

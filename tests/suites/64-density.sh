@@ -34,18 +34,24 @@ log=$O/test-logs/64-density.serial
 trap cleanup EXIT
 
 for f in "$O/tessera.elf" "$O/servers/runtime.elf" "$O/servers/domain-builder" \
-         "$O/servers/builder-tests/svc" "$O/servers/xenstored"; do
+         "$O/servers/builder-tests/svc" "$O/servers/builder-tests/iso" "$O/servers/xenstored"; do
   [ -f "$f" ] || { fail "$f is missing (run make)"; finish; }
 done
 mkdir -p "$O/test-logs"
 printf 'name = "tiny"\nkernel = "runtime.elf"\nmemory = %s\nmodules = [ "svc role=pair" ]\n' \
   "$MEM" >"$t/tiny.cfg"
 printf 'name = "fill"\nkernel = "runtime.elf"\nmemory = 4\nmodules = [ "svc name=fill" ]\n' >"$t/fill.cfg"
+for r in mem evtchn grant xs; do   # the antisocial guests (servers/domain-builder/tests/iso)
+  printf 'name = "%s"\nkernel = "runtime.elf"\nmemory = 8\nmaxmem = 12\nmodules = [ "iso role=%s name=%s" ]\n' \
+    "$r" "$r" "$r" >"$t/iso-$r.cfg"
+done
 printf 'xs.cfg\n' >"$t/boot.list"
 sock=$t/com2.sock
 mods=(--module "$O/servers/runtime.elf" --module "$O/servers/domain-builder:--boot boot.list --create-times"
       --module "$t/boot.list:boot.list" --module "$D/xs.cfg:xs.cfg" --module "$t/tiny.cfg:tiny.cfg"
-      --module "$t/fill.cfg:fill.cfg"
+      --module "$t/fill.cfg:fill.cfg" --module "$O/servers/builder-tests/iso:iso"
+      --module "$t/iso-mem.cfg:iso-mem.cfg" --module "$t/iso-evtchn.cfg:iso-evtchn.cfg"
+      --module "$t/iso-grant.cfg:iso-grant.cfg" --module "$t/iso-xs.cfg:iso-xs.cfg"
       --module "$O/servers/runtime.elf:runtime.elf" --module "$O/servers/xenstored:xenstored"
       --module "$O/servers/builder-tests/svc:svc")
 qmem=${DENSITY_QEMU_MEM:-$(( 256 + N * MEM * 3 / 2 ))}
@@ -146,6 +152,36 @@ done
 check "all $npairs pairs: page read, event sent, answer received" "${miss:-none missing}" "none missing"
 check "xl list shows the $N tiny domains at $MEM MiB" \
   "$(xl list | awk '$1 ~ /^tiny[0-9]+$/ && $3 == '"$MEM"'' | wc -l)" "$N"
+# antisocial guests (issue 19's isolation; bench/isolation.sh measures): each
+# floods one resource until it is refused, with the exact refusal, and goes on
+# flooding; meanwhile a tiny domain is created, runs and is destroyed, and
+# after their destroy nothing of theirs is left (the frame count at the end)
+for r in mem evtchn grant xs; do
+  out=$(xl create iso-$r.cfg); id=$(sed -nE 's/^created domain ([0-9]+) .*/\1/p' <<<"$out")
+  check "xl create iso-$r.cfg" "$out" "created domain $id ($r)"
+done
+for r in mem evtchn grant xs; do
+  wait_re "^\(d0\) \(d[0-9]+\) iso $r: flooding$" 120
+done
+isol() { slog | sed -nE "s/^\(d0\) \(d[0-9]+\) iso $1: ($2)$/\1/p" | head -n 1; }
+check "memory hog: increase_reservation past maxmem (12 MiB, 8 given): 1024 pages, then 0 extents" \
+  "$(isol mem 'increase_reservation: .*')" "increase_reservation: 1024 pages more, then 0 extents; current = maximum"
+check "event channel flood: ports up to max_evtchn_port 1023, then -ENOSPC" \
+  "$(isol evtchn 'event channels: .*' | sed -E 's/^event channels: [0-9]+ allocated, //')" "the last port 1023, then -28"
+check "grant flood: the table grows to its 32 frames, a 33rd is GNTST_general_error" \
+  "$(isol grant 'setup_table .*')" "setup_table of 32 frames (the maximum): status 0; of 33: status -1"
+check "grant flood: the runtime's 16 offers, then -ENOMEM (its table of offers is full)" \
+  "$(isol grant 'grants: .*')" "grants: 16 pages offered to domain 0, then -12"
+check "xenstore flood: nodes written until the node quota, then ENOSPC" \
+  "$(isol xs 'xenstore: .*' | sed -E 's/^xenstore: [0-9]+ nodes written, //')" "then ENOSPC"
+for r in mem evtchn grant xs; do echo "# iso $r: $(isol $r '(memory hog|event channels|grants|setup_table|xenstore|increase_reservation).*' )"; done
+out=$(xl create fill.cfg name=\"during\"); id=$(sed -nE 's/^created domain ([0-9]+) .*/\1/p' <<<"$out")
+check "during the floods: xl create fill.cfg name=\"during\"" "$out" "created domain $id (during)"
+wait_re "^\(d0\) \(d${id:-x}\) svc fill: instance 1 on domain ${id:-x}$" 120
+check "during the floods: xl destroy during" "$(xl destroy during)" "destroyed domain $id (during)"
+out=$(for r in mem evtchn grant xs; do echo "destroy $r"; done | timeout 200 python3 scripts/xl-client -s "$sock" -t 100)
+check "xl destroy of the 4 antisocial domains" "$(grep -c '^destroyed domain ' <<<"$out")" 4
+
 # out of memory: domains of up to 64 MiB, each at most the free memory (so the
 # builder's own check passes and the hypervisor runs out: createdomain's frames
 # or populate_physmap), until one fails; it must say so, and change nothing

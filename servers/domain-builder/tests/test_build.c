@@ -321,6 +321,21 @@ static void test_failures(void)
     /* nothing was created: the check comes before createdomain */
     db_dominfo di;
     CHECK(b->ops->getinfo(b, 1, &di) == -ESRCH, "no domain left by the memory check");
+    /* Enough free for the domain's pages but not for the hypervisor's own
+     * (createdomain takes 2 frames here): populate_physmap runs out, the half
+     * built domain goes (expect_fail: no domain, every frame back). */
+    struct fake *f = fake_of(b);
+    uint64_t tot, fr, held = 0;
+    uint32_t cpus;
+    b->ops->physinfo(b, &tot, &fr, &cpus);
+    for (uint64_t m = 1; m < f->nframes && (fr - held) % 256 != 1; m++)
+        if (f->owner[m] == FAKE_FREE) f->owner[m] = FAKE_MAX_DOMS - 1, held++;
+    c.memory_mb = c.maxmem_mb = (uint32_t)((fr - held) >> 8);
+    char want[96];
+    snprintf(want, sizeof(want), "out of memory: t needs %u MiB, 0 MiB free", c.memory_mb);
+    expect_fail(b, &in, want);
+    for (uint64_t m = 1; m < f->nframes; m++)
+        if (f->owner[m] == FAKE_MAX_DOMS - 1) f->owner[m] = FAKE_FREE;
     c.memory_mb = c.maxmem_mb = 8;
     c.max_evtchn_port = 511;
     c.max_grant_frames = 4;
