@@ -105,7 +105,10 @@ static void connected(void)
     snprintf(p, sizeof(p), "%s/feature-max-indirect-segments", xa.be);
     CHECK("xvda: feature-max-indirect-segments = 256", !xs_read(p, v, sizeof(v)) && !strcmp(v, "256"));
     snprintf(p, sizeof(p), "%s/feature-discard", xa.be);
-    CHECK_EQ("xvda: feature-discard not offered (ENOENT)", xs_read(p, v, sizeof(v)), -XEN_ENOENT);
+    CHECK("xvda: feature-discard = 1 (the disk offers discard)",
+          !xs_read(p, v, sizeof(v)) && !strcmp(v, "1"));
+    snprintf(p, sizeof(p), "%s/feature-persistent", xa.be);
+    CHECK("xvda: feature-persistent = 1", !xs_read(p, v, sizeof(v)) && !strcmp(v, "1"));
 }
 
 static void good_io(void)
@@ -194,14 +197,18 @@ static void bad_requests(void)
     blkif_request_discard_t disc = {
         .operation = BLKIF_OP_DISCARD, .id = 25, .sector_number = 1ull << 40, .nr_sectors = 8
     };
-    blkif_request_t discard;
+    blkif_request_t discard, secure;
     memcpy(&discard, &disc, sizeof(disc));
+    disc.sector_number = 0;
+    disc.flag = BLKIF_DISCARD_SECURE;
+    memcpy(&secure, &disc, sizeof(disc));
 
     memcpy(l4_copy, (void *)start_info->pt_base, PAGE_SIZE);
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
         expect(&xa, bad[i].what, &bad[i].r, bad[i].want, bad[i].r.operation);
     expect(&xa, "write of 3 segments, the third never granted", &part, BLKIF_RSP_ERROR, BLKIF_OP_WRITE);
-    expect(&xa, "discard beyond the disk (not offered)", &discard, BLKIF_RSP_EOPNOTSUPP, BLKIF_OP_DISCARD);
+    expect(&xa, "discard beyond the disk", &discard, BLKIF_RSP_ERROR, BLKIF_OP_DISCARD);
+    expect(&xa, "secure discard (not offered)", &secure, BLKIF_RSP_EOPNOTSUPP, BLKIF_OP_DISCARD);
     CHECK("the read-only page is unchanged", page_is(ro_page, 0x52));
     CHECK("our L4 is unchanged", !memcmp(l4_copy, (void *)start_info->pt_base, PAGE_SIZE));
     CHECK("the page granted to domain 0 is unchanged", page_is(evil_page, EVIL));

@@ -39,10 +39,19 @@ struct bb_env {
     int (*gcopy)(void *ctx, struct xd_copy *c, unsigned n);
     void (*notify)(void *ctx, unsigned port);
     void *ctx;
+    /* Persistent grants (pgrant.c): map one grant read-write (NULL when it
+     * cannot be) and unmap it; max_pgrants per ring (0 or no map: not
+     * offered). */
+    void *(*map)(void *ctx, uint16_t domid, uint32_t gref);
+    void (*unmap)(void *ctx, void *va);
+    unsigned max_pgrants;
 };
 
 struct bb;
 struct bb_req;
+struct bb_pgrants;
+
+#define BB_MAX_PGRANTS 1056 /* max_persistent_grants per ring: Linux blkback's default */
 
 #define BB_MAX_RING_ORDER 4 /* max-ring-page-order: rings of up to 16 pages */
 /* Slots of the largest ring; out[] is indexed by ring index modulo this (a
@@ -58,7 +67,8 @@ struct bb_queue {
     unsigned inflight;
     struct bb_req *held; /* taken but waiting (barrier drain, no pages) */
     unsigned long done, errors;
-    bool resumed; /* started on a ring in use; cleared at its first response */
+    struct bb_pgrants *pg; /* persistent grants in use on this ring, or NULL */
+    bool resumed;          /* started on a ring in use; cleared at its first response */
     /* Responses go out in ring order (the request in slot i is answered in
      * slot i), so rsp_prod alone says which requests were answered: a
      * restarted blkback resumes there.  Completed ones wait here for their
@@ -76,6 +86,7 @@ struct bb_dev {
     uint16_t domid;
     struct vbd *vbd;
     bool ro;
+    bool persistent; /* both ends offered feature-persistent */
     unsigned nq;
     struct bb_queue q[BB_MAX_QUEUES];
 };
@@ -108,6 +119,16 @@ unsigned bb_poll(struct bb *b);
 /* Stop taking requests; true once nothing is in flight (the ring and the
  * event channel can then go). */
 bool bb_queue_stop(struct bb_queue *q);
+/* Persistent grants (pgrant.c).  enable: the queue keeps its grants mapped
+ * (bb_queue_start calls it when dev->persistent); release: unmap them all
+ * (the ring is going: after bb_queue_stop). */
+void bb_pgrants_enable(struct bb_queue *q);
+void bb_pgrants_release(struct bb_queue *q);
+unsigned bb_pgrants_mapped(const struct bb_queue *q);
+/* n copies between the queue's frontend and local memory, through its
+ * persistent mappings where possible, the rest by grant copy; each gets its
+ * status.  0, or -errno when the grant copy call failed as a whole. */
+int bb_gio(struct bb_queue *q, struct xd_copy *c, unsigned n);
 /* Device-side requests waiting for virtqueue space. */
 bool bb_busy(const struct bb *b);
 

@@ -19,8 +19,9 @@ struct bb_req {
     RING_IDX slot; /* its ring index: its response goes there */
     uint8_t op;    /* the operation answered */
     uint8_t dir;   /* BLKIF_OP_READ or BLKIF_OP_WRITE for the data */
-    bool pre_flush, post_flush, barrier, pages;
+    bool pre_flush, post_flush, barrier, pages, discard;
     uint64_t sector;
+    uint64_t nsect; /* a discard's sectors */
     unsigned nseg, phase, pending;
     int16_t status;
     struct blkif_request_segment seg[BB_MAX_INDIRECT];
@@ -73,6 +74,7 @@ void bb_queue_start(struct bb_queue *q, struct bb_dev *dev, blkif_sring_t *sring
     q->ring.req_cons = done;
     RING_IDX prod = *(volatile RING_IDX *)&sring->req_prod;
     q->resumed = done != 0 || prod != 0;
+    if (dev->persistent) bb_pgrants_enable(q);
     if (q->resumed)
         printf("blkback: d%u queue %u: resuming a ring in use at response %u (requests published: %u)\n",
                dev->domid, (unsigned)(q - dev->q), done, prod);
@@ -128,7 +130,7 @@ static int copy_segments(struct bb_req *r, bool to_guest)
                                  .len = (uint16_t)seg_bytes(&r->seg[i]),
                                  .local = b->page_va[r->page[i]],
                                  .to_guest = to_guest };
-    if (b->env.gcopy(b->env.ctx, c, r->nseg)) return -1;
+    if (bb_gio(r->q, c, r->nseg)) return -1;
     for (unsigned i = 0; i < r->nseg; i++)
         if (c[i].status != GNTST_okay) return -1;
     return 0;
@@ -180,7 +182,21 @@ static void sub_done(struct vblk_req *vr, int status)
 {
     struct bb_sub *s = (struct bb_sub *)vr;
     struct bb_req *r = s->owner;
-    if (status) r->status = BLKIF_RSP_ERROR;
+    if (status) r->status = status == -XEN_EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR;
+    if (--r->pending == 0) {
+        r->phase = r->status ? PH_DONE : r->phase + 1;
+        advance(r);
+    }
+}
+
+/* Submit the request's n device requests (r->subs); the phase ends when
+ * the last completes.  Counted first: a submission failing at once
+ * completes synchronously. */
+static void submit_subs(struct bb_req *r, unsigned n)
+{
+    r->pending = n + 1;
+    for (unsigned i = 0; i < n; i++)
+        submit(r->q->dev->bb, &r->subs[i].vr);
     if (--r->pending == 0) {
         r->phase = r->status ? PH_DONE : r->phase + 1;
         advance(r);
@@ -203,6 +219,7 @@ static void start_data(struct bb_req *r)
     if (np <= 0 || !r->subs || !r->bufs) { /* checked when taken; memory only */
         r->status = BLKIF_RSP_ERROR;
         r->phase = PH_DONE;
+        advance(r);
         return;
     }
     unsigned nsub = 0, nbuf = 0, seg = 0, segoff = 0;
@@ -230,14 +247,40 @@ static void start_data(struct bb_req *r)
             }
         }
     }
-    /* Count first: a submission failing at once completes synchronously. */
-    r->pending = nsub + 1;
-    for (unsigned i = 0; i < nsub; i++)
-        submit(b, &r->subs[i].vr);
-    if (--r->pending == 0) {
-        r->phase = r->status ? PH_DONE : r->phase + 1;
+    submit_subs(r, nsub);
+}
+
+#define BB_MAX_DISCARD_SUBS 65536 /* device discards for one request */
+
+/* A discard's sectors through the VBD's extents: one device discard per
+ * piece of at most the device's limit (a multiple of its alignment). */
+static void start_discard(struct bb_req *r)
+{
+    struct bb *b = r->q->dev->bb;
+    struct vbd_piece pc[VBD_MAX_EXTENTS];
+    uint32_t most = b->blk->max_discard, al = b->blk->discard_align;
+    if (most >= al) most -= most % al;
+    int np = vbd_translate(r->q->dev->vbd, r->sector, r->nsect, pc, VBD_MAX_EXTENTS);
+    uint64_t nsub = 0;
+    for (int p = 0; p < np; p++)
+        nsub += (pc[p].len + most - 1) / most;
+    r->subs = np > 0 && nsub <= BB_MAX_DISCARD_SUBS ? calloc(nsub, sizeof(*r->subs)) : NULL;
+    if (!r->subs) { /* checked when taken; memory or an absurd device limit */
+        r->status = BLKIF_RSP_ERROR;
+        r->phase = PH_DONE;
         advance(r);
+        return;
     }
+    unsigned n = 0;
+    for (int p = 0; p < np; p++)
+        for (uint64_t off = 0; off < pc[p].len; off += most) {
+            uint64_t k = pc[p].len - off < most ? pc[p].len - off : most;
+            r->subs[n].owner = r;
+            r->subs[n++].vr = (struct vblk_req){
+                .type = VBLK_T_DISCARD, .sector = pc[p].phys + off, .nsect = (uint32_t)k, .done = sub_done
+            };
+        }
+    submit_subs(r, n);
 }
 
 static void advance(struct bb_req *r)
@@ -257,6 +300,10 @@ static void advance(struct bb_req *r)
             submit(b, &r->flush.vr); /* may complete (fail) at once: r gone */
             return;
         case PH_DATA:
+            if (r->discard && r->nsect) {
+                start_discard(r);
+                return;
+            }
             if (!r->nseg) {
                 r->phase++;
                 continue;
@@ -331,6 +378,16 @@ static void take(struct bb_queue *q, const struct blkif_request *raw)
         r->barrier = op == BLKIF_OP_WRITE_BARRIER;
         if (r->pre_flush && !b->blk->flush) goto unsupported;
         break;
+    case BLKIF_OP_DISCARD: {
+        const struct blkif_request_discard *dq = (const void *)raw;
+        r->discard = true;
+        r->dir = BLKIF_OP_WRITE; /* refused on a read-only attachment */
+        r->sector = dq->sector_number;
+        r->nsect = dq->nr_sectors;
+        if (!b->blk->max_discard || (dq->flag & BLKIF_DISCARD_SECURE)) goto unsupported;
+        if (r->sector > d->vbd->sectors || r->nsect > d->vbd->sectors - r->sector) goto bad;
+        break;
+    }
     case BLKIF_OP_INDIRECT: {
         const struct blkif_request_indirect *in = (const void *)raw;
         /* Answered with the inner operation, as blkfront checks. */
@@ -352,7 +409,7 @@ static void take(struct bb_queue *q, const struct blkif_request *raw)
                                      .len = (uint16_t)(n * sizeof(r->seg[0])),
                                      .local = &r->seg[i * BB_SEGS_PER_PAGE] };
         }
-        if (b->env.gcopy(b->env.ctx, c, pages)) goto bad;
+        if (bb_gio(q, c, pages)) goto bad;
         for (unsigned i = 0; i < pages; i++)
             if (c[i].status != GNTST_okay) goto bad;
         break;

@@ -4,7 +4,9 @@
  * the runtime's PCI device file, keeps the VBD map on that disk, serves the
  * vbd devices the toolstack puts under its backend directory in xenstore, and
  * takes VBD commands (create, grow, delete, list) on its console.
- * Arguments: pci=SBDF [queues=N] [pages=N] [commands=FILE] (FILE's lines are
+ * Arguments: pci=SBDF [queues=N] [pages=N] [persistent=N] [commands=FILE]
+ * (persistent: grants kept mapped per ring, 0 = feature-persistent not
+ * offered; FILE's lines are
  * run as commands at start, e.g. a boot file /boot/NAME; a line "exit" ends
  * the program there).  Linux's
  * /dev/xen/{evtchn,gntdev,xenbus} are its other devices, so it builds and
@@ -52,7 +54,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *sbdf = NULL;
     const char *cmdfile = NULL;
-    unsigned queues = BB_MAX_QUEUES, pages = 1024;
+    unsigned queues = BB_MAX_QUEUES, pages = 1024, pgrants = BB_MAX_PGRANTS;
     for (int i = 1; i < argc; i++) {
         if (!strncmp(argv[i], "pci=", 4))
             sbdf = argv[i] + 4;
@@ -62,14 +64,18 @@ int main(int argc, char **argv)
             cmdfile = argv[i] + 9;
         else if (!strncmp(argv[i], "pages=", 6))
             pages = (unsigned)strtoul(argv[i] + 6, NULL, 10);
+        else if (!strncmp(argv[i], "persistent=", 11))
+            pgrants = (unsigned)strtoul(argv[i] + 11, NULL, 10);
         else {
-            fprintf(stderr, "blkback: unknown argument '%s' (pci=SBDF [queues=N] [pages=N])\n", argv[i]);
+            fprintf(stderr, "blkback: unknown argument '%s' (pci=SBDF [queues=N] [pages=N] [persistent=N])\n",
+                    argv[i]);
             return 2;
         }
     }
-    if (!sbdf || pages < BB_MAX_INDIRECT || pages > 65536) {
-        fprintf(stderr, "blkback: usage: pci=SSSS:BB:DD.F [queues=1-%u] [pages=%u-65536]\n", BB_MAX_QUEUES,
-                BB_MAX_INDIRECT);
+    if (!sbdf || pages < BB_MAX_INDIRECT || pages > 65536 || pgrants > 65536) {
+        fprintf(stderr,
+                "blkback: usage: pci=SSSS:BB:DD.F [queues=1-%u] [pages=%u-65536] [persistent=0-65536]\n",
+                BB_MAX_QUEUES, BB_MAX_INDIRECT);
         return 2;
     }
     const char *d = getenv("TESSERA_DOMID");
@@ -127,7 +133,7 @@ int main(int argc, char **argv)
         return 1;
     }
     struct xsc *xs = xsfd >= 0 ? xsc_new_fd(xsfd) : NULL;
-    struct bb_env env = { xd_gcopy, xd_notify, NULL };
+    struct bb_env env = { xd_gcopy, xd_notify, NULL, xd_map_ring, xd_unmap_ring, pgrants };
     struct xd_host host = { xd_map_ring, xd_unmap_ring, xd_bind, xd_unbind, NULL };
     if ((rc = bb_init(&bb, &blk, &env, pages)) ||
         (xs && (rc = xb_init(&xb, xs, self, &bb, &map, &host, queues)))) {

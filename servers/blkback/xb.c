@@ -42,9 +42,20 @@ static int probe(struct xbe *x, struct xbe_dev *d, const char **why)
     dev->ro = !rw;
     d->priv = dev;
     xbe_printf(x, d->be, "feature-flush-cache", "1");
+    if (b->bb->env.map && b->bb->env.max_pgrants) xbe_printf(x, d->be, "feature-persistent", "1");
     xbe_printf(x, d->be, "feature-max-indirect-segments", "%u", BB_MAX_INDIRECT);
     if (b->map_rings) xbe_printf(x, d->be, "max-ring-page-order", "%u", BB_MAX_RING_ORDER);
     xbe_printf(x, d->be, "multi-queue-max-queues", "%u", b->max_queues);
+    if (b->bb->blk->max_discard && rw) {
+        /* The device's discard granularity, and where in the VBD the first
+         * granule starts (its first extent need not start on one). */
+        uint64_t gran = (uint64_t)b->bb->blk->discard_align * 512;
+        xbe_printf(x, d->be, "feature-discard", "1");
+        xbe_printf(x, d->be, "discard-granularity", "%llu", (unsigned long long)gran);
+        xbe_printf(x, d->be, "discard-alignment", "%llu",
+                   (unsigned long long)((gran - v->ext[0].start * 512 % gran) % gran));
+        xbe_printf(x, d->be, "discard-secure", "0");
+    }
     xbe_printf(x, d->be, "sectors", "%llu", (unsigned long long)v->sectors);
     xbe_printf(x, d->be, "info", "%u", rw ? 0u : (unsigned)VDISK_READONLY);
     xbe_printf(x, d->be, "sector-size", "512");
@@ -61,6 +72,7 @@ static void unhook(struct xb *b, struct bb_dev *dev)
 {
     for (unsigned i = 0; i < dev->nq; i++) {
         struct bb_queue *q = &dev->q[i];
+        bb_pgrants_release(q);
         if (q->ring.sring) b->host.unmap_ring(b->host.ctx, q->ring.sring);
         if (q->port) b->host.unbind(b->host.ctx, q->port);
         memset(q, 0, sizeof(*q));
@@ -88,6 +100,11 @@ static int connect(struct xbe *x, struct xbe_dev *d)
         free(proto);
         if (!native) return -EPROTONOSUPPORT;
     }
+    /* feature-persistent: any number but 0 is yes, anything unreadable no
+     * (as Linux's xenbus_read_unsigned with default 0). */
+    unsigned long pers = 0;
+    if (xbe_read_uint(x, d->fe, "feature-persistent", 0xffffffffu, &pers)) pers = 0;
+    dev->persistent = pers && b->bb->env.map && b->bb->env.max_pgrants;
     for (unsigned i = 0; i < nq; i++) {
         char dir[XBE_PATH + 16];
         if (nq == 1)
@@ -119,6 +136,9 @@ static int connect(struct xbe *x, struct xbe_dev *d)
     if (order) snprintf(rings, sizeof(rings), ", %u-page rings", pages);
     printf("blkback: d%u device %u: vbd %s %s, %u queue%s%s\n", d->fe_domid, d->devid, dev->vbd->name,
            dev->ro ? "ro" : "rw", dev->nq, dev->nq == 1 ? "" : "s", rings);
+    if (dev->persistent)
+        printf("blkback: d%u device %u: persistent grants, at most %u per queue\n", d->fe_domid, d->devid,
+               b->bb->env.max_pgrants);
     return 0;
 fail:
     unhook(b, dev);

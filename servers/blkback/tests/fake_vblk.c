@@ -12,18 +12,48 @@ struct fvb {
     struct fvp *pci;
     uint64_t sectors;
     uint8_t *media, *cache, *dirty; /* cache holds sectors whose dirty byte is set */
-    uint32_t *written;
+    uint32_t *written, *discarded;
+    uint32_t max_discard; /* VIRTIO_BLK_F_DISCARD offered when not 0 */
+    uint8_t cfg[64];      /* the device configuration */
     bool hold, has_flush, dead;
     long crash_after; /* -1: never */
     unsigned crash_keep;
     unsigned long req_count[16], since_flush;
 };
 
-/* VERSION_1, ACCESS_PLATFORM, SEG_MAX, BLK_SIZE, and FLUSH when offered. */
+/* VERSION_1, ACCESS_PLATFORM, SEG_MAX, BLK_SIZE, and FLUSH and DISCARD when
+ * offered. */
 static void set_features(struct fvb *f)
 {
     fvp_set_features(f->pci, (1ull << 32) | (1ull << 33) | (1ull << 6) | (1ull << 2) |
-                                 (f->has_flush ? 1ull << 9 : 0));
+                                 (f->has_flush ? 1ull << 9 : 0) | (f->max_discard ? 1ull << 13 : 0));
+}
+
+/* A discard: header, ranges of 16 bytes (sector, sectors, flags), status.
+ * The sectors read as zeros afterwards (like a sparse image). */
+static uint8_t discard(struct fvb *f, struct fvp_buf *chain, unsigned n)
+{
+    if (!f->max_discard) return 2;
+    if (n != 3 || !chain[1].p || chain[1].device_writes || !chain[1].len || chain[1].len % 16) return 1;
+    for (uint32_t o = 0; o < chain[1].len; o += 16) {
+        uint64_t s;
+        uint32_t k, flags;
+        memcpy(&s, chain[1].p + o, 8);
+        memcpy(&k, chain[1].p + o + 8, 4);
+        memcpy(&flags, chain[1].p + o + 12, 4);
+        if (flags || !k || k > f->max_discard || s > f->sectors || k > f->sectors - s) return 1;
+    }
+    for (uint32_t o = 0; o < chain[1].len; o += 16) {
+        uint64_t s;
+        uint32_t k;
+        memcpy(&s, chain[1].p + o, 8);
+        memcpy(&k, chain[1].p + o + 8, 4);
+        memset(f->media + s * 512, 0, (size_t)k * 512);
+        memset(f->dirty + s, 0, k);
+        for (uint32_t i = 0; i < k; i++)
+            f->discarded[s + i]++;
+    }
+    return 0;
 }
 
 /* Sector I/O through the write cache. */
@@ -64,6 +94,8 @@ static uint32_t serve(struct fvb *f, struct fvp_buf *chain, unsigned n)
     uint32_t written = 1;
     if (f->dead) {
         status = 1;
+    } else if (type == 11) {
+        status = discard(f, chain, n);
     } else if (type == 4) {
         if (f->has_flush)
             flush_cache(f);
@@ -133,18 +165,18 @@ struct fvb *fvb_new(uint64_t sectors)
     f->cache = calloc(sectors, 512);
     f->dirty = calloc(sectors, 1);
     f->written = calloc(sectors, sizeof(uint32_t));
+    f->discarded = calloc(sectors, sizeof(uint32_t));
     f->has_flush = true;
     f->crash_after = -1;
     f->pci = fvp_new(0x1042, 0, 1, run, f);
     set_features(f);
     fvp_set_msix(f->pci, 3);
     fvp_set_queue_max(f->pci, QMAX);
-    uint8_t cfg[64] = { 0 };
     uint32_t blk = 512, segmax = 64;
-    memcpy(&cfg[0], &sectors, 8);
-    memcpy(&cfg[12], &segmax, 4);
-    memcpy(&cfg[20], &blk, 4);
-    fvp_set_devcfg(f->pci, cfg, sizeof(cfg));
+    memcpy(&f->cfg[0], &sectors, 8);
+    memcpy(&f->cfg[12], &segmax, 4);
+    memcpy(&f->cfg[20], &blk, 4);
+    fvp_set_devcfg(f->pci, f->cfg, sizeof(f->cfg));
     return f;
 }
 
@@ -162,6 +194,7 @@ void fvb_free(struct fvb *f)
     free(f->cache);
     free(f->dirty);
     free(f->written);
+    free(f->discarded);
     free(f);
 }
 
@@ -169,6 +202,16 @@ struct vdev *fvb_vdev(struct fvb *f) { return fvp_vdev(f->pci); }
 void fvb_set_flush(struct fvb *f, bool has_flush)
 {
     f->has_flush = has_flush;
+    set_features(f);
+}
+void fvb_set_discard(struct fvb *f, uint32_t max_sectors, uint32_t align)
+{
+    f->max_discard = max_sectors;
+    uint32_t one = 1;
+    memcpy(&f->cfg[36], &max_sectors, 4);
+    memcpy(&f->cfg[40], &one, 4);
+    memcpy(&f->cfg[44], &align, 4);
+    fvp_set_devcfg(f->pci, f->cfg, sizeof(f->cfg));
     set_features(f);
 }
 void fvb_set_msix(struct fvb *f, unsigned vectors) { fvp_set_msix(f->pci, vectors); }
@@ -215,5 +258,13 @@ unsigned long fvb_writes_in(const struct fvb *f, uint64_t lo, uint64_t hi)
     unsigned long n = 0;
     for (uint64_t s = lo; s < hi && s < f->sectors; s++)
         n += f->written[s];
+    return n;
+}
+
+unsigned long fvb_discards_in(const struct fvb *f, uint64_t lo, uint64_t hi)
+{
+    unsigned long n = 0;
+    for (uint64_t s = lo; s < hi && s < f->sectors; s++)
+        n += f->discarded[s];
     return n;
 }

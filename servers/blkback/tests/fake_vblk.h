@@ -25,7 +25,9 @@ struct vdev *fvb_vdev(struct fvb *f);
 /* Knobs. */
 void fvb_set_flush(struct fvb *f, bool has_flush);  /* VIRTIO_BLK_F_FLUSH offered */
 void fvb_set_msix(struct fvb *f, unsigned vectors); /* 0: INTx */
-void fvb_set_hold(struct fvb *f, bool hold);        /* don't complete anything yet */
+/* VIRTIO_BLK_F_DISCARD with these limits (before the driver's init). */
+void fvb_set_discard(struct fvb *f, uint32_t max_sectors, uint32_t align);
+void fvb_set_hold(struct fvb *f, bool hold); /* don't complete anything yet */
 /* After n more completed writes, the next write is torn (only its first
  * `keep` sectors reach the media) and the device dies (no further I/O). */
 void fvb_crash_after_writes(struct fvb *f, long n, unsigned keep);
@@ -43,5 +45,7 @@ uint8_t fvb_status(const struct fvb *f);
 /* Sector writes to [lo, hi) since creation (for "no request reached outside
  * its VBD" checks). */
 unsigned long fvb_writes_in(const struct fvb *f, uint64_t lo, uint64_t hi);
+/* Sectors discarded in [lo, hi) (each time counted). */
+unsigned long fvb_discards_in(const struct fvb *f, uint64_t lo, uint64_t hi);
 
 #endif

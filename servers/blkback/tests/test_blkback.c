@@ -16,6 +16,8 @@
 /* Grants: per domain, ref -> page. */
 struct fgnt {
     uint8_t *page[3][NGNT];
+    bool ro[3][NGNT]; /* granted read-only: cannot be mapped writable */
+    unsigned long maps, unmaps;
     unsigned long copies, bad;
 };
 static struct fgnt G;
@@ -42,6 +44,23 @@ static int fake_gcopy(void *ctx, struct xd_copy *c, unsigned n)
         }
     }
     return 0;
+}
+
+/* Persistent grants: the mapping of a grant is its page (a frontend that
+ * grants the reference for another page later does not change it). */
+static void *fake_map(void *ctx, uint16_t domid, uint32_t gref)
+{
+    (void)ctx;
+    if (domid >= 3 || gref >= NGNT || !G.page[domid][gref] || G.ro[domid][gref]) return NULL;
+    G.maps++;
+    return G.page[domid][gref];
+}
+
+static void fake_unmap(void *ctx, void *va)
+{
+    (void)ctx;
+    (void)va;
+    G.unmaps++;
 }
 
 static void fake_notify(void *ctx, unsigned port)
@@ -138,10 +157,163 @@ static bool all(const uint8_t *p, uint8_t v, size_t n)
     return true;
 }
 
+static void discard_req(struct fe *f, struct bb_queue *q, uint64_t id, uint64_t s, uint64_t n, uint8_t flag)
+{
+    blkif_request_discard_t *d = (void *)fe_req(f);
+    *d = (blkif_request_discard_t){
+        .operation = BLKIF_OP_DISCARD, .flag = flag, .id = id, .sector_number = s, .nr_sectors = n
+    };
+    fe_push(f);
+    bb_queue_run(q);
+    pump();
+}
+
+/* BLKIF_OP_DISCARD on vbd a (two extents) and on a read-only attachment. */
+static void test_discard(struct fe *fa, struct bb_queue *qa, struct fe *fro, struct bb_queue *qro,
+                         struct vbd *va)
+{
+    int16_t st[64];
+    uint64_t a0 = va->ext[0].start, a1 = va->ext[1].start, end0 = a0 + va->ext[0].len;
+    unsigned long d0 = fvb_requests(R.f, 11), all0 = fvb_discards_in(R.f, 0, DISK);
+    /* 100 sectors at the end of the first extent, 200 at the start of the
+     * second; at most 64 per device discard: 2 + 4 device requests. */
+    discard_req(fa, qa, 40, 4 * 2048 - 100, 300, 0);
+    CHECK(fe_collect(fa, st, 64) == 1 && st[40] == 0 && rop[40] == BLKIF_OP_DISCARD &&
+              fvb_requests(R.f, 11) == d0 + 6,
+          "discard of 300 sectors across a's two extents: answered, 6 device discards of <= 64 sectors");
+    CHECK(fvb_discards_in(R.f, end0 - 100, end0) == 100 && fvb_discards_in(R.f, a1, a1 + 200) == 200 &&
+              fvb_discards_in(R.f, 0, DISK) == all0 + 300 && all(phys(end0 - 100), 0, 100 * 512),
+          "exactly those 300 sectors were discarded (they read as zeros)");
+    discard_req(fa, qa, 41, 16, 0, 0);
+    discard_req(fa, qa, 42, 6 * 2048 - 8, 9, 0);
+    discard_req(fa, qa, 43, 8, ~0ull - 4, 0);
+    discard_req(fa, qa, 44, 0, 8, BLKIF_DISCARD_SECURE);
+    discard_req(fro, qro, 45, 0, 8, 0);
+    CHECK(fe_collect(fa, st, 64) == 4 && st[41] == 0 && st[42] == BLKIF_RSP_ERROR &&
+              st[43] == BLKIF_RSP_ERROR && st[44] == BLKIF_RSP_EOPNOTSUPP && fe_collect(fro, st, 64) == 1 &&
+              st[45] == BLKIF_RSP_ERROR && fvb_requests(R.f, 11) == d0 + 6,
+          "discard: 0 sectors answered, past the end / overflowing / secure / read-only refused, "
+          "no device discard");
+    (void)a0;
+}
+
+/* One request of n segments (gref[i], whole pages) on f at sector s. */
+static void rw(struct fe *f, struct bb_queue *q, uint8_t op, uint64_t id, uint64_t s, const uint32_t *gref,
+               unsigned n)
+{
+    blkif_request_t *r = fe_req(f);
+    *r = (blkif_request_t){ .operation = op, .nr_segments = (uint8_t)n, .id = id, .sector_number = s };
+    for (unsigned i = 0; i < n; i++)
+        seg(r, i, gref[i], 0, 7);
+    fe_push(f);
+    bb_queue_run(q);
+    pump();
+}
+
+/* feature-persistent on vbd b (guest 2): grants mapped once and reused, a
+ * reference granted again for another page, an unmappable grant, more
+ * grants than the bound, release. */
+static void test_persistent(struct vbd *vb)
+{
+    int16_t st[64];
+    uint64_t b0 = vb->ext[0].start;
+    R.bb.env.map = fake_map;
+    R.bb.env.unmap = fake_unmap;
+    R.bb.env.max_pgrants = 5;
+    struct bb_dev dp = { .bb = &R.bb, .domid = 2, .vbd = vb, .nq = 1, .persistent = true };
+    struct fe fp;
+    fe_init(&fp);
+    bb_queue_start(&dp.q[0], &dp, fp.sring, 1, 15);
+    unsigned long c0 = G.copies;
+    uint32_t g[4] = { grant(2, 10, 0x51), grant(2, 11, 0x52) };
+    rw(&fp, &dp.q[0], BLKIF_OP_WRITE, 0, 64, g, 2);
+    CHECK(fe_collect(&fp, st, 64) == 1 && st[0] == 0 && G.maps == 2 && G.copies == c0 &&
+              all(phys(b0 + 64), 0x51, 4096) && all(phys(b0 + 72), 0x52, 4096),
+          "persistent: a write maps its 2 grants (no grant copy), the data is on the disk");
+    memset(G.page[2][10], 0x61, 4096); /* blkfront reuses its persistent page */
+    rw(&fp, &dp.q[0], BLKIF_OP_WRITE, 1, 80, g, 1);
+    g[0] = 11;
+    rw(&fp, &dp.q[0], BLKIF_OP_READ, 2, 64, g, 1);
+    CHECK(fe_collect(&fp, st, 64) == 2 && st[1] == 0 && st[2] == 0 && G.maps == 2 && G.copies == c0 &&
+              all(phys(b0 + 80), 0x61, 4096) && all(G.page[2][11], 0x51, 4096),
+          "persistent: a write and a read through the kept mappings: no new mapping, no copy");
+
+    /* An indirect request: its segment list is read through a mapping too. */
+    struct blkif_request_segment *sl = (void *)(G.page[2][9] = aligned_alloc(4096, 4096));
+    sl[0] = (struct blkif_request_segment){ .gref = 10, .first_sect = 0, .last_sect = 7 };
+    sl[1] = (struct blkif_request_segment){ .gref = 11, .first_sect = 0, .last_sect = 3 };
+    blkif_request_indirect_t *iq = (void *)fe_req(&fp);
+    *iq = (blkif_request_indirect_t){ .operation = BLKIF_OP_INDIRECT,
+                                      .indirect_op = BLKIF_OP_READ,
+                                      .nr_segments = 2,
+                                      .id = 3,
+                                      .sector_number = 80 };
+    iq->indirect_grefs[0] = 9;
+    memset(G.page[2][11], 0xee, 4096);
+    fe_push(&fp);
+    bb_queue_run(&dp.q[0]);
+    pump();
+    CHECK(fe_collect(&fp, st, 64) == 1 && st[3] == 0 && rop[3] == BLKIF_OP_READ && G.maps == 3 &&
+              G.copies == c0 && all(G.page[2][10], 0x61, 4096) && all(G.page[2][11], 0, 2048) &&
+              all(G.page[2][11] + 2048, 0xee, 2048),
+          "persistent: an indirect read maps its indirect page once; 12 sectors read");
+
+    /* The frontend grants reference 10 again, for another page, while it is
+     * mapped: blkback keeps using the page it mapped (as Xen's blkback);
+     * the new page is neither read nor written. */
+    uint8_t *old = G.page[2][10];
+    G.page[2][10] = aligned_alloc(4096, 4096);
+    memset(G.page[2][10], 0x77, 4096);
+    g[0] = 10;
+    rw(&fp, &dp.q[0], BLKIF_OP_WRITE, 4, 88, g, 1);
+    rw(&fp, &dp.q[0], BLKIF_OP_READ, 5, 64, g, 1);
+    CHECK(fe_collect(&fp, st, 64) == 2 && st[4] == 0 && st[5] == 0 && G.maps == 3 &&
+              all(phys(b0 + 88), 0x61, 4096) && all(old, 0x51, 4096) && all(G.page[2][10], 0x77, 4096),
+          "persistent: a reference granted again for another page reaches the first page only");
+
+    /* Read-only (unmappable) grant: by copy, a write still works; a bad one
+     * fails as before. */
+    G.ro[2][12] = true;
+    g[0] = grant(2, 12, 0x12);
+    rw(&fp, &dp.q[0], BLKIF_OP_WRITE, 6, 96, g, 1);
+    g[0] = 900;
+    rw(&fp, &dp.q[0], BLKIF_OP_WRITE, 7, 104, g, 1);
+    CHECK(fe_collect(&fp, st, 64) == 2 && st[6] == 0 && st[7] == BLKIF_RSP_ERROR && G.maps == 3 &&
+              G.copies == c0 + 2 && all(phys(b0 + 96), 0x12, 4096) && all(phys(b0 + 104), 0, 4096),
+          "persistent: an unmappable grant is copied (write done), a bad one gets BLKIF_RSP_ERROR");
+
+    /* Bound 5 (10, 11, 9, 12 by copy, 900 by copy): 13 is beyond it. */
+    g[0] = grant(2, 13, 0x13);
+    g[1] = grant(2, 14, 0x14);
+    rw(&fp, &dp.q[0], BLKIF_OP_WRITE, 8, 112, g, 2);
+    CHECK(fe_collect(&fp, st, 64) == 1 && st[8] == 0 && G.maps == 3 && G.copies == c0 + 4 &&
+              bb_pgrants_mapped(&dp.q[0]) == 3 && all(phys(b0 + 112), 0x13, 4096) &&
+              all(phys(b0 + 120), 0x14, 4096),
+          "persistent: grants beyond the bound (5 per ring) are copied, nothing more is mapped");
+
+    CHECK(bb_queue_stop(&dp.q[0]), "persistent: the queue stops (nothing in flight)");
+    bb_pgrants_release(&dp.q[0]);
+    CHECK(G.unmaps == 3 && !dp.q[0].pg, "persistent: all 3 mappings unmapped when the ring goes");
+    /* Connected again (or a restarted blkback): mapped again on first use. */
+    bb_queue_start(&dp.q[0], &dp, fp.sring, 1, 15);
+    g[0] = 11;
+    rw(&fp, &dp.q[0], BLKIF_OP_READ, 9, 88, g, 1);
+    CHECK(fe_collect(&fp, st, 64) == 1 && st[9] == 0 && G.maps == 4 && all(G.page[2][11], 0x61, 4096) &&
+              bb_pgrants_mapped(&dp.q[0]) == 1,
+          "persistent: a new start maps a reference again on its first use");
+    bb_queue_stop(&dp.q[0]);
+    bb_pgrants_release(&dp.q[0]);
+    CHECK(G.unmaps == 4, "persistent: and unmaps it");
+    R.bb.env.map = NULL;
+    free(old);
+    free(fp.sring);
+}
+
 void test_blkback(void)
 {
     char out[256];
     R.f = fvb_new(DISK);
+    fvb_set_discard(R.f, 64, 8); /* 64 sectors per discard, 4 KiB granules */
     vblk_init(&R.blk, fvb_vdev(R.f), 128);
     disk_io_init(&R.dio, &R.blk, 0);
     R.io = disk_io_ops(&R.dio);
@@ -150,7 +322,7 @@ void test_blkback(void)
     vbd_command(&R.m, &R.io, "create a 4M", out, sizeof(out));
     vbd_command(&R.m, &R.io, "create b 4M", out, sizeof(out));
     vbd_command(&R.m, &R.io, "grow a 6M", out, sizeof(out));
-    struct bb_env env = { fake_gcopy, fake_notify, NULL };
+    struct bb_env env = { fake_gcopy, fake_notify, NULL, NULL, NULL, 0 };
     CHECK(bb_init(&R.bb, &R.blk, &env, 512) == 0, "blkback set up with 512 DMA pages");
     struct vbd *va, *vb;
     vbd_attach(&R.m, "a", 1, true, &va);
@@ -322,7 +494,9 @@ void test_blkback(void)
           { .operation = BLKIF_OP_WRITE, .nr_segments = 1 },
           -1 },
         { "operation 77", { .operation = 77, .nr_segments = 1 }, -2 },
-        { "discard (not offered)", { .operation = BLKIF_OP_DISCARD }, -2 },
+        { "secure discard (not offered)",
+          { .operation = BLKIF_OP_DISCARD, .nr_segments = BLKIF_DISCARD_SECURE },
+          -2 },
         { "reserved operation 4", { .operation = BLKIF_OP_RESERVED_1 }, -2 },
     };
     unsigned nbad = sizeof(bad) / sizeof(bad[0]);
@@ -407,6 +581,8 @@ void test_blkback(void)
               all(G.page[1][8], 0xbb, 4096),
           "read-only attachment: the write is refused, the read returns b's data");
 
+    test_discard(&fa, &da.q[0], &fro, &dro.q[0], va);
+
     /* Flood: a full ring of requests, all answered. */
     unsigned size = RING_SIZE(&fa.ring);
     for (unsigned i = 0; i < size; i++) {
@@ -471,6 +647,7 @@ void test_blkback(void)
               all(G.page[2][3], 0xbb, 4096),
           "and answered in the next response slot");
     free(fr.sring);
+    test_persistent(vb);
     free(fa.sring);
     free(fa2.sring);
     free(fb.sring);

@@ -11,14 +11,16 @@
 
 #include "virtio_pci.h"
 
-#define VBLK_T_IN    0
-#define VBLK_T_OUT   1
-#define VBLK_T_FLUSH 4
+#define VBLK_T_IN      0
+#define VBLK_T_OUT     1
+#define VBLK_T_FLUSH   4
+#define VBLK_T_DISCARD 11 /* nsect sectors from sector; no data buffers */
 
 struct vblk_req {
     uint32_t type;   /* VBLK_T_* */
     uint64_t sector; /* 512-byte units */
-    unsigned nbuf;   /* data buffers (none for a flush) */
+    uint32_t nsect;  /* a discard's length (1 to max_discard sectors) */
+    unsigned nbuf;   /* data buffers (none for a flush or a discard) */
     const struct virtq_buf *buf;
     /* status: 0, -XEN_EIO (device error) or -XEN_EOPNOTSUPP. */
     void (*done)(struct vblk_req *r, int status);
@@ -32,6 +34,11 @@ struct vblk {
     uint64_t capacity; /* sectors of 512 bytes */
     uint32_t blk_size; /* the device's logical block size */
     bool flush, ro;
+    /* VIRTIO_BLK_F_DISCARD: sectors per discard, its alignment (sectors, at
+     * least 1); 0 when not offered. */
+    uint32_t max_discard, discard_align;
+    struct vblk_discard *dseg; /* a page of discard ranges, by slot */
+    uint64_t dseg_bus;
     bool dead;                /* reset after a timeout: every request fails */
     unsigned max_bufs;        /* data buffers per request */
     struct vblk_hdr *hdr;     /* a page of request headers, by slot */
@@ -42,12 +49,14 @@ struct vblk {
     unsigned long completed, failed;
 };
 
-/* Probe, negotiate (FLUSH, BLK_SIZE, SEG_MAX, RO), set up queue 0 with up to
+/* Probe, negotiate (FLUSH, BLK_SIZE, SEG_MAX, RO, DISCARD), set up queue 0 with up to
  * qsize entries and interrupts, DRIVER_OK.  0 or -errno. */
 int vblk_init(struct vblk *b, struct vdev *d, unsigned qsize);
 /* 0; -XEN_ENOSPC (queue full: poll and retry); -XEN_E2BIG (more than
  * max_bufs buffers); -XEN_EINVAL (length not whole sectors, out of the
- * disk's range, a write on a read-only disk, unknown type). */
+ * disk's range, a write or discard on a read-only disk, a discard of 0 or
+ * more than max_discard sectors, unknown type); -XEN_EOPNOTSUPP (a flush or
+ * discard the device does not offer). */
 int vblk_submit(struct vblk *b, struct vblk_req *r);
 /* Complete what the device finished; returns how many. */
 unsigned vblk_poll(struct vblk *b);
