@@ -174,6 +174,11 @@ static void hostile(const struct save_buf *w)
     reseal(c, vc);
     expect_refused(c, w->len, "record 2 twice", "a second CONFIG record");
     memcpy(c, w->data, w->len);
+    size_t pm = find_rec(c, w->len, SREC_P2M_FRAMES);
+    c[pm + 8 + 2] = 0x10; /* frame 0 at pfn 0x100000 and up */
+    reseal(c, pm);
+    expect_refused(c, w->len, "P2M_FRAMES: frame 0 at pfn", "a p2m frame outside the image");
+    memcpy(c, w->data, w->len);
     size_t dm = find_rec(c, w->len, SREC_DOMAIN);
     c[dm + 8] = 9; /* vcpus */
     reseal(c, dm);
@@ -184,6 +189,40 @@ static void hostile(const struct save_buf *w)
     memset(longer + w->len, 0, 8);
     expect_refused(longer, w->len + 8, "after its END record", "bytes after END");
     free(longer);
+}
+
+/* A copy of the image whose first L1 table's first present entry names a
+ * pfn beyond the image: it parses, and the restore finds it while it writes
+ * the tables into the new domain (which it then destroys). */
+static char err_bad[256];
+static int bad_table_restore(struct backend *b, const struct save_buf *w, const struct build_in *in,
+                             struct build_out *o)
+{
+    uint8_t *c = malloc(w->len);
+    struct save_image im;
+    const uint8_t *pos = NULL, *data;
+    const uint64_t *ents;
+    uint32_t count;
+    int done = 0, rc = -1;
+    memcpy(c, w->data, w->len);
+    if (save_parse(c, w->len, &im, err_bad, sizeof(err_bad))) goto out;
+    while (!done && !save_next_pages(&im, &pos, &count, &ents, &data))
+        for (uint32_t i = 0, k = 0; !done && i < count;
+             k += save_type_has_data(save_pfn_type(ents[i])), i++) {
+            if (save_type_level(save_pfn_type(ents[i])) != 1) continue;
+            uint64_t *t = (uint64_t *)(c + (data - c) + (size_t)k * 4096);
+            for (int e = 0; !done && e < 512; e++)
+                if (t[e] & 1) {
+                    t[e] = (t[e] & 0xfff) | (im.dom.nr_pfns + 5) << 12;
+                    done = 1;
+                }
+            if (done) reseal(c, (size_t)((const uint8_t *)ents - c) - 16);
+        }
+    if (done && !save_parse(c, w->len, &im, err_bad, sizeof(err_bad)))
+        rc = restore_domain(b, &im, in, o, err_bad, sizeof(err_bad));
+out:
+    free(c);
+    return done ? rc : 0;
 }
 
 static void check_restored(struct backend *b, uint32_t id, const struct build_out *o)
@@ -290,6 +329,12 @@ static void test_roundtrip(void)
     CHECK(rc == -1 && free1 == free0 && b->ops->getinfo(b, 1, &info) == -ESRCH && fake_of(b)->live_maps == 0,
           "restore into 2 MiB refused, nothing left: %s", err);
     rcfg.maxmem_mb = 4;
+    rc = bad_table_restore(b, &w, &in, &o);
+    b->ops->physinfo(b, &total, &free1, &cpus);
+    CHECK(rc == -1 && strstr(err_bad, "which has no page") && free1 == free0 &&
+              b->ops->getinfo(b, 1, &info) == -ESRCH && fake_of(b)->live_maps == 0,
+          "a table naming a pfn without a page: refused after the domain was made, nothing left: %s",
+          err_bad);
     rc = restore_domain(b, &im, &in, &o, err, sizeof(err));
     CHECK(rc == 0, "restore: %s", err);
     if (!rc) check_restored(b, o.domid, &o);
