@@ -35,25 +35,6 @@ mkfs.ext4 -q -F -L tessera "$t/fs.img" 64M >/dev/null 2>&1 &&
   dd if="$t/fs.img" of="$img" bs=1M seek=1 conv=notrunc status=none &&
   ok "host: ext4 made at 1 MiB of a blank 128 MiB image" || { fail "host: mkfs.ext4"; finish; }
 
-# fetch PATH: the page's text (index.html) or the MD5 of what came, from the
-# guest's httpd through QEMU's forwarded port; retried for up to 60 s
-fetch() {
-  python3 - "$port" "$1" <<'PY'
-import hashlib, sys, time, urllib.request
-end = time.time() + 60
-while True:
-    try:
-        d = urllib.request.urlopen("http://127.0.0.1:%s/%s" % (sys.argv[1], sys.argv[2]), timeout=20).read()
-        print(d.decode().strip() if sys.argv[2].endswith(".html") else hashlib.md5(d).hexdigest())
-        break
-    except Exception as e:
-        if time.time() > end:
-            print("error: %s" % e)
-            break
-        time.sleep(1)
-PY
-}
-
 QEMU_TIMEOUT=900 BOOT_MODULES="$O/servers/blkback:blkback $D/bbcmds:bbcmds $O/servers/netback:netback" \
 BOOT_QEMU_ARGS="-device intel-iommu,intremap=on -drive file=$img,if=none,id=vd0,format=raw,cache=writeback
   -device virtio-blk-pci,drive=vd0,disable-legacy=on,iommu_platform=on,addr=04.0
@@ -88,7 +69,7 @@ big=$(out_of 6 "$out")
 [[ "$big" =~ ^[0-9a-f]{32}$ ]] && ok "guest: httpd serves /www (1 MiB file $big)" || fail "guest: httpd: [$big]"
 check "guest: counter started" "$(out_of 7 "$out") $(rc_of 8 "$out")" "started 0"
 c0=$(out_of 8 "$out")
-check "host: the guest's page through 127.0.0.1:$port" "$(fetch index.html)" "TESSERA-WEB-OK"
+check "host: the guest's page through 127.0.0.1:$port" "$(host_get "$port" index.html)" "TESSERA-WEB-OK"
 
 # a checkpoint: the guest runs on, its devices as they were
 FROM=$(mark)
@@ -101,7 +82,7 @@ k1=$(out_of 1 "$out"); k2=$(out_of 2 "$out")
 [[ "$k1" =~ ^[0-9]+$ ]] && [[ "$k2" =~ ^[0-9]+$ ]] && [ "$k1" -ge "$c0" ] && [ "$k2" -gt "$k1" ] &&
   ok "checkpoint: the counter goes on ($c0, $k1, $k2)" || fail "checkpoint: counter [$c0] [$k1] [$k2]"
 check "checkpoint: a file written, both read back from the disk with their sums" "$(out_of 3 "$out")" "2"
-check "checkpoint: the host fetches the page" "$(fetch index.html)" "TESSERA-WEB-OK"
+check "checkpoint: the host fetches the page" "$(host_get "$port" index.html)" "TESSERA-WEB-OK"
 
 # the guest's clocks before the save: wall (date), monotonic (the "now" of
 # /proc/timer_list, CLOCK_MONOTONIC in ns), boot time (/proc/uptime)
@@ -165,8 +146,8 @@ echo "# guest wall clock minus the host's: $((w0 - ha0))..$((w0 - hb0)) s before
 check "restore: both files read back from the disk with their sums" "$(out_of 4 "$out")" "2"
 check "restore: a third file written, all read back with their sums" "$(out_of 5 "$out")" "3"
 check "restore: eth0 is up" "$(out_of 6 "$out")" "up"
-check "restore: the host fetches the page" "$(fetch index.html)" "TESSERA-WEB-OK"
-check "restore: the host fetches 1 MiB, the same MD5" "$(fetch big)" "$big"
+check "restore: the host fetches the page" "$(host_get "$port" index.html)" "TESSERA-WEB-OK"
+check "restore: the host fetches 1 MiB, the same MD5" "$(host_get "$port" big md5)" "$big"
 out=$(con linux 'dmesg | grep -iE "I/O error|Buffer I/O|EXT4-fs (error|warning)|blkfront.*(fail|error)|netfront.*(fail|error)" | head -n 3; echo end' \
   'cd / && umount /mnt && echo unmounted' \
   'cat /sys/bus/xen/devices/vbd-51712/state /sys/bus/xen/devices/vif-0/state' \
