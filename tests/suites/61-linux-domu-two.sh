@@ -58,9 +58,10 @@ up=$(out_of 2 "$out")
 check "linux-a: fork/exec after the crash" "$(out_of 3 "$out")" "forkloop: 50"
 check "linux-a's console has no panic" "$(gl $a 'Kernel panic')" ""
 wait_line "(d0) (d$b2) TESSERA-INIT-OK" 120 || finish
-out=$(con linux-b 'uname -r' 'cut -d. -f1 /proc/uptime')
-check "the restarted linux-b (domain $b2) answers" "$(out_of 1 "$out")" "$release"
-up_b=$(out_of 2 "$out")
+# the new kernel's console is quiet too (a late printk would land in an output)
+out=$(con linux-b 'dmesg -n 1' 'uname -r' 'cut -d. -f1 /proc/uptime')
+check "the restarted linux-b (domain $b2) answers" "$(out_of 2 "$out")" "$release"
+up_b=$(out_of 3 "$out")
 check "xl list: linux-a and the new linux-b" \
   "$(xl list | awk '$1 ~ /^linux-/ { print $1, $2, $3 }')" "linux-a $a 256
 linux-b $b2 256"
