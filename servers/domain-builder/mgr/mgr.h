@@ -132,6 +132,8 @@ void mgr_xs_forget(struct mgr *m, struct mgr_dom *d);
 /* A service domain: one with capabilities, or the backend domain of another
  * domain's disk or vif.  It is rebuilt with its id when it dies. */
 int mgr_is_service(struct mgr *m, const struct mgr_dom *d);
+/* How many other domains have a disk or vif whose backend is d. */
+int mgr_frontends(struct mgr *m, const struct mgr_dom *d);
 /* xl destroy, pause, restart of the xenstore domain: refused (-1, err says
  * why) while other domains have their nodes in it, unless it stopped
  * answering; 0 for any other domain. */

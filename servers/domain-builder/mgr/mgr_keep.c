@@ -73,23 +73,27 @@ void mgr_xs_forget(struct mgr *m, struct mgr_dom *d)
         mgr_logf(m, "domain-builder: xenstore: release of domain %u failed (%d)", d->domid, rc);
 }
 
-int mgr_is_service(struct mgr *m, const struct mgr_dom *d)
+int mgr_frontends(struct mgr *m, const struct mgr_dom *d)
 {
-    if (d->cfg.caps) return 1;
+    int n = 0;
     for (int i = 0; i < MGR_MAX_DOMS; i++) {
         const struct mgr_dom *f = &m->dom[i];
+        int uses = 0;
         for (int k = 0; f->used && f != d && k < f->cfg.ndisk; k++) {
             struct mgr_vbd v;
-            if (!mgr_vbd_parse(f->cfg.disk[k], &v) && !strcmp(v.backend, d->cfg.name)) return 1;
+            uses |= !mgr_vbd_parse(f->cfg.disk[k], &v) && !strcmp(v.backend, d->cfg.name);
         }
         for (int k = 0; f->used && f != d && k < f->cfg.nvif; k++) {
             struct mgr_vif v;
-            if (!mgr_vif_parse(f->cfg.vif[k], f->domid, (uint32_t)k, &v) && !strcmp(v.backend, d->cfg.name))
-                return 1;
+            uses |=
+                !mgr_vif_parse(f->cfg.vif[k], f->domid, (uint32_t)k, &v) && !strcmp(v.backend, d->cfg.name);
         }
+        n += uses;
     }
-    return 0;
+    return n;
 }
+
+int mgr_is_service(struct mgr *m, const struct mgr_dom *d) { return d->cfg.caps || mgr_frontends(m, d) > 0; }
 
 int mgr_xs_may_stop(struct mgr *m, const struct mgr_dom *d, const char *verb, char *err, size_t errlen)
 {

@@ -132,8 +132,17 @@ static void destroy(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
     struct mgr_dom *d = xl_target(m, s, c->arg, "destroy");
     if (!d || may_not_stop(m, s, d, "destroy")) return;
     snprintf(was, sizeof(was), "%u (%s)", d->domid, d->cfg.name);
-    if (mgr_destroy(m, d, err, sizeof(err)))
+    /* A driver domain that running domains' devices use dies and comes back
+     * with its id, as from a crash (docs/restart.md): destroyed for good, it
+     * would leave their devices without a backend. */
+    int fe = mgr_frontends(m, d);
+    if (fe ? mgr_restart(m, d, 1, err, sizeof(err)) : mgr_destroy(m, d, err, sizeof(err)))
         say(s, "xl: %s", err);
+    else if (fe)
+        say(s,
+            "destroyed domain %s; rebuilt with its id for the devices of %d running domain%s (destroy those "
+            "first to remove it)",
+            was, fe, fe == 1 ? "" : "s");
     else
         say(s, "destroyed domain %s", was);
 }

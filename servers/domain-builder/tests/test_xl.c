@@ -331,10 +331,28 @@ static void vbds(struct mgr *m, struct xl_session *s)
     CHECK(xs_seen(p[0]) && !xs_seen(p[1]), "its nodes taken over (set_perms), not removed");
     CHECK(rel >= 0 && intro > rel, "released (%d), then introduced again (%d)", rel, intro);
     CHECK(seen("blkback: 1 xenstore node kept for its next incarnation"), "the take-over logged");
-    snprintf(p[0], 96, "13 /local/domain/%u/backend/vbd/%u/51712", be->domid, fe->domid);
+    /* xl destroy of it while disk uses it: it dies and comes back with its
+     * id and nodes, as from a crash (issue 16) */
+    char msg[200];
+    nxsreq = 0;
+    run(m, s, "xl destroy blkback\n");
+    snprintf(msg, sizeof(msg),
+             "destroyed domain %u (blkback); rebuilt with its id for the devices of 1 running domain "
+             "(destroy those first to remove it)",
+             id);
+    CHECK(seen(msg), "xl destroy of a backend in use rebuilds it");
+    be = mgr_find(m, "blkback");
+    CHECK(be && be->domid == id, "same id after xl destroy");
+    snprintf(p[0], 96, "14 /local/domain/%u", id);
+    snprintf(p[1], 96, "13 /local/domain/%u", id);
+    CHECK(xs_seen(p[0]) && !xs_seen(p[1]), "its nodes taken over, not removed");
+    snprintf(p[0], 96, "13 /local/domain/%u/backend/vbd/%u/51712", id, fe->domid);
     run(m, s, "xl destroy disk\n");
     CHECK(xs_seen(p[0]), "destroying the guest removes its backend directory");
     run(m, s, "xl destroy blkback\n");
+    snprintf(msg, sizeof(msg), "destroyed domain %u (blkback)", id);
+    CHECK(seen(msg) && !seen("rebuilt"), "xl destroy of a backend nobody uses destroys it");
+    CHECK(!mgr_find(m, "blkback"), "gone");
 }
 
 /* ---- sessions: echo, prompt, a client going away, Ctrl-] ---- */
