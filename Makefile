@@ -33,12 +33,13 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/bench.sh
 
-# Not in make test: blkback killed again and again under a Linux guest writing
-# records, for SOAK_MINUTES (default 30); counts, downtimes, lost records
-# (docs/restart.md).
+# Not in make test: blkback and netback killed again and again at random
+# moments under three Linux guests writing records and streaming TCP, for
+# SOAK_MINUTES (default 30); counts, downtime percentiles, lost records and
+# lines (tests/suites/65-restart.sh, docs/restart.md).
 soak-restart: deps
 	@$(MAKE) --no-print-directory all
-	@SOAK_S=$$(( $${SOAK_MINUTES:-30} * 60 )) bash tests/suites/67-domain-restart.sh
+	@SOAK_S=$$(( $${SOAK_MINUTES:-30} * 60 )) bash tests/suites/65-restart.sh
 
 # issue 19: 1,000 tiny domains in one QEMU machine (bench/density.sh), alone
 bench-density: deps

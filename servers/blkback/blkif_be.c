@@ -1,5 +1,6 @@
 /* blkif request processing (see blkback.h). */
 #include "blkback.h"
+#include "crash_cmd.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -76,8 +77,9 @@ void bb_queue_start(struct bb_queue *q, struct bb_dev *dev, blkif_sring_t *sring
     q->resumed = done != 0 || prod != 0;
     if (dev->persistent) bb_pgrants_enable(q);
     if (q->resumed)
-        printf("blkback: d%u queue %u: resuming a ring in use at response %u (requests published: %u)\n",
-               dev->domid, (unsigned)(q - dev->q), done, prod);
+        printf("blkback: d%u queue %u: resuming a ring in use at response %u (requests published: %u) at "
+               "%llu us\n",
+               dev->domid, (unsigned)(q - dev->q), done, prod, restart_now_us());
 }
 
 /* The request taken from ring index slot is complete: its response, and
@@ -101,11 +103,8 @@ static void respond(struct bb_queue *q, RING_IDX slot, uint64_t id, uint8_t op, 
     }
     if (!any) return;
     if (q->resumed) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
         printf("blkback: d%u queue %u: first response after resuming at %llu us\n", q->dev->domid,
-               (unsigned)(q - q->dev->q),
-               (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
+               (unsigned)(q - q->dev->q), restart_now_us());
         q->resumed = false;
     }
     int notify;

@@ -39,8 +39,8 @@ static void command(struct vbd_map *m, const struct vbd_io *io, char *line)
     static char out[8192];
     line[strcspn(line, "\r\n")] = 0;
     if (!line[strspn(line, " \t")]) return;
-    /* Fault injection for the restart suites (65-blkback-restart,
-     * 67-domain-restart): "crash", "crash domain". */
+    /* Fault injection for the restart suite (65-restart): "crash",
+     * "crash domain". */
     if (crash_command("blkback", line)) return;
     if (!strncmp(line, "dma-probe", 9) && (!line[9] || line[9] == ' '))
         dma_probe(&blk, &vf, line + 9, out, sizeof(out));
@@ -51,6 +51,7 @@ static void command(struct vbd_map *m, const struct vbd_io *io, char *line)
 
 int main(int argc, char **argv)
 {
+    unsigned long long t[5] = { restart_now_us() }; /* start-up phases, for a restart's downtime */
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *sbdf = NULL;
     const char *cmdfile = NULL;
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "blkback: %s: logical blocks of %u bytes are not supported\n", sbdf, blk.blk_size);
         return 1;
     }
+    t[1] = restart_now_us();
     disk_io_init(&dio, &blk, 30000);
     struct vbd_io io = disk_io_ops(&dio);
     if ((rc = vbd_load(&map, &io, blk.capacity))) {
@@ -109,6 +111,7 @@ int main(int argc, char **argv)
            (unsigned long long)(blk.capacity / 2048), blk.flush ? "write cache (flush)" : "write-through",
            blk.pci.nvec, blk.pci.nvec == 1 ? "" : "s", (unsigned long long)map.generation, map.n,
            map.n == 1 ? "" : "s");
+    t[2] = restart_now_us();
     static char line[512];
     if (cmdfile) {
         FILE *cf = fopen(cmdfile, "r");
@@ -126,6 +129,7 @@ int main(int argc, char **argv)
         }
         fclose(cf);
     }
+    t[3] = restart_now_us();
     int xd = xd_open();
     int xsfd = open("/dev/xen/xenbus", O_RDWR), xs_err = errno;
     if (xd) {
@@ -141,6 +145,10 @@ int main(int argc, char **argv)
         return 1;
     }
     xb.map_rings = xd_map_rings; /* before the first xenstore event is read */
+    t[4] = restart_now_us();
+    printf(
+        "blkback: started at %llu us in %llu us (device %llu, VBD map %llu, commands %llu, xenstore %llu)\n",
+        t[0], t[4] - t[0], t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3]);
     if (xs)
         printf("blkback: serving /local/domain/%u/backend/vbd\n", self);
     else

@@ -12,23 +12,16 @@
 #include <xen/sched.h>
 #include <xen/sys/privcmd.h>
 
-static unsigned long long now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000;
-}
-
 bool crash_command(const char *prog, const char *line)
 {
     if (!strcmp(line, "crash")) {
-        printf("%s: crashing (SIGKILL) at %llu us\n", prog, now_us());
+        printf("%s: crashing (SIGKILL) at %llu us\n", prog, restart_now_us());
         kill(getpid(), SIGKILL);
         printf("error: cannot kill the program (%s)\n", strerror(errno));
         return true;
     }
     if (strcmp(line, "crash domain")) return false;
-    printf("%s: crashing the domain at %llu us\n", prog, now_us());
+    printf("%s: crashing the domain at %llu us\n", prog, restart_now_us());
     /* sched_op_compat takes the reason itself rather than a pointer to it */
     privcmd_hypercall_t h = { __HYPERVISOR_sched_op_compat, { SCHEDOP_shutdown, SHUTDOWN_crash, 0, 0, 0 } };
     int fd = open("/dev/xen/privcmd", O_RDWR);

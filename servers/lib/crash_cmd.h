@@ -9,6 +9,17 @@
 #define TESSERA_CRASH_CMD_H
 
 #include <stdbool.h>
+#include <time.h>
+
+/* The hypervisor's system time in microseconds: the restart suites time a
+ * restart with it from the crash (or the builder taking the domain down)
+ * through the new incarnation's start-up to its first ring response. */
+static inline unsigned long long restart_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000;
+}
 
 /* false if line is not one of the commands; returns only if the crash failed
  * (then it says why on stdout). */

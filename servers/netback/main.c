@@ -109,6 +109,7 @@ static void command(char *line)
 
 int main(int argc, char **argv)
 {
+    unsigned long long t[4] = { restart_now_us() }; /* start-up phases, for a restart's downtime */
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *cmdfile = NULL, *dir = NULL, *sbdf = NULL;
     unsigned queues = NB_MAX_QUEUES;
@@ -170,6 +171,7 @@ int main(int argc, char **argv)
                nic.vn.mac[1], nic.vn.mac[2], nic.vn.mac[3], nic.vn.mac[4], nic.vn.mac[5], nic.vn.pci.nvec,
                nic.vn.pci.nvec == 1 ? "" : "s");
     }
+    t[1] = restart_now_us();
     char err[256];
     struct vfr_ruleset *saved = vfr_store_load(xs, vfr_dir, &rc, err, sizeof(err), vfr.gw);
     if (!saved && rc) {
@@ -215,11 +217,15 @@ int main(int argc, char **argv)
         }
         fclose(cf);
     }
+    t[2] = restart_now_us();
     struct xd_host host = { xd_map_ring, xd_unmap_ring, xd_bind, xd_unbind, NULL };
     if ((rc = nbx_init(&nbx, xs, self, &nb, &host, queues))) {
         fprintf(stderr, "netback: cannot watch the backend directory (%s)\n", strerror(-rc));
         return 1;
     }
+    t[3] = restart_now_us();
+    printf("netback: started at %llu us in %llu us (devices %llu, rules %llu, xenstore %llu)\n", t[0],
+           t[3] - t[0], t[1] - t[0], t[2] - t[1], t[3] - t[2]);
     printf("netback: serving /local/domain/%u/backend/vif\n", self);
     size_t have = 0;
     bool console = true;

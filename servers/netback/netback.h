@@ -76,6 +76,7 @@ struct nb_queue {
     unsigned tx_port, rx_port; /* the same when not split */
     struct nb_frame *bl[NB_BACKLOG];
     unsigned bl_head, bl_n;
+    bool resumed; /* rings taken over in use: the first response is logged (docs/restart.md) */
 };
 
 struct nb_vif {

@@ -1,5 +1,6 @@
 /* netif request processing (see netback.h). */
 #include "netback.h"
+#include "crash_cmd.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,7 @@ void nb_queue_start(struct nb_vif *vif, unsigned i, netif_tx_sring_t *tx, netif_
      * buffers posted after them are filled.  A fresh ring starts at 0. */
     q->tx.rsp_prod_pvt = q->tx.req_cons = *(volatile RING_IDX *)&tx->rsp_prod;
     q->rx.rsp_prod_pvt = q->rx.req_cons = *(volatile RING_IDX *)&rx->rsp_prod;
+    q->resumed = q->tx.req_cons || q->rx.req_cons;
     if (i + 1 > vif->nq) vif->nq = i + 1;
     vif->running = true;
     if (vif->port >= 0 && vif->port < VFR_MAX_PORTS) vif->nb->vif_of[vif->port] = vif;
@@ -192,6 +194,11 @@ static int tx_one(struct nb_queue *q, RING_IDX prod)
     int notify;
     RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(r, notify);
     if (notify) b->env.notify(b->env.ctx, q->tx_port);
+    if (q->resumed) { /* the restart's downtime ends here (the restart suites print it) */
+        printf("netback: d%u queue %u: first response after resuming at %llu us\n", vif->domid,
+               (unsigned)(q - vif->q), restart_now_us());
+        q->resumed = false;
+    }
     if (err) {
         vif->st.tx_errors++;
         return 1;
