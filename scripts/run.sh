@@ -50,7 +50,7 @@ make run: QEMU starting; Ctrl-A X quits.  The serial console follows: the
     scripts/xl console linux                     the Linux guest's shell (Ctrl-] leaves)
     scripts/xl create boot/examples/linux2.cfg   a second guest, from files on the host
     curl http://127.0.0.1:${RUN_HTTP_PORT:-8080}/               the lwIP guest's page (nc 127.0.0.1 ${RUN_ECHO_PORT:-8007}: its echo)
-    scripts/xl console blkback                   VBD commands (create data 256M); then
+    scripts/xl console blkback                   VBD commands (create scratch 128M); then
     scripts/xl create boot/examples/linux-disk.cfg   a guest with that VBD as /dev/xvda
   (scripts/xl talks to the builder over COM2: $sock)
 MSG

@@ -5,6 +5,8 @@
  * vbd devices the toolstack puts under its backend directory in xenstore, and
  * takes VBD commands (create, grow, delete, list) on its console.
  * Arguments: pci=SBDF [queues=N] [pages=N] [persistent=N] [commands=FILE]
+ * [ensure=NAME:SIZE ...] (each runs the command "ensure NAME SIZE" at start:
+ * make run's VBD, created on a blank disk and kept after);
  * (persistent: grants kept mapped per ring, 0 = feature-persistent not
  * offered; FILE's lines are
  * run as commands at start, e.g. a boot file /boot/NAME; a line "exit" ends
@@ -55,6 +57,8 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *sbdf = NULL;
     const char *cmdfile = NULL;
+    const char *ensure[8];
+    unsigned nensure = 0;
     unsigned queues = BB_MAX_QUEUES, pages = 1024, pgrants = BB_MAX_PGRANTS;
     for (int i = 1; i < argc; i++) {
         if (!strncmp(argv[i], "pci=", 4))
@@ -67,8 +71,12 @@ int main(int argc, char **argv)
             pages = (unsigned)strtoul(argv[i] + 6, NULL, 10);
         else if (!strncmp(argv[i], "persistent=", 11))
             pgrants = (unsigned)strtoul(argv[i] + 11, NULL, 10);
+        else if (!strncmp(argv[i], "ensure=", 7) && strchr(argv[i], ':') && nensure < 8)
+            ensure[nensure++] = argv[i] + 7;
         else {
-            fprintf(stderr, "blkback: unknown argument '%s' (pci=SBDF [queues=N] [pages=N] [persistent=N])\n",
+            fprintf(stderr,
+                    "blkback: unknown argument '%s' (pci=SBDF [queues=N] [pages=N] [persistent=N] "
+                    "[commands=FILE] [ensure=NAME:SIZE], at most 8 ensure=)\n",
                     argv[i]);
             return 2;
         }
@@ -113,6 +121,11 @@ int main(int argc, char **argv)
            map.n == 1 ? "" : "s");
     t[2] = restart_now_us();
     static char line[512];
+    for (unsigned i = 0; i < nensure; i++) {
+        snprintf(line, sizeof(line), "ensure %.*s %s", (int)strcspn(ensure[i], ":"), ensure[i],
+                 strchr(ensure[i], ':') + 1);
+        command(&map, &io, line);
+    }
     if (cmdfile) {
         FILE *cf = fopen(cmdfile, "r");
         if (!cf) {

@@ -296,18 +296,27 @@ int vbd_command(struct vbd_map *m, const struct vbd_io *io, const char *line, ch
         }
         return 0;
     }
-    bool create = !strcmp(verb, "create"), grow = !strcmp(verb, "grow"), del = !strcmp(verb, "delete");
+    /* ensure: create unless the name exists (a VBD a boot config wants on
+     * every start, e.g. make run's; the disk keeps it and its data). */
+    bool ensure = !strcmp(verb, "ensure");
+    bool create = ensure || !strcmp(verb, "create"), grow = !strcmp(verb, "grow"),
+         del = !strcmp(verb, "delete");
     if (!create && !grow && !del)
-        return FAIL(-XEN_EINVAL, "unknown command '%s' (create, grow, delete, list)", verb);
+        return FAIL(-XEN_EINVAL, "unknown command '%s' (create, ensure, grow, delete, list)", verb);
     if (del && n != 2) return FAIL(-XEN_EINVAL, "usage: delete NAME");
     if (!del && n != 3) return FAIL(-XEN_EINVAL, "usage: %s NAME SIZE", verb);
     if (!name_ok(name)) return FAIL(-XEN_EINVAL, "bad name '%s' (1-31 of A-Z a-z 0-9 . _ -)", name);
     struct vbd *v = vbd_find(m, name);
-    if (!create && !v) return FAIL(-XEN_ENOENT, "no vbd '%s'", name);
-    if (create && v) return FAIL(-XEN_EEXIST, "vbd '%s' exists", name);
     uint64_t sectors = 0;
     if (!del && parse_size(size, &sectors))
         return FAIL(-XEN_EINVAL, "bad size '%s' (bytes, with K, M, G or T)", size);
+    if (!create && !v) return FAIL(-XEN_ENOENT, "no vbd '%s'", name);
+    if (ensure && v) {
+        size_t k = (size_t)snprintf(out, outlen, "ok (kept) ");
+        if (k < outlen) describe(v, out + k, outlen - k);
+        return 0;
+    }
+    if (create && v) return FAIL(-XEN_EEXIST, "vbd '%s' exists", name);
     if (del && (v->rw_dom >= 0 || v->nro)) return FAIL(-XEN_EBUSY, "vbd '%s' is attached", name);
     if (grow && sectors <= v->sectors)
         return FAIL(-XEN_EINVAL, "'%s' is already %llu MiB", name, (unsigned long long)(v->sectors / 2048));

@@ -63,6 +63,8 @@ int vbd_load(struct vbd_map *m, const struct vbd_io *io, uint64_t disk_sectors);
 
 /* The control plane's commands, one line each:
  *   create NAME SIZE     SIZE in bytes, with K, M, G or T (1024-based)
+ *   ensure NAME SIZE     create unless NAME exists ("ok (kept) ..." then;
+ *                        its size is left as it is)
  *   grow NAME SIZE       to a larger size
  *   delete NAME          (not while attached)
  *   list

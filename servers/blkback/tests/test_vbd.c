@@ -146,6 +146,31 @@ static void commands(void)
     fvb_free(r2.f);
 }
 
+/* ensure NAME SIZE (make run's boot config): creates once; after a reboot
+ * the VBD, its extents and its data are kept, whatever size is asked. */
+static void ensure(void)
+{
+    struct rig r, r2;
+    char out[512];
+    CHECK(rig_up(&r, fvb_new(DISK)) == 0, "a blank disk");
+    CHECK(cmd(&r, "ensure data 8M", out) == 0 && !strcmp(out, "ok data 8 MiB, 1 extent, detached") &&
+              r.m.n == 1,
+          "ensure data 8M on a blank disk creates it: '%s'", out);
+    fvb_media(r.f)[r.m.vbd[0].ext[0].start * 512] = 0x5a;
+    uint64_t gen = r.m.generation;
+    CHECK(rig_up(&r2, fvb_reboot(r.f)) == 0 && cmd(&r2, "ensure data 16M", out) == 0 &&
+              !strcmp(out, "ok (kept) data 8 MiB, 1 extent, detached") && r2.m.n == 1 &&
+              r2.m.generation == gen && fvb_media(r2.f)[r2.m.vbd[0].ext[0].start * 512] == 0x5a,
+          "after a reboot: kept as it was (no map write, the data there): '%s'", out);
+    CHECK(cmd(&r2, "ensure data 0", out) == -XEN_EINVAL && cmd(&r2, "ensure data", out) == -XEN_EINVAL &&
+              cmd(&r2, "ensure bad/name 1M", out) == -XEN_EINVAL,
+          "ensure with a bad size, no size or a bad name: -EINVAL, as create");
+    CHECK(cmd(&r2, "ensure big 64M", out) == -XEN_ENOSPC && r2.m.n == 1,
+          "ensure larger than the free space: -ENOSPC, nothing changed");
+    fvb_free(r.f);
+    fvb_free(r2.f);
+}
+
 /* Tear the map write of a command at every point; the map after a reboot is
  * the old one or (write complete) the new one. */
 static void torn(void)
@@ -204,5 +229,6 @@ static void torn(void)
 void test_vbd(void)
 {
     commands();
+    ensure();
     torn();
 }
