@@ -6,9 +6,13 @@ in_asm gives each translation block's guest instructions (once, when it is
 translated), exec one line per execution of a block (nochain: every execution
 goes through QEMU's main loop and is logged).  A "visit" is one stay in the
 hypervisor: it starts at an entry point (with symbols: syscall_entry and the
-IDT stubs; without: the block after one that left through iretq/sysret).
-Visits are classified by their entry and, with symbols, by the first do_*
-handler they reach (the hypercall) or the trap path they take.
+IDT stubs, or Xen 4.17's lstar_enter, page_fault and interrupt stubs from
+Debian's xen-syms; without: the block after one that left through
+iretq/sysret).  Visits are classified by their entry and, with symbols, by the
+first do_* handler they reach (the hypercall) or the trap path they take.
+Page-table entries written by mmu_update are counted where the hypervisor has
+a function per entry (Tessera's mmu_normal_update; Xen inlines its per-entry
+work, so its entries are counted as calls where each call writes one entry).
 
 usage: profile.py LOG [ELF-with-symbols] > summary.json
 """
@@ -36,7 +40,16 @@ def sym(pc):
     return names[i] if i >= 0 else "?"
 
 
-ENTRY = re.compile(r"^(syscall_entry|syscall32_entry|debug_entry|stub_\d+)$")
+# Tessera's entry points, then Xen 4.17's (xen-syms)
+ENTRY = re.compile(r"^(syscall_entry|syscall32_entry|debug_entry|stub_\d+|lstar_enter|cstar_enter|sysenter_entry|"
+                   r"int80_direct_trap|page_fault|divide_error|debug|int3|overflow|bounds|invalid_op|"
+                   r"device_not_available|invalid_TSS|segment_not_present|stack_segment|general_protection|"
+                   r"alignment_check|entry_CP|nmi|machine_check|coprocessor_error|simd_coprocessor_error)$")
+SYSCALL = ("syscall_entry", "lstar_enter")   # a syscall instruction: a hypercall, or a user syscall bounced
+PAGE_FAULT = ("stub_14", "page_fault")
+PTWR = ("pt_cmpxchg_entry", "ptwr_emulated_update")   # the guest's write to its page table was emulated
+NOT_HYPERCALL = ("do_page_fault", "do_general_protection", "do_debug", "do_softirq", "do_IRQ", "do_trap",
+                 "do_int3", "do_entry_CP")
 insns = {}          # block pc -> instructions
 exits = set()       # blocks that leave to the guest
 cur_pc, cur_n, cur_exit = None, 0, False
@@ -54,10 +67,12 @@ def close_visit():
     if visit_kind is not None:
         k = visit_kind
         if elf:
-            if k == "syscall_entry":
+            if k in SYSCALL:
                 k = "hypercall " + visit_do[3:] if visit_do else "syscall from guest user (bounce)"
-            elif k == "stub_14":
+            elif k in PAGE_FAULT:
                 k = "#PF ptwr emulated" if visit_do == "ptwr" else "#PF bounced"
+            elif k == "autogen_stubs":
+                k = "interrupt"
             elif k.startswith("stub_"):
                 v = int(k[5:])
                 k = ("exception %d" % v) if v < 32 else ("interrupt 0x%x" % v)
@@ -95,12 +110,12 @@ with open(log, errors="replace") as f:
                 by_sym[s] += n
                 if pc == elem_pc:
                     visit_el += 1
-                if ENTRY.match(s) and pc in starts:
+                if (ENTRY.match(s) and pc in starts) or s == "autogen_stubs":   # Xen: one stub per vector
                     close_visit()
                     visit_kind, visit_do = s, None
-                elif visit_do is None and s.startswith("do_") and s not in ("do_page_fault", "do_general_protection", "do_debug"):
+                elif visit_do is None and s.startswith("do_") and s not in NOT_HYPERCALL:
                     visit_do = s
-                elif s == "pt_cmpxchg_entry" and visit_kind == "stub_14":
+                elif s in PTWR and visit_kind in PAGE_FAULT:
                     visit_do = "ptwr"           # the write was emulated
             else:
                 if leaving:

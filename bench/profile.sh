@@ -9,8 +9,9 @@
 # emulation, interrupts) and per loop iteration of the benchmark.  ITERS must
 # keep the benchmark running past the window (see the warning).  Writes
 # $O/bench/profile-BENCH.json and prints it.  PROFILE_HV=xen profiles the Xen
-# 4.17 domU of bench/linux.sh instead (Xen has no symbols: visits are told
-# apart by their entry address only; rebuilds $O/linux-dom0/initramfs.gz).
+# 4.17 domU of bench/linux.sh instead, with the symbols of Debian's
+# xen-hypervisor-4.17-amd64-dbg (XEN_SYMS; without them visits are told apart by
+# their entry address only; rebuilds $O/linux-dom0/initramfs.gz).
 # usage: bench/profile.sh BENCH ITERS      e.g. bench/profile.sh null_syscall 6000000
 set -u
 cd "$(dirname "$0")/.."
@@ -41,7 +42,9 @@ if [ "$hv" = xen ]; then
   bash bench/xen-domu/dom0-initramfs.sh "uname+bench-$bench:$iters+poweroff" >"$t/dom0.log" 2>&1 ||
     { echo "bench/profile.sh: dom0 initramfs failed" >&2; exit 1; }
   zcat "${XEN_GZ:-/boot/xen-4.17-amd64.gz}" >"$t/xen"
-  /usr/bin/python3 bench/profile.py "$t/trace" >"$out" &
+  syms=${XEN_SYMS:-/usr/lib/debug/boot/xen-syms-4.17-amd64}
+  [ -r "$syms" ] || syms=
+  /usr/bin/python3 bench/profile.py "$t/trace" $syms >"$out" &
   pp=$!
   "${qemu[@]}" -m 1024 -kernel "$t/xen" \
     -append "console=com1 com1=115200,8n1 dom0_mem=512M,max:512M smap=0 noreboot" \

@@ -13,7 +13,7 @@ pkgs=(
   busybox-static zstd xz-utils lz4 gzip cpio bc
   e2fsprogs
   git clang-format procps
-  xen-utils-4.17 xen-hypervisor-4.17-amd64
+  xen-utils-4.17 xen-hypervisor-4.17-amd64 xen-hypervisor-4.17-amd64-dbg
 )
 missing=()
 for p in "${pkgs[@]}"; do

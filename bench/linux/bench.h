@@ -1,6 +1,8 @@
 /* Shared helpers of the Linux guest benchmarks: a monotonic clock in
- * nanoseconds, the iteration count (from argv, or calibrated so that one
- * measurement takes at least a second of guest time), and the one result line
+ * nanoseconds, the iteration count (from argv, else from the environment
+ * variable bench_NAME, which a kernel command line's bench_NAME=N sets for
+ * /init and its children, else calibrated so that one measurement takes at
+ * least a second of guest time), and the one result line
  *   bench: name=NAME iters=N ns_per_op=X.X
  * that bench/linux.sh and the tests parse. */
 #ifndef TESSERA_BENCH_H
@@ -16,10 +18,14 @@ static inline long long bench_now_ns(void)
     return (long long)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-static inline long bench_iters(int argc, char **argv, long dflt)
+/* The fixed count for NAME (argv[1], else $bench_NAME), or 0: calibrate. */
+static inline long bench_fixed(const char *name, int argc, char **argv)
 {
-    long n = argc > 1 ? strtol(argv[1], NULL, 0) : dflt;
-    return n > 0 ? n : dflt;
+    char var[64];
+    snprintf(var, sizeof var, "bench_%s", name);
+    const char *s = argc > 1 ? argv[1] : getenv(var);
+    long n = s ? strtol(s, NULL, 0) : 0;
+    return n > 0 ? n : 0;
 }
 
 static inline int bench_report(const char *name, long iters, long long ns)
@@ -38,14 +44,15 @@ static inline int bench_fail(const char *name, const char *what)
 
 #define BENCH_MIN_NS 1000000000ll /* a measurement shorter than this is repeated longer */
 
-/* Runs run(n) (elapsed ns, or < 0 after printing a failure) with argv's count,
- * or from dflt upwards until one run lasts BENCH_MIN_NS of guest time (the
- * shorter runs are the warm-up), and reports the last run. */
+/* Runs run(n) (elapsed ns, or < 0 after printing a failure) with the fixed
+ * count, or from dflt upwards until one run lasts BENCH_MIN_NS of guest time
+ * (the shorter runs are the warm-up), and reports the last run. */
 static inline int bench_main(const char *name, int argc, char **argv, long dflt, long long (*run)(long n))
 {
-    long n = bench_iters(argc, argv, dflt);
+    long fixed = bench_fixed(name, argc, argv);
+    long n = fixed ? fixed : dflt;
     long long ns = run(n);
-    while (argc <= 1 && ns >= 0 && ns < BENCH_MIN_NS && n < (1l << 40)) {
+    while (!fixed && ns >= 0 && ns < BENCH_MIN_NS && n < (1l << 40)) {
         long long f = ns > 0 ? (BENCH_MIN_NS + BENCH_MIN_NS / 4) / ns + 1 : 16;
         n *= f > 16 ? 16 : f;
         ns = run(n);

@@ -5,13 +5,15 @@
 # generic kernel's xen-evtchn/gntdev/gntalloc/privcmd/xenfs modules (fetched by
 # guests/linux/fetch.sh with FLAVOUR=amd64) — plus the domU it creates: Debian's
 # cloud kernel and the test initramfs of guests/linux (the same guest Tessera runs).
-# usage: dom0-initramfs.sh STEPS    (the domU's tessera_steps)
+# usage: dom0-initramfs.sh STEPS [EXTRA]   (the domU's tessera_steps, and more
+#        parameters for its kernel command line, e.g. bench_NAME=N counts)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 O=${O:-build}
 L="$O/linux"
 D="$O/linux-dom0"
-steps=${1:?usage: dom0-initramfs.sh STEPS}
+steps=${1:?usage: dom0-initramfs.sh STEPS [EXTRA]}
+extra=${2:-}
 die() { echo "dom0-initramfs.sh: $*" >&2; exit 1; }
 mods="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs"
 FLAVOUR=amd64 DST="$D" MODULES="$mods" bash guests/linux/fetch.sh >&2 || die "fetching the dom0 kernel failed"
@@ -24,6 +26,7 @@ for t in $tools; do [ -x "$t" ] || die "$t missing (scripts/deps.sh installs xen
 work=$(mktemp -d "${TMPDIR:-/tmp}/tessera-dom0.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 echo "$steps" >"$work/steps"
+echo "$extra" >"$work/extra"
 cat >"$work/domu.cfg" <<CFG
 name = "linux"
 kernel = "/domu/vmlinuz"
@@ -50,6 +53,7 @@ libs=$(ldd $tools | awk '/=>/ {print $3} /ld-linux/ {print $1}' | grep '^/' | so
   echo "file /domu/initramfs.gz $L/initramfs.gz 644"
   echo "file /domu/domu.cfg $work/domu.cfg 644"
   echo "file /domu/steps $work/steps 644"
+  echo "file /domu/extra $work/extra 644"
 } >"$work/spec"
 python3 guests/linux/mkcpio.py <"$work/spec" | gzip -6 -n >"$work/initramfs.gz"
 mv "$work/initramfs.gz" "$D/initramfs.gz"
