@@ -12,47 +12,35 @@ static int8_t scale_shift;
 static uint64_t boot_wall_sec;
 static uint32_t boot_wall_nsec;
 
-/* PIT channel 2's count, latched, and the TSC at that moment: the middle of
- * the two TSC reads around the latch, from the best of a few tries (under a
- * loaded emulator the vCPU can stall between any two instructions; the
- * narrowest bracket is the exact one). */
-static uint64_t pit_sample(uint32_t *count)
+static uint32_t pit_latch(void) /* PIT channel 2's count, latched */
 {
-    uint64_t best = ~0ULL, at = 0;
-    for (int i = 0; i < 8; i++) {
-        uint64_t a = rdtsc();
-        outb(0x43, 0x80); /* latch ch2 */
-        uint64_t b = rdtsc();
-        uint32_t c = inb(0x42);
-        c |= (uint32_t)inb(0x42) << 8;
-        if (b - a < best) {
-            best = b - a;
-            at = a + (b - a) / 2;
-            *count = c;
-        }
-    }
-    return at;
+    outb(0x43, 0x80);
+    uint32_t c = inb(0x42);
+    return c | (uint32_t)inb(0x42) << 8;
 }
 
-/* TSC ticks per second: the least of six measurements over ~25 ms of PIT
- * time, each between two latched counts.  A stall of the vCPU (a loaded host
- * under an emulator: hundreds of ms were seen) can only make one measurement
- * too high, never too low, even when the 16-bit count wrapped unseen; polling
- * for the end of one count, as before, gave 3 to 7 times the TSC's rate. */
+/* TSC ticks per second: the least of six measurements over ~25 ms between two
+ * latched counts, the first TSC read before its latch and the last after its
+ * own.  A stall of the vCPU (a loaded host under an emulator: hundreds of ms
+ * were seen) can then only make a measurement too high, even when the 16-bit
+ * count wrapped unseen; polling for the end of one count, as before, gave 3 to
+ * 7 times the TSC's rate. */
 static uint64_t calibrate_tsc(void)
 {
-    const uint32_t pit_hz = 1193182, span = 30000;
-    uint64_t hz = ~0ULL;
+    const uint64_t pit_hz = 1193182;
+    uint64_t hz = ~0ULL, t0, t1;
+    outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
     for (int i = 0; i < 6; i++) {
-        outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
-        outb(0x43, 0xb0);                       /* ch2, lo/hi, mode 0 */
+        outb(0x43, 0xb0); /* ch2, lo/hi, mode 0: counts down from 0xffff */
         outb(0x42, 0xff);
         outb(0x42, 0xff);
-        uint32_t c0, c1;
-        uint64_t t0 = pit_sample(&c0), t1;
-        do
-            t1 = pit_sample(&c1);
-        while (c1 <= c0 && c0 - c1 < span);
+        pit_latch(); /* thrown away: the count loads on the next PIT clock */
+        t0 = rdtsc();
+        uint32_t c0 = pit_latch(), c1;
+        do {
+            c1 = pit_latch();
+            t1 = rdtsc();
+        } while (c1 <= c0 && c0 - c1 < 30000);
         if (c1 < c0 && (t1 - t0) * pit_hz / (c0 - c1) < hz) hz = (t1 - t0) * pit_hz / (c0 - c1);
     }
     return hz;
