@@ -11,7 +11,8 @@
  * domain is destroyed its end of every interdomain channel is closed and our
  * end becomes unbound (EVTCHNOP_status on our own port needs nothing). A
  * domain that has only shut down (not yet destroyed) cannot be seen that way.
- * The check runs on the VIRQ and on the main loop's tick.
+ * The check runs on the VIRQ, and on the main loop's tick while the VIRQ is
+ * not bound.
  */
 #define __XEN_TOOLS__ 1
 #include <errno.h>
@@ -64,6 +65,8 @@ int xsdom_death_init(void)
 }
 
 bool xsdom_death_event(uint32_t lport) { return virq_port && lport == virq_port; }
+
+bool xsdom_death_bound(void) { return virq_port != 0; }
 
 bool xsdom_port_alive(uint32_t lport, uint32_t domid)
 {

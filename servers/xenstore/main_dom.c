@@ -28,7 +28,11 @@
 
 #include "xsdom.h"
 
-#define TICK_MS 250 /* dead-domain check and master retry */
+/* The master retry, and the dead-domain check while VIRQ_DOM_EXC is not bound;
+ * with the control domain up and the VIRQ bound (the core raises it on every
+ * shutdown and destruction) the loop blocks until an event: an idle system
+ * has no periodic wake-ups (issue 18). */
+#define TICK_MS 250
 
 struct xsdom_dev xsdom_dev = { -1, -1, -1, -1, 0 };
 struct xsdom_opts xsdom_opts = { .master_gref = GNTTAB_RESERVED_XENSTORE };
@@ -196,8 +200,8 @@ int main(int argc, char **argv)
         }
         xs_server_maybe_compact(s);
         if (more) continue;
-        int wait = (int)(next_tick - now_ms());
+        int wait = master_up && xsdom_death_bound() ? -1 : (int)(next_tick - now_ms());
         struct pollfd p = { xsdom_dev.evtchn, POLLIN, 0 };
-        poll(&p, 1, wait > 0 ? wait : 0);
+        poll(&p, 1, wait > 0 || wait == -1 ? wait : 0);
     }
 }

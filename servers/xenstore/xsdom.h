@@ -51,9 +51,10 @@ void xsdom_ring_resync_all(void);
  * domain was found gone while its ring was being used. */
 bool xsdom_ring_at(unsigned i, uint32_t *domid, uint32_t *lport, bool *dead);
 
-/* dom_death.c: VIRQ_DOM_EXC and the periodic check of every ring's domain. */
+/* dom_death.c: VIRQ_DOM_EXC and the check of every ring's domain. */
 int xsdom_death_init(void);
 bool xsdom_death_event(uint32_t lport); /* true: the VIRQ's port */
+bool xsdom_death_bound(void);           /* the VIRQ is bound */
 /* Our port lport is still connected to domain domid (else: it is gone). */
 bool xsdom_port_alive(uint32_t lport, uint32_t domid);
 void xsdom_death_check(struct xs_server *s);
