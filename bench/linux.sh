@@ -18,9 +18,11 @@
 #    are fixed (bench_NAME=N on the kernel command line), the ones a native
 #    boot first calibrates so that every measurement takes >= 1 s of native
 #    guest time on this host now (bench/linux/bench.h), or WALL_COUNTS
-#    ("null_syscall=N fork_exit=N ...").  The
-#    host's load average is recorded before and after every round
-#    ($out/wall-rounds.tsv); the table gives medians over rounds and their spread.
+#    ("null_syscall=N fork_exit=N ...").  The host's load average is recorded
+#    before and after every round ($out/wall-rounds.tsv), and the CPU seconds of
+#    QEMU's vCPU thread whenever a result appears ($out/wall-cpu.tsv); the
+#    tables give medians over rounds and their spread, by the guest's clock and
+#    by host CPU time (the guest's clock runs on while QEMU waits for a CPU).
 #  - instruction time (-icount shift=0,sleep=off: guest time = executed
 #    instructions, deterministic), each benchmark once with fixed counts (each
 #    >= 0.15 s of native guest time; BENCH_ICOUNT_STEPS overrides them), all
@@ -38,13 +40,13 @@ L="$O/linux"
 reps=${BENCH_LINUX_REPS:-5}     # wall-clock rounds; the table shows medians over them
 scale=${BENCH_TIMEOUT_SCALE:-1}
 wall_steps="uname+sleep:20"
-for r in $(seq "$reps"); do wall_steps+="+bench+sleep:4"; done
+for r in $(seq "$reps"); do wall_steps+="+date+bench+sleep:4"; done   # "date:" marks a pass's start
 wall_steps+="+poweroff"
 icount_list="bench-null_syscall:300000+bench-fork_exit:1000+bench-fork_exec:500+bench-pipe_pingpong:15000"
 icount_list+="+bench-page_fault:65536+bench-mmap_64m:3+bench-cpu_loop:30000000"
 icount_steps="uname+${BENCH_ICOUNT_STEPS:-$icount_list}+poweroff"
 steps=$wall_steps extra=
-cpu=(-machine q35 -accel tcg -cpu max,la57=off -smp 1 -display none -no-reboot)
+cpu=(-machine q35 -accel tcg -cpu max,la57=off -smp 1 -display none -no-reboot -name bench,debug-threads=on)
 icount=(-icount shift=0,sleep=off)
 
 echo "## Linux guest: Tessera vs Xen 4.17 vs native"
@@ -150,10 +152,20 @@ xen() {
 
 # count PATTERN NAME: lines of NAME's log that match
 count() { grep -ac "$1" "$out/$2.log"; }
+# vcpu_cpu NAME: host CPU seconds QEMU's vCPU thread ("CPU 0/TCG") has used
+vcpu_cpu() {
+  local t
+  for t in /proc/"${pid[$1]}"/task/*; do
+    if [ "$(cat "$t/comm" 2>/dev/null)" = "CPU 0/TCG" ]; then
+      awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "$t/stat"; return
+    fi
+  done
+  echo 0
+}
 failed() { grep -aqE "$finished" "$out/$1.log" || ! kill -0 "${pid[$1]}" 2>/dev/null; }
 # Wall clock: boot together, then alternate rounds (see the top comment)
 wall() {
-  local sys=() p n r end t0 l0
+  local sys=() p n r end t0 l0 seen k
   steps=$wall_steps RUN=launch
   for p in native xen_domu tessera_domu; do want $p && sys+=("$p"); done
   [ ${#sys[@]} -gt 0 ] || return
@@ -184,6 +196,7 @@ wall() {
     sleep 0.2
   done
   printf 'round\tsystem\thost_s\tload_before\tload_after\n' >"$out/wall-rounds.tsv"
+  printf 'system\tround\tlines\thost_wall_s\tvcpu_cpu_s\n' >"$out/wall-cpu.tsv"
   for r in $(seq "$reps"); do
     for p in "${sys[@]}"; do
       n=${name[$p]}
@@ -191,11 +204,17 @@ wall() {
       l0=$(cut -d' ' -f1-3 /proc/loadavg) t0=$(date +%s.%N)
       mon "$n" cont
       end=$(( $(date +%s) + 900 * scale ))
+      # each new "date:" or result line: the host's wall and the vCPU thread's
+      # CPU seconds, so each measurement's share of a host CPU is known
+      seen=$(count "^.*\(date: \|bench: name=\)" "$n")
       until [ "$(count "bench: name=cpu_loop " "$n")" -ge "$r" ]; do
         if failed "$n" || [ "$(date +%s)" -ge $end ]; then
           echo "bench/linux.sh: round $r did not finish" >>"$out/$n.log"; up[$p]=0; break
         fi
         sleep 0.2
+        k=$(count "^.*\(date: \|bench: name=\)" "$n")
+        [ "$k" -gt "$seen" ] && printf '%s\t%s\t%s\t%s\t%s\n' "$n" "$r" "$k" "$(date +%s.%N)" "$(vcpu_cpu "$n")" >>"$out/wall-cpu.tsv"
+        seen=$k
       done
       mon "$n" stop
       printf '%s\t%s\t%.1f\t%s\t%s\n' "$r" "$n" "$(echo "$(date +%s.%N) - $t0" | bc -l)" "$l0" \
@@ -229,19 +248,40 @@ out, version, reps, qemu, xengz = sys.argv[1:6]
 plats = [("native", "native"), ("xen-domu", "Xen 4.17 domU"), ("tessera-domu", "Tessera domU"),
          ("xen", "Xen 4.17 dom0"), ("tessera", "Tessera first domain")]
 pairs = {"wall": [("xen-domu", "tessera-domu", "domU vs domU (as users run guests)")],
+         "cpu": [("xen-domu", "tessera-domu", "domU vs domU (as users run guests)")],
          "icount": [("xen-domu", "tessera-domu", "domU vs domU (as users run guests)"),
                     ("xen", "tessera", "Tessera's first domain vs Xen's dom0")]}
 order = ["null_syscall", "fork_exit", "fork_exec", "pipe_pingpong", "page_fault", "mmap_64m", "cpu_loop"]
 rx = re.compile(r"bench: name=(\w+) iters=(\d+) ns_per_op=([0-9.]+)")
 
 def load(p, mode):
-    """{bench: (iters, [ns per op, one per round in order])}, host s to /init"""
-    r, path = {}, os.path.join(out, "%s-%s.log" % (p, mode))
+    """{bench: (iters, [ns per op, one per round in order])}, host s to /init.
+    Mode "cpu" is the wall-clock run with each value scaled by the share of a
+    host CPU that QEMU's vCPU thread got during that measurement (wall-cpu.tsv:
+    the thread's CPU seconds whenever a new "date:" or result line appeared)."""
+    r, path = {}, os.path.join(out, "%s-%s.log" % (p, "wall" if mode == "cpu" else mode))
+    ent = []
+    if mode == "cpu" and os.path.exists(os.path.join(out, "wall-cpu.tsv")):
+        rows = [l.rstrip("\n").split("\t") for l in open(os.path.join(out, "wall-cpu.tsv"))][1:]
+        ent = sorted((int(x[2]), float(x[3]), float(x[4])) for x in rows if x[0] == p + "-wall")
+
+    def seen(j):   # the first sample that saw line j
+        return next((e for e in ent if e[0] >= j), None)
     if os.path.exists(path):
+        marks = 0
         for line in open(path, errors="replace"):
+            if "date: " in line or "bench: name=" in line:
+                marks += 1
             m = rx.search(line)
-            if m:
-                r.setdefault(m.group(1), (int(m.group(2)), []))[1].append(float(m.group(3)))
+            if not m:
+                continue
+            ns = float(m.group(3))
+            if mode == "cpu":
+                a, b = seen(marks - 1), seen(marks)
+                if not a or not b or b[1] - a[1] < 0.5:
+                    continue    # no interval of its own: left out
+                ns *= min(1.0, (b[2] - a[2]) / (b[1] - a[1]))
+            r.setdefault(m.group(1), (int(m.group(2)), []))[1].append(ns)
     init = None
     try:
         s = open(os.path.join(out, "%s-%s.init" % (p, mode))).read().strip()
@@ -268,15 +308,20 @@ print("Debian cloud kernel %s, same initramfs everywhere; %s; `-machine q35 -acc
       "operation as the guest's CLOCK_MONOTONIC measures it. Wall clock: %s alternating rounds "
       "(native, Xen, Tessera, native, ...; the others stopped meanwhile), fixed counts (>= 1 s of "
       "native guest time each); the median over rounds, ± half the range over rounds in %% of the "
-      "median, and the overhead ratio of each round's own three values (median and range). "
+      "median, and the overhead ratio of each round's own three values (median and range); "
+      "the guest clock runs on while the host does not run QEMU, so a second table scales each "
+      "value by the share of a host CPU that QEMU's vCPU thread had during it (the host's "
+      "other load taken out). "
       "Instruction time (1 ns = 1 instruction, deterministic): one run with fixed counts. "
       "Overhead ratio = (Tessera − native) / (Xen − native), goal ≤ 0.7 (CPU-bound: Tessera "
       "within 2%% of native). %s.\n" % (version, qemu, reps, os.path.basename(xengz)))
 ratios = {}
-for mode, title in [("wall", "Wall clock"), ("icount", "Instruction time (`-icount shift=0,sleep=off`)")]:
+for mode, title in [("wall", "Wall clock (guest clock)"),
+                    ("cpu", "Wall clock, host CPU time (guest clock × the vCPU thread's share of a host CPU)"),
+                    ("icount", "Instruction time (`-icount shift=0,sleep=off`)")]:
     data = {p: load(p, mode) for p, _ in plats}
-    wall = mode == "wall"
-    if wall:
+    wall = mode in ("wall", "cpu")
+    if mode == "wall":
         rows = []
         tsv = os.path.join(out, "wall-rounds.tsv")
         if os.path.exists(tsv):
@@ -341,9 +386,9 @@ try:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     rows = [b for b in order if b != "cpu_loop"]
-    series = [(m, xk, "%s, %s" % ({"wall": "wall clock", "icount": "instructions"}[m],
+    series = [(m, xk, "%s, %s" % ({"wall": "guest clock", "cpu": "host CPU time", "icount": "instructions"}[m],
                                   "domU" if xk == "xen-domu" else "first domain/dom0"))
-              for m in ("wall", "icount") for xk in ("xen-domu", "xen") if (m, xk) != ("wall", "xen")]
+              for m in ("wall", "cpu", "icount") for xk in ("xen-domu", "xen") if m == "icount" or xk == "xen-domu"]
     fig, ax = plt.subplots(figsize=(9, 4))
     w = 0.8 / len(series)
     for i, (m, xk, label) in enumerate(series):
