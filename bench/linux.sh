@@ -390,6 +390,7 @@ try:
     series = [(m, xk, "%s, %s" % ({"wall": "guest clock", "cpu": "host CPU time", "icount": "instructions"}[m],
                                   "domU" if xk == "xen-domu" else "first domain/dom0"))
               for m in ("wall", "cpu", "icount") for xk in ("xen-domu", "xen") if m == "icount" or xk == "xen-domu"]
+    series = [x for x in series if any((x[0], x[1], b) in ratios for b in rows)]   # lenses that ran
     fig, ax = plt.subplots(figsize=(9, 4))
     w = 0.8 / len(series)
     for i, (m, xk, label) in enumerate(series):
