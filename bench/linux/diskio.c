@@ -4,7 +4,9 @@
  * sequential 1 MiB writes then reads over the first MiB MiB (default 64),
  * then OPS (default 2000) 4 KiB writes and reads at random aligned offsets of
  * the same area; each write phase ends with fsync (in the timing).  One
- * "bench:" line per phase (ns_per_op per 1 MiB or per 4 KiB request). */
+ * "bench:" line per phase (ns_per_op per 1 MiB or per 4 KiB request).
+ * Without MiB/OPS arguments, the environment's diskio_mib/diskio_ops (from
+ * the kernel command line, e.g. bench/blkback.sh's small runs) or 64/2000. */
 #define _GNU_SOURCE
 #include "bench.h"
 #include <fcntl.h>
@@ -34,7 +36,9 @@ static int phase(int fd, const char *name, int write, size_t size, long ops, lon
 int main(int argc, char **argv)
 {
     if (argc < 2) return bench_fail("diskio", "usage: diskio DEV [MiB] [OPS]");
-    long mib = argc > 2 ? strtol(argv[2], NULL, 0) : 64, ops = argc > 3 ? strtol(argv[3], NULL, 0) : 2000;
+    const char *em = getenv("diskio_mib"), *eo = getenv("diskio_ops");
+    long mib = strtol(argc > 2 ? argv[2] : em ? em : "64", NULL, 0);
+    long ops = strtol(argc > 3 ? argv[3] : eo ? eo : "2000", NULL, 0);
     if (mib <= 0 || ops <= 0) return bench_fail("diskio", "bad sizes");
     int fd = open(argv[1], O_RDWR | O_DIRECT);
     if (fd < 0) return bench_fail("diskio", "open");
