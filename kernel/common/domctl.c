@@ -652,12 +652,15 @@ static long domain_op(struct domain *me, struct domain *t, struct xen_domctl *op
         return op->cmd == XEN_DOMCTL_assign_device ? pci_assign(t, a->u.pci.machine_sbdf)
                                                    : pci_deassign(t, a->u.pci.machine_sbdf);
     }
+    case XEN_DOMCTL_shadow_op: /* log-dirty mode (logdirty.c) */
+        *copyback = true;
+        return logdirty_op(t, &op->u.shadow_op);
     case TESSERA_DOMCTL_set_capabilities:
         return set_caps(me, t, op);
     case TESSERA_DOMCTL_get_capabilities:
         return get_caps(t, op, copyback);
     }
-    return -ENOSYS; /* gethvmcontext, shadow_op, ... */
+    return -ENOSYS; /* gethvmcontext, ... */
 }
 
 static long domctl_locked(struct domain *me, struct xen_domctl *op, bool *copyback)
@@ -706,5 +709,7 @@ long do_domctl(uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
         build_lock_release();
     }
     if (copyback && copy_to_guest(arg, &op, sizeof(op))) rc = -EFAULT;
+    if (rc == LOGDIRTY_RESTART && op.cmd == XEN_DOMCTL_shadow_op) /* its progress went back in op */
+        return hypercall_continue(__HYPERVISOR_domctl, 1, &arg);
     return rc;
 }

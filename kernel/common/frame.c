@@ -60,7 +60,7 @@ mfn_t domain_alloc_page(struct domain *d)
     if (m == INVALID_MFN) return m;
     struct page_info *pg = mfn_to_page(m);
     pg->owner = d->id;
-    pg->flags = PGF_allocated;
+    pg->flags = PGF_allocated | PGF_dirty; /* new contents (log-dirty mode) */
     pg->next = d->page_list;
     d->page_list = (uint32_t)m;
     d->tot_pages++;

@@ -445,6 +445,7 @@ static int copy_locked(domid_t ldom, const struct gnttab_copy *op, struct copy_b
         else
             memmove((char *)mfn_to_virt(dst->mfn) + op->dest.offset,
                     (char *)mfn_to_virt(src->mfn) + op->source.offset, op->len);
+        if (!rc) logdirty_mark(dst->mfn);
         copy_release(dst, op->dest.u.ref, true);
     }
     copy_release(src, op->source.u.ref, false);

@@ -92,6 +92,7 @@ int gnttab_get_frame_refs(struct domain *rd, mfn_t mfn, bool rw)
 void gnttab_put_frame_refs(mfn_t mfn, bool rw)
 {
     struct page_info *pg = mfn_to_page(mfn);
+    if (rw) logdirty_mark(mfn); /* what the mapping wrote (log-dirty mode) */
     if (rw) put_page_type(pg);
     put_page(pg);
 }

@@ -69,6 +69,7 @@ struct domain {
     struct sched_domain sched;
     domid_t parent;        /* creator (DOMID_INVALID for the first domain) */
     bool has_run;          /* unpaused at least once: foreign access only frozen */
+    bool log_dirty;        /* XEN_DOMCTL_shadow_op ENABLE_LOGDIRTY (logdirty.c) */
     unsigned suspend_vcpu; /* the vCPU that made SCHEDOP_shutdown(suspend) */
     unsigned nr_ioports;   /* ioport.c: ranges usable with CAP_IO */
     struct ioport_range ioports[MAX_IOPORT_RANGES];

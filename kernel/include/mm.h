@@ -26,6 +26,7 @@ enum page_type {
 #define PGF_free      (1u << 4) /* on the allocator's free list */
 #define PGF_readonly  (1u << 5) /* boot module: owner may map it read-only only */
 #define PGF_releasing (1u << 6) /* decrease_reservation: going back to the free list */
+#define PGF_dirty     (1u << 7) /* written other than through a dirty L1 entry (logdirty.c) */
 
 #define DOMID_NONE 0xffffu /* page_info.owner of unowned frames */
 
@@ -86,6 +87,17 @@ void mm_set_ro_mpt(mfn_t l4, bool present);
      (1UL << VMASST_TYPE_writable_pagetables) | (1UL << VMASST_TYPE_pae_extended_cr3) |                      \
      (1UL << VMASST_TYPE_architectural_iopl) | (1UL << VMASST_TYPE_runstate_update_flag) |                   \
      (1UL << VMASST_TYPE_m2p_strict))
+/* Log-dirty mode (logdirty.c, docs/migration.md): a store into frame m that
+ * no L1 entry's dirty bit records (the core's own, a grant's, a dropped entry's). */
+static inline void logdirty_mark(mfn_t m)
+{
+    if (mfn_valid(m)) __atomic_fetch_or(&mfn_to_page(m)->flags, (uint8_t)PGF_dirty, __ATOMIC_RELAXED);
+}
+struct xen_domctl_shadow_op;
+/* XEN_DOMCTL_shadow_op on t; LOGDIRTY_RESTART: continue the domctl. */
+#define LOGDIRTY_RESTART 1
+long logdirty_op(struct domain *t, struct xen_domctl_shadow_op *sc);
+
 /* Validate and install one entry of a typed page table; old entry's refs dropped. */
 int pt_update_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t val, bool preserve_ad);
 

@@ -89,6 +89,7 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t a3, uint64_t a
     }
     __atomic_store_n((uint64_t *)((char *)mfn_to_virt(m) + (maddr & (PAGE_SIZE - 1))), desc,
                      __ATOMIC_RELAXED);
+    logdirty_mark(m);
     put_page_and_type(pg);
     spin_unlock(&d->lock);
     return 0;

@@ -33,6 +33,7 @@ static bool live_l1(const struct domain *d, mfn_t m)
 
 static uint64_t *slot_of(uint64_t maddr)
 {
+    logdirty_mark(maddr >> PAGE_SHIFT); /* every caller changes the entry */
     return (uint64_t *)mfn_to_virt(maddr >> PAGE_SHIFT) + ((maddr & ~PAGE_MASK) >> 3);
 }
 

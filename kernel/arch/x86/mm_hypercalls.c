@@ -32,7 +32,8 @@
  * by id is -ESRCH (Xen), an unknown domain -ESRCH; DOMID_IO/DOMID_XEN, a
  * domain the caller did not create, or a caller without CAP_BUILD: -EPERM.
  * A domain that has run is -EPERM unless `frozen_ok` (mmu_update's read-only
- * view for a save) and it is paused or shut down. */
+ * view for a save) and it is paused or shut down, or in log-dirty mode (a
+ * live migration's rounds: what it writes meanwhile is reported, logdirty.c). */
 static int get_pg_owner(struct domain *d, domid_t id, struct domain **pg, bool frozen_ok)
 {
     *pg = d;
@@ -43,7 +44,7 @@ static int get_pg_owner(struct domain *d, domid_t id, struct domain **pg, bool f
     struct domain *t = domain_lookup(id);
     if (!t) return -ESRCH;
     if (!has_cap(d, CAP_BUILD) || t->parent != d->id || t->state == DOM_DYING) return -EPERM;
-    if (t->has_run && !(frozen_ok && domain_frozen(t))) return -EPERM;
+    if (t->has_run && !(frozen_ok && (domain_frozen(t) || t->log_dirty))) return -EPERM;
     *pg = t;
     return 0;
 }
@@ -106,6 +107,7 @@ static int mmu_normal_update(struct domain *d, const struct domain *pg_owner, ui
         /* Not a page table in use: an ordinary store (Linux writes its
          * unpinned tables this way). */
         __atomic_store_n((uint64_t *)mfn_to_virt(m) + off / 8, val, __ATOMIC_RELAXED);
+        logdirty_mark(m);
         put_page_type(pg);
     } else {
         rc = -EINVAL;
@@ -313,6 +315,7 @@ static int page_clear_or_copy(struct domain *d, mfn_t dst, mfn_t src, bool copy)
             memcpy(mfn_to_virt(dst), mfn_to_virt(src), PAGE_SIZE);
         else
             memset(mfn_to_virt(dst), 0, PAGE_SIZE);
+        logdirty_mark(dst);
         put_page_and_type(mfn_to_page(dst));
     }
     if (copy) put_page(mfn_to_page(src));

@@ -100,6 +100,7 @@ static void put_l1e(uint64_t e)
         return;
     }
     struct page_info *pg = mfn_to_page(pte_mfn(e));
+    if ((e & PTE_RW) && (e & PTE_D)) logdirty_mark(pte_mfn(e)); /* its dirty bit goes with it */
     if (e & PTE_RW) put_page_type(pg);
     put_page(pg);
 }
@@ -341,6 +342,7 @@ static int prepare_update(struct domain *d, mfn_t table, unsigned idx, uint64_t 
     if (!*level || idx >= PT_ENTRIES) return -EINVAL;
     if (*level == 4 && l4_slot_is_hv(idx)) return -EINVAL; /* Xen: "L4 update in Xen-private area" */
     *slot = (uint64_t *)mfn_to_virt(table) + idx;
+    logdirty_mark(table);
     return 0;
 }
 

@@ -92,5 +92,6 @@ int main(void)
     test_assign();
     test_vcpuinfo();
     test_conring();
+    test_logdirty();
     return unit_end();
 }

@@ -29,5 +29,6 @@ void test_ioports(void);
 void test_assign(void);
 void test_vcpuinfo(void);
 void test_conring(void);
+void test_logdirty(void);
 
 #endif

@@ -57,7 +57,7 @@ static void test_args(void)
     CHECK_EQ(domctl(XEN_DOMCTL_gethvmcontext, 0), -EPERM, "domctl: gethvmcontext on the builder itself");
     CHECK_EQ(create(0, 1), 1, "createdomain: domid 0 picks 1");
     CHECK_EQ(domctl(XEN_DOMCTL_gethvmcontext, 1), -ENOSYS, "domctl: gethvmcontext -ENOSYS");
-    CHECK_EQ(domctl(XEN_DOMCTL_shadow_op, 1), -ENOSYS, "domctl: shadow_op -ENOSYS");
+    CHECK_EQ(domctl(XEN_DOMCTL_iomem_permission, 1), -ENOSYS, "domctl: iomem_permission -ENOSYS");
     CHECK_EQ(domctl(12345, 1), -ENOSYS, "domctl: unknown sub-op");
     CHECK_EQ(domctl(XEN_DOMCTL_pausedomain, 77), -ESRCH, "domctl: unknown domain -ESRCH");
     CHECK_EQ(domctl(XEN_DOMCTL_pausedomain, DOMID_SELF), -ESRCH, "domctl: DOMID_SELF is no target");
