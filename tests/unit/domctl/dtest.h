@@ -23,6 +23,11 @@ void fake_reset(void);                   /* fresh memory; builder created and cu
 void fake_set_current(struct domain *d); /* d's vCPU 0 becomes the caller */
 
 
+/* One mmu_update / mmuext_op as the current domain (test_build.c; their
+ * buffers are mapped by test_build(), which runs first). */
+long mmu(uint64_t ptr, uint64_t val, domid_t dom);
+long ext(unsigned cmd, mfn_t m, domid_t dom);
+
 void test_domctl(void);
 void test_build(void);
 void test_ioports(void);

@@ -20,13 +20,13 @@ static long domctl(uint32_t cmd, domid_t dom)
     return do_domctl((uint64_t)&dc, 0, 0, 0, 0);
 }
 
-static long mmu(uint64_t ptr, uint64_t val, domid_t dom)
+long mmu(uint64_t ptr, uint64_t val, domid_t dom)
 {
     req = (struct mmu_update){ ptr, val };
     return do_mmu_update((uint64_t)&req, 1, (uint64_t)&done, dom, 0);
 }
 
-static long ext(unsigned cmd, mfn_t m, domid_t dom)
+long ext(unsigned cmd, mfn_t m, domid_t dom)
 {
     op = (struct mmuext_op){ .cmd = cmd };
     op.arg1.mfn = m;

@@ -7,9 +7,6 @@
 #include "fake_continuation.h"
 
 static struct xen_domctl dc;
-static struct mmu_update req;
-static struct mmuext_op op;
-static uint32_t done;
 static uint8_t bm[8];
 
 static long domctl(uint32_t cmd, domid_t dom)
@@ -28,19 +25,6 @@ static long shadow(uint32_t sop, domid_t dom, void *bitmap, uint64_t pages)
     dc.u.shadow_op.pages = pages;
     memset(bm, 0xff, sizeof(bm)); /* the report must clear what it does not set */
     return domctl(XEN_DOMCTL_shadow_op, dom);
-}
-
-static long mmu(uint64_t ptr, uint64_t val, domid_t dom)
-{
-    req = (struct mmu_update){ ptr, val };
-    return do_mmu_update((uint64_t)&req, 1, (uint64_t)&done, dom, 0);
-}
-
-static long ext(unsigned cmd, mfn_t m, domid_t dom)
-{
-    op = (struct mmuext_op){ .cmd = cmd };
-    op.arg1.mfn = m;
-    return do_mmuext_op((uint64_t)&op, 1, (uint64_t)&done, dom, 0);
 }
 
 /* The bitmap holds exactly the PFNs in `want` (a bit mask of PFNs 0..7). */
@@ -192,9 +176,6 @@ void test_logdirty(void)
 {
     fake_reset();
     fake_guest_map(&dc, sizeof(dc), true);
-    fake_guest_map(&req, sizeof(req), false);
-    fake_guest_map(&op, sizeof(op), false);
-    fake_guest_map(&done, sizeof(done), true);
     fake_guest_map(bm, sizeof(bm), true);
     mfn_t l4 = fake_alloc(builder), l3 = fake_alloc(builder), l2 = fake_alloc(builder);
     mfn_t bl1 = fake_alloc(builder);
