@@ -236,7 +236,7 @@ static long resume_domain(struct domain *me, struct domain *t)
 static long page_frame_info(struct domain *t, struct xen_domctl_getpageframeinfo3 *p)
 {
     if (p->num > 1024) return -E2BIG;
-    if (t->has_run && !domain_frozen(t)) return -EBUSY;
+    if (t->has_run && !domain_frozen(t) && !t->log_dirty) return -EBUSY; /* a migration's rounds */
     for (uint64_t i = 0; i < p->num; i++) {
         uint64_t at = (uint64_t)p->array.p + i * 8, m, type = XEN_DOMCTL_PFINFO_XTAB;
         if (copy_from_guest(&m, at, 8)) return -EFAULT;

@@ -27,6 +27,7 @@ void fake_set_current(struct domain *d); /* d's vCPU 0 becomes the caller */
  * buffers are mapped by test_build(), which runs first). */
 long mmu(uint64_t ptr, uint64_t val, domid_t dom);
 long ext(unsigned cmd, mfn_t m, domid_t dom);
+long frame_info(domid_t dom, uint64_t *arr, uint64_t num); /* getpageframeinfo3 */
 
 void test_domctl(void);
 void test_build(void);

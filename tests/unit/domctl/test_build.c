@@ -215,7 +215,7 @@ static void after_start(const struct child *c, mfn_t bl1)
     CHECK_EQ(domctl(TESSERA_DOMCTL_set_capabilities, c->id), -EPERM, "after run: set caps refused");
 }
 
-static long frame_info(domid_t dom, uint64_t *arr, uint64_t num)
+long frame_info(domid_t dom, uint64_t *arr, uint64_t num)
 {
     memset(&dc.u, 0, sizeof(dc.u));
     dc.u.getpageframeinfo3.num = num;

@@ -165,11 +165,19 @@ static void rounds(const struct child *c, mfn_t bl1)
     CHECK_EQ(mmu((bl1 << PAGE_SHIFT) + 8, pte(c->pfn[5], RW_FLAGS), c->id), -EPERM,
              "logdirty: writable mapping refused");
     CHECK_EQ(mmu(bl1 << PAGE_SHIFT, 0, DOMID_SELF), 0, "logdirty: unmap");
+    static uint64_t arr[2];
+    fake_guest_map(arr, sizeof(arr), true);
+    arr[0] = c->pfn[0];
+    arr[1] = c->pfn[5];
+    CHECK(frame_info(c->id, arr, 2) == 0 && arr[0] == (XEN_DOMCTL_PFINFO_L4TAB | XEN_DOMCTL_PFINFO_LPINTAB) &&
+              arr[1] == XEN_DOMCTL_PFINFO_NOTAB,
+          "logdirty: page types of the running child");
     CHECK_EQ(shadow(XEN_DOMCTL_SHADOW_OP_OFF, c->id, NULL, 0), 0, "logdirty: OFF");
     CHECK(!c->d->log_dirty && (l1[0] & PTE_D) && (l1[1] & PTE_D) && !(l1[3] & PTE_D),
           "logdirty: OFF sets D in every writable entry, none in read-only ones");
     CHECK_EQ(mmu(bl1 << PAGE_SHIFT, pte(c->pfn[4], RO_FLAGS), c->id), -EPERM,
              "logdirty: no mapping of the running child after OFF");
+    CHECK_EQ(frame_info(c->id, arr, 1), -EBUSY, "logdirty: no page types of the running child after OFF");
 }
 
 void test_logdirty(void)
