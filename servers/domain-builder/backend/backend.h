@@ -67,6 +67,12 @@ struct backend_ops {
     int (*getvcpucontext)(struct backend *b, uint32_t domid, uint32_t vcpu, struct vcpu_guest_context *ctx);
     int (*frame_types)(struct backend *b, uint32_t domid, uint64_t *mfns, size_t n);
     void *(*map_ro)(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n);
+    /* log-dirty mode (live migration, docs/migration.md): op is a
+     * XEN_DOMCTL_SHADOW_OP_*; CLEAN and PEEK fill bitmap (pages bits, PFNs)
+     * and *dirty (how many pages were dirty); while it is on, map_ro and
+     * frame_types work on the running domain */
+    int (*logdirty)(struct backend *b, uint32_t domid, uint32_t op, uint8_t *bitmap, uint64_t pages,
+                    uint64_t *dirty);
     /* resumedomain: a suspended domain runs on, its suspend cancelled */
     int (*resume)(struct backend *b, uint32_t domid);
     /* pin a page table (level 1..4) of a domain being built (a restore) */

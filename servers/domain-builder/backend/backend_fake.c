@@ -120,7 +120,7 @@ static int f_populate(struct backend *b, uint32_t domid, uint64_t *pfns, size_t 
     return 0;
 }
 
-static int frozen(const struct fake_dom *d) { return d->paused || d->shutdown; }
+static int frozen(const struct fake_dom *d) { return d->paused || d->shutdown || d->log_dirty; }
 
 static void *map_prot(struct backend *b, uint32_t domid, const uint64_t *mfns, size_t n, int prot)
 {
@@ -170,6 +170,36 @@ static int f_resume(struct backend *b, uint32_t domid)
     d->ctx.user_regs.rax = 1; /* the suspend hypercall returns "cancelled" */
     d->shutdown = d->paused = 0;
     return 0;
+}
+
+/* XEN_DOMCTL_shadow_op's log-dirty sub-ops as the core answers them. */
+static int f_logdirty(struct backend *b, uint32_t domid, uint32_t op, uint8_t *bitmap, uint64_t pages,
+                      uint64_t *dirty)
+{
+    struct fake_dom *d = fake_child(b, domid);
+    if (!d) return -ESRCH;
+    switch (op) {
+    case XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY:
+        if (d->log_dirty) return -EINVAL;
+        d->log_dirty = 1;
+        memset(d->dirty, 0, sizeof(d->dirty));
+        return 0;
+    case XEN_DOMCTL_SHADOW_OP_OFF:
+        d->log_dirty = 0;
+        return 0;
+    case XEN_DOMCTL_SHADOW_OP_CLEAN:
+    case XEN_DOMCTL_SHADOW_OP_PEEK:
+        *dirty = 0;
+        if (bitmap) memset(bitmap, 0, (pages + 7) / 8);
+        for (uint64_t i = 0; d->log_dirty && i < FAKE_DIRTY_PFNS; i++)
+            if (d->dirty[i / 8] >> (i % 8) & 1) {
+                ++*dirty;
+                if (bitmap && i < pages) bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+            }
+        if (op == XEN_DOMCTL_SHADOW_OP_CLEAN) memset(d->dirty, 0, sizeof(d->dirty));
+        return 0;
+    }
+    return -EINVAL;
 }
 
 static int f_unmap(struct backend *b, void *va, size_t n)
@@ -298,6 +328,7 @@ const struct backend_ops fake_ops = {
     .getvcpucontext = f_getvcpucontext,
     .frame_types = fake_frame_types,
     .map_ro = f_map_ro,
+    .logdirty = f_logdirty,
     .resume = f_resume,
     .pin = fake_pin,
 };

@@ -16,6 +16,8 @@ struct fake_port {
     uint32_t remote_dom, remote_port, virq;
 };
 
+#define FAKE_DIRTY_PFNS 4096
+
 struct fake_dom {
     int exists, paused, ran, shutdown, dying;
     uint32_t reason, vcpus, caps;
@@ -30,7 +32,9 @@ struct fake_dom {
     uint32_t pci[8]; /* assigned functions (SBDF) */
     struct vcpu_guest_context ctx;
     struct fake_port port[FAKE_MAX_PORTS];
-    int pin_mask; /* tests: hard affinity only pin_cpu */
+    int log_dirty;                      /* log-dirty mode: map_ro and frame_types while it runs */
+    uint8_t dirty[FAKE_DIRTY_PFNS / 8]; /* tests set the PFNs the guest "wrote" */
+    int pin_mask;                       /* tests: hard affinity only pin_cpu */
     uint32_t pin_cpu;
 };
 

@@ -151,7 +151,7 @@ int fake_frame_types(struct backend *b, uint32_t domid, uint64_t *mfns, size_t n
     struct fake_dom *d = fake_child(b, domid);
     static struct pin_walk w;
     if (!d) return -ESRCH;
-    if (d->ran && !d->paused && !d->shutdown) return -EBUSY;
+    if (d->ran && !d->paused && !d->shutdown && !d->log_dirty) return -EBUSY;
     w.f = fake_of(b);
     w.domid = domid;
     w.ntables = 0;

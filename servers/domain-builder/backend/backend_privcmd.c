@@ -230,6 +230,21 @@ static int p_frame_types(struct backend *b, uint32_t domid, uint64_t *mfns, size
     return 0;
 }
 
+static int p_logdirty(struct backend *b, uint32_t domid, uint32_t op, uint8_t *bitmap, uint64_t pages,
+                      uint64_t *dirty)
+{
+    struct xen_domctl d;
+    memset(&d, 0, sizeof(d));
+    d.cmd = XEN_DOMCTL_shadow_op;
+    d.domain = (domid_t)domid;
+    d.u.shadow_op.op = op;
+    d.u.shadow_op.pages = pages;
+    set_xen_guest_handle(d.u.shadow_op.dirty_bitmap, bitmap);
+    int rc = pc_domctl(b, &d);
+    if (!rc && dirty) *dirty = d.u.shadow_op.stats.dirty_count;
+    return rc;
+}
+
 static int p_resume(struct backend *b, uint32_t id) { return simple(b, XEN_DOMCTL_resumedomain, id); }
 
 static int p_grant_frame(struct backend *b, uint32_t domid, uint64_t *mfn)
@@ -340,6 +355,7 @@ const struct backend_ops privcmd_ops = {
     .getvcpucontext = p_getvcpucontext,
     .frame_types = p_frame_types,
     .map_ro = pc_map_ro,
+    .logdirty = p_logdirty,
     .resume = p_resume,
     .pin = p_pin,
 };

@@ -11,16 +11,6 @@
 #include <xen/domctl.h>
 
 
-struct restorer {
-    struct backend *b;
-    const struct save_image *img;
-    struct build_out *out;
-    uint64_t *p2m;  /* new pfn -> mfn, SAVE_NO_FRAME if none */
-    uint32_t *type; /* last type seen for each PFN */
-    char *err;
-    size_t errlen;
-};
-
 static uint64_t to_mfn(void *ctx, uint64_t pfn)
 {
     const struct restorer *r = ctx;
@@ -53,8 +43,10 @@ static int frames(struct restorer *r, const struct build_in *in)
     return rc;
 }
 
-/* Every PAGE_DATA record: pages written, tables in machine form. */
-static int pages(struct restorer *r)
+/* Every PAGE_DATA record of the image (or of this part of a stream): pages
+ * written, tables in machine form.  A PFN has a frame from the first part on
+ * or never (a later part cannot give or take one: the guest's p2m changed). */
+int restore_pages(struct restorer *r)
 {
     const uint8_t *pos = NULL, *data;
     const uint64_t *ents;
@@ -62,8 +54,15 @@ static int pages(struct restorer *r)
     uint64_t mfns[SAVE_BATCH];
     while (!save_next_pages(r->img, &pos, &count, &ents, &data)) {
         size_t n = 0;
-        for (uint32_t i = 0; i < count; i++)
-            if (save_type_has_data(save_pfn_type(ents[i]))) mfns[n++] = r->p2m[ents[i] & SAVE_PFN_MASK];
+        for (uint32_t i = 0; i < count; i++) {
+            uint64_t pfn = ents[i] & SAVE_PFN_MASK;
+            uint32_t type = save_pfn_type(ents[i]);
+            if (save_type_has_data(type) != (r->p2m[pfn] != SAVE_NO_FRAME))
+                return db_errf(r->err, r->errlen, "pfn %#llx %s a page after the first part of the stream",
+                               (unsigned long long)pfn, save_type_has_data(type) ? "gains" : "loses");
+            r->type[pfn] = type;
+            if (save_type_has_data(type)) mfns[n++] = r->p2m[pfn];
+        }
         if (!n) continue;
         uint8_t *va = r->b->ops->map(r->b, r->out->domid, mfns, n);
         if (!va) return db_errf(r->err, r->errlen, "cannot map the new domain's frames");
@@ -95,8 +94,8 @@ static int pages(struct restorer *r)
 static int guest_p2m(struct restorer *r)
 {
     const struct save_image *img = r->img;
-    for (size_t f = 0; f < img->nr_p2m_frames; f++) {
-        uint64_t mfn = r->p2m[img->p2m_frames[f]];
+    for (size_t f = 0; f < r->nr_p2m_frames; f++) {
+        uint64_t mfn = r->p2m[r->p2m_frames[f]];
         if (mfn == SAVE_NO_FRAME) return db_errf(r->err, r->errlen, "p2m frame %zu has no page", f);
         uint64_t *t = r->b->ops->map(r->b, r->out->domid, &mfn, 1);
         if (!t) return db_errf(r->err, r->errlen, "cannot map p2m frame %zu", f);
@@ -178,20 +177,43 @@ static int pins_and_vcpus(struct restorer *r)
     return 0;
 }
 
+int restore_begin(struct restorer *r, struct backend *b, const struct save_image *img,
+                  const struct build_in *in, struct build_out *out, char *err, size_t errlen)
+{
+    size_t nf = img->nr_p2m_frames;
+    *r = (struct restorer){
+        b,  img, in,    out, malloc(img->dom.nr_pfns * 8), malloc(img->dom.nr_pfns * 4), malloc(nf * 8),
+        nf, err, errlen
+    };
+    int rc = r->p2m && r->type && r->p2m_frames ? 0 : db_errf(err, errlen, "out of memory");
+    if (!rc) memcpy(r->p2m_frames, img->p2m_frames, nf * 8); /* a stream's first part may go */
+    if (!rc && in->cfg->vcpus != img->dom.vcpus)
+        rc = db_errf(err, errlen, "the config has %u vCPUs, the image %u", in->cfg->vcpus, img->dom.vcpus);
+    if (!rc && !(rc = frames(r, in)) && (rc = restore_pages(r))) b->ops->destroy(b, out->domid);
+    if (rc) restore_end(r, 0);
+    return rc;
+}
+
+int restore_finish(struct restorer *r)
+{
+    int rc = guest_p2m(r) || start_info(r, r->in) || pins_and_vcpus(r) ? -1 : 0;
+    restore_end(r, rc);
+    return rc;
+}
+
+void restore_end(struct restorer *r, int destroy)
+{
+    if (destroy) r->b->ops->destroy(r->b, r->out->domid);
+    free(r->p2m);
+    free(r->type);
+    free(r->p2m_frames);
+    r->p2m = r->p2m_frames = NULL;
+    r->type = NULL;
+}
+
 int restore_domain(struct backend *b, const struct save_image *img, const struct build_in *in,
                    struct build_out *out, char *err, size_t errlen)
 {
-    struct restorer r = {
-        b, img, out, malloc(img->dom.nr_pfns * 8), malloc(img->dom.nr_pfns * 4), err, errlen
-    };
-    int rc = r.p2m && r.type ? 0 : db_errf(err, errlen, "out of memory");
-    if (!rc && in->cfg->vcpus != img->dom.vcpus)
-        rc = db_errf(err, errlen, "the config has %u vCPUs, the image %u", in->cfg->vcpus, img->dom.vcpus);
-    if (!rc && !(rc = frames(&r, in))) {
-        rc = pages(&r) || guest_p2m(&r) || start_info(&r, in) || pins_and_vcpus(&r) ? -1 : 0;
-        if (rc) b->ops->destroy(b, out->domid);
-    }
-    free(r.p2m);
-    free(r.type);
-    return rc;
+    struct restorer r;
+    return restore_begin(&r, b, img, in, out, err, errlen) ? -1 : restore_finish(&r);
 }

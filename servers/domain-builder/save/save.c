@@ -17,16 +17,6 @@
 #define CHUNK        256u           /* pages mapped at a time */
 #define P2M_VALID(m) (!((m) >> 52)) /* Linux marks missing/foreign/identity entries above */
 
-struct saver {
-    struct backend *b;
-    uint32_t domid;
-    uint64_t nr_pfns;
-    uint64_t *p2m, *types;
-    struct save_m2p m2p;
-    char *err;
-    size_t errlen;
-};
-
 /* n frames read through a read-only mapping into dst (n * 4096 bytes). */
 static int read_frames(struct saver *s, const uint64_t *mfns, size_t n, void *dst)
 {
@@ -102,8 +92,8 @@ static int read_p2m(struct saver *s, uint64_t shinfo_mfn)
                        "frame-list list %#llx, p2m_cr3 %#llx): it never published it",
                        s->domid, (unsigned long long)s->nr_pfns, (unsigned long long)fll,
                        (unsigned long long)cr3);
-    size_t nframes = (size_t)((s->nr_pfns + 511) / 512);
-    uint64_t *frames = malloc(nframes * 8);
+    size_t nframes = s->nr_p2m_frames = (size_t)((s->nr_pfns + 511) / 512);
+    uint64_t *frames = s->p2m_frames = malloc(nframes * 8);
     s->p2m = malloc(nframes * 4096);
     s->types = malloc(s->nr_pfns * 8);
     int rc = frames && s->p2m && s->types
@@ -118,16 +108,15 @@ static int read_p2m(struct saver *s, uint64_t shinfo_mfn)
             rc = db_errf(s->err, s->errlen, "p2m frame %zu at bad mfn %#llx", i,
                          (unsigned long long)frames[i]);
     if (!rc) rc = read_frames(s, frames, nframes, s->p2m);
-    /* P2M_FRAMES wants their PFNs: kept in types[] until the m2p exists */
-    if (!rc) memcpy(s->types, frames, nframes * 8);
-    free(frames);
     return rc;
 }
 
-/* Page types from the hypervisor; PFNs without a frame of the domain are XTAB. */
-static int classify(struct saver *s, uint64_t *p2m_frames, size_t nframes)
+/* Page types from the hypervisor; PFNs without a frame of the domain are
+ * XTAB.  p2m_frames become PFNs. */
+static int classify(struct saver *s)
 {
-    memcpy(p2m_frames, s->types, nframes * 8);
+    uint64_t *p2m_frames = s->p2m_frames;
+    size_t nframes = s->nr_p2m_frames;
     for (uint64_t i = 0; i < s->nr_pfns; i++)
         s->types[i] = P2M_VALID(s->p2m[i]) ? s->p2m[i] : ~0ull;
     int rc = s->b->ops->frame_types(s->b, s->domid, s->types, s->nr_pfns);
@@ -142,9 +131,22 @@ static int classify(struct saver *s, uint64_t *p2m_frames, size_t nframes)
     return 0;
 }
 
+int saver_open(struct saver *s, uint64_t shinfo_mfn)
+{
+    return read_p2m(s, shinfo_mfn) || classify(s) ? -1 : 0;
+}
+
+void saver_close(struct saver *s)
+{
+    free(s->p2m);
+    free(s->types);
+    free(s->p2m_frames);
+    save_m2p_free(&s->m2p);
+}
+
 static uint64_t to_pfn(void *ctx, uint64_t mfn) { return save_m2p_lookup(&((struct saver *)ctx)->m2p, mfn); }
 
-static int vcpus(struct saver *s, struct save_buf *w, uint32_t n, uint64_t *start_info_pfn)
+int saver_vcpus(struct saver *s, struct save_buf *w, uint32_t n, uint64_t *start_info_pfn)
 {
     static struct vcpu_guest_context c;
     for (uint32_t v = 0; v < n; v++) {
@@ -166,26 +168,31 @@ static int vcpus(struct saver *s, struct save_buf *w, uint32_t n, uint64_t *star
     return 0;
 }
 
-/* PFNs [first, first + k): the data of those with a frame, tables canonical. */
-static int page_batch(struct saver *s, struct save_buf *w, uint64_t first, uint32_t k, uint64_t *ents,
-                      uint64_t *mfns, uint8_t *data)
+/* PFNs pfn[0..k): the data of those with a frame, tables canonical. */
+static int page_batch(struct saver *s, struct save_buf *w, const uint64_t *pfn, uint32_t k, uint64_t *ents,
+                      uint64_t *mfns, uint8_t *data, uint8_t *defer)
 {
     size_t n = 0;
     for (uint32_t i = 0; i < k; i++) {
-        uint32_t type = (uint32_t)s->types[first + i];
-        ents[i] = (first + i) | (uint64_t)type << SAVE_TYPE_SHIFT;
-        if (save_type_has_data(type)) mfns[n++] = s->p2m[first + i];
+        uint32_t type = (uint32_t)s->types[pfn[i]];
+        ents[i] = pfn[i] | (uint64_t)type << SAVE_TYPE_SHIFT;
+        if (save_type_has_data(type)) mfns[n++] = s->p2m[pfn[i]];
     }
     if (n && read_frames(s, mfns, n, data)) return -1;
     for (uint32_t i = 0, d = 0; i < k; i++) {
         uint32_t type = save_pfn_type(ents[i]);
         int level = save_type_level(type), bad;
         if (!save_type_has_data(type)) continue;
-        if (level && save_canon_table((uint64_t *)(data + (size_t)d * 4096), level, to_pfn, s, &bad))
-            return db_errf(s->err, s->errlen,
-                           "L%d table at pfn %#llx: entry %d maps a frame "
-                           "that is not the domain's",
-                           level, (unsigned long long)(first + i), bad);
+        if (level && save_canon_table((uint64_t *)(data + (size_t)d * 4096), level, to_pfn, s, &bad)) {
+            if (!defer)
+                return db_errf(s->err, s->errlen,
+                               "L%d table at pfn %#llx: entry %d maps a frame "
+                               "that is not the domain's",
+                               level, (unsigned long long)pfn[i], bad);
+            /* live: the guest is changing it; a plain page now, the table later */
+            ents[i] = pfn[i] | (uint64_t)XEN_DOMCTL_PFINFO_NOTAB << SAVE_TYPE_SHIFT;
+            defer[pfn[i] / 8] |= (uint8_t)(1u << (pfn[i] % 8));
+        }
         d++;
     }
     uint32_t hdr[2] = { k, 0 };
@@ -194,19 +201,32 @@ static int page_batch(struct saver *s, struct save_buf *w, uint64_t first, uint3
     return 0;
 }
 
-static int pages(struct saver *s, struct save_buf *w)
+int saver_pages(struct saver *s, struct save_buf *w, const uint64_t *pfns, size_t n, uint8_t *defer)
 {
     uint64_t *ents = malloc(SAVE_BATCH * 8), *mfns = malloc(SAVE_BATCH * 8);
     uint8_t *data = malloc((size_t)SAVE_BATCH * 4096);
     int rc = ents && mfns && data ? 0 : db_errf(s->err, s->errlen, "out of memory");
-    for (uint64_t first = 0; !rc && first < s->nr_pfns; first += SAVE_BATCH) {
-        uint32_t k = (uint32_t)(s->nr_pfns - first < SAVE_BATCH ? s->nr_pfns - first : SAVE_BATCH);
-        rc = page_batch(s, w, first, k, ents, mfns, data);
+    for (size_t first = 0; !rc && first < n; first += SAVE_BATCH) {
+        uint32_t k = (uint32_t)(n - first < SAVE_BATCH ? n - first : SAVE_BATCH);
+        rc = page_batch(s, w, pfns + first, k, ents, mfns, data, defer);
     }
     free(ents);
     free(mfns);
     free(data);
     return rc;
+}
+
+size_t saver_head(struct saver *s, struct save_buf *w, const struct save_domain *dom, const char *cfg,
+                  size_t cfg_len)
+{
+    save_begin(w, (size_t)s->nr_pfns * 4104 + (size_t)dom->vcpus * 8192 + SAVE_CFG_MAX);
+    struct save_piece d = { dom, sizeof(*dom) }, c = { cfg, cfg_len },
+                      f = { s->p2m_frames, s->nr_p2m_frames * 8 };
+    size_t dom_at = w->len;
+    save_record(w, SREC_DOMAIN, &d, 1);
+    save_record(w, SREC_CONFIG, &c, 1);
+    save_record(w, SREC_P2M_FRAMES, &f, 1);
+    return dom_at;
 }
 
 int save_domain(struct backend *b, uint32_t domid, const char *cfg, size_t cfg_len, struct save_buf *w,
@@ -221,40 +241,30 @@ int save_domain(struct backend *b, uint32_t domid, const char *cfg, size_t cfg_l
         return db_errf(err, errlen, "domain %u has not suspended", domid);
     if ((rc = b->ops->pause(b, domid))) /* waits until it is off every CPU */
         return db_errf(err, errlen, "pause of domain %u: %s", domid, strerror(-rc));
-    size_t nframes = 0;
-    uint64_t *p2m_frames = NULL;
     struct save_domain dom = { info.max_vcpu_id + 1u, 0, 0, 0 };
-    rc = read_p2m(&s, info.shared_info_frame);
-    if (!rc) {
-        nframes = (size_t)((s.nr_pfns + 511) / 512);
-        p2m_frames = malloc(nframes * 8);
-        rc = p2m_frames ? classify(&s, p2m_frames, nframes) : db_errf(err, errlen, "out of memory");
-    }
-    if (!rc) {
+    uint64_t *all = NULL;
+    if (!(rc = saver_open(&s, info.shared_info_frame))) {
         dom.nr_pfns = s.nr_pfns;
-        save_begin(w, (size_t)s.nr_pfns * 4104 + (size_t)dom.vcpus * 8192 + SAVE_CFG_MAX);
-        struct save_piece d = { &dom, sizeof(dom) }, c = { cfg, cfg_len }, f = { p2m_frames, nframes * 8 };
-        size_t dom_at = w->len;
-        save_record(w, SREC_DOMAIN, &d, 1);
-        save_record(w, SREC_CONFIG, &c, 1);
-        save_record(w, SREC_P2M_FRAMES, &f, 1);
-        rc = vcpus(&s, w, dom.vcpus, &dom.start_info_pfn);
+        size_t dom_at = saver_head(&s, w, &dom, cfg, cfg_len);
+        rc = saver_vcpus(&s, w, dom.vcpus, &dom.start_info_pfn);
         if (!rc && dom.start_info_pfn >= s.nr_pfns)
             rc = db_errf(err, errlen, "vCPU 0's start_info frame is not in the p2m");
         if (!rc && !w->failed) { /* the DOMAIN record again, now with start_info */
             size_t end = w->len;
+            struct save_piece d = { &dom, sizeof(dom) };
             w->len = dom_at;
             save_record(w, SREC_DOMAIN, &d, 1);
             w->len = end;
         }
-        if (!rc) rc = pages(&s, w);
+        if (!rc && !(all = malloc(s.nr_pfns * 8))) rc = db_errf(err, errlen, "out of memory");
+        for (uint64_t i = 0; !rc && i < s.nr_pfns; i++)
+            all[i] = i;
+        if (!rc) rc = saver_pages(&s, w, all, s.nr_pfns, NULL);
         if (!rc) save_record(w, SREC_END, NULL, 0);
         if (!rc && w->failed) rc = db_errf(err, errlen, "out of memory for the save image");
         if (rc) save_free(w);
     }
-    free(p2m_frames);
-    free(s.p2m);
-    free(s.types);
-    save_m2p_free(&s.m2p);
+    free(all);
+    saver_close(&s);
     return rc;
 }

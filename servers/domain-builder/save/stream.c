@@ -34,11 +34,16 @@ static void put(struct save_buf *w, const void *p, size_t n)
 
 static void put32(struct save_buf *w, uint32_t v) { put(w, &v, 4); }
 
-void save_begin(struct save_buf *w, size_t expect)
+void save_begin_part(struct save_buf *w, size_t expect)
 {
     memset(w, 0, sizeof(*w));
     w->data = malloc(expect);
     w->cap = w->data ? expect : 0;
+}
+
+void save_begin(struct save_buf *w, size_t expect)
+{
+    save_begin_part(w, expect);
     put(w, SAVE_MAGIC, 8);
     put32(w, SAVE_VERSION);
     put32(w, 0);
@@ -175,47 +180,66 @@ static int take(struct save_image *img, const struct save_recref *r, int *seen, 
     return db_errf(err, errlen, "unknown record type %u", r->type);
 }
 
-int save_parse(const uint8_t *data, size_t len, struct save_image *img, char *err, size_t errlen)
+int save_parse_part(struct save_reader *rd, const uint8_t *data, size_t len, int first, char *err,
+                    size_t errlen)
 {
-    int seen[SREC_MAX + 1] = { 0 };
-    memset(img, 0, sizeof(*img));
-    if (len < SAVE_HDR_LEN || memcmp(data, SAVE_MAGIC, 8))
-        return db_errf(err, errlen, "not a Tessera save image (no TESSAVE header)");
-    if (get32(data + 8) != SAVE_VERSION)
-        return db_errf(err, errlen, "save image version %u, this builder reads version %u", get32(data + 8),
-                       SAVE_VERSION);
-    if (get32(data + 12) || get32(data + 16) != dc_crc32(0, data, 16) || get32(data + 20))
-        return db_errf(err, errlen, "save image header damaged (checksum)");
-    size_t off = SAVE_HDR_LEN;
+    struct save_image *img = &rd->img;
+    size_t off = 0;
+    if (first) {
+        if (len < SAVE_HDR_LEN || memcmp(data, SAVE_MAGIC, 8))
+            return db_errf(err, errlen, "not a Tessera save image (no TESSAVE header)");
+        if (get32(data + 8) != SAVE_VERSION)
+            return db_errf(err, errlen, "save image version %u, this builder reads version %u",
+                           get32(data + 8), SAVE_VERSION);
+        if (get32(data + 12) || get32(data + 16) != dc_crc32(0, data, 16) || get32(data + 20))
+            return db_errf(err, errlen, "save image header damaged (checksum)");
+        off = SAVE_HDR_LEN;
+    } else if (rd->ended) {
+        return db_errf(err, errlen, "save image has %zu bytes after its END record", len);
+    }
+    img->first_page_rec = NULL; /* save_next_pages: this part's records */
+    img->nr_page_recs = 0;
     for (;;) {
+        if (off == len && !rd->ended && rd->open) break; /* a part ends between records */
         if (len - off < 8)
-            return db_errf(err, errlen, "save image truncated at byte %zu (no END record)", off);
+            return db_errf(err, errlen, "save image truncated at byte %zu (no END record)", rd->at + off);
         struct save_recref r = { get32(data + off), get32(data + off + 4), data + off + 8 };
         size_t padded = ((size_t)r.len + 7) & ~(size_t)7;
         if (r.len > SAVE_REC_MAX || len - off - 8 < padded + 8)
-            return db_errf(err, errlen, "save image truncated in a record at byte %zu", off);
+            return db_errf(err, errlen, "save image truncated in a record at byte %zu", rd->at + off);
         if (get32(r.body + padded) != dc_crc32(0, data + off, 8 + padded) || get32(r.body + padded + 4))
             return db_errf(err, errlen, "save image damaged: bad checksum of record %u at byte %zu", r.type,
-                           off);
+                           rd->at + off);
         off += 8 + padded + 8;
         if (r.type == SREC_END) {
             if (r.len || off != len)
                 return db_errf(err, errlen, "save image has %zu bytes after its END record", len - off);
+            rd->ended = 1;
             break;
         }
-        if (r.type > SREC_MAX || take(img, &r, seen, err, errlen))
+        if (r.type > SREC_MAX || take(img, &r, rd->seen, err, errlen))
             return r.type > SREC_MAX ? db_errf(err, errlen, "unknown record type %u", r.type) : -1;
     }
+    rd->at += len;
     img->end = data + len;
-    if (!seen[SREC_DOMAIN] || !seen[SREC_CONFIG] || !seen[SREC_P2M_FRAMES])
+    if (!rd->ended) return 0;
+    if (!rd->seen[SREC_DOMAIN] || !rd->seen[SREC_CONFIG] || !rd->seen[SREC_P2M_FRAMES])
         return db_errf(err, errlen, "save image lacks its %s record",
-                       !seen[SREC_DOMAIN]   ? "DOMAIN"
-                       : !seen[SREC_CONFIG] ? "CONFIG"
-                                            : "P2M_FRAMES");
+                       !rd->seen[SREC_DOMAIN]   ? "DOMAIN"
+                       : !rd->seen[SREC_CONFIG] ? "CONFIG"
+                                                : "P2M_FRAMES");
     for (uint32_t i = 0; i < img->dom.vcpus; i++)
         if (!img->vcpu[i].body) return db_errf(err, errlen, "save image lacks the state of vCPU %u", i);
     if (!img->nr_pages) return db_errf(err, errlen, "save image holds no pages");
-    return 0;
+    return 1;
+}
+
+int save_parse(const uint8_t *data, size_t len, struct save_image *img, char *err, size_t errlen)
+{
+    struct save_reader rd = { 0 };
+    int rc = save_parse_part(&rd, data, len, 1, err, errlen);
+    *img = rd.img;
+    return rc == 1 ? 0 : -1;
 }
 
 int save_next_pages(const struct save_image *img, const uint8_t **pos, uint32_t *count, const uint64_t **pfns,

@@ -54,6 +54,8 @@ struct save_buf {
 /* Starts an image; room for about `expect` bytes is taken at once (a large
  * image is not grown by doubling in the builder's small memory). */
 void save_begin(struct save_buf *w, size_t expect);
+/* The same for a later part of a stream read in parts (no header). */
+void save_begin_part(struct save_buf *w, size_t expect);
 /* A record whose body is the pieces one after the other; padding and CRC added. */
 struct save_piece {
     const void *p;
@@ -86,6 +88,24 @@ struct save_image {
  * records each kind must have, PFNs and types) and fills img; -1 with
  * the reason in err. */
 int save_parse(const uint8_t *data, size_t len, struct save_image *img, char *err, size_t errlen);
+/* A stream read in parts (live migration, docs/migration.md): the first
+ * part starts with the header, every part ends between two records, the
+ * last with END; PAGE_DATA records may repeat a PFN (the last wins).
+ * save_parse_part checks one part as save_parse checks an image, img
+ * accumulating (its first_page_rec, nr_page_recs and end: this part's; the
+ * data of earlier parts may be gone, so their cfg and p2m_frames must have
+ * been used or copied).  The caller zeroes rd before the first part and
+ * sets open: with open = 0 a part must end with END.  1 when
+ * END was read and the image is whole, 0 when more may follow, -1 with the
+ * reason (byte offsets count from the first part's first byte). */
+struct save_reader {
+    struct save_image img;
+    int seen[SREC_MAX + 1];
+    int open, ended;
+    size_t at; /* bytes of earlier parts */
+};
+int save_parse_part(struct save_reader *rd, const uint8_t *data, size_t len, int first, char *err,
+                    size_t errlen);
 /* The PAGE_DATA records of a parsed image in order: *pos starts at NULL;
  * returns 0 with count, the PFN entries and the data of the pages with
  * data (one page per entry whose type is not XTAB), 1 at the end. */

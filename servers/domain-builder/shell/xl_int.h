@@ -11,7 +11,7 @@
 
 /* the verb groups (one file each) */
 extern const struct xl_verb xl_verbs_domain[], xl_verbs_info[], xl_verbs_block[], xl_verbs_net[],
-    xl_verbs_upload[], xl_verbs_save[];
+    xl_verbs_upload[], xl_verbs_save[], xl_verbs_migrate[];
 
 struct mgr_dom *xl_by_id(struct mgr *m, uint32_t id);
 /* "domain-builder" for ourselves, the config's name, or "(unknown)" */
@@ -34,6 +34,16 @@ void xl_join(const struct xl_cmd *c, int from, char *out, size_t size);
 /* block-attach, network-attach; block-detach, network-detach (xl_block.c) */
 void xl_dev_attach(struct mgr *m, struct xl_session *s, const struct xl_cmd *c);
 void xl_dev_detach(struct mgr *m, struct xl_session *s, const struct xl_cmd *c);
+/* Asks d to suspend through xenstore (control/shutdown = suspend, its own
+ * path) and waits for it, draining every console meanwhile; 0 at once if
+ * it suspended itself; -1 with the reason (xl_save.c). */
+int xl_suspend(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen);
+/* After a save or migration that leaves d alive (a checkpoint, a failure),
+ * its suspend request goes. */
+void xl_suspend_clear(struct mgr *m, struct mgr_dom *d);
+/* d's config as a save image or migration stream carries it (vif MACs
+ * pinned): its length in text, or -1 with the reason. */
+int xl_stream_cfg(const struct mgr_dom *d, char *text, size_t size, char *err, size_t errlen);
 /* A xenstore node DIR/NAME as a number; -1 when absent or not a number. */
 long xl_node_num(struct mgr *m, const char *dir, const char *name);
 

@@ -27,9 +27,7 @@ static int suspended(const db_dominfo *i)
            ((i->flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask) == SHUTDOWN_suspend;
 }
 
-/* Asks d to suspend and waits for it (draining every console meanwhile:
- * a guest may print while it suspends); -1 with the reason. */
-static int suspend(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
+int xl_suspend(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
 {
     db_dominfo i;
     if (!m->b->ops->getinfo(m->b, d->domid, &i) && suspended(&i)) return 0; /* it suspended itself */
@@ -52,11 +50,10 @@ static int suspend(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
     return db_errf(err, errlen, "domain %u did not suspend in %g s", d->domid, xl_save_wait_ms / 1000.0);
 }
 
-/* After a save that leaves the domain alive (a checkpoint, a failure) the
- * suspend request goes: acknowledged ("", as Linux leaves it) or never
- * taken ("suspend", which the guest would act on later, as libxl's cancel
- * says).  Any other value is a newer request and stays. */
-static void clear_request(struct mgr *m, struct mgr_dom *d)
+/* Acknowledged ("", as Linux leaves it) or never taken ("suspend", which
+ * the guest would act on later, as libxl's cancel says); any other value is
+ * a newer request and stays. */
+void xl_suspend_clear(struct mgr *m, struct mgr_dom *d)
 {
     char path[96], *val = NULL;
     if (!d->store_port || !mgr_xs_up(m)) return;
@@ -97,6 +94,15 @@ static int store(struct mgr *m, const char *name, struct save_buf *w, char *err,
     return 0;
 }
 
+int xl_stream_cfg(const struct mgr_dom *d, char *text, size_t size, char *err, size_t errlen)
+{
+    static struct domcfg pinned;
+    pinned = d->cfg;
+    if (save_cfg_pin(&pinned, d->domid, err, errlen)) return -1;
+    int tl = save_cfg_text(&pinned, text, size);
+    return tl < 0 ? db_errf(err, errlen, "its config does not fit a save image") : tl;
+}
+
 void xl_save(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
 {
     char err[MGR_ERR_LEN], text[16384];
@@ -107,23 +113,17 @@ void xl_save(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
         say(s, "xl: %s", d ? "the builder cannot save itself" : "no such domain");
         return;
     }
-    static struct domcfg pinned;
-    pinned = d->cfg;
-    if (save_cfg_pin(&pinned, d->domid, err, sizeof(err))) {
-        say(s, "xl: save of %s refused: %s", d->cfg.name, err);
-        return;
-    }
-    int tl = save_cfg_text(&pinned, text, sizeof(text));
+    int tl = xl_stream_cfg(d, text, sizeof(text), err, sizeof(err));
     if (tl < 0) {
-        say(s, "xl: the config of %s does not fit a save image", d->cfg.name);
+        say(s, "xl: save of %s refused: %s", d->cfg.name, err);
         return;
     }
     if (room(m, d, err, sizeof(err))) {
         say(s, "xl: save of %s refused: %s", d->cfg.name, err);
         return;
     }
-    if (suspend(m, d, err, sizeof(err))) {
-        clear_request(m, d);
+    if (xl_suspend(m, d, err, sizeof(err))) {
+        xl_suspend_clear(m, d);
         say(s, "xl: %s", err);
         return;
     }
@@ -133,7 +133,7 @@ void xl_save(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
     if (!rc) rc = store(m, name, &w, err, sizeof(err));
     if (rc || checkpoint) {
         int r2 = m->b->ops->resume(m->b, d->domid);
-        clear_request(m, d);
+        xl_suspend_clear(m, d);
         if (rc) {
             say(s, "xl: save of %s failed: %s; %s", d->cfg.name, err,
                 r2 ? "it stays suspended" : "it runs on");

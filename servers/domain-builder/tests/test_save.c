@@ -13,6 +13,7 @@
 #include "mkelf.h"
 #include "save/canon.h"
 #include "save/cfgtext.h"
+#include "save/migrate.h"
 #include "save/save.h"
 #include "save/stream.h"
 #include "shell/xl.h"
@@ -343,6 +344,8 @@ static void test_roundtrip(void)
 }
 
 /* The m2p used for canonical frames refuses a frame at two pfns. */
+static void test_migrate(void);
+
 static void test_canon(void)
 {
     uint64_t p[4] = { 10, 20, SAVE_NO_FRAME, 30 }, dup[3] = { 5, 6, 5 };
@@ -456,5 +459,137 @@ void test_save(void)
     test_canon();
     test_cfg_pin();
     test_roundtrip();
+    test_migrate();
     test_xl_verbs();
+}
+
+/* Live migration over the fake back end (save/migrate.c): the sender's
+ * rounds as the guest "writes" pages between them, the receiver building the
+ * copy part by part; a stream cut in its first round or its last part. */
+struct mig {
+    struct backend *b;
+    uint32_t id;
+    struct migrate_rx rx;
+    uint64_t at, cut;
+    int round;
+};
+
+static void guest_writes(struct mig *t, uint64_t from, uint64_t n, uint64_t tag)
+{
+    struct fake_dom *d = &fake_of(t->b)->dom[t->id];
+    for (uint64_t pfn = from; pfn < from + n; pfn++) {
+        page(t->b, p2m[pfn])[8] = tag | pfn;
+        d->dirty[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+    }
+}
+
+static int mig_send(void *ctx, const uint8_t *data, size_t len, int last, char *err, size_t errlen)
+{
+    struct mig *t = ctx;
+    (void)last;
+    size_t n = t->cut - t->at < len ? (size_t)(t->cut - t->at) : len;
+    t->at += n;
+    int rc = migrate_rx_part(&t->rx, data, n, err, errlen);
+    if (rc >= 0 && n < len) {
+        migrate_rx_abort(&t->rx);
+        snprintf(err, errlen, "cut");
+        return -1;
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+static int mig_suspend(void *ctx, char *err, size_t errlen)
+{
+    struct mig *t = ctx;
+    (void)err, (void)errlen;
+    guest_writes(t, bo.layout.nr_pages - 400 + 300, 1, 0x3333000000000000ull); /* while it suspends */
+    fake_shutdown(t->b, t->id, SHUTDOWN_suspend);
+    return 0;
+}
+
+/* Round 1: 100 pages written, round 2: 80, round 3: 2 (few enough to stop). */
+static void mig_between(void *ctx)
+{
+    struct mig *t = ctx;
+    uint64_t base = bo.layout.nr_pages - 400; /* free memory */
+    t->round++;
+    if (t->round == 1) guest_writes(t, base, 100, 0x1111000000000000ull);
+    if (t->round == 2) guest_writes(t, base + 100, 80, 0x2222000000000000ull);
+    if (t->round == 3) guest_writes(t, base + 200, 2, 0x2222000000000000ull);
+}
+
+static uint64_t mig_now(void) { return 0; }
+
+static int migrate_once(struct mig *t, uint64_t cut, struct migrate_stats *st, char *err, size_t errlen)
+{
+    static struct domcfg rcfg;
+    char text[4096];
+    memset(t, 0, sizeof(*t));
+    t->b = backend_fake_new(1 << 14);
+    t->id = suspended_guest(t->b, 0);
+    t->cut = cut;
+    struct fake_dom *d = &fake_of(t->b)->dom[t->id];
+    d->shutdown = d->paused = 0; /* running, as before its suspend */
+    int tl = save_cfg_text(&cfg, text, sizeof(text));
+    migrate_rx_init(&t->rx, t->b, &rcfg, 7);
+    const struct migrate_link link = { t, mig_send, mig_suspend, mig_between, mig_now };
+    int rc = migrate_send(t->b, t->id, text, (size_t)tl, &link, st, err, errlen);
+    if (rc) migrate_rx_abort(&t->rx); /* as the shell does */
+    return rc;
+}
+
+static void test_migrate(void)
+{
+    struct mig t;
+    struct migrate_stats st;
+    char err[256] = "";
+    const struct pv_layout *l = &bo.layout;
+    int rc = migrate_once(&t, ~0ull, &st, err, sizeof(err));
+    struct fake_dom *d = &fake_of(t.b)->dom[t.id];
+    CHECK(rc == 0 && t.rx.state == 2, "migrate: sent and built: %s", err);
+    CHECK(st.rounds == 3 && st.pages[0] == l->nr_pages && st.pages[1] == 100 && st.pages[2] == 80 &&
+              st.final_pages == 3,
+          "migrate: rounds of %llu, %llu, %llu pages, then %llu stopped", (unsigned long long)st.pages[0],
+          (unsigned long long)st.pages[1], (unsigned long long)st.pages[2],
+          (unsigned long long)st.final_pages);
+    CHECK(d->shutdown && d->paused && !d->log_dirty,
+          "migrate: the source is left suspended, paused, not logging");
+    uint64_t total = st.bytes;
+    if (!rc && t.rx.state == 2) {
+        check_restored(t.b, t.rx.out.domid, &t.rx.out);
+        struct fake_dom *n = &fake_of(t.b)->dom[t.rx.out.domid];
+        int bad = 0;
+        for (uint64_t pfn = l->nr_pages - 400; pfn < l->nr_pages - 400 + 301; pfn++) {
+            uint64_t np = page(t.b, walk(t.b, n->l4_mfn, l->p2m_va + ((pfn / 512) << 12)) >> 12)[pfn % 512];
+            uint64_t k = pfn - (l->nr_pages - 400);
+            uint64_t want = k < 100                           ? 0x1111000000000000ull | pfn
+                            : k < 180 || k == 200 || k == 201 ? 0x2222000000000000ull | pfn
+                            : k == 300                        ? 0x3333000000000000ull | pfn
+                                                              : page(t.b, p2m[pfn])[8];
+            bad += page(t.b, np)[8] != want;
+        }
+        CHECK(!bad, "migrate: every page written during the rounds and the suspend arrived (%d wrong)", bad);
+    }
+    backend_fake_free(t.b);
+
+    /* cut in the first round: nothing built, the source runs on and logs no more */
+    rc = migrate_once(&t, 100000, &st, err, sizeof(err));
+    d = &fake_of(t.b)->dom[t.id];
+    db_dominfo info;
+    CHECK(rc == -1 && strstr(err, "truncated in a record") && t.rx.state == -1,
+          "migrate: a stream cut in its first round refused: %s", err);
+    CHECK(!d->shutdown && !d->paused && !d->log_dirty && fake_of(t.b)->live_maps == 0 &&
+              t.b->ops->getinfo(t.b, t.id + 1, &info) == -ESRCH,
+          "migrate: source running, not logging; no domain left behind");
+    backend_fake_free(t.b);
+
+    /* cut 100 bytes before the end: the suspended source is resumed */
+    rc = migrate_once(&t, total - 100, &st, err, sizeof(err));
+    d = &fake_of(t.b)->dom[t.id];
+    CHECK(rc == -1 && strstr(err, "truncated") && t.rx.state == -1,
+          "migrate: a stream cut in its last part refused: %s", err);
+    CHECK(!d->shutdown && !d->paused && !d->log_dirty && d->ctx.user_regs.rax == 1 &&
+              t.b->ops->getinfo(t.b, t.id + 1, &info) == -ESRCH && fake_of(t.b)->live_maps == 0,
+          "migrate: the source resumed (suspend returns 1), no domain left behind");
+    backend_fake_free(t.b);
 }

@@ -1,0 +1,141 @@
+/* `xl migrate [-x BYTES] DOMAIN HOST` (docs/migration.md): live migration
+ * with iterative pre-copy (save/migrate.c).  HOST localhost (or 127.0.0.1):
+ * this builder is both ends, the stream's parts handed from the sender to
+ * the receiver in memory, as `xl migrate` to localhost runs both ends on one
+ * host under Xen.  The source stays until the destination is built; then it
+ * is destroyed (every frame freed) and the destination started under the
+ * same name.  -x BYTES breaks the stream after that many bytes, -x +BYTES
+ * that many bytes into its last part, sent with the guest stopped (how the
+ * receiver's refusal and the source's recovery are tested). */
+#include "shell/xl_int.h"
+#include "save/migrate.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct loopback {
+    struct mgr *m;
+    struct mgr_dom *d;
+    struct migrate_rx rx;
+    uint64_t at, cut; /* bytes handed over; where the stream breaks (~0: never) */
+    int cut_last;     /* cut counts from the start of the last part */
+};
+
+static int lb_send(void *ctx, const uint8_t *data, size_t len, int last, char *err, size_t errlen)
+{
+    struct loopback *l = ctx;
+    if (l->cut_last && last) {
+        l->cut += l->at;
+        l->cut_last = 0;
+    }
+    size_t n = l->cut_last || l->cut - l->at >= len ? len : (size_t)(l->cut - l->at);
+    l->at += n;
+    int rc = migrate_rx_part(&l->rx, data, n, err, errlen);
+    if (rc >= 0 && n < len) { /* the link broke: the receiver sees the end of its stream */
+        migrate_rx_abort(&l->rx);
+        return db_errf(err, errlen, "the stream broke at byte %llu before its END record",
+                       (unsigned long long)l->at);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+static int lb_suspend(void *ctx, char *err, size_t errlen)
+{
+    struct loopback *l = ctx;
+    return xl_suspend(l->m, l->d, err, errlen);
+}
+
+static void lb_between(void *ctx)
+{
+    struct loopback *l = ctx;
+    for (int k = 0; k < MGR_MAX_DOMS; k++)
+        if (l->m->dom[k].used) mgr_console_poll(l->m, &l->m->dom[k]);
+}
+
+/* "22528 812 130": the pages of each round while the guest ran. */
+static void rounds_text(const struct migrate_stats *st, char *out, size_t size)
+{
+    size_t at = 0;
+    out[0] = 0;
+    for (unsigned r = 0; r < st->rounds && at < size; r++)
+        at += (size_t)snprintf(out + at, size - at, "%s%llu", r ? " " : "", (unsigned long long)st->pages[r]);
+}
+
+void xl_migrate(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
+{
+    static struct domcfg cfg;
+    static struct loopback l;
+    char err[MGR_ERR_LEN], text[16384], rounds[160], *end;
+    struct mgr_dom *d = xl_target(m, s, c->pos[0], "migrate");
+    if (!d) return;
+    if (strcmp(c->pos[1], "localhost") && strcmp(c->pos[1], "127.0.0.1")) {
+        say(s, "xl: migration to %s: this builder migrates to localhost only (docs/migration.md)", c->pos[1]);
+        return;
+    }
+    memset(&l, 0, sizeof(l));
+    l.cut = ~0ull;
+    if (xl_opt(c, 'x')) {
+        const char *v = xl_optval(c, 'x');
+        l.cut_last = *v == '+';
+        v += l.cut_last;
+        l.cut = strtoull(v, &end, 10);
+        if (*v < '0' || *v > '9' || *end || l.cut > (1ull << 40)) {
+            say(s, "xl: -x wants a number of bytes, not '%s'", xl_optval(c, 'x'));
+            return;
+        }
+    }
+    int tl = xl_stream_cfg(d, text, sizeof(text), err, sizeof(err));
+    if (tl < 0) {
+        say(s, "xl: migration of %s refused: %s", d->cfg.name, err);
+        return;
+    }
+    l.m = m;
+    l.d = d;
+    migrate_rx_init(&l.rx, m->b, &cfg, m->xenstore_domid);
+    const struct migrate_link link = { &l, lb_send, lb_suspend, lb_between, m->now_ms };
+    struct migrate_stats st;
+    uint32_t src = d->domid;
+    int rc = migrate_send(m->b, src, text, (size_t)tl, &link, &st, err, sizeof(err));
+    if (!rc && l.rx.state != 2) rc = db_errf(err, sizeof(err), "the receiver did not finish the domain");
+    rounds_text(&st, rounds, sizeof(rounds));
+    if (rc) {
+        migrate_rx_abort(&l.rx);
+        xl_suspend_clear(m, d);
+        db_dominfo i;
+        int alive = !m->b->ops->getinfo(m->b, src, &i) && i.domain == src && !(i.flags & XEN_DOMINF_shutdown);
+        say(s, "xl: migration of %s failed: %s; %s", d->cfg.name, err,
+            alive ? "it runs on" : "it stays suspended");
+        return;
+    }
+    char was[DOM_NAME_MAX + 16];
+    snprintf(was, sizeof(was), "%u (%s)", src, d->cfg.name);
+    if (mgr_destroy(m, d, err, sizeof(err))) {
+        migrate_rx_abort(&l.rx);
+        m->b->ops->resume(m->b, src);
+        say(s, "xl: migration of %s failed: the source cannot go: %s", was, err);
+        return;
+    }
+    memset(d, 0, sizeof(*d)); /* its slot, for the destination */
+    d->cfg = cfg;
+    snprintf(d->cfg_path, sizeof(d->cfg_path), "migrated from domain %u", src);
+    if (mgr_start_built(m, d, &l.rx.out, 0, err, sizeof(err))) {
+        memset(d, 0, sizeof(*d));
+        say(s, "xl: migration of %s failed after the source went: %s", was, err);
+        return;
+    }
+    uint64_t t_end = m->now_ms();
+    mgr_logf(m, "domain-builder: migrated domain %s to localhost as domain %u", was, d->domid);
+    say(s,
+        "migrated domain %s to localhost as domain %u: pages per round %s, then %llu with the guest "
+        "stopped; %llu bytes; total %.2f s, downtime %.2f s (%.2f s paused)",
+        was, d->domid, rounds, (unsigned long long)st.final_pages, (unsigned long long)st.bytes,
+        (double)(t_end - st.t_start) / 1000, (double)(t_end - st.t_suspend) / 1000,
+        (double)(t_end - st.t_paused_ms) / 1000);
+}
+
+const struct xl_verb xl_verbs_migrate[] = {
+    { "migrate", 2, 2, "x:", "xl migrate [-x [+]BYTES] DOMAIN HOST", xl_migrate, NULL },
+    { NULL, 0, 0, NULL, NULL, NULL, NULL },
+};
