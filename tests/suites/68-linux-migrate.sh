@@ -23,7 +23,7 @@ check "xl create linux-migrate.cfg" "$out" "created domain $id (linux)"
 wait_line "(d0) (d$id) TESSERA-INIT-OK" 120 || finish
 out=$(con linux 'dmesg -n 1' \
   '(i=0; while true; do i=$((i+1)); echo $i >/tmp/count; sleep 1; done) >/dev/null 2>&1 & echo started' \
-  '(while true; do dd if=/dev/zero of=/tmp/dirt bs=64k count=32 2>/dev/null; sleep 1; done) >/dev/null 2>&1 & echo dirtying' \
+  '(while [ ! -e /tmp/stop ]; do dd if=/dev/zero of=/tmp/dirt bs=64k count=32 2>/dev/null; sleep 1; done) >/dev/null 2>&1 & echo dirtying' \
   'sleep 3; cat /tmp/count')
 check "counter and dirtying loops started" "$(out_of 2 "$out") $(out_of 3 "$out") $(rc_of 4 "$out")" \
   "started dirtying 0"
@@ -74,6 +74,18 @@ free1=$(xl info | sed -n 's/^free_memory *: *//p')
 echo "# free memory: $free0 MiB with the source, $free1 MiB with the destination"
 [[ "$free1" =~ ^[0-9]+$ ]] && [ "$free1" = "$free0" ] && ok "the source's frames are freed ($free0 -> $free1 MiB free)" ||
   fail "free memory $free0 -> $free1 MiB"
+
+# the same guest idle (the dirtying loop stopped, the counter left), back again
+out=$(con linux 'touch /tmp/stop; sleep 2; cat /tmp/count'); c0=$(out_of 1 "$out")
+out=$(XL_T=300 xl migrate linux localhost)
+echo "# idle: $out"
+iid=$(sed -n 's/^migrated domain [0-9]* (linux) to localhost as domain \([0-9]*\):.*/\1/p' <<<"$out")
+[ -n "$iid" ] && [ "$iid" != "$rid" ] && ok "the idle guest migrated again (domain $rid -> $iid)" ||
+  fail "idle migration: $out"
+out=$(con linux 'cat /tmp/count' 'sleep 2; cat /tmp/count')
+c1=$(out_of 1 "$out"); c2=$(out_of 2 "$out")
+[[ "$c1" =~ ^[0-9]+$ && "$c2" =~ ^[0-9]+$ ]] && [ "$c1" -ge "$c0" ] && [ "$c2" -gt "$c1" ] &&
+  ok "the counter goes on after the second migration ($c0, $c1, $c2)" || fail "counter after the second migration: [$c0] [$c1] [$c2]"
 no_oops "no BUG/Oops/WARNING/panic in the guest's log"
 no_fail_lines
 finish
