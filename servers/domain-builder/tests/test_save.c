@@ -345,6 +345,7 @@ static void test_roundtrip(void)
 
 /* The m2p used for canonical frames refuses a frame at two pfns. */
 static void test_migrate(void);
+static void rx_parts(void);
 
 static void test_canon(void)
 {
@@ -460,6 +461,7 @@ void test_save(void)
     test_cfg_pin();
     test_roundtrip();
     test_migrate();
+    rx_parts();
     test_xl_verbs();
 }
 
@@ -592,4 +594,66 @@ static void test_migrate(void)
               t.b->ops->getinfo(t.b, t.id + 1, &info) == -ESRCH && fake_of(t.b)->live_maps == 0,
           "migrate: the source resumed (suspend returns 1), no domain left behind");
     backend_fake_free(t.b);
+}
+
+/* A save image fed to the receiver in parts, whole and hostile. */
+static void rx_parts(void)
+{
+    static struct domcfg rcfg;
+    struct backend *b = backend_fake_new(1 << 14);
+    char err[256] = "", text[4096];
+    uint32_t id = suspended_guest(b, 0);
+    int tl = save_cfg_text(&cfg, text, sizeof(text));
+    struct save_buf w;
+    if (!id || tl < 0 || save_domain(b, id, text, (size_t)tl, &w, err, sizeof(err))) {
+        CHECK(0, "rx: a save image to split: %s", err);
+        return backend_fake_free(b);
+    }
+    b->ops->destroy(b, id);
+    uint64_t tot, free0, free1;
+    uint32_t cpus;
+    b->ops->physinfo(b, &tot, &free0, &cpus);
+    size_t pages_at = find_rec(w.data, w.len, SREC_PAGE_DATA), second;
+    uint32_t n;
+    memcpy(&n, w.data + pages_at + 4, 4);
+    second = pages_at + 8 + ((n + 7u) & ~7u) + 8; /* after the first PAGE_DATA record (512 PFNs) */
+    size_t end = w.len - 16;                      /* after all of them: END is left */
+    struct migrate_rx x;
+    struct {
+        size_t split, tail;
+        const char *want;
+    } bad[] = {
+        { SAVE_HDR_LEN, w.len, "not a Tessera save image" }, /* the first part lacks the header */
+        { pages_at, w.len, "lacks its pages" },              /* nothing to build from */
+        { second - 5, w.len, "truncated in a record" },      /* a part ending inside a record */
+        { second, w.len, "0x200 gains a page" },             /* PFNs 512.. had none in the first part */
+        { end, w.len, "is not in its last part" },           /* vCPU state in the first part */
+        { end, end, "no END record" },                       /* the link closed before END */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        migrate_rx_init(&x, b, &rcfg, 7);
+        int rc = bad[i].split == SAVE_HDR_LEN
+                     ? migrate_rx_part(&x, w.data + SAVE_HDR_LEN, w.len - SAVE_HDR_LEN, err, sizeof(err))
+                     : migrate_rx_part(&x, w.data, bad[i].split, err, sizeof(err));
+        if (rc == 0)
+            rc = migrate_rx_part(&x, w.data + bad[i].split, bad[i].tail - bad[i].split, err, sizeof(err));
+        if (rc == 0) { /* the stream ended without END: the link closed */
+            migrate_rx_abort(&x);
+            snprintf(err, sizeof(err), "no END record");
+        }
+        b->ops->physinfo(b, &tot, &free1, &cpus);
+        CHECK(rc <= 0 && strstr(err, bad[i].want) && free1 == free0 && x.state == -1 &&
+                  fake_of(b)->live_maps == 0,
+              "rx: refused with \"%s\", nothing left (got %d \"%s\")", bad[i].want, rc, err);
+    }
+    /* whole in one part: built; a part after it refused */
+    migrate_rx_init(&x, b, &rcfg, 7);
+    int rc = migrate_rx_part(&x, w.data, w.len, err, sizeof(err));
+    CHECK(rc == 1 && x.state == 2, "rx: a whole image as one part builds the domain: %s", err);
+    if (rc == 1) check_restored(b, x.out.domid, &x.out);
+    CHECK(migrate_rx_part(&x, w.data, w.len, err, sizeof(err)) == -1 && strstr(err, "after its end"),
+          "rx: a part after END refused: %s", err);
+    migrate_rx_abort(&x);
+    save_free(&w);
+    backend_fake_free(b);
 }
