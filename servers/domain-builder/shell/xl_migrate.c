@@ -54,6 +54,24 @@ static void lb_between(void *ctx)
         if (l->m->dom[k].used) mgr_console_poll(l->m, &l->m->dom[k]);
 }
 
+/* The features the guest announced at boot (Linux writes control/feature-*
+ * once, not on resume): read from the source, written for the
+ * destination, so that it takes suspend (and poweroff) requests again. */
+static const char *const features[] = { "feature-poweroff", "feature-reboot", "feature-suspend",
+                                        "feature-sysrq" };
+
+static void features_move(struct mgr *m, uint32_t from, uint32_t to, char (*val)[8], int write)
+{
+    char path[96], *v;
+    for (size_t i = 0; mgr_xs_up(m) && i < sizeof(features) / sizeof(features[0]); i++) {
+        snprintf(path, sizeof(path), "/local/domain/%u/control/%s", write ? to : from, features[i]);
+        if (write && val[i][0]) xsc_write(m->xs, path, val[i]);
+        v = NULL;
+        if (!write && !xsc_read(m->xs, path, &v) && v) snprintf(val[i], sizeof(val[i]), "%s", v);
+        free(v);
+    }
+}
+
 /* "22528 812 130": the pages of each round while the guest ran. */
 static void rounds_text(const struct migrate_stats *st, char *out, size_t size)
 {
@@ -109,8 +127,9 @@ void xl_migrate(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
             alive ? "it runs on" : "it stays suspended");
         return;
     }
-    char was[DOM_NAME_MAX + 16];
+    char was[DOM_NAME_MAX + 16], feat[4][8] = { "" };
     snprintf(was, sizeof(was), "%u (%s)", src, d->cfg.name);
+    features_move(m, src, 0, feat, 0);
     if (mgr_destroy(m, d, err, sizeof(err))) {
         migrate_rx_abort(&l.rx);
         m->b->ops->resume(m->b, src);
@@ -126,6 +145,7 @@ void xl_migrate(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
         return;
     }
     uint64_t t_end = m->now_ms();
+    features_move(m, 0, d->domid, feat, 1);
     mgr_logf(m, "domain-builder: migrated domain %s to localhost as domain %u", was, d->domid);
     say(s,
         "migrated domain %s to localhost as domain %u: pages per round %s, then %llu with the guest "
