@@ -16,10 +16,12 @@ RUN_MODULES = $(O)/servers/runtime.elf "$(O)/servers/domain-builder:--boot boot.
 # The NIC of `make run` (00:05.0, netback's): QEMU user networking with
 # restrict=on (nothing leaves the machine); the lwIP guest (10.0.2.15) is
 # reached from the host through 127.0.0.1:RUN_HTTP_PORT (its page) and
-# 127.0.0.1:RUN_ECHO_PORT (TCP echo).
+# 127.0.0.1:RUN_ECHO_PORT (TCP echo), the Linux guest (10.0.2.16) through
+# 127.0.0.1:RUN_LINUX_PORT (its port 80: busybox httpd).
 RUN_HTTP_PORT ?= 8080
 RUN_ECHO_PORT ?= 8007
-RUN_FWD = hostfwd=tcp:127.0.0.1:$(RUN_HTTP_PORT)-10.0.2.15:80,hostfwd=tcp:127.0.0.1:$(RUN_ECHO_PORT)-10.0.2.15:7
+RUN_LINUX_PORT ?= 8081
+RUN_FWD = hostfwd=tcp:127.0.0.1:$(RUN_HTTP_PORT)-10.0.2.15:80,hostfwd=tcp:127.0.0.1:$(RUN_ECHO_PORT)-10.0.2.15:7,hostfwd=tcp:127.0.0.1:$(RUN_LINUX_PORT)-10.0.2.16:80
 # The disk of `make run` (00:04.0, blkback's): made blank on the first run.
 RUN_DISK ?= $(O)/disk.img
 RUN_QEMU_ARGS := --mem 1024 --qemu-arg -device --qemu-arg intel-iommu,intremap=on \

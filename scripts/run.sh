@@ -5,7 +5,8 @@
 # QEMU with 1 GiB, an IOMMU, a virtio-blk disk and a virtio-net NIC: the
 # hypervisor, the domain builder, the xenstore domain, blkback, a Linux guest
 # with a shell, netback and an lwIP web guest (the host reaches it on
-# 127.0.0.1:8080, RUN_HTTP_PORT, and its echo on 8007, RUN_ECHO_PORT).  COM2
+# 127.0.0.1:8080, RUN_HTTP_PORT, and its echo on 8007, RUN_ECHO_PORT; the
+# Linux guest's port 80 on 127.0.0.1:8081, RUN_LINUX_PORT).  COM2
 # is a Unix socket, $O/com2.sock, for scripts/xl.
 #   scripts/run.sh                      interactive: the serial console on stdio
 #   scripts/run.sh --log FILE [--timeout S] [--com2 SOCKET] [--disk IMG]
@@ -50,6 +51,7 @@ make run: QEMU starting; Ctrl-A X quits.  The serial console follows: the
     scripts/xl console linux                     the Linux guest's shell (Ctrl-] leaves)
     scripts/xl create boot/examples/linux2.cfg   a second guest, from files on the host
     curl http://127.0.0.1:${RUN_HTTP_PORT:-8080}/               the lwIP guest's page (nc 127.0.0.1 ${RUN_ECHO_PORT:-8007}: its echo)
+    curl http://127.0.0.1:${RUN_LINUX_PORT:-8081}/               the Linux guest's port 80 (busybox httpd, /www)
     scripts/xl console blkback                   VBD commands (create scratch 128M); then
     scripts/xl create boot/examples/linux-disk.cfg   a guest with that VBD as /dev/xvda
   (scripts/xl talks to the builder over COM2: $sock)

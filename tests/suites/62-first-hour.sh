@@ -24,8 +24,8 @@ X() { timeout 900 python3 scripts/xl -s "$sock" -t 120 "$@"; }
 
 : >"$log"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-hp=$(free_port); ep=$(free_port)
-RUN_HTTP_PORT=$hp RUN_ECHO_PORT=$ep setsid bash scripts/run.sh --log "$log" --com2 "$sock" --disk "$t/disk.img" --timeout 1500 >"$t/run.out" 2>&1 &
+hp=$(free_port); ep=$(free_port); lp=$(free_port)
+RUN_HTTP_PORT=$hp RUN_ECHO_PORT=$ep RUN_LINUX_PORT=$lp setsid bash scripts/run.sh --log "$log" --com2 "$sock" --disk "$t/disk.img" --timeout 1500 >"$t/run.out" 2>&1 &
 qpid=$!
 # the build steps of make run print what they do; QEMU then starts
 end=$(( $(date +%s) + 900 ))
@@ -44,6 +44,10 @@ wait_re '^\(d0\) \(d4\) .*TESSERA-INIT-OK' 300 || finish
 wait_line "(d0) (d5) lwip: serving TCP echo on port 7 and HTTP on port 80" 120
 page=$(host_get "$hp" /)
 check "the host fetches the lwIP guest's page (README)" "$page" "Hello from Tessera: lwIP guest lwip, domain 5, address 10.0.2.15"
+# the Linux guest's vif: busybox httpd on its port 80 through 127.0.0.1:$lp
+wait_line "(d0) (d4) net: eth0 10.0.2.16, httpd on port 80" 120
+check "the host fetches the Linux guest's page through its vif (README)" "$(host_get "$lp" /)" \
+  "Hello from Tessera: Linux guest, address 10.0.2.16"
 
 # 1. xl list / xl info
 out=$(X list); rc=$?
