@@ -159,6 +159,8 @@ check "guest: Linux's own suspend path ran twice (checkpoint, save) and its task
   "$(out_of 4 "$out") $(out_of 5 "$out")" "2 2"
 check "xl destroy probe" "$(xl destroy probe)" "destroyed domain $id (probe)"
 check "xl shutdown linux" "$(xl shutdown linux)" "shutting down domain $rid (linux)"
+# its own orderly poweroff: the restore announced control/feature-* again
+wait_re "^\(d0\) \(d$rid\) .*reboot: (System halted|Power down)" 60
 wait_re "^\(d0\) domain-builder: domain $rid \(linux\) shut down: poweroff" 60
 no_oops "no BUG/Oops/WARNING/panic in the guest's log"
 slog | grep -qE "runtime: program killed|PANIC|DMA fault" && fail "a crash or a DMA fault in the log" || ok "no crash, no DMA fault"

@@ -62,6 +62,22 @@ void xl_suspend_clear(struct mgr *m, struct mgr_dom *d)
     free(val);
 }
 
+/* A guest saved here suspended itself on control/shutdown = "suspend", so it
+ * watches that node; Linux says so (control/feature-*) only at boot, and
+ * without the nodes a restored guest would take no orderly shutdown and no
+ * later suspend (its shutdown a forced one).  0, or a write's errno. */
+static int announce_restored(struct mgr *m, struct mgr_dom *d)
+{
+    static const char *const features[] = { "feature-poweroff", "feature-reboot", "feature-suspend" };
+    char path[96];
+    for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+        snprintf(path, sizeof(path), "/local/domain/%u/control/%s", d->domid, features[i]);
+        int rc = mgr_xs_up(m) ? xsc_write(m->xs, path, "1") : -EIO;
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 /* The image must fit the store (mgr/hostfiles.h): it holds about 4 KiB
  * and a PFN for each of the domain's pages.  Checked before the guest is
  * asked to suspend; the unused files that must go are evicted now, before
@@ -193,6 +209,12 @@ void xl_restore(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
         say(s, "xl: restore of %s failed: %s", c->arg, err);
         return;
     }
+    int rc = announce_restored(m, d);
+    if (rc)
+        mgr_logf(m,
+                 "domain-builder: restored domain %u (%s): control/feature-* not written (%d): xl "
+                 "shutdown will force it",
+                 d->domid, d->cfg.name, rc);
     mgr_logf(m, "domain-builder: restored domain %u (%s) from %s", d->domid, d->cfg.name, c->arg);
     say(s, "restored domain %u (%s)%s", d->domid, d->cfg.name, xl_opt(c, 'p') ? ", paused" : "");
 }
