@@ -111,6 +111,10 @@ struct vfr_pkt {
 #define VFR_ETH_IP6 0x86dd
 /* 0, or -EINVAL when the frame's headers are malformed. */
 int vfr_parse(const uint8_t *f, size_t len, struct vfr_pkt *p);
+/* The Internet checksum (RFC 1071): vfr_sum16 adds n bytes as big-endian
+ * 16-bit words to s; vfr_fold folds the carries (complement it to store). */
+uint32_t vfr_sum16(uint32_t s, const uint8_t *p, size_t n);
+uint16_t vfr_fold(uint32_t s);
 
 enum { VFR_ACCEPT, VFR_DROP, VFR_LIMIT };
 enum { VFR_L3_ANY, VFR_L3_ARP, VFR_L3_IP4, VFR_L3_IP6 };

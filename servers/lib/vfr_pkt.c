@@ -176,3 +176,18 @@ int vfr_mac_parse(const char *s, uint8_t mac[6])
     }
     return 0;
 }
+
+uint32_t vfr_sum16(uint32_t s, const uint8_t *p, size_t n)
+{
+    for (; n > 1; p += 2, n -= 2)
+        s += (uint32_t)(p[0] << 8 | p[1]);
+    if (n) s += (uint32_t)(p[0] << 8);
+    return s;
+}
+
+uint16_t vfr_fold(uint32_t s)
+{
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)s;
+}

@@ -143,16 +143,7 @@ static void own_xmit(struct vfr *v, int port, const uint8_t *f, size_t len)
     o->st.out_bytes += len;
 }
 
-static uint16_t csum(const uint8_t *d, size_t n)
-{
-    uint32_t s = 0;
-    for (size_t i = 0; i + 1 < n; i += 2)
-        s += (uint32_t)(d[i] << 8 | d[i + 1]);
-    if (n & 1) s += (uint32_t)d[n - 1] << 8;
-    while (s >> 16)
-        s = (s & 0xffff) + (s >> 16);
-    return (uint16_t)~s;
-}
+static uint16_t csum(const uint8_t *d, size_t n) { return (uint16_t)~vfr_fold(vfr_sum16(0, d, n)); }
 
 /* One host's address: not 0.0.0.0/8, loopback, multicast, class E or the
  * limited broadcast, nor a routed subnet's broadcast address. */

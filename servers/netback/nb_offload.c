@@ -6,28 +6,13 @@
 #include <errno.h>
 #include <string.h>
 
-static uint32_t sum16(uint32_t s, const uint8_t *p, size_t n)
-{
-    for (; n > 1; p += 2, n -= 2)
-        s += (uint32_t)(p[0] << 8 | p[1]);
-    if (n) s += (uint32_t)(p[0] << 8);
-    return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-    while (s >> 16)
-        s = (s & 0xffff) + (s >> 16);
-    return (uint16_t)s;
-}
-
 /* The pseudo-header sum (RFC 793 / RFC 8200 section 8.1). */
 static uint32_t pseudo(const struct vfr_pkt *p, size_t l4len)
 {
     uint32_t s = 0;
     size_t alen = p->family == 4 ? 4 : 16;
-    s = sum16(s, p->sip, alen);
-    s = sum16(s, p->dip, alen);
+    s = vfr_sum16(s, p->sip, alen);
+    s = vfr_sum16(s, p->dip, alen);
     s += p->proto;
     s += (uint32_t)(l4len >> 16) + (uint32_t)(l4len & 0xffff);
     return s;
@@ -45,7 +30,7 @@ int nb_csum_fill(uint8_t *f, size_t len)
     size_t l4len = p.l3end - p.l4off, at = p.l4off + csum_at(p.proto);
     if (at + 2 > p.l3end || (p.proto == 6 && l4len < 20) || (p.proto == 17 && l4len < 8)) return -EINVAL;
     put16(f + at, 0);
-    uint16_t c = (uint16_t)~fold(sum16(pseudo(&p, l4len), f + p.l4off, l4len));
+    uint16_t c = (uint16_t)~vfr_fold(vfr_sum16(pseudo(&p, l4len), f + p.l4off, l4len));
     if (p.proto == 17 && !c) c = 0xffff;
     put16(f + at, c);
     return 0;
@@ -80,7 +65,7 @@ int nb_gso_segment(const uint8_t *f, size_t len, unsigned mss, uint8_t *seg,
             put16(ip + 2, (uint16_t)(hl - l3off + n));
             put16(ip + 4, (uint16_t)(id + i));
             put16(ip + 10, 0);
-            put16(ip + 10, (uint16_t)~fold(sum16(0, ip, p.l4off - l3off)));
+            put16(ip + 10, (uint16_t)~vfr_fold(vfr_sum16(0, ip, p.l4off - l3off)));
         } else {
             put16(ip + 4, (uint16_t)(hl - p.l4off + n));
         }
@@ -93,7 +78,7 @@ int nb_gso_segment(const uint8_t *f, size_t len, unsigned mss, uint8_t *seg,
         size_t sl = hl + n;
         if (vfr_parse(seg, sl, &sp)) return -EINVAL;
         put16(th + 16, 0);
-        put16(th + 16, (uint16_t)~fold(sum16(pseudo(&sp, sl - p.l4off), th, sl - p.l4off)));
+        put16(th + 16, (uint16_t)~vfr_fold(vfr_sum16(pseudo(&sp, sl - p.l4off), th, sl - p.l4off)));
         int rc = out(ctx, seg, sl);
         if (rc) return rc;
         off += n;
