@@ -94,7 +94,9 @@ def main():
         s.send(b"\x1d\n")     # a new session: out of any console a client left attached
         s.wait(re.escape(PROMPT), a.timeout)
         s.send(b"xl console %s\n" % a.domain.encode())
-        m, _ = s.wait(rb"^(\[attached to .*\]|xl: .*)$", a.timeout)
+        # the whole line: a read can end inside it ("...; Ctrl-]"), and its
+        # rest (" detaches]") would land in the first command's output
+        m, _ = s.wait(rb"^(\[attached to .*\]|xl: .*)\n", a.timeout)
         if m.group(1).startswith(b"xl: "):
             print(m.group(1).decode(errors="replace"))
             return 1
