@@ -71,7 +71,9 @@ static long create_domain(struct domain *me, struct xen_domctl *op, bool *copyba
         return -EINVAL;
     /* Xen's grant_table_init: < 0 is the default, else 1 to the limit */
     int32_t gframes = c->max_grant_frames < 0 ? (int32_t)GNTTAB_MAX_FRAMES : c->max_grant_frames;
-    if (c->max_vcpus < 1 || c->max_vcpus > MAX_VCPUS || gframes < 1 || gframes > (int32_t)GNTTAB_MAX_FRAMES)
+    int32_t mframes = c->max_maptrack_frames < 0 ? (int32_t)MAPTRACK_XEN_MAX : c->max_maptrack_frames;
+    if (c->max_vcpus < 1 || c->max_vcpus > MAX_VCPUS || gframes < 1 || gframes > (int32_t)GNTTAB_MAX_FRAMES ||
+        mframes > (int32_t)MAPTRACK_XEN_MAX)
         return -EINVAL;
     long rc = pick_domid(op->domain, &id);
     if (rc) return rc;
@@ -79,7 +81,7 @@ static long create_domain(struct domain *me, struct xen_domctl *op, bool *copyba
     struct domain *d = domain_create(id, me->id, 0, c->max_vcpus, 0);
     if (!d) return -ENOMEM;
     evtchn_set_max_port(d, c->max_evtchn_port);
-    gnttab_set_max_frames(d, (unsigned)gframes);
+    gnttab_set_max_frames(d, (unsigned)gframes, (unsigned)mframes);
     printk("tessera: domain %u created by domain %u (%u vCPUs)\n", id, me->id, c->max_vcpus);
     op->domain = id;
     *copyback = true;

@@ -23,7 +23,7 @@
 static bool maptrack_get(struct grant_table *gt, unsigned *handle)
 {
     if (gt->maptrack_free == MT_NONE) {
-        if (gt->maptrack_limit >= MAPTRACK_MAX) return false;
+        if (gt->maptrack_limit >= gt->maptrack_max) return false;
         mfn_t m = frame_alloc();
         if (m == INVALID_MFN) return false;
         unsigned base = gt->maptrack_limit;

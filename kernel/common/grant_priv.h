@@ -73,6 +73,7 @@ struct grant_table {
     unsigned maptrack_limit; /* entries allocated (handles below it) */
     unsigned maptrack_free;  /* free-list head, MT_NONE = empty */
     unsigned maptrack_used;
+    unsigned maptrack_max; /* handles it may have (createdomain's max_maptrack_frames) */
 };
 
 /* One global lock serialises grant operations (domain locks nest inside it,

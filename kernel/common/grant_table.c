@@ -402,6 +402,7 @@ int gnttab_domain_init(struct domain *d)
     gt->maptrack_free = MT_NONE;
     gt->version = 1;
     gt->max_frames = GNTTAB_MAX_FRAMES;
+    gt->maptrack_max = MAPTRACK_MAX;
     d->gnttab = gt;
     if (grow_table(d, GNTTAB_INIT_FRAMES)) {
         d->gnttab = NULL;
@@ -411,7 +412,12 @@ int gnttab_domain_init(struct domain *d)
     return 0;
 }
 
-void gnttab_set_max_frames(struct domain *d, unsigned n) { d->gnttab->max_frames = n; }
+void gnttab_set_max_frames(struct domain *d, unsigned n, unsigned maptrack_frames)
+{
+    d->gnttab->max_frames = n;
+    /* Xen's maptrack frames hold 256 handles; ours end at MAPTRACK_MAX */
+    d->gnttab->maptrack_max = maptrack_frames < MAPTRACK_MAX / 256 ? maptrack_frames * 256 : MAPTRACK_MAX;
+}
 
 /* The shared and status frames may still be mapped by d's own page tables,
  * which are torn down after us: hand them to d's page list, which

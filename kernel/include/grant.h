@@ -7,11 +7,13 @@
 
 struct domain;
 
-#define GNTTAB_MAX_FRAMES 32u /* grant frames a domain may have at most */
+#define GNTTAB_MAX_FRAMES 32u   /* grant frames a domain may have at most */
+#define MAPTRACK_XEN_MAX  1024u /* Xen 4.17's default and largest max_maptrack_frames */
 
 int gnttab_domain_init(struct domain *d);
-/* createdomain's max_grant_frames (1..GNTTAB_MAX_FRAMES): setup_table's limit. */
-void gnttab_set_max_frames(struct domain *d, unsigned n);
+/* createdomain's max_grant_frames (1..GNTTAB_MAX_FRAMES), setup_table's limit, and
+ * max_maptrack_frames (0..MAPTRACK_XEN_MAX), the mappings d may hold. */
+void gnttab_set_max_frames(struct domain *d, unsigned n, unsigned maptrack_frames);
 /* Tear down every mapping d holds of others' grants and every mapping others hold
  * of d's grants (PTEs cleared, references dropped), then free d's grant frames. */
 void gnttab_domain_destroy(struct domain *d);

@@ -6,16 +6,17 @@
 uint32_t sp_last_weight, sp_last_cap;
 unsigned nr_cpus = 2;
 /* createdomain's limits as event_channel.c and grant_table.c would get them */
-unsigned last_max_port, last_max_frames;
+unsigned last_max_port, last_max_frames, last_max_maptrack;
 void evtchn_set_max_port(struct domain *d, unsigned max_port)
 {
     (void)d;
     last_max_port = max_port;
 }
-void gnttab_set_max_frames(struct domain *d, unsigned n)
+void gnttab_set_max_frames(struct domain *d, unsigned n, unsigned maptrack_frames)
 {
     (void)d;
     last_max_frames = n;
+    last_max_maptrack = maptrack_frames;
 }
 
 void fake_set_current(struct domain *d) { fake_current = d->vcpu[0]; }

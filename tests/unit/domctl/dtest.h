@@ -17,7 +17,7 @@
 #define FAKE_FRAMES 1024
 extern struct domain *builder; /* domain 0: CAP_ALL, running, current */
 extern uint32_t sp_last_weight, sp_last_cap;
-extern unsigned last_max_port, last_max_frames;
+extern unsigned last_max_port, last_max_frames, last_max_maptrack;
 
 void fake_reset(void);                   /* fresh memory; builder created and current */
 void fake_set_current(struct domain *d); /* d's vCPU 0 becomes the caller */

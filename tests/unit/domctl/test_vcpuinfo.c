@@ -15,9 +15,12 @@ static long domctl(uint32_t cmd, domid_t dom)
     return do_domctl((uint64_t)&dc, 0, 0, 0, 0);
 }
 
+static int32_t maptrack_frames; /* the next create's */
+
 static long create(uint32_t max_port, int32_t max_frames)
 {
     memset(&dc.u, 0, sizeof(dc.u));
+    dc.u.createdomain.max_maptrack_frames = maptrack_frames;
     dc.u.createdomain.max_vcpus = 2;
     dc.u.createdomain.max_evtchn_port = max_port;
     dc.u.createdomain.max_grant_frames = max_frames;
@@ -37,6 +40,17 @@ static void test_limits(void)
     CHECK(last_max_port == 63 && last_max_frames == 4, "createdomain: limits applied");
     CHECK_EQ(create(4095, -1), 2, "createdomain: max_grant_frames -1");
     CHECK_EQ(last_max_frames, 32, "createdomain: -1 is the default (32)");
+    maptrack_frames = 1025;
+    CHECK_EQ(create(63, 4), -EINVAL,
+             "createdomain: max_maptrack_frames above 1024 refused (Xen: grant_table_init)");
+    maptrack_frames = -1;
+    CHECK(create(63, 4) == 3 && last_max_maptrack == 1024,
+          "createdomain: max_maptrack_frames -1 is the default (1024)");
+    maptrack_frames = 0;
+    CHECK(create(63, 4) == 4 && last_max_maptrack == 0, "createdomain: max_maptrack_frames 0 (no mappings)");
+    maptrack_frames = 7;
+    CHECK(create(63, 4) == 5 && last_max_maptrack == 7, "createdomain: max_maptrack_frames 7 applied");
+    maptrack_frames = 0;
     CHECK_EQ(domctl(70, 1), -ENOSYS, "set_max_evtchn (70): gone in Xen 4.17 (moved into createdomain)");
 }
 

@@ -261,6 +261,41 @@ static void test_maptrack_shrink(void)
           "200 mappings again: handles 0..199, the free list intact");
 }
 
+/* createdomain's max_maptrack_frames: Xen's frames of 256 handles, 0 none;
+ * past the limit a map is GNTST_no_space (Xen: get_maptrack_handle failed)
+ * and the granter's entry is left alone. */
+static void test_maptrack_frames(void)
+{
+    fake_reset();
+    mfn_t data = fake_alloc(&dom2);
+    for (unsigned r = 0; r < 3; r++)
+        grant(&dom2, 8 + r, 1, data, PA | GTF_readonly);
+    gnttab_set_max_frames(&dom1, GNTTAB_MAX_FRAMES, 1);
+    unsigned ok = 0;
+    grant_handle_t h = 0, maxh = 0;
+    for (unsigned i = 0; i < 256; i++) {
+        ok += map1(&dom1, 2, 8 + i / GNTTAB_PIN_MAX, GNTMAP_device_map | GNTMAP_readonly, 0, &h, NULL) ==
+              GNTST_okay;
+        maxh = h > maxh ? h : maxh;
+    }
+    CHECK(ok == 256 && maxh == 255, "max_maptrack_frames 1: 256 mappings, handles 0..255");
+    CHECK_EQ(map1(&dom1, 2, 10, GNTMAP_device_map | GNTMAP_readonly, 0, NULL, NULL), GNTST_no_space,
+             "max_maptrack_frames 1: the 257th mapping is no_space");
+    CHECK(gflags(&dom2, 10) == (PA | GTF_readonly) && pg(data)->count == 256 &&
+              dom1.gnttab->maptrack_limit == 256,
+          "no_space: entry, references and maptrack unchanged");
+    fake_reset(); /* a new domain with 0 */
+    data = fake_alloc(&dom2);
+    grant(&dom2, 8, 1, data, PA | GTF_readonly);
+    gnttab_set_max_frames(&dom1, GNTTAB_MAX_FRAMES, 0);
+    CHECK(map1(&dom1, 2, 8, GNTMAP_device_map | GNTMAP_readonly, 0, NULL, NULL) == GNTST_no_space &&
+              dom1.gnttab->maptrack_used == 0 && pg(data)->count == 0,
+          "max_maptrack_frames 0: no mapping at all (no_space)");
+    gnttab_set_max_frames(&dom1, GNTTAB_MAX_FRAMES, MAPTRACK_XEN_MAX);
+    CHECK_EQ(dom1.gnttab->maptrack_max, MAPTRACK_MAX,
+             "max_maptrack_frames 1024 (Xen's default): MAPTRACK_MAX");
+}
+
 static void test_map_batch(void)
 {
     fake_reset();
@@ -296,5 +331,6 @@ void test_map(void)
     test_pin_limit();
     test_maptrack_limit();
     test_maptrack_shrink();
+    test_maptrack_frames();
     test_map_batch();
 }

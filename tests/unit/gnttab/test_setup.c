@@ -35,7 +35,7 @@ static void test_query_size(void)
     /* createdomain's max_grant_frames */
     static xen_pfn_t l[8];
     fake_guest_map(l, sizeof(l), true);
-    gnttab_set_max_frames(&dom2, 4);
+    gnttab_set_max_frames(&dom2, 4, MAPTRACK_XEN_MAX);
     q = (struct gnttab_query_size){ .dom = 2 };
     hc(&dom1, GNTTABOP_query_size, &q, 1);
     CHECK_EQ(q.max_nr_frames, 4, "query_size: max_grant_frames 4");
