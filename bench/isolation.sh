@@ -21,7 +21,8 @@
 # tiny domain created and destroyed in the phase (the service domains stay
 # responsive).  ISO_MODES="wall icount" (the default) runs it twice:
 # by the wall clock, and under -icount shift=2 (guest time counts instructions,
-# 4 ns each: the host's load drops out).
+# 4 ns each: the host's load drops out).  ISO_PHASES="mem evtchn grant xs all"
+# (the default) picks the antisocial phases run after alone and the reference.
 # Prints Markdown on stdout.
 set -u
 cd "$(dirname "$0")/.."
@@ -102,8 +103,10 @@ run() {
   wait_re "^\(d0\) \(d[0-9]+\) iso victim: window 2: " 120 >/dev/null || { stop; return 1; }
   rows=$(phase "alone"
          phase "4 x cpu (reference)" c1:cpu c2:cpu c3:cpu c4:cpu
-         for x in mem evtchn grant xs; do phase "3 x cpu + $x" c1:cpu c2:cpu c3:cpu "$x:$x"; done
-         phase "mem + evtchn + grant + xs" mem:mem evtchn:evtchn grant:grant xs:xs)
+         for x in ${ISO_PHASES:-mem evtchn grant xs all}; do
+           if [ "$x" = all ]; then phase "mem + evtchn + grant + xs" mem:mem evtchn:evtchn grant:grant xs:xs
+           else phase "3 x cpu + $x" c1:cpu c2:cpu c3:cpu "$x:$x"; fi
+         done)
   stop
   ref=$(sed -n '2p' <<<"$rows" | cut -d'|' -f2)
   echo "### $([ "$mode" = icount ] && echo "-icount shift=2 (guest time counts instructions)" || echo "wall clock")"

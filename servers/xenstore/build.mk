@@ -2,7 +2,7 @@
 # and libFuzzer target. Outputs go to $(O)/host/xenstore/.
 XS_O := $(O)/host/xenstore
 XS_DIR := servers/xenstore
-XS_CORE := tree perms store watch conn domain proto proto_node proto_session journal replay server ring \
+XS_CORE := tree perms store watch conn domain proto proto_node proto_session journal replay server ring sched \
 	state_dir
 XS_CORE_SRC := $(XS_CORE:%=$(XS_DIR)/%.c) servers/lib/xsring.c
 XS_HDRS := $(wildcard $(XS_DIR)/*.h) servers/lib/xsring.h

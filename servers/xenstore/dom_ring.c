@@ -20,8 +20,6 @@
 
 #include "xsdom.h"
 
-#define RING_BUDGET 8 /* requests per ring per round */
-
 struct dring {
     struct dring *next;
     uint32_t domid, lport;
@@ -31,6 +29,7 @@ struct dring {
     struct xs_ring *ring; /* NULL while dead */
     bool busy;
     bool dead; /* its domain is gone: never touch intf */
+    bool said_deferred;
 };
 
 static struct dring *rings;
@@ -166,13 +165,18 @@ bool xsdom_ring_event(uint32_t lport)
     return false;
 }
 
-bool xsdom_ring_serve(void)
+bool xsdom_ring_serve(int64_t *wake)
 {
     bool more = false;
     for (struct dring *d = rings; d; d = d->next)
         if (d->busy && check_alive(d)) {
-            d->busy = xs_ring_service(d->ring, RING_BUDGET);
-            more |= d->busy;
+            enum xs_turn t = xs_ring_turn(d->ring, wake);
+            if (t == XS_TURN_DEFERRED && !d->said_deferred) {
+                d->said_deferred = true; /* once: a flooder is deferred all the time */
+                xsdom_log("domain %u is over its share of our time: its requests wait", d->domid);
+            }
+            d->busy = t != XS_TURN_IDLE;
+            more |= t == XS_TURN_MORE;
         }
     /* watch events this round's requests queued for other domains */
     for (struct dring *d = rings; d; d = d->next)

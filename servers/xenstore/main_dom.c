@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <xen/grant_table.h>
+#include <xen/vcpu.h>
 #include <xen/sys/privcmd.h>
 
 #include "xsdom.h"
@@ -54,11 +55,30 @@ long xsdom_hypercall(unsigned op, uint64_t a0, uint64_t a1)
     return rc < 0 ? -errno : rc;
 }
 
-static long now_ms(void)
+static int64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long now_ms(void) { return (long)(now_ns() / 1000000); }
+
+/* Our own CPU time, from our vCPU's runstate (the time it ran before, plus
+ * the current run): a ring's turn is charged what it cost us, not the time
+ * other domains ran while we were preempted in it. Same base as now_ns (the
+ * hypervisor's system time). */
+static int64_t cpu_ns(void)
+{
+    struct vcpu_runstate_info r;
+    privcmd_hypercall_t h = { __HYPERVISOR_vcpu_op,
+                              { VCPUOP_get_runstate_info, 0, (uint64_t)(uintptr_t)&r } };
+    int64_t now = now_ns();
+    if (ioctl(xsdom_dev.privcmd, IOCTL_PRIVCMD_HYPERCALL, &h) < 0) return -1;
+    int64_t run = r.state == RUNSTATE_running && now > (int64_t)r.state_entry_time
+                      ? now - (int64_t)r.state_entry_time
+                      : 0;
+    return (int64_t)r.time[RUNSTATE_running] + run;
 }
 
 static int open_dev(const char *path, int flags)
@@ -165,6 +185,10 @@ int main(int argc, char **argv)
     }
     cfg.journal_limit = xsdom_state_journal_cap(cfg.state_ctx) / 2;
     cfg.log = stdout;
+    /* each domain's share of our time (sched.c): turns cost our CPU time
+     * if the hypervisor tells it (else the time they took) */
+    cfg.clock_ns = now_ns;
+    if (cpu_ns() >= 0) cfg.cpu_ns = cpu_ns;
     struct xs_server *s = xs_server_new(&cfg);
     rc = xs_server_recover(s, &xsdom_hooks);
     if (rc) {
@@ -193,7 +217,8 @@ int main(int argc, char **argv)
         }
         bool exc = drain_events();
         if (exc || tick) xsdom_death_check(s);
-        bool more = xsdom_ring_serve();
+        int64_t wake = INT64_MAX;
+        bool more = xsdom_ring_serve(&wake);
         if (xs_server_crash_pending(s)) {
             xsdom_log("crashing on request (CONTROL crash)");
             abort();
@@ -201,6 +226,12 @@ int main(int argc, char **argv)
         xs_server_maybe_compact(s);
         if (more) continue;
         int wait = master_up && xsdom_death_bound() ? -1 : (int)(next_tick - now_ms());
+        if (wake != INT64_MAX) {
+            /* a ring over its share waits (rounded up to whole ms) */
+            int64_t w = (wake - now_ns() + 999999) / 1000000;
+            if (w > 60000) w = 60000;
+            if (wait == -1 || w < wait) wait = w > 0 ? (int)w : 0;
+        }
         struct pollfd p = { xsdom_dev.evtchn, POLLIN, 0 };
         poll(&p, 1, wait > 0 || wait == -1 ? wait : 0);
     }

@@ -76,9 +76,11 @@ void xs_ring_flush(struct xs_ring *r)
 bool xs_ring_service(struct xs_ring *r, unsigned budget)
 {
     struct xsring_dir req = xsring_requests(r->intf);
+    const struct xs_stats *st = xs_server_stats(r->s);
     bool moved = false, more = false;
     char buf[XENSTORE_RING_SIZE];
-    while (!r->broken && budget--) {
+    /* budget counts requests: the ring may hold many small ones */
+    while (!r->broken && budget) {
         if (xs_conn_dead(r->c)) {
             mark_broken(r, XENSTORE_ERROR_PROTO);
             break;
@@ -86,7 +88,6 @@ bool xs_ring_service(struct xs_ring *r, unsigned budget)
         if (xs_conn_throttled(r->c)) {
             /* the guest is not reading its replies: wait for it to
              * consume some (it signals us when it does), don't spin */
-            more = false;
             break;
         }
         long avail = xsring_readable(&req);
@@ -96,11 +97,14 @@ bool xs_ring_service(struct xs_ring *r, unsigned budget)
         }
         if (!avail) break;
         xsring_peek(&req, 0, buf, (size_t)avail);
+        unsigned long before = st->requests;
         xs_server_batch(r->s, true);
-        size_t used = xs_conn_feed(r->c, buf, (size_t)avail);
+        size_t used = xs_conn_feed_n(r->c, buf, (size_t)avail, budget);
         xs_conn_note_req_cons(r->c, *req.cons + (XENSTORE_RING_IDX)used);
         xs_server_batch(r->s, false);
         xsring_consume(&req, used);
+        unsigned long done = st->requests - before;
+        budget -= done < budget ? (unsigned)done : budget;
         if (used) moved = true;
         if (xs_conn_dead(r->c)) mark_broken(r, XENSTORE_ERROR_PROTO);
         flush_out(r);
@@ -110,6 +114,8 @@ bool xs_ring_service(struct xs_ring *r, unsigned budget)
     if (moved) notify(r);
     return more && !r->broken;
 }
+
+struct xs_conn *xs_ring_conn(const struct xs_ring *r) { return r->c; }
 
 void xs_ring_resync(struct xs_ring *r)
 {

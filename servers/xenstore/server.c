@@ -21,6 +21,8 @@ void xs_config_default(struct xs_config *cfg)
     cfg->quota_perms = 5;
     cfg->outq_limit = 256 * 1024;
     cfg->outq_events = 1024;
+    cfg->conn_share_permille = 20; /* 2% of the time per unprivileged domain, */
+    cfg->conn_burst_ms = 200;      /* after 200 ms at once (a guest's boot) */
     cfg->journal_limit = 4u * 1024 * 1024;
 }
 

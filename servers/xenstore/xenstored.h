@@ -36,13 +36,21 @@ extern const struct xs_state_ops xs_state_dir_ops;
 
 /* Limits. Privileged connections are exempt from all per-domain quotas. */
 struct xs_config {
-    unsigned quota_nodes;             /* nodes owned per domain */
-    unsigned quota_entry_size;        /* bytes of a node's value */
-    unsigned quota_watches;           /* watches per connection */
-    unsigned quota_transactions;      /* open transactions per connection */
-    unsigned quota_perms;             /* permission entries per node */
-    size_t outq_limit;                /* queued output bytes before input stalls */
-    unsigned outq_events;             /* queued watch events before new ones drop */
+    unsigned quota_nodes;        /* nodes owned per domain */
+    unsigned quota_entry_size;   /* bytes of a node's value */
+    unsigned quota_watches;      /* watches per connection */
+    unsigned quota_transactions; /* open transactions per connection */
+    unsigned quota_perms;        /* permission entries per node */
+    size_t outq_limit;           /* queued output bytes before input stalls */
+    unsigned outq_events;        /* queued watch events before new ones drop */
+    /* Fairness (sched.c): an unprivileged connection may use the server's
+     * time at conn_share_permille of the clock in the long run, after a
+     * burst of conn_burst_ms; past that its requests wait in its ring.
+     * Without a clock (or with a share of 0) only the per-turn limit holds. */
+    unsigned conn_share_permille;
+    unsigned conn_burst_ms;
+    int64_t (*clock_ns)(void);        /* monotonic */
+    int64_t (*cpu_ns)(void);          /* the server's CPU time (NULL: clock_ns) */
     const char *state_dir;            /* NULL: no persistence (unless state) */
     const struct xs_state_ops *state; /* instead of state_dir */
     void *state_ctx;
@@ -145,5 +153,17 @@ void xs_ring_flush(struct xs_ring *r);
 /* After a restart: drop output the domain already has (rsp_prod says how
  * much was written), keep the rest queued. */
 void xs_ring_resync(struct xs_ring *r);
+
+/* Fair service (sched.c). A scheduling pass gives every busy ring a turn:
+ * at most XS_TURN_REQUESTS requests, and none while its connection is over
+ * its share of the server's time (its requests wait in the ring). */
+#define XS_TURN_REQUESTS 8
+enum xs_turn {
+    XS_TURN_IDLE,     /* nothing left in the ring */
+    XS_TURN_MORE,     /* requests wait: give it another turn in the next pass */
+    XS_TURN_DEFERRED, /* requests wait, but not before *wake (ns, cfg.clock_ns) */
+};
+enum xs_turn xs_ring_turn(struct xs_ring *r, int64_t *wake);
+struct xs_conn *xs_ring_conn(const struct xs_ring *r);
 
 #endif

@@ -130,6 +130,9 @@ struct xs_conn {
     struct xs_txn *txns;
     unsigned ntxns;
     uint32_t next_txid; /* transaction ids are per connection, as in Xen */
+    bool budget_set;    /* sched.c: credit and stamp are valid */
+    int64_t credit;     /* ns of the server's time it may still use */
+    int64_t stamp;      /* when credit was last refilled */
     uint32_t in_have;
     union {
         struct xsd_sockmsg hdr;

@@ -42,9 +42,10 @@ void xsdom_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern const struct xs_domain_hooks xsdom_hooks;
 /* An event on local port lport: mark its ring busy. false: not a ring. */
 bool xsdom_ring_event(uint32_t lport);
-/* Serve busy rings (a bounded number of requests each) and flush output;
- * returns true while requests are still waiting. */
-bool xsdom_ring_serve(void);
+/* One pass: a turn for each busy ring (sched.c), then output flushed;
+ * returns true while requests wait for the next pass. Rings deferred by
+ * their time budget lower *wake (ns) to when they may run again. */
+bool xsdom_ring_serve(int64_t *wake);
 /* After recovery: resync every ring (output the domain has already got). */
 void xsdom_ring_resync_all(void);
 /* The i-th attached ring (i from 0): false past the last; *dead if its

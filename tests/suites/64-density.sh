@@ -159,9 +159,10 @@ check "xl list shows the $N tiny domains at $MEM MiB" \
 for r in mem evtchn grant xs; do
   out=$(xl create iso-$r.cfg); id=$(sed -nE 's/^created domain ([0-9]+) .*/\1/p' <<<"$out")
   check "xl create iso-$r.cfg" "$out" "created domain $id ($r)"
+  [ "$r" = xs ] && xsid=$id
 done
 for r in mem evtchn grant xs; do
-  wait_re "^\(d0\) \(d[0-9]+\) iso $r: flooding$" 120
+  wait_re "^\(d0\) \(d[0-9]+\) iso $r: flooding$" 400
 done
 isol() { slog | sed -nE "s/^\(d0\) \(d[0-9]+\) iso $1: ($2)$/\1/p" | head -n 1; }
 check "memory hog: increase_reservation past maxmem (12 MiB, 8 given): 1024 pages, then 0 extents" \
@@ -174,6 +175,18 @@ check "grant flood: the runtime's 16 offers, then -ENOMEM (its table of offers i
   "$(isol grant 'grants: .*')" "grants: 16 pages offered to domain 0, then -12"
 check "xenstore flood: nodes written until the node quota, then ENOSPC" \
   "$(isol xs 'xenstore: .*' | sed -E 's/^xenstore: [0-9]+ nodes written, //')" "then ENOSPC"
+# xenstored defers the flooder once over its share of xenstored's time
+# (servers/xenstore/sched.c) and nobody else (100 tiny domains, the builder);
+# the flooder's answers stay right: 100 reads of its directory of 20-node
+# subdirectories, all alike
+xsn=$(isol xs 'xenstore: [0-9]+ nodes written, .*' | sed -E 's/^xenstore: ([0-9]+) .*/\1/')
+wait_re "^\(d0\) \(d${xsid:-x}\) iso xs: xenstore: [0-9]+ of 100 directory reads" 300
+check "xenstore flood: 100 directory reads answered, each the same $(( (${xsn:-0} + 19) / 20 )) entries" \
+  "$(isol xs 'xenstore: [0-9]+ of 100 directory reads .*')" \
+  "xenstore: 100 of 100 directory reads answered alike ($(( (${xsn:-0} + 19) / 20 )) entries)"
+check "xenstore flood: xenstored defers the flooder, and no other domain" \
+  "$(slog | grep -E '^\(d0\) \(d1\) xenstored: domain [0-9]+ is over its share of our time: its requests wait$')" \
+  "(d0) (d1) xenstored: domain ${xsid:-x} is over its share of our time: its requests wait"
 for r in mem evtchn grant xs; do echo "# iso $r: $(isol $r '(memory hog|event channels|grants|setup_table|xenstore|increase_reservation).*' )"; done
 out=$(xl create fill.cfg name=\"during\"); id=$(sed -nE 's/^created domain ([0-9]+) .*/\1/p' <<<"$out")
 check "during the floods: xl create fill.cfg name=\"during\"" "$out" "created domain $id (during)"

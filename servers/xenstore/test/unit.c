@@ -2,7 +2,8 @@
  * unit.c: host unit tests for the xenstore core: the harness and main. The
  * tests are in unit_tree.c (tree, permissions), unit_txn.c (transactions,
  * watches), unit_limits.c (quotas, malformed input, flow control),
- * unit_ring.c (the ring transport) and unit_persist.c (journal recovery).
+ * unit_ring.c (the ring transport), unit_sched.c (fair service) and
+ * unit_persist.c (journal recovery).
  * Prints one "ok - " / "FAIL - " line per check and "N passed, M failed".
  */
 #include "msg_names.h"
@@ -164,6 +165,7 @@ int main(void)
     test_ring_restart();
     test_compaction();
     test_client();
+    test_sched();
     xs_server_free(srv);
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;

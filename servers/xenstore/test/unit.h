@@ -50,6 +50,7 @@ void test_journal(void);
 void test_ring_restart(void);
 void test_compaction(void);
 void test_client(void);
+void test_sched(void);
 
 /* unit_ring.c: a client's view of a ring page in memory */
 extern const struct xs_ring_ops mem_ring_ops;

@@ -15,7 +15,9 @@
  *   role=grant   offers pages to domain 0 (gntalloc) until refused, then floods
  *                grant table hypercalls (setup_table, query_size) forever
  *   role=xs      writes xenstore nodes under its home (data/) until xenstored refuses,
- *                then reads its directory of them, forever
+ *                then reads its directory of them, forever (xenstored defers it once
+ *                over its share of xenstored's time); after 100 reads it says
+ *                whether every answer was the first one
  * Each flood prints one line saying where it was refused and with what, then
  * "iso N: flooding" and nothing more. */
 #include <errno.h>
@@ -185,6 +187,8 @@ static void grant(void)
     }
 }
 
+static size_t xs_len; /* the last reply's payload length */
+
 /* One xenstore request; the reply's type, its payload in out (NUL-ended). */
 static int xs_req(int fd, uint32_t type, const char *body, size_t blen, char *out, size_t cap)
 {
@@ -205,6 +209,7 @@ static int xs_req(int fd, uint32_t type, const char *body, size_t blen, char *ou
         }
     }
     size_t n = h.len < cap ? h.len : cap - 1;
+    xs_len = h.len;
     memcpy(out, in + sizeof(h), n);
     out[n] = 0;
     return (int)h.type;
@@ -224,9 +229,21 @@ static void xs(void)
     }
     say("xenstore: %ld nodes written, then %s", n, t == XS_ERROR ? reply : "no answer");
     say("flooding");
-    static char dir[XENSTORE_PAYLOAD_MAX];
-    for (;;)
-        xs_req(fd, XS_DIRECTORY, "data", 5, dir, sizeof(dir));
+    static char dir[XENSTORE_PAYLOAD_MAX + 1], first[XENSTORE_PAYLOAD_MAX + 1];
+    size_t flen = 0, entries = 0;
+    long same = 0;
+    for (long reads = 0;; reads++) {
+        t = xs_req(fd, XS_DIRECTORY, "data", 5, dir, sizeof(dir));
+        if (!reads) {
+            flen = xs_len;
+            memcpy(first, dir, sizeof(first));
+            for (size_t i = 0; i < flen; i++)
+                entries += !dir[i];
+        }
+        same += t == XS_DIRECTORY && xs_len == flen && !memcmp(dir, first, flen);
+        if (reads == 99)
+            say("xenstore: %ld of 100 directory reads answered alike (%zu entries)", same, entries);
+    }
 }
 
 int main(int argc, char **argv)
