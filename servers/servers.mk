@@ -12,4 +12,13 @@ $(SRV_INC)/.stamp:
 	@ln -sfn /usr/include/asm-generic $(SRV_INC)/asm-generic
 	@touch $@
 
+# The version each service program carries in its note (servers/lib/progver.h):
+# the commit it was built from, or PROG_VERSION=... on the command line.  An
+# X-next target builds program X again as version PROG_VERSION-next (the
+# upgrade in tests/suites/65-restart.sh).
+ifeq ($(origin PROG_VERSION),undefined)
+PROG_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+endif
+PROG_VFLAGS = -DPROG_VERSION='"$(PROG_VERSION)"'
+
 -include $(wildcard servers/*/build.mk)

@@ -27,8 +27,9 @@ $(BB_O)/bb-unit-asan: $(BB_CORE_SRC) $(BB_UNIT_SRC) $(BB_HDRS)
 # The program the service runtime hosts (musl, static), with the Xen and
 # Linux headers of servers/runtime's $(O)/servers/inc.
 ALL += $(O)/servers/blkback
-$(O)/servers/blkback: $(BB_CORE_SRC) $(BB_DIR)/main.c $(BB_DIR)/dma_probe.c $(VIRTIO_DIR)/vdev_file.c servers/lib/xendev.c servers/lib/crash_cmd.c $(BB_HDRS) $(O)/servers/inc/.stamp
+$(O)/servers/blkback-next: PROG_VERSION := $(PROG_VERSION)-next
+$(O)/servers/blkback $(O)/servers/blkback-next: $(BB_CORE_SRC) $(BB_DIR)/main.c $(BB_DIR)/dma_probe.c $(VIRTIO_DIR)/vdev_file.c servers/lib/xendev.c servers/lib/crash_cmd.c $(BB_HDRS) $(O)/servers/inc/.stamp
 	@mkdir -p $(@D)
 	@echo "  MUSL    $@"
-	@musl-gcc -static $(filter-out -I$(BB_DIR)/tests,$(BB_CFLAGS)) -isystem $(O)/servers/inc -o $@ \
+	@musl-gcc -static $(filter-out -I$(BB_DIR)/tests,$(BB_CFLAGS)) $(PROG_VFLAGS) -isystem $(O)/servers/inc -o $@ \
 		$(BB_CORE_SRC) $(BB_DIR)/main.c $(BB_DIR)/dma_probe.c $(VIRTIO_DIR)/vdev_file.c servers/lib/xendev.c servers/lib/crash_cmd.c

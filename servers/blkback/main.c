@@ -32,6 +32,9 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include "progver.h"
+
+TESSERA_PROGRAM("blkback");
 
 static struct vdev_file vf;
 static struct vblk blk;

@@ -25,8 +25,9 @@ $(NB_O)/nb-unit-asan: $(NB_CORE_SRC) $(NB_UNIT_SRC) $(NB_HDRS)
 
 # The program the service runtime hosts (musl, static).
 ALL += $(O)/servers/netback
-$(O)/servers/netback: $(NB_CORE_SRC) $(NB_DIR)/main.c servers/lib/xendev.c servers/lib/crash_cmd.c $(NB_VDIR)/vdev_file.c $(NB_HDRS) $(O)/servers/inc/.stamp
+$(O)/servers/netback-next: PROG_VERSION := $(PROG_VERSION)-next
+$(O)/servers/netback $(O)/servers/netback-next: $(NB_CORE_SRC) $(NB_DIR)/main.c servers/lib/xendev.c servers/lib/crash_cmd.c $(NB_VDIR)/vdev_file.c $(NB_HDRS) $(O)/servers/inc/.stamp
 	@mkdir -p $(@D)
 	@echo "  MUSL    $@"
-	@musl-gcc -static $(filter-out -I%/tests,$(NB_CFLAGS)) -isystem $(O)/servers/inc -o $@ \
+	@musl-gcc -static $(filter-out -I%/tests,$(NB_CFLAGS)) $(PROG_VFLAGS) -isystem $(O)/servers/inc -o $@ \
 		$(NB_CORE_SRC) $(NB_DIR)/main.c servers/lib/xendev.c servers/lib/crash_cmd.c $(NB_VDIR)/vdev_file.c

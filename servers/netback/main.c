@@ -30,6 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <xen/sys/gntalloc.h>
+#include "progver.h"
+
+TESSERA_PROGRAM("netback");
 
 static uint64_t now(void *ctx)
 {

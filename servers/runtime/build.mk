@@ -3,8 +3,8 @@
 # $(O)/servers/tests/<name> (servers/runtime/tests/<name>.c, musl-gcc -static).
 RT_DIR := servers/runtime
 RT_CFLAGS := $(PV_CFLAGS) -isystem $(SRV_INC) -I$(RT_DIR) -DPV_GUEST_OS='"tessera-runtime"'
-RT_SRCS := $(wildcard $(RT_DIR)/*.c) $(PV_SRCS)
-RT_HDRS := $(wildcard $(RT_DIR)/*.h) $(PV_HDRS)
+RT_SRCS := $(wildcard $(RT_DIR)/*.c) servers/lib/progelf.c $(PV_SRCS)
+RT_HDRS := $(wildcard $(RT_DIR)/*.h) servers/lib/progelf.h servers/lib/elf64.h $(PV_HDRS)
 RT_TESTS := $(patsubst $(RT_DIR)/tests/%.c,$(O)/servers/tests/%,$(wildcard $(RT_DIR)/tests/*.c))
 ALL += $(O)/servers/runtime.elf $(RT_TESTS)
 

@@ -1,8 +1,10 @@
-/* Loading the program: a static x86-64 ELF executable (ET_EXEC, musl-gcc -static).
+/* Loading the program: a static x86-64 ELF executable (ET_EXEC, musl-gcc -static),
+ * checked whole first (servers/lib/progelf.c, the builder's check too).
  * Each PT_LOAD is copied into fresh zeroed frames mapped with its permissions
  * (pages shared by two segments get both sets). */
 #include "rt.h"
-#include "elf64.h"
+#include "../lib/elf64.h"
+#include "../lib/progelf.h"
 
 static int seg_prot(uint32_t f)
 {
@@ -37,22 +39,14 @@ static long load_segment(const uint8_t *img, const Elf64_Phdr *ph)
     return pt_flush() ? -ENOMEM : 0;
 }
 
-static const char *check_header(const Elf64_Ehdr *eh, size_t size)
-{
-    if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG)) return "not an ELF file";
-    if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64) return "not an x86-64 ELF64 file";
-    if (eh->e_type != ET_EXEC) return "not a static executable (ET_EXEC); link with musl-gcc -static";
-    if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > size ||
-        (size - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum)
-        return "bad program headers";
-    return NULL;
-}
+_Static_assert(USER_ELF_MIN == PROGELF_VA_MIN && USER_MMAP_BASE == PROGELF_VA_END,
+               "the builder checks a new program against the same area (progelf.h)");
 
 long elf_load(const uint8_t *img, size_t size, uint64_t *entry, uint64_t *phdr, uint16_t *phnum,
               uint64_t *brk)
 {
     const Elf64_Ehdr *eh = (const void *)img;
-    const char *why = check_header(eh, size);
+    const char *why = progelf_check(img, size, NULL);
     if (why) {
         printf("runtime: cannot load the program: %s\n", why);
         return -EINVAL;
@@ -63,12 +57,6 @@ long elf_load(const uint8_t *img, size_t size, uint64_t *entry, uint64_t *phdr, 
     for (unsigned i = 0; i < eh->e_phnum; i++) {
         if (ph[i].p_type == PT_PHDR) *phdr = ph[i].p_vaddr;
         if (ph[i].p_type != PT_LOAD || !ph[i].p_memsz) continue;
-        if (ph[i].p_vaddr < USER_ELF_MIN || ph[i].p_memsz > USER_MMAP_BASE ||
-            ph[i].p_vaddr + ph[i].p_memsz > USER_MMAP_BASE || ph[i].p_filesz > ph[i].p_memsz ||
-            ph[i].p_offset > size || ph[i].p_filesz > size - ph[i].p_offset) {
-            printf("runtime: cannot load the program: bad segment %u\n", i);
-            return -EINVAL;
-        }
         long rc = load_segment(img, &ph[i]);
         if (rc) return rc;
         if (!*phdr && ph[i].p_offset == 0) *phdr = ph[i].p_vaddr + eh->e_phoff;

@@ -4,6 +4,7 @@
  * and fewer than max_restarts restarts have happened, keeping its event channels
  * and grant mappings for the next instance (docs/service-runtime.md). */
 #include "rt.h"
+#include "../lib/progelf.h"
 
 unsigned instance;
 static unsigned restarts;
@@ -33,6 +34,9 @@ static void __attribute__((noreturn)) start_instance(void)
                pages_free(), (unsigned long)((now_ns() - end_time) / 1000), instance - 1);
     else
         printf("runtime: instance 1 started, %lu pages free\n", pages_free());
+    struct progelf_info pi; /* which program, so that an upgrade can be seen to run (docs/restart.md) */
+    if (instance == 1 && !progelf_check(prog->image, prog->size, &pi) && pi.name[0])
+        printf("runtime: program %s version %s\n", pi.name, pi.version);
     uint64_t frame[9] = { 0, 0, 0, 0, entry, FLAT_USER_CS, 0x202, sp, FLAT_USER_SS };
     iret_to_fresh(frame);
 }

@@ -5,7 +5,7 @@
  * TESSERA_INSTANCE=<n> (1 for the first run, +1 per restart) and TESSERA_DOMID
  * (the domain's id). */
 #include "rt.h"
-#include "elf64.h"
+#include "../lib/elf64.h"
 
 #define MAX_ARGS 32
 

@@ -62,10 +62,11 @@ HOST_ALL += $(XS_O)/xenstored-static
 # The xenstore service domain's program (docs/xenstore.md, "The xenstore domain").
 XS_DOM_SRC := $(XS_DIR)/main_dom.c $(XS_DIR)/dom_ring.c $(XS_DIR)/dom_death.c $(XS_DIR)/state_mem.c
 ALL += $(O)/servers/xenstored
-$(O)/servers/xenstored: $(XS_CORE_SRC) $(XS_DOM_SRC) $(XS_HDRS) $(SRV_INC)/.stamp
+$(O)/servers/xenstored-next: PROG_VERSION := $(PROG_VERSION)-next
+$(O)/servers/xenstored $(O)/servers/xenstored-next: $(XS_CORE_SRC) $(XS_DOM_SRC) $(XS_HDRS) $(SRV_INC)/.stamp
 	@mkdir -p $(@D)
 	@echo "  MUSL    $@"
-	@$(XS_MUSL) -o $@ $(XS_CORE_SRC) $(XS_DOM_SRC)
+	@$(XS_MUSL) $(PROG_VFLAGS) -o $@ $(XS_CORE_SRC) $(XS_DOM_SRC)
 
 # The client library (servers/lib/xsclient*) and the xenstore-domain test
 # program of tests/suites/23-xenstore-domain.sh.

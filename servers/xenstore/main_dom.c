@@ -28,6 +28,9 @@
 #include <xen/sys/privcmd.h>
 
 #include "xsdom.h"
+#include "progver.h"
+
+TESSERA_PROGRAM("xenstored");
 
 /* The master retry, and the dead-domain check while VIRQ_DOM_EXC is not bound;
  * with the control domain up and the VIRQ bound (the core raises it on every

@@ -32,6 +32,11 @@ suite_init 65 65-restart.serial
 . tests/linux-domu/lib.sh
 linux_prepare
 need "$O/servers/blkback" "$O/servers/netback"
+# the new builds the live upgrade installs (version PROG_VERSION-next),
+# stripped (the notes stay) for the trip over COM2
+make --no-print-directory -s O="$O" "$O/servers/blkback-next" "$O/servers/netback-next" >/dev/null 2>&1 ||
+  fail "could not build $O/servers/blkback-next and $O/servers/netback-next"
+for p in blkback netback; do strip -o "$t/$p-next" "$O/servers/$p-next" || fail "could not strip $p-next"; done
 
 SOAK_S=${SOAK_S:-0}
 KILLS=${KILLS:-10} # of each backend
@@ -220,6 +225,58 @@ cut -d'|' -f1 "$t/downtimes" | sort -u | while read -r kd; do
   grep -F "$kd|" "$t/downtimes" | cut -d'|' -f2 | sort -n >"$t/d"
   c=$(wc -l <"$t/d")
   echo "# downtime, $kd (ms${RESTART_QEMU_ARGS:+, $RESTART_QEMU_ARGS}): n=$c p50=$(sed -n "$(((c + 1) / 2))p" "$t/d") p90=$(sed -n "$(((c * 9 + 9) / 10))p" "$t/d") max=$(tail -n 1 "$t/d")"
+done
+
+# Live upgrade: each backend replaced by a new build of its program
+# (BE-next, version V-next, sent from the host by scripts/xl restart BE
+# FILE) while the records and the stream run, by the same domain rebuild;
+# refusals first (boot modules: none of that name, a text file, the other
+# backend's program), each leaving the running program as it was.
+X() { timeout 600 python3 scripts/xl -s "$sock" -t 300 "$@"; }
+prog_of() { xl list -v "$1" 2>&1 | sed -nE "s/^$1 +[0-9]+ .*  ($1 [^ ]+ [0-9a-f]{8})$/\1/p"; }
+p0=$(prog_of netback)
+[ -n "$p0" ] && ok "xl list -v: netback runs $p0 (program, version, image CRC-32)" || fail "xl list -v shows no program for netback"
+nref=$(nlines "^\(d0\) domain-builder: restarted netback as domain $nb$")
+check "upgrade refused: no such image" "$(xl restart netback netback-v9 2>&1)" "xl: netback-v9: No such file or directory"
+check "upgrade refused: not a program" "$(xl restart netback netback-rules 2>&1)" \
+  "xl: netback-rules: not a program the runtime can load: not an ELF file"
+check "upgrade refused: another program" "$(xl restart netback blkback 2>&1)" \
+  "xl: blkback is program blkback, netback runs netback"
+check "after the refusals netback was not rebuilt and runs $p0" \
+  "$(nlines "^\(d0\) domain-builder: restarted netback as domain $nb$") $(prog_of netback)" "$nref $p0"
+grows "after the refused upgrades the stream flows"
+for be in blkback netback; do
+  if [ $be = blkback ]; then dom=$bb; else dom=$nb; fi
+  v0=$(prog_of $be)
+  set -- $v0
+  what="upgrade of $be to $be-next"
+  mk=$(mark)
+  before=$(acked linux-rst-a)
+  check "$what: scripts/xl restart $be $t/$be-next" "$(X restart $be "$t/$be-next" 2>&1)" \
+    "restarted $be as domain $dom with program $be version ${2:-?}-next"
+  v1=$(prog_of $be)
+  set -- $v1
+  check "$what: xl list -v shows the new version" "$2" "$(set -- $v0; echo "${2:-?}")-next"
+  [ "${v1##* }" != "${v0##* }" ] && ok "$what: a different image (CRC-32 ${v0##* } -> ${v1##* })" ||
+    fail "$what: the same image CRC-32 (${v1##* })"
+  FROM=$mk wait_re "^\(d0\) \(d$dom\) runtime: program $be version $2$" 60 >/dev/null &&
+    ok "$what: the new program started (its runtime says version $2)" || fail "$what: the runtime did not start version $2"
+  b=$(slog | tail -n +$((mk + 1)) | sed -nE "s/^\(d0\) domain-builder: $be's restart began at ([0-9]+) ms: (.*)$/\1/p" | tail -n 1)
+  t0=$((${b:-0} * 1000))
+  first_re="^$be: d[0-9]+ queue [0-9]+: first response after resuming at ([0-9]+) us$"
+  end1=$(($(date +%s) + 120))
+  while t1=$(lines $be $dom | sed -nE "s/$first_re/\1/p" | sort -n | awk -v t="$t0" '$1 > t { print; exit }')
+    [ -z "$t1" ] && [ "$(date +%s)" -lt "$end1" ]; do sleep 0.3; done
+  [ -n "$t1" ] && ok "$what: the resumed rings answered" || fail "$what: no response after the upgrade"
+  [ -n "$b" ] && [ -n "$t1" ] && echo "# $what: downtime $(((t1 - t0) / 1000)) ms (from the builder's start at $t0 us to the first response at $t1 us)"
+  if [ $be = blkback ]; then
+    wait_acks $((before + 3)) 120 && ok "$what: records go on (record $(acked linux-rst-a) acknowledged)" ||
+      fail "$what: records stopped at $(acked linux-rst-a)"
+  else
+    check "$what: the VFR rules read back from xenstore" \
+      "$(lines $be $dom | grep -cx "netback: rules restored from /local/domain/$nb/data/vfr; /boot/netback-rules not run")" 1
+    grows "$what: the stream flows again"
+  fi
 done
 
 # the end: tell the writers to stop; their streams must end cleanly

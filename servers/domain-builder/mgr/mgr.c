@@ -3,6 +3,7 @@
  * the first hypercall, so a bad file changes nothing. */
 #include "mgr/mgr.h"
 #include "build/modpkg.h"
+#include "decompress.h"
 #include "util.h"
 
 #include <errno.h>
@@ -70,12 +71,22 @@ static int host_read(struct mgr *m, const char *name, uint32_t *serial, size_t m
     return 0;
 }
 
+/* A file for d: from the host for a host config or a name "host:NAME" (an
+ * upgrade's image; *ref: its entry), else a boot module or file. */
+static int read_for(struct mgr *m, struct mgr_dom *d, uint32_t *ref, const char *name, size_t max,
+                    uint8_t **buf, size_t *len, char *err, size_t errlen)
+{
+    if (from_host(name))
+        return host_read(m, name + strlen(HOSTFILES_PREFIX), ref, max, buf, len, err, errlen);
+    if (from_host(d->cfg_path)) return host_read(m, name, ref, max, buf, len, err, errlen);
+    return m->read_file(m->file_ctx, name, max, buf, len, err, errlen);
+}
+
 /* A file d's config names (role: 0 kernel, 1 ramdisk, 2 + i module i). */
 static int read_named(struct mgr *m, struct mgr_dom *d, int role, const char *name, size_t max, uint8_t **buf,
                       size_t *len, char *err, size_t errlen)
 {
-    if (from_host(d->cfg_path)) return host_read(m, name, &d->hostref[role], max, buf, len, err, errlen);
-    return m->read_file(m->file_ctx, name, max, buf, len, err, errlen);
+    return read_for(m, d, &d->hostref[role], name, max, buf, len, err, errlen);
 }
 
 struct mgr_dom *mgr_find(struct mgr *m, const char *s)
@@ -157,6 +168,10 @@ static int read_modules(struct mgr *m, struct mgr_dom *d, const char *extra0, st
         }
         rc = read_named(m, d, 2 + i, file, MAX_RAMDISK, &data[i], &it[i].len, err, errlen);
         it[i].data = data[i];
+        if (!rc && !i) { /* which program it runs (xl list -v, upgrades) */
+            if (progelf_check(data[0], it[0].len, &d->prog)) d->prog.name[0] = d->prog.version[0] = 0;
+            d->prog_crc = dc_crc32(0, data[0], it[0].len);
+        }
         it[i].cmdline = cl[i];
     }
     if (!rc) rc = modpkg_build(it, c->nmod, &im->ramdisk, &im->ramdisk_len, err, errlen);
@@ -324,7 +339,10 @@ int mgr_destroy(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
     return 0;
 }
 
-int mgr_restart(struct mgr *m, struct mgr_dom *d, int same_id, char *err, size_t errlen)
+/* A restart; spec (non-NULL): module 0 becomes spec, found through *ref
+ * (host configs), falling back to the previous one if that cannot start. */
+static int restart(struct mgr *m, struct mgr_dom *d, int same_id, const char *spec, uint32_t ref, char *err,
+                   size_t errlen)
 {
     uint32_t old = d->domid;
     uint64_t t0 = m->now_ms ? m->now_ms() : 0, t1 = t0, t2;
@@ -341,19 +359,72 @@ int mgr_restart(struct mgr *m, struct mgr_dom *d, int same_id, char *err, size_t
     if (keep) mgr_xs_forget(m, d);
     t2 = m->now_ms ? m->now_ms() : 0;
     d->used = 0;
-    if (start(m, d, same_id ? old : 0, err, errlen)) {
+    char was[DOM_SPEC_MAX + 1];
+    uint32_t was_ref = d->hostref[2];
+    int upgrade_failed = 0;
+    if (spec) {
+        memcpy(was, d->cfg.module[0], sizeof(was));
+        snprintf(d->cfg.module[0], sizeof(d->cfg.module[0]), "%s", spec);
+        d->hostref[2] = ref;
+        if (start(m, d, same_id ? old : 0, err, errlen)) {
+            mgr_logf(m, "domain-builder: %s: the new program did not start (%s); back to the previous one",
+                     d->cfg.name, err);
+            memcpy(d->cfg.module[0], was, sizeof(was));
+            d->hostref[2] = was_ref;
+            upgrade_failed = 1;
+            spec = NULL;
+        }
+    }
+    if (!spec && start(m, d, same_id ? old : 0, err, errlen)) {
         mgr_logf(m, "domain-builder: restart of %s failed: %s", d->cfg.name, err);
         memset(d, 0, sizeof(*d));
         return -1;
     }
     mgr_logf(m, "domain-builder: restarted %s as domain %u", d->cfg.name, d->domid);
+    if (d->prog.name[0])
+        mgr_logf(m, "domain-builder: %s runs program %s version %s (image crc32 %08x)", d->cfg.name,
+                 d->prog.name, d->prog.version, (unsigned)d->prog_crc);
     if (m->now_ms) /* where a restart's time goes (docs/restart.md) */
         mgr_logf(m,
                  "domain-builder: %s's restart began at %llu ms: nodes kept in %u ms, destroyed in %u ms, "
                  "built in %u ms (read+build %u, console+xenstore %u, unpause %u)",
                  d->cfg.name, (unsigned long long)t0, (unsigned)(t1 - t0), (unsigned)(t2 - t1),
                  (unsigned)(m->now_ms() - t2), d->t_step[0], d->t_step[1], d->t_step[2]);
+    if (upgrade_failed)
+        return db_errf(err, errlen, "the new program of %s did not start; restarted with its previous one",
+                       d->cfg.name);
     return 0;
+}
+
+int mgr_restart(struct mgr *m, struct mgr_dom *d, int same_id, char *err, size_t errlen)
+{
+    return restart(m, d, same_id, NULL, 0, err, errlen);
+}
+
+int mgr_upgrade(struct mgr *m, struct mgr_dom *d, const char *image, char *err, size_t errlen)
+{
+    char spec[DOM_SPEC_MAX + 1];
+    if (!d->cfg.nmod) return db_errf(err, errlen, "%s has no program (modules) to replace", d->cfg.name);
+    const char *args = d->cfg.module[0] + strcspn(d->cfg.module[0], " ");
+    int w = snprintf(spec, sizeof(spec), "%s%s", image, args);
+    if (!*image || strchr(image, ' ') || w < 0 || (size_t)w >= sizeof(spec))
+        return db_errf(err, errlen, "'%s': not a usable image name", image);
+    /* everything checked before the running domain is touched */
+    uint32_t ref = 0;
+    uint8_t *img;
+    size_t len;
+    struct progelf_info pi;
+    if (read_for(m, d, &ref, image, MAX_RAMDISK, &img, &len, err, errlen)) return -1;
+    const char *why = progelf_check(img, len, &pi);
+    free(img);
+    if (why) return db_errf(err, errlen, "%s: not a program the runtime can load: %s", image, why);
+    if (!pi.name[0])
+        return db_errf(err, errlen, "%s: not a service program (no program note: servers/lib/progver.h)",
+                       image);
+    if (d->prog.name[0] && strcmp(pi.name, d->prog.name))
+        return db_errf(err, errlen, "%s is program %s, %s runs %s", image, pi.name, d->cfg.name,
+                       d->prog.name);
+    return restart(m, d, 1, spec, ref, err, errlen);
 }
 
 int mgr_shutdown(struct mgr *m, struct mgr_dom *d, uint32_t reason, char *err, size_t errlen)

@@ -12,6 +12,7 @@
 #include "mgr/policy.h"
 #include "mgr/hostfiles.h"
 #include "xsclient.h" /* servers/lib: the shared xenstore client */
+#include "progelf.h"  /* servers/lib: which program an image is */
 
 #define MGR_MAX_DOMS 1024
 #define MGR_ERR_LEN  512
@@ -45,6 +46,10 @@ struct mgr_dom {
      * logged with the first console output (docs/density.md) */
     uint64_t t_create;
     uint32_t t_step[3]; /* read+build, console+xenstore, unpause (ms) */
+    /* the program (module 0) it was last built with: its note ("" if none)
+     * and the CRC-32 of the image, for xl list -v and upgrades */
+    struct progelf_info prog;
+    uint32_t prog_crc;
 };
 
 /* Reads a whole file (kernel, ramdisk, config) into a malloc'd buffer. */
@@ -101,6 +106,15 @@ int mgr_start_built(struct mgr *m, struct mgr_dom *d, const struct build_out *o,
  * and then (but for the xenstore domain) its xenstore nodes too: a driver
  * domain's frontends see no change (docs/restart.md). */
 int mgr_restart(struct mgr *m, struct mgr_dom *d, int same_id, char *err, size_t errlen);
+/* xl restart NAME IMAGE: a restart with its id (as mgr_restart) whose
+ * program (module 0, its arguments kept) is the file IMAGE, found as the
+ * domain's own files are (a boot module, or sent from the host for a host
+ * config), or "host:NAME", a file sent from the host (scripts/xl restart
+ * NAME FILE sends it).  Refused with nothing changed unless IMAGE is a program the
+ * runtime loads, carrying a program note (progver.h) naming the program the
+ * domain runs now.  If the new image cannot be built the domain is rebuilt
+ * with its previous program (and -1 says so). */
+int mgr_upgrade(struct mgr *m, struct mgr_dom *d, const char *image, char *err, size_t errlen);
 int mgr_shutdown(struct mgr *m, struct mgr_dom *d, uint32_t reason, char *err, size_t errlen);
 
 /* Takes over the domains a previous instance of the builder left running

@@ -36,7 +36,7 @@ static const char *json(const char *in, char *out, size_t size)
 
 struct list_arg {
     const char *only;
-    int longfmt, shown, first;
+    int longfmt, shown, first, verbose;
 };
 
 static int list_one(struct mgr *m, struct xl_session *s, const db_dominfo *i, void *p)
@@ -48,9 +48,16 @@ static int list_one(struct mgr *m, struct xl_session *s, const db_dominfo *i, vo
     if (a->only && strcmp(a->only, idbuf) && strcmp(a->only, name)) return 0;
     a->shown++;
     if (!a->longfmt) {
+        /* -v: Tessera's column, the program a service domain runs (its note
+         * and the image's CRC-32: docs/restart.md) */
+        struct mgr_dom *d = a->verbose ? xl_by_id(m, i->domain) : NULL;
+        char prog[PROGELF_NAME_MAX + PROGELF_VER_MAX + 24] = "-";
+        if (d && d->prog.name[0])
+            snprintf(prog, sizeof(prog), "%s %s %08x", d->prog.name, d->prog.version, (unsigned)d->prog_crc);
         state_str(i, st);
-        say(s, "%-40s %5u %5llu %5u     %s  %8.1f", name, (unsigned)i->domain,
-            (unsigned long long)(i->tot_pages / 256), i->nr_online_vcpus, st, (double)i->cpu_time / 1e9);
+        say(s, "%-40s %5u %5llu %5u     %s  %8.1f%s%s", name, (unsigned)i->domain,
+            (unsigned long long)(i->tot_pages / 256), i->nr_online_vcpus, st, (double)i->cpu_time / 1e9,
+            a->verbose ? "  " : "", a->verbose ? prog : "");
         return 0;
     }
     /* xl list -l: libxl's domain config as JSON, the parts Tessera keeps */
@@ -86,7 +93,7 @@ static int list_one(struct mgr *m, struct xl_session *s, const db_dominfo *i, vo
 
 static void list(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
 {
-    struct list_arg a = { c->arg[0] ? c->arg : NULL, xl_opt(c, 'l'), 0, 1 };
+    struct list_arg a = { c->arg[0] ? c->arg : NULL, xl_opt(c, 'l'), 0, 1, xl_opt(c, 'v') };
     if (a.only && !xl_shown(m, a.only, NULL)) { /* no header for an unknown domain */
         say(s, "xl: no domain '%s'", a.only);
         return;
@@ -94,7 +101,8 @@ static void list(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
     if (a.longfmt)
         say(s, "[");
     else
-        say(s, "%-40s %5s %5s %5s     %-6s  %8s", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)");
+        say(s, "%-40s %5s %5s %5s     %-6s  %8s%s", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)",
+            a.verbose ? "  Program" : "");
     xl_each_domain(m, list_one, s, &a);
     if (a.longfmt) {
         if (a.shown) say(s, "    }");
@@ -120,10 +128,13 @@ static void restart(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
         say(s, "xl: '%s' is not a service domain (use xl reboot)", d->cfg.name);
         return;
     }
-    if (mgr_restart(m, d, 1, err, sizeof(err)))
+    if (c->npos < 2 ? mgr_restart(m, d, 1, err, sizeof(err)) : mgr_upgrade(m, d, c->pos[1], err, sizeof(err)))
         say(s, "xl: %s", err);
-    else
+    else if (c->npos < 2)
         say(s, "restarted %s as domain %u", d->cfg.name, d->domid);
+    else
+        say(s, "restarted %s as domain %u with program %s version %s", d->cfg.name, d->domid, d->prog.name,
+            d->prog.version);
 }
 
 static void destroy(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
@@ -334,7 +345,7 @@ static int sched_check(const struct xl_cmd *c)
 
 const struct xl_verb xl_verbs_domain[] = {
     { "help", 0, 0, "", "xl help", help, NULL },
-    { "list", 0, 1, "l", "xl list [-l] [DOMAIN]", list, NULL },
+    { "list", 0, 1, "lv", "xl list [-l] [-v] [DOMAIN]", list, NULL },
     { "create", 1, 9, "cpn", "xl create [-c] [-p] [-n] FILE [KEY=VALUE...]", create, create_check },
     { "destroy", 1, 1, "", "xl destroy DOMAIN", destroy, NULL },
     { "shutdown", 1, 1, "w", "xl shutdown [-w] DOMAIN", shutdown, NULL },
@@ -342,7 +353,10 @@ const struct xl_verb xl_verbs_domain[] = {
     { "pause", 1, 1, "", "xl pause DOMAIN", pause_verb, NULL },
     { "unpause", 1, 1, "", "xl unpause DOMAIN", pause_verb, NULL },
     { "console", 1, 1, "", "xl console DOMAIN", console, NULL },
-    { "restart", 1, 1, "", "xl restart NAME (Tessera: rebuild a service domain with its id)", restart, NULL },
+    { "restart", 1, 2, "",
+      "xl restart NAME [IMAGE] (Tessera: rebuild a service domain with its id; IMAGE: a new build of its "
+      "program)",
+      restart, NULL },
     { "mem-set", 2, 2, "", "xl mem-set DOMAIN MEM", mem_set, NULL },
     { "sched-credit", 0, 0, "d:w:c:", "xl sched-credit [-d DOMAIN [-w WEIGHT] [-c CAP]]", sched_credit,
       sched_check },

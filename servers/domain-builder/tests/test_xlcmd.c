@@ -105,8 +105,8 @@ void test_xlcmd(void)
     bad("xl create -x a", "usage: xl create [-c] [-p] [-n] FILE [KEY=VALUE...]");
     bad("xl destroy", "usage: xl destroy DOMAIN");
     bad("xl destroy -c web", "usage: xl destroy DOMAIN");
-    bad("xl list web db", "usage: xl list [-l] [DOMAIN]");
-    bad("xl list -x", "usage: xl list [-l] [DOMAIN]");
+    bad("xl list web db", "usage: xl list [-l] [-v] [DOMAIN]");
+    bad("xl list -x", "usage: xl list [-l] [-v] [DOMAIN]");
     bad("xl destroy ''", "usage: xl destroy DOMAIN");
     bad("xl create \"a.cfg", "unterminated quote");
     bad("xl a b c d e f g h i j k l m", "too many words");

@@ -26,5 +26,6 @@ void test_console(void);
 void test_bootcfg(void);
 void test_xl(void);
 void test_save(void);
+void test_upgrade(void);
 
 #endif

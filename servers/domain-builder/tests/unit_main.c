@@ -20,6 +20,7 @@ int main(void)
         { "disk = [ ... ] to xenstore vbd nodes", test_vbd },
         { "vif = [ ... ] to xenstore vif nodes", test_vif },
         { "save and restore (fake back end)", test_save },
+        { "xl restart NAME IMAGE: live upgrade (fake back end)", test_upgrade },
     };
     for (size_t i = 0; i < sizeof(groups) / sizeof(*groups); i++) {
         int f0 = unit_failed, p0 = unit_passed;

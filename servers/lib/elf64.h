@@ -1,4 +1,5 @@
-/* The parts of the ELF64 format the loader needs (System V gABI). */
+/* The parts of the ELF64 format the service runtime's loader and the
+ * builder's program check (progelf.c) need (System V gABI). */
 #ifndef RT_ELF64_H
 #define RT_ELF64_H
 #include <stdint.h>
@@ -17,6 +18,14 @@ typedef struct {
     uint64_t p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
 } Elf64_Phdr;
 
+typedef struct {
+    uint32_t sh_name, sh_type;
+    uint64_t sh_flags, sh_addr, sh_offset, sh_size;
+    uint32_t sh_link, sh_info;
+    uint64_t sh_addralign, sh_entsize;
+} Elf64_Shdr;
+
+#define SHT_NOTE   7
 #define ELFMAG     "\177ELF"
 #define SELFMAG    4
 #define EI_CLASS   4
