@@ -6,7 +6,9 @@
  * the same area; each write phase ends with fsync (in the timing).  One
  * "bench:" line per phase (ns_per_op per 1 MiB or per 4 KiB request).
  * Without MiB/OPS arguments, the environment's diskio_mib/diskio_ops (from
- * the kernel command line, e.g. bench/blkback.sh's small runs) or 64/2000. */
+ * the kernel command line, e.g. bench/blkback.sh's small runs) or 64/2000.
+ * A line "diskio: start" before the first phase lets bench/blkback.sh read
+ * the host's CPU time at each phase's start and end. */
 #define _GNU_SOURCE
 #include "bench.h"
 #include <fcntl.h>
@@ -45,6 +47,8 @@ int main(int argc, char **argv)
     void *buf;
     if (posix_memalign(&buf, 4096, 1 << 20)) return bench_fail("diskio", "memory");
     memset(buf, 0x5a, 1 << 20);
+    printf("diskio: start %s %ld MiB %ld ops\n", argv[1], mib, ops);
+    fflush(stdout);
     int rc = phase(fd, "disk_seq_write_1m", 1, 1 << 20, mib, mib, 0, buf) ||
              phase(fd, "disk_seq_read_1m", 0, 1 << 20, mib, mib, 0, buf) ||
              phase(fd, "disk_rand_write_4k", 1, 4096, ops, mib * 256, 1, buf) ||

@@ -51,8 +51,6 @@ struct bb;
 struct bb_req;
 struct bb_pgrants;
 
-#define BB_MAX_PGRANTS 1056 /* max_persistent_grants per ring: Linux blkback's default */
-
 #define BB_MAX_RING_ORDER 4 /* max-ring-page-order: rings of up to 16 pages */
 /* Slots of the largest ring; out[] is indexed by ring index modulo this (a
  * multiple of any smaller ring's size). */

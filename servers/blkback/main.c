@@ -7,8 +7,9 @@
  * Arguments: pci=SBDF [queues=N] [pages=N] [persistent=N] [commands=FILE]
  * [ensure=NAME:SIZE ...] (each runs the command "ensure NAME SIZE" at start:
  * make run's VBD, created on a blank disk and kept after);
- * (persistent: grants kept mapped per ring, 0 = feature-persistent not
- * offered; FILE's lines are
+ * (persistent: grants kept mapped per ring, 0 (the default: grant copy,
+ * faster here for large requests, see docs/blkback.md) = feature-persistent
+ * not offered; FILE's lines are
  * run as commands at start, e.g. a boot file /boot/NAME; a line "exit" ends
  * the program there).  Linux's
  * /dev/xen/{evtchn,gntdev,xenbus} are its other devices, so it builds and
@@ -62,7 +63,7 @@ int main(int argc, char **argv)
     const char *cmdfile = NULL;
     const char *ensure[8];
     unsigned nensure = 0;
-    unsigned queues = BB_MAX_QUEUES, pages = 1024, pgrants = BB_MAX_PGRANTS;
+    unsigned queues = BB_MAX_QUEUES, pages = 1024, pgrants = 0;
     for (int i = 1; i < argc; i++) {
         if (!strncmp(argv[i], "pci=", 4))
             sbdf = argv[i] + 4;

@@ -36,7 +36,9 @@ struct xd_host {
 };
 
 #define XD_MAX_COPY       64  /* copies per ioctl */
-#define XD_MAX_MAPS       256 /* rings mapped at once */
+/* Mappings at once (rings, and blkback's persistent grants: up to 1056 per
+ * ring): the runtime's gntdev bound (servers/runtime/dev_gntdev.c). */
+#define XD_MAX_MAPS       2048
 #define XD_MAX_RING_PAGES 16  /* pages of one ring (the runtime's gntdev maps 16 grants per call) */
 
 /* Open /dev/xen/evtchn (non-blocking) and /dev/xen/gntdev.  0 or -errno. */

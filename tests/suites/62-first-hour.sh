@@ -61,7 +61,7 @@ check "xl info counts what xl list shows" "$(X info | sed -n 's/^nr_domains *: /
 # the Linux guest's disk (README): blkback made the VBD data (ensure=data:256M)
 # on the blank disk; blkfront shows it as /dev/xvda, 256 MiB
 wait_line "(d0) (d2) ok data 256 MiB, 1 extent, detached" 10
-wait_re '^\(d0\) \(d4\) \[ *[0-9.]+\] blkfront: xvda: flush diskcache: enabled; persistent grants: enabled; indirect descriptors: enabled;' 120
+wait_re '^\(d0\) \(d4\) \[ *[0-9.]+\] blkfront: xvda: flush diskcache: enabled; persistent grants: disabled; indirect descriptors: enabled;' 120
 out=$(printf 'echo XVDA-$(cat /sys/block/xvda/size)\n' | X console linux)
 grep -qx 'XVDA-524288' <<<"$(tr -d '\r' <<<"$out")" && ok "linux's shell: /dev/xvda has 524288 sectors (256 MiB)" ||
   fail "no XVDA-524288 in: $(tail -n 5 <<<"$out" | tr '\n' '|')"
