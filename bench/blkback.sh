@@ -24,7 +24,7 @@
 # the guest waits idle for the device).
 # BENCH_DISK_MIB (default 64) and BENCH_DISK_OPS (default 2000) size it;
 # BENCH_DISK_MODES="wall icount" picks the lenses, BENCH_DISK_PLATS="native
-# xen tessera tessera-pg" the platforms.  Writes a Markdown section to
+# xen tessera tessera-pg" the platforms (empty: only the report).  Writes a Markdown section to
 # stdout; logs go to $O/bench/blkback/ (NAME-MODE-ROUND.log, rounds.tsv,
 # NAME-MODE-ROUND.cpu).
 set -u
@@ -39,7 +39,7 @@ log=$out/serial.log
 trap cleanup EXIT
 mib=${BENCH_DISK_MIB:-64} ops=${BENCH_DISK_OPS:-2000}
 modes=${BENCH_DISK_MODES:-wall icount}
-plats=${BENCH_DISK_PLATS:-native xen tessera tessera-pg}
+plats=${BENCH_DISK_PLATS-native xen tessera tessera-pg}   # empty: no runs, the report of the logs there are
 reps=${BENCH_DISK_REPS:-3}
 pgrants=1056 # tessera-pg's persistent= (Linux blkback's max_persistent_grants)
 env_words="diskio_mib=$mib diskio_ops=$ops"
@@ -281,7 +281,7 @@ def rate(ns, key):   # per 1 MiB or per 4 KiB request
     return 1e9 / ns if ns else None
 
 def fmt(v, unit):
-    return "—" if v is None else ("%.0f %s" % (v, unit) if v >= 100 else "%.1f %s" % (v, unit))
+    return "—" if v is None else (("%.0f" if v >= 100 else "%.1f") % v + (" " + unit if unit else ""))
 
 loads = []
 try:
