@@ -21,7 +21,6 @@ struct refs {
 static spinlock_t audit_lock = SPINLOCK_INIT;
 static struct refs *refs[MAX_REF_PAGES];
 static mfn_t ref_mfns[MAX_REF_PAGES];
-static uint64_t owned[MAX_DOMAINS];
 static struct tessera_sysctl_audit *res;
 
 static struct refs *ref(mfn_t m) { return &refs[m / REFS_PER_PAGE][m % REFS_PER_PAGE]; }
@@ -70,12 +69,12 @@ static void check_frame(mfn_t m)
         if (pg->flags & (PGF_allocated | PGF_pinned)) problem(m, "unowned frame marked allocated or pinned");
         return;
     }
-    const struct domain *d = domain_lookup(pg->owner);
+    struct domain *d = domain_lookup(pg->owner);
     if (!d) {
         problem(m, "owned by no domain");
         return;
     }
-    if (pg->flags & PGF_allocated) owned[pg->owner]++;
+    if (pg->flags & PGF_allocated) d->audit_owned++;
     if (pg->type_count > pg->count) problem(m, "more type than general references");
     if (pg->type_count && pg->type == PGT_none) problem(m, "type references without a type");
     if ((pg->flags & PGF_pinned) && (pg->type < PGT_l1 || pg->type > PGT_l4 || !pg->type_count))
@@ -87,9 +86,9 @@ static void check_frame(mfn_t m)
 static long audit(void)
 {
     struct domain *self = current->domain;
-    for (unsigned i = 0; i < MAX_DOMAINS; i++) {
-        struct domain *d = domain_table[i];
-        owned[i] = 0;
+    for (unsigned i = 0; i < domid_end; i++) {
+        struct domain *d = domain_lookup((domid_t)i);
+        if (d) d->audit_owned = 0;
         if (d && (d == self || !domain_running_anywhere(d))) {
             spin_lock(&d->lock);
             recount(d);
@@ -101,16 +100,16 @@ static long audit(void)
         check_frame(m);
     if (res->frames_free != frames_free_count())
         problem(0, "free frames do not add up to the allocator's count");
-    for (unsigned i = 0; i < MAX_DOMAINS; i++) {
-        const struct domain *d = domain_table[i];
+    for (unsigned i = 0; i < domid_end; i++) {
+        const struct domain *d = domain_lookup((domid_t)i);
         if (!d) continue;
         uint64_t n = 0;
         for (uint32_t m = d->page_list; m != ~0u && n <= d->tot_pages; m = mfn_to_page(m)->next, n++)
             if (mfn_to_page(m)->owner != d->id || !(mfn_to_page(m)->flags & PGF_allocated))
                 problem(m, "on a domain's list but not allocated to it");
-        if (n != d->tot_pages || owned[i] != d->tot_pages)
+        if (n != d->tot_pages || d->audit_owned != d->tot_pages)
             problem(d->page_list, "a domain's list or owned frames differ from tot_pages");
-        res->frames_owned += owned[i];
+        res->frames_owned += d->audit_owned;
     }
     return 0;
 }

@@ -7,36 +7,29 @@
 #include "console.h"
 #include "spinlock.h"
 
-#define LINE_MAX 256
+#define LINE_MAX sizeof(((struct domain *)0)->console_line.buf)
 
-struct line_buf {
-    char buf[LINE_MAX];
-    unsigned len;
-};
-static struct line_buf lines[MAX_DOMAINS];
 static spinlock_t lines_lock = SPINLOCK_INIT; /* a domain's vCPUs write on several pCPUs */
 
-static void flush_line(domid_t id, struct line_buf *l)
+static void flush_line(struct domain *d)
 {
     char out[LINE_MAX + 16];
-    const struct domain *d = domain_lookup(id);
-    l->buf[l->len] = 0;
+    d->console_line.buf[d->console_line.len] = 0;
     /* Xen keeps the hardware domain's output out of the console ring: the first domain's */
-    log_write(out, (size_t)snprintf(out, sizeof(out), "(d%u) %s\n", id, l->buf),
-              !d || d->parent != DOMID_INVALID);
-    l->len = 0;
+    log_write(out, (size_t)snprintf(out, sizeof(out), "(d%u) %s\n", d->id, d->console_line.buf),
+              d->parent != DOMID_INVALID);
+    d->console_line.len = 0;
 }
 
-static void put_char(domid_t id, char c)
+static void put_char(struct domain *d, char c)
 {
-    struct line_buf *l = &lines[id];
     if (c == '\n') {
-        flush_line(id, l);
+        flush_line(d);
         return;
     }
     if (c == '\r' || c == 0) return;
-    l->buf[l->len++] = (c >= 32 && c < 127) || c == '\t' ? c : '?';
-    if (l->len == LINE_MAX - 1) flush_line(id, l);
+    d->console_line.buf[d->console_line.len++] = (c >= 32 && c < 127) || c == '\t' ? c : '?';
+    if (d->console_line.len == LINE_MAX - 1) flush_line(d);
 }
 
 long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t a4, uint64_t a5)
@@ -53,7 +46,7 @@ long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t a4, u
             if (copy_from_guest(chunk, buffer + done, k)) return -EFAULT;
             spin_lock(&lines_lock);
             for (uint32_t i = 0; i < k; i++)
-                put_char(d->id, chunk[i]);
+                put_char(d, chunk[i]);
             spin_unlock(&lines_lock);
             done += k;
         }

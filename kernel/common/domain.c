@@ -12,7 +12,13 @@
 #include "arch.h"
 #include "pci.h"
 
-struct domain *domain_table[MAX_DOMAINS];
+/* Domains by id: a directory of pages of 512 pointers, each allocated for the
+ * first domain in its range of ids and then kept (lookups take no lock: a page
+ * once published stays valid, as Xen keeps event channel buckets). */
+#define DOMID_LEAF (PAGE_SIZE / sizeof(struct domain *))
+static struct domain *leaf0[DOMID_LEAF];
+static struct domain **domain_dir[(MAX_DOMAINS + DOMID_LEAF - 1) / DOMID_LEAF] = { leaf0 };
+unsigned domid_end;
 
 /* Domains and vCPUs live in hypervisor frames (one page each). */
 static void *alloc_hv_page(void)
@@ -23,7 +29,24 @@ static void *alloc_hv_page(void)
 
 static void free_hv_page(void *p) { frame_free(((uint64_t)p - DIRECTMAP_START) >> PAGE_SHIFT); }
 
-struct domain *domain_lookup(domid_t id) { return id < MAX_DOMAINS ? domain_table[id] : NULL; }
+struct domain *domain_lookup(domid_t id)
+{
+    struct domain **leaf =
+        id < MAX_DOMAINS ? __atomic_load_n(&domain_dir[id / DOMID_LEAF], __ATOMIC_ACQUIRE) : NULL;
+    return leaf ? __atomic_load_n(&leaf[id % DOMID_LEAF], __ATOMIC_SEQ_CST) : NULL;
+}
+
+int domain_table_set(domid_t id, struct domain *d)
+{
+    struct domain **leaf = domain_dir[id / DOMID_LEAF];
+    if (!leaf) {
+        if (!(leaf = alloc_hv_page())) return -ENOMEM; /* zeroed */
+        __atomic_store_n(&domain_dir[id / DOMID_LEAF], leaf, __ATOMIC_RELEASE);
+    }
+    __atomic_store_n(&leaf[id % DOMID_LEAF], d, __ATOMIC_SEQ_CST);
+    if (d && id >= domid_end) domid_end = id + 1u;
+    return 0;
+}
 
 static void init_shared_info(struct domain *d)
 {
@@ -37,7 +60,7 @@ struct domain *domain_create(domid_t id, domid_t parent, uint32_t caps, unsigned
 {
     BUILD_BUG_ON(sizeof(struct domain) > PAGE_SIZE);
     BUILD_BUG_ON(sizeof(struct vcpu) > PAGE_SIZE);
-    if (id >= MAX_DOMAINS || domain_table[id] || !nr_vcpus || nr_vcpus > MAX_VCPUS) return NULL;
+    if (id >= MAX_DOMAINS || domain_lookup(id) || !nr_vcpus || nr_vcpus > MAX_VCPUS) return NULL;
     struct domain *d = alloc_hv_page();
     if (!d) return NULL;
     d->id = id;
@@ -77,8 +100,7 @@ struct domain *domain_create(domid_t id, domid_t parent, uint32_t caps, unsigned
         *(uint16_t *)&v->arch.fpu_area[0] = 0x37f;   /* FCW after FNINIT */
         *(uint32_t *)&v->arch.fpu_area[24] = 0x1f80; /* MXCSR default */
     }
-    if (evtchn_domain_init(d) || gnttab_domain_init(d)) goto fail;
-    domain_table[id] = d;
+    if (evtchn_domain_init(d) || gnttab_domain_init(d) || domain_table_set(id, d)) goto fail;
     for (unsigned i = 0; i < nr_vcpus; i++)
         sched_add_vcpu(d->vcpu[i]);
     return d;
@@ -93,8 +115,8 @@ static void notify_dom_exc(struct domain *d)
 {
     struct domain *p = domain_lookup(d->parent);
     if (p) send_guest_global_virq(p, VIRQ_DOM_EXC);
-    for (unsigned i = 0; i < MAX_DOMAINS; i++) {
-        struct domain *x = domain_table[i];
+    for (unsigned i = 0; i < domid_end; i++) {
+        struct domain *x = domain_lookup((domid_t)i);
         if (x && x != d && x != p && has_cap(x, CAP_XENSTORE) && x->state != DOM_DYING)
             send_guest_global_virq(x, VIRQ_DOM_EXC);
     }
@@ -132,7 +154,7 @@ void domain_destroy(struct domain *d)
         !__atomic_compare_exchange_n(&d->state, &st, DOM_DYING, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
     /* Unpublish first; once every pCPU has left the hypercall it was in, nobody
      * can hold a pointer to d obtained from domain_lookup(). */
-    if (domain_table[d->id] == d) __atomic_store_n(&domain_table[d->id], NULL, __ATOMIC_SEQ_CST);
+    if (domain_lookup(d->id) == d) domain_table_set(d->id, NULL);
     sched_quiesce();
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         if (d->vcpu[i]) sched_update_vcpu(d->vcpu[i]);
@@ -170,8 +192,8 @@ void domain_destroy(struct domain *d)
  * (the first domain, orphans). */
 void domains_reap(void)
 {
-    for (unsigned i = 0; i < MAX_DOMAINS; i++) {
-        struct domain *d = domain_table[i];
+    for (unsigned i = 0; i < domid_end; i++) {
+        struct domain *d = domain_lookup((domid_t)i);
         if (d && d->state == DOM_SHUTDOWN && !domain_lookup(d->parent)) domain_destroy(d);
     }
 }

@@ -38,23 +38,26 @@ static bool is_self(const struct domain *me, domid_t id) { return id == DOMID_SE
 
 /* An id is free when no domain has it and no living domain names it as its
  * creator (a new domain must not inherit control of someone's orphans).
- * Build lock held: the static scratch map is safe. */
+ * Build lock held: the static scratch bitmap (4 KiB) is safe. */
 static long pick_domid(domid_t want, domid_t *id)
 {
-    static bool taken[MAX_DOMAINS];
+    static uint64_t taken[(MAX_DOMAINS + 63) / 64];
+#define TAKE(i)  (taken[(i) / 64] |= 1ull << ((i) % 64))
+#define TAKEN(i) (taken[(i) / 64] >> ((i) % 64) & 1)
 
-    for (unsigned i = 0; i < MAX_DOMAINS; i++)
-        taken[i] = domain_table[i] != NULL;
-    for (unsigned i = 0; i < MAX_DOMAINS; i++)
-        if (domain_table[i] && domain_table[i]->parent < MAX_DOMAINS) taken[domain_table[i]->parent] = true;
+    memset(taken, 0, sizeof(taken));
+    for (unsigned i = 0; i < domid_end; i++) {
+        const struct domain *d = domain_lookup((domid_t)i);
+        if (d) TAKE(i);
+        if (d && d->parent < MAX_DOMAINS) TAKE(d->parent);
+    }
     if (want > 0 && want < DOMID_FIRST_RESERVED) {
-        if (want >= MAX_DOMAINS) return -EINVAL;
-        if (taken[want]) return -EEXIST; /* Xen: a requested id in use */
+        if (TAKEN(want)) return -EEXIST; /* Xen: a requested id in use */
         *id = want;
         return 0;
     }
     for (domid_t i = 1; i < MAX_DOMAINS; i++) /* 0 (or a reserved id): the first free */
-        if (!taken[i]) {
+        if (!TAKEN(i)) {
             *id = i;
             return 0;
         }
@@ -131,7 +134,7 @@ static long get_domain_info(struct domain *me, struct xen_domctl *op, bool *copy
     if (op->domain >= DOMID_FIRST_RESERVED) return -EINVAL;
     const struct domain *d = domain_lookup(op->domain);
     if (d && !visible(me, d)) return -EPERM;
-    for (unsigned id = op->domain; !d && id < MAX_DOMAINS; id++) {
+    for (unsigned id = op->domain; !d && id < domid_end; id++) {
         const struct domain *c = domain_lookup((domid_t)id);
         if (c && visible(me, c)) d = c;
     }
@@ -196,9 +199,10 @@ static long destroy_domain(struct domain *me, struct domain *t)
 {
     if (builder_maps(me, t)) return -EBUSY;
     /* Its own children pass to the caller, which had power over their builder. */
-    for (unsigned i = 0; i < MAX_DOMAINS; i++)
-        if (domain_table[i] && domain_table[i] != t && domain_table[i]->parent == t->id)
-            domain_table[i]->parent = me->id;
+    for (unsigned i = 0; i < domid_end; i++) {
+        struct domain *c = domain_lookup((domid_t)i);
+        if (c && c != t && c->parent == t->id) c->parent = me->id;
+    }
     domain_destroy(t);
     return 0;
 }

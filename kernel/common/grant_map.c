@@ -358,7 +358,7 @@ static void release_holder(struct domain *h, domid_t of, struct domain *dying)
 void gnttab_release_mappings(struct domain *d)
 {
     release_holder(d, DOMID_INVALID, d);
-    for (unsigned id = 0; id < MAX_DOMAINS && d->gnttab->nr_pinned; id++) {
+    for (unsigned id = 0; id < domid_end && d->gnttab->nr_pinned; id++) {
         struct domain *o = domain_lookup((domid_t)id);
         if (o && o != d && o->gnttab && o->gnttab->maptrack_used) release_holder(o, d->id, d);
     }

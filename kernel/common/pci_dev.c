@@ -133,21 +133,20 @@ int pci_cfg_write(struct pci_fn *f, unsigned reg, unsigned size, uint32_t val)
  * reset register, included). */
 bool pci_port_io(struct domain *d, uint16_t port, unsigned size, bool in, uint32_t *val)
 {
-    static uint32_t cf8[MAX_DOMAINS];
     if (port < 0xcf8 || port > 0xcff) return false;
     uint32_t ones = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
     if (port < 0xcfc) {
         if (port == 0xcf8 && size == 4) {
             if (in)
-                *val = cf8[d->id];
+                *val = d->pci_cf8;
             else
-                cf8[d->id] = *val;
+                d->pci_cf8 = *val;
         } else if (in) {
             *val = ones;
         }
         return true;
     }
-    uint32_t a = cf8[d->id];
+    uint32_t a = d->pci_cf8;
     unsigned reg = (a & 0xfc) | (port & 3);
     spin_lock(&pci_lock);
     struct pci_fn *f = (a & 0x80000000u) ? pci_find((a >> 8) & 0xffff) : NULL;

@@ -202,8 +202,8 @@ void schedule(void)
 static void idle_report(void)
 {
     static bool said;
-    for (unsigned i = 0; i < MAX_DOMAINS; i++)
-        if (domain_table[i]) {
+    for (unsigned i = 0; i < domid_end; i++)
+        if (domain_lookup((domid_t)i)) {
             said = false;
             return;
         }

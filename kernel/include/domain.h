@@ -8,7 +8,7 @@
 #include "sched_policy.h"
 
 #define MAX_VCPUS   8
-#define MAX_DOMAINS 1024
+#define MAX_DOMAINS 0x7FF0u /* ids below DOMID_FIRST_RESERVED, as Xen */
 
 /* Capabilities (see docs/capabilities.md); a domain never gets more than its creator. */
 #define CAP_BUILD    (1u << 0)
@@ -75,9 +75,18 @@ struct domain {
     struct ioport_range ioports[MAX_IOPORT_RANGES];
     struct evtchn_domain *evtchn; /* event_channel.c */
     struct grant_table *gnttab;   /* grant_table.c */
+    uint32_t pci_cf8;             /* pci_dev.c: its latched config address */
+    uint64_t audit_owned;         /* audit.c: frames found allocated to it */
+    struct {
+        char buf[256];
+        unsigned len;
+    } console_line; /* console_io.c: its partial line */
 };
 
-extern struct domain *domain_table[MAX_DOMAINS];
+/* One past the highest domain id used so far: loops over domains stop there. */
+extern unsigned domid_end;
+/* Publish d (or NULL) at id; -ENOMEM if the table needs a page it cannot get. */
+int domain_table_set(domid_t id, struct domain *d);
 
 struct domain *domain_create(domid_t id, domid_t parent, uint32_t caps, unsigned nr_vcpus,
                              uint64_t max_pages);

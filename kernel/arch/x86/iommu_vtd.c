@@ -48,12 +48,15 @@ static mfn_t root_mfn, ctx_mfn[256], qi_mfn, irt_mfn;
 static unsigned qi_tail;
 static volatile uint32_t qi_status;
 static spinlock_t iommu_lock = SPINLOCK_INIT;
-/* busy: a table is being built; frame changes meanwhile wait for it (below). */
+/* busy: a table is being built; frame changes meanwhile wait for it (below).
+ * Devices go to domains with ids below VTD_DOMS only (-EBUSY above, as Xen
+ * when it has no VT-d domain id left). */
+#define VTD_DOMS 1024
 static struct {
     struct dma_pt pt;
     unsigned nr_devs;
     bool busy;
-} doms[MAX_DOMAINS];
+} doms[VTD_DOMS];
 
 void iommu_sync(const void *p, size_t n)
 {
@@ -186,6 +189,7 @@ static uint64_t *ctx_entry(uint8_t bus, uint8_t devfn)
 int iommu_attach(struct domain *d, struct pci_fn *f)
 {
     uint8_t bus = (uint8_t)(f->sbdf >> 8), devfn = (uint8_t)f->sbdf;
+    if (d->id >= VTD_DOMS) return -EBUSY;
     spin_lock(&d->lock);
     spin_lock(&iommu_lock);
     int rc = 0;
@@ -239,8 +243,8 @@ void iommu_detach(struct domain *d, struct pci_fn *f)
  * the caller trusts the frame in its new role. */
 static void set_frame(domid_t owner, mfn_t m, unsigned perm)
 {
-    if (owner >= MAX_DOMAINS || (!__atomic_load_n(&doms[owner].nr_devs, __ATOMIC_SEQ_CST) &&
-                                 !__atomic_load_n(&doms[owner].busy, __ATOMIC_SEQ_CST)))
+    if (owner >= VTD_DOMS || (!__atomic_load_n(&doms[owner].nr_devs, __ATOMIC_SEQ_CST) &&
+                              !__atomic_load_n(&doms[owner].busy, __ATOMIC_SEQ_CST)))
         return;
     spin_lock(&iommu_lock);
     if (doms[owner].nr_devs) {

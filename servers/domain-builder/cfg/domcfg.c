@@ -130,6 +130,11 @@ static int h_type(struct dc_ctx *c, const struct cfg_setting *s)
     return 0;
 }
 
+static int h_domid(struct dc_ctx *c, const struct cfg_setting *s)
+{
+    return num_range(c, s, 1, 0x7FEF, &c->d->domid); /* below DOMID_FIRST_RESERVED */
+}
+
 static const struct dc_key keys[] = {
     { "name", h_name },        { "kernel", h_kernel },    { "ramdisk", h_ramdisk },
     { "extra", h_cmdline },    { "cmdline", h_cmdline },  { "memory", h_memory },
@@ -137,6 +142,7 @@ static const struct dc_key keys[] = {
     { "on_reboot", h_action }, { "on_crash", h_action },  { "type", h_type },
     { "vif", dc_vif },         { "disk", dc_disk },       { "capabilities", dc_caps },
     { "devices", dc_devices }, { "modules", dc_modules }, { "pci", dc_pci },
+    { "domid", h_domid },
 };
 
 static int apply(struct dc_ctx *c, const struct cfg_setting *s)

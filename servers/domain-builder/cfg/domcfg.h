@@ -53,6 +53,7 @@ struct domcfg {
     uint32_t pci[DOM_MAX_DEVS];   /* SBDF: seg << 16 | bus << 8 | devfn */
     uint32_t max_evtchn_port;     /* max_event_channels (default 1023, as xl) */
     uint32_t max_grant_frames;    /* default 32 */
+    uint32_t domid;               /* Tessera: the domain id wanted (1..0x7FEF), 0 = any */
     uint32_t cpu_weight, cpu_cap; /* credit scheduler; 0 = the hypervisor's default */
     int cpu_weight_set, cpu_cap_set;
     /* "file:line: warning: ..." for keys accepted without effect */

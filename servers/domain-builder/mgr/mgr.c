@@ -309,7 +309,7 @@ int mgr_create(struct mgr *m, const char *path, const char *extra, unsigned flag
     d->cfg = c;
     d->start_paused = !!(flags & MGR_PAUSED);
     snprintf(d->cfg_path, sizeof(d->cfg_path), "%s", path);
-    if (start(m, d, 0, err, errlen)) {
+    if (start(m, d, c.domid, err, errlen)) {
         memset(d, 0, sizeof(*d));
         return -1;
     }

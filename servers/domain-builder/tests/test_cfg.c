@@ -269,7 +269,9 @@ static void test_compat(void)
     CHECK_STR(d.warn[0], "t.cfg:11: warning: 'viridian' has no meaning for a PV guest: ignored",
               "HVM key warned with file:line");
     CHECK_STR(d.warn[1], "t.cfg:12: warning: 'acpi' has no meaning for a PV guest: ignored", "second");
-    CHECK(parse("name='a'\nkernel='k'\n", &d, err) == 0 && d.max_evtchn_port == 1023 &&
+    CHECK(parse("name='a'\nkernel='k'\ndomid = 0x7FEF\n", &d, err) == 0 && d.domid == 0x7FEF,
+          "domid (Tessera): the id wanted, up to 0x7FEF");
+    CHECK(parse("name='a'\nkernel='k'\n", &d, err) == 0 && d.max_evtchn_port == 1023 && !d.domid &&
               d.max_grant_frames == 32 && !d.cpu_weight_set && !d.nwarn,
           "defaults as xl's");
     static const struct {
@@ -289,6 +291,8 @@ static void test_compat(void)
                                          "and 4095" },
         { "max_grant_frames = 0\n", "t.cfg:3: 'max_grant_frames' must be between 1 and 32" },
         { "cap = 70000\n", "t.cfg:3: 'cap' must be between 0 and 65534" },
+        { "domid = 0\n", "t.cfg:3: 'domid' must be between 1 and 32751" },
+        { "domid = 0x7FF0\n", "t.cfg:3: 'domid' must be between 1 and 32751" },
         { "cpu_weight = '5'\n", "t.cfg:3: 'cpu_weight' must be a number" },
         { "builder = 'hvm'\n", "t.cfg:3: only PV guests are supported (builder = \"generic\")" },
         { "vfb = [ 'vnc=1' ]\n", "t.cfg:3: 'vfb': virtual framebuffers are not supported "

@@ -112,12 +112,20 @@ static void test_create(void)
     CHECK_EQ(create(1, 1), -EEXIST, "createdomain: requested id in use");
     CHECK_EQ(create(0, 1), 2, "createdomain: next free id");
     CHECK_EQ(create(7, 1), 7, "createdomain: requested id");
-    CHECK_EQ(create(MAX_DOMAINS, 1), -EINVAL, "createdomain: id beyond the table");
+    CHECK_EQ(create(1024, 1), 1024, "createdomain: requested id 1024 (past the old table of 1024)");
+    CHECK_EQ(create(0x7FEF, 1), 0x7FEF,
+             "createdomain: requested id 0x7FEF, the last below DOMID_FIRST_RESERVED");
+    CHECK_EQ(create(0x7FEF, 1), -EEXIST, "createdomain: 0x7FEF again: in use");
+    CHECK_EQ(domctl(XEN_DOMCTL_getdomaininfo, 1025), 0, "getdomaininfo from 1025: the next domain above");
+    CHECK_EQ(dc.domain, 0x7FEF, "getdomaininfo from 1025: 0x7FEF");
     CHECK_EQ(create(DOMID_SELF, 1), 3, "createdomain: reserved id picks one");
     /* An id some domain names as its creator is not reused. */
     domain_lookup(3)->parent = 4;
     CHECK_EQ(create(4, 1), -EEXIST, "createdomain: creator id of an orphan refused");
     CHECK_EQ(create(0, 1), 5, "createdomain: picking skips it too");
+    CHECK_EQ(create(DOMID_FIRST_RESERVED, 1), 6,
+             "createdomain: DOMID_FIRST_RESERVED (0x7FF0) picks one, as Xen");
+    CHECK_EQ(create(0xFFFF, 1), 8, "createdomain: 0xFFFF picks one");
 }
 
 static void test_caps(void)

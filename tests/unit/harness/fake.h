@@ -20,7 +20,9 @@ extern bool debug_log; /* dprintk lines too, with UNIT_VERBOSE */
 
 /* ---- kernel services (fake_kernel.c) ---- */
 extern __thread struct vcpu *fake_current; /* current_vcpu(), per thread */
-/* domain_lookup() finds the domains put in the kernel's domain_table[]. */
+/* domain_lookup() finds the domains put in domain_table[] (a flat stand-in for
+ * the kernel's sparse table). */
+extern struct domain *domain_table[MAX_DOMAINS];
 static inline void fake_register(struct domain *d) { domain_table[d->id] = d; }
 void fake_unregister_all(void);
 /* Recorders: flush_tlb_local/one/domain and arch_load_guest_cr3 calls. */
