@@ -23,7 +23,7 @@ int build_lock_acquire(void)
 
 void build_lock_release(void) { spin_unlock(&build_lock); }
 
-void mm_lock_pair(struct domain *a, struct domain *b)
+HOT_PATH void mm_lock_pair(struct domain *a, struct domain *b)
 {
     if (!b || b == a) {
         spin_lock(&a->lock);
@@ -33,7 +33,7 @@ void mm_lock_pair(struct domain *a, struct domain *b)
     }
 }
 
-void mm_unlock_pair(struct domain *a, struct domain *b)
+HOT_PATH void mm_unlock_pair(struct domain *a, struct domain *b)
 {
     if (b && b != a) spin_unlock(&b->lock);
     spin_unlock(&a->lock);

@@ -8,9 +8,9 @@
 #include "domain.h"
 #include "pci.h"
 
-struct page_info *frame_table;
-mfn_t max_mfn;
-uint64_t *m2p_table;
+HOT_DATA struct page_info *frame_table;
+HOT_DATA mfn_t max_mfn;
+HOT_DATA uint64_t *m2p_table;
 
 static spinlock_t lock = SPINLOCK_INIT; /* innermost: taken under any other */
 static uint32_t free_head = ~0u;

@@ -44,7 +44,7 @@ static hypercall_fn *const table[NR_HYPERCALLS] = {
 };
 
 /* Per pCPU: a hypercall runs to its end on the pCPU it entered on. */
-static struct hc_state {
+HOT_DATA static struct hc_state {
     bool in_multicall;
     bool preempted;              /* a continuation was made */
     unsigned budget;             /* preemption checks left before a forced stop */
@@ -53,7 +53,7 @@ static struct hc_state {
 
 static struct hc_state *hc(void) { return &hcs[smp_processor_id()]; }
 
-long hypercall_invoke(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+HOT_PATH long hypercall_invoke(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
     if (nr >= NR_HYPERCALLS || !table[nr]) return -ENOSYS;
     return table[nr](a1, a2, a3, a4, a5);
@@ -61,7 +61,7 @@ long hypercall_invoke(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64
 
 /* A hypercall from guest kernel mode: run it, and when it made a continuation
  * wind RIP back over the 2-byte `syscall` so the guest issues it again. */
-void hypercall_dispatch(struct cpu_regs *r)
+HOT_PATH void hypercall_dispatch(struct cpu_regs *r)
 {
     struct hc_state *s = hc();
     s->preempted = false;
@@ -76,7 +76,7 @@ void hypercall_dispatch(struct cpu_regs *r)
  * (IF is clear in here), a reschedule due or this vCPU no longer runnable.
  * Also true once HYPERCALL_BUDGET checks were made since the guest entered, so
  * every entry into the hypervisor does a bounded amount of batch work. */
-bool hypercall_preempt_check(void)
+HOT_PATH bool hypercall_preempt_check(void)
 {
     struct hc_state *s = hc();
     const struct vcpu *v = current;
@@ -114,7 +114,7 @@ long hypercall_continue(unsigned op, unsigned n, const uint64_t *args)
  * executed and the multicall returns its result (the frame's rax); when
  * preemption is due before an entry, or an entry made a continuation, the
  * multicall continues from that entry (list and count updated). */
-long do_multicall(uint64_t list, uint64_t count64, uint64_t a3, uint64_t a4, uint64_t a5)
+HOT_PATH long do_multicall(uint64_t list, uint64_t count64, uint64_t a3, uint64_t a4, uint64_t a5)
 {
     struct hc_state *s = hc();
     uint32_t count = (uint32_t)count64, i;

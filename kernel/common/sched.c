@@ -29,7 +29,7 @@ struct pcpu_sched {
     volatile uint64_t quiesce; /* bumped at every return to a guest */
 };
 
-static struct pcpu_sched ps[NR_CPUS];
+HOT_DATA static struct pcpu_sched ps[NR_CPUS];
 static spinlock_t sched_lock = SPINLOCK_INIT;
 static bool exit_when_idle;
 static unsigned next_home;
@@ -259,7 +259,7 @@ bool sched_resched_pending(void)
     return ps[smp_processor_id()].need_resched || !v || !vcpu_runnable(v);
 }
 
-void exit_to_guest(struct vcpu *v, struct cpu_regs *r)
+HOT_PATH void exit_to_guest(struct vcpu *v, struct cpu_regs *r)
 {
     unsigned cpu = smp_processor_id();
     __atomic_add_fetch(&ps[cpu].quiesce, 1, __ATOMIC_RELAXED);

@@ -26,6 +26,12 @@ typedef uint64_t vaddr_t;
 #define MIN(a, b)             ((a) < (b) ? (a) : (b))
 #define MAX(a, b)             ((a) > (b) ? (a) : (b))
 #define BUILD_BUG_ON(c)       _Static_assert(!(c), #c)
+/* The code and data every guest system call, page fault and hypercall uses,
+ * kept together (linker.ld) so that they span few pages: under QEMU's TCG each
+ * page touched costs a software-TLB refill after every guest CR3 switch
+ * (docs/performance.md). */
+#define HOT_PATH __attribute__((section(".text.hot")))
+#define HOT_DATA __attribute__((section(".data.hot")))
 
 /* Errors are negative Xen errno values (XEN_EPERM ...); these names keep code short. */
 #define EPERM      XEN_EPERM

@@ -12,7 +12,7 @@
 
 extern uint64_t *idle_pg_table;
 
-void arch_load_guest_cr3(struct vcpu *v)
+HOT_PATH void arch_load_guest_cr3(struct vcpu *v)
 {
     mfn_t t = v->arch.kernel_mode ? v->arch.guest_table : v->arch.guest_table_user;
     if (t == INVALID_MFN) t = v->arch.guest_table;

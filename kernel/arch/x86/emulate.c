@@ -101,7 +101,7 @@ static void do_cpuid(struct cpu_regs *r)
  * instruction of its own.)  Anything else is left to fault as it did. */
 static bool canonical_va(uint64_t a) { return (uint64_t)(((int64_t)a << 16) >> 16) == a; }
 
-bool emulate_smap_iret_quirk(struct vcpu *v, struct cpu_regs *r, uint64_t addr, uint32_t pf_error)
+HOT_PATH bool emulate_smap_iret_quirk(struct vcpu *v, struct cpu_regs *r, uint64_t addr, uint32_t pf_error)
 {
     const uint64_t cpl3_flags = 0x254dd5; /* CF PF AF ZF SF TF DF OF NT RF AC ID */
     uint8_t b[2];
@@ -260,7 +260,7 @@ static bool iopl_ok(const struct vcpu *v)
 
 /* The IOPL field of RFLAGS in bounce frames: the virtual IOPL with the
  * architectural_iopl assist, else 0 (Xen). */
-uint64_t arch_iopl_flags(const struct vcpu *v)
+HOT_PATH uint64_t arch_iopl_flags(const struct vcpu *v)
 {
     bool arch = v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl);
     return arch ? (uint64_t)v->arch.iopl << 12 : 0;

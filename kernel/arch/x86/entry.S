@@ -51,7 +51,7 @@
 88:
 .endm
 
-    .text
+    .section .text.hot, "ax"  /* HOT_PATH (types.h) */
 common_entry:
     testb $3, 24(%rsp)            /* CS of the interrupted context */
     jnz 0f
@@ -140,6 +140,7 @@ syscall32_entry:
  * From the guest, the frame moves to the top of the pCPU stack like every guest
  * entry (so a watchpoint hit while bouncing it cannot reuse the IST frame); in
  * the hypervisor, debug_in_hypervisor() runs without per-CPU data and returns. */
+    .text
     .globl debug_entry
 debug_entry:
     testb $3, 8(%rsp)             /* CS */
@@ -192,7 +193,10 @@ stub_\vec:
     STUBS %(\from + 1), \to
     .endif
 .endm
-    STUBS 0, 63
+    .section .text.hot, "ax"  /* the exceptions (#PF on every guest fault) */
+    STUBS 0, 31
+    .text
+    STUBS 32, 63
     STUBS 64, 127
     STUBS 128, 191
     STUBS 192, 255
@@ -216,7 +220,7 @@ entry_stubs:
     STUBADDRS 192, 255
 .noaltmacro
 
-    .text
+    .section .text.hot, "ax"
 /* size_t raw_copy(void *dst, const void *src, size_t n): bytes NOT copied. */
     .globl raw_copy
 raw_copy:

@@ -14,7 +14,7 @@ size_t raw_copy(void *dst, const void *src, size_t n);
 int raw_cmpxchg8(uint64_t *p, uint64_t *old, uint64_t new_val);
 
 /* Set by cpu_init; entry.S also clears RFLAGS.AC on every entry when set. */
-bool smap_active;
+HOT_DATA bool smap_active;
 
 static inline void guest_open(void)
 {
@@ -26,7 +26,7 @@ static inline void guest_close(void)
     if (smap_active) __asm__ volatile("clac" ::: "memory");
 }
 
-int copy_from_guest(void *dst, uint64_t gva, size_t n)
+HOT_PATH int copy_from_guest(void *dst, uint64_t gva, size_t n)
 {
     if (!guest_range_ok(gva, n)) return -EFAULT;
     guest_open();
@@ -35,7 +35,7 @@ int copy_from_guest(void *dst, uint64_t gva, size_t n)
     return left ? -EFAULT : 0;
 }
 
-int copy_to_guest(uint64_t gva, const void *src, size_t n)
+HOT_PATH int copy_to_guest(uint64_t gva, const void *src, size_t n)
 {
     if (!guest_range_ok(gva, n)) return -EFAULT;
     guest_open();

@@ -34,7 +34,7 @@
  * A domain that has run is -EPERM unless `frozen_ok` (mmu_update's read-only
  * view for a save) and it is paused or shut down, or in log-dirty mode (a
  * live migration's rounds: what it writes meanwhile is reported, logdirty.c). */
-static int get_pg_owner(struct domain *d, domid_t id, struct domain **pg, bool frozen_ok)
+HOT_PATH static int get_pg_owner(struct domain *d, domid_t id, struct domain **pg, bool frozen_ok)
 {
     *pg = d;
     if (id == DOMID_SELF) return 0;
@@ -52,7 +52,7 @@ static int get_pg_owner(struct domain *d, domid_t id, struct domain **pg, bool f
 /* Batch arguments as Xen takes them: the continuation bit is masked off (a
  * resumed batch reads the count done so far from `done`), and only the start
  * of the array is checked (a bad element fails with -EFAULT when reached). */
-static int start_batch(uint64_t array, uint32_t *count, uint64_t pdone, uint32_t *done0)
+HOT_PATH static int start_batch(uint64_t array, uint32_t *count, uint64_t pdone, uint32_t *done0)
 {
     *done0 = 0;
     if (*count & MMU_UPDATE_PREEMPTED) {
@@ -76,8 +76,8 @@ static int batch_elem(uint64_t array, uint32_t i, void *elem, size_t size)
 /* `done` (a 32-bit count) is written last; Xen ignores a failure to write it.
  * A preempted batch continues with the rest: Xen passes the count and the
  * domain id as 32-bit values ("hihi"). */
-static long report_done(unsigned op, uint64_t array, size_t size, uint32_t count, uint32_t i, uint64_t pdone,
-                        uint32_t done0, uint64_t domid, long rc)
+HOT_PATH static long report_done(unsigned op, uint64_t array, size_t size, uint32_t count, uint32_t i,
+                                 uint64_t pdone, uint32_t done0, uint64_t domid, long rc)
 {
     uint32_t done = done0 + i;
     if (rc == BATCH_PREEMPTED)
@@ -91,8 +91,8 @@ static long report_done(unsigned op, uint64_t array, size_t size, uint32_t count
 /* ---- mmu_update ---- */
 
 /* A checked store into a table of d (its L1 entries may map pg_owner's frames). */
-static int mmu_normal_update(struct domain *d, const struct domain *pg_owner, uint64_t ptr, uint64_t val,
-                             bool preserve_ad)
+HOT_PATH static int mmu_normal_update(struct domain *d, const struct domain *pg_owner, uint64_t ptr,
+                                      uint64_t val, bool preserve_ad)
 {
     mfn_t m = ptr >> PAGE_SHIFT;
     unsigned off = ptr & (PAGE_SIZE - 1);
@@ -148,8 +148,8 @@ static int mmu_update_one(struct domain *d, const struct domain *pg_owner, const
     }
 }
 
-static long mmu_update_batch(struct domain *d, struct domain *pg_owner, uint64_t reqs, uint32_t count,
-                             uint32_t *done)
+HOT_PATH static long mmu_update_batch(struct domain *d, struct domain *pg_owner, uint64_t reqs,
+                                      uint32_t count, uint32_t *done)
 {
     int rc = 0;
     uint32_t i;
@@ -170,7 +170,7 @@ static long mmu_update_batch(struct domain *d, struct domain *pg_owner, uint64_t
     return rc;
 }
 
-long do_mmu_update(uint64_t reqs, uint64_t count64, uint64_t pdone, uint64_t domid, uint64_t a5)
+HOT_PATH long do_mmu_update(uint64_t reqs, uint64_t count64, uint64_t pdone, uint64_t domid, uint64_t a5)
 {
     struct domain *d = current->domain, *pg_owner;
     uint32_t count = (uint32_t)count64, done = 0, done0;
@@ -451,7 +451,7 @@ long do_mmuext_op(uint64_t ops, uint64_t count64, uint64_t pdone, uint64_t domid
 
 /* ---- update_va_mapping ---- */
 
-long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4, uint64_t a5)
+HOT_PATH long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4, uint64_t a5)
 {
     struct vcpu *v = current;
     struct domain *d = v->domain;

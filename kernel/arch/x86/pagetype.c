@@ -25,7 +25,7 @@ static enum page_type level_type(unsigned level) { return (enum page_type)(PGT_l
 
 /* ---- general references ---- */
 
-int get_page(struct page_info *pg, const struct domain *d)
+HOT_PATH int get_page(struct page_info *pg, const struct domain *d)
 {
     if (pg->owner != d->id || (pg->flags & PGF_free) || !(pg->flags & (PGF_allocated | PGF_xenheap)))
         return -EINVAL;
@@ -34,7 +34,7 @@ int get_page(struct page_info *pg, const struct domain *d)
     return 0;
 }
 
-void put_page(struct page_info *pg)
+HOT_PATH void put_page(struct page_info *pg)
 {
     ASSERT(pg->count > 0);
     pg->count--;
@@ -48,7 +48,7 @@ void put_page(struct page_info *pg)
  * Error codes follow Xen's get_page_from_l1e: bad flags -EINVAL, no RAM frame
  * (MMIO) -EPERM, a frame that is not pg_owner's or cannot be made writable
  * -EBUSY. */
-static int get_l1e(const struct domain *d, const struct domain *pg_owner, uint64_t e)
+HOT_PATH static int get_l1e(const struct domain *d, const struct domain *pg_owner, uint64_t e)
 {
     uint64_t allowed = L1_GUEST_ALLOWED;
 
@@ -92,7 +92,7 @@ static bool l1e_put_needs_flush(uint64_t e, domid_t owner)
     return l1e_is_foreign(e, owner);
 }
 
-static void put_l1e(uint64_t e)
+HOT_PATH static void put_l1e(uint64_t e)
 {
     if (!pte_present(e)) return;
     if (!mfn_valid(pte_mfn(e)) || !(mfn_to_page(pte_mfn(e))->flags & (PGF_allocated | PGF_xenheap))) {
@@ -139,7 +139,7 @@ static int get_entry(const struct domain *d, const struct domain *pg_owner, unsi
     return level == 1 ? get_l1e(d, pg_owner, e) : get_lne(d, e, level, table);
 }
 
-static void put_entry(unsigned level, uint64_t e, mfn_t table)
+HOT_PATH static void put_entry(unsigned level, uint64_t e, mfn_t table)
 {
     if (level == 1)
         put_l1e(e);
@@ -255,7 +255,7 @@ static bool type_permitted(const struct page_info *pg, enum page_type t)
     return t != PGT_none;
 }
 
-int get_page_type(struct page_info *pg, enum page_type t)
+HOT_PATH int get_page_type(struct page_info *pg, enum page_type t)
 {
     if (pg->type_count) {
         /* Not yet validated means "being validated further up this call
@@ -291,7 +291,7 @@ int get_page_type(struct page_info *pg, enum page_type t)
     return 0;
 }
 
-void put_page_type(struct page_info *pg)
+HOT_PATH void put_page_type(struct page_info *pg)
 {
     ASSERT(pg->type_count > 0);
     if (--pg->type_count) return;
@@ -326,7 +326,7 @@ int get_root_table(struct domain *d, mfn_t m) { return get_page_and_type(m, d, P
 /* ---- updating one entry of a live table ---- */
 
 /* Level (1..4) of a table of d that is in use, or 0. */
-static unsigned live_table_level(const struct domain *d, mfn_t table)
+HOT_PATH static unsigned live_table_level(const struct domain *d, mfn_t table)
 {
     if (!mfn_valid(table)) return 0;
     const struct page_info *pg = mfn_to_page(table);
@@ -336,7 +336,8 @@ static unsigned live_table_level(const struct domain *d, mfn_t table)
 }
 
 /* Checks common to both update forms; on success *slot and *level are set. */
-static int prepare_update(struct domain *d, mfn_t table, unsigned idx, uint64_t **slot, unsigned *level)
+HOT_PATH static int prepare_update(struct domain *d, mfn_t table, unsigned idx, uint64_t **slot,
+                                   unsigned *level)
 {
     *level = live_table_level(d, table);
     if (!*level || idx >= PT_ENTRIES) return -EINVAL;
@@ -349,14 +350,14 @@ static int prepare_update(struct domain *d, mfn_t table, unsigned idx, uint64_t 
 /* The old entry of an L1 slot is gone from the table: if it mapped a foreign
  * or granted frame, no TLB of d may keep it once the frame's references are
  * dropped. */
-static void put_old_entry(struct domain *d, unsigned level, uint64_t old, mfn_t table)
+HOT_PATH static void put_old_entry(struct domain *d, unsigned level, uint64_t old, mfn_t table)
 {
     if (level == 1 && l1e_put_needs_flush(old, d->id)) flush_tlb_domain(d);
     put_entry(level, old, table);
 }
 
-int pt_update_entry_foreign(struct domain *d, const struct domain *pg_owner, mfn_t table, unsigned idx,
-                            uint64_t val, bool preserve_ad)
+HOT_PATH int pt_update_entry_foreign(struct domain *d, const struct domain *pg_owner, mfn_t table,
+                                     unsigned idx, uint64_t val, bool preserve_ad)
 {
     uint64_t *slot, old;
     unsigned level;
@@ -380,7 +381,7 @@ int pt_update_entry_foreign(struct domain *d, const struct domain *pg_owner, mfn
     return 0;
 }
 
-int pt_update_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t val, bool preserve_ad)
+HOT_PATH int pt_update_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t val, bool preserve_ad)
 {
     return pt_update_entry_foreign(d, d, table, idx, val, preserve_ad);
 }

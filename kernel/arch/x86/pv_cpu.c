@@ -179,7 +179,7 @@ long do_physdev_op(uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4, uint64_
 }
 
 /* iret: the guest's RSP points at {rax, r11, rcx, flags, rip, cs, rflags, rsp, ss}. */
-long do_iret(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+HOT_PATH long do_iret(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
     struct vcpu *v = current;
     struct cpu_regs *r = guest_regs();

@@ -26,7 +26,7 @@ struct ex_entry {
 };
 extern const struct ex_entry __ex_table_start[], __ex_table_end[];
 
-struct cpu_regs *guest_regs(void)
+HOT_PATH struct cpu_regs *guest_regs(void)
 {
     return (struct cpu_regs *)(this_cpu()->stack_top - sizeof(struct cpu_regs));
 }
@@ -61,7 +61,7 @@ static void hypervisor_fault(struct cpu_regs *r)
           read_cr2(), r->rsp);
 }
 
-void toggle_guest_mode(struct vcpu *v)
+HOT_PATH void toggle_guest_mode(struct vcpu *v)
 {
     uint64_t active = rdmsr(MSR_KERNEL_GS_BASE); /* guest's live GS base while we run */
     if (v->arch.kernel_mode) {
@@ -75,8 +75,8 @@ void toggle_guest_mode(struct vcpu *v)
     arch_load_guest_cr3(v);
 }
 
-void create_bounce_frame(struct vcpu *v, struct cpu_regs *r, uint64_t target, bool has_err, uint64_t err,
-                         bool mask_events)
+HOT_PATH void create_bounce_frame(struct vcpu *v, struct cpu_regs *r, uint64_t target, bool has_err,
+                                  uint64_t err, bool mask_events)
 {
     struct vcpu_info *vi = v->vcpu_info;
     uint8_t saved_mask = vi->evtchn_upcall_mask;
@@ -115,7 +115,7 @@ void create_bounce_frame(struct vcpu *v, struct cpu_regs *r, uint64_t target, bo
     if (mask_events) vi->evtchn_upcall_mask = 1;
 }
 
-void bounce_exception(struct vcpu *v, struct cpu_regs *r, unsigned vec, bool has_err, uint64_t err)
+HOT_PATH void bounce_exception(struct vcpu *v, struct cpu_regs *r, unsigned vec, bool has_err, uint64_t err)
 {
     struct trap_bounce_entry *t = &v->arch.traps[vec];
     if (!t->address) {
@@ -132,7 +132,7 @@ static bool permit_softint(struct vcpu *v, unsigned vec)
     return v->arch.traps[vec].address && dpl >= (v->arch.kernel_mode ? 1u : 3u);
 }
 
-static void bounce_page_fault(struct vcpu *v, struct cpu_regs *r, uint64_t addr, uint32_t ec)
+HOT_PATH static void bounce_page_fault(struct vcpu *v, struct cpu_regs *r, uint64_t addr, uint32_t ec)
 {
     ec = v->arch.kernel_mode ? (ec & ~PFEC_USER) : (ec | PFEC_USER);
     v->arch.cr2 = addr;
@@ -145,7 +145,7 @@ static void bounce_page_fault(struct vcpu *v, struct cpu_regs *r, uint64_t addr,
  * cannot be, a guest access gets #GP(selector) where the LDT runs non-canonical
  * and otherwise the #PF at the LDT's linear address; a hypervisor access (a
  * selector load on its behalf) is left to the exception table. */
-static bool ldt_fault(struct vcpu *v, struct cpu_regs *r, uint64_t addr)
+HOT_PATH static bool ldt_fault(struct vcpu *v, struct cpu_regs *r, uint64_t addr)
 {
     uint64_t off = addr - LDT_WINDOW(this_cpu()->cpu_id);
     if (!v || off >= LDT_WINDOW_SIZE || (r->error_code & (PFEC_USER | PFEC_RSVD))) return false;
@@ -159,7 +159,7 @@ static bool ldt_fault(struct vcpu *v, struct cpu_regs *r, uint64_t addr)
     return true;
 }
 
-static void do_page_fault(struct vcpu *v, struct cpu_regs *r)
+HOT_PATH static void do_page_fault(struct vcpu *v, struct cpu_regs *r)
 {
     uint64_t addr = read_cr2();
     uint32_t ec = (uint32_t)r->error_code;
@@ -205,7 +205,7 @@ static bool has_error_code(unsigned vec)
     return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21;
 }
 
-void trap_dispatch(struct cpu_regs *r)
+HOT_PATH void trap_dispatch(struct cpu_regs *r)
 {
     if (!(r->cs & 3)) {
         if (r->vector >= 32) {
@@ -282,7 +282,7 @@ void iret_fault(struct cpu_regs *r)
 /* syscall from the guest: a hypercall from guest kernel mode, a system call
  * (bounced to the registered callback) from guest user mode. */
 void syscall_dispatch(struct cpu_regs *r);
-void syscall_dispatch(struct cpu_regs *r)
+HOT_PATH void syscall_dispatch(struct cpu_regs *r)
 {
     struct vcpu *v = current;
     if (r->vector == VEC_SYSCALL && v->arch.kernel_mode) {
