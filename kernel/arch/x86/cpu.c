@@ -149,4 +149,4 @@ void cpu_init(unsigned id)
     write_cr0((read_cr0() | CR0_WP | CR0_MP | CR0_NE) & ~(CR0_EM | CR0_TS));
 }
 
-struct vcpu *current_vcpu(void) { return this_cpu()->curr; }
+HOT_PATH struct vcpu *current_vcpu(void) { return this_cpu()->curr; }
