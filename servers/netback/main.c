@@ -236,10 +236,15 @@ int main(int argc, char **argv)
         const char *path, *token;
         while (xsc_next_event(xs, &path, &token, 0) == 0)
             xbe_event(&nbx.xbe, path, token);
-        for (int i = 0; i < 64; i++) {
-            bool any = nbx_run(&nbx);
-            if (sbdf && nb_nic_poll(&nic)) any = true;
-            if (!any) break;
+        /* Until a pass finds nothing to do; after 64 busy passes xenstore
+         * and the console get their turn, but the poll below must not
+         * sleep then: work is left on rings whose frontends were not asked
+         * to notify (req_event is set only by a pass that finds a ring
+         * empty), so no event would wake us for it. */
+        bool busy = true;
+        for (int i = 0; i < 64 && busy; i++) {
+            busy = nbx_run(&nbx);
+            if (sbdf && nb_nic_poll(&nic)) busy = true;
         }
         if (keeping) nb_keep_sync(&keep, &nb, now(NULL));
         log_spoofing();
@@ -247,7 +252,7 @@ int main(int argc, char **argv)
                                  { xd_evtchn_fd(), POLLIN, 0 },
                                  { console ? 0 : -1, POLLIN, 0 },
                                  { vf.fd, POLLIN, 0 } };
-        if (poll(pfd, 4, -1) < 0) continue;
+        if (poll(pfd, 4, busy ? 0 : -1) < 0) continue;
         if (pfd[3].revents & POLLIN) vnet_wait(&nic.vn, 0); /* acknowledges the interrupt; the loop polls */
         if (pfd[1].revents & POLLIN) {
             uint32_t ports[64];

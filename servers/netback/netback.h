@@ -77,6 +77,7 @@ struct nb_queue {
     struct nb_frame *bl[NB_BACKLOG];
     unsigned bl_head, bl_n;
     bool resumed; /* rings taken over in use: the first response is logged (docs/restart.md) */
+    bool again;   /* requests came while req_event was being set: look again before sleeping */
 };
 
 struct nb_vif {
@@ -119,7 +120,10 @@ void nb_queue_start(struct nb_vif *vif, unsigned i, netif_tx_sring_t *tx, netif_
 void nb_vif_stop(struct nb_vif *vif);
 /* Take what the transmit rings have (up to NB_TX_BATCH packets per queue)
  * and move backlogged frames into newly posted receive buffers.  Returns
- * the number of packets handled, or -EIO when the vif is (now) broken. */
+ * the number of packets handled (more than 0 also when the frontend
+ * raced with a request for notification: no event is sure to come, so
+ * the caller must run it again before it sleeps, as it must after any
+ * pass that handled something), or -EIO when the vif is (now) broken. */
 int nb_vif_run(struct nb_vif *vif);
 /* A frame the NIC received (copied first: the device could change it
  * while the VFR looks at it). */

@@ -88,6 +88,21 @@ static int broken(struct nb_vif *vif, const char *why)
     return -EIO;
 }
 
+/* Wait for requests beyond prod, the producer index last seen: ask the
+ * frontend to notify when it publishes past prod (a frontend notifies only
+ * when req_prod crosses req_event, so req_event must lie beyond what is
+ * already published: req_cons + 1 would be behind it whenever some
+ * requests are there but too few, and the wake-up would never come), then
+ * read req_prod again, since what was published before the frontend saw
+ * req_event sent no notification.  Returns that index (prod: nothing new,
+ * a notification will come). */
+static RING_IDX ask_beyond(RING_IDX *req_event, const RING_IDX *req_prod, RING_IDX prod)
+{
+    *(volatile RING_IDX *)req_event = prod + 1;
+    xen_mb();
+    return *(const volatile RING_IDX *)req_prod;
+}
+
 /* ---- guest transmit ---- */
 
 static void tx_respond(struct nb_queue *q, uint16_t id, int16_t st)
@@ -213,6 +228,7 @@ static int tx_run(struct nb_queue *q)
 {
     struct nb_vif *vif = q->vif;
     int done = 0;
+    bool retried = false;
     while (done < NB_TX_BATCH) {
         RING_IDX prod;
         long n = XENRING_BACK_AVAILABLE(&q->tx, &prod);
@@ -229,9 +245,16 @@ static int tx_run(struct nb_queue *q)
         int rc = tx_one(q, prod);
         if (rc < 0) return rc;
         if (rc == 0) {
-            /* a partial packet: wait for the rest (ask to be told) */
-            q->tx.sring->req_event = prod + 1;
-            break;
+            /* a partial packet: wait for the rest (ask to be told); the rest
+             * published before the frontend saw req_event: look once more,
+             * then leave it to the next pass (q->again) */
+            if (ask_beyond(&q->tx.sring->req_event, &q->tx.sring->req_prod, prod) == prod) break;
+            if (retried) {
+                q->again = true;
+                break;
+            }
+            retried = true;
+            continue;
         }
         done++;
     }
@@ -314,8 +337,10 @@ static int backlog(struct nb_queue *q, const uint8_t *f, size_t len, const struc
     fr->len = len;
     memcpy(fr->data, f, len);
     q->bl[(q->bl_head + q->bl_n++) % NB_BACKLOG] = fr;
-    /* be told when the frontend posts more buffers */
-    q->rx.sring->req_event = q->rx.req_cons + 1;
+    /* be told when the frontend posts more buffers; if it did meanwhile,
+     * the next pass's rx_flush finds them */
+    RING_IDX prod = *(volatile RING_IDX *)&q->rx.sring->req_prod;
+    if (ask_beyond(&q->rx.sring->req_event, &q->rx.sring->req_prod, prod) != prod) q->again = true;
     return 0;
 }
 
@@ -330,19 +355,23 @@ static int rx_deliver(struct nb_queue *q, const uint8_t *f, size_t len, const st
 static int rx_flush(struct nb_queue *q)
 {
     int moved = 0;
+    bool retried = false;
     while (q->bl_n) {
         struct nb_frame *fr = q->bl[q->bl_head];
+        RING_IDX prod = *(volatile RING_IDX *)&q->rx.sring->req_prod;
         int rc = rx_put(q, fr->data, fr->len, &fr->m);
         if (rc == -EAGAIN) {
-            q->rx.sring->req_event = q->rx.req_cons + 1;
-            /* buffers posted meanwhile: try again */
-            RING_IDX p;
-            if (XENRING_BACK_AVAILABLE(&q->rx, &p) > 0 && rx_put(q, fr->data, fr->len, &fr->m) == 0)
-                goto taken;
-            break;
+            /* too few buffers for this frame: be told when more are posted;
+             * some posted meanwhile: once more, then the next pass */
+            if (ask_beyond(&q->rx.sring->req_event, &q->rx.sring->req_prod, prod) == prod) break;
+            if (retried) {
+                q->again = true;
+                break;
+            }
+            retried = true;
+            continue;
         }
         if (rc == -EIO) return rc;
-    taken:
         free(fr);
         q->bl_head = (q->bl_head + 1) % NB_BACKLOG;
         q->bl_n--;
@@ -429,6 +458,10 @@ int nb_vif_run(struct nb_vif *vif)
         rc = tx_run(&vif->q[i]);
         if (rc < 0) return rc;
         total += rc;
+        if (vif->q[i].again) { /* a race with the frontend: no wake-up is sure to come, run again */
+            vif->q[i].again = false;
+            total++;
+        }
     }
     return vif->broken ? -EIO : total;
 }

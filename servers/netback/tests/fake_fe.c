@@ -67,7 +67,7 @@ void fe_free(struct fake_fe *fe)
     free(fe->rxs);
 }
 
-void fe_post_rx(struct fake_fe *fe, unsigned n)
+int fe_post_rx(struct fake_fe *fe, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
         RING_IDX at = fe->rx.req_prod_pvt++;
@@ -78,7 +78,7 @@ void fe_post_rx(struct fake_fe *fe, unsigned n)
     }
     int notify;
     RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&fe->rx, notify);
-    (void)notify;
+    return notify;
 }
 
 void fe_push(struct fake_fe *fe)

@@ -29,8 +29,8 @@ struct fake_fe {
 };
 void fe_init(struct fake_fe *fe, uint16_t domid);
 void fe_free(struct fake_fe *fe);
-/* Post n receive buffers. */
-void fe_post_rx(struct fake_fe *fe, unsigned n);
+/* Post n receive buffers: whether the backend asked to be notified. */
+int fe_post_rx(struct fake_fe *fe, unsigned n);
 /* Queue a frame: slot sizes in sl (0-terminated; NULL: one slot) starting
  * at offset off in each page; flags for the first slot; an optional GSO
  * extra.  push: publish the requests. */
