@@ -19,9 +19,10 @@ int nb_init(struct nb *b, struct vfr *v, const struct nb_env *env)
     b->vfr = v;
     b->env = *env;
     b->nic_port = -1;
-    b->pkt = malloc(NB_MAX_FRAME);
-    b->seg = malloc(NB_MAX_FRAME);
-    b->nicf = malloc(NB_MAX_FRAME);
+    /* page-aligned: a page of a frame is then one piece of a grant copy */
+    b->pkt = aligned_alloc(NB_PAGE, NB_MAX_FRAME);
+    b->seg = aligned_alloc(NB_PAGE, NB_MAX_FRAME);
+    b->nicf = aligned_alloc(NB_PAGE, NB_MAX_FRAME);
     if (!b->pkt || !b->seg || !b->nicf) return -ENOMEM;
     v->ops = (struct vfr_ops){ xmit, b };
     return 0;
