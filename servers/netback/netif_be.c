@@ -104,6 +104,22 @@ static RING_IDX ask_beyond(RING_IDX *req_event, const RING_IDX *req_prod, RING_I
     return *(const volatile RING_IDX *)req_prod;
 }
 
+/* ask_beyond for queue q, then whether to look again at once: only if new
+ * requests came and *retried is not yet set (it is set now).  If they came
+ * again, the next pass looks (q->again): a frontend that keeps publishing
+ * cannot hold a pass for ever. */
+static bool look_again(struct nb_queue *q, RING_IDX *req_event, const RING_IDX *req_prod, RING_IDX prod,
+                       bool *retried)
+{
+    if (ask_beyond(req_event, req_prod, prod) == prod) return false;
+    if (*retried) {
+        q->again = true;
+        return false;
+    }
+    *retried = true;
+    return true;
+}
+
 /* ---- guest transmit ---- */
 
 static void tx_respond(struct nb_queue *q, uint16_t id, int16_t st)
@@ -246,16 +262,9 @@ static int tx_run(struct nb_queue *q)
         int rc = tx_one(q, prod);
         if (rc < 0) return rc;
         if (rc == 0) {
-            /* a partial packet: wait for the rest (ask to be told); the rest
-             * published before the frontend saw req_event: look once more,
-             * then leave it to the next pass (q->again) */
-            if (ask_beyond(&q->tx.sring->req_event, &q->tx.sring->req_prod, prod) == prod) break;
-            if (retried) {
-                q->again = true;
-                break;
-            }
-            retried = true;
-            continue;
+            /* a partial packet: wait for the rest (ask to be told) */
+            if (look_again(q, &q->tx.sring->req_event, &q->tx.sring->req_prod, prod, &retried)) continue;
+            break;
         }
         done++;
     }
@@ -341,7 +350,8 @@ static int backlog(struct nb_queue *q, const uint8_t *f, size_t len, const struc
     /* be told when the frontend posts more buffers; if it did meanwhile,
      * the next pass's rx_flush finds them */
     RING_IDX prod = *(volatile RING_IDX *)&q->rx.sring->req_prod;
-    if (ask_beyond(&q->rx.sring->req_event, &q->rx.sring->req_prod, prod) != prod) q->again = true;
+    bool retried = true;
+    look_again(q, &q->rx.sring->req_event, &q->rx.sring->req_prod, prod, &retried);
     return 0;
 }
 
@@ -362,15 +372,9 @@ static int rx_flush(struct nb_queue *q)
         RING_IDX prod = *(volatile RING_IDX *)&q->rx.sring->req_prod;
         int rc = rx_put(q, fr->data, fr->len, &fr->m);
         if (rc == -EAGAIN) {
-            /* too few buffers for this frame: be told when more are posted;
-             * some posted meanwhile: once more, then the next pass */
-            if (ask_beyond(&q->rx.sring->req_event, &q->rx.sring->req_prod, prod) == prod) break;
-            if (retried) {
-                q->again = true;
-                break;
-            }
-            retried = true;
-            continue;
+            /* too few buffers for this frame: be told when more are posted */
+            if (look_again(q, &q->rx.sring->req_event, &q->rx.sring->req_prod, prod, &retried)) continue;
+            break;
         }
         if (rc == -EIO) return rc;
         free(fr);
