@@ -13,12 +13,24 @@ DB_CORE := util cfg/cfg cfg/domcfg cfg/domcfg_lists cfg/domcfg_devices cfg/domcf
 	build/xenelf build/image build/layout build/pgtable build/build build/build_mem build/modpkg \
 	mgr/mgr mgr/mgr_events mgr/mgr_xs mgr/mgr_keep mgr/mgr_vbd mgr/mgr_vif mgr/policy mgr/bootcfg_start \
 	mgr/hostfiles mgr/mgr_dev shell/xlcmd shell/console shell/xl shell/xl_domain shell/xl_info shell/xl_block \
-	shell/xl_net shell/upload shell/xl_save save/stream save/canon save/cfgtext save/save save/restore save/migrate shell/xl_migrate
+	shell/xl_net shell/upload shell/xl_save save/stream save/canon save/cfgtext save/save save/restore save/migrate \
+	save/migrate_net shell/xl_migrate shell/xl_migrate_remote
+# the migration link (save/migrate_net.c): servers/lib's netfront and lwIP's
+# TCP (Debian's source, fetched by guests/lwip/fetch.sh as the lwIP guest's)
+DB_LWIP := $(O)/lwip/src/src
+DB_LWIP_SRCS := $(addprefix $(DB_LWIP)/core/,init.c def.c inet_chksum.c ip.c mem.c memp.c netif.c pbuf.c \
+	stats.c tcp.c tcp_in.c tcp_out.c timeouts.c ipv4/etharp.c ipv4/icmp.c ipv4/ip4.c ipv4/ip4_addr.c) \
+	$(DB_LWIP)/netif/ethernet.c
+DB_LWIP_INC := -I$(DB_DIR)/save/lwip -I$(DB_LWIP)/include
+$(DB_LWIP_SRCS): $(O)/lwip/version ;
 DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c) lib/pvlayout/pv_layout.c servers/lib/progelf.c servers/lib/xsring.c servers/lib/xsclient.c \
-	servers/lib/xsclient_ring.c servers/lib/xsclient_fd.c $(DECOMPRESS_SRCS)
-DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/*/*.h $(DB_DIR)/tests/*.h) servers/lib/progelf.h servers/lib/elf64.h $(UNIT_HARNESS)/check.h lib/pvlayout/pv_layout.h $(DECOMPRESS_HDRS)
+	servers/lib/xsclient_ring.c servers/lib/xsclient_fd.c servers/lib/netfront.c servers/lib/xenbus_fe.c \
+	$(DECOMPRESS_SRCS) $(DB_LWIP_SRCS)
+DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/*/*.h $(DB_DIR)/tests/*.h $(DB_DIR)/save/lwip/*.h $(DB_DIR)/save/lwip/arch/*.h) \
+	servers/lib/progelf.h servers/lib/elf64.h $(UNIT_HARNESS)/check.h lib/pvlayout/pv_layout.h $(DECOMPRESS_HDRS) servers/lib/netfront.h servers/lib/xenbus_fe.h \
+	$(O)/lwip/version
 DB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -Ilib/pvlayout -I$(DECOMPRESS_DIR) -I$(UNIT_HARNESS) -idirafter include
+	-I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -Ilib/pvlayout -I$(DECOMPRESS_DIR) -I$(UNIT_HARNESS) $(DB_LWIP_INC) -idirafter include
 DB_FAKE_SRC := $(DB_DIR)/backend/backend_fake.c $(DB_DIR)/backend/backend_fake_mem.c \
 	$(DB_DIR)/backend/backend_fake_ev.c $(DB_DIR)/backend/backend_fake_info.c
 DB_UNIT_SRC := $(wildcard $(DB_DIR)/tests/*.c) $(DB_FAKE_SRC) $(UNIT_CHECK_SRCS)
@@ -73,5 +85,6 @@ $(O)/servers/builder-tests/iso: $(DB_DIR)/tests/iso/iso.c $(SRV_INC)/.stamp
 DB_FUZZ_SRC := $(DB_CORE_SRC) $(DB_DIR)/fuzz/fuzz_cfg.c
 $(DB_O)/db-fuzz: $(DB_FUZZ_SRC) $(DB_HDRS)
 	@mkdir -p $(@D)
-	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -Ilib/pvlayout -I$(DECOMPRESS_DIR) -idirafter include \
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -Ilib/pvlayout -I$(DECOMPRESS_DIR) \
+		$(DB_LWIP_INC) -idirafter include \
 		-fsanitize=fuzzer,address,undefined -o $@ $(DB_FUZZ_SRC)

@@ -49,8 +49,17 @@ check "no domain left behind (last part)" "$(doms)" "$before"
 read -r a b <<<"$(counts)"
 [[ "$a" =~ ^[0-9]+$ && "$b" =~ ^[0-9]+$ ]] && [ "$b" -gt "$a" ] && ok "the source runs on after its suspend was cancelled ($a -> $b)" ||
   fail "source after a cut last part: [$a] -> [$b]"
-check "xl migrate to another host refused" "$(xl migrate linux 10.0.2.2)" \
-  "xl: migration to 10.0.2.2: this builder migrates to localhost only (docs/migration.md)"
+check "xl migrate to another host without an address refused" "$(xl migrate linux 10.0.2.2)" \
+  "xl: migration to 10.0.2.2: the builder has no address on the network (-a ADDR)"
+check "xl migrate -a without a network refused" "$(xl migrate -a 10.0.2.21 linux 10.0.2.2)" \
+  "xl: migrate: no network: the domain 'netback' or xenstore is not running"
+check "xl migrate -a to localhost refused" "$(xl migrate -a 10.0.2.21 linux localhost)" \
+  "xl: migrate: -a is for another host"
+check "xl migrate -a with a bad address refused" "$(xl migrate -a 10.0.2.300 linux 10.0.2.2)" \
+  "xl: migrate: '10.0.2.300' is not a unicast IPv4 address"
+check "xl migrate-receive without an address refused" "$(xl migrate-receive -t 5)" \
+  "xl: migrate-receive: the builder has no vif (give it an address: -a ADDR)"
+check "xl migrate-receive -t 0 refused" "$(xl migrate-receive -t 0)" "xl: -t wants seconds (1-86400), not '0'"
 check "xl migrate -x junk refused" "$(xl migrate -x 12k linux localhost)" "xl: -x wants a number of bytes, not '12k'"
 
 free0=$(xl info | sed -n 's/^free_memory *: *//p')

@@ -62,6 +62,9 @@ struct backend_ops {
     int (*bind_unbound)(struct backend *b, uint32_t remote, uint32_t *lport);
     /* a page of ours, granted writable to domid; *gref its reference */
     void *(*grant_page)(struct backend *b, uint32_t domid, uint32_t *gref);
+    /* n (1..32) such pages, contiguous; grefs[n] their references (the
+     * migration link's rings and buffers; NULL in the fake back end) */
+    void *(*grant_pages)(struct backend *b, uint32_t domid, uint32_t n, uint32_t *grefs);
     /* a save (docs/save-restore.md): a domain that has run, read while it is
      * paused or shut down; map_ro maps its frames read-only (unmap as map's) */
     int (*getvcpucontext)(struct backend *b, uint32_t domid, uint32_t vcpu, struct vcpu_guest_context *ctx);

@@ -350,6 +350,7 @@ const struct backend_ops privcmd_ops = {
     .event_fd = pc_event_fd,
     .bind_unbound = pc_bind_unbound,
     .grant_page = pc_grant_page,
+    .grant_pages = pc_grant_pages,
     .map_grant = pc_map_grant,
     .unmap_grant = pc_unmap_grant,
     .getvcpucontext = p_getvcpucontext,

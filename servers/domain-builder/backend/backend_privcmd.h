@@ -35,6 +35,7 @@ int pc_pending(struct backend *b, uint32_t *lport);
 int pc_event_fd(struct backend *b);
 int pc_bind_unbound(struct backend *b, uint32_t remote, uint32_t *lport);
 void *pc_grant_page(struct backend *b, uint32_t domid, uint32_t *gref);
+void *pc_grant_pages(struct backend *b, uint32_t domid, uint32_t n, uint32_t *grefs);
 void *pc_map_grant(struct backend *b, uint32_t domid, uint32_t ref);
 int pc_unmap_grant(struct backend *b, void *va);
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -141,16 +142,29 @@ int pc_bind_unbound(struct backend *b, uint32_t remote, uint32_t *lport)
     return 0;
 }
 
-void *pc_grant_page(struct backend *b, uint32_t domid, uint32_t *gref)
+void *pc_grant_pages(struct backend *b, uint32_t domid, uint32_t n, uint32_t *grefs)
 {
     struct pc *p = pc_of(b);
-    struct ioctl_gntalloc_alloc_gref g = { (uint16_t)domid, GNTALLOC_FLAG_WRITABLE, 1, 0, { 0 } };
+    union { /* gref_ids[] goes on past its one element */
+        struct ioctl_gntalloc_alloc_gref g;
+        uint8_t raw[offsetof(struct ioctl_gntalloc_alloc_gref, gref_ids) + 4 * 32];
+    } a;
+    if (n < 1 || n > 32) return NULL;
+    memset(&a, 0, sizeof(a));
+    a.g.domid = (uint16_t)domid;
+    a.g.flags = GNTALLOC_FLAG_WRITABLE;
+    a.g.count = n;
     if (p->gntalloc < 0) p->gntalloc = open("/dev/xen/gntalloc", O_RDWR | O_CLOEXEC);
-    if (p->gntalloc < 0 || ioctl(p->gntalloc, IOCTL_GNTALLOC_ALLOC_GREF, &g)) return NULL;
-    void *va = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, p->gntalloc, (off_t)g.index);
+    if (p->gntalloc < 0 || ioctl(p->gntalloc, IOCTL_GNTALLOC_ALLOC_GREF, &a.g)) return NULL;
+    void *va = mmap(NULL, 4096ul * n, PROT_READ | PROT_WRITE, MAP_SHARED, p->gntalloc, (off_t)a.g.index);
     if (va == MAP_FAILED) return NULL;
-    *gref = g.gref_ids[0];
+    memcpy(grefs, a.raw + offsetof(struct ioctl_gntalloc_alloc_gref, gref_ids), n * sizeof(*grefs));
     return va;
+}
+
+void *pc_grant_page(struct backend *b, uint32_t domid, uint32_t *gref)
+{
+    return pc_grant_pages(b, domid, 1, gref);
 }
 
 void *pc_map_grant(struct backend *b, uint32_t domid, uint32_t ref)

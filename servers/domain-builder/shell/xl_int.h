@@ -41,9 +41,20 @@ int xl_suspend(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen);
 /* After a save or migration that leaves d alive (a checkpoint, a failure),
  * its suspend request goes. */
 void xl_suspend_clear(struct mgr *m, struct mgr_dom *d);
+/* A guest restored or migrated here suspended itself on control/shutdown:
+ * its control/feature-poweroff, -reboot, -suspend written again (Linux
+ * writes them only at boot).  0, or a write's errno (xl_save.c). */
+int xl_announce_restored(struct mgr *m, struct mgr_dom *d);
 /* d's config as a save image or migration stream carries it (vif MACs
  * pinned): its length in text, or -1 with the reason. */
 int xl_stream_cfg(const struct mgr_dom *d, char *text, size_t size, char *err, size_t errlen);
+/* xl migrate to another host and xl migrate-receive (xl_migrate_remote.c);
+ * "22528 812 130", the pages of a migration's rounds (xl_migrate.c) */
+void xl_migrate_remote(struct mgr *m, struct xl_session *s, struct mgr_dom *d, const char *host, uint64_t cut,
+                       int cut_last, const char *cfg, size_t cfg_len);
+void xl_migrate_receive(struct mgr *m, struct xl_session *s, const struct xl_cmd *c);
+struct migrate_stats;
+void xl_rounds_text(const struct migrate_stats *st, char *out, size_t size);
 /* A xenstore node DIR/NAME as a number; -1 when absent or not a number. */
 long xl_node_num(struct mgr *m, const char *dir, const char *name);
 

@@ -1,6 +1,8 @@
-/* `xl migrate [-x BYTES] DOMAIN HOST` (docs/migration.md): live migration
- * with iterative pre-copy (save/migrate.c).  HOST localhost (or 127.0.0.1):
- * this builder is both ends, the stream's parts handed from the sender to
+/* `xl migrate [-x BYTES] [-a ADDR] DOMAIN HOST` (docs/migration.md): live
+ * migration with iterative pre-copy (save/migrate.c).  Another HOST: the
+ * stream goes over the builders' vifs to `xl migrate-receive` there
+ * (xl_migrate_remote.c; -a gives this builder its address).  HOST localhost
+ * (or 127.0.0.1): this builder is both ends, the stream's parts handed from the sender to
  * the receiver in memory, as `xl migrate` to localhost runs both ends on one
  * host under Xen.  The source stays until the destination is built; then it
  * is destroyed (every frame freed) and the destination started under the
@@ -9,6 +11,7 @@
  * receiver's refusal and the source's recovery are tested). */
 #include "shell/xl_int.h"
 #include "save/migrate.h"
+#include "save/migrate_net.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -73,7 +76,7 @@ static void features_move(struct mgr *m, uint32_t from, uint32_t to, char (*val)
 }
 
 /* "22528 812 130": the pages of each round while the guest ran. */
-static void rounds_text(const struct migrate_stats *st, char *out, size_t size)
+void xl_rounds_text(const struct migrate_stats *st, char *out, size_t size)
 {
     size_t at = 0;
     out[0] = 0;
@@ -88,10 +91,7 @@ void xl_migrate(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
     char err[MGR_ERR_LEN], text[16384], rounds[160], *end;
     struct mgr_dom *d = xl_target(m, s, c->pos[0], "migrate");
     if (!d) return;
-    if (strcmp(c->pos[1], "localhost") && strcmp(c->pos[1], "127.0.0.1")) {
-        say(s, "xl: migration to %s: this builder migrates to localhost only (docs/migration.md)", c->pos[1]);
-        return;
-    }
+    int local = !strcmp(c->pos[1], "localhost") || !strcmp(c->pos[1], "127.0.0.1");
     memset(&l, 0, sizeof(l));
     l.cut = ~0ull;
     if (xl_opt(c, 'x')) {
@@ -104,9 +104,17 @@ void xl_migrate(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
             return;
         }
     }
+    if (xl_opt(c, 'a') && (local || mnet_up(m, xl_optval(c, 'a'), err, sizeof(err)))) {
+        say(s, "xl: migrate: %s", local ? "-a is for another host" : err);
+        return;
+    }
     int tl = xl_stream_cfg(d, text, sizeof(text), err, sizeof(err));
     if (tl < 0) {
         say(s, "xl: migration of %s refused: %s", d->cfg.name, err);
+        return;
+    }
+    if (!local) {
+        xl_migrate_remote(m, s, d, c->pos[1], l.cut, l.cut_last, text, (size_t)tl);
         return;
     }
     l.m = m;
@@ -117,7 +125,7 @@ void xl_migrate(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
     uint32_t src = d->domid;
     int rc = migrate_send(m->b, src, text, (size_t)tl, &link, &st, err, sizeof(err));
     if (!rc && l.rx.state != 2) rc = db_errf(err, sizeof(err), "the receiver did not finish the domain");
-    rounds_text(&st, rounds, sizeof(rounds));
+    xl_rounds_text(&st, rounds, sizeof(rounds));
     if (rc) {
         migrate_rx_abort(&l.rx);
         xl_suspend_clear(m, d);
@@ -156,6 +164,8 @@ void xl_migrate(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
 }
 
 const struct xl_verb xl_verbs_migrate[] = {
-    { "migrate", 2, 2, "x:", "xl migrate [-x [+]BYTES] DOMAIN HOST", xl_migrate, NULL },
+    { "migrate", 2, 2, "x:a:", "xl migrate [-x [+]BYTES] [-a ADDR] DOMAIN HOST", xl_migrate, NULL },
+    { "migrate-receive", 0, 0, "a:t:", "xl migrate-receive [-a ADDR] [-t SECONDS]", xl_migrate_receive,
+      NULL },
     { NULL, 0, 0, NULL, NULL, NULL, NULL },
 };

@@ -66,7 +66,7 @@ void xl_suspend_clear(struct mgr *m, struct mgr_dom *d)
  * watches that node; Linux says so (control/feature-*) only at boot, and
  * without the nodes a restored guest would take no orderly shutdown and no
  * later suspend (its shutdown a forced one).  0, or a write's errno. */
-static int announce_restored(struct mgr *m, struct mgr_dom *d)
+int xl_announce_restored(struct mgr *m, struct mgr_dom *d)
 {
     static const char *const features[] = { "feature-poweroff", "feature-reboot", "feature-suspend" };
     char path[96];
@@ -209,7 +209,7 @@ void xl_restore(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
         say(s, "xl: restore of %s failed: %s", c->arg, err);
         return;
     }
-    int rc = announce_restored(m, d);
+    int rc = xl_announce_restored(m, d);
     if (rc)
         mgr_logf(m,
                  "domain-builder: restored domain %u (%s): control/feature-* not written (%d): xl "
