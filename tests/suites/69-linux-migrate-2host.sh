@@ -10,7 +10,8 @@
 # list, free memory), linux-mig runs on in A.  Then linux-mig moves to B:
 # B's xl list shows it, A's free memory is back to its value before
 # linux-mig was created, and linux-cli's connection -- now crossing the link
-# -- goes on with no gap and no reset in the counter.  Total time, downtime
+# -- goes on with no gap and no reset in the counter.  Hostile senders (a
+# wrong greeting, an impossible part length) are refused by B.  Total time, downtime
 # and pages per round are printed (wall clock under TCG), not asserted.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -85,6 +86,24 @@ out=$(ca linux-cli 'a=$(tail -n 1 /tmp/got); sleep 3; echo $a $(tail -n 1 /tmp/g
 read -r a b <<<"$(out_of 1 "$out")"
 [[ "$a" =~ ^[0-9]+$ && "$b" =~ ^[0-9]+$ ]] && [ "$b" -gt "$a" ] && ok "linux-mig runs on in A ($a -> $b)" ||
   fail "after the cut stream: [$a] -> [$b]"
+
+# hostile senders (linux-cli with busybox nc): a wrong greeting, a part
+# no builder could hold; B refuses each and stays as it was
+hostile() {
+  XL_T=200 xb migrate-receive -t 120 >"$T/recv-h" 2>&1 &
+  rpid=$!
+  sleep 3
+  ca linux-cli "$1 | nc 10.0.2.22 8002 >/dev/null; echo sent" >/dev/null
+  wait $rpid
+  cat "$T/recv-h"
+}
+check "B refuses a wrong greeting" "$(hostile 'echo junk')" \
+  "xl: migration from 10.0.2.32 refused: it did not say 'TESSERA-MIGRATE 1'"
+check "B refuses a part of 2^63-1 bytes" \
+  "$(hostile "printf 'TESSERA-MIGRATE 1\\n\\377\\377\\377\\377\\377\\377\\377\\177'")" \
+  "xl: migration from 10.0.2.32 refused: a part of 9223372036854775807 bytes cannot be taken; nothing of it is left"
+check "B: its domains as before (hostile senders)" "$(xb list | doms)" "$before_b"
+check "B: its free memory as before (hostile senders)" "$(xb info | freemem)" "$free_b0"
 
 # the migration
 XL_T=900 xb migrate-receive -t 800 >"$T/recv2" 2>&1 &

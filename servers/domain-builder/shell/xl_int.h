@@ -48,6 +48,20 @@ int xl_announce_restored(struct mgr *m, struct mgr_dom *d);
 /* d's config as a save image or migration stream carries it (vif MACs
  * pinned): its length in text, or -1 with the reason. */
 int xl_stream_cfg(const struct mgr_dom *d, char *text, size_t size, char *err, size_t errlen);
+/* A migration's sender side (xl_migrate.c): the domain, and the bytes of
+ * the stream handed over and where it breaks (-x: ~0 never; cut_last: cut
+ * counts from the start of the last part). */
+struct xl_mig {
+    struct mgr *m;
+    struct mgr_dom *d;
+    uint64_t at, cut;
+    int cut_last;
+};
+/* How many of a part's len bytes go before the break (x->at moves on). */
+size_t xl_mig_cut(struct xl_mig *x, size_t len, int last);
+/* migrate_link's suspend and between_rounds; ctx starts with a struct xl_mig */
+int xl_mig_suspend(void *ctx, char *err, size_t errlen);
+void xl_mig_between(void *ctx);
 /* xl migrate to another host and xl migrate-receive (xl_migrate_remote.c);
  * "22528 812 130", the pages of a migration's rounds (xl_migrate.c) */
 void xl_migrate_remote(struct mgr *m, struct xl_session *s, struct mgr_dom *d, const char *host, uint64_t cut,

@@ -19,42 +19,45 @@
 #include <string.h>
 
 struct loopback {
-    struct mgr *m;
-    struct mgr_dom *d;
+    struct xl_mig x; /* first: the link's ctx for xl_mig_suspend and xl_mig_between */
     struct migrate_rx rx;
-    uint64_t at, cut; /* bytes handed over; where the stream breaks (~0: never) */
-    int cut_last;     /* cut counts from the start of the last part */
 };
+
+size_t xl_mig_cut(struct xl_mig *x, size_t len, int last)
+{
+    if (x->cut_last && last) {
+        x->cut += x->at;
+        x->cut_last = 0;
+    }
+    size_t n = x->cut_last || x->cut - x->at >= len ? len : (size_t)(x->cut - x->at);
+    x->at += n;
+    return n;
+}
+
+int xl_mig_suspend(void *ctx, char *err, size_t errlen)
+{
+    struct xl_mig *x = ctx;
+    return xl_suspend(x->m, x->d, err, errlen);
+}
+
+void xl_mig_between(void *ctx)
+{
+    struct xl_mig *x = ctx;
+    for (int k = 0; k < MGR_MAX_DOMS; k++)
+        if (x->m->dom[k].used) mgr_console_poll(x->m, &x->m->dom[k]);
+}
 
 static int lb_send(void *ctx, const uint8_t *data, size_t len, int last, char *err, size_t errlen)
 {
     struct loopback *l = ctx;
-    if (l->cut_last && last) {
-        l->cut += l->at;
-        l->cut_last = 0;
-    }
-    size_t n = l->cut_last || l->cut - l->at >= len ? len : (size_t)(l->cut - l->at);
-    l->at += n;
+    size_t n = xl_mig_cut(&l->x, len, last);
     int rc = migrate_rx_part(&l->rx, data, n, err, errlen);
     if (rc >= 0 && n < len) { /* the link broke: the receiver sees the end of its stream */
         migrate_rx_abort(&l->rx);
         return db_errf(err, errlen, "the stream broke at byte %llu before its END record",
-                       (unsigned long long)l->at);
+                       (unsigned long long)l->x.at);
     }
     return rc < 0 ? -1 : 0;
-}
-
-static int lb_suspend(void *ctx, char *err, size_t errlen)
-{
-    struct loopback *l = ctx;
-    return xl_suspend(l->m, l->d, err, errlen);
-}
-
-static void lb_between(void *ctx)
-{
-    struct loopback *l = ctx;
-    for (int k = 0; k < MGR_MAX_DOMS; k++)
-        if (l->m->dom[k].used) mgr_console_poll(l->m, &l->m->dom[k]);
 }
 
 /* The features the guest announced at boot (Linux writes control/feature-*
@@ -93,13 +96,13 @@ void xl_migrate(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
     if (!d) return;
     int local = !strcmp(c->pos[1], "localhost") || !strcmp(c->pos[1], "127.0.0.1");
     memset(&l, 0, sizeof(l));
-    l.cut = ~0ull;
+    l.x.cut = ~0ull;
     if (xl_opt(c, 'x')) {
         const char *v = xl_optval(c, 'x');
-        l.cut_last = *v == '+';
-        v += l.cut_last;
-        l.cut = strtoull(v, &end, 10);
-        if (*v < '0' || *v > '9' || *end || l.cut > (1ull << 40)) {
+        l.x.cut_last = *v == '+';
+        v += l.x.cut_last;
+        l.x.cut = strtoull(v, &end, 10);
+        if (*v < '0' || *v > '9' || *end || l.x.cut > (1ull << 40)) {
             say(s, "xl: -x wants a number of bytes, not '%s'", xl_optval(c, 'x'));
             return;
         }
@@ -114,13 +117,13 @@ void xl_migrate(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
         return;
     }
     if (!local) {
-        xl_migrate_remote(m, s, d, c->pos[1], l.cut, l.cut_last, text, (size_t)tl);
+        xl_migrate_remote(m, s, d, c->pos[1], l.x.cut, l.x.cut_last, text, (size_t)tl);
         return;
     }
-    l.m = m;
-    l.d = d;
+    l.x.m = m;
+    l.x.d = d;
     migrate_rx_init(&l.rx, m->b, &cfg, m->xenstore_domid);
-    const struct migrate_link link = { &l, lb_send, lb_suspend, lb_between, m->now_ms };
+    const struct migrate_link link = { &l, lb_send, xl_mig_suspend, xl_mig_between, m->now_ms };
     struct migrate_stats st;
     uint32_t src = d->domid;
     int rc = migrate_send(m->b, src, text, (size_t)tl, &link, &st, err, sizeof(err));

@@ -30,10 +30,7 @@
 #define PART_MAX_BYTES (1ull << 32)
 
 struct remote {
-    struct mgr *m;
-    struct mgr_dom *d;
-    uint64_t at, cut; /* bytes of parts sent; where the stream breaks (~0: never) */
-    int cut_last;
+    struct xl_mig x; /* first: the link's ctx for xl_mig_suspend and xl_mig_between */
     uint32_t rdomid; /* the receiver's new domain ("built D") */
 };
 
@@ -58,36 +55,18 @@ static int expect(struct mgr *m, const char *want, uint32_t *domid, char *err, s
 static int rm_send(void *ctx, const uint8_t *data, size_t len, int last, char *err, size_t errlen)
 {
     struct remote *r = ctx;
-    if (r->cut_last && last) {
-        r->cut += r->at;
-        r->cut_last = 0;
-    }
-    size_t n = r->cut_last || r->cut - r->at >= len ? len : (size_t)(r->cut - r->at);
+    struct mgr *m = r->x.m;
+    size_t n = xl_mig_cut(&r->x, len, last);
     uint8_t head[8];
     for (int i = 0; i < 8; i++)
         head[i] = (uint8_t)((uint64_t)len >> (8 * i));
-    if (mnet_send(r->m, head, 8, SEND_MS, err, errlen) || mnet_send(r->m, data, n, SEND_MS, err, errlen))
-        return -1;
-    r->at += n;
+    if (mnet_send(m, head, 8, SEND_MS, err, errlen) || mnet_send(m, data, n, SEND_MS, err, errlen)) return -1;
     if (n < len) { /* the link breaks: what was sent arrives, then the end of the stream */
-        mnet_close(r->m, 0);
+        mnet_close(m, 0);
         return db_errf(err, errlen, "the stream broke at byte %llu before its END record",
-                       (unsigned long long)r->at);
+                       (unsigned long long)r->x.at);
     }
-    return last ? expect(r->m, "built", &r->rdomid, err, errlen) : expect(r->m, "ok", NULL, err, errlen);
-}
-
-static int rm_suspend(void *ctx, char *err, size_t errlen)
-{
-    struct remote *r = ctx;
-    return xl_suspend(r->m, r->d, err, errlen);
-}
-
-static void rm_between(void *ctx)
-{
-    struct remote *r = ctx;
-    for (int k = 0; k < MGR_MAX_DOMS; k++)
-        if (r->m->dom[k].used) mgr_console_poll(r->m, &r->m->dom[k]);
+    return last ? expect(m, "built", &r->rdomid, err, errlen) : expect(m, "ok", NULL, err, errlen);
 }
 
 void xl_migrate_remote(struct mgr *m, struct xl_session *s, struct mgr_dom *d, const char *host, uint64_t cut,
@@ -107,8 +86,8 @@ void xl_migrate_remote(struct mgr *m, struct xl_session *s, struct mgr_dom *d, c
         say(s, "xl: migration of %s to %s failed: %s; it runs on", d->cfg.name, host, err);
         return;
     }
-    r = (struct remote){ m, d, 0, cut, cut_last, 0 };
-    const struct migrate_link link = { &r, rm_send, rm_suspend, rm_between, m->now_ms };
+    r = (struct remote){ { m, d, 0, cut, cut_last }, 0 };
+    const struct migrate_link link = { &r, rm_send, xl_mig_suspend, xl_mig_between, m->now_ms };
     struct migrate_stats st;
     int rc = migrate_send(m->b, src, cfg, cfg_len, &link, &st, err, sizeof(err));
     if (!rc && (mnet_send(m, "go\n", 3, SEND_MS, err, sizeof(err)) ||
