@@ -62,6 +62,9 @@ size_t xl_mig_cut(struct xl_mig *x, size_t len, int last);
 /* migrate_link's suspend and between_rounds; ctx starts with a struct xl_mig */
 int xl_mig_suspend(void *ctx, char *err, size_t errlen);
 void xl_mig_between(void *ctx);
+/* A failed migration's answer ("...; it runs on" or "it stays suspended"),
+ * d's suspend request gone. */
+void xl_mig_failed(struct mgr *m, struct xl_session *s, struct mgr_dom *d, const char *err);
 /* xl migrate to another host and xl migrate-receive (xl_migrate_remote.c);
  * "22528 812 130", the pages of a migration's rounds (xl_migrate.c) */
 void xl_migrate_remote(struct mgr *m, struct xl_session *s, struct mgr_dom *d, const char *host, uint64_t cut,

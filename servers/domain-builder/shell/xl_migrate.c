@@ -47,6 +47,16 @@ void xl_mig_between(void *ctx)
         if (x->m->dom[k].used) mgr_console_poll(x->m, &x->m->dom[k]);
 }
 
+void xl_mig_failed(struct mgr *m, struct xl_session *s, struct mgr_dom *d, const char *err)
+{
+    db_dominfo i;
+    uint32_t src = d->domid;
+    xl_suspend_clear(m, d);
+    int alive = !m->b->ops->getinfo(m->b, src, &i) && i.domain == src && !(i.flags & XEN_DOMINF_shutdown);
+    say(s, "xl: migration of %s failed: %s; %s", d->cfg.name, err,
+        alive ? "it runs on" : "it stays suspended");
+}
+
 static int lb_send(void *ctx, const uint8_t *data, size_t len, int last, char *err, size_t errlen)
 {
     struct loopback *l = ctx;
@@ -131,11 +141,7 @@ void xl_migrate(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
     xl_rounds_text(&st, rounds, sizeof(rounds));
     if (rc) {
         migrate_rx_abort(&l.rx);
-        xl_suspend_clear(m, d);
-        db_dominfo i;
-        int alive = !m->b->ops->getinfo(m->b, src, &i) && i.domain == src && !(i.flags & XEN_DOMINF_shutdown);
-        say(s, "xl: migration of %s failed: %s; %s", d->cfg.name, err,
-            alive ? "it runs on" : "it stays suspended");
+        xl_mig_failed(m, s, d, err);
         return;
     }
     char was[DOM_NAME_MAX + 16], feat[4][8] = { "" };

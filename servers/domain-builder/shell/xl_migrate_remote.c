@@ -103,11 +103,7 @@ void xl_migrate_remote(struct mgr *m, struct xl_session *s, struct mgr_dom *d, c
     }
     mnet_close(m, rc != 0);
     if (rc) {
-        xl_suspend_clear(m, d);
-        db_dominfo i;
-        int alive = !m->b->ops->getinfo(m->b, src, &i) && i.domain == src && !(i.flags & XEN_DOMINF_shutdown);
-        say(s, "xl: migration of %s failed: %s; %s", d->cfg.name, err,
-            alive ? "it runs on" : "it stays suspended");
+        xl_mig_failed(m, s, d, err);
         return;
     }
     uint64_t t_end = m->now_ms();
