@@ -11,6 +11,7 @@ pkgs=(
   clang lld llvm libclang-rt-14-dev
   python3 python3-matplotlib
   busybox-static zstd xz-utils lz4 gzip cpio bc
+  flex bison libelf-dev
   e2fsprogs
   git clang-format procps
   xen-utils-4.17 xen-hypervisor-4.17-amd64 xen-hypervisor-4.17-amd64-dbg
