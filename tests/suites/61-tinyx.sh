@@ -39,7 +39,7 @@ check "the boot log names Tinyx's kernel" "$(g 'Linux version' | cut -d' ' -f1-3
 check "booted paravirtualized on Xen" "$(g 'Booting kernel on')" "Booting kernel on Xen"
 
 out=$(con tinyx 'dmesg -n 1' 'uname -r' 'cat /sys/hypervisor/type' \
-  'ls /sys/bus/xen/drivers | tr "\n" " "' \
+  'for d in vbd vif; do [ -d /sys/bus/xen/drivers/$d ] && echo -n "$d "; done; echo' \
   'ls /lib/modules 2>&1 | wc -l; grep -c "" /proc/modules 2>/dev/null || echo "no /proc/modules"' \
   'awk "/^MemTotal:/ { print (\$2 > 12288 && \$2 <= 24576) ? \"memtotal ok\" : \"memtotal \" \$2 }" /proc/meminfo' \
   'n=0; i=0; while [ $i -lt 50 ]; do /bench/fork_exec -child && n=$((n+1)); i=$((i+1)); done; echo "forkloop: $n of 50 done"' \
@@ -65,8 +65,8 @@ echo "# Tinyx in use after boot: $(out_of 9 "$out") KiB (free's 'used')"
 ids="$id"; names="tinyx"
 for k in $(seq 2 "$N"); do
   t0=$(date +%s%N)
-  out=$(xl create tinyx.cfg name=tinyx-$k); i=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
-  [ "$out" = "created domain $i (tinyx-$k)" ] || { fail "xl create tinyx.cfg name=tinyx-$k: $out"; break; }
+  out=$(xl create tinyx.cfg "name=\"tinyx-$k\""); i=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' <<<"$out")
+  [ "$out" = "created domain $i (tinyx-$k)" ] || { fail "xl create tinyx.cfg name=\"tinyx-$k\": $out"; break; }
   line_time "^\(d0\) \(d$i\) TESSERA-INIT-OK$" 180 || { fail "tinyx-$k (domain $i) did not reach /init"; break; }
   echo "# creation time of tinyx-$k (domain $i): xl create sent -> /init line: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
   ids="$ids $i"; names="$names tinyx-$k"
