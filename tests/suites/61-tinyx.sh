@@ -43,7 +43,7 @@ out=$(con tinyx 'dmesg -n 1' 'uname -r' 'cat /sys/hypervisor/type' \
   'ls /lib/modules 2>&1 | wc -l; grep -c "" /proc/modules 2>/dev/null || echo "no /proc/modules"' \
   'awk "/^MemTotal:/ { print (\$2 > 12288 && \$2 <= 24576) ? \"memtotal ok\" : \"memtotal \" \$2 }" /proc/meminfo' \
   'n=0; i=0; while [ $i -lt 50 ]; do /bench/fork_exec -child && n=$((n+1)); i=$((i+1)); done; echo "forkloop: $n of 50 done"' \
-  '/bench/memtouch 8' \
+  '/bench/memtouch 4' \
   'free -k | awk "/^Mem:/ { print \$3 }"')
 rc=$?
 echo "$out" | sed 's/^/# /'
@@ -56,7 +56,7 @@ check "no modules: /lib/modules empty, no /proc/modules" "$(out_of 5 "$out")" "1
 no /proc/modules"
 check "guest memory as configured (24 MiB)" "$(out_of 6 "$out")" "memtotal ok"
 check "fork+exec loop of a static program" "$(out_of 7 "$out")" "forkloop: 50 of 50 done"
-check "8 MiB memory touch" "$(out_of 8 "$out")" "memtouch: 8388608 bytes touched"
+check "4 MiB memory touch" "$(out_of 8 "$out")" "memtouch: 4194304 bytes touched"
 echo "# Tinyx in use after boot: $(out_of 9 "$out") KiB (free's 'used')"
 
 # TINYX_N at once (default 5; bench/tinyx.sh runs 100): more from the same
