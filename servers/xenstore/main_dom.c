@@ -5,9 +5,11 @@
  * built us) is named on the command line with the grant of its ring page and
  * its event-channel port for us, as Xen's xenstore stubdom gets dom0's
  * (--master-domid/--event); it introduces every other domain with
- * INTRODUCE. State lives in pages the runtime keeps across restarts.
+ * INTRODUCE. State lives in pages the runtime keeps across restarts, or,
+ * with --state-gref, in the control domain's pages granted to us, which
+ * outlive this domain (servers/lib/xsstate.h).
  *
- *   xenstored [--master-domid D --event PORT [--master-gref REF]]
+ *   xenstored [--master-domid D --event PORT [--master-gref REF] [--state-gref REF]]
  *             [--priv-domid D]... [--state-pages N] [--allow-crash] [-V]
  *             [-E N -S N -W N -t N -A N]
  */
@@ -94,7 +96,7 @@ static int open_dev(const char *path, int flags)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: xenstored [--master-domid D --event PORT [--master-gref REF]]\n"
+            "usage: xenstored [--master-domid D --event PORT [--master-gref REF] [--state-gref REF]]\n"
             "                 [--priv-domid D]... [--state-pages N] [--allow-crash] [-V]\n"
             "                 [-E nodes] [-S entry-size] [-W watches] [-t transactions] [-A perms]\n");
 }
@@ -126,13 +128,11 @@ int main(int argc, char **argv)
     xs_config_default(&cfg);
     unsigned state_pages = 480; /* snapshot slots of 476 KiB: ~1,400 domains (of 512 grant refs) */
     static const struct option opts[] = {
-        { "master-domid", 1, NULL, 'm' }, { "master-gref", 1, NULL, 'g' },
-        { "event", 1, NULL, 'e' },        { "priv-domid", 1, NULL, 'p' },
-        { "state-pages", 1, NULL, 'P' },  { "allow-crash", 0, NULL, 'C' },
-        { "entry-nb", 1, NULL, 'E' },     { "entry-size", 1, NULL, 'S' },
-        { "watch-nb", 1, NULL, 'W' },     { "transaction", 1, NULL, 't' },
-        { "perm-nb", 1, NULL, 'A' },      { "verbose", 0, NULL, 'V' },
-        { "help", 0, NULL, 'h' },         { NULL, 0, NULL, 0 },
+        { "master-domid", 1, NULL, 'm' }, { "master-gref", 1, NULL, 'g' }, { "event", 1, NULL, 'e' },
+        { "priv-domid", 1, NULL, 'p' },   { "state-pages", 1, NULL, 'P' }, { "allow-crash", 0, NULL, 'C' },
+        { "entry-nb", 1, NULL, 'E' },     { "entry-size", 1, NULL, 'S' },  { "watch-nb", 1, NULL, 'W' },
+        { "transaction", 1, NULL, 't' },  { "perm-nb", 1, NULL, 'A' },     { "verbose", 0, NULL, 'V' },
+        { "state-gref", 1, NULL, 'G' },   { "help", 0, NULL, 'h' },        { NULL, 0, NULL, 0 },
     };
     bool have_port = false;
     int o, rc;
@@ -156,6 +156,9 @@ int main(int argc, char **argv)
         case 'P':
             state_pages = (unsigned)atoi(optarg);
             break;
+        case 'G':
+            xsdom_opts.state_gref = (uint32_t)atoi(optarg);
+            break;
         case 'C':
             cfg.allow_crash = true;
             break;
@@ -165,7 +168,8 @@ int main(int argc, char **argv)
     }
     /* Words that are not options are ignored: a module line made by the
      * domain builder starts with the program's file name. */
-    if (xsdom_opts.have_master != have_port || state_pages < 16) {
+    if (xsdom_opts.have_master != have_port || state_pages < 16 ||
+        (xsdom_opts.state_gref && !xsdom_opts.have_master)) {
         usage();
         return 2;
     }

@@ -6,6 +6,12 @@
  * program: the new instance's identical ALLOC_GREF calls get the same pages
  * back at the same addresses.
  *
+ * With --state-gref the pages are the control domain's (the builder's),
+ * granted to us and mapped with /dev/xen/gntdev: they outlive this domain,
+ * and a domain rebuilt with our id maps the same grants and recovers
+ * everything (servers/lib/xsstate.h; the runtime keeps gntdev mappings
+ * across a program restart as it keeps gntalloc pages).
+ *
  * Page 0 is a header; the rest is two snapshot slots and the journal. An
  * append copies the bytes first and then publishes the new journal length
  * with one store, a snapshot is written into the idle slot and made current
@@ -19,8 +25,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <xen/sys/gntalloc.h>
+#include <xen/sys/gntdev.h>
 
 #include "xsdom.h"
+#include "xsstate.h"
 
 #define MAGIC 0x5453584a4f55524eull /* "NRUOJXST" */
 #define CHUNK 32                    /* pages per ALLOC_GREF (the runtime's limit) */
@@ -59,14 +67,69 @@ static void region_io(struct mstate *m, unsigned first, size_t off, void *buf, s
     }
 }
 
+/* n of the master's grants refs[] mapped at *va (n <= 16: the runtime's
+ * gntdev limit per mapping). */
+static int map_master(const uint32_t *refs, unsigned n, char **va)
+{
+    union {
+        struct ioctl_gntdev_map_grant_ref g;
+        char space[sizeof(struct ioctl_gntdev_map_grant_ref) + 16 * sizeof(struct ioctl_gntdev_grant_ref)];
+    } u;
+    memset(&u, 0, sizeof(u));
+    u.g.count = n;
+    for (unsigned i = 0; i < n; i++)
+        u.g.refs[i] = (struct ioctl_gntdev_grant_ref){ xsdom_opts.master_domid, refs[i] };
+    if (ioctl(xsdom_dev.gntdev, IOCTL_GNTDEV_MAP_GRANT_REF, &u.g)) return -errno;
+    void *p =
+        mmap(NULL, (size_t)n * PG, PROT_READ | PROT_WRITE, MAP_SHARED, xsdom_dev.gntdev, (off_t)u.g.index);
+    if (p == MAP_FAILED) return -errno;
+    *va = p;
+    return 0;
+}
+
+/* The master's pages: the first names the others (xsstate.h). */
+static int open_master(struct mstate *m)
+{
+    char *va;
+    int rc = map_master(&xsdom_opts.state_gref, 1, &va);
+    if (rc) return rc;
+    uint32_t n, refs[XSSTATE_MAX_PAGES];
+    memcpy(&n, va + XSSTATE_REFS_OFF, 4);
+    if (n < 16 || n > XSSTATE_MAX_PAGES) return -EINVAL;
+    memcpy(refs, va + XSSTATE_REFS_OFF + 4, n * 4);
+    if (refs[0] != xsdom_opts.state_gref) return -EINVAL;
+    m->n = n;
+    m->pg = calloc(n, sizeof(*m->pg));
+    if (!m->pg) abort();
+    m->pg[0] = va;
+    for (unsigned i = 1; i < n; i += 16) {
+        unsigned k = n - i < 16 ? n - i : 16;
+        if ((rc = map_master(refs + i, k, &va))) return rc;
+        for (unsigned j = 0; j < k; j++)
+            m->pg[i + j] = va + (size_t)j * PG;
+    }
+    return 0;
+}
+
 void *xsdom_state_open(unsigned pages, int *err)
 {
     unsigned chunks = (pages + CHUNK - 1) / CHUNK;
     struct mstate *m = calloc(1, sizeof(*m));
     if (!m) abort();
-    m->n = chunks * CHUNK;
+    if (xsdom_opts.state_gref) {
+        if ((*err = open_master(m))) {
+            free(m->pg);
+            free(m);
+            return NULL;
+        }
+        chunks = 0; /* nothing of our own */
+        xsdom_log("state: in %u pages of domain %u (grant %u on)", m->n, xsdom_opts.master_domid,
+                  xsdom_opts.state_gref);
+    } else {
+        m->n = chunks * CHUNK;
+        m->pg = calloc(m->n, sizeof(*m->pg));
+    }
     m->slot = (m->n - 1) / 4;
-    m->pg = calloc(m->n, sizeof(*m->pg));
     union {
         struct ioctl_gntalloc_alloc_gref a;
         char space[sizeof(struct ioctl_gntalloc_alloc_gref) + CHUNK * sizeof(uint32_t)];

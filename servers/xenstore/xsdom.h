@@ -30,6 +30,7 @@ struct xsdom_opts {
     uint32_t master_domid;         /* --master-domid: the control domain */
     uint32_t master_gref;          /* --master-gref: its ring's grant (1) */
     uint32_t master_port;          /* --event: its port for us */
+    uint32_t state_gref;           /* --state-gref: the master's state pages (0: our own) */
     uint32_t priv[XSDOM_MAX_PRIV]; /* --priv-domid: privileged connections */
     unsigned npriv;
     bool quiet; /* retrying the master: no failure lines */

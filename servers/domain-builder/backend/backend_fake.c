@@ -323,6 +323,7 @@ const struct backend_ops fake_ops = {
     .event_fd = fake_event_fd,
     .bind_unbound = fake_bind_unbound,
     .grant_page = fake_grant_page,
+    .grant_pages = fake_grant_pages,
     .map_grant = fake_map_grant,
     .unmap_grant = fake_unmap_grant,
     .getvcpucontext = f_getvcpucontext,

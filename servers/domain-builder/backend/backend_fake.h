@@ -48,9 +48,10 @@ struct fake {
     int npending;
     int fail_create; /* inject: next create fails with this */
     int live_maps;
-    uint8_t *granted[8]; /* our pages granted with grant_page */
-    uint32_t granted_to[8];
+    uint8_t *granted[32]; /* our pages granted with grant_page(s), one entry a call */
+    uint32_t granted_to[32];
     int ngranted;
+    uint32_t next_gref;
     char log[FAKE_LOG]; /* the hypervisor's console ring (fake_log) */
     uint32_t log_c, log_p;
     /* tests: called when we notify a domain (after writing its console input) */

@@ -101,17 +101,23 @@ int fake_bind_unbound(struct backend *b, uint32_t remote, uint32_t *lport)
     return 0;
 }
 
-void *fake_grant_page(struct backend *b, uint32_t domid, uint32_t *gref)
+void *fake_grant_pages(struct backend *b, uint32_t domid, unsigned n, uint32_t *grefs)
 {
     struct fake *f = fake_of(b);
-    if (f->ngranted == 8) return NULL;
-    uint8_t *p = aligned_alloc(4096, 4096);
+    if (f->ngranted == 32 || !n || n > 32) return NULL;
+    uint8_t *p = aligned_alloc(4096, 4096 * n);
     if (!p) return NULL;
-    memset(p, 0, 4096);
+    memset(p, 0, 4096 * n);
     f->granted_to[f->ngranted] = domid;
-    f->granted[f->ngranted] = p;
-    *gref = 8 + (uint32_t)f->ngranted++;
+    f->granted[f->ngranted++] = p;
+    for (unsigned i = 0; i < n; i++)
+        grefs[i] = 8 + f->next_gref++;
     return p;
+}
+
+void *fake_grant_page(struct backend *b, uint32_t domid, uint32_t *gref)
+{
+    return fake_grant_pages(b, domid, 1, gref);
 }
 
 int fake_event_fd(struct backend *b)

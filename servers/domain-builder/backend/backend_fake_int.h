@@ -27,5 +27,6 @@ int fake_pending(struct backend *b, uint32_t *lport);
 int fake_event_fd(struct backend *b);
 int fake_bind_unbound(struct backend *b, uint32_t remote, uint32_t *lport);
 void *fake_grant_page(struct backend *b, uint32_t domid, uint32_t *gref);
+void *fake_grant_pages(struct backend *b, uint32_t domid, unsigned n, uint32_t *grefs);
 
 #endif

@@ -199,7 +199,7 @@ static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, siz
 {
     struct images im;
     struct build_out o;
-    char xsargs[96] = "";
+    char xsargs[128] = "";
     int is_xs = (d->cfg.caps & TESSERA_CAP_XENSTORE) && m->xenstore_domid == BUILD_NO_XENSTORE;
     if (is_xs && !d->cfg.nmod)
         mgr_logf(m, "domain-builder: %s has no program to tell about our xenstore connection", d->cfg.name);

@@ -69,7 +69,11 @@ struct mgr {
     struct xsc *xs;
     struct xenstore_domain_interface *xs_page;
     uint32_t xs_for, xs_gref, xs_lport;
-    int xs_broken;              /* a request timed out: fail fast until it restarts */
+    int xs_broken; /* a request timed out: fail fast until it restarts */
+    /* the xenstore domain's state pages, ours, granted to xs_state_for
+     * (servers/lib/xsstate.h): its death is survived (docs/restart.md) */
+    uint32_t xs_state_for, xs_state_gref;
+    int xs_state;
     int xs_spins;               /* waits of this operation without an event fd */
     long xs_deadline;           /* ms: when this operation gives up */
     void (*xs_poke)(void *ctx); /* tests: run a fake xenstore server */
@@ -150,8 +154,12 @@ int mgr_is_service(struct mgr *m, const struct mgr_dom *d);
 int mgr_frontends(struct mgr *m, const struct mgr_dom *d);
 /* xl destroy, pause, restart of the xenstore domain: refused (-1, err says
  * why) while other domains have their nodes in it, unless it stopped
- * answering; 0 for any other domain. */
+ * answering or (but for pause) its state is in our pages (mgr_xs_prepare:
+ * a rebuild with its id recovers it); 0 for any other domain. */
 int mgr_xs_may_stop(struct mgr *m, const struct mgr_dom *d, const char *verb, char *err, size_t errlen);
+/* d is the xenstore domain and its state is in our pages: how many other
+ * domains use it (an xl destroy rebuilds it with its id for them); else 0. */
+int mgr_xs_clients(struct mgr *m, const struct mgr_dom *d);
 /* control/shutdown if the domain announced it handles it; -1 otherwise. */
 int mgr_xs_shutdown(struct mgr *m, struct mgr_dom *d, const char *what);
 uint32_t mgr_first_free_id(struct mgr *m);

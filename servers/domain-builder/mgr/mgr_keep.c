@@ -95,13 +95,27 @@ int mgr_frontends(struct mgr *m, const struct mgr_dom *d)
 
 int mgr_is_service(struct mgr *m, const struct mgr_dom *d) { return d->cfg.caps || mgr_frontends(m, d) > 0; }
 
-int mgr_xs_may_stop(struct mgr *m, const struct mgr_dom *d, const char *verb, char *err, size_t errlen)
+static int store_clients(struct mgr *m, const struct mgr_dom *d)
 {
     int n = 0;
-    if (d->domid != m->xenstore_domid || m->xs_broken)
-        return 0; /* not the store, or a store that no longer answers */
     for (int i = 0; i < MGR_MAX_DOMS; i++)
         n += m->dom[i].used && &m->dom[i] != d && m->dom[i].store_port;
+    return n;
+}
+
+int mgr_xs_clients(struct mgr *m, const struct mgr_dom *d)
+{
+    int kept = m->xs_state && m->xs_state_for == d->domid;
+    return d->domid == m->xenstore_domid && kept ? store_clients(m, d) : 0;
+}
+
+int mgr_xs_may_stop(struct mgr *m, const struct mgr_dom *d, const char *verb, char *err, size_t errlen)
+{
+    if (d->domid != m->xenstore_domid || m->xs_broken)
+        return 0; /* not the store, or a store that no longer answers */
+    /* its state is in our pages: a rebuild with its id recovers it */
+    if (m->xs_state && m->xs_state_for == d->domid && strcmp(verb, "pause")) return 0;
+    int n = store_clients(m, d);
     if (!n) return 0;
     const char *why = !strcmp(verb, "pause") ? "a paused store stalls them and the builder"
                                              : "a new store would start empty, stranding their devices";

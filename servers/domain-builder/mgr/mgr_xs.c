@@ -7,6 +7,7 @@
 #include "mgr/mgr_vbd.h"
 #include "mgr/mgr_vif.h"
 #include "util.h"
+#include "xsstate.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -69,6 +70,33 @@ static int xs_wait(void *ctx, int timeout_ms)
 
 static const struct xsc_ring_ops xs_ops = { xs_notify, xs_wait };
 
+/* The store's state pages, granted to domid; the first lists them all.
+ * Without them (our grant table is full) xenstored keeps its state in its
+ * own pages, and its domain's death is not survived. */
+static void state_pages(struct mgr *m, uint32_t domid)
+{
+    uint32_t refs[XSSTATE_PAGES];
+    uint8_t *first = NULL;
+    for (unsigned c = 0; c < XSSTATE_PAGES / XSSTATE_CHUNK; c++) {
+        uint8_t *va = m->b->ops->grant_pages(m->b, domid, XSSTATE_CHUNK, refs + c * XSSTATE_CHUNK);
+        if (!va) { /* the chunks granted so far leak: there is no ungrant */
+            mgr_logf(m,
+                     "domain-builder: no state pages for the xenstore domain (chunk %u): its death would "
+                     "lose the store",
+                     c);
+            m->xs_state = 0;
+            return;
+        }
+        if (!c) first = va;
+    }
+    uint32_t n = XSSTATE_PAGES;
+    memcpy(first + XSSTATE_REFS_OFF, &n, 4);
+    memcpy(first + XSSTATE_REFS_OFF + 4, refs, sizeof(refs));
+    m->xs_state = 1;
+    m->xs_state_for = domid;
+    m->xs_state_gref = refs[0];
+}
+
 int mgr_xs_prepare(struct mgr *m, uint32_t domid, char *args, size_t size)
 {
     if (!m->xs || m->xs_for != domid) {
@@ -87,8 +115,11 @@ int mgr_xs_prepare(struct mgr *m, uint32_t domid, char *args, size_t size)
         m->xs_gref = gref;
     }
     m->xs_broken = 0;
-    snprintf(args, size, "--master-domid %u --event %u --master-gref %u", m->b->self, m->xs_lport,
-             m->xs_gref);
+    if (!m->xs_state || m->xs_state_for != domid) state_pages(m, domid);
+    int n = snprintf(args, size, "--master-domid %u --event %u --master-gref %u", m->b->self, m->xs_lport,
+                     m->xs_gref);
+    if (m->xs_state && m->xs_state_for == domid && n > 0 && (size_t)n < size)
+        snprintf(args + n, size - (size_t)n, " --state-gref %u", m->xs_state_gref);
     return 0;
 }
 
@@ -186,9 +217,28 @@ void mgr_xs_remove(struct mgr *m, struct mgr_dom *d)
 
 void mgr_xs_started(struct mgr *m)
 {
-    for (int i = 0; i < MGR_MAX_DOMS && up(m); i++)
-        if (m->dom[i].used && m->dom[i].domid != m->xenstore_domid && m->dom[i].store_port)
-            mgr_xs_add(m, &m->dom[i], m->dom[i].store_mfn, m->dom[i].store_port, NULL, 0);
+    int kept = 0, added = 0;
+    for (int i = 0; i < MGR_MAX_DOMS && up(m); i++) {
+        struct mgr_dom *d = &m->dom[i];
+        if (!d->used || d->domid == m->xenstore_domid || !d->store_port) continue;
+        /* a store rebuilt from its kept state has the domain's nodes and
+         * connection already: writing them again would reset the backend
+         * state nodes its frontends watch */
+        char path[64], *val = NULL;
+        snprintf(path, sizeof(path), "/local/domain/%u/domid", d->domid);
+        int has = !xsc_read(m->xs, path, &val);
+        free(val);
+        if (has) {
+            kept++;
+            continue;
+        }
+        mgr_xs_add(m, d, d->store_mfn, d->store_port, NULL, 0);
+        added++;
+    }
+    if (kept || added)
+        mgr_logf(
+            m, "domain-builder: xenstore (domain %u) up: %d domain%s kept in its state, %d introduced again",
+            m->xenstore_domid, kept, kept == 1 ? "" : "s", added);
 }
 
 int mgr_xs_shutdown(struct mgr *m, struct mgr_dom *d, const char *what)

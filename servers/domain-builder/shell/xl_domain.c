@@ -146,9 +146,14 @@ static void destroy(struct mgr *m, struct xl_session *s, const struct xl_cmd *c)
     /* A driver domain that running domains' devices use dies and comes back
      * with its id, as from a crash (docs/restart.md): destroyed for good, it
      * would leave their devices without a backend. */
-    int fe = mgr_frontends(m, d);
+    int xs = mgr_xs_clients(m, d), fe = xs ? xs : mgr_frontends(m, d);
     if (fe ? mgr_restart(m, d, 1, err, sizeof(err)) : mgr_destroy(m, d, err, sizeof(err)))
         say(s, "xl: %s", err);
+    else if (xs) /* the store: rebuilt from its state (docs/restart.md) */
+        say(s,
+            "destroyed domain %s; rebuilt with its id and its kept store for %d running domain%s (destroy "
+            "those first to remove it)",
+            was, xs, xs == 1 ? "" : "s");
     else if (fe)
         say(s,
             "destroyed domain %s; rebuilt with its id for the devices of %d running domain%s (destroy those "

@@ -10,6 +10,7 @@
 #include "mgr/mgr_dev.h"
 #include "xsring.h"
 #include "decompress.h"
+#include "xsstate.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -77,6 +78,7 @@ static int nxsreq;
 static const char *xs_fail;         /* requests whose payload contains this fail (EACCES) */
 static const char *xs_read_val;     /* if set: what every read answers */
 static const char *xs_shutdown_val; /* if set: what reads of a control/shutdown answer */
+static const char *xs_absent;       /* reads of paths containing this: ENOENT */
 
 static void xs_server(void *ctx)
 {
@@ -101,6 +103,7 @@ static void xs_server(void *ctx)
         }
         int fail = xs_fail && strstr(p, xs_fail);
         if (fail) val = "EACCES";
+        if (h.type == XS_READ && xs_absent && strstr(p, xs_absent)) fail = 1, val = "ENOENT";
         struct xsd_sockmsg a = { fail ? XS_ERROR : h.type, h.req_id, 0,
                                  (uint32_t)strlen(val) + (h.type != XS_READ || fail) };
         xsring_write(&rsp, &a, sizeof(a));
@@ -159,8 +162,16 @@ static void boot(struct mgr *m, struct xl_session *s)
     const grant_entry_v1_t *g = (const void *)fake_frame(m->b, web->grant_mfn);
     CHECK(g[1].domid == 1 && g[0].domid == 0, "guest's store page granted to xenstore");
     CHECK(web->ran && !web->paused && fake_of(m->b)->live_maps == 0, "running, no mapping");
-    CHECK(fake_of(m->b)->ngranted == 1 && fake_of(m->b)->granted_to[0] == 1 && m->xs_gref == 8,
-          "a page of ours granted to the xenstore domain");
+    int to1 = 1;
+    for (int i = 0; i < fake_of(m->b)->ngranted; i++)
+        to1 &= fake_of(m->b)->granted_to[i] == 1;
+    CHECK(fake_of(m->b)->ngranted == 1 + XSSTATE_PAGES / XSSTATE_CHUNK && to1 && m->xs_gref == 8,
+          "a page of ours granted to the xenstore domain, and its state pages");
+    uint32_t nref, ref0;
+    memcpy(&nref, fake_of(m->b)->granted[1] + XSSTATE_REFS_OFF, 4);
+    memcpy(&ref0, fake_of(m->b)->granted[1] + XSSTATE_REFS_OFF + 4, 4);
+    CHECK(m->xs_state && m->xs_state_for == 1 && m->xs_state_gref == 9 && nref == XSSTATE_PAGES && ref0 == 9,
+          "the first state page lists the %u pages (%u, %u)", nref, ref0, m->xs_state_gref);
     CHECK(xs_seen("12 /local/domain/2") && xs_seen("11 /local/domain/2/name") &&
               xs_seen("14 /local/domain/2") && xs_seen("12 /local/domain/2/control") && xs_seen("8 2"),
           "web's nodes written and INTRODUCE sent (%d requests)", nxsreq);
@@ -236,7 +247,26 @@ static void lifecycle(struct mgr *m, struct xl_session *s)
     CHECK(seen("domain 1 (xenstore) shut down: crash, action restart"), "crash noticed");
     CHECK(seen("restarted xenstore as domain 1"), "same id");
     CHECK(fake_of(m->b)->dom[1].ran && !fake_of(m->b)->dom[1].shutdown, "running again");
-    /* with web's nodes in it, the store is not stopped by hand */
+    /* its state is in our pages: xl restart and xl destroy rebuild it with
+     * its id, and the rebuilt store has web's nodes (not written again) */
+    nxsreq = 0;
+    run(m, s, "xl restart xenstore\n");
+    CHECK(
+        seen("restarted xenstore as domain 1") &&
+            seen("domain-builder: xenstore (domain 1) up: 1 domain kept in its state, 0 introduced again") &&
+            xs_seen("2 /local/domain/2/domid") && !xs_seen("8 2") && !xs_seen("11 /local/domain/2/name"),
+        "xl restart xenstore: rebuilt with its id from its kept state");
+    run(m, s, "xl destroy xenstore\n");
+    CHECK_STR(
+        out[nout - 1],
+        "destroyed domain 1 (xenstore); rebuilt with its id and its kept store for 1 running domain (destroy "
+        "those first to remove it)",
+        "xl destroy xenstore: rebuilt with its id");
+    CHECK(fake_of(m->b)->dom[1].exists && fake_of(m->b)->dom[1].ran && m->xenstore_domid == 1,
+          "running again");
+    /* without state pages of ours (our grant table was full), the store is
+     * not stopped by hand while web's nodes are in it */
+    m->xs_state = 0;
     run(m, s, "xl restart xenstore\n");
     CHECK_STR(
         out[0],
@@ -254,13 +284,22 @@ static void lifecycle(struct mgr *m, struct xl_session *s)
                              "domain, and a paused store stalls them and the builder") &&
               !fake_of(m->b)->dom[1].paused,
           "xl pause xenstore refused");
+    m->xs_state = 1;
+    run(m, s, "xl pause 1\n");
+    CHECK(nout == 1 && strstr(out[0], "xl: cannot pause xenstore (domain 1)") &&
+              !fake_of(m->b)->dom[1].paused,
+          "xl pause xenstore refused with its state kept too");
     /* ... but restarted once it stops answering */
     nxsreq = 0;
     m->xs_broken = 1;
+    xs_absent = "/domid"; /* a store that came back empty */
     run(m, s, "xl restart xenstore\n");
+    xs_absent = NULL;
     CHECK(seen("restarted xenstore as domain 1"),
           "xl restart of a store that stopped answering keeps the id");
-    CHECK(xs_seen("8 2"), "web introduced again to the restarted xenstore");
+    CHECK(xs_seen("8 2") &&
+              seen("domain-builder: xenstore (domain 1) up: 0 domains kept in its state, 1 introduced again"),
+          "web introduced again to a restarted xenstore without its nodes");
     /* web announces feature-poweroff: asked through control/shutdown, obeys */
     nxsreq = 0;
     run(m, s, "xl shutdown web\n");
