@@ -5,7 +5,7 @@ XS_DIR := servers/xenstore
 XS_CORE := tree perms store watch conn domain proto proto_node proto_session journal replay server ring sched \
 	state_dir
 XS_CORE_SRC := $(XS_CORE:%=$(XS_DIR)/%.c) servers/lib/xsring.c
-XS_HDRS := $(wildcard $(XS_DIR)/*.h) servers/lib/xsring.h
+XS_HDRS := $(wildcard $(XS_DIR)/*.h) servers/lib/xsring.h servers/lib/xsstate.h
 XS_CFLAGS := $(HOST_CFLAGS) -I$(XS_DIR) -Iservers/lib
 XS_UNIT_SRC := $(wildcard $(XS_DIR)/test/unit*.c)
 XS_HDRS += $(XS_DIR)/test/unit.h

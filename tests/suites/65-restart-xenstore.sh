@@ -25,6 +25,8 @@ need "$O/servers/blkback"
 make --no-print-directory -s O="$O" "$O/servers/xenstored-next" >/dev/null 2>&1 &&
   strip -o "$t/xenstored-next" "$O/servers/xenstored-next" || fail "could not build xenstored-next"
 X() { timeout 600 python3 scripts/xl -s "$sock" -t 300 "$@"; }
+# note_version FILE: the version in a program's note (servers/lib/progver.h)
+note_version() { objcopy -O binary --only-section=.note.tessera "$1" "$t/note" 2>/dev/null && tail -c +21 "$t/note" | tr '\0' '\n' | sed -n 2p; }
 
 img=$O/test-logs/65-restart-xenstore.img
 rm -f "$img"
@@ -34,7 +36,7 @@ BOOT_MODULES="$O/servers/blkback:blkback $D/bbcmds:bbcmds" \
     -device virtio-blk-pci,drive=vd0,disable-legacy=on,iommu_platform=on,addr=04.0" \
   QEMU_TIMEOUT=900 boot restart-xs.list 768 xs.cfg blkback.cfg linux-rst.cfg
 wait_line "(d0) domain-builder: created domain 1 (xenstore)" 150 || finish
-wait_line "(d0) (d1) xenstored: state: in 448 pages of domain 0 (grant 9 on)" 30
+wait_line "(d0) (d1) xenstored: state: in 352 pages of domain 0 (grant 9 on)" 30
 wait_re "^\(d0\) domain-builder: created domain [0-9]+ \(blkback\)$" 90 || finish
 bb=$(slog | sed -nE 's/^\(d0\) domain-builder: created domain ([0-9]+) \(blkback\)$/\1/p' | tail -n 1)
 wait_line "(d0) (d$bb) blkback: serving /local/domain/$bb/backend/vbd" 90 || finish
@@ -66,11 +68,13 @@ for k in 0 1 2 3 4; do
   elif [ "$kind" = "xl restart" ]; then
     check "$what" "$(xl restart xenstore 2>&1)" "restarted xenstore as domain 1"
   else # live upgrade, by the same rebuild
-    v=$(xl list -v xenstore 2>&1 | sed -nE 's/^xenstore .*  xenstored ([^ ]+) [0-9a-f]{8}$/\1/p')
+    nv=$(note_version "$t/xenstored-next")
+    case $nv in *-next) ok "$what: xenstored-next is version $nv (a -next build)" ;; *) fail "$what: xenstored-next is version '$nv'" ;; esac
     check "$what: scripts/xl restart xenstore $t/xenstored-next" "$(X restart xenstore "$t/xenstored-next" 2>&1)" \
-      "restarted xenstore as domain 1 with program xenstored version ${v:-?}-next"
-    FROM=$mk wait_line "(d0) (d1) runtime: program xenstored version ${v:-?}-next" 30 >/dev/null &&
-      ok "$what: the new xenstored runs" || fail "$what: the runtime did not start version ${v:-?}-next"
+      "restarted xenstore as domain 1 with program xenstored version $nv"
+    check "$what: xl list -v shows it" "$(xl list -v xenstore 2>&1 | sed -nE 's/^xenstore .*  xenstored ([^ ]+) [0-9a-f]{8}$/\1/p')" "$nv"
+    FROM=$mk wait_line "(d0) (d1) runtime: program xenstored version $nv" 30 >/dev/null &&
+      ok "$what: the new xenstored runs" || fail "$what: the runtime did not start version $nv"
   fi
   FROM=$mk wait_line "(d0) domain-builder: xenstore (domain 1) up: 2 domains kept in its state, 0 introduced again" 60 >/dev/null &&
     ok "$what: back as domain 1 with the nodes of both domains" || fail "$what: the store did not come back with its state"

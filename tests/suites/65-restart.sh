@@ -37,6 +37,8 @@ need "$O/servers/blkback" "$O/servers/netback"
 make --no-print-directory -s O="$O" "$O/servers/blkback-next" "$O/servers/netback-next" >/dev/null 2>&1 ||
   fail "could not build $O/servers/blkback-next and $O/servers/netback-next"
 for p in blkback netback; do strip -o "$t/$p-next" "$O/servers/$p-next" || fail "could not strip $p-next"; done
+# note_version FILE: the version in a program's note (servers/lib/progver.h)
+note_version() { objcopy -O binary --only-section=.note.tessera "$1" "$t/note" 2>/dev/null && tail -c +21 "$t/note" | tr '\0' '\n' | sed -n 2p; }
 
 SOAK_S=${SOAK_S:-0}
 KILLS=${KILLS:-10} # of each backend
@@ -252,11 +254,13 @@ for be in blkback netback; do
   what="upgrade of $be to $be-next"
   mk=$(mark)
   before=$(acked linux-rst-a)
+  nv=$(note_version "$t/$be-next")
+  case $nv in *-next) ok "$what: $be-next is version $nv (a -next build)" ;; *) fail "$what: $be-next is version '$nv'" ;; esac
   check "$what: scripts/xl restart $be $t/$be-next" "$(X restart $be "$t/$be-next" 2>&1)" \
-    "restarted $be as domain $dom with program $be version ${2:-?}-next"
+    "restarted $be as domain $dom with program $be version $nv"
   v1=$(prog_of $be)
   set -- $v1
-  check "$what: xl list -v shows the new version" "$2" "$(set -- $v0; echo "${2:-?}")-next"
+  check "$what: xl list -v shows the new version" "$2" "$nv"
   [ "${v1##* }" != "${v0##* }" ] && ok "$what: a different image (CRC-32 ${v0##* } -> ${v1##* })" ||
     fail "$what: the same image CRC-32 (${v1##* })"
   FROM=$mk wait_re "^\(d0\) \(d$dom\) runtime: program $be version $2$" 60 >/dev/null &&
