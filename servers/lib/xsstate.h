@@ -12,12 +12,12 @@
 #define SERVERS_XSSTATE_H
 
 #define XSSTATE_CHUNK 32 /* pages per grant allocation (the runtime's gntalloc limit) */
-/* 11 chunks: snapshot slots of 348 KiB, ~1,000 domains.  Each page is a
- * grant mapping of xenstored's for good: kept under 384 (1.5 maptrack
- * frames), a back end's mappings of many domains' rings leave its maptrack
- * table at its idle size again when they go (kernel/common/grant_map.c's
- * slack), as 64-density checks. */
-#define XSSTATE_PAGES     352
+/* 8 chunks: snapshot slots of 252 KiB, ~750 domains.  Each page is a
+ * grant mapping of xenstored's for good: with 256 of them plus a ring per
+ * domain its maptrack table stays at two frames through 64-density's run
+ * (352 left it a frame larger after the domains went: the kernel's slack
+ * in kernel/common/grant_map.c). */
+#define XSSTATE_PAGES     256
 #define XSSTATE_MAX_PAGES 496 /* what a list may hold: 4 + 4 * 496 bytes fit after the offset */
 #define XSSTATE_REFS_OFF  2048
 

@@ -36,7 +36,7 @@ BOOT_MODULES="$O/servers/blkback:blkback $D/bbcmds:bbcmds" \
     -device virtio-blk-pci,drive=vd0,disable-legacy=on,iommu_platform=on,addr=04.0" \
   QEMU_TIMEOUT=900 boot restart-xs.list 768 xs.cfg blkback.cfg linux-rst.cfg
 wait_line "(d0) domain-builder: created domain 1 (xenstore)" 150 || finish
-wait_line "(d0) (d1) xenstored: state: in 352 pages of domain 0 (grant 9 on)" 30
+wait_line "(d0) (d1) xenstored: state: in 256 pages of domain 0 (grant 9 on)" 30
 wait_re "^\(d0\) domain-builder: created domain [0-9]+ \(blkback\)$" 90 || finish
 bb=$(slog | sed -nE 's/^\(d0\) domain-builder: created domain ([0-9]+) \(blkback\)$/\1/p' | tail -n 1)
 wait_line "(d0) (d$bb) blkback: serving /local/domain/$bb/backend/vbd" 90 || finish
