@@ -12,7 +12,8 @@
 # linux-mig was created, and linux-cli's connection -- now crossing the link
 # -- goes on with no gap and no reset in the counter.  Hostile senders (a
 # wrong greeting, an impossible part length) are refused by B.  Total time, downtime
-# and pages per round are printed (wall clock under TCG), not asserted.
+# and pages per round are printed (wall clock under TCG), not asserted;
+# MIG2_QEMU_ARGS adds QEMU arguments to both machines (e.g. -icount).
 set -u
 . "$(dirname "$0")/lib.sh"
 suite_init 69 69-linux-migrate-2host.a.serial
@@ -39,11 +40,11 @@ doms() { awk 'NR > 1 { print $1 "/" $2 }' | sort | tr '\n' ' '; }
 freemem() { sed -n 's/^free_memory *: *//p'; }
 
 export QEMU_TIMEOUT=1500
-t=$T/a log=$LA BOOT_MODULES="$O/servers/netback:netback" BOOT_QEMU_ARGS="$(nic listen 52:54:00:12:34:56)" \
+t=$T/a log=$LA BOOT_MODULES="$O/servers/netback:netback" BOOT_QEMU_ARGS="${MIG2_QEMU_ARGS:-} $(nic listen 52:54:00:12:34:56)" \
   boot migrate2.list 1024 xs.cfg netback-nic.cfg linux-mig2.cfg linux-cli.cfg
 QA=$qpid
 sleep 3 # A listens before B connects
-t=$T/b log=$LB BOOT_MODULES="$O/servers/netback:netback" BOOT_QEMU_ARGS="$(nic connect 52:54:00:12:34:57)" \
+t=$T/b log=$LB BOOT_MODULES="$O/servers/netback:netback" BOOT_QEMU_ARGS="${MIG2_QEMU_ARGS:-} $(nic connect 52:54:00:12:34:57)" \
   boot migrate2.list 512 xs.cfg netback-nic.cfg
 QB=$qpid
 for m in a b; do
