@@ -11,6 +11,7 @@
 # Prints Markdown on stdout.
 set -u
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 O=${O:-build}
 N=${DENSITY_BENCH_N:-1000}
 avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
@@ -22,14 +23,12 @@ out=$(DENSITY_N=$N DENSITY_MEM=4 bash tests/suites/64-density.sh 2>&1)
 rc=$?
 echo "## Density: $N tiny domains$note (service runtime + svc, 4 MiB each, pairs pinging over a grant and an event channel)"
 echo
-echo "QEMU TCG, one vCPU, $(( 256 + N * 6 )) MiB; $(nproc) host cores shared with other work (load average $(cut -d' ' -f1 /proc/loadavg))."
+bench_machine "$(( 256 + N * 6 ))"
 echo
 echo "| domain | builder: xl create received -> first console output (steps) | host: xl create sent -> first console line |"
 echo "|---|---|---|"
 sed -nE 's/^# creation time of domain ([0-9]+): builder (.*); host \(.*\): (.*) ms$/| \1 | \2 | \3 ms |/p' <<<"$out"
 echo
 sed -nE 's/^# (hypervisor frames per tiny domain.*)$/- \1/p; s/^# ([0-9]+ tiny domains .*)$/- \1/p' <<<"$out"
-echo "- checks: $(tail -n 1 <<<"$out")$([ $rc -eq 0 ] || echo " (FAILED: $(grep -m1 '^FAIL' <<<"$out"))")"
-echo "- wall time of the whole run: $(( $(date +%s) - start )) s"
-echo
+bench_footer "$out" "$rc" "$start"
 exit $rc

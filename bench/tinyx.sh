@@ -7,13 +7,14 @@
 # answer, all destroyed, free frames back to idle).  Prints Markdown on stdout.
 set -u
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${TINYX_BENCH_N:-100}
 start=$(date +%s)
 out=$(TINYX_N=$N bash tests/suites/61-tinyx.sh 2>&1)
 rc=$?
 echo "## Tinyx density: $N Linux guests of 24 MiB at once"
 echo
-echo "QEMU TCG, one vCPU, $(( 512 + N * 32 )) MiB; $(nproc) host cores shared with other work (load average $(cut -d' ' -f1 /proc/loadavg))."
+bench_machine "$(( 512 + N * 32 ))"
 echo
 echo "| guest | xl create sent -> /init line |"
 echo "|---|---|"
@@ -21,7 +22,5 @@ sed -nE 's/^# creation time of tinyx-([0-9]+) \(domain [0-9]+\): xl create sent 
   awk -v n="$N" '$1 == 1 || $1 == 10 || $1 == 50 || $1 == n { printf "| %d | %d ms |\n", $1, $2 }'
 echo
 sed -nE 's/^# (Tinyx .*)$/- \1/p' <<<"$out"
-echo "- checks: $(tail -n 1 <<<"$out")$([ $rc -eq 0 ] || echo " (FAILED: $(grep -m1 '^FAIL' <<<"$out"))")"
-echo "- wall time of the whole run: $(( $(date +%s) - start )) s"
-echo
+bench_footer "$out" "$rc" "$start"
 exit $rc

@@ -12,7 +12,7 @@ LWG_SHARED := servers/lib/netfront.c servers/lib/xenbus_fe.c servers/lib/xsclien
 LWG_SRCS := $(wildcard $(LWG_DIR)/*.c) $(LWG_SHARED) $(PV_SRCS)
 LWG_HDRS := $(wildcard $(LWG_DIR)/*.h $(LWG_DIR)/arch/*.h lib/pv/libc/*.h lib/pv/libc/sys/*.h) \
   servers/lib/netfront.h servers/lib/xenbus_fe.h servers/lib/xsclient.h servers/lib/xsclient_int.h \
-  servers/lib/xsring.h servers/lib/xenring.h $(PV_HDRS)
+  servers/lib/xsring.h servers/lib/xenring.h servers/lib/lwipopts_base.h $(PV_HDRS)
 LWG_CFLAGS := $(PV_CFLAGS) -isystem $(XENINC) -Ilib/pv/libc -I$(LWG_DIR) -Iservers/lib -I$(LWIP_SRC)/include \
   -DPV_GUEST_OS='"tessera-lwip"'
 ALL += $(O)/guests/lwip.elf

@@ -27,7 +27,7 @@ DB_CORE_SRC := $(DB_CORE:%=$(DB_DIR)/%.c) lib/pvlayout/pv_layout.c servers/lib/p
 	servers/lib/xsclient_ring.c servers/lib/xsclient_fd.c servers/lib/netfront.c servers/lib/xenbus_fe.c \
 	$(DECOMPRESS_SRCS) $(DB_LWIP_SRCS)
 DB_HDRS := $(wildcard $(DB_DIR)/*.h $(DB_DIR)/*/*.h $(DB_DIR)/tests/*.h $(DB_DIR)/save/lwip/*.h $(DB_DIR)/save/lwip/arch/*.h) \
-	servers/lib/progelf.h servers/lib/elf64.h servers/lib/xsstate.h $(UNIT_HARNESS)/check.h lib/pvlayout/pv_layout.h $(DECOMPRESS_HDRS) servers/lib/netfront.h servers/lib/xenbus_fe.h \
+	servers/lib/progelf.h servers/lib/elf64.h servers/lib/xsstate.h servers/lib/lwipopts_base.h $(UNIT_HARNESS)/check.h lib/pvlayout/pv_layout.h $(DECOMPRESS_HDRS) servers/lib/netfront.h servers/lib/xenbus_fe.h \
 	$(O)/lwip/version
 DB_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-I$(DB_DIR) -I$(DB_DIR)/.. -Iservers/lib -Ilib/pvlayout -I$(DECOMPRESS_DIR) -I$(UNIT_HARNESS) $(DB_LWIP_INC) -idirafter include

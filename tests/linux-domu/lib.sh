@@ -10,6 +10,8 @@
 #   con DOMAIN CMD...     tests/linux-domu/console.py (xl console over COM2)
 #   out_of N OUT, rc_of N OUT   the N-th command's output lines / exit status
 #   destroyed_frames, probe_frames, guest frames after destruction; no_oops NAME
+#   linux_done NAME        the closing checks (only the builder and xenstore left,
+#                         no_oops NAME, no_fail_lines) and finish
 #   records_bad IMG OFF LAST [SLOTS]   acknowledged records missing from a disk image
 declare -F suite_init >/dev/null || . tests/suites/lib.sh
 XL_T=100
@@ -69,6 +71,14 @@ no_oops() {
   else
     ok "$1"
   fi
+}
+linux_done() {
+  check "xl list: only the builder and xenstore" "$(xl list | tail -n +2 | awk '{print $1, $2}')" \
+    "domain-builder 0
+xenstore 1"
+  no_oops "$1"
+  no_fail_lines
+  finish
 }
 # records_bad IMG OFFSET LAST [SLOTS]: how many of the records 0..LAST that
 # the guest's "records" step wrote are not in the image: record i is one

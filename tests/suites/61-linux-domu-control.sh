@@ -122,9 +122,4 @@ if wait_more "^tessera: domain $id destroyed, free frames" "$n" 30; then
 else
   fail "no 'tessera: domain $id destroyed' line"
 fi
-check "xl list: only the builder and xenstore" "$(xl list | tail -n +2 | awk '{print $1, $2}')" \
-  "domain-builder 0
-xenstore 1"
-no_oops "no BUG/Oops/WARNING/panic in the guests' logs"
-no_fail_lines
-finish
+linux_done "no BUG/Oops/WARNING/panic in the guests' logs"

@@ -91,9 +91,4 @@ else
   fail "no 'tessera: domain $id destroyed' line"
 fi
 check "xl info free_memory back to its value before xl create" "$(xl info | sed -n 's/^free_memory *: //p')" "$free0"
-check "xl list: only the builder and xenstore" "$(xl list | tail -n +2 | awk '{print $1, $2}')" \
-  "domain-builder 0
-xenstore 1"
-no_oops "no BUG/Oops/WARNING/panic in the guest's log"
-no_fail_lines
-finish
+linux_done "no BUG/Oops/WARNING/panic in the guest's log"

@@ -81,3 +81,11 @@ size_t mkelf(uint8_t *buf, size_t size, const struct mkelf_opts *o)
         buf[off + i] = (uint8_t)(i * 7 + 1);
     return off + o->text_size + o->data_size;
 }
+
+size_t mkelf_small(uint8_t *buf, size_t size)
+{
+    const struct mkelf_opts o = {
+        .virt_base = 0xffffffff80000000ull, .paddr = 0x100000, .text_size = 0x3000, .data_size = 0x1000
+    };
+    return mkelf(buf, size, &o);
+}

@@ -20,5 +20,8 @@ struct mkelf_opts {
 
 /* Writes the image into buf (size bytes at least 64 KiB); returns its length. */
 size_t mkelf(uint8_t *buf, size_t size, const struct mkelf_opts *o);
+/* The small kernel the xl shell tests boot: 12 KiB of text and 4 KiB of data
+ * at 1 MiB, VIRT_BASE 0xffffffff80000000. */
+size_t mkelf_small(uint8_t *buf, size_t size);
 
 #endif

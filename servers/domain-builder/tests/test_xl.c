@@ -985,10 +985,7 @@ void test_xl(void)
     static struct mgr m;
     static struct xl_session s;
     struct backend *b = backend_fake_new(1 << 14);
-    struct mkelf_opts o = {
-        .virt_base = 0xffffffff80000000ull, .paddr = 0x100000, .text_size = 0x3000, .data_size = 0x1000
-    };
-    kernel_len = mkelf(kernel, sizeof(kernel), &o);
+    kernel_len = mkelf_small(kernel, sizeof(kernel));
     CHECK(mgr_init(&m, b) == 0, "manager up");
     m.read_file = rd;
     m.log = (struct db_out){ take, NULL, NULL };
