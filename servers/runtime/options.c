@@ -4,7 +4,7 @@
  * Words without '=' (such as the image name a loader may leave) are ignored. */
 #include "rt.h"
 
-struct rt_options opts = { .restart = true, .max_restarts = 5, .name = "server" };
+struct rt_options opts = { .restart = true, .max_restarts = 5, .restart_window = 60, .name = "server" };
 
 /* The next space-separated word at *p (NULL at the end); advances *p. */
 const char *word_next(const char **p, size_t *len)
@@ -37,6 +37,8 @@ void options_parse(const char *cmdline)
             opts.restart = false;
         else if (len > 13 && !strncmp(w, "max_restarts=", 13))
             opts.max_restarts = (unsigned)strtoul(w + 13, NULL, 10);
+        else if (len > 15 && !strncmp(w, "restart_window=", 15))
+            opts.restart_window = (unsigned)strtoul(w + 15, NULL, 10);
         else if (len > 5 && !strncmp(w, "name=", 5) && len - 5 < sizeof(opts.name)) {
             memcpy(opts.name, w + 5, len - 5);
             opts.name[len - 5] = 0;

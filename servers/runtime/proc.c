@@ -2,7 +2,10 @@
  * decide per policy whether to start it again.  A clean exit (status 0) ends the
  * domain; a crash or a non-zero status restarts the program while restart=always
  * and fewer than max_restarts restarts have happened, keeping its event channels
- * and grant mappings for the next instance (docs/service-runtime.md). */
+ * and grant mappings for the next instance (docs/service-runtime.md).  An
+ * instance that ran for restart_window seconds or more was healthy: its death
+ * starts the count again, so a crash loop gives up (and the builder's on_crash
+ * takes over) while a driver that dies now and then is restarted every time. */
 #include "rt.h"
 #include "../lib/progelf.h"
 
@@ -12,11 +15,12 @@ static struct kjmp proc_jmp;
 static const struct program *prog;
 static enum { END_EXIT = 1, END_CRASH } end_kind;
 static int end_code;
-static uint64_t end_time;
+static uint64_t end_time, start_time;
 
 static void __attribute__((noreturn)) start_instance(void)
 {
     instance++;
+    start_time = now_ns();
     uint64_t entry, phdr, brk;
     uint16_t phnum;
     if (elf_load(prog->image, prog->size, &entry, &phdr, &phnum, &brk)) {
@@ -45,6 +49,12 @@ static void finish(void)
 {
     end_time = now_ns();
     bool failed = end_kind == END_CRASH || end_code != 0;
+    uint64_t ran_ms = (end_time - start_time) / 1000000;
+    if (failed && restarts && opts.restart_window && ran_ms >= opts.restart_window * 1000ull) {
+        printf("runtime: instance %u ran for %lu ms (restart_window=%u s): the restart count starts again\n",
+               instance, (unsigned long)ran_ms, opts.restart_window);
+        restarts = 0;
+    }
     bool again = failed && opts.restart && restarts < opts.max_restarts;
     fd_close_all(again);
     privcmd_drop();

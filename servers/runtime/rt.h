@@ -23,6 +23,7 @@ void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)))
 struct rt_options {
     bool restart;
     unsigned max_restarts;
+    unsigned restart_window; /* seconds; 0: restarts count for the domain's whole life */
     bool trace;
     char name[32];
 };

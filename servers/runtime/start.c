@@ -36,8 +36,9 @@ void pv_start(start_info_t *si)
         printf("runtime: no program: boot module 1 (the server ELF) is missing\n");
         pv_shutdown(SHUTDOWN_crash);
     }
-    printf("runtime: domain %u, %lu pages (%lu free), program %lu bytes, restart=%s max_restarts=%u\n",
+    printf("runtime: domain %u, %lu pages (%lu free), program %lu bytes, restart=%s max_restarts=%u "
+           "restart_window=%u\n",
            self_domid, (unsigned long)si->nr_pages, pages_free(), (unsigned long)prog.size,
-           opts.restart ? "always" : "never", opts.max_restarts);
+           opts.restart ? "always" : "never", opts.max_restarts, opts.restart_window);
     proc_run(&prog);
 }

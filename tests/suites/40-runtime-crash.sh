@@ -39,4 +39,16 @@ expect_none "crash: instance 5"
 free=$(grep -oE 'instance [234] started, [0-9]+ pages free' "$log" | awk '{print $4}' | sort -u)
 if [ "$(echo "$free" | wc -l)" -eq 1 ] && [ -n "$free" ]; then ok "instances 2-4 start with the same free pages ($free): nothing leaks"
 else fail "free pages differ between restarts: $(echo $free)"; fi
+# Instances that each lived past restart_window: every death starts the count
+# again, so max_restarts=2 allows four restarts in all; a crash loop still
+# stops at the limit (above, with the default window of 60 s).
+boot_runtime crash 'restart=always max_restarts=2 restart_window=1' 'late'
+expect_re '^\(d0\) runtime: domain [0-9]+, [0-9]+ pages \([0-9]+ free\), program [0-9]+ bytes, restart=always max_restarts=2 restart_window=1$'
+expect_count 4 "runtime: restarting the program (restart 1 of 2)"
+n=$(grep -cE '^\(d0\) runtime: instance [234] ran for [0-9]{4,} ms \(restart_window=1 s\): the restart count starts again$' "$log")
+check_eq() { if [ "$1" = "$2" ]; then ok "$3"; else fail "$3: got $1, want $2"; fi; }
+check_eq "$n" 3 "instances 2-4 each ran 1.5 s: the count started again 3 times"
+expect "crash: instance 4 dies after 1.5 s"
+expect "runtime: program exited with status 0"
+expect_none "not restarting|restart 2 of 2|crash: instance 6"
 summary

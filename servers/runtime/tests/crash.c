@@ -4,7 +4,9 @@
  * with the event still pending, and exits 0.  Both instances also grant a page to
  * our own domain (TESSERA_DOMID) and map that grant with
  * gntdev; the second finds both at the same addresses with the first's data.  argv[1] = "abort" makes the first
- * instance call abort() instead. */
+ * instance call abort() instead; "always" makes every instance die at once;
+ * "late" makes instances 1-4 die after 1.5 s of life (past a 1 s
+ * restart_window) and instance 5 exit 0. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <xen/xen.h>
 #include <xen/sys/evtchn.h>
@@ -56,6 +59,13 @@ int main(int argc, char **argv)
     const char *inst = getenv("TESSERA_INSTANCE");
     int n = inst ? atoi(inst) : 0;
     printf("crash: instance %d\n", n);
+    if (argc > 1 && !strcmp(argv[1], "late")) {
+        if (n >= 5) return 0;
+        struct timespec ts = { 1, 500000000 };
+        nanosleep(&ts, NULL);
+        printf("crash: instance %d dies after 1.5 s\n", n);
+        *(volatile int *)0 = n;
+    }
     if (argc > 1 && !strcmp(argv[1], "always")) {
         int *volatile bad = (int *)8;
         *bad = n;
