@@ -218,7 +218,8 @@ static void idle_report(void)
     if (exit_when_idle) outl(0xf4, 0); /* QEMU isa-debug-exit: test runs end here */
 }
 
-/* Nothing to run here: reap dead domains, report, and wait for an interrupt. */
+/* Nothing to run here: reap dead domains, report, scrub free frames (frame.c)
+ * or wait for an interrupt. */
 void idle(void)
 {
     domains_reap();
@@ -227,7 +228,12 @@ void idle(void)
     __atomic_add_fetch(&ps[cpu].quiesce, 1, __ATOMIC_SEQ_CST);
     if (!ps[cpu].need_resched) {
         ps[cpu].idle = true;
-        sti_hlt();
+        while (!ps[cpu].need_resched && frames_scrub(16)) { /* 64 KiB, then a window for interrupts */
+            sti();
+            __asm__ volatile("nop");
+            cli();
+        }
+        if (!ps[cpu].need_resched) sti_hlt();
         ps[cpu].idle = false;
     }
 }

@@ -11,6 +11,8 @@
 # count is exactly the idle value (a tiny domain created and destroyed before;
 # less the event channel buckets the service domains grew past 512 ports, kept
 # as Xen keeps them).
+# A domain filling its memory with a marker is destroyed and the next one
+# finds no page of it (lazy scrubbing).
 # A create larger than the free memory fails with "out of memory: ..." and
 # changes nothing; with the N running, domains of up to 64 MiB (each within
 # the free memory, so the hypervisor is what runs out) are created until one
@@ -22,7 +24,9 @@
 # and 1000th domain, as the builder measures it (xl create received -> the
 # domain's first console output, domain-builder --create-times) and as the
 # host sees it (xl create sent -> the first console line in the serial log).
-# DENSITY_N / DENSITY_MEM (MiB) change the run (bench/density.sh).
+# DENSITY_N / DENSITY_MEM (MiB) change the run (bench/density.sh);
+# DENSITY_ICOUNT=shift=2 runs QEMU with -icount shift=2 (guest time counts
+# instructions: creation times that do not depend on the host's load).
 set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
@@ -45,6 +49,10 @@ for r in mem evtchn grant xs; do   # the antisocial guests (servers/domain-build
   printf 'name = "%s"\nkernel = "runtime.elf"\nmemory = 8\nmaxmem = 12\nmodules = [ "iso role=%s name=%s" ]\n' \
     "$r" "$r" "$r" >"$t/iso-$r.cfg"
 done
+for r in dirty look; do   # lazy scrubbing: a dead domain's data never reaches the next
+  printf 'name = "%s"\nkernel = "runtime.elf"\nmemory = 8\nmodules = [ "iso role=%s name=%s" ]\n' \
+    "$r" "$r" "$r" >"$t/iso-$r.cfg"
+done
 printf 'xs.cfg\n' >"$t/boot.list"
 sock=$t/com2.sock
 mods=(--module "$O/servers/runtime.elf" --module "$O/servers/domain-builder:--boot boot.list --create-times"
@@ -52,11 +60,14 @@ mods=(--module "$O/servers/runtime.elf" --module "$O/servers/domain-builder:--bo
       --module "$t/fill.cfg:fill.cfg" --module "$O/servers/builder-tests/iso:iso"
       --module "$t/iso-mem.cfg:iso-mem.cfg" --module "$t/iso-evtchn.cfg:iso-evtchn.cfg"
       --module "$t/iso-grant.cfg:iso-grant.cfg" --module "$t/iso-xs.cfg:iso-xs.cfg"
+      --module "$t/iso-dirty.cfg:iso-dirty.cfg" --module "$t/iso-look.cfg:iso-look.cfg"
       --module "$O/servers/runtime.elf:runtime.elf" --module "$O/servers/xenstored:xenstored"
       --module "$O/servers/builder-tests/svc:svc")
 qmem=${DENSITY_QEMU_MEM:-$(( 256 + N * MEM * 3 / 2 ))}
+icount=()
+[ -n "${DENSITY_ICOUNT:-}" ] && icount=(--qemu-arg -icount --qemu-arg "$DENSITY_ICOUNT")
 setsid bash scripts/qemu.sh --kernel "$O/tessera.elf" "${mods[@]}" --append "dom0_mem=48" \
-  --mem "$qmem" --timeout "${QEMU_TIMEOUT:-$(( 600 + N * 3 ))}" --log "$log" --qemu-arg -chardev \
+  --mem "$qmem" --timeout "${QEMU_TIMEOUT:-$(( 600 + N * 3 ))}" --log "$log" "${icount[@]}" --qemu-arg -chardev \
   --qemu-arg "socket,id=c2,path=$sock,server=on,wait=off" \
   --qemu-arg -device --qemu-arg isa-serial,chardev=c2 >/dev/null 2>&1 &
 qpid=$!
@@ -85,6 +96,26 @@ p0=$p cons0=$pcons xs0=$pxs base=$pframes
 [ -n "$base" ] && ok "idle free frames: $base" || { fail "probe: no free frame count"; finish; }
 [ -n "$cons0" ] && [ -n "$xs0" ] && ok "probe's ports: builder $cons0, xenstored $xs0" ||
   fail "probe: ports not found in the log"
+
+# a domain never sees another's data (freed frames are zeroed lazily, by idle
+# steps or when allocated: kernel/common/frame.c): one fills all its memory
+# with a marker and is destroyed, and in the same xl session the next one of
+# the same size is created (the frames freed last are handed out first) and
+# looks for the marker in all the memory it gets
+out=$(xl create iso-dirty.cfg); id=$(sed -nE 's/^created domain ([0-9]+) .*/\1/p' <<<"$out")
+check "xl create iso-dirty.cfg" "$out" "created domain $id (dirty)"
+wait_re "^\(d0\) \(d${id:-x}\) iso dirty: filled [0-9]+ KiB with its marker$" 120
+filled=$(slog | sed -nE "s/^\(d0\) \(d${id:-x}\) iso dirty: filled ([0-9]+) KiB with its marker$/\1/p")
+check "the dirty domain filled at least 6 MiB of its 8 with its marker" "$(( ${filled:-0} >= 6144 ))" 1
+out=$(printf 'destroy dirty\ncreate iso-look.cfg\n' | timeout 100 python3 scripts/xl-client -s "$sock" -t 60)
+lid=$(sed -nE 's/^created domain ([0-9]+) \(look\)$/\1/p' <<<"$out")
+check "xl destroy dirty; xl create iso-look.cfg (one session)" "$out" "destroyed domain $id (dirty)
+created domain ${lid:-?} (look)"
+wait_re "^\(d0\) \(d${lid:-x}\) iso look: scanned [0-9]+ KiB, [0-9]+ pages with a dead domain's data$" 120
+check "the next domain: as much memory scanned, no page with the dead domain's data" \
+  "$(slog | sed -nE "s/^\(d0\) \(d${lid:-x}\) iso look: (scanned .*)$/\1/p")" \
+  "scanned ${filled:-?} KiB, 0 pages with a dead domain's data"
+check "xl destroy look" "$(xl destroy look)" "destroyed domain ${lid:-?} (look)"
 
 # a create that does not fit: a clear message, nothing changed or left behind
 big=$(( base / 256 + 64 ))

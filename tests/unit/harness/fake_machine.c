@@ -32,13 +32,13 @@ void fake_machine_reset(mfn_t nframes)
         ft = calloc(nframes, sizeof(*ft));
         m2p = calloc(nframes, sizeof(*m2p));
     }
-    memset(machine, 0xCC, machine_frames * PAGE_SIZE);
     frame_table = ft;
     max_mfn = machine_frames;
     m2p_table = m2p;
-    /* Empty frame.c's free list (it keeps static state), then refill it. */
+    /* Empty frame.c's free lists (it keeps static state), then refill them. */
     while (frame_alloc() != INVALID_MFN)
         ;
+    memset(machine, 0xCC, machine_frames * PAGE_SIZE); /* after: frame_alloc zeroes */
     memset(ft, 0, machine_frames * sizeof(*ft));
     frame_add_free_range(1, machine_frames - 1);
 }

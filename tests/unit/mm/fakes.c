@@ -85,5 +85,6 @@ int main(void)
     test_random();
     test_foreign();
     test_mmio();
+    test_scrub();
     return unit_end();
 }

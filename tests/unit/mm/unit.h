@@ -32,5 +32,6 @@ void test_ptwr(void);
 void test_random(void);
 void test_foreign(void);
 void test_mmio(void);
+void test_scrub(void);
 
 #endif

@@ -18,6 +18,12 @@
  *                then reads its directory of them, forever (xenstored defers it once
  *                over its share of xenstored's time); after 100 reads it says
  *                whether every answer was the first one
+ *   role=dirty   fills all the memory the runtime gives it with a marker (the
+ *                quadword "SCRUBDAT"), says how much, and sleeps: a domain whose
+ *                data must not reach the next one (64-density destroys it)
+ *   role=look    takes all the memory the runtime gives it and counts the pages
+ *                holding a dirty domain's marker ("iso N: scanned K KiB, P pages
+ *                with a dead domain's data"), then sleeps
  * Each flood prints one line saying where it was refused and with what, then
  * "iso N: flooding" and nothing more. */
 #include <errno.h>
@@ -246,6 +252,34 @@ static void xs(void)
     }
 }
 
+/* dirty and look: every chunk the runtime's malloc gives (fresh pages of ours) */
+#define MARKER 0x5441444255524353ull /* "SCRUBDAT" */
+static void dirty_or_look(int look)
+{
+    enum { CHUNK = 64 << 10 };
+    long n = 0, pages = 0;
+    uint64_t *c;
+    while (n < 4096 && (c = malloc(CHUNK)) != NULL) {
+        n++;
+        for (size_t pg = 0; pg < CHUNK / 8; pg += 512) {
+            int hit = 0;
+            for (size_t i = pg; i < pg + 512; i++) {
+                hit |= c[i] == MARKER;
+                if (!look) c[i] = MARKER;
+            }
+            pages += hit;
+        }
+    }
+    if (look)
+        say("scanned %ld KiB, %ld pages with a dead domain's data", n * (CHUNK >> 10), pages);
+    else
+        say("filled %ld KiB with its marker", n * (CHUNK >> 10));
+    for (;;) {
+        struct timespec t = { 1000, 0 };
+        nanosleep(&t, NULL);
+    }
+}
+
 int main(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -265,6 +299,7 @@ int main(int argc, char **argv)
     if (!strcmp(role, "evtchn")) evtchn();
     if (!strcmp(role, "grant")) grant();
     if (!strcmp(role, "xs")) xs();
+    if (!strcmp(role, "dirty") || !strcmp(role, "look")) dirty_or_look(!strcmp(role, "look"));
     for (;;)
         work(1 << 20);
 }
