@@ -38,27 +38,29 @@ static bool name_ok(const char *s)
  * extents overlapping. */
 static bool map_valid(const struct vbd_map *m)
 {
-    if (m->n > VBD_MAX) return false;
-    for (unsigned i = 0; i < m->n; i++) {
+    unsigned used = 0;
+    for (unsigned i = 0; i < VBD_MAX; i++) {
         const struct vbd *v = &m->vbd[i];
+        if (!v->name[0]) continue;
+        used++;
         if (!memchr(v->name, 0, sizeof(v->name)) || !name_ok(v->name) || v->nextents == 0 ||
             v->nextents > VBD_MAX_EXTENTS)
             return false;
         for (unsigned j = 0; j < i; j++)
-            if (!strcmp(m->vbd[j].name, v->name)) return false;
+            if (m->vbd[j].name[0] && !strcmp(m->vbd[j].name, v->name)) return false;
         for (unsigned e = 0; e < v->nextents; e++) {
             const struct vbd_extent *x = &v->ext[e];
             if (x->len == 0 || x->start < VBD_DATA_START || x->start > m->disk_sectors ||
                 x->len > m->disk_sectors - x->start)
                 return false;
-            for (unsigned k = 0; k <= i; k++)
+            for (unsigned k = 0; k <= i; k++) /* (a free slot has no extents) */
                 for (unsigned f = 0; f < (k == i ? e : m->vbd[k].nextents); f++) {
                     const struct vbd_extent *y = &m->vbd[k].ext[f];
                     if (x->start < y->start + y->len && y->start < x->start + x->len) return false;
                 }
         }
     }
-    return true;
+    return used == m->n;
 }
 
 static void serialize(const struct vbd_map *m, uint8_t *buf)
@@ -68,11 +70,12 @@ static void serialize(const struct vbd_map *m, uint8_t *buf)
         .version = 1, .generation = m->generation, .disk_sectors = m->disk_sectors, .nvbd = m->n
     };
     memcpy(h.magic, MAGIC, 8);
-    for (unsigned i = 0; i < m->n; i++) {
+    for (unsigned i = 0, k = 0; i < VBD_MAX; i++) {
+        if (!m->vbd[i].name[0]) continue;
         struct disk_vbd d = { .nextents = m->vbd[i].nextents };
         memcpy(d.name, m->vbd[i].name, sizeof(d.name));
         memcpy(d.ext, m->vbd[i].ext, sizeof(d.ext));
-        memcpy(buf + sizeof(h) + i * sizeof(d), &d, sizeof(d));
+        memcpy(buf + sizeof(h) + k++ * sizeof(d), &d, sizeof(d));
     }
     memcpy(buf, &h, sizeof(h));
     h.crc = dc_crc32(0, buf, COPY_BYTES);
@@ -180,8 +183,8 @@ out:
 
 struct vbd *vbd_find(struct vbd_map *m, const char *name)
 {
-    for (unsigned i = 0; i < m->n; i++)
-        if (!strcmp(m->vbd[i].name, name)) return &m->vbd[i];
+    for (unsigned i = 0; i < VBD_MAX; i++)
+        if (m->vbd[i].name[0] && !strcmp(m->vbd[i].name, name)) return &m->vbd[i];
     return NULL;
 }
 
@@ -199,7 +202,7 @@ static int allocate(struct vbd_map *m, struct vbd *v, uint64_t need)
     static struct vbd_extent used[VBD_MAX * VBD_MAX_EXTENTS];
     while (need) {
         unsigned n = 0;
-        for (unsigned i = 0; i < m->n; i++)
+        for (unsigned i = 0; i < VBD_MAX; i++)
             for (unsigned e = 0; e < m->vbd[i].nextents; e++)
                 used[n++] = m->vbd[i].ext[e];
         qsort(used, n, sizeof(used[0]), cmp_ext);
@@ -289,7 +292,8 @@ int vbd_command(struct vbd_map *m, const struct vbd_io *io, const char *line, ch
     if (!strcmp(verb, "list")) {
         if (n != 1) return FAIL(-XEN_EINVAL, "usage: list");
         size_t at = (size_t)snprintf(out, outlen, "ok %u vbd%s", m->n, m->n == 1 ? "" : "s");
-        for (unsigned i = 0; i < m->n && at + 1 < outlen; i++) {
+        for (unsigned i = 0; i < VBD_MAX && at + 1 < outlen; i++) {
+            if (!m->vbd[i].name[0]) continue;
             out[at++] = '\n';
             describe(&m->vbd[i], out + at, outlen - at);
             at += strlen(out + at);
@@ -327,7 +331,10 @@ int vbd_command(struct vbd_map *m, const struct vbd_io *io, const char *line, ch
     *c = *m;
     int rc = 0;
     if (create) {
-        struct vbd *nv = &c->vbd[c->n++];
+        struct vbd *nv = c->vbd;
+        while (nv->name[0]) /* the first free slot (there is one: n < VBD_MAX) */
+            nv++;
+        c->n++;
         memset(nv, 0, sizeof(*nv));
         strcpy(nv->name, name);
         nv->rw_dom = -1;
@@ -336,8 +343,9 @@ int vbd_command(struct vbd_map *m, const struct vbd_io *io, const char *line, ch
         struct vbd *gv = vbd_find(c, name);
         rc = allocate(c, gv, sectors - gv->sectors);
     } else {
-        unsigned i = (unsigned)(v - m->vbd);
-        memmove(&c->vbd[i], &c->vbd[i + 1], (c->n - i - 1) * sizeof(c->vbd[0]));
+        /* The slot is freed, nothing moves: attached devices point at
+         * their VBD's slot (bb_dev.vbd). */
+        memset(&c->vbd[v - m->vbd], 0, sizeof(c->vbd[0]));
         c->n--;
     }
     if (rc) {

@@ -43,7 +43,9 @@ struct vbd {
 struct vbd_map {
     uint64_t disk_sectors;
     uint64_t generation; /* of the newest copy on disk */
-    unsigned n;
+    unsigned n;          /* VBDs: the slots with a name */
+    /* A VBD keeps its slot while it exists (an attached device points at
+     * it); a deleted one leaves a free slot (name ""), the next create's. */
     struct vbd vbd[VBD_MAX];
 };
 

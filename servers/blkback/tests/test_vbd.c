@@ -33,14 +33,16 @@ static int cmd(struct rig *r, const char *line, char *out)
     return vbd_command(&r->m, &r->io, line, out, 512);
 }
 
+/* The same VBDs (by name: a reboot reads them into slots in order) */
 static bool same_map(const struct vbd_map *a, const struct vbd_map *b)
 {
     if (a->n != b->n) return false;
-    for (unsigned i = 0; i < a->n; i++)
-        if (strcmp(a->vbd[i].name, b->vbd[i].name) || a->vbd[i].nextents != b->vbd[i].nextents ||
-            a->vbd[i].sectors != b->vbd[i].sectors ||
-            memcmp(a->vbd[i].ext, b->vbd[i].ext, a->vbd[i].nextents * sizeof(struct vbd_extent)))
+    for (unsigned i = 0; i < VBD_MAX; i++) {
+        const struct vbd *v = &a->vbd[i], *w = v->name[0] ? vbd_find((struct vbd_map *)b, v->name) : NULL;
+        if (v->name[0] && (!w || v->nextents != w->nextents || v->sectors != w->sectors ||
+                           memcmp(v->ext, w->ext, v->nextents * sizeof(struct vbd_extent))))
             return false;
+    }
     return true;
 }
 
@@ -114,7 +116,19 @@ static void commands(void)
     CHECK(rig_up(&r2, fvb_reboot(r.f)) == 0 && same_map(&before, &r2.m) &&
               r2.m.generation == before.generation,
           "after a reboot the map is the same (generation %llu)", (unsigned long long)r2.m.generation);
-    CHECK(cmd(&r2, "delete b", out) == 0 && r2.m.n == 1 && !strcmp(out, "ok deleted b"), "delete b");
+    /* A device attached to a later VBD keeps pointing at it when an
+     * earlier one goes (bb_dev.vbd is a pointer into the map). */
+    CHECK(cmd(&r2, "create z 1M", out) == 0, "create z 1M");
+    struct vbd *z = vbd_find(&r2.m, "z"), *za;
+    CHECK(z == &r2.m.vbd[2] && vbd_attach(&r2.m, "z", 9, true, &za) == 0 && za == z, "z attached rw to d9");
+    CHECK(cmd(&r2, "delete b", out) == 0 && r2.m.n == 2 && !strcmp(out, "ok deleted b"), "delete b");
+    CHECK(vbd_find(&r2.m, "z") == z && !strcmp(z->name, "z") && z->rw_dom == 9 && z->sectors == VBD_UNIT &&
+              !r2.m.vbd[1].name[0],
+          "deleting b frees its slot and moves nothing: z, attached, is where its device points");
+    CHECK(cmd(&r2, "delete z", out) == -XEN_EBUSY && !strcmp(out, "error: vbd 'z' is attached"),
+          "delete of an attached vbd: -EBUSY");
+    vbd_detach(z, 9);
+    CHECK(cmd(&r2, "delete z", out) == 0 && r2.m.n == 1, "delete z once detached");
     CHECK(cmd(&r2, "create c 2M", out) == 0 && r2.m.vbd[1].ext[0].start == a->ext[0].start + 8 * 2048,
           "create c reuses b's space (first fit)");
 
