@@ -6,7 +6,7 @@ BB_O := $(O)/host/blkback
 VIRTIO_DIR := servers/lib/virtio
 VIRTIO_SRCS := $(VIRTIO_DIR)/virtq.c $(VIRTIO_DIR)/virtio_pci.c $(VIRTIO_DIR)/virtio_blk.c
 VIRTIO_HDRS := $(wildcard $(VIRTIO_DIR)/*.h)
-BB_CORE := vbd disk_io blkif_be pgrant xb
+BB_CORE := vbd disk_io blkif_be pgrant xb ctl
 BB_CORE_SRC := $(BB_CORE:%=$(BB_DIR)/%.c) $(VIRTIO_SRCS) servers/lib/decompress/crc.c servers/lib/xenbus_be.c \
 	servers/lib/xsclient.c servers/lib/xsclient_fd.c servers/lib/xsclient_ring.c servers/lib/xsring.c
 BB_HDRS := $(UNIT_HARNESS)/check.h $(wildcard $(BB_DIR)/*.h $(BB_DIR)/tests/*.h servers/lib/*.h $(VIRTIO_DIR)/tests/*.h) $(VIRTIO_HDRS)

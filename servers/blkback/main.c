@@ -3,7 +3,8 @@
  * virtio-blk function given on the command line (pci=SSSS:BB:DD.F) through
  * the runtime's PCI device file, keeps the VBD map on that disk, serves the
  * vbd devices the toolstack puts under its backend directory in xenstore, and
- * takes VBD commands (create, grow, delete, list) on its console.
+ * takes VBD commands (create, grow, delete, list) from the toolstack's
+ * control node (ctl.h: xl vbd-create ...) and on its console.
  * Arguments: pci=SBDF [queues=N] [pages=N] [persistent=N] [commands=FILE]
  * [ensure=NAME:SIZE ...] (each runs the command "ensure NAME SIZE" at start:
  * make run's VBD, created on a blank disk and kept after);
@@ -18,6 +19,7 @@
  */
 #include "blkback.h"
 #include "crash_cmd.h"
+#include "ctl.h"
 #include "disk_io.h"
 #include "dma_probe.h"
 #include "vdev_file.h"
@@ -39,8 +41,9 @@ TESSERA_PROGRAM("blkback");
 
 static struct vdev_file vf;
 static struct vblk blk;
+static struct bb_ctl ctl; /* VBD commands: the console's, the boot file's, the toolstack's */
 
-static void command(struct vbd_map *m, const struct vbd_io *io, char *line)
+static void command(char *line)
 {
     static char out[8192];
     line[strcspn(line, "\r\n")] = 0;
@@ -51,7 +54,7 @@ static void command(struct vbd_map *m, const struct vbd_io *io, char *line)
     if (!strncmp(line, "dma-probe", 9) && (!line[9] || line[9] == ' '))
         dma_probe(&blk, &vf, line + 9, out, sizeof(out));
     else
-        vbd_command(m, io, line, out, sizeof(out));
+        bb_ctl_command(&ctl, line, out, sizeof(out));
     printf("%s\n", out);
 }
 
@@ -125,10 +128,11 @@ int main(int argc, char **argv)
            map.n == 1 ? "" : "s");
     t[2] = restart_now_us();
     static char line[512];
+    bb_ctl_init(&ctl, NULL, self, NULL, &map, &io);
     for (unsigned i = 0; i < nensure; i++) {
         snprintf(line, sizeof(line), "ensure %.*s %s", (int)strcspn(ensure[i], ":"), ensure[i],
                  strchr(ensure[i], ':') + 1);
-        command(&map, &io, line);
+        command(line);
     }
     if (cmdfile) {
         FILE *cf = fopen(cmdfile, "r");
@@ -142,7 +146,7 @@ int main(int argc, char **argv)
                 printf("blkback: exit\n");
                 return 0;
             }
-            command(&map, &io, line);
+            command(line);
         }
         fclose(cf);
     }
@@ -162,6 +166,10 @@ int main(int argc, char **argv)
         return 1;
     }
     xb.map_rings = xd_map_rings; /* before the first xenstore event is read */
+    if (xs && (rc = bb_ctl_init(&ctl, xs, self, &xb, &map, &io))) {
+        fprintf(stderr, "blkback: watching the control node failed (%d)\n", rc);
+        return 1;
+    }
     t[4] = restart_now_us();
     printf(
         "blkback: started at %llu us in %llu us (device %llu, VBD map %llu, commands %llu, xenstore %llu)\n",
@@ -174,7 +182,7 @@ int main(int argc, char **argv)
     for (;;) {
         const char *path, *token;
         while (xs && xsc_next_event(xs, &path, &token, 0) == 0)
-            xbe_event(&xb.xbe, path, token);
+            if (!bb_ctl_event(&ctl, path, token)) xbe_event(&xb.xbe, path, token);
         for (int i = 0; i < 64; i++) {
             bool any = xb_run(&xb);
             bb_poll(&bb);
@@ -202,7 +210,7 @@ int main(int argc, char **argv)
                 char *nl;
                 while ((nl = strchr(line, '\n'))) {
                     *nl = 0;
-                    command(&map, &io, line);
+                    command(line);
                     have -= (size_t)(nl + 1 - line);
                     memmove(line, nl + 1, have + 1);
                 }

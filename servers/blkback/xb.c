@@ -209,6 +209,21 @@ bool xb_run(struct xb *b)
     return any;
 }
 
+void xb_resized(struct xb *b, const struct vbd *v)
+{
+    for (unsigned k = 0; k < XBE_MAX_DEVS; k++) {
+        struct xbe_dev *d = &b->xbe.dev[k];
+        struct bb_dev *dev = d->priv;
+        if (!d->used || !dev || dev->vbd != v) continue;
+        xbe_printf(&b->xbe, d->be, "sectors", "%llu", (unsigned long long)v->sectors);
+        /* As Linux's blkback: the state written again (unchanged) fires
+         * the frontend's watch; a connected blkfront reads sectors anew. */
+        if (d->state == XenbusStateConnected) xbe_printf(&b->xbe, d->be, "state", "%d", d->state);
+        printf("blkback: d%u device %u: vbd %s grown to %llu sectors\n", d->fe_domid, d->devid, v->name,
+               (unsigned long long)v->sectors);
+    }
+}
+
 struct bb_queue *xb_queue_of_port(struct xb *b, unsigned port)
 {
     for (unsigned k = 0; k < XBE_MAX_DEVS; k++) {

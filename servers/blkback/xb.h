@@ -31,6 +31,9 @@ int xb_init(struct xb *b, struct xsc *xs, uint16_t self, struct bb *bb, struct v
             const struct xd_host *host, unsigned max_queues);
 /* Serve every connected queue once; true if any took requests. */
 bool xb_run(struct xb *b);
+/* v grew: each device attached to it gets its new "sectors" (and a
+ * connected frontend a nudge to read it). */
+void xb_resized(struct xb *b, const struct vbd *v);
 /* The queue bound to local port (an event), or NULL. */
 struct bb_queue *xb_queue_of_port(struct xb *b, unsigned port);
 

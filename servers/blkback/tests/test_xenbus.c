@@ -6,6 +6,7 @@
 #include "fake_vblk.h"
 #include "disk_io.h"
 #include "xb.h"
+#include "ctl.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -73,13 +74,14 @@ static void notify(void *ctx, unsigned port)
 }
 
 static struct xb B;
+static struct bb_ctl C;
 
-/* Hand every queued watch event to the backend. */
+/* Hand every queued watch event to the backend (its control node first). */
 static void settle(struct xsc *bx)
 {
     const char *p, *t;
     while (xsc_next_event(bx, &p, &t, 200) == 0)
-        xbe_event(&B.xbe, p, t);
+        if (!bb_ctl_event(&C, p, t)) xbe_event(&B.xbe, p, t);
 }
 
 static bool is(struct xsc *x, const char *path, const char *want)
@@ -90,6 +92,21 @@ static bool is(struct xsc *x, const char *path, const char *want)
     free(v);
     return ok;
 }
+
+/* The toolstack's request "SEQ CMD" to the control node; true when the
+ * result is want ("SEQ RC LINES") and its lines line0, line1 (NULL: no
+ * such line). */
+static bool ctl(struct xsc *ts, struct xsc *bx, const char *req, const char *want, const char *line0,
+                const char *line1)
+{
+    xsc_write(ts, "/local/domain/0/control/vbd-request", req);
+    settle(bx);
+    bool ok = is(ts, "/local/domain/0/control/vbd-result", want);
+    if (line0) ok &= is(ts, "/local/domain/0/control/vbd-result/0", line0);
+    if (line1) ok &= is(ts, "/local/domain/0/control/vbd-result/1", line1);
+    return ok;
+}
+
 
 #define BE "/local/domain/0/backend/vbd"
 static void toolstack(struct xsc *ts, unsigned fe, const char *params, const char *mode)
@@ -194,6 +211,51 @@ void test_xenbus(void)
           "frontend Initialised with 2 queues: rings mapped, ports bound, Connected");
     struct bb_queue *q1 = xb_queue_of_port(&B, 110);
     CHECK(q1 && q1 == &((struct bb_dev *)B.xbe.dev[0].priv)->q[1], "queue 1 is bound to local port 110");
+
+    /* The toolstack's VBD commands through the control node (xl vbd-*). */
+    CHECK(bb_ctl_init(&C, bx, 0, &B, &m, &io) == 0, "bb_ctl_init watches control/vbd-request");
+    settle(bx);
+    CHECK(ctl(ts, bx, "1 create b 2M", "1 0 1", "ok b 2 MiB, 1 extent, detached", NULL), "1 create b 2M");
+    CHECK(ctl(ts, bx, "2 list", "2 0 3", "ok 2 vbds", "a 4 MiB, 1 extent, rw d5") &&
+              is(ts, "/local/domain/0/control/vbd-result/2", "b 2 MiB, 1 extent, detached"),
+          "2 list: a summary and a line per vbd");
+    CHECK(ctl(ts, bx, "3 create b 1M", "3 -17 1", "error: vbd 'b' exists", NULL),
+          "an existing name: -EEXIST");
+    CHECK(
+        ctl(ts, bx, "4 create b/c 1M", "4 -22 1", "error: bad name 'b/c' (1-31 of A-Z a-z 0-9 . _ -)", NULL),
+        "a bad name: -EINVAL");
+    CHECK(ctl(ts, bx, "5 create c 0", "5 -22 1", "error: bad size '0' (bytes, with K, M, G or T)", NULL),
+          "size 0: -EINVAL");
+    CHECK(
+        ctl(ts, bx, "6 create c 64M", "6 -28 1", "error: not enough free space on the disk for 64 MiB", NULL),
+        "past the disk (32 MiB): -ENOSPC");
+    CHECK(ctl(ts, bx, "7 grow a 64M", "7 -28 1", "error: not enough free space on the disk for 64 MiB", NULL),
+          "a grow that cannot fit: -ENOSPC");
+    CHECK(ctl(ts, bx, "8 grow a 2M", "8 -22 1", "error: 'a' is already 4 MiB", NULL), "a shrink: -EINVAL");
+    CHECK(ctl(ts, bx, "9 delete nosuch", "9 -2 1", "error: no vbd 'nosuch'", NULL),
+          "an unknown vbd: -ENOENT");
+    CHECK(ctl(ts, bx, "10 delete a", "10 -16 1", "error: vbd 'a' is attached", NULL),
+          "an attached vbd: -EBUSY");
+    CHECK(ctl(ts, bx, "11 dma-probe own", "11 -22 1",
+              "error: unknown command 'dma-probe' (create, ensure, grow, delete, list)", NULL),
+          "only VBD commands (not the console's dma-probe, crash)");
+    CHECK(ctl(ts, bx, "x list", "0 -22 1", "error: malformed request (want 'SEQ COMMAND')", NULL) &&
+              ctl(ts, bx, "99999999999 list", "0 -22 1", NULL, NULL) &&
+              ctl(ts, bx, "0 list", "0 -22 1", NULL, NULL),
+          "a request without a sequence number (or 0, or past 2^32-1): malformed");
+    char big[400];
+    snprintf(big, sizeof(big), "12 create %0300d 1M", 1);
+    CHECK(ctl(ts, bx, big, "12 -22 1", "error: a command is one line of at most 256 characters", NULL),
+          "a request over 256 characters: refused");
+    CHECK(ctl(ts, bx, "13 create d 1M", "13 0 1", NULL, NULL) &&
+              ctl(ts, bx, "13 create d 1M", "13 0 1", "ok d 1 MiB, 1 extent, detached", NULL),
+          "a request answered already (written again, or found after a restart) is not run again");
+    CHECK(ctl(ts, bx, "14 delete d", "14 0 1", "ok deleted d", NULL) && !vbd_find(&m, "d"), "14 delete d");
+    CHECK(ctl(ts, bx, "15 grow a 6M", "15 0 1", "ok a 6 MiB, 2 extents, rw d5", NULL) &&
+              is(ts, N("sectors"), "12288") && is(ts, N("state"), "4"),
+          "grow of an attached vbd: its device's sectors = 12288, state Connected written again");
+    CHECK(ctl(ts, bx, "16 list", "16 0 3", "ok 2 vbds", "a 6 MiB, 2 extents, rw d5"),
+          "a shorter answer after a longer one: only its lines");
 
     /* A request through the xenbus-made queue (bad grant: an error answer). */
     blkif_front_ring_t fr;
