@@ -13,7 +13,7 @@ DB_CORE := util cfg/cfg cfg/domcfg cfg/domcfg_lists cfg/domcfg_devices cfg/domcf
 	build/xenelf build/image build/layout build/pgtable build/build build/build_mem build/modpkg \
 	mgr/mgr mgr/mgr_events mgr/mgr_xs mgr/mgr_keep mgr/mgr_vbd mgr/mgr_vif mgr/policy mgr/bootcfg_start \
 	mgr/hostfiles mgr/mgr_dev shell/xlcmd shell/console shell/xl shell/xl_domain shell/xl_info shell/xl_block \
-	shell/xl_net shell/upload shell/xl_save save/stream save/canon save/cfgtext save/save save/restore save/migrate \
+	shell/xl_vbd shell/xl_net shell/upload shell/xl_save save/stream save/canon save/cfgtext save/save save/restore save/migrate \
 	save/migrate_net shell/xl_migrate shell/xl_migrate_remote
 # the migration link (save/migrate_net.c): servers/lib's netfront and lwIP's
 # TCP (Debian's source, fetched by guests/lwip/fetch.sh as the lwIP guest's)

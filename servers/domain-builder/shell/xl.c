@@ -13,7 +13,7 @@
 /* Every verb group; a new group is one more line. */
 const struct xl_verb *const xl_verb_groups[] = {
     xl_verbs_domain, xl_verbs_info, xl_verbs_block,   xl_verbs_net,
-    xl_verbs_upload, xl_verbs_save, xl_verbs_migrate, NULL,
+    xl_verbs_upload, xl_verbs_save, xl_verbs_migrate, xl_verbs_vbd, NULL,
 };
 
 void xl_say(struct xl_session *s, const char *fmt, ...)

@@ -62,6 +62,8 @@ void xl_say(struct xl_session *s, const char *fmt, ...) __attribute__((format(pr
 
 /* How long the vfr-* verbs wait for the network backend's answer (ms). */
 extern int xl_vfr_wait_ms;
+/* How long the vbd-* verbs wait for the block backend's answer (ms). */
+extern int xl_vbd_wait_ms;
 /* How long xl save waits for a guest to suspend (ms). */
 extern int xl_save_wait_ms;
 

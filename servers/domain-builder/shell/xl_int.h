@@ -11,7 +11,7 @@
 
 /* the verb groups (one file each) */
 extern const struct xl_verb xl_verbs_domain[], xl_verbs_info[], xl_verbs_block[], xl_verbs_net[],
-    xl_verbs_upload[], xl_verbs_save[], xl_verbs_migrate[];
+    xl_verbs_upload[], xl_verbs_save[], xl_verbs_migrate[], xl_verbs_vbd[];
 
 struct mgr_dom *xl_by_id(struct mgr *m, uint32_t id);
 /* "domain-builder" for ourselves, the config's name, or "(unknown)" */

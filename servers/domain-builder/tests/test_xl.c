@@ -79,6 +79,12 @@ static const char *xs_fail;         /* requests whose payload contains this fail
 static const char *xs_read_val;     /* if set: what every read answers */
 static const char *xs_shutdown_val; /* if set: what reads of a control/shutdown answer */
 static const char *xs_absent;       /* reads of paths containing this: ENOENT */
+/* A scripted block backend's control node (servers/blkback/ctl.h): a write
+ * of control/vbd-request "SEQ ..." records SEQ and the request; reads of
+ * control/vbd-result answer "SEQ " + vbd_ans[0], of vbd-result/I vbd_ans[1 + I]. */
+static const char *vbd_ans[8];
+static unsigned long vbd_seq;
+static char vbd_req[128];
 
 static void xs_server(void *ctx)
 {
@@ -92,6 +98,21 @@ static void xs_server(void *ctx)
         xsring_consume(&req, sizeof(h) + h.len);
         if (nxsreq < 64) snprintf(xsreq[nxsreq++], sizeof(xsreq[0]), "%u %.60s", h.type, p);
         const char *val = h.type != XS_READ ? "OK" : xs_read_val ? xs_read_val : strstr(p, "/2/") ? "1" : "0";
+        char vbd_val[128];
+        size_t plen = strnlen(p, 255);
+        if (h.type == XS_WRITE && strstr(p, "/control/vbd-request") && plen + 1 < h.len && h.len < 255) {
+            snprintf(vbd_req, sizeof(vbd_req), "%.*s", (int)(h.len - plen - 1), p + plen + 1);
+            vbd_seq = strtoul(vbd_req, NULL, 10);
+        }
+        const char *r = strstr(p, "/control/vbd-result");
+        if (h.type == XS_READ && r && vbd_ans[0]) {
+            if (!r[19]) {
+                snprintf(vbd_val, sizeof(vbd_val), "%lu %s", vbd_seq, vbd_ans[0]);
+                val = vbd_val;
+            } else if (r[19] == '/' && atoi(r + 20) < 7 && vbd_ans[1 + atoi(r + 20)]) {
+                val = vbd_ans[1 + atoi(r + 20)];
+            }
+        }
         if (h.type == XS_READ && xs_shutdown_val && strstr(p, "/control/shutdown")) val = xs_shutdown_val;
         char perm[16];
         unsigned dom;
@@ -866,6 +887,66 @@ static void hotplug(struct mgr *m, struct xl_session *s)
 /* xl save of web (domain 2, which listens on control/shutdown): an image
  * too large for the store refused before the guest is asked; the suspend
  * request taken away again when the save fails and the guest lives on. */
+/* ---- vbd-create/-grow/-delete/-list: requests to blkback's control node ---- */
+static void vbd_ctl(struct mgr *m, struct xl_session *s)
+{
+    struct mgr_dom *be = mgr_find(m, "blkback");
+    CHECK(be != NULL, "blkback for the vbd-* tests");
+    if (!be) return;
+    char p[112];
+    xs_read_val = NULL;
+    xl_vbd_wait_ms = 50;
+    vbd_ans[0] = "0 1", vbd_ans[1] = "ok scratch 128 MiB, 1 extent, detached";
+    nxsreq = 0;
+    run(m, s, "xl vbd-create scratch 128M\n");
+    snprintf(p, sizeof(p), "11 /local/domain/%u/control/vbd-request", be->domid);
+    CHECK(nout == 1 && xs_index(p) >= 0 && vbd_seq == 1 && !strcmp(vbd_req, "1 create scratch 128M"),
+          "vbd-create: the request '1 create scratch 128M' to blkback's control node ('%s')", vbd_req);
+    CHECK_STR(out[0], "scratch 128 MiB, 1 extent, detached", "vbd-create: blkback's answer");
+    vbd_ans[0] = "0 3", vbd_ans[1] = "ok 2 vbds", vbd_ans[2] = "data 256 MiB, 1 extent, rw d4",
+    vbd_ans[3] = "scratch 128 MiB, 1 extent, detached";
+    run(m, s, "xl vbd-list\n");
+    CHECK(nout == 3 && !strcmp(vbd_req, "2 list") && !strcmp(out[0], "2 vbds") &&
+              !strcmp(out[1], "data 256 MiB, 1 extent, rw d4") &&
+              !strcmp(out[2], "scratch 128 MiB, 1 extent, detached"),
+          "vbd-list: every line of the answer (%d)", nout);
+    vbd_ans[0] = "-16 1", vbd_ans[1] = "error: vbd 'data' is attached", vbd_ans[2] = NULL;
+    run(m, s, "xl vbd-delete data\n");
+    CHECK(nout == 1 && !strcmp(vbd_req, "3 delete data"), "vbd-delete: the request");
+    CHECK_STR(out[0], "xl: blkback: vbd 'data' is attached", "vbd-delete: blkback's refusal as an xl error");
+    vbd_ans[0] = "-28 1", vbd_ans[1] = "error: not enough free space on the disk for 2048 MiB";
+    run(m, s, "xl vbd-grow -b blkback data 2G\n");
+    CHECK(!strcmp(vbd_req, "4 grow data 2G"), "vbd-grow -b blkback: the request");
+    CHECK_STR(out[0], "xl: blkback: not enough free space on the disk for 2048 MiB", "vbd-grow: no room");
+    /* refused before any request */
+    nxsreq = 0;
+    run(m, s, "xl vbd-create 'a b' 1M\n");
+    CHECK_STR(out[0], "xl: 'a b' is not one word (VBD names and sizes have no blanks)",
+              "a name with a blank");
+    run(m, s, "xl vbd-create a '1 M'\n");
+    CHECK_STR(out[0], "xl: '1 M' is not one word (VBD names and sizes have no blanks)",
+              "a size with a blank");
+    run(m, s, "xl vbd-list -b nobe\n");
+    CHECK_STR(out[0], "xl: backend domain 'nobe' is not running (or xenstore is not)",
+              "vbd-list: no such backend");
+    CHECK(xs_index(p) < 0, "refusals wrote no request");
+    /* a backend that does not answer, or answers badly */
+    vbd_ans[0] = NULL;
+    run(m, s, "xl vbd-list\n");
+    CHECK_STR(out[0], "xl: blkback did not answer 'list' in 0.05 s", "no answer: a timeout");
+    vbd_ans[0] = "0 9999";
+    run(m, s, "xl vbd-list\n");
+    CHECK_STR(out[0], "xl: blkback answered 'list' with a malformed result",
+              "an answer of 9999 lines: refused");
+    vbd_ans[0] = "0 3", vbd_ans[1] = "ok 2 vbds", vbd_ans[2] = "a\x1b[2Jb", vbd_ans[3] = NULL;
+    xs_absent = "vbd-result/2";
+    run(m, s, "xl vbd-list\n");
+    CHECK(nout == 3 && !strcmp(out[1], "a?[2Jb") && !strcmp(out[2], "xl: blkback's answer lacks its line 2"),
+          "control characters shown as '?', a missing line said (%d)", nout);
+    xs_absent = NULL;
+    memset(vbd_ans, 0, sizeof(vbd_ans));
+}
+
 static void saves(struct mgr *m, struct xl_session *s)
 {
     struct fake_dom *fd = &fake_of(m->b)->dom[2];
@@ -1002,6 +1083,7 @@ void test_xl(void)
     vbds(&m, &s);
     host_verbs(&m, &s);
     hotplug(&m, &s);
+    vbd_ctl(&m, &s);
     saves(&m, &s);
     vfr(&m, &s);
     /* a new instance of the builder finds the running domains */

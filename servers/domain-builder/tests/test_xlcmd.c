@@ -95,6 +95,11 @@ void test_xlcmd(void)
     bad("xl block-detach linux", "usage: xl block-detach [-f] DOMAIN VDEV");
     bad("xl block-list", "usage: xl block-list DOMAIN...");
     bad("xl network-detach linux", "usage: xl network-detach DOMAIN DEVID|MAC");
+    bad("xl vbd-create a",
+        "usage: xl vbd-create [-b BACKEND] NAME SIZE (Tessera: SIZE in bytes, K, M, G, T)");
+    bad("xl vbd-grow a 1M 2M", "usage: xl vbd-grow [-b BACKEND] NAME SIZE (Tessera)");
+    bad("xl vbd-delete", "usage: xl vbd-delete [-b BACKEND] NAME (Tessera: not while attached)");
+    bad("xl vbd-list a", "usage: xl vbd-list [-b BACKEND] (Tessera: the block backend's VBDs)");
     bad("xl network-list", "usage: xl network-list DOMAIN...");
     bad("xl dmesg -x", "usage: xl dmesg [-c]");
     bad("xl vfr-rule-del", "usage: xl vfr-rule-del [-b BACKEND] N (Tessera)");
