@@ -32,6 +32,13 @@
 #define BB_MAX_REQS      128 /* requests in flight, all frontends */
 #define BB_BATCH         32  /* requests taken from one ring per pass */
 #define BB_SEGS_PER_PAGE (4096 / sizeof(struct blkif_request_segment))
+/* Persistent grant mappings of all rings together.  The runtime's gntdev
+ * holds XD_MAX_MAPS mappings in all, rings included: every ring blkback can
+ * have (32 devices, XBE_MAX_DEVS, of BB_MAX_QUEUES queues) keeps one free,
+ * and 64 more for what a crashed instance left mapped.  Past it a new
+ * reference is carried out by grant copy (4 queues of 1056 each would
+ * otherwise take the mappings the next ring needs). */
+#define BB_PGRANTS_ALL (XD_MAX_MAPS - 32 * BB_MAX_QUEUES - 64)
 
 struct bb_env {
     /* Carry out n copies (each gets its status); 0 or -errno when the
@@ -41,10 +48,10 @@ struct bb_env {
     void *ctx;
     /* Persistent grants (pgrant.c): map one grant read-write (NULL when it
      * cannot be) and unmap it; max_pgrants per ring (0 or no map: not
-     * offered). */
+     * offered), max_pgrants_all over all rings (0: BB_PGRANTS_ALL). */
     void *(*map)(void *ctx, uint16_t domid, uint32_t gref);
     void (*unmap)(void *ctx, void *va);
-    unsigned max_pgrants;
+    unsigned max_pgrants, max_pgrants_all;
 };
 
 struct bb;
@@ -100,6 +107,7 @@ struct bb {
     struct bb_req *free_reqs;
     struct vblk_req *wait_head, *wait_tail; /* device requests waiting for queue space */
     unsigned long dev_errors;
+    unsigned pg_mapped; /* persistent grants mapped, all rings (<= env.max_pgrants_all) */
 };
 
 /* Set up with npages DMA pages from the disk's device.  0 or -XEN_ENOMEM. */

@@ -39,6 +39,8 @@ int bb_init(struct bb *b, struct vblk *blk, const struct bb_env *env, unsigned n
     memset(b, 0, sizeof(*b));
     b->blk = blk;
     b->env = *env;
+    if (!b->env.max_pgrants_all || b->env.max_pgrants_all > BB_PGRANTS_ALL)
+        b->env.max_pgrants_all = BB_PGRANTS_ALL;
     b->page_va = calloc(npages, sizeof(void *));
     b->page_bus = calloc(npages, sizeof(uint64_t));
     b->free_pages = calloc(npages, sizeof(unsigned));

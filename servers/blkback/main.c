@@ -158,7 +158,7 @@ int main(int argc, char **argv)
         return 1;
     }
     struct xsc *xs = xsfd >= 0 ? xsc_new_fd(xsfd) : NULL;
-    struct bb_env env = { xd_gcopy, xd_notify, NULL, xd_map_ring, xd_unmap_ring, pgrants };
+    struct bb_env env = { xd_gcopy, xd_notify, NULL, xd_map_ring, xd_unmap_ring, pgrants, BB_PGRANTS_ALL };
     struct xd_host host = { xd_map_ring, xd_unmap_ring, xd_bind, xd_unbind, NULL };
     if ((rc = bb_init(&bb, &blk, &env, pages)) ||
         (xs && (rc = xb_init(&xb, xs, self, &bb, &map, &host, queues)))) {

@@ -5,11 +5,15 @@
  * memcpy per segment instead of a grant copy.  The device still DMAs only
  * into blkback's own pages: the mapping is copied to or from them.
  *
- * Bounded per ring (Xen's max_persistent_grants): once the bound is reached,
- * a reference not yet known is carried out by grant copy, as is one that
+ * Bounded per ring (Xen's max_persistent_grants) and over all rings
+ * (BB_PGRANTS_ALL, below the runtime's mappings, so a ring can always be
+ * mapped): once the ring's bound is reached, a reference not yet known is
+ * carried out by grant copy, as is one that
  * cannot be mapped (bad, foreign, read-only, or the runtime is out of
  * mappings); such a reference is remembered as "by copy" so it is not tried
- * again.  A reference is looked up by number only: a frontend that grants
+ * again.  While all rings together are at their bound a new reference is
+ * copied but not remembered: it is mapped once another ring's go.  The
+ * frontend sees no difference but speed.  A reference is looked up by number only: a frontend that grants
  * the same reference for another page while it is mapped keeps reaching the
  * first page (as with Xen's blkback); it can only hurt its own data.
  */
@@ -29,7 +33,7 @@ struct bb_pgnt {
 
 struct bb_pgrants {
     unsigned n, max, mapped;
-    bool full_logged;
+    bool full_logged, all_logged;
     int head[PG_HASH];
     struct bb_pgnt e[];
 };
@@ -44,7 +48,7 @@ void bb_pgrants_enable(struct bb_queue *q)
     if (!p) return; /* grant copy only */
     p->n = p->mapped = 0;
     p->max = b->env.max_pgrants;
-    p->full_logged = false;
+    p->full_logged = p->all_logged = false;
     for (unsigned i = 0; i < PG_HASH; i++)
         p->head[i] = -1;
     q->pg = p;
@@ -67,12 +71,20 @@ static void *lookup(struct bb_queue *q, uint32_t gref)
         p->full_logged = true;
         return NULL;
     }
+    if (b->pg_mapped >= b->env.max_pgrants_all) {
+        if (!p->all_logged)
+            printf("blkback: d%u queue %u: %u persistent grants on all rings (the bound): new grants by copy "
+                   "until some go\n",
+                   q->dev->domid, (unsigned)(q - q->dev->q), b->pg_mapped);
+        p->all_logged = true;
+        return NULL;
+    }
     struct bb_pgnt *e = &p->e[p->n];
     e->gref = gref;
     e->va = b->env.map(b->env.ctx, q->dev->domid, gref);
     e->next = p->head[h];
     p->head[h] = (int)p->n++;
-    if (e->va) p->mapped++;
+    if (e->va) p->mapped++, b->pg_mapped++;
     return e->va;
 }
 
@@ -113,6 +125,7 @@ void bb_pgrants_release(struct bb_queue *q)
         if (p->e[i].va) b->env.unmap(b->env.ctx, p->e[i].va);
     printf("blkback: d%u queue %u: %u persistent grants unmapped\n", q->dev->domid, (unsigned)(q - q->dev->q),
            p->mapped);
+    b->pg_mapped -= p->mapped;
     free(p);
     q->pg = NULL;
 }

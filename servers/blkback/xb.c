@@ -7,6 +7,9 @@
 #include <xen/io/protocols.h>
 #include <xen/io/xenbus.h>
 
+_Static_assert(XBE_MAX_DEVS *BB_MAX_QUEUES + 64 + BB_PGRANTS_ALL <= XD_MAX_MAPS,
+               "every ring can be mapped with the persistent grants at their bound");
+
 static struct xb *of(struct xbe *x) { return x->ctx; }
 
 static int probe(struct xbe *x, struct xbe_dev *d, const char **why)
@@ -137,8 +140,8 @@ static int connect(struct xbe *x, struct xbe_dev *d)
     printf("blkback: d%u device %u: vbd %s %s, %u queue%s%s\n", d->fe_domid, d->devid, dev->vbd->name,
            dev->ro ? "ro" : "rw", dev->nq, dev->nq == 1 ? "" : "s", rings);
     if (dev->persistent)
-        printf("blkback: d%u device %u: persistent grants, at most %u per queue\n", d->fe_domid, d->devid,
-               b->bb->env.max_pgrants);
+        printf("blkback: d%u device %u: persistent grants, at most %u per queue, %u on all rings\n",
+               d->fe_domid, d->devid, b->bb->env.max_pgrants, b->bb->env.max_pgrants_all);
     return 0;
 fail:
     unhook(b, dev);

@@ -304,6 +304,51 @@ static void test_persistent(struct vbd *vb)
     bb_queue_stop(&dp.q[0]);
     bb_pgrants_release(&dp.q[0]);
     CHECK(G.unmaps == 4, "persistent: and unmaps it");
+
+    /* The bound over all rings (BB_PGRANTS_ALL; 6 here): 4 queues of bound
+     * 5 each would take 20.  Queue 0 maps its 5, queue 1 one more, then
+     * everything is copied (and served), and once queue 0 goes queue 1 maps
+     * what it is sent. */
+    unsigned long m0 = G.maps, cp0 = G.copies;
+    R.bb.env.max_pgrants_all = 6;
+    struct bb_dev d4 = { .bb = &R.bb, .domid = 2, .vbd = vb, .nq = 4, .persistent = true };
+    struct fe f4[4];
+    for (unsigned i = 0; i < 4; i++) {
+        fe_init(&f4[i]);
+        bb_queue_start(&d4.q[i], &d4, f4[i].sring, 1, 20 + i);
+    }
+    for (unsigned i = 0; i < 5; i++)
+        g[0] = grant(2, 30 + i, (uint8_t)(0x30 + i)),
+        rw(&f4[0], &d4.q[0], BLKIF_OP_WRITE, 10 + i, 8 * i, g, 1);
+    for (unsigned i = 0; i < 3; i++)
+        g[0] = grant(2, 40 + i, (uint8_t)(0x40 + i)),
+        rw(&f4[1], &d4.q[1], BLKIF_OP_WRITE, 20 + i, 64 + 8 * i, g, 1);
+    g[0] = grant(2, 50, 0x50);
+    rw(&f4[3], &d4.q[3], BLKIF_OP_WRITE, 30, 128, g, 1);
+    CHECK(fe_collect(&f4[0], st, 64) == 5 && fe_collect(&f4[1], st, 64) == 3 &&
+              fe_collect(&f4[3], st, 64) == 1 && st[14] == 0 && st[20] == 0 && st[21] == 0 && st[22] == 0 &&
+              st[30] == 0,
+          "4 queues, bound 6 on all rings: every request served");
+    CHECK(G.maps == m0 + 6 && G.copies == cp0 + 3 && R.bb.pg_mapped == 6 &&
+              bb_pgrants_mapped(&d4.q[0]) == 5 && bb_pgrants_mapped(&d4.q[1]) == 1 &&
+              bb_pgrants_mapped(&d4.q[3]) == 0 && all(phys(b0 + 80), 0x42, 4096) &&
+              all(phys(b0 + 128), 0x50, 4096),
+          "4 queues: 6 mappings in all (5 + 1), the 3 grants past it copied and on the disk");
+    bb_queue_stop(&d4.q[0]);
+    bb_pgrants_release(&d4.q[0]);
+    g[0] = 41;
+    rw(&f4[1], &d4.q[1], BLKIF_OP_READ, 23, 64, g, 1);
+    CHECK(fe_collect(&f4[1], st, 64) == 1 && st[23] == 0 && R.bb.pg_mapped == 2 &&
+              bb_pgrants_mapped(&d4.q[1]) == 2 && all(G.page[2][41], 0x40, 4096),
+          "queue 0 gone: its 5 free again, queue 1 maps a grant it copied before");
+    for (unsigned i = 1; i < 4; i++) {
+        bb_queue_stop(&d4.q[i]);
+        bb_pgrants_release(&d4.q[i]);
+        free(f4[i].sring);
+    }
+    free(f4[0].sring);
+    CHECK(R.bb.pg_mapped == 0 && G.maps == G.unmaps, "every ring gone: every mapping unmapped, none counted");
+    R.bb.env.max_pgrants_all = BB_PGRANTS_ALL;
     R.bb.env.map = NULL;
     free(old);
     free(fp.sring);
@@ -322,7 +367,7 @@ void test_blkback(void)
     vbd_command(&R.m, &R.io, "create a 4M", out, sizeof(out));
     vbd_command(&R.m, &R.io, "create b 4M", out, sizeof(out));
     vbd_command(&R.m, &R.io, "grow a 6M", out, sizeof(out));
-    struct bb_env env = { fake_gcopy, fake_notify, NULL, NULL, NULL, 0 };
+    struct bb_env env = { fake_gcopy, fake_notify, NULL, NULL, NULL, 0, 0 };
     CHECK(bb_init(&R.bb, &R.blk, &env, 512) == 0, "blkback set up with 512 DMA pages");
     struct vbd *va, *vb;
     vbd_attach(&R.m, "a", 1, true, &va);

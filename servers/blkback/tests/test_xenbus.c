@@ -158,7 +158,7 @@ void test_xenbus(void)
     vbd_load(&m, &io, blk.capacity);
     char out[128];
     vbd_command(&m, &io, "create a 4M", out, sizeof(out));
-    struct bb_env env = { gcopy, notify, NULL, NULL, NULL, 0 };
+    struct bb_env env = { gcopy, notify, NULL, NULL, NULL, 0, 0 };
     bb_init(&bb, &blk, &env, 256);
     struct xd_host host = { map_ring, unmap_ring, fbind, funbind, NULL };
     CHECK(xb_init(&B, bx, 0, &bb, &m, &host, 2) == 0, "xb_init watches " BE);
