@@ -75,6 +75,10 @@ out=$(X destroy 0 2>&1); rc=$?
 check "xl destroy 0 says why" "$rc/$out" "1/xl: domain 0 is the domain builder itself (the control domain that runs these commands): it cannot destroy itself"
 out=$(X frob 2>&1); rc=$?
 check "unknown verb: exit 2" "$rc/$out" "2/xl: command 'frob' is not implemented by Tessera (try 'xl help')"
+out=$(X vbd-create data 1M 2>&1); rc=$?
+check "xl vbd-create passed to the shell (no block backend here)" "$rc/$out" "1/xl: backend domain 'blkback' is not running (or xenstore is not)"
+out=$(X vbd-list -b nosuch 2>&1); rc=$?
+check "xl vbd-list -b BACKEND" "$rc/$out" "1/xl: backend domain 'nosuch' is not running (or xenstore is not)"
 out=$(echo hi | X console web); rc=$?
 check "xl console web (stdin a pipe): attaches, detaches when it ends, exit 0" "$rc" 0
 out=$(X console nosuch 2>&1); rc=$?

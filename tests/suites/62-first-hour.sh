@@ -66,6 +66,29 @@ out=$(printf 'echo XVDA-$(cat /sys/block/xvda/size)\n' | X console linux)
 grep -qx 'XVDA-524288' <<<"$(tr -d '\r' <<<"$out")" && ok "linux's shell: /dev/xvda has 524288 sectors (256 MiB)" ||
   fail "no XVDA-524288 in: $(tail -n 5 <<<"$out" | tr '\n' '|')"
 
+# the README's VBD commands (xl vbd-*, blkback's control node): a VBD made at
+# run time, attached to linux as xvdb, grown while attached, detached, deleted
+check "xl vbd-create scratch 128M" "$(X vbd-create scratch 128M 2>&1)" "scratch 128 MiB, 1 extent, detached"
+check "xl vbd-list" "$(X vbd-list 2>&1)" "2 vbds
+data 256 MiB, 1 extent, rw d4
+scratch 128 MiB, 1 extent, detached"
+out=$(X vbd-delete data 2>&1); rc=$?
+check "xl vbd-delete of an attached VBD: refused, exit 1" "$rc/$out" "1/xl: blkback: vbd 'data' is attached"
+out=$(X vbd-create big 2G 2>&1); rc=$?
+check "xl vbd-create past the disk: refused" "$rc/$out" "1/xl: blkback: not enough free space on the disk for 2048 MiB"
+check "xl block-attach linux scratch as xvdb" "$(X block-attach linux 'vdev=xvdb, access=rw, target=scratch' 2>&1)" \
+  "attached disk xvdb (vbd 'scratch', rw) of blkback to domain 4 (linux)"
+# (the guest prints while it waits: scripts/xl detaches after 2 s of quiet)
+xvdb() {
+  printf 'i=0; while [ "$(cat /sys/block/xvdb/size 2>/dev/null)" != %s ] && [ $i -lt 120 ]; do echo -n .; sleep 0.5; i=$((i+1)); done; echo; echo XVDB-$(cat /sys/block/xvdb/size)\n' "$1" |
+    X console linux | tr -d '\r' | grep -x "XVDB-[0-9]*"
+}
+check "linux's shell: /dev/xvdb has 262144 sectors (128 MiB)" "$(xvdb 262144)" XVDB-262144
+check "xl vbd-grow scratch 192M while attached" "$(X vbd-grow scratch 192M 2>&1)" "scratch 192 MiB, 1 extent, rw d4"
+check "linux's shell: /dev/xvdb grew to 393216 sectors" "$(xvdb 393216)" XVDB-393216
+check "xl block-detach linux xvdb" "$(X block-detach linux xvdb 2>&1)" "detached disk xvdb from domain 4 (linux)"
+check "xl vbd-delete scratch" "$(X vbd-delete scratch 2>&1)" "deleted scratch"
+
 # 2. a second Linux guest from the host (the README's third command)
 out=$(X create boot/examples/linux2.cfg 2>"$t/err"); rc=$?
 check "xl create boot/examples/linux2.cfg" "$rc/$out" "0/created domain 6 (linux2)"

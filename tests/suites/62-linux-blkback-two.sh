@@ -4,12 +4,18 @@
 # IOMMU) makes "va" and "vb" (16 MiB each, at 1 and 17 MiB of the disk, where
 # the host put two ext4 file systems holding WHO = va / vb); linux-va and
 # linux-vb each mount theirs, check WHO, then write 8 MiB of random data and
-# an owner marker with MD5 sums, both at the same time in the background;
+# an owner marker with MD5 sums, both at the same time in the background
+# (linux-va with 4 vCPUs: 4 queues, each of up to 1056 persistent grants,
+# 1856 in all, below the runtime's 2048 mappings);
 # each reads its files back through the disk (page cache dropped) and finds
 # only its own files and not the other's marker on its whole raw device.
 # A third guest asking for va read-write and vb read-only while they are held
 # read-write is refused by blkback with the reason (logged, hotplug-error),
-# gets no disk, and its destruction leaves linux-va's attachment alone.  On
+# gets no disk, and its destruction leaves linux-va's attachment alone.  The
+# xl shell's VBD commands (vbd-create, -grow, -delete, -list, every bad input
+# refused with blkback's reason): a VBD made at run time is attached to
+# linux-va, written, grown while attached (the guest sees the new size),
+# detached and deleted.  On
 # the host: both file systems clean (e2fsck), the files match their sums
 # (debugfs), and neither extent holds the other guest's marker.
 set -u
@@ -54,7 +60,9 @@ for n in va vb; do
 done
 for n in va vb; do
   wait_line "(d0) domain-builder: linux-$n: disk xvda (vbd '$n', rw) on blkback" 10
-  wait_line "(d0) (d$be) blkback: d${id[$n]} device 51712: vbd $n rw, 1 queue" 150
+  q="1 queue"; [ $n = va ] && q="4 queues" # linux-va has 4 vCPUs
+  wait_line "(d0) (d$be) blkback: d${id[$n]} device 51712: vbd $n rw, $q" 150
+  wait_line "(d0) (d$be) blkback: d${id[$n]} device 51712: persistent grants, at most 1056 per queue, 1856 on all rings" 10
   wait_line "(d0) (d${id[$n]}) TESSERA-INIT-OK" 120 || finish
 done
 check "xl list: both guests run" "$(xl list | awk '$1 ~ /^linux-/ { print $1, $2 }')" "linux-va ${id[va]}
@@ -84,6 +92,51 @@ owner: OK"
   check "linux-$n: the other guest's marker is nowhere on its /dev/xvda" "$(out_of 5 "$out")" 0
   check "linux-$n: its own marker is on its /dev/xvda once" "$(out_of 6 "$out")" 1
 done
+
+# VBDs managed from the xl shell (blkback's control node in xenstore): a VBD
+# made at run time, attached to linux-va, written, grown while attached (the
+# guest sees the new size), detached and deleted; every bad request refused
+# with blkback's reason.
+va=${id[va]}
+check "xl vbd-create vc 8M" "$(xl vbd-create vc 8M)" "vc 8 MiB, 1 extent, detached"
+check "xl vbd-create vc 1M: the name exists" "$(xl vbd-create vc 1M)" "xl: blkback: vbd 'vc' exists"
+check "xl vbd-create with a bad name" "$(xl vbd-create v/d 1M)" "xl: blkback: bad name 'v/d' (1-31 of A-Z a-z 0-9 . _ -)"
+check "xl vbd-create with a name of 32 characters" "$(xl vbd-create abcdefghijklmnopqrstuvwxyz012345 1M)" \
+  "xl: blkback: bad name 'abcdefghijklmnopqrstuvwxyz012345' (1-31 of A-Z a-z 0-9 . _ -)"
+check "xl vbd-create of size 0" "$(xl vbd-create vd 0)" "xl: blkback: bad size '0' (bytes, with K, M, G or T)"
+check "xl vbd-create of size 12X" "$(xl vbd-create vd 12X)" "xl: blkback: bad size '12X' (bytes, with K, M, G or T)"
+check "xl vbd-create past the disk" "$(xl vbd-create vd 1G)" "xl: blkback: not enough free space on the disk for 1024 MiB"
+check "xl vbd-create with a blank in the name" "$(xl "vbd-create 'v d' 1M")" "xl: 'v d' is not one word (VBD names and sizes have no blanks)"
+check "xl vbd-grow past the disk" "$(xl vbd-grow vc 64M)" "xl: blkback: not enough free space on the disk for 64 MiB"
+check "xl vbd-grow to a smaller size" "$(xl vbd-grow vc 4M)" "xl: blkback: 'vc' is already 8 MiB"
+check "xl vbd-grow of an unknown VBD" "$(xl vbd-grow nosuch 1M)" "xl: blkback: no vbd 'nosuch'"
+check "xl vbd-delete of an unknown VBD" "$(xl vbd-delete nosuch)" "xl: blkback: no vbd 'nosuch'"
+check "xl vbd-delete of an attached VBD" "$(xl vbd-delete va)" "xl: blkback: vbd 'va' is attached"
+check "xl vbd-list -b of a domain that is no backend" "$(xl vbd-list -b nobe)" "xl: backend domain 'nobe' is not running (or xenstore is not)"
+check "xl vbd-list" "$(xl vbd-list)" "3 vbds
+va 16 MiB, 1 extent, rw d$va
+vb 16 MiB, 1 extent, rw d${id[vb]}
+vc 8 MiB, 1 extent, detached"
+check "xl block-attach linux-va (vc, made at run time)" "$(xl block-attach linux-va "'vdev=xvdb, access=rw, target=vc'")" \
+  "attached disk xvdb (vbd 'vc', rw) of blkback to domain $va (linux-va)"
+wait_line "(d0) (d$be) blkback: d$va device 51728: vbd vc rw, 4 queues" 60
+out=$(con linux-va 'i=0; while [ ! -b /dev/xvdb ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i+1)); done; cat /sys/block/xvdb/size' \
+  'echo TESSERA-VC-MARK >/dev/xvdb && sync && echo written')
+check "linux-va: /dev/xvdb (vc) has 16384 sectors" "$(out_of 1 "$out")" 16384
+check "linux-va: writes its marker to /dev/xvdb" "$(out_of 2 "$out")" written
+check "xl vbd-delete of vc, attached" "$(xl vbd-delete vc)" "xl: blkback: vbd 'vc' is attached"
+check "xl vbd-grow vc 12M while attached" "$(xl vbd-grow vc 12M)" "vc 12 MiB, 1 extent, rw d$va"
+wait_line "(d0) (d$be) blkback: d$va device 51728: vbd vc grown to 24576 sectors" 30
+out=$(con linux-va 'i=0; while [ "$(cat /sys/block/xvdb/size)" != 24576 ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i+1)); done; cat /sys/block/xvdb/size')
+check "linux-va: /dev/xvdb grew to 24576 sectors (blkfront read the new size)" "$(out_of 1 "$out")" 24576
+check "xl block-list linux-va: two disks" "$(xl block-list linux-va | awk 'NR > 1 { print $1 }')" "51712
+51728"
+check "xl block-detach linux-va xvdb" "$(xl block-detach linux-va xvdb)" "detached disk xvdb from domain $va (linux-va)"
+wait_line "(d0) (d$be) blkback: d$va device 51728: disconnected" 30
+check "xl vbd-delete vc once detached" "$(xl vbd-delete vc)" "deleted vc"
+check "xl vbd-list after it" "$(xl vbd-list)" "2 vbds
+va 16 MiB, 1 extent, rw d$va
+vb 16 MiB, 1 extent, rw d${id[vb]}"
 
 # A second read-write attachment of va (and a read-only one of vb, held
 # read-write) to another guest: refused, with the reason.
@@ -128,4 +181,6 @@ for v in va:1 vb:17; do
     "8388608/TESSERA-OWNER-$n/$n"
   check "host: $n's extent lacks TESSERA-OWNER-$o" "$(grep -ac "TESSERA-OWNER-$o" "$t/$n.img")" 0
 done
+check "host: vc's marker at 33 MiB of the disk (vc's extent, made by xl vbd-create)" \
+  "$(dd if="$img" bs=1M skip=33 count=1 status=none | grep -ac TESSERA-VC-MARK)" 1
 finish

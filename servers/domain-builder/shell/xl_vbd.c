@@ -104,7 +104,7 @@ static void relay(struct mgr *m, struct xl_session *s, const struct xl_cmd *c, c
         return;
     }
     for (unsigned long i = 0; i < n; i++) {
-        char path[112];
+        char path[sizeof(res) + 24];
         snprintf(path, sizeof(path), "%s/%lu", res, i);
         if (xsc_read(m->xs, path, &v)) {
             say(s, "xl: %s's answer lacks its line %lu", be, i);
