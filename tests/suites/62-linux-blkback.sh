@@ -54,7 +54,7 @@ id=$(sed -n 's/^created domain \([0-9]*\) .*/\1/p' "$t/create.out")
 check "xl create linux-disk.cfg" "$(cat "$t/create.out")" "created domain $id (linux)"
 wait_line "(d0) domain-builder: linux: disk xvda (vbd 'data', rw) on blkback" 10
 wait_line "(d0) (d$be) blkback: d$id device 51712: vbd data rw, 2 queues" 120
-wait_line "(d0) (d$be) blkback: d$id device 51712: persistent grants, at most 1056 per queue" 10
+wait_line "(d0) (d$be) blkback: d$id device 51712: persistent grants, at most 1056 per queue, 1856 on all rings" 10
 g="(d0) (d$id)"
 wait_re "^\(d0\) \(d$id\) \[ *[0-9.]+\] blkfront: xvda: flush diskcache: enabled; persistent grants: enabled; indirect descriptors: enabled;" 120
 wait_line "$g disk: /dev/xvda 131072 sectors" 60
