@@ -1,4 +1,11 @@
-/* The xenstore domain's state pages when the builder holds them (issue 16:
+/* State pages: the builder's pages granted to a service domain, which
+ * outlive it (issue 16, docs/restart.md "State pages").  Any domain gets N
+ * with state_pages = N in its config and finds them through
+ * "state=BUILDER:GREF" on its program's command line (netback keeps its VFR
+ * counters there); the list at XSSTATE_REFS_OFF of page GREF is the same as
+ * the xenstore domain's below, and the rest of the pages is the program's.
+ *
+ * The xenstore domain's state pages when the builder holds them (issue 16:
  * the xenstore domain's death survived, docs/restart.md).  The builder
  * allocates XSSTATE_PAGES pages granted to the xenstore domain's id and
  * names the first on its program's command line (--state-gref R); that page

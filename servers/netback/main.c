@@ -8,9 +8,11 @@
  * saved set that cannot be read back is reported and replaced by a
  * drop-everything set until the control plane installs rules (fail closed).
  * Arguments: [nic=SSSS:BB:DD.F] [queues=N] [vfr=DIR] [commands=FILE]
- * (nic: the virtio-net function given to this domain, the VFR's "nic"
- * port; FILE's lines run as commands at the first start, when no saved rule
- * set exists; "exit" ends the program there).  Linux's
+ * [state=D:GREF] (nic: the virtio-net function given to this domain, the
+ * VFR's "nic" port; FILE's lines run as commands at the first start, when
+ * no saved rule set exists; "exit" ends the program there; state: the
+ * builder's state pages, which keep the counters across the domain's death,
+ * nb_keep.h).  Linux's
  * /dev/xen/{evtchn,gntdev,xenbus} are its devices, so it builds and runs as
  * a Linux process too.
  */
@@ -89,6 +91,28 @@ static void *keep_region(uint16_t self)
     return va == MAP_FAILED ? NULL : va; /* the file stays open: closing it would end the grants */
 }
 
+/* The builder's state pages (state=D:GREF, config state_pages): the first
+ * lists them; the region is the pages after it.  NULL, said why, if they
+ * cannot be used. */
+static void *state_region(const char *arg)
+{
+    char *end;
+    unsigned long d = strtoul(arg, &end, 10), g = *end == ':' ? strtoul(end + 1, &end, 10) : 0;
+    char why[128] = "not D:GREF";
+    uint32_t refs[XD_MAX_RING_PAGES];
+    void *first = NULL, *va = NULL;
+    int n = -EINVAL;
+    if (!*end && arg[0] != ':' && d < 0x7ff0 && g && g <= UINT32_MAX) {
+        snprintf(why, sizeof(why), "cannot map grant %lu of domain %lu", g, d);
+        if ((first = xd_map_ring(NULL, (uint16_t)d, (uint32_t)g)))
+            n = nb_keep_state_list(first, (uint32_t)g, refs, XD_MAX_RING_PAGES, why, sizeof(why));
+        if (n > 0 && !(va = xd_map_rings(NULL, (uint16_t)d, refs, (unsigned)n)))
+            snprintf(why, sizeof(why), "cannot map its %d pages", n);
+    }
+    if (!va) printf("netback: state pages '%s' refused: %s\n", arg, why);
+    return va;
+}
+
 static void command(char *line)
 {
     static char out[16384];
@@ -110,11 +134,25 @@ static void command(char *line)
     }
 }
 
+static const char *sbdf;
+static struct nb_nic nic;
+
+/* One pass of the main loop's work (nb_round). */
+static bool pass(void *ctx)
+{
+    bool busy = nbx_run(ctx);
+    if (sbdf && nb_nic_poll(&nic)) busy = true;
+    /* after every pass: a death of the domain loses at most the counts
+     * of the pass in progress (nb_keep.h) */
+    if (keeping) nb_keep_sync(&keep, &nb, now(NULL));
+    return busy;
+}
+
 int main(int argc, char **argv)
 {
     unsigned long long t[4] = { restart_now_us() }; /* start-up phases, for a restart's downtime */
     setvbuf(stdout, NULL, _IOLBF, 0);
-    const char *cmdfile = NULL, *dir = NULL, *sbdf = NULL;
+    const char *cmdfile = NULL, *dir = NULL, *state = NULL;
     unsigned queues = NB_MAX_QUEUES;
     for (int i = 1; i < argc; i++) {
         char *end;
@@ -127,6 +165,8 @@ int main(int argc, char **argv)
             queues = (unsigned)q;
         } else if (!strncmp(argv[i], "nic=", 4)) {
             sbdf = argv[i] + 4;
+        } else if (!strncmp(argv[i], "state=", 6)) {
+            state = argv[i] + 6;
         } else if (!strncmp(argv[i], "commands=", 9)) {
             cmdfile = argv[i] + 9;
         } else if (!strncmp(argv[i], "vfr=", 4) && argv[i][4] == '/' &&
@@ -134,7 +174,8 @@ int main(int argc, char **argv)
             dir = argv[i] + 4;
         } else {
             fprintf(stderr,
-                    "netback: unknown argument '%s' ([nic=SBDF] [queues=N] [vfr=/PATH] [commands=FILE])\n",
+                    "netback: unknown argument '%s' ([nic=SBDF] [queues=N] [vfr=/PATH] [commands=FILE] "
+                    "[state=D:GREF])\n",
                     argv[i]);
             return 2;
         }
@@ -148,7 +189,6 @@ int main(int argc, char **argv)
 
     static struct nbx nbx;
     static struct vdev_file vf = { .fd = -1 };
-    static struct nb_nic nic;
     int rc = xd_open();
     int xsfd = open("/dev/xen/xenbus", O_RDWR);
     if (rc || xsfd < 0) {
@@ -190,14 +230,23 @@ int main(int argc, char **argv)
         vfr_gw_text(vfr.gw, routes, sizeof(routes));
         if (routes[0]) printf("netback: router addresses restored: %s\n", routes);
     }
-    void *region = keep_region(self);
-    int kr = region ? nb_keep_attach(&keep, region, now(NULL)) : -ENODEV;
-    keeping = kr >= 0;
+    void *region = state ? state_region(state) : NULL;
+    const char *where = region ? "state pages" : "own kept pages";
+    if (!region) region = keep_region(self);
+    char why[160];
+    int kr = region ? nb_keep_attach(&keep, region, now(NULL), why, sizeof(why)) : -ENODEV;
+    keeping = kr >= 0 || kr == -EINVAL;
     if (kr == 1) {
         unsigned nr = nb_keep_rules(&keep, &vfr);
-        printf("netback: counters kept from the previous instance (%u rule%s)\n", nr, nr == 1 ? "" : "s");
-    } else if (kr < 0)
+        printf("netback: counters kept from the previous instance (%u rule%s, %s)\n", nr, nr == 1 ? "" : "s",
+               where);
+    } else if (kr == -EINVAL)
+        printf("netback: kept counters refused (%s): %s; counting from 0\n", where, why);
+    else if (kr < 0)
         printf("netback: counters will not survive a restart (no kept pages: %s)\n", strerror(-kr));
+    else if (!state)
+        printf("netback: counters survive a crash of the program only (no state pages: state_pages in "
+               "its config)\n");
     static char line[1024];
     if (cmdfile && saved && !rc) {
         /* the control plane's rules survive restarts: the start-of-day
@@ -236,23 +285,15 @@ int main(int argc, char **argv)
         const char *path, *token;
         while (xsc_next_event(xs, &path, &token, 0) == 0)
             xbe_event(&nbx.xbe, path, token);
-        /* Until a pass finds nothing to do; after 64 busy passes xenstore
-         * and the console get their turn, but the poll below must not
-         * sleep then: work is left on rings whose frontends were not asked
-         * to notify (req_event is set only by a pass that finds a ring
-         * empty), so no event would wake us for it. */
-        bool busy = true;
-        for (int i = 0; i < 64 && busy; i++) {
-            busy = nbx_run(&nbx);
-            if (sbdf && nb_nic_poll(&nic)) busy = true;
-        }
-        if (keeping) nb_keep_sync(&keep, &nb, now(NULL));
+        /* until a pass finds nothing to do, or xenstore's and the
+         * console's turn; then sleep only if that pass was idle */
+        int wait = nb_round(pass, &nbx);
         log_spoofing();
         struct pollfd pfd[4] = { { xsfd, POLLIN, 0 },
                                  { xd_evtchn_fd(), POLLIN, 0 },
                                  { console ? 0 : -1, POLLIN, 0 },
                                  { vf.fd, POLLIN, 0 } };
-        if (poll(pfd, 4, busy ? 0 : -1) < 0) continue;
+        if (poll(pfd, 4, wait) < 0) continue;
         if (pfd[3].revents & POLLIN) vnet_wait(&nic.vn, 0); /* acknowledges the interrupt; the loop polls */
         if (pfd[1].revents & POLLIN) {
             uint32_t ports[64];

@@ -9,11 +9,14 @@
  * dropped from the snapshots (their guest went while netback was away).
  */
 #include "nb_keep.h"
+#include "xsstate.h"
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define KEEP_MAGIC   0x5045454b4254454eull /* "NETBKEEP" */
+#define KEEP_VERSION 2                     /* 2: checksummed slots */
 #define NB_KEEP_WAIT (120ull * 1000000000ull)
 
 struct nb_keep_port {
@@ -26,6 +29,7 @@ struct nb_keep_rule {
     uint64_t hash, pkts, bytes, limited;
 };
 struct nb_keep_slot {
+    uint64_t sum; /* slot_sum: of what follows, as far as it is used */
     uint32_t nports, nrules;
     struct nb_keep_port p[VFR_MAX_PORTS];
     struct nb_keep_rule r[VFR_MAX_RULES];
@@ -33,6 +37,7 @@ struct nb_keep_slot {
 struct nb_keep_hdr {
     uint64_t magic;
     uint32_t cur, size; /* the current slot; nb_keep_size() when written */
+    uint32_t version;
 };
 
 static size_t slot_off(unsigned i)
@@ -53,7 +58,58 @@ static uint64_t rule_hash(const struct vfr_rule *r)
     return h;
 }
 
-int nb_keep_attach(struct nb_keep *k, void *region, uint64_t now)
+/* A slot's checksum: its counts and the entries they cover, a word at a
+ * time (a snapshot torn or written over by anything else does not match). */
+static uint64_t slot_sum(const struct nb_keep_slot *s, uint32_t np, uint32_t nr)
+{
+    uint64_t h = 0x6e62206b65657020ull ^ ((uint64_t)np << 32 | nr);
+    const uint64_t *w = (const uint64_t *)s->p;
+    size_t n = np * sizeof(s->p[0]) / 8;
+    for (int part = 0; part < 2; part++) {
+        for (size_t i = 0; i < n; i++) {
+            h = (h ^ w[i]) * 0x9e3779b97f4a7c15ull;
+            h ^= h >> 29;
+        }
+        w = (const uint64_t *)s->r;
+        n = nr * sizeof(s->r[0]) / 8;
+    }
+    return h;
+}
+
+/* What is wrong with the snapshot the region names current, or NULL. */
+static const char *check(const struct nb_keep *k, char *why, size_t len)
+{
+    const struct nb_keep_hdr *h = k->h;
+    if (h->magic != KEEP_MAGIC)
+        snprintf(why, len, "not netback's counters (magic %016llx)", (unsigned long long)h->magic);
+    else if (h->version != KEEP_VERSION)
+        snprintf(why, len, "layout version %u, not %u", h->version, KEEP_VERSION);
+    else if (h->size != nb_keep_size())
+        snprintf(why, len, "size %u, not %zu", h->size, nb_keep_size());
+    else if (h->cur > 1)
+        snprintf(why, len, "current slot %u", h->cur);
+    else {
+        const struct nb_keep_slot *s = k->slot[h->cur];
+        uint32_t np = s->nports, nr = s->nrules;
+        if (np > VFR_MAX_PORTS || nr > VFR_MAX_RULES)
+            snprintf(why, len, "%u ports and %u rules (at most %u and %u)", np, nr, VFR_MAX_PORTS,
+                     VFR_MAX_RULES);
+        else if (slot_sum(s, np, nr) != s->sum)
+            snprintf(why, len, "checksum %016llx, not %016llx (a damaged snapshot)",
+                     (unsigned long long)s->sum, (unsigned long long)slot_sum(s, np, nr));
+        else {
+            for (uint32_t i = 0; i < np; i++)
+                if (!s->p[i].name[0] || memchr(s->p[i].name, 0, VFR_NAME) == NULL) {
+                    snprintf(why, len, "port %u has no name", i);
+                    return why;
+                }
+            return NULL;
+        }
+    }
+    return why;
+}
+
+int nb_keep_attach(struct nb_keep *k, void *region, uint64_t now, char *why, size_t whylen)
 {
     memset(k, 0, sizeof(*k));
     k->old = calloc(1, sizeof(*k->old));
@@ -61,21 +117,26 @@ int nb_keep_attach(struct nb_keep *k, void *region, uint64_t now)
     k->h = region;
     for (unsigned i = 0; i < 2; i++)
         k->slot[i] = (struct nb_keep_slot *)((char *)region + slot_off(i));
-    const struct nb_keep_hdr *h = k->h;
-    if (h->magic == KEEP_MAGIC && h->size == nb_keep_size() && h->cur < 2) {
-        const struct nb_keep_slot *s = k->slot[h->cur];
-        if (s->nports <= VFR_MAX_PORTS && s->nrules <= VFR_MAX_RULES) {
-            *k->old = *s;
+    static const struct nb_keep_hdr zero;
+    int rc = 0;
+    if (memcmp(k->h, &zero, sizeof(zero))) { /* not a region nobody wrote */
+        if (!check(k, why, whylen)) {
+            *k->old = *k->slot[k->h->cur];
             k->old_until = now + NB_KEEP_WAIT;
             return 1;
         }
+        rc = -EINVAL;
     }
-    /* empty (or not ours): start the region afresh */
-    memset(k->slot[0], 0, sizeof(struct nb_keep_slot));
+    /* start the region afresh: an empty snapshot, named current last */
+    __atomic_store_n(&k->h->magic, 0, __ATOMIC_RELEASE);
+    struct nb_keep_slot *s = k->slot[0];
+    s->nports = s->nrules = 0;
+    s->sum = slot_sum(s, 0, 0);
     k->h->cur = 0;
     k->h->size = (uint32_t)nb_keep_size();
+    k->h->version = KEEP_VERSION;
     __atomic_store_n(&k->h->magic, KEEP_MAGIC, __ATOMIC_RELEASE);
-    return 0;
+    return rc;
 }
 
 unsigned nb_keep_rules(struct nb_keep *k, struct vfr *v)
@@ -188,7 +249,27 @@ unsigned nb_keep_sync(struct nb_keep *k, struct nb *b, uint64_t now)
     for (unsigned i = 0; i < nr; i++)
         s->r[i] = (struct nb_keep_rule){ k->hash[i], rs->r[i].pkts, rs->r[i].bytes, rs->r[i].limited };
     s->nrules = nr;
+    s->sum = slot_sum(s, np, nr);
     /* the slot is whole before it is named current */
     __atomic_store_n(&k->h->cur, idle, __ATOMIC_RELEASE);
     return given;
+}
+
+int nb_keep_state_list(const void *first, uint32_t gref, uint32_t *refs, unsigned max, char *why,
+                       size_t whylen)
+{
+    uint32_t n, r0;
+    memcpy(&n, (const char *)first + XSSTATE_REFS_OFF, 4);
+    memcpy(&r0, (const char *)first + XSSTATE_REFS_OFF + 4, 4);
+    size_t need = 1 + (nb_keep_size() + 4095) / 4096;
+    if (n < need || n > max + 1 || n > XSSTATE_MAX_PAGES) {
+        snprintf(why, whylen, "the list names %u pages (%zu to %u wanted)", n, need, max + 1);
+        return -EINVAL;
+    }
+    if (r0 != gref) {
+        snprintf(why, whylen, "the list starts with grant %u, not %u", r0, gref);
+        return -EINVAL;
+    }
+    memcpy(refs, (const char *)first + XSSTATE_REFS_OFF + 8, (n - 1) * 4u);
+    return (int)(n - 1);
 }

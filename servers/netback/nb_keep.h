@@ -1,15 +1,19 @@
 /*
- * The counters netback keeps across a restart of its program: the rules'
- * (packets, bytes, limited), the VFR ports' and the vifs' statistics, in a
- * region of memory the caller provides.  netback's program gives it pages
- * the service runtime keeps, contents intact, when the program crashes and
- * is started again (gntalloc pages granted to itself, as the xenstore
- * domain keeps its state), so the new instance carries on counting where
- * the old one stopped.  A domain's death loses them (new memory).
+ * The counters netback keeps across a restart of its program and the death
+ * of its domain: the rules' (packets, bytes, limited), the VFR ports' and
+ * the vifs' statistics, in a region of memory the caller provides.
+ * netback's program gives it the state pages the builder keeps for its
+ * domain (state_pages in its config, servers/lib/xsstate.h), which outlive
+ * the domain, or else pages the service runtime keeps across a crash of the
+ * program only (gntalloc pages granted to itself), so the new instance
+ * carries on counting where the old one stopped.
  *
  * The region holds a header and two snapshot slots; a sync writes the idle
  * slot and then makes it current with one store, so a crash at any
- * instruction leaves a whole snapshot (the old or the new one).
+ * instruction leaves a whole snapshot (the old or the new one).  Each slot
+ * carries a checksum of what it holds: a region that is not netback's, of
+ * another layout, or damaged is refused (with the reason) and started
+ * afresh, so the counters start at 0 rather than from garbage.
  */
 #ifndef NB_KEEP_H
 #define NB_KEEP_H
@@ -39,8 +43,9 @@ struct nb_keep {
 size_t nb_keep_size(void);
 /* Use region (nb_keep_size() bytes; zeroed or a previous instance's).
  * Returns 1 when it held a previous instance's counters, 0 when it was
- * empty, -ENOMEM. */
-int nb_keep_attach(struct nb_keep *k, void *region, uint64_t now_ns);
+ * empty (never written), -EINVAL when what it held was refused (why says
+ * why; the region is started afresh as for 0), -ENOMEM. */
+int nb_keep_attach(struct nb_keep *k, void *region, uint64_t now_ns, char *why, size_t whylen);
 /* Give the loaded rule set the previous instance's counts of the same
  * rules (same canonical text); returns how many rules got them. */
 unsigned nb_keep_rules(struct nb_keep *k, struct vfr *v);
@@ -52,5 +57,11 @@ static inline void nb_keep_rules_changed(struct nb_keep *k) { k->hashed = NULL; 
  * statistics), then everything is written to the region.  Returns the
  * number of ports given counters back in this call. */
 unsigned nb_keep_sync(struct nb_keep *k, struct nb *b, uint64_t now_ns);
+/* The builder's state pages (state=D:GREF): first is the page GREF maps;
+ * refs[max] gets the references of the pages after it, which hold the
+ * region (mapped in that order).  Their count, or -EINVAL with why (a list
+ * that does not start with GREF, or names too few pages or more than max). */
+int nb_keep_state_list(const void *first, uint32_t gref, uint32_t *refs, unsigned max, char *why,
+                       size_t whylen);
 
 #endif

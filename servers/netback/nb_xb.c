@@ -279,3 +279,11 @@ bool nbx_run(struct nbx *x)
     }
     return any;
 }
+
+int nb_round(bool (*pass)(void *ctx), void *ctx)
+{
+    bool busy = true;
+    for (int i = 0; i < NB_ROUND_PASSES && busy; i++)
+        busy = pass(ctx);
+    return busy ? 0 : -1;
+}

@@ -28,6 +28,16 @@ int nbx_init(struct nbx *x, struct xsc *xs, uint16_t self, struct nb *nb, const 
 /* Serve every connected vif once; true if any did work.  A vif found
  * broken is closed (state Closing) and logged. */
 bool nbx_run(struct nbx *x);
+/* The main loop's work between two waits: passes of pass(ctx) (every
+ * vif's rings, the NIC) until one finds nothing to do, at most
+ * NB_ROUND_PASSES so that xenstore and the console get their turn.  The
+ * timeout of the wait that follows: -1 (until an event) only after an idle
+ * pass, which left each ring's req_event set so that its frontend's next
+ * request notifies; 0 after a busy one, whose rings may hold requests no
+ * event will announce (req_event is set only by a pass that finds a ring
+ * empty). */
+#define NB_ROUND_PASSES 64
+int nb_round(bool (*pass)(void *ctx), void *ctx);
 /* Parse a vif's port configuration from its backend nodes (name, mac, ip,
  * rates).  0, or -EINVAL with *why. */
 int nbx_port_cfg(struct xbe *x, const struct xbe_dev *d, struct vfr_port_cfg *c, const char **why);

@@ -10,12 +10,13 @@
 # deleted) add up to the frames sent, the accept rules' counts equal the
 # frames nettest received, and the drop rules' counts equal netback's rule
 # drops on vif 1.
-# Then netback dies twice with the flood's vifs connected: its program
-# crashes (the runtime restarts it) and every counter is back exactly —
-# the rules', the ports' and the vifs' (kept in pages the runtime keeps) —
-# with the rules and the per-vif settings (rates, addresses, anti-spoofing
-# off on vif 1); `xl restart netback` (a new domain: counters start at 0)
-# keeps the rules and the per-vif settings.
+# Then netback dies four times with the flood's vifs connected (the flood
+# over): its program crashes (the runtime restarts it), then its domain
+# dies by `xl restart netback`, `crash domain` and `xl destroy netback`
+# (the builder rebuilds it with its id); after each, every counter is back
+# exactly — the rules', the ports' and the vifs' (kept in the state pages
+# the builder keeps for the domain: state_pages) — with the rules and the
+# per-vif settings (rates, addresses, anti-spoofing off on vif 1).
 set -u
 . "$(dirname "$0")/lib.sh"
 suite_init 63l 63-netback-rules-live.serial
@@ -83,30 +84,41 @@ m=$(mark)
 c1=$(con netback '!crash' 2>&1)
 grep -qE '^1: netback: crashing \(SIGKILL\) at [0-9]+ us' <<<"$c1" && ok "restart 1: netback's program crashed" ||
   fail "restart 1: netback did not crash: $(head -c 200 <<<"$c1")"
-# (after `con`, the program's lines come on its console rather than in the log)
-end=$(( $(date +%s) + 90 )); log1=$c1
-while :; do
-  sleep 3; c2=$(con netback '!vifs' 2>&1); log1+=$'\n'$c2
-  [ "$(sed -n 's/^1: //p' <<<"$c2" | grep -c "^vif$id\.[01] tx ")" = 2 ] || [ "$(date +%s)" -ge $end ] && break
-done
-all=$( (sed -n 's/^1: //p' <<<"$log1"; slog | tail -n +$((m + 1)) | sed -nE "s/^\(d0\) \(d$NB\) //p") | tr -d '\r')
-grep -qx "netback: counters kept from the previous instance (2 rules)" <<<"$all" &&
+# Waits up to $1 s for both vifs back; $all: what the new instance logged
+# since mark $m (after `con`, its lines come on its console rather than in
+# the log), with $2 first
+back() {
+  local end=$(( $(date +%s) + $1 )) log1=$2 c2
+  while :; do
+    sleep 3; c2=$(con netback '!vifs' 2>&1); log1+=$'\n'$c2
+    [ "$(sed -n 's/^1: //p' <<<"$c2" | grep -c "^vif$id\.[01] tx ")" = 2 ] || [ "$(date +%s)" -ge $end ] && break
+  done
+  all=$( (sed -n 's/^1: //p' <<<"$log1"; slog | tail -n +$((m + 1)) | sed -nE "s/^\(d0\) \(d$NB\) //p") | tr -d '\r')
+}
+back 90 "$c1"
+grep -qx "netback: counters kept from the previous instance (2 rules, state pages)" <<<"$all" &&
   ok "restart 1: the new instance found the old one's counters (2 rules)" || fail "restart 1: no counters kept line"
 after=$(state)
 check "restart 1 (program): rules with their counts, port counters, vif statistics and settings all as before" \
   "$after" "$before"
-out=$(xl restart netback 2>&1)
-check "restart 2 (domain): xl restart netback" "$out" "restarted netback as domain $NB"
-end=$(( $(date +%s) + 120 ))
-while :; do
-  sleep 3; c2=$(con netback '!vifs' 2>&1)
-  [ "$(sed -n 's/^1: //p' <<<"$c2" | grep -c "^vif$id\.[01] tx ")" = 2 ] || [ "$(date +%s)" -ge $end ] && break
+# the domain dies three ways; the counters are in the builder's state pages
+# (state_pages in netback-flood.cfg), so each new domain has them all
+n=1
+for kind in "xl restart" "crash domain" "xl destroy"; do
+  n=$((n + 1)); m=$(mark)
+  case $kind in
+  "xl restart") check "restart $n (domain): xl restart netback" "$(xl restart netback 2>&1)" "restarted netback as domain $NB" ;;
+  "crash domain") con netback '!crash domain' >/dev/null 2>&1 ;;
+  "xl destroy") check "restart $n (domain): xl destroy netback" "$(xl destroy netback 2>&1)" \
+    "destroyed domain $NB (netback); rebuilt with its id for the devices of 1 running domain (destroy those first to remove it)" ;;
+  esac
+  back 120 ""
+  grep -qx "netback: counters kept from the previous instance (2 rules, state pages)" <<<"$all" &&
+    ok "restart $n ($kind): the new domain found the old one's counters in the state pages" ||
+    fail "restart $n ($kind): no 'counters kept ... state pages' line"
+  after=$(state)
+  check "restart $n ($kind): rules with their counts, port counters, vif statistics and settings all as before" \
+    "$after" "$before"
 done
-after=$(state)
-strip() { sed -E 's/ +\[[0-9]+ pkts [0-9]+ bytes.*//' | grep -vE '^(vif|nic)[0-9.]* (in|tx) '; }
-check "restart 2 (domain): the rules (text, order, default) and the per-vif settings as before" \
-  "$(strip <<<"$after")" "$(strip <<<"$before")"
-check "restart 2 (domain): both vifs back, counters from 0 (a new domain's memory)" \
-  "$(grep -cE "^vif$id\.[01] in 0 pkts 0 bytes out 0 pkts 0 bytes" <<<"$after")" 2
 no_fail_lines "FAIL|PANIC|runtime: program killed"
 finish

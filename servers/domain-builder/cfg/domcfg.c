@@ -135,14 +135,23 @@ static int h_domid(struct dc_ctx *c, const struct cfg_setting *s)
     return num_range(c, s, 1, 0x7FEF, &c->d->domid); /* below DOMID_FIRST_RESERVED */
 }
 
+static int h_state_pages(struct dc_ctx *c, const struct cfg_setting *s)
+{
+    c->state_line = s->line;
+    return num_range(c, s, 1, DOM_MAX_STATEPG, &c->d->state_pages);
+}
+
 static const struct dc_key keys[] = {
-    { "name", h_name },        { "kernel", h_kernel },    { "ramdisk", h_ramdisk },
-    { "extra", h_cmdline },    { "cmdline", h_cmdline },  { "memory", h_memory },
-    { "maxmem", h_maxmem },    { "vcpus", h_vcpus },      { "on_poweroff", h_action },
-    { "on_reboot", h_action }, { "on_crash", h_action },  { "type", h_type },
-    { "vif", dc_vif },         { "disk", dc_disk },       { "capabilities", dc_caps },
-    { "devices", dc_devices }, { "modules", dc_modules }, { "pci", dc_pci },
-    { "domid", h_domid },
+    { "name", h_name },          { "kernel", h_kernel },
+    { "ramdisk", h_ramdisk },    { "extra", h_cmdline },
+    { "cmdline", h_cmdline },    { "memory", h_memory },
+    { "maxmem", h_maxmem },      { "vcpus", h_vcpus },
+    { "on_poweroff", h_action }, { "on_reboot", h_action },
+    { "on_crash", h_action },    { "type", h_type },
+    { "vif", dc_vif },           { "disk", dc_disk },
+    { "capabilities", dc_caps }, { "devices", dc_devices },
+    { "modules", dc_modules },   { "pci", dc_pci },
+    { "domid", h_domid },        { "state_pages", h_state_pages },
 };
 
 static int apply(struct dc_ctx *c, const struct cfg_setting *s)
@@ -170,6 +179,11 @@ static int final_checks(struct dc_ctx *c)
                        "both 'ramdisk' and 'modules' are set");
     if (c->d->ndev && !(c->d->caps & TESSERA_CAP_IO))
         return dc_fail(c, c->devices_line, "'devices' needs capability IO");
+    /* the pages are named on the program's command line (module 0) */
+    if (c->d->state_pages && !c->d->nmod)
+        return dc_fail(c, c->state_line, "'state_pages' needs a program ('modules') to give them to");
+    if (c->d->state_pages && (c->d->caps & TESSERA_CAP_XENSTORE))
+        return dc_fail(c, c->state_line, "'state_pages': the xenstore domain has its own");
     return dc_compat_final(c);
 }
 

@@ -22,6 +22,7 @@
 #define DOM_WARN_LEN       200
 #define DOM_MAX_EVTCHN     4095 /* the hypervisor's 2-level event channels: ports 0-4095 */
 #define DOM_MAX_GNT_FRAMES 32   /* the hypervisor's grant table limit */
+#define DOM_MAX_STATEPG    256  /* state_pages (servers/lib/xsstate.h) */
 
 enum dom_action { ACT_DESTROY, ACT_RESTART, ACT_PRESERVE };
 
@@ -56,6 +57,7 @@ struct domcfg {
     uint32_t domid;               /* Tessera: the domain id wanted (1..0x7FEF), 0 = any */
     uint32_t cpu_weight, cpu_cap; /* credit scheduler; 0 = the hypervisor's default */
     int cpu_weight_set, cpu_cap_set;
+    uint32_t state_pages; /* Tessera: pages kept across its deaths (docs/restart.md), 0 = none */
     /* "file:line: warning: ..." for keys accepted without effect */
     int nwarn;
     char warn[DOM_MAX_WARN][DOM_WARN_LEN];

@@ -9,7 +9,7 @@ struct dc_ctx {
     struct domcfg *d;
     char *err;
     size_t errlen;
-    int maxmem_line, devices_line, ramdisk_line, modules_line, maxvcpus_line, vcpus_line;
+    int maxmem_line, devices_line, ramdisk_line, modules_line, maxvcpus_line, vcpus_line, state_line;
     uint32_t maxvcpus;
 };
 

@@ -207,6 +207,8 @@ static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, siz
         mgr_logf(m, "domain-builder: %s names its control domain itself: we do not connect", d->cfg.name);
     else if (is_xs && mgr_xs_prepare(m, want = want ? want : mgr_first_free_id(m), xsargs, sizeof(xsargs)))
         mgr_logf(m, "domain-builder: no xenstore connection for %s", d->cfg.name);
+    if (!is_xs && d->cfg.state_pages) /* kept across its deaths: known before the build (its id) */
+        mgr_state_prepare(m, d, want = want ? want : mgr_first_free_id(m), xsargs, sizeof(xsargs));
     uint64_t t0 = m->now_ms ? m->now_ms() : 0;
     if (read_images(m, d, xsargs, &im, err, errlen)) return -1;
     struct build_in in = { &d->cfg,
@@ -334,6 +336,7 @@ static int teardown(struct mgr *m, struct mgr_dom *d, int keep, char *err, size_
 int mgr_destroy(struct mgr *m, struct mgr_dom *d, char *err, size_t errlen)
 {
     if (teardown(m, d, 0, err, errlen)) return -1;
+    mgr_state_release(m, d);
     mgr_logf(m, "domain-builder: destroyed domain %u (%s)", d->domid, d->cfg.name);
     memset(d, 0, sizeof(*d));
     return 0;

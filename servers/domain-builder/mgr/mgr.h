@@ -13,6 +13,7 @@
 #include "mgr/hostfiles.h"
 #include "xsclient.h" /* servers/lib: the shared xenstore client */
 #include "progelf.h"  /* servers/lib: which program an image is */
+#include "xsstate.h"  /* servers/lib: state pages kept across a domain's death */
 
 #define MGR_MAX_DOMS 1024
 #define MGR_ERR_LEN  512
@@ -50,6 +51,20 @@ struct mgr_dom {
      * and the CRC-32 of the image, for xl list -v and upgrades */
     struct progelf_info prog;
     uint32_t prog_crc;
+    /* state_pages: the domain id its kept pages are granted to (0: none
+     * yet), so that a rebuild with that id keeps their contents */
+    uint32_t state_for;
+};
+
+/* A service domain's state pages (config key state_pages, mgr_state.c):
+ * ours, granted to domid, kept across its deaths; the first lists them
+ * (servers/lib/xsstate.h).  A slot is never freed (there is no ungrant):
+ * a later domain with the same id and count reuses it, zeroed. */
+#define MGR_MAX_STATE 16
+struct mgr_state {
+    uint32_t domid, n; /* n = 0: a free slot */
+    uint32_t refs[XSSTATE_MAX_PAGES];
+    uint8_t *chunk[XSSTATE_MAX_PAGES / XSSTATE_CHUNK + 1];
 };
 
 /* Reads a whole file (kernel, ramdisk, config) into a malloc'd buffer. */
@@ -74,9 +89,10 @@ struct mgr {
      * (servers/lib/xsstate.h): its death is survived (docs/restart.md) */
     uint32_t xs_state_for, xs_state_gref;
     int xs_state;
-    int xs_spins;               /* waits of this operation without an event fd */
-    long xs_deadline;           /* ms: when this operation gives up */
-    void (*xs_poke)(void *ctx); /* tests: run a fake xenstore server */
+    struct mgr_state state[MGR_MAX_STATE]; /* other service domains' (state_pages) */
+    int xs_spins;                          /* waits of this operation without an event fd */
+    long xs_deadline;                      /* ms: when this operation gives up */
+    void (*xs_poke)(void *ctx);            /* tests: run a fake xenstore server */
     /* events that arrived while we waited for xenstore, for the main loop */
     uint32_t deferred[64];
     int ndeferred;
@@ -163,6 +179,17 @@ int mgr_xs_clients(struct mgr *m, const struct mgr_dom *d);
 /* control/shutdown if the domain announced it handles it; -1 otherwise. */
 int mgr_xs_shutdown(struct mgr *m, struct mgr_dom *d, const char *what);
 uint32_t mgr_first_free_id(struct mgr *m);
+/* n state pages granted to domid in chunks (chunks[], their references
+ * refs[n]), the first listing them all (xsstate.h); the first chunk, or
+ * NULL (our grant table is full). */
+uint8_t *mgr_state_grant(struct mgr *m, uint32_t domid, unsigned n, uint32_t *refs, uint8_t **chunks);
+/* Before building d (config state_pages) as domid: its state pages, kept
+ * from its previous incarnation if it had that id, else zeroed or new, and
+ * " state=BUILDER:GREF" appended to args (module 0's command line).  -1
+ * when there are none (logged; the domain runs without them). */
+int mgr_state_prepare(struct mgr *m, struct mgr_dom *d, uint32_t domid, char *args, size_t size);
+/* d is destroyed for good: its state pages are zeroed for the next user. */
+void mgr_state_release(struct mgr *m, struct mgr_dom *d);
 /* xl mem-set: the balloon target (memory/target), at most the maxmem. */
 int mgr_mem_set(struct mgr *m, struct mgr_dom *d, uint64_t kb, char *err, size_t errlen);
 

@@ -75,23 +75,13 @@ static const struct xsc_ring_ops xs_ops = { xs_notify, xs_wait };
  * own pages, and its domain's death is not survived. */
 static void state_pages(struct mgr *m, uint32_t domid)
 {
-    uint32_t refs[XSSTATE_PAGES];
-    uint8_t *first = NULL;
-    for (unsigned c = 0; c < XSSTATE_PAGES / XSSTATE_CHUNK; c++) {
-        uint8_t *va = m->b->ops->grant_pages(m->b, domid, XSSTATE_CHUNK, refs + c * XSSTATE_CHUNK);
-        if (!va) { /* the chunks granted so far leak: there is no ungrant */
-            mgr_logf(m,
-                     "domain-builder: no state pages for the xenstore domain (chunk %u): its death would "
-                     "lose the store",
-                     c);
-            m->xs_state = 0;
-            return;
-        }
-        if (!c) first = va;
+    static uint32_t refs[XSSTATE_PAGES];
+    uint8_t *chunks[XSSTATE_PAGES / XSSTATE_CHUNK];
+    if (!mgr_state_grant(m, domid, XSSTATE_PAGES, refs, chunks)) {
+        mgr_logf(m, "domain-builder: no state pages for the xenstore domain: its death would lose the store");
+        m->xs_state = 0;
+        return;
     }
-    uint32_t n = XSSTATE_PAGES;
-    memcpy(first + XSSTATE_REFS_OFF, &n, 4);
-    memcpy(first + XSSTATE_REFS_OFF + 4, refs, sizeof(refs));
     m->xs_state = 1;
     m->xs_state_for = domid;
     m->xs_state_gref = refs[0];

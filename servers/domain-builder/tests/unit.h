@@ -27,5 +27,6 @@ void test_bootcfg(void);
 void test_xl(void);
 void test_save(void);
 void test_upgrade(void);
+void test_statepg(void);
 
 #endif

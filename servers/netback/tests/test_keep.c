@@ -3,11 +3,14 @@
  * netback, the same region) gets the counts back: rules by their text
  * (a changed rule starts at 0), ports and vifs by name whenever they
  * appear, in any slot; ports that never come back are forgotten after the
- * wait; a region not written by netback, or of another layout, is started
- * afresh; a sync that stopped before naming its slot leaves the previous
- * snapshot. */
+ * wait; a sync that stopped before naming its slot leaves the previous
+ * snapshot; a region not written by netback, of another layout, or whose
+ * snapshot was changed after its sync is refused with the reason and
+ * started afresh; the builder's list of state pages is checked. */
 #include "t.h"
 #include "nb_keep.h"
+#include "xsstate.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,11 +59,13 @@ void test_keep(void)
     size_t size = nb_keep_size();
     CHECK(size <= 16 * 4096, "keep: the region fits netback's 16 kept pages (%zu bytes)", size);
     uint8_t *region = calloc(1, size);
+    char why[160];
     const char *r1[] = { "ip4 proto=udp dport=7001 drop", "arp accept", "ip6 drop" };
 
     /* instance 1 counts */
     start(&a, r1, 3);
-    CHECK(nb_keep_attach(&a.k, region, 0) == 0, "keep: an empty region: no previous counters");
+    CHECK(nb_keep_attach(&a.k, region, 0, why, sizeof(why)) == 0,
+          "keep: an empty region: no previous counters");
     CHECK(nb_keep_rules(&a.k, &a.v) == 0, "keep: ... and no rule counts to give");
     int pn = port(&a, "nic", NULL), pa = port(&a, "vif5.0", MA), pb = port(&a, "vif6.0", MB);
     vif_on(&a, pa, 0);
@@ -87,7 +92,8 @@ void test_keep(void)
      * another order and later, one never */
     const char *r2[] = { "arp accept", "ip4 proto=udp dport=7001 drop", "ip6 proto=tcp drop" };
     start(&b, r2, 3);
-    CHECK(nb_keep_attach(&b.k, region, 100) == 1, "keep: the previous instance's counters found");
+    CHECK(nb_keep_attach(&b.k, region, 100, why, sizeof(why)) == 1,
+          "keep: the previous instance's counters found");
     CHECK(nb_keep_rules(&b.k, &b.v) == 2, "keep: 2 of 3 rules have the same text");
     CHECK(b.v.rules->r[1].pkts == 17 && b.v.rules->r[1].bytes == 1700,
           "keep: a moved rule keeps its counts (17 pkts, 1700 bytes)");
@@ -109,7 +115,8 @@ void test_keep(void)
 
     /* instance 3, restarted before vif5.0 came back: it is still kept */
     start(&b, r2, 3);
-    CHECK(nb_keep_attach(&b.k, region, 200) == 1 && nb_keep_rules(&b.k, &b.v) == 3, "keep: restarted again");
+    CHECK(nb_keep_attach(&b.k, region, 200, why, sizeof(why)) == 1 && nb_keep_rules(&b.k, &b.v) == 3,
+          "keep: restarted again");
     int qa = port(&b, "vif5.0", MA);
     vif_on(&b, qa, 1);
     nb_keep_sync(&b.k, &b.b, 201);
@@ -127,26 +134,84 @@ void test_keep(void)
 
     /* ports not back within the wait are forgotten */
     start(&b, r2, 3);
-    nb_keep_attach(&b.k, region, 1000);
+    nb_keep_attach(&b.k, region, 1000, why, sizeof(why));
     nb_keep_sync(&b.k, &b.b, 1000 + 121000000000ull);
     stop(&b);
     start(&b, r2, 3);
-    nb_keep_attach(&b.k, region, 2000);
+    nb_keep_attach(&b.k, region, 2000, why, sizeof(why));
     qa = port(&b, "vif9.0", MA);
     qb = port(&b, "vif6.0", MB);
     CHECK(nb_keep_sync(&b.k, &b.b, 2001) == 0 && b.v.port[qb].st.drop_rate_in == 0,
           "keep: a port gone longer than the wait is forgotten");
     stop(&b);
 
-    /* not netback's region, or another layout */
+    /* hostile or damaged regions: refused with the reason, started afresh */
+    start(&b, r2, 3);
+    CHECK(nb_keep_attach(&b.k, region, 3000, why, sizeof(why)) == 1, "keep: a good region");
+    nb_keep_sync(&b.k, &b.b, 3001);
+    stop(&b);
+    uint32_t hc = ((volatile uint32_t *)region)[2];
+    uint8_t *slot = region + (hc ? nb_keep_size() / 2 + 32 : 64); /* the current slot: header, then two */
+    slot[0x10 + 3] ^= 0x40;                                       /* a port's name */
+    start(&b, r2, 3);
+    CHECK(nb_keep_attach(&b.k, region, 0, why, sizeof(why)) == -EINVAL && strstr(why, "checksum") &&
+              strstr(why, "a damaged snapshot"),
+          "keep: a snapshot changed after its sync is refused (%s)", why);
+    CHECK(nb_keep_rules(&b.k, &b.v) == 0, "keep: ... and gives no counts");
+    stop(&b);
+    start(&b, r2, 3);
+    CHECK(nb_keep_attach(&b.k, region, 0, why, sizeof(why)) == 1 && nb_keep_rules(&b.k, &b.v) == 0 &&
+              nb_keep_sync(&b.k, &b.b, 1) == 0,
+          "keep: ... the region started afresh: an empty snapshot");
+    stop(&b);
     memset(region, 0x5a, size);
     start(&b, r2, 3);
-    CHECK(nb_keep_attach(&b.k, region, 0) == 0 && nb_keep_rules(&b.k, &b.v) == 0,
-          "keep: a region of garbage is started afresh");
+    CHECK(nb_keep_attach(&b.k, region, 0, why, sizeof(why)) == -EINVAL &&
+              !strcmp(why, "not netback's counters (magic 5a5a5a5a5a5a5a5a)") &&
+              nb_keep_rules(&b.k, &b.v) == 0,
+          "keep: a region of garbage is refused (%s)", why);
     stop(&b);
     ((volatile uint32_t *)region)[3] += 8; /* size */
     start(&b, r2, 3);
-    CHECK(nb_keep_attach(&b.k, region, 0) == 0, "keep: a region of another size is started afresh");
+    CHECK(nb_keep_attach(&b.k, region, 0, why, sizeof(why)) == -EINVAL && !strncmp(why, "size ", 5),
+          "keep: a region of another size is refused (%s)", why);
     stop(&b);
+    ((volatile uint32_t *)region)[4] = 1; /* version */
+    start(&b, r2, 3);
+    CHECK(nb_keep_attach(&b.k, region, 0, why, sizeof(why)) == -EINVAL &&
+              !strcmp(why, "layout version 1, not 2"),
+          "keep: a region of another layout version is refused (%s)", why);
+    stop(&b);
+    ((volatile uint32_t *)region)[2] = 7; /* current slot */
+    start(&b, r2, 3);
+    CHECK(nb_keep_attach(&b.k, region, 0, why, sizeof(why)) == -EINVAL && !strcmp(why, "current slot 7"),
+          "keep: a current slot past the two is refused (%s)", why);
+    stop(&b);
+    memset(region, 0, size);
+    start(&b, r2, 3);
+    CHECK(nb_keep_attach(&b.k, region, 0, why, sizeof(why)) == 0, "keep: a zeroed region: nothing to refuse");
+    stop(&b);
+
+    /* the builder's list of state pages (xsstate.h) */
+    static uint8_t first[4096];
+    uint32_t list[18] = { 17, 50 }, refs[16];
+    for (unsigned i = 2; i < 18; i++)
+        list[i] = 100 + i;
+    memcpy(first + XSSTATE_REFS_OFF, list, sizeof(list));
+    CHECK(nb_keep_state_list(first, 50, refs, 16, why, sizeof(why)) == 16 && refs[0] == 102 &&
+              refs[15] == 117,
+          "state pages: 16 after the first");
+    CHECK(nb_keep_state_list(first, 51, refs, 16, why, sizeof(why)) == -EINVAL &&
+              !strcmp(why, "the list starts with grant 50, not 51"),
+          "state pages: a list for another grant is refused (%s)", why);
+    list[0] = 2;
+    memcpy(first + XSSTATE_REFS_OFF, list, 4);
+    CHECK(nb_keep_state_list(first, 50, refs, 16, why, sizeof(why)) == -EINVAL &&
+              strstr(why, "the list names 2 pages"),
+          "state pages: too few for the region are refused (%s)", why);
+    list[0] = 0xffffffffu;
+    memcpy(first + XSSTATE_REFS_OFF, list, 4);
+    CHECK(nb_keep_state_list(first, 50, refs, 16, why, sizeof(why)) == -EINVAL,
+          "state pages: a count of 2^32-1 is refused (%s)", why);
     free(region);
 }
