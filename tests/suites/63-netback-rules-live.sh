@@ -102,7 +102,12 @@ after=$(state)
 check "restart 1 (program): rules with their counts, port counters, vif statistics and settings all as before" \
   "$after" "$before"
 # the domain dies three ways; the counters are in the builder's state pages
-# (state_pages in netback-flood.cfg), so each new domain has them all
+# (state_pages in netback-flood.cfg), so each new domain has them all, as
+# netback's console and the xl shell's VFR commands show them
+xlstate() { xl vfr-rule-list 2>&1; xl vfr-counters 2>&1; }
+xbefore=$(xlstate)
+grep -qE "^vif$id\.0 in [1-9][0-9]* pkts" <<<"$xbefore" && grep -qE "\[[1-9][0-9]* pkts" <<<"$xbefore" &&
+  ok "xl vfr-counters and vfr-rule-list: the flood's counts" || fail "xl's VFR counters before the deaths: $xbefore"
 n=1
 for kind in "xl restart" "crash domain" "xl destroy"; do
   n=$((n + 1)); m=$(mark)
@@ -119,6 +124,7 @@ for kind in "xl restart" "crash domain" "xl destroy"; do
   after=$(state)
   check "restart $n ($kind): rules with their counts, port counters, vif statistics and settings all as before" \
     "$after" "$before"
+  check "restart $n ($kind): xl vfr-rule-list and xl vfr-counters exactly as before" "$(xlstate)" "$xbefore"
 done
 no_fail_lines "FAIL|PANIC|runtime: program killed"
 finish
