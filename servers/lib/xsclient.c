@@ -256,6 +256,8 @@ int xsc_control(struct xsc *x, const char *cmd, const char *arg, char **reply)
     return request_strs(x, XS_CONTROL, a, arg ? 2 : 1, true, reply);
 }
 
+bool xsc_events_queued(const struct xsc *x) { return x->events != NULL; }
+
 int xsc_next_event(struct xsc *x, const char **path, const char **token, int timeout_ms)
 {
     long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;

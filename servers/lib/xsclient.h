@@ -60,6 +60,10 @@ int xsc_control(struct xsc *x, const char *cmd, const char *arg, char **reply);
 /* The next watch event (queued or arriving within timeout_ms, <0 forever):
  * *path and *token stay valid until the next call. 0 or -ETIMEDOUT/-EIO. */
 int xsc_next_event(struct xsc *x, const char **path, const char **token, int timeout_ms);
+/* Whether watch events wait in the queue (they came while a request waited
+ * for its reply): a caller that looks for events only when its descriptor
+ * is readable must also look when this is true. */
+bool xsc_events_queued(const struct xsc *x);
 
 /* Xen's error name to errno (EINVAL for an unknown name). */
 int xsc_errno(const char *name);

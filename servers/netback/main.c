@@ -44,6 +44,16 @@ static uint64_t now(void *ctx)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The time the frames of a pass are handled at (read once per pass: the
+ * runtime's clock_gettime is a system call, and the VFR's rate limits need
+ * no finer time than a pass). */
+static uint64_t pass_ns;
+static uint64_t pass_now(void *ctx)
+{
+    (void)ctx;
+    return pass_ns;
+}
+
 static struct vfr vfr;
 static struct nb nb;
 
@@ -140,11 +150,13 @@ static struct nb_nic nic;
 /* One pass of the main loop's work (nb_round). */
 static bool pass(void *ctx)
 {
+    pass_ns = now(NULL);
     bool busy = nbx_run(ctx);
     if (sbdf && nb_nic_poll(&nic)) busy = true;
-    /* after every pass: a death of the domain loses at most the counts
-     * of the pass in progress (nb_keep.h) */
-    if (keeping) nb_keep_sync(&keep, &nb, now(NULL));
+    /* after every pass that counted: a death of the domain loses at most
+     * the counts of the pass in progress (nb_keep.h); an idle pass changed
+     * nothing */
+    if (busy && keeping) nb_keep_sync(&keep, &nb, pass_ns);
     return busy;
 }
 
@@ -196,7 +208,7 @@ int main(int argc, char **argv)
         return 1;
     }
     xs = xsc_new_fd(xsfd);
-    struct nb_env env = { xd_gcopy, xd_notify, now, NULL, NULL, NULL };
+    struct nb_env env = { xd_gcopy, xd_notify, pass_now, NULL, NULL, NULL };
     if (!xs || vfr_init(&vfr, &(struct vfr_ops){ 0 }) || nb_init(&nb, &vfr, &env)) {
         fprintf(stderr, "netback: out of memory\n");
         return 1;
@@ -271,6 +283,7 @@ int main(int argc, char **argv)
     }
     t[2] = restart_now_us();
     struct xd_host host = { xd_map_ring, xd_unmap_ring, xd_bind, xd_unbind, NULL };
+    pass_ns = now(NULL);
     if ((rc = nbx_init(&nbx, xs, self, &nb, &host, queues))) {
         fprintf(stderr, "netback: cannot watch the backend directory (%s)\n", strerror(-rc));
         return 1;
@@ -280,11 +293,19 @@ int main(int argc, char **argv)
            t[3] - t[0], t[1] - t[0], t[2] - t[1], t[3] - t[2]);
     printf("netback: serving /local/domain/%u/backend/vif\n", self);
     size_t have = 0;
-    bool console = true;
+    bool console = true, dirty = true; /* dirty: vifs or commands since the last sync */
+    bool xs_in = true;                 /* xenstore's descriptor was readable */
     for (;;) {
         const char *path, *token;
-        while (xsc_next_event(xs, &path, &token, 0) == 0)
+        pass_ns = now(NULL); /* vifs added now start their rate limits now */
+        /* watch events: only when some came (two system calls a round saved) */
+        while ((xs_in || xsc_events_queued(xs)) && xsc_next_event(xs, &path, &token, 0) == 0) {
             xbe_event(&nbx.xbe, path, token);
+            dirty = true;
+        }
+        /* a vif back gets its kept counts, a command's change is kept */
+        if (dirty && keeping) nb_keep_sync(&keep, &nb, pass_ns);
+        dirty = false;
         /* until a pass finds nothing to do, or xenstore's and the
          * console's turn; then sleep only if that pass was idle */
         int wait = nb_round(pass, &nbx);
@@ -293,7 +314,9 @@ int main(int argc, char **argv)
                                  { xd_evtchn_fd(), POLLIN, 0 },
                                  { console ? 0 : -1, POLLIN, 0 },
                                  { vf.fd, POLLIN, 0 } };
-        if (poll(pfd, 4, wait) < 0) continue;
+        int pr = poll(pfd, 4, wait);
+        xs_in = pr < 0 || (pfd[0].revents & (POLLIN | POLLERR | POLLHUP));
+        if (pr < 0) continue;
         if (pfd[3].revents & POLLIN) vnet_wait(&nic.vn, 0); /* acknowledges the interrupt; the loop polls */
         if (pfd[1].revents & POLLIN) {
             uint32_t ports[64];
@@ -309,6 +332,7 @@ int main(int argc, char **argv)
                 while ((nl = strchr(line, '\n'))) {
                     *nl = 0;
                     command(line);
+                    dirty = true;
                     have -= (size_t)(nl + 1 - line);
                     memmove(line, nl + 1, have + 1);
                 }

@@ -52,9 +52,10 @@ unsigned nb_keep_rules(struct nb_keep *k, struct vfr *v);
 /* The rule set was replaced (a command): its hashes are computed again
  * at the next sync (a new set may sit where the freed one was). */
 static inline void nb_keep_rules_changed(struct nb_keep *k) { k->hashed = NULL; }
-/* Called after each round of work: a port seen for the first time whose
- * name the previous instance had gets its counters added (and, a vif, its
- * statistics), then everything is written to the region.  Returns the
+/* Called after each pass that did work (and when vifs or rules change): a
+ * port seen for the first time whose name the previous instance had gets
+ * its counters added (and, a vif, its statistics), then everything is
+ * written to the region.  Returns the
  * number of ports given counters back in this call. */
 unsigned nb_keep_sync(struct nb_keep *k, struct nb *b, uint64_t now_ns);
 /* The builder's state pages (state=D:GREF): first is the page GREF maps;
