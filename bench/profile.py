@@ -13,6 +13,8 @@ first do_* handler they reach (the hypercall) or the trap path they take.
 Page-table entries written by mmu_update are counted where the hypervisor has
 a function per entry (Tessera's mmu_normal_update; Xen inlines its per-entry
 work, so its entries are counted as calls where each call writes one entry).
+"calls" counts the entries into Tessera's TLB-flush and CR3-load functions by
+caller (under TCG each full flush costs a refill of every page touched after).
 
 usage: profile.py LOG [ELF-with-symbols] > summary.json
 """
@@ -60,6 +62,9 @@ user = defaultdict(int)
 visit_kind, visit_n, visit_do, visit_el = None, 0, None, 0
 leaving = True
 sym_cache = {}
+CALLS = ("flush_tlb_local", "flush_tlb_domain", "flush_tlb_one_local", "arch_load_guest_cr3")
+calls = defaultdict(lambda: defaultdict(int))   # callee -> caller -> entries
+prev_sym = None
 
 
 def close_visit():
@@ -108,6 +113,9 @@ with open(log, errors="replace") as f:
                 if s is None:
                     s = sym_cache[pc] = sym(pc)
                 by_sym[s] += n
+                if s in CALLS and pc in starts and prev_sym != s:
+                    calls[s][prev_sym] += 1
+                prev_sym = s
                 if pc == elem_pc:
                     visit_el += 1
                 if (ENTRY.match(s) and pc in starts) or s == "autogen_stubs":   # Xen: one stub per vector
@@ -142,6 +150,7 @@ summary = {
                    "visits_per_op": round(v[0] / ops, 3) if ops else None,
                    **({"pt_entries": v[2], "per_entry": round(v[1] / v[2])} if v[2] else {})}
                for k, v in sorted(visits.items(), key=lambda x: -x[1][1])},
+    "calls": {k: dict(sorted(v.items(), key=lambda x: -x[1])) for k, v in calls.items()},
     "symbols": dict(sorted(by_sym.items(), key=lambda x: -x[1])[:60]),
 }
 json.dump(summary, sys.stdout, indent=1)

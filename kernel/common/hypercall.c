@@ -75,7 +75,10 @@ HOT_PATH void hypercall_dispatch(struct cpu_regs *r)
  * deliverable) with the core's equivalents: an interrupt waiting at the LAPIC
  * (IF is clear in here), a reschedule due or this vCPU no longer runnable.
  * Also true once HYPERCALL_BUDGET checks were made since the guest entered, so
- * every entry into the hypervisor does a bounded amount of batch work. */
+ * every entry into the hypervisor does a bounded amount of batch work.  The
+ * LAPIC's IRR is seven device reads (each a trip through the device model
+ * when emulated), so it is read at every 8th check only: an interrupt waits
+ * for at most 7 more batch elements. */
 HOT_PATH bool hypercall_preempt_check(void)
 {
     struct hc_state *s = hc();
@@ -83,7 +86,7 @@ HOT_PATH bool hypercall_preempt_check(void)
     if (!s->budget) return true;
     s->budget--;
     return (v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask) ||
-           sched_resched_pending() || lapic_irq_pending();
+           sched_resched_pending() || (!(s->budget & 7) && lapic_irq_pending());
 }
 
 /* Make the running hypercall restart as op(args[0..n-1]); the other argument

@@ -113,8 +113,14 @@ void mm_unlock_pair(struct domain *a, struct domain *b);
 void domain_shutdown(struct domain *d, unsigned reason);
 void domain_crash(struct domain *d, const char *why);
 
-/* The vCPU running on this pCPU. */
+/* The vCPU running on this pCPU: inline in the core (every entry and exit asks
+ * several times); the host unit tests bring their own (tests/unit/harness). */
+#if __STDC_HOSTED__
 struct vcpu *current_vcpu(void);
+#else
+#include "percpu.h"
+static inline struct vcpu *current_vcpu(void) { return this_cpu()->curr; }
+#endif
 #define current (current_vcpu())
 
 static inline bool has_cap(const struct domain *d, uint32_t cap) { return (d->caps & cap) == cap; }

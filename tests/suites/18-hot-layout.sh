@@ -36,7 +36,7 @@ missing() {
 # The user system call bounced to the guest kernel and the iret hypercall back.
 syscall_path=(syscall_entry return_to_guest guest_iretq syscall_dispatch hypercall_dispatch hypercall_invoke
   create_bounce_frame toggle_guest_mode arch_load_guest_cr3 exit_to_guest do_iret copy_from_guest copy_to_guest
-  raw_copy guest_regs smp_processor_id current_vcpu arch_iopl_flags)
+  raw_copy guest_regs arch_iopl_flags)
 # The #PF bounce and the one-entry mmu_update of an anonymous page fault.
 fault_path=(stub_14 common_entry trap_dispatch bounce_exception ldt_fault emulate_smap_iret_quirk do_mmu_update
   start_batch mmu_normal_update get_pg_owner pt_update_entry_foreign get_page_type put_page_type get_l1e

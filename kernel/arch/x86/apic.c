@@ -27,8 +27,6 @@ static uint64_t ticks_per_ms;
 static uint32_t rd(unsigned reg) { return lapic[reg / 4]; }
 static void wr(unsigned reg, uint32_t v) { lapic[reg / 4] = v; }
 
-HOT_PATH unsigned smp_processor_id(void) { return this_cpu()->cpu_id; }
-
 static void calibrate(void)
 {
     wr(APIC_TMR_DIV, 0x3);      /* divide by 16 */

@@ -148,5 +148,3 @@ void cpu_init(unsigned id)
     write_cr4(cr4);
     write_cr0((read_cr0() | CR0_WP | CR0_MP | CR0_NE) & ~(CR0_EM | CR0_TS));
 }
-
-HOT_PATH struct vcpu *current_vcpu(void) { return this_cpu()->curr; }

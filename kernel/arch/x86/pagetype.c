@@ -186,9 +186,10 @@ static int validate_table(const struct domain *d, mfn_t m, unsigned level)
             continue;
         }
         uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
+        if (!pte_present(e)) continue; /* most of a table: holds nothing */
         rc = get_entry(d, d, level, e, m);
         if (rc) break;
-        if (pte_present(e)) __atomic_store_n(&t[i], adjust_entry(level, e), __ATOMIC_RELAXED);
+        __atomic_store_n(&t[i], adjust_entry(level, e), __ATOMIC_RELAXED);
     }
     if (!rc) return 0;
     dprintk("d%u: mfn %#lx slot %u bad as L%u entry (%d)\n", d->id, m, i, level, rc);
@@ -197,30 +198,26 @@ static int validate_table(const struct domain *d, mfn_t m, unsigned level)
     return rc;
 }
 
-/* Before the entries of L1 table m let go of foreign or granted frames: flush
- * the TLBs of the table's owner once if any entry maps one. */
-static void flush_if_foreign(mfn_t m)
+/* Drop the references held by the entries of a table whose last type
+ * reference went away. The entries stay as they are: the guest owns them.
+ * One pass: the owner's TLBs are flushed once, before the first entry that
+ * maps a foreign or granted frame lets go of it (the others need no flush). */
+static void devalidate_table(mfn_t m, unsigned level)
 {
     const uint64_t *t = mfn_to_virt(m);
     domid_t owner = mfn_to_page(m)->owner;
+    bool flushed = level != 1;
 
-    for (unsigned i = 0; i < PT_ENTRIES; i++)
-        if (l1e_put_needs_flush(__atomic_load_n(&t[i], __ATOMIC_RELAXED), owner)) {
+    for (unsigned i = 0; i < PT_ENTRIES; i++) {
+        uint64_t e = __atomic_load_n(&t[i], __ATOMIC_RELAXED);
+        if (!pte_present(e) || (level == 4 && l4_slot_is_hv(i))) continue;
+        if (!flushed && l1e_put_needs_flush(e, owner)) {
             struct domain *d = domain_lookup(owner);
             if (d) flush_tlb_domain(d);
-            return;
+            flushed = true;
         }
-}
-
-/* Drop the references held by the entries of a table whose last type
- * reference went away. The entries stay as they are: the guest owns them. */
-static void devalidate_table(mfn_t m, unsigned level)
-{
-    uint64_t *t = mfn_to_virt(m);
-
-    if (level == 1) flush_if_foreign(m);
-    for (unsigned i = 0; i < PT_ENTRIES; i++)
-        if (!(level == 4 && l4_slot_is_hv(i))) put_entry(level, __atomic_load_n(&t[i], __ATOMIC_RELAXED), m);
+        put_entry(level, e, m);
+    }
 }
 
 static int validate_descriptors(mfn_t m)

@@ -14,6 +14,7 @@
 #include "debugreg.h"
 #include "layout.h"
 #include "pt.h"
+#include "apic.h"
 
 #define PFEC_PRESENT 1u
 #define PFEC_WRITE   2u
@@ -163,8 +164,10 @@ HOT_PATH static void do_page_fault(struct vcpu *v, struct cpu_regs *r)
 {
     uint64_t addr = read_cr2();
     uint32_t ec = (uint32_t)r->error_code;
-    if (ldt_fault(v, r, addr)) return;
-    if (emulate_smap_iret_quirk(v, r, addr, ec)) return;
+    /* Cheap tests first: almost no fault is in a descriptor-table window, and
+     * the SMAP quirk is a fault without the user bit. */
+    if (addr - GDT_WINDOW_START < GDT_WINDOW(NR_CPUS) - GDT_WINDOW_START && ldt_fault(v, r, addr)) return;
+    if (!(ec & PFEC_USER) && emulate_smap_iret_quirk(v, r, addr, ec)) return;
     if (v->arch.kernel_mode &&
         (ec & (PFEC_PRESENT | PFEC_WRITE | PFEC_RSVD | PFEC_INSN)) == (PFEC_PRESENT | PFEC_WRITE) &&
         ptwr_do_page_fault(r, addr))
