@@ -62,7 +62,7 @@ user = defaultdict(int)
 visit_kind, visit_n, visit_do, visit_el = None, 0, None, 0
 leaving = True
 sym_cache = {}
-CALLS = ("flush_tlb_local", "flush_tlb_domain", "flush_tlb_one_local", "arch_load_guest_cr3")
+CALLS = ("flush_tlb_local", "flush_tlb_domain", "flush_tlb_domain_since", "flush_tlb_one_local", "arch_load_guest_cr3")
 calls = defaultdict(lambda: defaultdict(int))   # callee -> caller -> entries
 prev_sym = None
 

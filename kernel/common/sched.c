@@ -290,14 +290,16 @@ static void service_flush(void)
 
 void spin_wait_hook(void) { service_flush(); }
 
-void flush_tlb_domain(struct domain *d)
+void flush_tlb_domain(struct domain *d) { flush_tlb_domain_since(d, UINT64_MAX); }
+
+void flush_tlb_domain_since(struct domain *d, uint64_t stamp)
 {
     unsigned me = smp_processor_id();
     bool sent[NR_CPUS] = { false };
-    flush_tlb_local();
+    if (!tlb_flushed_since(me, stamp)) flush_tlb_local();
     for (unsigned c = 0; c < nr_cpus; c++) {
         struct vcpu *cv = ps[c].curr;
-        if (c != me && cv && cv->domain == d) {
+        if (c != me && cv && cv->domain == d && !tlb_flushed_since(c, stamp)) {
             ps[c].flush_req = true;
             send_ipi(c, VEC_IPI_FLUSH);
             sent[c] = true;

@@ -58,6 +58,7 @@ struct domain {
     unsigned shutdown_reason; /* SHUTDOWN_* once state == DOM_SHUTDOWN */
     int shutdown_code;        /* SCHEDOP_shutdown_code, -1 = none */
     spinlock_t lock;          /* page list, counts, page types of its frames */
+    uint64_t tlb_stamp;       /* flush clock at its last removed writable/table entry (pagetype.c) */
     uint64_t tot_pages, max_pages;
     uint32_t page_list; /* head of owned frames linked by page_info.next */
     mfn_t shared_info_mfn;

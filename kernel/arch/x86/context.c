@@ -16,12 +16,12 @@ HOT_PATH void arch_load_guest_cr3(struct vcpu *v)
 {
     mfn_t t = v->arch.kernel_mode ? v->arch.guest_table : v->arch.guest_table_user;
     if (t == INVALID_MFN) t = v->arch.guest_table;
-    write_cr3(t << PAGE_SHIFT);
+    load_cr3(t << PAGE_SHIFT);
 }
 
 void load_idle_cr3(void)
 {
-    write_cr3((uint64_t)idle_pg_table - DIRECTMAP_START);
+    load_cr3((uint64_t)idle_pg_table - DIRECTMAP_START);
     load_guest_ldt(NULL);
 }
 

@@ -266,9 +266,16 @@ HOT_PATH int get_page_type(struct page_info *pg, enum page_type t)
         /* The old use may live on in TLBs and paging-structure caches:
          * writable mappings dropped without a flush (Linux does that with
          * update_va_mapping), or a table the CPU still walks.  Flush before
-         * the frame is trusted (or written) in its new role. */
+         * the frame is trusted (or written) in its new role.  Between
+         * writable and page table, that is only where no flush came after
+         * the owner last removed such an entry (put_old_entry): a table whose
+         * last reference went otherwise was on no loaded CR3 since a flush. */
         struct domain *owner = domain_lookup(pg->owner);
-        if (owner) flush_tlb_domain(owner);
+        bool pt_swap =
+            (pg->type == PGT_writable || is_table_type(pg->type)) && (t == PGT_writable || is_table_type(t));
+        if (owner)
+            flush_tlb_domain_since(owner, pt_swap ? __atomic_load_n(&owner->tlb_stamp, __ATOMIC_RELAXED)
+                                                  : UINT64_MAX);
     }
     /* Set type and count before validating so that a table that refers to
      * itself (at any level) sees a type conflict. */
@@ -344,11 +351,16 @@ HOT_PATH static int prepare_update(struct domain *d, mfn_t table, unsigned idx, 
     return 0;
 }
 
-/* The old entry of an L1 slot is gone from the table: if it mapped a foreign
- * or granted frame, no TLB of d may keep it once the frame's references are
- * dropped. */
-HOT_PATH static void put_old_entry(struct domain *d, unsigned level, uint64_t old, mfn_t table)
+/* The old entry of a slot is gone from the table (replaced by val): if it
+ * mapped a foreign or granted frame, no TLB of d may keep it once the frame's
+ * references are dropped.  A writable mapping or a lower table that it gave
+ * and val does not may live on in d's TLBs until they are next flushed:
+ * d->tlb_stamp tells get_page_type when that was. */
+HOT_PATH static void put_old_entry(struct domain *d, unsigned level, uint64_t old, uint64_t val, mfn_t table)
 {
+    bool kept = pte_present(val) && pte_mfn(val) == pte_mfn(old) && (level > 1 || (val & PTE_RW));
+    if (pte_present(old) && (level > 1 || (old & PTE_RW)) && !kept)
+        __atomic_store_n(&d->tlb_stamp, tlb_clock_now(), __ATOMIC_RELAXED);
     if (level == 1 && l1e_put_needs_flush(old, d->id)) flush_tlb_domain(d);
     put_entry(level, old, table);
 }
@@ -374,7 +386,7 @@ HOT_PATH int pt_update_entry_foreign(struct domain *d, const struct domain *pg_o
         old = __atomic_exchange_n(slot, val, __ATOMIC_SEQ_CST);
     }
     /* Only A/D can have changed under us, so old's references are the ones held. */
-    put_old_entry(d, level, old, table);
+    put_old_entry(d, level, old, val, table);
     return 0;
 }
 
@@ -398,7 +410,7 @@ int pt_cmpxchg_entry(struct domain *d, mfn_t table, unsigned idx, uint64_t *old,
         *old = expect;
         return -EAGAIN;
     }
-    put_old_entry(d, level, *old, table);
+    put_old_entry(d, level, *old, adjust_entry(level, val), table);
     return 0;
 }
 

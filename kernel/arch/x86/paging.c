@@ -8,6 +8,7 @@
 #include "bootinfo.h"
 #include "flush.h"
 #include "spinlock.h"
+#include "apic.h"
 
 #define HP_P    0x001UL
 #define HP_RW   0x002UL
@@ -188,5 +189,22 @@ void gdt_window_set(unsigned cpu, unsigned page, mfn_t mfn)
     invlpg(GDT_WINDOW(cpu) + page * PAGE_SIZE);
 }
 
-void flush_tlb_local(void) { write_cr3(read_cr3()); }
+HOT_DATA static uint64_t tlb_clock, tlb_flushed[NR_CPUS];
+
+HOT_PATH void load_cr3(uint64_t cr3)
+{
+    __atomic_store_n(&tlb_flushed[smp_processor_id()], __atomic_add_fetch(&tlb_clock, 1, __ATOMIC_SEQ_CST),
+                     __ATOMIC_SEQ_CST);
+    write_cr3(cr3);
+}
+
+/* A locked read: it also orders the caller's earlier table stores before it. */
+uint64_t tlb_clock_now(void) { return __atomic_fetch_add(&tlb_clock, 0, __ATOMIC_SEQ_CST); }
+
+bool tlb_flushed_since(unsigned cpu, uint64_t stamp)
+{
+    return __atomic_load_n(&tlb_flushed[cpu], __ATOMIC_SEQ_CST) > stamp;
+}
+
+void flush_tlb_local(void) { load_cr3(read_cr3()); }
 void flush_tlb_one_local(uint64_t va) { invlpg(va); }

@@ -27,6 +27,7 @@ static inline void fake_register(struct domain *d) { domain_table[d->id] = d; }
 void fake_unregister_all(void);
 /* Recorders: flush_tlb_local/one/domain and arch_load_guest_cr3 calls. */
 extern int n_flush_local, n_flush_one, n_flush_domain, n_load_cr3;
+extern uint64_t fake_tlb_clock; /* the flush clock: ticked by each flush above */
 extern uint64_t last_flush_va;
 extern void (*fake_flush_domain_hook)(struct domain *d); /* also called, if set */
 void fake_kernel_reset(void);                            /* counters, hook, current, domain_table */

@@ -46,7 +46,14 @@ int domain_table_set(domid_t id, struct domain *d)
 }
 void fake_unregister_all(void) { memset(domain_table, 0, sizeof(domain_table)); }
 
-void flush_tlb_local(void) { n_flush_local++; }
+/* One pCPU's flush clock (flush.h): every full flush ticks it. */
+uint64_t fake_tlb_clock;
+void flush_tlb_local(void)
+{
+    n_flush_local++;
+    fake_tlb_clock++;
+}
+uint64_t tlb_clock_now(void) { return fake_tlb_clock; }
 void flush_tlb_one_local(uint64_t va)
 {
     n_flush_one++;
@@ -56,6 +63,7 @@ void arch_load_guest_cr3(struct vcpu *v)
 {
     (void)v;
     n_load_cr3++;
+    fake_tlb_clock++;
 }
 uint64_t hv_l4e(unsigned slot) { return HV_L4E(slot); }
 bool check_descriptor(uint64_t *desc) { return *desc != BAD_DESCRIPTOR; }
@@ -69,13 +77,20 @@ void ldt_switch(struct vcpu *v, uint64_t base, uint32_t ents)
 void flush_tlb_domain(struct domain *d)
 {
     n_flush_domain++;
+    fake_tlb_clock++;
     if (fake_flush_domain_hook) fake_flush_domain_hook(d);
+}
+/* Counted as a flush of the domain only when the (one) pCPU was not flushed since. */
+void flush_tlb_domain_since(struct domain *d, uint64_t stamp)
+{
+    if (fake_tlb_clock <= stamp) flush_tlb_domain(d);
 }
 
 void fake_kernel_reset(void)
 {
     debug_log = getenv("UNIT_VERBOSE") != NULL; /* show the core's dprintk lines */
     n_flush_local = n_flush_one = n_flush_domain = n_load_cr3 = 0;
+    fake_tlb_clock = 1; /* a pCPU has flushed before any stamp is taken */
     last_flush_va = 0;
     fake_flush_domain_hook = NULL;
     fake_current = NULL;

@@ -1,6 +1,7 @@
 /* Page-type transitions, reference counting and PTE flag checks, driven
  * directly through the frame-table API of pagetype.c. */
 #include "unit.h"
+#include "flush.h"
 
 static struct page_info *pg(mfn_t m) { return mfn_to_page(m); }
 
@@ -45,11 +46,11 @@ static void test_l1_basics(void)
     CHECK(pg(l1)->type_count == 0 && !(pg(l1)->flags & PGF_validated), "unpinned L1 devalidated");
     int before = n_flush_domain;
     CHECK_EQ(get_page_type(pg(l1), PGT_writable), 0, "devalidated L1 may become writable");
-    CHECK(n_flush_domain == before + 1, "leaving L1 type flushes the domain's TLBs");
+    CHECK(n_flush_domain == before, "leaving L1 type after the unpin: no flush (no entry removed since one)");
     put_page_type(pg(l1));
     before = n_flush_domain;
     CHECK_EQ(pin(l1, PGT_l1), 0, "frame may become L1 again");
-    CHECK(n_flush_domain == before + 1, "leaving writable type flushes the domain's TLBs");
+    CHECK(n_flush_domain == before, "leaving writable type, no entry removed: no flush");
     unpin(l1);
     CHECK(fake_all_counts_zero(), "all counts zero after L1 round trips");
 }
@@ -224,6 +225,56 @@ static void test_seg_desc(void)
     CHECK(fake_all_counts_zero(), "descriptor page refs dropped");
 }
 
+/* The flush clock (flush.h): between writable and page-table types, a type
+ * change flushes only if a writable mapping or a table entry was removed from
+ * a live table of the domain after its TLBs were last flushed. */
+static void test_flush_clock(void)
+{
+    fake_reset();
+    struct tree t = build_tree();
+    mfn_t f = fake_alloc(&dom1), l1b = fake_alloc(&dom1), gdt = fake_alloc(&dom1);
+    CHECK_EQ(pin(t.l4, PGT_l4), 0, "tree pinned");
+    CHECK_EQ(pt_update_entry(&dom1, t.l1, 1, pte(f, RW_FLAGS), false), 0, "map f writable");
+    int before = n_flush_domain;
+    CHECK_EQ(pt_update_entry(&dom1, t.l1, 1, pte(f, RO_FLAGS), false), 0, "RW -> RO");
+    CHECK_EQ(n_flush_domain, before, "removing the writable mapping flushes nothing by itself");
+    CHECK_EQ(pin(f, PGT_l1), 0, "f becomes an L1");
+    CHECK_EQ(n_flush_domain, before + 1, "writable -> L1 after an unflushed writable removal flushes");
+    unpin(f);
+    before = n_flush_domain;
+    CHECK_EQ(get_page_type(pg(f), PGT_writable), 0, "f writable again");
+    CHECK_EQ(n_flush_domain, before, "L1 -> writable, nothing removed since the last flush: no flush");
+    put_page_type(pg(f));
+    CHECK_EQ(pt_update_entry(&dom1, t.l1, 2, pte(f, RW_FLAGS), false), 0, "map f writable at a second slot");
+    CHECK_EQ(pt_update_entry(&dom1, t.l1, 2, 0, false), 0, "and remove it");
+    flush_tlb_local(); /* the guest's own flush, as Linux does before pinning */
+    before = n_flush_domain;
+    CHECK_EQ(pin(f, PGT_l1), 0, "f an L1 again");
+    CHECK_EQ(n_flush_domain, before, "a flush after the removal: the type change needs none");
+    unpin(f);
+    CHECK_EQ(pt_update_entry(&dom1, t.l2, 5, pte(l1b, PTE_P | PTE_RW), false), 0, "link a second L1");
+    CHECK_EQ(pt_update_entry(&dom1, t.l2, 5, 0, false), 0, "unlink it (devalidated)");
+    before = n_flush_domain;
+    CHECK_EQ(get_page_type(pg(l1b), PGT_writable), 0, "the unlinked L1 becomes writable");
+    CHECK_EQ(n_flush_domain, before + 1, "L1 -> writable after an unflushed unlink flushes");
+    put_page_type(pg(l1b));
+    CHECK_EQ(get_page_type(pg(f), PGT_writable), 0, "f writable");
+    put_page_type(pg(f));
+    CHECK_EQ(pt_update_entry(&dom1, t.l1, 1, 0, false), 0, "remove f's read-only mapping");
+    before = n_flush_domain;
+    CHECK_EQ(pin(f, PGT_l1), 0, "f an L1");
+    CHECK_EQ(n_flush_domain, before, "a removed read-only mapping needs no flush");
+    unpin(f);
+    CHECK_EQ(get_page_and_type(gdt, &dom1, PGT_seg_desc), 0, "a descriptor page");
+    put_page_and_type(pg(gdt));
+    before = n_flush_domain;
+    CHECK_EQ(get_page_type(pg(gdt), PGT_writable), 0, "the descriptor page becomes writable");
+    CHECK_EQ(n_flush_domain, before + 1, "leaving the descriptor type always flushes");
+    put_page_type(pg(gdt));
+    unpin(t.l4);
+    CHECK(fake_all_counts_zero(), "flush-clock checks leak no references");
+}
+
 static void test_update_entry(void)
 {
     fake_reset();
@@ -294,5 +345,6 @@ void test_pagetype(void)
     test_bad_tables();
     test_seg_desc();
     test_update_entry();
+    test_flush_clock();
     test_relinquish();
 }
