@@ -40,7 +40,7 @@ syscall_path=(syscall_entry return_to_guest guest_iretq syscall_dispatch hyperca
 # The #PF bounce and the one-entry mmu_update of an anonymous page fault.
 fault_path=(stub_14 common_entry trap_dispatch bounce_exception ldt_fault emulate_smap_iret_quirk do_mmu_update
   start_batch mmu_normal_update get_pg_owner pt_update_entry_foreign get_page_type put_page_type get_l1e
-  get_page put_page mm_lock_pair mm_unlock_pair mfn_to_virt)
+  get_page put_page mm_lock_pair mm_unlock_pair)
 hot_data=(ps hcs smap_active frame_table max_mfn m2p_table)
 
 check "every hot-path symbol is in the image" "$(missing "${syscall_path[@]}" "${fault_path[@]}" "${hot_data[@]}")" ""

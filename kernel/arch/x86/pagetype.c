@@ -358,7 +358,8 @@ HOT_PATH static int prepare_update(struct domain *d, mfn_t table, unsigned idx, 
  * d->tlb_stamp tells get_page_type when that was. */
 HOT_PATH static void put_old_entry(struct domain *d, unsigned level, uint64_t old, uint64_t val, mfn_t table)
 {
-    bool kept = pte_present(val) && pte_mfn(val) == pte_mfn(old) && (level > 1 || (val & PTE_RW));
+    /* (An upper entry losing RW takes write access from everything below it.) */
+    bool kept = pte_present(val) && pte_mfn(val) == pte_mfn(old) && ((val & PTE_RW) || !(old & PTE_RW));
     if (pte_present(old) && (level > 1 || (old & PTE_RW)) && !kept)
         __atomic_store_n(&d->tlb_stamp, tlb_clock_now(), __ATOMIC_RELAXED);
     if (level == 1 && l1e_put_needs_flush(old, d->id)) flush_tlb_domain(d);

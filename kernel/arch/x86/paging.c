@@ -26,7 +26,6 @@ static paddr_t balloc_next, balloc_end;
 static bool directmap_live;
 static uint64_t gdt_l1_phys[4]; /* L1s of the descriptor-table windows */
 
-HOT_PATH void *mfn_to_virt(mfn_t m) { return (void *)(DIRECTMAP_START + (m << PAGE_SHIFT)); }
 static void *phys_to_virt(paddr_t p) { return directmap_live ? (void *)(DIRECTMAP_START + p) : (void *)p; }
 
 /* Boot allocator: zeroed, physically contiguous pages before the frame allocator exists. */
