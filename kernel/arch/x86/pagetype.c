@@ -202,7 +202,7 @@ static int validate_table(const struct domain *d, mfn_t m, unsigned level)
  * reference went away. The entries stay as they are: the guest owns them.
  * One pass: the owner's TLBs are flushed once, before the first entry that
  * maps a foreign or granted frame lets go of it (the others need no flush). */
-static void devalidate_table(mfn_t m, unsigned level)
+__attribute__((noinline)) static void devalidate_table(mfn_t m, unsigned level)
 {
     const uint64_t *t = mfn_to_virt(m);
     domid_t owner = mfn_to_page(m)->owner;
@@ -232,7 +232,9 @@ static int validate_descriptors(mfn_t m)
     return 0;
 }
 
-static int validate_frame(struct page_info *pg, enum page_type t)
+/* Not inlined: whole-table work stays off the hot pages (HOT_PATH) that the
+ * one-entry paths of get_page_type/put_page_type share. */
+__attribute__((noinline)) static int validate_frame(struct page_info *pg, enum page_type t)
 {
     mfn_t m = page_to_mfn(pg);
 
