@@ -13,11 +13,18 @@
 
 long audit_frames(struct tessera_sysctl_audit *out);
 
+/* Frames of RAM domains can have (owned or free), counted once: a constant, as
+ * Xen's total_pages, and not a walk of the frame table on every create (the
+ * builder asks before each: 2.7 ms of TCG time at 256 MiB, more with more RAM). */
 static uint64_t ram_frames(void)
 {
-    uint64_t n = 0;
-    for (mfn_t m = 0; m < max_mfn; m++)
-        n += mfn_to_page(m)->owner != DOMID_NONE || (mfn_to_page(m)->flags & PGF_free);
+    static uint64_t total;
+    uint64_t n = __atomic_load_n(&total, __ATOMIC_RELAXED);
+    if (!n) { /* the first callers: each counts, any count will do */
+        for (mfn_t m = 0; m < max_mfn; m++)
+            n += mfn_to_page(m)->owner != DOMID_NONE || (mfn_to_page(m)->flags & PGF_free);
+        __atomic_store_n(&total, n, __ATOMIC_RELAXED);
+    }
     return n;
 }
 

@@ -11,7 +11,7 @@ DB_O := $(O)/host/domain-builder
 # COM2), backend/ (privcmd and the fake hypervisor).
 DB_CORE := util cfg/cfg cfg/domcfg cfg/domcfg_lists cfg/domcfg_devices cfg/domcfg_compat cfg/bootcfg \
 	build/xenelf build/image build/layout build/pgtable build/build build/build_mem build/modpkg \
-	mgr/mgr mgr/mgr_events mgr/mgr_xs mgr/mgr_keep mgr/mgr_state mgr/mgr_vbd mgr/mgr_vif mgr/policy mgr/bootcfg_start \
+	mgr/mgr mgr/imgcache mgr/mgr_events mgr/mgr_xs mgr/mgr_keep mgr/mgr_state mgr/mgr_vbd mgr/mgr_vif mgr/policy mgr/bootcfg_start \
 	mgr/hostfiles mgr/mgr_dev shell/xlcmd shell/console shell/xl shell/xl_domain shell/xl_info shell/xl_block \
 	shell/xl_vbd shell/xl_net shell/upload shell/xl_save save/stream save/canon save/cfgtext save/save save/restore save/migrate \
 	save/migrate_net shell/xl_migrate shell/xl_migrate_remote

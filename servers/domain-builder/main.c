@@ -29,6 +29,7 @@ struct opts {
 };
 
 static struct mgr m;
+static struct imgcache images; /* a config's images, read once (mgr/imgcache.h) */
 static struct com2 com2;
 static struct xl_session con, ser;
 
@@ -191,6 +192,7 @@ int main(int argc, char **argv)
     m.log = (struct db_out){ out_stdout, raw_stdout, NULL };
     m.now_ms = now_ms;
     m.create_times = o.create_times;
+    m.imgcache = &images;
     con.out = (struct db_out){ out_stdout, raw_stdout, NULL };
     con.style = XL_LOG;
     ser.out = (struct db_out){ out_com2, raw_com2, NULL };

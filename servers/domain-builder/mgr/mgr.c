@@ -139,6 +139,7 @@ static void console_disconnect(struct mgr *m, struct mgr_dom *d)
 struct images {
     uint8_t *kernel, *ramdisk;
     size_t kernel_len, ramdisk_len;
+    int cached; /* m->imgcache's: not freed after the build */
 };
 
 /* The "modules" of a config as one multiboot package in im->ramdisk.  The
@@ -180,18 +181,57 @@ static int read_modules(struct mgr *m, struct mgr_dom *d, const char *extra0, st
     return rc;
 }
 
+/* What d's images are kept under in the image cache (all that goes into
+ * them: file names, module arguments, extra0), or NULL when they are not
+ * kept: a file from the host (its entries change) or no cache. */
+static char *cache_key(struct mgr *m, const struct mgr_dom *d, const char *extra0)
+{
+    const struct domcfg *c = &d->cfg;
+    if (!m->imgcache || from_host(d->cfg_path) || from_host(c->kernel) || from_host(c->ramdisk)) return NULL;
+    size_t n = strlen(c->kernel) + strlen(c->ramdisk) + strlen(extra0) + 3;
+    for (int i = 0; i < c->nmod; i++) {
+        if (from_host(c->module[i])) return NULL;
+        n += strlen(c->module[i]) + 1;
+    }
+    char *key = malloc(n + 1), *p = key;
+    if (!key) return NULL;
+    p += sprintf(p, "%s\n%s\n%s", c->kernel, c->nmod ? "" : c->ramdisk, extra0);
+    for (int i = 0; i < c->nmod; i++)
+        p += sprintf(p, "\n%s", c->module[i]);
+    return key;
+}
+
 static int read_images(struct mgr *m, struct mgr_dom *d, const char *extra0, struct images *im, char *err,
                        size_t errlen)
 {
     const struct domcfg *c = &d->cfg;
     memset(im, 0, sizeof(*im));
-    if (read_named(m, d, 0, c->kernel, MAX_KERNEL, &im->kernel, &im->kernel_len, err, errlen)) return -1;
-    int rc = c->nmod ? read_modules(m, d, extra0, im, err, errlen)
-             : c->ramdisk[0]
-                 ? read_named(m, d, 1, c->ramdisk, MAX_RAMDISK, &im->ramdisk, &im->ramdisk_len, err, errlen)
-                 : 0;
-    if (rc) free(im->kernel);
-    return rc;
+    char *key = cache_key(m, d, extra0);
+    const struct imgcache_entry *e = key ? imgcache_get(m->imgcache, key) : NULL;
+    if (!e) {
+        if (read_named(m, d, 0, c->kernel, MAX_KERNEL, &im->kernel, &im->kernel_len, err, errlen)) {
+            free(key);
+            return -1;
+        }
+        int rc = c->nmod         ? read_modules(m, d, extra0, im, err, errlen)
+                 : c->ramdisk[0] ? read_named(m, d, 1, c->ramdisk, MAX_RAMDISK, &im->ramdisk,
+                                              &im->ramdisk_len, err, errlen)
+                                 : 0;
+        if (rc) free(im->kernel);
+        if (rc || !key ||
+            !(e = imgcache_put(m->imgcache, key, im->kernel, im->kernel_len, im->ramdisk, im->ramdisk_len,
+                               &d->prog, d->prog_crc))) {
+            free(key);
+            return rc;
+        }
+    }
+    free(key);
+    *im = (struct images){ e->kernel, e->ramdisk, e->kernel_len, e->ramdisk_len, 1 };
+    if (c->nmod) { /* which program it runs, as read_modules found */
+        d->prog = e->prog;
+        d->prog_crc = e->prog_crc;
+    }
+    return 0;
 }
 
 /* Builds d->cfg as domain `want` (0: any), connects, unpauses. */
@@ -220,8 +260,10 @@ static int start(struct mgr *m, struct mgr_dom *d, uint32_t want, char *err, siz
                            is_xs ? BUILD_NO_XENSTORE : m->xenstore_domid,
                            d->cfg.nmod > 0 };
     int rc = build_domain(m->b, &in, &o, err, errlen);
-    free(im.kernel);
-    free(im.ramdisk);
+    if (!im.cached) {
+        free(im.kernel);
+        free(im.ramdisk);
+    }
     d->t_step[0] = (uint32_t)((m->now_ms ? m->now_ms() : 0) - t0);
     return rc ? -1 : mgr_start_built(m, d, &o, is_xs, err, errlen);
 }

@@ -14,6 +14,7 @@
 #include "xsclient.h" /* servers/lib: the shared xenstore client */
 #include "progelf.h"  /* servers/lib: which program an image is */
 #include "xsstate.h"  /* servers/lib: state pages kept across a domain's death */
+#include "mgr/imgcache.h"
 
 #define MGR_MAX_DOMS 1024
 #define MGR_ERR_LEN  512
@@ -99,6 +100,7 @@ struct mgr {
     struct hostfiles host;         /* files sent from the host (xl put) */
     const struct domcfg *last_cfg; /* the config mgr_create read last (its warnings) */
     int create_times;              /* log each create's time to its first console output */
+    struct imgcache *imgcache;     /* built images kept for the next create (NULL: none) */
 };
 
 int mgr_init(struct mgr *m, struct backend *b);

@@ -28,5 +28,6 @@ void test_xl(void);
 void test_save(void);
 void test_upgrade(void);
 void test_statepg(void);
+void test_imgcache(void);
 
 #endif

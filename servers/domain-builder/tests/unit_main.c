@@ -22,6 +22,7 @@ int main(void)
         { "save and restore (fake back end)", test_save },
         { "xl restart NAME IMAGE: live upgrade (fake back end)", test_upgrade },
         { "state_pages: pages kept across a domain's deaths (fake back end)", test_statepg },
+        { "image cache (fake back end)", test_imgcache },
     };
     for (size_t i = 0; i < sizeof(groups) / sizeof(*groups); i++) {
         int f0 = unit_failed, p0 = unit_passed;
