@@ -8,6 +8,9 @@
 # domain's own (sent: completed), then at the hypervisor's frame at 1 MiB
 # and at an address past the machine's memory: each is blocked, the core
 # logs the IOMMU's fault for exactly that address, and nothing crashes.
+# Then the same again as domain 30010 (issue 19: any domain id to 0x7FEF may
+# hold devices, the VT-d domain id being the core's own choice): the device is
+# released when the first ends and given to it, the same reads complete and fault.
 set -u
 . "$(dirname "$0")/lib.sh"
 suite_init 64d 64-netback-dma.serial
@@ -28,5 +31,19 @@ for a in $addrs; do
 done
 n=$(slog | grep -c "DMA fault: device 00:05.0")
 check "no other DMA fault of 00:05.0" "$n" 2
+check "the unit offers 65536 VT-d domain ids (QEMU's ND = 6)" \
+  "$(slog | sed -nE 's/^tessera: iommu: VT-d at .*, ([0-9]+) domain ids$/\1/p')" 65536
+# dmaprobe ends when done: its domain goes, and with it the device
+wait_re "^tessera: pci 00:05\.0 released by domain $id$" 30
+check "xl create dmaprobe.cfg domid=30010" "$(xl create dmaprobe.cfg domid=30010)" "created domain 30010 (dmaprobe)"
+wait_line "(d0) (d30010) dmaprobe: done" 120 || finish
+wait_re "^tessera: pci 00:05\.0 assigned to domain 30010$" 1
+check "domain 30010: the device read the domain's own page" \
+  "$(slog | sed -n "s/^(d0) (d30010) dmaprobe: own page: //p")" "completed"
+addrs=$(slog | sed -n "s/^(d0) (d30010) dmaprobe: expect-dma-fault read \([0-9a-f]*\)$/\1/p")
+check "domain 30010: two blocked reads announced" "$(echo $addrs)" "100000 40000000"
+wait_more "^tessera: iommu: DMA fault: device 00:05\.0 read " 3 30
+check "domain 30010: its two reads faulted too, nothing else" "$(slog | grep -c "DMA fault: device 00:05.0")" 4
+wait_re "^tessera: pci 00:05\.0 released by domain 30010$" 30
 slog | grep -qE "runtime: program killed|PANIC" && fail "a crash in the log" || ok "no crash"
 finish

@@ -48,15 +48,29 @@ static mfn_t root_mfn, ctx_mfn[256], qi_mfn, irt_mfn;
 static unsigned qi_tail;
 static volatile uint32_t qi_status;
 static spinlock_t iommu_lock = SPINLOCK_INIT;
-/* busy: a table is being built; frame changes meanwhile wait for it (below).
- * Devices go to domains with ids below VTD_DOMS only (-EBUSY above, as Xen
- * when it has no VT-d domain id left). */
-#define VTD_DOMS 1024
+/* One VT-d domain per domain holding devices (at most one per function), as
+ * Xen maps domain ids to the unit's: slot i is VT-d domain id i + 1, whatever
+ * the domain's id (to 0x7FEF); the unit's ND field bounds only how many hold
+ * devices at once (nslots; none left: -EBUSY, as Xen).  A slot is in use
+ * while it has devices or is busy (its table being built; frame changes
+ * meanwhile wait for it, below); owner is set before either. */
 static struct {
+    domid_t owner;
     struct dma_pt pt;
     unsigned nr_devs;
     bool busy;
-} doms[VTD_DOMS];
+} doms[MAX_PCI_FNS];
+static unsigned nslots;
+
+static int slot_of(domid_t id)
+{
+    for (unsigned i = 0; i < nslots; i++)
+        if ((__atomic_load_n(&doms[i].nr_devs, __ATOMIC_SEQ_CST) ||
+             __atomic_load_n(&doms[i].busy, __ATOMIC_SEQ_CST)) &&
+            doms[i].owner == id)
+            return (int)i;
+    return -1;
+}
 
 void iommu_sync(const void *p, size_t n)
 {
@@ -108,7 +122,7 @@ static void qi_run(uint64_t lo, uint64_t hi)
 }
 
 static void flush_context(void) { qi_run(1 | (1u << 4), 0); } /* global */
-static void flush_iotlb(domid_t d) { qi_run(2 | (2u << 4) | (3u << 6) | ((uint64_t)(d + 1) << 16), 0); }
+static void flush_iotlb(int slot) { qi_run(2 | (2u << 4) | (3u << 6) | ((uint64_t)(slot + 1) << 16), 0); }
 static void flush_iec(void) { qi_run(4, 0); } /* global */
 
 /* Only the core's own direct-map frames have a physical address we can hand
@@ -121,6 +135,7 @@ static bool setup(uint64_t base)
     unsigned sagaw = (cap >> 8) & 0x1f;
     levels = (sagaw & 2) ? 3 : (sagaw & 4) ? 4 : 0;
     coherent = ecap & 1;
+    nslots = MIN(MAX_PCI_FNS, (1u << (4 + 2 * (cap & 7))) - 1); /* ND: 2^(4+2ND) ids, 0 kept unused */
     if (!levels || !(ecap & 2) || !(ecap & 8)) {
         printk("tessera: iommu: unsupported VT-d unit (cap %lx ecap %lx)\n", cap, ecap);
         return false;
@@ -176,7 +191,8 @@ void iommu_init(void)
         return;
     }
     iommu_present = true;
-    printk("tessera: iommu: VT-d at %lx, %u-level DMA tables, interrupt remapping on\n", base, levels);
+    printk("tessera: iommu: VT-d at %lx, %u-level DMA tables, interrupt remapping on, %u domain ids\n", base,
+           levels, 1u << (4 + 2 * (cap & 7)));
 }
 
 /* ---- domains and their functions ---- */
@@ -189,11 +205,15 @@ static uint64_t *ctx_entry(uint8_t bus, uint8_t devfn)
 int iommu_attach(struct domain *d, struct pci_fn *f)
 {
     uint8_t bus = (uint8_t)(f->sbdf >> 8), devfn = (uint8_t)f->sbdf;
-    if (d->id >= VTD_DOMS) return -EBUSY;
     spin_lock(&d->lock);
     spin_lock(&iommu_lock);
-    int rc = 0;
-    if (!ctx_mfn[bus]) {
+    int rc = 0, s = slot_of(d->id);
+    for (unsigned i = 0; s < 0 && i < nslots; i++)
+        if (!doms[i].nr_devs && !doms[i].busy) s = (int)i;
+    if (s < 0) {
+        printk("tessera: iommu: no free VT-d domain id for d%u (%u in use)\n", d->id, nslots);
+        rc = -EBUSY;
+    } else if (!ctx_mfn[bus]) {
         mfn_t c = frame_alloc();
         if (c == INVALID_MFN) {
             rc = -ENOMEM;
@@ -205,22 +225,23 @@ int iommu_attach(struct domain *d, struct pci_fn *f)
             iommu_sync(re, 16);
         }
     }
-    if (!rc && !doms[d->id].nr_devs) {
+    if (!rc && !doms[s].nr_devs) {
         /* Frames can come and go without d's lock (memory_op): make every
          * change from now on take iommu_lock, before the walk starts. */
-        __atomic_store_n(&doms[d->id].busy, true, __ATOMIC_SEQ_CST);
-        rc = dma_pt_build(&doms[d->id].pt, d, levels);
+        doms[s].owner = d->id;
+        __atomic_store_n(&doms[s].busy, true, __ATOMIC_SEQ_CST);
+        rc = dma_pt_build(&doms[s].pt, d, levels);
     }
     if (!rc) {
-        doms[d->id].nr_devs++;
+        doms[s].nr_devs++;
         uint64_t *ce = ctx_entry(bus, devfn);
-        ce[1] = (levels == 3 ? 1 : 2) | ((uint64_t)(d->id + 1) << 8); /* AW, domain id */
-        __atomic_store_n(&ce[0], (doms[d->id].pt.root << PAGE_SHIFT) | 1, __ATOMIC_SEQ_CST);
+        ce[1] = (levels == 3 ? 1 : 2) | ((uint64_t)(s + 1) << 8); /* AW, VT-d domain id */
+        __atomic_store_n(&ce[0], (doms[s].pt.root << PAGE_SHIFT) | 1, __ATOMIC_SEQ_CST);
         iommu_sync(ce, 16);
         flush_context();
-        flush_iotlb(d->id);
+        flush_iotlb(s);
     }
-    __atomic_store_n(&doms[d->id].busy, false, __ATOMIC_SEQ_CST);
+    if (s >= 0) __atomic_store_n(&doms[s].busy, false, __ATOMIC_SEQ_CST);
     spin_unlock(&iommu_lock);
     spin_unlock(&d->lock);
     return rc;
@@ -234,8 +255,9 @@ void iommu_detach(struct domain *d, struct pci_fn *f)
     ce[1] = 0;
     iommu_sync(ce, 16);
     flush_context();
-    flush_iotlb(d->id);
-    if (doms[d->id].nr_devs && !--doms[d->id].nr_devs) dma_pt_destroy(&doms[d->id].pt);
+    int s = slot_of(d->id);
+    if (s >= 0) flush_iotlb(s);
+    if (s >= 0 && !--doms[s].nr_devs) dma_pt_destroy(&doms[s].pt);
     spin_unlock(&iommu_lock);
 }
 
@@ -243,16 +265,15 @@ void iommu_detach(struct domain *d, struct pci_fn *f)
  * the caller trusts the frame in its new role. */
 static void set_frame(domid_t owner, mfn_t m, unsigned perm)
 {
-    if (owner >= VTD_DOMS || (!__atomic_load_n(&doms[owner].nr_devs, __ATOMIC_SEQ_CST) &&
-                              !__atomic_load_n(&doms[owner].busy, __ATOMIC_SEQ_CST)))
-        return;
+    if (slot_of(owner) < 0) return;
     spin_lock(&iommu_lock);
-    if (doms[owner].nr_devs) {
-        long old = dma_pt_set(&doms[owner].pt, m, m, perm);
+    int s = slot_of(owner);
+    if (s >= 0 && doms[s].nr_devs) {
+        long old = dma_pt_set(&doms[s].pt, m, m, perm);
         if (old < 0)
             printk("tessera: iommu: d%u: no memory to map frame %lx for DMA\n", owner, m);
         else if ((old && (uint64_t)old != ((m << PAGE_SHIFT) | perm)) || ((cap >> 7) & 1))
-            flush_iotlb(owner);
+            flush_iotlb(s);
     }
     spin_unlock(&iommu_lock);
 }
