@@ -8,7 +8,8 @@
 # destroyed, free frames back to idle, no port or id leaked).  The machine
 # gets 256 MiB + 1.5 x the domains' memory, at most 16 GiB and at most the
 # host's available memory less 2 GiB (then fewer domains, said in the table).
-# Prints Markdown on stdout.
+# DENSITY_ICOUNT=shift=2 runs QEMU under -icount shift=2 (creation times in
+# instruction time, independent of the host's load).  Prints Markdown on stdout.
 set -u
 cd "$(dirname "$0")/.."
 . bench/lib.sh
