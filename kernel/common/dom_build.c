@@ -253,6 +253,7 @@ struct domain *build_first_domain(void)
     if (rc) panic("domain 0 bootstrap page tables failed validation (%d)", rc);
     init_vcpu(&b, &ei, l4);
     free_temp_p2m(&b);
+    frames_scrub_start();
 
     printk("tessera: domain 0: %lu pages, entry %lx, virt %lx-%lx, %u modules%s\n", nr_pages, ei.entry,
            b.l.virt_base, b.l.virt_base + (b.l.map_end_pfn << PAGE_SHIFT), boot_info.nr_mods - 1,

@@ -61,8 +61,14 @@ mfn_t frame_alloc(void)
 /* Idle pCPUs: zero up to n dirty frames onto the clean list, one per hold of
  * the lock (the frame is on a list whenever the lock is free, so the free count
  * stays exact and an allocation never misses it); false when none is due. */
+static bool scrub_on;
+/* Not before domain 0 is built: its temporary p2m needs frames in ascending
+ * order (dom_build.c), and scrubbed frames go back in the opposite order. */
+void frames_scrub_start(void) { __atomic_store_n(&scrub_on, true, __ATOMIC_RELEASE); }
+
 bool frames_scrub(unsigned n)
 {
+    if (!__atomic_load_n(&scrub_on, __ATOMIC_ACQUIRE)) return false;
     for (; n; n--) {
         spin_lock(&lock);
         if (dirty_head == ~0u || (!freed_dirty && clean_count >= CLEAN_POOL)) {

@@ -63,6 +63,7 @@ mfn_t frame_alloc(void); /* INVALID_MFN when out of memory */
 void frame_free(mfn_t m);
 uint64_t frames_free_count(void);
 bool frames_scrub(unsigned n); /* idle: zero up to n dirty frames; true if more are due */
+void frames_scrub_start(void); /* once domain 0 is built */
 
 /* Page ownership and types (pagetype.c).  All return 0 or -errno. */
 int get_page(struct page_info *pg, const struct domain *d);

@@ -41,6 +41,7 @@ void fake_machine_reset(mfn_t nframes)
     memset(machine, 0xCC, machine_frames * PAGE_SIZE); /* after: frame_alloc zeroes */
     memset(ft, 0, machine_frames * sizeof(*ft));
     frame_add_free_range(1, machine_frames - 1);
+    frames_scrub_start();
 }
 
 mfn_t fake_alloc(struct domain *d)
