@@ -99,7 +99,8 @@ struct bb_dev {
 struct bb {
     struct vblk *blk;
     struct bb_env env;
-    unsigned npages, nfree;
+    unsigned npages, nfree; /* DMA pages allocated, free */
+    unsigned want;          /* the pool's size once grown (bb_grow) */
     void **page_va;
     uint64_t *page_bus;
     unsigned *free_pages;
@@ -112,6 +113,15 @@ struct bb {
 
 /* Set up with npages DMA pages from the disk's device.  0 or -XEN_ENOMEM. */
 int bb_init(struct bb *b, struct vblk *blk, const struct bb_env *env, unsigned npages);
+/* The same with only `first` of them at once: the rest come from bb_grow,
+ * which the program calls while it serves (a restarted blkback answers
+ * before its whole pool is set up: each page is a DMA mapping, ~60 us of
+ * instructions under TCG, docs/restart.md).  A request needing more pages
+ * than are free waits for them. */
+int bb_init_part(struct bb *b, struct vblk *blk, const struct bb_env *env, unsigned npages, unsigned first);
+/* Up to n more pages; returns how many are still to come (0: done, or the
+ * device gave no more: the pool stays as it is, said on stderr). */
+unsigned bb_grow(struct bb *b, unsigned n);
 /* Start serving a queue: sring is the mapped shared ring of `pages` pages
  * (1 << ring-page-order; a ring in use resumes after its last response). */
 void bb_queue_start(struct bb_queue *q, struct bb_dev *dev, blkif_sring_t *sring, unsigned pages,

@@ -36,6 +36,11 @@ static struct bb_req *held_head, *held_tail; /* one backend per program */
 
 int bb_init(struct bb *b, struct vblk *blk, const struct bb_env *env, unsigned npages)
 {
+    return bb_init_part(b, blk, env, npages, npages);
+}
+
+int bb_init_part(struct bb *b, struct vblk *blk, const struct bb_env *env, unsigned npages, unsigned first)
+{
     memset(b, 0, sizeof(*b));
     b->blk = blk;
     b->env = *env;
@@ -46,19 +51,32 @@ int bb_init(struct bb *b, struct vblk *blk, const struct bb_env *env, unsigned n
     b->free_pages = calloc(npages, sizeof(unsigned));
     b->reqs = calloc(BB_MAX_REQS, sizeof(struct bb_req));
     if (!b->page_va || !b->page_bus || !b->free_pages || !b->reqs) return -XEN_ENOMEM;
-    struct vdev *d = blk->pci.dev;
-    for (unsigned i = 0; i < npages; i++) {
-        b->page_va[i] = d->ops->dma_page(d->ctx, &b->page_bus[i]);
-        if (!b->page_va[i]) return -XEN_ENOMEM;
-        b->free_pages[b->nfree++] = i;
-    }
-    b->npages = npages;
+    b->want = npages;
+    if (first > npages) first = npages;
+    bb_grow(b, first);
+    if (b->npages < first) return -XEN_ENOMEM;
     for (unsigned i = 0; i < BB_MAX_REQS; i++) {
         b->reqs[i].next = b->free_reqs;
         b->free_reqs = &b->reqs[i];
     }
     held_head = held_tail = NULL;
     return 0;
+}
+
+unsigned bb_grow(struct bb *b, unsigned n)
+{
+    struct vdev *d = b->blk->pci.dev;
+    for (; n && b->npages < b->want; n--) {
+        unsigned i = b->npages;
+        if (!(b->page_va[i] = d->ops->dma_page(d->ctx, &b->page_bus[i]))) {
+            fprintf(stderr, "blkback: out of DMA pages: %u of %u\n", b->npages, b->want);
+            b->want = b->npages;
+            break;
+        }
+        b->free_pages[b->nfree++] = i;
+        b->npages++;
+    }
+    return b->want - b->npages;
 }
 
 void bb_queue_start(struct bb_queue *q, struct bb_dev *dev, blkif_sring_t *sring, unsigned pages,

@@ -60,7 +60,7 @@ static void command(char *line)
 
 int main(int argc, char **argv)
 {
-    unsigned long long t[5] = { restart_now_us() }; /* start-up phases, for a restart's downtime */
+    unsigned long long t[6] = { restart_now_us() }; /* start-up phases, for a restart's downtime */
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *sbdf = NULL;
     const char *cmdfile = NULL;
@@ -160,8 +160,13 @@ int main(int argc, char **argv)
     struct xsc *xs = xsfd >= 0 ? xsc_new_fd(xsfd) : NULL;
     struct bb_env env = { xd_gcopy, xd_notify, NULL, xd_map_ring, xd_unmap_ring, pgrants, BB_PGRANTS_ALL };
     struct xd_host host = { xd_map_ring, xd_unmap_ring, xd_bind, xd_unbind, NULL };
-    if ((rc = bb_init(&bb, &blk, &env, pages)) ||
-        (xs && (rc = xb_init(&xb, xs, self, &bb, &map, &host, queues)))) {
+    /* enough pages for the largest request now, the rest while serving */
+    if ((rc = bb_init_part(&bb, &blk, &env, pages, BB_MAX_INDIRECT))) {
+        fprintf(stderr, "blkback: start-up failed (%d)\n", rc);
+        return 1;
+    }
+    t[4] = restart_now_us();
+    if (xs && (rc = xb_init(&xb, xs, self, &bb, &map, &host, queues))) {
         fprintf(stderr, "blkback: start-up failed (%d)\n", rc);
         return 1;
     }
@@ -170,10 +175,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "blkback: watching the control node failed (%d)\n", rc);
         return 1;
     }
-    t[4] = restart_now_us();
-    printf(
-        "blkback: started at %llu us in %llu us (device %llu, VBD map %llu, commands %llu, xenstore %llu)\n",
-        t[0], t[4] - t[0], t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3]);
+    t[5] = restart_now_us();
+    printf("blkback: started at %llu us in %llu us (device %llu, VBD map %llu, commands %llu, buffers %llu, "
+           "xenstore %llu)\n",
+           t[0], t[5] - t[0], t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3], t[5] - t[4]);
     if (xs)
         printf("blkback: serving /local/domain/%u/backend/vbd\n", self);
     else
@@ -192,7 +197,9 @@ int main(int argc, char **argv)
                                  { xd_evtchn_fd(), POLLIN, 0 },
                                  { vf.fd, POLLIN, 0 },
                                  { 0, POLLIN, 0 } };
-        if (poll(pfd, 4, -1) < 0) continue;
+        /* the rest of the page pool, a little at a time between passes */
+        int timeout = bb_grow(&bb, bb_busy(&bb) ? 256 : 32) ? 0 : -1; /* faster while requests wait */
+        if (poll(pfd, 4, timeout) < 0) continue;
         if (pfd[2].revents & POLLIN) vblk_wait(&blk, 0);
         if (pfd[1].revents & POLLIN) {
             uint32_t ports[64];

@@ -39,6 +39,7 @@ struct xbe_dev {
 };
 
 struct xbe;
+struct xbe_wq;
 struct xbe_ops {
     /* Attach (read the device's nodes, write features).  0 or -errno;
      * *why gets a message for hotplug-error. */
@@ -60,6 +61,9 @@ struct xbe {
      * frontend) is connected again without a handshake, its state untouched. */
     bool resume;
     struct xbe_dev dev[XBE_MAX_DEVS];
+    /* While a device is probed: its writes, sent in one batch at the end,
+     * or dropped when it is resumed (xenbus_be.c). */
+    struct xbe_wq *wq;
 };
 
 /* Watch the backend directory.  0 or -errno. */

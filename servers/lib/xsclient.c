@@ -50,6 +50,8 @@ void xsc_free(struct xsc *x)
 
 void xsc_set_timeout(struct xsc *x, int ms) { x->timeout_ms = ms; }
 
+uint32_t xsc_requests(const struct xsc *x) { return x->req_id; }
+
 int xsc_errno(const char *name)
 {
     for (size_t i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
@@ -168,6 +170,86 @@ int xsc_request(struct xsc *x, uint32_t type, uint32_t tx, const void *payload, 
         drop_msg(x);
         return 0;
     }
+}
+
+/* One reply (already in x->buf, not an event) into op: 0, or -EIO when it
+ * is not an answer to a request of op's type. */
+static void take_reply(struct xsc *x, struct xsc_op *op)
+{
+    struct xsd_sockmsg r;
+    memcpy(&r, x->buf, sizeof(r));
+    const char *p = x->buf + sizeof(r);
+    op->rc = 0;
+    if (r.type == XS_ERROR) {
+        char name[32];
+        size_t k = r.len < sizeof(name) - 1 ? r.len : sizeof(name) - 1;
+        memcpy(name, p, k);
+        name[k] = 0;
+        op->rc = -xsc_errno(name);
+    } else if (r.type != op->type) {
+        op->rc = -EIO;
+    } else if (op->want_reply) {
+        if (!(op->reply = malloc(r.len + 1))) {
+            op->rc = -ENOMEM;
+        } else {
+            memcpy(op->reply, p, r.len);
+            op->reply[r.len] = 0;
+            op->len = r.len;
+        }
+    }
+}
+
+static size_t op_size(const struct xsc_op *op)
+{
+    return sizeof(struct xsd_sockmsg) + strlen(op->path) + 1 + op->vlen;
+}
+
+int xsc_batch(struct xsc *x, struct xsc_op *op, unsigned n)
+{
+    long deadline = x->timeout_ms < 0 ? -1 : now_ms() + x->timeout_ms;
+    for (unsigned i = 0; i < n; i++) {
+        op[i].rc = -EIO;
+        op[i].reply = NULL;
+        op[i].len = 0;
+    }
+    for (unsigned i = 0; i < n; i++)
+        if (op_size(&op[i]) - sizeof(struct xsd_sockmsg) > XENSTORE_PAYLOAD_MAX) return -E2BIG;
+    uint32_t first = x->req_id + 1;
+    unsigned sent = 0, done = 0;
+    size_t inflight = 0;
+    while (done < n) {
+        /* more requests while they fit in the daemon's ring unread */
+        while (sent < n && (sent == done || inflight + op_size(&op[sent]) <= XENSTORE_RING_SIZE)) {
+            const struct xsc_op *o = &op[sent];
+            size_t pl = strlen(o->path) + 1;
+            struct xsd_sockmsg h = { o->type, ++x->req_id, 0, (uint32_t)(pl + o->vlen) };
+            char out[sizeof(h) + XENSTORE_PAYLOAD_MAX];
+            memcpy(out, &h, sizeof(h));
+            memcpy(out + sizeof(h), o->path, pl);
+            if (o->vlen) memcpy(out + sizeof(h) + pl, o->val, o->vlen);
+            int rc = x->t->send(x->tctx, out, sizeof(h) + h.len, left(deadline));
+            if (rc) return rc;
+            inflight += op_size(o);
+            sent++;
+        }
+        int rc = recv_msg(x, deadline);
+        if (rc) return rc;
+        struct xsd_sockmsg r;
+        memcpy(&r, x->buf, sizeof(r));
+        if (r.type == XS_WATCH_EVENT) {
+            queue_event(x, x->buf + sizeof(r), r.len);
+        } else if (r.req_id >= first + done && r.req_id < first + sent) {
+            /* replies come in order: one for a later request means the
+             * ones before it got none (they stay -EIO) */
+            for (; first + done < r.req_id; done++)
+                inflight -= op_size(&op[done]);
+            take_reply(x, &op[done]);
+            inflight -= op_size(&op[done]);
+            done++;
+        } /* else a stale reply (a timed-out request): dropped */
+        drop_msg(x);
+    }
+    return 0;
 }
 
 /* The strings of args, each with its NUL, as one payload. */

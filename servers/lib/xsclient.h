@@ -65,6 +65,29 @@ int xsc_next_event(struct xsc *x, const char **path, const char **token, int tim
  * is readable must also look when this is true. */
 bool xsc_events_queued(const struct xsc *x);
 
+/* A batch: the requests go out back to back and their replies are collected
+ * after, so n requests cost about one round trip instead of n (a restarted
+ * backend reads its devices' nodes so; docs/restart.md).  Payload: path, its
+ * NUL, then vlen bytes of val (XS_WRITE: the value; XS_SET_PERMS: the
+ * permission strings, each with its NUL).  Each op gets its own rc (0 or
+ * -errno) and, if want_reply, *reply (malloc'd, NUL-terminated) and len.  At
+ * most a ring's worth of requests is in flight, so neither side's ring
+ * fills while the other waits.  Returns 0, or -errno when the transport
+ * failed (the ops not answered then have rc -EIO). */
+struct xsc_op {
+    uint32_t type;
+    const char *path, *val;
+    size_t vlen;
+    bool want_reply;
+    int rc;
+    char *reply;
+    size_t len;
+};
+int xsc_batch(struct xsc *x, struct xsc_op *op, unsigned n);
+
+/* Requests sent on this connection so far (a restart's cost, docs/restart.md). */
+uint32_t xsc_requests(const struct xsc *x);
+
 /* Xen's error name to errno (EINVAL for an unknown name). */
 int xsc_errno(const char *name);
 

@@ -20,7 +20,7 @@ struct xsc {
     const struct xsc_transport *t;
     void *tctx;
     int timeout_ms;
-    uint32_t req_id;
+    uint32_t req_id; /* also the count of requests sent (xsc_requests) */
     size_t have;
     char buf[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
     struct xsc_event *events;

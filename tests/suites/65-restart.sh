@@ -199,12 +199,17 @@ while k=$((k + 1)); [ $k -le $((2 * KILLS)) ] || [ "$(date +%s)" -lt "$end" ]; d
     # where it went: the crash to the new program's start, its start-up,
     # the rings taken over (blkback logs when), the first response
     st=$(lines $be $dom | sed -nE "s/^$be: started at ([0-9]+) us in ([0-9]+) us \((.*)\)$/\1 \2 \3/p" | tail -n 1)
-    rs=$(lines $be $dom | sed -nE "s/^blkback: d$ra queue 0: resuming a ring in use at .* at ([0-9]+) us$/\1/p" | tail -n 1)
+    # (xenbus_be's line: linux-rst-a's device resumed, and the xenstore
+    # requests the new program made until then)
+    xr=($(lines $be $dom | sed -nE "s|^xenbus_be: /local/domain/$dom/backend/v[a-z]+/$ra/[0-9]+: resumed at ([0-9]+) us, ([0-9]+) xenstore requests since the start$|\1 \2|p" | tail -n 1))
+    rs=${xr[0]:-}
     if [ -n "$st" ]; then
       set -- $st
-      w="to the new program's start $((($1 - t0) / 1000)) ms, its start-up $(($2 / 1000)) ms (${*:3}, us)"
+      w=""
+      [ -n "${b:-}" ] && [ "$kind" = "domain crash" ] && w="to the builder's start $((${b%% *} - t0 / 1000)) ms, "
+      w+="to the new program's start $((($1 - t0) / 1000)) ms, its start-up $(($2 / 1000)) ms (${*:3}, us)"
       if [ -n "$rs" ]; then
-        w+=", to the ring taken over $(((rs - $1 - $2) / 1000)) ms, to the first response $(((t1 - rs) / 1000)) ms"
+        w+=", to the rings resumed $(((rs - $1 - $2) / 1000)) ms (${xr[1]} xenstore requests), to the first response $(((t1 - rs) / 1000)) ms"
       else
         w+=", to the first response $(((t1 - $1 - $2) / 1000)) ms"
       fi

@@ -274,6 +274,32 @@ void test_xenbus(void)
     CHECK(took && rings[2]->rsp_prod == 1 && RING_GET_RESPONSE(&fr, 0)->id == 42 &&
               RING_GET_RESPONSE(&fr, 0)->status == BLKIF_RSP_ERROR && notified == 1,
           "xb_run serves queue 1; the answer is notified");
+    /* blkback restarted under the connected frontend (a new program on
+     * its own connection): the device is connected again from the nodes
+     * as they are, and the new instance writes nothing (a feature node
+     * changed meanwhile stays as it is, state stays Connected) */
+    {
+        static struct xb B2;
+        static struct vbd_map m2; /* the new instance's, read from the disk */
+        struct xsc *bx2 = conn(sock);
+        F("state", "4"); /* the frontend saw Connected */
+        settle(bx);
+        xsc_write(ts, N("feature-flush-cache"), "kept");
+        vbd_load(&m2, &io, blk.capacity);
+        CHECK(bx2 && xb_init(&B2, bx2, 0, &bb, &m2, &host, 2) == 0, "a second instance watches " BE);
+        const char *ep, *et;
+        while (bx2 && xsc_next_event(bx2, &ep, &et, 200) == 0)
+            xbe_event(&B2.xbe, ep, et);
+        struct xbe_dev *d2 = &B2.xbe.dev[0];
+        CHECK(d2->used && d2->connected && d2->fe_domid == 5 && mapped == 4 && binds == 4,
+              "the second instance connected d5's two queues again without a handshake");
+        CHECK(is(ts, N("feature-flush-cache"), "kept") && is(ts, N("state"), "4") &&
+                  is(ts, N("hotplug-status"), "connected"),
+              "... and wrote no node: the probe's writes are dropped when it resumes");
+        mapped -= 2; /* B2 is left as it is: the first instance goes on */
+        binds -= 2;
+        xsc_free(bx2);
+    }
     /* The ring broken by the frontend: the backend closes. */
     rings[1]->req_prod = 1000;
     xb_run(&B);

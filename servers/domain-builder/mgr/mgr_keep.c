@@ -20,47 +20,105 @@
 #define KEEP_DEPTH 16 /* /local/domain/D/backend/vbd/FE/DEV/... is 7 */
 #define KEEP_PERMS 16 /* entries kept per node; more are dropped */
 
-/* One node: take it over if domid owns it; then its children. */
-static void keep_node(struct mgr *m, const char *path, uint32_t domid, int depth, unsigned *n)
+/* The new owner's permissions for a node domid owned (perms: GET_PERMS's
+ * reply, plen bytes) into buf, each string with its NUL: us with the
+ * node's access for others, domid with write access, the others as they
+ * were.  Its length. */
+static size_t kept_perms(struct mgr *m, const char *perms, size_t plen, uint32_t domid, char *buf, size_t n)
 {
-    char *perms = NULL, *kids = NULL;
-    size_t plen = 0, klen = 0;
-    if (xsc_request(m->xs, XS_GET_PERMS, 0, path, strlen(path) + 1, &perms, &plen) || !plen) {
-        free(perms);
-        return; /* gone meanwhile, or unreadable: nothing to keep */
+    size_t at = (size_t)snprintf(buf, n, "%c%u", perms[0], m->b->self) + 1;
+    at += (size_t)snprintf(buf + at, n - at, "b%u", domid) + 1;
+    unsigned np = 2;
+    for (size_t i = strlen(perms) + 1; i < plen && np < KEEP_PERMS; i += strlen(perms + i) + 1) {
+        size_t k = strlen(perms + i) + 1;
+        if (strtoul(perms + i + 1, NULL, 10) == domid || !perms[i] || at + k > n) continue;
+        memcpy(buf + at, perms + i, k);
+        at += k;
+        np++;
     }
-    char *end;
-    unsigned long owner = strtoul(perms + 1, &end, 10);
-    if (owner == domid && end != perms + 1) {
-        char own[16], wr[16];
-        const char *p[KEEP_PERMS] = { own, wr };
-        unsigned np = 2;
-        snprintf(own, sizeof(own), "%c%u", perms[0], m->b->self); /* others' access stays */
-        snprintf(wr, sizeof(wr), "b%u", domid);
-        for (size_t i = strlen(perms) + 1; i < plen && np < KEEP_PERMS; i += strlen(perms + i) + 1)
-            if (strtoul(perms + i + 1, NULL, 10) != domid && perms[i]) p[np++] = perms + i;
-        if (!xsc_set_perms(m->xs, path, p, np)) (*n)++;
+    return at;
+}
+
+/* The take-over, a level of the tree at a time: one batch reads every
+ * node's permissions and children (xsc_batch: the requests go out back to
+ * back, about one round trip for the lot), one more sets the owned ones'
+ * permissions.  Nodes that vanish meanwhile are skipped. */
+static unsigned keep_tree(struct mgr *m, const char *base, uint32_t domid)
+{
+    unsigned kept = 0, n = 1;
+    char **level = calloc(1, sizeof(char *));
+    if (!level || !(level[0] = strdup(base))) {
+        free(level);
+        return 0;
     }
-    free(perms);
-    if (depth >= KEEP_DEPTH || xsc_request(m->xs, XS_DIRECTORY, 0, path, strlen(path) + 1, &kids, &klen)) {
-        free(kids);
-        return;
+    for (int depth = 0; n && depth <= KEEP_DEPTH; depth++) {
+        struct xsc_op *op = calloc(3 * (size_t)n, sizeof(*op));
+        char(*perm)[KEEP_PERMS * 16] = calloc(n, sizeof(*perm));
+        char **next = NULL;
+        unsigned nn = 0, ns = 0;
+        if (!op || !perm) {
+            free(op);
+            free(perm);
+            break;
+        }
+        for (unsigned i = 0; i < n; i++) {
+            op[2 * i] = (struct xsc_op){ .type = XS_GET_PERMS, .path = level[i], .want_reply = true };
+            op[2 * i + 1] = (struct xsc_op){ .type = XS_DIRECTORY, .path = level[i], .want_reply = true };
+        }
+        struct xsc_op *set = op + 2 * n;
+        if (!xsc_batch(m->xs, op, 2 * n)) {
+            size_t kids = 0;
+            for (unsigned i = 0; i < n; i++) {
+                const struct xsc_op *g = &op[2 * i], *dir = &op[2 * i + 1];
+                char *end;
+                unsigned long owner = g->rc || !g->len ? ~0ul : strtoul(g->reply + 1, &end, 10);
+                if (owner == domid && end != g->reply + 1)
+                    set[ns++] = (struct xsc_op){ .type = XS_SET_PERMS,
+                                                 .path = level[i],
+                                                 .val = perm[i],
+                                                 .vlen = kept_perms(m, g->reply, g->len, domid, perm[i],
+                                                                    sizeof(perm[i])) };
+                for (size_t k = 0; !dir->rc && k < dir->len; k += strlen(dir->reply + k) + 1)
+                    kids += dir->reply[k] != 0;
+            }
+            if (ns && !xsc_batch(m->xs, set, ns))
+                for (unsigned i = 0; i < ns; i++)
+                    kept += set[i].rc == 0;
+            next = depth < KEEP_DEPTH && kids ? calloc(kids, sizeof(char *)) : NULL;
+            for (unsigned i = 0; next && i < n; i++) {
+                const struct xsc_op *dir = &op[2 * i + 1];
+                for (size_t k = 0; !dir->rc && k < dir->len; k += strlen(dir->reply + k) + 1) {
+                    char *c = NULL;
+                    if (dir->reply[k] && asprintf(&c, "%s/%s", level[i], dir->reply + k) > 0 &&
+                        strlen(c) < 512)
+                        next[nn++] = c;
+                    else
+                        free(c);
+                }
+            }
+        }
+        for (unsigned i = 0; i < 2 * n + ns; i++)
+            free(op[i].reply);
+        for (unsigned i = 0; i < n; i++)
+            free(level[i]);
+        free(level);
+        free(op);
+        free(perm);
+        level = next;
+        n = nn;
     }
-    for (size_t i = 0; i < klen; i += strlen(kids + i) + 1) {
-        char child[512];
-        if (kids[i] && (size_t)snprintf(child, sizeof(child), "%s/%s", path, kids + i) < sizeof(child))
-            keep_node(m, child, domid, depth + 1, n);
-    }
-    free(kids);
+    for (unsigned i = 0; i < n; i++)
+        free(level[i]);
+    free(level);
+    return kept;
 }
 
 void mgr_xs_keep(struct mgr *m, struct mgr_dom *d)
 {
     char base[64];
-    unsigned n = 0;
     if (!mgr_xs_up(m) || !d->store_port) return;
     snprintf(base, sizeof(base), "/local/domain/%u", d->domid);
-    keep_node(m, base, d->domid, 0, &n);
+    unsigned n = keep_tree(m, base, d->domid);
     mgr_logf(m, "domain-builder: %s: %u xenstore node%s kept for its next incarnation", d->cfg.name, n,
              n == 1 ? "" : "s");
 }

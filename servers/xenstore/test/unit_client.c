@@ -56,6 +56,42 @@ void test_client(void)
           "client: the event of the write");
     check(!xsc_unwatch(x, "/a", "tok"), "client: unwatch");
 
+    /* xsc_batch: requests back to back, each reply to its own op; 40
+     * writes are more than the ring holds, so they go in windows */
+    static struct xsc_op op[41];
+    static char bp[41][32], bv[40][8];
+    for (int i = 0; i < 40; i++) {
+        snprintf(bp[i], sizeof(bp[i]), "/batch/n%02d", i);
+        snprintf(bv[i], sizeof(bv[i]), "v%d", i * 7);
+        op[i] = (struct xsc_op){ .type = XS_WRITE, .path = bp[i], .val = bv[i], .vlen = strlen(bv[i]) };
+    }
+    unsigned before = xsc_requests(x);
+    int bad = xsc_batch(x, op, 40);
+    for (int i = 0; i < 40; i++)
+        bad |= op[i].rc;
+    check(!bad && xsc_requests(x) == before + 40, "client: a batch of 40 writes, more than a ring's worth");
+    check(!xsc_watch(x, "/batch/n05", "bt"), "client: watch before a batch");
+    snprintf(bp[40], sizeof(bp[40]), "/batch/none");
+    for (int i = 0; i <= 40; i++)
+        op[i] = (struct xsc_op){ .type = i == 5 ? XS_WRITE : XS_READ,
+                                 .path = bp[i],
+                                 .val = "new",
+                                 .vlen = i == 5 ? 3 : 0,
+                                 .want_reply = i != 5 };
+    bad = xsc_batch(x, op, 41);
+    for (int i = 0; i < 40; i++)
+        bad |= i != 5 && (op[i].rc || !op[i].reply || strcmp(op[i].reply, bv[i]));
+    check(!bad && !op[5].rc && op[40].rc == -ENOENT && !op[40].reply,
+          "client: a batch of reads and a write: each its own value, ENOENT for a missing node");
+    for (int i = 0; i <= 40; i++)
+        free(op[i].reply);
+    check(!xsc_next_event(x, &path, &tok, 1000) && !strcmp(path, "/batch/n05") &&
+              !xsc_next_event(x, &path, &tok, 1000) && !strcmp(path, "/batch/n05") && !strcmp(tok, "bt"),
+          "client: watch events that came during a batch are queued (the watch's first, the write's)");
+    check(!xsc_read(x, "/batch/n05", &v) && !strcmp(v, "new"), "client: the batch's write is there");
+    free(v);
+    check(!xsc_unwatch(x, "/batch/n05", "bt"), "client: unwatch after the batch");
+
     check(xsc_is_introduced(x, 9) == 0, "client: IS_DOMAIN_INTRODUCED F");
     check(!xsc_introduce(x, 9, 1234, 5) && xsc_is_introduced(x, 9) == 1,
           "client: INTRODUCE, then IS_DOMAIN_INTRODUCED T");
