@@ -27,7 +27,16 @@ int bb_ctl_init(struct bb_ctl *c, struct xsc *xs, uint16_t self, struct xb *xb, 
     c->io = *io;
     snprintf(c->req, sizeof(c->req), "/local/domain/%u/control/vbd-request", self);
     snprintf(c->res, sizeof(c->res), "/local/domain/%u/control/vbd-result", self);
-    return xs ? xsc_watch(xs, c->req, BB_CTL_TOKEN) : 0;
+    if (!xs) return 0;
+    int rc = xsc_watch(xs, c->req, BB_CTL_TOKEN);
+    if (rc == -EEXIST) {
+        /* A restarted program on the kept xenstore connection: the old
+         * instance's watch is still there (refusing it made every program
+         * crash a crash loop, then a domain death). */
+        xsc_unwatch(xs, c->req, BB_CTL_TOKEN);
+        rc = xsc_watch(xs, c->req, BB_CTL_TOKEN);
+    }
+    return rc;
 }
 
 /* "SEQ ..." to SEQ (1 to 2^32-1, decimal), *rest after one space; 0 if not. */
