@@ -8,18 +8,10 @@
 #include "backend/backend_fake.h"
 #include "mkelf.h"
 #include "shell/xl.h"
+#include "shell_out.h"
 
 #include <stdlib.h>
 #include <xen/sched.h>
-
-static char out[16][256];
-static int nout;
-
-static void take(void *ctx, const char *s)
-{
-    (void)ctx;
-    if (nout < 16) snprintf(out[nout++], sizeof(out[0]), "%s", s);
-}
 
 static uint8_t kernel[64 << 10];
 static size_t kernel_len;
@@ -34,27 +26,7 @@ static int rd(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *le
     if (!strcmp(path, "k.elf")) src = kernel, n = kernel_len;
     if (!strcmp(path, "sp.cfg")) src = (const uint8_t *)sp_cfg, n = strlen(sp_cfg);
     if (!strcmp(path, "prog")) src = (const uint8_t *)"program", n = 7;
-    if (!src || n > max) {
-        snprintf(err, errlen, "%s: not found", path);
-        return -1;
-    }
-    *buf = malloc(n);
-    memcpy(*buf, src, n);
-    *len = n;
-    return 0;
-}
-
-static void run(struct mgr *m, struct xl_session *s, const char *line)
-{
-    nout = 0;
-    xl_input(m, s, line, strlen(line));
-}
-
-static int seen(const char *s)
-{
-    for (int i = 0; i < nout; i++)
-        if (strstr(out[i], s)) return 1;
-    return 0;
+    return file_answer(src, n, path, max, buf, len, err, errlen);
 }
 
 static void cfg_refused(const char *text, const char *why)

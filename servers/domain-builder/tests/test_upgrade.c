@@ -8,20 +8,12 @@
 #include "backend/backend_fake.h"
 #include "mkelf.h"
 #include "shell/xl.h"
+#include "shell_out.h"
 #include "elf64.h"
 #include "decompress.h"
 
 #include <stdlib.h>
 #include <xen/sched.h>
-
-static char out[16][256];
-static int nout;
-
-static void take(void *ctx, const char *s)
-{
-    (void)ctx;
-    if (nout < 16) snprintf(out[nout++], sizeof(out[0]), "%s", s);
-}
 
 static uint8_t kernel[64 << 10];
 static size_t kernel_len;
@@ -99,20 +91,7 @@ static int rd(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *le
     if (!strcmp(path, "junk")) src = (const uint8_t *)"#!/bin/sh\necho hello\n", n = 21;
     for (size_t i = 0; i < sizeof(progs) / sizeof(*progs); i++)
         if (!strcmp(path, progs[i].path)) src = progs[i].img, n = progs[i].size ? progs[i].size : 4096;
-    if (!src || n > max) {
-        snprintf(err, errlen, "%s: %s", path, src ? "too large" : "No such file or directory");
-        return -1;
-    }
-    *buf = malloc(n);
-    memcpy(*buf, src, n);
-    *len = n;
-    return 0;
-}
-
-static void run(struct mgr *m, struct xl_session *s, const char *line)
-{
-    nout = 0;
-    xl_input(m, s, line, strlen(line));
+    return file_answer(src, n, path, max, buf, len, err, errlen);
 }
 
 /* The program column of xl list -v for svc ("" if none). */

@@ -7,6 +7,7 @@
 #include "cfg/bootcfg.h"
 #include "mkelf.h"
 #include "shell/xl.h"
+#include "shell_out.h"
 #include "mgr/mgr_dev.h"
 #include "xsring.h"
 #include "decompress.h"
@@ -16,22 +17,6 @@
 #include <stdlib.h>
 #include <xen/grant_table.h>
 #include <xen/sched.h>
-
-static char out[64][256];
-static int nout;
-
-static void take(void *ctx, const char *s)
-{
-    (void)ctx;
-    if (nout < 64) snprintf(out[nout++], sizeof(out[0]), "%s", s);
-}
-
-static int seen(const char *needle)
-{
-    for (int i = 0; i < nout; i++)
-        if (strstr(out[i], needle)) return 1;
-    return 0;
-}
 
 static uint8_t kernel[64 << 10];
 static size_t kernel_len;
@@ -61,14 +46,7 @@ static int rd(void *ctx, const char *path, size_t max, uint8_t **buf, size_t *le
     if (!strcmp(path, "k.elf")) src = kernel, n = kernel_len;
     for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++)
         if (!strcmp(path, files[i].path)) src = (const uint8_t *)files[i].text, n = strlen(files[i].text);
-    if (!src || n > max) {
-        snprintf(err, errlen, "%s: %s", path, src ? "too large" : "No such file or directory");
-        return -1;
-    }
-    *buf = malloc(n + 1);
-    memcpy(*buf, src, n);
-    *len = n;
-    return 0;
+    return file_answer(src, n, path, max, buf, len, err, errlen);
 }
 
 /* A scripted xenstore domain on the page the manager granted: records each
@@ -141,12 +119,6 @@ static int xs_seen(const char *r)
 
 static uint64_t clock_ms;
 static uint64_t now(void) { return clock_ms; }
-
-static void run(struct mgr *m, struct xl_session *s, const char *line)
-{
-    nout = 0;
-    xl_input(m, s, line, strlen(line));
-}
 
 static void events(struct mgr *m)
 {
