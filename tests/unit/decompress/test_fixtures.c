@@ -11,8 +11,7 @@
 static uint8_t *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
@@ -27,13 +26,7 @@ static uint8_t *slurp(const char *path, size_t *len)
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t rnd(void) { return unit_xorshift(&rng); }
 
 static void one(const char *dir, const char *name, const char *ext, dc_fn fn)
 {
@@ -41,8 +34,7 @@ static void one(const char *dir, const char *name, const char *ext, dc_fn fn)
     size_t rlen, clen, got;
     snprintf(path, sizeof(path), "%s/%s.%s", dir, name, ext);
     uint8_t *comp = slurp(path, &clen);
-    if (!comp)
-        return;
+    if (!comp) return;
     snprintf(path, sizeof(path), "%s/%s.raw", dir, name);
     uint8_t *raw = slurp(path, &rlen), *out;
     if (!raw) {
@@ -67,12 +59,14 @@ static void one(const char *dir, const char *name, const char *ext, dc_fn fn)
     int bad = 0, n = 0;
     for (size_t cut = 0; cut < clen; cut += step, n++) {
         rc = t_run_exact(fn, comp, cut, rlen + 64, &got);
-        if (rc == DC_OK && got == rlen) bad++;   /* a cut stream never yields it all */
+        if (rc == DC_OK && got == rlen) bad++; /* a cut stream never yields it all */
     }
     for (size_t cut = clen > tail ? clen - tail : 0; cut < clen; cut++, n++) {
         rc = t_run_exact(fn, comp, cut, rlen + 64, &got);
         /* (dropping only an optional appended size leaves a valid stream) */
-        if (rc == DC_OK && got == rlen && !((fn == dc_lz4_legacy || fn == dc_unxz || fn == dc_unzstd) && cut == clen - 4)) bad++;
+        if (rc == DC_OK && got == rlen &&
+            !((fn == dc_lz4_legacy || fn == dc_unxz || fn == dc_unzstd) && cut == clen - 4))
+            bad++;
     }
     snprintf(label, sizeof(label), "fixture %s.%s: %d truncations refused", name, ext, n);
     CHECK(bad == 0, label);
@@ -85,12 +79,11 @@ static void one(const char *dir, const char *name, const char *ext, dc_fn fn)
         for (int j = 0; j < k && clen; j++)
             mut[rnd() % clen] ^= (uint8_t)(1u << (rnd() % 8));
         rc = t_run_exact(fn, mut, clen, rlen, &got);
-        if (rc != DC_OK)
-            detected++;
+        if (rc != DC_OK) detected++;
     }
     free(mut);
-    snprintf(label, sizeof(label), "fixture %s.%s: %d random corruptions stayed in bounds (%d refused)",
-         name, ext, iters, detected);
+    snprintf(label, sizeof(label), "fixture %s.%s: %d random corruptions stayed in bounds (%d refused)", name,
+             ext, iters, detected);
     CHECK(1, label);
     free(comp);
     free(raw);
@@ -107,8 +100,7 @@ void test_fixtures(const char *dir)
     }
     while ((e = readdir(d))) {
         size_t l = strlen(e->d_name);
-        if (l < 5 || strcmp(e->d_name + l - 4, ".raw") != 0)
-            continue;
+        if (l < 5 || strcmp(e->d_name + l - 4, ".raw") != 0) continue;
         char name[256];
         snprintf(name, sizeof(name), "%.*s", (int)(l - 4), e->d_name);
         one(dir, name, "gz", dc_gunzip);

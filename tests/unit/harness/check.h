@@ -5,8 +5,18 @@
 #define UNIT_CHECK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 extern int unit_passed, unit_failed;
+/* The random tests' generator (xorshift64): *s is the test's own state, never 0,
+ * so a seed repeats a run. */
+static inline uint64_t unit_xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
 void unit_checkf(bool ok, const char *name, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void unit_check_eq(long got, long want, const char *name, const char *file, int line);

@@ -14,13 +14,7 @@ static struct mmu_update req;
 
 static unsigned n_ok[2], n_tried[2];
 
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t rnd(void) { return unit_xorshift(&rng); }
 
 static bool in_use_table(const struct page_info *p)
 {

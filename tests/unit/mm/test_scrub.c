@@ -99,13 +99,7 @@ static void test_dead_domain_data(void)
 }
 
 static uint64_t rng = 0x2545F4914F6CDD1DUL;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t rnd(void) { return unit_xorshift(&rng); }
 
 /* Random frees, scrub steps and allocations: whatever a frame held (a byte
  * naming its last holder), the next holder gets it zeroed; counts stay exact;
